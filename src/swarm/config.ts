@@ -1,0 +1,350 @@
+// swarm.json (JSON with comments) and the seed's oompa.json, validated with zod into one
+// ResolvedConfig. Every bad field gives one ConfigIssue naming the file, the field and what was
+// expected; nothing is written while loading.
+
+import { readFileSync, existsSync } from 'node:fs';
+import { join, isAbsolute, relative } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors';
+import type { AgentRole } from './harness/types';
+
+export const BUILTIN_HARNESSES = ['demo', 'command', 'claude', 'codex', 'opencode', 'gemini'] as const;
+export const DEFAULT_DENY = ['.git/**', '**/*.pem', '**/.env*', 'secrets/**'];
+
+const harnessName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a harness name: lowercase letters, digits, "-" or "_"');
+const relPath = z.string().min(1, 'a non-empty path');
+const posInt = z.number().int('a whole number').positive('a number above 0');
+
+const workerSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'a short name: lowercase letters, digits and "-"').optional().describe('Prefix of the worker ids (default: the role\'s first letter, "w1", "e2", "p1"...)'),
+    role: z.enum(['worker', 'executor', 'planner']).default('worker').describe('worker: takes tasks and may add follow-ups; executor: only takes tasks, never retires early; planner: writes new tasks into pending, no worktree'),
+    harness: harnessName.default('demo').describe('Which agent CLI runs this worker: demo, claude, codex, opencode, gemini, or a name from "harnesses"'),
+    model: z.string().optional().describe('Model for the harness, e.g. "opus-4.5" or "gpt-5.5"'),
+    count: posInt.max(64, 'at most 64').default(1).describe('How many workers of this kind run in parallel'),
+    iterations: posInt.max(100000, 'at most 100000').default(5).describe('How many tasks (planner: turns) each worker takes before retiring'),
+    prompt: relPath.optional().describe('Prompt template, relative to the repo root (default: the built-in prompt of the role)'),
+    max_pending: posInt.optional().describe('Planner back-pressure: stop adding tasks while pending has at least this many (default 10)'),
+  })
+  .strict();
+
+const reviewSchema = z
+  .object({
+    mode: z.enum(['agent', 'human', 'agent+human']).default('agent').describe('agent: the reviewer agent decides; human: you decide in the review panel; agent+human: the agent reviews, then you approve'),
+    harness: harnessName.default('demo'),
+    model: z.string().optional(),
+    max_rounds: posInt.max(20, 'at most 20').default(3).describe('Review rounds (fix rounds included) before the task is handed to you'),
+    max_diff_bytes: posInt.default(200_000).describe('Diff budget given to the reviewer; larger diffs are cut with a note'),
+    on_reject: z.enum(['pending', 'blocked']).default('pending').describe('Where a REJECTED task goes: back to pending with the feedback, or blocked for you'),
+    prompt: relPath.optional(),
+  })
+  .strict();
+
+const harnessSchema = z
+  .object({
+    command: z.array(z.string().min(1, 'a non-empty argument')).min(1, 'at least the program to run').optional().describe('The program and its arguments (command harness), or the CLI executable for a built-in adapter'),
+    args: z.array(z.string()).optional().describe('Extra arguments for a built-in adapter'),
+    env: z.record(z.string(), z.string()).optional(),
+    timeout_s: posInt.default(1800).describe('Per-turn timeout in seconds'),
+    resume: z.boolean().optional().describe('command harness: the program honours SWARM_SESSION_ID and prints "SWARM_SESSION: <id>"'),
+  })
+  .strict();
+
+const policySchema = z
+  .object({
+    deny: z.array(z.string().min(1)).default(DEFAULT_DENY).describe('Globs no change may touch'),
+    max_lines_added: posInt.default(800),
+    max_file_bytes: posInt.default(1_000_000),
+    binary: z.enum(['reject', 'human', 'allow']).default('human'),
+    on_violation: z.enum(['reject', 'human']).default('human').describe('What a deny-glob or size violation does: reject the round, or hand it to you'),
+  })
+  .strict();
+
+const limitsSchema = z
+  .object({
+    max_consecutive_errors: posInt.default(3).describe('A worker stops after this many failed turns in a row'),
+    max_attempts: posInt.default(3).describe('A task that failed this many times is blocked for you'),
+    backoff_failures: posInt.default(3).describe('This many failures of one pool (harness+model) ...'),
+    backoff_window_s: posInt.default(60).describe('... within this many seconds ...'),
+    backoff_pause_s: posInt.default(1800).describe('... pause the pool this long'),
+  })
+  .strict();
+
+export const swarmConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    base: z.string().regex(/^(?!-)[A-Za-z0-9._/-]+$/, 'a branch name').optional().describe('Branch approved changes merge into (default: the branch checked out now)'),
+    tasks_dir: relPath.default('tasks'),
+    worktree_dir: relPath.default('.swarm/worktrees'),
+    setup: z.array(z.string().min(1)).min(1, 'at least the program to run').optional().describe('Command run once in each new worktree (e.g. ["npm", "ci"])'),
+    workers: z.array(workerSchema).min(1, 'at least one worker').default([{ role: 'worker', harness: 'demo', count: 2, iterations: 5 }]),
+    review: reviewSchema.default({ mode: 'agent', harness: 'demo', max_rounds: 3, max_diff_bytes: 200_000, on_reject: 'pending' }),
+    harnesses: z.record(harnessName, harnessSchema).default({}),
+    policy: policySchema.default({ deny: DEFAULT_DENY, max_lines_added: 800, max_file_bytes: 1_000_000, binary: 'human', on_violation: 'human' }),
+    limits: limitsSchema.default({ max_consecutive_errors: 3, max_attempts: 3, backoff_failures: 3, backoff_window_s: 60, backoff_pause_s: 1800 }),
+    timeout_s: posInt.default(1800).describe('Default per-turn timeout for harnesses that set none'),
+  })
+  .strict();
+
+export type SwarmConfigInput = z.input<typeof swarmConfigSchema>;
+type ParsedConfig = z.output<typeof swarmConfigSchema>;
+
+export interface WorkerSpec {
+  id: string;
+  role: AgentRole;
+  harness: string;
+  model?: string;
+  iterations: number;
+  prompt?: string;
+  maxPending: number;
+}
+
+export interface HarnessConfig {
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  timeoutS: number;
+  resume?: boolean;
+}
+
+export interface ResolvedConfig {
+  /** Absolute path of the file read, or undefined for built-in defaults. */
+  file: string | undefined;
+  format: 'swarm' | 'oompa' | 'default';
+  base: string | undefined;
+  tasksDir: string;
+  worktreeDir: string;
+  setup?: string[];
+  workers: WorkerSpec[];
+  review: { mode: 'agent' | 'human' | 'agent+human'; harness: string; model?: string; maxRounds: number; maxDiffBytes: number; onReject: 'pending' | 'blocked'; prompt?: string };
+  harnesses: Record<string, HarnessConfig>;
+  policy: { deny: string[]; maxLinesAdded: number; maxFileBytes: number; binary: 'reject' | 'human' | 'allow'; onViolation: 'reject' | 'human' };
+  limits: { maxConsecutiveErrors: number; maxAttempts: number; backoffFailures: number; backoffWindowMs: number; backoffPauseMs: number };
+  timeoutS: number;
+}
+
+/** Strip // and /* *\/ comments and trailing commas outside strings (swarm.json is JSONC). */
+export function stripJsonComments(text: string): string {
+  let out = '';
+  let i = 0;
+  let inString = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (inString) {
+      out += c;
+      if (c === '\\') { out += text[i + 1] ?? ''; i += 2; continue; }
+      if (c === '"') inString = false;
+      i++;
+      continue;
+    }
+    if (c === '"') { inString = true; out += c; i++; continue; }
+    if (c === '/' && text[i + 1] === '/') { while (i < text.length && text[i] !== '\n') { out += ' '; i++; } continue; }
+    if (c === '/' && text[i + 1] === '*') {
+      out += '  '; i += 2;
+      while (i < text.length && !(text[i] === '*' && text[i + 1] === '/')) { out += text[i] === '\n' ? '\n' : ' '; i++; }
+      out += '  '; i += 2;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  // trailing commas before } or ]
+  return out.replace(/,(\s*[}\]])/g, ' $1');
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(top level)';
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const p of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+/** Turn zod issues into ConfigIssues: one per bad field, with what was expected and what was found. */
+function toIssues(file: string, error: z.ZodError, raw: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const iss of error.issues) {
+    if (iss.code === 'unrecognized_keys') {
+      for (const key of iss.keys) issues.push({ file, field: fieldPath([...iss.path, key]), message: 'unknown field (check the spelling; see the JSON schema)' });
+      continue;
+    }
+    const found = valueAt(raw, iss.path);
+    let expected = iss.message;
+    if (iss.code === 'invalid_type') expected = `expected ${iss.expected}`;
+    else if (iss.code === 'invalid_value') expected = `expected one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    else if (!/^expected /.test(expected)) expected = `expected ${expected}`;
+    issues.push({ file, field: fieldPath(iss.path), message: `${expected}, found ${describeValue(found)}` });
+  }
+  return issues;
+}
+
+function parseJsonFile(file: string, display: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(stripJsonComments(text));
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    let where = '';
+    if (pos) {
+      const before = text.slice(0, Number(pos[1]));
+      where = ` at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
+    }
+    throw new ConfigError([{ file: display, field: '(file)', message: `not valid JSON${where}: ${msg}` }]);
+  }
+}
+
+function workerPrefix(role: AgentRole): string {
+  return role === 'planner' ? 'p' : role === 'executor' ? 'e' : 'w';
+}
+
+function resolve(parsed: ParsedConfig, file: string | undefined, format: ResolvedConfig['format'], display: string): ResolvedConfig {
+  const issues: ConfigIssue[] = [];
+  const known = new Set<string>([...BUILTIN_HARNESSES, ...Object.keys(parsed.harnesses)]);
+  parsed.workers.forEach((w, i) => {
+    if (!known.has(w.harness)) issues.push({ file: display, field: `workers[${i}].harness`, message: `expected one of ${[...known].map((k) => JSON.stringify(k)).join(', ')}, found ${JSON.stringify(w.harness)}` });
+  });
+  if (!known.has(parsed.review.harness)) issues.push({ file: display, field: 'review.harness', message: `expected one of ${[...known].map((k) => JSON.stringify(k)).join(', ')}, found ${JSON.stringify(parsed.review.harness)}` });
+  for (const [name, h] of Object.entries(parsed.harnesses)) {
+    if (!BUILTIN_HARNESSES.includes(name as (typeof BUILTIN_HARNESSES)[number]) && !h.command) issues.push({ file: display, field: `harnesses.${name}.command`, message: 'expected the program to run (a custom harness needs "command"), found nothing' });
+  }
+  if (parsed.tasks_dir.includes('..') || isAbsolute(parsed.tasks_dir)) issues.push({ file: display, field: 'tasks_dir', message: `expected a folder inside the repository, found ${JSON.stringify(parsed.tasks_dir)}` });
+  if (issues.length) throw new ConfigError(issues);
+
+  const counters = new Map<string, number>();
+  const workers: WorkerSpec[] = [];
+  for (const w of parsed.workers) {
+    const prefix = w.name ?? workerPrefix(w.role);
+    for (let n = 0; n < w.count; n++) {
+      const k = (counters.get(prefix) ?? 0) + 1;
+      counters.set(prefix, k);
+      workers.push({ id: `${prefix}${k}`, role: w.role, harness: w.harness, model: w.model, iterations: w.iterations, prompt: w.prompt, maxPending: w.max_pending ?? 10 });
+    }
+  }
+  const harnesses: Record<string, HarnessConfig> = {};
+  for (const [name, h] of Object.entries(parsed.harnesses)) harnesses[name] = { command: h.command, args: h.args, env: h.env, timeoutS: h.timeout_s, resume: h.resume };
+  return {
+    file,
+    format,
+    base: parsed.base,
+    tasksDir: parsed.tasks_dir,
+    worktreeDir: parsed.worktree_dir,
+    setup: parsed.setup,
+    workers,
+    review: { mode: parsed.review.mode, harness: parsed.review.harness, model: parsed.review.model, maxRounds: parsed.review.max_rounds, maxDiffBytes: parsed.review.max_diff_bytes, onReject: parsed.review.on_reject, prompt: parsed.review.prompt },
+    harnesses,
+    policy: { deny: parsed.policy.deny, maxLinesAdded: parsed.policy.max_lines_added, maxFileBytes: parsed.policy.max_file_bytes, binary: parsed.policy.binary, onViolation: parsed.policy.on_violation },
+    limits: {
+      maxConsecutiveErrors: parsed.limits.max_consecutive_errors,
+      maxAttempts: parsed.limits.max_attempts,
+      backoffFailures: parsed.limits.backoff_failures,
+      backoffWindowMs: parsed.limits.backoff_window_s * 1000,
+      backoffPauseMs: parsed.limits.backoff_pause_s * 1000,
+    },
+    timeoutS: parsed.timeout_s,
+  };
+}
+
+/** Validate an already-parsed swarm.json object. */
+export function parseSwarmConfig(raw: unknown, display = 'swarm.json', file?: string): ResolvedConfig {
+  const r = swarmConfigSchema.safeParse(raw);
+  if (!r.success) throw new ConfigError(toIssues(display, r.error, raw));
+  return resolve(r.data, file, 'swarm', display);
+}
+
+// --- oompa.json (the seed's format) ------------------------------------------------------
+
+const oompaWorker = z
+  .object({
+    model: z.string().min(1).optional(),
+    harness: z.string().optional(),
+    iterations: posInt.optional(),
+    count: posInt.optional(),
+    prompt: z.union([z.string(), z.array(z.string())]).optional(),
+    can_plan: z.boolean().optional(),
+    max_pending: posInt.optional(),
+  })
+  .passthrough();
+
+const oompaSchema = z
+  .object({
+    review_model: z.string().optional(),
+    reviewer: z.object({ model: z.string().optional(), prompt: z.union([z.string(), z.array(z.string())]).optional() }).passthrough().optional(),
+    planner: z.object({ model: z.string().optional(), prompt: z.union([z.string(), z.array(z.string())]).optional(), max_pending: posInt.optional(), iterations: posInt.optional() }).passthrough().optional(),
+    workers: z.array(oompaWorker).min(1, 'at least one worker'),
+  })
+  .passthrough();
+
+/** "claude:opus-4.5" → { harness: "claude", model: "opus-4.5" }; "opus" → { harness: default, model }. */
+export function parseModelSpec(spec: string | undefined, fallbackHarness = 'claude'): { harness: string; model?: string } {
+  if (!spec) return { harness: fallbackHarness };
+  const m = /^(claude|codex|opencode|gemini|demo):(.*)$/.exec(spec);
+  if (m) return { harness: m[1], model: m[2] || undefined };
+  if (BUILTIN_HARNESSES.includes(spec as (typeof BUILTIN_HARNESSES)[number])) return { harness: spec };
+  return { harness: fallbackHarness, model: spec };
+}
+
+function firstPrompt(p: string | string[] | undefined): string | undefined {
+  return Array.isArray(p) ? p[0] : p;
+}
+
+function roleFromPrompt(prompt: string | undefined, canPlan: boolean | undefined): 'worker' | 'executor' | 'planner' {
+  if (prompt && /planner/i.test(prompt)) return 'planner';
+  if (prompt && /executor/i.test(prompt)) return 'executor';
+  return canPlan === false ? 'executor' : 'worker';
+}
+
+export function parseOompaConfig(raw: unknown, display = 'oompa.json', file?: string): ResolvedConfig {
+  const r = oompaSchema.safeParse(raw);
+  if (!r.success) throw new ConfigError(toIssues(display, r.error, raw));
+  const o = r.data;
+  const workers: SwarmConfigInput['workers'] = [];
+  if (o.planner) {
+    const { harness, model } = parseModelSpec(o.planner.model);
+    workers.push({ role: 'planner', harness, model, count: 1, iterations: o.planner.iterations ?? 5, prompt: firstPrompt(o.planner.prompt), max_pending: o.planner.max_pending });
+  }
+  for (const w of o.workers) {
+    const { harness, model } = w.harness ? { harness: w.harness, model: w.model } : parseModelSpec(w.model);
+    const prompt = firstPrompt(w.prompt);
+    workers.push({ role: roleFromPrompt(prompt, w.can_plan), harness, model, count: w.count ?? 1, iterations: w.iterations ?? 5, prompt, max_pending: w.max_pending });
+  }
+  const rev = parseModelSpec(o.reviewer?.model ?? o.review_model);
+  const cfg: SwarmConfigInput = { workers, review: { mode: 'agent', harness: rev.harness, model: rev.model, prompt: firstPrompt(o.reviewer?.prompt) } };
+  const parsed = swarmConfigSchema.safeParse(cfg);
+  if (!parsed.success) throw new ConfigError(toIssues(display, parsed.error, cfg));
+  return resolve(parsed.data, file, 'oompa', display);
+}
+
+/**
+ * Load the repo's config: the given path, else swarm.json, else oompa.json, else built-in
+ * defaults (two demo workers, demo reviewer).
+ */
+export function loadConfig(root: string, configPath?: string): ResolvedConfig {
+  const candidates = configPath ? [isAbsolute(configPath) ? configPath : join(root, configPath)] : [join(root, 'swarm.json'), join(root, 'oompa.json')];
+  for (const file of candidates) {
+    if (!existsSync(file)) {
+      if (configPath) throw new ConfigError([{ file: configPath, field: '(file)', message: 'file not found' }]);
+      continue;
+    }
+    const display = relative(root, file) || file;
+    const raw = parseJsonFile(file, display);
+    return /oompa[^/]*\.json$/.test(file) ? parseOompaConfig(raw, display, file) : parseSwarmConfig(raw, display, file);
+  }
+  return { ...parseSwarmConfig({}, '(defaults)'), file: undefined, format: 'default' };
+}
+
+/** JSON schema for swarm.json, from the same zod schema (contributed to VS Code via jsonValidation). */
+export function swarmJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(swarmConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, title: 'Worktree Swarm configuration (swarm.json)', allowTrailingCommas: true };
+}

@@ -1,0 +1,44 @@
+// Typed errors: every failure the front ends show carries what went wrong and where.
+
+export class SwarmError extends Error {
+  constructor(message: string, readonly code: string = 'swarm') {
+    super(message);
+    this.name = 'SwarmError';
+  }
+}
+
+export interface ConfigIssue {
+  /** The file, relative to the repo root when inside it. */
+  file: string;
+  /** Dotted path of the field, e.g. `workers[0].count`. */
+  field: string;
+  /** What was expected and what was found. */
+  message: string;
+}
+
+export class ConfigError extends SwarmError {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map((i) => `${i.file}: ${i.field}: ${i.message}`).join('\n'), 'config');
+    this.name = 'ConfigError';
+  }
+}
+
+export class GitError extends SwarmError {
+  constructor(
+    message: string,
+    readonly args: string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+    readonly stdout: string,
+  ) {
+    super(message, 'git');
+    this.name = 'GitError';
+  }
+}
+
+export class TaskFileError extends SwarmError {
+  constructor(readonly file: string, readonly field: string, message: string) {
+    super(`${file}: ${field}: ${message}`, 'task');
+    this.name = 'TaskFileError';
+  }
+}

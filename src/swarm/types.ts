@@ -1,0 +1,202 @@
+// The engine's domain types and the typed events it emits. The extension's views, the review
+// panel and the CLI render these; nothing outside src/swarm mutates swarm state directly.
+
+import type { AgentRole, AgentUsage } from './harness/types';
+
+export type TaskFolder = 'pending' | 'current' | 'complete';
+
+/**
+ * Where a task is in its life. `pending` and `complete` follow the folder; a task in `current`
+ * carries one of the others in its frontmatter `status`.
+ */
+export type TaskStatus =
+  | 'pending'
+  | 'running' // an agent turn is in progress (worker or fix round)
+  | 'reviewing' // the reviewer agent is judging round N
+  | 'awaiting_human' // review mode human / agent+human: the user decides in the panel or CLI
+  | 'needs_fix' // waiting for a worker to run a fix round (human request changes, conflict)
+  | 'blocked' // the agent asked a question (`question`), waiting for `answer`
+  | 'merging' // in the merge queue
+  | 'waiting_local_changes' // merge waits: the user's own edits are in the way on the base checkout
+  | 'interrupted' // its run ended (stop, crash); the next run resumes it
+  | 'complete';
+
+/** A parsed task file. `meta` is the whole frontmatter, as read (YAML only). */
+export interface Task {
+  id: string;
+  title: string;
+  folder: TaskFolder;
+  status: TaskStatus;
+  /** Absolute path of the file. */
+  file: string;
+  body: string;
+  priority: number;
+  dependsOn: string[];
+  agent?: string;
+  model?: string;
+  files?: string[];
+  /** Set while claimed / after completion. */
+  claimedBy?: string;
+  branch?: string;
+  worktree?: string;
+  question?: string;
+  answer?: string;
+  completedBy?: string;
+  completedAt?: string;
+  reviewRounds?: number;
+  mergedCommit?: string;
+  meta: Record<string, unknown>;
+}
+
+/** A task file that could not be parsed: moved to the quarantine folder, never deleted. */
+export interface QuarantinedTask {
+  file: string;
+  reason: string;
+}
+
+export type Verdict = 'APPROVED' | 'NEEDS_CHANGES' | 'REJECTED';
+
+/** Who decided a round: the reviewer agent, the policy gate, or the user. */
+export type ReviewerKind = 'agent' | 'human' | 'policy';
+
+export type HumanDecisionKind = 'approve' | 'override' | 'request_changes' | 'reject';
+
+/** One review round of one task, persisted in `.swarm/tasks/<id>/state.json`. */
+export interface ReviewRound {
+  round: number;
+  /** The exact commit that was reviewed (and that an approval merges). */
+  sha: string;
+  base: string;
+  /** Base commit the diff was taken against (merge-base at review time). */
+  baseSha: string;
+  by: ReviewerKind;
+  verdict: Verdict | null;
+  /** Reviewer's full feedback (markdown; render as text/safe markdown only). */
+  feedback: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  /** For human decisions: which one, and the reason (override) or requested changes text. */
+  decision?: HumanDecisionKind;
+  reason?: string;
+  /** True when the diff given to the reviewer was cut to its budget. */
+  diffTruncated?: boolean;
+  /** Policy violations found before review (by: 'policy'). */
+  violations?: string[];
+}
+
+/** Runtime state of a task, beside the task file: `.swarm/tasks/<id>/state.json`. */
+export interface TaskRuntimeState {
+  id: string;
+  status: TaskStatus;
+  workerId?: string;
+  harness?: string;
+  model?: string;
+  branch?: string;
+  worktree?: string;
+  sessionId?: string;
+  runId?: string;
+  /** The sha currently under review / awaiting a human decision / being merged. */
+  headSha?: string;
+  rounds: ReviewRound[];
+  /** Feedback the next fix round gets (accumulated across rounds). */
+  pendingFeedback?: string;
+  /** Merge outcome, when merged or when it failed. */
+  mergedCommit?: string;
+  conflictFiles?: string[];
+  lastError?: string;
+  attempts: number;
+  updatedAt: string;
+}
+
+export type WorkerState = 'idle' | 'claiming' | 'running' | 'reviewing' | 'merging' | 'waiting' | 'paused' | 'stopped';
+
+export interface WorkerInfo {
+  id: string;
+  role: AgentRole;
+  harness: string;
+  model?: string;
+  state: WorkerState;
+  taskId?: string;
+  iteration: number;
+  iterations: number;
+  stoppedReason?: string;
+}
+
+export interface WorktreeInfo {
+  path: string;
+  branch: string;
+  head: string;
+  taskId?: string;
+  workerId?: string;
+  status?: TaskStatus;
+  /** Commits on the branch that the base does not have. */
+  ahead: number;
+  /** Files changed against the merge-base with the base (committed and uncommitted). */
+  changedFiles: { path: string; status: string }[];
+  dirty: boolean;
+  /** Not owned by a live run and not tied to a task in `current`. */
+  orphaned: boolean;
+  diskBytes?: number;
+}
+
+export interface WorkerMetrics {
+  workerId: string;
+  merges: number;
+  rejections: number;
+  errors: number;
+  reviewRounds: number;
+  wallMs: number;
+  usage: AgentUsage;
+}
+
+export interface RunSummary {
+  runId: string;
+  startedAt: string;
+  finishedAt?: string;
+  reason?: string;
+  workers: WorkerMetrics[];
+  merged: string[];
+  waitingForHuman: string[];
+  blocked: string[];
+  failed: string[];
+}
+
+/** Everything the engine emits; also the lines of `.swarm/runs/<run-id>/events.jsonl`. */
+export type SwarmEvent =
+  | { type: 'run_started'; runId: string; workers: WorkerInfo[]; base: string }
+  | { type: 'run_recovered'; resumed: string[]; returnedToPending: string[]; completed: string[]; killedPids: number[]; orphanedWorktrees: string[] }
+  | { type: 'run_finished'; summary: RunSummary }
+  | { type: 'run_paused' }
+  | { type: 'run_resumed' }
+  | { type: 'worker_state'; worker: WorkerInfo }
+  | { type: 'worker_stopped'; workerId: string; reason: string }
+  | { type: 'task_claimed'; taskId: string; workerId: string; branch: string }
+  | { type: 'task_status'; taskId: string; status: TaskStatus; workerId?: string; detail?: string }
+  | { type: 'task_quarantined'; file: string; reason: string }
+  | { type: 'task_created'; taskId: string; by: string }
+  | { type: 'worktree_created'; taskId: string; path: string; branch: string }
+  | { type: 'worktree_removed'; path: string; branch: string; archivedRef?: string }
+  | { type: 'agent_started'; taskId?: string; workerId: string; role: AgentRole; round: number; pid: number; pgid: number; logFile: string }
+  | { type: 'agent_finished'; taskId?: string; workerId: string; role: AgentRole; round: number; exitCode: number | null; durationMs: number; failure?: string; failureKind?: string; usage?: AgentUsage }
+  | { type: 'task_blocked'; taskId: string; question: string }
+  | { type: 'task_answered'; taskId: string; answer: string }
+  | { type: 'review_started'; taskId: string; round: number; sha: string }
+  | { type: 'review_finished'; taskId: string; round: ReviewRound }
+  | { type: 'human_review_requested'; taskId: string; sha: string; agentVerdict: Verdict | null }
+  | { type: 'human_decision'; taskId: string; decision: HumanDecisionKind; sha: string; text?: string; applied: boolean; detail?: string }
+  | { type: 'merge_started'; taskId: string; sha: string }
+  | { type: 'merge_waiting'; taskId: string; reason: string; files: string[] }
+  | { type: 'merge_conflict'; taskId: string; files: string[] }
+  | { type: 'task_merged'; taskId: string; sha: string; commit: string }
+  | { type: 'task_returned'; taskId: string; reason: string }
+  | { type: 'task_failed'; taskId: string; reason: string }
+  | { type: 'pool_paused'; pool: string; untilMs: number; reason: string }
+  | { type: 'pool_resumed'; pool: string }
+  | { type: 'security_violation'; workerId: string; taskId?: string; changes: string[] }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+export type SwarmEventType = SwarmEvent['type'];
+
+/** A journal line: the event plus when it happened. */
+export type JournalEntry = SwarmEvent & { ts: string; runId: string };
