@@ -1,0 +1,65 @@
+// The `command` harness (contract 2 of design.md): any program, cwd = the worktree, the prompt on
+// stdin and in $SWARM_PROMPT_FILE, the SWARM_* variables in its environment, stdout = the reply.
+// Conventions for scripted agents: exit code 75 (EX_TEMPFAIL) means "rate limited" (optionally
+// `SWARM_RETRY_AFTER: <seconds>` on stderr); with `resume: true` the program gets
+// SWARM_SESSION_ID and may print `SWARM_SESSION: <id>` to name its session.
+
+import { runAgentProcess, type AgentProcessResult } from '../proc';
+import type { AgentFailure, AgentTurnRequest, AgentTurnResult, Harness } from './types';
+import type { HarnessContext } from './context';
+
+export const EX_TEMPFAIL = 75;
+
+export function agentEnv(ctx: HarnessContext, req: AgentTurnRequest, extra?: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...ctx.baseEnv, ...extra, ...req.env, SWARM_PROMPT_FILE: req.promptFile };
+  if (ctx.agentPath) env.PATH = ctx.agentPath;
+  return env;
+}
+
+/** Failure class from how a process ended, for harnesses with no better signal. */
+export function classifyExit(r: AgentProcessResult, program: string, settingHint?: string): AgentFailure | undefined {
+  if (r.spawnError) {
+    const missing = r.spawnError.code === 'ENOENT';
+    return {
+      kind: missing ? 'missing_cli' : 'crash',
+      message: missing ? `${program} was not found${settingHint ? ` (set its path in ${settingHint})` : ''}: ${r.spawnError.message}` : `could not start ${program}: ${r.spawnError.message}`,
+    };
+  }
+  if (r.aborted) return { kind: 'aborted', message: 'stopped' };
+  if (r.timedOut) return { kind: 'timeout', message: `turn timed out after ${Math.round(r.durationMs / 1000)} s; the process group was killed` };
+  if (r.exitCode !== 0) {
+    const lastErr = r.stderrTail.trim().split('\n').slice(-3).join(' | ');
+    return { kind: 'crash', message: `${program} exited with ${r.exitCode ?? r.signal}${lastErr ? `: ${lastErr}` : ''}` };
+  }
+  return undefined;
+}
+
+export class CommandHarness implements Harness {
+  readonly supportsResume: boolean;
+  constructor(readonly name: string, private readonly argv: string[], private readonly ctx: HarnessContext, private readonly opts: { env?: Record<string, string>; resume?: boolean } = {}) {
+    this.supportsResume = !!opts.resume;
+  }
+
+  async runTurn(req: AgentTurnRequest): Promise<AgentTurnResult> {
+    const extra: Record<string, string> = { ...this.opts.env };
+    if (this.supportsResume && req.resumeSessionId) extra.SWARM_SESSION_ID = req.resumeSessionId;
+    if (req.model) extra.SWARM_MODEL = req.model;
+    const r = await runAgentProcess({
+      argv: this.argv,
+      cwd: req.cwd,
+      env: agentEnv(this.ctx, req, extra),
+      stdin: req.prompt,
+      timeoutMs: req.timeoutMs,
+      logFile: req.logFile,
+      signal: req.signal,
+      onSpawn: req.onSpawn,
+    });
+    let failure = classifyExit(r, this.argv[0], `swarm.json harnesses.${this.name}.command`);
+    if (failure?.kind === 'crash' && r.exitCode === EX_TEMPFAIL) {
+      const m = /SWARM_RETRY_AFTER:\s*(\d+)/.exec(r.stderrTail);
+      failure = { kind: 'rate_limit', message: `${this.argv[0]} reported a rate limit`, retryAfterMs: m ? Number(m[1]) * 1000 : undefined };
+    }
+    const session = /^SWARM_SESSION:\s*(\S+)\s*$/m.exec(r.stdoutTail);
+    return { reply: r.stdoutTail, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, sessionId: session?.[1] ?? req.resumeSessionId, failure };
+  }
+}

@@ -1,0 +1,15 @@
+// What every harness gets from the workspace: where CLIs are, the PATH agents see, and the
+// environment every agent process inherits (e.g. a fallback git identity).
+
+export interface HarnessContext {
+  /** Executable per harness from settings (`swarm.cli.claude`, ...) or swarm.json `harnesses.<name>.command[0]`. */
+  cliPaths: Record<string, string>;
+  /** PATH for agent processes (login-shell PATH when VS Code started from a GUI). */
+  agentPath?: string;
+  /** Node executable for node scripts (demo agent). */
+  nodePath: string;
+  /** dist/demo-agent.js */
+  demoAgentPath: string;
+  /** Added to every agent's environment. */
+  baseEnv: Record<string, string>;
+}

@@ -1,0 +1,220 @@
+// The one place that starts processes (git and agents alike). Agents run in their own process
+// group (detached) so a stop or timeout kills children too; their output streams to a log file
+// and only a bounded tail stays in memory, so an agent printing gigabytes cannot grow the host.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Keeps the last `max` bytes of a stream, as text. */
+export class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  total = 0;
+  constructor(private readonly max: number) {}
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    if (chunk.length >= this.max) {
+      this.chunks = [chunk.subarray(chunk.length - this.max)];
+      this.size = this.max;
+      return;
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - this.chunks[0].length >= this.max) this.size -= this.chunks.shift()!.length;
+  }
+  get truncated(): boolean {
+    return this.total > this.size;
+  }
+  toString(): string {
+    const buf = Buffer.concat(this.chunks);
+    return (buf.length > this.max ? buf.subarray(buf.length - this.max) : buf).toString('utf8');
+  }
+}
+
+/** Splits a byte stream into lines; lines longer than `maxLine` are cut (the rest is dropped). */
+class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingSize = 0;
+  private overflow = false;
+  constructor(private readonly maxLine: number, private readonly onLine: (line: string) => void) {}
+  push(chunk: Buffer): void {
+    let start = 0;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, start)) {
+      this.add(chunk.subarray(start, i));
+      this.flush();
+      start = i + 1;
+    }
+    if (start < chunk.length) this.add(chunk.subarray(start));
+  }
+  private add(part: Buffer): void {
+    if (this.overflow) return;
+    if (this.pendingSize + part.length > this.maxLine) {
+      this.pending.push(part.subarray(0, this.maxLine - this.pendingSize));
+      this.pendingSize = this.maxLine;
+      this.overflow = true;
+      return;
+    }
+    this.pending.push(part);
+    this.pendingSize += part.length;
+  }
+  flush(): void {
+    const line = Buffer.concat(this.pending).toString('utf8').replace(/\r$/, '');
+    this.pending = [];
+    this.pendingSize = 0;
+    this.overflow = false;
+    this.onLine(line);
+  }
+  end(): void {
+    if (this.pendingSize > 0) this.flush();
+  }
+}
+
+export interface AgentProcessOptions {
+  /** Program and arguments. */
+  argv: string[];
+  cwd: string;
+  /** Complete environment of the child (callers merge process.env themselves). */
+  env: NodeJS.ProcessEnv;
+  /** Text written to stdin, then stdin is closed; undefined = stdin closed at once (never left open: CLIs hang on it). */
+  stdin?: string;
+  timeoutMs: number;
+  /** Both streams are appended here, stderr lines prefixed. */
+  logFile?: string;
+  signal?: AbortSignal;
+  onSpawn?: (info: { pid: number; pgid: number }) => void;
+  /** Each stdout line (cut at maxLineBytes), for CLIs that stream JSON events. */
+  onStdoutLine?: (line: string) => void;
+  tailBytes?: number;
+  maxLineBytes?: number;
+  /** Grace between SIGTERM and SIGKILL of the process group. */
+  killGraceMs?: number;
+}
+
+export interface AgentProcessResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** Set when the program could not be started (ENOENT: not installed / not on PATH). */
+  spawnError?: NodeJS.ErrnoException;
+  stdoutTail: string;
+  stderrTail: string;
+  stdoutBytes: number;
+  durationMs: number;
+  pid?: number;
+}
+
+/** Kill a whole process group: SIGTERM, then SIGKILL after `graceMs` if anything is left. */
+export function killProcessGroup(pgid: number, graceMs = 2000): void {
+  try { process.kill(-pgid, 'SIGTERM'); } catch { return; }
+  const t = setTimeout(() => { try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ } }, graceMs);
+  t.unref();
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** Run an agent (or any long program) in its own process group with timeout, abort and logging. */
+export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcessResult> {
+  const started = Date.now();
+  const tailBytes = opts.tailBytes ?? 256 * 1024;
+  const stdoutTail = new TailBuffer(tailBytes);
+  const stderrTail = new TailBuffer(64 * 1024);
+  let log: WriteStream | undefined;
+  if (opts.logFile) {
+    mkdirSync(dirname(opts.logFile), { recursive: true });
+    log = createWriteStream(opts.logFile, { flags: 'a' });
+  }
+  return new Promise((resolve) => {
+    let child: ChildProcess;
+    let timedOut = false;
+    let aborted = false;
+    let settled = false;
+    const finish = (r: Omit<AgentProcessResult, 'stdoutTail' | 'stderrTail' | 'durationMs' | 'timedOut' | 'aborted' | 'stdoutBytes'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      const done = () => resolve({ ...r, timedOut, aborted, stdoutTail: stdoutTail.toString(), stderrTail: stderrTail.toString(), stdoutBytes: stdoutTail.total, durationMs: Date.now() - started });
+      if (log) log.end(done); else done();
+    };
+    try {
+      child = spawn(opts.argv[0], opts.argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (e) {
+      finish({ exitCode: null, signal: null, spawnError: e as NodeJS.ErrnoException });
+      return;
+    }
+    const pid = child.pid;
+    const kill = () => { if (pid) killProcessGroup(pid, opts.killGraceMs ?? 2000); };
+    const onAbort = () => { aborted = true; kill(); };
+    const timer = setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs);
+    if (opts.signal?.aborted) onAbort(); else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (pid) opts.onSpawn?.({ pid, pgid: pid });
+
+    const lines = opts.onStdoutLine ? new LineSplitter(opts.maxLineBytes ?? 4 * 1024 * 1024, opts.onStdoutLine) : undefined;
+    child.stdout!.on('data', (c: Buffer) => {
+      stdoutTail.push(c);
+      lines?.push(c);
+      // Back-pressure: a flooding agent waits for the log file instead of filling our memory.
+      if (log && !log.write(c)) { child.stdout!.pause(); log.once('drain', () => child.stdout!.resume()); }
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      stderrTail.push(c);
+      if (log && !log.write(c)) { child.stderr!.pause(); log.once('drain', () => child.stderr!.resume()); }
+    });
+    child.stdin!.on('error', () => { /* the agent may exit without reading its stdin */ });
+    child.stdin!.end(opts.stdin ?? '');
+    child.on('error', (e: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: e, pid }));
+    child.on('close', (code, sig) => {
+      lines?.end();
+      // The leader exited; make sure no child of it survives in the group.
+      if (pid) { try { process.kill(-pid, 'SIGKILL'); } catch { /* none left */ } }
+      finish({ exitCode: code, signal: sig, pid });
+    });
+  });
+}
+
+export interface ExecOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string | Buffer;
+  timeoutMs?: number;
+  /** Fail when stdout grows beyond this (default 256 MiB). */
+  maxBuffer?: number;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Run a short program to completion and collect its output (git and friends). Never throws for a non-zero exit. */
+export function execCollect(argv: string[], opts: ExecOptions): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], signal: opts.signal });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outSize = 0;
+    const max = opts.maxBuffer ?? 256 * 1024 * 1024;
+    let timer: NodeJS.Timeout | undefined;
+    if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.stdout.on('data', (c: Buffer) => {
+      outSize += c.length;
+      if (outSize > max) { child.kill('SIGKILL'); return; }
+      out.push(c);
+    });
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stdin.on('error', () => { /* ignore EPIPE */ });
+    child.stdin.end(opts.input ?? '');
+    child.on('error', (e) => { if (timer) clearTimeout(timer); reject(e); });
+    child.on('close', (code, sig) => {
+      if (timer) clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code, signal: sig });
+    });
+  });
+}
