@@ -4,7 +4,7 @@
 // carry the small machine-readable block the demo worker acts on.
 //
 //   node scripts/make-sample.mjs <dir> [--review agent|human|agent+human] [--workers N]
-//                                      [--tasks N] [--no-config] [--extra blocked,needs-changes,malformed]
+//        [--tasks N] [--no-config] [--extra blocked,needs-changes,rejected,malformed] [--delay-ms MS] [--max-rounds N]
 //   node dist/cli.js run --repo <dir>        # the same sample, headless
 //
 // Importable too: `makeSample(dir, options)` returns { dir, tasks: [ids] }.
@@ -25,14 +25,22 @@ const PROJECT = {
 };
 
 /**
- * The demo worker's block: a fenced ```demo block with one instruction per line, e.g.
- *   write: path            (the following lines up to `end` are the file's new content)
- *   append: path           (the following lines up to `end` are appended)
- *   ask: question?         (the worker answers BLOCKED: question until it has an answer)
- *   review: needs_changes  (the demo reviewer asks for one fix round before approving)
+ * The demo agents' block (src/swarm/demo/agent.ts): a fenced ```swarm-demo block, one `key: value`
+ * per line; `content` is one line with \n for line breaks.
+ *   file: path                 the file the demo worker writes (with `content`)
+ *   content: text              its content ({{answer}} is replaced by the user's answer)
+ *   ask: question?             the worker answers BLOCKED: question until the task has an answer
+ *   fail_first_review: true    round 1 is wrong (the demo reviewer asks for a fix), the fix is right
+ *   reject: true               the demo reviewer rejects it
+ *   delay_ms: 1500             the worker "thinks" this long (so a person can watch it run)
  */
-function demoBlock(lines) {
-  return ['```demo', ...lines, '```'].join('\n');
+function demoBlock(demo, delayMs) {
+  const lines = [`file: ${demo.file}`, `content: ${demo.content}`];
+  if (demo.ask) lines.push(`ask: ${demo.ask}`);
+  if (demo.fail_first_review) lines.push('fail_first_review: true');
+  if (demo.reject) lines.push('reject: true');
+  if (delayMs) lines.push(`delay_ms: ${delayMs}`);
+  return ['```swarm-demo', ...lines, '```'].join('\n');
 }
 
 /** The default tasks, in priority order. Each is small, independent and merges cleanly. */
@@ -41,83 +49,91 @@ export const SAMPLE_TASKS = [
     id: 'add-farewell',
     title: 'Add a farewell function',
     priority: 10,
-    body: 'Add `farewell(name)` to a new module `src/farewell.js`, returning "Goodbye, <name>!".',
-    demo: ['write: src/farewell.js', "'use strict';", '', 'function farewell(name) {', '  return `Goodbye, ${name}!`;', '}', '', 'module.exports = { farewell };', 'end'],
+    body: 'Add `src/farewell.js` exporting `farewell(name)`, which returns "Goodbye, <name>!".',
+    demo: { file: 'src/farewell.js', content: "'use strict';\\n\\nexports.farewell = (name) => `Goodbye, ${name}!`;" },
   },
   {
     id: 'add-multiply',
-    title: 'Add multiply to the math module',
+    title: 'Add multiply to the math helpers',
     priority: 20,
     body: 'Add `src/multiply.js` exporting `multiply(a, b)`.',
-    demo: ['write: src/multiply.js', "'use strict';", '', 'function multiply(a, b) {', '  return a * b;', '}', '', 'module.exports = { multiply };', 'end'],
+    demo: { file: 'src/multiply.js', content: "'use strict';\\n\\nexports.multiply = (a, b) => a * b;" },
   },
   {
     id: 'document-usage',
-    title: 'Document usage in the docs folder',
+    title: 'Document usage',
     priority: 30,
     body: 'Write `docs/usage.md` with an example of `greet`.',
-    demo: ['write: docs/usage.md', '# Usage', '', '```js', "const { greet } = require('greetings');", "greet('Ada'); // Hello, Ada!", '```', 'end'],
+    demo: { file: 'docs/usage.md', content: "# Usage\\n\\n    const { greet } = require('greetings');\\n    greet('Ada'); // Hello, Ada!" },
   },
   {
-    id: 'add-license-note',
+    id: 'add-notice',
     title: 'Add a NOTICE file',
     priority: 40,
-    body: 'Create `NOTICE` saying the sample is generated for the Worktree Swarm demo.',
-    demo: ['write: NOTICE', 'This repository was generated for the Worktree Swarm demo.', 'end'],
+    body: 'Create `NOTICE` saying the repository was generated for the Worktree Swarm demo.',
+    demo: { file: 'NOTICE', content: 'This repository was generated for the Worktree Swarm demo.' },
   },
   {
     id: 'add-shout',
     title: 'Add a shout helper',
     priority: 50,
-    body: 'Add `src/shout.js` exporting `shout(text)` that upper-cases and adds "!".',
-    demo: ['write: src/shout.js', "'use strict';", '', 'function shout(text) {', "  return `${text.toUpperCase()}!`;", '}', '', 'module.exports = { shout };', 'end'],
+    body: 'Add `src/shout.js` exporting `shout(text)`, which upper-cases the text and adds "!".',
+    demo: { file: 'src/shout.js', content: "'use strict';\\n\\nexports.shout = (text) => `${text.toUpperCase()}!`;" },
   },
   {
     id: 'add-changelog',
     title: 'Start a changelog',
     priority: 60,
     body: 'Create `CHANGELOG.md` with a 1.0.0 entry.',
-    demo: ['write: CHANGELOG.md', '# Changelog', '', '## 1.0.0', '', '- First version.', 'end'],
+    demo: { file: 'CHANGELOG.md', content: '# Changelog\\n\\n## 1.0.0\\n\\n- First version.' },
   },
 ];
 
 /** Extra tasks for particular scenarios. */
 export const EXTRA_TASKS = {
-  /** The worker asks a question first (BLOCKED), then makes the change once answered. */
+  /** The worker asks a question first (BLOCKED), then writes the answer into the file. */
   blocked: {
     id: 'pick-greeting-language',
     title: 'Pick the greeting language',
     priority: 5,
-    body: 'Ask which language the greeting should use, then write `src/lang.js` exporting it.',
-    demo: ['ask: Which language should the greeting use?', 'write: src/lang.js', "module.exports = { language: 'en' };", 'end'],
+    body: 'Ask which language the greeting should use, then write it to `src/lang.txt`.',
+    demo: { file: 'src/lang.txt', content: 'language: {{answer}}', ask: 'Which language should the greeting use?' },
   },
-  /** The demo reviewer answers NEEDS_CHANGES on the first round and APPROVED on the fix. */
+  /** Round 1 leaves a TODO in the file (the demo reviewer says NEEDS_CHANGES); the fix round is right. */
   'needs-changes': {
     id: 'add-subtract',
-    title: 'Add subtract (needs one fix round)',
+    title: 'Add subtract',
     priority: 15,
     body: 'Add `src/subtract.js` exporting `subtract(a, b)`.',
-    demo: ['review: needs_changes', 'write: src/subtract.js', "'use strict';", '', 'function subtract(a, b) {', '  return a - b;', '}', '', 'module.exports = { subtract };', 'end'],
+    demo: { file: 'src/subtract.js', content: "'use strict';\\n\\nexports.subtract = (a, b) => a - b;", fail_first_review: true },
+  },
+  /** The demo reviewer rejects this one. */
+  rejected: {
+    id: 'rewrite-everything',
+    title: 'Rewrite everything in one file',
+    priority: 70,
+    body: 'Put the whole library into `everything.js` (the demo reviewer rejects this).',
+    demo: { file: 'everything.js', content: '// everything', reject: true },
   },
   /** Not a task: broken YAML frontmatter, so the swarm quarantines it with the reason. */
   malformed: { id: 'broken-task', raw: '---\ntitle: [unclosed\npriority: high\n---\nThis file cannot be parsed.\n' },
 };
 
-export function taskFile(t) {
+export function taskFile(t, delayMs = 0) {
   if (t.raw) return t.raw;
   const fm = ['---', `id: ${t.id}`, `title: ${JSON.stringify(t.title)}`, `priority: ${t.priority}`];
   if (t.depends_on) fm.push(`depends_on: [${t.depends_on.join(', ')}]`);
   fm.push('---');
-  return `${fm.join('\n')}\n# ${t.title}\n\n${t.body}\n\n${demoBlock(t.demo)}\n`;
+  return `${fm.join('\n')}\n# ${t.title}\n\n${t.body}\n\n${demoBlock(t.demo, delayMs)}\n`;
 }
 
 /** swarm.json for the demo agents. */
-export function sampleConfig({ review = 'agent', workers = 2, iterations = 10 } = {}) {
+export function sampleConfig({ review = 'agent', workers = 2, iterations = 10, maxRounds = 3 } = {}) {
   return {
     base: 'main',
     tasks_dir: 'tasks',
     workers: [{ role: 'worker', harness: 'demo', count: workers, iterations }],
-    review: { mode: review, harness: 'demo', max_rounds: 3 },
+    review: { mode: review, harness: 'demo', max_rounds: maxRounds },
   };
 }
 
@@ -126,10 +142,11 @@ export function sampleConfig({ review = 'agent', workers = 2, iterations = 10 } 
  * options: review ('agent' | 'human' | 'agent+human'), workers (count), tasks (how many of
  * SAMPLE_TASKS), config (false: no swarm.json, for the Initialize flow), extra (keys of
  * EXTRA_TASKS), commitTasks (commit tasks/ too; default false: the task folders are the
- * swarm's hub in the checkout and stay untracked).
+ * swarm's hub in the checkout and stay untracked), delayMs (how long the demo worker "thinks" per
+ * turn, so a person can watch tasks move), maxRounds (review.max_rounds).
  */
 export function makeSample(dir, options = {}) {
-  const { review = 'agent', workers = 2, tasks = 4, config = true, extra = [], commitTasks = false } = options;
+  const { review = 'agent', workers = 2, tasks = 4, config = true, extra = [], commitTasks = false, delayMs = 0, maxRounds = 3 } = options;
   dir = resolve(dir);
   if (existsSync(dir) && readdirSync(dir).length) throw new Error(`make-sample: ${dir} exists and is not empty`);
   mkdirSync(dir, { recursive: true });
@@ -140,13 +157,13 @@ export function makeSample(dir, options = {}) {
   const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 
   for (const [rel, text] of Object.entries(PROJECT)) write(rel, text);
-  if (config) write('swarm.json', JSON.stringify(sampleConfig({ review, workers }), null, 2) + '\n');
+  if (config) write('swarm.json', JSON.stringify(sampleConfig({ review, workers, maxRounds }), null, 2) + '\n');
   const list = [...SAMPLE_TASKS.slice(0, tasks), ...extra.map((k) => {
     const t = EXTRA_TASKS[k];
     if (!t) throw new Error(`make-sample: unknown extra task "${k}" (known: ${Object.keys(EXTRA_TASKS).join(', ')})`);
     return t;
   })];
-  for (const t of list) write(`tasks/pending/${t.id}.md`, taskFile(t));
+  for (const t of list) write(`tasks/pending/${t.id}.md`, taskFile(t, delayMs));
   for (const f of ['current', 'complete']) mkdirSync(join(dir, 'tasks', f), { recursive: true });
 
   git('init', '-q', '-b', 'main');
@@ -160,7 +177,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const opt = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
   const dir = argv.find((a, i) => !a.startsWith('--') && !(i > 0 && argv[i - 1].startsWith('--') && !['--no-config'].includes(argv[i - 1])));
   if (!dir || argv.includes('--help')) {
-    console.error('usage: node scripts/make-sample.mjs <dir> [--review agent|human|agent+human] [--workers N] [--tasks N] [--no-config] [--extra blocked,needs-changes,malformed]');
+    console.error('usage: node scripts/make-sample.mjs <dir> [--review agent|human|agent+human] [--workers N] [--tasks N] [--no-config] [--extra blocked,needs-changes,rejected,malformed] [--delay-ms MS] [--max-rounds N]');
     process.exit(dir ? 0 : 2);
   }
   const r = makeSample(dir, {
@@ -169,6 +186,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     tasks: Number(opt('--tasks') ?? 4),
     config: !argv.includes('--no-config'),
     extra: (opt('--extra') ?? '').split(',').filter(Boolean),
+    delayMs: Number(opt('--delay-ms') ?? 0),
+    maxRounds: Number(opt('--max-rounds') ?? 3),
   });
   console.log(`Sample repository: ${r.dir}`);
   console.log(`Tasks in tasks/pending: ${r.tasks.join(', ')}${r.malformed.length ? ` (+ malformed: ${r.malformed.join(', ')})` : ''}`);
