@@ -67,6 +67,8 @@ const limitsSchema = z
     backoff_failures: posInt.default(3).describe('This many failures of one pool (harness+model) ...'),
     backoff_window_s: posInt.default(60).describe('... within this many seconds ...'),
     backoff_pause_s: posInt.default(1800).describe('... pause the pool this long'),
+    rate_limit_pause_s: posInt.default(300).describe('Pause of a pool after a rate-limit reply when the CLI does not say how long'),
+    poll_ms: posInt.default(500).describe('How often idle workers look for new tasks and the run checks for decisions'),
   })
   .strict();
 
@@ -81,7 +83,7 @@ export const swarmConfigSchema = z
     review: reviewSchema.default({ mode: 'agent', harness: 'demo', max_rounds: 3, max_diff_bytes: 200_000, on_reject: 'pending' }),
     harnesses: z.record(harnessName, harnessSchema).default({}),
     policy: policySchema.default({ deny: DEFAULT_DENY, max_lines_added: 800, max_file_bytes: 1_000_000, binary: 'human', on_violation: 'human' }),
-    limits: limitsSchema.default({ max_consecutive_errors: 3, max_attempts: 3, backoff_failures: 3, backoff_window_s: 60, backoff_pause_s: 1800 }),
+    limits: limitsSchema.default({ max_consecutive_errors: 3, max_attempts: 3, backoff_failures: 3, backoff_window_s: 60, backoff_pause_s: 1800, rate_limit_pause_s: 300, poll_ms: 500 }),
     timeout_s: posInt.default(1800).describe('Default per-turn timeout for harnesses that set none'),
   })
   .strict();
@@ -119,7 +121,7 @@ export interface ResolvedConfig {
   review: { mode: 'agent' | 'human' | 'agent+human'; harness: string; model?: string; maxRounds: number; maxDiffBytes: number; onReject: 'pending' | 'blocked'; prompt?: string };
   harnesses: Record<string, HarnessConfig>;
   policy: { deny: string[]; maxLinesAdded: number; maxFileBytes: number; binary: 'reject' | 'human' | 'allow'; onViolation: 'reject' | 'human' };
-  limits: { maxConsecutiveErrors: number; maxAttempts: number; backoffFailures: number; backoffWindowMs: number; backoffPauseMs: number };
+  limits: { maxConsecutiveErrors: number; maxAttempts: number; backoffFailures: number; backoffWindowMs: number; backoffPauseMs: number; rateLimitPauseMs: number; pollMs: number };
   timeoutS: number;
 }
 
@@ -250,6 +252,8 @@ function resolve(parsed: ParsedConfig, file: string | undefined, format: Resolve
       backoffFailures: parsed.limits.backoff_failures,
       backoffWindowMs: parsed.limits.backoff_window_s * 1000,
       backoffPauseMs: parsed.limits.backoff_pause_s * 1000,
+      rateLimitPauseMs: parsed.limits.rate_limit_pause_s * 1000,
+      pollMs: parsed.limits.poll_ms,
     },
     timeoutS: parsed.timeout_s,
   };

@@ -19,6 +19,7 @@ export type TaskStatus =
   | 'merging' // in the merge queue
   | 'waiting_local_changes' // merge waits: the user's own edits are in the way on the base checkout
   | 'interrupted' // its run ended (stop, crash); the next run resumes it
+  | 'queued' // waiting for a worker to continue it (answered question, recovered after a crash)
   | 'complete';
 
 /** A parsed task file. `meta` is the whole frontmatter, as read (YAML only). */
@@ -106,6 +107,14 @@ export interface TaskRuntimeState {
   conflictFiles?: string[];
   lastError?: string;
   attempts: number;
+  /** Where a queued task continues: the agent's turn, or the review of `headSha`. */
+  resumeStep?: 'work' | 'review' | 'merge';
+  /** The agent process of the turn in progress (killed by recovery if it outlived its run). */
+  agent?: { pid: number; pgid: number; procStart?: string };
+  /** Log file of the latest agent turn. */
+  logFile?: string;
+  /** Conflict fix rounds so far (bounded by review.max_rounds). */
+  conflictRounds?: number;
   updatedAt: string;
 }
 

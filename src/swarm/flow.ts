@@ -1,0 +1,234 @@
+// The life of one task after its agent turn: review, human decisions, merge, completion, return to
+// pending. Shared by a running swarm and by decisions applied while no swarm runs, so a reader
+// finds every state change of a task here (the worker loop in run.ts drives it).
+
+import { existsSync } from 'node:fs';
+import type { ResolvedConfig } from './config';
+import type { Git } from './git';
+import type { TaskStore } from './tasks';
+import type { StateStore } from './state';
+import type { WorktreeManager } from './worktrees';
+import type { MergeQueue } from './merge';
+import type { SwarmEvent, Task, TaskRuntimeState, TaskStatus, ReviewRound, HumanDecisionKind, Verdict } from './types';
+import type { DecisionResult } from './api';
+import { nowIso } from './util';
+
+export interface FlowContext {
+  root: string;
+  config: ResolvedConfig;
+  git: Git;
+  tasks: TaskStore;
+  state: StateStore;
+  worktrees: WorktreeManager;
+  merges: MergeQueue;
+  base: string;
+  runId: string;
+  emit(e: SwarmEvent): void;
+}
+
+export type MergeStepResult = 'merged' | 'conflict' | 'waiting' | 'moved' | 'error';
+
+/** Feedback of every round that asked for changes, oldest first: what the next fix round gets. */
+export function accumulatedFeedback(rounds: ReviewRound[]): string {
+  return rounds
+    .filter((r) => r.verdict !== 'APPROVED' && r.feedback.trim())
+    .map((r) => `## Round ${r.round} (${r.by === 'human' ? 'the user' : r.by === 'policy' ? 'policy gate' : 'reviewer'})\n${r.feedback.trim()}`)
+    .join('\n\n');
+}
+
+export class TaskFlow {
+  constructor(readonly ctx: FlowContext) {}
+
+  async stateOf(id: string): Promise<TaskRuntimeState> {
+    return (await this.ctx.state.readTask(id)) ?? { id, status: 'pending', rounds: [], attempts: 0, updatedAt: nowIso() };
+  }
+
+  /** Set the status in both the task file (current/) and the runtime state. */
+  async setStatus(st: TaskRuntimeState, status: TaskStatus, fm: Record<string, unknown> = {}, detail?: string): Promise<void> {
+    st.status = status;
+    await this.ctx.state.writeTask(st);
+    if (existsSync(this.ctx.tasks.fileFor(st.id, 'current'))) await this.ctx.tasks.update(st.id, 'current', { status, ...fm });
+    this.ctx.emit({ type: 'task_status', taskId: st.id, status, workerId: st.workerId, detail });
+  }
+
+  /** Merge the task's reviewed sha (st.headSha) and complete it, or say why not. */
+  async merge(task: Task, st: TaskRuntimeState): Promise<MergeStepResult> {
+    const sha = st.headSha;
+    if (!sha) return 'error';
+    if (st.branch) {
+      const tip = await this.ctx.git.revParse(`refs/heads/${st.branch}`);
+      if (tip && tip !== sha && !(await this.ctx.git.isAncestor(tip, sha))) return 'moved';
+    }
+    await this.setStatus(st, 'merging');
+    this.ctx.emit({ type: 'merge_started', taskId: task.id, sha });
+    const out = await this.ctx.merges.merge({ taskId: task.id, title: task.title, sha, branch: st.branch });
+    switch (out.kind) {
+      case 'merged':
+      case 'already_merged':
+        await this.complete(task, st, out.commit);
+        return 'merged';
+      case 'conflict': {
+        st.conflictFiles = out.files;
+        st.conflictRounds = (st.conflictRounds ?? 0) + 1;
+        this.ctx.emit({ type: 'merge_conflict', taskId: task.id, files: out.files });
+        const text = `Merging into ${this.ctx.base} conflicts in: ${out.files.join(', ')}.\nBring ${this.ctx.base} into your branch (\`git merge ${this.ctx.base}\`), resolve the conflicts in those files, and commit.`;
+        if (st.conflictRounds > this.ctx.config.review.maxRounds) {
+          await this.block(st, `The change conflicts with ${this.ctx.base} in ${out.files.join(', ')} after ${st.conflictRounds - 1} fix rounds. Resolve it on branch ${st.branch} and retry.`);
+          return 'conflict';
+        }
+        st.pendingFeedback = text;
+        await this.setStatus(st, 'needs_fix', {}, `conflict: ${out.files.join(', ')}`);
+        return 'conflict';
+      }
+      case 'waiting_local_changes':
+        this.ctx.emit({ type: 'merge_waiting', taskId: task.id, reason: `your uncommitted changes in ${out.checkout} are in the way`, files: out.files });
+        await this.setStatus(st, 'waiting_local_changes', {}, `blocked by your local changes${out.files.length ? `: ${out.files.join(', ')}` : ''}`);
+        return 'waiting';
+      case 'error':
+        st.lastError = out.message;
+        await this.setStatus(st, 'awaiting_human', {}, `merge failed: ${out.message}`);
+        this.ctx.emit({ type: 'log', level: 'error', message: `merge of ${task.id} failed: ${out.message}` });
+        return 'error';
+    }
+  }
+
+  /** Merged: annotate, move to complete, remove the worktree and branch (nothing left to keep). */
+  async complete(task: Task, st: TaskRuntimeState, commit: string | undefined, note?: string): Promise<void> {
+    const baseRef = `refs/heads/${this.ctx.base}`;
+    if (st.worktree || st.branch) {
+      try {
+        const r = await this.ctx.worktrees.removeSafely(task.id, st.worktree, st.branch, baseRef);
+        this.ctx.emit({ type: 'worktree_removed', path: st.worktree ?? '', branch: st.branch ?? '', archivedRef: r.archivedRef });
+      } catch (e) {
+        this.ctx.emit({ type: 'log', level: 'warn', message: `could not remove the worktree of ${task.id}: ${(e as Error).message}` });
+      }
+    }
+    st.status = 'complete';
+    st.mergedCommit = commit;
+    await this.ctx.state.writeTask(st);
+    await this.ctx.tasks.move(task.id, 'current', 'complete', {
+      status: undefined,
+      claimed_at: undefined,
+      run_id: undefined,
+      worktree: undefined,
+      completed_by: st.workerId ?? 'user',
+      completed_at: nowIso(),
+      review_rounds: st.rounds.length,
+      merged_commit: commit ?? null,
+      ...(note ? { note } : {}),
+    });
+    if (commit) this.ctx.emit({ type: 'task_merged', taskId: task.id, sha: st.headSha ?? commit, commit });
+    this.ctx.emit({ type: 'task_status', taskId: task.id, status: 'complete', workerId: st.workerId, detail: note });
+  }
+
+  /** Wait for the user: the task stays in current with its question. */
+  async block(st: TaskRuntimeState, question: string): Promise<void> {
+    await this.setStatus(st, 'blocked', { question, answer: undefined, blocked_at: nowIso() });
+    this.ctx.emit({ type: 'task_blocked', taskId: st.id, question });
+  }
+
+  /**
+   * Back to pending. With `fresh`, work on the branch is archived and the branch dropped (the
+   * next worker starts over); otherwise the branch stays for the next worker to continue.
+   */
+  async returnToPending(task: Task, st: TaskRuntimeState, reason: string, opts: { fresh: boolean; feedback?: string }): Promise<void> {
+    let archived: string | undefined;
+    if (opts.fresh && (st.worktree || st.branch)) {
+      const r = await this.ctx.worktrees.removeSafely(task.id, st.worktree, st.branch, `refs/heads/${this.ctx.base}`);
+      archived = r.archivedRef;
+      this.ctx.emit({ type: 'worktree_removed', path: st.worktree ?? '', branch: st.branch ?? '', archivedRef: archived });
+      st.branch = undefined;
+      st.worktree = undefined;
+      st.sessionId = undefined;
+      st.headSha = undefined;
+    }
+    st.status = 'pending';
+    st.pendingFeedback = opts.feedback ?? st.pendingFeedback;
+    st.resumeStep = undefined;
+    st.agent = undefined;
+    await this.ctx.state.writeTask(st);
+    await this.ctx.tasks.move(task.id, 'current', 'pending', {
+      status: undefined,
+      claimed_by: undefined,
+      claimed_at: undefined,
+      run_id: undefined,
+      worktree: undefined,
+      branch: st.branch,
+      question: undefined,
+      answer: undefined,
+      last_feedback: opts.feedback ?? task.meta.last_feedback,
+      archived_ref: archived ?? task.meta.archived_ref,
+    });
+    this.ctx.emit({ type: 'task_returned', taskId: task.id, reason: archived ? `${reason} (earlier work kept at ${archived})` : reason });
+  }
+
+  /** REJECTED by the reviewer, the policy gate or the user. */
+  async reject(task: Task, st: TaskRuntimeState, feedback: string): Promise<void> {
+    if (this.ctx.config.review.onReject === 'blocked') {
+      await this.block(st, `The change was rejected:\n${feedback}\nEdit the task and retry, or override.`);
+      return;
+    }
+    await this.returnToPending(task, st, 'rejected', { fresh: true, feedback });
+  }
+
+  /**
+   * A human decision on the sha shown to the user. Applied here directly (approve/override merge
+   * now); `request_changes` queues a fix round for the next free worker.
+   */
+  async decide(taskId: string, kind: HumanDecisionKind, sha: string, text: string | undefined, by = 'user'): Promise<DecisionResult> {
+    const task = await this.ctx.tasks.read(taskId, 'current').catch(() => undefined);
+    if (!task) return { ok: false, reason: 'not_found', detail: `no task "${taskId}" in ${this.ctx.config.tasksDir}/current` };
+    const st = await this.stateOf(taskId);
+    const decidable: TaskStatus[] = ['awaiting_human', 'blocked', 'needs_fix', 'waiting_local_changes'];
+    if (!decidable.includes(st.status) || !st.headSha) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is ${st.status}; there is no change waiting for a decision` };
+    const tip = st.branch ? await this.ctx.git.revParse(`refs/heads/${st.branch}`) : st.headSha;
+    const current = tip && tip !== st.headSha ? tip : st.headSha;
+    if (!sha || (current !== sha && !current.startsWith(sha))) return { ok: false, reason: 'stale_sha', currentSha: current };
+    if ((kind === 'override' || kind === 'request_changes') && !text?.trim()) return { ok: false, reason: 'invalid', detail: kind === 'override' ? 'an override needs a reason' : 'say what should change' };
+
+    const verdict: Verdict = kind === 'approve' || kind === 'override' ? 'APPROVED' : kind === 'request_changes' ? 'NEEDS_CHANGES' : 'REJECTED';
+    const baseSha = (await this.ctx.git.mergeBase(`refs/heads/${this.ctx.base}`, st.headSha)) ?? '';
+    const round: ReviewRound = {
+      round: st.rounds.length + 1,
+      sha: st.headSha,
+      base: this.ctx.base,
+      baseSha,
+      by: 'human',
+      verdict,
+      feedback: kind === 'override' ? `Override: ${text}` : text ?? '',
+      startedAt: nowIso(),
+      finishedAt: nowIso(),
+      durationMs: 0,
+      decision: kind,
+      reason: text,
+    };
+    st.rounds.push(round);
+    await this.ctx.state.writeTask(st);
+    this.ctx.emit({ type: 'review_finished', taskId, round });
+    const decided = (applied: boolean, detail?: string) => this.ctx.emit({ type: 'human_decision', taskId, decision: kind, sha: st.headSha!, text, applied, detail });
+
+    if (kind === 'request_changes') {
+      st.pendingFeedback = accumulatedFeedback(st.rounds);
+      st.resumeStep = 'work';
+      await this.setStatus(st, 'needs_fix', { question: undefined }, 'changes requested by you');
+      decided(true, 'fix round queued');
+      return { ok: true, applied: 'fix_requested' };
+    }
+    if (kind === 'reject') {
+      await this.returnToPending(task, st, `rejected by ${by}`, { fresh: true, feedback: text });
+      decided(true, 'returned to pending');
+      return { ok: true, applied: 'returned_to_pending' };
+    }
+    const r = await this.merge(task, st);
+    if (r === 'merged') {
+      const done = await this.ctx.state.readTask(taskId);
+      decided(true, `merged as ${done?.mergedCommit}`);
+      return { ok: true, applied: 'merged', commit: done?.mergedCommit ?? '' };
+    }
+    decided(false, r);
+    if (r === 'conflict') return { ok: false, reason: 'conflict', files: st.conflictFiles ?? [] };
+    if (r === 'waiting') return { ok: false, reason: 'waiting_local_changes', files: [] };
+    if (r === 'moved') return { ok: false, reason: 'stale_sha', currentSha: tip ?? '' };
+    return { ok: false, reason: 'invalid', detail: st.lastError ?? 'merge failed' };
+  }
+}

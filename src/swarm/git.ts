@@ -1,0 +1,112 @@
+// One place runs every git command (after VS Code's git extension): `Git.exec` → typed GitError.
+// Mutations of shared git state (`worktree add`, ref moves) are serialized by the callers.
+
+import { execCollect } from './proc';
+import { GitError } from './errors';
+
+export interface GitExecOptions {
+  cwd?: string;
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Exit codes that are not errors (e.g. merge-tree's 1 = conflicts). */
+  okCodes?: number[];
+  timeoutMs?: number;
+}
+
+/** A fallback identity so swarm commits work on machines with no git user configured. */
+export const FALLBACK_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Worktree Swarm',
+  GIT_AUTHOR_EMAIL: 'swarm@localhost',
+  GIT_COMMITTER_NAME: 'Worktree Swarm',
+  GIT_COMMITTER_EMAIL: 'swarm@localhost',
+};
+
+export class Git {
+  private identityEnv: Record<string, string> | undefined;
+
+  constructor(readonly root: string) {}
+
+  async exec(args: string[], opts: GitExecOptions = {}): Promise<string> {
+    const env = { ...process.env, ...this.identityEnv, ...opts.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+    const r = await execCollect(['git', ...args], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
+    if (r.exitCode !== 0 && !(r.exitCode !== null && opts.okCodes?.includes(r.exitCode))) {
+      const first = r.stderr.trim().split('\n')[0] || r.stdout.trim().split('\n')[0] || `exit ${r.exitCode}`;
+      throw new GitError(`git ${args.slice(0, 3).join(' ')}: ${first}`, args, r.exitCode, r.stderr, r.stdout);
+    }
+    return r.stdout;
+  }
+
+  /** Like exec, but returns the exit code and output instead of throwing. */
+  async tryExec(args: string[], opts: GitExecOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const env = { ...process.env, ...this.identityEnv, ...opts.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+    const r = await execCollect(['git', ...args], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
+    return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Env with a fallback author/committer when the repo has none configured (agents get it too). */
+  async identity(): Promise<Record<string, string>> {
+    if (this.identityEnv) return this.identityEnv;
+    const name = await this.tryExec(['config', 'user.name']);
+    const email = await this.tryExec(['config', 'user.email']);
+    const env: Record<string, string> = {};
+    if (!name.stdout.trim() && !process.env.GIT_AUTHOR_NAME) Object.assign(env, { GIT_AUTHOR_NAME: FALLBACK_IDENTITY.GIT_AUTHOR_NAME, GIT_COMMITTER_NAME: FALLBACK_IDENTITY.GIT_COMMITTER_NAME });
+    if (!email.stdout.trim() && !process.env.GIT_AUTHOR_EMAIL) Object.assign(env, { GIT_AUTHOR_EMAIL: FALLBACK_IDENTITY.GIT_AUTHOR_EMAIL, GIT_COMMITTER_EMAIL: FALLBACK_IDENTITY.GIT_COMMITTER_EMAIL });
+    this.identityEnv = env;
+    return env;
+  }
+
+  async revParse(rev: string, cwd?: string): Promise<string | undefined> {
+    const r = await this.tryExec(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { cwd });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async isAncestor(a: string, b: string): Promise<boolean> {
+    const r = await this.tryExec(['merge-base', '--is-ancestor', a, b]);
+    return r.code === 0;
+  }
+
+  async mergeBase(a: string, b: string): Promise<string | undefined> {
+    const r = await this.tryExec(['merge-base', a, b]);
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async currentBranch(cwd?: string): Promise<string | undefined> {
+    const r = await this.tryExec(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async countAhead(base: string, head: string): Promise<number> {
+    const r = await this.tryExec(['rev-list', '--count', `${base}..${head}`]);
+    return r.code === 0 ? Number(r.stdout.trim()) : 0;
+  }
+
+  /** `git status --porcelain` lines (untracked included), for a worktree or the user's checkout. */
+  async status(cwd: string): Promise<string[]> {
+    const out = await this.exec(['status', '--porcelain=v1', '--untracked-files=all'], { cwd });
+    return out.split('\n').filter(Boolean);
+  }
+
+  async worktrees(): Promise<{ path: string; head: string; branch?: string; bare: boolean; detached: boolean }[]> {
+    const out = await this.exec(['worktree', 'list', '--porcelain']);
+    const list: { path: string; head: string; branch?: string; bare: boolean; detached: boolean }[] = [];
+    for (const block of out.split('\n\n')) {
+      const lines = block.split('\n').filter(Boolean);
+      if (!lines.length) continue;
+      const wt = { path: '', head: '', branch: undefined as string | undefined, bare: false, detached: false };
+      for (const l of lines) {
+        if (l.startsWith('worktree ')) wt.path = l.slice(9);
+        else if (l.startsWith('HEAD ')) wt.head = l.slice(5);
+        else if (l.startsWith('branch ')) wt.branch = l.slice(7);
+        else if (l === 'bare') wt.bare = true;
+        else if (l === 'detached') wt.detached = true;
+      }
+      if (wt.path) list.push(wt);
+    }
+    return list;
+  }
+
+  async showFile(rev: string, path: string): Promise<string | undefined> {
+    const r = await this.tryExec(['show', `${rev}:${path}`]);
+    return r.code === 0 ? r.stdout : undefined;
+  }
+}

@@ -1,0 +1,193 @@
+// Everything the swarm keeps beside the repo under .swarm/ (gitignored through .git/info/exclude):
+//   .swarm/lock                      the run lock (pid, run id, start time): one swarm per repository
+//   .swarm/tasks/<id>/state.json     a task's runtime state and review rounds, across runs
+//   .swarm/decisions/<id>.json       human decisions waiting for the running swarm to apply them
+//   .swarm/runs/<run-id>/            journal: events.jsonl, summary.json, prompts/, logs/
+
+import { promises as fs, readFileSync, appendFileSync, mkdirSync, writeFileSync, openSync, closeSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskRuntimeState, JournalEntry, SwarmEvent, HumanDecisionKind } from './types';
+import { atomicWrite } from './tasks';
+import { isProcessAlive } from './proc';
+
+export interface RunLock {
+  pid: number;
+  runId: string;
+  startedAt: string;
+  /** Process start time from /proc (guards against pid reuse), when available. */
+  procStart?: string;
+}
+
+export interface PendingDecision {
+  taskId: string;
+  kind: HumanDecisionKind;
+  sha: string;
+  text?: string;
+  by?: string;
+  at: string;
+}
+
+/** Start time of a process (field 22 of /proc/<pid>/stat), to tell a live pid from a reused one. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function isSameProcessAlive(pid: number, procStart?: string): boolean {
+  if (!isProcessAlive(pid)) return false;
+  if (!procStart) return true;
+  const now = processStartTime(pid);
+  return now === undefined || now === procStart;
+}
+
+export class StateStore {
+  readonly dir: string;
+  constructor(readonly root: string) {
+    this.dir = join(root, '.swarm');
+  }
+
+  taskDir(id: string): string {
+    return join(this.dir, 'tasks', id);
+  }
+
+  async readTask(id: string): Promise<TaskRuntimeState | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(join(this.taskDir(id), 'state.json'), 'utf8')) as TaskRuntimeState;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeTask(state: TaskRuntimeState): Promise<void> {
+    await fs.mkdir(this.taskDir(state.id), { recursive: true });
+    state.updatedAt = new Date().toISOString();
+    await atomicWrite(join(this.taskDir(state.id), 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  async patchTask(id: string, patch: Partial<TaskRuntimeState>): Promise<TaskRuntimeState> {
+    const cur = (await this.readTask(id)) ?? { id, status: 'pending', rounds: [], attempts: 0, updatedAt: '' };
+    const next = { ...cur, ...patch };
+    await this.writeTask(next);
+    return next;
+  }
+
+  // --- run lock ------------------------------------------------------------------------
+
+  lockFile(): string {
+    return join(this.dir, 'lock');
+  }
+
+  readLock(): RunLock | undefined {
+    try {
+      return JSON.parse(readFileSync(this.lockFile(), 'utf8')) as RunLock;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The lock of a live swarm process, if any. A lock left by a dead process is stale. */
+  liveLock(): RunLock | undefined {
+    const l = this.readLock();
+    return l && isSameProcessAlive(l.pid, l.procStart) ? l : undefined;
+  }
+
+  /** Take the run lock; returns the holder instead when another live swarm has it. */
+  acquireLock(runId: string): { ok: true } | { ok: false; holder: RunLock } {
+    mkdirSync(this.dir, { recursive: true });
+    const mine: RunLock = { pid: process.pid, runId, startedAt: new Date().toISOString(), procStart: processStartTime(process.pid) };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fd = openSync(this.lockFile(), 'wx');
+        writeFileSync(fd, JSON.stringify(mine));
+        closeSync(fd);
+        return { ok: true };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const holder = this.readLock();
+        if (holder && isSameProcessAlive(holder.pid, holder.procStart)) return { ok: false, holder };
+        try { unlinkSync(this.lockFile()); } catch { /* raced */ }
+      }
+    }
+    const holder = this.readLock();
+    return holder ? { ok: false, holder } : { ok: true };
+  }
+
+  releaseLock(runId: string): void {
+    const l = this.readLock();
+    if (l && l.runId === runId && l.pid === process.pid) {
+      try { unlinkSync(this.lockFile()); } catch { /* already gone */ }
+    }
+  }
+
+  // --- human decisions handed to a running swarm ----------------------------------------
+
+  decisionFile(id: string): string {
+    return join(this.dir, 'decisions', `${id}.json`);
+  }
+
+  async writeDecision(d: PendingDecision): Promise<void> {
+    await fs.mkdir(join(this.dir, 'decisions'), { recursive: true });
+    await atomicWrite(this.decisionFile(d.taskId), JSON.stringify(d));
+  }
+
+  /** Take (read and remove) every pending decision. */
+  async takeDecisions(): Promise<PendingDecision[]> {
+    let names: string[];
+    try { names = await fs.readdir(join(this.dir, 'decisions')); } catch { return []; }
+    const out: PendingDecision[] = [];
+    for (const n of names.filter((x) => x.endsWith('.json'))) {
+      const file = join(this.dir, 'decisions', n);
+      try {
+        const d = JSON.parse(await fs.readFile(file, 'utf8')) as PendingDecision;
+        await fs.unlink(file);
+        out.push(d);
+      } catch { /* half-written or taken by someone else */ }
+    }
+    return out;
+  }
+
+  // --- runs ------------------------------------------------------------------------------
+
+  runDir(runId: string): string {
+    return join(this.dir, 'runs', runId);
+  }
+
+  async latestRunId(): Promise<string | undefined> {
+    try {
+      const names = (await fs.readdir(join(this.dir, 'runs'))).sort();
+      return names[names.length - 1];
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Append-only journal of a run: one JSON line per event, written synchronously so a crash loses nothing before it. */
+export class Journal {
+  readonly file: string;
+  constructor(readonly dir: string, readonly runId: string) {
+    mkdirSync(dir, { recursive: true });
+    this.file = join(dir, 'events.jsonl');
+  }
+
+  append(e: SwarmEvent): JournalEntry {
+    const entry = { ...e, ts: new Date().toISOString(), runId: this.runId } as JournalEntry;
+    appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
+    return entry;
+  }
+
+  static read(file: string): JournalEntry[] {
+    let text: string;
+    try { text = readFileSync(file, 'utf8'); } catch { return []; }
+    const out: JournalEntry[] = [];
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try { out.push(JSON.parse(line) as JournalEntry); } catch { /* a torn last line after a crash */ }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,266 @@
+// Tasks are markdown files with YAML frontmatter in <tasks_dir>/{pending,current,complete}. The
+// folders in the user's checkout are the one hub every worker and agent shares, so a claim is one
+// atomic no-replace link there. Files that cannot be parsed are moved to <tasks_dir>/quarantine
+// with a `.reason.txt` beside them: never executed, never deleted.
+
+import { promises as fs, constants as fsc } from 'node:fs';
+import { join, basename, extname } from 'node:path';
+import matter from 'gray-matter';
+import type { Task, TaskFolder, TaskStatus, QuarantinedTask } from './types';
+import { TaskFileError } from './errors';
+
+export const TASK_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const MAX_TASK_BYTES = 256 * 1024;
+export const FOLDERS: TaskFolder[] = ['pending', 'current', 'complete'];
+const STATUSES: TaskStatus[] = ['pending', 'running', 'reviewing', 'awaiting_human', 'needs_fix', 'blocked', 'merging', 'waiting_local_changes', 'interrupted', 'queued', 'complete'];
+
+const refuse = (lang: string) => () => {
+  throw new Error(`frontmatter language "${lang}" is not allowed (YAML only)`);
+};
+/** gray-matter with its JavaScript/CoffeeScript engines disabled: frontmatter is data, never code. */
+const MATTER_OPTIONS = { engines: { javascript: refuse('javascript'), js: refuse('js'), coffee: refuse('coffee'), coffeescript: refuse('coffeescript') } } as unknown as Parameters<typeof matter>[1];
+
+function str(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v instanceof Date) return v.toISOString();
+  return typeof v === 'string' ? v : String(v);
+}
+
+/** Parse one task file's text. Throws TaskFileError naming the field. */
+export function parseTask(text: string, file: string, folder: TaskFolder): Task {
+  const name = basename(file);
+  const id = basename(file, extname(file));
+  if (!TASK_ID_RE.test(id)) throw new TaskFileError(name, 'id', `the file name must be a task id matching ${TASK_ID_RE} (lowercase letters, digits, ".", "_", "-"; at most 64)`);
+  if (Buffer.byteLength(text) > MAX_TASK_BYTES) throw new TaskFileError(name, '(file)', `larger than ${MAX_TASK_BYTES} bytes`);
+  let parsed: matter.GrayMatterFile<string>;
+  try {
+    parsed = matter(text, MATTER_OPTIONS);
+  } catch (e) {
+    throw new TaskFileError(name, 'frontmatter', `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const meta = parsed.data as Record<string, unknown>;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new TaskFileError(name, 'frontmatter', 'expected a YAML mapping');
+  if (meta.id !== undefined && meta.id !== id) throw new TaskFileError(name, 'id', `frontmatter id ${JSON.stringify(meta.id)} differs from the file name "${id}"`);
+  if (meta.title !== undefined && typeof meta.title !== 'string') throw new TaskFileError(name, 'title', 'expected text');
+  if (meta.priority !== undefined && (typeof meta.priority !== 'number' || !Number.isFinite(meta.priority))) throw new TaskFileError(name, 'priority', `expected a number, found ${JSON.stringify(meta.priority)}`);
+  let dependsOn: string[] = [];
+  if (meta.depends_on !== undefined && meta.depends_on !== null) {
+    const d = meta.depends_on;
+    const list = typeof d === 'string' ? [d] : Array.isArray(d) ? d : null;
+    if (!list || !list.every((x) => typeof x === 'string' && TASK_ID_RE.test(x))) throw new TaskFileError(name, 'depends_on', 'expected a task id or a list of task ids');
+    dependsOn = list as string[];
+  }
+  if (meta.files !== undefined && !(Array.isArray(meta.files) && meta.files.every((x) => typeof x === 'string'))) throw new TaskFileError(name, 'files', 'expected a list of paths');
+  for (const k of ['agent', 'model'] as const) if (meta[k] !== undefined && typeof meta[k] !== 'string') throw new TaskFileError(name, k, 'expected text');
+  let status: TaskStatus = folder === 'complete' ? 'complete' : folder === 'pending' ? 'pending' : 'running';
+  if (folder === 'current' && meta.status !== undefined) {
+    if (!STATUSES.includes(meta.status as TaskStatus)) throw new TaskFileError(name, 'status', `expected one of ${STATUSES.join(', ')}`);
+    status = meta.status as TaskStatus;
+  }
+  const body = parsed.content.replace(/^\n+/, '');
+  const heading = /^#\s+(.+)$/m.exec(body)?.[1]?.trim();
+  return {
+    id,
+    title: (meta.title as string | undefined) ?? heading ?? id,
+    folder,
+    status,
+    file,
+    body,
+    priority: (meta.priority as number | undefined) ?? 50,
+    dependsOn,
+    agent: meta.agent as string | undefined,
+    model: meta.model as string | undefined,
+    files: meta.files as string[] | undefined,
+    claimedBy: str(meta.claimed_by),
+    branch: str(meta.branch),
+    worktree: str(meta.worktree),
+    question: str(meta.question),
+    answer: str(meta.answer),
+    completedBy: str(meta.completed_by),
+    completedAt: str(meta.completed_at),
+    reviewRounds: typeof meta.review_rounds === 'number' ? meta.review_rounds : undefined,
+    mergedCommit: str(meta.merged_commit),
+    meta,
+  };
+}
+
+/** Render frontmatter + body; keys set to undefined are removed. */
+export function renderTask(meta: Record<string, unknown>, body: string): string {
+  const clean: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(meta)) if (v !== undefined) clean[k] = v instanceof Date ? v.toISOString() : v;
+  return matter.stringify(body.endsWith('\n') ? body : `${body}\n`, clean);
+}
+
+/** Claim order: priority (lower first), then id. */
+export function byPriority(a: Task, b: Task): number {
+  return a.priority - b.priority || a.id.localeCompare(b.id);
+}
+
+export interface TaskListing {
+  pending: Task[];
+  current: Task[];
+  complete: Task[];
+  /** Files that failed to parse (still in place, or already in quarantine). */
+  quarantined: QuarantinedTask[];
+  /** Unparsable files still in a task folder (the engine moves them at its next scan). */
+  unparsable: { file: string; folder: TaskFolder; reason: string }[];
+}
+
+export class TaskStore {
+  readonly dir: string;
+  constructor(readonly root: string, tasksDir: string) {
+    this.dir = join(root, tasksDir);
+  }
+
+  folder(f: TaskFolder | 'quarantine'): string {
+    return join(this.dir, f);
+  }
+
+  fileFor(id: string, f: TaskFolder): string {
+    return join(this.folder(f), `${id}.md`);
+  }
+
+  async ensureDirs(): Promise<void> {
+    for (const f of [...FOLDERS, 'quarantine'] as const) await fs.mkdir(this.folder(f), { recursive: true });
+  }
+
+  private async names(f: TaskFolder | 'quarantine'): Promise<string[]> {
+    try {
+      return (await fs.readdir(this.folder(f))).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  async read(id: string, f: TaskFolder): Promise<Task | undefined> {
+    const file = this.fileFor(id, f);
+    let text: string;
+    try { text = await fs.readFile(file, 'utf8'); } catch { return undefined; }
+    return parseTask(text, file, f);
+  }
+
+  /** Find a task in any folder (current first). */
+  async find(id: string): Promise<Task | undefined> {
+    if (!TASK_ID_RE.test(id)) return undefined;
+    for (const f of ['current', 'pending', 'complete'] as const) {
+      const t = await this.read(id, f).catch(() => undefined);
+      if (t) return t;
+    }
+    return undefined;
+  }
+
+  async list(): Promise<TaskListing> {
+    const out: TaskListing = { pending: [], current: [], complete: [], quarantined: [], unparsable: [] };
+    for (const f of FOLDERS) {
+      for (const name of await this.names(f)) {
+        const file = join(this.folder(f), name);
+        try {
+          const text = await fs.readFile(file, 'utf8');
+          out[f].push(parseTask(text, file, f));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // moved meanwhile
+          const reason = (e as Error).message;
+          out.unparsable.push({ file, folder: f, reason });
+          out.quarantined.push({ file, reason });
+        }
+      }
+    }
+    for (const name of await this.names('quarantine')) {
+      const file = join(this.folder('quarantine'), name);
+      const reason = await fs.readFile(`${file}.reason.txt`, 'utf8').catch(() => 'unparsable task file');
+      out.quarantined.push({ file, reason: reason.trim() });
+    }
+    out.pending.sort(byPriority);
+    return out;
+  }
+
+  /** Move an unparsable file aside with its reason. Never deletes; never overwrites. */
+  async quarantine(file: string, reason: string): Promise<string | undefined> {
+    await fs.mkdir(this.folder('quarantine'), { recursive: true });
+    let target = join(this.folder('quarantine'), basename(file));
+    for (let n = 1; await exists(target); n++) target = join(this.folder('quarantine'), `${basename(file, '.md')}.${n}.md`);
+    if (!(await linkNoReplace(file, target))) return undefined;
+    await fs.unlink(file).catch(() => undefined);
+    await fs.writeFile(`${target}.reason.txt`, `${reason}\n`);
+    return target;
+  }
+
+  /**
+   * Atomically take a pending task: a hard link pending → current that fails if current already
+   * has it, then the pending name is removed. Of two claimers exactly one wins.
+   */
+  async claim(id: string, meta: Record<string, unknown>): Promise<Task | undefined> {
+    const from = this.fileFor(id, 'pending');
+    const to = this.fileFor(id, 'current');
+    await fs.mkdir(this.folder('current'), { recursive: true });
+    if (!(await linkNoReplace(from, to))) return undefined;
+    try {
+      await fs.unlink(from);
+    } catch (e) {
+      // Someone else removed the pending name between our link and unlink: they own it.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { await fs.unlink(to).catch(() => undefined); return undefined; }
+      throw e;
+    }
+    return this.update(id, 'current', meta);
+  }
+
+  /** Rewrite a task's frontmatter in place (atomic temp + rename). `undefined` removes a key. */
+  async update(id: string, f: TaskFolder, patch: Record<string, unknown>): Promise<Task> {
+    const file = this.fileFor(id, f);
+    const text = await fs.readFile(file, 'utf8');
+    const task = parseTask(text, file, f);
+    const next = renderTask({ ...task.meta, ...patch }, task.body);
+    await atomicWrite(file, next);
+    return parseTask(next, file, f);
+  }
+
+  /** Move a task between folders with a frontmatter patch; never overwrites an existing file. */
+  async move(id: string, from: TaskFolder, to: TaskFolder, patch: Record<string, unknown> = {}): Promise<Task> {
+    const src = this.fileFor(id, from);
+    const dst = this.fileFor(id, to);
+    await this.update(id, from, patch);
+    await fs.mkdir(this.folder(to), { recursive: true });
+    if (!(await linkNoReplace(src, dst))) throw new TaskFileError(`${to}/${id}.md`, '(file)', `a task "${id}" already exists in ${to}/`);
+    await fs.unlink(src);
+    const t = await this.read(id, to);
+    return t!;
+  }
+
+  async create(id: string, meta: Record<string, unknown>, body: string): Promise<Task> {
+    if (!TASK_ID_RE.test(id)) throw new TaskFileError(`${id}.md`, 'id', `must match ${TASK_ID_RE}`);
+    await this.ensureDirs();
+    for (const f of FOLDERS) if (await exists(this.fileFor(id, f))) throw new TaskFileError(`${f}/${id}.md`, 'id', `a task "${id}" already exists`);
+    const file = this.fileFor(id, 'pending');
+    const text = renderTask(meta, body);
+    parseTask(text, file, 'pending');
+    await fs.writeFile(file, text, { flag: 'wx' });
+    return parseTask(text, file, 'pending');
+  }
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try { await fs.access(p, fsc.F_OK); return true; } catch { return false; }
+}
+
+/** link(2) fails with EEXIST instead of replacing: the no-replace primitive claims rely on. */
+async function linkNoReplace(from: string, to: string): Promise<boolean> {
+  try {
+    await fs.link(from, to);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOENT') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') {
+      // File systems without hard links: copy exclusively (fails if the target exists).
+      try { await fs.copyFile(from, to, fsc.COPYFILE_EXCL); return true; } catch { return false; }
+    }
+    throw e;
+  }
+}
+
+export async function atomicWrite(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
+}

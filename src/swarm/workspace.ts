@@ -1,0 +1,371 @@
+// The engine's front door (api.ts): one Workspace per repository, shared by the extension and the
+// CLI. It reads state for the views, starts runs, and applies human decisions — in this process's
+// run, through a decision file to a swarm running in another process, or directly when none runs.
+
+import { existsSync, promises as fs } from 'node:fs';
+import { join, dirname, relative, isAbsolute } from 'node:path';
+import type { CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from './api';
+import { loadConfig, type ResolvedConfig } from './config';
+import { SwarmError } from './errors';
+import { Git } from './git';
+import { TaskStore, TASK_ID_RE } from './tasks';
+import { StateStore, Journal } from './state';
+import { WorktreeManager, diskUsage } from './worktrees';
+import { MergeQueue } from './merge';
+import { TaskFlow } from './flow';
+import { Run } from './run';
+import type { HarnessContext } from './harness/context';
+import type { SwarmEvent, WorktreeInfo } from './types';
+import { runIdNow, nowIso } from './util';
+import { execCollect } from './proc';
+import './harness/adapters';
+import { DEFAULT_PROMPTS } from './defaultPrompts';
+
+/** The repository root that contains `dir`. */
+export async function findRepoRoot(dir: string): Promise<string> {
+  const r = await execCollect(['git', 'rev-parse', '--show-toplevel'], { cwd: dir }).catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message, signal: null }));
+  if (r.exitCode !== 0) throw new SwarmError(`${dir} is not inside a git repository (${r.stderr.trim() || 'git rev-parse failed'})`, 'not_a_repo');
+  return r.stdout.trim();
+}
+
+function defaultDemoAgentPath(): string {
+  return join(__dirname, 'demo-agent.js');
+}
+
+export async function openWorkspace(options: OpenWorkspaceOptions): Promise<Workspace> {
+  const root = await findRepoRoot(options.repo);
+  const config = loadConfig(root, options.configPath);
+  if (options.reviewMode) config.review.mode = options.reviewMode;
+  const git = new Git(root);
+  const identity = await git.identity();
+  const base = config.base ?? (await git.currentBranch()) ?? 'main';
+  return new SwarmWorkspace(root, config, git, base, identity, options);
+}
+
+class SwarmWorkspace implements Workspace {
+  private readonly listeners = new Set<(e: SwarmEvent) => void>();
+  private readonly tasks: TaskStore;
+  private readonly state: StateStore;
+  private readonly worktrees: WorktreeManager;
+  private readonly merges: MergeQueue;
+  private run: Run | undefined;
+
+  constructor(readonly root: string, readonly config: ResolvedConfig, private readonly git: Git, readonly base: string, private readonly identity: Record<string, string>, private readonly options: OpenWorkspaceOptions) {
+    this.tasks = new TaskStore(root, config.tasksDir);
+    this.state = new StateStore(root);
+    this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup);
+    this.merges = new MergeQueue(git, base);
+  }
+
+  onEvent(listener: (e: SwarmEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private publish(e: SwarmEvent): void {
+    for (const l of this.listeners) {
+      try { l(e); } catch { /* a listener's error is not the engine's */ }
+    }
+  }
+
+  get activeRun(): SwarmRun | undefined {
+    return this.run;
+  }
+
+  async runningElsewhere(): Promise<{ pid: number; runId: string } | undefined> {
+    const l = this.state.liveLock();
+    if (!l || (this.run && l.runId === this.run.runId)) return undefined;
+    return { pid: l.pid, runId: l.runId };
+  }
+
+  private harnessContext(): HarnessContext {
+    const cliPaths: Record<string, string> = {};
+    for (const [name, h] of Object.entries(this.config.harnesses)) if (h.command?.length) cliPaths[name] = h.command[0];
+    Object.assign(cliPaths, this.options.cliPaths);
+    return { cliPaths, agentPath: this.options.agentPath, nodePath: this.options.nodePath ?? process.execPath, demoAgentPath: this.options.demoAgentPath ?? defaultDemoAgentPath(), baseEnv: { ...this.identity } };
+  }
+
+  startRun(options: StartRunOptions = {}): SwarmRun {
+    if (this.run) throw new SwarmError(`a swarm is already running here (run ${this.run.runId})`, 'busy');
+    const run = new Run(runIdNow(), {
+      root: this.root,
+      config: this.config,
+      git: this.git,
+      tasks: this.tasks,
+      state: this.state,
+      worktrees: this.worktrees,
+      merges: this.merges,
+      base: this.base,
+      harnessCtx: this.harnessContext(),
+      maxConcurrentWorkers: this.options.maxConcurrentWorkers,
+      publish: (e) => this.publish(e),
+    }, options);
+    this.run = run;
+    void run.done.finally(() => { if (this.run === run) this.run = undefined; });
+    return run;
+  }
+
+  async listTasks(): Promise<TaskList> {
+    const l = await this.tasks.list();
+    return { pending: l.pending, current: l.current, complete: l.complete, quarantined: l.quarantined };
+  }
+
+  taskState(taskId: string) {
+    return this.state.readTask(taskId);
+  }
+
+  async createTask(input: NewTaskInput): Promise<TaskList['pending'][number]> {
+    const title = input.title.trim();
+    if (!title) throw new SwarmError('a task needs a title', 'invalid');
+    let id = input.id ?? (title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'task');
+    if (!input.id) {
+      const existing = await this.tasks.list();
+      const taken = new Set([...existing.pending, ...existing.current, ...existing.complete].map((t) => t.id));
+      for (let n = 2; taken.has(id); n++) id = `${id.replace(/-\d+$/, '')}-${n}`;
+    }
+    if (!TASK_ID_RE.test(id)) throw new SwarmError(`task id "${id}" must match ${TASK_ID_RE}`, 'invalid');
+    const meta: Record<string, unknown> = { title, priority: input.priority, depends_on: input.dependsOn?.length ? input.dependsOn : undefined };
+    const t = await this.tasks.create(id, meta, input.body ?? `${title}\n\n## Acceptance criteria\n- \n`);
+    this.publish({ type: 'task_created', taskId: id, by: 'user' });
+    (this.run as Run | undefined)?.poke();
+    return t;
+  }
+
+  /** Logged in the active run's journal, else in a small journal of its own. */
+  private decisionJournal(): (e: SwarmEvent) => void {
+    const j = new Journal(this.state.runDir(`${runIdNow()}-manual`), 'manual');
+    return (e) => { j.append(e); this.publish(e); };
+  }
+
+  private flow(emit: (e: SwarmEvent) => void): TaskFlow {
+    return new TaskFlow({ root: this.root, config: this.config, git: this.git, tasks: this.tasks, state: this.state, worktrees: this.worktrees, merges: this.merges, base: this.base, runId: 'manual', emit });
+  }
+
+  async answer(taskId: string, text: string): Promise<void> {
+    if (!text.trim()) throw new SwarmError('the answer is empty', 'invalid');
+    const task = await this.tasks.read(taskId, 'current');
+    if (!task || task.status !== 'blocked') throw new SwarmError(`task ${taskId} is not waiting for an answer`, 'invalid');
+    const st = (await this.state.readTask(taskId)) ?? { id: taskId, status: 'blocked' as const, rounds: [], attempts: 0, updatedAt: nowIso() };
+    st.status = 'queued';
+    st.resumeStep = 'work';
+    await this.state.writeTask(st);
+    await this.tasks.update(taskId, 'current', { status: 'queued', answer: text, answered_at: nowIso() });
+    const e: SwarmEvent = { type: 'task_answered', taskId, answer: text };
+    if (this.run) { this.publish(e); (this.run as Run).poke(); } else this.decisionJournal()(e);
+  }
+
+  async retry(taskId: string): Promise<void> {
+    const task = await this.tasks.read(taskId, 'current');
+    if (!task) throw new SwarmError(`task ${taskId} is not in ${this.config.tasksDir}/current`, 'invalid');
+    if (this.run && ['running', 'reviewing', 'merging'].includes(task.status)) throw new SwarmError(`task ${taskId} is ${task.status}; stop the swarm first`, 'busy');
+    if (!this.run && this.state.liveLock()) throw new SwarmError('a swarm in another window or terminal owns this task; retry it there', 'busy');
+    const st = (await this.state.readTask(taskId)) ?? { id: taskId, status: task.status, rounds: [], attempts: 0, updatedAt: nowIso() };
+    st.attempts = 0;
+    await this.flow(this.run ? (e) => this.publish(e) : this.decisionJournal()).returnToPending(task, st, 'retried by you', { fresh: false });
+    (this.run as Run | undefined)?.poke();
+  }
+
+  async needsYou(): Promise<NeedsYouItem[]> {
+    const listing = await this.tasks.list();
+    const items: NeedsYouItem[] = [];
+    for (const t of listing.current) {
+      const st = await this.state.readTask(t.id);
+      const since = st?.updatedAt ?? nowIso();
+      if (t.status === 'awaiting_human') items.push({ kind: 'review', taskId: t.id, title: t.title, sha: st?.headSha, since });
+      else if (t.status === 'blocked') items.push({ kind: st?.attempts && st.attempts >= this.config.limits.maxAttempts ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
+      else if (t.status === 'waiting_local_changes') items.push({ kind: 'local_changes', taskId: t.id, title: t.title, sha: st?.headSha, since });
+    }
+    return items.sort((a, b) => b.since.localeCompare(a.since));
+  }
+
+  async reviewDetails(taskId: string): Promise<ReviewDetails> {
+    const task = await this.tasks.find(taskId);
+    if (!task) throw new SwarmError(`no task "${taskId}"`, 'not_found');
+    const st = await this.state.readTask(taskId);
+    const baseRef = `refs/heads/${this.base}`;
+    let sha = st?.headSha;
+    if (task.folder === 'current' && st?.branch) {
+      const tip = await this.git.revParse(`refs/heads/${st.branch}`);
+      if (tip && (!sha || !(await this.git.isAncestor(tip, sha)))) sha = tip;
+    }
+    let diff = '';
+    let baseSha: string | undefined;
+    if (sha) {
+      baseSha = task.folder === 'complete' ? st?.rounds[st.rounds.length - 1]?.baseSha : await this.git.mergeBase(baseRef, sha);
+      if (baseSha) diff = await this.git.exec(['diff', '--find-renames', baseSha, sha]).catch(() => '');
+    }
+    const canDecide = task.folder === 'current' && !!sha && ['awaiting_human', 'blocked', 'needs_fix', 'waiting_local_changes'].includes(task.status) && !!st?.headSha;
+    return { task, state: st, base: this.base, sha, baseSha, diff, rounds: st?.rounds ?? [], canDecide };
+  }
+
+  async decide(req: DecisionRequest): Promise<DecisionResult> {
+    if (!TASK_ID_RE.test(req.taskId)) return { ok: false, reason: 'invalid', detail: 'bad task id' };
+    if (this.run) return (this.run as Run).applyDecision(req.taskId, req.kind, req.sha, req.text, req.by);
+    const other = this.state.liveLock();
+    if (other) {
+      const st = await this.state.readTask(req.taskId);
+      if (st?.headSha && st.headSha !== req.sha && !st.headSha.startsWith(req.sha)) return { ok: false, reason: 'stale_sha', currentSha: st.headSha };
+      await this.state.writeDecision({ taskId: req.taskId, kind: req.kind, sha: req.sha, text: req.text, by: req.by, at: nowIso() });
+      return { ok: true, applied: 'queued', detail: `handed to the swarm running in process ${other.pid}` };
+    }
+    // No swarm runs: apply it here, holding the run lock so no swarm starts meanwhile.
+    const id = `${runIdNow()}-manual`;
+    const lock = this.state.acquireLock(id);
+    if (!lock.ok) return { ok: false, reason: 'invalid', detail: `a swarm (pid ${lock.holder.pid}) just started; try again` };
+    try {
+      const r = await this.flow(this.decisionJournal()).decide(req.taskId, req.kind, req.sha, req.text, req.by);
+      return r;
+    } finally {
+      this.state.releaseLock(id);
+    }
+  }
+
+  showFile(rev: string, path: string): Promise<string | undefined> {
+    return this.git.showFile(rev, path);
+  }
+
+  async listWorktrees(): Promise<WorktreeInfo[]> {
+    const listing = await this.tasks.list();
+    const current = new Map(listing.current.map((t) => [t.id, t]));
+    const live = !!this.run || !!this.state.liveLock();
+    const baseRef = `refs/heads/${this.base}`;
+    const out: WorktreeInfo[] = [];
+    for (const wt of await this.git.worktrees()) {
+      const inDir = wt.path.startsWith(this.worktrees.dir + '/');
+      if (!inDir && !wt.branch?.startsWith('refs/heads/swarm/')) continue;
+      const branch = wt.branch?.replace(/^refs\/heads\//, '') ?? '(detached)';
+      const taskId = inDir ? relative(this.worktrees.dir, wt.path).split('/')[0] : branch.split('/').pop();
+      const task = taskId ? current.get(taskId) : undefined;
+      const exists = existsSync(wt.path);
+      const status = exists ? await this.git.status(wt.path).catch(() => []) : [];
+      const mb = wt.head ? await this.git.mergeBase(baseRef, wt.head) : undefined;
+      const committed = mb ? (await this.git.tryExec(['diff', '--name-status', mb, wt.head])).stdout.split('\n').filter(Boolean).map((l) => { const [s, ...p] = l.split('\t'); return { path: p[p.length - 1], status: s }; }) : [];
+      const seen = new Set(committed.map((c) => c.path));
+      for (const l of status) { const p = l.slice(3); if (!seen.has(p)) committed.push({ path: p, status: l.slice(0, 2).trim() || 'M' }); }
+      const orphaned = !task || (!live && ['running', 'reviewing', 'merging'].includes(task.status));
+      out.push({
+        path: wt.path,
+        branch,
+        head: wt.head,
+        taskId,
+        workerId: task?.claimedBy,
+        status: task?.status,
+        ahead: wt.head ? await this.git.countAhead(baseRef, wt.head) : 0,
+        changedFiles: committed,
+        dirty: status.length > 0,
+        orphaned,
+        diskBytes: orphaned && exists ? await diskUsage(wt.path) : undefined,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Remove worktrees and branches the swarm no longer needs: merged or abandoned ones whose task is
+   * not in flight. Work not on the base is archived under refs/swarm/archive/ first.
+   */
+  async cleanup(options: { dryRun: boolean; worktree?: string }): Promise<CleanupReport> {
+    const report: CleanupReport = { dryRun: options.dryRun, actions: [], freedBytes: 0 };
+    if (!options.dryRun && !this.run && this.state.liveLock()) throw new SwarmError('a swarm is running on this repository; stop it before cleaning up', 'busy');
+    const listing = await this.tasks.list();
+    const current = new Map(listing.current.map((t) => [t.id, t]));
+    const seenBranches = new Set<string>();
+    const wts = await this.listWorktrees();
+    for (const wt of wts) {
+      if (options.worktree && wt.path !== options.worktree) continue;
+      seenBranches.add(wt.branch);
+      const task = wt.taskId ? current.get(wt.taskId) : undefined;
+      if (task) {
+        report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: `task ${task.id} is ${task.status}` });
+        continue;
+      }
+      const r = await this.worktrees.removeSafely(wt.taskId ?? wt.branch.replace(/\//g, '-'), wt.path, wt.branch === '(detached)' ? undefined : wt.branch, `refs/heads/${this.base}`, options.dryRun);
+      report.actions.push({ worktree: wt.path, branch: wt.branch, action: r.archivedRef ? 'archive_and_remove' : 'remove', reason: r.reason, archivedRef: r.archivedRef, diskBytes: r.diskBytes });
+      report.freedBytes += r.diskBytes;
+    }
+    if (!options.worktree) {
+      // Branches of the swarm with no worktree (e.g. after a crash during cleanup).
+      const refs = (await this.git.exec(['for-each-ref', '--format=%(refname:short)', 'refs/heads/swarm/'])).split('\n').filter(Boolean);
+      for (const b of refs) {
+        if (seenBranches.has(b)) continue;
+        const id = b.split('/').pop()!;
+        if (current.has(id) || listing.pending.some((t) => t.branch === b)) { report.actions.push({ branch: b, action: 'keep', reason: `task ${id} still uses it` }); continue; }
+        const r = await this.worktrees.removeSafely(id, undefined, b, `refs/heads/${this.base}`, options.dryRun);
+        report.actions.push({ branch: b, action: r.archivedRef ? 'archive_and_remove' : 'remove', reason: r.reason, archivedRef: r.archivedRef });
+      }
+    }
+    return report;
+  }
+
+  async agentLog(taskId: string): Promise<string | undefined> {
+    const st = await this.state.readTask(taskId);
+    return st?.logFile && existsSync(st.logFile) ? st.logFile : undefined;
+  }
+
+  async latestRunDir(): Promise<string | undefined> {
+    const id = this.run?.runId ?? (await this.state.latestRunId());
+    return id ? this.state.runDir(id) : undefined;
+  }
+
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+// --- swarm init ------------------------------------------------------------------------------
+
+export const STARTER_CONFIG = `// Worktree Swarm configuration (JSON with comments). Schema: the extension validates this file.
+{
+  // Branch approved changes merge into (default: the branch checked out when the swarm starts).
+  // "base": "main",
+  "tasks_dir": "tasks",
+  "workers": [
+    // harness: demo (built-in, no API key), claude, codex, opencode, gemini, or a name from "harnesses".
+    { "role": "worker", "harness": "demo", "count": 2, "iterations": 10 }
+    // { "role": "planner", "harness": "claude", "model": "opus-4.5", "max_pending": 10 },
+    // { "role": "executor", "harness": "codex", "model": "gpt-5.5", "count": 3, "iterations": 10 }
+  ],
+  "review": {
+    // agent: the reviewer decides; human: you decide in the review panel; agent+human: both.
+    "mode": "agent",
+    "harness": "demo",
+    "max_rounds": 3
+  },
+  "harnesses": {
+    // Any program can be an agent: it gets the prompt on stdin and SWARM_* variables.
+    // "mine": { "command": ["node", "scripts/my-agent.js"], "timeout_s": 1800 }
+  },
+  "policy": {
+    "deny": [".git/**", "**/*.pem", "**/.env*", "secrets/**"],
+    "max_lines_added": 800
+  }
+}
+`;
+
+/** `swarm init`: a commented swarm.json, tasks/{pending,current,complete}, the default prompts. Never overwrites. */
+export async function initRepo(dir: string): Promise<{ root: string; created: string[]; kept: string[] }> {
+  const root = await findRepoRoot(dir);
+  const created: string[] = [];
+  const kept: string[] = [];
+  const write = async (rel: string, text: string) => {
+    const file = join(root, rel);
+    if (existsSync(file)) { kept.push(rel); return; }
+    await fs.mkdir(dirname(file), { recursive: true });
+    await fs.writeFile(file, text, { flag: 'wx' });
+    created.push(rel);
+  };
+  await write('swarm.json', STARTER_CONFIG);
+  for (const f of ['pending', 'current', 'complete']) {
+    const d = join(root, 'tasks', f);
+    if (!existsSync(d)) { await fs.mkdir(d, { recursive: true }); created.push(`tasks/${f}/`); }
+  }
+  for (const [name, text] of Object.entries(DEFAULT_PROMPTS)) await write(`prompts/${name}.md`, text);
+  await write('tasks/pending/example.md', `---\ntitle: Say hello\npriority: 10\n---\nCreate \`hello.txt\` with a greeting.\n\n## Acceptance criteria\n- \`hello.txt\` exists and contains exactly \`Hello, world!\`\n\n\`\`\`swarm-demo\nfile: hello.txt\ncontent: Hello, world!\n\`\`\`\n`);
+  await new WorktreeManager(new Git(root), root, '.swarm/worktrees').ensureExcluded();
+  return { root, created, kept };
+}
+
+export function isInside(root: string, p: string): boolean {
+  const rel = relative(root, isAbsolute(p) ? p : join(root, p));
+  return !rel.startsWith('..') && !isAbsolute(rel);
+}

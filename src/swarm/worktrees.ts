@@ -1,0 +1,148 @@
+// One worktree per task on branch swarm/<worker>/<task>. `git worktree add` calls are serialized
+// (they race on .git/worktrees). Removal never loses work: anything not on the base is kept under
+// refs/swarm/archive/ first, and a dirty worktree is snapshotted into a commit without touching it.
+
+import { promises as fs, existsSync, mkdirSync, appendFileSync, readFileSync } from 'node:fs';
+import { join, relative, isAbsolute } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { Git } from './git';
+import { Mutex } from './util';
+import { execCollect } from './proc';
+
+export function branchFor(workerId: string, taskId: string): string {
+  return `swarm/${workerId}/${taskId}`;
+}
+
+export function archiveRefFor(taskId: string, when = new Date()): string {
+  return `refs/swarm/archive/${taskId}/${when.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
+}
+
+/** Disk use of a folder in bytes (files only, symlinks not followed). */
+export async function diskUsage(dir: string): Promise<number> {
+  let total = 0;
+  const walk = async (d: string): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try { entries = await fs.readdir(d, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) total += (await fs.stat(p).catch(() => ({ size: 0 }))).size;
+    }
+  };
+  await walk(dir);
+  return total;
+}
+
+export class WorktreeManager {
+  private readonly addLock = new Mutex();
+  readonly dir: string;
+
+  constructor(private readonly git: Git, readonly root: string, worktreeDir: string, private readonly setup?: string[]) {
+    this.dir = isAbsolute(worktreeDir) ? worktreeDir : join(root, worktreeDir);
+  }
+
+  pathFor(taskId: string): string {
+    return join(this.dir, taskId);
+  }
+
+  /** Keep .swarm/ (and an in-repo worktree dir) out of `git status` without editing the user's .gitignore. */
+  async ensureExcluded(): Promise<void> {
+    const common = (await this.git.exec(['rev-parse', '--git-common-dir'])).trim();
+    const gitDir = isAbsolute(common) ? common : join(this.root, common);
+    const exclude = join(gitDir, 'info', 'exclude');
+    mkdirSync(join(gitDir, 'info'), { recursive: true });
+    const text = existsSync(exclude) ? readFileSync(exclude, 'utf8') : '';
+    const wanted = ['/.swarm/'];
+    const rel = relative(this.root, this.dir);
+    if (rel && !rel.startsWith('..') && !rel.startsWith('.swarm')) wanted.push(`/${rel}/`);
+    const missing = wanted.filter((w) => !text.split('\n').includes(w));
+    if (missing.length) appendFileSync(exclude, `${text && !text.endsWith('\n') ? '\n' : ''}# Worktree Swarm\n${missing.join('\n')}\n`);
+  }
+
+  /**
+   * The task's worktree, creating it (and its branch from `baseSha`) when needed. An existing
+   * branch is reused, so work of an interrupted run continues where it stopped.
+   */
+  async ensure(taskId: string, branch: string, baseSha: string, onSetupLog?: string): Promise<{ path: string; created: boolean }> {
+    return this.addLock.run(async () => {
+      const path = this.pathFor(taskId);
+      const registered = (await this.git.worktrees()).find((w) => w.path === path);
+      if (registered && existsSync(path)) return { path, created: false };
+      if (registered) await this.git.exec(['worktree', 'prune']);
+      mkdirSync(this.dir, { recursive: true });
+      const hasBranch = (await this.git.tryExec(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).code === 0;
+      if (hasBranch) await this.git.exec(['worktree', 'add', path, branch]);
+      else await this.git.exec(['worktree', 'add', '-b', branch, path, baseSha]);
+      if (this.setup) {
+        const r = await execCollect(this.setup, { cwd: path, timeoutMs: 30 * 60_000 });
+        if (onSetupLog) await fs.appendFile(onSetupLog, `$ ${this.setup.join(' ')}\n${r.stdout}${r.stderr}`).catch(() => undefined);
+        if (r.exitCode !== 0) throw new Error(`worktree setup command ${JSON.stringify(this.setup.join(' '))} failed with ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+      }
+      return { path, created: true };
+    });
+  }
+
+  /** Commit whatever the agent left uncommitted (untracked files included); returns the branch head. */
+  async commitAll(path: string, message: string): Promise<string> {
+    const status = await this.git.status(path);
+    if (status.length) {
+      await this.git.exec(['add', '-A'], { cwd: path });
+      await this.git.exec(['commit', '-q', '--no-verify', '-m', message], { cwd: path });
+    }
+    return (await this.git.exec(['rev-parse', 'HEAD'], { cwd: path })).trim();
+  }
+
+  /**
+   * Snapshot a dirty worktree into a commit on top of its HEAD without touching its files or index
+   * (a temporary index), for archiving before removal.
+   */
+  async snapshotDirty(path: string, message: string): Promise<string | undefined> {
+    const status = await this.git.status(path);
+    if (!status.length) return undefined;
+    const index = join(tmpdir(), `swarm-index-${process.pid}-${Date.now()}`);
+    try {
+      const env = { GIT_INDEX_FILE: index };
+      await this.git.exec(['read-tree', 'HEAD'], { cwd: path, env });
+      await this.git.exec(['add', '-A'], { cwd: path, env });
+      const tree = (await this.git.exec(['write-tree'], { cwd: path, env })).trim();
+      const head = (await this.git.exec(['rev-parse', 'HEAD'], { cwd: path })).trim();
+      return (await this.git.exec(['commit-tree', tree, '-p', head, '-m', message], { cwd: path })).trim();
+    } finally {
+      await fs.rm(index, { force: true });
+    }
+  }
+
+  /**
+   * Remove a worktree and its branch. Anything not on `baseRef` — commits, uncommitted or untracked
+   * files — is kept under an archive ref first. Returns the archive ref when one was written.
+   */
+  async removeSafely(taskId: string, path: string | undefined, branch: string | undefined, baseRef: string, dryRun = false): Promise<{ archivedRef?: string; reason: string; diskBytes: number }> {
+    let tip: string | undefined;
+    let diskBytes = 0;
+    let reason = 'merged: nothing to keep';
+    if (path && existsSync(path)) {
+      diskBytes = await diskUsage(path);
+      const snap = dryRun ? ((await this.git.status(path)).length ? 'dirty' : undefined) : await this.snapshotDirty(path, `swarm: uncommitted work of task ${taskId}, kept at cleanup`);
+      if (snap) reason = 'uncommitted changes kept in an archive commit';
+      tip = snap && snap !== 'dirty' ? snap : (await this.git.exec(['rev-parse', 'HEAD'], { cwd: path })).trim();
+      if (snap === 'dirty') tip = 'dirty';
+    } else if (branch) {
+      tip = await this.git.revParse(`refs/heads/${branch}`);
+    }
+    let archivedRef: string | undefined;
+    const needsArchive = tip === 'dirty' || (tip !== undefined && !(await this.git.isAncestor(tip, baseRef)));
+    if (needsArchive) {
+      archivedRef = archiveRefFor(taskId);
+      if (reason.startsWith('merged')) reason = 'commits not on the base kept in an archive ref';
+      if (!dryRun && tip && tip !== 'dirty') await this.git.exec(['update-ref', archivedRef, tip]);
+    }
+    if (dryRun) return { archivedRef, reason, diskBytes };
+    if (path && existsSync(path)) await this.git.exec(['worktree', 'remove', '--force', path]);
+    else await this.git.tryExec(['worktree', 'prune']);
+    if (branch) {
+      const cur = await this.git.revParse(`refs/heads/${branch}`);
+      if (cur) await this.git.exec(['update-ref', '-d', `refs/heads/${branch}`, cur]);
+    }
+    return { archivedRef, reason, diskBytes };
+  }
+}
