@@ -1,0 +1,471 @@
+// The review panel's one protocol (after GitLens's per-webview protocol.ts): the messages the
+// host (src/extension/reviewPanel.ts) and the page (src/webview) exchange, each with an `is()`
+// guard. Both sides validate what they receive: the page is a browser context that renders text
+// written by agents, so the host treats every message from it as untrusted input (hazards.md 16),
+// and the page checks the host's messages so a bug there shows an error instead of a broken UI.
+//
+// This module is imported by the browser bundle: type-only imports from the engine, nothing else.
+
+import type { DecisionResult } from '../swarm/api';
+import type { HumanDecisionKind, ReviewerKind, TaskStatus, Verdict } from '../swarm/types';
+
+// ---------------------------------------------------------------------------------------------
+// Field rules shared by the guards
+
+/** Git object names as the engine reports them (abbreviated or full, SHA-1 or SHA-256). */
+export const SHA_RE = /^[0-9a-f]{7,64}$/;
+/** Task ids as design.md defines them (the file stem). */
+export const TASK_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export const PROTOCOL_LIMITS = {
+  /** Override reason / requested changes / reject note typed by the user. */
+  decisionText: 20_000,
+  /** A repository path inside a diff. */
+  path: 4_096,
+  /** Short labels: title, worker, harness, model, status, base branch, dates. */
+  label: 1_000,
+  /** Markdown shown in the panel (task body, one round's feedback). The view model cuts longer text. */
+  markdown: 500_000,
+  /** One file's diff text sent to the page (inline or on loadFile). */
+  fileDiff: 64 * 1024 * 1024,
+  files: 100_000,
+  rounds: 1_000,
+} as const;
+
+// Kept as a Record so that a status added to the engine's TaskStatus fails to compile here
+// instead of making every state message fail its guard at run time.
+const STATUS_SET: Record<TaskStatus, true> = {
+  pending: true,
+  running: true,
+  reviewing: true,
+  awaiting_human: true,
+  needs_fix: true,
+  blocked: true,
+  merging: true,
+  waiting_local_changes: true,
+  interrupted: true,
+  queued: true,
+  complete: true,
+};
+const STATUSES = Object.keys(STATUS_SET) as TaskStatus[];
+const VERDICTS: readonly Verdict[] = ['APPROVED', 'NEEDS_CHANGES', 'REJECTED'];
+const REVIEWER_KINDS: readonly ReviewerKind[] = ['agent', 'human', 'policy'];
+const DECISION_KINDS: readonly HumanDecisionKind[] = ['approve', 'override', 'request_changes', 'reject'];
+
+type Guard<T> = (v: unknown) => v is T;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** True when `v` is a plain object with exactly these keys allowed (optional ones may be absent). */
+function hasOnlyKeys(v: Record<string, unknown>, allowed: readonly string[]): boolean {
+  for (const k of Object.keys(v)) if (!allowed.includes(k)) return false;
+  return true;
+}
+
+export function isStr(v: unknown, max: number, min = 0): v is string {
+  return typeof v === 'string' && v.length >= min && v.length <= max;
+}
+
+export function isSha(v: unknown): v is string {
+  return typeof v === 'string' && SHA_RE.test(v);
+}
+
+export function isTaskId(v: unknown): v is string {
+  return typeof v === 'string' && TASK_ID_RE.test(v);
+}
+
+/**
+ * A repository-relative path from a diff. Git allows any byte but NUL in a path (tabs and newlines
+ * included), and the page only ever shows paths as text, so only NUL and length are refused here;
+ * the host separately checks that a path it is asked about is one of the diff's files.
+ */
+export function isRepoPath(v: unknown): v is string {
+  return isStr(v, PROTOCOL_LIMITS.path, 1) && !v.includes('\u0000');
+}
+
+/** Text the user typed for a decision: bounded, and (when required) not just whitespace. */
+export function isDecisionText(v: unknown, required: boolean): v is string {
+  if (!isStr(v, PROTOCOL_LIMITS.decisionText)) return false;
+  return !required || v.trim().length > 0;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+function isOneOf<T extends string>(list: readonly T[]): Guard<T> {
+  return (v): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
+}
+
+function isArrayOf<T>(v: unknown, guard: Guard<T>, max: number): v is T[] {
+  return Array.isArray(v) && v.length <= max && v.every((x) => guard(x));
+}
+
+function optional<T>(v: unknown, guard: Guard<T>): v is T | undefined {
+  return v === undefined || guard(v);
+}
+
+const isLabel: Guard<string> = (v): v is string => isStr(v, PROTOCOL_LIMITS.label);
+const isMarkdown: Guard<string> = (v): v is string => isStr(v, PROTOCOL_LIMITS.markdown);
+
+// ---------------------------------------------------------------------------------------------
+// The view model: everything the page shows, serializable, derived from ReviewDetails on the host
+// (see reviewModel.ts). No engine objects cross the boundary; only these plain fields.
+
+export type FileChangeStatus = 'added' | 'deleted' | 'modified' | 'renamed' | 'copied' | 'mode';
+const FILE_STATUSES: readonly FileChangeStatus[] = ['added', 'deleted', 'modified', 'renamed', 'copied', 'mode'];
+
+export interface ReviewFileView {
+  /** Path after the change (before it, for deleted files). The key for openNativeDiff / loadFile. */
+  path: string;
+  /** Path before a rename or copy. */
+  oldPath?: string;
+  status: FileChangeStatus;
+  binary: boolean;
+  added: number;
+  removed: number;
+  /** Lines of this file's part of the unified diff. */
+  lines: number;
+  /** This file's unified diff; absent when the file is large and loads on expand (loadFile). */
+  diff?: string;
+}
+
+export interface ReviewRoundView {
+  round: number;
+  /** The commit this round judged (absent if the engine recorded something that is not a sha). */
+  sha?: string;
+  baseSha?: string;
+  by: ReviewerKind;
+  verdict: Verdict | null;
+  /** Markdown from an agent or a person: rendered as safe markdown, never as HTML. */
+  feedback: string;
+  feedbackTruncated: boolean;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  decision?: HumanDecisionKind;
+  reason?: string;
+  diffTruncated: boolean;
+  violations: string[];
+}
+
+export interface ReviewViewModel {
+  taskId: string;
+  title: string;
+  /** Task body (markdown). */
+  body: string;
+  bodyTruncated: boolean;
+  status: TaskStatus;
+  worker?: string;
+  harness?: string;
+  model?: string;
+  base: string;
+  /** The commit on screen; every action carries it back. Absent when the task has no commit yet. */
+  sha?: string;
+  baseSha?: string;
+  files: ReviewFileView[];
+  added: number;
+  removed: number;
+  diffLines: number;
+  rounds: ReviewRoundView[];
+  /** The latest non-human verdict on `sha` (null: none yet). Approve needs APPROVED or none; else Override. */
+  agentVerdict: Verdict | null;
+  canDecide: boolean;
+  mergedCommit?: string;
+  conflictFiles: string[];
+  lastError?: string;
+  /** Files with more diff lines than this start collapsed on the page. */
+  collapseLines: number;
+}
+
+/** The outcome of a decision as the page shows it: the engine's DecisionResult, or a host-side failure. */
+export type ActionOutcome = DecisionResult | { ok: false; reason: 'error' | 'busy'; detail: string };
+
+export type ReviewAction = 'approve' | 'override' | 'requestChanges' | 'reject';
+const REVIEW_ACTIONS: readonly ReviewAction[] = ['approve', 'override', 'requestChanges', 'reject'];
+
+/** Page action → engine decision kind. */
+export const ACTION_TO_DECISION: Readonly<Record<ReviewAction, HumanDecisionKind>> = {
+  approve: 'approve',
+  override: 'override',
+  requestChanges: 'request_changes',
+  reject: 'reject',
+};
+
+export interface ActionResultView {
+  action: ReviewAction;
+  /** The sha the action was taken on. */
+  sha: string;
+  outcome: ActionOutcome;
+  at: string;
+}
+
+const isFileView: Guard<ReviewFileView> = (v): v is ReviewFileView =>
+  isRecord(v) &&
+  hasOnlyKeys(v, ['path', 'oldPath', 'status', 'binary', 'added', 'removed', 'lines', 'diff']) &&
+  isRepoPath(v.path) &&
+  optional(v.oldPath, isRepoPath) &&
+  isOneOf(FILE_STATUSES)(v.status) &&
+  typeof v.binary === 'boolean' &&
+  isCount(v.added) &&
+  isCount(v.removed) &&
+  isCount(v.lines) &&
+  optional(v.diff, (d): d is string => isStr(d, PROTOCOL_LIMITS.fileDiff));
+
+const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
+  isRecord(v) &&
+  hasOnlyKeys(v, ['round', 'sha', 'baseSha', 'by', 'verdict', 'feedback', 'feedbackTruncated', 'startedAt', 'finishedAt', 'durationMs', 'decision', 'reason', 'diffTruncated', 'violations']) &&
+  isCount(v.round) &&
+  optional(v.sha, isSha) &&
+  optional(v.baseSha, isSha) &&
+  isOneOf(REVIEWER_KINDS)(v.by) &&
+  (v.verdict === null || isOneOf(VERDICTS)(v.verdict)) &&
+  isMarkdown(v.feedback) &&
+  typeof v.feedbackTruncated === 'boolean' &&
+  isLabel(v.startedAt) &&
+  optional(v.finishedAt, isLabel) &&
+  optional(v.durationMs, isCount) &&
+  optional(v.decision, isOneOf(DECISION_KINDS)) &&
+  optional(v.reason, isMarkdown) &&
+  typeof v.diffTruncated === 'boolean' &&
+  isArrayOf(v.violations, isLabel, 1_000);
+
+export function isReviewViewModel(v: unknown): v is ReviewViewModel {
+  return (
+    isRecord(v) &&
+    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'collapseLines']) &&
+    isTaskId(v.taskId) &&
+    isLabel(v.title) &&
+    isMarkdown(v.body) &&
+    typeof v.bodyTruncated === 'boolean' &&
+    isOneOf(STATUSES)(v.status) &&
+    optional(v.worker, isLabel) &&
+    optional(v.harness, isLabel) &&
+    optional(v.model, isLabel) &&
+    isLabel(v.base) &&
+    optional(v.sha, isSha) &&
+    optional(v.baseSha, isSha) &&
+    isArrayOf(v.files, isFileView, PROTOCOL_LIMITS.files) &&
+    isCount(v.added) &&
+    isCount(v.removed) &&
+    isCount(v.diffLines) &&
+    isArrayOf(v.rounds, isRoundView, PROTOCOL_LIMITS.rounds) &&
+    (v.agentVerdict === null || isOneOf(VERDICTS)(v.agentVerdict)) &&
+    typeof v.canDecide === 'boolean' &&
+    optional(v.mergedCommit, isSha) &&
+    isArrayOf(v.conflictFiles, isRepoPath, PROTOCOL_LIMITS.files) &&
+    optional(v.lastError, isMarkdown) &&
+    isCount(v.collapseLines)
+  );
+}
+
+const isStringList = (v: unknown): v is string[] => isArrayOf(v, isRepoPath, PROTOCOL_LIMITS.files);
+
+export function isActionOutcome(v: unknown): v is ActionOutcome {
+  if (!isRecord(v) || typeof v.ok !== 'boolean') return false;
+  if (v.ok) {
+    switch (v.applied) {
+      case 'merged':
+        return hasOnlyKeys(v, ['ok', 'applied', 'commit']) && isSha(v.commit);
+      case 'queued':
+        return hasOnlyKeys(v, ['ok', 'applied', 'detail']) && isMarkdown(v.detail);
+      case 'fix_requested':
+      case 'returned_to_pending':
+      case 'rejected':
+        return hasOnlyKeys(v, ['ok', 'applied']);
+      default:
+        return false;
+    }
+  }
+  switch (v.reason) {
+    case 'stale_sha':
+      return hasOnlyKeys(v, ['ok', 'reason', 'currentSha']) && isSha(v.currentSha);
+    case 'not_awaiting':
+    case 'not_found':
+    case 'invalid':
+    case 'error':
+    case 'busy':
+      return hasOnlyKeys(v, ['ok', 'reason', 'detail']) && isMarkdown(v.detail);
+    case 'conflict':
+    case 'waiting_local_changes':
+      return hasOnlyKeys(v, ['ok', 'reason', 'files']) && isStringList(v.files);
+    default:
+      return false;
+  }
+}
+
+export function isActionResultView(v: unknown): v is ActionResultView {
+  return isRecord(v) && hasOnlyKeys(v, ['action', 'sha', 'outcome', 'at']) && isOneOf(REVIEW_ACTIONS)(v.action) && isSha(v.sha) && isActionOutcome(v.outcome) && isLabel(v.at);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message types (GitLens style): a method name plus a params guard; `is()` checks both.
+
+export interface IpcMessage<Method extends string, Params> {
+  method: Method;
+  params: Params;
+}
+
+abstract class IpcType<Method extends string, Params> {
+  constructor(
+    readonly method: Method,
+    private readonly validate: Guard<Params>,
+  ) {}
+
+  /** Validates the whole message: the method name and every field of the params. */
+  is(msg: unknown): msg is IpcMessage<Method, Params> {
+    return isRecord(msg) && hasOnlyKeys(msg, ['method', 'params']) && msg.method === this.method && this.validate(msg.params);
+  }
+
+  create(params: Params): IpcMessage<Method, Params> {
+    return { method: this.method, params };
+  }
+}
+
+/** Page → host. */
+export class IpcCommand<Method extends string, Params> extends IpcType<Method, Params> {
+  readonly direction = 'toHost';
+}
+
+/** Host → page. */
+export class IpcNotification<Method extends string, Params> extends IpcType<Method, Params> {
+  readonly direction = 'toPage';
+}
+
+const params =
+  <T>(keys: readonly string[], check: (p: Record<string, unknown>) => boolean) =>
+  (v: unknown): v is T =>
+    isRecord(v) && hasOnlyKeys(v, keys) && check(v);
+
+type Empty = Record<string, never>;
+const noParams = params<Empty>([], () => true);
+
+// Page → host commands ------------------------------------------------------------------------
+
+/** The page loaded (or reloaded): send the state. */
+export const ReadyCommand = new IpcCommand('review/ready', noParams);
+export const RefreshCommand = new IpcCommand('review/refresh', noParams);
+
+export interface ShaParams {
+  sha: string;
+}
+export interface ShaTextParams {
+  sha: string;
+  text: string;
+}
+export interface OverrideParams {
+  sha: string;
+  reason: string;
+}
+export interface RejectParams {
+  sha: string;
+  text?: string;
+}
+export interface PathParams {
+  path: string;
+}
+
+export const ApproveCommand = new IpcCommand('review/approve', params<ShaParams>(['sha'], (p) => isSha(p.sha)));
+export const OverrideCommand = new IpcCommand('review/override', params<OverrideParams>(['sha', 'reason'], (p) => isSha(p.sha) && isDecisionText(p.reason, true)));
+export const RequestChangesCommand = new IpcCommand('review/requestChanges', params<ShaTextParams>(['sha', 'text'], (p) => isSha(p.sha) && isDecisionText(p.text, true)));
+export const RejectCommand = new IpcCommand('review/reject', params<RejectParams>(['sha', 'text'], (p) => isSha(p.sha) && optional(p.text, (t): t is string => isDecisionText(t, false))));
+/** Open VS Code's diff editor for one file of the diff on screen. */
+export const OpenNativeDiffCommand = new IpcCommand('review/openNativeDiff', params<PathParams>(['path'], (p) => isRepoPath(p.path)));
+/** Fetch the diff of a file that was left out of the state because it is large. */
+export const LoadFileCommand = new IpcCommand('review/loadFile', params<PathParams>(['path'], (p) => isRepoPath(p.path)));
+
+export type ReviewCommand =
+  | IpcMessage<'review/ready', Empty>
+  | IpcMessage<'review/refresh', Empty>
+  | IpcMessage<'review/approve', ShaParams>
+  | IpcMessage<'review/override', OverrideParams>
+  | IpcMessage<'review/requestChanges', ShaTextParams>
+  | IpcMessage<'review/reject', RejectParams>
+  | IpcMessage<'review/openNativeDiff', PathParams>
+  | IpcMessage<'review/loadFile', PathParams>;
+
+const COMMANDS = [ReadyCommand, RefreshCommand, ApproveCommand, OverrideCommand, RequestChangesCommand, RejectCommand, OpenNativeDiffCommand, LoadFileCommand] as const;
+
+/** The host's single entry point for page messages: a valid command, or undefined (ignore it). */
+export function parseReviewCommand(msg: unknown): ReviewCommand | undefined {
+  for (const c of COMMANDS) if (c.is(msg)) return msg as ReviewCommand;
+  return undefined;
+}
+
+// Host → page notifications -------------------------------------------------------------------
+
+export interface StateParams {
+  model: ReviewViewModel;
+  busy: boolean;
+  /** The action in flight while busy. */
+  pending?: ReviewAction;
+  lastResult?: ActionResultView;
+}
+export interface BusyParams {
+  busy: boolean;
+  pending?: ReviewAction;
+}
+export interface ActionResultParams {
+  result: ActionResultView;
+}
+export interface FileDiffParams {
+  /** The sha the diff belongs to: the page drops it when another sha is on screen. */
+  sha: string;
+  path: string;
+  diff: string;
+}
+export interface ErrorParams {
+  message: string;
+}
+
+export const StateNotification = new IpcNotification(
+  'review/state',
+  params<StateParams>(['model', 'busy', 'pending', 'lastResult'], (p) => isReviewViewModel(p.model) && typeof p.busy === 'boolean' && optional(p.pending, isOneOf(REVIEW_ACTIONS)) && optional(p.lastResult, isActionResultView)),
+);
+export const BusyNotification = new IpcNotification('review/busy', params<BusyParams>(['busy', 'pending'], (p) => typeof p.busy === 'boolean' && optional(p.pending, isOneOf(REVIEW_ACTIONS))));
+export const ActionResultNotification = new IpcNotification('review/actionResult', params<ActionResultParams>(['result'], (p) => isActionResultView(p.result)));
+export const FileDiffNotification = new IpcNotification('review/fileDiff', params<FileDiffParams>(['sha', 'path', 'diff'], (p) => isSha(p.sha) && isRepoPath(p.path) && isStr(p.diff, PROTOCOL_LIMITS.fileDiff)));
+/** The panel cannot show the task (no workspace, task gone, engine error). */
+export const ErrorNotification = new IpcNotification('review/error', params<ErrorParams>(['message'], (p) => isMarkdown(p.message)));
+
+export type ReviewNotification =
+  | IpcMessage<'review/state', StateParams>
+  | IpcMessage<'review/busy', BusyParams>
+  | IpcMessage<'review/actionResult', ActionResultParams>
+  | IpcMessage<'review/fileDiff', FileDiffParams>
+  | IpcMessage<'review/error', ErrorParams>;
+
+const NOTIFICATIONS = [StateNotification, BusyNotification, ActionResultNotification, FileDiffNotification, ErrorNotification] as const;
+
+export function parseReviewNotification(msg: unknown): ReviewNotification | undefined {
+  for (const n of NOTIFICATIONS) if (n.is(msg)) return msg as ReviewNotification;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page state kept by VS Code (getState/setState) and handed to the serializer after a reload.
+
+export type DiffLayout = 'unified' | 'split';
+
+export interface PersistedReviewState {
+  taskId: string;
+  /** Repository root of the task (multi-root windows); given to the page by the host. */
+  root?: string;
+  layout: DiffLayout;
+  /** Files the user opened or closed, by path (the rest follow the size rule). */
+  expanded: Record<string, boolean>;
+  /** Unsent text in the comment box. */
+  draft: string;
+}
+
+export const REVIEW_STATE_LIMITS = { expandedEntries: 10_000 } as const;
+
+export function isPersistedReviewState(v: unknown): v is PersistedReviewState {
+  if (!isRecord(v) || !hasOnlyKeys(v, ['taskId', 'root', 'layout', 'expanded', 'draft'])) return false;
+  if (!isTaskId(v.taskId) || !optional(v.root, isRepoPath) || (v.layout !== 'unified' && v.layout !== 'split') || !isDecisionText(v.draft, false)) return false;
+  if (!isRecord(v.expanded)) return false;
+  const entries = Object.entries(v.expanded);
+  return entries.length <= REVIEW_STATE_LIMITS.expandedEntries && entries.every(([k, b]) => isRepoPath(k) && typeof b === 'boolean');
+}
