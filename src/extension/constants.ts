@@ -1,0 +1,102 @@
+// Every id the extension shares with package.json: commands, views, context keys, settings.
+// test/unit/extension-manifest.test.ts checks these against package.json 1:1, so a rename here
+// without the manifest (or the other way round) fails the build instead of a user's click.
+
+export const VIEW_CONTAINER_ID = 'swarm';
+
+export const Views = {
+  tasks: 'swarm.tasks',
+  worktrees: 'swarm.worktrees',
+} as const;
+export type ViewId = (typeof Views)[keyof typeof Views];
+
+/** Command ids and their titles (category "Swarm" is added in the manifest). */
+export const Commands = {
+  startSwarm: 'swarm.start',
+  stopSwarm: 'swarm.stop',
+  pauseSwarm: 'swarm.pause',
+  resumeSwarm: 'swarm.resume',
+  newTask: 'swarm.newTask',
+  openReview: 'swarm.openReview',
+  approve: 'swarm.approve',
+  override: 'swarm.override',
+  requestChanges: 'swarm.requestChanges',
+  answerQuestion: 'swarm.answerQuestion',
+  retryTask: 'swarm.retryTask',
+  moveToPending: 'swarm.moveToPending',
+  cleanUpWorktrees: 'swarm.cleanUpWorktrees',
+  showRunLog: 'swarm.showRunLog',
+  openConfig: 'swarm.openConfig',
+  initialize: 'swarm.initialize',
+  refresh: 'swarm.refresh',
+  openTask: 'swarm.openTask',
+  showAgentLog: 'swarm.showAgentLog',
+  revealWorktree: 'swarm.revealWorktree',
+  openWorktreeInNewWindow: 'swarm.openWorktreeInNewWindow',
+  revealWorktreeInOS: 'swarm.revealWorktreeInOS',
+  openWorktreeInTerminal: 'swarm.openWorktreeInTerminal',
+  cleanUpWorktree: 'swarm.cleanUpWorktree',
+  openChangedFile: 'swarm.openChangedFile',
+} as const;
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+export const CommandTitles: Record<CommandId, string> = {
+  [Commands.startSwarm]: 'Start swarm',
+  [Commands.stopSwarm]: 'Stop swarm',
+  [Commands.pauseSwarm]: 'Pause swarm',
+  [Commands.resumeSwarm]: 'Resume swarm',
+  [Commands.newTask]: 'New task',
+  [Commands.openReview]: 'Open review',
+  [Commands.approve]: 'Approve',
+  [Commands.override]: 'Override',
+  [Commands.requestChanges]: 'Request changes',
+  [Commands.answerQuestion]: 'Answer question',
+  [Commands.retryTask]: 'Retry task',
+  [Commands.moveToPending]: 'Move back to pending',
+  [Commands.cleanUpWorktrees]: 'Clean up worktrees',
+  [Commands.showRunLog]: 'Show run log',
+  [Commands.openConfig]: 'Open config',
+  [Commands.initialize]: 'Initialize swarm',
+  [Commands.refresh]: 'Refresh',
+  [Commands.openTask]: 'Open task',
+  [Commands.showAgentLog]: 'Show agent log',
+  [Commands.revealWorktree]: 'Reveal worktree',
+  [Commands.openWorktreeInNewWindow]: 'Open worktree in new window',
+  [Commands.revealWorktreeInOS]: 'Reveal worktree in file manager',
+  [Commands.openWorktreeInTerminal]: 'Open worktree in terminal',
+  [Commands.cleanUpWorktree]: 'Clean up worktree',
+  [Commands.openChangedFile]: 'Open changes',
+};
+
+/** Context keys the manifest's `when` clauses read. */
+export const ContextKeys = {
+  /** FolderState of the first (or only) repository, for the welcome views. */
+  folderState: 'swarm.folderState',
+  running: 'swarm.running',
+  paused: 'swarm.paused',
+  needsYouCount: 'swarm.needsYouCount',
+  multipleRepositories: 'swarm.multipleRepositories',
+} as const;
+
+export type FolderState = 'noFolder' | 'untrusted' | 'loading' | 'noGit' | 'noConfig' | 'ready';
+
+export const SETTINGS_SECTION = 'swarm';
+/** Setting keys below the `swarm.` section. */
+export const Settings = {
+  configPath: 'configPath',
+  cliClaude: 'cli.claude',
+  cliCodex: 'cli.codex',
+  cliOpencode: 'cli.opencode',
+  cliGemini: 'cli.gemini',
+  maxConcurrentWorkers: 'maxConcurrentWorkers',
+  reviewMode: 'review.mode',
+  notifications: 'notifications',
+} as const;
+
+export const CLI_HARNESSES = ['claude', 'codex', 'opencode', 'gemini'] as const;
+export type CliHarness = (typeof CLI_HARNESSES)[number];
+
+export type NotificationLevel = 'all' | 'needsYou' | 'none';
+export type ReviewModeSetting = 'config' | 'agent' | 'human' | 'agent+human';
+
+export const OUTPUT_CHANNEL_NAME = 'Swarm';

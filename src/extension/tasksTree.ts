@@ -1,0 +1,230 @@
+// The Tasks view: Needs you / Pending / Current / Blocked / Complete (and Quarantined when a
+// task file could not be read), per repository when the window has several. Items carry a
+// `contextValue` like `task:current:awaiting_human:review:worktree` that the manifest's menus
+// match with regular expressions, so each state gets exactly its actions.
+
+import * as vscode from 'vscode';
+import type { NeedsYouItem } from '../swarm/api';
+import type { QuarantinedTask, Task, TaskRuntimeState } from '../swarm/types';
+import { Commands } from './constants';
+import { currentRound, describeTaskStatus, formatFrontmatter, taskStatusIcon } from './format';
+import type { SwarmSession } from './session';
+import type { SessionRegistry } from './sessions';
+import { MessageNode, TreeNode, type TaskRef } from './treeNode';
+
+export type TaskGroupKind = 'needsYou' | 'pending' | 'current' | 'blocked' | 'complete' | 'quarantined';
+
+const GROUP_LABELS: Record<TaskGroupKind, string> = {
+  needsYou: 'Needs you',
+  pending: 'Pending',
+  current: 'Current',
+  blocked: 'Blocked',
+  complete: 'Complete',
+  quarantined: 'Quarantined',
+};
+
+/** States in which the review panel has something to show. */
+const REVIEWABLE = new Set(['reviewing', 'awaiting_human', 'needs_fix', 'merging', 'waiting_local_changes']);
+
+export class RepositoryNode extends TreeNode {
+  constructor(readonly session: SwarmSession) {
+    super(undefined);
+  }
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.session.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `repo:${this.session.root}`;
+    item.description = this.session.activeRun ? (this.session.activeRun.paused ? 'paused' : 'running') : undefined;
+    item.iconPath = new vscode.ThemeIcon('repo');
+    item.tooltip = this.session.root;
+    item.contextValue = 'repository';
+    return item;
+  }
+  override getChildren(): TreeNode[] {
+    const groups = sessionGroups(this.session, this);
+    return groups.length ? groups : [new MessageNode(this, stateMessage(this.session), { icon: 'info' })];
+  }
+}
+
+export class TaskGroupNode extends TreeNode {
+  constructor(parent: TreeNode | undefined, readonly session: SwarmSession, readonly kind: TaskGroupKind, private readonly children: (group: TaskGroupNode) => TreeNode[]) {
+    super(parent);
+  }
+  getTreeItem(): vscode.TreeItem {
+    const count = this.getChildren().length;
+    const expanded = this.kind !== 'complete' && this.kind !== 'quarantined';
+    const item = new vscode.TreeItem(GROUP_LABELS[this.kind], count === 0 ? vscode.TreeItemCollapsibleState.None : expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `group:${this.session.root}:${this.kind}`;
+    item.description = String(count);
+    item.contextValue = `group:${this.kind}`;
+    if (this.kind === 'needsYou') item.iconPath = new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
+    if (this.kind === 'quarantined') item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    return item;
+  }
+  override getChildren(): TreeNode[] {
+    return this.children(this);
+  }
+}
+
+export class TaskNode extends TreeNode {
+  constructor(
+    parent: TreeNode | undefined,
+    readonly session: SwarmSession,
+    readonly task: Task,
+    readonly state: TaskRuntimeState | undefined,
+    /** Set when the node stands for a "Needs you" entry. */
+    readonly needsYou?: NeedsYouItem,
+  ) {
+    super(parent);
+  }
+
+  toTaskRef(): TaskRef {
+    return { root: this.session.root, taskId: this.task.id, sha: this.needsYou?.sha ?? this.state?.headSha };
+  }
+
+  get worker(): string | undefined {
+    return this.state?.workerId ?? this.task.claimedBy ?? this.task.completedBy;
+  }
+
+  get worktree(): string | undefined {
+    return this.state?.worktree ?? this.task.worktree;
+  }
+
+  /** `task:<folder>:<status>` then flags: `review`, `worktree`, `question`, `needsyou-<kind>`. */
+  get contextValue(): string {
+    const status = this.state?.status ?? this.task.status;
+    const parts = ['task', this.task.folder, status];
+    if (REVIEWABLE.has(status) || (this.state?.rounds.length ?? 0) > 0 || (this.task.reviewRounds ?? 0) > 0) parts.push('review');
+    if (this.worktree && this.task.folder === 'current') parts.push('worktree');
+    if (this.task.question || status === 'blocked') parts.push('question');
+    if (this.needsYou) parts.push(`needsyou-${this.needsYou.kind}`);
+    return parts.join(':');
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const status = this.state?.status ?? this.task.status;
+    const round = currentRound(this.state, this.task.reviewRounds);
+    const item = new vscode.TreeItem(this.task.title || this.task.id, vscode.TreeItemCollapsibleState.None);
+    item.id = `task:${this.session.root}:${(this.parent as TaskGroupNode | undefined)?.kind ?? ''}:${this.task.id}`;
+    const words = this.needsYou ? needsYouWords(this.needsYou) : describeTaskStatus(status, round);
+    const deps = status === 'pending' && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
+    item.description = [this.task.id, this.worker, words, deps].filter(Boolean).join(' · ');
+    const icon = taskStatusIcon(status);
+    item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    item.tooltip = this.tooltip(words);
+    item.contextValue = this.contextValue;
+    item.resourceUri = vscode.Uri.file(this.task.file);
+    item.command = { command: Commands.openTask, title: 'Open task', arguments: [this.toTaskRef()] };
+    return item;
+  }
+
+  private tooltip(words: string): vscode.MarkdownString {
+    // Task files are data written by agents: render them as text, never as HTML or commands.
+    const md = new vscode.MarkdownString(undefined, false);
+    md.isTrusted = false;
+    md.supportHtml = false;
+    md.appendText(`${this.task.title}\n\n`);
+    md.appendText(`${this.task.id} — ${words}${this.worker ? ` — ${this.worker}` : ''}\n`);
+    const question = this.needsYou?.question ?? this.task.question;
+    if (question) md.appendText(`\nQuestion: ${question}\n`);
+    const frontmatter = formatFrontmatter(this.task.meta);
+    if (frontmatter) md.appendCodeblock(frontmatter, 'yaml');
+    return md;
+  }
+}
+
+export class QuarantinedNode extends TreeNode {
+  constructor(parent: TreeNode, readonly session: SwarmSession, readonly entry: QuarantinedTask) {
+    super(parent);
+  }
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.entry.file.split(/[\\/]/).pop() ?? this.entry.file, vscode.TreeItemCollapsibleState.None);
+    item.id = `quarantined:${this.entry.file}`;
+    item.description = this.entry.reason;
+    item.tooltip = `${this.entry.file}\n${this.entry.reason}`;
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    item.contextValue = 'quarantined';
+    item.command = { command: 'vscode.open', title: 'Open file', arguments: [vscode.Uri.file(this.entry.file)] };
+    return item;
+  }
+}
+
+function needsYouWords(item: NeedsYouItem): string {
+  switch (item.kind) {
+    case 'review': return 'review waiting for you';
+    case 'question': return 'question for you';
+    case 'local_changes': return 'merge waits for your local changes';
+    case 'failed': return 'failed';
+  }
+}
+
+/** The groups of one repository; empty when there is nothing to show (the welcome view shows). */
+export function sessionGroups(session: SwarmSession, parent: TreeNode | undefined): TreeNode[] {
+  if (session.state === 'configError') {
+    return [new MessageNode(parent, `Config error: ${(session.error ?? '').split('\n')[0]}`, { icon: 'error', color: 'problemsErrorIcon.foreground', tooltip: session.error, command: { command: Commands.openConfig, title: 'Open config', arguments: [session.root] }, id: `error:${session.root}` })];
+  }
+  if (session.state !== 'ready' && session.state !== 'noConfig') return [];
+  if (!session.hasAnyTask && session.snapshot.needsYou.length === 0) return [];
+  const { tasks, states, needsYou } = session.snapshot;
+  const isBlocked = (t: Task) => (states.get(t.id)?.status ?? t.status) === 'blocked';
+  const taskNodes = (list: Task[]) => (group: TreeNode) => list.map((t) => new TaskNode(group, session, t, states.get(t.id)));
+  const groups: TreeNode[] = [];
+  if (needsYou.length) {
+    groups.push(new TaskGroupNode(parent, session, 'needsYou', (group) => needsYou.flatMap((n) => {
+      const task = tasks.current.find((t) => t.id === n.taskId) ?? tasks.pending.find((t) => t.id === n.taskId);
+      return task ? [new TaskNode(group, session, task, states.get(task.id), n)] : [];
+    })));
+  }
+  const byPriority = (a: Task, b: Task) => b.priority - a.priority || a.id.localeCompare(b.id);
+  groups.push(new TaskGroupNode(parent, session, 'pending', taskNodes([...tasks.pending].sort(byPriority))));
+  groups.push(new TaskGroupNode(parent, session, 'current', taskNodes(tasks.current.filter((t) => !isBlocked(t)))));
+  groups.push(new TaskGroupNode(parent, session, 'blocked', taskNodes(tasks.current.filter(isBlocked))));
+  const newestFirst = [...tasks.complete].sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''));
+  groups.push(new TaskGroupNode(parent, session, 'complete', taskNodes(newestFirst)));
+  if (tasks.quarantined.length) groups.push(new TaskGroupNode(parent, session, 'quarantined', (group) => tasks.quarantined.map((q) => new QuarantinedNode(group, session, q))));
+  return groups;
+}
+
+function stateMessage(session: SwarmSession): string {
+  switch (session.state) {
+    case 'loading': return 'Loading…';
+    case 'noGit': return 'Not a git repository';
+    case 'noConfig': return 'No swarm.json — run "Initialize swarm"';
+    default: return 'No tasks yet';
+  }
+}
+
+export class TasksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly registry: SessionRegistry) {
+    this.subscription = registry.onDidChange(() => this.emitter.fire());
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return node.getTreeItem();
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (node) return node.getChildren();
+    const sessions = this.registry.sessions;
+    if (sessions.length === 0) return [];
+    if (sessions.length === 1) return sessionGroups(sessions[0], undefined);
+    return sessions.map((s) => new RepositoryNode(s));
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return node.parent;
+  }
+
+  /** Items waiting for the user across every repository (the view's badge). */
+  needsYouCount(): number {
+    return this.registry.sessions.reduce((n, s) => n + s.snapshot.needsYou.length, 0);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}
