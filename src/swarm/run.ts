@@ -161,17 +161,17 @@ export class Run implements SwarmRun {
     }
   }
 
-  private async finish(reason: string, tookLock = true): Promise<RunSummary> {
-    if (tookLock) {
-      // Tasks this run was working on when it stopped: the next run resumes them.
-      for (const id of this.owned) {
-        const st = await this.deps.state.readTask(id);
-        if (st && IN_FLIGHT.has(st.status)) {
-          st.agent = undefined;
-          await this.flow.setStatus(st, 'interrupted', {}, reason).catch(() => undefined);
-        }
-      }
+  /** A task this run was working on when it stopped: the next run resumes it. */
+  private async markInterrupted(id: string): Promise<void> {
+    const st = await this.deps.state.readTask(id);
+    if (st && IN_FLIGHT.has(st.status)) {
+      st.agent = undefined;
+      await this.flow.setStatus(st, 'interrupted', {}, this.stopReason ?? 'stopped').catch(() => undefined);
     }
+  }
+
+  private async finish(reason: string, tookLock = true): Promise<RunSummary> {
+    if (tookLock) for (const id of this.owned) await this.markInterrupted(id);
     const listing = await this.deps.tasks.list().catch(() => undefined);
     const states = await Promise.all((listing?.current ?? []).map((t) => this.deps.state.readTask(t.id)));
     this.summary.finishedAt = nowIso();
@@ -193,7 +193,7 @@ export class Run implements SwarmRun {
    * a task whose reviewed sha is already on the base is completed, never merged twice.
    */
   private async recover(): Promise<void> {
-    const { tasks, state, git, worktrees } = this.deps;
+    const { tasks, git, worktrees } = this.deps;
     const listing = await tasks.list();
     for (const u of listing.unparsable.filter((x) => x.folder !== 'complete')) {
       const target = await tasks.quarantine(u.file, u.reason);
@@ -235,7 +235,9 @@ export class Run implements SwarmRun {
         report.returnedToPending.push(task.id);
       }
     }
-    const currentIds = new Set((await tasks.list()).current.map((t) => t.id));
+    const after = await tasks.list();
+    // A worktree still belongs to a task in current, or to a pending one that keeps its branch.
+    const currentIds = new Set([...after.current.map((t) => t.id), ...after.pending.filter((t) => t.branch).map((t) => t.id)]);
     for (const wt of await git.worktrees()) {
       if (!wt.branch?.startsWith('refs/heads/swarm/') && !wt.path.startsWith(worktrees.dir)) continue;
       const id = wt.path.startsWith(worktrees.dir) ? relative(worktrees.dir, wt.path) : wt.branch!.split('/').pop()!;
@@ -443,9 +445,11 @@ export class Run implements SwarmRun {
       return 'error';
     }
     try {
-      return await this.drive(spec, info, task, st, harness, isNew);
+      const outcome = await this.drive(spec, info, task, st, harness, isNew);
+      if (outcome === 'aborted') await this.markInterrupted(task.id);
+      return outcome;
     } catch (e) {
-      if (this.signal.aborted) return 'aborted';
+      if (this.signal.aborted) { await this.markInterrupted(task.id); return 'aborted'; }
       const message = (e as Error).message;
       this.emit({ type: 'log', level: 'error', message: `task ${task.id}: ${message}` });
       return this.failTask(spec, task, st, { kind: 'crash', message });

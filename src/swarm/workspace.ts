@@ -242,7 +242,8 @@ class SwarmWorkspace implements Workspace {
       const committed = mb ? (await this.git.tryExec(['diff', '--name-status', mb, wt.head])).stdout.split('\n').filter(Boolean).map((l) => { const [s, ...p] = l.split('\t'); return { path: p[p.length - 1], status: s }; }) : [];
       const seen = new Set(committed.map((c) => c.path));
       for (const l of status) { const p = l.slice(3); if (!seen.has(p)) committed.push({ path: p, status: l.slice(0, 2).trim() || 'M' }); }
-      const orphaned = !task || (!live && ['running', 'reviewing', 'merging'].includes(task.status));
+      const waiting = !task && listing.pending.some((t) => t.id === taskId && t.branch === branch);
+      const orphaned = (!task && !waiting) || (!!task && !live && ['running', 'reviewing', 'merging'].includes(task.status));
       out.push({
         path: wt.path,
         branch,
