@@ -280,6 +280,10 @@ class SwarmWorkspace implements Workspace {
         report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: `task ${task.id} is ${task.status}` });
         continue;
       }
+      if (listing.pending.some((t) => t.id === wt.taskId && t.branch === wt.branch)) {
+        report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: `task ${wt.taskId} is pending and continues on this branch` });
+        continue;
+      }
       const r = await this.worktrees.removeSafely(wt.taskId ?? wt.branch.replace(/\//g, '-'), wt.path, wt.branch === '(detached)' ? undefined : wt.branch, `refs/heads/${this.base}`, options.dryRun);
       report.actions.push({ worktree: wt.path, branch: wt.branch, action: r.archivedRef ? 'archive_and_remove' : 'remove', reason: r.reason, archivedRef: r.archivedRef, diskBytes: r.diskBytes });
       report.freedBytes += r.diskBytes;
