@@ -127,7 +127,7 @@ async function cmdStatus(ws: Workspace, out: Out, full: boolean): Promise<number
   const needs = await ws.needsYou();
   const running = await ws.runningElsewhere();
   if (out.json) {
-    out.data(full ? tasks : { pending: tasks.pending.length, current: tasks.current.length, complete: tasks.complete.length, quarantined: tasks.quarantined, needsYou: needs, running: running ?? null, config: ws.config.file ?? null, base: (ws as unknown as { base: string }).base });
+    out.data(full ? tasks : { pending: tasks.pending.length, current: tasks.current.length, complete: tasks.complete.length, quarantined: tasks.quarantined, needsYou: needs, running: running ?? null, config: ws.config.file ?? null, base: ws.base });
     return EXIT.ok;
   }
   out.print(`repository ${ws.root}${running ? ` — swarm running (pid ${running.pid})` : ''}`);

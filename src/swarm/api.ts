@@ -128,6 +128,8 @@ export interface NewTaskInput {
 export interface Workspace {
   readonly root: string;
   readonly config: ResolvedConfig;
+  /** The branch approved changes merge into. */
+  readonly base: string;
   /** Subscribe to every event of this workspace (runs and decisions). Returns the unsubscribe. */
   onEvent(listener: (e: SwarmEvent) => void): () => void;
   /** The run started from this workspace object, if one is going. */

@@ -66,6 +66,7 @@ export class FakeRun implements SwarmRun {
 
 export class FakeSwarmWorkspace implements Workspace {
   readonly root: string;
+  readonly base = 'main';
   config: ResolvedConfig;
   tasks: TaskList = { pending: [], current: [], complete: [], quarantined: [] };
   states = new Map<string, TaskRuntimeState>();
