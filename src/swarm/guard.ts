@@ -1,47 +1,196 @@
-// Hazard 11: a worktree shares .git with the user's repository, so an agent that sets
-// core.hooksPath / core.fsmonitor / core.sshCommand or writes .git/hooks/* could run code in the
-// user's git. The swarm snapshots these before each turn and compares after; changes stop the worker.
+// Hazard 11: a worker's worktree shares .git with the user's repository, so an agent that sets
+// core.hooksPath / core.fsmonitor / core.sshCommand / a filter or diff driver / an alias, or
+// writes .git/hooks/*, could make the user's own git run its code later. The swarm snapshots what
+// can run code before each turn and compares after; any change stops the worker and is reported.
+// Nothing is undone silently.
+//
+// Watched:
+//   - config keys that run programs or choose what runs (RISKY_KEYS below) in the repository's
+//     local config (<common dir>/config), the main worktree's config.worktree and every linked
+//     worktree's <common dir>/worktrees/*/config.worktree, plus (opt-in) the global config;
+//   - the content of files those configs include (include.path / includeIf.*.path);
+//   - the hooks: every file in <common dir>/hooks (except *.sample) and in core.hooksPath
+//     folders, by sha256 and executable bit.
 
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { join, isAbsolute } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { execCollect } from './proc';
 
+/** Keys (lower-cased, as `git config --list` prints them) that can run code or pick what runs. */
+export const RISKY_KEYS: readonly RegExp[] = [
+  /^core\.(hookspath|fsmonitor|sshcommand|pager|editor|askpass|gitproxy|worktree|attributesfile|alternaterefscommand)$/,
+  /^sequence\.editor$/,
+  /^diff\.(external|tool|guitool)$/,
+  /^merge\.(tool|guitool)$/,
+  /^diff\..+\.(textconv|command)$/,
+  /^merge\..+\.(driver|recursive)$/,
+  /^filter\..+\.(clean|smudge|process)$/,
+  /^(difftool|mergetool)\..+\.(cmd|path)$/,
+  /^include\.path$/,
+  /^includeif\..+\.path$/,
+  /^credential\.(.+\.)?helper$/,
+  /^gpg\.(.+\.)?program$/,
+  /^gpg\.ssh\.defaultkeycommand$/,
+  /^(commit|tag)\.gpgsign$/,
+  /^pager\..+$/,
+  /^alias\..+$/,
+  /^uploadpack\.packobjectshook$/,
+  /^remote\..+\.(uploadpack|receivepack|vcs)$/,
+  /^protocol\.(.+\.)?allow$/,
+  /^url\..+\.(insteadof|pushinsteadof)$/,
+  /^submodule\..+\.update$/,
+  /^hook\..+\.(command|event)$/,
+  /^(web\.browser|browser\..+\.(cmd|path)|man\..+\.(cmd|path))$/,
+  /^sendemail\.(smtpserver|sendmailcmd|tocmd|cccmd)$/,
+  /^interactive\.difffilter$/,
+  /^ssh\.variant$/,
+  /^extensions\.worktreeconfig$/,
+];
+
+export function isRiskyKey(key: string): boolean {
+  const k = key.toLowerCase();
+  return RISKY_KEYS.some((r) => r.test(k));
+}
+
 export interface GuardSnapshot {
-  /** Local (repo and per-worktree) config entries: "key=value". */
-  config: string[];
-  /** Hook file name → sha256 of its content. */
-  hooks: Record<string, string>;
+  repoRoot: string;
+  /** Absolute git common dir (the shared .git). */
+  commonDir: string;
+  /** "<config file>\t<key>" → its values in order (risky keys only). File names are display paths. */
+  config: Record<string, string[]>;
+  /** Watched files (hooks, included config files): display path → "sha256 [x]" or "unreadable". */
+  files: Record<string, string>;
 }
 
-async function git(root: string, args: string[]): Promise<string> {
-  const r = await execCollect(['git', ...args], { cwd: root, timeoutMs: 30_000 });
-  return r.exitCode === 0 ? r.stdout : '';
+export interface GuardOptions {
+  /** Also watch the user's global git config (~/.gitconfig, $XDG_CONFIG_HOME/git/config). Default false. */
+  global?: boolean;
+  /** Environment for git (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
-export async function snapshotGitGuard(root: string): Promise<GuardSnapshot> {
-  const common = (await git(root, ['rev-parse', '--git-common-dir'])).trim();
-  const gitDir = isAbsolute(common) ? common : join(root, common);
-  const config = (await git(root, ['config', '--file', join(gitDir, 'config'), '--list'])).split('\n').filter(Boolean);
-  const hooks: Record<string, string> = {};
-  const hooksDir = join(gitDir, 'hooks');
-  for (const name of await fs.readdir(hooksDir).catch(() => [] as string[])) {
-    const data = await fs.readFile(join(hooksDir, name)).catch(() => undefined);
-    if (data) hooks[name] = createHash('sha256').update(data).digest('hex');
+async function git(cwd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ok: boolean; out: string; err: string }> {
+  const r = await execCollect(['git', ...args], { cwd, env: { ...(env ?? process.env), GIT_OPTIONAL_LOCKS: '0' }, timeoutMs: 30_000 });
+  return { ok: r.exitCode === 0, out: r.stdout, err: r.stderr.trim() };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.stat(p).then(() => true, () => false);
+}
+
+/** `git config -z --list` output → [key, value] pairs (a key without "=" has value ""). */
+export function parseConfigZ(out: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const rec of out.split('\0')) {
+    if (!rec) continue;
+    const nl = rec.indexOf('\n');
+    pairs.push(nl === -1 ? [rec, ''] : [rec.slice(0, nl), rec.slice(nl + 1)]);
   }
-  return { config: config.sort(), hooks };
+  return pairs;
 }
 
+async function fileDigest(p: string): Promise<string | undefined> {
+  try {
+    const st = await fs.stat(p);
+    if (!st.isFile()) return undefined;
+    const data = await fs.readFile(p);
+    return `${createHash('sha256').update(data).digest('hex')}${st.mode & 0o111 ? ' x' : ''}`;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'unreadable';
+  }
+}
+
+function expandPath(p: string, baseDir: string): string {
+  if (p.startsWith('~/')) return join(homedir(), p.slice(2));
+  return isAbsolute(p) ? p : resolve(baseDir, p);
+}
+
+/** Take a snapshot of everything in the shared repository's git setup that could run code. */
+export async function snapshotGitGuard(repoRoot: string, opts: GuardOptions = {}): Promise<GuardSnapshot> {
+  const env = opts.env;
+  let commonDir: string;
+  const abs = await git(repoRoot, ['rev-parse', '--path-format=absolute', '--git-common-dir'], env);
+  if (abs.ok && abs.out.trim()) commonDir = abs.out.trim();
+  else {
+    const rel = await git(repoRoot, ['rev-parse', '--git-common-dir'], env);
+    if (!rel.ok) throw new Error(`not a git repository: ${repoRoot}: ${rel.err}`);
+    commonDir = resolve(repoRoot, rel.out.trim());
+  }
+  const top = dirname(commonDir);
+  const display = (p: string) => {
+    const r = relative(top, p);
+    return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
+  };
+
+  const configFiles: string[] = [join(commonDir, 'config'), join(commonDir, 'config.worktree')];
+  for (const name of await fs.readdir(join(commonDir, 'worktrees')).catch(() => [] as string[])) configFiles.push(join(commonDir, 'worktrees', name, 'config.worktree'));
+  const snap: GuardSnapshot = { repoRoot, commonDir, config: {}, files: {} };
+  const hookDirs = new Set<string>([join(commonDir, 'hooks')]);
+
+  const readConfig = async (file: string, label: string, args: string[]) => {
+    const r = await git(repoRoot, ['config', '-z', '--no-includes', ...args, '--list'], env);
+    if (!r.ok) {
+      if (r.err) snap.config[`${label}\t(file)`] = [`unreadable: ${r.err.split('\n')[0]}`];
+      return;
+    }
+    for (const [key, value] of parseConfigZ(r.out)) {
+      if (!isRiskyKey(key)) continue;
+      (snap.config[`${label}\t${key}`] ??= []).push(value);
+      const k = key.toLowerCase();
+      if (k === 'core.hookspath' && value) hookDirs.add(expandPath(value, repoRoot));
+      if ((k === 'include.path' || (k.startsWith('includeif.') && k.endsWith('.path'))) && value) {
+        const target = expandPath(value, file ? dirname(file) : homedir());
+        snap.files[`include ${display(target)}`] = (await fileDigest(target)) ?? 'missing';
+      }
+    }
+  };
+
+  for (const file of configFiles) {
+    if (!(await exists(file))) continue;
+    await readConfig(file, display(file), ['--file', file]);
+  }
+  if (opts.global) await readConfig('', '(global)', ['--global']);
+
+  for (const dir of hookDirs) {
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    for (const name of names.sort()) {
+      if (name.endsWith('.sample')) continue;
+      const p = join(dir, name);
+      const d = await fileDigest(p);
+      if (d) snap.files[display(p)] = d;
+    }
+  }
+  return snap;
+}
+
+const q = (v: string) => JSON.stringify(v.length > 200 ? `${v.slice(0, 197)}...` : v);
+const list = (vs: string[]) => (vs.length === 1 ? q(vs[0]) : `[${vs.map(q).join(', ')}]`);
+
+/** Human-readable differences between two snapshots ([] when nothing that can run code changed). */
 export function diffGitGuard(before: GuardSnapshot, after: GuardSnapshot): string[] {
   const out: string[] = [];
-  const b = new Set(before.config);
-  const a = new Set(after.config);
-  for (const e of after.config) if (!b.has(e)) out.push(`git config added: ${e}`);
-  for (const e of before.config) if (!a.has(e)) out.push(`git config removed: ${e}`);
-  for (const [name, h] of Object.entries(after.hooks)) {
-    if (!(name in before.hooks)) out.push(`hook added: .git/hooks/${name}`);
-    else if (before.hooks[name] !== h) out.push(`hook changed: .git/hooks/${name}`);
+  const keys = new Set([...Object.keys(before.config), ...Object.keys(after.config)]);
+  for (const k of [...keys].sort()) {
+    const [file, key] = k.split('\t');
+    const b = before.config[k];
+    const a = after.config[k];
+    if (b && a && b.length === a.length && b.every((v, i) => v === a[i])) continue;
+    if (!b) out.push(`git config ${key} set to ${list(a!)} in ${file} (was unset)`);
+    else if (!a) out.push(`git config ${key} removed from ${file} (was ${list(b)})`);
+    else out.push(`git config ${key} in ${file} changed from ${list(b)} to ${list(a)}`);
   }
-  for (const name of Object.keys(before.hooks)) if (!(name in after.hooks)) out.push(`hook removed: .git/hooks/${name}`);
+  const files = new Set([...Object.keys(before.files), ...Object.keys(after.files)]);
+  for (const f of [...files].sort()) {
+    const b = before.files[f];
+    const a = after.files[f];
+    if (b === a) continue;
+    const what = f.startsWith('include ') ? `included config file ${f.slice(8)}` : `hook ${f}`;
+    if (b === undefined) out.push(`${what} added${a?.endsWith(' x') ? ' (executable)' : ''}`);
+    else if (a === undefined) out.push(`${what} removed`);
+    else if (b.split(' ')[0] === a.split(' ')[0]) out.push(`${what} ${a.endsWith(' x') ? 'became executable' : 'is no longer executable'}`);
+    else out.push(`${what} changed`);
+  }
   return out;
 }
