@@ -22,7 +22,7 @@ export interface CommandDeps {
   registry: SessionRegistry;
   engine: SwarmEngine;
   log: vscode.LogOutputChannel;
-  reviewHost: () => ReviewHost;
+  reviewHost(): ReviewHost;
   /** Reveal a worktree in the Worktrees view. */
   revealWorktree(session: SwarmSession, path: string): Promise<void>;
   /** How long "Start swarm" waits for the engine's run_started before its progress ends. */

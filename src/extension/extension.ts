@@ -11,7 +11,8 @@ import { CommandTitles, ContextKeys, OUTPUT_CHANNEL_NAME, Views, type FolderStat
 import { logEvent } from './eventLog';
 import { REVISION_SCHEME, RevisionContentProvider } from './nativeDiff';
 import { Notifier } from './notifications';
-import { QuickPickReviewHost, type ReviewHost } from './reviewHost';
+import { registerReviewPanels } from './reviewPanel';
+import type { ReviewHost } from './reviewHost';
 import type { SwarmEngine, SwarmSession } from './session';
 import { SessionRegistry } from './sessions';
 import { affectsEngineSettings, readSettings } from './settings';
@@ -25,8 +26,8 @@ export interface ActivationOptions {
   engine?: SwarmEngine;
   /** PATH resolution (tests pass a fixed one instead of spawning a login shell). */
   agentPath?: () => Promise<string | undefined>;
-  /** Make the review panel; default: reviewPanel.ts when present, else the quick-pick fallback. */
-  reviewHost?: () => ReviewHost;
+  /** The review panel; default: the webview panels of reviewPanel.ts (tests pass a fake). */
+  reviewHost?: ReviewHost;
   refreshDelayMs?: number;
   refreshMaxWaitMs?: number;
   startTimeoutMs?: number;
@@ -44,7 +45,6 @@ export class SwarmExtension implements vscode.Disposable {
   readonly notifier: Notifier;
   readonly commands: SwarmCommands;
   private readonly disposables: vscode.Disposable[] = [];
-  private review: ReviewHost | undefined;
   private lastFolderState: FolderState | undefined;
 
   constructor(readonly context: vscode.ExtensionContext, options: ActivationOptions = {}) {
@@ -74,17 +74,28 @@ export class SwarmExtension implements vscode.Disposable {
     this.notifier = new Notifier(this.registry, () => readSettings().notifications);
     this.disposables.push(this.statusBar, this.notifier);
 
-    const makeReviewHost = options.reviewHost ?? (() => new QuickPickReviewHost());
+    // The review panels register at activation (not lazily): VS Code restores open panels
+    // after a reload only through a serializer registered for their view type.
+    const review: ReviewHost =
+      options.reviewHost ??
+      registerReviewPanels(context, {
+        getWorkspace: (root) => {
+          if (!vscode.workspace.isTrusted) return undefined;
+          const session = root ? this.registry.byRepoRoot(root) ?? this.registry.forPath(root) : this.registry.sessions.find((s) => s.isGitRepo);
+          return session?.open();
+        },
+        log: { info: (m) => this.log.info(m), warn: (m) => this.log.warn(m), error: (m) => this.log.error(m) },
+      });
     this.commands = new SwarmCommands({
       registry: this.registry,
       engine,
       log: this.log,
-      reviewHost: () => (this.review ??= makeReviewHost()),
+      reviewHost: () => review,
       revealWorktree: (session, path) => this.revealWorktree(session, path),
       startTimeoutMs: options.startTimeoutMs,
     });
     this.disposables.push(...this.commands.register());
-    this.disposables.push({ dispose: () => this.review?.dispose() });
+    if (options.reviewHost) this.disposables.push(options.reviewHost);
 
     this.disposables.push(vscode.workspace.registerTextDocumentContentProvider(REVISION_SCHEME, new RevisionContentProvider(this.registry)));
     this.disposables.push(this.registry.onEvent(({ session, event }) => logEvent(this.log, session.name, event)));

@@ -11,6 +11,7 @@ import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
 
 export const REVISION_SCHEME = 'swarm-worktree-base';
+const SAFE_REV = /^(?!-)[A-Za-z0-9._/-]{1,200}$/;
 
 interface RevisionQuery {
   root: string;
@@ -37,7 +38,9 @@ export class RevisionContentProvider implements vscode.TextDocumentContentProvid
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const parsed = parseRevisionUri(uri);
-    if (!parsed) return '';
+    // Any extension or link can build such a URI: only plain revision names reach git (a
+    // leading "-" would be read as an option).
+    if (!parsed || !SAFE_REV.test(parsed.rev)) return '';
     const ws = this.registry.byRepoRoot(parsed.root)?.workspace;
     // A file that does not exist at that revision (added by the agent) diffs against nothing.
     return (await ws?.showFile(parsed.rev, parsed.path)) ?? '';

@@ -16,8 +16,8 @@ export function makeTask(id: string, folder: TaskFolder, status: TaskStatus = fo
     body: 'Do it.',
     priority: 0,
     dependsOn: [],
-    meta: { id, title: extra.title ?? `Task ${id}`, ...(extra.meta ?? {}) },
     ...extra,
+    meta: { id, title: extra.title ?? `Task ${id}`, ...(extra.meta ?? {}) },
   };
 }
 

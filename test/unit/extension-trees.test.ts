@@ -1,0 +1,282 @@
+// Tasks and Worktrees views against a fake engine: groups with counts, task items (title, id,
+// worker, state words and icon, tooltip, click), contextValues matched by the manifest's regex
+// `when` clauses, Needs you newest first with the badge, debounced refresh on file events,
+// welcome states, multi-root.
+import { fake, renderTree, treeText, createFakeExtensionContext, type RenderedItem, MarkdownString } from '../helpers/fake-vscode';
+import { test, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
+import { Commands, ContextKeys, Views } from '../../src/extension/constants';
+import { FakeEngine, makeState, makeTask } from '../helpers/fake-swarm-workspace';
+import type { ReviewHost } from '../../src/extension/reviewHost';
+
+const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+
+/** Commands the manifest shows for an item (inline or context menu) — evaluates our `when` clauses. */
+function menuCommands(view: string, contextValue: string, inline?: boolean): string[] {
+  const out: string[] = [];
+  for (const m of pkg.contributes.menus['view/item/context'] as { command: string; when: string; group: string }[]) {
+    if (inline !== undefined && m.group.startsWith('inline') !== inline) continue;
+    const ok = m.when.split('&&').map((c) => c.trim()).every((clause) => {
+      let r: RegExpExecArray | null;
+      if ((r = /^view == (\S+)$/.exec(clause))) return r[1] === view;
+      if ((r = /^viewItem == (\S+)$/.exec(clause))) return r[1] === contextValue;
+      if ((r = /^viewItem =~ \/(.+)\/$/.exec(clause))) return new RegExp(r[1]).test(contextValue);
+      throw new Error(`clause the test cannot evaluate: ${clause}`);
+    });
+    if (ok && !out.includes(m.command)) out.push(m.command);
+  }
+  return out;
+}
+
+let dirs: string[] = [];
+function repo(name = 'repo'): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'swarm-ext-')), name);
+  mkdirSync(join(dir, '.git'), { recursive: true });
+  dirs.push(dir);
+  return dir;
+}
+
+const opened: unknown[] = [];
+const reviewHost: ReviewHost = { openReview: async (_s, ref) => void opened.push(ref), dispose: () => undefined };
+
+async function start(engine: FakeEngine, folders: string[]): Promise<SwarmExtension> {
+  fake.setFolders(folders);
+  const ext = activate(createFakeExtensionContext() as never, { engine, agentPath: async () => '/usr/bin', reviewHost, refreshDelayMs: 5, refreshMaxWaitMs: 20, startTimeoutMs: 200 });
+  await ext.openSessions();
+  for (const s of ext.registry.sessions) await s.settled();
+  return ext;
+}
+
+async function settle(ext: SwarmExtension): Promise<void> {
+  for (const s of ext.registry.sessions) await s.settled();
+}
+
+function find(items: RenderedItem[], label: string): RenderedItem {
+  for (const i of items) {
+    if (i.label === label) return i;
+    const inner = i.children && findOrUndefined(i.children, label);
+    if (inner) return inner;
+  }
+  throw new Error(`no tree item "${label}" in\n${treeText(items)}`);
+}
+function findOrUndefined(items: RenderedItem[], label: string): RenderedItem | undefined {
+  try { return find(items, label); } catch { return undefined; }
+}
+
+beforeEach(() => {
+  fake.reset();
+  opened.length = 0;
+});
+afterEach(async () => {
+  await deactivate();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
+
+function seed(engine: FakeEngine, root: string) {
+  engine.setup = (ws) => {
+    ws.tasks.pending = [makeTask('p-low', 'pending', 'pending', { priority: 1 }), makeTask('p-high', 'pending', 'pending', { priority: 5, dependsOn: ['c-run'] })];
+    ws.tasks.current = [
+      makeTask('c-run', 'current', 'running', { claimedBy: 'w1', worktree: `${root}/.swarm/worktrees/c-run` }),
+      makeTask('c-review', 'current', 'reviewing', { claimedBy: 'w2' }),
+      makeTask('c-human', 'current', 'awaiting_human', { title: 'Add the flag', claimedBy: 'w1', worktree: `${root}/.swarm/worktrees/c-human`, meta: { priority: 3, files: ['src/a.ts'] } }),
+      makeTask('c-ask', 'current', 'blocked', { claimedBy: 'w3', question: 'Which port?' }),
+    ];
+    ws.tasks.complete = [makeTask('done-old', 'complete', 'complete', { completedAt: '2026-01-01T00:00:00Z', completedBy: 'w1' }), makeTask('done-new', 'complete', 'complete', { completedAt: '2026-02-01T00:00:00Z' })];
+    ws.states.set('c-run', makeState('c-run', 'running', { workerId: 'w1', worktree: `${root}/.swarm/worktrees/c-run` }));
+    ws.states.set('c-review', makeState('c-review', 'reviewing', { workerId: 'w2', rounds: [{ round: 1, sha: 'a', base: 'main', baseSha: 'b', by: 'agent', verdict: 'NEEDS_CHANGES', feedback: 'x', startedAt: '', finishedAt: 'y' }, { round: 2, sha: 'c', base: 'main', baseSha: 'b', by: 'agent', verdict: null, feedback: '', startedAt: '' }] }));
+    ws.states.set('c-human', makeState('c-human', 'awaiting_human', { workerId: 'w1', headSha: 'f00d'.repeat(10), worktree: `${root}/.swarm/worktrees/c-human` }));
+    ws.states.set('c-ask', makeState('c-ask', 'blocked', { workerId: 'w3' }));
+    ws.needs = [
+      { kind: 'review', taskId: 'c-human', title: 'Add the flag', sha: 'f00d'.repeat(10), since: '2026-03-01T10:00:00Z' },
+      { kind: 'question', taskId: 'c-ask', title: 'Task c-ask', question: 'Which port?', since: '2026-03-01T11:00:00Z' },
+    ];
+    ws.worktrees = [
+      { path: `${root}/.swarm/worktrees/old`, branch: 'swarm/old', head: 'abc'.repeat(13) + 'a', ahead: 2, changedFiles: [], dirty: true, orphaned: true, diskBytes: 5 * 1024 * 1024 },
+      { path: `${root}/.swarm/worktrees/c-human`, branch: 'swarm/c-human', head: 'f00d'.repeat(10), taskId: 'c-human', workerId: 'w1', status: 'awaiting_human', ahead: 1, changedFiles: [{ path: 'src/a.ts', status: 'M' }, { path: 'README.md', status: 'A' }], dirty: false, orphaned: false },
+    ];
+  };
+}
+
+test('Tasks view: Needs you (newest first) / Pending / Current / Blocked / Complete with counts and task items', async () => {
+  const root = repo();
+  const engine = new FakeEngine();
+  seed(engine, root);
+  const ext = await start(engine, [root]);
+  const tree = await renderTree(ext.tasks);
+  assert.deepEqual(tree.map((g) => `${g.label} ${g.description}`), ['Needs you 2', 'Pending 2', 'Current 3', 'Blocked 1', 'Complete 2']);
+  assert.deepEqual(find(tree, 'Needs you').children?.map((c) => c.label), ['Task c-ask', 'Add the flag'], 'newest first');
+  assert.deepEqual(find(tree, 'Pending').children?.map((c) => c.label), ['Task p-high', 'Task p-low'], 'by priority');
+  assert.equal(find(tree, 'Pending').children?.[0].description, 'p-high · pending · after c-run');
+  const current = find(tree, 'Current').children ?? [];
+  assert.deepEqual(current.map((c) => c.description), ['c-run · w1 · running', 'c-review · w2 · in review round 2', 'c-human · w1 · waiting for you']);
+  assert.deepEqual(current.map((c) => c.icon), ['sync~spin', 'eye', 'bell-dot']);
+  assert.equal(find(tree, 'Blocked').children?.[0].description, 'c-ask · w3 · question for you');
+  assert.deepEqual(find(tree, 'Complete').children?.map((c) => c.label), ['Task done-new', 'Task done-old']);
+  assert.equal(find(tree, 'Complete').children?.[1].description, 'done-old · w1 · merged');
+
+  // Tooltip: the frontmatter, as text; click opens the task through the openTask command.
+  const human = current[2];
+  const item = ext.tasks.getTreeItem(human.node as never);
+  assert.ok(item.tooltip instanceof MarkdownString);
+  assert.match((item.tooltip as MarkdownString).value, /```yaml\nid: c-human\ntitle: Add the flag\npriority: 3\nfiles: \["src\/a.ts"\]\n```/);
+  assert.equal(item.command?.command, Commands.openTask);
+  await fake.commands.get(Commands.openTask)?.(...(item.command?.arguments ?? []));
+  assert.deepEqual(fake.shownDocuments, [`${root}/tasks/current/c-human.md`.replace(root, '/repo')]);
+});
+
+test('contextValues select the right inline and context actions through the manifest regexes', async () => {
+  const root = repo();
+  const engine = new FakeEngine();
+  seed(engine, root);
+  const ext = await start(engine, [root]);
+  const tree = await renderTree(ext.tasks);
+  const cv = (group: string, label: string) => find(find(tree, group).children ?? [], label).contextValue ?? '';
+  assert.equal(cv('Current', 'Add the flag'), 'task:current:awaiting_human:review:worktree');
+  assert.equal(cv('Pending', 'Task p-low'), 'task:pending:pending');
+  assert.equal(cv('Blocked', 'Task c-ask'), 'task:current:blocked:question');
+  assert.equal(cv('Needs you', 'Add the flag'), 'task:current:awaiting_human:review:worktree:needsyou-review');
+
+  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), true), [Commands.openReview, Commands.approve]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), false), [Commands.openTask, Commands.openReview, Commands.approve, Commands.override, Commands.requestChanges, Commands.moveToPending, Commands.revealWorktree, Commands.showAgentLog]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Blocked', 'Task c-ask'), true), [Commands.answerQuestion, Commands.retryTask]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Pending', 'Task p-low')), [Commands.openTask], 'a pending task can only be opened');
+  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Task c-run')), [Commands.openTask, Commands.moveToPending, Commands.revealWorktree, Commands.showAgentLog]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Complete', 'Task done-new')), [Commands.openTask, Commands.showAgentLog]);
+  assert.ok(!menuCommands(Views.worktrees, cv('Current', 'Add the flag')).length, 'task items get no worktree actions');
+});
+
+test('Worktrees view: branch, task, worker, state, ahead, changed files (click → native diff), orphaned with disk use', async () => {
+  const root = repo();
+  const engine = new FakeEngine();
+  seed(engine, root);
+  const ext = await start(engine, [root]);
+  const tree = await renderTree(ext.worktrees);
+  assert.deepEqual(tree.map((w) => `${w.label} — ${w.description}`), [
+    'swarm/c-human — c-human · w1 · waiting for you · 1 ahead · 2 files',
+    'swarm/old — orphaned · 5.0 MB · 2 ahead · uncommitted changes',
+  ]);
+  assert.equal(tree[0].contextValue, 'worktree:active:task');
+  assert.equal(tree[1].contextValue, 'worktree:orphaned:dirty');
+  assert.deepEqual(menuCommands(Views.worktrees, 'worktree:orphaned:dirty', true), [Commands.openWorktreeInNewWindow, Commands.openWorktreeInTerminal, Commands.cleanUpWorktree]);
+  assert.deepEqual(menuCommands(Views.worktrees, 'worktree:active:task', true), [Commands.openWorktreeInNewWindow, Commands.openWorktreeInTerminal]);
+  assert.ok(menuCommands(Views.worktrees, 'worktree:active:task', false).includes(Commands.showAgentLog));
+  assert.deepEqual(tree[0].children?.map((f) => `${f.label} — ${f.description}`), ['a.ts — src · M', 'README.md — A']);
+
+  // Clicking a changed file opens VS Code's diff: base (merge-base the review saw) ↔ the worktree file.
+  const fileItem = ext.worktrees.getTreeItem(tree[0].children?.[0].node as never);
+  await fake.commands.get(fileItem.command!.command)!(...(fileItem.command!.arguments ?? []));
+  const diff = fake.executed.find((e) => e.command === 'vscode.diff');
+  assert.ok(diff, 'vscode.diff ran');
+  const [left, right, title] = diff.args as [{ scheme: string; path: string; query: string }, { scheme: string; fsPath: string }, string];
+  assert.equal(left.scheme, 'swarm-worktree-base');
+  assert.equal(JSON.parse(left.query).rev, 'base000');
+  assert.equal(right.fsPath, `${root}/.swarm/worktrees/c-human/src/a.ts`);
+  assert.equal(title, 'a.ts (main ↔ swarm/c-human)');
+  // ... and the left side's content comes from the engine's showFile.
+  const provider = fake.contentProviders.get('swarm-worktree-base')!;
+  assert.equal(await provider.provideTextDocumentContent(left as never), 'src/a.ts@base000');
+  const evil = { ...left, query: JSON.stringify({ root, rev: '--output=/tmp/x' }) };
+  assert.equal(await provider.provideTextDocumentContent(evil as never), '', 'an option-looking rev never reaches git');
+});
+
+test('badge and status bar count what needs you; the status bar focuses the Tasks view', async () => {
+  const root = repo();
+  const engine = new FakeEngine();
+  seed(engine, root);
+  const ext = await start(engine, [root]);
+  const view = fake.treeViews.get(Views.tasks)!;
+  assert.deepEqual(view.badge, { value: 2, tooltip: '2 items waiting for you' });
+  const bar = fake.statusBarItems[0];
+  assert.equal(bar.visible, true, 'visible while something waits for you');
+  assert.equal(bar.text, '$(bell-dot) Swarm: idle · 6 left · 1 review · 1 waiting');
+  assert.equal(bar.command, `${Views.tasks}.focus`);
+  assert.equal(fake.contexts.get(ContextKeys.needsYouCount), 2);
+
+  engine.last.needs = [];
+  engine.last.emit({ type: 'human_decision', taskId: 'c-human', decision: 'approve', sha: 'f00d', applied: true });
+  engine.last.emit({ type: 'task_answered', taskId: 'c-ask', answer: '8080' });
+  await settle(ext);
+  assert.equal(view.badge, undefined);
+  assert.equal(bar.visible, false, 'hidden when nothing runs and nothing waits');
+});
+
+test('a burst of 300 file events in the task folders becomes a few refreshes, and the new task shows', async () => {
+  const root = repo();
+  const engine = new FakeEngine();
+  const ext = await start(engine, [root]);
+  const session = ext.registry.sessions[0];
+  const before = session.taskLoads;
+  const watcherBases = fake.watchers.filter((w) => !w.disposed).map((w) => w.base);
+  assert.ok(watcherBases.includes(join(root, 'tasks')), `a watcher on the tasks folder (${watcherBases.join(', ')})`);
+  engine.last.tasks.pending.push(makeTask('from-agent', 'pending'));
+  for (let i = 0; i < 300; i++) {
+    fake.touch(join(root, 'tasks', 'pending', `t${i % 7}.md`), i % 3 === 0 ? 'create' : 'change');
+    if (i % 50 === 0) await new Promise((r) => setTimeout(r, 1));
+  }
+  await settle(ext);
+  const refreshes = session.taskLoads - before;
+  assert.ok(refreshes >= 1 && refreshes <= 5, `300 events → ${refreshes} refreshes`);
+  const tree = await renderTree(ext.tasks);
+  assert.ok(findOrUndefined(tree, 'Task from-agent'), 'the task an agent wrote appears without a manual refresh');
+});
+
+test('welcome states: no folder, not a git repository, no swarm.json, untrusted; config errors show in the tree', async () => {
+  const engine = new FakeEngine();
+  let ext = await start(engine, []);
+  assert.equal(fake.contexts.get(ContextKeys.folderState), 'noFolder');
+  await deactivate();
+
+  fake.reset();
+  const plain = join(mkdtempSync(join(tmpdir(), 'swarm-ext-')), 'plain');
+  mkdirSync(plain);
+  dirs.push(plain);
+  ext = await start(engine, [plain]);
+  assert.equal(fake.contexts.get(ContextKeys.folderState), 'noGit');
+  assert.deepEqual(await renderTree(ext.tasks), [], 'empty tree → the welcome view shows');
+  assert.equal(engine.opened.length, 0, 'the engine is not opened outside a repository');
+  await deactivate();
+
+  fake.reset();
+  const root = repo();
+  engine.setup = (ws) => { ws.config = { ...ws.config, file: undefined, format: 'default' }; };
+  ext = await start(engine, [root]);
+  assert.equal(fake.contexts.get(ContextKeys.folderState), 'noConfig');
+  assert.deepEqual(await renderTree(ext.tasks), []);
+  await deactivate();
+
+  fake.reset();
+  fake.isTrusted = false;
+  const before = engine.opened.length;
+  ext = await start(engine, [repo()]);
+  assert.equal(fake.contexts.get(ContextKeys.folderState), 'untrusted');
+  assert.equal(engine.opened.length, before, 'no git command (no engine) in an untrusted workspace');
+  await deactivate();
+
+  fake.reset();
+  engine.failWith = new Error('swarm.json: workers[0].count: expected a number above 0, found 0');
+  ext = await start(engine, [repo()]);
+  const tree = await renderTree(ext.tasks);
+  assert.equal(tree.length, 1);
+  assert.match(tree[0].label, /^Config error: swarm.json: workers\[0\].count/);
+  engine.failWith = undefined;
+});
+
+test('multi-root: one session per repository (two folders of one repository share it), repository nodes at the top', async () => {
+  const a = repo('a');
+  mkdirSync(join(a, 'packages', 'x'), { recursive: true });
+  const b = repo('b');
+  const engine = new FakeEngine();
+  engine.setup = (ws) => { ws.tasks.pending = [makeTask(`in-${ws.options.repo.split('/').pop()}`, 'pending')]; };
+  const ext = await start(engine, [a, join(a, 'packages', 'x'), b]);
+  assert.deepEqual(ext.registry.sessions.map((s) => s.root), [a, b]);
+  assert.equal(fake.contexts.get(ContextKeys.multipleRepositories), true);
+  const tree = await renderTree(ext.tasks);
+  assert.deepEqual(tree.map((t) => t.label), ['a', 'b']);
+  assert.ok(findOrUndefined(tree[0].children ?? [], 'Task in-a'));
+  assert.ok(findOrUndefined(tree[1].children ?? [], 'Task in-b'));
+});
