@@ -24,6 +24,7 @@ Usage:
   swarm review changes TASK --message TEXT [--sha S]
   swarm review reject TASK [--message TEXT] [--sha S]
   swarm review answer TASK TEXT       reply to a blocked task's question
+  swarm retry TASK                    move a blocked, failed or stuck task back to pending (its branch is kept)
   swarm cleanup [--dry-run] [--json]  remove finished worktrees and branches (unmerged work is archived first)
 
 Options for every subcommand:
@@ -70,7 +71,7 @@ export function describeEvent(e: SwarmEvent): string | undefined {
     case 'agent_finished': return e.failure ? `[${e.workerId}] ${e.role} turn on ${e.taskId ?? '-'} failed (${e.failureKind}): ${e.failure}` : undefined;
     case 'review_finished': return `${e.taskId}: round ${e.round.round} by ${e.round.by}: ${e.round.verdict ?? 'no verdict'}${e.round.decision ? ` (${e.round.decision})` : ''}`;
     case 'human_review_requested': return `${e.taskId}: waiting for your review of ${short(e.sha)} (swarm review approve ${e.taskId})`;
-    case 'task_blocked': return `${e.taskId}: blocked: ${e.question} (swarm review answer ${e.taskId} "...")`;
+    case 'task_blocked': return `${e.taskId}: blocked: ${e.question} (answer: swarm review answer ${e.taskId} "..."; or: swarm retry ${e.taskId})`;
     case 'task_answered': return `${e.taskId}: answered`;
     case 'merge_waiting': return `${e.taskId}: merge waits: ${e.reason}${e.files.length ? ` (${e.files.join(', ')})` : ''}`;
     case 'merge_conflict': return `${e.taskId}: conflict in ${e.files.join(', ')}; back to its worker`;
@@ -257,6 +258,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'tasks': return await cmdStatus(ws, out, true);
       case 'review': return await cmdReview(ws, out, args, values);
       case 'cleanup': return await cmdCleanup(ws, out, values['dry-run']);
+      case 'retry': {
+        if (!args[0]) { process.stderr.write('swarm retry TASK: which task?\n'); return EXIT.usage; }
+        await ws.retry(args[0]);
+        out.print(`${args[0]} is pending again`);
+        return EXIT.ok;
+      }
       default:
         process.stderr.write(`unknown command "${cmd}"\n\n${HELP}`);
         return EXIT.usage;

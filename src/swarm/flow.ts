@@ -164,8 +164,11 @@ export class TaskFlow {
 
   /** REJECTED by the reviewer, the policy gate or the user. */
   async reject(task: Task, st: TaskRuntimeState, feedback: string): Promise<void> {
-    if (this.ctx.config.review.onReject === 'blocked') {
-      await this.block(st, `The change was rejected:\n${feedback}\nEdit the task and retry, or override.`);
+    st.attempts++;
+    const limit = this.ctx.config.limits.maxAttempts;
+    if (this.ctx.config.review.onReject === 'blocked' || st.attempts >= limit) {
+      const why = st.attempts >= limit ? ` ${st.attempts} times (limits.max_attempts)` : '';
+      await this.block(st, `The change was rejected${why}:\n${feedback}\nEdit the task and Retry, or Override.`);
       return;
     }
     await this.returnToPending(task, st, 'rejected', { fresh: true, feedback });

@@ -108,8 +108,30 @@ export interface TaskListing {
 
 export class TaskStore {
   readonly dir: string;
+  /** Parsed files by path, valid while inode, size and mtime match: idle workers poll the folders often. */
+  private readonly cache = new Map<string, { key: string; task?: Task; error?: string }>();
+
   constructor(readonly root: string, tasksDir: string) {
     this.dir = join(root, tasksDir);
+  }
+
+  private async parseCached(file: string, f: TaskFolder): Promise<Task> {
+    const st = await fs.stat(file);
+    const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const hit = this.cache.get(file);
+    if (hit && hit.key === key) {
+      if (hit.error !== undefined) throw new Error(hit.error);
+      return hit.task!;
+    }
+    try {
+      const task = parseTask(await fs.readFile(file, 'utf8'), file, f);
+      this.cache.set(file, { key, task });
+      return task;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
+      this.cache.set(file, { key, error: (e as Error).message });
+      throw e;
+    }
   }
 
   folder(f: TaskFolder | 'quarantine'): string {
@@ -152,12 +174,13 @@ export class TaskStore {
 
   async list(): Promise<TaskListing> {
     const out: TaskListing = { pending: [], current: [], complete: [], quarantined: [], unparsable: [] };
+    const seen = new Set<string>();
     for (const f of FOLDERS) {
       for (const name of await this.names(f)) {
         const file = join(this.folder(f), name);
+        seen.add(file);
         try {
-          const text = await fs.readFile(file, 'utf8');
-          out[f].push(parseTask(text, file, f));
+          out[f].push(await this.parseCached(file, f));
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // moved meanwhile
           const reason = (e as Error).message;
@@ -166,6 +189,7 @@ export class TaskStore {
         }
       }
     }
+    for (const file of this.cache.keys()) if (!seen.has(file)) this.cache.delete(file);
     for (const name of await this.names('quarantine')) {
       const file = join(this.folder('quarantine'), name);
       const reason = await fs.readFile(`${file}.reason.txt`, 'utf8').catch(() => 'unparsable task file');

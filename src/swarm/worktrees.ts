@@ -13,8 +13,9 @@ export function branchFor(workerId: string, taskId: string): string {
   return `swarm/${workerId}/${taskId}`;
 }
 
-export function archiveRefFor(taskId: string, when = new Date()): string {
-  return `refs/swarm/archive/${taskId}/${when.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
+/** A new archive ref name; the commit's short sha keeps two archives of one second apart. */
+export function archiveRefFor(taskId: string, sha: string, when = new Date()): string {
+  return `refs/swarm/archive/${taskId}/${when.toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '$1Z')}-${sha.slice(0, 8)}`;
 }
 
 /** Disk use of a folder in bytes (files only, symlinks not followed). */
@@ -132,9 +133,10 @@ export class WorktreeManager {
     let archivedRef: string | undefined;
     const needsArchive = tip === 'dirty' || (tip !== undefined && !(await this.git.isAncestor(tip, baseRef)));
     if (needsArchive) {
-      archivedRef = archiveRefFor(taskId);
+      archivedRef = archiveRefFor(taskId, tip && tip !== 'dirty' ? tip : 'worktree');
       if (reason.startsWith('merged')) reason = 'commits not on the base kept in an archive ref';
-      if (!dryRun && tip && tip !== 'dirty') await this.git.exec(['update-ref', archivedRef, tip]);
+      // The empty old value makes update-ref refuse to overwrite an existing archive.
+      if (!dryRun && tip && tip !== 'dirty') await this.git.exec(['update-ref', archivedRef, tip, '']);
     }
     if (dryRun) return { archivedRef, reason, diskBytes };
     if (path && existsSync(path)) await this.git.exec(['worktree', 'remove', '--force', path]);
