@@ -14,6 +14,7 @@ import {
   ErrorNotification,
   FileDiffNotification,
   StateNotification,
+  isActionOutcome,
   parseReviewCommand,
   type ActionOutcome,
   type ActionResultView,
@@ -233,6 +234,11 @@ export class ReviewSession {
       outcome = { ok: false, reason: 'error', detail: errorText(err) };
     } finally {
       this.busy = undefined;
+    }
+    if (!isActionOutcome(outcome)) {
+      // The page drops results that fail its guard; say what came back instead of nothing.
+      this.port.log?.('warn', `review panel ${this.taskId}: unexpected decision result ${JSON.stringify(outcome).slice(0, 300)}`);
+      outcome = { ok: false, reason: 'error', detail: `The engine answered in an unexpected form: ${JSON.stringify(outcome).slice(0, 500)}. The panel was refreshed; check the task's state.` };
     }
     // The result is part of the state too, so a page reloaded right after still shows it.
     this.lastResult = { action, sha, outcome, at: this.now() };

@@ -200,3 +200,13 @@ test('after dispose nothing is posted', async () => {
   await wait(10);
   assert.equal(posted.length, 0);
 });
+
+test('a decision result the page would refuse is turned into a readable error', async () => {
+  const { session, ws, of } = setup();
+  // e.g. a merge reported without its commit
+  ws.next = async () => ({ ok: true, applied: 'merged', commit: '' });
+  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
+  const outcome = of('review/actionResult')[0].params.result.outcome;
+  assert.equal(outcome.ok, false);
+  assert.match((outcome as { detail: string }).detail, /unexpected form/);
+});
