@@ -9,7 +9,8 @@
 //   rounds       { "2": { ...same keys } }  overrides for a worker round (SWARM_ROUND)
 //   commit       true: the worker commits itself (default: leaves changes for the swarm to commit)
 //   reply        the worker's reply (default "working...\nCOMPLETE_AND_READY_FOR_MERGE")
-//   sleepMs      think this long first
+//   sleepMs      think this long first (sleepFirstMs: only in the first worker call of the task)
+//   mergeBase    bring the base into the branch first (`git merge -X ours <base>`: resolves a conflict)
 //   exit         exit code of the worker (after writing files)
 //   exitFirst    exit code of the first worker turn only (e.g. 75 = rate limit)
 //   blocked      ask this (BLOCKED: line) until the prompt carries the user's answer
@@ -105,6 +106,11 @@ if (role === 'planner') {
 }
 
 sleep(spec.sleepMs || 0);
+if (calls === 1) sleep(spec.sleepFirstMs || 0);
+if (spec.mergeBase) {
+  const r = cp.spawnSync('git', ['merge', '--no-edit', '-X', 'ours', env.SWARM_BASE], { encoding: 'utf8' });
+  console.log('merged ' + env.SWARM_BASE + ': exit ' + r.status);
+}
 if (spec.sleeper && logDir) {
   const child = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
   fs.writeFileSync(path.join(logDir, 'sleeper-' + task + '.pid'), String(child.pid));
@@ -135,6 +141,8 @@ export interface AgentSpec {
   commit?: boolean;
   reply?: string;
   sleepMs?: number;
+  sleepFirstMs?: number;
+  mergeBase?: boolean;
   exit?: number;
   exitFirst?: number;
   retryAfter?: number;
