@@ -103,10 +103,10 @@ export class CliHarness implements Harness {
     this.supportsResume = spec.supportsResume;
   }
 
-  /** The argv and env additions for a turn (exposed for tests and the docs). */
-  planTurn(req: AgentTurnRequest, resume = req.resumeSessionId): { argv: string[]; plan: CliTurnPlan } {
+  /** The argv and env additions for a turn (exposed for tests and the docs). `resume: null` = fresh session. */
+  planTurn(req: AgentTurnRequest, resume: string | null = (this.supportsResume && req.resumeSessionId) || null): { argv: string[]; plan: CliTurnPlan } {
     const sandboxed = (req.role === 'worker' || req.role === 'executor') && isLinkedWorktree(req.cwd);
-    const plan = this.spec.plan(req, { extraArgs: this.cfg.args ?? [], sandboxed, resume, isRoot: process.getuid?.() === 0 });
+    const plan = this.spec.plan(req, { extraArgs: this.cfg.args ?? [], sandboxed, resume: resume ?? undefined, isRoot: process.getuid?.() === 0 });
     return { argv: [...resolveCliCommand(this.name, this.ctx, this.cfg), ...plan.args], plan };
   }
 
@@ -122,7 +122,7 @@ export class CliHarness implements Harness {
   }
 
   private async runOnce(req: AgentTurnRequest, resume: string | undefined): Promise<{ result: AgentTurnResult; notFound: boolean }> {
-    const { argv, plan } = this.planTurn(req, resume);
+    const { argv, plan } = this.planTurn(req, resume ?? null);
     const parser = this.spec.parser();
     const env = agentEnv(this.ctx, req, { ...plan.env, ...this.cfg.env, PWD: req.cwd });
     const r = await runAgentProcess({

@@ -73,8 +73,8 @@ export function sumDefined(...xs: (number | undefined)[]): number | undefined {
 const UNIT_MS: Record<string, number> = { ms: 1, millisecond: 1, s: 1000, sec: 1000, second: 1000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hr: 3_600_000, hour: 3_600_000, d: 86_400_000, day: 86_400_000 };
 
 function unitMs(u: string): number | undefined {
-  const k = u.toLowerCase().replace(/s$/, '');
-  return UNIT_MS[k] ?? UNIT_MS[u.toLowerCase()];
+  const l = u.toLowerCase();
+  return UNIT_MS[l] ?? UNIT_MS[l.replace(/s$/, '')];
 }
 
 /**
@@ -125,7 +125,7 @@ export function retryAfterFromHeaders(headers: Json | undefined, now = Date.now(
   }
   for (const k of ['x-ratelimit-reset-requests', 'x-ratelimit-reset-tokens']) {
     if (!h[k]) continue;
-    const ms = retryAfterFromText(`retry after ${h[k].replace(/(\d)([a-z])/gi, '$1 $2')}`, now);
+    const ms = retryAfterFromText(`retry after ${h[k].replace(/(\d)([a-z]+)/gi, '$1 $2 ')}`, now);
     if (ms !== undefined) return ms;
   }
   return undefined;
