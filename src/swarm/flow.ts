@@ -188,6 +188,9 @@ export class TaskFlow {
     const current = tip && tip !== st.headSha ? tip : st.headSha;
     if (!sha || (current !== sha && !current.startsWith(sha))) return { ok: false, reason: 'stale_sha', currentSha: current };
     if ((kind === 'override' || kind === 'request_changes') && !text?.trim()) return { ok: false, reason: 'invalid', detail: kind === 'override' ? 'an override needs a reason' : 'say what should change' };
+    // The user decided on the head they were shown (the branch tip when it moved since the last
+    // review): that sha is what this round records and what an approval merges.
+    st.headSha = current;
 
     const verdict: Verdict = kind === 'approve' || kind === 'override' ? 'APPROVED' : kind === 'request_changes' ? 'NEEDS_CHANGES' : 'REJECTED';
     const baseSha = (await this.ctx.git.mergeBase(`refs/heads/${this.ctx.base}`, st.headSha)) ?? '';
