@@ -1,0 +1,164 @@
+// The user's checkout is sacred (hazards 1, 2) and conflicts leave nothing half-merged (hazard 3).
+
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { TestRepo, runSwarm, snapshotFiles, userCommit } from '../helpers/repo';
+
+const repos: TestRepo[] = [];
+const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
+after(() => { for (const r of repos) r.cleanup(); });
+
+describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
+  test('uncommitted edits and untracked files survive byte for byte while other tasks merge', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
+    for (const id of ['one', 'two', 'three']) repo.writeTask(id, { agent: { files: { [`src/${id}.txt`]: `${id}\n` } } });
+    // The user's own work in progress: an edited tracked file, untracked files, odd bytes.
+    repo.write('README.md', '# test repo\n\nmy unsaved notes\r\n\u00e9\u00e8 \u{1F600}\n');
+    repo.write('scratch/notes.txt', 'untracked notes\n');
+    writeFileSync(repo.path('scratch', 'blob.bin'), Buffer.from([0, 1, 2, 255, 254, 10, 13]));
+    repo.write('src/keep-me.txt', 'untracked beside the merged files\n');
+    const snap = snapshotFiles(repo.root);
+    const status = repo.git('status', '--porcelain', '--untracked-files=all').split('\n').filter((l) => !l.includes('tasks/') && !l.includes('swarm.json')).sort().join('\n');
+
+    const { summary } = await runSwarm(repo.root);
+
+    assert.deepEqual([...summary.merged].sort(), ['one', 'three', 'two']);
+    const after = snapshotFiles(repo.root);
+    for (const [f, bytes] of Object.entries(snap)) assert.equal(after[f], bytes, `${f} unchanged`);
+    for (const id of ['one', 'two', 'three']) assert.equal(readFileSync(repo.path('src', `${id}.txt`), 'utf8'), `${id}\n`, 'merged files appear in the checkout');
+    assert.equal(repo.git('rev-parse', 'HEAD').trim(), repo.rev('main'));
+    // Only the user's own changes are left: no reverse diff of the merged files.
+    const statusAfter = repo.git('status', '--porcelain', '--untracked-files=all').split('\n').filter((l) => !l.includes('tasks/') && !l.includes('swarm.json')).sort().join('\n');
+    assert.equal(statusAfter, status);
+    assert.equal(repo.git('stash', 'list'), '', 'nothing stashed');
+  });
+
+  test('a merge touching a file the user edited waits (waiting_local_changes) and merges after the user commits', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('edit-shared', { agent: { files: { 'shared.txt': 'line 1\nline 2\nline 3 by the agent\n' } } });
+    repo.write('shared.txt', 'line 1 by the user\nline 2\nline 3\n');
+    const before = repo.rev('main');
+    let waitingSeen = false;
+    let userCommitted: string | undefined;
+    const { summary, events } = await runSwarm(repo.root, {
+      onEvent: (e) => {
+        if (e.type === 'task_status' && e.status === 'waiting_local_changes' && !waitingSeen) {
+          waitingSeen = true;
+          // While it waits: main has not moved and the user's edit is intact.
+          assert.equal(repo.rev('main'), before);
+          assert.equal(repo.read('shared.txt'), 'line 1 by the user\nline 2\nline 3\n');
+          setTimeout(() => { userCommitted = userCommit(repo.root, 'my edit', 'shared.txt'); }, 200);
+        }
+      },
+    });
+    assert.ok(waitingSeen, 'the merge waited for the local changes');
+    const wait = events.find((e) => e.type === 'merge_waiting')!;
+    assert.ok(wait && wait.type === 'merge_waiting');
+    assert.deepEqual(wait.files, ['shared.txt']);
+    assert.deepEqual(summary.merged, ['edit-shared']);
+    assert.equal(repo.read('shared.txt'), 'line 1 by the user\nline 2\nline 3 by the agent\n', 'both edits are there');
+    assert.equal(repo.show('main', 'shared.txt'), 'line 1 by the user\nline 2\nline 3 by the agent\n');
+    assert.ok(userCommitted && repo.git('merge-base', '--is-ancestor', userCommitted, 'main') === '');
+    assert.equal(repo.git('status', '--porcelain', '--untracked-files=no'), '');
+  });
+
+  test('a merge adding a file the user has untracked waits until the user removes it', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('add-new', { agent: { files: { 'new.txt': 'from the agent\n' } } });
+    repo.write('new.txt', 'the user\'s own untracked file\n');
+    let waited = false;
+    const { summary, ws } = await runSwarm(repo.root, {
+      onEvent: (e, w) => {
+        if (e.type === 'task_status' && e.status === 'waiting_local_changes' && !waited) {
+          waited = true;
+          void w.needsYou().then((n) => {
+            assert.equal(n[0]?.kind, 'local_changes');
+            assert.equal(repo.read('new.txt'), 'the user\'s own untracked file\n');
+            setTimeout(() => rmSync(repo.path('new.txt')), 100);
+          });
+        }
+      },
+    });
+    assert.ok(waited);
+    assert.deepEqual(summary.merged, ['add-new']);
+    assert.equal(repo.read('new.txt'), 'from the agent\n');
+    assert.deepEqual(await ws.needsYou(), []);
+  });
+
+  test('a swarm stopped while a merge waits leaves the task waiting; the next run merges it once the way is clear', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('later', { agent: { files: { 'README.md': 'agent readme\n' } } });
+    repo.write('README.md', 'user readme in progress\n');
+    const { summary } = await runSwarm(repo.root, {
+      onEvent: (e, _ws, run) => { if (e.type === 'merge_waiting') setTimeout(() => void run.stop('user stopped'), 100); },
+    });
+    assert.deepEqual(summary.merged, []);
+    assert.equal(repo.task('current', 'later')!.data.status, 'waiting_local_changes');
+    assert.equal(repo.read('README.md'), 'user readme in progress\n');
+    // The user throws their edit away (writing the committed content back), and runs again.
+    repo.write('README.md', '# test repo\n');
+    const second = await runSwarm(repo.root);
+    assert.deepEqual(second.summary.merged, ['later']);
+    assert.equal(repo.read('README.md'), 'agent readme\n');
+    assert.equal(repo.git('log', '--merges', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Merge task later')).length, 1);
+  });
+});
+
+describe('merge conflicts (hazard 3)', { timeout: 60_000 }, () => {
+  test('two tasks editing the same line: the second goes back to its worker with the file named, main untouched, then merges', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
+    repo.writeTask('first', { priority: 1, agent: { files: { 'shared.txt': 'line 1\nline 2 FIRST\nline 3\n' } } });
+    repo.writeTask('second', { priority: 2, agent: { files: { 'shared.txt': 'line 1\nline 2 SECOND\nline 3\n' }, sleepFirstMs: 700, rounds: { 2: { mergeBase: true, files: {} } } } });
+    let mainAtConflict: string | undefined;
+    let statusAtConflict: string | undefined;
+    const { summary, events } = await runSwarm(repo.root, {
+      onEvent: (e) => {
+        if (e.type === 'merge_conflict') {
+          mainAtConflict = repo.rev('main');
+          statusAtConflict = repo.git('status', '--porcelain', '--untracked-files=no');
+        }
+      },
+    });
+    const conflict = events.find((e) => e.type === 'merge_conflict');
+    assert.ok(conflict && conflict.type === 'merge_conflict', 'a conflict happened');
+    assert.equal(conflict.taskId, 'second');
+    assert.deepEqual(conflict.files, ['shared.txt']);
+    // At the conflict, main was exactly "first" merged, and nothing half-merged anywhere.
+    const firstMerge = events.find((e) => e.type === 'task_merged' && e.taskId === 'first');
+    assert.ok(firstMerge && firstMerge.type === 'task_merged');
+    assert.equal(mainAtConflict, firstMerge.commit);
+    assert.equal(statusAtConflict, '');
+    assert.ok(!existsSync(repo.path('.git', 'MERGE_HEAD')));
+    // The fix round named the file and the way out.
+    const fix = repo.calls().filter((c) => c.task === 'second' && c.role === 'worker')[1];
+    assert.ok(fix, 'second got a fix round');
+    assert.match(fix.prompt, /conflicts in: shared\.txt/);
+    assert.match(fix.prompt, /git merge main/);
+    // Both end up merged, second after resolving (keeping its line).
+    assert.deepEqual([...summary.merged].sort(), ['first', 'second']);
+    assert.equal(repo.show('main', 'shared.txt'), 'line 1\nline 2 SECOND\nline 3\n');
+    assert.equal(repo.read('shared.txt'), 'line 1\nline 2 SECOND\nline 3\n');
+    const st = repo.state('second')!;
+    assert.equal(st.conflictRounds, 1);
+    assert.equal(repo.git('status', '--porcelain', '--untracked-files=no'), '');
+  });
+
+  test('a conflict that is never resolved ends blocked for the user after max_rounds, with main untouched', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }], review: { max_rounds: 1 } });
+    repo.writeTask('aaa', { priority: 1, agent: { files: { 'shared.txt': 'A\n' } } });
+    repo.writeTask('bbb', { priority: 2, agent: { files: { 'shared.txt': 'B\n' }, sleepFirstMs: 700 } });
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['aaa']);
+    assert.equal(repo.show('main', 'shared.txt'), 'A\n');
+    assert.deepEqual(summary.blocked, ['bbb']);
+    assert.match(String(repo.task('current', 'bbb')!.data.question), /conflicts with main in shared\.txt/);
+    assert.equal(repo.show('refs/heads/swarm/w2/bbb', 'shared.txt') ?? repo.show('refs/heads/swarm/w1/bbb', 'shared.txt'), 'B\n', 'its work is kept on its branch');
+  });
+});
