@@ -16,13 +16,15 @@
 //   blocked      ask this (BLOCKED: line) until the prompt carries the user's answer
 //   blockedFile  the same, through a BLOCKED.md file in the worktree
 //   gitConfig    [key, value]: set in the shared repository's config (an escape attempt)
-//   sleeper      spawn a child that sleeps 60 s and write its pid to <log dir>/sleeper-<task>.pid
+//   sleeper      (first call only) spawn a child that sleeps 60 s, write its pid to
+//                <log dir>/sleeper-<task>.pid, then sleep sleeperWaitMs (default 60 s) itself
+//   preFiles     { path: content } written before any sleeping (work in progress at a crash)
 //   review       reviewer verdicts per review round, e.g. ["NEEDS_CHANGES", "APPROVED"] (last repeats;
 //                default APPROVED); an entry may be any full reply text when it contains a newline
 //   reviewNote   text the reviewer writes before its verdict line
 // Every call is appended to <log dir>/calls.jsonl: role, task, round, worker, session, prompt, cwd.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -105,13 +107,14 @@ if (role === 'planner') {
   process.exit(0);
 }
 
+for (const [p, c] of Object.entries(spec.preFiles || {})) { fs.mkdirSync(path.dirname(p), { recursive: true }); fs.writeFileSync(p, String(c)); }
 sleep(spec.sleepMs || 0);
 if (calls === 1) sleep(spec.sleepFirstMs || 0);
 if (spec.mergeBase) {
   const r = cp.spawnSync('git', ['merge', '--no-edit', '-X', 'ours', env.SWARM_BASE], { encoding: 'utf8' });
   console.log('merged ' + env.SWARM_BASE + ': exit ' + r.status);
 }
-if (spec.sleeper && logDir) {
+if (spec.sleeper && logDir && calls === 1) {
   const child = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
   fs.writeFileSync(path.join(logDir, 'sleeper-' + task + '.pid'), String(child.pid));
   sleep(spec.sleeperWaitMs || 60000);
@@ -150,6 +153,7 @@ export interface AgentSpec {
   blockedFile?: string;
   gitConfig?: [string, string];
   sleeper?: boolean;
+  preFiles?: Record<string, string>;
   sleeperWaitMs?: number;
   review?: string[];
   reviewNote?: string;
@@ -396,6 +400,17 @@ export function ensureCli(): string {
     if (r.status !== 0) throw new Error('node esbuild.mjs failed');
   }
   return CLI;
+}
+
+/** Start the CLI in the background (its own pid; agents get their own process groups). */
+export function spawnCli(args: string[], o: { env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [ensureCli(), ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
+  return { child, done };
 }
 
 /** Run the CLI to completion. */
