@@ -1,0 +1,194 @@
+// Task files as data (hazard 13): malformed files quarantined with a reason, never executed or
+// deleted; blocked tasks keep their question and the answer reaches the agent; cleanup never
+// deletes unmerged work (hazard 4).
+
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestRepo, runSwarm, git } from '../helpers/repo';
+import { openWorkspace } from '../../src/swarm/workspace';
+
+const repos: TestRepo[] = [];
+const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
+after(() => { for (const r of repos) r.cleanup(); });
+
+describe('malformed task files', { timeout: 60_000 }, () => {
+  test('quarantined with a reason file, byte for byte, never executed; good tasks still run', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('good');
+    const marker = join(repo.home, 'PWNED');
+    const bad: Record<string, string> = {
+      'bad-yaml.md': '---\ntitle: [unclosed\n---\nbody\n',
+      'js-front.md': `---js\n{ title: (function () { require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); return 'pwned'; })() }\n---\nbody\n`,
+      'Bad_Name.md': '---\ntitle: Upper case id\n---\nbody\n',
+      'bad-deps.md': '---\ntitle: deps\ndepends_on: {a: 1}\n---\nbody\n',
+      'bad-priority.md': '---\ntitle: p\npriority: high\n---\nbody\n',
+      'id-mismatch.md': '---\nid: other\ntitle: x\n---\nbody\n',
+    };
+    for (const [name, text] of Object.entries(bad)) repo.write(`tasks/pending/${name}`, text);
+    const { summary, events } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['good']);
+    assert.equal(existsSync(marker), false, 'no frontmatter code ran');
+    const reasons: Record<string, RegExp> = {
+      'bad-yaml.md': /frontmatter: not valid YAML/,
+      'js-front.md': /not allowed \(YAML only\)/,
+      'Bad_Name.md': /id: the file name must be a task id/,
+      'bad-deps.md': /depends_on: expected a task id or a list/,
+      'bad-priority.md': /priority: expected a number/,
+      'id-mismatch.md': /frontmatter id "other" differs/,
+    };
+    for (const [name, text] of Object.entries(bad)) {
+      const q = repo.path('tasks', 'quarantine', name);
+      assert.equal(readFileSync(q, 'utf8'), text, `${name} kept byte for byte`);
+      assert.match(readFileSync(`${q}.reason.txt`, 'utf8'), reasons[name]);
+      assert.equal(existsSync(repo.path('tasks', 'pending', name)), false);
+      assert.ok(events.some((e) => e.type === 'task_quarantined' && e.file.endsWith(name)), `${name} quarantine event`);
+    }
+    assert.equal(repo.calls().filter((c) => c.role === 'worker').length, 1, 'only the good task reached an agent');
+    const ws = await openWorkspace({ repo: repo.root });
+    assert.equal((await ws.listTasks()).quarantined.length, Object.keys(bad).length);
+  });
+
+  test('quarantine never overwrites an earlier quarantined file of the same name', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.write('tasks/quarantine/dup.md', 'the first bad file\n');
+    repo.write('tasks/quarantine/dup.md.reason.txt', 'earlier\n');
+    repo.write('tasks/pending/dup.md', '---\ntitle: [\n---\nsecond\n');
+    await runSwarm(repo.root);
+    assert.equal(repo.read('tasks/quarantine/dup.md'), 'the first bad file\n');
+    assert.equal(repo.read('tasks/quarantine/dup.1.md'), '---\ntitle: [\n---\nsecond\n');
+  });
+
+  test('an oversized task file is quarantined, not read into a prompt', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.write('tasks/pending/huge.md', `---\ntitle: huge\n---\n${'x'.repeat(300 * 1024)}\n`);
+    await runSwarm(repo.root);
+    assert.match(repo.read('tasks/quarantine/huge.md.reason.txt'), /larger than/);
+    assert.equal(repo.calls().length, 0);
+  });
+});
+
+describe('blocked tasks', { timeout: 60_000 }, () => {
+  test('BLOCKED: line keeps the question; `answer` resumes it and the agent gets the answer', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('ask', { agent: { blocked: 'Which colour should it be?', files: { 'colour.txt': 'blue\n' } } });
+    const first = await runSwarm(repo.root);
+    assert.deepEqual(first.summary.blocked, ['ask']);
+    const t = repo.task('current', 'ask')!;
+    assert.equal(t.data.status, 'blocked');
+    assert.equal(t.data.question, 'Which colour should it be?');
+    assert.ok(first.events.some((e) => e.type === 'task_blocked' && e.question === 'Which colour should it be?'));
+    const ws = await openWorkspace({ repo: repo.root });
+    const needs = await ws.needsYou();
+    assert.deepEqual(needs.map((n) => [n.kind, n.taskId, n.question]), [['question', 'ask', 'Which colour should it be?']]);
+    await assert.rejects(ws.answer('ask', '   '), /empty/);
+    await ws.answer('ask', 'ANSWER-IS-BLUE');
+    assert.equal(repo.task('current', 'ask')!.data.answer, 'ANSWER-IS-BLUE');
+    assert.equal(repo.task('current', 'ask')!.data.question, 'Which colour should it be?', 'the question is kept with the answer');
+
+    const second = await runSwarm(repo.root);
+    assert.deepEqual(second.summary.merged, ['ask']);
+    const resumed = repo.calls().filter((c) => c.role === 'worker').pop()!;
+    assert.match(resumed.prompt, /Question: Which colour should it be\?\nAnswer: ANSWER-IS-BLUE/);
+    assert.equal(repo.show('main', 'colour.txt'), 'blue\n');
+  });
+
+  test('a BLOCKED.md file blocks the task; it never merges; answering a task that is not blocked is refused', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('askfile', { agent: { blockedFile: 'Is the API v1 or v2?', files: { 'api.txt': 'v2\n' } } });
+    await runSwarm(repo.root);
+    assert.equal(repo.task('current', 'askfile')!.data.question, 'Is the API v1 or v2?');
+    const ws = await openWorkspace({ repo: repo.root });
+    await assert.rejects(ws.answer('nope', 'x'), /not waiting for an answer/);
+    await ws.answer('askfile', 'v2');
+    await assert.rejects(ws.answer('askfile', 'again'), /not waiting for an answer/);
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['askfile']);
+    assert.ok(!repo.lsTree('main').includes('BLOCKED.md'), 'BLOCKED.md is a signal, not part of the change');
+    assert.equal(repo.show('main', 'api.txt'), 'v2\n');
+  });
+
+  test('an answer given while the swarm waits (waitForHumans) is picked up by the running swarm', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('live', { agent: { blocked: 'Go?', files: { 'go.txt': 'go\n' } } });
+    const { summary } = await runSwarm(repo.root, {
+      run: { waitForHumans: true },
+      onEvent: (e, ws) => { if (e.type === 'task_blocked') setTimeout(() => void ws.answer('live', 'yes, go'), 100); },
+    });
+    assert.deepEqual(summary.merged, ['live']);
+    assert.equal(summary.reason, 'no work left');
+  });
+});
+
+describe('cleanup (hazard 4)', { timeout: 60_000 }, () => {
+  /** An orphan as a crashed run leaves it: a worktree on a swarm branch with a commit, an edit and an untracked file. */
+  function orphan(repo: TestRepo): { wt: string; committed: string } {
+    const wt = repo.path('.swarm', 'worktrees', 'orphan');
+    repo.git('worktree', 'add', '-q', '-b', 'swarm/w9/orphan', wt);
+    writeFileSync(join(wt, 'committed.txt'), 'committed work\n');
+    git(wt, 'add', '-A');
+    git(wt, '-c', 'user.name=A', '-c', 'user.email=a@example.invalid', 'commit', '-q', '-m', 'agent work');
+    writeFileSync(join(wt, 'README.md'), 'uncommitted edit\n');
+    writeFileSync(join(wt, 'untracked.txt'), 'untracked work\n');
+    return { wt, committed: git(wt, 'rev-parse', 'HEAD').trim() };
+  }
+
+  test('--dry-run lists what it would do and changes nothing; cleanup archives unmerged work before deleting', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    const { wt, committed } = orphan(repo);
+    // A merged leftover branch: nothing to keep.
+    repo.git('branch', 'swarm/w9/merged', 'main');
+    const refsBefore = repo.git('for-each-ref');
+    const ws = await openWorkspace({ repo: repo.root });
+
+    const dry = await ws.cleanup({ dryRun: true });
+    assert.equal(dry.dryRun, true);
+    const a = dry.actions.find((x) => x.branch === 'swarm/w9/orphan')!;
+    assert.equal(a.action, 'archive_and_remove');
+    assert.match(a.archivedRef!, /^refs\/swarm\/archive\/orphan\//);
+    const m = dry.actions.find((x) => x.branch === 'swarm/w9/merged')!;
+    assert.equal(m.action, 'remove');
+    assert.equal(repo.git('for-each-ref'), refsBefore, 'dry run wrote no ref');
+    assert.equal(readFileSync(join(wt, 'README.md'), 'utf8'), 'uncommitted edit\n');
+    assert.equal(readFileSync(join(wt, 'untracked.txt'), 'utf8'), 'untracked work\n');
+    assert.equal(git(wt, 'status', '--porcelain').split('\n').filter(Boolean).length, 2, 'the worktree index is untouched');
+
+    const real = await ws.cleanup({ dryRun: false });
+    const ra = real.actions.find((x) => x.branch === 'swarm/w9/orphan')!;
+    assert.equal(ra.action, 'archive_and_remove');
+    assert.ok(real.freedBytes > 0);
+    const ref = ra.archivedRef!;
+    assert.ok(repo.rev(ref), 'the archive ref exists');
+    assert.equal(repo.show(ref, 'committed.txt'), 'committed work\n');
+    assert.equal(repo.show(ref, 'README.md'), 'uncommitted edit\n', 'uncommitted edits are in the archive');
+    assert.equal(repo.show(ref, 'untracked.txt'), 'untracked work\n', 'untracked files are in the archive');
+    assert.equal(repo.git('rev-parse', `${ref}^`).trim(), committed);
+    assert.equal(existsSync(wt), false, 'the worktree is removed');
+    assert.equal(repo.rev('refs/heads/swarm/w9/orphan'), undefined);
+    assert.equal(repo.rev('refs/heads/swarm/w9/merged'), undefined);
+    assert.deepEqual(repo.refs('refs/swarm/archive/merged/'), [], 'merged work needs no archive');
+    // The user's checkout is untouched.
+    assert.equal(repo.read('README.md'), '# test repo\n');
+  });
+
+  test('cleanup keeps the worktree of a task still in current (waiting for review)', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'human' } });
+    repo.writeTask('waiting');
+    await runSwarm(repo.root);
+    const ws = await openWorkspace({ repo: repo.root });
+    const r = await ws.cleanup({ dryRun: false });
+    const keep = r.actions.find((a) => a.branch === 'swarm/w1/waiting')!;
+    assert.equal(keep.action, 'keep');
+    assert.ok(existsSync(repo.path('.swarm', 'worktrees', 'waiting')));
+    assert.ok(repo.rev('refs/heads/swarm/w1/waiting'));
+  });
+});
