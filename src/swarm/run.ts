@@ -450,6 +450,9 @@ export class Run implements SwarmRun {
       return outcome;
     } catch (e) {
       if (this.signal.aborted) { await this.markInterrupted(task.id); return 'aborted'; }
+      // A worker that must stop (security violation, missing base) stops; the task keeps the state
+      // drive() gave it (e.g. blocked with the findings) instead of going back to pending.
+      if (e instanceof StopWorker) throw e;
       const message = (e as Error).message;
       this.emit({ type: 'log', level: 'error', message: `task ${task.id}: ${message}` });
       return this.failTask(spec, task, st, { kind: 'crash', message });
