@@ -6,7 +6,9 @@
 //
 // Each row is one element plus its text; line numbers live in a data attribute shown by CSS
 // (`::before { content: attr(data-ln) }`), which keeps a 5,000-line file at ~10k nodes and keeps
-// numbers out of copied text.
+// numbers out of copied text. Rows are grouped in chunks of CHUNK_ROWS that the stylesheet marks
+// `content-visibility: auto`, so the browser lays out and paints only the chunks on screen and a
+// long file is usable as soon as its first screen is.
 
 import { parse } from 'diff2html/lib/diff-parser.js';
 import type { DiffBlock, DiffLine } from 'diff2html/lib/types.js';
@@ -14,6 +16,8 @@ import type { DiffLayout } from '../shared/reviewProtocol';
 
 /** Lines longer than this are not word-compared (cost, and a minified line is unreadable anyway). */
 const INTRA_LINE_LIMIT = 1_000;
+/** Rows per `content-visibility: auto` chunk. */
+export const CHUNK_ROWS = 200;
 
 function pad(n: number | undefined, width: number): string {
   const s = n === undefined ? '' : String(n);
@@ -93,8 +97,8 @@ function numberWidth(blocks: DiffBlock[]): number {
 
 function unifiedLine(doc: Document, line: DiffLine, w: number, mark?: { start: number; end: number }): HTMLElement {
   const el = doc.createElement('div');
-  el.className = `ln ${kind(line)}`;
-  el.dataset.ln = `${pad(line.oldNumber, w)} ${pad(line.newNumber, w)} `;
+  el.setAttribute('class', `ln ${kind(line)}`);
+  el.setAttribute('data-ln', `${pad(line.oldNumber, w)} ${pad(line.newNumber, w)} `);
   fillText(doc, el, line.content, mark);
   return el;
 }
@@ -102,12 +106,12 @@ function unifiedLine(doc: Document, line: DiffLine, w: number, mark?: { start: n
 function splitCell(doc: Document, line: DiffLine | undefined, w: number, mark?: { start: number; end: number }, side?: 'old' | 'new'): HTMLElement {
   const el = doc.createElement('div');
   if (!line) {
-    el.className = 'ln empty';
-    el.dataset.ln = `${pad(undefined, w)} `;
+    el.setAttribute('class', 'ln empty');
+    el.setAttribute('data-ln', `${pad(undefined, w)} `);
     return el;
   }
-  el.className = `ln ${kind(line)}`;
-  el.dataset.ln = `${pad(side === 'old' ? line.oldNumber : line.newNumber, w)} `;
+  el.setAttribute('class', `ln ${kind(line)}`);
+  el.setAttribute('data-ln', `${pad(side === 'old' ? line.oldNumber : line.newNumber, w)} `);
   fillText(doc, el, line.content, mark);
   return el;
 }
@@ -131,10 +135,32 @@ function lineMarks(pairs: Row[]): Map<DiffLine, { start: number; end: number }> 
   return marks;
 }
 
+/** Appends rows into chunks of CHUNK_ROWS (see the header comment). */
+class ChunkWriter {
+  private chunk: HTMLElement | undefined;
+  private inChunk = 0;
+  rows = 0;
+  constructor(
+    private readonly doc: Document,
+    private readonly root: HTMLElement,
+  ) {}
+  add(el: HTMLElement): void {
+    if (!this.chunk || this.inChunk >= CHUNK_ROWS) {
+      this.chunk = this.doc.createElement('div');
+      this.chunk.setAttribute('class', 'chunk');
+      this.root.appendChild(this.chunk);
+      this.inChunk = 0;
+    }
+    this.chunk.appendChild(el);
+    this.inChunk++;
+    if (!el.classList.contains('hunk')) this.rows++;
+  }
+}
+
 /** Renders one file's unified-diff chunk. Binary, rename-only and mode-only chunks get a note. */
 export function renderFileDiff(doc: Document, chunk: string, layout: DiffLayout): RenderedDiff {
   const root = doc.createElement('div');
-  root.className = `diff diff-${layout}`;
+  root.setAttribute('class', `diff diff-${layout}`);
   const blocks = parse(chunk).flatMap((f) => f.blocks);
   if (blocks.every((b) => b.lines.length === 0)) {
     const note = doc.createElement('div');
@@ -144,31 +170,29 @@ export function renderFileDiff(doc: Document, chunk: string, layout: DiffLayout)
     return { element: root, lines: 0 };
   }
   const w = numberWidth(blocks);
-  // Built detached, attached once: one layout pass however long the file is.
-  const frag = doc.createDocumentFragment();
-  let count = 0;
+  // Wrapped lines hang under the code, not under the numbers: the stylesheet indents by this.
+  root.style.setProperty('--ln-ch', String(layout === 'unified' ? 2 * w + 2 : w + 1));
+  // Built detached and attached once by the caller: one layout pass however long the file is.
+  const out = new ChunkWriter(doc, root);
   for (const block of blocks) {
     const header = doc.createElement('div');
-    header.className = 'hunk';
+    header.setAttribute('class', 'hunk');
     header.textContent = block.header;
-    frag.appendChild(header);
+    out.add(header);
     const pairs = rows(block);
     const marks = lineMarks(pairs);
     if (layout === 'unified') {
       // File order: context, then each run's deletions, then its insertions.
-      for (const line of block.lines) frag.appendChild(unifiedLine(doc, line, w, marks.get(line)));
-      count += block.lines.length;
+      for (const line of block.lines) out.add(unifiedLine(doc, line, w, marks.get(line)));
       continue;
     }
     for (const row of pairs) {
       const r = doc.createElement('div');
-      r.className = 'row';
+      r.setAttribute('class', 'row');
       if (row.ctx) r.append(splitCell(doc, row.ctx, w, undefined, 'old'), splitCell(doc, row.ctx, w, undefined, 'new'));
       else r.append(splitCell(doc, row.del, w, row.del && marks.get(row.del), 'old'), splitCell(doc, row.ins, w, row.ins && marks.get(row.ins), 'new'));
-      frag.appendChild(r);
-      count++;
+      out.add(r);
     }
   }
-  root.appendChild(frag);
-  return { element: root, lines: count };
+  return { element: root, lines: out.rows };
 }
