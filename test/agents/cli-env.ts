@@ -103,6 +103,7 @@ export function cliSetup(name: CliName, o: CliSetupOptions): CliSetup {
             $schema: 'https://opencode.ai/config.json',
             autoupdate: false,
             share: 'disabled',
+            snapshot: false,
             model: 'fake/fake-model',
             small_model: 'fake/fake-model',
             provider: {

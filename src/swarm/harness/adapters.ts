@@ -8,8 +8,9 @@
 //   - permission bypass flags only when the turn runs in a linked git worktree (a worker's);
 //     reviewers and planners run in the user's checkout with the CLI's restricted modes
 //   - stdout parsed line by line (JSON events) into reply, session id, usage and a failure class.
-// Registration: index.ts calls registerCliAdapters(cliAdapters) (no import cycle: this module only
-// imports the registry's types).
+// Registration: importing this module registers the four adapters into the registry's
+// `cliAdapters` (src/swarm/workspace.ts does `import './harness/adapters'`). index.ts must not
+// import this module (that would be an import cycle: this module imports the registry).
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { runAgentProcess } from '../proc';
 import { agentEnv, classifyExit } from './command';
 import { kindFromText, failureFrom, oneLine, retryAfterFromStderr, stderrGist, type ParsedTurn, type TurnParser } from './cli-parse';
 import type { HarnessContext } from './context';
-import type { AdapterFactory } from './index';
+import { cliAdapters, type AdapterFactory } from './index';
 import type { AgentFailure, AgentTurnRequest, AgentTurnResult, AgentUsage, Harness } from './types';
 import { claudeSpec } from './claude';
 import { codexSpec } from './codex';
@@ -214,11 +215,9 @@ export const builtinCliAdapters: Record<CliName, AdapterFactory> = {
   gemini: factory(geminiSpec),
 };
 
-/**
- * Register the adapters into the registry's `cliAdapters` (src/swarm/harness/index.ts calls
- * `registerCliAdapters(cliAdapters)`; this module does not import the registry at run time, so
- * there is no import cycle). Entries already present (e.g. a test's fake) are kept.
- */
+/** Register the adapters into a registry; entries already present (e.g. a test's fake) are kept. */
 export function registerCliAdapters(target: Record<string, AdapterFactory>): void {
   for (const [name, f] of Object.entries(builtinCliAdapters)) if (!target[name]) target[name] = f;
 }
+
+registerCliAdapters(cliAdapters);

@@ -1,0 +1,4 @@
+// The real gemini CLI through its adapter against the fake model server (see suite.ts).
+import { cliSuite } from './suite';
+
+cliSuite('gemini');
