@@ -233,7 +233,10 @@ export class SwarmCommands {
     if (!resolved) return false;
     const { session, ref } = resolved;
     const ws = await session.requireWorkspace();
-    const question = resolved.task?.question ?? session.snapshot.needsYou.find((n) => n.taskId === ref.taskId)?.question ?? '(no question recorded)';
+    const known = () => findTask(session.snapshot.tasks, ref.taskId)?.question ?? session.snapshot.needsYou.find((n) => n.taskId === ref.taskId)?.question;
+    // The tree may have caught the task between "blocked" and its question being written: read again.
+    if (!resolved.task?.question && !known()) await session.refreshNow();
+    const question = resolved.task?.question ?? known() ?? '(no question recorded)';
     const text = givenText ?? (await vscode.window.showInputBox({ title: `Swarm: ${ref.taskId} asks`, prompt: question, placeHolder: 'Your answer (given to the agent when it resumes)', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'An answer is required') }));
     if (!text?.trim()) return false;
     await session.ops.run({ kind: 'answer', target: ref.taskId }, () => ws.answer(ref.taskId, text.trim()));

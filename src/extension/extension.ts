@@ -5,7 +5,6 @@
 
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
-import { initRepo, openWorkspace } from '../swarm/workspace';
 import { SwarmCommands } from './commands';
 import { CommandTitles, ContextKeys, OUTPUT_CHANNEL_NAME, Views, type FolderState } from './constants';
 import { logEvent } from './eventLog';
@@ -48,7 +47,7 @@ export class SwarmExtension implements vscode.Disposable {
   private lastFolderState: FolderState | undefined;
 
   constructor(readonly context: vscode.ExtensionContext, options: ActivationOptions = {}) {
-    const engine: SwarmEngine = options.engine ?? { openWorkspace, initRepo };
+    const engine: SwarmEngine = options.engine ?? lazyEngine();
     this.log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
     this.disposables.push(this.log);
 
@@ -165,6 +164,23 @@ export class SwarmExtension implements vscode.Disposable {
     if (node) await this.worktreesView.reveal(node, { select: true, focus: true, expand: true });
     else await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(path));
   }
+}
+
+/**
+ * The engine, loaded on first use. Its module graph (zod, YAML, the harnesses) takes longer to
+ * evaluate than the whole rest of activation; a `require` inside a function makes esbuild wrap
+ * it in a lazy initializer, so that cost is paid when a workspace opens, just after activation,
+ * not inside it.
+ */
+function lazyEngine(): SwarmEngine {
+  type EngineModule = typeof import('../swarm/workspace');
+  let loaded: EngineModule | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const load = (): EngineModule => (loaded ??= require('../swarm/workspace') as EngineModule);
+  return {
+    openWorkspace: (options) => load().openWorkspace(options),
+    initRepo: (root) => load().initRepo(root),
+  };
 }
 
 function folderState(s: SwarmSession): FolderState {

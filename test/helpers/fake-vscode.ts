@@ -287,6 +287,8 @@ interface FakeState {
   isTrusted: boolean;
   /** Built-in commands (not registered by the extension) that should do something. */
   builtins: Map<string, (...args: unknown[]) => unknown>;
+  /** View types with a registered webview panel serializer. */
+  serializers: string[];
 }
 
 function freshState(): FakeState {
@@ -310,6 +312,7 @@ function freshState(): FakeState {
     workspaceFolders: undefined,
     isTrusted: true,
     builtins: new Map(),
+    serializers: [],
   };
 }
 
@@ -407,6 +410,10 @@ export const window = {
     const terminal = { name: options.name, cwd: options.cwd, shown: false, show() { terminal.shown = true; }, dispose() {} };
     fake.terminals.push(terminal);
     return terminal;
+  },
+  registerWebviewPanelSerializer(viewType: string): Disposable {
+    fake.serializers.push(viewType);
+    return new Disposable(() => fake.serializers.splice(fake.serializers.indexOf(viewType), 1));
   },
   get activeTextEditor(): undefined {
     return undefined;
