@@ -1,0 +1,73 @@
+// The policy gate before any reviewer (hazard 9): deny globs, lines added, file size, binaries.
+// Runs on real commits of a small temp repository.
+
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { TestRepo, userCommit } from '../helpers/repo';
+import { checkPolicy } from '../../src/swarm/policy';
+import { parseSwarmConfig } from '../../src/swarm/config';
+import { Git } from '../../src/swarm/git';
+
+const repo = new TestRepo('swarm-policy-');
+after(() => repo.cleanup());
+const base = repo.rev('main')!;
+const policy = (over: Record<string, unknown> = {}) => parseSwarmConfig({ policy: over }).policy;
+
+/** A commit on top of main with these files (content string or bytes); returns its sha. */
+function change(files: Record<string, string | Buffer>): string {
+  const branch = `p-${Math.random().toString(36).slice(2, 8)}`;
+  repo.git('checkout', '-q', '-b', branch, base);
+  for (const [f, c] of Object.entries(files)) {
+    mkdirSync(dirname(join(repo.root, f)), { recursive: true });
+    writeFileSync(join(repo.root, f), c);
+  }
+  const sha = userCommit(repo.root, 'change', ...Object.keys(files));
+  repo.git('checkout', '-q', 'main');
+  return sha;
+}
+
+describe('policy gate', () => {
+  const git = new Git(repo.root);
+
+  test('a plain change passes', async () => {
+    const r = await checkPolicy(git, base, change({ 'src/a.ts': 'export const a = 1;\n' }), policy());
+    assert.deepEqual(r.violations, []);
+    assert.equal(r.linesAdded, 1);
+  });
+
+  test('default deny globs: .env files, *.pem anywhere, secrets/', async () => {
+    const r = await checkPolicy(git, base, change({ '.env': 'A=1\n', 'config/.env.production': 'B=2\n', 'deep/dir/key.pem': 'k\n', 'secrets/token.txt': 't\n', 'ok.txt': 'ok\n' }), policy());
+    const text = r.violations.join('\n');
+    for (const f of ['.env', 'config/.env.production', 'deep/dir/key.pem', 'secrets/token.txt']) assert.match(text, new RegExp(`^${f.replace(/\./g, '\\.')}: matches a denied pattern`, 'm'));
+    assert.doesNotMatch(text, /ok\.txt/);
+  });
+
+  test('custom deny globs replace the defaults', async () => {
+    const sha = change({ 'infra/main.tf': 'x\n', '.env': 'y\n' });
+    const r = await checkPolicy(git, base, sha, policy({ deny: ['infra/**'] }));
+    assert.deepEqual(r.violations, ['infra/main.tf: matches a denied pattern (policy.deny)']);
+  });
+
+  test('max lines added', async () => {
+    const sha = change({ 'big.txt': 'x\n'.repeat(801) });
+    assert.match((await checkPolicy(git, base, sha, policy())).violations.join(), /801 lines added, more than policy.max_lines_added \(800\)/);
+    assert.deepEqual((await checkPolicy(git, base, sha, policy({ max_lines_added: 1000 }))).violations, []);
+  });
+
+  test('binary files are reported unless allowed; max file size', async () => {
+    const sha = change({ 'img.bin': Buffer.from([0, 1, 2, 3, 0, 255, 0, 7]), 'large.txt': 'y'.repeat(5000) });
+    const r = await checkPolicy(git, base, sha, policy({ max_file_bytes: 4000 }));
+    assert.deepEqual(r.binaries, ['img.bin']);
+    assert.match(r.violations.join('\n'), /binary files: img\.bin \(policy\.binary is "human"\)/);
+    assert.match(r.violations.join('\n'), /large\.txt: 5000 bytes, larger than policy\.max_file_bytes \(4000\)/);
+    const allowed = await checkPolicy(git, base, sha, policy({ binary: 'allow' }));
+    assert.deepEqual(allowed.violations, []);
+  });
+
+  test('odd file names (spaces, newlines) are matched as they are', async () => {
+    const r = await checkPolicy(git, base, change({ 'secrets/with space.txt': 's\n', 'dir/new\nline.pem': 'p\n' }), policy());
+    assert.equal(r.violations.length, 2, r.violations.join(' | '));
+  });
+});
