@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSample } from '../scripts/make-sample.mjs';
-import { e2eInstalled } from './launcher';
+import { e2eInstalled, type Workbench } from './launcher';
 
 export interface SampleOptions {
   review?: 'agent' | 'human' | 'agent+human';
@@ -13,6 +13,9 @@ export interface SampleOptions {
   tasks?: number;
   config?: boolean;
   extra?: string[];
+  /** How long the demo worker "thinks" per turn, so the UI can be watched mid-run. */
+  delayMs?: number;
+  maxRounds?: number;
 }
 
 /** Why the e2e tests are skipped on this machine, or false when they can run. */
@@ -49,17 +52,65 @@ export function readTask(repo: string, folder: string, id: string): string {
 }
 
 /** Poll `fn` until it returns a truthy value; throw with `what` after `timeoutMs`. */
-export async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+export async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000, everyMs = 250): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
     } catch (e) {
       last = e;
     }
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+// --- what the user sees -------------------------------------------------------------------
+
+
+/** A row of a side bar tree whose label is exactly `label` (e.g. the group "Pending"). */
+export function treeRow(wb: Workbench, label: string | RegExp, pane?: string) {
+  const scope = pane ? wb.viewPane(pane) : wb.page.locator('.part.sidebar');
+  const exact = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
+  return scope.locator('.monaco-list-row[role="treeitem"]').filter({ has: wb.page.locator('.label-name', { hasText: exact }) });
+}
+
+/** The number a task group shows as its description ("Pending 4" → 4), or 0 when not shown. */
+export async function groupCount(wb: Workbench, group: string): Promise<number> {
+  const row = treeRow(wb, group, 'Tasks').first();
+  if (!(await row.count())) return 0;
+  const d = (await row.locator('.label-description').first().textContent().catch(() => '')) ?? '';
+  return Number(d.trim()) || 0;
+}
+
+/** Labels of the task rows under a group (expanded first), i.e. the rows after it one level deeper. */
+export async function groupItems(wb: Workbench, group: string): Promise<string[]> {
+  await expandGroup(wb, group);
+  return wb.page.evaluate((g) => {
+    const pane = [...document.querySelectorAll('.part.sidebar .pane')].find((p) => p.querySelector('.pane-header')?.textContent?.includes('Tasks'));
+    if (!pane) return [];
+    const rows = [...pane.querySelectorAll<HTMLElement>('.monaco-list-row[role="treeitem"]')].sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index));
+    const out: string[] = [];
+    let inGroup = false;
+    let level = 0;
+    for (const r of rows) {
+      const name = r.querySelector('.label-name')?.textContent?.trim() ?? '';
+      const lvl = Number(r.getAttribute('aria-level'));
+      if (!inGroup) {
+        if (name === g) { inGroup = true; level = lvl; }
+        continue;
+      }
+      if (lvl <= level) break;
+      out.push(name);
+    }
+    return out;
+  }, group);
+}
+
+/** Expand a task group (e.g. "Complete", collapsed by default) so its tasks show. */
+export async function expandGroup(wb: Workbench, group: string): Promise<void> {
+  const row = treeRow(wb, group, 'Tasks').first();
+  if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
 }

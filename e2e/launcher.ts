@@ -37,7 +37,9 @@ let packaged: string | undefined;
 export function ensureVsix(): string {
   if (process.env.SWARM_E2E_VSIX) return resolve(process.env.SWARM_E2E_VSIX);
   if (packaged) return packaged;
-  const out = join(mkdtempSync(join(tmpdir(), 'swarm-e2e-vsix-')), 'worktree-swarm.vsix');
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-e2e-vsix-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'worktree-swarm.vsix');
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs'), '--quiet', '--out', out], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`scripts/package.mjs failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   packaged = out;
@@ -166,6 +168,7 @@ const USER_SETTINGS = {
 export async function launch(opts: LaunchOptions): Promise<Workbench> {
   if (!e2eInstalled()) throw new Error('e2e packages are not installed: run e2e/install.sh');
   mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of readdirSync(ARTIFACTS)) if (f === `${opts.scenario}.png` || f.startsWith(`${opts.scenario}-`) || f.startsWith(`${opts.scenario}.`)) rmSync(join(ARTIFACTS, f), { force: true });
   const tmp = mkdtempSync(join(tmpdir(), `swarm-e2e-${opts.scenario}-`));
   const dataDir = join(tmp, 'data');
   const extDir = join(tmp, 'ext');

@@ -4,7 +4,7 @@
 // carry the small machine-readable block the demo worker acts on.
 //
 //   node scripts/make-sample.mjs <dir> [--review agent|human|agent+human] [--workers N]
-//        [--tasks N] [--no-config] [--extra blocked,needs-changes,rejected,malformed] [--delay-ms MS] [--max-rounds N]
+//        [--tasks N] [--no-config] [--extra blocked,needs-changes,override,rejected,malformed] [--delay-ms MS] [--max-rounds N]
 //   node dist/cli.js run --repo <dir>        # the same sample, headless
 //
 // Importable too: `makeSample(dir, options)` returns { dir, tasks: [ids] }.
@@ -107,6 +107,14 @@ export const EXTRA_TASKS = {
     body: 'Add `src/subtract.js` exporting `subtract(a, b)`.',
     demo: { file: 'src/subtract.js', content: "'use strict';\\n\\nexports.subtract = (a, b) => a - b;", fail_first_review: true },
   },
+  /** Like needs-changes: round 1 leaves a TODO; with review.max_rounds 1 it goes to you (Override). */
+  override: {
+    id: 'add-divide',
+    title: 'Add divide',
+    priority: 16,
+    body: 'Add `src/divide.js` exporting `divide(a, b)`.',
+    demo: { file: 'src/divide.js', content: "'use strict';\\n\\nexports.divide = (a, b) => a / b;", fail_first_review: true },
+  },
   /** The demo reviewer rejects this one. */
   rejected: {
     id: 'rewrite-everything',
@@ -177,7 +185,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const opt = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
   const dir = argv.find((a, i) => !a.startsWith('--') && !(i > 0 && argv[i - 1].startsWith('--') && !['--no-config'].includes(argv[i - 1])));
   if (!dir || argv.includes('--help')) {
-    console.error('usage: node scripts/make-sample.mjs <dir> [--review agent|human|agent+human] [--workers N] [--tasks N] [--no-config] [--extra blocked,needs-changes,rejected,malformed] [--delay-ms MS] [--max-rounds N]');
+    console.error('usage: node scripts/make-sample.mjs <dir> [--review agent|human|agent+human] [--workers N] [--tasks N] [--no-config] [--extra blocked,needs-changes,override,rejected,malformed] [--delay-ms MS] [--max-rounds N]');
     process.exit(dir ? 0 : 2);
   }
   const r = makeSample(dir, {

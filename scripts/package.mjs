@@ -21,10 +21,10 @@ const out = resolve(outIdx >= 0 ? args[outIdx + 1] : join(root, 'dist', 'worktre
 const quiet = args.includes('--quiet');
 const log = (...m) => { if (!quiet) console.log(...m); };
 
-const run = (cmd, argv, cwd) => {
-  const r = spawnSync(cmd, argv, { cwd, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8' });
+const run = (cmd, argv, cwd, capture = quiet) => {
+  const r = spawnSync(cmd, argv, { cwd, stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8' });
   if (r.status !== 0) {
-    if (quiet) process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`);
+    if (capture) process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`);
     throw new Error(`${[cmd, ...argv].join(' ')} exited with ${r.status ?? r.signal}`);
   }
   return r.stdout ?? '';
@@ -57,7 +57,7 @@ try {
     unlinkSync(join(stage, 'node_modules'));
   }
 
-  const files = run(vsce, ['ls', '--no-dependencies'], stage).split('\n').map((l) => l.trim()).filter(Boolean).sort();
+  const files = run(vsce, ['ls', '--no-dependencies'], stage, true).split('\n').map((l) => l.trim()).filter(Boolean).sort();
   const pkg = JSON.parse(readFileSync(join(stage, 'package.json'), 'utf8'));
   const problems = [];
   const must = ['package.json', 'LICENSE', 'CHANGELOG.md', 'README.md', (pkg.main ?? './dist/extension.js').replace(/^\.\//, '')];
@@ -71,7 +71,11 @@ try {
 
   log('package: vsce package');
   mkdirSync(dirname(out), { recursive: true });
-  run(vsce, ['package', '--no-dependencies', '-o', out], stage);
+  // vsce rewrites README's relative links only for GitHub/GitLab repositories and refuses to
+  // package otherwise; elsewhere keep them relative (they resolve in the repository itself).
+  const repoUrl = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url ?? '';
+  const linkArgs = /github\.com|gitlab\.com/.test(repoUrl) ? [] : ['--no-rewrite-relative-links'];
+  run(vsce, ['package', '--no-dependencies', ...linkArgs, '-o', out], stage);
   const kb = (statSync(out).size / 1024).toFixed(1);
   console.log(`package: ${out} (${kb} KiB, ${files.length} files)`);
   for (const f of files) log(`  ${f}`);
