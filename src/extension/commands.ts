@@ -67,6 +67,7 @@ export class SwarmCommands {
       [Commands.showAgentLog]: (arg) => this.showAgentLog(arg),
       [Commands.revealWorktree]: (arg) => this.revealWorktree(arg),
       [Commands.openWorktreeInNewWindow]: (arg) => this.withWorktree(arg, (wt) => vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(wt.path), { forceNewWindow: true })),
+      [Commands.revealWorktreeInExplorer]: (arg) => this.withWorktree(arg, (wt) => vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(wt.path))),
       [Commands.revealWorktreeInOS]: (arg) => this.withWorktree(arg, (wt) => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(wt.path))),
       [Commands.openWorktreeInTerminal]: (arg) => this.withWorktree(arg, async (wt) => vscode.window.createTerminal({ name: `Swarm: ${wt.branch}`, cwd: wt.path }).show()),
       [Commands.openChangedFile]: (arg) => this.openChangedFile(arg),

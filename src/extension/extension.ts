@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { SwarmCommands } from './commands';
-import { CommandTitles, ContextKeys, OUTPUT_CHANNEL_NAME, Views, type FolderState } from './constants';
+import { Commands, CommandTitles, ContextKeys, OUTPUT_CHANNEL_NAME, Views, type FolderState } from './constants';
 import { logEvent } from './eventLog';
 import { REVISION_SCHEME, RevisionContentProvider } from './nativeDiff';
 import { Notifier } from './notifications';
@@ -20,6 +20,7 @@ import { SwarmStatusBar } from './statusBar';
 import { TasksTreeProvider } from './tasksTree';
 import { WorktreeNode, WorktreesTreeProvider } from './worktreesTree';
 import type { TreeNode } from './treeNode';
+import type { SwarmEvent } from '../swarm/types';
 
 export interface ActivationOptions {
   engine?: SwarmEngine;
@@ -45,6 +46,7 @@ export class SwarmExtension implements vscode.Disposable {
   readonly commands: SwarmCommands;
   private readonly disposables: vscode.Disposable[] = [];
   private lastFolderState: FolderState | undefined;
+  private closing = false;
 
   constructor(readonly context: vscode.ExtensionContext, options: ActivationOptions = {}) {
     const engine: SwarmEngine = options.engine ?? lazyEngine();
@@ -98,6 +100,7 @@ export class SwarmExtension implements vscode.Disposable {
 
     this.disposables.push(vscode.workspace.registerTextDocumentContentProvider(REVISION_SCHEME, new RevisionContentProvider(this.registry)));
     this.disposables.push(this.registry.onEvent(({ session, event }) => logEvent(this.log, session.name, event)));
+    this.disposables.push(this.registry.onEvent(({ session, event }) => this.recordRun(session, event)));
     this.disposables.push(this.registry.onDidChange(() => this.updateContext()));
     this.disposables.push(
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -117,13 +120,16 @@ export class SwarmExtension implements vscode.Disposable {
    * Open the engine's workspaces (after activation returned). Not in an untrusted workspace:
    * opening runs git, and a repository's own config (core.fsmonitor, hooks) can run code.
    */
-  openSessions(): Promise<unknown> {
-    if (!vscode.workspace.isTrusted) return Promise.resolve();
-    return this.registry.openAll();
+  async openSessions(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    await this.registry.openAll();
+    await this.resumeInterruptedRuns();
   }
 
   /** Stop every swarm this window runs: agents killed by process group, state journaled. */
   async stopRuns(reason: string): Promise<void> {
+    // Runs stopped by the window closing stay recorded as interrupted, to resume next time.
+    this.closing = true;
     await Promise.all(
       this.registry.sessions.map(async (s) => {
         const run = s.activeRun;
@@ -143,6 +149,40 @@ export class SwarmExtension implements vscode.Disposable {
       }
     }
     this.disposables.length = 0;
+  }
+
+  /**
+   * Which repositories of this window had a swarm running, kept in workspaceState: set at
+   * run_started, cleared when the run ends by itself or by Stop — not when the window closes,
+   * reloads or the extension host crashes. The next activation resumes those runs; the engine's
+   * recovery (run_recovered) then reports what it resumed, returned to pending or found orphaned.
+   */
+  private recordRun(session: SwarmSession, e: SwarmEvent): void {
+    if (e.type !== 'run_started' && e.type !== 'run_finished') return;
+    if (e.type === 'run_finished' && this.closing) return;
+    const runs = { ...this.context.workspaceState.get<InterruptedRuns>(INTERRUPTED_RUNS_KEY, {}) };
+    if (e.type === 'run_started') runs[session.root] = { runId: e.runId, at: Date.now() };
+    else delete runs[session.root];
+    void this.context.workspaceState.update(INTERRUPTED_RUNS_KEY, runs);
+  }
+
+  private async resumeInterruptedRuns(): Promise<void> {
+    const runs = this.context.workspaceState.get<InterruptedRuns>(INTERRUPTED_RUNS_KEY, {});
+    for (const [root, { runId, at }] of Object.entries(runs)) {
+      const session = this.registry.byRepoRoot(root);
+      if (!session || session.activeRun || session.state !== 'ready' && session.state !== 'noConfig') continue;
+      const when = new Date(at).toLocaleString();
+      if (Date.now() - at > RESUME_WITHIN_MS) {
+        // Long ago (the window was closed, not reloaded): ask rather than start agents unasked.
+        this.log.info(`[${session.name}] run ${runId} was interrupted (${when}); Start swarm resumes its tasks.`);
+        void vscode.window.showInformationMessage(`Swarm: the run in ${session.name} was interrupted when the window closed (${when}). Its tasks resume when you start the swarm.`, 'Start swarm').then((pick) => {
+          if (pick) void vscode.commands.executeCommand(Commands.startSwarm, session.root);
+        });
+        continue;
+      }
+      this.log.info(`[${session.name}] resuming run ${runId}, interrupted by a window reload (${when})`);
+      await vscode.commands.executeCommand(Commands.startSwarm, session.root);
+    }
   }
 
   private updateContext(): void {
@@ -191,6 +231,11 @@ function folderState(s: SwarmSession): FolderState {
     default: return 'ready';
   }
 }
+
+const INTERRUPTED_RUNS_KEY = 'swarm.interruptedRuns';
+/** A run interrupted this recently (a reload, a crashed extension host) resumes by itself. */
+const RESUME_WITHIN_MS = 10 * 60_000;
+type InterruptedRuns = Record<string, { runId: string; at: number }>;
 
 let current: SwarmExtension | undefined;
 /** Milliseconds our own activate() took, last time (the issue's budget is 50 ms). */

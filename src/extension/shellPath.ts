@@ -58,7 +58,9 @@ export function resolveLoginShellPath(options: { env?: NodeJS.ProcessEnv; platfo
   return new Promise((resolve) => {
     execFile(
       shell,
-      ['-ilc', `printf '%s' "${START}$PATH${END}"`],
+      // ${PATH} with braces: the end marker starts with word characters, so a bare $PATH would
+      // be read as the (unset) variable PATH__SWARM_PATH_END__.
+      ['-ilc', `printf '%s' "${START}\${PATH}${END}"`],
       // `-i` shells may try to read the terminal; give them none. Disown the shell's job
       // control noise by setting a dumb terminal.
       { timeout: options.timeoutMs ?? 5000, env: { ...env, TERM: 'dumb' }, encoding: 'utf8', windowsHide: true },

@@ -348,3 +348,35 @@ test('deactivate stops a running swarm cleanly and disposes everything it regist
   assert.equal(engine.last.disposed, true);
   assert.equal(engine.last.listenerCount, 0, 'no engine listener left');
 });
+
+test('a run interrupted by a window reload resumes on the next activation; one stopped by the user does not', async () => {
+  const engine = new FakeEngine();
+  const root = repo();
+  fake.setFolders([root]);
+  const context = createFakeExtensionContext();
+  const options = { engine, agentPath: async () => undefined, reviewHost, refreshDelayMs: 5, refreshMaxWaitMs: 20, startTimeoutMs: 200 };
+  let ext = activate(context as never, options);
+  await ext.openSessions();
+  await run(Commands.startSwarm);
+  await deactivate(); // window reload: the run is stopped and recorded as interrupted
+  assert.ok(context.workspaceState.get<Record<string, unknown>>('swarm.interruptedRuns', {})[root]);
+
+  fake.reset();
+  fake.setFolders([root]);
+  ext = activate(context as never, options);
+  await ext.openSessions();
+  const resumed = engine.last;
+  assert.equal(resumed.calls.filter((c) => c[0] === 'startRun').length, 1, 'started again by itself');
+  assert.match(fake.outputChannels[0].text(), /resuming run run-1, interrupted by a window reload/);
+
+  // Stopped by the user: nothing to resume next time.
+  await run(Commands.stopSwarm);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(context.workspaceState.get('swarm.interruptedRuns', {}), {});
+  await deactivate();
+  fake.reset();
+  fake.setFolders([root]);
+  ext = activate(context as never, options);
+  await ext.openSessions();
+  assert.equal(engine.last.calls.filter((c) => c[0] === 'startRun').length, 0);
+});
