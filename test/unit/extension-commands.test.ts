@@ -359,7 +359,7 @@ test('a run interrupted by a window reload resumes on the next activation; one s
   await ext.openSessions();
   await run(Commands.startSwarm);
   await deactivate(); // window reload: the run is stopped and recorded as interrupted
-  assert.ok(context.workspaceState.get<Record<string, unknown>>('swarm.interruptedRuns', {})[root]);
+  assert.ok(context.workspaceState.get<Record<string, unknown>>('swarm.interruptedRuns', {})?.[root]);
 
   fake.reset();
   fake.setFolders([root]);
