@@ -1,0 +1,7 @@
+// The engine pieces the benchmarks drive directly, bundled by bench/run.mjs (esbuild) into
+// bench/.build/engine.cjs so the scenarios run the same compiled code as dist/cli.js.
+export { MergeQueue } from '../../src/swarm/merge';
+export { Git } from '../../src/swarm/git';
+export { runAgentProcess } from '../../src/swarm/proc';
+export { openWorkspace } from '../../src/swarm/workspace';
+export { TaskStore, parseTask } from '../../src/swarm/tasks';

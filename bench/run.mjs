@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// The benchmarks of issue 8, side by side with their baselines in one run:
+//   1. orchestration overhead per task (swarm 1 and 4 workers vs the git floor and the seed's bash swarm)
+//   2. merge queue (16 concurrent merges vs 16 serial `git merge --no-ff`)
+//   3. extension host (bundle sizes, activation, Tasks tree with 5,000 tasks, file-event bursts)
+//   4. memory under flood (1 GiB of agent stdout through runAgentProcess)
+//   5. review panel (bench/review-render.ts, when present)
+// Writes bench/results/latest.json and latest.md and prints the table.
+//
+//   npm run bench                 (= node esbuild.mjs && node bench/run.mjs)
+//   node bench/run.mjs [--quick] [--only orchestration,merge,extension,flood,review] [--out DIR]
+//
+// Each scenario runs in its own node process (memory and timings of one do not leak into the
+// next). Machines are noisy: read the ratios, which compare against a baseline measured in the
+// same run, more than the absolute times.
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { BENCH, ROOT, scratchDir, cleanupScratch } from './lib/util.mjs';
+import { buildEngine } from './lib/build.mjs';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
+const QUICK = values.quick;
+const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
+const OUT = values.out ?? join(BENCH, 'results');
+const want = (k) => !ONLY || ONLY.has(k);
+
+const sh = (cmd) => { const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8' }); return (r.stdout || '').trim(); };
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    nproc: Number(sh('nproc')) || os.availableParallelism?.() || cpus.length,
+    cpu: cpus[0]?.model,
+    memory: sh('free -h'),
+    node: process.version,
+    git: sh('git --version'),
+    kernel: `${os.type()} ${os.release()}`,
+    loadavgStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+function bundles() {
+  const out = {};
+  for (const f of ['extension.js', 'webview.js', 'cli.js', 'demo-agent.js']) {
+    const p = join(ROOT, 'dist', f);
+    if (!existsSync(p)) { out[f] = null; continue; }
+    const buf = readFileSync(p);
+    out[f] = { bytes: statSync(p).size, gzipBytes: gzipSync(buf).length };
+  }
+  return out;
+}
+
+/** Run one scenario in its own node process; it writes its JSON to a file. */
+function scenario(name, argv) {
+  return new Promise((resolve) => {
+    const file = join(scratchDir('results'), `${name}.json`);
+    const t0 = performance.now();
+    process.stderr.write(`bench: ${name} ...\n`);
+    const child = spawn(process.execPath, [...argv, file], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('close', (code) => {
+      const secs = (performance.now() - t0) / 1000;
+      process.stderr.write(`bench: ${name} done in ${secs.toFixed(1)} s${code ? ` (exit ${code})` : ''}\n`);
+      if (code !== 0 || !existsSync(file)) return resolve({ error: `exited ${code}`, seconds: secs });
+      resolve({ ...JSON.parse(readFileSync(file, 'utf8')), seconds: Math.round(secs * 10) / 10 });
+    });
+  });
+}
+
+function reviewRender() {
+  const found = readdirSync(BENCH).find((f) => /^review-render\.(ts|mjs|js)$/.test(f));
+  if (!found) return Promise.resolve({ notMeasured: 'bench/review-render.* does not exist' });
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    process.stderr.write('bench: review-render ...\n');
+    const args = found.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const child = spawn(process.execPath, [...args, join(BENCH, found), '--json', '--runs', QUICK ? '1' : '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => { out += c; });
+    child.on('close', (code) => {
+      const secs = (performance.now() - t0) / 1000;
+      process.stderr.write(`bench: review-render done in ${secs.toFixed(1)} s\n`);
+      try {
+        const start = out.indexOf('{');
+        resolve({ script: `bench/${found}`, ...JSON.parse(out.slice(start)), seconds: Math.round(secs * 10) / 10 });
+      } catch (e) {
+        resolve({ script: `bench/${found}`, error: `exit ${code}: could not read its JSON (${e.message})` });
+      }
+    });
+  });
+}
+
+// ---- run ------------------------------------------------------------------------------------
+
+for (const f of ['cli.js', 'extension.js']) {
+  if (!existsSync(join(ROOT, 'dist', f))) {
+    console.error(`dist/${f} is missing: build first (npm run bench does: node esbuild.mjs && node bench/run.mjs)`);
+    process.exit(2);
+  }
+}
+const started = performance.now();
+const results = { date: new Date().toISOString(), quick: QUICK, commit: sh(`git -C ${JSON.stringify(ROOT)} rev-parse --short HEAD`), machine: machine(), bundles: bundles() };
+await buildEngine();
+
+if (want('orchestration')) results.orchestration = await scenario('orchestration', ['bench/scenarios/orchestration.mjs', '--tasks', QUICK ? '10' : '100', '--reps', '1']);
+if (want('merge')) results.mergeQueue = await scenario('merge-queue', ['bench/scenarios/merge-queue.mjs', '--branches', '16', '--reps', QUICK ? '1' : '5']);
+if (want('extension')) results.extensionHost = await scenario('extension-host', ['--import', 'tsx', 'bench/scenarios/extension-host.ts', '--tasks', QUICK ? '500' : '5000']);
+if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
+if (want('review')) results.reviewPanel = await reviewRender();
+results.machine.loadavgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+
+// ---- table ----------------------------------------------------------------------------------
+
+const f1 = (x) => (x === undefined || x === null || Number.isNaN(x) ? '–' : typeof x === 'number' ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1)) : String(x));
+const msec = (x) => (x === undefined || x === null ? '–' : `${f1(x)} ms`);
+const ok = (b) => (b === undefined ? '–' : b ? 'met' : '**missed**');
+const rows = [];
+const row = (area, what, value, baseline, r, target, met) => rows.push([area, what, value, baseline, r === undefined || r === null ? '–' : `${r}×`, target, met]);
+
+const o = results.orchestration;
+if (o?.summary) {
+  const s = o.summary;
+  row('1 orchestration', `swarm, 1 worker, ${o.tasks} tasks, review on`, `${msec(s.swarm1Ms)} (${f1(s.perTaskMs.swarm1)} ms/task)`, `git floor ${msec(s.floorMs)} (${f1(s.perTaskMs.floor)} ms/task)`, s.swarm1VsFloor, '≤ 1.5×', ok(s.targets.swarm1VsFloorMet));
+  row('1 orchestration', 'swarm, 1 worker, vs floor that also starts the agent + reviewer', msec(s.swarm1Ms), `git floor + agents ${msec(s.floorAgentsMs)} (${f1(s.perTaskMs.floorAgents)} ms/task)`, s.swarm1VsFloorAgents, '≤ 1.5×', ok(s.targets.swarm1VsFloorAgentsMet));
+  if (s.cpuSwarm1VsFloor) row('1 orchestration', 'same, CPU time (user+sys of every process)', `${f1(s.cpuMs.swarm1 / 1000)} s`, `floor ${f1(s.cpuMs.floor / 1000)} s; floor + agents ${f1(s.cpuMs.floorAgents / 1000)} s`, s.cpuSwarm1VsFloor, `(vs floor + agents: ${s.cpuSwarm1VsFloorAgents}×)`, '–');
+  row('1 orchestration', 'swarm, 4 workers', `${msec(s.swarm4Ms)} (${f1(s.perTaskMs.swarm4)} ms/task)`, `swarm, 1 worker ${msec(s.swarm1Ms)}`, s.swarm4VsSwarm1, '< 1× (4 faster than 1)', ok(s.targets.fourFasterThanOne));
+  for (const x of o.oompa) row('1 reference', `seed oompa_loompas.sh${x.fixed ? ' (one-character fix: no leading dot)' : ' (verbatim)'}, ${x.workers} worker(s), stub claude`, `${msec(x.ms)}, ${x.landedChanges}/${o.tasks} changes landed`, `git floor ${msec(s.floorMs)}`, Math.round((x.ms / s.floorMs) * 100) / 100, '(reference)', x.lost ? `${x.lost} lost` : 'none lost');
+} else if (o) row('1 orchestration', 'error', o.error ?? '?', '', null, '', '**error**');
+
+const m = results.mergeQueue;
+if (m?.summary) {
+  const s = m.summary;
+  row('2 merge queue', `${m.branches} concurrent MergeQueue.merge calls`, `${msec(s.queueMs)} (${f1(s.perMergeMs.queue)} ms/merge)`, `${m.branches} serial git merge --no-ff ${msec(s.plainMs)}`, s.ratio, '≤ 1.3×', ok(s.targets.ratioMet));
+  row('2 merge queue', 'all merged, none lost (checked with git)', s.allMergedNoneLost ? `${m.branches}/${m.branches} merged` : 'NO', '', null, 'all', ok(s.targets.noneLostMet));
+} else if (m) row('2 merge queue', 'error', m.error ?? '?', '', null, '', '**error**');
+
+const b = results.bundles;
+const kib = (x) => (x ? `${(x.bytes / 1024).toFixed(0)} KiB (${(x.gzipBytes / 1024).toFixed(0)} KiB gz)` : 'missing');
+row('3 extension host', 'bundle sizes: extension / webview / cli', `${kib(b['extension.js'])} / ${kib(b['webview.js'])} / ${kib(b['cli.js'])}`, '', null, '(reported)', '–');
+const e = results.extensionHost;
+if (e?.summary) {
+  const s = e.summary;
+  row('3 extension host', 'activate() of dist/extension.js (fake vscode)', msec(s.activateMs), `require() of the bundle ${msec(s.loadBundleMs)}`, null, '< 50 ms', ok(s.targets.activateMet));
+  row('3 extension host', `Tasks tree, ${e.tasks} tasks: getChildren of every group`, msec(s.getChildrenAllGroupsMs), `+ getTreeItem of all ${e.treeNodes} nodes: ${msec(s.getChildrenPlusTreeItemsMs)}`, null, '< 100 ms', ok(s.targets.getChildrenMet));
+  row('3 extension host', '1,000 file events at once → tree refreshes', `${s.refreshesInstantBurst} (${e.burstInstant.taskReloads} task reloads)`, '', null, '≤ 3', ok(s.refreshesInstantBurst <= 3));
+  row('3 extension host', '1,000 file events over 2 s → tree refreshes', `${s.refreshesSpreadBurst} (${e.burstSpread2s.taskReloads} task reloads)`, '', null, '≤ 3', ok(s.refreshesSpreadBurst <= 3));
+  row('3 engine', `Workspace.listTasks(), ${e.tasks} tasks, first (parses all)`, msec(s.listTasksColdMs), `readdir + readFile ${msec(s.plainReadMs)}`, s.listTasksColdVsPlainRead, '(reported)', '–');
+  row('3 engine', 'Workspace.listTasks(), later calls (unchanged files)', msec(s.listTasksWarmMs), `readdir + readFile ${msec(s.plainReadMs)}`, s.listTasksWarmVsPlainRead, '(reported)', '–');
+} else if (e) row('3 extension host', 'tree / activation', e.error ?? '?', '', null, '', 'not measured');
+
+const fl = results.flood;
+if (fl?.summary) {
+  const s = fl.summary;
+  row('4 flood', `agent prints ${(fl.bytes / 2 ** 30).toFixed(0)} GiB via runAgentProcess: RSS growth`, `${f1(s.rssGrowthMB)} MB`, '', null, '< 50 MB', ok(s.targets.rssMet));
+  row('4 flood', 'log file holds all of it', `${s.logBytes} bytes`, `${fl.bytes} expected`, null, 'all', ok(s.targets.logCompleteMet));
+  row('4 flood', 'time', `${msec(s.swarmMs)} (${s.throughputMiBps} MiB/s)`, `sh → /dev/null ${msec(s.shellDevNullMs)}; sh → file ${msec(s.shellToFileMs)}`, s.vsDevNull, `(vs file: ${s.vsShellToFile}×)`, '–');
+} else if (fl) row('4 flood', 'error', fl.error ?? '?', '', null, '', '**error**');
+
+const rp = results.reviewPanel;
+if (rp?.notMeasured) row('5 review panel', '5,000-line diff', 'not measured', rp.notMeasured, null, '< 1 s', 'not measured');
+else if (rp?.error) row('5 review panel', '5,000-line diff', 'error', rp.error, null, '< 1 s', '**error**');
+else if (rp) {
+  const engines = [['Chromium', rp.chromium?.results], ['happy-dom', rp.happyDom]];
+  for (const [eng, list] of engines) {
+    if (!Array.isArray(list)) { row('5 review panel', `${eng}`, 'skipped', rp.chromium?.skipped ?? '', null, '< 1 s', '–'); continue; }
+    const base = list.find((x) => /^baseline/.test(x.name));
+    for (const x of list.filter((y) => !/^baseline/.test(y.name))) row('5 review panel', `${eng}: ${x.name}`, msec(x.medianMs), base ? `${base.name.replace(/^baseline: /, '')} ${msec(base.medianMs)}` : '', x.ratioToBaseline, '< 1 s', ok(x.medianMs < 1000));
+  }
+}
+
+const header = ['area', 'what', 'measured', 'baseline (same run)', 'ratio', 'target', 'result'];
+const md = [
+  `# Benchmark results (${results.date}${QUICK ? ', QUICK' : ''})`,
+  '',
+  `Machine: ${results.machine.nproc} cores (${results.machine.cpu}), node ${results.machine.node}, ${results.machine.git}, ${results.machine.kernel}; load average ${results.machine.loadavgStart.join(' ')} at the start, ${results.machine.loadavgEnd.join(' ')} at the end. Commit ${results.commit}. Total ${results.totalSeconds} s.`,
+  '',
+  '```',
+  results.machine.memory,
+  '```',
+  '',
+  `| ${header.join(' | ')} |`,
+  `| ${header.map(() => '---').join(' | ')} |`,
+  ...rows.map((r) => `| ${r.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`),
+  '',
+].join('\n');
+
+mkdirSync(OUT, { recursive: true });
+writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(OUT, 'latest.md'), md);
+cleanupScratch();
+
+// Console: the same table, aligned.
+const widths = header.map((h, i) => Math.min(70, Math.max(h.length, ...rows.map((r) => String(r[i]).length))));
+const line = (cells) => cells.map((c, i) => String(c).slice(0, 70).padEnd(widths[i])).join('  ');
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of rows) console.log(line(r));
+console.log(`\n${join(OUT, 'latest.md')} and latest.json written (${results.totalSeconds} s; load average ${results.machine.loadavgStart.join(' ')} → ${results.machine.loadavgEnd.join(' ')})`);
