@@ -125,7 +125,7 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
   let log: WriteStream | undefined;
   if (opts.logFile) {
     mkdirSync(dirname(opts.logFile), { recursive: true });
-    log = createWriteStream(opts.logFile, { flags: 'a' });
+    log = createWriteStream(opts.logFile, { flags: 'a', highWaterMark: 1 << 20 });
   }
   return new Promise((resolve) => {
     let child: ChildProcess;
