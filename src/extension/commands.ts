@@ -12,6 +12,7 @@ import { Commands, type CommandId } from './constants';
 import { formatBytes, plural } from './format';
 import { openWorktreeFileDiff } from './nativeDiff';
 import type { ReviewHost } from './reviewHost';
+import { readSettings } from './settings';
 import { errorMessage, type SwarmEngine, type SwarmSession } from './session';
 import { findTask, type SessionRegistry } from './sessions';
 import { TaskNode } from './tasksTree';
@@ -121,6 +122,12 @@ export class SwarmCommands {
       if (session.activeRun) {
         void vscode.window.showInformationMessage(`Swarm: a swarm is already running in ${session.name}.`);
         return false;
+      }
+      if (!ws.config.file) {
+        // Without a config the engine would run its built-in demo agents: say so before starting.
+        const pick = await vscode.window.showInformationMessage(`Swarm: ${session.name} has no swarm.json, so the swarm would run the built-in demo agents (no real coding agent).`, 'Initialize swarm', 'Start with demo agents');
+        if (pick === 'Initialize swarm') await this.initialize(session.root);
+        if (pick !== 'Start with demo agents') return false;
       }
       const elsewhere = await ws.runningElsewhere();
       if (elsewhere) {
@@ -440,7 +447,7 @@ export class SwarmCommands {
 
   /** swarm.json and oompa.json both present and no setting chose: ask once per session. */
   private async pickConfigIfAmbiguous(session: SwarmSession): Promise<boolean> {
-    const configured = vscode.workspace.getConfiguration('swarm', session.folder.uri).get<string>('configPath');
+    const configured = readSettings(session.folder.uri).configPath;
     if (configured || session.workspace?.config.file?.includes('oompa') || askedConfig.has(session.root)) return true;
     const swarm = join(session.root, 'swarm.json');
     const oompa = join(session.root, 'oompa.json');

@@ -112,7 +112,6 @@ export class TaskNode extends TreeNode {
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.tooltip = this.tooltip(words);
     item.contextValue = this.contextValue;
-    item.resourceUri = vscode.Uri.file(this.task.file);
     item.command = { command: Commands.openTask, title: 'Open task', arguments: [this.toTaskRef()] };
     return item;
   }

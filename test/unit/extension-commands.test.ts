@@ -380,3 +380,15 @@ test('a run interrupted by a window reload resumes on the next activation; one s
   await ext.openSessions();
   assert.equal(engine.last.calls.filter((c) => c[0] === 'startRun').length, 0);
 });
+
+test('Start swarm without a swarm.json says the demo agents would run, and starts only when asked', async () => {
+  const engine = new FakeEngine();
+  engine.setup = (ws) => { ws.config = { ...ws.config, file: undefined, format: 'default' }; };
+  await start(engine, [repo()]);
+  assert.equal(await run(Commands.startSwarm), false);
+  assert.match(messages('info').at(-1) ?? '', /no swarm.json, so the swarm would run the built-in demo agents/);
+  assert.equal(engine.last.calls.filter((c) => c[0] === 'startRun').length, 0);
+  fake.replies.push(reply.button('Start with demo agents'));
+  assert.equal(await run(Commands.startSwarm), true);
+  assert.equal(engine.last.calls.filter((c) => c[0] === 'startRun').length, 1);
+});
