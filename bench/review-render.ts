@@ -125,9 +125,7 @@ function openThenExpand(diff: string) {
     app.receive(JSON.parse(JSON.stringify(StateNotification.create({ model, busy: false }))));
     const opened = performance.now();
     const file = model.files[0];
-    const el = doc.querySelector('vscode-collapsible.file')!;
-    el.setAttribute('open', '');
-    el.dispatchEvent(new (win as unknown as { CustomEvent: typeof CustomEvent }).CustomEvent('vsc-collapsible-toggle', { detail: { open: true } }));
+    (doc.querySelector('section.file button.file-toggle') as HTMLElement).click();
     app.receive(JSON.parse(JSON.stringify(FileDiffNotification.create({ sha: model.sha!, path: file.path, diff: fileDiffs.get(file.path)! }))));
     const ms = performance.now() - t0;
     return { ms, rows: doc.querySelectorAll('.ln').length, openMs: opened - t0 };
@@ -220,8 +218,7 @@ const IN_PAGE = `async ({ wire, fileWire, kind }) => {
   await frames();
   const opened = performance.now();
   if (kind === 'expand') {
-    const file = document.querySelector('vscode-collapsible.file');
-    file.shadowRoot.querySelector('.collapsible-header').click();
+    document.querySelector('section.file button.file-toggle').click();
     await new Promise((res) => setTimeout(res, 0));
     if (!window.__sent.some((m) => m.method === 'review/loadFile')) throw new Error('expanding did not ask for the file');
     window.dispatchEvent(new MessageEvent('message', { data: JSON.parse(fileWire) }));

@@ -142,6 +142,7 @@ export function describeOutcome(result: ActionResultView): { text: string; ok: b
 interface FileEntry {
   view: ReviewFileView;
   el: HTMLElement;
+  toggle: HTMLElement;
   body: HTMLElement;
   open: boolean;
   /** The diff text, inline or loaded on expand. */
@@ -455,42 +456,57 @@ export class ReviewApp {
       list.appendChild(this.text('p', m.sha ? 'No changes against the base.' : 'Nothing to show until the worker commits.', 'muted'));
       return;
     }
-    for (const f of m.files) {
-      const entry = this.fileEntry(f, m.collapseLines);
+    for (const [i, f] of m.files.entries()) {
+      const entry = this.fileEntry(f, m.collapseLines, i);
       this.files.set(f.path, entry);
       list.appendChild(entry.el);
       if (entry.open) this.renderBody(entry);
     }
   }
 
-  private fileEntry(f: ReviewFileView, collapseLines: number): FileEntry {
-    const el = this.doc.createElement('vscode-collapsible');
-    el.className = `file file-${f.status}`;
-    el.setAttribute('heading', f.path);
+  /**
+   * One file: a native disclosure button (path, counts, status) and the "Open diff" button, then
+   * the body. Not a vscode-collapsible: its heading is upper-cased by the component, and paths are
+   * case-sensitive; a <button aria-expanded> is also keyboard- and screen-reader-ready as is.
+   */
+  private fileEntry(f: ReviewFileView, collapseLines: number, index: number): FileEntry {
+    const el = this.el('section', `file file-${f.status}`);
+    el.setAttribute('data-path', f.path);
+    const head = this.el('div', 'file-head');
+    const toggle = this.doc.createElement('button');
+    toggle.className = 'file-toggle';
+    toggle.type = 'button';
+    const bodyId = `file-body-${index}`;
+    toggle.setAttribute('aria-controls', bodyId);
+    const chevron = this.icon('chevron-right');
+    chevron.classList.add('chevron');
+    const letter = { added: 'A', deleted: 'D', modified: 'M', renamed: 'R', copied: 'C', mode: 'M' }[f.status];
+    const status = this.text('span', letter, `file-status file-status-${f.status}`);
+    status.setAttribute('title', f.status);
     const parts = [`+${f.added} −${f.removed}`];
     if (f.oldPath) parts.push(`${f.status} from ${f.oldPath}`);
     else if (f.status !== 'modified') parts.push(f.status);
     if (f.binary) parts.push('binary');
     if (f.diff === undefined) parts.push(`large: ${f.lines} lines, loads when opened`);
-    el.setAttribute('description', parts.join(' · '));
-
-    const open = this.ui.expanded[f.path] ?? (f.diff !== undefined && f.lines <= collapseLines);
-    const body = this.el('div', 'file-body');
-    el.appendChild(body);
+    toggle.append(chevron, status, this.text('span', f.path, 'file-path'), this.text('span', parts.join(' · '), 'file-desc'));
 
     const nativeDiff = this.button('Open diff', 'diff', true, () => this.vscode.postMessage(OpenNativeDiffCommand.create({ path: f.path })));
-    nativeDiff.setAttribute('slot', 'decorations');
+    nativeDiff.classList.add('open-diff');
     nativeDiff.setAttribute('aria-label', `Open ${f.path} in the diff editor`);
     nativeDiff.setAttribute('title', 'Open in VS Code’s diff editor');
     if (!this.model?.sha || !this.model.baseSha) nativeDiff.setAttribute('disabled', '');
-    el.appendChild(nativeDiff);
+    head.append(toggle, nativeDiff);
 
-    const entry: FileEntry = { view: f, el, body, open, loading: false };
+    const body = this.el('div', 'file-body');
+    body.id = bodyId;
+    el.append(head, body);
+
+    const open = this.ui.expanded[f.path] ?? (f.diff !== undefined && f.lines <= collapseLines);
+    const entry: FileEntry = { view: f, el, toggle, body, open, loading: false };
     if (f.diff !== undefined) entry.diff = f.diff;
     this.setOpen(entry, open);
-    el.addEventListener('vsc-collapsible-toggle', (ev) => {
-      const detail = (ev as CustomEvent<{ open?: unknown }>).detail;
-      const nowOpen = typeof detail?.open === 'boolean' ? detail.open : el.hasAttribute('open');
+    toggle.addEventListener('click', () => {
+      const nowOpen = !entry.open;
       this.ui.expanded[f.path] = nowOpen;
       this.setOpen(entry, nowOpen);
       this.save();
@@ -500,8 +516,9 @@ export class ReviewApp {
 
   private setOpen(e: FileEntry, open: boolean): void {
     e.open = open;
-    (e.el as HTMLElement & { open?: boolean }).open = open;
-    e.el.toggleAttribute('open', open);
+    e.toggle.setAttribute('aria-expanded', String(open));
+    e.el.classList.toggle('open', open);
+    e.body.hidden = !open;
     if (open) this.renderBody(e);
   }
 

@@ -149,10 +149,16 @@ test('ready is sent on start; the page renders task, meta, rounds and files', ()
   assert.match(t, /1 min 05 s/);
   assert.match(t, /The fix that followed: commit c0ffee00, reviewed in round 2/);
   assert.match(t, /Changes: 3 files, \+3 −1/);
-  const files = [...p.doc.querySelectorAll('vscode-collapsible.file')];
-  assert.deepEqual(files.map((f) => f.getAttribute('heading')), ['src/app.ts', 'new name.md', 'logo.png']);
-  assert.match(files[1].getAttribute('description')!, /renamed from old name\.md/);
-  assert.match(files[2].getAttribute('description')!, /binary/);
+  const files = [...p.doc.querySelectorAll('section.file')];
+  // Paths keep their case (a component heading would upper-case them).
+  assert.deepEqual(files.map((f) => f.querySelector('.file-path')!.textContent), ['src/app.ts', 'new name.md', 'logo.png']);
+  assert.deepEqual(files.map((f) => f.querySelector('.file-status')!.textContent), ['M', 'R', 'A']);
+  assert.match(files[1].querySelector('.file-desc')!.textContent!, /renamed from old name\.md/);
+  assert.match(files[2].querySelector('.file-desc')!.textContent!, /binary/);
+  // Disclosure buttons say whether they are open and what they control.
+  const toggle = files[0].querySelector('button.file-toggle')!;
+  assert.equal(toggle.getAttribute('aria-expanded'), 'true');
+  assert.equal(p.doc.getElementById(toggle.getAttribute('aria-controls')!), files[0].querySelector('.file-body'));
   assert.match(p.text(), /No changes to the content/);
   assert.match(p.text(), /Binary file: no text diff to show/);
 });
@@ -300,11 +306,13 @@ test('large files: collapsed, loaded on expand, stale file diffs dropped', () =>
   const p = page();
   const m = model({ diff: DIFF + big }, { lazyFileLines: 20, inlineFiles: 100, inlineLines: 10_000, collapseLines: 10 });
   p.state(m);
-  const el = [...p.doc.querySelectorAll('vscode-collapsible.file')].find((f) => f.getAttribute('heading') === 'big.txt')!;
-  assert.equal(el.hasAttribute('open'), false);
-  assert.match(el.getAttribute('description')!, /loads when opened/);
-  el.setAttribute('open', '');
-  el.dispatchEvent(new (p.win as unknown as { CustomEvent: typeof CustomEvent }).CustomEvent('vsc-collapsible-toggle', { detail: { open: true } }));
+  const el = p.doc.querySelector('section.file[data-path="big.txt"]')!;
+  const toggle = el.querySelector('button.file-toggle') as HTMLElement;
+  assert.equal(toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal((el.querySelector('.file-body') as HTMLElement).hidden, true);
+  assert.match(el.querySelector('.file-desc')!.textContent!, /loads when opened/);
+  p.click(toggle);
+  assert.equal(toggle.getAttribute('aria-expanded'), 'true');
   assert.deepEqual(p.sent.at(-1), { method: 'review/loadFile', params: { path: 'big.txt' } });
   assert.match(el.textContent!, /Loading 34 lines/);
   // A diff for another commit is ignored; the right one renders.
@@ -350,8 +358,8 @@ test('a new state for the same commit keeps the rendered diff; a new commit re-r
 test('open in native diff sends the file path', () => {
   const p = page();
   p.state(model());
-  const btn = [...p.doc.querySelectorAll('vscode-collapsible.file vscode-button')][1] as HTMLElement;
-  assert.equal(btn.getAttribute('slot'), 'decorations');
+  const btn = [...p.doc.querySelectorAll('section.file vscode-button')][1] as HTMLElement;
+  assert.match(btn.getAttribute('aria-label')!, /Open new name\.md in the diff editor/);
   p.click(btn);
   assert.deepEqual(p.sent.at(-1), { method: 'review/openNativeDiff', params: { path: 'new name.md' } });
   assert.equal(formatDuration(500), '500 ms');
