@@ -57,8 +57,11 @@ export class MergeQueue {
     for (let attempt = 0; attempt < 5; attempt++) {
       const old = await this.git.revParse(this.baseRef);
       if (!old) return { kind: 'error', message: `base branch "${this.base}" does not exist` };
-      if (!(await this.git.revParse(req.sha))) return { kind: 'error', message: `commit ${req.sha} does not exist` };
-      if (await this.git.isAncestor(req.sha, old)) return { kind: 'already_merged', commit: (await this.findMergeOf(req.sha)) ?? old };
+      // One git process answers both "already on the base?" (0) and "not yet" (1); anything else
+      // (128: not a commit we have) is looked at more closely only then.
+      const anc = await this.git.tryExec(['merge-base', '--is-ancestor', req.sha, old]);
+      if (anc.code === 0) return { kind: 'already_merged', commit: (await this.findMergeOf(req.sha)) ?? old };
+      if (anc.code !== 1 && !(await this.git.revParse(req.sha))) return { kind: 'error', message: `commit ${req.sha} does not exist` };
 
       const mt = await this.git.tryExec(['merge-tree', '--write-tree', '--name-only', '--no-messages', old, req.sha]);
       if (mt.code === 1) {
