@@ -68,14 +68,14 @@ function openPanel(taskId: string) {
   doc.body.appendChild(mount);
   let saved: unknown;
   const pending: Promise<unknown>[] = [];
-  let session!: ReviewSession;
   const api: VsCodeApi = {
     postMessage: (m) => void pending.push(session.handleMessage(JSON.parse(JSON.stringify(m)))),
     getState: () => saved,
     setState: (s) => void (saved = s),
   };
   const app = new ReviewApp(doc, mount, api, { taskId });
-  session = new ReviewSession(taskId, () => ws, { post: (m) => app.receive(JSON.parse(JSON.stringify(m))), openNativeDiff: () => undefined }, { refreshDelayMs: 10, decidedBy: 'panel-test' });
+  // The page's postMessage above reaches this session; the page only posts after start().
+  const session = new ReviewSession(taskId, () => ws, { post: (m) => app.receive(JSON.parse(JSON.stringify(m))), openNativeDiff: () => undefined }, { refreshDelayMs: 10, decidedBy: 'panel-test' });
   const unsubscribe = ws.onEvent((e) => session.onEvent(e));
   /** Wait until every message the page sent has been handled (decisions included). */
   const settle = async () => {
