@@ -2,7 +2,9 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileSync, rmSync, readFileSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { TestRepo, runSwarm, snapshotFiles, userCommit } from '../helpers/repo';
 
 const repos: TestRepo[] = [];
@@ -106,6 +108,65 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     assert.deepEqual(second.summary.merged, ['later']);
     assert.equal(repo.read('README.md'), 'agent readme\n');
     assert.equal(repo.git('log', '--merges', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Merge task later')).length, 1);
+  });
+});
+
+describe('what the swarm runs in the user\'s checkout', { timeout: 60_000 }, () => {
+  test('no reset --hard, checkout -f, clean or stash anywhere, through merges, a wait, a conflict and a cleanup', async () => {
+    const repo = newRepo();
+    // Every git command of this process and its agents goes through a logging wrapper.
+    const bin = join(repo.home, 'bin');
+    mkdirSync(bin);
+    const log = join(repo.home, 'git-commands.log');
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\t%s\\n' "$PWD" "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath}`;
+    try {
+      repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
+      repo.writeTask('c-first', { priority: 1, agent: { files: { 'shared.txt': 'line 1\nline 2 A\nline 3\n' } } });
+      repo.writeTask('c-second', { priority: 2, agent: { files: { 'shared.txt': 'line 1\nline 2 B\nline 3\n' }, sleepFirstMs: 700, rounds: { 2: { mergeBase: true, files: {} } } } });
+      repo.writeTask('c-readme', { priority: 3, agent: { files: { 'README.md': 'agent\n' } } });
+      repo.write('README.md', 'user edit\n');
+      repo.write('mine.txt', 'untracked\n');
+      const { summary } = await runSwarm(repo.root, {
+        onEvent: (e) => { if (e.type === 'merge_waiting') setTimeout(() => repo.write('README.md', '# test repo\n'), 300); },
+      });
+      assert.deepEqual([...summary.merged].sort(), ['c-first', 'c-readme', 'c-second']);
+      repo.git('worktree', 'add', '-q', '-b', 'swarm/w5/extra', repo.path('.swarm', 'worktrees', 'extra'));
+      writeFileSync(repo.path('.swarm', 'worktrees', 'extra', 'x.txt'), 'x\n');
+      const { openWorkspace } = await import('../../src/swarm/workspace');
+      await (await openWorkspace({ repo: repo.root })).cleanup({ dryRun: false });
+    } finally {
+      process.env.PATH = oldPath;
+    }
+    const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    assert.ok(lines.length > 50, 'the wrapper saw the swarm\'s git commands');
+    const forbidden = lines.filter((l) => /\t(.* )?(reset --hard|reset --merge|checkout (-f|--force)|clean( |$)|stash( |$)|read-tree -u|checkout-index -f)/.test(l));
+    assert.deepEqual(forbidden, []);
+    // In the user's checkout, the only command that changes files is merge --ff-only.
+    const inCheckout = lines.filter((l) => l.split('\t')[0] === repo.root).map((l) => l.split('\t')[1]);
+    const writers = inCheckout.filter((a) => /^(-c \S+ )*(merge|checkout|switch|restore|reset|rm|mv|apply|am|rebase|cherry-pick|revert|commit)( |$)/.test(a));
+    assert.ok(writers.length > 0);
+    for (const w of writers) assert.match(w, /^merge --ff-only /);
+    assert.equal(repo.read('mine.txt'), 'untracked\n');
+  });
+
+  test('the user works on another branch: main moves by compare-and-swap; their branch and files are untouched', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.write('README.md', 'feature work, uncommitted\n');
+    const feature = repo.rev('feature');
+    repo.writeTask('on-main', { agent: { files: { 'README.md': 'from the swarm\n' } } });
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['on-main']);
+    assert.equal(repo.show('main', 'README.md'), 'from the swarm\n');
+    assert.equal(repo.rev('feature'), feature);
+    assert.equal(repo.git('symbolic-ref', '--short', 'HEAD').trim(), 'feature');
+    assert.equal(repo.read('README.md'), 'feature work, uncommitted\n');
+    assert.match(repo.git('reflog', 'show', '-1', '--format=%gs', 'refs/heads/main'), /swarm: merge on-main/);
   });
 });
 

@@ -4,7 +4,9 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRepo, runSwarm } from '../helpers/repo';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestRepo, runSwarm, git } from '../helpers/repo';
 import type { ReviewRound } from '../../src/swarm/types';
 
 const repos: TestRepo[] = [];
@@ -171,6 +173,34 @@ describe('what the reviewer sees (hazards 7, 9, 10)', { timeout: 60_000 }, () =>
     assert.match(rev.prompt, /\+# changed/);
     assert.match(rev.prompt, new RegExp(`main\\.\\.\\.${reviewed}`));
     assert.equal(repo.git('rev-parse', `${repo.task('complete', 'loose')!.data.merged_commit}^2`).trim(), reviewed);
+  });
+
+  test('the branch moves after the verdict: the approved sha is not merged blindly; the new head is reviewed, then merged', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('sneaky', { agent: { files: { 'ok.txt': 'reviewed\n' }, reviewSleepMs: 800 } });
+    let moved: string | undefined;
+    const { summary } = await runSwarm(repo.root, {
+      onEvent: (e) => {
+        if (e.type === 'review_started' && !moved) {
+          // While the reviewer reads round 1, something commits on the task branch.
+          const wt = repo.path('.swarm', 'worktrees', 'sneaky');
+          writeFileSync(join(wt, 'unreviewed.txt'), 'slipped in\n');
+          git(wt, 'add', '-A');
+          git(wt, '-c', 'user.name=X', '-c', 'user.email=x@example.invalid', 'commit', '-q', '-m', 'after the review started');
+          moved = git(wt, 'rev-parse', 'HEAD').trim();
+        }
+      },
+    });
+    assert.deepEqual(summary.merged, ['sneaky']);
+    const rounds = repo.state('sneaky')!.rounds as ReviewRound[];
+    assert.equal(rounds.length, 2, 'reviewed again');
+    assert.notEqual(rounds[0].sha, moved);
+    assert.equal(rounds[1].sha, moved);
+    const merged = String(repo.task('complete', 'sneaky')!.data.merged_commit);
+    assert.equal(repo.git('rev-parse', `${merged}^2`).trim(), moved, 'what merged is what round 2 reviewed');
+    const r2 = repo.calls().filter((c) => c.role === 'reviewer')[1];
+    assert.match(r2.prompt, /\+slipped in/);
   });
 
   test('a diff over the reviewer budget is cut with a note; the review details keep the full diff', async () => {
