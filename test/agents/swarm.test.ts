@@ -85,7 +85,9 @@ describe('the swarm with real agent CLIs', { skip: CLIS.length ? false : 'no CLI
     });
   }
 
-  for (const name of CLIS.filter((n) => n === 'claude' || n === 'codex')) {
+  // OpenCode is left out here: it retries a 429 itself five times (honouring retry-after) before it
+  // gives up, so a storm costs minutes; its rate_limit classification is proven in opencode.test.ts.
+  for (const name of CLIS.filter((n) => n !== 'opencode')) {
     test(`${name}: a 429 storm pauses the pool, which resumes and completes the task without failing it`, { timeout: 120_000 }, async () => {
       // 4 rate-limited model calls (the CLI's own retries are capped at 0): more than backoff_failures
       const { repo, server } = await swarmFor(name, { tag: `${name}-429`, failFirst: 4 });

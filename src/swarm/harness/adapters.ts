@@ -157,7 +157,7 @@ export class CliHarness implements Harness {
     }
     if (failure?.kind === 'rate_limit' && failure.retryAfterMs === undefined) {
       const wait = retryAfterFromStderr(r.stderrTail);
-      if (wait !== undefined) failure = { ...failure, retryAfterMs: wait };
+      if (wait !== undefined && wait > 0) failure = { ...failure, retryAfterMs: wait };
     }
     const usage = parsed.usage && this.spec.cumulativeUsage?.length && parsed.sessionId ? this.turnUsage(parsed.sessionId, parsed.usage, this.spec.cumulativeUsage) : parsed.usage;
     const notFound = !!resume && !!failure && failure.kind === 'crash' && !!this.spec.sessionNotFound?.(parsed, r.stderrTail);

@@ -161,7 +161,8 @@ export function failureFrom(program: string, message: string, status?: number, h
   const msg = oneLine(message, 400);
   if (kind === 'rate_limit') {
     const retryAfterMs = retryAfterFromHeaders(headers, now) ?? retryAfterFromText(message, now);
-    return { kind, message: `${program} hit a rate or usage limit: ${msg}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    // A zero wait ("retry-after: 0") after the CLI's own retries is no advice: leave it to the pool's back-off.
+    return { kind, message: `${program} hit a rate or usage limit: ${msg}`, ...(retryAfterMs !== undefined && retryAfterMs > 0 ? { retryAfterMs } : {}) };
   }
   if (kind === 'auth') return { kind, message: `${program} is not logged in or its API key was refused: ${msg}` };
   return { kind, message: `${program} failed: ${msg}` };
