@@ -6,6 +6,7 @@ import { writeFileSync, rmSync, readFileSync, existsSync, mkdirSync, chmodSync }
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { TestRepo, runSwarm, snapshotFiles, userCommit } from '../helpers/repo';
+import { openWorkspace } from '../../src/swarm/workspace';
 
 const repos: TestRepo[] = [];
 const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
@@ -136,7 +137,6 @@ describe('what the swarm runs in the user\'s checkout', { timeout: 60_000 }, () 
       assert.deepEqual([...summary.merged].sort(), ['c-first', 'c-readme', 'c-second']);
       repo.git('worktree', 'add', '-q', '-b', 'swarm/w5/extra', repo.path('.swarm', 'worktrees', 'extra'));
       writeFileSync(repo.path('.swarm', 'worktrees', 'extra', 'x.txt'), 'x\n');
-      const { openWorkspace } = await import('../../src/swarm/workspace');
       await (await openWorkspace({ repo: repo.root })).cleanup({ dryRun: false });
     } finally {
       process.env.PATH = oldPath;
