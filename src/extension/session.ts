@@ -256,8 +256,10 @@ export class SwarmSession implements vscode.Disposable {
     const unsubscribe = ws.onEvent((e) => this.handleEvent(e));
     this.workspaceDisposables.push({ dispose: unsubscribe }, { dispose: () => ws.dispose() });
     // Tasks moved or written by anyone (agents, the user, git) show up without a manual refresh.
-    const tasksDir = isAbsolute(ws.config.tasksDir) ? ws.config.tasksDir : join(ws.root, ws.config.tasksDir);
-    const taskWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(tasksDir), '**/*'));
+    // Based at the repository root (which exists) rather than at the tasks folder (which may
+    // not yet), so folders created later are watched too.
+    const tasksGlob = `${ws.config.tasksDir.replace(/\\/g, '/').replace(/\/+$/, '')}/**`;
+    const taskWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(ws.root), tasksGlob));
     const onTaskFile = () => this.tasksRefresh.trigger();
     this.workspaceDisposables.push(taskWatcher, taskWatcher.onDidCreate(onTaskFile), taskWatcher.onDidChange(onTaskFile), taskWatcher.onDidDelete(onTaskFile));
     this.watchConfig();

@@ -13,6 +13,7 @@
 import Module from 'node:module';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import picomatch from 'picomatch';
 
 // ---- resolution hook: 'vscode' → this file ------------------------------------------------
 type ResolveFilename = (request: string, parent: unknown, ...rest: unknown[]) => string;
@@ -321,7 +322,7 @@ export const fake: FakeState & {
   setFolders(paths: string[]): void;
   configChanged: EventEmitter<{ affectsConfiguration(section: string): boolean }>;
   foldersChanged: EventEmitter<unknown>;
-  /** Fire every watcher whose base contains `path` (as if the file changed on disk). */
+  /** Fire every watcher whose base and glob match `path` (as if the file changed on disk); returns how many. */
   touch(path: string, kind?: 'create' | 'change' | 'delete'): number;
 } = Object.assign(freshState(), {
   reset() {
@@ -336,7 +337,9 @@ export const fake: FakeState & {
   touch(path: string, kind: 'create' | 'change' | 'delete' = 'change') {
     let n = 0;
     for (const w of fake.watchers) {
-      if (w.disposed || !w.base || !(path === w.base || path.startsWith(w.base + '/'))) continue;
+      if (w.disposed || !w.base || !path.startsWith(w.base + '/')) continue;
+      const glob = typeof w.pattern === 'string' ? w.pattern : w.pattern.pattern;
+      if (!picomatch(glob, { dot: true })(path.slice(w.base.length + 1))) continue;
       w[kind].fire(Uri.file(path));
       n++;
     }

@@ -392,3 +392,18 @@ test('Start swarm without a swarm.json says the demo agents would run, and start
   assert.equal(await run(Commands.startSwarm), true);
   assert.equal(engine.last.calls.filter((c) => c[0] === 'startRun').length, 1);
 });
+
+test('editing swarm.json re-opens the workspace (new config applies); not while a run is going', async () => {
+  const engine = new FakeEngine();
+  const root = repo();
+  const ext = await start(engine, [root]);
+  assert.equal(fake.touch(join(root, 'swarm.json')), 1);
+  await new Promise((r) => setTimeout(r, 400));
+  await settle(ext);
+  assert.equal(engine.opened.length, 2);
+  await run(Commands.startSwarm);
+  fake.touch(join(root, 'swarm.json'));
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(engine.opened.length, 2, 'the running swarm keeps its workspace');
+  assert.match(fake.outputChannels[0].text(), /apply at the next start/);
+});
