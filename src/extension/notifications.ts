@@ -94,6 +94,10 @@ export class Notifier implements vscode.Disposable {
 
   private handle(session: SwarmSession, e: SwarmEvent): void {
     if (e.type === 'agent_finished' && e.failure) this.lastFailure.set(e.workerId, { kind: e.failureKind, message: e.failure });
+    if (e.type === 'run_recovered') {
+      // Whatever the notification level: say briefly that work resumed after a restart.
+      vscode.window.setStatusBarMessage(`$(history) Swarm: recovered the previous run (${e.resumed.length} resumed, ${e.returnedToPending.length} back to pending)`, 15_000);
+    }
     const level = this.level();
     if (level === 'none') return;
     const spec = notificationFor(session, e, this.lastFailure);

@@ -328,6 +328,7 @@ test('notifications: only what needs you, each with the button that resolves it,
   assert.match(messages('info').at(-1) ?? '', /recovered the previous run of repo: resumed busy; returned to pending p1; stopped 1 stray agent process\(es\); 1 orphaned worktree\(s\) to clean up/);
   const log = fake.outputChannels[0].text();
   assert.match(log, /recovered the previous run: resumed \[busy\], returned to pending \[p1\]/, 'recovery is logged');
+  assert.match(fake.statusBarMessages.at(-1) ?? '', /recovered the previous run \(1 resumed, 1 back to pending\)/);
   assert.match(log, /w9 worker failed \(missing_cli\): spawn codex ENOENT/);
 });
 
