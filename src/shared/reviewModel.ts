@@ -146,6 +146,8 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   const modelName = label(state?.model ?? task.model);
   if (modelName) model.model = modelName;
   if (onScreen) model.sha = onScreen;
+  const reviewed = sha(state?.headSha);
+  if (reviewed) model.reviewedSha = reviewed;
   const baseSha = sha(details.baseSha);
   if (baseSha) model.baseSha = baseSha;
   const merged = sha(state?.mergedCommit ?? task.mergedCommit);

@@ -164,6 +164,11 @@ export interface ReviewViewModel {
   base: string;
   /** The commit on screen; every action carries it back. Absent when the task has no commit yet. */
   sha?: string;
+  /**
+   * The commit the engine submitted for review (state.headSha). When the branch moved after that,
+   * `sha` is the newer tip, which nobody has reviewed: the page then refuses Approve and Override.
+   */
+  reviewedSha?: string;
   baseSha?: string;
   files: ReviewFileView[];
   added: number;
@@ -235,7 +240,7 @@ const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
 export function isReviewViewModel(v: unknown): v is ReviewViewModel {
   return (
     isRecord(v) &&
-    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'collapseLines']) &&
+    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'collapseLines']) &&
     isTaskId(v.taskId) &&
     isLabel(v.title) &&
     isMarkdown(v.body) &&
@@ -246,6 +251,7 @@ export function isReviewViewModel(v: unknown): v is ReviewViewModel {
     optional(v.model, isLabel) &&
     isLabel(v.base) &&
     optional(v.sha, isSha) &&
+    optional(v.reviewedSha, isSha) &&
     optional(v.baseSha, isSha) &&
     isArrayOf(v.files, isFileView, PROTOCOL_LIMITS.files) &&
     isCount(v.added) &&

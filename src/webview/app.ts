@@ -77,6 +77,11 @@ const DECISION_LABELS: Record<string, string> = {
   reject: 'rejected',
 };
 
+/** The tip on screen is newer than the commit that was submitted for review. */
+function moved(m: ReviewViewModel | undefined): boolean {
+  return !!m?.sha && !!m.reviewedSha && m.sha !== m.reviewedSha;
+}
+
 export function shortSha(sha: string | undefined): string {
   return sha ? sha.slice(0, 8) : '—';
 }
@@ -356,6 +361,7 @@ export class ReviewApp {
     add('Worker', m.worker);
     add('Agent', [m.harness, m.model].filter(Boolean).join(' · ') || undefined);
     add('Commit', m.sha ? `${shortSha(m.sha)} (full: ${m.sha})` : 'no commit yet', 'mono');
+    if (moved(m)) add('Reviewed', `${shortSha(m.reviewedSha)} — the branch moved since`, 'mono warn');
     add('Against', m.base ? `${m.base}${m.baseSha ? ` at ${shortSha(m.baseSha)}` : ''}` : undefined, 'mono');
     add('Merged as', m.mergedCommit ? shortSha(m.mergedCommit) : undefined, 'mono');
     h.append(titleRow, meta);
@@ -609,9 +615,11 @@ export class ReviewApp {
             ? 'This task is not waiting for a decision.'
             : undefined;
     const disagrees = m?.agentVerdict === 'NEEDS_CHANGES' || m?.agentVerdict === 'REJECTED';
+    // Nobody reviewed the commits added after the reviewed one: nothing may merge them unseen.
+    const unreviewed = moved(m) ? `The branch moved after the review (reviewed ${shortSha(m!.reviewedSha)}, now ${shortSha(m!.sha)}): the new commit needs a review before it can merge.` : undefined;
     return {
-      approve: common ?? (disagrees ? 'The reviewer did not approve this commit: use Override with a reason.' : undefined),
-      override: common ?? (!disagrees ? 'Override is for merging despite a reviewer that did not approve.' : !text ? 'Write the reason for the override in the comment.' : undefined),
+      approve: common ?? unreviewed ?? (disagrees ? 'The reviewer did not approve this commit: use Override with a reason.' : undefined),
+      override: common ?? unreviewed ?? (!disagrees ? 'Override is for merging despite a reviewer that did not approve.' : !text ? 'Write the reason for the override in the comment.' : undefined),
       requestChanges: common ?? (!text ? 'Write the changes you want in the comment.' : undefined),
       reject: common,
     };
@@ -632,7 +640,9 @@ export class ReviewApp {
     this.busyEl.textContent = working ? `${this.pending ? ACTION_LABELS[this.pending] : 'Working'}…` : '';
     const m = this.model;
     let hint = '';
-    if (m && m.sha && m.canDecide && !working) {
+    if (m && m.sha && m.canDecide && !working && moved(m)) {
+      hint = `The branch moved after the review (reviewed ${shortSha(m.reviewedSha)}, now ${shortSha(m.sha)}). It cannot be approved until it is reviewed again; you can still request changes or reject it.`;
+    } else if (m && m.sha && m.canDecide && !working) {
       hint = `Your decision applies to commit ${shortSha(m.sha)}. If the branch moves first, nothing happens and the panel refreshes.`;
       if (m.agentVerdict === 'NEEDS_CHANGES' || m.agentVerdict === 'REJECTED') hint += ' The reviewer did not approve: Override merges anyway and records your reason.';
     } else if (m && !m.canDecide) hint = 'Nothing to decide right now.';

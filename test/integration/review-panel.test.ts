@@ -243,6 +243,16 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     assert.equal(p.app.current!.sha, moved, 'the panel now shows the new commit');
     assert.notEqual(moved, shown);
     assert.ok(p.app.current!.files.some((f) => f.path === 'extra.txt'));
+    // Nobody reviewed the new commit: the panel will not merge it (the engine would refuse too).
+    assert.equal(p.app.current!.reviewedSha, shown);
+    assert.ok(p.button(/^Approve/).hasAttribute('disabled'));
+    assert.match(p.button(/^Approve/).getAttribute('title')!, /needs a review/);
+    // It can still be sent back, with the late commit included.
+    p.type('Do not add files after the review');
+    p.click(p.button(/^Request changes/));
+    await p.settle();
+    assert.match(p.result(), /sent to the worker for a fix round/);
+    assert.equal(git(repo, 'rev-parse', 'main').trim(), mainBefore, 'still nothing merged');
     p.close();
   });
 

@@ -365,3 +365,19 @@ test('open in native diff sends the file path', () => {
   assert.equal(formatDuration(500), '500 ms');
   assert.equal(formatDuration(3_725_000), '1 h 02 min');
 });
+
+test('a branch that moved after the review: Approve and Override are refused, Request changes is not', () => {
+  const p = page();
+  const m = model({ rounds: [round(1, { verdict: 'NEEDS_CHANGES' })] });
+  p.state({ ...m, reviewedSha: BASE.replace('2', '7') });
+  for (const l of [/^Approve/, /^Override/]) {
+    assert.ok(p.button(l).hasAttribute('disabled'));
+    assert.match(p.button(l).getAttribute('title')!, /moved after the review/);
+  }
+  assert.match(p.text(), /Reviewed.*the branch moved since/);
+  const comment = p.doc.querySelector('vscode-textarea') as HTMLElement & { value: string };
+  comment.value = 'Review this again';
+  comment.dispatchEvent(new (p.win as unknown as { Event: typeof Event }).Event('input'));
+  assert.ok(p.button(/^Override/).hasAttribute('disabled'), 'a reason does not make an unreviewed commit mergeable');
+  assert.equal(p.button(/^Request changes/).hasAttribute('disabled'), false);
+});
