@@ -60,7 +60,7 @@ export function makeTurnEnv(name: CliName): { env: () => TurnEnv; setUp: () => P
             env: { SWARM_ROLE: role, SWARM_TASK_ID: o.tag, SWARM_WORKTREE: o.cwd },
             model: setup.model,
             resumeSessionId: o.resume,
-            timeoutMs: o.timeoutMs ?? 90_000,
+            timeoutMs: o.timeoutMs ?? 150_000,
             logFile: join(root, 'logs', `${o.tag}.log`),
             signal: new AbortController().signal,
           };
@@ -78,7 +78,7 @@ export function makeTurnEnv(name: CliName): { env: () => TurnEnv; setUp: () => P
 /** The standard suite for one CLI. */
 export function cliSuite(name: CliName): void {
   const installed = cliInstalled(name);
-  describe(`real ${name} CLI against the fake model server`, { skip: installed ? false : `test/agents/node_modules/.bin/${name} is not installed (run test/agents/install.sh)` }, () => {
+  describe(`real ${name} CLI against the fake model server`, { timeout: 600_000, skip: installed ? false : `test/agents/node_modules/.bin/${name} is not installed (run test/agents/install.sh)` }, () => {
     const t = makeTurnEnv(name);
     before(() => t.setUp());
     after(() => t.tearDown());
@@ -127,14 +127,15 @@ export function cliSuite(name: CliName): void {
       assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: e.repo }).toString(), '');
     });
 
-    test('HTTP 429 from the provider is a rate_limit failure within seconds (CLI retries capped)', async () => {
+    test('HTTP 429 from the provider is a rate_limit failure after a bounded number of requests (CLI retries capped)', async () => {
       const e = t.env();
       const w = e.newWorktree('rl');
-      const started = Date.now();
       const res = await e.turn({ tag: 'rl', cwd: w, prefix: '/r429', prompt: 'Create hello.txt\nFAKE_WRITE hello.txt "hi\\n"\n' });
       assert.equal(res.failure?.kind, 'rate_limit', `${res.failure?.kind}: ${res.failure?.message}`);
-      assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
-      assert.ok(e.server.modelRequests('rl').every((r) => r.status === 429));
+      const reqs = e.server.modelRequests('rl');
+      // Claude, Codex and Gemini: retries set to 0 in their settings; OpenCode retries 5 times itself (retry-after: 1 s).
+      assert.ok(reqs.length >= 1 && reqs.length <= (name === 'opencode' ? 6 : 1), `${reqs.length} requests`);
+      assert.ok(reqs.every((r) => r.status === 429));
       assert.ok(!existsSync(join(w, 'hello.txt')));
     });
 
