@@ -367,6 +367,10 @@ export class SwarmCommands {
       void vscode.window.showErrorMessage(`Swarm: ${session.name} is not a git repository. Run "git init" (or open a repository) first.`);
       return false;
     }
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showErrorMessage('Swarm: this workspace is not trusted; trust it before initializing a swarm.');
+      return false;
+    }
     await session.ops.run({ kind: 'initialize' }, () => this.deps.engine.initRepo(session.root));
     this.deps.log.info(`[${session.name}] initialized: swarm.json and the task folders`);
     await session.reopen();

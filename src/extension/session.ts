@@ -137,6 +137,8 @@ export class SwarmSession implements vscode.Disposable {
   /** Open the engine's workspace once; errors become the session's state, never a rejection. */
   open(): Promise<Workspace | undefined> {
     if (this.disposed || !this.isGitRepo) return Promise.resolve(undefined);
+    // Opening runs git, and a repository's own git config (core.fsmonitor, hooks) can run code.
+    if (!vscode.workspace.isTrusted) return Promise.resolve(undefined);
     this.opening ??= this.doOpen();
     return this.opening;
   }
@@ -168,6 +170,7 @@ export class SwarmSession implements vscode.Disposable {
   /** The workspace, or an Error whose message says why not (for the command handlers). */
   async requireWorkspace(): Promise<Workspace> {
     if (!this.isGitRepo) throw new Error(`${this.name} is not in a git repository; the swarm needs one (run "git init" first).`);
+    if (!vscode.workspace.isTrusted) throw new Error('this workspace is not trusted; the swarm runs git and agents only in a trusted workspace.');
     const ws = await this.open();
     if (!ws) throw new Error(this._error ?? `The swarm of ${this.name} could not be opened.`);
     return ws;

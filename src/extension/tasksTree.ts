@@ -23,6 +23,8 @@ const GROUP_LABELS: Record<TaskGroupKind, string> = {
   quarantined: 'Quarantined',
 };
 
+const MAX_COMPLETE_SHOWN = 200;
+
 /** States in which the review panel has something to show. */
 const REVIEWABLE = new Set(['reviewing', 'awaiting_human', 'needs_fix', 'merging', 'waiting_local_changes']);
 
@@ -46,11 +48,11 @@ export class RepositoryNode extends TreeNode {
 }
 
 export class TaskGroupNode extends TreeNode {
-  constructor(parent: TreeNode | undefined, readonly session: SwarmSession, readonly kind: TaskGroupKind, private readonly children: (group: TaskGroupNode) => TreeNode[]) {
+  constructor(parent: TreeNode | undefined, readonly session: SwarmSession, readonly kind: TaskGroupKind, private readonly children: (group: TaskGroupNode) => TreeNode[], private readonly total?: number) {
     super(parent);
   }
   getTreeItem(): vscode.TreeItem {
-    const count = this.getChildren().length;
+    const count = this.total ?? this.getChildren().length;
     const expanded = this.kind !== 'complete' && this.kind !== 'quarantined';
     const item = new vscode.TreeItem(GROUP_LABELS[this.kind], count === 0 ? vscode.TreeItemCollapsibleState.None : expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `group:${this.session.root}:${this.kind}`;
@@ -178,7 +180,12 @@ export function sessionGroups(session: SwarmSession, parent: TreeNode | undefine
   groups.push(new TaskGroupNode(parent, session, 'current', taskNodes(tasks.current.filter((t) => !isBlocked(t)))));
   groups.push(new TaskGroupNode(parent, session, 'blocked', taskNodes(tasks.current.filter(isBlocked))));
   const newestFirst = [...tasks.complete].sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''));
-  groups.push(new TaskGroupNode(parent, session, 'complete', taskNodes(newestFirst)));
+  groups.push(new TaskGroupNode(parent, session, 'complete', (group) => {
+    // A long-lived repository collects thousands of finished tasks: show the newest ones.
+    const shown = taskNodes(newestFirst.slice(0, MAX_COMPLETE_SHOWN))(group);
+    const hidden = newestFirst.length - shown.length;
+    return hidden > 0 ? [...shown, new MessageNode(group, `${hidden} older tasks in ${session.workspace?.config.tasksDir ?? 'tasks'}/complete`, { icon: 'ellipsis', id: `more:${session.root}` })] : shown;
+  }, newestFirst.length));
   if (tasks.quarantined.length) groups.push(new TaskGroupNode(parent, session, 'quarantined', (group) => tasks.quarantined.map((q) => new QuarantinedNode(group, session, q))));
   return groups;
 }

@@ -281,3 +281,21 @@ test('multi-root: one session per repository (two folders of one repository shar
   assert.ok(findOrUndefined(tree[0].children ?? [], 'Task in-a'));
   assert.ok(findOrUndefined(tree[1].children ?? [], 'Task in-b'));
 });
+
+test('Complete shows the newest 200 with a note for the rest; unreadable task files show under Quarantined with the reason', async () => {
+  const root = repo();
+  const engine = new FakeEngine();
+  engine.setup = (ws) => {
+    ws.tasks.complete = Array.from({ length: 250 }, (_, i) => makeTask(`t${String(i).padStart(3, '0')}`, 'complete', 'complete', { completedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() }));
+    ws.tasks.quarantined = [{ file: `${root}/tasks/quarantine/bad.md`, reason: 'frontmatter: id "Bad Id" is not a valid task id' }];
+  };
+  const ext = await start(engine, [root]);
+  const tree = await renderTree(ext.tasks);
+  const complete = find(tree, 'Complete');
+  assert.equal(complete.description, '250');
+  assert.equal(complete.children?.length, 201);
+  assert.equal(complete.children?.[0].label, 'Task t249', 'newest first');
+  assert.equal(complete.children?.[200].label, '50 older tasks in tasks/complete');
+  const quarantined = find(tree, 'Quarantined');
+  assert.deepEqual(quarantined.children?.map((c) => `${c.label} — ${c.description}`), ['bad.md — frontmatter: id "Bad Id" is not a valid task id']);
+});
