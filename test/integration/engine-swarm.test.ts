@@ -5,6 +5,8 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestRepo, runSwarm, countBy } from '../helpers/repo';
 import { TaskStore } from '../../src/swarm/tasks';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const repos: TestRepo[] = [];
 const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
@@ -108,13 +110,13 @@ describe('a swarm of workers', { timeout: 60_000 }, () => {
     assert.deepEqual(repo.taskIds('pending'), ['waits']);
   });
 
-  test('parallel claims: 8 workers, 16 tasks, each task claimed and merged exactly once', async () => {
+  test('parallel claims: 6 workers, 12 tasks, each task claimed and merged exactly once', async () => {
     const repo = newRepo();
-    repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 8, iterations: 50 }] });
-    const ids = Array.from({ length: 16 }, (_, i) => `p-${String(i).padStart(2, '0')}`);
+    repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 6, iterations: 50 }] });
+    const ids = Array.from({ length: 12 }, (_, i) => `p-${String(i).padStart(2, '0')}`);
     for (const id of ids) repo.writeTask(id, { priority: 1 });
     const { summary } = await runSwarm(repo.root, { timeoutMs: 60_000 });
-    assert.equal(summary.merged.length, 16);
+    assert.equal(summary.merged.length, 12);
     const claims = repo.journal().filter((e) => e.type === 'task_claimed') as { taskId: string; workerId: string }[];
     assert.deepEqual(countBy(claims, (c) => c.taskId), Object.fromEntries(ids.map((id) => [id, 1])));
     assert.ok(new Set(claims.map((c) => c.workerId)).size >= 3, 'several workers claimed');
@@ -136,5 +138,83 @@ describe('a swarm of workers', { timeout: 60_000 }, () => {
       assert.equal(repo.taskIds('pending').includes(id), false);
       assert.equal(repo.task('current', id)!.data.claimed_by, winners[0]!.claimedBy);
     }
+  });
+
+  test('roles: a worker retires on __DONE__, an executor ignores it', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 1, iterations: 50 }] });
+    for (const id of ['d1', 'd2', 'd3']) repo.writeTask(id, { agent: { files: { [`${id}.txt`]: 'x\n' }, reply: 'all done\nCOMPLETE_AND_READY_FOR_MERGE\n__DONE__' } });
+    const r1 = await runSwarm(repo.root);
+    assert.deepEqual(r1.summary.merged, ['d1'], 'its last task still merges, then the worker retires');
+    assert.ok(r1.events.some((e) => e.type === 'worker_state' && e.worker.stoppedReason === 'the agent said __DONE__'));
+    assert.deepEqual(repo.taskIds('pending'), ['d2', 'd3']);
+    repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 50 }] });
+    const r2 = await runSwarm(repo.root);
+    assert.deepEqual(r2.summary.merged, ['d2', 'd3']);
+    assert.ok(repo.calls().filter((c) => c.role === 'executor').length === 2);
+  });
+
+  test('iterations: a worker takes at most that many new tasks', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 2 }] });
+    for (const id of ['i1', 'i2', 'i3']) repo.writeTask(id);
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['i1', 'i2']);
+    assert.deepEqual(repo.taskIds('pending'), ['i3']);
+  });
+
+  test('a planner (cwd = repo root, no worktree) writes tasks into SWARM_TASKS_DIR; back-pressure holds it at max_pending', async () => {
+    const repo = newRepo();
+    const log = join(repo.home, 'planner.jsonl');
+    const planner = repo.script('planner.cjs', `
+      const fs = require('fs'); const path = require('path');
+      try { fs.readFileSync(0); } catch {}
+      const dir = process.env.SWARM_TASKS_DIR; const round = Number(process.env.SWARM_ROUND);
+      const pending = fs.readdirSync(path.join(dir, 'pending')).filter((n) => n.endsWith('.md')).length;
+      fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ round, pending, cwd: process.cwd(), role: process.env.SWARM_ROLE, worktree: process.env.SWARM_WORKTREE }) + '\\n');
+      if (round > 3) { console.log('nothing more to plan\\n__DONE__'); process.exit(0); }
+      for (const k of [1, 2]) {
+        const id = 'planned-' + round + '-' + k;
+        fs.writeFileSync(path.join(dir, 'pending', id + '.md'), '---\\ntitle: Planned ' + id + '\\n---\\nWrite it.\\n\\n\\x60\\x60\\x60agent\\n' + JSON.stringify({ files: { ['planned/' + id + '.txt']: id + '\\n' }, sleepMs: 150 }) + '\\n\\x60\\x60\\x60\\n');
+      }
+      console.log('planned round ' + round);
+    `);
+    repo.writeConfig({
+      workers: [{ role: 'planner', harness: 'plan', iterations: 10, max_pending: 2 }, { role: 'executor', harness: 'scripted', count: 1, iterations: 50 }],
+      harnesses: { ...(repo.config().harnesses as object), plan: { command: [process.execPath, planner] } },
+    });
+    const { summary, events } = await runSwarm(repo.root);
+    const planned = ['1', '2', '3'].flatMap((r) => [`planned-${r}-1`, `planned-${r}-2`]);
+    assert.deepEqual([...summary.merged].sort(), planned);
+    for (const id of planned) assert.equal(repo.show('main', `planned/${id}.txt`), `${id}\n`);
+    const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { round: number; pending: number; cwd: string; role: string; worktree: string });
+    assert.deepEqual(calls.map((c) => c.round), [1, 2, 3, 4]);
+    for (const c of calls) {
+      assert.equal(c.cwd, repo.root);
+      assert.equal(c.worktree, repo.root);
+      assert.equal(c.role, 'planner');
+      assert.ok(c.pending < 2, `the planner ran with ${c.pending} pending (max_pending 2)`);
+    }
+    assert.equal(events.filter((e) => e.type === 'task_created' && e.by === 'p1').length, 6);
+    assert.ok(events.some((e) => e.type === 'worker_state' && e.worker.id === 'p1' && e.worker.stoppedReason === 'the planner said __DONE__'));
+  });
+
+  test('a worker adding a follow-up task to the hub: it is picked up in the same run', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    const follow = repo.script('follow.cjs', `
+      const fs = require('fs'); const path = require('path');
+      try { fs.readFileSync(0); } catch {}
+      const id = process.env.SWARM_TASK_ID;
+      if (process.env.SWARM_ROLE === 'reviewer') { console.log('fine\\nVERDICT: APPROVED'); process.exit(0); }
+      fs.writeFileSync(id + '.txt', id + '\\n');
+      if (id === 'parent') fs.writeFileSync(path.join(process.env.SWARM_TASKS_DIR, 'pending', 'child.md'), '---\\ntitle: Child\\n---\\nFollow-up.\\n');
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `);
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'follow', count: 1 }], review: { harness: 'follow' }, harnesses: { follow: { command: [process.execPath, follow] } } });
+    repo.writeTask('parent');
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['parent', 'child']);
+    assert.ok(!repo.lsTree('main').some((f) => f.startsWith('tasks/')), 'the hub is not part of any change');
   });
 });
