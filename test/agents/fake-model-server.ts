@@ -462,7 +462,7 @@ export class FakeModelServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const seq = ++this.seq;
     const url = new URL(req.url ?? '/', 'http://x');
-    let segs = url.pathname.split('/').filter(Boolean);
+    const segs = url.pathname.split('/').filter(Boolean);
     let tag: string | undefined;
     let mode: string | undefined;
     while (segs.length && segs[0] !== 'v1' && segs[0] !== 'v1beta') {

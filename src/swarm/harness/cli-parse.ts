@@ -175,7 +175,6 @@ export function oneLine(s: string, max = 300): string {
 
 /** Remove terminal colour codes. */
 export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '');
 }
 
