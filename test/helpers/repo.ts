@@ -16,7 +16,7 @@
 //   blocked      ask this (BLOCKED: line) until the prompt carries the user's answer
 //   blockedFile  the same, through a BLOCKED.md file in the worktree
 //   gitConfig    [key, value]: set in the shared repository's config (an escape attempt)
-//   sleeper      (first call only) spawn a child that sleeps 60 s, write its pid to
+//   sleeper      (first call only) spawn a child that ignores SIGTERM and sleeps 60 s, write its pid to
 //                <log dir>/sleeper-<task>.pid, then sleep sleeperWaitMs (default 60 s) itself
 //   preFiles     { path: content } written before any sleeping (work in progress at a crash)
 //   review       reviewer verdicts per review round, e.g. ["NEEDS_CHANGES", "APPROVED"] (last repeats;
@@ -115,7 +115,7 @@ if (spec.mergeBase) {
   console.log('merged ' + env.SWARM_BASE + ': exit ' + r.status);
 }
 if (spec.sleeper && logDir && calls === 1) {
-  const child = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  const child = cp.spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
   fs.writeFileSync(path.join(logDir, 'sleeper-' + task + '.pid'), String(child.pid));
   sleep(spec.sleeperWaitMs || 60000);
 }

@@ -22,6 +22,11 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     repo.write('scratch/notes.txt', 'untracked notes\n');
     writeFileSync(repo.path('scratch', 'blob.bin'), Buffer.from([0, 1, 2, 255, 254, 10, 13]));
     repo.write('src/keep-me.txt', 'untracked beside the merged files\n');
+    // A staged change, and a different unstaged change on top of it in the same file.
+    repo.write('shared.txt', 'line 1 staged\nline 2\nline 3\n');
+    repo.git('add', 'shared.txt');
+    repo.write('shared.txt', 'line 1 staged and then edited\nline 2\nline 3\n');
+    const cached = repo.git('diff', '--cached');
     const snap = snapshotFiles(repo.root);
     const status = repo.git('status', '--porcelain', '--untracked-files=all').split('\n').filter((l) => !l.includes('tasks/') && !l.includes('swarm.json')).sort().join('\n');
 
@@ -36,6 +41,7 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     const statusAfter = repo.git('status', '--porcelain', '--untracked-files=all').split('\n').filter((l) => !l.includes('tasks/') && !l.includes('swarm.json')).sort().join('\n');
     assert.equal(statusAfter, status);
     assert.equal(repo.git('stash', 'list'), '', 'nothing stashed');
+    assert.equal(repo.git('diff', '--cached'), cached, 'the staged change is still staged, exactly');
   });
 
   test('a merge touching a file the user edited waits (waiting_local_changes) and merges after the user commits', async () => {
