@@ -217,6 +217,9 @@ export class ReviewApp {
     this.comment.setAttribute('rows', '4');
     this.comment.setAttribute('resize', 'vertical');
     this.comment.setAttribute('aria-labelledby', 'comment-label');
+    // The component puts `label` on its inner <textarea> as aria-label (aria-labelledby on the host
+    // does not cross its shadow root).
+    this.comment.setAttribute('label', 'Comment for the decision');
     this.comment.setAttribute('placeholder', 'What should change, or why you override the reviewer');
     this.comment.setAttribute('maxlength', String(PROTOCOL_LIMITS.decisionText));
     this.comment.value = this.ui.draft;
