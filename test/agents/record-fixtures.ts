@@ -9,13 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { runAgentProcess } from '../../src/swarm/proc';
-import { agentEnv } from '../../src/swarm/harness/command';
+import { agentEnv as baseAgentEnv } from '../../src/swarm/harness/command';
 import { CliHarness, CLI_SPECS, type CliName } from '../../src/swarm/harness/adapters';
 import type { AgentTurnRequest, AgentRole } from '../../src/swarm/harness/types';
 import { startFakeModelServer } from './fake-model-server';
 import { cliSetup, cliInstalled, CLI_NAMES } from './cli-env';
 
 const FIXTURES = join(__dirname, 'fixtures');
+
+/** The adapter's environment, minus variables a case removes (e.g. the API key: "not logged in"). */
+function agentEnv(...a: [...Parameters<typeof baseAgentEnv>, string[] | undefined]): NodeJS.ProcessEnv {
+  const [ctx, req, extra, drop] = a;
+  const env = baseAgentEnv(ctx, req, extra);
+  for (const k of drop ?? []) delete env[k];
+  return env;
+}
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2) as CliName[];
@@ -32,13 +40,14 @@ async function main(): Promise<void> {
     for (const name of names) {
       const wt = join(root, `wt-${name}`);
       git('worktree', 'add', '-q', '-b', `task-${name}`, wt);
-      const record = async (kase: string, prompt: string, opts: { prefix?: string; resume?: string; role?: AgentRole; retries?: number } = {}) => {
+      const record = async (kase: string, prompt: string, opts: { prefix?: string; resume?: string; role?: AgentRole; retries?: number; dropEnv?: string[] } = {}) => {
         const setup = cliSetup(name, { baseUrl: server.url + (opts.prefix ?? ''), home: join(root, 'home', kase), retries: opts.retries ?? 0 });
+        for (const k of opts.dropEnv ?? []) delete setup.env[k];
         const ctx = { cliPaths: {}, nodePath: process.execPath, demoAgentPath: '', baseEnv: {} };
         const h = new CliHarness(CLI_SPECS[name], ctx, { command: setup.command, args: setup.args, env: setup.env });
         const req: AgentTurnRequest = { role: opts.role ?? 'worker', prompt, promptFile: join(root, 'prompt.md'), cwd: opts.role === 'reviewer' ? repo : wt, env: { SWARM_ROLE: opts.role ?? 'worker', SWARM_TASK_ID: 'rec' }, model: setup.model, resumeSessionId: opts.resume, timeoutMs: 120_000, logFile: join(root, 'log.txt'), signal: new AbortController().signal };
         const { argv, plan } = h.planTurn(req);
-        const r = await runAgentProcess({ argv, cwd: req.cwd, env: agentEnv(ctx, req, { ...plan.env, ...setup.env, PWD: req.cwd }), stdin: plan.stdin, timeoutMs: req.timeoutMs });
+        const r = await runAgentProcess({ argv, cwd: req.cwd, env: agentEnv(ctx, req, { ...plan.env, ...setup.env, PWD: req.cwd }, opts.dropEnv), stdin: plan.stdin, timeoutMs: req.timeoutMs });
         const scrub = (s: string) => s.split(root).join('/tmp/REC').split(server.url).join('http://127.0.0.1:PORT');
         const fx = { cli: name, case: kase, argv: argv.slice(1).map(scrub), exitCode: r.exitCode, stdout: scrub(r.stdoutTail), stderr: scrub(r.stderrTail) };
         writeFileSync(join(FIXTURES, `${name}-${kase}.json`), JSON.stringify(fx, null, 1) + '\n');
@@ -58,6 +67,8 @@ async function main(): Promise<void> {
       await record('r401', 'Create hello.txt\nFAKE_WRITE hello.txt "hi\\n"\n', { prefix: '/r401' });
       await record('badsession', 'Continue\n', { resume: name === 'opencode' ? 'ses_0000000000000000000000000' : '00000000-0000-4000-8000-000000000000' });
       await record('reviewer', 'Review this change.\nFAKE_VERDICT APPROVED\n', { role: 'reviewer' });
+      const keyVar = { claude: 'ANTHROPIC_API_KEY', codex: 'FAKE_OPENAI_API_KEY', gemini: 'GEMINI_API_KEY', opencode: '' }[name];
+      if (keyVar) await record('nokey', 'Create hello.txt\nFAKE_WRITE hello.txt "hi\\n"\n', { dropEnv: [keyVar] });
     }
   } finally {
     await server.stop();

@@ -75,6 +75,16 @@ for (const cli of CLIS) {
   });
 }
 
+for (const cli of ['claude', 'codex', 'gemini'] as const) {
+  test(`${cli}: no API key / not logged in (real output) → auth`, () => {
+    const f = fixture(`${cli}-nokey`);
+    assert.notEqual(f.exitCode, 0);
+    const t = parse(f);
+    const failure = t.failure ?? CLI_SPECS[f.cli].exitFailure?.(f.exitCode, f.stderr, t) ?? exitFailure(f.cli, f.exitCode, null, f.stderr, t);
+    assert.equal(failure.kind, 'auth', failure.message);
+  });
+}
+
 test('claude: 429 result has subtype "success" but is_error / api_error_status say rate limit; usage cost is read', () => {
   const t = parseClaudeOutput(fixture('claude-r429').stdout);
   assert.equal(t.failure?.kind, 'rate_limit');

@@ -131,7 +131,7 @@ export function retryAfterFromHeaders(headers: Json | undefined, now = Date.now(
   return undefined;
 }
 
-const AUTH_RE = /\b(?:401|403)\b|unauthori[sz]ed|authentication[_ ]error|invalid[ _-]?(?:x-)?api[ _-]?key|api key not valid|incorrect api key|API_KEY_INVALID|not logged in|please (?:run )?\/?login|log ?in (?:again|required)|invalid (?:bearer|access) token|token (?:has )?expired|oauth token|credit balance is too low|invalid auth method|no auth(?:entication)? (?:method|credentials)|missing api key|api key (?:is )?(?:missing|required)|PERMISSION_DENIED|UNAUTHENTICATED/i;
+const AUTH_RE = /\b(?:401|403)\b|unauthori[sz]ed|authentication[_ ]error|invalid[ _-]?(?:x-)?api[ _-]?key|api key not valid|incorrect api key|API_KEY_INVALID|not logged in|please (?:run )?\/?login|log ?in (?:again|required)|invalid (?:bearer|access) token|token (?:has )?expired|oauth token|credit balance is too low|invalid auth method|no auth(?:entication)? (?:method|credentials)|missing api key|api key (?:is )?(?:missing|required)|missing environment variable: `?[A-Z0-9_]*(?:KEY|TOKEN)[A-Z0-9_]*|must specify the [A-Z0-9_]*(?:KEY|TOKEN)|PERMISSION_DENIED|UNAUTHENTICATED/i;
 const RATE_RE = /\b429\b|rate[ _-]?limit|too many requests|usage limit|(?:rate|session|weekly|daily|monthly|\d+-hour) limit reached|quota|RESOURCE_EXHAUSTED|overloaded|\b529\b|insufficient_quota|hit your (?:usage )?limit|capacity/i;
 
 /** Failure kind from an HTTP status code, when it decides. */

@@ -7,7 +7,7 @@
 import { GeminiStreamParser, geminiStderrFailure, GEMINI_EXIT } from './gemini-parse';
 import type { CliPlanOptions, CliSpec } from './adapters';
 import type { AgentTurnRequest } from './types';
-import { failureFrom, outsideDir } from './cli-parse';
+import { failureFrom, outsideDir, stderrGist } from './cli-parse';
 
 /** "2.5-pro" → "gemini-2.5-pro"; anything else passes through. */
 export function geminiModel(model: string): string {
@@ -33,8 +33,9 @@ export const geminiSpec: CliSpec = {
   exitFailure(exitCode, stderr) {
     const fromStderr = geminiStderrFailure(stderr);
     if (fromStderr && fromStderr.kind !== 'crash') return fromStderr;
-    if (exitCode === GEMINI_EXIT.rateLimit) return failureFrom('gemini', fromStderr?.message ?? 'exit 173 (HTTP 429)', 429);
-    if (exitCode === GEMINI_EXIT.auth) return failureFrom('gemini', fromStderr?.message ?? 'exit 41 (authentication)', 401);
+    const gist = stderrGist(stderr);
+    if (exitCode === GEMINI_EXIT.rateLimit) return failureFrom('gemini', fromStderr?.message ?? `exit 173 (HTTP 429)${gist ? `: ${gist}` : ''}`, 429);
+    if (exitCode === GEMINI_EXIT.auth) return failureFrom('gemini', fromStderr?.message ?? `exit 41 (authentication)${gist ? `: ${gist}` : ''}`, 401);
     return fromStderr;
   },
   sessionNotFound: (parsed, stderr) => /(?:invalid session identifier|session[^\n]*not found|no (?:previous )?sessions? found)/i.test(`${parsed.failure?.message ?? ''}\n${stderr}`),
