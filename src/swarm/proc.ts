@@ -3,7 +3,7 @@
 // and only a bounded tail stays in memory, so an agent printing gigabytes cannot grow the host.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Keeps the last `max` bytes of a stream, as text. */
@@ -110,6 +110,40 @@ export function killProcessGroup(pgid: number, graceMs = 2000): void {
   try { process.kill(-pgid, 'SIGTERM'); } catch { return; }
   const t = setTimeout(() => { try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ } }, graceMs);
   t.unref();
+}
+
+/**
+ * Kill a whole process group and wait until it is gone: SIGTERM, SIGKILL after `graceMs`. For
+ * recovery, where nothing else keeps the process alive long enough for a timer (a short run would
+ * exit first and leave an agent that ignores SIGTERM running). Resolves false if the group still
+ * exists after `maxMs` (e.g. zombies nobody reaps).
+ */
+export async function killProcessGroupAndWait(pgid: number, graceMs = 2000, maxMs = graceMs + 2000): Promise<boolean> {
+  const gone = () => !processGroupAlive(pgid);
+  try { process.kill(-pgid, 'SIGTERM'); } catch { return true; }
+  const started = Date.now();
+  let killed = false;
+  while (!gone()) {
+    if (!killed && Date.now() - started >= graceMs) { try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ } killed = true; }
+    if (Date.now() - started >= maxMs) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return true;
+}
+
+/** Does the process group still have a running member? (Linux: exited but unreaped zombies do not count.) */
+export function processGroupAlive(pgid: number): boolean {
+  try { process.kill(-pgid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  let names: string[];
+  try { names = readdirSync('/proc'); } catch { return true; }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // state, ppid, pgrp, ...
+    if (Number(f[2]) === pgid && f[0] !== 'Z') return true;
+  }
+  return false;
 }
 
 export function isProcessAlive(pid: number): boolean {

@@ -9,7 +9,7 @@ import type { WorkerSpec } from './config';
 import { createHarness, harnessTimeoutMs } from './harness';
 import type { HarnessContext } from './harness/context';
 import type { AgentFailure, AgentRole, AgentTurnResult, Harness } from './harness/types';
-import { killProcessGroup } from './proc';
+import { killProcessGroupAndWait } from './proc';
 import { Journal, isSameProcessAlive, processStartTime } from './state';
 import { TaskFlow, accumulatedFeedback, type FlowContext } from './flow';
 import { loadPrompt, fillPrompt } from './prompts';
@@ -204,7 +204,9 @@ export class Run implements SwarmRun {
     for (const task of listing.current) {
       const st = await this.flow.stateOf(task.id);
       if (st.agent && isSameProcessAlive(st.agent.pid, st.agent.procStart)) {
-        killProcessGroup(st.agent.pgid, 500);
+        // Wait for it: a dying agent must not write into the worktree while it is inspected below,
+        // and a short run must not exit before the SIGKILL of an agent that ignores SIGTERM.
+        await killProcessGroupAndWait(st.agent.pgid, 500);
         report.killedPids.push(st.agent.pid);
       }
       st.agent = undefined;
