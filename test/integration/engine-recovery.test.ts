@@ -109,6 +109,36 @@ describe('crash and restart', { timeout: 90_000 }, () => {
     assert.equal(repo.show('main', 'ib.txt'), 'b\n');
   });
 
+  test('a stray agent that ignores SIGTERM is SIGKILLed by recovery even when the next run is short', async () => {
+    const repo = newRepo();
+    const pidFile = join(repo.logDir, 'stubborn.pid');
+    const stubborn = repo.script('stubborn.cjs', `
+      const fs = require('fs');
+      try { fs.readFileSync(0); } catch {}
+      process.on('SIGTERM', () => {});
+      fs.writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+      setTimeout(() => {}, 60000);
+    `);
+    const harnesses = repo.config().harnesses as object;
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'stub', count: 1 }], harnesses: { ...harnesses, stub: { command: [process.execPath, stubborn] } } });
+    repo.writeTask('stuck');
+    const { child, done } = spawnCli(['run', '--repo', repo.root]);
+    pids.push(child.pid!);
+    const pid = await waitFor(() => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')), 20_000, 'the agent');
+    pids.push(pid);
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGKILL');
+    await done;
+    assert.ok(alive(pid));
+    // The next run has nothing to do but recover: it ends quickly.
+    repo.writeConfig({ workers: [{ role: 'planner', harness: 'quick', count: 1 }], harnesses: { ...harnesses, quick: { command: [process.execPath, '-e', 'console.log("__DONE__")'] } } });
+    const r = cli(['run', '--repo', repo.root]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`killed stray agents ${pid}`));
+    assert.equal(alive(pid), false, 'the stray agent is gone when the run has ended');
+    assert.deepEqual(repo.taskIds('pending'), ['stuck']);
+  });
+
   test('a crash between moving main and completing the task: the restart completes it without merging twice', async () => {
     const repo = newRepo();
     repo.writeConfig({ review: { mode: 'human' } });
