@@ -190,6 +190,14 @@ test('retry-after: text forms, headers, and nothing when there is no hint', () =
   assert.equal(retryAfterFromText('try again in 1 hour and 30 minutes', now), 90 * 60_000);
   assert.equal(retryAfterFromText('limit resets at 2026-11-23T12:00:00Z', now), 2 * 3600_000);
   assert.equal(retryAfterFromText('usage limit reached', now), undefined);
+  // Claude Code's subscription limits: "resets in 1h", "resets 3pm (Europe/Berlin)", "resets Aug 8"
+  assert.equal(retryAfterFromText('5-hour limit reached · resets in 1h 30m', now), 90 * 60_000);
+  const local = new Date(now);
+  const threePm = new Date(now); threePm.setHours(15, 0, 0, 0); if (threePm.getTime() <= now) threePm.setDate(threePm.getDate() + 1);
+  assert.equal(retryAfterFromText("You've hit your limit · resets 3pm (Europe/Berlin)", now), threePm.getTime() - now);
+  const dec1 = new Date(`Dec 1 ${local.getFullYear()} 00:00:00`).getTime();
+  assert.equal(retryAfterFromText('spend limit reached · resets Dec 1 · request an increase', now), dec1 - now);
+  assert.equal(failureFrom('claude', 'spend limit reached · resets Dec 1').kind, 'rate_limit');
   assert.equal(retryAfterFromHeaders({ 'retry-after': '7' }, now), 7000);
   assert.equal(retryAfterFromHeaders({ 'Retry-After-Ms': '250' }, now), 250);
   assert.equal(retryAfterFromHeaders({ 'retry-after': 'Mon, 23 Nov 2026 10:01:00 GMT' }, now), 60_000);

@@ -94,6 +94,23 @@ export function retryAfterFromText(text: string, now = Date.now()): number | und
     const at = Date.parse(iso[1]);
     if (Number.isFinite(at)) return Math.max(0, at - now);
   }
+  const clock = /\bresets?\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b/i.exec(text);
+  if (clock) {
+    // "resets 3pm (Europe/Berlin)": the next such wall-clock time here (the zone is not converted).
+    let h = Number(clock[1]) % 12;
+    if (clock[3].toLowerCase() === 'pm') h += 12;
+    const d = new Date(now);
+    d.setHours(h, Number(clock[2] ?? 0), 0, 0);
+    if (d.getTime() <= now) d.setDate(d.getDate() + 1);
+    return d.getTime() - now;
+  }
+  const day = /\bresets?\s+(?:on\s+)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})\b/i.exec(text);
+  if (day) {
+    const year = new Date(now).getFullYear();
+    let at = Date.parse(`${day[1]} ${day[2]} ${year} 00:00:00`);
+    if (Number.isFinite(at) && at <= now) at = Date.parse(`${day[1]} ${day[2]} ${year + 1} 00:00:00`);
+    if (Number.isFinite(at)) return at - now;
+  }
   const m = /\b(?:try again|retry|retrying|wait|resets?|available again)\s+(?:in|after)\s+((?:\d+(?:\.\d+)?\s*(?:ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\b[\s,]*(?:and\s+)?)+)/i.exec(text);
   if (!m) return undefined;
   let total = 0;
@@ -132,7 +149,7 @@ export function retryAfterFromHeaders(headers: Json | undefined, now = Date.now(
 }
 
 const AUTH_RE = /\b(?:401|403)\b|unauthori[sz]ed|authentication[_ ]error|invalid[ _-]?(?:x-)?api[ _-]?key|api key not valid|incorrect api key|API_KEY_INVALID|not logged in|please (?:run )?\/?login|log ?in (?:again|required)|invalid (?:bearer|access) token|token (?:has )?expired|oauth token|credit balance is too low|invalid auth method|no auth(?:entication)? (?:method|credentials)|missing api key|api key (?:is )?(?:missing|required)|missing environment variable: `?[A-Z0-9_]*(?:KEY|TOKEN)[A-Z0-9_]*|must specify the [A-Z0-9_]*(?:KEY|TOKEN)|PERMISSION_DENIED|UNAUTHENTICATED/i;
-const RATE_RE = /\b429\b|rate[ _-]?limit|too many requests|usage limit|(?:rate|session|weekly|daily|monthly|\d+-hour) limit reached|quota|RESOURCE_EXHAUSTED|overloaded|\b529\b|insufficient_quota|hit your (?:usage )?limit|capacity/i;
+const RATE_RE = /\b429\b|rate[ _-]?limit|too many requests|usage limit|(?:rate|session|weekly|daily|monthly|spend|credit|\d+-hour) limit reached|quota|RESOURCE_EXHAUSTED|overloaded|\b529\b|insufficient_quota|hit your (?:usage )?limit|capacity/i;
 
 /** Failure kind from an HTTP status code, when it decides. */
 export function kindFromStatus(status: number | undefined): 'auth' | 'rate_limit' | undefined {
