@@ -211,7 +211,8 @@ export class TaskFlow {
     st.rounds.push(round);
     await this.ctx.state.writeTask(st);
     this.ctx.emit({ type: 'review_finished', taskId, round });
-    const decided = (applied: boolean, detail?: string) => this.ctx.emit({ type: 'human_decision', taskId, decision: kind, sha: st.headSha!, text, applied, detail });
+    const decidedSha = st.headSha;
+    const decided = (applied: boolean, detail?: string) => this.ctx.emit({ type: 'human_decision', taskId, decision: kind, sha: decidedSha, text, applied, detail });
 
     if (kind === 'request_changes') {
       st.pendingFeedback = accumulatedFeedback(st.rounds);

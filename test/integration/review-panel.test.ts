@@ -277,9 +277,7 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     p.close();
   });
 
-  // Engine (src/swarm/flow.ts, decide): the human_decision event of a reject reads st.headSha after
-  // returnToPending cleared it, so the journal line has no sha. Kept as a todo until the engine fixes it.
-  test('reject: the human_decision journal line carries the sha', { todo: 'engine journals reject decisions without their sha' }, () => {
+  test('reject: the human_decision journal line carries the sha', () => {
     const d = decisions('reject-me');
     assert.equal(d.length, 1);
     assert.match(String(d[0].sha), /^[0-9a-f]{40}$/);
