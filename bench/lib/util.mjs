@@ -106,3 +106,15 @@ export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 }
+
+/** A GIT_TRACE file for one side of a comparison, and the number of git processes it recorded. */
+export function gitTrace(name) {
+  const file = join(scratchDir('trace'), `${name}.trace`);
+  return {
+    file,
+    env: (env) => ({ ...env, GIT_TRACE: file }),
+    count: () => {
+      try { return (readFileSync(file, 'utf8').match(/trace: built-in: git /g) ?? []).length; } catch { return 0; }
+    },
+  };
+}

@@ -7,7 +7,8 @@
 // Run as CommonJS (tsx): the fake's module-resolution hook must see the bundle's require('vscode').
 import { fake, createFakeExtensionContext, Uri } from '../../test/helpers/fake-vscode';
 import { mkdirSync, promises as fs, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import picomatch from 'picomatch';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
@@ -81,13 +82,43 @@ async function engineListing(dir: string, files: string[]) {
  * Fire the watchers whose glob matches, as VS Code does (fake.touch fires every watcher under the
  * path, the swarm.json watcher too, which VS Code would not for a task file).
  */
-function touch(path: string, kind: 'create' | 'change'): void {
+function touch(path: string, kind: 'create' | 'change'): number {
+  let n = 0;
   for (const w of fake.watchers) {
     if (w.disposed || typeof w.pattern === 'string' || !path.startsWith(`${w.base}/`)) continue;
-    const glob = w.pattern.pattern;
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    if (glob === '**/*' || glob === '**' || glob.replace(/[{}]/g, '').split(',').includes(name)) w[kind].fire(Uri.file(path));
+    if (!picomatch(w.pattern.pattern, { dot: true })(relative(w.base, path))) continue;
+    w[kind].fire(Uri.file(path));
+    n++;
   }
+  return n;
+}
+
+/**
+ * What one child process costs the host's event loop: the synchronous part of spawn() (node forks
+ * itself, so it grows with the host's memory), at this process's size and after growing the heap
+ * to the size of a busy extension host. Every git command and agent the engine starts pays it.
+ */
+async function spawnCost() {
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const one = () => new Promise<number>((res) => {
+    const t = performance.now();
+    const c = spawn('git', ['--version'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const sync = performance.now() - t;
+    c.stdout.resume(); c.stderr.resume(); c.stdin.on('error', () => undefined); c.stdin.end('');
+    c.on('close', () => res(sync));
+  });
+  const measure = async () => {
+    const syncs: number[] = [];
+    const t = performance.now();
+    for (let i = 0; i < 20; i++) syncs.push(await one());
+    return { rssMB: Math.round(process.memoryUsage().rss / 1048576), spawnSyncMs: util.ms(median(syncs)), roundTripMs: util.ms((performance.now() - t) / 20) };
+  };
+  const small = await measure();
+  const ballast: Buffer[] = [];
+  for (let i = 0; i < 300; i++) ballast.push(Buffer.alloc(1 << 20, 1));
+  const big = await measure();
+  ballast.length = 0;
+  return { atThisSize: small, at300MBMore: big };
 }
 
 async function main() {
@@ -145,20 +176,24 @@ async function main() {
     const loadsBefore = session.taskLoads;
     treeFires = 0;
     const t = performance.now();
+    let delivered = 0;
     for (let i = 0; i < 1000; i++) {
-      touch(files[i % files.length], i % 3 === 0 ? 'create' : 'change');
+      delivered += touch(files[i % files.length], i % 3 === 0 ? 'create' : 'change');
       if (spreadMs && i % 10 === 9) await new Promise((r) => setTimeout(r, spreadMs / 100));
     }
     const firedIn = performance.now() - t;
     await new Promise((r) => setTimeout(r, 1500));
     await session.settled();
-    return { events: 1000, overMs: util.ms(firedIn), taskReloads: session.taskLoads - loadsBefore, treeRefreshes: treeFires };
+    if (!delivered) throw new Error('no watcher matched the task files: the extension watches something else now');
+    return { events: 1000, delivered, overMs: util.ms(firedIn), taskReloads: session.taskLoads - loadsBefore, treeRefreshes: treeFires };
   };
   const instant = await burst(0);
   const spread = await burst(2000);
   sub.dispose();
 
   await mod.deactivate();
+  // Last: it grows the heap by 300 MB.
+  const spawns = await spawnCost();
   const g = util.ms(median(gc));
   const result = {
     tasks: N,
@@ -175,7 +210,10 @@ async function main() {
     burstInstant: instant,
     burstSpread2s: spread,
     engine,
+    spawnCost: spawns,
     summary: {
+      spawnSyncMs: spawns.atThisSize.spawnSyncMs,
+      spawnSyncMsAt300MB: spawns.at300MBMore.spawnSyncMs,
       activateMs: util.ms(activateMs),
       loadBundleMs: util.ms(loadMs),
       getChildrenAllGroupsMs: g,

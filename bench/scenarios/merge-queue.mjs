@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { loadEngine } from '../lib/build.mjs';
-import { cleanupScratch, git, gitEnv, makeBaseRepo, median, ms, ratio, run, scratchDir, timed } from '../lib/util.mjs';
+import { cleanupScratch, git, gitEnv, gitTrace, makeBaseRepo, median, ms, ratio, run, scratchDir, timed } from '../lib/util.mjs';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { branches: { type: 'string', default: '16' }, reps: { type: 'string', default: '3' } } });
 const N = Number(values.branches);
@@ -52,20 +52,24 @@ for (let rep = 0; rep < REPS; rep++) {
   // Plain git first on odd reps, second on even ones (the machine's drift hits both alike).
   const plain = async () => {
     const script = shas.map((_, i) => `git merge -q --no-ff --no-edit ${name(i + 1)}`).join(' && ');
-    const r = await timed(['bash', '-c', script], { cwd: copy });
+    const trace = gitTrace(`plain-${rep}`);
+    const r = await timed(['bash', '-c', script], { cwd: copy, env: trace.env(gitEnv()) });
     if (r.code !== 0) throw new Error(`plain merges failed: ${r.stderr}`);
-    plainRuns.push({ ms: r.ms, ...verify(copy, shas) });
+    plainRuns.push({ ms: r.ms, gitProcesses: trace.count(), ...verify(copy, shas) });
   };
   const queue = async () => {
     const g = new Git(dir);
     await g.identity();
     const q = new MergeQueue(g, 'main');
+    const trace = gitTrace(`queue-${rep}`);
+    process.env.GIT_TRACE = trace.file;
     const t0 = performance.now();
     const outcomes = await Promise.all(shas.map((sha, i) => q.merge({ taskId: name(i + 1), title: `change ${i + 1}`, sha, branch: name(i + 1) })));
     const elapsed = performance.now() - t0;
+    delete process.env.GIT_TRACE;
     const kinds = {};
     for (const o of outcomes) kinds[o.kind] = (kinds[o.kind] ?? 0) + 1;
-    queueRuns.push({ ms: elapsed, outcomes: kinds, ...verify(dir, shas) });
+    queueRuns.push({ ms: elapsed, gitProcesses: trace.count(), outcomes: kinds, ...verify(dir, shas) });
   };
   if (rep % 2) { await plain(); await queue(); } else { await queue(); await plain(); }
 }
@@ -82,6 +86,7 @@ const result = {
     queueMs: ms(q),
     plainMs: ms(p),
     perMergeMs: { queue: ms(q / N), plain: ms(p / N) },
+    gitProcessesPerMerge: { queue: queueRuns[0].gitProcesses / N, plain: plainRuns[0].gitProcesses / N },
     ratio: ratio(q, p),
     allMergedNoneLost: allMerged,
     targets: { ratioMax: 1.3, ratioMet: q <= 1.3 * p, noneLostMet: allMerged },

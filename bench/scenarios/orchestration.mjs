@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AGENTS, BENCH, ROOT, cleanupScratch, git, gitEnv, makeBaseRepo, ms, ratio, median, scratchDir, taskId, timed, writeTasks } from '../lib/util.mjs';
+import { AGENTS, BENCH, ROOT, cleanupScratch, git, gitEnv, gitTrace, makeBaseRepo, ms, ratio, median, scratchDir, taskId, timed, writeTasks } from '../lib/util.mjs';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '100' }, reps: { type: 'string', default: '1' }, profile: { type: 'string' } } });
 const N = Number(values.tasks);
@@ -30,11 +30,12 @@ async function gitFloor(withAgents) {
   const dir = fresh(withAgents ? 'floor-agents' : 'floor');
   writeFileSync(join(dir, '.git', 'info', 'exclude'), '/.floor/\n');
   const argv = ['bash', join(BENCH, 'baselines', 'git-floor.sh'), String(N), ...(withAgents ? [WORKER, REVIEWER] : [])];
-  const r = await timed(argv, { cwd: dir });
+  const trace = gitTrace(`floor-${++seq}`);
+  const r = await timed(argv, { cwd: dir, env: trace.env(gitEnv()) });
   if (r.code !== 0) throw new Error(`git-floor.sh exited ${r.code}: ${r.stderr}`);
   const l = landed(dir);
   if (l.files !== N || l.merges !== N) throw new Error(`git floor landed ${JSON.stringify(l)}`);
-  return { ms: r.ms, cpuMs: r.cpuMs, ...l };
+  return { ms: r.ms, cpuMs: r.cpuMs, gitProcesses: trace.count(), ...l };
 }
 
 /** Sums over the run's journal: where the swarm's time went. */
@@ -65,7 +66,8 @@ async function swarm(workers) {
     limits: { poll_ms: 20 },
   }, null, 2));
   const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const r = await timed([process.execPath, ...prof, CLI, 'run', '--repo', dir, '--json', '--no-wait'], { cwd: dir });
+  const trace = gitTrace(`swarm-${++seq}`);
+  const r = await timed([process.execPath, ...prof, CLI, 'run', '--repo', dir, '--json', '--no-wait'], { cwd: dir, env: trace.env(gitEnv()) });
   if (r.code !== 0) throw new Error(`swarm run (${workers} workers) exited ${r.code}: ${r.stderr}`);
   const l = landed(dir);
   const complete = readdirSync(join(dir, 'tasks', 'complete')).filter((f) => f.endsWith('.md')).length;
@@ -73,7 +75,7 @@ async function swarm(workers) {
   const tree = new Set(git(dir, 'ls-tree', '--name-only', 'main').split('\n'));
   for (let i = 1; i <= N; i++) if (!tree.has(`change-${taskId(i)}.txt`)) lost.push(taskId(i));
   if (lost.length || complete !== N) throw new Error(`swarm (${workers} workers): ${complete}/${N} complete, missing on main: ${lost.join(', ')}`);
-  return { ms: r.ms, cpuMs: r.cpuMs, ...l, complete, ...journalBreakdown(dir) };
+  return { ms: r.ms, cpuMs: r.cpuMs, gitProcesses: trace.count(), ...l, complete, ...journalBreakdown(dir) };
 }
 
 async function oompa(workers, fixed) {
@@ -110,6 +112,7 @@ for (const w of [1, 4]) for (const fixed of [false, true]) results.oompa.push(aw
 
 const med = (k) => median(results[k].map((r) => r.ms));
 const cpu = (k) => median(results[k].map((r) => r.cpuMs ?? NaN));
+const perTask = (k) => Math.round((median(results[k].map((r) => r.gitProcesses)) / N) * 10) / 10;
 const floor = med('floor');
 const floorAgents = med('floorAgents');
 const s1 = med('swarm1');
@@ -124,6 +127,9 @@ results.summary = {
   swarm1VsFloor: ratio(s1, floor),
   swarm1VsFloorAgents: ratio(s1, floorAgents),
   swarm4VsSwarm1: ratio(s4, s1),
+  // Processes started per task (git from GIT_TRACE; agents: the worker and the reviewer).
+  gitProcessesPerTask: { floor: perTask('floor'), floorAgents: perTask('floorAgents'), swarm1: perTask('swarm1'), swarm4: perTask('swarm4') },
+  agentProcessesPerTask: { floor: 0, floorAgents: 2, swarm1: results.swarm1[0].agentTurns / N, swarm4: results.swarm4[0].agentTurns / N },
   // CPU time (user + sys of the whole process tree): what the work costs, less tilted by other load.
   cpuMs: { floor: cpu('floor'), floorAgents: cpu('floorAgents'), swarm1: cpu('swarm1'), swarm4: cpu('swarm4') },
   cpuSwarm1VsFloor: ratio(cpu('swarm1'), cpu('floor')),
