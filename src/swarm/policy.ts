@@ -18,12 +18,15 @@ export async function checkPolicy(git: Git, baseSha: string, sha: string, policy
   const violations: string[] = [];
   const binaries: string[] = [];
   let linesAdded = 0;
+  // The changed paths are the numstat's (same revisions, same --no-renames): no second diff.
+  const changed = new Set<string>();
   // -z format: "added\tdeleted\tpath\0"
   for (const rec of numstat.split('\0')) {
     if (!rec) continue;
     const m = /^(-|\d+)\t(-|\d+)\t(.*)$/s.exec(rec);
     if (!m) continue;
     const [, add, , path] = m;
+    changed.add(path);
     if (add === '-') binaries.push(path);
     else linesAdded += Number(add);
     if (deny(path)) violations.push(`${path}: matches a denied pattern (policy.deny)`);
@@ -31,7 +34,6 @@ export async function checkPolicy(git: Git, baseSha: string, sha: string, policy
   if (linesAdded > policy.maxLinesAdded) violations.push(`${linesAdded} lines added, more than policy.max_lines_added (${policy.maxLinesAdded})`);
   if (binaries.length && policy.binary !== 'allow') violations.push(`binary files: ${binaries.join(', ')} (policy.binary is "${policy.binary}")`);
   const tree = await git.exec(['ls-tree', '-r', '-l', '-z', sha]);
-  const changed = new Set((await git.exec(['diff', '--name-only', '-z', '--no-renames', baseSha, sha])).split('\0').filter(Boolean));
   for (const rec of tree.split('\0')) {
     const m = /^\d+ blob [0-9a-f]+\s+(\d+)\t(.*)$/s.exec(rec);
     if (m && changed.has(m[2]) && Number(m[1]) > policy.maxFileBytes) violations.push(`${m[2]}: ${m[1]} bytes, larger than policy.max_file_bytes (${policy.maxFileBytes})`);
