@@ -47,6 +47,7 @@ export class SwarmExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private lastFolderState: FolderState | undefined;
   private closing = false;
+  private resuming: Promise<void> | undefined;
 
   constructor(readonly context: vscode.ExtensionContext, options: ActivationOptions = {}) {
     const engine: SwarmEngine = options.engine ?? lazyEngine();
@@ -123,7 +124,9 @@ export class SwarmExtension implements vscode.Disposable {
   async openSessions(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
     await this.registry.openAll();
-    await this.resumeInterruptedRuns();
+    // Once per activation, however often the sessions are (re)opened.
+    this.resuming ??= this.resumeInterruptedRuns();
+    await this.resuming;
   }
 
   /** Stop every swarm this window runs: agents killed by process group, state journaled. */

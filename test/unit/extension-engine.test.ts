@@ -13,6 +13,7 @@ import { Commands } from '../../src/extension/constants';
 import type { ReviewHost } from '../../src/extension/reviewHost';
 
 const AGENT = `
+(function main() {
 const fs = require('fs');
 const role = process.env.SWARM_ROLE;
 const prompt = fs.readFileSync(process.env.SWARM_PROMPT_FILE, 'utf8');
@@ -21,6 +22,12 @@ if (role === 'reviewer') {
   console.log('VERDICT: APPROVED');
 } else {
   const id = process.env.SWARM_TASK_ID;
+  const once = TEST_DIR + '/slept-' + id;
+  if (id.startsWith('slow') && !fs.existsSync(once)) {
+    fs.writeFileSync(once, '');
+    setTimeout(() => console.log('too late'), 60000);
+    return;
+  }
   if (id.startsWith('ask') && !prompt.includes('8080')) {
     console.log('I need to know something.');
     console.log('BLOCKED: Which port should the server use?');
@@ -30,6 +37,7 @@ if (role === 'reviewer') {
     console.log('COMPLETE_AND_READY_FOR_MERGE');
   }
 }
+})();
 `;
 
 let dir: string;
@@ -47,7 +55,7 @@ function makeRepo(tasks: Record<string, string>): string {
   writeFileSync(join(root, 'README.md'), '# test\n');
   git(root, 'add', '.');
   git(root, 'commit', '-q', '-m', 'init');
-  writeFileSync(join(dir, 'agent.js'), AGENT);
+  writeFileSync(join(dir, 'agent.js'), `const TEST_DIR = ${JSON.stringify(dir)};\n${AGENT}`);
   writeFileSync(join(root, 'swarm.json'), JSON.stringify({
     base: 'main',
     workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }],
@@ -62,20 +70,20 @@ function makeRepo(tasks: Record<string, string>): string {
   return root;
 }
 
-async function startExtension(root: string): Promise<SwarmExtension> {
+async function startExtension(root: string, context = createFakeExtensionContext()): Promise<SwarmExtension> {
   fake.setFolders([root]);
-  const ext = activate(createFakeExtensionContext() as never, { agentPath: async () => process.env.PATH, reviewHost, refreshDelayMs: 10, refreshMaxWaitMs: 50, startTimeoutMs: 5000 });
+  const ext = activate(context as never, { agentPath: async () => process.env.PATH, reviewHost, refreshDelayMs: 10, refreshMaxWaitMs: 50, startTimeoutMs: 5000 });
   await ext.openSessions();
   await ext.registry.sessions[0].settled();
   return ext;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; log:\n${fake.outputChannels.map((c) => c.text()).join('\n')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -209,4 +217,55 @@ test('real engine: not a git repository → noGit state, Start swarm explains', 
   assert.equal(ext.registry.sessions[0].state, 'noGit');
   assert.equal(await fake.commands.get(Commands.startSwarm)!(), false);
   assert.match(fake.messages.at(-1)?.text ?? '', /open a folder inside a git repository/);
+});
+
+test('real engine: a window reload mid-turn stops the agent; the next activation resumes the run and reports the recovery', { timeout: 60_000 }, async () => {
+  const root = makeRepo({ slow: 'Take your time' });
+  const context = createFakeExtensionContext();
+  let ext = await startExtension(root, context);
+  await fake.commands.get(Commands.startSwarm)!();
+  await until('the agent running', () => /e1 executor round 1 on slow: pid \d+/.test(fake.outputChannels[0].text()));
+  const pid = Number(/on slow: pid (\d+)/.exec(fake.outputChannels[0].text())![1]);
+  await until('the agent mid-turn', () => existsSync(join(dir, 'slept-slow')));
+  const t0 = Date.now();
+  await deactivate(); // the window reloads
+  assert.ok(Date.now() - t0 < 5000, `stopped within VS Code's deactivate budget (${Date.now() - t0} ms)`);
+  assert.throws(() => process.kill(pid, 0), 'the agent process is gone');
+
+  fake.reset();
+  ext = await startExtension(root, context);
+  const session = ext.registry.sessions[0];
+  const runObj = await until('the resumed run', () => session.activeRun);
+  const summary = await Promise.race([runObj.done, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`resumed run did not end; log:\n${fake.outputChannels[0].text()}`)), 20_000))]);
+  assert.deepEqual(summary.merged, ['slow']);
+  const log = fake.outputChannels[0].text();
+  assert.match(log, /resuming run .*, interrupted by a window reload/);
+  assert.match(log, /recovered the previous run: resumed \[slow\]|returned to pending \[slow\]/);
+  assert.equal(git(root, 'show', 'main:slow.txt'), 'made by e1');
+});
+
+test('real engine: Clean up worktree on an orphaned worktree with unmerged work archives it before removing (hazard 4)', { timeout: 60_000 }, async () => {
+  const root = makeRepo({});
+  const wt = join(root, '.swarm', 'worktrees', 'ghost');
+  git(root, 'worktree', 'add', '-q', '-b', 'swarm/w9/ghost', wt);
+  writeFileSync(join(wt, 'ghost.txt'), 'unmerged work\n');
+  git(wt, 'add', '.');
+  git(wt, 'commit', '-q', '-m', 'ghost work');
+  const ext = await startExtension(root);
+  await ext.registry.sessions[0].refreshNow();
+  const tree = await renderTree(ext.worktrees);
+  const ghost = tree.find((w) => w.label === 'swarm/w9/ghost');
+  assert.ok(ghost, tree.map((w) => w.label).join(', '));
+  assert.match(ghost.description ?? '', /^orphaned · .+ · 1 ahead/);
+  assert.match(ghost.contextValue ?? '', /^worktree:orphaned/);
+
+  fake.replies.push(reply.button('Clean up'));
+  assert.equal(await fake.commands.get(Commands.cleanUpWorktree)!(ghost.node), true);
+  const confirm = fake.messages.find((m) => m.items.includes('Clean up'))!;
+  assert.match(confirm.text, /unmerged work, kept in an archive ref first/);
+  assert.ok(!existsSync(wt), 'worktree removed');
+  const refs = git(root, 'for-each-ref', '--format=%(refname)', 'refs/swarm/archive/');
+  assert.ok(refs.length > 0, 'unmerged work archived');
+  assert.equal(git(root, 'show', `${refs.split('\n')[0]}:ghost.txt`), 'unmerged work');
+  assert.match(fake.messages.at(-1)?.text ?? '', /unmerged work kept in refs\/swarm\/archive\//);
 });
