@@ -499,11 +499,18 @@ export class ReviewApp {
     if (f.diff === undefined) parts.push(`large: ${f.lines} lines, loads when opened`);
     toggle.append(chevron, status, this.text('span', f.path, 'file-path'), this.text('span', parts.join(' · '), 'file-desc'));
 
-    const nativeDiff = this.button('Open diff', 'diff', true, () => this.vscode.postMessage(OpenNativeDiffCommand.create({ path: f.path })));
-    nativeDiff.classList.add('open-diff');
+    // A native button, not a vscode-button: one custom element (with its shadow root) per file
+    // made a 3,000-file diff take seconds to open; this one is styled to match.
+    const nativeDiff = this.doc.createElement('button');
+    nativeDiff.type = 'button';
+    nativeDiff.className = 'open-diff';
+    nativeDiff.append(this.icon('diff'), this.doc.createTextNode(' Open diff'));
     nativeDiff.setAttribute('aria-label', `Open ${f.path} in the diff editor`);
     nativeDiff.setAttribute('title', 'Open in VS Code’s diff editor');
-    if (!this.model?.sha || !this.model.baseSha) nativeDiff.setAttribute('disabled', '');
+    nativeDiff.disabled = !this.model?.sha || !this.model.baseSha;
+    nativeDiff.addEventListener('click', () => {
+      if (!nativeDiff.disabled) this.vscode.postMessage(OpenNativeDiffCommand.create({ path: f.path }));
+    });
     head.append(toggle, nativeDiff);
 
     const body = this.el('div', 'file-body');

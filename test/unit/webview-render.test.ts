@@ -358,7 +358,7 @@ test('a new state for the same commit keeps the rendered diff; a new commit re-r
 test('open in native diff sends the file path', () => {
   const p = page();
   p.state(model());
-  const btn = [...p.doc.querySelectorAll('section.file vscode-button')][1] as HTMLElement;
+  const btn = [...p.doc.querySelectorAll('section.file button.open-diff')][1] as HTMLElement;
   assert.match(btn.getAttribute('aria-label')!, /Open new name\.md in the diff editor/);
   p.click(btn);
   assert.deepEqual(p.sent.at(-1), { method: 'review/openNativeDiff', params: { path: 'new name.md' } });
