@@ -1,7 +1,7 @@
 // Activation: wire the engine's sessions to the views, the commands, the status bar, the
 // output channel and the notifications. Activation does no I/O beyond looking for `.git`
 // folders; the engine's workspaces open right after, so activation stays in a few milliseconds
-// (measured, logged, and exposed to the tests through `lastActivation`).
+// (measured, logged, and exposed to the tests as `lastActivationMs`).
 
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';

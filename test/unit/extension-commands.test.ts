@@ -408,3 +408,17 @@ test('editing swarm.json re-opens the workspace (new config applies); not while 
   assert.equal(engine.opened.length, 2, 'the running swarm keeps its workspace');
   assert.match(fake.outputChannels[0].text(), /apply at the next start/);
 });
+
+test('a repository removed from the window has its swarm stopped; one added later opens at once', async () => {
+  const a = repo('a');
+  const b = repo('b');
+  const engine = new FakeEngine();
+  const ext = await start(engine, [a]);
+  await run(Commands.startSwarm);
+  const theRun = engine.last.activeRun as FakeRun;
+  fake.setFolders([b]);
+  await settle(ext);
+  assert.equal(theRun.stopped, 'folder removed from the window');
+  assert.deepEqual(ext.registry.sessions.map((s) => s.root), [b]);
+  assert.equal(engine.opened.at(-1)?.repo, b);
+});
