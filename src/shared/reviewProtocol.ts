@@ -181,6 +181,9 @@ export interface ReviewViewModel {
   mergedCommit?: string;
   conflictFiles: string[];
   lastError?: string;
+  /** A blocked task's question to the user, and the answer once given (markdown from the agent / user). */
+  question?: string;
+  answer?: string;
   /** Files with more diff lines than this start collapsed on the page. */
   collapseLines: number;
 }
@@ -240,7 +243,7 @@ const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
 export function isReviewViewModel(v: unknown): v is ReviewViewModel {
   return (
     isRecord(v) &&
-    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'collapseLines']) &&
+    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'question', 'answer', 'collapseLines']) &&
     isTaskId(v.taskId) &&
     isLabel(v.title) &&
     isMarkdown(v.body) &&
@@ -263,6 +266,8 @@ export function isReviewViewModel(v: unknown): v is ReviewViewModel {
     optional(v.mergedCommit, isSha) &&
     isArrayOf(v.conflictFiles, isRepoPath, PROTOCOL_LIMITS.files) &&
     optional(v.lastError, isMarkdown) &&
+    optional(v.question, isMarkdown) &&
+    optional(v.answer, isMarkdown) &&
     isCount(v.collapseLines)
   );
 }

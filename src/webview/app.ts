@@ -374,6 +374,12 @@ export class ReviewApp {
       c.append(this.text('p', 'The last merge attempt conflicted in:'), this.fileList(m.conflictFiles));
       h.appendChild(c);
     }
+    if (m.question) {
+      const c = this.el('div', 'callout warn');
+      c.append(this.text('p', m.answer ? 'The agent asked (answered):' : 'The agent asks:'), renderMarkdown(this.doc, m.question));
+      if (m.answer) c.append(this.text('p', 'Your answer:'), renderMarkdown(this.doc, m.answer));
+      h.appendChild(c);
+    }
     if (m.lastError) {
       const c = this.el('div', 'callout bad');
       c.append(this.text('p', 'Last error:'), this.text('pre', m.lastError));

@@ -381,3 +381,14 @@ test('a branch that moved after the review: Approve and Override are refused, Re
   assert.ok(p.button(/^Override/).hasAttribute('disabled'), 'a reason does not make an unreviewed commit mergeable');
   assert.equal(p.button(/^Request changes/).hasAttribute('disabled'), false);
 });
+
+test('a blocked task shows the agent question (as text) and the answer', () => {
+  const p = page();
+  const m = model();
+  p.state({ ...m, status: 'blocked', question: `Which port? ${HOSTILE}`, answer: 'Use 8080' });
+  assertInert(p.doc);
+  assert.match(p.text(), /The agent asked \(answered\):/);
+  assert.ok(p.text().includes(`Which port? ${HOSTILE}`));
+  assert.match(p.text(), /Your answer:Use 8080/);
+  assert.match(p.text(), /Blocked on a question/);
+});
