@@ -47,6 +47,7 @@ export class SwarmCommands {
   handlers(): Record<CommandId, (...args: unknown[]) => Promise<unknown>> {
     return {
       [Commands.startSwarm]: (arg) => this.start(arg),
+      [Commands.startSwarmWithWorkers]: (arg) => this.startWithWorkers(arg),
       [Commands.stopSwarm]: (arg) => this.stop(arg),
       [Commands.pauseSwarm]: (arg) => this.pause(arg, true),
       [Commands.resumeSwarm]: (arg) => this.pause(arg, false),
@@ -143,6 +144,17 @@ export class SwarmCommands {
       });
       return true;
     });
+  }
+
+  /** Which of the configured workers to start, when the user does not want all of them. */
+  async startWithWorkers(arg?: unknown): Promise<boolean> {
+    const session = this.sessionFromArg(arg) ?? (await this.deps.registry.pick('Start a swarm in which repository?'));
+    if (!session) return false;
+    const ws = await session.requireWorkspace();
+    const items = ws.config.workers.map((w) => ({ label: w.id, description: `${w.role} · ${w.harness}${w.model ? ` · ${w.model}` : ''}`, detail: w.prompt ? `prompt ${w.prompt}` : undefined, picked: true, id: w.id }));
+    const picked = await vscode.window.showQuickPick(items, { canPickMany: true, placeHolder: `Workers to start in ${session.name} (from ${ws.config.file ? 'its config' : 'the built-in defaults'})` });
+    if (!picked?.length) return false;
+    return this.start({ root: session.root, workers: picked.map((p) => p.id) });
   }
 
   async stop(arg?: unknown): Promise<boolean> {

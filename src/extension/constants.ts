@@ -13,6 +13,7 @@ export type ViewId = (typeof Views)[keyof typeof Views];
 /** Command ids and their titles (category "Swarm" is added in the manifest). */
 export const Commands = {
   startSwarm: 'swarm.start',
+  startSwarmWithWorkers: 'swarm.startWithWorkers',
   stopSwarm: 'swarm.stop',
   pauseSwarm: 'swarm.pause',
   resumeSwarm: 'swarm.resume',
@@ -43,6 +44,7 @@ export type CommandId = (typeof Commands)[keyof typeof Commands];
 
 export const CommandTitles: Record<CommandId, string> = {
   [Commands.startSwarm]: 'Start swarm',
+  [Commands.startSwarmWithWorkers]: 'Start swarm with some workers…',
   [Commands.stopSwarm]: 'Stop swarm',
   [Commands.pauseSwarm]: 'Pause swarm',
   [Commands.resumeSwarm]: 'Resume swarm',

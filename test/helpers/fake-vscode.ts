@@ -183,6 +183,11 @@ export const reply = {
     if (!item) throw new Error(`no quick pick item "${label}" in ${p.items.map((i) => (typeof i === 'string' ? i : (i as { label: string }).label)).join(', ')}`);
     return item;
   },
+  /** Pick these items (by label) in a multi-select quick pick. */
+  pickMany: (...labels: string[]): Reply => (p) => {
+    if (p.kind !== 'quickPick') throw new Error(`expected a quick pick, got ${p.kind}: ${p.text}`);
+    return p.items.filter((i) => labels.includes(typeof i === 'string' ? i : (i as { label: string }).label));
+  },
   /** Escape. */
   dismiss: (): Reply => () => undefined,
 };

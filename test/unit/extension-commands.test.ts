@@ -422,3 +422,15 @@ test('a repository removed from the window has its swarm stopped; one added late
   assert.deepEqual(ext.registry.sessions.map((s) => s.root), [b]);
   assert.equal(engine.opened.at(-1)?.repo, b);
 });
+
+test('Start swarm with some workers… starts only the workers picked', async () => {
+  const engine = new FakeEngine();
+  engine.setup = (ws) => {
+    ws.config = { ...ws.config, workers: [{ id: 'p1', role: 'planner', harness: 'claude', iterations: 5, maxPending: 10 }, { id: 'w1', role: 'worker', harness: 'codex', iterations: 5, maxPending: 10 }, { id: 'w2', role: 'worker', harness: 'codex', iterations: 5, maxPending: 10 }] };
+  };
+  await start(engine, [repo()]);
+  fake.replies.push(reply.pickMany('w1', 'w2'));
+  assert.equal(await run(Commands.startSwarmWithWorkers), true);
+  assert.deepEqual(engine.last.calls.find((c) => c[0] === 'startRun'), ['startRun', { workers: ['w1', 'w2'] }]);
+  assert.match(fake.prompts[0].text, /Workers to start in repo/);
+});
