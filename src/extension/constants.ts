@@ -44,7 +44,7 @@ export type CommandId = (typeof Commands)[keyof typeof Commands];
 
 export const CommandTitles: Record<CommandId, string> = {
   [Commands.startSwarm]: 'Start swarm',
-  [Commands.startSwarmWithWorkers]: 'Start swarm with some workers…',
+  [Commands.startSwarmWithWorkers]: 'Start selected workers…',
   [Commands.stopSwarm]: 'Stop swarm',
   [Commands.pauseSwarm]: 'Pause swarm',
   [Commands.resumeSwarm]: 'Resume swarm',

@@ -423,7 +423,7 @@ test('a repository removed from the window has its swarm stopped; one added late
   assert.equal(engine.opened.at(-1)?.repo, b);
 });
 
-test('Start swarm with some workers… starts only the workers picked', async () => {
+test('Start selected workers… starts only the workers picked', async () => {
   const engine = new FakeEngine();
   engine.setup = (ws) => {
     ws.config = { ...ws.config, workers: [{ id: 'p1', role: 'planner', harness: 'claude', iterations: 5, maxPending: 10 }, { id: 'w1', role: 'worker', harness: 'codex', iterations: 5, maxPending: 10 }, { id: 'w2', role: 'worker', harness: 'codex', iterations: 5, maxPending: 10 }] };
