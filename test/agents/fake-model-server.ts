@@ -542,7 +542,17 @@ export class FakeModelServer {
     const action = this.script(view, rec);
     rec.action = action;
     if (action.kind === 'http') { rec.status = action.status; errorReply(res, rec.protocol, action.status, action.message, action.retryAfterS); return; }
-    const out: ToolCall | string = action.kind === 'text' ? action.text : toolCallFor(action, view, this.opts.writeRoots ?? [realTmp()]);
+    let out: ToolCall | string = action.kind === 'text' ? action.text : toolCallFor(action, view, this.opts.writeRoots ?? [realTmp()]);
+    // A write the CLI offers no tool for (a restricted reviewer) or that is refused here is skipped:
+    // the model says so and goes on with the script's next step.
+    const skipped: string[] = [];
+    for (let step = view.toolResultsSincePrompt + 1; typeof out === 'string' && action.kind === 'write' && skipped.length < 20; step++) {
+      skipped.push(out);
+      const next = this.script({ ...view, toolResultsSincePrompt: step }, rec);
+      if (next.kind === 'http') { rec.status = next.status; errorReply(res, rec.protocol, next.status, next.message, next.retryAfterS); return; }
+      out = next.kind === 'text' ? `${skipped.join('\n')}\n${next.text}` : toolCallFor(next, view, this.opts.writeRoots ?? [realTmp()]);
+      if (next.kind === 'text') break;
+    }
     rec.status = 200;
     const model = parsed.model || gemModel || 'fake-model';
     if (rec.protocol === 'anthropic') anthropicReply(res, model, out, stream);

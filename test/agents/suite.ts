@@ -119,12 +119,23 @@ export function cliSuite(name: CliName): void {
       if (first.sessionHeader) assert.equal(resumed.sessionHeader, first.sessionHeader, 'same session header');
     });
 
-    test('a reviewer turn in the user\'s checkout (no permission bypass) returns the verdict on the last line', async () => {
+    test('a reviewer turn in the user\'s checkout (no permission bypass): a write attempt is refused, the verdict is on the last line', async () => {
       const e = t.env();
-      const res = await e.turn({ tag: 'rev', cwd: e.repo, role: 'reviewer', prompt: 'Review the diff below.\nFAKE_VERDICT APPROVED\n' });
+      // The scripted model tries to write into the checkout first: the CLI's restricted mode must refuse.
+      const res = await e.turn({ tag: 'rev', cwd: e.repo, role: 'reviewer', prompt: 'Review the diff below.\nFAKE_WRITE evil.txt "reviewer was here\\n"\nFAKE_VERDICT APPROVED\n' });
       assert.equal(res.failure, undefined, res.failure?.message);
       assert.equal(res.reply.trim().split('\n').pop(), 'VERDICT: APPROVED');
+      assert.ok(!existsSync(join(e.repo, 'evil.txt')), 'the reviewer could not write into the user\'s checkout');
       assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: e.repo }).toString(), '');
+    });
+
+    test('a planner turn in the user\'s checkout (restricted mode, no bypass) can write a task file into tasks/pending', async () => {
+      const e = t.env();
+      const res = await e.turn({ tag: 'plan', cwd: e.repo, role: 'planner', prompt: 'Plan one task.\nFAKE_WRITE tasks/pending/new-task.md "---\\ntitle: New task\\n---\\nDo it.\\n"\nFAKE_REPLY "Added one task.\\n__DONE__"\n' });
+      assert.equal(res.failure, undefined, res.failure?.message);
+      assert.equal(readFileSync(join(e.repo, 'tasks', 'pending', 'new-task.md'), 'utf8'), '---\ntitle: New task\n---\nDo it.\n');
+      assert.equal(res.reply.trim().split('\n').pop(), '__DONE__');
+      rmSync(join(e.repo, 'tasks'), { recursive: true, force: true });
     });
 
     test('HTTP 429 from the provider is a rate_limit failure after a bounded number of requests (CLI retries capped)', async () => {
