@@ -469,12 +469,15 @@ export interface PersistedReviewState {
   expanded: Record<string, boolean>;
   /** Unsent text in the comment box. */
   draft: string;
+  /** Where the page was scrolled to (a hidden panel's page is rebuilt when shown again). */
+  scrollY?: number;
 }
 
 export const REVIEW_STATE_LIMITS = { expandedEntries: 10_000 } as const;
 
 export function isPersistedReviewState(v: unknown): v is PersistedReviewState {
-  if (!isRecord(v) || !hasOnlyKeys(v, ['taskId', 'root', 'layout', 'expanded', 'draft'])) return false;
+  if (!isRecord(v) || !hasOnlyKeys(v, ['taskId', 'root', 'layout', 'expanded', 'draft', 'scrollY'])) return false;
+  if (!optional(v.scrollY, isCount)) return false;
   if (!isTaskId(v.taskId) || !optional(v.root, isRepoPath) || (v.layout !== 'unified' && v.layout !== 'split') || !isDecisionText(v.draft, false)) return false;
   if (!isRecord(v.expanded)) return false;
   const entries = Object.entries(v.expanded);

@@ -269,6 +269,17 @@ export class ReviewApp {
     this.filesEl.append(this.filesHeadEl, toolbar, this.fileListEl);
 
     this.root.append(this.errorEl, this.headerEl, this.actionsEl, this.roundsEl, this.filesEl);
+    const win = doc.defaultView;
+    let scrollTimer: ReturnType<typeof setTimeout> | undefined;
+    win?.addEventListener('scroll', () => {
+      // setState on every scroll event would be wasteful; the last position within 250 ms is enough.
+      if (scrollTimer !== undefined || !this.model) return;
+      scrollTimer = setTimeout(() => {
+        scrollTimer = undefined;
+        this.ui.scrollY = Math.max(0, Math.round(win.scrollY));
+        this.save();
+      }, 250);
+    });
     this.updateLayoutButtons();
     this.updateButtons();
   }
@@ -333,6 +344,7 @@ export class ReviewApp {
       if (root !== undefined) this.ui.root = root;
       this.setDraft('');
     }
+    const first = this.model === undefined;
     this.model = model;
     this.renderHeader();
     this.renderRounds();
@@ -340,6 +352,8 @@ export class ReviewApp {
     this.renderResult();
     this.updateButtons();
     this.save();
+    // Back where the user was before the panel was hidden or the window reloaded.
+    if (first && this.ui.scrollY) this.doc.defaultView?.scrollTo(0, this.ui.scrollY);
   }
 
   private renderHeader(): void {

@@ -392,3 +392,17 @@ test('a blocked task shows the agent question (as text) and the answer', () => {
   assert.match(p.text(), /Your answer:Use 8080/);
   assert.match(p.text(), /Blocked on a question/);
 });
+
+test('the scroll position is kept in the saved state and restored when the page comes back', async () => {
+  const p1 = page();
+  p1.state(model());
+  const win = p1.win as unknown as Window;
+  win.scrollTo(0, 420);
+  win.dispatchEvent(new (p1.win as unknown as { Event: typeof Event }).Event('scroll'));
+  await new Promise((r) => setTimeout(r, 300));
+  const saved = p1.saved.at(-1) as { scrollY?: number };
+  assert.equal(saved.scrollY, 420);
+  const p2 = page(saved);
+  p2.state(model());
+  assert.equal((p2.win as unknown as Window).scrollY, 420);
+});
