@@ -217,12 +217,15 @@ export class ReviewSession {
       await this.postResult({ action, sha, outcome: { ok: false, reason: 'busy', detail: `Still working on "${this.busy}".` }, at: this.now() });
       return;
     }
+    // Claimed before the first await: two messages handled concurrently must not both get past
+    // the check above.
+    this.busy = action;
     const ws = await this.workspace();
     if (!ws) {
+      this.busy = undefined;
       await this.postResult({ action, sha, outcome: { ok: false, reason: 'error', detail: 'No swarm workspace is open.' }, at: this.now() });
       return;
     }
-    this.busy = action;
     await this.post(BusyNotification.create({ busy: true, pending: action }));
     let outcome: ActionOutcome;
     try {

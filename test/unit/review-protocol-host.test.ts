@@ -210,3 +210,12 @@ test('a decision result the page would refuse is turned into a readable error', 
   assert.equal(outcome.ok, false);
   assert.match((outcome as { detail: string }).detail, /unexpected form/);
 });
+
+test('two decisions arriving together: only the first reaches the engine', async () => {
+  const { session, ws, of } = setup();
+  await Promise.all([session.handleMessage({ method: 'review/approve', params: { sha: SHA } }), session.handleMessage({ method: 'review/override', params: { sha: SHA, reason: 'x' } })]);
+  assert.equal(ws.calls.length, 1);
+  assert.equal(ws.calls[0].kind, 'approve');
+  const reasons = of('review/actionResult').map((r) => (r.params.result.outcome as { reason?: string }).reason ?? 'ok');
+  assert.deepEqual(reasons.sort(), ['busy', 'ok']);
+});
