@@ -168,6 +168,7 @@ export class ReviewApp {
   private files = new Map<string, FileEntry>();
   /** Identity of the rendered diff: the file DOM is kept while it stays the same. */
   private diffKey = '';
+  private descriptionOpen = false;
 
   private readonly root: HTMLElement;
   private readonly headerEl: HTMLElement;
@@ -403,6 +404,11 @@ export class ReviewApp {
       const details = this.doc.createElement('vscode-collapsible');
       details.className = 'task-body';
       details.setAttribute('heading', 'Task description');
+      // The header is rebuilt on every state push; keep the description open if the user opened it.
+      details.toggleAttribute('open', this.descriptionOpen);
+      details.addEventListener('vsc-collapsible-toggle', (ev) => {
+        this.descriptionOpen = (ev as CustomEvent<{ open?: unknown }>).detail?.open === true;
+      });
       details.appendChild(renderMarkdown(this.doc, m.body));
       if (m.bodyTruncated) details.appendChild(this.text('p', 'The description was cut for display.', 'muted'));
       h.appendChild(details);
