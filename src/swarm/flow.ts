@@ -94,11 +94,9 @@ export class TaskFlow {
 
   /** Merged: annotate, move to complete, remove the worktree and branch (nothing left to keep). */
   async complete(task: Task, st: TaskRuntimeState, commit: string | undefined, note?: string): Promise<void> {
-    const baseRef = `refs/heads/${this.ctx.base}`;
     if (st.worktree || st.branch) {
       try {
-        const r = await this.ctx.worktrees.removeSafely(task.id, st.worktree, st.branch, baseRef);
-        this.ctx.emit({ type: 'worktree_removed', path: st.worktree ?? '', branch: st.branch ?? '', archivedRef: r.archivedRef });
+        await this.removeWorktree(task, st);
       } catch (e) {
         this.ctx.emit({ type: 'log', level: 'warn', message: `could not remove the worktree of ${task.id}: ${(e as Error).message}` });
       }
@@ -121,6 +119,13 @@ export class TaskFlow {
     this.ctx.emit({ type: 'task_status', taskId: task.id, status: 'complete', workerId: st.workerId, detail: note });
   }
 
+  /** Remove the task's worktree and branch; work not on the base is archived first. Returns the archive ref. */
+  private async removeWorktree(task: Task, st: TaskRuntimeState): Promise<string | undefined> {
+    const r = await this.ctx.worktrees.removeSafely(task.id, st.worktree, st.branch, `refs/heads/${this.ctx.base}`);
+    this.ctx.emit({ type: 'worktree_removed', path: st.worktree ?? '', branch: st.branch ?? '', archivedRef: r.archivedRef });
+    return r.archivedRef;
+  }
+
   /** Wait for the user: the task stays in current with its question. */
   async block(st: TaskRuntimeState, question: string): Promise<void> {
     await this.setStatus(st, 'blocked', { question, answer: undefined, blocked_at: nowIso() });
@@ -134,9 +139,7 @@ export class TaskFlow {
   async returnToPending(task: Task, st: TaskRuntimeState, reason: string, opts: { fresh: boolean; feedback?: string }): Promise<void> {
     let archived: string | undefined;
     if (opts.fresh && (st.worktree || st.branch)) {
-      const r = await this.ctx.worktrees.removeSafely(task.id, st.worktree, st.branch, `refs/heads/${this.ctx.base}`);
-      archived = r.archivedRef;
-      this.ctx.emit({ type: 'worktree_removed', path: st.worktree ?? '', branch: st.branch ?? '', archivedRef: archived });
+      archived = await this.removeWorktree(task, st);
       st.branch = undefined;
       st.worktree = undefined;
       st.sessionId = undefined;
