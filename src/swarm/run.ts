@@ -61,6 +61,8 @@ export class Run implements SwarmRun {
   private readonly pools = new Map<string, PoolState>();
   private readonly owned = new Set<string>();
   private readonly mergeWaiters = new Set<string>();
+  /** Tasks a planner's task_created event was emitted for. */
+  private readonly announced = new Set<string>();
   private busy = 0;
   private plannersAlive = 0;
   private slotsFree: number;
@@ -773,8 +775,14 @@ export class Run implements SwarmRun {
       }
       consecutiveErrors = 0;
       iteration++;
-      const known = new Set(before.pending.map((t) => t.id));
-      for (const t of (await this.deps.tasks.list()).pending) if (!known.has(t.id)) this.emit({ type: 'task_created', taskId: t.id, by: spec.id });
+      // New in any folder: a worker may already have claimed (or finished) a task the planner wrote.
+      const known = new Set([...before.pending, ...before.current, ...before.complete].map((t) => t.id));
+      const after = await this.deps.tasks.list();
+      for (const t of [...after.pending, ...after.current, ...after.complete]) {
+        if (known.has(t.id) || this.announced.has(t.id)) continue; // listings are not snapshots: announce once
+        this.announced.add(t.id);
+        this.emit({ type: 'task_created', taskId: t.id, by: spec.id });
+      }
       this.wake.notify();
       if (parseWorkerReply(res.reply).done) { this.setWorker(info, { state: 'stopped', stoppedReason: 'the planner said __DONE__' }); return; }
     }
