@@ -211,3 +211,13 @@ test('stderr gist: skips colour codes, stack frames and known banners', () => {
   assert.doesNotMatch(stderrGist(f.stderr), /<unknown>|Refusing to create helper binaries/);
   assert.equal(stderrGist('\x1b[91m\x1b[1mError: \x1b[0mSession not found\n'), 'Error: Session not found');
 });
+
+test('a reply assembled from many deltas keeps a bounded tail (signals are at the end)', () => {
+  const chunk = 'x'.repeat(999) + '\n';
+  const lines = ['{"type":"init","session_id":"s"}'];
+  for (let i = 0; i < 1500; i++) lines.push(JSON.stringify({ type: 'message', role: 'assistant', content: chunk, delta: true }));
+  lines.push(JSON.stringify({ type: 'message', role: 'assistant', content: DONE, delta: true }), '{"type":"result","status":"success","stats":{}}');
+  const t = parseGeminiOutput(lines.join('\n'));
+  assert.ok(t.reply.length <= 1_000_000);
+  assert.ok(t.reply.endsWith(`\n${DONE}`));
+});

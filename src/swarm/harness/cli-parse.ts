@@ -50,6 +50,11 @@ export function parseJsonLine(line: string): Json | undefined {
 }
 
 export const MAX_NOTES = 20;
+/** Replies assembled from many deltas keep at most this much (the end: signals are on the last lines). */
+export const MAX_REPLY_CHARS = 1_000_000;
+export function capReply(s: string): string {
+  return s.length > MAX_REPLY_CHARS ? s.slice(s.length - MAX_REPLY_CHARS) : s;
+}
 export function pushNote(notes: string[], note: string): void {
   const n = note.length > 500 ? `${note.slice(0, 497)}...` : note;
   if (notes[notes.length - 1] === n) return;

@@ -8,7 +8,7 @@
 // {"session_id","error":{"type","message","code"}} on stderr. The exit code of an API error is
 // its HTTP status modulo 256 (429 → 173); 41 is "auth method / credentials".
 
-import { asNum, asObj, asStr, emptyTurn, failureFrom, jsonObjectsIn, parseJsonLine, pushNote, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
+import { asNum, asObj, asStr, capReply, emptyTurn, failureFrom, jsonObjectsIn, parseJsonLine, pushNote, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
 import type { AgentFailure } from './types';
 
 /** Gemini's fatal exit codes (packages/core FatalError subclasses) and HTTP statuses mod 256. */
@@ -53,7 +53,7 @@ export class GeminiStreamParser implements TurnParser {
     switch (ev.type) {
       case 'message':
         if (ev.role === 'assistant' && typeof ev.content === 'string') {
-          this.text = ev.delta === true ? this.text + ev.content : ev.content;
+          this.text = capReply(ev.delta === true ? this.text + ev.content : ev.content);
           this.lastText = this.text;
         }
         break;

@@ -4,7 +4,7 @@
 //   {"type":"text","part":{"text"}}  {"type":"step_finish","part":{"reason":"tool-calls"|"stop","tokens":{input,output,reasoning,cache:{read,write}},"cost"}}
 //   {"type":"error","error":{"name":"APIError","data":{"message","statusCode":429,"isRetryable","responseHeaders",...}}}
 
-import { addUsage, asNum, asObj, asStr, emptyTurn, failureFrom, parseJsonLine, pushNote, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
+import { addUsage, asNum, asObj, asStr, capReply, emptyTurn, failureFrom, parseJsonLine, pushNote, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
 import type { AgentFailure } from './types';
 
 export function opencodeErrorFailure(err: Json | undefined): AgentFailure {
@@ -38,7 +38,7 @@ export class OpencodeJsonParser implements TurnParser {
         break;
       case 'text': {
         const text = asStr(part?.text);
-        if (text) { this.stepText.push(text); this.lastText = text; }
+        if (text) { this.stepText.push(text); this.lastText = text; if (this.stepText.length > 1000) this.stepText.splice(0, this.stepText.length - 1000); }
         break;
       }
       case 'tool_use': {
@@ -66,7 +66,7 @@ export class OpencodeJsonParser implements TurnParser {
 
   result(): ParsedTurn {
     const t: ParsedTurn = { ...this.t, notes: [...this.t.notes] };
-    t.reply = this.stepText.length ? this.stepText.join('\n') : this.lastText;
+    t.reply = capReply(this.stepText.length ? this.stepText.join('\n') : this.lastText);
     if (this.errorEv) t.failure = opencodeErrorFailure(this.errorEv);
     return t;
   }
