@@ -83,6 +83,8 @@ test('adapters: executable = setting swarm.cli.<name>, else harnesses.<name>.com
   assert.deepEqual(resolveCliCommand('claude', { ...ctx, cliPaths: { claude: '/opt/claude' } }, { command: ['/x/claude'] }), ['/opt/claude']);
   assert.deepEqual(resolveCliCommand('claude', ctx, { command: ['node', '/x/cli.js'] }), ['node', '/x/cli.js']);
   assert.deepEqual(resolveCliCommand('gemini', ctx, undefined), ['gemini']);
+  // the workspace copies command[0] into cliPaths: the whole command is still used
+  assert.deepEqual(resolveCliCommand('claude', { ...ctx, cliPaths: { claude: 'npx' } }, { command: ['npx', '--no-install', 'claude'] }), ['npx', '--no-install', 'claude']);
 });
 
 test('adapters: model names', () => {

@@ -86,8 +86,11 @@ export function isLinkedWorktree(dir: string): boolean {
 
 export function resolveCliCommand(name: string, ctx: HarnessContext, cfg: CliHarnessSettings | undefined): string[] {
   const fromSetting = ctx.cliPaths[name];
-  if (fromSetting) return [fromSetting];
-  if (cfg?.command?.length) return [...cfg.command];
+  const command = cfg?.command?.length ? cfg.command : undefined;
+  // The workspace also copies harnesses.<name>.command[0] into cliPaths: then the whole command
+  // (with its extra elements, e.g. ["npx", "--no-install", "claude"]) is meant.
+  if (fromSetting && (!command || fromSetting !== command[0])) return [fromSetting];
+  if (command) return [...command];
   return [name];
 }
 
