@@ -1,7 +1,7 @@
 // The review panel's host side: one webview panel per task (revealed when already open), kept
 // across window reloads by a serializer, plus the `swarm-git:` documents behind its per-file
 // "Open diff" buttons. Only the vscode wiring lives here; message validation, decisions and
-// refreshes are in src/shared/reviewHost.ts (ReviewSession), the HTML shell and its CSP in
+// refreshes are in src/shared/reviewSession.ts (ReviewSession), the HTML shell and its CSP in
 // src/shared/reviewHtml.ts, so both are tested without VS Code.
 //
 // Wiring (extension activate):
@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Workspace } from '../swarm/api';
-import { ReviewSession, type NativeDiffRequest } from '../shared/reviewHost';
+import { ReviewSession, type NativeDiffRequest } from '../shared/reviewSession';
 import { buildReviewHtml } from '../shared/reviewHtml';
 import { DEFAULT_RENDER_LIMITS, type ReviewRenderLimits } from '../shared/reviewModel';
 import { SHA_RE, isPersistedReviewState, isTaskId, type ReviewNotification } from '../shared/reviewProtocol';

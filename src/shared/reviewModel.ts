@@ -76,14 +76,18 @@ export function roundView(r: ReviewRound): ReviewRoundView {
   return view;
 }
 
-/** The latest verdict of the reviewer agent (or the policy gate) on the commit on screen. */
-export function agentVerdictFor(rounds: readonly ReviewRound[], onScreen: string | undefined): Verdict | null {
+/**
+ * The latest verdict of the reviewer agent (or the policy gate) and the commit it was given on.
+ * It stays relevant when the branch moved since: a reviewer that asked for changes still asked for
+ * them, and the page says which commit the verdict was about.
+ */
+export function latestAgentVerdict(rounds: readonly ReviewRound[]): { verdict: Verdict | null; sha?: string } {
   for (let i = rounds.length - 1; i >= 0; i--) {
     const r = rounds[i];
     if (r.by === 'human') continue;
-    return onScreen !== undefined && r.sha === onScreen ? (r.verdict ?? null) : null;
+    return { verdict: r.verdict ?? null, sha: sha(r.sha) };
   }
-  return null;
+  return { verdict: null };
 }
 
 export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRenderLimits = DEFAULT_RENDER_LIMITS): BuiltReview {
@@ -121,6 +125,7 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   const body = cut(typeof task.body === 'string' ? task.body : '', PROTOCOL_LIMITS.markdown);
   const onScreen = sha(details.sha);
   const rounds = Array.isArray(details.rounds) ? details.rounds : [];
+  const agent = latestAgentVerdict(rounds);
   const model: ReviewViewModel = {
     taskId: task.id,
     title: label(task.title) ?? task.id,
@@ -133,7 +138,7 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
     removed,
     diffLines,
     rounds: rounds.slice(-PROTOCOL_LIMITS.rounds).map(roundView),
-    agentVerdict: agentVerdictFor(rounds, onScreen),
+    agentVerdict: agent.verdict,
     // Nothing to decide on without a commit.
     canDecide: details.canDecide === true && onScreen !== undefined,
     conflictFiles: (state?.conflictFiles ?? []).filter(isRepoPath).slice(0, PROTOCOL_LIMITS.files),
@@ -148,6 +153,7 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   if (onScreen) model.sha = onScreen;
   const reviewed = sha(state?.headSha);
   if (reviewed) model.reviewedSha = reviewed;
+  if (agent.sha) model.agentVerdictSha = agent.sha;
   const baseSha = sha(details.baseSha);
   if (baseSha) model.baseSha = baseSha;
   const merged = sha(state?.mergedCommit ?? task.mergedCommit);

@@ -166,7 +166,8 @@ export interface ReviewViewModel {
   sha?: string;
   /**
    * The commit the engine submitted for review (state.headSha). When the branch moved after that,
-   * `sha` is the newer tip, which nobody has reviewed: the page then refuses Approve and Override.
+   * `sha` is the newer tip: the diff on screen includes the newer commits, the reviewer has not
+   * seen them, and a decision applies to `sha` (the engine records and merges the head shown).
    */
   reviewedSha?: string;
   baseSha?: string;
@@ -175,8 +176,10 @@ export interface ReviewViewModel {
   removed: number;
   diffLines: number;
   rounds: ReviewRoundView[];
-  /** The latest non-human verdict on `sha` (null: none yet). Approve needs APPROVED or none; else Override. */
+  /** The latest verdict of the reviewer agent or policy gate (null: none). NEEDS_CHANGES / REJECTED: merging needs Override. */
   agentVerdict: Verdict | null;
+  /** The commit that verdict was given on (may be older than `sha`). */
+  agentVerdictSha?: string;
   canDecide: boolean;
   mergedCommit?: string;
   conflictFiles: string[];
@@ -243,7 +246,7 @@ const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
 export function isReviewViewModel(v: unknown): v is ReviewViewModel {
   return (
     isRecord(v) &&
-    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'question', 'answer', 'collapseLines']) &&
+    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'question', 'answer', 'collapseLines']) &&
     isTaskId(v.taskId) &&
     isLabel(v.title) &&
     isMarkdown(v.body) &&
@@ -262,6 +265,7 @@ export function isReviewViewModel(v: unknown): v is ReviewViewModel {
     isCount(v.diffLines) &&
     isArrayOf(v.rounds, isRoundView, PROTOCOL_LIMITS.rounds) &&
     (v.agentVerdict === null || isOneOf(VERDICTS)(v.agentVerdict)) &&
+    optional(v.agentVerdictSha, isSha) &&
     typeof v.canDecide === 'boolean' &&
     optional(v.mergedCommit, isSha) &&
     isArrayOf(v.conflictFiles, isRepoPath, PROTOCOL_LIMITS.files) &&

@@ -651,11 +651,9 @@ export class ReviewApp {
             ? 'This task is not waiting for a decision.'
             : undefined;
     const disagrees = m?.agentVerdict === 'NEEDS_CHANGES' || m?.agentVerdict === 'REJECTED';
-    // Nobody reviewed the commits added after the reviewed one: nothing may merge them unseen.
-    const unreviewed = moved(m) ? `The branch moved after the review (reviewed ${shortSha(m!.reviewedSha)}, now ${shortSha(m!.sha)}): the new commit needs a review before it can merge.` : undefined;
     return {
-      approve: common ?? unreviewed ?? (disagrees ? 'The reviewer did not approve this commit: use Override with a reason.' : undefined),
-      override: common ?? unreviewed ?? (!disagrees ? 'Override is for merging despite a reviewer that did not approve.' : !text ? 'Write the reason for the override in the comment.' : undefined),
+      approve: common ?? (disagrees ? 'The reviewer did not approve: use Override with a reason.' : undefined),
+      override: common ?? (!disagrees ? 'Override is for merging despite a reviewer that did not approve.' : !text ? 'Write the reason for the override in the comment.' : undefined),
       requestChanges: common ?? (!text ? 'Write the changes you want in the comment.' : undefined),
       reject: common,
     };
@@ -676,11 +674,11 @@ export class ReviewApp {
     this.busyEl.textContent = working ? `${this.pending ? ACTION_LABELS[this.pending] : 'Working'}…` : '';
     const m = this.model;
     let hint = '';
-    if (m && m.sha && m.canDecide && !working && moved(m)) {
-      hint = `The branch moved after the review (reviewed ${shortSha(m.reviewedSha)}, now ${shortSha(m.sha)}). It cannot be approved until it is reviewed again; you can still request changes or reject it.`;
-    } else if (m && m.sha && m.canDecide && !working) {
+    if (m && m.sha && m.canDecide && !working) {
       hint = `Your decision applies to commit ${shortSha(m.sha)}. If the branch moves first, nothing happens and the panel refreshes.`;
-      if (m.agentVerdict === 'NEEDS_CHANGES' || m.agentVerdict === 'REJECTED') hint += ' The reviewer did not approve: Override merges anyway and records your reason.';
+      // The engine merges the head the user was shown; say plainly that the reviewer did not see all of it.
+      if (moved(m)) hint = `The branch moved after it was submitted for review (reviewed ${shortSha(m.reviewedSha)}, now ${shortSha(m.sha)}): the diff below includes the newer commits, which the reviewer has not seen. ${hint}`;
+      if (m.agentVerdict === 'NEEDS_CHANGES' || m.agentVerdict === 'REJECTED') hint += ` The reviewer did not approve${m.agentVerdictSha && m.agentVerdictSha !== m.sha ? ` (on ${shortSha(m.agentVerdictSha)})` : ''}: Override merges anyway and records your reason.`;
     } else if (m && !m.canDecide) hint = 'Nothing to decide right now.';
     this.hintEl.textContent = hint;
   }

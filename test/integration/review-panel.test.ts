@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { openWorkspace } from '../../src/swarm/workspace';
 import type { Workspace } from '../../src/swarm/api';
 import type { JournalEntry } from '../../src/swarm/types';
-import { ReviewSession } from '../../src/shared/reviewHost';
+import { ReviewSession } from '../../src/shared/reviewSession';
 import { ReviewApp, type VsCodeApi } from '../../src/webview/app';
 
 const USER = ['-c', 'user.name=Test User', '-c', 'user.email=user@example.invalid'];
@@ -223,7 +223,7 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     p.close();
   });
 
-  test('stale sha: the branch moves after the page rendered; Approve does nothing and the panel shows the new commit', async () => {
+  test('stale sha: the branch moves after the page rendered; Approve does nothing, the panel shows the new head, approving that merges it', async () => {
     const p = openPanel('stale-me');
     await p.start();
     const shown = p.app.current!.sha!;
@@ -243,16 +243,18 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     assert.equal(p.app.current!.sha, moved, 'the panel now shows the new commit');
     assert.notEqual(moved, shown);
     assert.ok(p.app.current!.files.some((f) => f.path === 'extra.txt'));
-    // Nobody reviewed the new commit: the panel will not merge it (the engine would refuse too).
+    // The panel now shows the newer head and says the reviewer has not seen it; a decision applies
+    // to what is on screen (the engine records and merges that head).
     assert.equal(p.app.current!.reviewedSha, shown);
-    assert.ok(p.button(/^Approve/).hasAttribute('disabled'));
-    assert.match(p.button(/^Approve/).getAttribute('title')!, /needs a review/);
-    // It can still be sent back, with the late commit included.
-    p.type('Do not add files after the review');
-    p.click(p.button(/^Request changes/));
+    assert.match(p.doc.querySelector('.hint')!.textContent!, /reviewer has not seen/);
+    p.click(p.button(/^Approve/));
     await p.settle();
-    assert.match(p.result(), /sent to the worker for a fix round/);
-    assert.equal(git(repo, 'rev-parse', 'main').trim(), mainBefore, 'still nothing merged');
+    assert.match(p.result(), /merged as commit/);
+    assert.equal(git(repo, 'merge-base', '--is-ancestor', moved, 'main'), '', 'the commit on screen was merged');
+    assert.ok(existsSync(join(repo, 'extra.txt')));
+    const d = decisions('stale-me').filter((x) => x.applied);
+    assert.equal(d.length, 1);
+    assert.equal(d[0].sha, moved);
     p.close();
   });
 

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReviewSession, eventTaskId, type NativeDiffRequest } from '../../src/shared/reviewHost';
+import { ReviewSession, eventTaskId, type NativeDiffRequest } from '../../src/shared/reviewSession';
 import type { DecisionRequest, DecisionResult, ReviewDetails, Workspace } from '../../src/swarm/api';
 import type { SwarmEvent, Task } from '../../src/swarm/types';
 import type { ReviewNotification } from '../../src/shared/reviewProtocol';

@@ -22,7 +22,7 @@ import {
   parseReviewNotification,
 } from '../../src/shared/reviewProtocol';
 import { countLines, readDiffFileHeader, splitDiffFiles, unquoteGitPath } from '../../src/shared/diffFiles';
-import { agentVerdictFor, buildReviewViewModel } from '../../src/shared/reviewModel';
+import { buildReviewViewModel, latestAgentVerdict } from '../../src/shared/reviewModel';
 import { buildReviewHtml, reviewCsp } from '../../src/shared/reviewHtml';
 import type { ReviewDetails } from '../../src/swarm/api';
 import type { ReviewRound, Task } from '../../src/swarm/types';
@@ -261,12 +261,18 @@ test('view model: large files and long diffs are held back for loadFile', () => 
   assert.deepEqual(model.files.map((f) => f.diff !== undefined), [true, true, true, false, false, false]);
 });
 
-test('view model: no commit means nothing to decide; agent verdict follows the sha on screen', () => {
+test('view model: no commit means nothing to decide; the latest agent verdict and its commit', () => {
   assert.equal(buildReviewViewModel(details({ sha: undefined, diff: '' })).model.canDecide, false);
-  const rounds = [round(1, { verdict: 'NEEDS_CHANGES', sha: SHA2 }), round(2, { verdict: 'NEEDS_CHANGES', sha: SHA })];
-  assert.equal(agentVerdictFor(rounds, SHA), 'NEEDS_CHANGES');
-  assert.equal(agentVerdictFor(rounds, 'c'.repeat(40)), null, 'a verdict on another commit does not count');
-  assert.equal(agentVerdictFor([...rounds, round(3, { by: 'human', verdict: 'APPROVED' })], SHA), 'NEEDS_CHANGES', 'human rounds are not the agent');
+  const rounds = [round(1, { verdict: 'APPROVED', sha: SHA2 }), round(2, { verdict: 'NEEDS_CHANGES', sha: SHA })];
+  assert.deepEqual(latestAgentVerdict(rounds), { verdict: 'NEEDS_CHANGES', sha: SHA });
+  assert.deepEqual(latestAgentVerdict([...rounds, round(3, { by: 'human', verdict: 'APPROVED' })]), { verdict: 'NEEDS_CHANGES', sha: SHA }, 'human rounds are not the agent');
+  assert.deepEqual(latestAgentVerdict([]), { verdict: null });
+  // The branch moved after the verdict: the verdict still counts, and the model says on which commit.
+  const { model } = buildReviewViewModel(details({ sha: 'c'.repeat(40), rounds, state: { id: 't-1', status: 'awaiting_human', headSha: SHA, rounds: [], attempts: 1, updatedAt: '' } }));
+  assert.equal(model.agentVerdict, 'NEEDS_CHANGES');
+  assert.equal(model.agentVerdictSha, SHA);
+  assert.equal(model.reviewedSha, SHA);
+  assert.equal(model.sha, 'c'.repeat(40));
 });
 
 test('view model: oversize text is cut with a flag, bad shas are dropped, not passed on', () => {

@@ -366,20 +366,21 @@ test('open in native diff sends the file path', () => {
   assert.equal(formatDuration(3_725_000), '1 h 02 min');
 });
 
-test('a branch that moved after the review: Approve and Override are refused, Request changes is not', () => {
+test('a branch that moved after the review: the page says the reviewer did not see the newer commits', () => {
   const p = page();
-  const m = model({ rounds: [round(1, { verdict: 'NEEDS_CHANGES' })] });
-  p.state({ ...m, reviewedSha: BASE.replace('2', '7') });
-  for (const l of [/^Approve/, /^Override/]) {
-    assert.ok(p.button(l).hasAttribute('disabled'));
-    assert.match(p.button(l).getAttribute('title')!, /moved after the review/);
-  }
+  // The reviewer approved an older commit; the tip on screen is newer.
+  p.state({ ...model(), reviewedSha: BASE.replace('2', '7'), agentVerdictSha: BASE.replace('2', '7') });
   assert.match(p.text(), /Reviewed.*the branch moved since/);
-  const comment = p.doc.querySelector('vscode-textarea') as HTMLElement & { value: string };
-  comment.value = 'Review this again';
-  comment.dispatchEvent(new (p.win as unknown as { Event: typeof Event }).Event('input'));
-  assert.ok(p.button(/^Override/).hasAttribute('disabled'), 'a reason does not make an unreviewed commit mergeable');
-  assert.equal(p.button(/^Request changes/).hasAttribute('disabled'), false);
+  assert.match(p.doc.querySelector('.hint')!.textContent!, /moved after it was submitted for review.*has not seen/);
+  // The decision is on the commit on screen (the engine records and merges that head).
+  p.click(p.button(/^Approve/));
+  assert.deepEqual(p.sent.at(-1), { method: 'review/approve', params: { sha: SHA } });
+  // A reviewer that asked for changes on the older commit still needs an Override with a reason.
+  const q = page();
+  q.state({ ...model({ rounds: [round(1, { verdict: 'NEEDS_CHANGES', sha: BASE.replace('2', '7') })] }), reviewedSha: BASE.replace('2', '7') });
+  assert.equal(q.app.current!.agentVerdict, 'NEEDS_CHANGES');
+  assert.ok(q.button(/^Approve/).hasAttribute('disabled'));
+  assert.match(q.doc.querySelector('.hint')!.textContent!, /did not approve \(on ba5e7222\)/);
 });
 
 test('a blocked task shows the agent question (as text) and the answer', () => {
