@@ -10,6 +10,7 @@
 //   commit       true: the worker commits itself (default: leaves changes for the swarm to commit)
 //   reply        the worker's reply (default "working...\nCOMPLETE_AND_READY_FOR_MERGE")
 //   sleepMs      think this long first (sleepFirstMs: only in the first worker call of the task)
+//   waitForMerge (first call only) wait until the base has the merge of this task id (orders tasks)
 //   mergeBase    bring the base into the branch first (`git merge -X ours <base>`: resolves a conflict)
 //   exit         exit code of the worker (after writing files)
 //   exitFirst    exit code of the first worker turn only (e.g. 75 = rate limit)
@@ -110,6 +111,12 @@ if (role === 'planner') {
 for (const [p, c] of Object.entries(spec.preFiles || {})) { fs.mkdirSync(path.dirname(p), { recursive: true }); fs.writeFileSync(p, String(c)); }
 sleep(spec.sleepMs || 0);
 if (calls === 1) sleep(spec.sleepFirstMs || 0);
+if (spec.waitForMerge && calls === 1) {
+  for (const end = Date.now() + 30000; Date.now() < end; sleep(50)) {
+    const r = cp.spawnSync('git', ['log', '--format=%s', env.SWARM_BASE], { encoding: 'utf8' });
+    if ((r.stdout || '').includes('Merge task ' + spec.waitForMerge + ':')) break;
+  }
+}
 if (spec.mergeBase) {
   const r = cp.spawnSync('git', ['merge', '--no-edit', '-X', 'ours', env.SWARM_BASE], { encoding: 'utf8' });
   console.log('merged ' + env.SWARM_BASE + ': exit ' + r.status);
@@ -146,6 +153,7 @@ export interface AgentSpec {
   sleepMs?: number;
   sleepFirstMs?: number;
   mergeBase?: boolean;
+  waitForMerge?: string;
   exit?: number;
   exitFirst?: number;
   retryAfter?: number;

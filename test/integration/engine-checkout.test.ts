@@ -112,7 +112,7 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     // The user throws their edit away (writing the committed content back), and runs again.
     repo.write('README.md', '# test repo\n');
     const second = await runSwarm(repo.root);
-    assert.deepEqual(second.summary.merged, ['later']);
+    assert.deepEqual(second.summary.merged, ['later'], JSON.stringify(second.events.filter((e) => !['worker_state'].includes(e.type))));
     assert.equal(repo.read('README.md'), 'agent readme\n');
     assert.equal(repo.git('log', '--merges', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Merge task later')).length, 1);
   });
@@ -133,7 +133,7 @@ describe('what the swarm runs in the user\'s checkout', { timeout: 60_000 }, () 
     try {
       repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
       repo.writeTask('c-first', { priority: 1, agent: { files: { 'shared.txt': 'line 1\nline 2 A\nline 3\n' } } });
-      repo.writeTask('c-second', { priority: 2, agent: { files: { 'shared.txt': 'line 1\nline 2 B\nline 3\n' }, sleepFirstMs: 700, rounds: { 2: { mergeBase: true, files: {} } } } });
+      repo.writeTask('c-second', { priority: 2, agent: { files: { 'shared.txt': 'line 1\nline 2 B\nline 3\n' }, waitForMerge: 'c-first', rounds: { 2: { mergeBase: true, files: {} } } } });
       repo.writeTask('c-readme', { priority: 3, agent: { files: { 'README.md': 'agent\n' } } });
       repo.write('README.md', 'user edit\n');
       repo.write('mine.txt', 'untracked\n');
@@ -181,7 +181,7 @@ describe('merge conflicts (hazard 3)', { timeout: 60_000 }, () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
     repo.writeTask('first', { priority: 1, agent: { files: { 'shared.txt': 'line 1\nline 2 FIRST\nline 3\n' } } });
-    repo.writeTask('second', { priority: 2, agent: { files: { 'shared.txt': 'line 1\nline 2 SECOND\nline 3\n' }, sleepFirstMs: 700, rounds: { 2: { mergeBase: true, files: {} } } } });
+    repo.writeTask('second', { priority: 2, agent: { files: { 'shared.txt': 'line 1\nline 2 SECOND\nline 3\n' }, waitForMerge: 'first', rounds: { 2: { mergeBase: true, files: {} } } } });
     let mainAtConflict: string | undefined;
     let statusAtConflict: string | undefined;
     const { summary, events } = await runSwarm(repo.root, {
@@ -220,7 +220,7 @@ describe('merge conflicts (hazard 3)', { timeout: 60_000 }, () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }], review: { max_rounds: 1 } });
     repo.writeTask('aaa', { priority: 1, agent: { files: { 'shared.txt': 'A\n' } } });
-    repo.writeTask('bbb', { priority: 2, agent: { files: { 'shared.txt': 'B\n' }, sleepFirstMs: 700 } });
+    repo.writeTask('bbb', { priority: 2, agent: { files: { 'shared.txt': 'B\n' }, waitForMerge: 'aaa' } });
     const { summary } = await runSwarm(repo.root);
     assert.deepEqual(summary.merged, ['aaa']);
     assert.equal(repo.show('main', 'shared.txt'), 'A\n');

@@ -152,12 +152,19 @@ describe('human review decisions', { timeout: 60_000 }, () => {
         if (e.type === 'human_review_requested' && !decided) {
           assert.equal(e.agentVerdict, 'APPROVED');
           // The user looks at the panel, then approves (once the worker has let go of the task).
-          decided = new Promise((r) => setTimeout(r, 300)).then(() => ws.decide({ taskId: 'both', kind: 'approve', sha: e.sha })).then((r) => { decision = r; void run; });
+          decided = (async () => {
+            for (let i = 0; i < 100; i++) {
+              await new Promise((r) => setTimeout(r, 100));
+              decision = await ws.decide({ taskId: 'both', kind: 'approve', sha: e.sha });
+              if ((decision as { reason?: string }).reason !== 'not_awaiting') break; // still held by its worker
+            }
+            void run;
+          })();
         }
       },
     });
     await decided;
-    assert.deepEqual(decision, { ok: true, applied: 'merged', commit: repo.rev('main') });
+    assert.deepEqual(decision, { ok: true, applied: 'merged', commit: repo.rev('main') }, JSON.stringify(events.filter((e) => e.type !== 'worker_state')) + JSON.stringify(repo.state('both')));
     assert.deepEqual(summary.merged, ['both']);
     assert.equal(summary.reason, 'no work left');
     assert.ok(events.some((e) => e.type === 'human_decision' && e.applied));
