@@ -124,7 +124,7 @@ describe('crash and restart', { timeout: 90_000 }, () => {
     repo.writeTask('stuck');
     const { child, done } = spawnCli(['run', '--repo', repo.root]);
     pids.push(child.pid!);
-    const pid = await waitFor(() => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')), 20_000, 'the agent');
+    const pid = await waitFor(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0), 20_000, 'the agent');
     pids.push(pid);
     await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGKILL');
