@@ -106,7 +106,7 @@ const started = performance.now();
 const results = { date: new Date().toISOString(), quick: QUICK, commit: sh(`git -C ${JSON.stringify(ROOT)} rev-parse --short HEAD`), machine: machine(), bundles: bundles() };
 await buildEngine();
 
-if (want('orchestration')) results.orchestration = await scenario('orchestration', ['bench/scenarios/orchestration.mjs', '--tasks', QUICK ? '10' : '100', '--reps', '1']);
+if (want('orchestration')) results.orchestration = await scenario('orchestration', ['bench/scenarios/orchestration.mjs', '--tasks', QUICK ? '10' : '100', '--reps', QUICK ? '1' : '2']);
 if (want('merge')) results.mergeQueue = await scenario('merge-queue', ['bench/scenarios/merge-queue.mjs', '--branches', '16', '--reps', QUICK ? '1' : '5']);
 if (want('extension')) results.extensionHost = await scenario('extension-host', ['--import', 'tsx', 'bench/scenarios/extension-host.ts', '--tasks', QUICK ? '500' : '5000']);
 if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
@@ -127,6 +127,10 @@ if (o?.summary) {
   const s = o.summary;
   row('1 orchestration', `swarm, 1 worker, ${o.tasks} tasks, review on`, `${msec(s.swarm1Ms)} (${f1(s.perTaskMs.swarm1)} ms/task)`, `git floor ${msec(s.floorMs)} (${f1(s.perTaskMs.floor)} ms/task)`, s.swarm1VsFloor, '≤ 1.5×', ok(s.targets.swarm1VsFloorMet));
   row('1 orchestration', 'swarm, 1 worker, vs floor that also starts the agent + reviewer', msec(s.swarm1Ms), `git floor + agents ${msec(s.floorAgentsMs)} (${f1(s.perTaskMs.floorAgents)} ms/task)`, s.swarm1VsFloorAgents, '≤ 1.5×', ok(s.targets.swarm1VsFloorAgentsMet));
+  if (s.gitProcessesPerTask) {
+    const sw = o.swarm1[0];
+    row('1 orchestration', 'processes started per task', `${s.gitProcessesPerTask.swarm1} git + ${s.agentProcessesPerTask.swarm1} agent (agents ran ${f1((sw.workerAgentMs + sw.reviewerAgentMs) / o.tasks)} ms/task of it)`, `floor ${s.gitProcessesPerTask.floor} git; floor + agents ${s.gitProcessesPerTask.floorAgents} git + 2 agent`, Math.round((s.gitProcessesPerTask.swarm1 / s.gitProcessesPerTask.floor) * 100) / 100, '(explains)', '–');
+  }
   if (s.cpuSwarm1VsFloor) row('1 orchestration', 'same, CPU time (user+sys of every process)', `${f1(s.cpuMs.swarm1 / 1000)} s`, `floor ${f1(s.cpuMs.floor / 1000)} s; floor + agents ${f1(s.cpuMs.floorAgents / 1000)} s`, s.cpuSwarm1VsFloor, `(vs floor + agents: ${s.cpuSwarm1VsFloorAgents}×)`, '–');
   row('1 orchestration', 'swarm, 4 workers', `${msec(s.swarm4Ms)} (${f1(s.perTaskMs.swarm4)} ms/task)`, `swarm, 1 worker ${msec(s.swarm1Ms)}`, s.swarm4VsSwarm1, '< 1× (4 faster than 1)', ok(s.targets.fourFasterThanOne));
   for (const x of o.oompa) row('1 reference', `seed oompa_loompas.sh${x.fixed ? ' (one-character fix: no leading dot)' : ' (verbatim)'}, ${x.workers} worker(s), stub claude`, `${msec(x.ms)}, ${x.landedChanges}/${o.tasks} changes landed`, `git floor ${msec(s.floorMs)}`, Math.round((x.ms / s.floorMs) * 100) / 100, '(reference)', x.lost ? `${x.lost} lost` : 'none lost');
@@ -136,6 +140,7 @@ const m = results.mergeQueue;
 if (m?.summary) {
   const s = m.summary;
   row('2 merge queue', `${m.branches} concurrent MergeQueue.merge calls`, `${msec(s.queueMs)} (${f1(s.perMergeMs.queue)} ms/merge)`, `${m.branches} serial git merge --no-ff ${msec(s.plainMs)}`, s.ratio, '≤ 1.3×', ok(s.targets.ratioMet));
+  if (s.gitProcessesPerMerge) row('2 merge queue', 'git processes per merge', String(s.gitProcessesPerMerge.queue), `plain git merge: ${s.gitProcessesPerMerge.plain}`, Math.round((s.gitProcessesPerMerge.queue / s.gitProcessesPerMerge.plain) * 100) / 100, '(explains)', '–');
   row('2 merge queue', 'all merged, none lost (checked with git)', s.allMergedNoneLost ? `${m.branches}/${m.branches} merged` : 'NO', '', null, 'all', ok(s.targets.noneLostMet));
 } else if (m) row('2 merge queue', 'error', m.error ?? '?', '', null, '', '**error**');
 

@@ -102,11 +102,15 @@ async function oompa(workers, fixed) {
 
 const results = { tasks: N, reps: REPS, floor: [], floorAgents: [], swarm1: [], swarm4: [], oompa: [] };
 for (let rep = 0; rep < REPS; rep++) {
-  // Interleaved so a slow patch of the machine hits every side alike.
-  results.floor.push(await gitFloor(false));
-  results.swarm1.push(await swarm(1));
-  results.floorAgents.push(await gitFloor(true));
-  results.swarm4.push(await swarm(4));
+  // Interleaved, and in reverse order every other repetition, so a slow patch of the machine
+  // hits every side alike.
+  const steps = [
+    async () => results.floor.push(await gitFloor(false)),
+    async () => results.swarm1.push(await swarm(1)),
+    async () => results.floorAgents.push(await gitFloor(true)),
+    async () => results.swarm4.push(await swarm(4)),
+  ];
+  for (const step of rep % 2 ? steps.reverse() : steps) await step();
 }
 for (const w of [1, 4]) for (const fixed of [false, true]) results.oompa.push(await oompa(w, fixed));
 
