@@ -354,10 +354,11 @@ export interface RunResult {
 export async function runSwarm(root: string, o: { timeoutMs?: number; run?: StartRunOptions; open?: Partial<OpenWorkspaceOptions>; onEvent?: (e: SwarmEvent, ws: Workspace, run: SwarmRun) => void } = {}): Promise<RunResult> {
   const ws = await openWorkspace({ repo: root, ...o.open });
   const events: SwarmEvent[] = [];
-  let run: SwarmRun | undefined;
-  ws.onEvent((e) => { events.push(e); if (run) o.onEvent?.(e, ws, run); });
-  run = ws.startRun({ waitForHumans: false, ...o.run });
-  const summary = await withTimeout(run.done, o.timeoutMs ?? 30_000, async () => { await run!.stop('test timeout'); });
+  const holder: { run?: SwarmRun } = {};
+  ws.onEvent((e) => { events.push(e); if (holder.run) o.onEvent?.(e, ws, holder.run); });
+  const run = ws.startRun({ waitForHumans: false, ...o.run });
+  holder.run = run;
+  const summary = await withTimeout(run.done, o.timeoutMs ?? 30_000, async () => { await run.stop('test timeout'); });
   return { ws, run, summary, events };
 }
 
