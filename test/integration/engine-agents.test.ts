@@ -4,7 +4,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestRepo, runSwarm, waitFor, alive } from '../helpers/repo';
 
@@ -123,5 +123,28 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
     const { events } = await runSwarm(repo.root);
     const paused = events.find((e) => e.type === 'pool_paused');
     assert.ok(paused && paused.type === 'pool_paused' && /2 failures within 60 s/.test(paused.reason), JSON.stringify(paused));
+  });
+
+  test('an agent printing a flood: the log file gets all of it, the reply keeps a bounded tail, the signal at the end counts', async () => {
+    const repo = newRepo();
+    const flood = repo.script('flood.cjs', `
+      const fs = require('fs');
+      try { fs.readFileSync(0); } catch {}
+      if (process.env.SWARM_ROLE === 'reviewer') { console.log('ok\\nVERDICT: APPROVED'); process.exit(0); }
+      fs.writeFileSync('flood.txt', 'x\\n');
+      const line = 'y'.repeat(1023) + '\\n';
+      const chunk = line.repeat(1024); // 1 MiB
+      let n = 0;
+      const write = () => { while (n < 24) { n++; if (!process.stdout.write(chunk)) { process.stdout.once('drain', write); return; } } process.stdout.write('COMPLETE_AND_READY_FOR_MERGE\\n'); };
+      write();
+    `);
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'flood', count: 1 }], review: { harness: 'flood' }, harnesses: { flood: { command: [process.execPath, flood] } } });
+    repo.writeTask('loud');
+    const { summary, events } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['loud']);
+    const started = events.find((e) => e.type === 'agent_started' && e.role === 'worker');
+    assert.ok(started && started.type === 'agent_started');
+    const { size } = statSync(started.logFile);
+    assert.ok(size >= 24 * 1024 * 1024, `the log has all ${size} bytes`);
   });
 });

@@ -5,6 +5,8 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestRepo, runSwarm, countBy } from '../helpers/repo';
 import { TaskStore } from '../../src/swarm/tasks';
+import { WorktreeManager } from '../../src/swarm/worktrees';
+import { Git } from '../../src/swarm/git';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -216,5 +218,18 @@ describe('a swarm of workers', { timeout: 60_000 }, () => {
     const { summary } = await runSwarm(repo.root);
     assert.deepEqual(summary.merged, ['parent', 'child']);
     assert.ok(!repo.lsTree('main').some((f) => f.startsWith('tasks/')), 'the hub is not part of any change');
+  });
+
+  test('parallel `git worktree add` calls are serialized: 10 at once all succeed', async () => {
+    const repo = newRepo();
+    const g = new Git(repo.root);
+    const wm = new WorktreeManager(g, repo.root, '.swarm/worktrees');
+    const base = repo.rev('main')!;
+    const made = await Promise.all(Array.from({ length: 10 }, (_, i) => wm.ensure(`wt-${i}`, `swarm/w${i}/wt-${i}`, base)));
+    assert.ok(made.every((m) => m.created));
+    const listed = repo.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length;
+    assert.equal(listed, 11);
+    const again = await wm.ensure('wt-3', 'swarm/w3/wt-3', base);
+    assert.equal(again.created, false, 'an existing worktree is reused');
   });
 });
