@@ -255,6 +255,8 @@ export class Run implements SwarmRun {
   // --- workers -----------------------------------------------------------------------------
 
   private setWorker(w: WorkerInfo, patch: Partial<WorkerInfo>): void {
+    // Idle workers poll: only a real change is worth an event (and a journal line).
+    if ((Object.keys(patch) as (keyof WorkerInfo)[]).every((k) => w[k] === patch[k])) return;
     Object.assign(w, patch);
     this.emit({ type: 'worker_state', worker: { ...w } });
   }
@@ -296,10 +298,12 @@ export class Run implements SwarmRun {
       this.setWorker(info, { state: 'claiming', taskId: undefined });
       const item = await this.nextItem(spec, taken < spec.iterations);
       if (!item) {
-        if (taken >= spec.iterations && !(await this.hasContinueWork())) break;
-        if (!(await this.futureWorkPossible())) break;
+        // Work may have appeared since nextItem looked (an answer, a new task): look again before leaving.
+        const available = await this.workAvailable(taken < spec.iterations);
+        if (!available && taken >= spec.iterations) break;
+        if (!available && !(await this.futureWorkPossible())) break;
         this.setWorker(info, { state: 'waiting' });
-        await this.wake.wait(this.deps.config.limits.pollMs, this.signal);
+        await this.wake.wait(available ? Math.min(50, this.deps.config.limits.pollMs) : this.deps.config.limits.pollMs, this.signal);
         continue;
       }
       if (item.isNew) { taken++; this.setWorker(info, { iteration: taken }); }
@@ -351,8 +355,14 @@ export class Run implements SwarmRun {
     return undefined;
   }
 
-  private async hasContinueWork(): Promise<boolean> {
-    return (await this.deps.tasks.list()).current.some((t) => CONTINUE_STATUSES.has(t.status) && !this.owned.has(t.id));
+  /** Is there a task a worker could take right now (a continuation, or a claimable pending task)? */
+  private async workAvailable(mayClaim: boolean): Promise<boolean> {
+    const listing = await this.deps.tasks.list();
+    if (listing.current.some((t) => CONTINUE_STATUSES.has(t.status) && !this.owned.has(t.id))) return true;
+    if (!mayClaim) return false;
+    const done = new Set(listing.complete.map((t) => t.id));
+    const taken = new Set(listing.current.map((t) => t.id));
+    return listing.pending.some((t) => !taken.has(t.id) && !done.has(t.id) && t.dependsOn.every((d) => done.has(d)));
   }
 
   /** Could work still appear? (another worker is busy, a planner runs, a merge waits, a human may decide) */
