@@ -15,6 +15,7 @@
 // Turns are scripted: `script(view)` returns what the model does next. The default script reads
 // directives from the latest user prompt, one per line:
 //   FAKE_WRITE <relative/path> <JSON string content>   call the CLI's file-write tool (one per step)
+//   FAKE_SHELL <JSON string command>                   call the CLI's shell tool (one per step)
 //   FAKE_REPLY <JSON string>                           the final text reply
 //   FAKE_VERDICT APPROVED|NEEDS_CHANGES|REJECTED       reply "...\nVERDICT: X" (reviewer)
 // Without FAKE_REPLY the final reply ends with COMPLETE_AND_READY_FOR_MERGE.
@@ -79,6 +80,8 @@ export interface ToolInfo {
 
 export type FakeAction =
   | { kind: 'write'; path: string; content: string }
+  /** Run a command with the CLI's shell tool (Bash / exec_command / bash / run_shell_command), in the cwd. */
+  | { kind: 'shell'; command: string }
   | { kind: 'text'; text: string }
   | { kind: 'http'; status: number; message?: string; retryAfterS?: number };
 
@@ -102,19 +105,22 @@ const DONE = 'COMPLETE_AND_READY_FOR_MERGE';
 /** The default script: FAKE_* directives in the latest prompt (see the header). */
 export function directiveScript(view: ConversationView): FakeAction {
   if (/title generator|generate a (short )?title/i.test(view.system) && !view.tools.length) return { kind: 'text', text: 'Fake task title' };
-  const writes: { path: string; content: string }[] = [];
+  const steps: ({ kind: 'write'; path: string; content: string } | { kind: 'shell'; command: string })[] = [];
   let reply: string | undefined;
   for (const line of view.prompt.split('\n')) {
     const w = /^\s*FAKE_WRITE\s+(\S+)\s+(".*")\s*$/.exec(line);
-    if (w) { writes.push({ path: w[1], content: JSON.parse(w[2]) as string }); continue; }
+    if (w) { steps.push({ kind: 'write', path: w[1], content: JSON.parse(w[2]) as string }); continue; }
+    const sh = /^\s*FAKE_SHELL\s+(".*")\s*$/.exec(line);
+    if (sh) { steps.push({ kind: 'shell', command: JSON.parse(sh[1]) as string }); continue; }
     const r = /^\s*FAKE_REPLY\s+(".*")\s*$/.exec(line);
     if (r) { reply = JSON.parse(r[1]) as string; continue; }
     const v = /^\s*FAKE_VERDICT\s+(APPROVED|NEEDS_CHANGES|REJECTED)\s*$/.exec(line);
     if (v) reply = v[1] === 'APPROVED' ? `The change does what the task asks.\nVERDICT: APPROVED` : `Please add a note to NOTES.md.\nVERDICT: ${v[1]}`;
   }
   const step = view.toolResultsSincePrompt;
-  if (step < writes.length) return { kind: 'write', ...writes[step] };
-  return { kind: 'text', text: reply ?? (writes.length ? `Wrote ${writes.map((w) => w.path).join(', ')}.\n${DONE}` : `Nothing to do.\n${DONE}`) };
+  if (step < steps.length) return steps[step];
+  const wrote = steps.flatMap((x) => (x.kind === 'write' ? [x.path] : []));
+  return { kind: 'text', text: reply ?? (wrote.length ? `Wrote ${wrote.join(', ')}.\n${DONE}` : `Done.\n${DONE}`) };
 }
 
 // --- request parsing ----------------------------------------------------------------------
@@ -259,6 +265,13 @@ function shellQuote(s: string): string {
 }
 
 /** Turn "write this file" into a call of whichever file-write tool the CLI offered. */
+function shellCallFor(command: string, view: ConversationView, description = 'run a command'): ToolCall | string {
+  const by = (n: string) => view.tools.find((t) => t.name === n);
+  if (by('exec_command')) return { name: 'exec_command', custom: false, args: { cmd: command, ...(view.cwd ? { workdir: view.cwd } : {}) } };
+  for (const name of ['Bash', 'bash', 'run_shell_command', 'shell']) if (by(name)) return { name, custom: false, args: { command, description } };
+  return `fake server: no shell tool among ${view.tools.map((t) => t.name).join(', ')}`;
+}
+
 function toolCallFor(action: { path: string; content: string }, view: ConversationView, writeRoots: string[]): ToolCall | string {
   const abs = isAbsolute(action.path) ? action.path : view.cwd ? join(view.cwd, action.path) : undefined;
   if (abs && !writeRoots.some((r) => abs.startsWith(r.replace(/\/?$/, '/')))) return `fake server: refusing to write ${abs}: outside ${writeRoots.join(', ')}`;
@@ -276,9 +289,8 @@ function toolCallFor(action: { path: string; content: string }, view: Conversati
     return { name, custom: false, args: { [pathKey]: abs, content: action.content } };
   }
   const sh = `mkdir -p "$(dirname ${shellQuote(abs)})" && printf '%s' ${shellQuote(action.content)} > ${shellQuote(abs)}`;
-  if (by('exec_command')) return { name: 'exec_command', custom: false, args: { cmd: sh, workdir: view.cwd } };
-  for (const name of ['Bash', 'bash', 'run_shell_command', 'shell']) if (by(name)) return { name, custom: false, args: { command: sh, description: 'write file' } };
-  return `fake server: no file-write tool among ${view.tools.map((t) => t.name).join(', ')}`;
+  const call = shellCallFor(sh, view, 'write file');
+  return typeof call === 'string' ? `fake server: no file-write tool among ${view.tools.map((t) => t.name).join(', ')}` : call;
 }
 
 // --- SSE writers --------------------------------------------------------------------------
@@ -542,15 +554,16 @@ export class FakeModelServer {
     const action = this.script(view, rec);
     rec.action = action;
     if (action.kind === 'http') { rec.status = action.status; errorReply(res, rec.protocol, action.status, action.message, action.retryAfterS); return; }
-    let out: ToolCall | string = action.kind === 'text' ? action.text : toolCallFor(action, view, this.opts.writeRoots ?? [realTmp()]);
+    const callFor = (a: FakeAction & { kind: 'write' | 'shell' }) => (a.kind === 'write' ? toolCallFor(a, view, this.opts.writeRoots ?? [realTmp()]) : shellCallFor(a.command, view));
+    let out: ToolCall | string = action.kind === 'text' ? action.text : callFor(action);
     // A write the CLI offers no tool for (a restricted reviewer) or that is refused here is skipped:
     // the model says so and goes on with the script's next step.
     const skipped: string[] = [];
-    for (let step = view.toolResultsSincePrompt + 1; typeof out === 'string' && action.kind === 'write' && skipped.length < 20; step++) {
+    for (let step = view.toolResultsSincePrompt + 1; typeof out === 'string' && action.kind !== 'text' && skipped.length < 20; step++) {
       skipped.push(out);
       const next = this.script({ ...view, toolResultsSincePrompt: step }, rec);
       if (next.kind === 'http') { rec.status = next.status; errorReply(res, rec.protocol, next.status, next.message, next.retryAfterS); return; }
-      out = next.kind === 'text' ? `${skipped.join('\n')}\n${next.text}` : toolCallFor(next, view, this.opts.writeRoots ?? [realTmp()]);
+      out = next.kind === 'text' ? `${skipped.join('\n')}\n${next.text}` : callFor(next);
       if (next.kind === 'text') break;
     }
     rec.status = 200;

@@ -35,8 +35,8 @@ function swarmScript(view: ConversationView): FakeAction {
   return { kind: 'text', text: `${fix ? 'Added NOTES.md.' : `Wrote ${file.path}.`}\n${DONE}` };
 }
 
-async function swarmFor(name: CliName, o: { tag: string; failFirst?: number }): Promise<{ repo: TestRepo; server: FakeModelServer }> {
-  const server = await startFakeModelServer({ script: swarmScript });
+async function swarmFor(name: CliName, o: { tag: string; failFirst?: number; script?: (view: ConversationView) => FakeAction }): Promise<{ repo: TestRepo; server: FakeModelServer }> {
+  const server = await startFakeModelServer({ script: o.script ?? swarmScript });
   servers.push(server);
   if (o.failFirst) server.failNext(429, o.failFirst);
   const repo = new TestRepo(`swarm-agents-${name}-`);
@@ -103,6 +103,33 @@ describe('the swarm with real agent CLIs', { skip: CLIS.length ? false : 'no CLI
       assert.ok(limited.length >= 1 && limited.length <= 4, `rate-limited turns: ${limited.length}`);
       assert.equal(server.modelRequests(`${name}-429`).filter((r) => r.status === 429).length, 4);
       assert.deepEqual(summary.failed, []);
+    });
+  }
+
+  // Hazard 11 with a real agent: the model makes the CLI run `git config core.hooksPath ...` in its
+  // worktree (which writes the shared .git/config). The guard sees it after the turn, the worker
+  // stops, the task is blocked for the user and nothing is reviewed or merged.
+  for (const name of CLIS.filter((n) => n === 'claude' || n === 'codex')) {
+    test(`${name}: an agent that sets core.hooksPath through its shell tool is stopped (security_violation), nothing merges`, { timeout: 120_000 }, async () => {
+      let evil = '';
+      const script = (view: ConversationView): FakeAction => {
+        if (/You are the reviewer of a swarm/.test(view.prompt)) return { kind: 'text', text: 'ok\nVERDICT: APPROVED' };
+        if (view.toolResultsSincePrompt === 0) return { kind: 'shell', command: `git config core.hooksPath ${evil}` };
+        if (view.toolResultsSincePrompt === 1) return { kind: 'write', path: 'escape.txt', content: 'x\n' };
+        return { kind: 'text', text: `Done.\n${DONE}` };
+      };
+      const { repo } = await swarmFor(name, { tag: `${name}-escape`, script });
+      evil = join(repo.home, 'evil-hooks');
+      const before = repo.rev('main');
+      const { summary, events } = await runSwarm(repo.root, { timeoutMs: 110_000 });
+      const v = events.find((e) => e.type === 'security_violation');
+      assert.ok(v && v.type === 'security_violation', `no security_violation; events: ${events.map((e) => e.type).join(', ')}`);
+      assert.ok(v.changes.some((c) => /core\.hookspath/i.test(c) && c.includes(evil)), v.changes.join('; '));
+      assert.equal(repo.git('config', '--get', 'core.hooksPath').trim(), evil, 'nothing was undone silently');
+      assert.deepEqual(summary.merged, []);
+      assert.equal(repo.rev('main'), before);
+      assert.ok(!events.some((e) => e.type === 'review_started'), 'no reviewer saw it');
+      assert.equal(repo.task('current', `feat-${name}`)?.data.status, 'blocked');
     });
   }
 });
