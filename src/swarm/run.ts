@@ -168,6 +168,9 @@ export class Run implements SwarmRun {
     const st = await this.deps.state.readTask(id);
     if (st && IN_FLIGHT.has(st.status)) {
       st.agent = undefined;
+      // Where the next run continues: a change under review (or approved and merging) is not
+      // worked on again; its reviewed commit is reviewed (or merged) again.
+      st.resumeStep = st.headSha && st.status === 'reviewing' ? 'review' : st.headSha && st.status === 'merging' ? 'merge' : 'work';
       await this.flow.setStatus(st, 'interrupted', {}, this.stopReason ?? 'stopped').catch(() => undefined);
     }
   }
@@ -216,7 +219,7 @@ export class Run implements SwarmRun {
       st.branch ??= task.branch;
       st.worktree ??= task.worktree;
       if (st.status === 'waiting_local_changes') this.mergeWaiters.add(task.id);
-      if (st.status === 'merging') {
+      if (st.status === 'merging' || (st.status === 'interrupted' && st.resumeStep === 'merge')) {
         if (st.headSha && (await git.isAncestor(st.headSha, baseRef))) {
           await this.flow.complete(task, st, await this.deps.merges.findMergeOf(st.headSha), 'merged before a restart');
           report.completed.push(task.id);
@@ -231,7 +234,8 @@ export class Run implements SwarmRun {
       const dirty = wt ? (await git.status(wt)).length > 0 : false;
       const ahead = st.branch && (await git.revParse(`refs/heads/${st.branch}`)) ? await git.countAhead(baseRef, `refs/heads/${st.branch}`) : 0;
       if (dirty || ahead > 0) {
-        st.resumeStep = st.status === 'reviewing' && !dirty && st.headSha ? 'review' : 'work';
+        const wasReviewing = st.status === 'reviewing' || (st.status === 'interrupted' && st.resumeStep === 'review');
+        st.resumeStep = wasReviewing && !dirty && st.headSha ? 'review' : 'work';
         await this.flow.setStatus(st, 'queued', {}, 'resumed after an interrupted run');
         report.resumed.push(task.id);
       } else {
