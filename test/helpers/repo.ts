@@ -23,6 +23,7 @@
 //   review       reviewer verdicts per review round, e.g. ["NEEDS_CHANGES", "APPROVED"] (last repeats;
 //                default APPROVED); an entry may be any full reply text when it contains a newline
 //   reviewNote   text the reviewer writes before its verdict line
+//   reviewSleepMs / reviewSleepFirstMs   the reviewer thinks this long (every call / the first call)
 // Every call is appended to <log dir>/calls.jsonl: role, task, round, worker, session, prompt, cwd.
 
 import { execFileSync, spawnSync, spawn, type ChildProcess } from 'node:child_process';
@@ -95,6 +96,7 @@ if (env.SWARM_SESSION_ID !== undefined || env.TEST_RESUME) console.log('SWARM_SE
 
 if (role === 'reviewer') {
   sleep(spec.reviewSleepMs || 0);
+  if (calls === 1) sleep(spec.reviewSleepFirstMs || 0);
   const list = spec.review || ['APPROVED'];
   const v = list[Math.min(round, list.length) - 1];
   if (v.includes('\n')) { process.stdout.write(v); process.exit(0); }
@@ -166,6 +168,7 @@ export interface AgentSpec {
   review?: string[];
   reviewNote?: string;
   reviewSleepMs?: number;
+  reviewSleepFirstMs?: number;
 }
 
 export interface TaskInput {

@@ -109,6 +109,29 @@ describe('crash and restart', { timeout: 90_000 }, () => {
     assert.equal(repo.show('main', 'ib.txt'), 'b\n');
   });
 
+  test('interrupted during review (Ctrl-C or crash): the next run reviews the same commit again, without another worker turn', async () => {
+    for (const how of ['SIGINT', 'SIGKILL'] as const) {
+      const repo = newRepo();
+      repo.writeConfig();
+      repo.writeTask('in-review', { agent: { files: { 'r.txt': 'r\n' }, reviewSleepFirstMs: 60_000 } });
+      const { child, done } = spawnCli(['run', '--repo', repo.root]);
+      pids.push(child.pid!);
+      await waitFor(() => repo.calls().some((c) => c.role === 'reviewer'), 20_000, 'the review to start');
+      pids.push(...repo.calls().map((c) => c.pid));
+      child.kill(how);
+      const r = await done;
+      if (how === 'SIGINT') assert.equal(r.code, 130);
+      const sha = repo.state('in-review')!.headSha as string;
+      assert.ok(sha);
+      const second = cli(['run', '--repo', repo.root], { timeoutMs: 60_000 });
+      assert.equal(second.status, 0, second.stderr);
+      assert.deepEqual(repo.taskIds('complete'), ['in-review'], how);
+      assert.equal(repo.calls().filter((c) => c.role === 'worker').length, 1, `${how}: the finished work is not redone`);
+      assert.equal(repo.calls().filter((c) => c.role === 'reviewer').length, 2);
+      assert.equal(repo.git('rev-parse', `${repo.task('complete', 'in-review')!.data.merged_commit}^2`).trim(), sha, `${how}: the reviewed commit merged`);
+    }
+  });
+
   test('a stray agent that ignores SIGTERM is SIGKILLed by recovery even when the next run is short', async () => {
     const repo = newRepo();
     const pidFile = join(repo.logDir, 'stubborn.pid');
