@@ -199,6 +199,9 @@ export class Run implements SwarmRun {
    */
   private async recover(): Promise<void> {
     const { tasks, git, worktrees } = this.deps;
+    for (const id of await tasks.repairHalfMoves()) {
+      this.emit({ type: 'log', level: 'warn', message: `task ${id} had a second name in ${this.deps.config.tasksDir}/current after an interrupted move; the stale name was dropped` });
+    }
     const listing = await tasks.list();
     for (const u of listing.unparsable.filter((x) => x.folder !== 'complete')) {
       const target = await tasks.quarantine(u.file, u.reason);

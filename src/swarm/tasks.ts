@@ -199,6 +199,29 @@ export class TaskStore {
     return out;
   }
 
+  /**
+   * Finish moves a crash cut short. Every move is link(new name) then unlink(old name), so after a
+   * crash one file can have two names, and in each case the current/ name is the stale one (a
+   * claim whose claimer died before updating it, a completion or a return already written). Only
+   * the same file (inode) is repaired: two different files with one id are left for the user.
+   * Returns the ids repaired.
+   */
+  async repairHalfMoves(): Promise<string[]> {
+    const repaired: string[] = [];
+    for (const name of await this.names('current')) {
+      const cur = join(this.folder('current'), name);
+      for (const other of ['pending', 'complete'] as const) {
+        const [a, b] = await Promise.all([fs.stat(cur).catch(() => undefined), fs.stat(join(this.folder(other), name)).catch(() => undefined)]);
+        if (a && b && a.ino === b.ino && a.dev === b.dev) {
+          await fs.unlink(cur);
+          repaired.push(basename(name, '.md'));
+          break;
+        }
+      }
+    }
+    return repaired;
+  }
+
   /** Move an unparsable file aside with its reason. Never deletes; never overwrites. */
   async quarantine(file: string, reason: string): Promise<string | undefined> {
     await fs.mkdir(this.folder('quarantine'), { recursive: true });
