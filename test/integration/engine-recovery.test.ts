@@ -3,7 +3,7 @@
 
 import { describe, test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, linkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestRepo, runSwarm, spawnCli, cli, ensureCli, waitFor, alive, countBy } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
@@ -187,6 +187,32 @@ describe('crash and restart', { timeout: 90_000 }, () => {
     const t = repo.task('complete', 'half')!;
     assert.equal(t.data.merged_commit, commit);
     assert.match(String(t.data.note), /before a restart/);
+  });
+
+  test('a crash in the middle of a task file move (two names for one file) is repaired at the next start', async () => {
+    // Moves are link(new) + unlink(old): a crash between the two leaves the file in two folders.
+    const claimCut = newRepo();
+    claimCut.writeConfig();
+    claimCut.writeTask('claimed');
+    mkdirSync(claimCut.path('tasks', 'current'), { recursive: true });
+    linkSync(claimCut.path('tasks', 'pending', 'claimed.md'), claimCut.path('tasks', 'current', 'claimed.md'));
+    const a = await runSwarm(claimCut.root);
+    assert.equal(a.summary.reason, 'no work left');
+    assert.deepEqual(a.summary.merged, ['claimed']);
+    assert.deepEqual([claimCut.taskIds('pending'), claimCut.taskIds('current'), claimCut.taskIds('complete')], [[], [], ['claimed']]);
+
+    const completeCut = newRepo();
+    completeCut.writeConfig();
+    completeCut.writeTask('finished');
+    await runSwarm(completeCut.root);
+    const main = completeCut.rev('main');
+    linkSync(completeCut.path('tasks', 'complete', 'finished.md'), completeCut.path('tasks', 'current', 'finished.md'));
+    const b = await runSwarm(completeCut.root);
+    assert.deepEqual([b.summary.merged, b.summary.blocked, b.summary.failed], [[], [], []]);
+    assert.deepEqual([completeCut.taskIds('pending'), completeCut.taskIds('current'), completeCut.taskIds('complete')], [[], [], ['finished']]);
+    assert.equal(completeCut.rev('main'), main, 'nothing redone');
+    assert.equal(completeCut.calls().filter((c) => c.role === 'worker').length, 1);
+    assert.ok(b.events.some((e) => e.type === 'log' && /finished had a second name/.test(e.message)));
   });
 
   test('an orphaned worktree from a crashed run is reported with its disk use', async () => {
