@@ -350,6 +350,13 @@ export class Run implements SwarmRun {
     if (!mayClaim) return undefined;
     const done = new Set(listing.complete.map((t) => t.id));
     for (const t of listing.pending) {
+      if (done.has(t.id)) {
+        // A new task with the id of a completed one could never move to complete/ (and would
+        // inherit the old one's state): set it aside for the user to rename, never run it.
+        const target = await tasks.quarantine(t.file, `${t.file.split('/').pop()}: id: a task "${t.id}" is already in ${this.deps.config.tasksDir}/complete; rename this file (a new id) to run it`);
+        if (target) this.emit({ type: 'task_quarantined', file: relative(this.deps.root, target), reason: `task id "${t.id}" is already complete` });
+        continue;
+      }
       if (!t.dependsOn.every((d) => done.has(d))) continue;
       const st = await this.deps.state.readTask(t.id);
       const branch = t.branch ?? st?.branch ?? branchFor(spec.id, t.id);
