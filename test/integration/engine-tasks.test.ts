@@ -62,6 +62,25 @@ describe('malformed task files', { timeout: 60_000 }, () => {
     assert.equal(repo.read('tasks/quarantine/dup.1.md'), '---\ntitle: [\n---\nsecond\n');
   });
 
+  test('a new task reusing the id of a completed one is set aside (quarantined), never merged twice or mixed up', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('again', { agent: { files: { 'v.txt': 'first\n' } } });
+    await runSwarm(repo.root);
+    const main = repo.rev('main');
+    const completed = repo.read('tasks/complete/again.md');
+    const second = repo.writeTask('again', { agent: { files: { 'v.txt': 'second\n' } } });
+    const text = readFileSync(second, 'utf8');
+    const { summary, events } = await runSwarm(repo.root);
+    assert.deepEqual([summary.merged, summary.blocked, summary.failed], [[], [], []]);
+    assert.equal(repo.rev('main'), main);
+    assert.equal(repo.read('tasks/complete/again.md'), completed, 'the completed task is untouched');
+    assert.equal(repo.read('tasks/quarantine/again.md'), text, 'the new one is kept byte for byte');
+    assert.match(repo.read('tasks/quarantine/again.md.reason.txt'), /already in tasks\/complete; rename this file/);
+    assert.ok(events.some((e) => e.type === 'task_quarantined'));
+    assert.equal(repo.calls().filter((c) => c.role === 'worker').length, 1);
+  });
+
   test('an oversized task file is quarantined, not read into a prompt', async () => {
     const repo = newRepo();
     repo.writeConfig();
