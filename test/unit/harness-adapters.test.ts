@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { CliHarness, CLI_SPECS, builtinCliAdapters, registerCliAdapters, resolveCliCommand, type CliName } from '../../src/swarm/harness/adapters';
+import { CliHarness, CLI_SPECS, builtinCliAdapters, isLinkedWorktree, registerCliAdapters, resolveCliCommand, type CliName } from '../../src/swarm/harness/adapters';
 import { claudeModel } from '../../src/swarm/harness/claude';
 import { geminiModel } from '../../src/swarm/harness/gemini';
 import type { HarnessContext } from '../../src/swarm/harness/context';
@@ -85,6 +85,19 @@ test('adapters: executable = setting swarm.cli.<name>, else harnesses.<name>.com
   assert.deepEqual(resolveCliCommand('gemini', ctx, undefined), ['gemini']);
   // the workspace copies command[0] into cliPaths: the whole command is still used
   assert.deepEqual(resolveCliCommand('claude', { ...ctx, cliPaths: { claude: 'npx' } }, { command: ['npx', '--no-install', 'claude'] }), ['npx', '--no-install', 'claude']);
+});
+
+test('adapters: only a linked worktree counts as one (not the main checkout, not a submodule)', () => {
+  const t = tmp();
+  try {
+    assert.equal(isLinkedWorktree(t.wt), true);
+    assert.equal(isLinkedWorktree(t.repo), false);
+    const sub = join(t.dir, 'sub');
+    mkdirSync(sub);
+    writeFileSync(join(sub, '.git'), 'gitdir: ../repo/.git/modules/sub\n');
+    assert.equal(isLinkedWorktree(sub), false);
+    assert.equal(isLinkedWorktree(join(t.dir, 'nowhere')), false);
+  } finally { t.cleanup(); }
 });
 
 test('adapters: model names', () => {

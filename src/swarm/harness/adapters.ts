@@ -12,7 +12,7 @@
 // `cliAdapters` (src/swarm/workspace.ts does `import './harness/adapters'`). index.ts must not
 // import this module (that would be an import cycle: this module imports the registry).
 
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAgentProcess } from '../proc';
 import { agentEnv, classifyExit } from './command';
@@ -75,10 +75,15 @@ export function cliSettingHint(name: string): string {
   return `the VS Code setting swarm.cli.${name} or swarm.json harnesses.${name}.command`;
 }
 
-/** A linked worktree has a `.git` file (gitdir: ...), the main checkout a `.git` folder. */
+/**
+ * A linked worktree has a `.git` file pointing into `<common dir>/worktrees/<name>`; the main
+ * checkout has a `.git` folder, a submodule a `.git` file pointing into `.../modules/<name>`.
+ */
 export function isLinkedWorktree(dir: string): boolean {
   try {
-    return statSync(join(dir, '.git')).isFile();
+    const f = join(dir, '.git');
+    if (!statSync(f).isFile()) return false;
+    return /^gitdir:\s*.*[\\/]worktrees[\\/][^\\/]+\s*$/m.test(readFileSync(f, 'utf8').slice(0, 4096));
   } catch {
     return false;
   }
