@@ -847,10 +847,24 @@ export class Run implements SwarmRun {
   }
 
   private retryingMerges = false;
+  /** Base head + the base checkout's status at the last retry: nothing changed, nothing to retry. */
+  private lastMergeFingerprint = '';
+
+  private async mergeFingerprint(): Promise<string> {
+    const { git, base } = this.deps;
+    const head = (await git.revParse(`refs/heads/${base}`)) ?? '';
+    const checkout = (await git.worktrees()).find((w) => w.branch === `refs/heads/${base}`);
+    const status = checkout ? (await git.status(checkout.path).catch(() => [])).join('\n') : '';
+    return `${head}\n${status}\n${[...this.mergeWaiters].sort().join(',')}`;
+  }
+
   private async retryWaitingMerges(): Promise<void> {
     if (this.retryingMerges || !this.mergeWaiters.size) return;
     this.retryingMerges = true;
     try {
+      const fp = await this.mergeFingerprint();
+      if (fp === this.lastMergeFingerprint) return;
+      this.lastMergeFingerprint = fp;
       for (const id of [...this.mergeWaiters]) {
         if (this.owned.has(id)) continue;
         const task = await this.deps.tasks.read(id, 'current').catch(() => undefined);
