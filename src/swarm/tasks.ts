@@ -31,6 +31,8 @@ export function parseTask(text: string, file: string, folder: TaskFolder): Task 
   const name = basename(file);
   const id = basename(file, extname(file));
   if (!TASK_ID_RE.test(id)) throw new TaskFileError(name, 'id', `the file name must be a task id matching ${TASK_ID_RE} (lowercase letters, digits, ".", "_", "-"; at most 64)`);
+  // The id names the task's git branch (swarm/<worker>/<id>): git refuses "..", a trailing "." and ".lock".
+  if (/\.\.|\.$|\.lock$/.test(id)) throw new TaskFileError(name, 'id', `"${id}" cannot name a git branch (no "..", and no "." or ".lock" at the end)`);
   if (Buffer.byteLength(text) > MAX_TASK_BYTES) throw new TaskFileError(name, '(file)', `larger than ${MAX_TASK_BYTES} bytes`);
   let parsed: matter.GrayMatterFile<string>;
   try {
