@@ -26,6 +26,7 @@ describe('malformed task files', { timeout: 60_000 }, () => {
       'bad-deps.md': '---\ntitle: deps\ndepends_on: {a: 1}\n---\nbody\n',
       'bad-priority.md': '---\ntitle: p\npriority: high\n---\nbody\n',
       'id-mismatch.md': '---\nid: other\ntitle: x\n---\nbody\n',
+      'not-a-branch.lock.md': '---\ntitle: x\n---\nbody\n',
     };
     for (const [name, text] of Object.entries(bad)) repo.write(`tasks/pending/${name}`, text);
     const { summary, events } = await runSwarm(repo.root);
@@ -38,6 +39,7 @@ describe('malformed task files', { timeout: 60_000 }, () => {
       'bad-deps.md': /depends_on: expected a task id or a list/,
       'bad-priority.md': /priority: expected a number/,
       'id-mismatch.md': /frontmatter id "other" differs/,
+      'not-a-branch.lock.md': /cannot name a git branch/,
     };
     for (const [name, text] of Object.entries(bad)) {
       const q = repo.path('tasks', 'quarantine', name);

@@ -64,6 +64,7 @@ describe('parseTask', () => {
 
   test('ids: the file name must be a valid id; a frontmatter id must match it', () => {
     for (const bad of ['Upper.md', '-dash.md', '.hidden.md', 'sp ace.md', `${'a'.repeat(65)}.md`, 'ünï.md']) refused('---\ntitle: x\n---\n', bad, 'id', /must be a task id/);
+    for (const bad of ['a..b.md', 'x.lock.md', 'dot..md']) refused('---\ntitle: x\n---\n', bad, 'id', /cannot name a git branch/);
     refused('---\nid: other\n---\n', 'mine.md', 'id', /differs from the file name "mine"/);
     assert.equal(parse('---\nid: mine\n---\n', 'mine.md').id, 'mine');
     for (const ok of ['a', '0-start', 'a.b_c-d', 'x'.repeat(64)]) assert.ok(TASK_ID_RE.test(ok), ok);
