@@ -151,7 +151,7 @@ export class Run implements SwarmRun {
         await Promise.all(specs.map((w) => this.workerMain(w)));
         // Workers are done; keep going while merges wait for the user's checkout or, when asked,
         // while tasks wait for a human decision that needs no worker (approve/override merge here).
-        while (!this.signal.aborted && (this.mergeWaiters.size > 0 || (this.waitForHumans && (await this.humanWaiting()) && !(await this.onlyFixesLeft())))) {
+        while (!this.signal.aborted && (this.mergeWaiters.size > 0 || this.owned.size > 0 || (this.waitForHumans && (await this.humanWaiting()) && !(await this.onlyFixesLeft())))) {
           await this.wake.wait(this.deps.config.limits.pollMs, this.signal);
         }
       } finally {
@@ -176,6 +176,9 @@ export class Run implements SwarmRun {
   }
 
   private async finish(reason: string, tookLock = true): Promise<RunSummary> {
+    // A decision or a waiting merge being applied finishes its merge first (a merge is never cut
+    // in half, and its task must not be marked interrupted under it); bounded.
+    for (let i = 0; tookLock && this.owned.size > 0 && i < 600; i++) await sleep(50);
     if (tookLock) for (const id of this.owned) await this.markInterrupted(id);
     const listing = await this.deps.tasks.list().catch(() => undefined);
     const states = await Promise.all((listing?.current ?? []).map((t) => this.deps.state.readTask(t.id)));
@@ -381,9 +384,11 @@ export class Run implements SwarmRun {
 
   /** Could work still appear? (another worker is busy, a planner runs, a merge waits, a human may decide) */
   private async futureWorkPossible(): Promise<boolean> {
-    if (this.busy > 0 || this.plannersAlive > 0 || this.mergeWaiters.size > 0) return true;
+    // owned: a human decision (or a waiting merge) is being applied right now.
+    if (this.busy > 0 || this.plannersAlive > 0 || this.mergeWaiters.size > 0 || this.owned.size > 0) return true;
     if (this.waitForHumans && (await this.humanWaiting())) return true;
-    return false;
+    // An answer or a decision may have turned a waiting task into work since the caller looked.
+    return this.workAvailable(false);
   }
 
   private async humanWaiting(): Promise<boolean> {
