@@ -4,7 +4,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestRepo, runSwarm, git } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
@@ -169,6 +169,37 @@ describe('human review decisions', { timeout: 60_000 }, () => {
     assert.equal(summary.reason, 'no work left');
     assert.ok(events.some((e) => e.type === 'human_decision' && e.applied));
     assert.equal(repo.show('main', 'b.txt'), 'b\n');
+  });
+
+  test('a decision whose merge is slow (a post-merge hook) completes before the run ends; its task is never marked interrupted', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'agent+human' } });
+    repo.writeTask('slowmerge', { agent: { files: { 'sm.txt': 'sm\n' } } });
+    // The user's own hook: git runs it inside `merge --ff-only` in their checkout.
+    repo.write('.git/hooks/post-merge', '#!/bin/sh\nsleep 1\n');
+    chmodSync(repo.path('.git', 'hooks', 'post-merge'), 0o755);
+    let decided: Promise<unknown> | undefined;
+    const { summary, events } = await runSwarm(repo.root, {
+      run: { waitForHumans: true },
+      onEvent: (e, ws) => {
+        if (e.type === 'human_review_requested' && !decided) {
+          decided = (async () => {
+            for (let i = 0; i < 100; i++) {
+              await new Promise((r) => setTimeout(r, 100));
+              const r = await ws.decide({ taskId: 'slowmerge', kind: 'approve', sha: e.sha });
+              if ((r as { reason?: string }).reason !== 'not_awaiting') return r;
+            }
+          })();
+        }
+      },
+    });
+    const r = await decided;
+    assert.deepEqual(r, { ok: true, applied: 'merged', commit: repo.rev('main') });
+    assert.deepEqual(summary.merged, ['slowmerge']);
+    assert.ok(!events.some((e) => e.type === 'task_status' && e.status === 'interrupted'), 'never marked interrupted');
+    const st = repo.state('slowmerge')!;
+    assert.equal(st.status, 'complete');
+    assert.equal(st.mergedCommit, repo.rev('main'));
   });
 
   test('reject by the user: back to pending, the work archived', async () => {
