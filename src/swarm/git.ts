@@ -13,6 +13,13 @@ export interface GitExecOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Every git command of the swarm runs without hooks: hooks in a worktree may come from an agent's
+ * branch (a tracked, relative core.hooksPath such as .husky), and the swarm never runs code an
+ * agent wrote — not in a worktree, not in the user's checkout after a merge.
+ */
+const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
+
 /** A fallback identity so swarm commits work on machines with no git user configured. */
 export const FALLBACK_IDENTITY = {
   GIT_AUTHOR_NAME: 'Worktree Swarm',
@@ -28,7 +35,7 @@ export class Git {
 
   async exec(args: string[], opts: GitExecOptions = {}): Promise<string> {
     const env = { ...process.env, ...this.identityEnv, ...opts.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-    const r = await execCollect(['git', ...args], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
+    const r = await execCollect(['git', ...NO_HOOKS, ...args], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
     if (r.exitCode !== 0 && !(r.exitCode !== null && opts.okCodes?.includes(r.exitCode))) {
       const errLines = r.stderr.trim().split('\n');
       const first = errLines.find((l) => /^(fatal|error): /.test(l)) || errLines[0] || r.stdout.trim().split('\n')[0] || `exit ${r.exitCode}`;
@@ -40,7 +47,7 @@ export class Git {
   /** Like exec, but returns the exit code and output instead of throwing. */
   async tryExec(args: string[], opts: GitExecOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const env = { ...process.env, ...this.identityEnv, ...opts.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-    const r = await execCollect(['git', ...args], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
+    const r = await execCollect(['git', ...NO_HOOKS, ...args], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
     return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }
 
