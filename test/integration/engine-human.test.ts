@@ -4,7 +4,8 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, chmodSync } from 'node:fs';
+import { writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { TestRepo, runSwarm, git } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
@@ -171,13 +172,18 @@ describe('human review decisions', { timeout: 60_000 }, () => {
     assert.equal(repo.show('main', 'b.txt'), 'b\n');
   });
 
-  test('a decision whose merge is slow (a post-merge hook) completes before the run ends; its task is never marked interrupted', async () => {
+  test('a decision whose merge is slow completes before the run ends; its task is never marked interrupted', async () => {
     const repo = newRepo();
     repo.writeConfig({ review: { mode: 'agent+human' } });
     repo.writeTask('slowmerge', { agent: { files: { 'sm.txt': 'sm\n' } } });
-    // The user's own hook: git runs it inside `merge --ff-only` in their checkout.
-    repo.write('.git/hooks/post-merge', '#!/bin/sh\nsleep 1\n');
-    chmodSync(repo.path('.git', 'hooks', 'post-merge'), 0o755);
+    // A slow `git merge` (a big checkout, a slow disk): a git wrapper first on PATH sleeps 1 s on merges.
+    const bin = join(repo.home, 'bin');
+    mkdirSync(bin);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\nfor a in "$@"; do [ "$a" = merge ] && sleep 1 && break; done\nexec '${realGit}' "$@"\n`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath}`;
     let decided: Promise<unknown> | undefined;
     const { summary, events } = await runSwarm(repo.root, {
       run: { waitForHumans: true },
@@ -194,6 +200,7 @@ describe('human review decisions', { timeout: 60_000 }, () => {
       },
     });
     const r = await decided;
+    process.env.PATH = oldPath;
     assert.deepEqual(r, { ok: true, applied: 'merged', commit: repo.rev('main') });
     assert.deepEqual(summary.merged, ['slowmerge']);
     assert.ok(!events.some((e) => e.type === 'task_status' && e.status === 'interrupted'), 'never marked interrupted');
