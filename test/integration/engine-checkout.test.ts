@@ -4,7 +4,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, rmSync, readFileSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { TestRepo, runSwarm, snapshotFiles, userCommit } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 
@@ -96,6 +96,38 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     assert.deepEqual(summary.merged, ['add-new']);
     assert.equal(repo.read('new.txt'), 'from the agent\n');
     assert.deepEqual(await ws.needsYou(), []);
+  });
+
+  test('the user is in the middle of a conflicted merge: the swarm waits without touching it, then merges after the user concludes', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.git('checkout', '-q', '-b', 'side');
+    repo.write('shared.txt', 'line 1\nline 2 side\nline 3\n');
+    userCommit(repo.root, 'side change', 'shared.txt');
+    repo.git('checkout', '-q', 'main');
+    repo.write('shared.txt', 'line 1\nline 2 main\nline 3\n');
+    userCommit(repo.root, 'main change', 'shared.txt');
+    const m = tryGitUser(repo.root, 'merge', 'side');
+    assert.notEqual(m, 0, 'the user has a conflict');
+    const conflicted = repo.read('shared.txt');
+    assert.match(conflicted, /<<<<<<</);
+    repo.writeTask('elsewhere', { agent: { files: { 'elsewhere.txt': 'e\n' } } });
+    let checked = false;
+    const { summary } = await runSwarm(repo.root, {
+      onEvent: (e) => {
+        if (e.type === 'merge_waiting' && !checked) {
+          checked = true;
+          assert.ok(existsSync(repo.path('.git', 'MERGE_HEAD')), 'the user\'s merge is still in progress');
+          assert.equal(repo.read('shared.txt'), conflicted);
+          setTimeout(() => { repo.write('shared.txt', 'line 1\nline 2 resolved\nline 3\n'); userCommit(repo.root, 'resolved', 'shared.txt'); }, 200);
+        }
+      },
+    });
+    assert.ok(checked, 'the merge waited');
+    assert.deepEqual(summary.merged, ['elsewhere']);
+    assert.equal(repo.read('shared.txt'), 'line 1\nline 2 resolved\nline 3\n');
+    assert.equal(repo.read('elsewhere.txt'), 'e\n');
+    assert.equal(repo.git('status', '--porcelain', '--untracked-files=no'), '');
   });
 
   test('a swarm stopped while a merge waits leaves the task waiting; the next run merges it once the way is clear', async () => {
@@ -229,3 +261,8 @@ describe('merge conflicts (hazard 3)', { timeout: 60_000 }, () => {
     assert.equal(repo.show('refs/heads/swarm/w2/bbb', 'shared.txt') ?? repo.show('refs/heads/swarm/w1/bbb', 'shared.txt'), 'B\n', 'its work is kept on its branch');
   });
 });
+
+/** git as the user (identity on the command line); returns the exit status. */
+function tryGitUser(cwd: string, ...args: string[]): number | null {
+  return spawnSync('git', ['-c', 'user.name=Test User', '-c', 'user.email=user@example.invalid', ...args], { cwd, stdio: 'ignore' }).status;
+}
