@@ -136,6 +136,12 @@ export class Run implements SwarmRun {
       return this.finish(`another swarm is running (pid ${lock.holder.pid})`, false);
     }
     try {
+      if (!(await this.deps.git.revParse(`refs/heads/${this.deps.base}`))) {
+        // Before any claim: no task may be taken for a base that cannot receive it.
+        const message = `the base branch "${this.deps.base}" does not exist (set "base" in swarm.json, or make a first commit)`;
+        this.emit({ type: 'log', level: 'error', message });
+        return await this.finish(`error: ${message}`);
+      }
       await worktrees.ensureExcluded();
       await tasks.ensureDirs();
       await this.recover();
