@@ -123,6 +123,25 @@ describe('swarm CLI', { timeout: 90_000 }, () => {
     assert.match(plain.stdout, /done in [\d.]+ s: 1 merged, 1 review round\(s\)/);
   });
 
+  test('a base branch that does not exist: exit 1 with the reason, and no task is claimed', () => {
+    const repo = newRepo();
+    repo.writeConfig({ base: 'develop' });
+    repo.writeTask('t1');
+    const r = cli(['run', '--repo', repo.root]);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /the base branch "develop" does not exist/);
+    assert.deepEqual(repo.taskIds('pending'), ['t1']);
+    assert.deepEqual(repo.taskIds('current'), []);
+    // An empty repository (no commit yet) says the same.
+    const empty = newRepo();
+    const fresh = join(empty.home, 'fresh');
+    git(empty.home, 'init', '-q', '-b', 'main', fresh);
+    writeFileSync(join(fresh, 'swarm.json'), JSON.stringify(empty.config()));
+    const e = cli(['run', '--repo', fresh]);
+    assert.equal(e.status, 1);
+    assert.match(e.stdout, /the base branch "main" does not exist/);
+  });
+
   test('human review from the terminal: --no-wait exit 3, review list, stale --sha refused, override needs --reason, approve merges', () => {
     const repo = newRepo();
     repo.writeConfig({ review: { mode: 'human' } });
@@ -168,6 +187,10 @@ describe('swarm CLI', { timeout: 90_000 }, () => {
       assert.match(busy.stderr, /another swarm \(pid \d+/);
       const st = JSON.parse(cli(['status', '--json', '--repo', repo.root]).stdout);
       assert.equal(st.running.pid, child.pid);
+      const c = cli(['cleanup', '--repo', repo.root]);
+      assert.equal(c.status, 4, 'no cleanup under a running swarm');
+      assert.match(c.stderr, /stop it before cleaning up/);
+      assert.equal(cli(['cleanup', '--dry-run', '--repo', repo.root]).status, 0, 'a dry run is fine');
       const d = cli(['review', 'approve', 'remote', '--repo', repo.root]);
       assert.equal(d.status, 0, d.stderr);
       assert.match(d.stdout, new RegExp(`recorded: handed to the swarm running in process ${child.pid}`));
