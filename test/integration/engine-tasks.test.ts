@@ -212,4 +212,16 @@ describe('cleanup (hazard 4)', { timeout: 60_000 }, () => {
     assert.ok(existsSync(repo.path('.swarm', 'worktrees', 'waiting')));
     assert.ok(repo.rev('refs/heads/swarm/w1/waiting'));
   });
+
+  test('cleanup keeps the branch and worktree of a failed task back in pending (the next worker continues there)', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 1, iterations: 1 }], limits: { max_attempts: 5 } });
+    repo.writeTask('flaky', { agent: { files: { 'wip.txt': 'half done\n' }, exit: 1 } });
+    await runSwarm(repo.root);
+    assert.equal(repo.task('pending', 'flaky')!.data.branch, 'swarm/w1/flaky');
+    const ws = await openWorkspace({ repo: repo.root });
+    const r = await ws.cleanup({ dryRun: false });
+    assert.equal(r.actions.find((a) => a.branch === 'swarm/w1/flaky')?.action, 'keep');
+    assert.equal(repo.show('refs/heads/swarm/w1/flaky', 'wip.txt'), 'half done\n', 'the failed turn\'s work is committed on its branch');
+  });
 });
