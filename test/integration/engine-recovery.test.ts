@@ -10,6 +10,7 @@ import { openWorkspace } from '../../src/swarm/workspace';
 import { MergeQueue } from '../../src/swarm/merge';
 import { Git } from '../../src/swarm/git';
 import { TaskStore } from '../../src/swarm/tasks';
+import { spawn } from 'node:child_process';
 
 const repos: TestRepo[] = [];
 const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
@@ -213,6 +214,31 @@ describe('crash and restart', { timeout: 90_000 }, () => {
     assert.equal(completeCut.rev('main'), main, 'nothing redone');
     assert.equal(completeCut.calls().filter((c) => c.role === 'worker').length, 1);
     assert.ok(b.events.some((e) => e.type === 'log' && /finished had a second name/.test(e.message)));
+  });
+
+  test('pid reuse: recovery never kills (and the run lock never trusts) an unrelated process that got a recorded pid', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('reused');
+    // An unrelated process of the user, in its own group.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { detached: true, stdio: 'ignore' });
+    pids.push(other.pid!);
+    // A claimed task whose journaled agent has that pid, but another start time (pid reused).
+    const store = new TaskStore(repo.root, 'tasks');
+    await store.ensureDirs();
+    await store.claim('reused', { status: 'running', claimed_by: 'w1', branch: 'swarm/w1/reused' });
+    mkdirSync(repo.path('.swarm', 'tasks', 'reused'), { recursive: true });
+    writeFileSync(repo.path('.swarm', 'tasks', 'reused', 'state.json'), JSON.stringify({ id: 'reused', status: 'running', rounds: [], attempts: 0, branch: 'swarm/w1/reused', agent: { pid: other.pid, pgid: other.pid, procStart: '1' }, updatedAt: new Date().toISOString() }));
+    // And a stale run lock naming it too.
+    writeFileSync(repo.path('.swarm', 'lock'), JSON.stringify({ pid: other.pid, runId: 'old', startedAt: new Date().toISOString(), procStart: '1' }));
+    const { summary, events } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['reused'], 'the stale lock did not block the run');
+    const rec = events.find((e) => e.type === 'run_recovered');
+    assert.ok(rec && rec.type === 'run_recovered');
+    assert.deepEqual(rec.killedPids, []);
+    assert.ok(rec.returnedToPending.includes('reused'));
+    assert.ok(alive(other.pid!), 'the unrelated process is alive');
+    other.kill('SIGKILL');
   });
 
   test('an orphaned worktree from a crashed run is reported with its disk use', async () => {
