@@ -23,8 +23,8 @@ import { performance } from 'node:perf_hooks';
 import { BENCH, ROOT, scratchDir, cleanupScratch } from './lib/util.mjs';
 import { buildEngine } from './lib/build.mjs';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
-const QUICK = values.quick;
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, render: { type: 'string' } } });
+let QUICK = values.quick;
 const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
 const OUT = values.out ?? join(BENCH, 'results');
 const want = (k) => !ONLY || ONLY.has(k);
@@ -96,23 +96,30 @@ function reviewRender() {
 
 // ---- run ------------------------------------------------------------------------------------
 
-for (const f of ['cli.js', 'extension.js']) {
-  if (!existsSync(join(ROOT, 'dist', f))) {
-    console.error(`dist/${f} is missing: build first (npm run bench does: node esbuild.mjs && node bench/run.mjs)`);
-    process.exit(2);
+let results;
+if (values.render) {
+  // Only re-render the table of an earlier run's JSON.
+  results = JSON.parse(readFileSync(values.render, 'utf8'));
+  QUICK = results.quick;
+} else {
+  for (const f of ['cli.js', 'extension.js']) {
+    if (!existsSync(join(ROOT, 'dist', f))) {
+      console.error(`dist/${f} is missing: build first (npm run bench does: node esbuild.mjs && node bench/run.mjs)`);
+      process.exit(2);
+    }
   }
-}
-const started = performance.now();
-const results = { date: new Date().toISOString(), quick: QUICK, commit: sh(`git -C ${JSON.stringify(ROOT)} rev-parse --short HEAD`), machine: machine(), bundles: bundles() };
-await buildEngine();
+  const started = performance.now();
+  results = { date: new Date().toISOString(), quick: QUICK, commit: sh(`git -C ${JSON.stringify(ROOT)} rev-parse --short HEAD`), machine: machine(), bundles: bundles() };
+  await buildEngine();
 
-if (want('orchestration')) results.orchestration = await scenario('orchestration', ['bench/scenarios/orchestration.mjs', '--tasks', QUICK ? '10' : '100', '--reps', QUICK ? '1' : '2']);
-if (want('merge')) results.mergeQueue = await scenario('merge-queue', ['bench/scenarios/merge-queue.mjs', '--branches', '16', '--reps', QUICK ? '1' : '5']);
-if (want('extension')) results.extensionHost = await scenario('extension-host', ['--import', 'tsx', 'bench/scenarios/extension-host.ts', '--tasks', QUICK ? '500' : '5000']);
-if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
-if (want('review')) results.reviewPanel = await reviewRender();
-results.machine.loadavgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
-results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+  if (want('orchestration')) results.orchestration = await scenario('orchestration', ['bench/scenarios/orchestration.mjs', '--tasks', QUICK ? '10' : '100', '--reps', QUICK ? '1' : '2']);
+  if (want('merge')) results.mergeQueue = await scenario('merge-queue', ['bench/scenarios/merge-queue.mjs', '--branches', '16', '--reps', QUICK ? '1' : '5']);
+  if (want('extension')) results.extensionHost = await scenario('extension-host', ['--import', 'tsx', 'bench/scenarios/extension-host.ts', '--tasks', QUICK ? '500' : '5000']);
+  if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
+  if (want('review')) results.reviewPanel = await reviewRender();
+  results.machine.loadavgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+}
 
 // ---- table ----------------------------------------------------------------------------------
 
@@ -132,7 +139,8 @@ if (o?.summary) {
     row('1 orchestration', 'processes started per task', `${s.gitProcessesPerTask.swarm1} git + ${s.agentProcessesPerTask.swarm1} agent (agents ran ${f1((sw.workerAgentMs + sw.reviewerAgentMs) / o.tasks)} ms/task of it)`, `floor ${s.gitProcessesPerTask.floor} git; floor + agents ${s.gitProcessesPerTask.floorAgents} git + 2 agent`, Math.round((s.gitProcessesPerTask.swarm1 / s.gitProcessesPerTask.floor) * 100) / 100, '(explains)', '–');
   }
   if (s.cpuSwarm1VsFloor) row('1 orchestration', 'same, CPU time (user+sys of every process)', `${f1(s.cpuMs.swarm1 / 1000)} s`, `floor ${f1(s.cpuMs.floor / 1000)} s; floor + agents ${f1(s.cpuMs.floorAgents / 1000)} s`, s.cpuSwarm1VsFloor, `(vs floor + agents: ${s.cpuSwarm1VsFloorAgents}×)`, '–');
-  row('1 orchestration', 'swarm, 4 workers', `${msec(s.swarm4Ms)} (${f1(s.perTaskMs.swarm4)} ms/task)`, `swarm, 1 worker ${msec(s.swarm1Ms)}`, s.swarm4VsSwarm1, '< 1× (4 faster than 1)', ok(s.targets.fourFasterThanOne));
+  // "Faster" beyond this machine's noise: at least 5% less wall time.
+  row('1 orchestration', 'swarm, 4 workers', `${msec(s.swarm4Ms)} (${f1(s.perTaskMs.swarm4)} ms/task)`, `swarm, 1 worker ${msec(s.swarm1Ms)}`, s.swarm4VsSwarm1, '≤ 0.95× (4 faster than 1)', ok(s.swarm4VsSwarm1 <= 0.95));
   for (const x of o.oompa) row('1 reference', `seed oompa_loompas.sh${x.fixed ? ' (one-character fix: no leading dot)' : ' (verbatim)'}, ${x.workers} worker(s), stub claude`, `${msec(x.ms)}, ${x.landedChanges}/${o.tasks} changes landed`, `git floor ${msec(s.floorMs)}`, Math.round((x.ms / s.floorMs) * 100) / 100, '(reference)', x.lost ? `${x.lost} lost` : 'none lost');
 } else if (o) row('1 orchestration', 'error', o.error ?? '?', '', null, '', '**error**');
 
@@ -196,6 +204,8 @@ const md = [
   `| ${header.map(() => '---').join(' | ')} |`,
   ...rows.map((r) => `| ${r.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`),
   '',
+  ...(o?.summary ? [`Orchestration, every repetition (wall ms): floor ${o.floor.map((x) => Math.round(x.ms)).join(', ')}; floor + agents ${o.floorAgents.map((x) => Math.round(x.ms)).join(', ')}; swarm 1 worker ${o.swarm1.map((x) => Math.round(x.ms)).join(', ')}; swarm 4 workers ${o.swarm4.map((x) => Math.round(x.ms)).join(', ')}. The merge step (merge queue + completion + worktree removal) took ${o.swarm1.map((x) => Math.round(x.mergeStepMs / o.tasks)).join(', ')} ms/task of the 1-worker runs.`, ''] : []),
+  ...(m?.summary ? [`Merge queue, every repetition (ms): queue ${m.queue.map((x) => Math.round(x.ms)).join(', ')}; plain ${m.plain.map((x) => Math.round(x.ms)).join(', ')}.`, ''] : []),
 ].join('\n');
 
 mkdirSync(OUT, { recursive: true });
