@@ -272,11 +272,21 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
         return p;
       },
       async openSwarmView() {
+        // Idempotent: clicking the entry of the container that is already showing would hide the
+        // side bar, and after a reload the workbench may restore the view a moment later.
         const entry = page.locator('.part.activitybar .action-item[role="tab"][aria-label^="Swarm"], .part.activitybar a.action-label[aria-label^="Swarm"]').first();
         await entry.waitFor({ state: 'visible', timeout: 30_000 });
-        const title = page.locator('.part.sidebar .composite.title h2');
-        if (!(await title.isVisible().catch(() => false)) || !/swarm/i.test((await title.textContent().catch(() => '')) ?? '')) await entry.click();
-        await page.locator('.part.sidebar .composite.title', { hasText: /swarm/i }).waitFor({ state: 'visible' });
+        const shown = page.locator('.part.sidebar .composite.title', { hasText: /swarm/i });
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          if (await shown.isVisible().catch(() => false)) {
+            await sleep(500); // still showing after a moment: not about to be toggled by a restore
+            if (await shown.isVisible().catch(() => false)) return;
+          }
+          if (Date.now() > deadline) throw new Error('the Swarm view did not open');
+          await entry.click();
+          await shown.waitFor({ state: 'visible', timeout: 3000 }).catch(() => {});
+        }
       },
       async runCommand(title: string) {
         await page.locator('.monaco-workbench').focus().catch(() => {});
@@ -303,9 +313,14 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
         await input.press('Enter');
       },
       async reload() {
+        await page.evaluate(() => { (window as unknown as { __beforeReload?: boolean }).__beforeReload = true; });
         await wb.runCommand('Developer: Reload Window');
+        const deadline = Date.now() + 30_000;
+        while (await page.evaluate(() => Boolean((window as unknown as { __beforeReload?: boolean }).__beforeReload)).catch(() => false)) {
+          if (Date.now() > deadline) throw new Error('the window did not reload');
+          await sleep(200);
+        }
         await page.waitForLoadState('domcontentloaded');
-        await sleep(1000);
         await waitForWorkbench();
       },
       stop,
