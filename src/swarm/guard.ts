@@ -107,16 +107,36 @@ function expandPath(p: string, baseDir: string): string {
   return isAbsolute(p) ? p : resolve(baseDir, p);
 }
 
+// The guard runs before and after every agent turn; git processes are the swarm's main cost, so
+// two things that cannot change between snapshots are not asked of git again:
+// - the common dir of a repository root (with the default environment, same <root>/.git);
+// - the listing of a config file whose bytes are the same as when git listed it (checked before
+//   and after git read it, so a file written meanwhile is never cached).
+const commonDirs = new Map<string, string>();
+const configListings = new Map<string, { bytes: Buffer; out: string }>();
+
+async function readBytes(file: string): Promise<Buffer | undefined> {
+  return fs.readFile(file).catch(() => undefined);
+}
+
 /** Take a snapshot of everything in the shared repository's git setup that could run code. */
 export async function snapshotGitGuard(repoRoot: string, opts: GuardOptions = {}): Promise<GuardSnapshot> {
   const env = opts.env;
-  let commonDir: string;
-  const abs = await git(repoRoot, ['rev-parse', '--path-format=absolute', '--git-common-dir'], env);
-  if (abs.ok && abs.out.trim()) commonDir = abs.out.trim();
-  else {
-    const rel = await git(repoRoot, ['rev-parse', '--git-common-dir'], env);
-    if (!rel.ok) throw new Error(`not a git repository: ${repoRoot}: ${rel.err}`);
-    commonDir = resolve(repoRoot, rel.out.trim());
+  // Keyed by the identity of <root>/.git too, so a repository re-initialized or moved in place is
+  // asked again (a .git directory keeps its inode while git works in it; a .git file is re-read
+  // when it is rewritten).
+  const dotGit = await fs.stat(join(repoRoot, '.git')).catch(() => undefined);
+  const cacheKey = env || !dotGit ? undefined : `${repoRoot}\0${dotGit.dev}:${dotGit.ino}${dotGit.isDirectory() ? '' : `:${dotGit.size}:${dotGit.mtimeMs}`}`;
+  let commonDir: string | undefined = cacheKey ? commonDirs.get(cacheKey) : undefined;
+  if (!commonDir) {
+    const abs = await git(repoRoot, ['rev-parse', '--path-format=absolute', '--git-common-dir'], env);
+    if (abs.ok && abs.out.trim()) commonDir = abs.out.trim();
+    else {
+      const rel = await git(repoRoot, ['rev-parse', '--git-common-dir'], env);
+      if (!rel.ok) throw new Error(`not a git repository: ${repoRoot}: ${rel.err}`);
+      commonDir = resolve(repoRoot, rel.out.trim());
+    }
+    if (cacheKey) commonDirs.set(cacheKey, commonDir);
   }
   const top = dirname(commonDir);
   const display = (p: string) => {
@@ -129,8 +149,20 @@ export async function snapshotGitGuard(repoRoot: string, opts: GuardOptions = {}
   const snap: GuardSnapshot = { repoRoot, commonDir, config: {}, files: {} };
   const hookDirs = new Set<string>([join(commonDir, 'hooks')]);
 
-  const readConfig = async (file: string, label: string, args: string[]) => {
+  const listConfig = async (file: string, args: string[]) => {
+    if (!file) return git(repoRoot, ['config', '-z', '--no-includes', ...args, '--list'], env);
+    const bytes = await readBytes(file);
+    const cached = configListings.get(file);
+    if (bytes && cached && cached.bytes.equals(bytes)) return { ok: true, out: cached.out, err: '' };
     const r = await git(repoRoot, ['config', '-z', '--no-includes', ...args, '--list'], env);
+    const after = await readBytes(file);
+    if (r.ok && bytes && after && bytes.equals(after)) configListings.set(file, { bytes, out: r.out });
+    else configListings.delete(file);
+    return r;
+  };
+
+  const readConfig = async (file: string, label: string, args: string[]) => {
+    const r = await listConfig(file, args);
     if (!r.ok) {
       if (r.err) snap.config[`${label}\t(file)`] = [`unreadable: ${r.err.split('\n')[0]}`];
       return;
