@@ -75,7 +75,9 @@ export class MergeQueue {
 
       const checkout = (await this.git.worktrees()).find((w) => w.branch === this.baseRef);
       if (checkout) {
-        const r = await this.git.tryExec(['merge', '--ff-only', '--no-edit', '-q', commit], { cwd: checkout.path });
+        // --no-overwrite-ignore: git would otherwise silently replace the user's ignored files
+        // (a local config, a .env) with files of the same path the change adds.
+        const r = await this.git.tryExec(['merge', '--ff-only', '--no-overwrite-ignore', '--no-edit', '-q', commit], { cwd: checkout.path });
         if (r.code === 0) return { kind: 'merged', commit };
         const now = await this.git.revParse(this.baseRef);
         if (now !== old) continue; // the base moved under us (the user committed): compute again

@@ -2,7 +2,7 @@
 // failure back-off, recovery of an earlier run, and the end of the run. Per-task state changes go
 // through TaskFlow (flow.ts).
 
-import { promises as fs, existsSync, readFileSync, rmSync } from 'node:fs';
+import { promises as fs, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { SwarmRun, StartRunOptions } from './api';
 import type { WorkerSpec } from './config';
@@ -61,6 +61,8 @@ export class Run implements SwarmRun {
   private readonly pools = new Map<string, PoolState>();
   private readonly owned = new Set<string>();
   private readonly mergeWaiters = new Set<string>();
+  /** Files git named as in the way of each waiting merge (from merge_waiting events). */
+  private readonly waitingFiles = new Map<string, string[]>();
   /** Tasks a planner's task_created event was emitted for. */
   private readonly announced = new Set<string>();
   private busy = 0;
@@ -122,6 +124,7 @@ export class Run implements SwarmRun {
   }
 
   private emit(e: SwarmEvent): void {
+    if (e.type === 'merge_waiting') this.waitingFiles.set(e.taskId, e.files);
     this.journal.append(e);
     this.deps.publish(e);
   }
@@ -866,7 +869,13 @@ export class Run implements SwarmRun {
     const head = (await git.revParse(`refs/heads/${base}`)) ?? '';
     const checkout = (await git.worktrees()).find((w) => w.branch === `refs/heads/${base}`);
     const status = checkout ? (await git.status(checkout.path).catch(() => [])).join('\n') : '';
-    return `${head}\n${status}\n${[...this.mergeWaiters].sort().join(',')}`;
+    // The files git named as in the way: an ignored file the user removes shows in no status.
+    const blockers = checkout ? [...this.mergeWaiters].flatMap((id) => this.waitingFiles.get(id) ?? []).map((f) => {
+      try { const s = statSync(join(checkout.path, f)); return `${f}:${s.size}:${s.mtimeMs}`; } catch { return `${f}:-`; }
+    }) : [];
+    // And a slow safety net for anything else that changes out of sight.
+    const epoch = Math.floor(Date.now() / 30_000);
+    return `${head}\n${status}\n${blockers.join('\n')}\n${epoch}\n${[...this.mergeWaiters].sort().join(',')}`;
   }
 
   private async retryWaitingMerges(): Promise<void> {
