@@ -2,7 +2,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, rmSync, readFileSync, existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { writeFileSync, rmSync, readFileSync, existsSync, mkdirSync, chmodSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { TestRepo, runSwarm, snapshotFiles, userCommit } from '../helpers/repo';
@@ -128,6 +128,31 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     assert.equal(repo.read('shared.txt'), 'line 1\nline 2 resolved\nline 3\n');
     assert.equal(repo.read('elsewhere.txt'), 'e\n');
     assert.equal(repo.git('status', '--porcelain', '--untracked-files=no'), '');
+  });
+
+  test("the user's ignored file at a path the change adds is never overwritten: the merge waits until the user moves it", async () => {
+    const repo = newRepo();
+    repo.write('.gitignore', 'local.cfg\n');
+    userCommit(repo.root, 'ignore local.cfg', '.gitignore');
+    repo.write('local.cfg', "the user's own settings\n");
+    repo.writeConfig();
+    // The change stops ignoring local.cfg and adds one of its own.
+    repo.writeTask('adds-cfg', { agent: { files: { '.gitignore': '', 'local.cfg': 'from the agent\n' } } });
+    let waited: string[] | undefined;
+    const { summary } = await runSwarm(repo.root, {
+      timeoutMs: 40_000,
+      onEvent: (e) => {
+        if (e.type === 'merge_waiting' && !waited) {
+          waited = e.files;
+          assert.equal(repo.read('local.cfg'), "the user's own settings\n");
+          setTimeout(() => renameSync(repo.path('local.cfg'), join(repo.home, 'local.cfg.mine')), 2500); // after a retry or two
+        }
+      },
+    });
+    assert.deepEqual(waited, ['local.cfg']);
+    assert.deepEqual(summary.merged, ['adds-cfg']);
+    assert.equal(readFileSync(join(repo.home, 'local.cfg.mine'), 'utf8'), "the user's own settings\n");
+    assert.equal(repo.read('local.cfg'), 'from the agent\n');
   });
 
   test('a swarm stopped while a merge waits leaves the task waiting; the next run merges it once the way is clear', async () => {
