@@ -183,7 +183,7 @@ describe('what the swarm runs in the user\'s checkout', { timeout: 60_000 }, () 
     mkdirSync(bin);
     const log = join(repo.home, 'git-commands.log');
     const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\t%s\\n' "$PWD" "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\t%s\\t%s\\n' "$PWD" "\${GIT_OPTIONAL_LOCKS:-}" "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
     chmodSync(join(bin, 'git'), 0o755);
     const oldPath = process.env.PATH;
     process.env.PATH = `${bin}:${oldPath}`;
@@ -209,9 +209,13 @@ describe('what the swarm runs in the user\'s checkout', { timeout: 60_000 }, () 
     const forbidden = lines.filter((l) => /\t(.* )?(reset --hard|reset --merge|checkout (-f|--force)|clean( |$)|stash( |$)|read-tree -u|checkout-index -f)/.test(l));
     assert.deepEqual(forbidden, []);
     // In the user's checkout, the only command that changes files is merge --ff-only.
-    const inCheckout = lines.filter((l) => l.split('\t')[0] === repo.root).map((l) => l.split('\t')[1]);
+    const inCheckout = lines.filter((l) => l.split('\t')[0] === repo.root).map((l) => l.split('\t')[2]);
+    // Polling the user's checkout never takes its index.lock (their own git commands must not fail).
+    const statuses = lines.filter((l) => l.split('\t')[0] === repo.root && /^(-c \S+ )*status /.test(l.split('\t')[2]));
+    assert.ok(statuses.length > 0, inCheckout.join('\n'));
+    for (const l of statuses) assert.equal(l.split('\t')[1], '0', l);
     const writers = inCheckout.filter((a) => /^(-c \S+ )*(merge|checkout|switch|restore|reset|rm|mv|apply|am|rebase|cherry-pick|revert|commit)( |$)/.test(a));
-    assert.ok(writers.length > 0);
+    assert.ok(writers.length > 0, inCheckout.join('\n'));
     for (const w of writers) assert.match(w, /^-c core\.hooksPath=\/dev\/null merge --ff-only /);
     assert.equal(repo.read('mine.txt'), 'untracked\n');
   });
