@@ -8,7 +8,7 @@
 // URL. Stays up until Ctrl-C, then stops code-server (by its process group) and removes the
 // throw-away folders; the sample repository is kept so you can look at what the swarm did.
 //
-//   node scripts/demo.mjs [--port N] [--dir DIR] [--review agent|human|agent+human] [--no-install]
+//   node scripts/demo.mjs [--port N] [--dir DIR] [--review agent|human|agent+human] [--delay-ms MS] [--no-install]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,7 +21,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: node scripts/demo.mjs [--port N] [--dir DIR] [--review agent|human|agent+human] [--no-install]');
+  console.log('usage: node scripts/demo.mjs [--port N] [--dir DIR] [--review agent|human|agent+human] [--delay-ms MS] [--no-install]');
   process.exit(0);
 }
 
@@ -58,7 +58,9 @@ run(process.execPath, [join(root, 'scripts', 'package.mjs'), '--quiet', '--out',
 const work = mkdtempSync(join(tmpdir(), 'swarm-demo-'));
 const sample = resolve(opt('--dir', join(work, 'sample-repo')));
 step(`Generating the sample repository in ${sample}`);
-makeSample(sample, { review: opt('--review', 'agent') });
+// Six tasks, one that needs a fix round and one whose agent asks you a question, each turn slowed
+// down (--delay-ms) so a person can watch the tasks move through the tree.
+makeSample(sample, { review: opt('--review', 'agent'), tasks: 6, extra: ['needs-changes', 'blocked'], delayMs: Number(opt('--delay-ms', '2000')) });
 
 const state = mkdtempSync(join(tmpdir(), 'swarm-demo-code-server-'));
 const dataDir = join(state, 'data');
@@ -135,8 +137,10 @@ Worktree Swarm demo is running.
   Sample repo: ${sample}
 
 In VS Code: click the Swarm icon in the activity bar, then run "Swarm: Start swarm" from the
-command palette (F1). The demo agents make each task's change, the demo reviewer judges it, and
-approved changes merge into main one at a time.
+command palette (F1). The demo agents make each task's change, the demo reviewer judges it (one
+task needs a fix round), and approved changes merge into main one at a time. One agent asks you
+a question: answer it from the notification or the "Needs you" group, and that task goes on.
+Try --review agent+human to approve each change yourself in the review panel.
 The same sample runs headless too:  node ${join(root, 'dist', 'cli.js')} run --repo ${sample}
 (to reach it from another machine, forward the port: ssh -L ${port}:127.0.0.1:${port} …)
 
