@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { TestRepo, runSwarm, git } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
-import type { ReviewRound } from '../../src/swarm/types';
+import type { ReviewRound, SwarmEvent } from '../../src/swarm/types';
 
 const repos: TestRepo[] = [];
 const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
@@ -207,6 +207,29 @@ describe('human review decisions', { timeout: 60_000 }, () => {
     const st = repo.state('slowmerge')!;
     assert.equal(st.status, 'complete');
     assert.equal(st.mergedCommit, repo.rev('main'));
+  });
+
+  test('uncommitted edits left in the worktree when the reviewed sha merges are archived, not deleted with the worktree', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'human' } });
+    repo.writeTask('leftover', { agent: { files: { 'lo.txt': 'reviewed\n' } } });
+    await runSwarm(repo.root);
+    const wt = repo.path('.swarm', 'worktrees', 'leftover');
+    // Someone (the user poking around, a tool) edits the worktree after the review.
+    writeFileSync(join(wt, 'lo.txt'), 'edited after the review\n');
+    writeFileSync(join(wt, 'notes.md'), 'my notes\n');
+    const ws = await openWorkspace({ repo: repo.root });
+    const d = await ws.reviewDetails('leftover');
+    const events: SwarmEvent[] = [];
+    ws.onEvent((e) => events.push(e));
+    const r = await ws.decide({ taskId: 'leftover', kind: 'approve', sha: d.sha! });
+    assert.ok(r.ok && r.applied === 'merged');
+    assert.equal(repo.show('main', 'lo.txt'), 'reviewed\n', 'only the reviewed content merged');
+    assert.ok(!repo.lsTree('main').includes('notes.md'));
+    const removed = events.find((e) => e.type === 'worktree_removed');
+    assert.ok(removed && removed.type === 'worktree_removed' && removed.archivedRef, 'the worktree removal names its archive');
+    assert.equal(repo.show(removed.archivedRef!, 'lo.txt'), 'edited after the review\n');
+    assert.equal(repo.show(removed.archivedRef!, 'notes.md'), 'my notes\n');
   });
 
   test('reject by the user: back to pending, the work archived', async () => {
