@@ -189,7 +189,8 @@ export class TaskFlow {
     if (!decidable.includes(st.status) || !st.headSha) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is ${st.status}; there is no change waiting for a decision` };
     const tip = st.branch ? await this.ctx.git.revParse(`refs/heads/${st.branch}`) : st.headSha;
     const current = tip && tip !== st.headSha ? tip : st.headSha;
-    if (!sha || (current !== sha && !current.startsWith(sha))) return { ok: false, reason: 'stale_sha', currentSha: current };
+    // The sha the user was shown: in full, or an abbreviation of at least 7 characters (as git shows it).
+    if (!sha || (current !== sha && !(sha.length >= 7 && current.startsWith(sha)))) return { ok: false, reason: 'stale_sha', currentSha: current };
     if ((kind === 'override' || kind === 'request_changes') && !text?.trim()) return { ok: false, reason: 'invalid', detail: kind === 'override' ? 'an override needs a reason' : 'say what should change' };
     // The user decided on the head they were shown (the branch tip when it moved since the last
     // review): that sha is what this round records and what an approval merges.

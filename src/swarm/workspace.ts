@@ -204,7 +204,7 @@ class SwarmWorkspace implements Workspace {
     const other = this.state.liveLock();
     if (other) {
       const st = await this.state.readTask(req.taskId);
-      if (st?.headSha && st.headSha !== req.sha && !st.headSha.startsWith(req.sha)) return { ok: false, reason: 'stale_sha', currentSha: st.headSha };
+      if (st?.headSha && st.headSha !== req.sha && !(req.sha.length >= 7 && st.headSha.startsWith(req.sha))) return { ok: false, reason: 'stale_sha', currentSha: st.headSha };
       await this.state.writeDecision({ taskId: req.taskId, kind: req.kind, sha: req.sha, text: req.text, by: req.by, at: nowIso() });
       return { ok: true, applied: 'queued', detail: `handed to the swarm running in process ${other.pid}` };
     }
