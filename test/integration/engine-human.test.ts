@@ -31,6 +31,11 @@ describe('human review decisions', { timeout: 60_000 }, () => {
     assert.equal(d.canDecide, true);
     assert.equal(d.sha, repo.rev('refs/heads/swarm/w1/hum'));
     assert.match(d.diff, /\+human reviewed/);
+    for (const vague of ['', d.sha!.slice(0, 1), d.sha!.slice(0, 6)]) {
+      const v = await ws.decide({ taskId: 'hum', kind: 'approve', sha: vague });
+      assert.deepEqual(v, { ok: false, reason: 'stale_sha', currentSha: d.sha }, `"${vague}" is not the sha shown`);
+    }
+    assert.equal(repo.rev('main'), before);
     const r = await ws.decide({ taskId: 'hum', kind: 'approve', sha: d.sha!, by: 'tester' });
     assert.equal(r.ok, true);
     assert.ok(r.ok && r.applied === 'merged');
