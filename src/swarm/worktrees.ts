@@ -3,7 +3,7 @@
 // refs/swarm/archive/ first, and a dirty worktree is snapshotted into a commit without touching it.
 
 import { promises as fs, existsSync, mkdirSync, appendFileSync, readFileSync } from 'node:fs';
-import { join, relative, isAbsolute } from 'node:path';
+import { join, relative, isAbsolute, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Git } from './git';
 import { Mutex } from './util';
@@ -76,8 +76,16 @@ export class WorktreeManager {
       else await this.git.exec(['worktree', 'add', '-b', branch, path, baseSha]);
       if (this.setup) {
         const r = await execCollect(this.setup, { cwd: path, timeoutMs: 30 * 60_000 });
-        if (onSetupLog) await fs.appendFile(onSetupLog, `$ ${this.setup.join(' ')}\n${r.stdout}${r.stderr}`).catch(() => undefined);
-        if (r.exitCode !== 0) throw new Error(`worktree setup command ${JSON.stringify(this.setup.join(' '))} failed with ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+        if (onSetupLog) {
+          await fs.mkdir(dirname(onSetupLog), { recursive: true }).catch(() => undefined); // the run's logs/ may not exist yet
+          await fs.appendFile(onSetupLog, `$ ${this.setup.join(' ')}\n${r.stdout}${r.stderr}`).catch(() => undefined);
+        }
+        if (r.exitCode !== 0) {
+          // Not usable as it is, and a later attempt must run the setup again: remove the worktree
+          // just made (nothing of anyone's is in it yet; the branch keeps its commits).
+          await this.git.tryExec(['worktree', 'remove', '--force', path]);
+          throw new Error(`worktree setup command ${JSON.stringify(this.setup.join(' '))} failed with ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+        }
       }
       return { path, created: true };
     });
