@@ -4,9 +4,9 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, existsSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, waitFor, alive } from '../helpers/repo';
+import { TestRepo, runSwarm, waitFor, alive, userCommit } from '../helpers/repo';
 
 const repos: TestRepo[] = [];
 const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
@@ -146,5 +146,33 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
     assert.ok(started && started.type === 'agent_started');
     const { size } = statSync(started.logFile);
     assert.ok(size >= 24 * 1024 * 1024, `the log has all ${size} bytes`);
+  });
+
+  test('a worktree setup command that fails is run again on the next attempt (the agent never works in a half-set-up worktree)', async () => {
+    const repo = newRepo();
+    const counter = join(repo.home, 'setup-count');
+    const setup = repo.script('setup.cjs', `
+      const fs = require('fs');
+      const n = fs.existsSync(${JSON.stringify(counter)}) ? Number(fs.readFileSync(${JSON.stringify(counter)}, 'utf8')) + 1 : 1;
+      fs.writeFileSync(${JSON.stringify(counter)}, String(n));
+      if (n === 1) { console.error('network down'); process.exit(1); }
+      fs.mkdirSync('deps', { recursive: true });
+    `);
+    repo.write('.gitignore', 'deps/\n');
+    userCommit(repo.root, 'ignore deps', '.gitignore');
+    const check = repo.script('check.cjs', `
+      const fs = require('fs'); try { fs.readFileSync(0); } catch {}
+      if (process.env.SWARM_ROLE === 'reviewer') { console.log('VERDICT: APPROVED'); process.exit(0); }
+      fs.writeFileSync('setup-seen.txt', fs.existsSync('deps') ? 'set up\\n' : 'NOT set up\\n');
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `);
+    repo.writeConfig({ setup: [process.execPath, setup], workers: [{ role: 'worker', harness: 'chk', count: 1 }], review: { harness: 'chk' }, harnesses: { chk: { command: [process.execPath, check] } } });
+    repo.writeTask('needs-setup');
+    const { summary, events } = await runSwarm(repo.root);
+    assert.ok(events.some((e) => e.type === 'task_failed' && /setup command .* failed with 1: network down/.test(e.reason)));
+    assert.deepEqual(summary.merged, ['needs-setup']);
+    assert.equal(repo.show('main', 'setup-seen.txt'), 'set up\n');
+    assert.equal(readFileSync(counter, 'utf8'), '2');
+    assert.match(readFileSync(join(repo.path('.swarm', 'runs'), readdirSync(repo.path('.swarm', 'runs'))[0], 'logs', 'needs-setup-setup.log'), 'utf8'), /network down/);
   });
 });
