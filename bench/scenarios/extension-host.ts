@@ -12,8 +12,18 @@ import picomatch from 'picomatch';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
+/** The part of bench/lib/util.mjs used here (an .mjs file has no types of its own). */
+interface BenchUtil {
+  BENCH: string;
+  ROOT: string;
+  makeBaseRepo(dir: string): string;
+  scratchDir(name: string): string;
+  cleanupScratch(): void;
+  ms(x: number): number;
+  ratio(a: number, b: number): number | null;
+}
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const util = require('../lib/util.mjs') as typeof import('../lib/util.mjs');
+const util = require('../lib/util.mjs') as BenchUtil;
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '5000' } } });
 const N = Number(values.tasks);
