@@ -61,6 +61,8 @@ export class Run implements SwarmRun {
   private readonly pools = new Map<string, PoolState>();
   private readonly owned = new Set<string>();
   private readonly mergeWaiters = new Set<string>();
+  /** Workers that stopped on errors or a security violation (not __DONE__ / iterations). */
+  private readonly abnormalStops: string[] = [];
   /** Files git named as in the way of each waiting merge (from merge_waiting events). */
   private readonly waitingFiles = new Map<string, string[]>();
   /** Tasks a planner's task_created event was emitted for. */
@@ -165,6 +167,10 @@ export class Run implements SwarmRun {
         }
       } finally {
         for (const t of timers) clearInterval(t);
+      }
+      if (!this.stopReason && this.abnormalStops.length && (await this.workAvailable(true))) {
+        // Not a normal end: work is left that no worker could take because they stopped on errors.
+        return await this.finish(`error: work is left, but workers stopped: ${this.abnormalStops.join('; ')}`);
       }
       return await this.finish(this.stopReason ?? 'no work left');
     } finally {
@@ -291,6 +297,7 @@ export class Run implements SwarmRun {
       const reason = e instanceof StopWorker ? e.message : `internal error: ${(e as Error).stack ?? e}`;
       this.setWorker(info, { state: 'stopped', stoppedReason: reason, taskId: undefined });
       this.emit({ type: 'worker_stopped', workerId: spec.id, reason });
+      this.abnormalStops.push(`${spec.id}: ${reason}`);
     } finally {
       if (spec.role === 'planner') this.plannersAlive--;
       this.metrics.get(spec.id)!.wallMs = Date.now() - started;
