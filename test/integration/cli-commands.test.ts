@@ -142,6 +142,19 @@ describe('swarm CLI', { timeout: 90_000 }, () => {
     assert.match(e.stdout, /the base branch "main" does not exist/);
   });
 
+  test('workers that all stop on errors with work left: exit 1 naming why; a worker that retires on __DONE__ is a normal end', () => {
+    const repo = newRepo();
+    repo.writeConfig({ limits: { max_consecutive_errors: 1, max_attempts: 5 } });
+    repo.writeTask('broken', { agent: { exit: 3 } });
+    const r = cli(['run', '--repo', repo.root]);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /work is left, but workers stopped: w1: 1 failed turns in a row/);
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 1 }] });
+    repo.writeTask('retire', { priority: 1, agent: { reply: 'enough\n__DONE__' } });
+    const d = cli(['run', '--repo', repo.root]);
+    assert.equal(d.status, 0, d.stdout + d.stderr);
+  });
+
   test('human review from the terminal: --no-wait exit 3, review list, stale --sha refused, override needs --reason, approve merges', () => {
     const repo = newRepo();
     repo.writeConfig({ review: { mode: 'human' } });

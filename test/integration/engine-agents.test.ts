@@ -57,6 +57,7 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
     assert.equal(repo.rev('main'), before);
     assert.equal(repo.calls().filter((c) => c.role === 'reviewer').length, 0);
     assert.deepEqual(repo.taskIds('pending'), ['after-escape']);
+    assert.match(summary.reason ?? '', /^error: work is left, but workers stopped: w1: security/);
     assert.equal(repo.task('current', 'escape')!.data.status, 'blocked');
     assert.match(String(repo.task('current', 'escape')!.data.question), /git configuration or hooks/);
   });
@@ -109,7 +110,7 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
     const { summary, events } = await runSwarm(repo.root);
     const stop = events.find((e) => e.type === 'worker_stopped');
     assert.ok(stop && stop.type === 'worker_stopped' && /2 failed turns in a row/.test(stop.reason), JSON.stringify(stop));
-    assert.equal(summary.reason, 'no work left');
+    assert.match(summary.reason ?? '', /^error: work is left, but workers stopped: w1: 2 failed turns in a row/, 'not a normal end');
     assert.equal(repo.calls().filter((c) => c.role === 'worker').length, 2);
     assert.equal(summary.workers[0].errors, 2);
     // Nothing lost: failed tasks are back in pending with their work on their branches.
