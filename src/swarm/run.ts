@@ -667,6 +667,10 @@ export class Run implements SwarmRun {
       },
     });
     if (o.st) { o.st.agent = undefined; await this.deps.state.writeTask(o.st); }
+    if (o.task && role !== 'planner') {
+      const kept = await this.deps.tasks.keepInCurrent(o.task).catch(() => 'present' as const);
+      if (kept !== 'present') this.emit({ type: 'log', level: 'warn', message: `the ${role} of ${o.task.id} ${kept === 'moved_back' ? 'moved' : 'deleted'} its task file; it is back in ${this.deps.config.tasksDir}/current (the swarm moves tasks when they merge)` });
+    }
     const m = this.metrics.get(workerId);
     if (m && res.usage) {
       m.usage.inputTokens = (m.usage.inputTokens ?? 0) + (res.usage.inputTokens ?? 0);

@@ -224,6 +224,26 @@ export class TaskStore {
     return repaired;
   }
 
+  /**
+   * After an agent turn: the swarm, not the agent, moves a task between folders. An agent that
+   * moved its own task file (as oompa's prompts ask) or deleted it gets it put back in current/
+   * (from pending/ or complete/, else rewritten from what the swarm read). Returns what was done.
+   */
+  async keepInCurrent(task: Task): Promise<'present' | 'moved_back' | 'recreated'> {
+    const cur = this.fileFor(task.id, 'current');
+    if (await exists(cur)) return 'present';
+    await fs.mkdir(this.folder('current'), { recursive: true });
+    for (const f of ['complete', 'pending'] as const) {
+      const other = this.fileFor(task.id, f);
+      if ((await exists(other)) && (await linkNoReplace(other, cur))) {
+        await fs.unlink(other).catch(() => undefined);
+        return 'moved_back';
+      }
+    }
+    await fs.writeFile(cur, renderTask(task.meta, task.body), { flag: 'wx' }).catch(() => undefined);
+    return 'recreated';
+  }
+
   /** Move an unparsable file aside with its reason. Never deletes; never overwrites. */
   async quarantine(file: string, reason: string): Promise<string | undefined> {
     await fs.mkdir(this.folder('quarantine'), { recursive: true });
