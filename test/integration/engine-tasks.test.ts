@@ -148,6 +148,37 @@ describe('blocked tasks', { timeout: 60_000 }, () => {
   });
 });
 
+describe('agents and the task hub', { timeout: 60_000 }, () => {
+  test('an agent that moves its own task file to complete/ (as oompa prompts ask) or deletes it: the swarm keeps the task and completes it properly', async () => {
+    const repo = newRepo();
+    const mover = repo.script('mover.cjs', `
+      const fs = require('fs'); const path = require('path'); try { fs.readFileSync(0); } catch {}
+      if (process.env.SWARM_ROLE === 'reviewer') { console.log('VERDICT: APPROVED'); process.exit(0); }
+      const id = process.env.SWARM_TASK_ID;
+      fs.writeFileSync(id + '.txt', id + '\\n');
+      const f = process.env.SWARM_TASK_FILE;
+      if (id === 'mover') fs.renameSync(f, path.join(process.env.SWARM_TASKS_DIR, 'complete', path.basename(f)));
+      else fs.unlinkSync(f);
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `);
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'mv', count: 1 }], review: { harness: 'mv' }, harnesses: { mv: { command: [process.execPath, mover] } } });
+    repo.writeTask('mover', { priority: 1 });
+    repo.writeTask('deleter', { priority: 2 });
+    const { summary, events } = await runSwarm(repo.root);
+    assert.equal(summary.reason, 'no work left');
+    assert.deepEqual(summary.merged, ['mover', 'deleter']);
+    for (const id of ['mover', 'deleter']) {
+      const t = repo.task('complete', id)!;
+      assert.equal(t.data.completed_by, 'w1', `${id} is annotated by the swarm`);
+      assert.equal(t.data.merged_commit, repo.git('log', '--format=%H', '--grep', `Merge task ${id}:`, 'main').trim());
+      assert.equal(t.data.status, undefined);
+      assert.match(t.content, new RegExp(`Do task ${id}`), 'the body is kept');
+    }
+    assert.ok(events.some((e) => e.type === 'log' && /the worker of mover moved its task file/.test(e.message)));
+    assert.ok(events.some((e) => e.type === 'log' && /the worker of deleter deleted its task file/.test(e.message)));
+  });
+});
+
 describe('cleanup (hazard 4)', { timeout: 60_000 }, () => {
   /** An orphan as a crashed run leaves it: a worktree on a swarm branch with a commit, an edit and an untracked file. */
   function orphan(repo: TestRepo): { wt: string; committed: string } {
