@@ -116,8 +116,8 @@ export class SwarmCommands {
       try {
         ws = await session.requireWorkspace();
       } catch (e) {
-        const pick = await vscode.window.showErrorMessage(`Swarm: cannot start in ${session.name}: ${errorMessage(e)}`, 'Open config');
-        if (pick) await this.openConfig(session.root);
+        // Not awaited: an open notification must not hold the operation (and every command queued behind it).
+        void vscode.window.showErrorMessage(`Swarm: cannot start in ${session.name}: ${errorMessage(e)}`, 'Open config').then((pick) => { if (pick) void this.openConfig(session.root); });
         return false;
       }
       if (session.activeRun) {
@@ -126,7 +126,7 @@ export class SwarmCommands {
       }
       if (!ws.config.file) {
         // Without a config the engine would run its built-in demo agents: say so before starting.
-        const pick = await vscode.window.showInformationMessage(`Swarm: ${session.name} has no swarm.json, so the swarm would run the built-in demo agents (no real coding agent).`, 'Initialize swarm', 'Start with demo agents');
+        const pick = await vscode.window.showInformationMessage(`Swarm: ${session.name} has no swarm.json, so the swarm would run the built-in demo agents (no real coding agent).`, { modal: true }, 'Initialize swarm', 'Start with demo agents');
         if (pick === 'Initialize swarm') await this.initialize(session.root);
         if (pick !== 'Start with demo agents') return false;
       }

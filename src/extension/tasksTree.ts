@@ -55,7 +55,9 @@ export class TaskGroupNode extends TreeNode {
     const count = this.total ?? this.getChildren().length;
     const expanded = this.kind !== 'complete' && this.kind !== 'quarantined';
     const item = new vscode.TreeItem(GROUP_LABELS[this.kind], count === 0 ? vscode.TreeItemCollapsibleState.None : expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = `group:${this.session.root}:${this.kind}`;
+    // VS Code keeps a tree item's collapsed state by id: a group that was empty (no children) would
+    // stay collapsed once tasks arrive. A different id for empty and filled groups lets it open.
+    item.id = `group:${this.session.root}:${this.kind}${count === 0 ? ':empty' : ''}`;
     item.description = String(count);
     item.contextValue = `group:${this.kind}`;
     if (this.kind === 'needsYou') item.iconPath = new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
@@ -175,7 +177,8 @@ export function sessionGroups(session: SwarmSession, parent: TreeNode | undefine
       return task ? [new TaskNode(group, session, task, states.get(task.id), n)] : [];
     })));
   }
-  const byPriority = (a: Task, b: Task) => b.priority - a.priority || a.id.localeCompare(b.id);
+  // The engine takes the lowest priority number first: list in the order work happens.
+  const byPriority = (a: Task, b: Task) => a.priority - b.priority || a.id.localeCompare(b.id);
   groups.push(new TaskGroupNode(parent, session, 'pending', taskNodes([...tasks.pending].sort(byPriority))));
   groups.push(new TaskGroupNode(parent, session, 'current', taskNodes(tasks.current.filter((t) => !isBlocked(t)))));
   groups.push(new TaskGroupNode(parent, session, 'blocked', taskNodes(tasks.current.filter(isBlocked))));

@@ -451,7 +451,9 @@ export class ReviewApp {
       li.appendChild(this.fileList(r.violations));
     }
     if (r.diffTruncated) li.appendChild(this.text('p', 'The reviewer saw a truncated diff (over its budget); the panel shows all of it.', 'muted'));
-    if (r.feedback.trim()) {
+    // A decision's round keeps its text as feedback too (for fix-round prompts); shown once, above.
+    const restatesReason = !!r.decision && !!r.reason && [r.reason.trim(), `Override: ${r.reason.trim()}`].includes(r.feedback.trim());
+    if (r.feedback.trim() && !restatesReason) {
       const fb = renderMarkdown(this.doc, r.feedback);
       fb.classList.add('feedback');
       li.appendChild(fb);

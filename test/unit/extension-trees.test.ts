@@ -110,8 +110,8 @@ test('Tasks view: Needs you (newest first) / Pending / Current / Blocked / Compl
   const tree = await renderTree(ext.tasks);
   assert.deepEqual(tree.map((g) => `${g.label} ${g.description}`), ['Needs you 2', 'Pending 2', 'Current 3', 'Blocked 1', 'Complete 2']);
   assert.deepEqual(find(tree, 'Needs you').children?.map((c) => c.label), ['Task c-ask', 'Add the flag'], 'newest first');
-  assert.deepEqual(find(tree, 'Pending').children?.map((c) => c.label), ['Task p-high', 'Task p-low'], 'by priority');
-  assert.equal(find(tree, 'Pending').children?.[0].description, 'p-high · pending · after c-run');
+  assert.deepEqual(find(tree, 'Pending').children?.map((c) => c.label), ['Task p-low', 'Task p-high'], 'lowest priority number first, the order the engine takes them');
+  assert.equal(find(tree, 'Pending').children?.[1].description, 'p-high · pending · after c-run');
   const current = find(tree, 'Current').children ?? [];
   assert.deepEqual(current.map((c) => c.description), ['c-run · w1 · running', 'c-review · w2 · in review round 2', 'c-human · w1 · waiting for you']);
   assert.deepEqual(current.map((c) => c.icon), ['sync~spin', 'eye', 'bell-dot']);

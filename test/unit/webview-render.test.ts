@@ -407,3 +407,10 @@ test('the scroll position is kept in the saved state and restored when the page 
   p2.state(model());
   assert.equal((p2.win as unknown as Window).scrollY, 420);
 });
+
+test('a human decision shows its text once (the round keeps it as feedback too)', () => {
+  const p = page();
+  p.state(model({ rounds: [round(1, { verdict: 'NEEDS_CHANGES', feedback: 'Needs a test.' }), round(2, { by: 'human', verdict: 'APPROVED', decision: 'override', reason: 'Tracked in issue 12', feedback: 'Override: Tracked in issue 12' })] }));
+  assert.equal(p.text().split('Tracked in issue 12').length - 1, 1, p.text());
+  assert.match(p.text(), /Needs a test\./);
+});
