@@ -3,6 +3,7 @@
 //   1. test/unit + test/integration (real git, real processes, scripted agents)
 //   2. test/agents — the real agent CLIs against a local fake model server (when test/agents/install.sh installed them)
 //   3. e2e — the packaged extension in a real VS Code (code-server) driven by Playwright (when e2e/install.sh installed it)
+// after the typecheck and lint (each counted as one test),
 // and end with one line CI reads: "N passed, N failed" over every suite.
 //   node scripts/test.mjs                 everything available
 //   node scripts/test.mjs test/unit       one folder (or files)
@@ -51,6 +52,14 @@ function runGroup(g) {
 let pass = 0;
 let fail = 0;
 let exit = 0;
+// The whole suite also typechecks and lints: each counts as one test in the summary line.
+if (!only.length) {
+  for (const [name, args] of [['typecheck (tsc)', ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']], ['lint (eslint)', ['node_modules/eslint/bin/eslint.js', 'src', 'test']]]) {
+    console.log(`\n=== ${name}\n`);
+    const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+    if (r.status === 0) { pass++; console.log(`ok - ${name}`); } else { fail++; exit = 1; console.log(`not ok - ${name}`); }
+  }
+}
 for (const g of groups) {
   if (!g.list.length) continue;
   console.log(`\n=== ${g.name}: ${g.list.length} file(s)\n`);
