@@ -26,6 +26,29 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : String(v);
 }
 
+/**
+ * Frontmatter is plain data: YAML aliases make shared (and exponentially repeated) values — a
+ * 500-byte file can expand past what JSON can hold when a view or `swarm tasks --json` serializes
+ * it. Refuse any value reached twice, and very deep or very large structures.
+ */
+function plainDataProblem(root: object): string | undefined {
+  const seen = new Set<object>();
+  let nodes = 0;
+  const walk = (v: unknown, depth: number): string | undefined => {
+    if (v === null || typeof v !== 'object' || v instanceof Date) return undefined;
+    if (seen.has(v)) return 'YAML anchors and aliases (&name / *name) are not allowed in a task file';
+    seen.add(v);
+    if (depth > 32) return 'nested too deeply';
+    for (const child of Object.values(v as Record<string, unknown>)) {
+      if (++nodes > 10_000) return 'too many values';
+      const p = walk(child, depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  };
+  return walk(root, 0);
+}
+
 /** Parse one task file's text. Throws TaskFileError naming the field. */
 export function parseTask(text: string, file: string, folder: TaskFolder): Task {
   const name = basename(file);
@@ -42,6 +65,8 @@ export function parseTask(text: string, file: string, folder: TaskFolder): Task 
   }
   const meta = parsed.data as Record<string, unknown>;
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new TaskFileError(name, 'frontmatter', 'expected a YAML mapping');
+  const shape = plainDataProblem(meta);
+  if (shape) throw new TaskFileError(name, 'frontmatter', shape);
   if (meta.id !== undefined && meta.id !== id) throw new TaskFileError(name, 'id', `frontmatter id ${JSON.stringify(meta.id)} differs from the file name "${id}"`);
   if (meta.title !== undefined && typeof meta.title !== 'string') throw new TaskFileError(name, 'title', 'expected text');
   if (meta.priority !== undefined && (typeof meta.priority !== 'number' || !Number.isFinite(meta.priority))) throw new TaskFileError(name, 'priority', `expected a number, found ${JSON.stringify(meta.priority)}`);
