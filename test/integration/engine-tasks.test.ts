@@ -27,6 +27,7 @@ describe('malformed task files', { timeout: 60_000 }, () => {
       'bad-priority.md': '---\ntitle: p\npriority: high\n---\nbody\n',
       'id-mismatch.md': '---\nid: other\ntitle: x\n---\nbody\n',
       'not-a-branch.lock.md': '---\ntitle: x\n---\nbody\n',
+      'aliases.md': '---\ntitle: x\na: &a [1, 2]\nb: [*a, *a]\n---\nbody\n',
     };
     for (const [name, text] of Object.entries(bad)) repo.write(`tasks/pending/${name}`, text);
     const { summary, events } = await runSwarm(repo.root);
@@ -40,6 +41,7 @@ describe('malformed task files', { timeout: 60_000 }, () => {
       'bad-priority.md': /priority: expected a number/,
       'id-mismatch.md': /frontmatter id "other" differs/,
       'not-a-branch.lock.md': /cannot name a git branch/,
+      'aliases.md': /anchors and aliases/,
     };
     for (const [name, text] of Object.entries(bad)) {
       const q = repo.path('tasks', 'quarantine', name);

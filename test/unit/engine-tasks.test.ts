@@ -81,6 +81,16 @@ describe('parseTask', () => {
     refused('---\ntitle: "unclosed\n---\n', undefined, 'frontmatter', /not valid YAML/);
   });
 
+  test('YAML aliases (a 500-byte "billion laughs" file) are refused quickly; a repeated scalar is fine', () => {
+    const lines = ['---', 'title: lol', 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const started = Date.now();
+    refused([...lines, '---', 'body'].join('\n'), undefined, 'frontmatter', /anchors and aliases/);
+    assert.ok(Date.now() - started < 1000);
+    assert.equal(parse('---\ntitle: &t Same\nsummary: *t\n---\n').meta.summary, 'Same');
+    refused(`---\n${'n: '.repeat(1)}${'['.repeat(40)}${']'.repeat(40)}\n---\n`, undefined, 'frontmatter', /nested too deeply/);
+  });
+
   test('size cap', () => {
     refused(`---\ntitle: big\n---\n${'x'.repeat(MAX_TASK_BYTES)}`, undefined, '(file)', /larger than/);
     assert.equal(parse(`---\ntitle: ok\n---\n${'x'.repeat(1000)}`).title, 'ok');
