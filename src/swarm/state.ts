@@ -7,7 +7,8 @@
 import { promises as fs, readFileSync, appendFileSync, mkdirSync, writeFileSync, openSync, closeSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskRuntimeState, JournalEntry, SwarmEvent, HumanDecisionKind } from './types';
-import { atomicWrite } from './tasks';
+import { atomicWrite, TASK_ID_RE } from './tasks';
+import { SwarmError } from './errors';
 import { isProcessAlive } from './proc';
 
 export interface RunLock {
@@ -51,6 +52,7 @@ export class StateStore {
   }
 
   taskDir(id: string): string {
+    if (!TASK_ID_RE.test(id)) throw new SwarmError(`"${id}" is not a task id`, 'invalid');
     return join(this.dir, 'tasks', id);
   }
 

@@ -166,6 +166,8 @@ export class TaskStore {
   }
 
   fileFor(id: string, f: TaskFolder): string {
+    // Ids reach here from the CLI, the extension and decision files too: never a path outside the folder.
+    if (!TASK_ID_RE.test(id)) throw new TaskFileError(`${id}.md`, 'id', `not a task id (${TASK_ID_RE})`);
     return join(this.folder(f), `${id}.md`);
   }
 
