@@ -6,7 +6,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, git } from '../helpers/repo';
+import { TestRepo, runSwarm, git, cli } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 
 const repos: TestRepo[] = [];
@@ -135,6 +135,25 @@ describe('blocked tasks', { timeout: 60_000 }, () => {
     assert.deepEqual(summary.merged, ['askfile']);
     assert.ok(!repo.lsTree('main').includes('BLOCKED.md'), 'BLOCKED.md is a signal, not part of the change');
     assert.equal(repo.show('main', 'api.txt'), 'v2\n');
+  });
+
+  test('task ids from the outside (CLI, extension) never reach paths outside the task folders', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    // A file that looks like a blocked task, two folders above tasks/current/.
+    const evil = '---\ntitle: not a task\nstatus: blocked\nquestion: gotcha\n---\nbody\n';
+    repo.write('evil.md', evil);
+    const ws = await openWorkspace({ repo: repo.root });
+    await assert.rejects(ws.answer('../../evil', 'overwrite it'), /not a task id/);
+    await assert.rejects(ws.retry('../../evil'), /not a task id/);
+    assert.equal(await ws.taskState('../../evil'), undefined);
+    assert.deepEqual(await ws.decide({ taskId: '../../evil', kind: 'approve', sha: 'x'.repeat(40) }), { ok: false, reason: 'invalid', detail: 'bad task id' });
+    assert.equal(repo.read('evil.md'), evil, 'untouched');
+    assert.ok(!existsSync(repo.path('evil')), 'no state written outside .swarm/tasks');
+    const r = cli(['review', 'answer', '../../evil', 'hi', '--repo', repo.root]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /not a task id/);
+    assert.equal(repo.read('evil.md'), evil);
   });
 
   test('an answer given while the swarm waits (waitForHumans) is picked up by the running swarm', async () => {
