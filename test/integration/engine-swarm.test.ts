@@ -232,4 +232,22 @@ describe('a swarm of workers', { timeout: 60_000 }, () => {
     const again = await wm.ensure('wt-3', 'swarm/w3/wt-3', base);
     assert.equal(again.created, false, 'an existing worktree is reused');
   });
+
+  test('maxConcurrentWorkers caps how many tasks are worked on at once', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 4, iterations: 50 }] });
+    for (const id of ['c1', 'c2', 'c3', 'c4', 'c5']) repo.writeTask(id, { agent: { files: { [`${id}.txt`]: 'x\n' }, sleepMs: 150 } });
+    let running = 0;
+    let peak = 0;
+    const { summary } = await runSwarm(repo.root, {
+      open: { maxConcurrentWorkers: 2 },
+      onEvent: (e) => {
+        if (e.type === 'agent_started') peak = Math.max(peak, ++running);
+        if (e.type === 'agent_finished') running--;
+      },
+    });
+    assert.equal(summary.merged.length, 5);
+    assert.ok(peak <= 2, `at most 2 agents at once (saw ${peak})`);
+    assert.equal(peak, 2, 'and the cap is used');
+  });
 });
