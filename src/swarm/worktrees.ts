@@ -65,30 +65,33 @@ export class WorktreeManager {
    * branch is reused, so work of an interrupted run continues where it stopped.
    */
   async ensure(taskId: string, branch: string, baseSha: string, onSetupLog?: string): Promise<{ path: string; created: boolean }> {
-    return this.addLock.run(async () => {
-      const path = this.pathFor(taskId);
+    const path = this.pathFor(taskId);
+    // Only `git worktree add` is serialized; the setup below (npm ci...) runs in parallel.
+    const created = await this.addLock.run(async () => {
       const registered = (await this.git.worktrees()).find((w) => w.path === path);
-      if (registered && existsSync(path)) return { path, created: false };
+      if (registered && existsSync(path)) return false;
       if (registered) await this.git.exec(['worktree', 'prune']);
       mkdirSync(this.dir, { recursive: true });
       const hasBranch = (await this.git.tryExec(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).code === 0;
       if (hasBranch) await this.git.exec(['worktree', 'add', path, branch]);
       else await this.git.exec(['worktree', 'add', '-b', branch, path, baseSha]);
-      if (this.setup) {
-        const r = await execCollect(this.setup, { cwd: path, timeoutMs: 30 * 60_000 });
-        if (onSetupLog) {
-          await fs.mkdir(dirname(onSetupLog), { recursive: true }).catch(() => undefined); // the run's logs/ may not exist yet
-          await fs.appendFile(onSetupLog, `$ ${this.setup.join(' ')}\n${r.stdout}${r.stderr}`).catch(() => undefined);
-        }
-        if (r.exitCode !== 0) {
-          // Not usable as it is, and a later attempt must run the setup again: remove the worktree
-          // just made (nothing of anyone's is in it yet; the branch keeps its commits).
-          await this.git.tryExec(['worktree', 'remove', '--force', path]);
-          throw new Error(`worktree setup command ${JSON.stringify(this.setup.join(' '))} failed with ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
-        }
-      }
-      return { path, created: true };
+      return true;
     });
+    if (!created) return { path, created: false };
+    if (this.setup) {
+      const r = await execCollect(this.setup, { cwd: path, timeoutMs: 30 * 60_000 });
+      if (onSetupLog) {
+        await fs.mkdir(dirname(onSetupLog), { recursive: true }).catch(() => undefined); // the run's logs/ may not exist yet
+        await fs.appendFile(onSetupLog, `$ ${this.setup.join(' ')}\n${r.stdout}${r.stderr}`).catch(() => undefined);
+      }
+      if (r.exitCode !== 0) {
+        // Not usable as it is, and a later attempt must run the setup again: remove the worktree
+        // just made (nothing of anyone's is in it yet; the branch keeps its commits).
+        await this.git.tryExec(['worktree', 'remove', '--force', path]);
+        throw new Error(`worktree setup command ${JSON.stringify(this.setup.join(' '))} failed with ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+      }
+    }
+    return { path, created: true };
   }
 
   /** Commit whatever the agent left uncommitted (untracked files included); returns the branch head. */
