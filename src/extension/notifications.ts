@@ -50,7 +50,7 @@ export function notificationFor(session: SwarmSession, e: SwarmEvent, lastFailur
       return { key: `stopped:${e.workerId}:${e.reason}`, level: 'needsYou', severity: 'error', message: `Swarm: worker ${e.workerId} stopped: ${e.reason}`, actions: [showLog] };
     }
     case 'security_violation':
-      return { key: `security:${e.workerId}:${e.changes.join(',')}`, level: 'needsYou', severity: 'error', message: `Swarm: ${e.workerId}${e.taskId ? ` (task ${e.taskId})` : ''} changed git configuration or hooks (${e.changes.join(', ')}); the swarm refused to continue it.`, actions: [showLog] };
+      return { key: `security:${e.workerId}:${e.changes.join(',')}`, level: 'needsYou', severity: 'error', message: `Swarm: ${e.workerId}${e.taskId ? ` (task ${e.taskId})` : ''} changed the shared repository: git configuration, hooks or the base branch (${e.changes.join(', ')}); the swarm refused to continue it.`, actions: [showLog] };
     case 'pool_paused':
       return { key: `pool:${e.pool}:${e.untilMs}`, level: 'all', severity: 'warning', message: `Swarm: ${e.pool} paused until ${new Date(e.untilMs).toLocaleTimeString()}: ${e.reason}`, actions: [showLog] };
     case 'run_recovered': {

@@ -1,6 +1,8 @@
 // One place runs every git command (after VS Code's git extension): `Git.exec` → typed GitError.
 // Mutations of shared git state (`worktree add`, ref moves) are serialized by the callers.
 
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { execCollect } from './proc';
 import { GitError } from './errors';
 
@@ -61,6 +63,30 @@ export class Git {
     if (!email.stdout.trim() && !process.env.GIT_AUTHOR_EMAIL) Object.assign(env, { GIT_AUTHOR_EMAIL: FALLBACK_IDENTITY.GIT_AUTHOR_EMAIL, GIT_COMMITTER_EMAIL: FALLBACK_IDENTITY.GIT_COMMITTER_EMAIL });
     this.identityEnv = env;
     return env;
+  }
+
+  private commonDirCache: string | undefined;
+
+  /** The repository's common git dir (shared by every worktree). */
+  async commonDir(): Promise<string> {
+    if (!this.commonDirCache) this.commonDirCache = (await this.exec(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+    return this.commonDirCache;
+  }
+
+  /** A branch's commit read from the ref files (no process); git itself when they do not say. */
+  async readBranch(branch: string): Promise<string | undefined> {
+    const ref = `refs/heads/${branch}`;
+    try {
+      const dir = await this.commonDir();
+      const loose = (await fs.readFile(join(dir, ref), 'utf8').catch(() => '')).trim();
+      if (/^[0-9a-f]{40,64}$/.test(loose)) return loose;
+      if (!loose) {
+        const packed = await fs.readFile(join(dir, 'packed-refs'), 'utf8').catch(() => '');
+        const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`) && /^[0-9a-f]{40,64} /.test(l));
+        if (line) return line.split(' ')[0];
+      }
+    } catch { /* fall back to git */ }
+    return this.revParse(ref);
   }
 
   async revParse(rev: string, cwd?: string): Promise<string | undefined> {

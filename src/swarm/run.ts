@@ -535,12 +535,14 @@ export class Run implements SwarmRun {
         await this.flow.setStatus(st, 'running', {}, st.pendingFeedback ? `fix round ${round}` : undefined);
         this.setWorker(info, { state: 'running', taskId: task.id });
         const guardBefore = await this.guardSnapshot();
+        const baseBefore = await git.readBranch(base);
         const res = await this.turn(spec.id, harness, spec.role, prompt, { task: current, cwd: wt.path, round, st, model: st.model });
         const guardFindings = guardBefore ? diffGitGuard(guardBefore, await snapshotGitGuard(this.deps.root)) : [];
+        guardFindings.push(...(await this.baseTampering(baseBefore, st.branch!)));
         if (guardFindings.length) {
           this.emit({ type: 'security_violation', workerId: spec.id, taskId: task.id, changes: guardFindings });
-          await this.flow.block(st, `Worker ${spec.id} changed the repository's git configuration or hooks, which could run code in your git:\n${guardFindings.map((f) => `- ${f}`).join('\n')}\nNothing was undone. Check and revert these changes, then retry the task.`);
-          throw new StopWorker(`security: the agent changed git config or hooks (${guardFindings.join('; ')})`);
+          await this.flow.block(st, `Worker ${spec.id} changed the shared repository outside its worktree (git configuration, hooks or the base branch), which could run code in your git or skip review:\n${guardFindings.map((f) => `- ${f}`).join('\n')}\nNothing was undone. Check and revert these changes, then retry the task.`);
+          throw new StopWorker(`security: the agent changed the shared repository (${guardFindings.join('; ')})`);
         }
         if (res.failure) {
           if (res.failure.kind === 'aborted' || this.signal.aborted) return 'aborted';
@@ -679,6 +681,22 @@ export class Run implements SwarmRun {
     }
     this.emit({ type: 'agent_finished', taskId: o.task?.id, workerId, role, round: o.round, exitCode: res.exitCode, durationMs: res.durationMs, failure: res.failure?.message, failureKind: res.failure?.kind, usage: res.usage });
     return res;
+  }
+
+  /**
+   * Refs are shared by every worktree, so an agent could move the base branch itself
+   * (`git push . HEAD:main`, `git branch -f main`) and skip review. After each worker turn: the base
+   * must not have been rewound, and the agent's own unreviewed commits must not have reached it.
+   * A user committing on the base meanwhile is neither.
+   */
+  private async baseTampering(before: string | undefined, branch: string): Promise<string[]> {
+    const { git, base } = this.deps;
+    const after = await git.readBranch(base);
+    if (!before || !after || before === after) return [];
+    if (!(await git.isAncestor(before, after))) return [`the base branch ${base} was moved backwards from ${before.slice(0, 10)} to ${after.slice(0, 10)} during the turn (the old commits are still reachable from ${before.slice(0, 10)})`];
+    const tip = await git.readBranch(branch);
+    if (tip && !(await git.isAncestor(tip, before)) && (await git.isAncestor(tip, after))) return [`the agent's unreviewed commit ${tip.slice(0, 10)} was put on the base branch ${base} (now at ${after.slice(0, 10)}) outside the merge queue`];
+    return [];
   }
 
   private async guardSnapshot(): Promise<GuardSnapshot | undefined> {

@@ -59,7 +59,7 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
     assert.deepEqual(repo.taskIds('pending'), ['after-escape']);
     assert.match(summary.reason ?? '', /^error: work is left, but workers stopped: w1: security/);
     assert.equal(repo.task('current', 'escape')!.data.status, 'blocked');
-    assert.match(String(repo.task('current', 'escape')!.data.question), /git configuration or hooks/);
+    assert.match(String(repo.task('current', 'escape')!.data.question), /git configuration, hooks or the base branch/);
   });
 
   test('an agent writing .git/hooks/* is detected too', async () => {
@@ -81,6 +81,32 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
     assert.ok(v && v.type === 'security_violation');
     assert.ok(v.changes.some((c) => /hooks\/post-checkout/.test(c) && /added/.test(c)), v.changes.join('; '));
     assert.deepEqual(summary.merged, []);
+  });
+
+  test('an agent that puts its own commit on the base branch (update-ref) is caught before any review; the honest task beside it merges', async () => {
+    const repo = newRepo();
+    const script = repo.script('ref-agent.cjs', `
+      const fs = require('fs'); const cp = require('child_process');
+      try { fs.readFileSync(0); } catch {}
+      const git = (...a) => cp.execFileSync('git', a, { encoding: 'utf8' }).trim();
+      fs.writeFileSync(process.env.SWARM_TASK_ID + '.txt', 'sneaky\\n');
+      git('add', '-A');
+      git('-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '-q', '-m', 'unreviewed');
+      if (process.env.SWARM_TASK_ID === 'sneak') git('update-ref', 'refs/heads/main', 'HEAD');
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `);
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'refs', count: 1, iterations: 5 }], harnesses: { ...(repo.config().harnesses as object), refs: { command: [process.execPath, script] } } });
+    repo.writeTask('honest', { priority: 1 });
+    repo.writeTask('sneak', { priority: 2 });
+    const { events, summary } = await runSwarm(repo.root);
+    const v = events.find((e) => e.type === 'security_violation');
+    assert.ok(v && v.type === 'security_violation', 'caught');
+    assert.equal(v.taskId, 'sneak');
+    assert.ok(v.changes.some((c) => /unreviewed commit .* base branch main/.test(c)), v.changes.join('; '));
+    assert.deepEqual(summary.merged, ['honest'], 'the honest task merged normally, with no false alarm');
+    assert.equal(repo.task('current', 'sneak')!.data.status, 'blocked');
+    // Nothing was undone silently: main still holds what the agent did, and the user is told.
+    assert.equal(repo.show('main', 'sneak.txt'), 'sneaky\n');
   });
 
   test('a per-turn timeout kills the whole process group: the agent and the child it spawned are gone', async () => {
