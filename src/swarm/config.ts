@@ -182,7 +182,7 @@ function toIssues(file: string, error: z.ZodError, raw: unknown): ConfigIssue[] 
     }
     const found = valueAt(raw, iss.path);
     let expected = iss.message;
-    if (iss.code === 'invalid_type') expected = `expected ${iss.expected}`;
+    if (iss.code === 'invalid_type') expected = `expected ${iss.expected === 'int' ? 'a whole number' : iss.expected}`;
     else if (iss.code === 'invalid_value') expected = `expected one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
     else if (!/^expected /.test(expected)) expected = `expected ${expected}`;
     issues.push({ file, field: fieldPath(iss.path), message: `${expected}, found ${describeValue(found)}` });

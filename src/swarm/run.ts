@@ -553,7 +553,7 @@ export class Run implements SwarmRun {
         }
         if (res.sessionId) st.sessionId = res.sessionId;
         st.pendingFeedback = undefined;
-        const signals = parseWorkerReply(res.reply);
+        const signals = parseWorkerReply(res.signalLines?.length ? `${res.signalLines.join('\n')}\n${res.reply}` : res.reply);
         const blockedFile = join(wt.path, 'BLOCKED.md');
         let question = signals.blocked;
         if (existsSync(blockedFile)) {

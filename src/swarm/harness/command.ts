@@ -5,6 +5,7 @@
 // SWARM_SESSION_ID and may print `SWARM_SESSION: <id>` to name its session.
 
 import { runAgentProcess, type AgentProcessResult } from '../proc';
+import { READY_SIGNAL, DONE_SIGNAL } from '../signals';
 import type { AgentFailure, AgentTurnRequest, AgentTurnResult, Harness } from './types';
 import type { HarnessContext } from './context';
 
@@ -44,7 +45,12 @@ export class CommandHarness implements Harness {
     const extra: Record<string, string> = { ...this.opts.env };
     if (this.supportsResume && req.resumeSessionId) extra.SWARM_SESSION_ID = req.resumeSessionId;
     if (req.model) extra.SWARM_MODEL = req.model;
+    const signalLines: string[] = [];
     const r = await runAgentProcess({
+      onStdoutLine: (line) => {
+        const t = line.trim();
+        if ((t === READY_SIGNAL || t === DONE_SIGNAL || /^BLOCKED:\s*\S/.test(t)) && signalLines.length < 16) signalLines.push(t.slice(0, 4000));
+      },
       argv: this.argv,
       cwd: req.cwd,
       env: agentEnv(this.ctx, req, extra),
@@ -60,6 +66,6 @@ export class CommandHarness implements Harness {
       failure = { kind: 'rate_limit', message: `${this.argv[0]} reported a rate limit`, retryAfterMs: m ? Number(m[1]) * 1000 : undefined };
     }
     const session = /^SWARM_SESSION:\s*(\S+)\s*$/m.exec(r.stdoutTail);
-    return { reply: r.stdoutTail, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, sessionId: session?.[1] ?? req.resumeSessionId, failure };
+    return { reply: r.stdoutTail, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, sessionId: session?.[1] ?? req.resumeSessionId, failure, signalLines };
   }
 }

@@ -63,6 +63,11 @@ export interface AgentTurnResult {
   usage?: AgentUsage;
   /** Set when the turn failed; reply may still hold partial output. */
   failure?: AgentFailure;
+  /**
+   * Signal lines (contract 3) seen anywhere in the output, for harnesses whose reply is only the
+   * bounded tail of stdout: a ready signal followed by a flood of output still counts.
+   */
+  signalLines?: string[];
 }
 
 export interface Harness {
