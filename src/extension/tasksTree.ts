@@ -10,7 +10,7 @@ import { Commands } from './constants';
 import { currentRound, describeTaskStatus, formatFrontmatter, taskStatusIcon } from './format';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
-import { MessageNode, TreeNode, type TaskRef } from './treeNode';
+import { MessageNode, SessionTreeProvider, TreeNode, type TaskRef } from './treeNode';
 
 export type TaskGroupKind = 'needsYou' | 'pending' | 'current' | 'blocked' | 'complete' | 'quarantined';
 
@@ -202,38 +202,20 @@ function stateMessage(session: SwarmSession): string {
   }
 }
 
-export class TasksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
-  readonly onDidChangeTreeData = this.emitter.event;
-  private readonly subscription: vscode.Disposable;
-
-  constructor(private readonly registry: SessionRegistry) {
-    this.subscription = registry.onDidChange(() => this.emitter.fire());
+export class TasksTreeProvider extends SessionTreeProvider {
+  constructor(protected override readonly registry: SessionRegistry) {
+    super(registry);
   }
 
-  getTreeItem(node: TreeNode): vscode.TreeItem {
-    return node.getTreeItem();
-  }
-
-  getChildren(node?: TreeNode): TreeNode[] {
-    if (node) return node.getChildren();
+  protected roots(): TreeNode[] {
     const sessions = this.registry.sessions;
     if (sessions.length === 0) return [];
     if (sessions.length === 1) return sessionGroups(sessions[0], undefined);
     return sessions.map((s) => new RepositoryNode(s));
   }
 
-  getParent(node: TreeNode): TreeNode | undefined {
-    return node.parent;
-  }
-
   /** Items waiting for the user across every repository (the view's badge). */
   needsYouCount(): number {
     return this.registry.sessions.reduce((n, s) => n + s.snapshot.needsYou.length, 0);
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.emitter.dispose();
   }
 }

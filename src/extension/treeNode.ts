@@ -5,6 +5,39 @@
 
 import * as vscode from 'vscode';
 
+/**
+ * The plumbing both views share: refresh whenever the sessions change, walk the nodes. Subclasses
+ * say what the top level is.
+ */
+export abstract class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(protected readonly registry: { onDidChange: vscode.Event<unknown> }) {
+    this.subscription = registry.onDidChange(() => this.emitter.fire());
+  }
+
+  protected abstract roots(): TreeNode[];
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return node.getTreeItem();
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    return node ? node.getChildren() : this.roots();
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return node.parent;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}
+
 export abstract class TreeNode {
   constructor(readonly parent: TreeNode | undefined) {}
   abstract getTreeItem(): vscode.TreeItem;

@@ -10,7 +10,7 @@ import { Commands } from './constants';
 import { describeTaskStatus, formatBytes, plural } from './format';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
-import { MessageNode, TreeNode, type WorktreeRef } from './treeNode';
+import { MessageNode, SessionTreeProvider, TreeNode, type WorktreeRef } from './treeNode';
 
 export class WorktreeRepositoryNode extends TreeNode {
   constructor(readonly session: SwarmSession) {
@@ -98,32 +98,14 @@ export function worktreeNodes(session: SwarmSession, parent: TreeNode | undefine
   return sorted.map((wt) => new WorktreeNode(parent, session, wt));
 }
 
-export class WorktreesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
-  readonly onDidChangeTreeData = this.emitter.event;
-  private readonly subscription: vscode.Disposable;
-
-  constructor(private readonly registry: SessionRegistry) {
-    this.subscription = registry.onDidChange(() => this.emitter.fire());
+export class WorktreesTreeProvider extends SessionTreeProvider {
+  constructor(protected override readonly registry: SessionRegistry) {
+    super(registry);
   }
 
-  getTreeItem(node: TreeNode): vscode.TreeItem {
-    return node.getTreeItem();
-  }
-
-  getChildren(node?: TreeNode): TreeNode[] {
-    if (node) return node.getChildren();
+  protected roots(): TreeNode[] {
     const sessions = this.registry.sessions.filter((s) => s.isGitRepo);
     if (sessions.length === 1) return worktreeNodes(sessions[0], undefined);
     return sessions.map((s) => new WorktreeRepositoryNode(s));
-  }
-
-  getParent(node: TreeNode): TreeNode | undefined {
-    return node.parent;
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.emitter.dispose();
   }
 }
