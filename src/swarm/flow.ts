@@ -26,6 +26,9 @@ export interface FlowContext {
   emit(e: SwarmEvent): void;
 }
 
+/** Frontmatter a task carries only while in current/ (removed when it leaves). */
+const WHILE_CLAIMED = { status: undefined, claimed_at: undefined, run_id: undefined, worktree: undefined };
+
 export type MergeStepResult = 'merged' | 'conflict' | 'waiting' | 'moved' | 'error';
 
 /** Feedback of every round that asked for changes, oldest first: what the next fix round gets. */
@@ -105,10 +108,7 @@ export class TaskFlow {
     st.mergedCommit = commit;
     await this.ctx.state.writeTask(st);
     await this.ctx.tasks.move(task.id, 'current', 'complete', {
-      status: undefined,
-      claimed_at: undefined,
-      run_id: undefined,
-      worktree: undefined,
+      ...WHILE_CLAIMED,
       completed_by: st.workerId ?? 'user',
       completed_at: nowIso(),
       review_rounds: st.rounds.length,
@@ -151,11 +151,8 @@ export class TaskFlow {
     st.agent = undefined;
     await this.ctx.state.writeTask(st);
     await this.ctx.tasks.move(task.id, 'current', 'pending', {
-      status: undefined,
+      ...WHILE_CLAIMED,
       claimed_by: undefined,
-      claimed_at: undefined,
-      run_id: undefined,
-      worktree: undefined,
       branch: st.branch,
       question: undefined,
       answer: undefined,
