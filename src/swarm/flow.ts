@@ -59,7 +59,7 @@ export class TaskFlow {
     const sha = st.headSha;
     if (!sha) return 'error';
     if (st.branch) {
-      const tip = await this.ctx.git.revParse(`refs/heads/${st.branch}`);
+      const tip = await this.ctx.git.readBranch(st.branch);
       if (tip && tip !== sha && !(await this.ctx.git.isAncestor(tip, sha))) return 'moved';
     }
     await this.setStatus(st, 'merging');
@@ -99,7 +99,7 @@ export class TaskFlow {
   async complete(task: Task, st: TaskRuntimeState, commit: string | undefined, note?: string): Promise<void> {
     if (st.worktree || st.branch) {
       try {
-        await this.removeWorktree(task, st);
+        await this.removeWorktree(task, st, commit ? st.headSha : undefined);
       } catch (e) {
         this.ctx.emit({ type: 'log', level: 'warn', message: `could not remove the worktree of ${task.id}: ${(e as Error).message}` });
       }
@@ -120,8 +120,8 @@ export class TaskFlow {
   }
 
   /** Remove the task's worktree and branch; work not on the base is archived first. Returns the archive ref. */
-  private async removeWorktree(task: Task, st: TaskRuntimeState): Promise<string | undefined> {
-    const r = await this.ctx.worktrees.removeSafely(task.id, st.worktree, st.branch, `refs/heads/${this.ctx.base}`);
+  private async removeWorktree(task: Task, st: TaskRuntimeState, mergedSha?: string): Promise<string | undefined> {
+    const r = await this.ctx.worktrees.removeSafely(task.id, st.worktree, st.branch, `refs/heads/${this.ctx.base}`, false, mergedSha);
     this.ctx.emit({ type: 'worktree_removed', path: st.worktree ?? '', branch: st.branch ?? '', archivedRef: r.archivedRef });
     return r.archivedRef;
   }
@@ -184,7 +184,7 @@ export class TaskFlow {
     const st = await this.stateOf(taskId);
     const decidable: TaskStatus[] = ['awaiting_human', 'blocked', 'needs_fix', 'waiting_local_changes'];
     if (!decidable.includes(st.status) || !st.headSha) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is ${st.status}; there is no change waiting for a decision` };
-    const tip = st.branch ? await this.ctx.git.revParse(`refs/heads/${st.branch}`) : st.headSha;
+    const tip = st.branch ? await this.ctx.git.readBranch(st.branch) : st.headSha;
     const current = tip && tip !== st.headSha ? tip : st.headSha;
     // The sha the user was shown: in full, or an abbreviation of at least 7 characters (as git shows it).
     if (!sha || (current !== sha && !(sha.length >= 7 && current.startsWith(sha)))) return { ok: false, reason: 'stale_sha', currentSha: current };

@@ -2,7 +2,7 @@
 // Mutations of shared git state (`worktree add`, ref moves) are serialized by the callers.
 
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { join, basename, dirname } from 'node:path';
 import { execCollect } from './proc';
 import { GitError } from './errors';
 
@@ -87,6 +87,19 @@ export class Git {
       }
     } catch { /* fall back to git */ }
     return this.revParse(ref);
+  }
+
+  /**
+   * The worktree where `branch` is checked out, if any. Usually the user's main checkout, read from
+   * its HEAD file; otherwise git lists the worktrees (a branch is checked out in one at most).
+   */
+  async checkoutOf(branch: string): Promise<{ path: string } | undefined> {
+    try {
+      const dir = await this.commonDir();
+      const head = (await fs.readFile(join(dir, 'HEAD'), 'utf8')).trim();
+      if (head === `ref: refs/heads/${branch}` && basename(dir) === '.git') return { path: dirname(dir) };
+    } catch { /* ask git */ }
+    return (await this.worktrees()).find((w) => w.branch === `refs/heads/${branch}`);
   }
 
   async revParse(rev: string, cwd?: string): Promise<string | undefined> {

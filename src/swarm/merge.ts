@@ -47,7 +47,7 @@ export class MergeQueue {
 
   /** The merge commit on the base that brought `sha` in, when it is there. */
   async findMergeOf(sha: string): Promise<string | undefined> {
-    const head = await this.git.revParse(this.baseRef);
+    const head = await this.git.readBranch(this.base);
     if (!head || !(await this.git.isAncestor(sha, head))) return undefined;
     const out = await this.git.tryExec(['rev-list', '--ancestry-path', '--merges', '--reverse', `${sha}..${head}`]);
     return out.stdout.split('\n').find(Boolean) ?? sha;
@@ -55,7 +55,7 @@ export class MergeQueue {
 
   private async mergeNow(req: MergeRequest): Promise<MergeOutcome> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const old = await this.git.revParse(this.baseRef);
+      const old = await this.git.readBranch(this.base);
       if (!old) return { kind: 'error', message: `base branch "${this.base}" does not exist` };
       // One git process answers both "already on the base?" (0) and "not yet" (1); anything else
       // (128: not a commit we have) is looked at more closely only then.
@@ -73,13 +73,13 @@ export class MergeQueue {
       const message = `Merge task ${req.taskId}: ${req.title}\n\nReviewed-commit: ${req.sha}\n${req.branch ? `Branch: ${req.branch}\n` : ''}${req.extraMessage ?? ''}`;
       const commit = (await this.git.exec(['commit-tree', tree, '-p', old, '-p', req.sha, '-m', message])).trim();
 
-      const checkout = (await this.git.worktrees()).find((w) => w.branch === this.baseRef);
+      const checkout = await this.git.checkoutOf(this.base);
       if (checkout) {
         // --no-overwrite-ignore: git would otherwise silently replace the user's ignored files
         // (a local config, a .env) with files of the same path the change adds.
         const r = await this.git.tryExec(['merge', '--ff-only', '--no-overwrite-ignore', '--no-edit', '-q', commit], { cwd: checkout.path });
         if (r.code === 0) return { kind: 'merged', commit };
-        const now = await this.git.revParse(this.baseRef);
+        const now = await this.git.readBranch(this.base);
         if (now !== old) continue; // the base moved under us (the user committed): compute again
         const files = filesFromMergeError(r.stderr);
         return { kind: 'waiting_local_changes', files, checkout: checkout.path };

@@ -253,7 +253,7 @@ export class Run implements SwarmRun {
       if (!IN_FLIGHT.has(st.status) && st.status !== 'interrupted') continue;
       const wt = st.worktree && existsSync(st.worktree) ? st.worktree : undefined;
       const dirty = wt ? (await git.status(wt)).length > 0 : false;
-      const ahead = st.branch && (await git.revParse(`refs/heads/${st.branch}`)) ? await git.countAhead(baseRef, `refs/heads/${st.branch}`) : 0;
+      const ahead = st.branch && (await git.readBranch(st.branch!)) ? await git.countAhead(baseRef, `refs/heads/${st.branch}`) : 0;
       if (dirty || ahead > 0) {
         const wasReviewing = st.status === 'reviewing' || (st.status === 'interrupted' && st.resumeStep === 'review');
         st.resumeStep = wasReviewing && !dirty && st.headSha ? 'review' : 'work';
@@ -511,7 +511,7 @@ export class Run implements SwarmRun {
   private async drive(spec: WorkerSpec, info: WorkerInfo, task: Task, st: TaskRuntimeState, harness: Harness, isNew: boolean): Promise<TaskOutcome> {
     const { git, worktrees, base, tasks, config } = this.deps;
     const baseRef = `refs/heads/${base}`;
-    const baseSha = await git.revParse(baseRef);
+    const baseSha = await git.readBranch(base);
     if (!baseSha) throw new StopWorker(`the base branch "${base}" does not exist`);
     const wt = await worktrees.ensure(task.id, st.branch!, baseSha, join(this.runDir, 'logs', `${task.id}-setup.log`));
     if (wt.created) this.emit({ type: 'worktree_created', taskId: task.id, path: wt.path, branch: st.branch! });
@@ -580,7 +580,7 @@ export class Run implements SwarmRun {
         continue;
       }
       if (step === 'review') {
-        const headSha = st.headSha ?? (await git.revParse(`refs/heads/${st.branch}`));
+        const headSha = st.headSha ?? (await git.readBranch(st.branch!));
         if (!headSha) throw new Error(`branch ${st.branch} has no commit to review`);
         st.headSha = headSha;
         const mb = (await git.mergeBase(baseRef, headSha)) ?? baseSha;
@@ -895,7 +895,7 @@ export class Run implements SwarmRun {
 
   private async mergeFingerprint(): Promise<string> {
     const { git, base } = this.deps;
-    const head = (await git.revParse(`refs/heads/${base}`)) ?? '';
+    const head = (await git.readBranch(base)) ?? '';
     const checkout = (await git.worktrees()).find((w) => w.branch === `refs/heads/${base}`);
     const status = checkout ? (await git.status(checkout.path).catch(() => [])).join('\n') : '';
     // The files git named as in the way: an ignored file the user removes shows in no status.

@@ -185,7 +185,7 @@ class SwarmWorkspace implements Workspace {
     const baseRef = `refs/heads/${this.base}`;
     let sha = st?.headSha;
     if (task.folder === 'current' && st?.branch) {
-      const tip = await this.git.revParse(`refs/heads/${st.branch}`);
+      const tip = await this.git.readBranch(st.branch);
       if (tip && (!sha || !(await this.git.isAncestor(tip, sha)))) sha = tip;
     }
     let diff = '';

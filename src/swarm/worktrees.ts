@@ -6,6 +6,7 @@ import { promises as fs, existsSync, mkdirSync, appendFileSync, readFileSync } f
 import { join, relative, isAbsolute, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Git } from './git';
+import { GitError } from './errors';
 import { Mutex } from './util';
 import { execCollect } from './proc';
 
@@ -32,6 +33,16 @@ export async function diskUsage(dir: string): Promise<number> {
   };
   await walk(dir);
   return total;
+}
+
+/** A folder whose .git file points at an existing worktree entry of some repository (read, no git process). */
+function isLinkedWorktree(path: string): boolean {
+  try {
+    const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(join(path, '.git'), 'utf8'));
+    return !!m && existsSync(m[1].trim());
+  } catch {
+    return false;
+  }
 }
 
 export class WorktreeManager {
@@ -68,13 +79,18 @@ export class WorktreeManager {
     const path = this.pathFor(taskId);
     // Only `git worktree add` is serialized; the setup below (npm ci...) runs in parallel.
     const created = await this.addLock.run(async () => {
-      const registered = (await this.git.worktrees()).find((w) => w.path === path);
-      if (registered && existsSync(path)) return false;
-      if (registered) await this.git.exec(['worktree', 'prune']);
+      if (existsSync(path) && (isLinkedWorktree(path) || (await this.git.worktrees()).some((w) => w.path === path))) return false;
       mkdirSync(this.dir, { recursive: true });
-      const hasBranch = (await this.git.tryExec(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).code === 0;
-      if (hasBranch) await this.git.exec(['worktree', 'add', path, branch]);
-      else await this.git.exec(['worktree', 'add', '-b', branch, path, baseSha]);
+      const hasBranch = (await this.git.readBranch(branch)) !== undefined;
+      const add = () => this.git.exec(hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, baseSha]);
+      try {
+        await add();
+      } catch (e) {
+        // Registered by an earlier run but its folder is gone: forget it, then add again.
+        if (!(e instanceof GitError && /already registered/.test(e.stderr))) throw e;
+        await this.git.exec(['worktree', 'prune']);
+        await add();
+      }
       return true;
     });
     if (!created) return { path, created: false };
@@ -128,7 +144,7 @@ export class WorktreeManager {
    * Remove a worktree and its branch. Anything not on `baseRef` — commits, uncommitted or untracked
    * files — is kept under an archive ref first. Returns the archive ref when one was written.
    */
-  async removeSafely(taskId: string, path: string | undefined, branch: string | undefined, baseRef: string, dryRun = false): Promise<{ archivedRef?: string; reason: string; diskBytes: number }> {
+  async removeSafely(taskId: string, path: string | undefined, branch: string | undefined, baseRef: string, dryRun = false, mergedSha?: string): Promise<{ archivedRef?: string; reason: string; diskBytes: number }> {
     let tip: string | undefined;
     let diskBytes = 0;
     let reason = 'merged: nothing to keep';
@@ -139,10 +155,11 @@ export class WorktreeManager {
       tip = snap && snap !== 'dirty' ? snap : (await this.git.exec(['rev-parse', 'HEAD'], { cwd: path })).trim();
       if (snap === 'dirty') tip = 'dirty';
     } else if (branch) {
-      tip = await this.git.revParse(`refs/heads/${branch}`);
+      tip = await this.git.readBranch(branch);
     }
     let archivedRef: string | undefined;
-    const needsArchive = tip === 'dirty' || (tip !== undefined && !(await this.git.isAncestor(tip, baseRef)));
+    // `mergedSha`: the caller just merged that commit, so it is on the base without asking git.
+    const needsArchive = tip === 'dirty' || (tip !== undefined && tip !== mergedSha && !(await this.git.isAncestor(tip, baseRef)));
     if (needsArchive) {
       archivedRef = archiveRefFor(taskId, tip && tip !== 'dirty' ? tip : 'worktree');
       if (reason.startsWith('merged')) reason = 'commits not on the base kept in an archive ref';
@@ -153,7 +170,7 @@ export class WorktreeManager {
     if (path && existsSync(path)) await this.git.exec(['worktree', 'remove', '--force', path]);
     else await this.git.tryExec(['worktree', 'prune']);
     if (branch) {
-      const cur = await this.git.revParse(`refs/heads/${branch}`);
+      const cur = await this.git.readBranch(branch);
       if (cur) await this.git.exec(['update-ref', '-d', `refs/heads/${branch}`, cur]);
     }
     return { archivedRef, reason, diskBytes };
