@@ -7,7 +7,7 @@
 // `rename from …`), with git's C-style quoting undone, because diff2html's name handling keeps
 // the quotes and escapes of paths with spaces, tabs or non-ASCII bytes.
 
-import type { FileChangeStatus } from './reviewProtocol';
+import type { FileChangeStatus, ReviewFileView } from './reviewProtocol';
 
 export interface DiffFileChunk {
   /** The chunk's text, starting at its `diff --git` line (the whole input for a non-git diff). */
@@ -15,14 +15,8 @@ export interface DiffFileChunk {
   lines: number;
 }
 
-export interface DiffFileHeader {
-  path: string;
-  oldPath?: string;
-  status: FileChangeStatus;
-  binary: boolean;
-  added: number;
-  removed: number;
-}
+/** What a file's diff header says: the same fields the panel's file view carries. */
+export type DiffFileHeader = Pick<ReviewFileView, 'path' | 'oldPath' | 'status' | 'binary' | 'added' | 'removed'>;
 
 /** Lines of a text, counting a last line without a newline; 0 for the empty string. */
 export function countLines(text: string): number {
