@@ -8,7 +8,7 @@
 // On a 429 the result still says subtype "success": is_error / api_error_status decide.
 
 import type { AgentFailure } from './types';
-import { asNum, asObj, asStr, emptyTurn, failureFrom, parseJsonLine, pushNote, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
+import { asNum, asObj, asStr, emptyTurn, failureFrom, pushNote, readEvent, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
 
 export function claudeUsage(usage: Json | undefined, cost: number | undefined): ParsedTurn['usage'] {
   const inputTokens = sumDefined(asNum(usage?.input_tokens), asNum(usage?.cache_creation_input_tokens), asNum(usage?.cache_read_input_tokens));
@@ -46,10 +46,8 @@ export class ClaudeStreamParser implements TurnParser {
   private resultEv?: Json;
 
   push(line: string): void {
-    const ev = parseJsonLine(line);
-    if (!ev) { if (line.trim()) this.t.nonJsonLines++; return; }
-    const sid = asStr(ev.session_id);
-    if (sid) this.t.sessionId = sid;
+    const ev = readEvent(line, this.t, 'session_id');
+    if (!ev) return;
     switch (ev.type) {
       case 'system':
         if (ev.subtype === 'api_retry') pushNote(this.t.notes, `retry ${asNum(ev.attempt) ?? '?'}/${asNum(ev.max_retries) ?? '?'} after ${asNum(ev.error_status) ?? asStr(ev.error) ?? 'error'}`);

@@ -230,6 +230,21 @@ export function jsonObjectsIn(text: string): Json[] {
   return out;
 }
 
+/**
+ * One line of a CLI's JSONL event stream: the event, or undefined for a line that is not JSON
+ * (counted). `sessionKey` names the field that carries the CLI's session id, picked up on the way.
+ */
+export function readEvent(line: string, t: ParsedTurn, sessionKey?: string): Json | undefined {
+  const ev = parseJsonLine(line);
+  if (!ev) {
+    if (line.trim()) t.nonJsonLines++;
+    return undefined;
+  }
+  const sid = sessionKey ? asStr(ev[sessionKey]) : undefined;
+  if (sid) t.sessionId = sid;
+  return ev;
+}
+
 export function emptyTurn(): ParsedTurn {
   return { reply: '', completed: false, notes: [], nonJsonLines: 0 };
 }

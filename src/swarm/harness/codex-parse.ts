@@ -6,7 +6,7 @@
 //   {"type":"error","message":"Reconnecting... 1/5 (exceeded retry limit, last status: 429 Too Many Requests)"}
 //   {"type":"turn.failed","error":{"message":"exceeded retry limit, last status: 429 Too Many Requests"}}
 
-import { addUsage, asNum, asObj, asStr, emptyTurn, failureFrom, parseJsonLine, pushNote, type ParsedTurn, type TurnParser } from './cli-parse';
+import { addUsage, asNum, asObj, asStr, emptyTurn, failureFrom, pushNote, readEvent, type ParsedTurn, type TurnParser } from './cli-parse';
 
 export class CodexJsonParser implements TurnParser {
   private t = emptyTurn();
@@ -15,8 +15,8 @@ export class CodexJsonParser implements TurnParser {
   private lastError?: string;
 
   push(line: string): void {
-    const ev = parseJsonLine(line);
-    if (!ev) { if (line.trim()) this.t.nonJsonLines++; return; }
+    const ev = readEvent(line, this.t);
+    if (!ev) return;
     switch (ev.type) {
       case 'thread.started': {
         const id = asStr(ev.thread_id);

@@ -8,7 +8,7 @@
 // {"session_id","error":{"type","message","code"}} on stderr. The exit code of an API error is
 // its HTTP status modulo 256 (429 → 173); 41 is "auth method / credentials".
 
-import { asNum, asObj, asStr, capReply, emptyTurn, failureFrom, jsonObjectsIn, parseJsonLine, pushNote, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
+import { asNum, asObj, asStr, capReply, emptyTurn, failureFrom, jsonObjectsIn, pushNote, readEvent, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
 import type { AgentFailure } from './types';
 
 /** Gemini's fatal exit codes (packages/core FatalError subclasses) and HTTP statuses mod 256. */
@@ -46,10 +46,8 @@ export class GeminiStreamParser implements TurnParser {
   private jsonResponse?: string;
 
   push(line: string): void {
-    const ev = parseJsonLine(line);
-    if (!ev) { if (line.trim()) this.t.nonJsonLines++; return; }
-    const sid = asStr(ev.session_id);
-    if (sid) this.t.sessionId = sid;
+    const ev = readEvent(line, this.t, 'session_id');
+    if (!ev) return;
     switch (ev.type) {
       case 'message':
         if (ev.role === 'assistant' && typeof ev.content === 'string') {

@@ -4,7 +4,7 @@
 //   {"type":"text","part":{"text"}}  {"type":"step_finish","part":{"reason":"tool-calls"|"stop","tokens":{input,output,reasoning,cache:{read,write}},"cost"}}
 //   {"type":"error","error":{"name":"APIError","data":{"message","statusCode":429,"isRetryable","responseHeaders",...}}}
 
-import { addUsage, asNum, asObj, asStr, capReply, emptyTurn, failureFrom, parseJsonLine, pushNote, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
+import { addUsage, asNum, asObj, asStr, capReply, emptyTurn, failureFrom, pushNote, readEvent, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
 import type { AgentFailure } from './types';
 
 export function opencodeErrorFailure(err: Json | undefined): AgentFailure {
@@ -27,10 +27,8 @@ export class OpencodeJsonParser implements TurnParser {
   private errorEv?: Json;
 
   push(line: string): void {
-    const ev = parseJsonLine(line);
-    if (!ev) { if (line.trim()) this.t.nonJsonLines++; return; }
-    const sid = asStr(ev.sessionID);
-    if (sid) this.t.sessionId = sid;
+    const ev = readEvent(line, this.t, 'sessionID');
+    if (!ev) return;
     const part = asObj(ev.part);
     switch (ev.type) {
       case 'step_start':
