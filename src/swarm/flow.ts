@@ -29,6 +29,12 @@ export interface FlowContext {
 /** Frontmatter a task carries only while in current/ (removed when it leaves). */
 const WHILE_CLAIMED = { status: undefined, claimed_at: undefined, run_id: undefined, worktree: undefined };
 
+/** Statuses of a task a run is working on right now (an agent turn, a review, a merge). */
+export const IN_FLIGHT: ReadonlySet<string> = new Set<TaskStatus>(['running', 'reviewing', 'merging']);
+
+/** Statuses in which a task's change waits, so the user may decide on it (approve, override, ...). */
+export const DECIDABLE: readonly TaskStatus[] = ['awaiting_human', 'blocked', 'needs_fix', 'waiting_local_changes'];
+
 export type MergeStepResult = 'merged' | 'conflict' | 'waiting' | 'moved' | 'error';
 
 /** Feedback of every round that asked for changes, oldest first: what the next fix round gets. */
@@ -182,8 +188,7 @@ export class TaskFlow {
     const task = await this.ctx.tasks.read(taskId, 'current').catch(() => undefined);
     if (!task) return { ok: false, reason: 'not_found', detail: `no task "${taskId}" in ${this.ctx.config.tasksDir}/current` };
     const st = await this.stateOf(taskId);
-    const decidable: TaskStatus[] = ['awaiting_human', 'blocked', 'needs_fix', 'waiting_local_changes'];
-    if (!decidable.includes(st.status) || !st.headSha) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is ${st.status}; there is no change waiting for a decision` };
+    if (!DECIDABLE.includes(st.status) || !st.headSha) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is ${st.status}; there is no change waiting for a decision` };
     const tip = st.branch ? await this.ctx.git.readBranch(st.branch) : st.headSha;
     const current = tip && tip !== st.headSha ? tip : st.headSha;
     // The sha the user was shown: in full, or an abbreviation of at least 7 characters (as git shows it).

@@ -36,12 +36,11 @@ export class Git {
   constructor(readonly root: string) {}
 
   async exec(args: string[], opts: GitExecOptions = {}): Promise<string> {
-    const env = { ...process.env, ...this.identityEnv, ...opts.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-    const r = await execCollect(['git', ...NO_HOOKS, ...args], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
-    if (r.exitCode !== 0 && !(r.exitCode !== null && opts.okCodes?.includes(r.exitCode))) {
+    const r = await this.tryExec(args, opts);
+    if (r.code !== 0 && !(r.code !== null && opts.okCodes?.includes(r.code))) {
       const errLines = r.stderr.trim().split('\n');
-      const first = errLines.find((l) => /^(fatal|error): /.test(l)) || errLines[0] || r.stdout.trim().split('\n')[0] || `exit ${r.exitCode}`;
-      throw new GitError(`git ${args.slice(0, 3).join(' ')}: ${first}`, args, r.exitCode, r.stderr, r.stdout);
+      const first = errLines.find((l) => /^(fatal|error): /.test(l)) || errLines[0] || r.stdout.trim().split('\n')[0] || `exit ${r.code}`;
+      throw new GitError(`git ${args.slice(0, 3).join(' ')}: ${first}`, args, r.code, r.stderr, r.stdout);
     }
     return r.stdout;
   }

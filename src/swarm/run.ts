@@ -11,7 +11,7 @@ import type { HarnessContext } from './harness/context';
 import type { AgentFailure, AgentRole, AgentTurnResult, Harness } from './harness/types';
 import { killProcessGroupAndWait } from './proc';
 import { Journal, isSameProcessAlive, processStartTime } from './state';
-import { TaskFlow, accumulatedFeedback, type FlowContext } from './flow';
+import { TaskFlow, accumulatedFeedback, IN_FLIGHT, type FlowContext } from './flow';
 import { loadPrompt, fillPrompt } from './prompts';
 import { parseWorkerReply, parseVerdict, feedbackOf } from './signals';
 import { checkPolicy } from './policy';
@@ -21,7 +21,6 @@ import { Signal, sleep, nowIso } from './util';
 import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
 
 const CONTINUE_STATUSES = new Set(['needs_fix', 'queued', 'interrupted']);
-const IN_FLIGHT = new Set(['running', 'reviewing', 'merging']);
 
 interface PoolState {
   failures: number[];

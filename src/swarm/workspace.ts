@@ -12,7 +12,7 @@ import { TaskStore, TASK_ID_RE } from './tasks';
 import { StateStore, Journal } from './state';
 import { WorktreeManager, diskUsage } from './worktrees';
 import { MergeQueue } from './merge';
-import { TaskFlow } from './flow';
+import { TaskFlow, DECIDABLE, IN_FLIGHT } from './flow';
 import { Run } from './run';
 import type { HarnessContext } from './harness/context';
 import type { SwarmEvent, WorktreeInfo } from './types';
@@ -157,7 +157,7 @@ class SwarmWorkspace implements Workspace {
   async retry(taskId: string): Promise<void> {
     const task = await this.tasks.read(taskId, 'current');
     if (!task) throw new SwarmError(`task ${taskId} is not in ${this.config.tasksDir}/current`, 'invalid');
-    if (this.run && ['running', 'reviewing', 'merging'].includes(task.status)) throw new SwarmError(`task ${taskId} is ${task.status}; stop the swarm first`, 'busy');
+    if (this.run && IN_FLIGHT.has(task.status)) throw new SwarmError(`task ${taskId} is ${task.status}; stop the swarm first`, 'busy');
     if (!this.run && this.state.liveLock()) throw new SwarmError('a swarm in another window or terminal owns this task; retry it there', 'busy');
     const st = (await this.state.readTask(taskId)) ?? { id: taskId, status: task.status, rounds: [], attempts: 0, updatedAt: nowIso() };
     st.attempts = 0;
@@ -194,7 +194,7 @@ class SwarmWorkspace implements Workspace {
       baseSha = task.folder === 'complete' ? st?.rounds[st.rounds.length - 1]?.baseSha : await this.git.mergeBase(baseRef, sha);
       if (baseSha) diff = await this.git.exec(['diff', '--find-renames', baseSha, sha]).catch(() => '');
     }
-    const canDecide = task.folder === 'current' && !!sha && ['awaiting_human', 'blocked', 'needs_fix', 'waiting_local_changes'].includes(task.status) && !!st?.headSha;
+    const canDecide = task.folder === 'current' && !!sha && DECIDABLE.includes(task.status) && !!st?.headSha;
     return { task, state: st, base: this.base, sha, baseSha, diff, rounds: st?.rounds ?? [], canDecide };
   }
 
@@ -243,7 +243,7 @@ class SwarmWorkspace implements Workspace {
       const seen = new Set(committed.map((c) => c.path));
       for (const l of status) { const p = l.slice(3); if (!seen.has(p)) committed.push({ path: p, status: l.slice(0, 2).trim() || 'M' }); }
       const waiting = !task && listing.pending.some((t) => t.id === taskId && t.branch === branch);
-      const orphaned = (!task && !waiting) || (!!task && !live && ['running', 'reviewing', 'merging'].includes(task.status));
+      const orphaned = (!task && !waiting) || (!!task && !live && IN_FLIGHT.has(task.status));
       out.push({
         path: wt.path,
         branch,
