@@ -7,6 +7,13 @@
 # its headers as nodedir.
 set -euo pipefail
 cd "$(dirname "$0")"
+# Run as if from a plain shell, whoever calls us. Under `npm run` (e.g. `npm run demo`) npm passes
+# its own configuration down as npm_config_* variables, and the inner npm takes them as settings:
+# npm_config_user_agent names the outer npm's Node 20, and code-server's postinstall reads the Node
+# version from that user agent, so it refused to install ("requires node v24 ... you are on node
+# v20"). Also dropped: npm_config_prefix/globalconfig/node_gyp and the rest, npm_node_execpath,
+# npm_execpath and NODE, which point at the outer Node.
+for v in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p') NODE NODE_OPTIONS; do unset "$v"; done
 export DEBIAN_FRONTEND=noninteractive
 
 need=()
