@@ -5,6 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
+import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { ConfigError, type ConfigIssue } from './errors';
 import type { AgentRole } from './harness/types';
 
@@ -125,35 +126,6 @@ export interface ResolvedConfig {
   timeoutS: number;
 }
 
-/** Strip // and /* *\/ comments and trailing commas outside strings (swarm.json is JSONC). */
-export function stripJsonComments(text: string): string {
-  let out = '';
-  let i = 0;
-  let inString = false;
-  while (i < text.length) {
-    const c = text[i];
-    if (inString) {
-      out += c;
-      if (c === '\\') { out += text[i + 1] ?? ''; i += 2; continue; }
-      if (c === '"') inString = false;
-      i++;
-      continue;
-    }
-    if (c === '"') { inString = true; out += c; i++; continue; }
-    if (c === '/' && text[i + 1] === '/') { while (i < text.length && text[i] !== '\n') { out += ' '; i++; } continue; }
-    if (c === '/' && text[i + 1] === '*') {
-      out += '  '; i += 2;
-      while (i < text.length && !(text[i] === '*' && text[i + 1] === '/')) { out += text[i] === '\n' ? '\n' : ' '; i++; }
-      out += '  '; i += 2;
-      continue;
-    }
-    out += c;
-    i++;
-  }
-  // trailing commas before } or ]
-  return out.replace(/,(\s*[}\]])/g, ' $1');
-}
-
 function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   const s = JSON.stringify(v);
@@ -190,20 +162,41 @@ function toIssues(file: string, error: z.ZodError, raw: unknown): ConfigIssue[] 
   return issues;
 }
 
-function parseJsonFile(file: string, display: string): unknown {
-  const text = readFileSync(file, 'utf8');
-  try {
-    return JSON.parse(stripJsonComments(text));
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    let where = '';
-    if (pos) {
-      const before = text.slice(0, Number(pos[1]));
-      where = ` at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
-    }
-    throw new ConfigError([{ file: display, field: '(file)', message: `not valid JSON${where}: ${msg}` }]);
+/**
+ * Parse swarm.json / oompa.json as JSONC (comments, trailing commas) with jsonc-parser: strings
+ * are never altered (a hand-written stripper once rewrote `"echo a,}"`), and a syntax error names
+ * its line and column. See docs/decisions.md (jsonc-parser).
+ */
+export function parseJsonc(text: string, display: string): unknown {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  if (errors.length || !tree) {
+    if (!errors.length) errors.push({ error: 4 /* ValueExpected */, offset: 0, length: 0 });
+    const at = (offset: number) => {
+      const before = text.slice(0, offset);
+      return `line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
+    };
+    const [first, ...rest] = errors;
+    const more = rest.slice(0, 2).map((e) => `; ${printParseErrorCode(e.error)} at ${at(e.offset)}`).join('') + (rest.length > 2 ? ` (and ${rest.length - 2} more)` : '');
+    throw new ConfigError([{ file: display, field: '(file)', message: `not valid JSON at ${at(first.offset)}: ${printParseErrorCode(first.error)}${more}` }]);
   }
+  return jsonValue(tree);
+}
+
+/** A parse tree node as a value, with every key an own data property ("__proto__" included, as JSON.parse does). */
+function jsonValue(node: JsonNode): unknown {
+  if (node.type === 'array') return (node.children ?? []).map(jsonValue);
+  if (node.type !== 'object') return node.value;
+  const out: Record<string, unknown> = {};
+  for (const prop of node.children ?? []) {
+    const [key, value] = prop.children ?? [];
+    if (key && value) Object.defineProperty(out, String(key.value), { value: jsonValue(value), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function parseJsonFile(file: string, display: string): unknown {
+  return parseJsonc(readFileSync(file, 'utf8'), display);
 }
 
 function workerPrefix(role: AgentRole): string {

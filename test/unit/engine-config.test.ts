@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parseSwarmConfig, parseOompaConfig, parseModelSpec, loadConfig, stripJsonComments, swarmJsonSchema } from '../../src/swarm/config';
+import { parseSwarmConfig, parseOompaConfig, parseModelSpec, loadConfig, parseJsonc, swarmJsonSchema } from '../../src/swarm/config';
 import { ConfigError, type ConfigIssue } from '../../src/swarm/errors';
 import { STARTER_CONFIG } from '../../src/swarm/workspace';
 
@@ -126,7 +126,21 @@ describe('loading files', () => {
     assert.equal(c.base, 'main');
     assert.equal(c.file, join(root, 'swarm.json'));
     assert.deepEqual(c.harnesses.web.command, ['node', 'https://example.invalid/a//b.js', '/* not a comment */']);
-    assert.equal(stripJsonComments('{"a": "x\\"//y"} // z').trim(), '{"a": "x\\"//y"}');
+    assert.deepEqual(parseJsonc('{"a": "x\\"//y"} // z', 'f.json'), { a: 'x"//y' });
+  });
+
+  test('JSONC: strings containing ,} ,] // and /* are kept exactly (the old stripper rewrote "echo a,}")', () => {
+    const root = tempDir();
+    const args = ['echo a,}', 'b,]', 'c, }', 'http://x//y', '/* z */', 'q\\",}'];
+    writeFileSync(join(root, 'swarm.json'), `{ "harnesses": { "web": { "command": ${JSON.stringify(args)}, }, }, "workers": [ { "harness": "web" }, ], }`);
+    assert.deepEqual(loadConfig(root).harnesses.web.command, args);
+  });
+
+  test('JSONC: a "__proto__" key stays a plain key (never changes an object\'s prototype)', () => {
+    const v = parseJsonc('{ "__proto__": { "polluted": true }, "a": 1 }', 'f.json') as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(v), Object.prototype);
+    assert.equal((v as { polluted?: boolean }).polluted, undefined);
+    assert.equal(({} as { polluted?: boolean }).polluted, undefined);
   });
 
   test('the commented starter config of `swarm init` loads', () => {
