@@ -11,7 +11,8 @@ import type { HarnessContext } from './harness/context';
 import type { AgentFailure, AgentRole, AgentTurnResult, Harness } from './harness/types';
 import { killProcessGroupAndWait } from './proc';
 import { Journal, isSameProcessAlive, processStartTime } from './state';
-import { TaskFlow, accumulatedFeedback, IN_FLIGHT, type FlowContext } from './flow';
+import { TaskFlow, accumulatedFeedback, type FlowContext } from './flow';
+import { STATUS, stepOf, transition, IllegalTransition, type TaskStep } from './status';
 import { loadPrompt, fillPrompt } from './prompts';
 import { parseWorkerReply, parseVerdict, feedbackOf } from './signals';
 import { checkPolicy } from './policy';
@@ -19,8 +20,6 @@ import { branchFor, diskUsage } from './worktrees';
 import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, RunSummary, ReviewRound } from './types';
 import { Signal, sleep, nowIso } from './util';
 import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
-
-const CONTINUE_STATUSES = new Set(['needs_fix', 'queued', 'interrupted']);
 
 interface PoolState {
   failures: number[];
@@ -180,12 +179,13 @@ export class Run implements SwarmRun {
   /** A task this run was working on when it stopped: the next run resumes it. */
   private async markInterrupted(id: string): Promise<void> {
     const st = await this.deps.state.readTask(id);
-    if (st && IN_FLIGHT.has(st.status)) {
+    if (st && STATUS[st.status].inFlight) {
       st.agent = undefined;
       // Where the next run continues: a change under review (or approved and merging) is not
       // worked on again; its reviewed commit is reviewed (or merged) again.
-      st.resumeStep = st.headSha && st.status === 'reviewing' ? 'review' : st.headSha && st.status === 'merging' ? 'merge' : 'work';
-      await this.flow.setStatus(st, 'interrupted', {}, this.stopReason ?? 'stopped').catch(() => undefined);
+      const at = STATUS[st.status].step;
+      st.resumeStep = st.headSha && at !== 'work' ? at : 'work';
+      await this.flow.transition(st, 'interrupt', {}, this.stopReason ?? 'stopped').catch(() => undefined);
     }
   }
 
@@ -199,8 +199,8 @@ export class Run implements SwarmRun {
     this.summary.finishedAt = nowIso();
     this.summary.reason = reason;
     this.summary.workers = [...this.metrics.values()];
-    this.summary.waitingForHuman = states.filter((s) => s?.status === 'awaiting_human').map((s) => s!.id);
-    this.summary.blocked = states.filter((s) => s?.status === 'blocked').map((s) => s!.id);
+    this.summary.waitingForHuman = states.filter((s) => s && STATUS[s.status].needsYou === 'review').map((s) => s!.id);
+    this.summary.blocked = states.filter((s) => s && STATUS[s.status].needsYou === 'question').map((s) => s!.id);
     for (const w of this.infos.values()) if (w.state !== 'stopped') this.setWorker(w, { state: 'stopped', stoppedReason: reason });
     await fs.writeFile(join(this.runDir, 'summary.json'), `${JSON.stringify(this.summary, null, 2)}\n`).catch(() => undefined);
     this.emit({ type: 'run_finished', summary: this.summary });
@@ -235,11 +235,12 @@ export class Run implements SwarmRun {
         report.killedPids.push(st.agent.pid);
       }
       st.agent = undefined;
-      st.status = task.status;
+      st.status = task.status; // the task file is the record; state.json may lag it after a crash
       st.branch ??= task.branch;
       st.worktree ??= task.worktree;
-      if (st.status === 'waiting_local_changes') this.mergeWaiters.add(task.id);
-      if (st.status === 'merging' || (st.status === 'interrupted' && st.resumeStep === 'merge')) {
+      if (STATUS[st.status].needsYou === 'local_changes') this.mergeWaiters.add(task.id);
+      const at = stepOf(st.status, st.resumeStep);
+      if (at === 'merge') {
         if (st.headSha && (await git.isAncestor(st.headSha, baseRef))) {
           await this.flow.complete(task, st, await this.deps.merges.findMergeOf(st.headSha), 'merged before a restart');
           report.completed.push(task.id);
@@ -249,14 +250,13 @@ export class Run implements SwarmRun {
         }
         continue;
       }
-      if (!IN_FLIGHT.has(st.status) && st.status !== 'interrupted') continue;
+      if (!at) continue;
       const wt = st.worktree && existsSync(st.worktree) ? st.worktree : undefined;
       const dirty = wt ? (await git.status(wt)).length > 0 : false;
       const ahead = st.branch && (await git.readBranch(st.branch!)) ? await git.countAhead(baseRef, `refs/heads/${st.branch}`) : 0;
       if (dirty || ahead > 0) {
-        const wasReviewing = st.status === 'reviewing' || (st.status === 'interrupted' && st.resumeStep === 'review');
-        st.resumeStep = wasReviewing && !dirty && st.headSha ? 'review' : 'work';
-        await this.flow.setStatus(st, 'queued', {}, 'resumed after an interrupted run');
+        st.resumeStep = at === 'review' && !dirty && st.headSha ? 'review' : 'work';
+        await this.flow.transition(st, 'requeue', {}, 'resumed after an interrupted run');
         report.resumed.push(task.id);
       } else {
         await this.flow.returnToPending(task, st, 'its run ended before any work was saved', { fresh: false });
@@ -359,7 +359,7 @@ export class Run implements SwarmRun {
       const target = await tasks.quarantine(u.file, u.reason);
       if (target) this.emit({ type: 'task_quarantined', file: relative(this.deps.root, target), reason: u.reason });
     }
-    const cont = listing.current.filter((t) => CONTINUE_STATUSES.has(t.status) && !this.owned.has(t.id)).sort((a, b) => a.priority - b.priority);
+    const cont = listing.current.filter((t) => STATUS[t.status].resumable && !this.owned.has(t.id)).sort((a, b) => a.priority - b.priority);
     for (const t of cont) {
       if (this.owned.has(t.id)) continue;
       this.owned.add(t.id);
@@ -378,7 +378,7 @@ export class Run implements SwarmRun {
       if (!t.dependsOn.every((d) => done.has(d))) continue;
       const st = await this.deps.state.readTask(t.id);
       const branch = t.branch ?? st?.branch ?? branchFor(spec.id, t.id);
-      const claimed = await tasks.claim(t.id, { status: 'running', claimed_by: spec.id, claimed_at: nowIso(), run_id: this.runId, branch });
+      const claimed = await tasks.claim(t.id, { status: transition(t.status, 'claim', t.id), claimed_by: spec.id, claimed_at: nowIso(), run_id: this.runId, branch });
       if (!claimed) continue; // another worker won this one
       this.owned.add(t.id);
       this.emit({ type: 'task_claimed', taskId: t.id, workerId: spec.id, branch });
@@ -390,7 +390,7 @@ export class Run implements SwarmRun {
   /** Is there a task a worker could take right now (a continuation, or a claimable pending task)? */
   private async workAvailable(mayClaim: boolean): Promise<boolean> {
     const listing = await this.deps.tasks.list();
-    if (listing.current.some((t) => CONTINUE_STATUSES.has(t.status) && !this.owned.has(t.id))) return true;
+    if (listing.current.some((t) => STATUS[t.status].resumable && !this.owned.has(t.id))) return true;
     if (!mayClaim) return false;
     const done = new Set(listing.complete.map((t) => t.id));
     const taken = new Set(listing.current.map((t) => t.id));
@@ -408,13 +408,13 @@ export class Run implements SwarmRun {
 
   private async humanWaiting(): Promise<boolean> {
     const listing = await this.deps.tasks.list();
-    return listing.current.some((t) => t.status === 'awaiting_human' || t.status === 'blocked' || t.status === 'waiting_local_changes');
+    return listing.current.some((t) => STATUS[t.status].needsYou !== undefined);
   }
 
   /** After the workers retired: only tasks needing a worker (fixes) are left, which nobody can do now. */
   private async onlyFixesLeft(): Promise<boolean> {
     const listing = await this.deps.tasks.list();
-    return !listing.current.some((t) => t.status === 'awaiting_human' || t.status === 'waiting_local_changes');
+    return !listing.current.some((t) => STATUS[t.status].endsWithoutWorker);
   }
 
   /** Wait while the run is paused or the worker's pool is backing off. */
@@ -472,11 +472,11 @@ export class Run implements SwarmRun {
     const model = task.model ?? spec.model;
     let st: TaskRuntimeState;
     if (isNew) {
-      st = { id: task.id, status: 'running', workerId: spec.id, harness: harnessName, model, branch: task.branch ?? branchFor(spec.id, task.id), rounds: prev?.rounds ?? [], attempts: prev?.attempts ?? 0, runId: this.runId, pendingFeedback: task.meta.last_feedback ? String(task.meta.last_feedback) : undefined, updatedAt: nowIso() };
+      st = { id: task.id, status: task.status, workerId: spec.id, harness: harnessName, model, branch: task.branch ?? branchFor(spec.id, task.id), rounds: prev?.rounds ?? [], attempts: prev?.attempts ?? 0, runId: this.runId, pendingFeedback: task.meta.last_feedback ? String(task.meta.last_feedback) : undefined, updatedAt: nowIso() };
       // Same harness as before: its session continues the earlier conversation.
       if (prev?.sessionId && prev.harness === harnessName && task.branch) st.sessionId = prev.sessionId;
     } else {
-      st = prev ?? { id: task.id, status: 'queued', rounds: [], attempts: 0, updatedAt: nowIso() };
+      st = prev ?? { id: task.id, status: task.status, rounds: [], attempts: 0, updatedAt: nowIso() };
       st.branch ??= task.branch ?? branchFor(spec.id, task.id);
       if (st.harness !== harnessName) st.sessionId = undefined;
       st.workerId = spec.id;
@@ -499,8 +499,9 @@ export class Run implements SwarmRun {
     } catch (e) {
       if (this.signal.aborted) { await this.markInterrupted(task.id); return 'aborted'; }
       // A worker that must stop (security violation, missing base) stops; the task keeps the state
-      // drive() gave it (e.g. blocked with the findings) instead of going back to pending.
-      if (e instanceof StopWorker) throw e;
+      // drive() gave it (e.g. blocked with the findings) instead of going back to pending. An
+      // illegal status transition is a bug in the engine: the worker stops and says so.
+      if (e instanceof StopWorker || e instanceof IllegalTransition) throw e;
       const message = (e as Error).message;
       this.emit({ type: 'log', level: 'error', message: `task ${task.id}: ${message}` });
       return this.failTask(spec, task, st, { kind: 'crash', message });
@@ -515,9 +516,10 @@ export class Run implements SwarmRun {
     const wt = await worktrees.ensure(task.id, st.branch!, baseSha, join(this.runDir, 'logs', `${task.id}-setup.log`));
     if (wt.created) this.emit({ type: 'worktree_created', taskId: task.id, path: wt.path, branch: st.branch! });
     st.worktree = wt.path;
-    await this.flow.setStatus(st, 'running', { worktree: wt.path, branch: st.branch, claimed_by: spec.id, run_id: this.runId });
+    const continueAt = STATUS[st.status].step; // a fix round continues with the agent's turn
+    await this.flow.transition(st, 'work', { worktree: wt.path, branch: st.branch, claimed_by: spec.id, run_id: this.runId });
 
-    let step: 'work' | 'review' | 'merge' = isNew ? 'work' : task.status === 'needs_fix' ? 'work' : st.resumeStep ?? 'work';
+    let step: TaskStep = isNew ? 'work' : continueAt ?? st.resumeStep ?? 'work';
     st.resumeStep = undefined;
     let retire = false;
     const pool = this.poolKey(st.harness!, st.model);
@@ -531,7 +533,7 @@ export class Run implements SwarmRun {
         const round = st.rounds.length + 1;
         const current = (await tasks.read(task.id, 'current')) ?? task;
         const prompt = this.workerPrompt(spec, current, st, wt.path, round);
-        await this.flow.setStatus(st, 'running', {}, st.pendingFeedback ? `fix round ${round}` : undefined);
+        await this.flow.transition(st, 'work', {}, st.pendingFeedback ? `fix round ${round}` : undefined);
         this.setWorker(info, { state: 'running', taskId: task.id });
         const guardBefore = await this.guardSnapshot();
         const baseBefore = await git.readBranch(base);
@@ -603,7 +605,7 @@ export class Run implements SwarmRun {
       this.setWorker(info, { state: 'merging', taskId: task.id });
       const r = await this.flow.merge(task, st);
       if (r === 'merged') { metrics.merges++; this.summary.merged.push(task.id); return retire ? 'retire' : 'ok'; }
-      if (r === 'conflict') { if (st.status === 'needs_fix') { step = 'work'; continue; } return 'ok'; }
+      if (r === 'conflict') { if (STATUS[st.status].resumable) { step = 'work'; continue; } return 'ok'; } // a fix round, unless it blocked
       if (r === 'waiting') { this.mergeWaiters.add(task.id); return retire ? 'retire' : 'ok'; }
       if (r === 'moved') { st.headSha = undefined; step = 'review'; continue; }
       return 'ok';
@@ -706,7 +708,7 @@ export class Run implements SwarmRun {
   private async review(spec: WorkerSpec, task: Task, st: TaskRuntimeState, baseSha: string, sha: string): Promise<'approved' | 'fix' | 'human' | 'rejected' | 'aborted'> {
     const { config, git } = this.deps;
     const round = st.rounds.length + 1;
-    await this.flow.setStatus(st, 'reviewing', {}, `review round ${round}`);
+    await this.flow.transition(st, 'review', {}, `review round ${round}`);
     this.emit({ type: 'review_started', taskId: task.id, round, sha });
     const started = Date.now();
     const record = async (r: Omit<ReviewRound, 'round' | 'sha' | 'base' | 'baseSha' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
@@ -717,7 +719,7 @@ export class Run implements SwarmRun {
       return full;
     };
     const toHuman = async (agentVerdict: ReviewRound['verdict']) => {
-      await this.flow.setStatus(st, 'awaiting_human', {}, 'waiting for your review');
+      await this.flow.transition(st, 'askHuman', {}, 'waiting for your review');
       this.emit({ type: 'human_review_requested', taskId: task.id, sha, agentVerdict });
       return 'human' as const;
     };
@@ -880,7 +882,7 @@ export class Run implements SwarmRun {
       const r = await this.flow.decide(taskId, kind, sha, text, by);
       if (r.ok && r.applied === 'merged') this.summary.merged.push(taskId);
       const st = await this.deps.state.readTask(taskId);
-      if (st?.status === 'waiting_local_changes') this.mergeWaiters.add(taskId);
+      if (st && STATUS[st.status].needsYou === 'local_changes') this.mergeWaiters.add(taskId);
       return r;
     } finally {
       this.owned.delete(taskId);
