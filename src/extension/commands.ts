@@ -10,6 +10,7 @@ import type { DecisionResult, NeedsYouItem, StartRunOptions } from '../swarm/api
 import type { SwarmEvent, Task, TaskStatus, WorktreeInfo } from '../swarm/types';
 import { Commands, type CommandId } from './constants';
 import { formatBytes, plural } from './format';
+import { STATUS } from '../swarm/status';
 import { openWorktreeFileDiff } from './nativeDiff';
 import type { ReviewHost } from './reviewHost';
 import { readSettings } from './settings';
@@ -37,8 +38,6 @@ interface ResolvedTask {
 }
 
 type TaskFilter = (task: Task, status: TaskStatus, needsYou: NeedsYouItem | undefined) => boolean;
-
-const REVIEWABLE: ReadonlySet<TaskStatus> = new Set(['reviewing', 'awaiting_human', 'needs_fix', 'merging', 'waiting_local_changes']);
 
 export class SwarmCommands {
   constructor(private readonly deps: CommandDeps) {}
@@ -216,14 +215,14 @@ export class SwarmCommands {
   }
 
   async openReview(arg?: unknown): Promise<void> {
-    const resolved = await this.resolveTask(arg, 'Open the review of which task?', (t, status, n) => n?.kind === 'review' || REVIEWABLE.has(status) || (t.reviewRounds ?? 0) > 0);
+    const resolved = await this.resolveTask(arg, 'Open the review of which task?', (t, status, n) => n?.kind === 'review' || STATUS[status]?.reviewable || (t.reviewRounds ?? 0) > 0);
     if (!resolved) return;
     await this.deps.reviewHost().openReview(resolved.session, resolved.ref);
   }
 
   async decide(arg: unknown, kind: 'approve' | 'override' | 'request_changes'): Promise<DecisionResult | undefined> {
     const verb = kind === 'approve' ? 'Approve' : kind === 'override' ? 'Override' : 'Request changes for';
-    const resolved = await this.resolveTask(arg, `${verb} which task?`, (_t, status, n) => n?.kind === 'review' || status === 'awaiting_human' || (kind !== 'approve' && REVIEWABLE.has(status)));
+    const resolved = await this.resolveTask(arg, `${verb} which task?`, (_t, status, n) => n?.kind === 'review' || STATUS[status]?.needsYou === 'review' || (kind !== 'approve' && STATUS[status]?.reviewable));
     if (!resolved) return undefined;
     const { session, ref } = resolved;
     const ws = await session.requireWorkspace();
@@ -249,7 +248,7 @@ export class SwarmCommands {
   }
 
   async answer(arg: unknown, givenText?: string): Promise<boolean> {
-    const resolved = await this.resolveTask(arg, 'Answer which question?', (t, status, n) => n?.kind === 'question' || status === 'blocked' || Boolean(t.question && !t.answer));
+    const resolved = await this.resolveTask(arg, 'Answer which question?', (t, status, n) => n?.kind === 'question' || STATUS[status]?.needsYou === 'question' || Boolean(t.question && !t.answer));
     if (!resolved) return false;
     const { session, ref } = resolved;
     const ws = await session.requireWorkspace();

@@ -1,13 +1,16 @@
 // The Tasks view: Needs you / Pending / Current / Blocked / Complete (and Quarantined when a
 // task file could not be read), per repository when the window has several. Items carry a
-// `contextValue` like `task:current:awaiting_human:review:worktree` that the manifest's menus
-// match with regular expressions, so each state gets exactly its actions.
+// `contextValue` like `task:current:awaiting_human:decidable:approvable:movable:review:worktree`:
+// capability flags derived from the status table (src/swarm/status.ts) that the manifest's menus
+// match (`viewItem =~ /:retryable(:|$)/`), so no `when` clause lists statuses.
 
 import * as vscode from 'vscode';
 import type { NeedsYouItem } from '../swarm/api';
 import type { QuarantinedTask, Task, TaskRuntimeState } from '../swarm/types';
 import { Commands } from './constants';
 import { currentRound, describeTaskStatus, formatFrontmatter, taskStatusIcon } from './format';
+import { STATUS } from '../swarm/status';
+import { latestAgentVerdict } from '../shared/reviewModel';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
 import { MessageNode, SessionTreeProvider, TreeNode, type TaskRef } from './treeNode';
@@ -24,9 +27,6 @@ const GROUP_LABELS: Record<TaskGroupKind, string> = {
 };
 
 const MAX_COMPLETE_SHOWN = 200;
-
-/** States in which the review panel has something to show. */
-const REVIEWABLE = new Set(['reviewing', 'awaiting_human', 'needs_fix', 'merging', 'waiting_local_changes']);
 
 export class RepositoryNode extends TreeNode {
   constructor(readonly session: SwarmSession) {
@@ -93,13 +93,31 @@ export class TaskNode extends TreeNode {
     return this.state?.worktree ?? this.task.worktree;
   }
 
-  /** `task:<folder>:<status>` then flags: `review`, `worktree`, `question`, `needsyou-<kind>`. */
+  /**
+   * `task:<folder>:<status>` then what may be done to it, as the engine would accept it:
+   * `decidable` (a decision on its head: override, request changes), `approvable` (a review waiting
+   * for you that the reviewer did not dispute) or else `overridable` (the reviewer said
+   * NEEDS_CHANGES or REJECTED: Override is the way to merge), `retryable`, `movable` (back to
+   * pending), `answerable`; then `review`, `worktree`, `question`, `needsyou-<kind>`.
+   */
   get contextValue(): string {
     const status = this.state?.status ?? this.task.status;
+    const s = STATUS[status] as (typeof STATUS)[keyof typeof STATUS] | undefined;
     const parts = ['task', this.task.folder, status];
-    if (REVIEWABLE.has(status) || (this.state?.rounds.length ?? 0) > 0 || (this.task.reviewRounds ?? 0) > 0) parts.push('review');
+    if (s && this.task.folder === 'current') {
+      const decidable = s.decidable && !!this.state?.headSha;
+      if (decidable) parts.push('decidable');
+      if (decidable && s.approvable) {
+        const verdict = latestAgentVerdict(this.state?.rounds ?? []).verdict;
+        parts.push(verdict === 'NEEDS_CHANGES' || verdict === 'REJECTED' ? 'overridable' : 'approvable');
+      }
+      if (s.retryable) parts.push('retryable');
+      if (s.movable) parts.push('movable');
+      if (s.needsYou === 'question') parts.push('answerable');
+    }
+    if (s?.reviewable || (this.state?.rounds.length ?? 0) > 0 || (this.task.reviewRounds ?? 0) > 0) parts.push('review');
     if (this.worktree && this.task.folder === 'current') parts.push('worktree');
-    if (this.task.question || status === 'blocked') parts.push('question');
+    if (this.task.question || s?.needsYou === 'question') parts.push('question');
     if (this.needsYou) parts.push(`needsyou-${this.needsYou.kind}`);
     return parts.join(':');
   }
@@ -110,7 +128,7 @@ export class TaskNode extends TreeNode {
     const item = new vscode.TreeItem(this.task.title || this.task.id, vscode.TreeItemCollapsibleState.None);
     item.id = `task:${this.session.root}:${(this.parent as TaskGroupNode | undefined)?.kind ?? ''}:${this.task.id}`;
     const words = this.needsYou ? needsYouWords(this.needsYou) : describeTaskStatus(status, round);
-    const deps = status === 'pending' && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
+    const deps = this.task.folder === 'pending' && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
     item.description = [this.task.id, this.worker, words, deps].filter(Boolean).join(' · ');
     const icon = taskStatusIcon(status);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
@@ -168,7 +186,7 @@ export function sessionGroups(session: SwarmSession, parent: TreeNode | undefine
   if (session.state !== 'ready' && session.state !== 'noConfig') return [];
   if (!session.hasAnyTask && session.snapshot.needsYou.length === 0) return [];
   const { tasks, states, needsYou } = session.snapshot;
-  const isBlocked = (t: Task) => (states.get(t.id)?.status ?? t.status) === 'blocked';
+  const isBlocked = (t: Task) => STATUS[states.get(t.id)?.status ?? t.status]?.needsYou === 'question';
   const taskNodes = (list: Task[]) => (group: TreeNode) => list.map((t) => new TaskNode(group, session, t, states.get(t.id)));
   const groups: TreeNode[] = [];
   if (needsYou.length) {

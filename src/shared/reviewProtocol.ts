@@ -8,6 +8,7 @@
 
 import type { DecisionResult } from '../swarm/api';
 import type { HumanDecisionKind, ReviewerKind, TaskStatus, Verdict } from '../swarm/types';
+import { STATUSES } from '../swarm/status';
 
 // ---------------------------------------------------------------------------------------------
 // Field rules shared by the guards
@@ -32,22 +33,6 @@ export const PROTOCOL_LIMITS = {
   rounds: 1_000,
 } as const;
 
-// Kept as a Record so that a status added to the engine's TaskStatus fails to compile here
-// instead of making every state message fail its guard at run time.
-const STATUS_SET: Record<TaskStatus, true> = {
-  pending: true,
-  running: true,
-  reviewing: true,
-  awaiting_human: true,
-  needs_fix: true,
-  blocked: true,
-  merging: true,
-  waiting_local_changes: true,
-  interrupted: true,
-  queued: true,
-  complete: true,
-};
-const STATUSES = Object.keys(STATUS_SET) as TaskStatus[];
 const VERDICTS: readonly Verdict[] = ['APPROVED', 'NEEDS_CHANGES', 'REJECTED'];
 const REVIEWER_KINDS: readonly ReviewerKind[] = ['agent', 'human', 'policy'];
 const DECISION_KINDS: readonly HumanDecisionKind[] = ['approve', 'override', 'request_changes', 'reject'];

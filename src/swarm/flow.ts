@@ -9,9 +9,10 @@ import type { TaskStore } from './tasks';
 import type { StateStore } from './state';
 import type { WorktreeManager } from './worktrees';
 import type { MergeQueue } from './merge';
-import type { SwarmEvent, Task, TaskRuntimeState, TaskStatus, ReviewRound, HumanDecisionKind, Verdict } from './types';
+import type { SwarmEvent, Task, TaskRuntimeState, ReviewRound, HumanDecisionKind, Verdict } from './types';
 import type { DecisionResult } from './api';
 import { nowIso } from './util';
+import { STATUS, FOLDER_STATUS, transition, type TransitionName } from './status';
 
 export interface FlowContext {
   root: string;
@@ -29,12 +30,6 @@ export interface FlowContext {
 /** Frontmatter a task carries only while in current/ (removed when it leaves). */
 const WHILE_CLAIMED = { status: undefined, claimed_at: undefined, run_id: undefined, worktree: undefined };
 
-/** Statuses of a task a run is working on right now (an agent turn, a review, a merge). */
-export const IN_FLIGHT: ReadonlySet<string> = new Set<TaskStatus>(['running', 'reviewing', 'merging']);
-
-/** Statuses in which a task's change waits, so the user may decide on it (approve, override, ...). */
-export const DECIDABLE: readonly TaskStatus[] = ['awaiting_human', 'blocked', 'needs_fix', 'waiting_local_changes'];
-
 export type MergeStepResult = 'merged' | 'conflict' | 'waiting' | 'moved' | 'error';
 
 /** Feedback of every round that asked for changes, oldest first: what the next fix round gets. */
@@ -49,11 +44,15 @@ export class TaskFlow {
   constructor(readonly ctx: FlowContext) {}
 
   async stateOf(id: string): Promise<TaskRuntimeState> {
-    return (await this.ctx.state.readTask(id)) ?? { id, status: 'pending', rounds: [], attempts: 0, updatedAt: nowIso() };
+    return (await this.ctx.state.readTask(id)) ?? { id, status: FOLDER_STATUS.pending, rounds: [], attempts: 0, updatedAt: nowIso() };
   }
 
-  /** Set the status in both the task file (current/) and the runtime state. */
-  async setStatus(st: TaskRuntimeState, status: TaskStatus, fm: Record<string, unknown> = {}, detail?: string): Promise<void> {
+  /**
+   * The one status write of a task in current/: the new status comes from the table in status.ts
+   * (an illegal transition throws), then the runtime state and the task file, then the event.
+   */
+  async transition(st: TaskRuntimeState, name: TransitionName, fm: Record<string, unknown> = {}, detail?: string): Promise<void> {
+    const status = transition(st.status, name, st.id);
     st.status = status;
     await this.ctx.state.writeTask(st);
     if (existsSync(this.ctx.tasks.fileFor(st.id, 'current'))) await this.ctx.tasks.update(st.id, 'current', { status, ...fm });
@@ -68,7 +67,7 @@ export class TaskFlow {
       const tip = await this.ctx.git.readBranch(st.branch);
       if (tip && tip !== sha && !(await this.ctx.git.isAncestor(tip, sha))) return 'moved';
     }
-    await this.setStatus(st, 'merging');
+    await this.transition(st, 'merge');
     this.ctx.emit({ type: 'merge_started', taskId: task.id, sha });
     const out = await this.ctx.merges.merge({ taskId: task.id, title: task.title, sha, branch: st.branch });
     switch (out.kind) {
@@ -86,16 +85,16 @@ export class TaskFlow {
           return 'conflict';
         }
         st.pendingFeedback = text;
-        await this.setStatus(st, 'needs_fix', {}, `conflict: ${out.files.join(', ')}`);
+        await this.transition(st, 'conflict', {}, `conflict: ${out.files.join(', ')}`);
         return 'conflict';
       }
       case 'waiting_local_changes':
         this.ctx.emit({ type: 'merge_waiting', taskId: task.id, reason: `your uncommitted changes in ${out.checkout} are in the way`, files: out.files });
-        await this.setStatus(st, 'waiting_local_changes', {}, `blocked by your local changes${out.files.length ? `: ${out.files.join(', ')}` : ''}`);
+        await this.transition(st, 'mergeWaits', {}, `blocked by your local changes${out.files.length ? `: ${out.files.join(', ')}` : ''}`);
         return 'waiting';
       case 'error':
         st.lastError = out.message;
-        await this.setStatus(st, 'awaiting_human', {}, `merge failed: ${out.message}`);
+        await this.transition(st, 'mergeFailed', {}, `merge failed: ${out.message}`);
         this.ctx.emit({ type: 'log', level: 'error', message: `merge of ${task.id} failed: ${out.message}` });
         return 'error';
     }
@@ -110,7 +109,7 @@ export class TaskFlow {
         this.ctx.emit({ type: 'log', level: 'warn', message: `could not remove the worktree of ${task.id}: ${(e as Error).message}` });
       }
     }
-    st.status = 'complete';
+    st.status = transition(st.status, 'complete', st.id);
     st.mergedCommit = commit;
     await this.ctx.state.writeTask(st);
     await this.ctx.tasks.move(task.id, 'current', 'complete', {
@@ -122,7 +121,7 @@ export class TaskFlow {
       ...(note ? { note } : {}),
     });
     if (commit) this.ctx.emit({ type: 'task_merged', taskId: task.id, sha: st.headSha ?? commit, commit });
-    this.ctx.emit({ type: 'task_status', taskId: task.id, status: 'complete', workerId: st.workerId, detail: note });
+    this.ctx.emit({ type: 'task_status', taskId: task.id, status: st.status, workerId: st.workerId, detail: note });
   }
 
   /** Remove the task's worktree and branch; work not on the base is archived first. Returns the archive ref. */
@@ -134,7 +133,7 @@ export class TaskFlow {
 
   /** Wait for the user: the task stays in current with its question. */
   async block(st: TaskRuntimeState, question: string): Promise<void> {
-    await this.setStatus(st, 'blocked', { question, answer: undefined, blocked_at: nowIso() });
+    await this.transition(st, 'block', { question, answer: undefined, blocked_at: nowIso() });
     this.ctx.emit({ type: 'task_blocked', taskId: st.id, question });
   }
 
@@ -151,7 +150,7 @@ export class TaskFlow {
       st.sessionId = undefined;
       st.headSha = undefined;
     }
-    st.status = 'pending';
+    st.status = transition(st.status, 'unclaim', st.id);
     st.pendingFeedback = opts.feedback ?? st.pendingFeedback;
     st.resumeStep = undefined;
     st.agent = undefined;
@@ -188,7 +187,7 @@ export class TaskFlow {
     const task = await this.ctx.tasks.read(taskId, 'current').catch(() => undefined);
     if (!task) return { ok: false, reason: 'not_found', detail: `no task "${taskId}" in ${this.ctx.config.tasksDir}/current` };
     const st = await this.stateOf(taskId);
-    if (!DECIDABLE.includes(st.status) || !st.headSha) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is ${st.status}; there is no change waiting for a decision` };
+    if (!STATUS[st.status].decidable || !st.headSha) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is ${st.status}; there is no change waiting for a decision` };
     const tip = st.branch ? await this.ctx.git.readBranch(st.branch) : st.headSha;
     const current = tip && tip !== st.headSha ? tip : st.headSha;
     // The sha the user was shown: in full, or an abbreviation of at least 7 characters (as git shows it).
@@ -223,7 +222,7 @@ export class TaskFlow {
     if (kind === 'request_changes') {
       st.pendingFeedback = accumulatedFeedback(st.rounds);
       st.resumeStep = 'work';
-      await this.setStatus(st, 'needs_fix', { question: undefined }, 'changes requested by you');
+      await this.transition(st, 'requestChanges', { question: undefined }, 'changes requested by you');
       decided(true, 'fix round queued');
       return { ok: true, applied: 'fix_requested' };
     }

@@ -70,13 +70,6 @@ export class StateStore {
     await atomicWrite(join(this.taskDir(state.id), 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
   }
 
-  async patchTask(id: string, patch: Partial<TaskRuntimeState>): Promise<TaskRuntimeState> {
-    const cur = (await this.readTask(id)) ?? { id, status: 'pending', rounds: [], attempts: 0, updatedAt: '' };
-    const next = { ...cur, ...patch };
-    await this.writeTask(next);
-    return next;
-  }
-
   // --- run lock ------------------------------------------------------------------------
 
   lockFile(): string {

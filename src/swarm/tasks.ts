@@ -8,11 +8,11 @@ import { join, basename, extname } from 'node:path';
 import matter from 'gray-matter';
 import type { Task, TaskFolder, TaskStatus, QuarantinedTask } from './types';
 import { TaskFileError } from './errors';
+import { FOLDER_STATUS, STATUSES } from './status';
 
 export const TASK_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MAX_TASK_BYTES = 256 * 1024;
 export const FOLDERS: TaskFolder[] = ['pending', 'current', 'complete'];
-const STATUSES: TaskStatus[] = ['pending', 'running', 'reviewing', 'awaiting_human', 'needs_fix', 'blocked', 'merging', 'waiting_local_changes', 'interrupted', 'queued', 'complete'];
 
 const refuse = (lang: string) => () => {
   throw new Error(`frontmatter language "${lang}" is not allowed (YAML only)`);
@@ -79,7 +79,7 @@ export function parseTask(text: string, file: string, folder: TaskFolder): Task 
   }
   if (meta.files !== undefined && !(Array.isArray(meta.files) && meta.files.every((x) => typeof x === 'string'))) throw new TaskFileError(name, 'files', 'expected a list of paths');
   for (const k of ['agent', 'model'] as const) if (meta[k] !== undefined && typeof meta[k] !== 'string') throw new TaskFileError(name, k, 'expected text');
-  let status: TaskStatus = folder === 'complete' ? 'complete' : folder === 'pending' ? 'pending' : 'running';
+  let status: TaskStatus = FOLDER_STATUS[folder];
   if (folder === 'current' && meta.status !== undefined) {
     if (!STATUSES.includes(meta.status as TaskStatus)) throw new TaskFileError(name, 'status', `expected one of ${STATUSES.join(', ')}`);
     status = meta.status as TaskStatus;

@@ -12,7 +12,8 @@ import { TaskStore, TASK_ID_RE } from './tasks';
 import { StateStore, Journal } from './state';
 import { WorktreeManager, diskUsage } from './worktrees';
 import { MergeQueue } from './merge';
-import { TaskFlow, DECIDABLE, IN_FLIGHT } from './flow';
+import { TaskFlow } from './flow';
+import { STATUS } from './status';
 import { Run } from './run';
 import type { HarnessContext } from './harness/context';
 import type { SwarmEvent, WorktreeInfo } from './types';
@@ -144,20 +145,21 @@ class SwarmWorkspace implements Workspace {
   async answer(taskId: string, text: string): Promise<void> {
     if (!text.trim()) throw new SwarmError('the answer is empty', 'invalid');
     const task = await this.tasks.read(taskId, 'current');
-    if (!task || task.status !== 'blocked') throw new SwarmError(`task ${taskId} is not waiting for an answer`, 'invalid');
-    const st = (await this.state.readTask(taskId)) ?? { id: taskId, status: 'blocked' as const, rounds: [], attempts: 0, updatedAt: nowIso() };
-    st.status = 'queued';
+    if (!task || STATUS[task.status].needsYou !== 'question') throw new SwarmError(`task ${taskId} is not waiting for an answer`, 'invalid');
+    const st = (await this.state.readTask(taskId)) ?? { id: taskId, status: task.status, rounds: [], attempts: 0, updatedAt: nowIso() };
+    st.status = task.status; // the file said blocked; a state.json lagging it must not refuse the answer
     st.resumeStep = 'work';
-    await this.state.writeTask(st);
-    await this.tasks.update(taskId, 'current', { status: 'queued', answer: text, answered_at: nowIso() });
-    const e: SwarmEvent = { type: 'task_answered', taskId, answer: text };
-    if (this.run) { this.publish(e); (this.run as Run).poke(); } else this.decisionJournal()(e);
+    const emit = this.run ? (e: SwarmEvent) => this.publish(e) : this.decisionJournal();
+    // No task_status event from the transition: the views learn it from task_answered, as before.
+    await this.flow(() => undefined).transition(st, 'answer', { answer: text, answered_at: nowIso() });
+    emit({ type: 'task_answered', taskId, answer: text });
+    (this.run as Run | undefined)?.poke();
   }
 
   async retry(taskId: string): Promise<void> {
     const task = await this.tasks.read(taskId, 'current');
     if (!task) throw new SwarmError(`task ${taskId} is not in ${this.config.tasksDir}/current`, 'invalid');
-    if (this.run && IN_FLIGHT.has(task.status)) throw new SwarmError(`task ${taskId} is ${task.status}; stop the swarm first`, 'busy');
+    if (this.run && STATUS[task.status].inFlight) throw new SwarmError(`task ${taskId} is ${task.status}; stop the swarm first`, 'busy');
     if (!this.run && this.state.liveLock()) throw new SwarmError('a swarm in another window or terminal owns this task; retry it there', 'busy');
     const st = (await this.state.readTask(taskId)) ?? { id: taskId, status: task.status, rounds: [], attempts: 0, updatedAt: nowIso() };
     st.attempts = 0;
@@ -171,9 +173,9 @@ class SwarmWorkspace implements Workspace {
     for (const t of listing.current) {
       const st = await this.state.readTask(t.id);
       const since = st?.updatedAt ?? nowIso();
-      if (t.status === 'awaiting_human') items.push({ kind: 'review', taskId: t.id, title: t.title, sha: st?.headSha, since });
-      else if (t.status === 'blocked') items.push({ kind: st?.attempts && st.attempts >= this.config.limits.maxAttempts ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
-      else if (t.status === 'waiting_local_changes') items.push({ kind: 'local_changes', taskId: t.id, title: t.title, sha: st?.headSha, since });
+      const kind = STATUS[t.status].needsYou;
+      if (kind === 'review' || kind === 'local_changes') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since });
+      else if (kind === 'question') items.push({ kind: st?.attempts && st.attempts >= this.config.limits.maxAttempts ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
     }
     return items.sort((a, b) => b.since.localeCompare(a.since));
   }
@@ -194,7 +196,7 @@ class SwarmWorkspace implements Workspace {
       baseSha = task.folder === 'complete' ? st?.rounds[st.rounds.length - 1]?.baseSha : await this.git.mergeBase(baseRef, sha);
       if (baseSha) diff = await this.git.exec(['diff', '--find-renames', baseSha, sha]).catch(() => '');
     }
-    const canDecide = task.folder === 'current' && !!sha && DECIDABLE.includes(task.status) && !!st?.headSha;
+    const canDecide = task.folder === 'current' && !!sha && STATUS[task.status].decidable && !!st?.headSha;
     return { task, state: st, base: this.base, sha, baseSha, diff, rounds: st?.rounds ?? [], canDecide };
   }
 
@@ -243,7 +245,7 @@ class SwarmWorkspace implements Workspace {
       const seen = new Set(committed.map((c) => c.path));
       for (const l of status) { const p = l.slice(3); if (!seen.has(p)) committed.push({ path: p, status: l.slice(0, 2).trim() || 'M' }); }
       const waiting = !task && listing.pending.some((t) => t.id === taskId && t.branch === branch);
-      const orphaned = (!task && !waiting) || (!!task && !live && IN_FLIGHT.has(task.status));
+      const orphaned = (!task && !waiting) || (!!task && !live && STATUS[task.status].inFlight);
       out.push({
         path: wt.path,
         branch,

@@ -32,6 +32,7 @@ import {
 } from '../shared/reviewProtocol';
 import { renderFileDiff } from './diffView';
 import { renderMarkdown } from './markdown';
+import { STATUS } from '../swarm/status';
 
 /** The part of `acquireVsCodeApi()` the page uses. */
 export interface VsCodeApi {
@@ -49,19 +50,6 @@ const ACTION_LABELS: Record<ReviewAction, string> = {
   reject: 'Reject',
 };
 
-const STATUS_LABELS: Record<ReviewViewModel['status'], string> = {
-  pending: 'Pending',
-  running: 'Agent working',
-  reviewing: 'Reviewer working',
-  awaiting_human: 'Waiting for you',
-  needs_fix: 'Fix requested',
-  blocked: 'Blocked on a question',
-  merging: 'Merging',
-  waiting_local_changes: 'Merge waits for your local changes',
-  interrupted: 'Interrupted',
-  queued: 'Queued for a worker',
-  complete: 'Merged',
-};
 
 const VERDICT_UI: Record<string, { text: string; icon: string; cls: string }> = {
   APPROVED: { text: 'Approved', icon: 'pass', cls: 'ok' },
@@ -365,7 +353,7 @@ export class ReviewApp {
     const title = this.text('h1', m.title);
     const status = this.doc.createElement('vscode-badge');
     status.className = `status status-${m.status}`;
-    status.textContent = STATUS_LABELS[m.status];
+    status.textContent = STATUS[m.status].heading;
     titleRow.append(title, status);
 
     const meta = this.el('dl', 'meta');

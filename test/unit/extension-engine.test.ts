@@ -135,7 +135,7 @@ test('real engine: human review — Needs you, badge, notification, worktree dif
   const runObj = session.activeRun!;
 
   const waiting = await until('the review in Needs you', () => treeItem(ext, 'Needs you', 'Add the flag'));
-  assert.match(waiting.contextValue ?? '', /^task:current:awaiting_human:review/);
+  assert.match(waiting.contextValue ?? '', /^task:current:awaiting_human:decidable:approvable:.*:review/);
   assert.equal(fake.treeViews.get('swarm.tasks')?.badge?.value, 1);
   await ext.notifier.settled();
   assert.ok(fake.messages.some((m) => /"Add the flag" \(flag\) is waiting for your review/.test(m.text)), fake.messages.map((m) => m.text).join('\n'));

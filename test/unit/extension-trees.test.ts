@@ -12,6 +12,9 @@ import { activate, deactivate, type SwarmExtension } from '../../src/extension/e
 import { Commands, ContextKeys, Views } from '../../src/extension/constants';
 import { FakeEngine, makeState, makeTask } from '../helpers/fake-swarm-workspace';
 import type { ReviewHost } from '../../src/extension/reviewHost';
+import { TaskNode } from '../../src/extension/tasksTree';
+import { STATUS, STATUSES } from '../../src/swarm/status';
+import type { ReviewRound, Verdict } from '../../src/swarm/types';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
 
@@ -136,10 +139,10 @@ test('contextValues select the right inline and context actions through the mani
   const ext = await start(engine, [root]);
   const tree = await renderTree(ext.tasks);
   const cv = (group: string, label: string) => find(find(tree, group).children ?? [], label).contextValue ?? '';
-  assert.equal(cv('Current', 'Add the flag'), 'task:current:awaiting_human:review:worktree');
+  assert.equal(cv('Current', 'Add the flag'), 'task:current:awaiting_human:decidable:approvable:movable:review:worktree');
   assert.equal(cv('Pending', 'Task p-low'), 'task:pending:pending');
-  assert.equal(cv('Blocked', 'Task c-ask'), 'task:current:blocked:question');
-  assert.equal(cv('Needs you', 'Add the flag'), 'task:current:awaiting_human:review:worktree:needsyou-review');
+  assert.equal(cv('Blocked', 'Task c-ask'), 'task:current:blocked:retryable:movable:answerable:question');
+  assert.equal(cv('Needs you', 'Add the flag'), 'task:current:awaiting_human:decidable:approvable:movable:review:worktree:needsyou-review');
 
   assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), true), [Commands.openReview, Commands.approve]);
   assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), false), [Commands.openTask, Commands.openReview, Commands.approve, Commands.override, Commands.requestChanges, Commands.moveToPending, Commands.revealWorktree, Commands.showAgentLog]);
@@ -298,4 +301,37 @@ test('Complete shows the newest 200 with a note for the rest; unreadable task fi
   assert.equal(complete.children?.[200].label, '50 older tasks in tasks/complete');
   const quarantined = find(tree, 'Quarantined');
   assert.deepEqual(quarantined.children?.map((c) => `${c.label} — ${c.description}`), ['bad.md — frontmatter: id "Bad Id" is not a valid task id']);
+});
+
+test('the manifest\'s task menus match capability flags, never a list of statuses', () => {
+  const statusName = new RegExp(`\\b(${STATUSES.join('|')})\\b`);
+  for (const m of pkg.contributes.menus['view/item/context'] as { command: string; when: string }[]) {
+    if (!m.when.includes('view == swarm.tasks')) continue;
+    const folderOnly = m.when.replace(/\^task:\((current\|complete)\):/, '');
+    assert.doesNotMatch(folderOnly, statusName, `${m.command}: "${m.when}" names a status; match a flag from tasksTree's contextValue instead`);
+  }
+});
+
+test('every status: the tree offers a decision exactly where the engine accepts one; Approve only when the reviewer did not dispute, else Override', () => {
+  const round = (verdict: Verdict | null): ReviewRound => ({ round: 1, sha: 'a'.repeat(40), base: 'main', baseSha: 'b'.repeat(40), by: 'agent', verdict, feedback: '', startedAt: '', finishedAt: '' });
+  for (const status of STATUSES) {
+    for (const headSha of [undefined, 'c'.repeat(40)]) {
+      for (const verdict of [undefined, 'APPROVED', 'NEEDS_CHANGES', 'REJECTED', null] as const) {
+        const state = makeState('t', status, { headSha, rounds: verdict === undefined ? [] : [round(verdict)] });
+        const node = new TaskNode(undefined, {} as never, makeTask('t', 'current', status), state);
+        const menus = [...menuCommands(Views.tasks, node.contextValue, true), ...menuCommands(Views.tasks, node.contextValue, false)];
+        const where = `${status}, head ${headSha ? 'set' : 'none'}, verdict ${verdict}: ${node.contextValue}`;
+        // What TaskFlow.decide (src/swarm/flow.ts) accepts: a decidable status and a head to decide on.
+        const engineAccepts = STATUS[status].decidable && !!headSha;
+        for (const c of [Commands.override, Commands.requestChanges]) assert.equal(menus.includes(c), engineAccepts, `${c} for ${where}`);
+        const disputed = verdict === 'NEEDS_CHANGES' || verdict === 'REJECTED';
+        const approvable = engineAccepts && STATUS[status].approvable && !disputed;
+        assert.equal(menus.includes(Commands.approve), approvable, `approve for ${where}`);
+        const inline = menuCommands(Views.tasks, node.contextValue, true);
+        assert.equal(inline.includes(Commands.override), engineAccepts && STATUS[status].approvable && disputed, `inline override for ${where}`);
+        assert.equal(menus.includes(Commands.retryTask), STATUS[status].retryable, `retry for ${where}`);
+        assert.equal(menus.includes(Commands.answerQuestion), STATUS[status].needsYou === 'question', `answer for ${where}`);
+      }
+    }
+  }
 });

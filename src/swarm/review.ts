@@ -1,0 +1,134 @@
+// The review step: a turn's head is reviewed unless the diff is empty (nothing to merge: complete)
+// or touches only task files (merged without review). The policy gate first, then the reviewer
+// agent (or the user, in review mode human): approved → merge, changes asked → a fix round,
+// rejected → back to pending (or blocked), no valid verdict or max rounds → the user decides.
+
+import type { WorkerSpec } from './config';
+import { accumulatedFeedback } from './flow';
+import { createHarness } from './harness';
+import type { AgentTurnResult } from './harness/types';
+import { checkPolicy } from './policy';
+import { fillPrompt, loadPrompt } from './prompts';
+import { end, next, settled, type RunContext, type Step } from './runContext';
+import { feedbackOf, parseVerdict } from './signals';
+import type { ReviewRound, Task, TaskRuntimeState } from './types';
+import { nowIso } from './util';
+
+/** Which files changed between the merge base and the head; review them, or settle without review. */
+export const reviewStep: Step = async (ctx, d) => {
+  const { git, base, config } = ctx.deps;
+  const { task, st } = d;
+  const headSha = st.headSha ?? (await git.readBranch(st.branch!));
+  if (!headSha) throw new Error(`branch ${st.branch} has no commit to review`);
+  st.headSha = headSha;
+  const mb = (await git.mergeBase(`refs/heads/${base}`, headSha)) ?? d.baseSha;
+  const changed = (await git.exec(['diff', '--name-only', '-z', mb, headSha])).split('\0').filter(Boolean);
+  if (!changed.length) {
+    await ctx.flow.complete(task, st, undefined, 'the agent finished without changing any file');
+    return settled(d);
+  }
+  const tasksPrefix = `${config.tasksDir.replace(/\/+$/, '')}/`;
+  if (changed.every((f) => f.startsWith(tasksPrefix))) return next('merge'); // task-only diffs merge without review
+  ctx.setWorker(d.info, { state: 'reviewing', taskId: task.id });
+  const verdict = await review(ctx, d.spec, task, st, mb, headSha);
+  d.metrics.reviewRounds++;
+  if (verdict === 'aborted') return end('aborted');
+  if (verdict === 'approved') return next('merge');
+  if (verdict === 'fix') return next('work');
+  if (verdict === 'rejected') d.metrics.rejections++;
+  return settled(d); // rejected, or waiting for a human
+};
+
+/** Policy gate, then the reviewer (or the user). Returns what happens next. */
+export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: TaskRuntimeState, baseSha: string, sha: string): Promise<'approved' | 'fix' | 'human' | 'rejected' | 'aborted'> {
+  const { config, git } = ctx.deps;
+  const round = st.rounds.length + 1;
+  await ctx.flow.transition(st, 'review', {}, `review round ${round}`);
+  ctx.emit({ type: 'review_started', taskId: task.id, round, sha });
+  const started = Date.now();
+  const record = async (r: Omit<ReviewRound, 'round' | 'sha' | 'base' | 'baseSha' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
+    const full: ReviewRound = { round, sha, base: ctx.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r };
+    st.rounds.push(full);
+    await ctx.deps.state.writeTask(st);
+    ctx.emit({ type: 'review_finished', taskId: task.id, round: full });
+    return full;
+  };
+  const toHuman = async (agentVerdict: ReviewRound['verdict']) => {
+    await ctx.flow.transition(st, 'askHuman', {}, 'waiting for your review');
+    ctx.emit({ type: 'human_review_requested', taskId: task.id, sha, agentVerdict });
+    return 'human' as const;
+  };
+
+  const policy = await checkPolicy(git, baseSha, sha, config.policy);
+  if (policy.violations.length) {
+    const feedback = `The policy gate stopped this change:\n${policy.violations.map((v) => `- ${v}`).join('\n')}`;
+    if (config.policy.onViolation === 'reject') {
+      await record({ by: 'policy', verdict: 'REJECTED', feedback, violations: policy.violations });
+      await ctx.flow.reject(task, st, feedback);
+      return 'rejected';
+    }
+    await record({ by: 'policy', verdict: null, feedback, violations: policy.violations });
+    return toHuman(null);
+  }
+  if (config.review.mode === 'human') return toHuman(null);
+
+  const reviewer = createHarness(config.review.harness, config, ctx.deps.harnessCtx);
+  const diff = await git.exec(['diff', baseSha, sha]);
+  const capped = capDiff(diff, config.review.maxDiffBytes);
+  const previous = accumulatedFeedback(st.rounds);
+  const current = (await ctx.deps.tasks.read(task.id, 'current')) ?? task;
+  const prompt = fillPrompt(loadPrompt(ctx.deps.root, 'reviewer', config.review.prompt), {
+    task_id: task.id,
+    task_title: current.title,
+    task_body: current.body,
+    round,
+    max_rounds: config.review.maxRounds,
+    previous_feedback: previous ? `Feedback of earlier rounds (check it was addressed):\n${previous}\n` : '',
+    base: ctx.deps.base,
+    sha,
+    diff: capped.text,
+    diff_note: capped.note,
+  });
+  const pool = ctx.pools.key(config.review.harness, config.review.model);
+  let reply: AgentTurnResult | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await ctx.pools.gate(ctx.infos.get(spec.id)!, pool);
+    if (ctx.signal.aborted) return 'aborted';
+    const res = await ctx.turns.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd: st.worktree!, round, model: config.review.model });
+    if (res.failure?.kind === 'aborted' || ctx.signal.aborted) return 'aborted';
+    if (res.failure) {
+      ctx.pools.recordFailure(pool, res.failure);
+      if (res.failure.kind === 'rate_limit') { attempt--; continue; }
+      reply = res;
+      continue;
+    }
+    reply = res;
+    if (parseVerdict(res.reply)) break;
+  }
+  const verdict = reply && !reply.failure ? parseVerdict(reply.reply) : null;
+  const feedback = reply ? (reply.failure ? `The reviewer failed: ${reply.failure.message}` : feedbackOf(reply.reply) || '(no feedback)') : 'The reviewer did not run.';
+  if (!verdict) {
+    await record({ by: 'agent', verdict: null, feedback: `${feedback}\n\n(The reviewer's reply did not end with a valid VERDICT line, so it is not an approval.)`, diffTruncated: capped.truncated });
+    return toHuman(null);
+  }
+  await record({ by: 'agent', verdict, feedback, diffTruncated: capped.truncated });
+  if (verdict === 'APPROVED') return config.review.mode === 'agent+human' ? toHuman(verdict) : 'approved';
+  if (verdict === 'REJECTED') {
+    await ctx.flow.reject(task, st, feedback);
+    return 'rejected';
+  }
+  if (round >= config.review.maxRounds) return toHuman(verdict);
+  st.pendingFeedback = accumulatedFeedback(st.rounds);
+  return 'fix';
+}
+
+/** Cut a diff to the reviewer's budget at a line boundary, saying so. */
+export function capDiff(diff: string, maxBytes: number): { text: string; truncated: boolean; note: string } {
+  const size = Buffer.byteLength(diff);
+  if (size <= maxBytes) return { text: diff, truncated: false, note: '' };
+  let cut = Buffer.from(diff).subarray(0, maxBytes).toString('utf8');
+  cut = cut.slice(0, Math.max(0, cut.lastIndexOf('\n')));
+  const files = (diff.match(/^diff --git /gm) ?? []).length;
+  const shown = (cut.match(/^diff --git /gm) ?? []).length;
+  return { text: cut, truncated: true, note: `NOTE: the diff is ${size} bytes in ${files} files; only the first ${Buffer.byteLength(cut)} bytes (${shown} files) are shown below. Judge what you see and say that the rest was not reviewed.` };
+}

@@ -1,0 +1,105 @@
+// Decisions and waiting merges, applied beside the workers: decision files written by another
+// process (the CLI while the extension runs the swarm, or the other way round), decisions made in
+// this process, and merges waiting for the user's own uncommitted changes on the base checkout,
+// retried when the base head or that checkout changes.
+
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskFlow } from './flow';
+import type { RunContext } from './runContext';
+import { STATUS } from './status';
+import type { SwarmEvent } from './types';
+
+export class WaitingMerges {
+  /** Files git named as in the way of each waiting merge (from merge_waiting events). */
+  private readonly waitingFiles = new Map<string, string[]>();
+
+  constructor(private readonly run: Pick<RunContext, 'deps' | 'flow' | 'emit' | 'wake' | 'owned' | 'mergeWaiters' | 'summary'>) {}
+
+  /** Every event of the run passes here first. */
+  observe(e: SwarmEvent): void {
+    if (e.type === 'merge_waiting') this.waitingFiles.set(e.taskId, e.files);
+  }
+
+  /** A pass over the decision files is running. */
+  private decisionsBusy = false;
+  /** Apply the decision files another process wrote (state.takeDecisions). */
+  async applyDecisionFiles(): Promise<void> {
+    if (this.decisionsBusy) return;
+    this.decisionsBusy = true;
+    try {
+      for (const d of await this.run.deps.state.takeDecisions()) {
+        const r = await this.applyDecision(d.taskId, d.kind, d.sha, d.text, d.by);
+        if (!r.ok) this.run.emit({ type: 'human_decision', taskId: d.taskId, decision: d.kind, sha: d.sha, text: d.text, applied: false, detail: JSON.stringify(r) });
+      }
+    } catch (e) {
+      this.run.emit({ type: 'log', level: 'error', message: `applying decisions: ${(e as Error).message}` });
+    } finally {
+      this.decisionsBusy = false;
+    }
+  }
+
+  /** A human decision, applied here unless a worker holds the task (flow.ts decides). */
+  async applyDecision(taskId: string, kind: Parameters<TaskFlow['decide']>[1], sha: string, text?: string, by?: string): ReturnType<TaskFlow['decide']> {
+    if (this.run.owned.has(taskId)) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is being worked on` };
+    this.run.owned.add(taskId);
+    try {
+      const r = await this.run.flow.decide(taskId, kind, sha, text, by);
+      if (r.ok && r.applied === 'merged') this.run.summary.merged.push(taskId);
+      const st = await this.run.deps.state.readTask(taskId);
+      if (st && STATUS[st.status].needsYou === 'local_changes') this.run.mergeWaiters.add(taskId);
+      return r;
+    } finally {
+      this.run.owned.delete(taskId);
+      this.run.wake.notify();
+    }
+  }
+
+  private retryingMerges = false;
+  /** Base head + the base checkout's status at the last retry: nothing changed, nothing to retry. */
+  private lastMergeFingerprint = '';
+
+  private async mergeFingerprint(): Promise<string> {
+    const { git, base } = this.run.deps;
+    const head = (await git.readBranch(base)) ?? '';
+    const checkout = (await git.worktrees()).find((w) => w.branch === `refs/heads/${base}`);
+    const status = checkout ? (await git.status(checkout.path).catch(() => [])).join('\n') : '';
+    // The files git named as in the way: an ignored file the user removes shows in no status.
+    const blockers = checkout ? [...this.run.mergeWaiters].flatMap((id) => this.waitingFiles.get(id) ?? []).map((f) => {
+      try { const s = statSync(join(checkout.path, f)); return `${f}:${s.size}:${s.mtimeMs}`; } catch { return `${f}:-`; }
+    }) : [];
+    // And a slow safety net for anything else that changes out of sight.
+    const epoch = Math.floor(Date.now() / 30_000);
+    return `${head}\n${status}\n${blockers.join('\n')}\n${epoch}\n${[...this.run.mergeWaiters].sort().join(',')}`;
+  }
+
+  /** Retry the waiting merges when the base or the user's checkout changed since the last try. */
+  async retry(): Promise<void> {
+    if (this.retryingMerges || !this.run.mergeWaiters.size) return;
+    this.retryingMerges = true;
+    try {
+      const fp = await this.mergeFingerprint();
+      if (fp === this.lastMergeFingerprint) return;
+      this.lastMergeFingerprint = fp;
+      for (const id of [...this.run.mergeWaiters]) {
+        if (this.run.owned.has(id)) continue;
+        const task = await this.run.deps.tasks.read(id, 'current').catch(() => undefined);
+        const st = await this.run.deps.state.readTask(id);
+        if (!task || !st) { this.run.mergeWaiters.delete(id); continue; }
+        this.run.owned.add(id);
+        try {
+          const r = await this.run.flow.merge(task, st);
+          if (r !== 'waiting') this.run.mergeWaiters.delete(id);
+          if (r === 'merged') this.run.summary.merged.push(id);
+        } finally {
+          this.run.owned.delete(id);
+        }
+      }
+    } catch (e) {
+      this.run.emit({ type: 'log', level: 'error', message: `retrying merges: ${(e as Error).message}` });
+    } finally {
+      this.retryingMerges = false;
+      this.run.wake.notify();
+    }
+  }
+}

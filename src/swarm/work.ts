@@ -1,0 +1,129 @@
+// The work step: the worker's (or executor's) agent turn on a task, a first round or a fix round.
+// The prompt, the guard around the turn (the shared repository's git configuration, hooks and the
+// base branch must not change), the agent's signals (ready, a question, __DONE__), and what a
+// failed turn does to the task.
+
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkerSpec } from './config';
+import type { AgentFailure } from './harness/types';
+import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
+import { fillPrompt, loadPrompt } from './prompts';
+import { StopWorker, end, next, type RunContext, type RunDeps, type Step, type TaskOutcome } from './runContext';
+import { parseWorkerReply } from './signals';
+import type { Task, TaskRuntimeState } from './types';
+
+/** The agent's turn; then a question blocks, a failure counts an attempt, a ready change goes to review. */
+export const workStep: Step = async (ctx, d) => {
+  const { git, worktrees, base, tasks } = ctx.deps;
+  const { spec, info, task, st, worktree } = d;
+  await ctx.pools.gate(info, d.pool);
+  if (ctx.signal.aborted) return end('aborted');
+  const round = st.rounds.length + 1;
+  const current = (await tasks.read(task.id, 'current')) ?? task;
+  const prompt = workerPrompt(ctx.deps, spec, current, st, worktree, round);
+  await ctx.flow.transition(st, 'work', {}, st.pendingFeedback ? `fix round ${round}` : undefined);
+  ctx.setWorker(info, { state: 'running', taskId: task.id });
+  const guardBefore = await guardSnapshot(ctx.deps.root);
+  const baseBefore = await git.readBranch(base);
+  const res = await ctx.turns.turn(spec.id, d.harness, spec.role, prompt, { task: current, cwd: worktree, round, st, model: st.model });
+  const guardFindings = guardBefore ? diffGitGuard(guardBefore, await snapshotGitGuard(ctx.deps.root)) : [];
+  guardFindings.push(...(await baseTampering(ctx.deps, baseBefore, st.branch!)));
+  if (guardFindings.length) {
+    ctx.emit({ type: 'security_violation', workerId: spec.id, taskId: task.id, changes: guardFindings });
+    await ctx.flow.block(st, `Worker ${spec.id} changed the shared repository outside its worktree (git configuration, hooks or the base branch), which could run code in your git or skip review:\n${guardFindings.map((f) => `- ${f}`).join('\n')}\nNothing was undone. Check and revert these changes, then retry the task.`);
+    throw new StopWorker(`security: the agent changed the shared repository (${guardFindings.join('; ')})`);
+  }
+  if (res.failure) {
+    if (res.failure.kind === 'aborted' || ctx.signal.aborted) return end('aborted');
+    d.metrics.errors++;
+    ctx.pools.recordFailure(d.pool, res.failure);
+    if (res.failure.kind === 'rate_limit') return next('work'); // not the task's fault: wait for the pool, then the same turn again
+    return end(await failTask(ctx, spec, task, st, res.failure));
+  }
+  if (res.sessionId) st.sessionId = res.sessionId;
+  st.pendingFeedback = undefined;
+  const signals = parseWorkerReply(res.signalLines?.length ? `${res.signalLines.join('\n')}\n${res.reply}` : res.reply);
+  const blockedFile = join(worktree, 'BLOCKED.md');
+  let question = signals.blocked;
+  if (existsSync(blockedFile)) {
+    question = readFileSync(blockedFile, 'utf8').trim() || question || 'The agent wrote an empty BLOCKED.md';
+    rmSync(blockedFile, { force: true }); // a signal, not part of the change
+  }
+  if (question) {
+    await worktrees.commitAll(worktree, `swarm: ${task.id}: work so far before a question (${spec.id})`);
+    await ctx.flow.block(st, question);
+    return end('ok');
+  }
+  if (signals.done && spec.role === 'worker') d.retire = true;
+  if (!signals.ready) {
+    if (d.retire) {
+      await worktrees.commitAll(worktree, `swarm: ${task.id}: work so far (${spec.id} retired)`);
+      await ctx.flow.returnToPending(current, st, `${spec.id} retired (__DONE__) without finishing it`, { fresh: false });
+      return end('retire');
+    }
+    d.metrics.errors++;
+    return end(await failTask(ctx, spec, task, st, { kind: 'crash', message: 'the agent ended its turn without COMPLETE_AND_READY_FOR_MERGE' }));
+  }
+  st.headSha = await worktrees.commitAll(worktree, `swarm: ${task.id}: changes left uncommitted by ${spec.id} (round ${round})`);
+  return next('review');
+};
+
+/** The worker's prompt: first round (worker / executor template) or fix round (the feedback). */
+export function workerPrompt(deps: RunDeps, spec: WorkerSpec, task: Task, st: TaskRuntimeState, cwd: string, round: number): string {
+  const root = deps.root;
+  const fix = !!st.pendingFeedback;
+  const template = fix ? loadPrompt(root, 'fix') : loadPrompt(root, spec.role === 'executor' ? 'executor' : 'worker', spec.prompt);
+  const answer = task.question && task.answer ? `# Your earlier question, answered by the user\nQuestion: ${task.question}\nAnswer: ${task.answer}\n` : '';
+  return fillPrompt(template, {
+    task_id: task.id,
+    task_title: task.title,
+    task_body: task.body,
+    task_file: task.file,
+    tasks_dir: deps.tasks.dir,
+    worktree: cwd,
+    branch: st.branch,
+    base: deps.base,
+    round,
+    feedback: st.pendingFeedback,
+    answer,
+  });
+}
+
+/**
+ * Refs are shared by every worktree, so an agent could move the base branch itself
+ * (`git push . HEAD:main`, `git branch -f main`) and skip review. After each worker turn: the base
+ * must not have been rewound, and the agent's own unreviewed commits must not have reached it.
+ * A user committing on the base meanwhile is neither.
+ */
+async function baseTampering(deps: RunDeps, before: string | undefined, branch: string): Promise<string[]> {
+  const { git, base } = deps;
+  const after = await git.readBranch(base);
+  if (!before || !after || before === after) return [];
+  if (!(await git.isAncestor(before, after))) return [`the base branch ${base} was moved backwards from ${before.slice(0, 10)} to ${after.slice(0, 10)} during the turn (the old commits are still reachable from ${before.slice(0, 10)})`];
+  const tip = await git.readBranch(branch);
+  if (tip && !(await git.isAncestor(tip, before)) && (await git.isAncestor(tip, after))) return [`the agent's unreviewed commit ${tip.slice(0, 10)} was put on the base branch ${base} (now at ${after.slice(0, 10)}) outside the merge queue`];
+  return [];
+}
+
+async function guardSnapshot(root: string): Promise<GuardSnapshot | undefined> {
+  try { return await snapshotGitGuard(root); } catch { return undefined; }
+}
+
+/** A failed turn: keep the work, count the attempt, back to pending (or blocked after max_attempts). */
+export async function failTask(ctx: RunContext, spec: WorkerSpec, task: Task, st: TaskRuntimeState, failure: AgentFailure): Promise<TaskOutcome> {
+  st.attempts++;
+  st.lastError = failure.message;
+  ctx.emit({ type: 'task_failed', taskId: task.id, reason: failure.message });
+  if (st.worktree && existsSync(st.worktree)) {
+    await ctx.deps.worktrees.commitAll(st.worktree, `swarm: ${task.id}: work so far before a failed turn (${spec.id})`).catch(() => undefined);
+  }
+  const current = (await ctx.deps.tasks.read(task.id, 'current')) ?? task;
+  if (st.attempts >= ctx.deps.config.limits.maxAttempts) {
+    ctx.summary.failed.push(task.id);
+    await ctx.flow.block(st, `The agent failed ${st.attempts} times (last: ${failure.message}). Fix the cause, then Retry.`);
+  } else {
+    await ctx.flow.returnToPending(current, st, `attempt ${st.attempts} failed: ${failure.message}`, { fresh: false });
+  }
+  return 'error';
+}
