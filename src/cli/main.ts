@@ -82,6 +82,7 @@ export function describeEvent(e: SwarmEvent): string | undefined {
     case 'pool_resumed': return `pool ${e.pool} resumed`;
     case 'worker_stopped': return `[${e.workerId}] stopped: ${e.reason}`;
     case 'security_violation': return `[${e.workerId}] SECURITY: ${e.changes.join('; ')}`;
+    case 'decision_refused': return `${e.taskId ? `${e.taskId}: ` : ''}SECURITY: a decision the swarm did not issue was refused (${e.source}): ${e.reason}`;
     case 'human_decision': return `${e.taskId}: your ${e.decision} of ${short(e.sha)}: ${e.applied ? 'applied' : 'not applied'}${e.detail ? ` (${e.detail})` : ''}`;
     case 'log': return e.level === 'info' ? undefined : `${e.level}: ${e.message}`;
     default: return undefined;

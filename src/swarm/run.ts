@@ -19,6 +19,7 @@ import { branchFor, diskUsage } from './worktrees';
 import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, RunSummary, ReviewRound } from './types';
 import { Signal, sleep, nowIso } from './util';
 import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
+import { authorizeMerge, sealRound } from './approval';
 
 const CONTINUE_STATUSES = new Set(['needs_fix', 'queued', 'interrupted']);
 
@@ -589,12 +590,12 @@ export class Run implements SwarmRun {
           return retire ? 'retire' : 'ok';
         }
         const tasksPrefix = `${config.tasksDir.replace(/\/+$/, '')}/`;
-        if (changed.every((f) => f.startsWith(tasksPrefix))) { step = 'merge'; continue; } // task-only diffs merge without review
+        if (changed.every((f) => f.startsWith(tasksPrefix))) { authorizeMerge(task.id, st, 'tasks-only'); step = 'merge'; continue; } // task-only diffs merge without review (issue 12 rule 5: authorized)
         this.setWorker(info, { state: 'reviewing', taskId: task.id });
         const verdict = await this.review(spec, task, st, mb, headSha);
         metrics.reviewRounds++;
         if (verdict === 'aborted') return 'aborted';
-        if (verdict === 'approved') { step = 'merge'; continue; }
+        if (verdict === 'approved') { authorizeMerge(task.id, st, 'reviewer'); step = 'merge'; continue; } // issue 12 rule 5: authorized
         if (verdict === 'fix') { step = 'work'; continue; }
         if (verdict === 'rejected') { metrics.rejections++; return retire ? 'retire' : 'ok'; }
         return retire ? 'retire' : 'ok'; // waiting for a human
@@ -710,7 +711,7 @@ export class Run implements SwarmRun {
     this.emit({ type: 'review_started', taskId: task.id, round, sha });
     const started = Date.now();
     const record = async (r: Omit<ReviewRound, 'round' | 'sha' | 'base' | 'baseSha' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
-      const full: ReviewRound = { round, sha, base: this.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r };
+      const full: ReviewRound = sealRound(task.id, { round, sha, base: this.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r }); // issue 12 rule 5: sealed
       st.rounds.push(full);
       await this.deps.state.writeTask(st);
       this.emit({ type: 'review_finished', taskId: task.id, round: full });
@@ -862,8 +863,11 @@ export class Run implements SwarmRun {
     if (this.decisionsBusy) return;
     this.decisionsBusy = true;
     try {
-      for (const d of await this.deps.state.takeDecisions()) {
-        const r = await this.applyDecision(d.taskId, d.kind, d.sha, d.text, d.by);
+      const { accepted, refused } = await this.deps.state.takeDecisions();
+      // Issue 12 rule 5: only decisions signed by the extension or the CLI apply.
+      for (const x of refused) this.emit({ type: 'decision_refused', taskId: x.taskId, source: x.file, reason: `not applied: ${x.why}` });
+      for (const d of accepted) {
+        const r = await this.applyDecision(d.taskId, d.kind, d.sha, d.text, d.by, d.nonce);
         if (!r.ok) this.emit({ type: 'human_decision', taskId: d.taskId, decision: d.kind, sha: d.sha, text: d.text, applied: false, detail: JSON.stringify(r) });
       }
     } catch (e) {
@@ -873,11 +877,11 @@ export class Run implements SwarmRun {
     }
   }
 
-  async applyDecision(taskId: string, kind: Parameters<TaskFlow['decide']>[1], sha: string, text?: string, by?: string): ReturnType<TaskFlow['decide']> {
+  async applyDecision(taskId: string, kind: Parameters<TaskFlow['decide']>[1], sha: string, text?: string, by?: string, nonce?: string): ReturnType<TaskFlow['decide']> {
     if (this.owned.has(taskId)) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is being worked on` };
     this.owned.add(taskId);
     try {
-      const r = await this.flow.decide(taskId, kind, sha, text, by);
+      const r = await this.flow.decide(taskId, kind, sha, text, by, nonce);
       if (r.ok && r.applied === 'merged') this.summary.merged.push(taskId);
       const st = await this.deps.state.readTask(taskId);
       if (st?.status === 'waiting_local_changes') this.mergeWaiters.add(taskId);

@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fixtureApprovability } from '../helpers/fake-swarm-workspace';
 import {
   ApproveCommand,
   ActionResultNotification,
@@ -78,7 +79,7 @@ function round(n: number, extra: Partial<ReviewRound> = {}): ReviewRound {
 }
 
 function details(extra: Partial<ReviewDetails> = {}): ReviewDetails {
-  return { task: task(), state: { id: 't-1', status: 'awaiting_human', workerId: 'w1', harness: 'codex', rounds: [], attempts: 1, updatedAt: '' }, base: 'main', sha: SHA, baseSha: SHA2, diff: GIT_DIFF, rounds: [round(1)], canDecide: true, ...extra };
+  return { approvable: fixtureApprovability(extra.rounds ?? [round(1)]), task: task(), state: { id: 't-1', status: 'awaiting_human', workerId: 'w1', harness: 'codex', rounds: [], attempts: 1, updatedAt: '' }, base: 'main', sha: SHA, baseSha: SHA2, diff: GIT_DIFF, rounds: [round(1)], canDecide: true, ...extra };
 }
 
 // ---- commands (page → host) -------------------------------------------------------------------

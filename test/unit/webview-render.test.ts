@@ -12,6 +12,7 @@ import { buildReviewViewModel } from '../../src/shared/reviewModel';
 import { StateNotification, parseReviewCommand, type ReviewViewModel } from '../../src/shared/reviewProtocol';
 import type { ReviewDetails } from '../../src/swarm/api';
 import type { ReviewRound } from '../../src/swarm/types';
+import { fixtureApprovability } from '../helpers/fake-swarm-workspace';
 
 type HappyWindow = { document: Document; close?: () => void; happyDOM?: { close(): Promise<void> } };
 let WindowCtor: new () => HappyWindow;
@@ -68,8 +69,10 @@ function model(extra: Partial<ReviewDetails> = {}, limits?: Parameters<typeof bu
       round(2, { verdict: 'APPROVED', feedback: '## Good\n\n- one\n- two\n\n```\n<script>code</script>\n```\n\nVERDICT: APPROVED' }),
     ],
     canDecide: true,
+    approvable: { approvable: true, verdict: null },
     ...extra,
   };
+  if (!extra.approvable) details.approvable = fixtureApprovability(details.rounds);
   return buildReviewViewModel(details, limits).model;
 }
 
