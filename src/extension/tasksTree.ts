@@ -93,7 +93,10 @@ export class TaskNode extends TreeNode {
     return this.state?.worktree ?? this.task.worktree;
   }
 
-  /** `task:<folder>:<status>` then flags: `review`, `worktree`, `question`, `needsyou-<kind>`. */
+  /**
+   * `task:<folder>:<status>` then flags: `review`, `worktree`, `question`, `needsyou-<kind>`,
+   * `approvable` (a review a plain Approve may merge, by the engine's rule: approval.ts).
+   */
   get contextValue(): string {
     const status = this.state?.status ?? this.task.status;
     const parts = ['task', this.task.folder, status];
@@ -101,6 +104,8 @@ export class TaskNode extends TreeNode {
     if (this.worktree && this.task.folder === 'current') parts.push('worktree');
     if (this.task.question || status === 'blocked') parts.push('question');
     if (this.needsYou) parts.push(`needsyou-${this.needsYou.kind}`);
+    const review = this.needsYou?.kind === 'review' ? this.needsYou : this.session.snapshot.needsYou.find((n) => n.kind === 'review' && n.taskId === this.task.id);
+    if (review && review.approvable?.approvable !== false) parts.push('approvable');
     return parts.join(':');
   }
 
