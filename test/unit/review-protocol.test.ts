@@ -276,6 +276,20 @@ test('view model: no commit means nothing to decide; the latest agent verdict an
   assert.equal(model.sha, 'c'.repeat(40));
 });
 
+test('view model: approvable is the engine\'s answer (ReviewDetails.approvable), with its reason; a needs_override result passes the guard', () => {
+  const yes = buildReviewViewModel(details()).model;
+  assert.equal(yes.approvable, true);
+  assert.equal(yes.approveBlocked, undefined);
+  const why = 'The reviewer said REJECTED in round 1. A plain Approve does not merge it: use Override… and give a reason.';
+  const no = buildReviewViewModel(details({ approvable: { approvable: false, verdict: 'REJECTED', message: why } })).model;
+  assert.equal(no.approvable, false);
+  assert.equal(no.approveBlocked, why);
+  assert.equal(isReviewViewModel(no), true);
+  assert.equal(isReviewViewModel({ ...no, approvable: 'yes' }), false);
+  assert.equal(isActionOutcome({ ok: false, reason: 'needs_override', detail: why }), true);
+  assert.equal(isActionOutcome({ ok: false, reason: 'needs_override', detail: why, extra: 1 }), false);
+});
+
 test('view model: oversize text is cut with a flag, bad shas are dropped, not passed on', () => {
   const long = 'x'.repeat(PROTOCOL_LIMITS.markdown + 10);
   const { model } = buildReviewViewModel(details({ task: task({ body: long }), rounds: [round(1, { feedback: long, sha: 'not-a-sha' })] }));
