@@ -130,6 +130,25 @@ export function mergeAuthorized(taskId: string, st: TaskRuntimeState): { ok: tru
   return { ok: false, why: 'the recorded approval was not issued by the swarm (its seal does not match; state.json was edited outside the swarm?)' };
 }
 
+// --- answers ---------------------------------------------------------------------------------------
+
+/** The user's answer to a task's question, sealed to keep in its state (Workspace.answer). */
+export function sealAnswer(taskId: string, question: string, text: string): NonNullable<TaskRuntimeState['answer']> {
+  const at = nowIso();
+  return { question, text, at, seal: mac('answer', [taskId, question, text, at]) };
+}
+
+/** The answer to give the task's agent: only one the user gave (sealed), never one written into the task file. */
+export function verifiedAnswer(taskId: string, st: TaskRuntimeState | undefined): { question: string; text: string } | undefined {
+  const a = st?.answer;
+  if (!a || typeof a !== 'object') return undefined;
+  try {
+    return macEqual(a.seal, mac('answer', [taskId, a.question, a.text, a.at])) ? { question: a.question, text: a.text } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // --- may a plain Approve merge it? -----------------------------------------------------------------
 
 export interface Approvability {

@@ -147,6 +147,7 @@ export class TaskFlow {
 
   /** Wait for the user: the task stays in current with its question. */
   async block(st: TaskRuntimeState, question: string): Promise<void> {
+    st.answer = undefined;
     await this.setStatus(st, 'blocked', { question, answer: undefined, blocked_at: nowIso() });
     this.ctx.emit({ type: 'task_blocked', taskId: st.id, question });
   }
@@ -168,6 +169,7 @@ export class TaskFlow {
     st.pendingFeedback = opts.feedback ?? st.pendingFeedback;
     st.resumeStep = undefined;
     st.agent = undefined;
+    st.answer = undefined;
     await this.ctx.state.writeTask(st);
     await this.ctx.tasks.move(task.id, 'current', 'pending', {
       ...WHILE_CLAIMED,

@@ -19,7 +19,7 @@ import { branchFor, diskUsage } from './worktrees';
 import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, RunSummary, ReviewRound } from './types';
 import { Signal, sleep, nowIso } from './util';
 import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
-import { authorizeMerge, sealRound } from './approval';
+import { authorizeMerge, sealRound, verifiedAnswer } from './approval';
 
 const CONTINUE_STATUSES = new Set(['needs_fix', 'queued', 'interrupted']);
 
@@ -615,7 +615,10 @@ export class Run implements SwarmRun {
     const root = this.deps.root;
     const fix = !!st.pendingFeedback;
     const template = fix ? loadPrompt(root, 'fix') : loadPrompt(root, spec.role === 'executor' ? 'executor' : 'worker', spec.prompt);
-    const answer = task.question && task.answer ? `# Your earlier question, answered by the user\nQuestion: ${task.question}\nAnswer: ${task.answer}\n` : '';
+    // Issue 12 rule 5: only the answer the user gave (sealed in the state), never one written into the task file.
+    const answered = verifiedAnswer(task.id, st);
+    if (task.answer && !answered) this.emit({ type: 'decision_refused', taskId: task.id, source: task.file, reason: 'an answer in the task file that the user did not give was not passed to the agent' });
+    const answer = answered ? `# Your earlier question, answered by the user\nQuestion: ${answered.question}\nAnswer: ${answered.text}\n` : '';
     return fillPrompt(template, {
       task_id: task.id,
       task_title: task.title,

@@ -134,6 +134,8 @@ export interface TaskRuntimeState {
   conflictRounds?: number;
   /** What lets `headSha` merge: nothing merges without it (src/swarm/approval.ts). */
   approval?: MergeApproval;
+  /** The user's answer to the task's question, sealed (approval.ts): the only answer an agent is given. */
+  answer?: { question: string; text: string; at: string; seal: string };
   updatedAt: string;
 }
 

@@ -14,7 +14,7 @@ import { WorktreeManager, diskUsage } from './worktrees';
 import { MergeQueue } from './merge';
 import { TaskFlow, DECIDABLE, IN_FLIGHT } from './flow';
 import { Run } from './run';
-import { approvability, signDecision } from './approval';
+import { approvability, sealAnswer, signDecision } from './approval';
 import type { HarnessContext } from './harness/context';
 import type { SwarmEvent, WorktreeInfo } from './types';
 import { runIdNow, nowIso } from './util';
@@ -149,6 +149,7 @@ class SwarmWorkspace implements Workspace {
     const st = (await this.state.readTask(taskId)) ?? { id: taskId, status: 'blocked' as const, rounds: [], attempts: 0, updatedAt: nowIso() };
     st.status = 'queued';
     st.resumeStep = 'work';
+    st.answer = sealAnswer(taskId, task.question ?? '', text); // the agent gets only a sealed answer (approval.ts)
     await this.state.writeTask(st);
     await this.tasks.update(taskId, 'current', { status: 'queued', answer: text, answered_at: nowIso() });
     const e: SwarmEvent = { type: 'task_answered', taskId, answer: text };
