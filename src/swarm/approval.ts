@@ -12,7 +12,7 @@
 // Every seal is an HMAC with the key of decisionKey.ts. Threat model: docs/security.md, "Human decisions".
 
 import { randomBytes } from 'node:crypto';
-import { mac, macEqual } from './decisionKey';
+import { loadDecisionKey, mac, macEqual } from './decisionKey';
 import { TASK_ID_RE } from './tasks';
 import type { HumanDecisionKind, MergeApproval, ReviewRound, TaskRuntimeState, Verdict } from './types';
 import { nowIso } from './util';
@@ -171,6 +171,13 @@ export interface Approvability {
  */
 export function approvability(taskId: string, rounds: readonly ReviewRound[] | undefined, sha?: string): Approvability {
   const list = Array.isArray(rounds) ? rounds : [];
+  if (list.length) {
+    try {
+      loadDecisionKey();
+    } catch (e) {
+      return { approvable: false, verdict: null, message: `The review record cannot be checked: ${(e as Error).message}. A plain Approve does not merge it: fix the key, or use Override… and give a reason.` };
+    }
+  }
   for (let i = list.length - 1; i >= 0; i--) {
     const r = list[i];
     if (r.by === 'human') {
