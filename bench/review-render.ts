@@ -80,6 +80,7 @@ function details(diff: string): ReviewDetails {
     diff,
     rounds: [{ round: 1, sha, base: 'main', baseSha: 'b'.repeat(40), by: 'agent', verdict: 'APPROVED', feedback: 'Fine.\n\nVERDICT: APPROVED', startedAt: new Date().toISOString(), durationMs: 1000 }],
     canDecide: true,
+    approvable: { approvable: true, verdict: 'APPROVED', verdictSha: sha },
   };
 }
 

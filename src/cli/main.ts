@@ -82,6 +82,7 @@ export function describeEvent(e: SwarmEvent): string | undefined {
     case 'pool_resumed': return `pool ${e.pool} resumed`;
     case 'worker_stopped': return `[${e.workerId}] stopped: ${e.reason}`;
     case 'security_violation': return `[${e.workerId}] SECURITY: ${e.changes.join('; ')}`;
+    case 'decision_refused': return `${e.taskId ? `${e.taskId}: ` : ''}SECURITY: a decision the swarm did not issue was refused (${e.source}): ${e.reason}`;
     case 'human_decision': return `${e.taskId}: your ${e.decision} of ${short(e.sha)}: ${e.applied ? 'applied' : 'not applied'}${e.detail ? ` (${e.detail})` : ''}`;
     case 'log': return e.level === 'info' ? undefined : `${e.level}: ${e.message}`;
     default: return undefined;
@@ -147,7 +148,7 @@ async function cmdStatus(ws: Workspace, out: Out, full: boolean): Promise<number
   return EXIT.ok;
 }
 
-function printDecision(out: Out, r: DecisionResult): number {
+function printDecision(out: Out, r: DecisionResult, taskId: string): number {
   if (out.json) { out.data(r); return r.ok ? EXIT.ok : EXIT.error; }
   if (r.ok) {
     if (r.applied === 'merged') out.print(`merged as ${r.commit}`);
@@ -158,6 +159,7 @@ function printDecision(out: Out, r: DecisionResult): number {
   if (r.reason === 'stale_sha') process.stderr.write(`refused: the branch moved since; its head is now ${r.currentSha} (look again: swarm review show)\n`);
   else if (r.reason === 'conflict') process.stderr.write(`not merged: conflicts in ${r.files.join(', ')}; sent back for a fix round\n`);
   else if (r.reason === 'waiting_local_changes') process.stderr.write('not merged yet: your uncommitted changes on the base branch are in the way; it merges once they are committed or gone\n');
+  else if (r.reason === 'needs_override') process.stderr.write(`refused: ${r.detail}\nto merge it anyway: swarm review override ${taskId} --reason "why" (the reason is recorded)\n`);
   else process.stderr.write(`refused: ${r.detail}\n`);
   return EXIT.error;
 }
@@ -168,7 +170,7 @@ async function cmdReview(ws: Workspace, out: Out, args: string[], values: Record
     const items = await ws.needsYou();
     if (out.json) { out.data(items); return EXIT.ok; }
     if (!items.length) out.print('nothing waits for you');
-    for (const n of items) out.print(`${n.kind.padEnd(13)} ${n.taskId.padEnd(28)} ${n.sha ? short(n.sha) : ''.padEnd(10)}  ${n.question ?? n.title}`);
+    for (const n of items) out.print(`${n.kind.padEnd(13)} ${n.taskId.padEnd(28)} ${n.sha ? short(n.sha) : ''.padEnd(10)}  ${n.question ?? n.title}${n.approvable?.approvable === false ? `  [${n.approvable.verdict ?? 'not approvable'}: override only]` : ''}`);
     return EXIT.ok;
   }
   if (!taskId) { process.stderr.write(`swarm review ${sub}: which task?\n`); return EXIT.usage; }
@@ -194,7 +196,7 @@ async function cmdReview(ws: Workspace, out: Out, args: string[], values: Record
   const text = kind === 'override' ? (values.reason as string | undefined) : (values.message as string | undefined);
   if (kind === 'override' && !text) { process.stderr.write('swarm review override needs --reason TEXT (it is recorded)\n'); return EXIT.usage; }
   if (kind === 'request_changes' && !text) { process.stderr.write('swarm review changes needs --message TEXT (what should change)\n'); return EXIT.usage; }
-  return printDecision(out, await ws.decide({ taskId, kind, sha, text, by: 'cli' }));
+  return printDecision(out, await ws.decide({ taskId, kind, sha, text, by: 'cli' }), taskId);
 }
 
 async function cmdCleanup(ws: Workspace, out: Out, dryRun: boolean): Promise<number> {

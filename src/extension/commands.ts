@@ -243,6 +243,13 @@ export class SwarmCommands {
     }
     const result = await session.ops.run({ kind: 'decide', target: ref.taskId }, () => ws.decide({ taskId: ref.taskId, kind, sha, text: text?.trim(), by: 'vscode' }));
     session.scheduleRefresh({ worktrees: true });
+    if (!result.ok && result.reason === 'needs_override') {
+      // The engine's rule (the reviewer did not approve): say why in its words, offer Override…,
+      // which asks for the reason. Whatever menu showed ✓, nothing merges without it.
+      const pick = await vscode.window.showWarningMessage(`Swarm: ${ref.taskId} was not merged. ${result.detail}`, 'Override…');
+      if (pick === 'Override…') return this.decide({ ...ref, sha }, 'override');
+      return result;
+    }
     await this.reportDecision(session, ref.taskId, result);
     return result;
   }

@@ -51,6 +51,8 @@ export function notificationFor(session: SwarmSession, e: SwarmEvent, lastFailur
     }
     case 'security_violation':
       return { key: `security:${e.workerId}:${e.changes.join(',')}`, level: 'needsYou', severity: 'error', message: `Swarm: ${e.workerId}${e.taskId ? ` (task ${e.taskId})` : ''} changed the shared repository: git configuration, hooks or the base branch (${e.changes.join(', ')}); the swarm refused to continue it.`, actions: [showLog] };
+    case 'decision_refused':
+      return { key: `refused:${e.source}:${e.reason}`, level: 'needsYou', severity: 'error', message: `Swarm: ${e.taskId ? `task ${e.taskId}: ` : ''}a decision or approval the swarm did not issue was refused (${e.source}): ${e.reason}. An agent may have tried to approve work in your name.`, actions: [showLog] };
     case 'pool_paused':
       return { key: `pool:${e.pool}:${e.untilMs}`, level: 'all', severity: 'warning', message: `Swarm: ${e.pool} paused until ${new Date(e.untilMs).toLocaleTimeString()}: ${e.reason}`, actions: [showLog] };
     case 'run_recovered': {

@@ -96,9 +96,10 @@ export class TaskNode extends TreeNode {
   /**
    * `task:<folder>:<status>` then what may be done to it, as the engine would accept it:
    * `decidable` (a decision on its head: override, request changes), `approvable` (a review waiting
-   * for you that the reviewer did not dispute) or else `overridable` (the reviewer said
-   * NEEDS_CHANGES or REJECTED: Override is the way to merge), `retryable`, `movable` (back to
-   * pending), `answerable`; then `review`, `worktree`, `question`, `needsyou-<kind>`.
+   * for you that a plain Approve may merge, by the engine's rule in approval.ts) or else
+   * `overridable` (the reviewer said NEEDS_CHANGES or REJECTED: Override is the way to merge),
+   * `retryable`, `movable` (back to pending), `answerable`; then `review`, `worktree`, `question`,
+   * `needsyou-<kind>`.
    */
   get contextValue(): string {
     const status = this.state?.status ?? this.task.status;
@@ -108,8 +109,10 @@ export class TaskNode extends TreeNode {
       const decidable = s.decidable && !!this.state?.headSha;
       if (decidable) parts.push('decidable');
       if (decidable && s.approvable) {
+        const review = this.needsYou?.kind === 'review' ? this.needsYou : this.session.snapshot.needsYou.find((n) => n.kind === 'review' && n.taskId === this.task.id);
         const verdict = latestAgentVerdict(this.state?.rounds ?? []).verdict;
-        parts.push(verdict === 'NEEDS_CHANGES' || verdict === 'REJECTED' ? 'overridable' : 'approvable');
+        const approvable = review?.approvable ? review.approvable.approvable : verdict !== 'NEEDS_CHANGES' && verdict !== 'REJECTED';
+        parts.push(approvable ? 'approvable' : 'overridable');
       }
       if (s.retryable) parts.push('retryable');
       if (s.movable) parts.push('movable');

@@ -139,6 +139,8 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
     diffLines,
     rounds: rounds.slice(-PROTOCOL_LIMITS.rounds).map(roundView),
     agentVerdict: agent.verdict,
+    // The engine's rule decides, not the page: approval.ts (rule 6 of the integrity issue).
+    approvable: details.approvable?.approvable !== false,
     // Nothing to decide on without a commit.
     canDecide: details.canDecide === true && onScreen !== undefined,
     conflictFiles: (state?.conflictFiles ?? []).filter(isRepoPath).slice(0, PROTOCOL_LIMITS.files),
@@ -154,6 +156,7 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   const reviewed = sha(state?.headSha);
   if (reviewed) model.reviewedSha = reviewed;
   if (agent.sha) model.agentVerdictSha = agent.sha;
+  if (details.approvable?.approvable === false) model.approveBlocked = cut(details.approvable.message ?? 'Only Override merges this change.', PROTOCOL_LIMITS.markdown).text;
   const baseSha = sha(details.baseSha);
   if (baseSha) model.baseSha = baseSha;
   const merged = sha(state?.mergedCommit ?? task.mergedCommit);

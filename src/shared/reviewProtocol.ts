@@ -165,6 +165,10 @@ export interface ReviewViewModel {
   agentVerdict: Verdict | null;
   /** The commit that verdict was given on (may be older than `sha`). */
   agentVerdictSha?: string;
+  /** May a plain Approve merge `sha`? The engine's rule (src/swarm/approval.ts); false: only Override. */
+  approvable: boolean;
+  /** Why a plain Approve does not merge it, in the engine's words (when not approvable). */
+  approveBlocked?: string;
   canDecide: boolean;
   mergedCommit?: string;
   conflictFiles: string[];
@@ -231,7 +235,7 @@ const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
 export function isReviewViewModel(v: unknown): v is ReviewViewModel {
   return (
     isRecord(v) &&
-    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'question', 'answer', 'collapseLines']) &&
+    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'question', 'answer', 'collapseLines']) &&
     isTaskId(v.taskId) &&
     isLabel(v.title) &&
     isMarkdown(v.body) &&
@@ -251,6 +255,8 @@ export function isReviewViewModel(v: unknown): v is ReviewViewModel {
     isArrayOf(v.rounds, isRoundView, PROTOCOL_LIMITS.rounds) &&
     (v.agentVerdict === null || isOneOf(VERDICTS)(v.agentVerdict)) &&
     optional(v.agentVerdictSha, isSha) &&
+    typeof v.approvable === 'boolean' &&
+    optional(v.approveBlocked, isMarkdown) &&
     typeof v.canDecide === 'boolean' &&
     optional(v.mergedCommit, isSha) &&
     isArrayOf(v.conflictFiles, isRepoPath, PROTOCOL_LIMITS.files) &&
@@ -285,6 +291,7 @@ export function isActionOutcome(v: unknown): v is ActionOutcome {
     case 'not_awaiting':
     case 'not_found':
     case 'invalid':
+    case 'needs_override':
     case 'error':
     case 'busy':
       return hasOnlyKeys(v, ['ok', 'reason', 'detail']) && isMarkdown(v.detail);

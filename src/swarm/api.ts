@@ -9,6 +9,9 @@
 
 import type { SwarmEvent, Task, QuarantinedTask, TaskRuntimeState, WorktreeInfo, WorkerInfo, RunSummary, HumanDecisionKind, ReviewRound } from './types';
 import type { ResolvedConfig } from './config';
+import type { Approvability } from './approval';
+
+export type { Approvability } from './approval';
 
 export interface OpenWorkspaceOptions {
   /** Any folder inside the repository; the repo root is found with git. */
@@ -73,6 +76,8 @@ export type DecisionResult =
   | { ok: true; applied: 'fix_requested' | 'returned_to_pending' | 'rejected' }
   | { ok: false; reason: 'stale_sha'; currentSha: string }
   | { ok: false; reason: 'not_awaiting' | 'not_found' | 'invalid'; detail: string }
+  /** A plain approve of a change the reviewer did not approve: only Override (with a reason) merges it. */
+  | { ok: false; reason: 'needs_override'; detail: string }
   | { ok: false; reason: 'conflict'; files: string[] }
   | { ok: false; reason: 'waiting_local_changes'; files: string[] };
 
@@ -90,6 +95,8 @@ export interface ReviewDetails {
   rounds: ReviewRound[];
   /** True when the user can decide now (awaiting_human, or any round with an agent verdict). */
   canDecide: boolean;
+  /** May a plain Approve merge `sha`? (the engine's rule, approval.ts; else only Override). */
+  approvable: Approvability;
 }
 
 export interface NeedsYouItem {
@@ -100,6 +107,8 @@ export interface NeedsYouItem {
   sha?: string;
   question?: string;
   since: string;
+  /** Reviews: may a plain Approve merge `sha`? (approval.ts; else Override…) */
+  approvable?: Approvability;
 }
 
 export interface CleanupAction {

@@ -13,6 +13,7 @@ import type { SwarmEvent, Task, TaskRuntimeState, ReviewRound, HumanDecisionKind
 import type { DecisionResult } from './api';
 import { nowIso } from './util';
 import { STATUS, FOLDER_STATUS, transition, type TransitionName } from './status';
+import { approvability, authorizeMerge, mergeAuthorized, sealRound } from './approval';
 
 export interface FlowContext {
   root: string;
@@ -30,7 +31,8 @@ export interface FlowContext {
 /** Frontmatter a task carries only while in current/ (removed when it leaves). */
 const WHILE_CLAIMED = { status: undefined, claimed_at: undefined, run_id: undefined, worktree: undefined };
 
-export type MergeStepResult = 'merged' | 'conflict' | 'waiting' | 'moved' | 'error';
+/** `unapproved`: no authorization the swarm issued covers the head (approval.ts); the task went to the user. */
+export type MergeStepResult = 'merged' | 'conflict' | 'waiting' | 'moved' | 'error' | 'unapproved';
 
 /** Feedback of every round that asked for changes, oldest first: what the next fix round gets. */
 export function accumulatedFeedback(rounds: ReviewRound[]): string {
@@ -59,10 +61,21 @@ export class TaskFlow {
     this.ctx.emit({ type: 'task_status', taskId: st.id, status, workerId: st.workerId, detail });
   }
 
-  /** Merge the task's reviewed sha (st.headSha) and complete it, or say why not. */
+  /**
+   * Merge the task's reviewed sha (st.headSha) and complete it, or say why not. Only with an
+   * authorization the swarm issued for exactly that commit (approval.ts): state.json and the task
+   * file are writable by agents, so a status or round edited there never merges anything.
+   */
   async merge(task: Task, st: TaskRuntimeState): Promise<MergeStepResult> {
     const sha = st.headSha;
     if (!sha) return 'error';
+    const authorized = mergeAuthorized(task.id, st);
+    if (!authorized.ok) {
+      this.ctx.emit({ type: 'decision_refused', taskId: task.id, source: this.ctx.state.stateFile(task.id), reason: `not merged: ${authorized.why}` });
+      await this.transition(st, 'mergeUnauthorized', {}, `the approval could not be verified (${authorized.why}); decide again`);
+      this.ctx.emit({ type: 'human_review_requested', taskId: task.id, sha, agentVerdict: approvability(task.id, st.rounds, sha).verdict });
+      return 'unapproved';
+    }
     if (st.branch) {
       const tip = await this.ctx.git.readBranch(st.branch);
       if (tip && tip !== sha && !(await this.ctx.git.isAncestor(tip, sha))) return 'moved';
@@ -133,6 +146,7 @@ export class TaskFlow {
 
   /** Wait for the user: the task stays in current with its question. */
   async block(st: TaskRuntimeState, question: string): Promise<void> {
+    st.answer = undefined;
     await this.transition(st, 'block', { question, answer: undefined, blocked_at: nowIso() });
     this.ctx.emit({ type: 'task_blocked', taskId: st.id, question });
   }
@@ -154,6 +168,7 @@ export class TaskFlow {
     st.pendingFeedback = opts.feedback ?? st.pendingFeedback;
     st.resumeStep = undefined;
     st.agent = undefined;
+    st.answer = undefined;
     await this.ctx.state.writeTask(st);
     await this.ctx.tasks.move(task.id, 'current', 'pending', {
       ...WHILE_CLAIMED,
@@ -183,7 +198,7 @@ export class TaskFlow {
    * A human decision on the sha shown to the user. Applied here directly (approve/override merge
    * now); `request_changes` queues a fix round for the next free worker.
    */
-  async decide(taskId: string, kind: HumanDecisionKind, sha: string, text: string | undefined, by = 'user'): Promise<DecisionResult> {
+  async decide(taskId: string, kind: HumanDecisionKind, sha: string, text: string | undefined, by = 'user', nonce?: string): Promise<DecisionResult> {
     const task = await this.ctx.tasks.read(taskId, 'current').catch(() => undefined);
     if (!task) return { ok: false, reason: 'not_found', detail: `no task "${taskId}" in ${this.ctx.config.tasksDir}/current` };
     const st = await this.stateOf(taskId);
@@ -193,6 +208,11 @@ export class TaskFlow {
     // The sha the user was shown: in full, or an abbreviation of at least 7 characters (as git shows it).
     if (!sha || (current !== sha && !(sha.length >= 7 && current.startsWith(sha)))) return { ok: false, reason: 'stale_sha', currentSha: current };
     if ((kind === 'override' || kind === 'request_changes') && !text?.trim()) return { ok: false, reason: 'invalid', detail: kind === 'override' ? 'an override needs a reason' : 'say what should change' };
+    if (kind === 'approve') {
+      const a = approvability(taskId, st.rounds, current);
+      if (!a.approvable) return { ok: false, reason: 'needs_override', detail: a.message ?? 'only Override merges this change' };
+    }
+    if (nonce && st.rounds.some((r) => r.nonce === nonce)) return { ok: false, reason: 'invalid', detail: 'this decision was applied before (a replayed decision file)' };
     // The user decided on the head they were shown (the branch tip when it moved since the last
     // review): that sha is what this round records and what an approval merges.
     st.headSha = current;
@@ -213,7 +233,9 @@ export class TaskFlow {
       decision: kind,
       reason: text,
     };
-    st.rounds.push(round);
+    if (nonce) round.nonce = nonce;
+    st.rounds.push(sealRound(taskId, round));
+    if (kind === 'approve' || kind === 'override') authorizeMerge(taskId, st, 'user', kind, kind === 'override' ? text : undefined);
     await this.ctx.state.writeTask(st);
     this.ctx.emit({ type: 'review_finished', taskId, round });
     const decidedSha = st.headSha;

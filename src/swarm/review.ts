@@ -4,6 +4,7 @@
 // rejected → back to pending (or blocked), no valid verdict or max rounds → the user decides.
 
 import type { WorkerSpec } from './config';
+import { authorizeMerge, sealRound } from './approval';
 import { accumulatedFeedback } from './flow';
 import { createHarness } from './harness';
 import type { AgentTurnResult } from './harness/types';
@@ -28,12 +29,12 @@ export const reviewStep: Step = async (ctx, d) => {
     return settled(d);
   }
   const tasksPrefix = `${config.tasksDir.replace(/\/+$/, '')}/`;
-  if (changed.every((f) => f.startsWith(tasksPrefix))) return next('merge'); // task-only diffs merge without review
+  if (changed.every((f) => f.startsWith(tasksPrefix))) { authorizeMerge(task.id, st, 'tasks-only'); return next('merge'); } // task-only diffs merge without review (authorized: docs/security.md)
   ctx.setWorker(d.info, { state: 'reviewing', taskId: task.id });
   const verdict = await review(ctx, d.spec, task, st, mb, headSha);
   d.metrics.reviewRounds++;
   if (verdict === 'aborted') return end('aborted');
-  if (verdict === 'approved') return next('merge');
+  if (verdict === 'approved') { authorizeMerge(task.id, st, 'reviewer'); return next('merge'); }
   if (verdict === 'fix') return next('work');
   if (verdict === 'rejected') d.metrics.rejections++;
   return settled(d); // rejected, or waiting for a human
@@ -47,7 +48,7 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   ctx.emit({ type: 'review_started', taskId: task.id, round, sha });
   const started = Date.now();
   const record = async (r: Omit<ReviewRound, 'round' | 'sha' | 'base' | 'baseSha' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
-    const full: ReviewRound = { round, sha, base: ctx.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r };
+    const full: ReviewRound = sealRound(task.id, { round, sha, base: ctx.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r }); // sealed: docs/security.md
     st.rounds.push(full);
     await ctx.deps.state.writeTask(st);
     ctx.emit({ type: 'review_finished', taskId: task.id, round: full });

@@ -1,12 +1,14 @@
 // Everything the swarm keeps beside the repo under .swarm/ (gitignored through .git/info/exclude):
 //   .swarm/lock                      the run lock (pid, run id, start time): one swarm per repository
 //   .swarm/tasks/<id>/state.json     a task's runtime state and review rounds, across runs
-//   .swarm/decisions/<id>.json       human decisions waiting for the running swarm to apply them
+//   .swarm/decisions/<id>.json       human decisions waiting for the running swarm to apply them,
+//                                    signed by the extension or the CLI (approval.ts); others are refused
 //   .swarm/runs/<run-id>/            journal: events.jsonl, summary.json, prompts/, logs/
 
 import { promises as fs, readFileSync, appendFileSync, mkdirSync, writeFileSync, openSync, closeSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TaskRuntimeState, JournalEntry, SwarmEvent, HumanDecisionKind } from './types';
+import type { TaskRuntimeState, JournalEntry, SwarmEvent } from './types';
+import { verifyDecision, type PendingDecision } from './approval';
 import { atomicWrite, TASK_ID_RE } from './tasks';
 import { SwarmError } from './errors';
 import { isProcessAlive } from './proc';
@@ -19,13 +21,12 @@ export interface RunLock {
   procStart?: string;
 }
 
-export interface PendingDecision {
-  taskId: string;
-  kind: HumanDecisionKind;
-  sha: string;
-  text?: string;
-  by?: string;
-  at: string;
+/** A decision file the running swarm refused to apply (forged, altered, replayed, stale). */
+export interface RefusedDecision {
+  file: string;
+  /** The task the file names (its file name), when that is a task id. */
+  taskId?: string;
+  why: string;
 }
 
 /** Start time of a process (field 22 of /proc/<pid>/stat), to tell a live pid from a reused one. */
@@ -54,6 +55,10 @@ export class StateStore {
   taskDir(id: string): string {
     if (!TASK_ID_RE.test(id)) throw new SwarmError(`"${id}" is not a task id`, 'invalid');
     return join(this.dir, 'tasks', id);
+  }
+
+  stateFile(id: string): string {
+    return join(this.taskDir(id), 'state.json');
   }
 
   async readTask(id: string): Promise<TaskRuntimeState | undefined> {
@@ -129,18 +134,37 @@ export class StateStore {
     await atomicWrite(this.decisionFile(d.taskId), JSON.stringify(d));
   }
 
-  /** Take (read and remove) every pending decision. */
-  async takeDecisions(): Promise<PendingDecision[]> {
+  /**
+   * Take (read and remove) every pending decision file. Only decisions signed by the extension or
+   * the CLI, unaltered, recent and not applied before are accepted (verifyDecision); the rest are
+   * removed and returned as refused, for the run to report. Anything but a small regular file is
+   * refused unread.
+   */
+  async takeDecisions(): Promise<{ accepted: PendingDecision[]; refused: RefusedDecision[] }> {
+    const out = { accepted: [] as PendingDecision[], refused: [] as RefusedDecision[] };
     let names: string[];
-    try { names = await fs.readdir(join(this.dir, 'decisions')); } catch { return []; }
-    const out: PendingDecision[] = [];
+    try { names = await fs.readdir(join(this.dir, 'decisions')); } catch { return out; }
     for (const n of names.filter((x) => x.endsWith('.json'))) {
       const file = join(this.dir, 'decisions', n);
+      const id = n.slice(0, -'.json'.length);
+      const taskId = TASK_ID_RE.test(id) ? id : undefined;
+      let text: string;
       try {
-        const d = JSON.parse(await fs.readFile(file, 'utf8')) as PendingDecision;
+        const st = await fs.lstat(file);
+        if (!st.isFile() || st.size > 256 * 1024) {
+          await fs.unlink(file);
+          out.refused.push({ file, taskId, why: st.isFile() ? `${st.size} bytes, too big for a decision` : 'not a regular file' });
+          continue;
+        }
+        text = await fs.readFile(file, 'utf8');
         await fs.unlink(file);
-        out.push(d);
-      } catch { /* half-written or taken by someone else */ }
+      } catch { continue; /* taken by someone else */ }
+      let raw: unknown;
+      try { raw = JSON.parse(text); } catch { out.refused.push({ file, taskId, why: 'not JSON' }); continue; }
+      const v = verifyDecision(raw);
+      if (!v.ok) { out.refused.push({ file, taskId, why: v.why }); continue; }
+      if (taskId && v.decision.taskId !== taskId) { out.refused.push({ file, taskId, why: `it is about task ${v.decision.taskId}, not ${taskId}` }); continue; }
+      out.accepted.push(v.decision);
     }
     return out;
   }

@@ -88,6 +88,8 @@ export const TRANSITIONS = {
   merge: { from: ['running', 'reviewing', 'merging', 'interrupted', ...DECIDABLE], to: 'merging' },
   /** The user's own uncommitted changes on the base checkout are in the way: retried when they change. */
   mergeWaits: { from: ['merging'], to: 'waiting_local_changes' },
+  /** No approval the swarm issued covers the head (approval.ts: a forged or stale approval): the user decides again. */
+  mergeUnauthorized: { from: ['running', 'reviewing', 'merging', 'interrupted', ...DECIDABLE], to: 'awaiting_human' },
   /** The merge failed for another reason: the user looks at it. */
   mergeFailed: { from: ['merging'], to: 'awaiting_human' },
   /** The run stopped while working on it: the next run resumes it. */

@@ -84,6 +84,23 @@ export interface ReviewRound {
   diffTruncated?: boolean;
   /** Policy violations found before review (by: 'policy'). */
   violations?: string[];
+  /** Human decisions handed over in a decision file: its nonce (a file is applied once). */
+  nonce?: string;
+  /** HMAC of the round as the engine recorded it (src/swarm/approval.ts); an edited round does not verify. */
+  seal?: string;
+}
+
+/** The engine's authorization to merge one commit of one task (src/swarm/approval.ts). */
+export interface MergeApproval {
+  sha: string;
+  /** Who approved: the reviewer agent (review.mode "agent"), the user, or no review needed (only task files changed). */
+  by: 'reviewer' | 'user' | 'tasks-only';
+  decision?: 'approve' | 'override';
+  /** The user's reason for an override. */
+  reason?: string;
+  at: string;
+  /** HMAC over the fields above and the task id. */
+  seal: string;
 }
 
 /** Runtime state of a task, beside the task file: `.swarm/tasks/<id>/state.json`. */
@@ -115,6 +132,10 @@ export interface TaskRuntimeState {
   logFile?: string;
   /** Conflict fix rounds so far (bounded by review.max_rounds). */
   conflictRounds?: number;
+  /** What lets `headSha` merge: nothing merges without it (src/swarm/approval.ts). */
+  approval?: MergeApproval;
+  /** The user's answer to the task's question, sealed (approval.ts): the only answer an agent is given. */
+  answer?: { question: string; text: string; at: string; seal: string };
   updatedAt: string;
 }
 
@@ -203,6 +224,8 @@ export type SwarmEvent =
   | { type: 'pool_paused'; pool: string; untilMs: number; reason: string }
   | { type: 'pool_resumed'; pool: string }
   | { type: 'security_violation'; workerId: string; taskId?: string; changes: string[] }
+  /** A decision or approval the swarm did not issue (a forged or replayed decision file, an edited state.json) was refused. */
+  | { type: 'decision_refused'; taskId?: string; source: string; reason: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 export type SwarmEventType = SwarmEvent['type'];

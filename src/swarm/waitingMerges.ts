@@ -28,8 +28,11 @@ export class WaitingMerges {
     if (this.decisionsBusy) return;
     this.decisionsBusy = true;
     try {
-      for (const d of await this.run.deps.state.takeDecisions()) {
-        const r = await this.applyDecision(d.taskId, d.kind, d.sha, d.text, d.by);
+      const { accepted, refused } = await this.run.deps.state.takeDecisions();
+      // Only decisions signed by the extension or the CLI apply (docs/security.md, human decisions).
+      for (const x of refused) this.run.emit({ type: 'decision_refused', taskId: x.taskId, source: x.file, reason: `not applied: ${x.why}` });
+      for (const d of accepted) {
+        const r = await this.applyDecision(d.taskId, d.kind, d.sha, d.text, d.by, d.nonce);
         if (!r.ok) this.run.emit({ type: 'human_decision', taskId: d.taskId, decision: d.kind, sha: d.sha, text: d.text, applied: false, detail: JSON.stringify(r) });
       }
     } catch (e) {
@@ -40,11 +43,11 @@ export class WaitingMerges {
   }
 
   /** A human decision, applied here unless a worker holds the task (flow.ts decides). */
-  async applyDecision(taskId: string, kind: Parameters<TaskFlow['decide']>[1], sha: string, text?: string, by?: string): ReturnType<TaskFlow['decide']> {
+  async applyDecision(taskId: string, kind: Parameters<TaskFlow['decide']>[1], sha: string, text?: string, by?: string, nonce?: string): ReturnType<TaskFlow['decide']> {
     if (this.run.owned.has(taskId)) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is being worked on` };
     this.run.owned.add(taskId);
     try {
-      const r = await this.run.flow.decide(taskId, kind, sha, text, by);
+      const r = await this.run.flow.decide(taskId, kind, sha, text, by, nonce);
       if (r.ok && r.applied === 'merged') this.run.summary.merged.push(taskId);
       const st = await this.run.deps.state.readTask(taskId);
       if (st && STATUS[st.status].needsYou === 'local_changes') this.run.mergeWaiters.add(taskId);

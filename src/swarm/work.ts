@@ -11,7 +11,8 @@ import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
 import { fillPrompt, loadPrompt } from './prompts';
 import { StopWorker, end, next, type RunContext, type RunDeps, type Step, type TaskOutcome } from './runContext';
 import { parseWorkerReply } from './signals';
-import type { Task, TaskRuntimeState } from './types';
+import type { SwarmEvent, Task, TaskRuntimeState } from './types';
+import { verifiedAnswer } from './approval';
 
 /** The agent's turn; then a question blocks, a failure counts an attempt, a ready change goes to review. */
 export const workStep: Step = async (ctx, d) => {
@@ -21,7 +22,7 @@ export const workStep: Step = async (ctx, d) => {
   if (ctx.signal.aborted) return end('aborted');
   const round = st.rounds.length + 1;
   const current = (await tasks.read(task.id, 'current')) ?? task;
-  const prompt = workerPrompt(ctx.deps, spec, current, st, worktree, round);
+  const prompt = workerPrompt(ctx.deps, spec, current, st, worktree, round, (e) => ctx.emit(e));
   await ctx.flow.transition(st, 'work', {}, st.pendingFeedback ? `fix round ${round}` : undefined);
   ctx.setWorker(info, { state: 'running', taskId: task.id });
   const guardBefore = await guardSnapshot(ctx.deps.root);
@@ -70,11 +71,14 @@ export const workStep: Step = async (ctx, d) => {
 };
 
 /** The worker's prompt: first round (worker / executor template) or fix round (the feedback). */
-export function workerPrompt(deps: RunDeps, spec: WorkerSpec, task: Task, st: TaskRuntimeState, cwd: string, round: number): string {
+export function workerPrompt(deps: RunDeps, spec: WorkerSpec, task: Task, st: TaskRuntimeState, cwd: string, round: number, emit?: (e: SwarmEvent) => void): string {
   const root = deps.root;
   const fix = !!st.pendingFeedback;
   const template = fix ? loadPrompt(root, 'fix') : loadPrompt(root, spec.role === 'executor' ? 'executor' : 'worker', spec.prompt);
-  const answer = task.question && task.answer ? `# Your earlier question, answered by the user\nQuestion: ${task.question}\nAnswer: ${task.answer}\n` : '';
+  // Only the answer the user gave (sealed in the state), never one written into the task file.
+  const answered = verifiedAnswer(task.id, st);
+  if (task.answer && !answered) emit?.({ type: 'decision_refused', taskId: task.id, source: task.file, reason: 'an answer in the task file that the user did not give was not passed to the agent' });
+  const answer = answered ? `# Your earlier question, answered by the user\nQuestion: ${answered.question}\nAnswer: ${answered.text}\n` : '';
   return fillPrompt(template, {
     task_id: task.id,
     task_title: task.title,

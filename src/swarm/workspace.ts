@@ -15,6 +15,7 @@ import { MergeQueue } from './merge';
 import { TaskFlow } from './flow';
 import { STATUS } from './status';
 import { Run } from './run';
+import { approvability, sealAnswer, signDecision } from './approval';
 import type { HarnessContext } from './harness/context';
 import type { SwarmEvent, WorktreeInfo } from './types';
 import { runIdNow, nowIso } from './util';
@@ -149,6 +150,7 @@ class SwarmWorkspace implements Workspace {
     const st = (await this.state.readTask(taskId)) ?? { id: taskId, status: task.status, rounds: [], attempts: 0, updatedAt: nowIso() };
     st.status = task.status; // the file said blocked; a state.json lagging it must not refuse the answer
     st.resumeStep = 'work';
+    st.answer = sealAnswer(taskId, task.question ?? '', text); // the agent gets only a sealed answer (approval.ts)
     const emit = this.run ? (e: SwarmEvent) => this.publish(e) : this.decisionJournal();
     // No task_status event from the transition: the views learn it from task_answered, as before.
     await this.flow(() => undefined).transition(st, 'answer', { answer: text, answered_at: nowIso() });
@@ -174,7 +176,8 @@ class SwarmWorkspace implements Workspace {
       const st = await this.state.readTask(t.id);
       const since = st?.updatedAt ?? nowIso();
       const kind = STATUS[t.status].needsYou;
-      if (kind === 'review' || kind === 'local_changes') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since });
+      if (kind === 'review') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since, approvable: approvability(t.id, st?.rounds, st?.headSha) });
+      else if (kind === 'local_changes') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since });
       else if (kind === 'question') items.push({ kind: st?.attempts && st.attempts >= this.config.limits.maxAttempts ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
     }
     return items.sort((a, b) => b.since.localeCompare(a.since));
@@ -197,17 +200,26 @@ class SwarmWorkspace implements Workspace {
       if (baseSha) diff = await this.git.exec(['diff', '--find-renames', baseSha, sha]).catch(() => '');
     }
     const canDecide = task.folder === 'current' && !!sha && STATUS[task.status].decidable && !!st?.headSha;
-    return { task, state: st, base: this.base, sha, baseSha, diff, rounds: st?.rounds ?? [], canDecide };
+    return { task, state: st, base: this.base, sha, baseSha, diff, rounds: st?.rounds ?? [], canDecide, approvable: approvability(taskId, st?.rounds, sha) };
   }
 
   async decide(req: DecisionRequest): Promise<DecisionResult> {
     if (!TASK_ID_RE.test(req.taskId)) return { ok: false, reason: 'invalid', detail: 'bad task id' };
+    // Not a wall (an agent can unset these), but a prompt-injected agent that runs `swarm review
+    // approve` in its turn is told no. The wall is the decision key: docs/security.md.
+    if (process.env.SWARM_ROLE && process.env.SWARM_RUN_ID) return { ok: false, reason: 'invalid', detail: `decisions come from the user, not from an agent turn (SWARM_ROLE=${process.env.SWARM_ROLE})` };
     if (this.run) return (this.run as Run).applyDecision(req.taskId, req.kind, req.sha, req.text, req.by);
     const other = this.state.liveLock();
     if (other) {
       const st = await this.state.readTask(req.taskId);
       if (st?.headSha && st.headSha !== req.sha && !(req.sha.length >= 7 && st.headSha.startsWith(req.sha))) return { ok: false, reason: 'stale_sha', currentSha: st.headSha };
-      await this.state.writeDecision({ taskId: req.taskId, kind: req.kind, sha: req.sha, text: req.text, by: req.by, at: nowIso() });
+      // The running swarm checks again; refusing here says so now instead of in its journal.
+      if (req.kind === 'approve') {
+        const a = approvability(req.taskId, st?.rounds, st?.headSha);
+        if (!a.approvable) return { ok: false, reason: 'needs_override', detail: a.message ?? 'only Override merges this change' };
+      }
+      // Signed with the decision key: the running swarm applies no decision file without it.
+      await this.state.writeDecision(signDecision({ taskId: req.taskId, kind: req.kind, sha: req.sha, text: req.text, by: req.by }));
       return { ok: true, applied: 'queued', detail: `handed to the swarm running in process ${other.pid}` };
     }
     // No swarm runs: apply it here, holding the run lock so no swarm starts meanwhile.

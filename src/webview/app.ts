@@ -127,6 +127,8 @@ export function describeOutcome(result: ActionResultView): { text: string; ok: b
       return { text: `Not done: the task was not found. ${o.detail}`, ok: false, files: [] };
     case 'invalid':
       return { text: `Not done: ${o.detail}`, ok: false, files: [] };
+    case 'needs_override':
+      return { text: `Not merged: ${o.detail}`, ok: false, files: [] };
     case 'error':
       return { text: `${label} failed: ${o.detail}`, ok: false, files: [] };
   }
@@ -640,9 +642,10 @@ export class ReviewApp {
           : !m.canDecide
             ? 'This task is not waiting for a decision.'
             : undefined;
-    const disagrees = m?.agentVerdict === 'NEEDS_CHANGES' || m?.agentVerdict === 'REJECTED';
+    // The engine says whether a plain Approve may merge (approvable); the page only shows it.
+    const disagrees = m ? !m.approvable : false;
     return {
-      approve: common ?? (disagrees ? 'The reviewer did not approve: use Override with a reason.' : undefined),
+      approve: common ?? (disagrees ? (m?.approveBlocked ?? 'The reviewer did not approve: use Override with a reason.') : undefined),
       override: common ?? (!disagrees ? 'Override is for merging despite a reviewer that did not approve.' : !text ? 'Write the reason for the override in the comment.' : undefined),
       requestChanges: common ?? (!text ? 'Write the changes you want in the comment.' : undefined),
       reject: common,
@@ -669,6 +672,7 @@ export class ReviewApp {
       // The engine merges the head the user was shown; say plainly that the reviewer did not see all of it.
       if (moved(m)) hint = `The branch moved after it was submitted for review (reviewed ${shortSha(m.reviewedSha)}, now ${shortSha(m.sha)}): the diff below includes the newer commits, which the reviewer has not seen. ${hint}`;
       if (m.agentVerdict === 'NEEDS_CHANGES' || m.agentVerdict === 'REJECTED') hint += ` The reviewer did not approve${m.agentVerdictSha && m.agentVerdictSha !== m.sha ? ` (on ${shortSha(m.agentVerdictSha)})` : ''}: Override merges anyway and records your reason.`;
+      else if (!m.approvable) hint += ` ${m.approveBlocked ?? 'Only Override merges this change.'}`;
     } else if (m && !m.canDecide) hint = 'Nothing to decide right now.';
     this.hintEl.textContent = hint;
   }

@@ -2,9 +2,21 @@
 // needs-you items and worktrees the test sets, records every call, and emits the events the
 // test asks for. The extension is tested against it first, then against the real engine.
 
-import type { CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from '../../src/swarm/api';
+import type { Approvability, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from '../../src/swarm/api';
 import { parseSwarmConfig, type ResolvedConfig } from '../../src/swarm/config';
-import type { RunSummary, SwarmEvent, Task, TaskFolder, TaskRuntimeState, TaskStatus, WorkerInfo, WorktreeInfo } from '../../src/swarm/types';
+import type { ReviewRound, RunSummary, SwarmEvent, Task, TaskFolder, TaskRuntimeState, TaskStatus, WorkerInfo, WorktreeInfo } from '../../src/swarm/types';
+
+/**
+ * The engine's approvability (src/swarm/approval.ts) for fixture rounds, which carry no seals: the
+ * latest reviewer verdict decides. Fixtures of the extension and the panel use it; the engine's own
+ * function (with seals) is tested in test/integration/engine-decisions.test.ts.
+ */
+export function fixtureApprovability(rounds: readonly ReviewRound[] = []): Approvability {
+  const r = [...rounds].reverse().find((x) => x.by !== 'human');
+  const verdict = r?.verdict ?? null;
+  if (verdict === 'NEEDS_CHANGES' || verdict === 'REJECTED') return { approvable: false, verdict, verdictSha: r?.sha, message: `The reviewer said ${verdict} in round ${r?.round}. A plain Approve does not merge it: use Override… and give a reason.` };
+  return { approvable: true, verdict, verdictSha: r?.sha };
+}
 
 export function makeTask(id: string, folder: TaskFolder, status: TaskStatus = folder === 'current' ? 'running' : folder, extra: Partial<Task> = {}): Task {
   return {
@@ -148,7 +160,7 @@ export class FakeSwarmWorkspace implements Workspace {
     const task = [...this.tasks.current, ...this.tasks.pending, ...this.tasks.complete].find((t) => t.id === taskId);
     if (!task) throw new Error(`no task ${taskId}`);
     const state = this.states.get(taskId);
-    return { task, state, base: 'main', sha: state?.headSha, baseSha: 'base000', diff: 'diff --git a/a.txt b/a.txt\nnew file mode 100644\n--- /dev/null\n+++ b/a.txt\n@@ -0,0 +1 @@\n+hi\n', rounds: state?.rounds ?? [], canDecide: state?.status === 'awaiting_human' };
+    return { task, state, base: 'main', sha: state?.headSha, baseSha: 'base000', diff: 'diff --git a/a.txt b/a.txt\nnew file mode 100644\n--- /dev/null\n+++ b/a.txt\n@@ -0,0 +1 @@\n+hi\n', rounds: state?.rounds ?? [], canDecide: state?.status === 'awaiting_human', approvable: fixtureApprovability(state?.rounds) };
   }
   async decide(req: DecisionRequest): Promise<DecisionResult> {
     this.calls.push(['decide', req]);

@@ -188,6 +188,29 @@ describe('swarm CLI', { timeout: 90_000 }, () => {
     assert.equal(again.status, 1, 'nothing left to approve');
   });
 
+  test('review approve of a change the reviewer said NEEDS_CHANGES: refused (exit 1) pointing to override; override --reason merges and keeps the reason', () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { max_rounds: 1 } });
+    repo.writeTask('cli-nc', { agent: { files: { 'nc.txt': 'nc\n' }, review: ['NEEDS_CHANGES'] } });
+    assert.equal(cli(['run', '--no-wait', '--repo', repo.root]).status, 3);
+    const before = repo.rev('main');
+    const a = cli(['review', 'approve', 'cli-nc', '--repo', repo.root]);
+    assert.equal(repo.rev('main'), before, 'nothing merged');
+    assert.equal(a.status, 1, a.stdout);
+    assert.match(a.stderr, /refused: The reviewer said NEEDS_CHANGES in round 1/);
+    assert.match(a.stderr, /swarm review override cli-nc --reason/);
+    const list = JSON.parse(cli(['review', 'list', '--json', '--repo', repo.root]).stdout);
+    assert.equal(list[0].approvable.approvable, false);
+    assert.match(cli(['review', 'list', '--repo', repo.root]).stdout, /cli-nc .*\[NEEDS_CHANGES: override only\]/);
+    const o = cli(['review', 'override', 'cli-nc', '--reason', 'the reviewer misread the task', '--repo', repo.root]);
+    assert.equal(o.status, 0, o.stderr);
+    assert.match(o.stdout, /merged as [0-9a-f]{40}/);
+    const st = repo.state('cli-nc')!;
+    assert.equal(st.rounds.at(-1).decision, 'override');
+    assert.equal(st.rounds.at(-1).reason, 'the reviewer misread the task');
+    assert.ok(repo.journal().some((e) => e.type === 'human_decision' && e.decision === 'override' && e.text === 'the reviewer misread the task'));
+  });
+
   test('a decision from another terminal is handed to the running swarm, which merges it', async () => {
     const repo = newRepo();
     repo.writeConfig({ review: { mode: 'human' } });

@@ -86,6 +86,7 @@ before(async () => {
       },
     ],
     canDecide: true,
+    approvable: { approvable: true, verdict: 'APPROVED', verdictSha: SHA },
   };
   const state = JSON.stringify(StateNotification.create({ model: buildReviewViewModel(details).model, busy: false }));
   // The VS Code API stub is the one inline script, carrying the nonce like the host's script does.

@@ -186,6 +186,31 @@ test('Approve from the tree decides on the sha the item showed; a stale sha offe
   assert.deepEqual(reviews.at(-1), { root: ext.registry.sessions[0].root, taskId: 'human', sha: 'b'.repeat(40) });
 });
 
+test('Approve of a change the reviewer did not approve: the engine refuses, the command shows why and offers Override…, which asks for the reason', async () => {
+  const engine = new FakeEngine();
+  seed(engine);
+  const ext = await start(engine, [repo()]);
+  const why = 'The reviewer said NEEDS_CHANGES in round 2 on aaaaaaaaaaaa. A plain Approve does not merge it: use Override… and give a reason.';
+  engine.last.decideResult = (req) => (req.kind === 'approve' ? { ok: false, reason: 'needs_override', detail: why } : { ok: true, applied: 'merged', commit: 'c0ffee0000000000000000000000000000000000' });
+  const node = await taskNode(ext, 'Needs you', 'Add the flag');
+  // Dismissed: nothing else happens, and the user was told why in the engine's words.
+  await run(Commands.approve, node);
+  assert.deepEqual(engine.last.calls.filter((c) => c[0] === 'decide').map((c) => (c[1] as { kind: string }).kind), ['approve']);
+  assert.equal(messages('warning').at(-1), `Swarm: human was not merged. ${why}`);
+  assert.deepEqual(fake.messages.at(-1)?.items, ['Override…']);
+  assert.ok(!messages('info').some((m) => /merged as/.test(m)), 'no success message');
+  // Override… → the reason → an override of the same sha.
+  fake.replies.push(reply.button('Override…'), reply.input('The reviewer misread the spec'));
+  await run(Commands.approve, node);
+  const decides = engine.last.calls.filter((c) => c[0] === 'decide').map((c) => c[1]);
+  assert.deepEqual(decides.slice(1), [{ taskId: 'human', kind: 'approve', sha: 'a'.repeat(40), text: undefined, by: 'vscode' }, { taskId: 'human', kind: 'override', sha: 'a'.repeat(40), text: 'The reviewer misread the spec', by: 'vscode' }]);
+  assert.match(messages('info').at(-1) ?? '', /human merged as c0ffee000000/);
+  // Override… then Escape on the reason: no override.
+  fake.replies.push(reply.button('Override…'));
+  await run(Commands.approve, node);
+  assert.equal(engine.last.calls.filter((c) => c[0] === 'decide' && (c[1] as { kind: string }).kind === 'override').length, 1);
+});
+
 test('Override needs a reason and Request changes needs text; dismissing decides nothing', async () => {
   const engine = new FakeEngine();
   seed(engine);

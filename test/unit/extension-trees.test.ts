@@ -132,6 +132,22 @@ test('Tasks view: Needs you (newest first) / Pending / Current / Blocked / Compl
   assert.deepEqual(fake.shownDocuments, [`${root}/tasks/current/c-human.md`.replace(root, '/repo')]);
 });
 
+test('a review the reviewer did not approve carries no approvable flag (the engine says so through needsYou)', async () => {
+  const root = repo();
+  const engine = new FakeEngine();
+  seed(engine, root);
+  const inner = engine.setup;
+  engine.setup = (ws) => {
+    inner(ws);
+    ws.needs[0] = { ...ws.needs[0], approvable: { approvable: false, verdict: 'NEEDS_CHANGES', message: 'The reviewer said NEEDS_CHANGES in round 1.' } };
+  };
+  const ext = await start(engine, [root]);
+  const tree = await renderTree(ext.tasks);
+  const cv = (group: string, label: string) => find(find(tree, group).children ?? [], label).contextValue ?? '';
+  assert.equal(cv('Needs you', 'Add the flag'), 'task:current:awaiting_human:decidable:overridable:movable:review:worktree:needsyou-review');
+  assert.equal(cv('Current', 'Add the flag'), 'task:current:awaiting_human:decidable:overridable:movable:review:worktree');
+});
+
 test('contextValues select the right inline and context actions through the manifest regexes', async () => {
   const root = repo();
   const engine = new FakeEngine();

@@ -35,7 +35,7 @@ class FakeWorkspace {
     this.detailsCalls++;
     if (this.failDetails) throw new Error(`task ${taskId} not found`);
     const task: Task = { id: taskId, title: 'Title', folder: 'current', status: 'awaiting_human', file: '/r/t.md', body: '', priority: 0, dependsOn: [], meta: {} };
-    return { task, state: undefined, base: 'main', sha: this.sha, baseSha: BASE, diff: DIFF, rounds: [], canDecide: true };
+    return { task, state: undefined, base: 'main', sha: this.sha, baseSha: BASE, diff: DIFF, rounds: [], canDecide: true, approvable: { approvable: true, verdict: null } };
   }
   async decide(req: DecisionRequest): Promise<DecisionResult> {
     this.calls.push(req);

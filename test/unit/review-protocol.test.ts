@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fixtureApprovability } from '../helpers/fake-swarm-workspace';
 import {
   ApproveCommand,
   ActionResultNotification,
@@ -78,7 +79,7 @@ function round(n: number, extra: Partial<ReviewRound> = {}): ReviewRound {
 }
 
 function details(extra: Partial<ReviewDetails> = {}): ReviewDetails {
-  return { task: task(), state: { id: 't-1', status: 'awaiting_human', workerId: 'w1', harness: 'codex', rounds: [], attempts: 1, updatedAt: '' }, base: 'main', sha: SHA, baseSha: SHA2, diff: GIT_DIFF, rounds: [round(1)], canDecide: true, ...extra };
+  return { approvable: fixtureApprovability(extra.rounds ?? [round(1)]), task: task(), state: { id: 't-1', status: 'awaiting_human', workerId: 'w1', harness: 'codex', rounds: [], attempts: 1, updatedAt: '' }, base: 'main', sha: SHA, baseSha: SHA2, diff: GIT_DIFF, rounds: [round(1)], canDecide: true, ...extra };
 }
 
 // ---- commands (page → host) -------------------------------------------------------------------
@@ -273,6 +274,20 @@ test('view model: no commit means nothing to decide; the latest agent verdict an
   assert.equal(model.agentVerdictSha, SHA);
   assert.equal(model.reviewedSha, SHA);
   assert.equal(model.sha, 'c'.repeat(40));
+});
+
+test('view model: approvable is the engine\'s answer (ReviewDetails.approvable), with its reason; a needs_override result passes the guard', () => {
+  const yes = buildReviewViewModel(details()).model;
+  assert.equal(yes.approvable, true);
+  assert.equal(yes.approveBlocked, undefined);
+  const why = 'The reviewer said REJECTED in round 1. A plain Approve does not merge it: use Override… and give a reason.';
+  const no = buildReviewViewModel(details({ approvable: { approvable: false, verdict: 'REJECTED', message: why } })).model;
+  assert.equal(no.approvable, false);
+  assert.equal(no.approveBlocked, why);
+  assert.equal(isReviewViewModel(no), true);
+  assert.equal(isReviewViewModel({ ...no, approvable: 'yes' }), false);
+  assert.equal(isActionOutcome({ ok: false, reason: 'needs_override', detail: why }), true);
+  assert.equal(isActionOutcome({ ok: false, reason: 'needs_override', detail: why, extra: 1 }), false);
 });
 
 test('view model: oversize text is cut with a flag, bad shas are dropped, not passed on', () => {

@@ -112,6 +112,7 @@ class FakeWorkspace {
       diff: DIFF,
       rounds: [],
       canDecide: true,
+      approvable: { approvable: true, verdict: null },
     };
   }
   async decide(req: DecisionRequest): Promise<DecisionResult> {

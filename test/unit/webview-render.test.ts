@@ -12,6 +12,7 @@ import { buildReviewViewModel } from '../../src/shared/reviewModel';
 import { StateNotification, parseReviewCommand, type ReviewViewModel } from '../../src/shared/reviewProtocol';
 import type { ReviewDetails } from '../../src/swarm/api';
 import type { ReviewRound } from '../../src/swarm/types';
+import { fixtureApprovability } from '../helpers/fake-swarm-workspace';
 
 type HappyWindow = { document: Document; close?: () => void; happyDOM?: { close(): Promise<void> } };
 let WindowCtor: new () => HappyWindow;
@@ -68,8 +69,10 @@ function model(extra: Partial<ReviewDetails> = {}, limits?: Parameters<typeof bu
       round(2, { verdict: 'APPROVED', feedback: '## Good\n\n- one\n- two\n\n```\n<script>code</script>\n```\n\nVERDICT: APPROVED' }),
     ],
     canDecide: true,
+    approvable: { approvable: true, verdict: null },
     ...extra,
   };
+  if (!extra.approvable) details.approvable = fixtureApprovability(details.rounds);
   return buildReviewViewModel(details, limits).model;
 }
 
@@ -257,6 +260,20 @@ test('buttons: a reviewer that did not approve makes Override (with a reason) th
   comment.dispatchEvent(new (p.win as unknown as { Event: typeof Event }).Event('input'));
   p.click(p.button(/^Override/));
   assert.deepEqual(p.sent.at(-1), { method: 'review/override', params: { sha: SHA, reason: 'The reviewer misread the spec' } });
+});
+
+test('buttons: the engine decides approvability — a change it says only Override may merge has Approve disabled with its words, whatever the verdict shown', () => {
+  const p = page();
+  // The rounds say APPROVED (e.g. an agent edited state.json), but the engine's seal check says no.
+  const why = 'The record of review round 1 on ffffffffffff was changed outside the swarm. A plain Approve does not merge it: use Override… and give a reason.';
+  p.state(model({ approvable: { approvable: false, verdict: 'APPROVED', message: why } }));
+  assert.ok(p.button(/^Approve/).hasAttribute('disabled'));
+  assert.equal(p.button(/^Approve/).getAttribute('title'), why);
+  p.click(p.button(/^Approve/));
+  assert.ok(!p.sent.some((m) => (m as { method: string }).method === 'review/approve'), 'no approve sent');
+  assert.match(p.doc.querySelector('.hint')!.textContent!, /changed outside the swarm/);
+  // The engine's refusal, when it comes (another window decided first), reads as such.
+  assert.equal(describeOutcome({ action: 'approve', sha: SHA, outcome: { ok: false, reason: 'needs_override', detail: why }, at: '' }).text, `Not merged: ${why}`);
 });
 
 test('buttons: disabled while busy, when the task cannot be decided, and with no commit', () => {

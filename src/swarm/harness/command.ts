@@ -8,13 +8,15 @@ import { runAgentProcess, type AgentProcessResult } from '../proc';
 import { READY_SIGNAL, DONE_SIGNAL } from '../signals';
 import type { AgentFailure, AgentTurnRequest, AgentTurnResult, Harness } from './types';
 import type { HarnessContext } from './context';
+import { scrubAgentEnv } from '../decisionKey';
 
 export const EX_TEMPFAIL = 75;
 
 export function agentEnv(ctx: HarnessContext, req: AgentTurnRequest, extra?: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...ctx.baseEnv, ...extra, ...req.env, SWARM_PROMPT_FILE: req.promptFile };
   if (ctx.agentPath) env.PATH = ctx.agentPath;
-  return env;
+  // Nothing that could carry or name the decision key reaches an agent (docs/security.md).
+  return scrubAgentEnv(env);
 }
 
 /** Failure class from how a process ended, for harnesses with no better signal. */
