@@ -109,7 +109,7 @@ export class TaskNode extends TreeNode {
       const decidable = s.decidable && !!this.state?.headSha;
       if (decidable) parts.push('decidable');
       if (decidable && s.approvable) {
-        const review = this.needsYou?.kind === 'review' ? this.needsYou : this.session.snapshot.needsYou.find((n) => n.kind === 'review' && n.taskId === this.task.id);
+        const review = this.needsYou?.kind === 'review' ? this.needsYou : this.session?.snapshot?.needsYou.find((n) => n.kind === 'review' && n.taskId === this.task.id);
         const verdict = latestAgentVerdict(this.state?.rounds ?? []).verdict;
         const approvable = review?.approvable ? review.approvable.approvable : verdict !== 'NEEDS_CHANGES' && verdict !== 'REJECTED';
         parts.push(approvable ? 'approvable' : 'overridable');
