@@ -14,7 +14,9 @@ export interface PolicyResult {
 
 export async function checkPolicy(git: Git, baseSha: string, sha: string, policy: ResolvedConfig['policy']): Promise<PolicyResult> {
   const numstat = await git.exec(['diff', '--numstat', '-z', '--no-renames', baseSha, sha]);
-  const deny = picomatch(policy.deny, { dot: true });
+  // nocase: `.ENV`, `KEY.PEM` or `Secrets/` are the same files on case-insensitive disks, and the
+  // same intent anywhere.
+  const deny = picomatch(policy.deny, { dot: true, nocase: true });
   const violations: string[] = [];
   const binaries: string[] = [];
   let linesAdded = 0;

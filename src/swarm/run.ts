@@ -709,8 +709,9 @@ export class Run implements SwarmRun {
     await this.flow.setStatus(st, 'reviewing', {}, `review round ${round}`);
     this.emit({ type: 'review_started', taskId: task.id, round, sha });
     const started = Date.now();
+    const tree = await git.treeOf(sha); // issue 12 rule 3: the content reviewed is what may merge
     const record = async (r: Omit<ReviewRound, 'round' | 'sha' | 'base' | 'baseSha' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
-      const full: ReviewRound = { round, sha, base: this.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r };
+      const full: ReviewRound = { round, sha, tree, base: this.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r };
       st.rounds.push(full);
       await this.deps.state.writeTask(st);
       this.emit({ type: 'review_finished', taskId: task.id, round: full });

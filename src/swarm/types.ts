@@ -67,6 +67,8 @@ export interface ReviewRound {
   round: number;
   /** The exact commit that was reviewed (and that an approval merges). */
   sha: string;
+  /** That commit's tree when it was reviewed: the merge queue merges only this content. */
+  tree?: string;
   base: string;
   /** Base commit the diff was taken against (merge-base at review time). */
   baseSha: string;
