@@ -14,7 +14,7 @@ import { Journal, isSameProcessAlive, processStartTime } from './state';
 import { TaskFlow, accumulatedFeedback, IN_FLIGHT, type FlowContext } from './flow';
 import { loadPrompt, fillPrompt } from './prompts';
 import { parseWorkerReply, parseVerdict, feedbackOf } from './signals';
-import { checkPolicy } from './policy';
+import { checkPolicy, mergesWithoutReview } from './policy';
 import { branchFor, diskUsage } from './worktrees';
 import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, RunSummary, ReviewRound } from './types';
 import { Signal, sleep, nowIso } from './util';
@@ -588,8 +588,7 @@ export class Run implements SwarmRun {
           await this.flow.complete(task, st, undefined, 'the agent finished without changing any file');
           return retire ? 'retire' : 'ok';
         }
-        const tasksPrefix = `${config.tasksDir.replace(/\/+$/, '')}/`;
-        if (changed.every((f) => f.startsWith(tasksPrefix))) { step = 'merge'; continue; } // task-only diffs merge without review
+        if (await mergesWithoutReview(git, mb, headSha, config)) { step = 'merge'; continue; } // issue 12 rule 7: tasks-only diffs (rename sources too) merge without review
         this.setWorker(info, { state: 'reviewing', taskId: task.id });
         const verdict = await this.review(spec, task, st, mb, headSha);
         metrics.reviewRounds++;

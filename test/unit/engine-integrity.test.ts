@@ -4,13 +4,14 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestRepo, userCommit, git } from '../helpers/repo';
 import { Git } from '../../src/swarm/git';
 import { MergeQueue } from '../../src/swarm/merge';
 import { WorktreeManager } from '../../src/swarm/worktrees';
-import { checkPolicy } from '../../src/swarm/policy';
+import { checkPolicy, mergesWithoutReview } from '../../src/swarm/policy';
+import { symlinkSync } from 'node:fs';
 import { parseSwarmConfig } from '../../src/swarm/config';
 import { createHarness } from '../../src/swarm/harness';
 import type { HarnessContext } from '../../src/swarm/harness/context';
@@ -134,6 +135,28 @@ describe('rule 3: the swarm\'s git runs no code from config or attributes and se
     assert.equal(out.kind, 'error');
     assert.match((out as { message: string }).message, /not the tree that was reviewed/);
     assert.equal(repo.rev('main'), before);
+  });
+});
+
+describe('rule 7: which changes merge without review', () => {
+  test('only changes whose every path (rename sources too) is a file inside tasks/ and that pass the policy gate', async () => {
+    const repo = newRepo();
+    const g = new Git(repo.root);
+    const config = parseSwarmConfig({});
+    const base = repo.rev('main')!;
+    const commit = (files: Record<string, string>, extra?: () => void) => {
+      repo.git('checkout', '-q', '--detach', base);
+      for (const [f, c] of Object.entries(files)) repo.write(f, c);
+      extra?.();
+      const sha = userCommit(repo.root, 'c');
+      repo.git('checkout', '-q', 'main');
+      return sha;
+    };
+    assert.equal(await mergesWithoutReview(g, base, commit({ 'tasks/pending/a.md': 'a\n' }), config), true);
+    assert.equal(await mergesWithoutReview(g, base, commit({}, () => { repo.git('mv', 'shared.txt', 'x'); mkdirSync(repo.path('tasks')); repo.git('mv', 'x', 'tasks/shared.txt'); }), config), false, 'a rename into tasks/');
+    assert.equal(await mergesWithoutReview(g, base, commit({ 'tasks/.env': 'SECRET=1\n' }), config), false, 'a denied file inside tasks/');
+    assert.equal(await mergesWithoutReview(g, base, commit({}, () => { mkdirSync(repo.path('tasks'), { recursive: true }); symlinkSync('../README.md', repo.path('tasks/link.md')); }), config), false, 'a symlink inside tasks/');
+    assert.equal(await mergesWithoutReview(g, base, commit({ 'tasks/a.md': 'a\n', 'src/b.ts': 'b\n' }), config), false);
   });
 });
 
