@@ -49,6 +49,17 @@ function plainDataProblem(root: object): string | undefined {
   return walk(root, 0);
 }
 
+/**
+ * A branch named in a task's frontmatter, when it is the swarm's own for this task
+ * (`swarm/<worker>/<task id>`); anything else — `main`, a user's branch — is ignored, so a task file
+ * cannot make the swarm commit to, move or delete a branch that is not its own (docs/security.md).
+ */
+export function ownBranchOf(value: string | undefined, id: string): string | undefined {
+  if (!value) return undefined;
+  const m = /^swarm\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/(.+)$/.exec(value);
+  return m && m[2] === id ? value : undefined;
+}
+
 /** Parse one task file's text. Throws TaskFileError naming the field. */
 export function parseTask(text: string, file: string, folder: TaskFolder): Task {
   const name = basename(file);
@@ -99,7 +110,7 @@ export function parseTask(text: string, file: string, folder: TaskFolder): Task 
     model: meta.model as string | undefined,
     files: meta.files as string[] | undefined,
     claimedBy: str(meta.claimed_by),
-    branch: str(meta.branch),
+    branch: ownBranchOf(str(meta.branch), id),
     worktree: str(meta.worktree),
     question: str(meta.question),
     answer: str(meta.answer),

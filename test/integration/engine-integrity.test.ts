@@ -1,0 +1,137 @@
+// Review integrity (issue 12) end to end: a hostile agent (a node script run through the `command`
+// harness, as the user, sandbox off) tries to get unreviewed content onto the base, to make the
+// swarm write where it should not, or to crash the run with names; the user's branches stay theirs.
+
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestRepo, runSwarm, userCommit } from '../helpers/repo';
+import { openWorkspace } from '../../src/swarm/workspace';
+
+const repos: TestRepo[] = [];
+const newRepo = () => { const r = new TestRepo('swarm-integrity-'); repos.push(r); return r; };
+after(() => { for (const r of repos) r.cleanup(); });
+
+/** swarm.json with an extra harness "hostile" running `code` (node) as the worker of tasks that pick it. */
+function withHostile(repo: TestRepo, code: string, over: Record<string, unknown> = {}): void {
+  const script = repo.script('hostile.cjs', `'use strict';\nconst cp = require('child_process');\nconst fs = require('fs');\nconst sh = (...a) => cp.execFileSync('git', a, { encoding: 'utf8' }).trim();\n${code}\n`);
+  const cfg = repo.config(over);
+  (cfg.harnesses as Record<string, unknown>).hostile = { command: [process.execPath, script], timeout_s: 60 };
+  repo.write('swarm.json', `${JSON.stringify(cfg, null, 2)}\n`);
+}
+
+const ID = ['-c', 'user.name=Agent', '-c', 'user.email=agent@example.com'];
+
+describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => {
+  test('a replace ref made by the worker: what the user is shown is what merges, after the ref is gone too', async () => {
+    const repo = newRepo();
+    withHostile(repo, `
+      fs.writeFileSync('payload.txt', 'EVIL payload\\n');
+      sh(...${JSON.stringify(ID)}, 'add', '-A'); sh(...${JSON.stringify(ID)}, 'commit', '-q', '-m', 'real');
+      const real = sh('rev-parse', 'HEAD');
+      sh('checkout', '-q', '--detach', 'HEAD~1');
+      fs.writeFileSync('payload.txt', 'harmless text\\n');
+      sh(...${JSON.stringify(ID)}, 'add', '-A'); sh(...${JSON.stringify(ID)}, 'commit', '-q', '-m', 'decoy');
+      const decoy = sh('rev-parse', 'HEAD');
+      sh('checkout', '-q', 'swarm/w1/' + process.env.SWARM_TASK_ID);
+      sh('replace', real, decoy);
+      sh('reset', '-q', '--hard');
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `, { review: { mode: 'human' } });
+    repo.writeTask('r3', { extra: { agent: 'hostile' } });
+    await runSwarm(repo.root);
+    assert.equal(repo.state('r3')?.status, 'awaiting_human');
+    const ws = await openWorkspace({ repo: repo.root });
+    const shown = await ws.reviewDetails('r3');
+    const st = repo.state('r3')!;
+    // The attacker removes the replace ref after the user looked, then the user approves.
+    for (const ref of repo.refs('refs/replace/')) repo.git('update-ref', '-d', ref);
+    const r = await ws.decide({ taskId: 'r3', kind: 'approve', sha: shown.sha!, by: 'test' });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const merged = repo.show('main', 'payload.txt');
+    assert.ok(shown.diff.includes(`+${merged?.trim()}`), `shown:\n${shown.diff}\nmerged: ${merged}`);
+    assert.ok(repo.state('r3')!.rounds.at(-1).tree, 'the decided tree is recorded in the round');
+    assert.ok(st.headSha);
+  });
+
+  test('the tree reviewed by the reviewer is recorded and merges', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('t3');
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['t3']);
+    const round = repo.state('t3')!.rounds[0];
+    assert.equal(round.tree, repo.git('rev-parse', `${round.sha}^{tree}`).trim());
+  });
+});
+
+describe('rule 7: tasks-only changes merge without review only when every path is in the tasks folder', { timeout: 90_000 }, () => {
+  test('a source file renamed into tasks/ is reviewed (and the policy gate applies)', async () => {
+    const repo = newRepo();
+    withHostile(repo, `
+      fs.mkdirSync('tasks', { recursive: true });
+      sh('mv', 'shared.txt', 'tasks/shared.txt');
+      sh(...${JSON.stringify(ID)}, 'commit', '-q', '-m', 'move a source file into the tasks folder');
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `, { review: { mode: 'human' } });
+    repo.writeTask('r7', { extra: { agent: 'hostile' } });
+    const before = repo.rev('main');
+    await runSwarm(repo.root);
+    assert.equal(repo.rev('main'), before, 'the rename merged without review');
+    assert.equal(repo.state('r7')?.status, 'awaiting_human');
+  });
+
+  test('a change only inside tasks/ still merges without review', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'human' } });
+    repo.writeTask('notes', { agent: { files: { 'tasks/pending/follow-up.md': '---\ntitle: follow up\n---\nlater\n' } } });
+    const { summary } = await runSwarm(repo.root, { run: { workers: ['w1'] } });
+    assert.ok(summary.merged.includes('notes'), JSON.stringify(summary));
+  });
+});
+
+describe('rule 8: task frontmatter cannot choose where the swarm writes', { timeout: 90_000 }, () => {
+  test('branch: main, branch: <a user branch> and worktree: <a user worktree> are ignored; user branches untouched', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.git('branch', 'user-feature');
+    repo.git('checkout', '-q', 'user-feature');
+    repo.write('mine.txt', 'the user\'s own work\n');
+    const feature = userCommit(repo.root, 'user work', 'mine.txt');
+    repo.git('checkout', '-q', 'main');
+    const userWt = join(repo.home, 'user-wt');
+    repo.git('worktree', 'add', '-q', '-b', 'wt-branch', userWt, 'main');
+    const wtHead = repo.rev('wt-branch');
+    const mainBefore = repo.rev('main')!;
+    repo.writeTask('on-main', { extra: { branch: 'main' } });
+    repo.writeTask('on-feature', { extra: { branch: 'user-feature' } });
+    repo.writeTask('on-wt', { extra: { branch: 'wt-branch', worktree: userWt } });
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual([...summary.merged].sort(), ['on-feature', 'on-main', 'on-wt'], JSON.stringify({ summary, q: ['on-main', 'on-feature', 'on-wt'].map((id) => repo.task('current', id)?.data.question) }));
+    assert.equal(repo.rev('user-feature'), feature, 'the user branch was committed to, moved or deleted');
+    assert.equal(repo.rev('wt-branch'), wtHead);
+    assert.ok(existsSync(join(userWt, '.git')), 'the user worktree was removed');
+    for (const id of ['on-main', 'on-feature', 'on-wt']) assert.equal(repo.state(id)?.branch, `swarm/w1/${id}`);
+    // Everything on main since the start came through the merge queue.
+    const firstParents = repo.git('rev-list', '--first-parent', `${mainBefore}..main`).split('\n').filter(Boolean);
+    for (const c of firstParents) assert.match(repo.git('log', '-1', '--format=%s', c), /^Merge task /);
+  });
+});
+
+describe('rule 14: a task naming a prototype key as its agent', { timeout: 90_000 }, () => {
+  test('agent: constructor / toString is "unknown harness", the task is blocked, the run goes on', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('proto1', { extra: { agent: 'constructor' } });
+    repo.writeTask('proto2', { extra: { agent: 'toString' } });
+    repo.writeTask('fine');
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['fine']);
+    for (const id of ['proto1', 'proto2']) {
+      assert.equal(repo.state(id)?.status, 'blocked');
+      assert.match(String(repo.task('current', id)?.data.question), /unknown harness "(constructor|toString)"/);
+    }
+    assert.doesNotMatch(summary.reason ?? '', /error/);
+  });
+});
