@@ -11,6 +11,7 @@ import type { HarnessContext } from './harness/context';
 import type { AgentFailure, AgentRole, AgentTurnResult, Harness } from './harness/types';
 import { killProcessGroupAndWait } from './proc';
 import { Journal, isSameProcessAlive, processStartTime } from './state';
+import { endOfWorkReason } from './tasks';
 import { TaskFlow, accumulatedFeedback, IN_FLIGHT, type FlowContext } from './flow';
 import { loadPrompt, fillPrompt } from './prompts';
 import { parseWorkerReply, parseVerdict, feedbackOf } from './signals';
@@ -171,7 +172,7 @@ export class Run implements SwarmRun {
         // Not a normal end: work is left that no worker could take because they stopped on errors.
         return await this.finish(`error: work is left, but workers stopped: ${this.abnormalStops.join('; ')}`);
       }
-      return await this.finish(this.stopReason ?? 'no work left');
+      return await this.finish(this.stopReason ?? (await endOfWorkReason(this.deps.tasks))); // issue 12 rule 15: tasks that can never start are named
     } finally {
       state.releaseLock(this.runId);
     }

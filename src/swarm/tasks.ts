@@ -134,6 +134,45 @@ export function byPriority(a: Task, b: Task): number {
   return a.priority - b.priority || a.id.localeCompare(b.id);
 }
 
+/**
+ * Pending tasks that can never start, with why: an unknown `depends_on` id, a dependency cycle,
+ * or a dependency on such a task. `known`: every task id in any folder.
+ */
+export function findUnrunnable(pending: Task[], known: ReadonlySet<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const byId = new Map(pending.map((t) => [t.id, t]));
+  for (const t of pending) {
+    const unknown = t.dependsOn.filter((d) => !known.has(d));
+    if (unknown.length) out.set(t.id, `depends_on names ${unknown.map((d) => `"${d}"`).join(', ')}, which is no task`);
+  }
+  // Cycles among pending tasks: depth-first, a back edge closes one.
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): void => {
+    state.set(id, 'open');
+    stack.push(id);
+    for (const d of byId.get(id)?.dependsOn ?? []) {
+      if (!byId.has(d)) continue;
+      if (state.get(d) === 'open') {
+        const cycle = [...stack.slice(stack.indexOf(d)), d];
+        for (const m of cycle) if (!out.has(m)) out.set(m, `dependency cycle: ${cycle.join(' → ')}`);
+      } else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(id, 'done');
+  };
+  for (const t of pending) if (!state.has(t.id)) visit(t.id);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const t of pending) {
+      if (out.has(t.id)) continue;
+      const blocker = t.dependsOn.find((d) => out.has(d));
+      if (blocker) { out.set(t.id, `depends on ${blocker}, which cannot run`); changed = true; }
+    }
+  }
+  return out;
+}
+
 export interface TaskListing {
   pending: Task[];
   current: Task[];
@@ -236,6 +275,9 @@ export class TaskStore {
       out.quarantined.push({ file, reason: reason.trim() });
     }
     out.pending.sort(byPriority);
+    // Said, not swallowed: a pending task that can never start carries why (status, the Tasks view, run).
+    const cannot = findUnrunnable(out.pending, new Set([...out.pending, ...out.current, ...out.complete].map((t) => t.id)));
+    if (cannot.size) out.pending = out.pending.map((t) => (cannot.has(t.id) ? { ...t, cannotRun: cannot.get(t.id) } : t));
     return out;
   }
 
@@ -370,4 +412,15 @@ export async function atomicWrite(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await fs.writeFile(tmp, text);
   await fs.rename(tmp, file);
+}
+
+/**
+ * How a run with nothing left to do ends: an error naming the pending tasks that can never start
+ * when nothing else is left in current (the run did all it could, and they remain).
+ */
+export async function endOfWorkReason(store: TaskStore): Promise<string> {
+  const l = await store.list();
+  const stuck = l.pending.filter((t) => t.cannotRun);
+  if (!stuck.length || l.current.length) return 'no work left';
+  return `error: ${stuck.length} task(s) can never start: ${stuck.map((t) => `${t.id} (${t.cannotRun})`).join('; ')}`;
 }

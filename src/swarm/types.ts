@@ -46,6 +46,8 @@ export interface Task {
   completedAt?: string;
   reviewRounds?: number;
   mergedCommit?: string;
+  /** Set by a listing for a pending task that can never start: a dependency cycle or an unknown depends_on id. */
+  cannotRun?: string;
   meta: Record<string, unknown>;
 }
 

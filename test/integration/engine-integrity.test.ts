@@ -6,7 +6,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, userCommit } from '../helpers/repo';
+import { TestRepo, runSwarm, userCommit, cli } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 
 const repos: TestRepo[] = [];
@@ -133,5 +133,56 @@ describe('rule 14: a task naming a prototype key as its agent', { timeout: 90_00
       assert.match(String(repo.task('current', id)?.data.question), /unknown harness "(constructor|toString)"/);
     }
     assert.doesNotMatch(summary.reason ?? '', /error/);
+  });
+});
+
+describe('rule 12: agent text cannot deceive the person approving', { timeout: 120_000 }, () => {
+  test('ESC sequences, \\r and BEL in a title, feedback, a question and a diff are shown escaped by run, status, tasks, review list and review show', () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'agent+human' } });
+    const evil = 'Fix \x1b[2J\x1b]0;owned\x07 the thing\rAPPROVED by the security team';
+    repo.writeTask('esc', { title: evil, agent: { files: { 'out.txt': '\x1b[31mred\x1b[0m\r\x07\n' }, reviewNote: 'Looks \x1b[32mfine\x1b[0m\r\u202eevil' } });
+    repo.writeTask('ask', { title: 'Ask \x1b[5mblink', agent: { blocked: 'Which \x1b[8mhidden\x1b[0m one?\x07' } });
+    const outputs: Record<string, string> = {};
+    const run = cli(['run', '--repo', repo.root, '--no-wait']);
+    outputs.run = run.stdout + run.stderr;
+    assert.equal(run.status, 3, outputs.run);
+    for (const args of [['status'], ['tasks'], ['review', 'list'], ['review', 'show', 'esc'], ['review', 'show', 'ask'], ['status', '--json'], ['review', 'list', '--json']]) {
+      const r = cli([...args, '--repo', repo.root]);
+      assert.equal(r.status, 0, r.stderr);
+      outputs[args.join(' ')] = r.stdout + r.stderr;
+    }
+    for (const [what, text] of Object.entries(outputs)) {
+      assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/, `${what} printed a raw control character:\n${JSON.stringify(text)}`);
+    }
+    assert.match(outputs['review show esc'], /\\x1b\[31mred/, 'the diff is shown, escaped');
+    assert.match(outputs['review show esc'], /Looks \\x1b\[32mfine/, 'the feedback is shown, escaped');
+    assert.match(outputs.status, /Ask \\x1b\[5mblink|Which \\x1b\[8mhidden/);
+  });
+});
+
+describe('rule 15: unrunnable work is said, not swallowed', { timeout: 120_000 }, () => {
+  test('dependency cycles and unknown depends_on ids are named by status and the task listing; run exits 1 naming them', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('a', { depends_on: ['b'] });
+    repo.writeTask('b', { depends_on: ['a'] });
+    repo.writeTask('c', { depends_on: ['nope'] });
+    repo.writeTask('d', { depends_on: ['c'] });
+    repo.writeTask('e');
+    const status = cli(['status', '--repo', repo.root]);
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, /can never start \(4\)/);
+    assert.match(status.stdout, /a +dependency cycle: a → b → a/);
+    assert.match(status.stdout, /c +depends_on names "nope", which is no task/);
+    assert.match(status.stdout, /d +depends on c, which cannot run/);
+    const ws = await openWorkspace({ repo: repo.root });
+    const pending = (await ws.listTasks()).pending;
+    assert.match(String(pending.find((t) => t.id === 'b')?.cannotRun), /dependency cycle/);
+    assert.equal(pending.find((t) => t.id === 'e')?.cannotRun, undefined);
+    const run = cli(['run', '--repo', repo.root]);
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    for (const id of ['a', 'b', 'c', 'd']) assert.match(run.stdout, new RegExp(`\\b${id} \\(`), `run does not name ${id}:\n${run.stdout}`);
+    assert.deepEqual(repo.taskIds('complete'), ['e']);
   });
 });
