@@ -2,7 +2,7 @@
 // failure back-off, recovery of an earlier run, and the end of the run. Per-task state changes go
 // through TaskFlow (flow.ts).
 
-import { promises as fs, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { promises as fs, existsSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { SwarmRun, StartRunOptions } from './api';
 import type { WorkerSpec } from './config';
@@ -10,7 +10,7 @@ import { createHarness, harnessTimeoutMs } from './harness';
 import type { HarnessContext } from './harness/context';
 import type { AgentFailure, AgentRole, AgentTurnResult, Harness } from './harness/types';
 import { killProcessGroupAndWait } from './proc';
-import { Journal, isSameProcessAlive, processStartTime } from './state';
+import { Journal, isSameProcessAlive, processStartTime, storageFailureReason } from './state';
 import { endOfWorkReason } from './tasks';
 import { TaskFlow, accumulatedFeedback, IN_FLIGHT, type FlowContext } from './flow';
 import { loadPrompt, fillPrompt } from './prompts';
@@ -20,6 +20,7 @@ import { branchFor, diskUsage } from './worktrees';
 import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, RunSummary, ReviewRound } from './types';
 import { Signal, sleep, nowIso } from './util';
 import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
+import { readAgentFileBounded } from './safefs';
 
 const CONTINUE_STATUSES = new Set(['needs_fix', 'queued', 'interrupted']);
 
@@ -80,7 +81,7 @@ export class Run implements SwarmRun {
   constructor(runId: string, private readonly deps: RunDeps, private readonly options: StartRunOptions = {}) {
     this.runId = runId;
     this.runDir = deps.state.runDir(runId);
-    this.journal = new Journal(this.runDir, runId);
+    this.journal = new Journal(this.runDir, runId, (e, file) => void this.stop(storageFailureReason(e, file))); // issue 12 rule 11: a full disk ends the run cleanly
     this.flow = new TaskFlow({ ...deps, runId, emit: (e) => this.emit(e) });
     this.slotsFree = deps.maxConcurrentWorkers ?? Number.MAX_SAFE_INTEGER;
     this.waitForHumans = options.waitForHumans ?? true;
@@ -557,7 +558,7 @@ export class Run implements SwarmRun {
         const blockedFile = join(wt.path, 'BLOCKED.md');
         let question = signals.blocked;
         if (existsSync(blockedFile)) {
-          question = readFileSync(blockedFile, 'utf8').trim() || question || 'The agent wrote an empty BLOCKED.md';
+          question = (await readAgentFileBounded(blockedFile)).trim() || question || 'The agent wrote an empty BLOCKED.md'; // issue 12 rule 11: bounded, never a FIFO
           rmSync(blockedFile, { force: true }); // a signal, not part of the change
         }
         if (question) {
@@ -662,6 +663,7 @@ export class Run implements SwarmRun {
       timeoutMs: harnessTimeoutMs(harnessName, this.deps.config),
       logFile,
       signal: this.signal,
+      onLogError: (e) => void this.stop(storageFailureReason(e, logFile)), // issue 12 rule 11: a log that cannot be written ends the run cleanly
       onSpawn: ({ pid, pgid }) => {
         this.emit({ type: 'agent_started', taskId: o.task?.id, workerId, role, round: o.round, pid, pgid, logFile });
         if (o.st) { o.st.agent = { pid, pgid, procStart: processStartTime(pid) }; void this.deps.state.writeTask(o.st); }

@@ -8,6 +8,7 @@ import { join, basename, extname } from 'node:path';
 import matter from 'gray-matter';
 import type { Task, TaskFolder, TaskStatus, QuarantinedTask } from './types';
 import { TaskFileError } from './errors';
+import { readRegularFile } from './safefs';
 
 export const TASK_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MAX_TASK_BYTES = 256 * 1024;
@@ -192,8 +193,25 @@ export class TaskStore {
     this.dir = join(root, tasksDir);
   }
 
+  /**
+   * A task file's text. Task folders are shared with agents: a FIFO, socket, device or a link to
+   * one is never opened (a TaskFileError, so the file is quarantined with that reason), and a
+   * file is read only up to MAX_TASK_BYTES (+1, to say it is too large). undefined when absent.
+   */
+  private async readTaskText(file: string): Promise<string | undefined> {
+    const r = await readRegularFile(file, MAX_TASK_BYTES + 1);
+    if (r.kind === 'absent') return undefined;
+    if (r.kind === 'skipped') throw new TaskFileError(basename(file), '(file)', r.note);
+    return r.text;
+  }
+
   private async parseCached(file: string, f: TaskFolder): Promise<Task> {
-    const st = await fs.stat(file);
+    const st = await fs.stat(file).catch(async (e: NodeJS.ErrnoException) => {
+      // A link to nothing is not "moved meanwhile": it is a file to set aside.
+      if (e.code === 'ENOENT' && (await fs.lstat(file).catch(() => undefined))) return undefined;
+      throw e;
+    });
+    if (!st) throw new TaskFileError(basename(file), '(file)', `${basename(file)} is a link to nothing`);
     const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
     const hit = this.cache.get(file);
     if (hit && hit.key === key) {
@@ -201,7 +219,9 @@ export class TaskStore {
       return hit.task!;
     }
     try {
-      const task = parseTask(await fs.readFile(file, 'utf8'), file, f);
+      const text = await this.readTaskText(file);
+      if (text === undefined) throw Object.assign(new Error(`${file}: gone`), { code: 'ENOENT' });
+      const task = parseTask(text, file, f);
       this.cache.set(file, { key, task });
       return task;
     } catch (e) {
@@ -236,8 +256,9 @@ export class TaskStore {
 
   async read(id: string, f: TaskFolder): Promise<Task | undefined> {
     const file = this.fileFor(id, f);
-    let text: string;
-    try { text = await fs.readFile(file, 'utf8'); } catch { return undefined; }
+    let text: string | undefined;
+    try { text = await this.readTaskText(file); } catch { return undefined; }
+    if (text === undefined) return undefined;
     return parseTask(text, file, f);
   }
 
@@ -271,7 +292,8 @@ export class TaskStore {
     for (const file of this.cache.keys()) if (!seen.has(file)) this.cache.delete(file);
     for (const name of await this.names('quarantine')) {
       const file = join(this.folder('quarantine'), name);
-      const reason = await fs.readFile(`${file}.reason.txt`, 'utf8').catch(() => 'unparsable task file');
+      const r = await readRegularFile(`${file}.reason.txt`, 4096).catch(() => undefined);
+      const reason = r?.kind === 'text' ? r.text : 'unparsable task file';
       out.quarantined.push({ file, reason: reason.trim() });
     }
     out.pending.sort(byPriority);
@@ -357,7 +379,8 @@ export class TaskStore {
   /** Rewrite a task's frontmatter in place (atomic temp + rename). `undefined` removes a key. */
   async update(id: string, f: TaskFolder, patch: Record<string, unknown>): Promise<Task> {
     const file = this.fileFor(id, f);
-    const text = await fs.readFile(file, 'utf8');
+    const text = await this.readTaskText(file);
+    if (text === undefined) throw Object.assign(new Error(`ENOENT: no task file ${file}`), { code: 'ENOENT' });
     const task = parseTask(text, file, f);
     const next = renderTask({ ...task.meta, ...patch }, task.body);
     await atomicWrite(file, next);

@@ -4,9 +4,11 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, userCommit, cli } from '../helpers/repo';
+import { TestRepo, runSwarm, userCommit, cli, withTimeout, waitFor, alive } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 
 const repos: TestRepo[] = [];
@@ -185,4 +187,86 @@ describe('rule 15: unrunnable work is said, not swallowed', { timeout: 120_000 }
     for (const id of ['a', 'b', 'c', 'd']) assert.match(run.stdout, new RegExp(`\\b${id} \\(`), `run does not name ${id}:\n${run.stdout}`);
     assert.deepEqual(repo.taskIds('complete'), ['e']);
   });
+});
+
+describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 }, () => {
+  test('FIFOs, sockets, devices and links to them in the task folders are set aside with a note, never opened', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('good');
+    const pending = repo.path('tasks', 'pending');
+    execFileSync('mkfifo', [join(pending, 'fifo.md')]);
+    execFileSync('mkfifo', [join(repo.home, 'elsewhere.fifo')]);
+    symlinkSync(join(repo.home, 'elsewhere.fifo'), join(pending, 'link-to-fifo.md'));
+    symlinkSync('/dev/zero', join(pending, 'zero.md'));
+    symlinkSync(join(repo.home, 'missing'), join(pending, 'dangling.md'));
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(join(pending, 'sock.md'), r));
+    try {
+      const ws = await openWorkspace({ repo: repo.root });
+      const listing = await withTimeout(ws.listTasks(), 10_000);
+      assert.deepEqual(listing.pending.map((t) => t.id), ['good']);
+      const { summary } = await runSwarm(repo.root, { timeoutMs: 30_000 });
+      assert.deepEqual(summary.merged, ['good']);
+      const quarantined = repo.taskIds('quarantine');
+      for (const id of ['fifo', 'link-to-fifo', 'zero', 'dangling', 'sock']) assert.ok(quarantined.includes(id), `${id} not set aside: ${quarantined}`);
+      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'fifo.md.reason.txt'), 'utf8'), /a FIFO, not a regular file/);
+      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'zero.md.reason.txt'), 'utf8'), /a device, not a regular file/);
+      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'sock.md.reason.txt'), 'utf8'), /a socket, not a regular file/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a FIFO as BLOCKED.md is not opened; a huge BLOCKED.md is read bounded', async () => {
+    const repo = newRepo();
+    withHostile(repo, `
+      if (process.env.SWARM_TASK_ID === 'fifo') cp.execFileSync('mkfifo', ['BLOCKED.md']);
+      else fs.writeFileSync('BLOCKED.md', 'Q'.repeat(20 * 1024 * 1024));
+      console.log('see BLOCKED.md');
+    `);
+    repo.writeTask('fifo', { extra: { agent: 'hostile' } });
+    repo.writeTask('huge', { extra: { agent: 'hostile' } });
+    const { summary } = await runSwarm(repo.root, { timeoutMs: 30_000 });
+    assert.deepEqual([...summary.blocked].sort(), ['fifo', 'huge']);
+    assert.match(String(repo.task('current', 'fifo')?.data.question), /BLOCKED\.md is a FIFO, not a regular file/);
+    assert.ok(String(repo.task('current', 'huge')?.data.question).length < 100 * 1024);
+  });
+
+  for (const where of ['journal', 'log'] as const) {
+    test(`a full disk under the ${where} ends the run cleanly: agents killed, state saved, the disk named, an error`, async () => {
+      const repo = newRepo();
+      withHostile(repo, `
+        console.log('working');
+        fs.writeFileSync(require('path').join(${JSON.stringify(repo.home)}, 'agent.pid'), String(process.pid));
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000);
+        console.log('COMPLETE_AND_READY_FOR_MERGE');
+      `);
+      repo.writeTask('disk', { extra: { agent: 'hostile' } });
+      let agentPid = 0;
+      const { summary, run } = await runSwarm(repo.root, {
+        timeoutMs: 40_000,
+        onEvent: (e, _ws, r) => {
+          const dir = repo.path('.swarm', 'runs', r.runId);
+          if (where === 'log' && e.type === 'run_started') {
+            mkdirSync(join(dir, 'logs'), { recursive: true });
+            symlinkSync('/dev/full', join(dir, 'logs', 'disk-worker-r1-1.log'));
+          }
+          if (e.type === 'agent_started' && e.role === 'worker') {
+            agentPid = e.pid;
+            if (where === 'journal') {
+              rmSync(join(dir, 'events.jsonl'));
+              symlinkSync('/dev/full', join(dir, 'events.jsonl'));
+              r.pause(); // any next event is written to the journal
+            }
+          }
+        },
+      });
+      assert.ok(run);
+      assert.ok(agentPid > 0);
+      assert.match(summary.reason ?? '', /^error: cannot write .*(events\.jsonl|disk-worker-r1-1\.log): ENOSPC \(the disk is full; disk .* on \/dev\)/);
+      await waitFor(() => !alive(agentPid), 10_000, 'the agent to be killed');
+      assert.equal(repo.state('disk')?.status, 'interrupted');
+    });
+  }
 });
