@@ -4,7 +4,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -55,6 +55,23 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     assert.ok(shown.diff.includes(`+${merged?.trim()}`), `shown:\n${shown.diff}\nmerged: ${merged}`);
     assert.ok(repo.state('r3')!.rounds.at(-1).tree, 'the decided tree is recorded in the round');
     assert.ok(st.headSha);
+  });
+
+  test('an agent\'s .gitattributes naming a configured filter, and an fsmonitor hook: nothing runs through a whole run', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    const marker = join(repo.home, 'ran');
+    const program = repo.script('evil.sh', `#!/bin/sh\necho "$0 $*" >> '${marker}'\ncat\n`);
+    chmodSync(program, 0o755);
+    repo.git('config', 'filter.evil.clean', `${program} clean`);
+    repo.git('config', 'filter.evil.smudge', `${program} smudge`);
+    repo.git('config', 'filter.evil.required', 'true');
+    repo.git('config', 'core.fsmonitor', `${program}`);
+    repo.writeTask('attrs', { agent: { files: { '.gitattributes': '* filter=evil\n', 'data.txt': 'exact bytes\n' } } });
+    const { summary } = await runSwarm(repo.root);
+    assert.equal(existsSync(marker), false, existsSync(marker) ? readFileSync(marker, 'utf8') : '');
+    assert.deepEqual(summary.merged, ['attrs']);
+    assert.equal(execFileSync('git', ['-c', 'core.fsmonitor=false', 'cat-file', 'blob', 'main:data.txt'], { cwd: repo.root, encoding: 'utf8' }), 'exact bytes\n');
   });
 
   test('the tree reviewed by the reviewer is recorded and merges', async () => {
