@@ -6,6 +6,12 @@ import { openWorkspace, initRepo } from '../swarm/workspace';
 import type { Workspace, ReviewMode, DecisionResult } from '../swarm/api';
 import { ConfigError, SwarmError } from '../swarm/errors';
 import type { SwarmEvent, HumanDecisionKind } from '../swarm/types';
+import { terminalSafe, terminalSafeJson } from '../swarm/text';
+
+/** One line of text from an agent, a diff or a task, for a terminal (line breaks escaped too). */
+const one = (text: string | undefined) => terminalSafe(text ?? '');
+/** Errors name tasks and files that agents may have written: escaped as well. */
+const errOut = (text: string) => process.stderr.write(terminalSafe(text, true));
 
 export const EXIT = { ok: 0, error: 1, usage: 2, waiting: 3, busy: 4, interrupted: 130 } as const;
 
@@ -53,8 +59,9 @@ interface Out {
 function makeOut(json: boolean): Out {
   return {
     json,
-    print: (line) => { if (!json) process.stdout.write(`${line}\n`); },
-    data: (value) => process.stdout.write(`${JSON.stringify(value, null, json ? 0 : 2)}\n`),
+    // Everything printed may carry text from agents, diffs or tasks (docs/security.md).
+    print: (line) => { if (!json) process.stdout.write(`${terminalSafe(line, true)}\n`); },
+    data: (value) => process.stdout.write(`${terminalSafeJson(value, json ? 0 : 2)}\n`),
   };
 }
 
@@ -96,7 +103,7 @@ async function cmdRun(ws: Workspace, out: Out, flags: { wait: boolean }): Promis
   ws.onEvent((e) => {
     if (out.json) { out.data(e); return; }
     const line = describeEvent(e);
-    if (line) out.print(`${new Date().toISOString().slice(11, 19)} ${line}`);
+    if (line) out.print(`${new Date().toISOString().slice(11, 19)} ${one(line)}`);
   });
   const run = ws.startRun({ waitForHumans: flags.wait });
   let interrupted = false;
@@ -114,7 +121,7 @@ async function cmdRun(ws: Workspace, out: Out, flags: { wait: boolean }): Promis
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   const rounds = summary.workers.reduce((n, w) => n + w.reviewRounds, 0);
   if (!out.json) {
-    out.print(`done in ${secs} s: ${summary.merged.length} merged, ${rounds} review round(s), ${summary.waitingForHuman.length} waiting for your review, ${summary.blocked.length} blocked (${summary.reason})`);
+    out.print(`done in ${secs} s: ${summary.merged.length} merged, ${rounds} review round(s), ${summary.waitingForHuman.length} waiting for your review, ${summary.blocked.length} blocked (${one(summary.reason)})`);
     for (const w of summary.workers) out.print(`  ${w.workerId}: ${w.merges} merged, ${w.rejections} rejected, ${w.errors} errors, ${w.reviewRounds} review rounds, ${(w.wallMs / 1000).toFixed(1)} s`);
   }
   if (interrupted) return EXIT.interrupted;
@@ -128,8 +135,9 @@ async function cmdStatus(ws: Workspace, out: Out, full: boolean): Promise<number
   const tasks = await ws.listTasks();
   const needs = await ws.needsYou();
   const running = await ws.runningElsewhere();
+  const cannotStart = tasks.pending.filter((t) => t.cannotRun);
   if (out.json) {
-    out.data(full ? tasks : { pending: tasks.pending.length, current: tasks.current.length, complete: tasks.complete.length, quarantined: tasks.quarantined, needsYou: needs, running: running ?? null, config: ws.config.file ?? null, base: ws.base });
+    out.data(full ? tasks : { pending: tasks.pending.length, current: tasks.current.length, complete: tasks.complete.length, quarantined: tasks.quarantined, needsYou: needs, cannotStart: cannotStart.map((t) => ({ id: t.id, reason: t.cannotRun })), running: running ?? null, config: ws.config.file ?? null, base: ws.base });
     return EXIT.ok;
   }
   out.print(`repository ${ws.root}${running ? ` — swarm running (pid ${running.pid})` : ''}`);
@@ -137,13 +145,17 @@ async function cmdStatus(ws: Workspace, out: Out, full: boolean): Promise<number
   out.print(`tasks: ${tasks.pending.length} pending, ${tasks.current.length} current, ${tasks.complete.length} complete, ${tasks.quarantined.length} quarantined`);
   if (full) {
     for (const [name, list] of [['pending', tasks.pending], ['current', tasks.current], ['complete', tasks.complete]] as const) {
-      for (const t of list) out.print(`  ${name.padEnd(8)} ${t.id.padEnd(28)} ${t.status.padEnd(22)} ${t.claimedBy ?? t.completedBy ?? ''}  ${t.title}`);
+      for (const t of list) out.print(`  ${name.padEnd(8)} ${t.id.padEnd(28)} ${t.status.padEnd(22)} ${one(t.claimedBy ?? t.completedBy)}  ${one(t.title)}`);
     }
-    for (const q of tasks.quarantined) out.print(`  quarantined ${q.file}: ${q.reason}`);
+    for (const q of tasks.quarantined) out.print(`  quarantined ${one(q.file)}: ${one(q.reason)}`);
+  }
+  if (cannotStart.length) {
+    out.print(`can never start (${cannotStart.length}):`);
+    for (const t of cannotStart) out.print(`  ${t.id.padEnd(28)} ${one(t.cannotRun)}`);
   }
   if (needs.length) {
     out.print(`needs you (${needs.length}):`);
-    for (const n of needs) out.print(`  ${n.kind.padEnd(13)} ${n.taskId}${n.sha ? ` @ ${short(n.sha)}` : ''}  ${n.question ?? n.title}`);
+    for (const n of needs) out.print(`  ${n.kind.padEnd(13)} ${n.taskId}${n.sha ? ` @ ${short(n.sha)}` : ''}  ${one(n.question ?? n.title)}`);
   }
   return EXIT.ok;
 }
@@ -157,10 +169,10 @@ function printDecision(out: Out, r: DecisionResult, taskId: string): number {
     return EXIT.ok;
   }
   if (r.reason === 'stale_sha') process.stderr.write(`refused: the branch moved since; its head is now ${r.currentSha} (look again: swarm review show)\n`);
-  else if (r.reason === 'conflict') process.stderr.write(`not merged: conflicts in ${r.files.join(', ')}; sent back for a fix round\n`);
+  else if (r.reason === 'conflict') errOut(`not merged: conflicts in ${r.files.join(', ')}; sent back for a fix round\n`);
   else if (r.reason === 'waiting_local_changes') process.stderr.write('not merged yet: your uncommitted changes on the base branch are in the way; it merges once they are committed or gone\n');
-  else if (r.reason === 'needs_override') process.stderr.write(`refused: ${r.detail}\nto merge it anyway: swarm review override ${taskId} --reason "why" (the reason is recorded)\n`);
-  else process.stderr.write(`refused: ${r.detail}\n`);
+  else if (r.reason === 'needs_override') errOut(`refused: ${r.detail}\nto merge it anyway: swarm review override ${taskId} --reason "why" (the reason is recorded)\n`);
+  else errOut(`refused: ${r.detail}\n`);
   return EXIT.error;
 }
 
@@ -170,7 +182,7 @@ async function cmdReview(ws: Workspace, out: Out, args: string[], values: Record
     const items = await ws.needsYou();
     if (out.json) { out.data(items); return EXIT.ok; }
     if (!items.length) out.print('nothing waits for you');
-    for (const n of items) out.print(`${n.kind.padEnd(13)} ${n.taskId.padEnd(28)} ${n.sha ? short(n.sha) : ''.padEnd(10)}  ${n.question ?? n.title}${n.approvable?.approvable === false ? `  [${n.approvable.verdict ?? 'not approvable'}: override only]` : ''}`);
+    for (const n of items) out.print(`${n.kind.padEnd(13)} ${n.taskId.padEnd(28)} ${n.sha ? short(n.sha) : ''.padEnd(10)}  ${one(n.question ?? n.title)}${n.approvable?.approvable === false ? `  [${n.approvable.verdict ?? 'not approvable'}: override only]` : ''}`);
     return EXIT.ok;
   }
   if (!taskId) { process.stderr.write(`swarm review ${sub}: which task?\n`); return EXIT.usage; }
@@ -184,7 +196,7 @@ async function cmdReview(ws: Workspace, out: Out, args: string[], values: Record
   const details = await ws.reviewDetails(taskId);
   if (sub === 'show') {
     if (out.json) { out.data(details); return EXIT.ok; }
-    out.print(`task ${details.task.id}: ${details.task.title} [${details.task.status}] @ ${short(details.sha)} against ${details.base}`);
+    out.print(`task ${details.task.id}: ${one(details.task.title)} [${details.task.status}] @ ${short(details.sha)} against ${details.base}`);
     for (const r of details.rounds) out.print(`--- round ${r.round} by ${r.by}: ${r.verdict ?? 'no verdict'}${r.decision ? ` (${r.decision})` : ''} on ${short(r.sha)}\n${r.feedback}`);
     out.print(details.diff);
     return EXIT.ok;
@@ -272,11 +284,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`bad configuration:\n${e.issues.map((i) => `  ${i.file}: ${i.field}: ${i.message}`).join('\n')}\n`);
+      errOut(`bad configuration:\n${e.issues.map((i) => `  ${i.file}: ${i.field}: ${i.message}`).join('\n')}\n`);
       return EXIT.usage;
     }
-    if (e instanceof SwarmError) { process.stderr.write(`swarm: ${e.message}\n`); return e.code === 'busy' ? EXIT.busy : EXIT.error; }
-    process.stderr.write(`swarm: ${(e as Error).stack ?? e}\n`);
+    if (e instanceof SwarmError) { errOut(`swarm: ${e.message}\n`); return e.code === 'busy' ? EXIT.busy : EXIT.error; }
+    errOut(`swarm: ${(e as Error).stack ?? e}\n`);
     return EXIT.error;
   }
 }

@@ -131,7 +131,8 @@ export class TaskNode extends TreeNode {
     const item = new vscode.TreeItem(this.task.title || this.task.id, vscode.TreeItemCollapsibleState.None);
     item.id = `task:${this.session.root}:${(this.parent as TaskGroupNode | undefined)?.kind ?? ''}:${this.task.id}`;
     const words = this.needsYou ? needsYouWords(this.needsYou) : describeTaskStatus(status, round);
-    const deps = this.task.folder === 'pending' && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
+    const pending = this.task.folder === 'pending';
+    const deps = pending && this.task.cannotRun ? `can never start: ${this.task.cannotRun}` : pending && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
     item.description = [this.task.id, this.worker, words, deps].filter(Boolean).join(' · ');
     const icon = taskStatusIcon(status);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
@@ -150,6 +151,7 @@ export class TaskNode extends TreeNode {
     md.appendText(`${this.task.id} — ${words}${this.worker ? ` — ${this.worker}` : ''}\n`);
     const question = this.needsYou?.question ?? this.task.question;
     if (question) md.appendText(`\nQuestion: ${question}\n`);
+    if (this.task.cannotRun) md.appendText(`\nCan never start: ${this.task.cannotRun}\n`);
     const frontmatter = formatFrontmatter(this.task.meta);
     if (frontmatter) md.appendCodeblock(frontmatter, 'yaml');
     return md;

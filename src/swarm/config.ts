@@ -226,7 +226,7 @@ function resolve(parsed: ParsedConfig, file: string | undefined, format: Resolve
       workers.push({ id: `${prefix}${k}`, role: w.role, harness: w.harness, model: w.model, iterations: w.iterations, prompt: w.prompt, maxPending: w.max_pending ?? 10 });
     }
   }
-  const harnesses: Record<string, HarnessConfig> = {};
+  const harnesses: Record<string, HarnessConfig> = Object.create(null) as Record<string, HarnessConfig>;
   for (const [name, h] of Object.entries(parsed.harnesses)) harnesses[name] = { command: h.command, args: h.args, env: h.env, timeoutS: h.timeout_s, resume: h.resume };
   return {
     file,
@@ -253,7 +253,24 @@ function resolve(parsed: ParsedConfig, file: string | undefined, format: Resolve
 }
 
 /** Validate an already-parsed swarm.json object. */
+/** Keys a parser would turn into a prototype change instead of an entry: named as bad fields. */
+function prototypeKeys(raw: unknown, display: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const walk = (v: unknown, path: string, depth: number) => {
+    if (!v || typeof v !== 'object' || depth > 4) return;
+    for (const k of Object.keys(v)) {
+      const field = path ? `${path}.${k}` : k;
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype') issues.push({ file: display, field, message: 'expected a name, found a reserved word' });
+      else walk((v as Record<string, unknown>)[k], field, depth + 1);
+    }
+  };
+  walk(raw, '', 0);
+  return issues;
+}
+
 export function parseSwarmConfig(raw: unknown, display = 'swarm.json', file?: string): ResolvedConfig {
+  const reserved = prototypeKeys(raw, display);
+  if (reserved.length) throw new ConfigError(reserved);
   const r = swarmConfigSchema.safeParse(raw);
   if (!r.success) throw new ConfigError(toIssues(display, r.error, raw));
   return resolve(r.data, file, 'swarm', display);

@@ -42,6 +42,15 @@ export function accumulatedFeedback(rounds: ReviewRound[]): string {
     .join('\n\n');
 }
 
+/**
+ * The tree recorded when `sha` was last reviewed or decided on: what may merge (undefined when no
+ * round recorded one, e.g. a tasks-only change that merges without review).
+ */
+export function reviewedTree(rounds: ReviewRound[], sha: string): string | undefined {
+  for (let i = rounds.length - 1; i >= 0; i--) if (rounds[i].sha === sha && rounds[i].tree) return rounds[i].tree;
+  return undefined;
+}
+
 export class TaskFlow {
   constructor(readonly ctx: FlowContext) {}
 
@@ -82,7 +91,7 @@ export class TaskFlow {
     }
     await this.transition(st, 'merge');
     this.ctx.emit({ type: 'merge_started', taskId: task.id, sha });
-    const out = await this.ctx.merges.merge({ taskId: task.id, title: task.title, sha, branch: st.branch });
+    const out = await this.ctx.merges.merge({ taskId: task.id, title: task.title, sha, branch: st.branch, tree: reviewedTree(st.rounds, sha) });
     switch (out.kind) {
       case 'merged':
       case 'already_merged':
@@ -222,6 +231,7 @@ export class TaskFlow {
     const round: ReviewRound = {
       round: st.rounds.length + 1,
       sha: st.headSha,
+      tree: await this.ctx.git.treeOf(st.headSha),
       base: this.ctx.base,
       baseSha,
       by: 'human',

@@ -3,6 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import { join, basename, dirname } from 'node:path';
+import { homedir } from 'node:os';
 import { execCollect } from './proc';
 import { GitError } from './errors';
 
@@ -18,9 +19,63 @@ export interface GitExecOptions {
 /**
  * Every git command of the swarm runs without hooks: hooks in a worktree may come from an agent's
  * branch (a tracked, relative core.hooksPath such as .husky), and the swarm never runs code an
- * agent wrote — not in a worktree, not in the user's checkout after a merge.
+ * agent wrote — not in a worktree, not in the user's checkout after a merge. Nor any other
+ * configured program that git would start on its own or that changes content on the way in or
+ * out (docs/security.md, "The swarm's own git"): no fsmonitor, no pager, no signing program;
+ * external diffs and textconv are off on every diff-like command (NO_DIFF_PROGRAMS), and every
+ * filter, diff and merge driver named in the config is neutralised (driverOverrides).
  */
-const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
+const SAFE_CONFIG = [
+  '-c', 'core.hooksPath=/dev/null',
+  '-c', 'core.fsmonitor=false',
+  '-c', 'core.pager=cat',
+  '-c', 'commit.gpgSign=false',
+  '-c', 'advice.graftFileDeprecated=false',
+];
+
+/** Options for commands that show diffs: git's own diff only (an empty diff.external fails). */
+const NO_DIFF_PROGRAMS = ['--no-ext-diff', '--no-textconv'];
+const DIFF_LIKE = new Set(['diff', 'log', 'show']);
+
+/**
+ * Replace objects and grafts would let anyone who can write refs/replace/ (every worktree can)
+ * make a sha show other content than it has: the sha reviewed would not be what merges.
+ */
+const SAFE_ENV: Record<string, string> = { GIT_NO_REPLACE_OBJECTS: '1', GIT_GRAFT_FILE: '/dev/null', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+
+/** Inherited variables that would point git elsewhere or make it start a program. */
+const DROPPED_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_EXTERNAL_DIFF', 'GIT_PAGER', 'PAGER', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_ASKPASS', 'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_CONFIG_PARAMETERS', 'GIT_REPLACE_REF_BASE', 'GIT_ATTR_SOURCE', 'GIT_SHALLOW_FILE'];
+
+/**
+ * `-c` overrides for every filter, diff and merge driver the config names: a .gitattributes line
+ * (an agent can commit one) picks a driver by name, so each configured one is made inert. Filters
+ * pass content through unchanged, diffs use no program, and a merge driver becomes git's own text
+ * merge (`git merge-file`).
+ */
+export function driverOverrides(configNames: string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const key of configNames) {
+    const m = /^(filter|diff|merge)\.(.+)\.([^.]+)$/i.exec(key.trim());
+    if (!m) continue;
+    const kind = m[1].toLowerCase();
+    const name = m[2];
+    if (seen.has(`${kind}.${name}`)) continue;
+    seen.add(`${kind}.${name}`);
+    if (kind === 'filter') out.push('-c', `filter.${name}.clean=`, '-c', `filter.${name}.smudge=`, '-c', `filter.${name}.process=`, '-c', `filter.${name}.required=false`);
+    else if (kind === 'diff') out.push('-c', `diff.${name}.textconv=`, '-c', `diff.${name}.command=`);
+    else out.push('-c', `merge.${name}.driver=git merge-file -q %A %O %B`, '-c', `merge.${name}.recursive=text`);
+  }
+  return out;
+}
+
+/** The environment of the swarm's git commands (see SAFE_ENV and DROPPED_ENV). */
+export function safeGitEnv(base: NodeJS.ProcessEnv, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const k of DROPPED_ENV) delete env[k];
+  for (const k of Object.keys(env)) if (/^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(k)) delete env[k];
+  return { ...env, ...extra, ...SAFE_ENV };
+}
 
 /** A fallback identity so swarm commits work on machines with no git user configured. */
 export const FALLBACK_IDENTITY = {
@@ -47,9 +102,26 @@ export class Git {
 
   /** Like exec, but returns the exit code and output instead of throwing. */
   async tryExec(args: string[], opts: GitExecOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env = { ...process.env, ...this.identityEnv, ...opts.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-    const r = await execCollect(['git', ...NO_HOOKS, ...args], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
+    const env = safeGitEnv(process.env, { ...this.identityEnv, ...opts.env });
+    const cmd = DIFF_LIKE.has(args[0]) ? [args[0], ...NO_DIFF_PROGRAMS, ...args.slice(1)] : args;
+    const r = await execCollect(['git', ...SAFE_CONFIG, ...(await this.driverArgs()), ...cmd], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
     return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  private drivers: { key: string; args: string[] } | undefined;
+
+  /**
+   * driverOverrides for the drivers configured now. Read again when the repository's config or
+   * the user's global config changed (a stat each, no process); the guard reports who changed it.
+   */
+  private async driverArgs(): Promise<string[]> {
+    const files = [this.commonDirCache ? join(this.commonDirCache, 'config') : join(this.root, '.git', 'config'), join(homedir(), '.gitconfig'), join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'config')];
+    const key = (await Promise.all(files.map((f) => fs.stat(f).then((s) => `${s.ino}:${s.size}:${s.mtimeMs}`, () => '-')))).join('|');
+    if (this.drivers?.key === key) return this.drivers.args;
+    const r = await execCollect(['git', ...SAFE_CONFIG, 'config', '--name-only', '--get-regexp', '^(filter|diff|merge)\\.'], { cwd: this.root, env: safeGitEnv(process.env), timeoutMs: 30_000 });
+    const args = driverOverrides(r.exitCode === 0 ? r.stdout.split('\n') : []);
+    this.drivers = { key, args };
+    return args;
   }
 
   /** Env with a fallback author/committer when the repo has none configured (agents get it too). */
@@ -103,6 +175,12 @@ export class Git {
 
   async revParse(rev: string, cwd?: string): Promise<string | undefined> {
     const r = await this.tryExec(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { cwd });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** The tree of a commit (replace objects off, as for every command here). */
+  async treeOf(rev: string): Promise<string | undefined> {
+    const r = await this.tryExec(['rev-parse', '--verify', '--quiet', `${rev}^{tree}`]);
     return r.code === 0 ? r.stdout.trim() : undefined;
   }
 

@@ -1,4 +1,4 @@
-// The merge queue: one merge at a time, exactly the reviewed sha, built off-tree.
+// The merge queue: one merge at a time, exactly the reviewed sha and tree, built off-tree.
 //   1. `git merge-tree --write-tree base sha` computes the merged tree without touching any checkout;
 //      conflicts come back as file names and the base is untouched.
 //   2. `git commit-tree` makes the merge commit (parents: base, sha).
@@ -24,6 +24,8 @@ export interface MergeRequest {
   sha: string;
   branch?: string;
   extraMessage?: string;
+  /** The tree of `sha` when it was reviewed: only that content merges (docs/security.md). */
+  tree?: string;
 }
 
 /** Paths git names in "would be overwritten" errors (tab-indented lines). */
@@ -54,6 +56,11 @@ export class MergeQueue {
   }
 
   private async mergeNow(req: MergeRequest): Promise<MergeOutcome> {
+    if (req.tree) {
+      const tree = await this.git.treeOf(req.sha);
+      if (!tree) return { kind: 'error', message: `commit ${req.sha} does not exist` };
+      if (tree !== req.tree) return { kind: 'error', message: `commit ${req.sha} has tree ${tree}, not the tree that was reviewed (${req.tree}); not merged: review it again` };
+    }
     for (let attempt = 0; attempt < 5; attempt++) {
       const old = await this.git.readBranch(this.base);
       if (!old) return { kind: 'error', message: `base branch "${this.base}" does not exist` };

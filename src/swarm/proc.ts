@@ -83,6 +83,8 @@ export interface AgentProcessOptions {
   logFile?: string;
   signal?: AbortSignal;
   onSpawn?: (info: { pid: number; pgid: number }) => void;
+  /** The log file could not be written (ENOSPC, EIO): logging stops, the agent is not held up. */
+  onLogError?: (e: NodeJS.ErrnoException) => void;
   /** Each stdout line (cut at maxLineBytes), for CLIs that stream JSON events. */
   onStdoutLine?: (line: string) => void;
   tailBytes?: number;
@@ -157,12 +159,20 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
   const stdoutTail = new TailBuffer(tailBytes);
   const stderrTail = new TailBuffer(64 * 1024);
   let log: WriteStream | undefined;
+  let child: ChildProcess | undefined;
   if (opts.logFile) {
     mkdirSync(dirname(opts.logFile), { recursive: true });
     log = createWriteStream(opts.logFile, { flags: 'a', highWaterMark: 1 << 20 });
+    // A full disk or an I/O error on the log is not a crash: stop logging, let the agent's output
+    // flow again (it may be waiting for a drain that will not come), and tell the caller.
+    log.on('error', (e: NodeJS.ErrnoException) => {
+      log = undefined;
+      child?.stdout?.resume();
+      child?.stderr?.resume();
+      opts.onLogError?.(e);
+    });
   }
   return new Promise((resolve) => {
-    let child: ChildProcess;
     let timedOut = false;
     let aborted = false;
     let settled = false;
@@ -174,13 +184,15 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
       const done = () => resolve({ ...r, timedOut, aborted, stdoutTail: stdoutTail.toString(), stderrTail: stderrTail.toString(), stdoutBytes: stdoutTail.total, durationMs: Date.now() - started });
       if (log) log.end(done); else done();
     };
+    let spawned: ChildProcess;
     try {
-      child = spawn(opts.argv[0], opts.argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      spawned = spawn(opts.argv[0], opts.argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (e) {
       finish({ exitCode: null, signal: null, spawnError: e as NodeJS.ErrnoException });
       return;
     }
-    const pid = child.pid;
+    child = spawned;
+    const pid = spawned.pid;
     const kill = () => { if (pid) killProcessGroup(pid, opts.killGraceMs ?? 2000); };
     const onAbort = () => { aborted = true; kill(); };
     const timer = setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs);
@@ -188,20 +200,20 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
     if (pid) opts.onSpawn?.({ pid, pgid: pid });
 
     const lines = opts.onStdoutLine ? new LineSplitter(opts.maxLineBytes ?? 4 * 1024 * 1024, opts.onStdoutLine) : undefined;
-    child.stdout!.on('data', (c: Buffer) => {
+    spawned.stdout!.on('data', (c: Buffer) => {
       stdoutTail.push(c);
       lines?.push(c);
       // Back-pressure: a flooding agent waits for the log file instead of filling our memory.
-      if (log && !log.write(c)) { child.stdout!.pause(); log.once('drain', () => child.stdout!.resume()); }
+      if (log && !log.write(c)) { spawned.stdout!.pause(); log.once('drain', () => spawned.stdout!.resume()); }
     });
-    child.stderr!.on('data', (c: Buffer) => {
+    spawned.stderr!.on('data', (c: Buffer) => {
       stderrTail.push(c);
-      if (log && !log.write(c)) { child.stderr!.pause(); log.once('drain', () => child.stderr!.resume()); }
+      if (log && !log.write(c)) { spawned.stderr!.pause(); log.once('drain', () => spawned.stderr!.resume()); }
     });
-    child.stdin!.on('error', () => { /* the agent may exit without reading its stdin */ });
-    child.stdin!.end(opts.stdin ?? '');
-    child.on('error', (e: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: e, pid }));
-    child.on('close', (code, sig) => {
+    spawned.stdin!.on('error', () => { /* the agent may exit without reading its stdin */ });
+    spawned.stdin!.end(opts.stdin ?? '');
+    spawned.on('error', (e: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: e, pid }));
+    spawned.on('close', (code, sig) => {
       lines?.end();
       // The leader exited; make sure no child of it survives in the group.
       if (pid) { try { process.kill(-pid, 'SIGKILL'); } catch { /* none left */ } }

@@ -12,5 +12,5 @@ export function loadPrompt(root: string, name: PromptName, configured?: string):
 }
 
 export function fillPrompt(template: string, vars: Record<string, string | number | undefined>): string {
-  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (m, k: string) => (vars[k] === undefined ? m : String(vars[k])));
+  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (m, k: string) => (!Object.hasOwn(vars, k) || vars[k] === undefined ? m : String(vars[k])));
 }

@@ -8,7 +8,7 @@ import { authorizeMerge, sealRound } from './approval';
 import { accumulatedFeedback } from './flow';
 import { createHarness } from './harness';
 import type { AgentTurnResult } from './harness/types';
-import { checkPolicy } from './policy';
+import { checkPolicy, mergesWithoutReview } from './policy';
 import { fillPrompt, loadPrompt } from './prompts';
 import { end, next, settled, type RunContext, type Step } from './runContext';
 import { feedbackOf, parseVerdict } from './signals';
@@ -28,8 +28,8 @@ export const reviewStep: Step = async (ctx, d) => {
     await ctx.flow.complete(task, st, undefined, 'the agent finished without changing any file');
     return settled(d);
   }
-  const tasksPrefix = `${config.tasksDir.replace(/\/+$/, '')}/`;
-  if (changed.every((f) => f.startsWith(tasksPrefix))) { authorizeMerge(task.id, st, 'tasks-only'); return next('merge'); } // task-only diffs merge without review (authorized: docs/security.md)
+  // tasks-only changes (every path, rename sources too, inside the tasks folder; policy gate passed)
+  if (await mergesWithoutReview(git, mb, headSha, config)) { authorizeMerge(task.id, st, 'tasks-only'); return next('merge'); } // task-only diffs merge without review (authorized: docs/security.md)
   ctx.setWorker(d.info, { state: 'reviewing', taskId: task.id });
   const verdict = await review(ctx, d.spec, task, st, mb, headSha);
   d.metrics.reviewRounds++;
@@ -47,8 +47,9 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   await ctx.flow.transition(st, 'review', {}, `review round ${round}`);
   ctx.emit({ type: 'review_started', taskId: task.id, round, sha });
   const started = Date.now();
+  const tree = await git.treeOf(sha); // the content reviewed is what may merge (merge.ts checks it)
   const record = async (r: Omit<ReviewRound, 'round' | 'sha' | 'base' | 'baseSha' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
-    const full: ReviewRound = sealRound(task.id, { round, sha, base: ctx.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r }); // sealed: docs/security.md
+    const full: ReviewRound = sealRound(task.id, { round, sha, tree, base: ctx.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r }); // sealed: docs/security.md
     st.rounds.push(full);
     await ctx.deps.state.writeTask(st);
     ctx.emit({ type: 'review_finished', taskId: task.id, round: full });

@@ -10,7 +10,8 @@ import type { SwarmRun, StartRunOptions } from './api';
 import type { WorkerSpec } from './config';
 import { createHarness } from './harness';
 import type { Harness } from './harness/types';
-import { Journal } from './state';
+import { Journal, storageFailureReason } from './state';
+import { endOfWorkReason } from './tasks';
 import { TaskFlow } from './flow';
 import { STATUS, transition, IllegalTransition } from './status';
 import { branchFor } from './worktrees';
@@ -57,7 +58,7 @@ export class Run implements SwarmRun, RunContext {
   constructor(runId: string, readonly deps: RunDeps, private readonly options: StartRunOptions = {}) {
     this.runId = runId;
     this.runDir = deps.state.runDir(runId);
-    this.journal = new Journal(this.runDir, runId);
+    this.journal = new Journal(this.runDir, runId, (e, file) => void this.stop(storageFailureReason(e, file))); // a full disk ends the run cleanly (docs/security.md, bad files)
     this.flow = new TaskFlow({ ...deps, runId, emit: (e) => this.emit(e) });
     this.pools = new Pools(this, deps.maxConcurrentWorkers);
     this.turns = new AgentTurns(this);
@@ -156,7 +157,7 @@ export class Run implements SwarmRun, RunContext {
         // Not a normal end: work is left that no worker could take because they stopped on errors.
         return await this.finish(`error: work is left, but workers stopped: ${this.abnormalStops.join('; ')}`);
       }
-      return await this.finish(this.stopReason ?? 'no work left');
+      return await this.finish(this.stopReason ?? (await endOfWorkReason(this.deps.tasks))); // tasks that can never start are named
     } finally {
       state.releaseLock(this.runId);
     }

@@ -44,6 +44,8 @@ export interface RunContext {
   readonly pools: Pools;
   readonly turns: AgentTurns;
   emit(e: SwarmEvent): void;
+  /** End the run (agents killed, state saved), e.g. when its journal or a log cannot be written. */
+  stop(reason?: string): Promise<RunSummary>;
   setWorker(w: WorkerInfo, patch: Partial<WorkerInfo>): void;
 }
 

@@ -5,8 +5,8 @@
 //                                    signed by the extension or the CLI (approval.ts); others are refused
 //   .swarm/runs/<run-id>/            journal: events.jsonl, summary.json, prompts/, logs/
 
-import { promises as fs, readFileSync, appendFileSync, mkdirSync, writeFileSync, openSync, closeSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { promises as fs, readFileSync, appendFileSync, mkdirSync, writeFileSync, openSync, closeSync, unlinkSync, realpathSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
 import type { TaskRuntimeState, JournalEntry, SwarmEvent } from './types';
 import { verifyDecision, type PendingDecision } from './approval';
 import { atomicWrite, TASK_ID_RE } from './tasks';
@@ -185,17 +185,55 @@ export class StateStore {
   }
 }
 
-/** Append-only journal of a run: one JSON line per event, written synchronously so a crash loses nothing before it. */
+/** The mount a path is on ("/dev/sda1 on /home"), from /proc/mounts; undefined where unknown. */
+export function diskOf(path: string): string | undefined {
+  let real = path;
+  try { real = realpathSync(path); } catch { try { real = join(realpathSync(dirname(path)), basename(path)); } catch { /* as given */ } }
+  let best: { dev: string; at: string } | undefined;
+  try {
+    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
+      const [dev, at] = line.split(' ');
+      if (!dev || !at) continue;
+      const mp = at.replace(/\\040/g, ' ');
+      if ((real === mp || real.startsWith(mp.endsWith('/') ? mp : `${mp}/`)) && (!best || mp.length > best.at.length)) best = { dev, at: mp };
+    }
+  } catch { return undefined; }
+  return best ? `${best.dev} on ${best.at}` : undefined;
+}
+
+/**
+ * Why a run ends when its journal or a log cannot be written: the file, the error, the disk.
+ * Starts with "error:" (the CLI exits 1).
+ */
+export function storageFailureReason(e: NodeJS.ErrnoException, file: string): string {
+  const code = e.code ?? 'EIO';
+  const what = code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : code === 'EIO' ? 'an I/O error' : e.message;
+  const disk = diskOf(file);
+  return `error: cannot write ${file}: ${code} (${what}${disk ? `; disk ${disk}` : ''}); the run stopped, agents killed, state saved`;
+}
+
+/**
+ * Append-only journal of a run: one JSON line per event, written synchronously so a crash loses
+ * nothing before it. A write that fails (full disk, I/O error) is reported once to `onWriteError`
+ * (the run then ends cleanly) and later lines are dropped: the journal never throws into its caller.
+ */
 export class Journal {
   readonly file: string;
-  constructor(readonly dir: string, readonly runId: string) {
+  private failed = false;
+  constructor(readonly dir: string, readonly runId: string, private readonly onWriteError?: (e: NodeJS.ErrnoException, file: string) => void) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, 'events.jsonl');
   }
 
   append(e: SwarmEvent): JournalEntry {
     const entry = { ...e, ts: new Date().toISOString(), runId: this.runId } as JournalEntry;
-    appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
+    if (this.failed) return entry;
+    try {
+      appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
+    } catch (err) {
+      this.failed = true;
+      this.onWriteError?.(err as NodeJS.ErrnoException, this.file);
+    }
     return entry;
   }
 

@@ -9,6 +9,7 @@ import matter from 'gray-matter';
 import type { Task, TaskFolder, TaskStatus, QuarantinedTask } from './types';
 import { TaskFileError } from './errors';
 import { FOLDER_STATUS, STATUSES } from './status';
+import { readRegularFile } from './safefs';
 
 export const TASK_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MAX_TASK_BYTES = 256 * 1024;
@@ -47,6 +48,17 @@ function plainDataProblem(root: object): string | undefined {
     return undefined;
   };
   return walk(root, 0);
+}
+
+/**
+ * A branch named in a task's frontmatter, when it is the swarm's own for this task
+ * (`swarm/<worker>/<task id>`); anything else — `main`, a user's branch — is ignored, so a task file
+ * cannot make the swarm commit to, move or delete a branch that is not its own (docs/security.md).
+ */
+export function ownBranchOf(value: string | undefined, id: string): string | undefined {
+  if (!value) return undefined;
+  const m = /^swarm\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/(.+)$/.exec(value);
+  return m && m[2] === id ? value : undefined;
 }
 
 /** Parse one task file's text. Throws TaskFileError naming the field. */
@@ -99,7 +111,7 @@ export function parseTask(text: string, file: string, folder: TaskFolder): Task 
     model: meta.model as string | undefined,
     files: meta.files as string[] | undefined,
     claimedBy: str(meta.claimed_by),
-    branch: str(meta.branch),
+    branch: ownBranchOf(str(meta.branch), id),
     worktree: str(meta.worktree),
     question: str(meta.question),
     answer: str(meta.answer),
@@ -123,6 +135,45 @@ export function byPriority(a: Task, b: Task): number {
   return a.priority - b.priority || a.id.localeCompare(b.id);
 }
 
+/**
+ * Pending tasks that can never start, with why: an unknown `depends_on` id, a dependency cycle,
+ * or a dependency on such a task. `known`: every task id in any folder.
+ */
+export function findUnrunnable(pending: Task[], known: ReadonlySet<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const byId = new Map(pending.map((t) => [t.id, t]));
+  for (const t of pending) {
+    const unknown = t.dependsOn.filter((d) => !known.has(d));
+    if (unknown.length) out.set(t.id, `depends_on names ${unknown.map((d) => `"${d}"`).join(', ')}, which is no task`);
+  }
+  // Cycles among pending tasks: depth-first, a back edge closes one.
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): void => {
+    state.set(id, 'open');
+    stack.push(id);
+    for (const d of byId.get(id)?.dependsOn ?? []) {
+      if (!byId.has(d)) continue;
+      if (state.get(d) === 'open') {
+        const cycle = [...stack.slice(stack.indexOf(d)), d];
+        for (const m of cycle) if (!out.has(m)) out.set(m, `dependency cycle: ${cycle.join(' → ')}`);
+      } else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(id, 'done');
+  };
+  for (const t of pending) if (!state.has(t.id)) visit(t.id);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const t of pending) {
+      if (out.has(t.id)) continue;
+      const blocker = t.dependsOn.find((d) => out.has(d));
+      if (blocker) { out.set(t.id, `depends on ${blocker}, which cannot run`); changed = true; }
+    }
+  }
+  return out;
+}
+
 export interface TaskListing {
   pending: Task[];
   current: Task[];
@@ -142,8 +193,25 @@ export class TaskStore {
     this.dir = join(root, tasksDir);
   }
 
+  /**
+   * A task file's text. Task folders are shared with agents: a FIFO, socket, device or a link to
+   * one is never opened (a TaskFileError, so the file is quarantined with that reason), and a
+   * file is read only up to MAX_TASK_BYTES (+1, to say it is too large). undefined when absent.
+   */
+  private async readTaskText(file: string): Promise<string | undefined> {
+    const r = await readRegularFile(file, MAX_TASK_BYTES + 1);
+    if (r.kind === 'absent') return undefined;
+    if (r.kind === 'skipped') throw new TaskFileError(basename(file), '(file)', r.note);
+    return r.text;
+  }
+
   private async parseCached(file: string, f: TaskFolder): Promise<Task> {
-    const st = await fs.stat(file);
+    const st = await fs.stat(file).catch(async (e: NodeJS.ErrnoException) => {
+      // A link to nothing is not "moved meanwhile": it is a file to set aside.
+      if (e.code === 'ENOENT' && (await fs.lstat(file).catch(() => undefined))) return undefined;
+      throw e;
+    });
+    if (!st) throw new TaskFileError(basename(file), '(file)', `${basename(file)} is a link to nothing`);
     const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
     const hit = this.cache.get(file);
     if (hit && hit.key === key) {
@@ -151,7 +219,9 @@ export class TaskStore {
       return hit.task!;
     }
     try {
-      const task = parseTask(await fs.readFile(file, 'utf8'), file, f);
+      const text = await this.readTaskText(file);
+      if (text === undefined) throw Object.assign(new Error(`${file}: gone`), { code: 'ENOENT' });
+      const task = parseTask(text, file, f);
       this.cache.set(file, { key, task });
       return task;
     } catch (e) {
@@ -186,8 +256,9 @@ export class TaskStore {
 
   async read(id: string, f: TaskFolder): Promise<Task | undefined> {
     const file = this.fileFor(id, f);
-    let text: string;
-    try { text = await fs.readFile(file, 'utf8'); } catch { return undefined; }
+    let text: string | undefined;
+    try { text = await this.readTaskText(file); } catch { return undefined; }
+    if (text === undefined) return undefined;
     return parseTask(text, file, f);
   }
 
@@ -221,10 +292,14 @@ export class TaskStore {
     for (const file of this.cache.keys()) if (!seen.has(file)) this.cache.delete(file);
     for (const name of await this.names('quarantine')) {
       const file = join(this.folder('quarantine'), name);
-      const reason = await fs.readFile(`${file}.reason.txt`, 'utf8').catch(() => 'unparsable task file');
+      const r = await readRegularFile(`${file}.reason.txt`, 4096).catch(() => undefined);
+      const reason = r?.kind === 'text' ? r.text : 'unparsable task file';
       out.quarantined.push({ file, reason: reason.trim() });
     }
     out.pending.sort(byPriority);
+    // Said, not swallowed: a pending task that can never start carries why (status, the Tasks view, run).
+    const cannot = findUnrunnable(out.pending, new Set([...out.pending, ...out.current, ...out.complete].map((t) => t.id)));
+    if (cannot.size) out.pending = out.pending.map((t) => (cannot.has(t.id) ? { ...t, cannotRun: cannot.get(t.id) } : t));
     return out;
   }
 
@@ -304,7 +379,8 @@ export class TaskStore {
   /** Rewrite a task's frontmatter in place (atomic temp + rename). `undefined` removes a key. */
   async update(id: string, f: TaskFolder, patch: Record<string, unknown>): Promise<Task> {
     const file = this.fileFor(id, f);
-    const text = await fs.readFile(file, 'utf8');
+    const text = await this.readTaskText(file);
+    if (text === undefined) throw Object.assign(new Error(`ENOENT: no task file ${file}`), { code: 'ENOENT' });
     const task = parseTask(text, file, f);
     const next = renderTask({ ...task.meta, ...patch }, task.body);
     await atomicWrite(file, next);
@@ -359,4 +435,15 @@ export async function atomicWrite(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await fs.writeFile(tmp, text);
   await fs.rename(tmp, file);
+}
+
+/**
+ * How a run with nothing left to do ends: an error naming the pending tasks that can never start
+ * when nothing else is left in current (the run did all it could, and they remain).
+ */
+export async function endOfWorkReason(store: TaskStore): Promise<string> {
+  const l = await store.list();
+  const stuck = l.pending.filter((t) => t.cannotRun);
+  if (!stuck.length || l.current.length) return 'no work left';
+  return `error: ${stuck.length} task(s) can never start: ${stuck.map((t) => `${t.id} (${t.cannotRun})`).join('; ')}`;
 }

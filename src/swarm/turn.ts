@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { harnessTimeoutMs } from './harness';
 import type { AgentRole, AgentTurnResult, Harness } from './harness/types';
 import type { RunContext } from './runContext';
-import { processStartTime } from './state';
+import { processStartTime, storageFailureReason } from './state';
 import type { Task, TaskRuntimeState } from './types';
 
 export interface TurnOptions {
@@ -22,7 +22,7 @@ export interface TurnOptions {
 export class AgentTurns {
   private promptSeq = 0;
 
-  constructor(private readonly run: Pick<RunContext, 'runId' | 'runDir' | 'deps' | 'signal' | 'emit' | 'metrics'>) {}
+  constructor(private readonly run: Pick<RunContext, 'runId' | 'runDir' | 'deps' | 'signal' | 'emit' | 'metrics' | 'stop'>) {}
 
   /** One agent turn: prompt file, SWARM_* environment, log file, pid journaled while it runs. */
   async turn(workerId: string, harness: Harness, role: AgentRole, prompt: string, o: TurnOptions): Promise<AgentTurnResult> {
@@ -57,6 +57,7 @@ export class AgentTurns {
       timeoutMs: harnessTimeoutMs(harnessName, deps.config),
       logFile,
       signal: this.run.signal,
+      onLogError: (e) => void this.run.stop(storageFailureReason(e, logFile)), // a log that cannot be written ends the run cleanly
       onSpawn: ({ pid, pgid }) => {
         this.run.emit({ type: 'agent_started', taskId: o.task?.id, workerId, role, round: o.round, pid, pgid, logFile });
         if (o.st) { o.st.agent = { pid, pgid, procStart: processStartTime(pid) }; void deps.state.writeTask(o.st); }

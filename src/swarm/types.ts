@@ -46,6 +46,8 @@ export interface Task {
   completedAt?: string;
   reviewRounds?: number;
   mergedCommit?: string;
+  /** Set by a listing for a pending task that can never start: a dependency cycle or an unknown depends_on id. */
+  cannotRun?: string;
   meta: Record<string, unknown>;
 }
 
@@ -67,6 +69,8 @@ export interface ReviewRound {
   round: number;
   /** The exact commit that was reviewed (and that an approval merges). */
   sha: string;
+  /** That commit's tree when it was reviewed: the merge queue merges only this content. */
+  tree?: string;
   base: string;
   /** Base commit the diff was taken against (merge-base at review time). */
   baseSha: string;

@@ -3,7 +3,8 @@
 // base branch must not change), the agent's signals (ready, a question, __DONE__), and what a
 // failed turn does to the task.
 
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { readAgentFileBounded } from './safefs';
 import { join } from 'node:path';
 import type { WorkerSpec } from './config';
 import type { AgentFailure } from './harness/types';
@@ -48,7 +49,7 @@ export const workStep: Step = async (ctx, d) => {
   const blockedFile = join(worktree, 'BLOCKED.md');
   let question = signals.blocked;
   if (existsSync(blockedFile)) {
-    question = readFileSync(blockedFile, 'utf8').trim() || question || 'The agent wrote an empty BLOCKED.md';
+    question = (await readAgentFileBounded(blockedFile)).trim() || question || 'The agent wrote an empty BLOCKED.md'; // bounded, never a FIFO
     rmSync(blockedFile, { force: true }); // a signal, not part of the change
   }
   if (question) {

@@ -3,7 +3,7 @@
 // refs/swarm/archive/ first, and a dirty worktree is snapshotted into a commit without touching it.
 
 import { promises as fs, existsSync, mkdirSync, appendFileSync, readFileSync } from 'node:fs';
-import { join, relative, isAbsolute, dirname } from 'node:path';
+import { join, relative, isAbsolute, dirname, resolve as resolvePath } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Git } from './git';
 import { GitError } from './errors';
@@ -12,6 +12,11 @@ import { execCollect } from './proc';
 
 export function branchFor(workerId: string, taskId: string): string {
   return `swarm/${workerId}/${taskId}`;
+}
+
+/** A branch in the swarm's namespace (swarm/<worker>/<task>). */
+export function isSwarmBranch(branch: string): boolean {
+  return /^swarm\/[^/]+\/[^/]+$/.test(branch);
 }
 
 /** A new archive ref name; the commit's short sha keeps two archives of one second apart. */
@@ -77,6 +82,7 @@ export class WorktreeManager {
    */
   async ensure(taskId: string, branch: string, baseSha: string, onSetupLog?: string): Promise<{ path: string; created: boolean }> {
     const path = this.pathFor(taskId);
+    if (!isSwarmBranch(branch)) throw new Error(`branch "${branch}" is not the swarm's (swarm/<worker>/<task>): the swarm never works on it`);
     // Only `git worktree add` is serialized; the setup below (npm ci...) runs in parallel.
     const created = await this.addLock.run(async () => {
       if (existsSync(path) && (isLinkedWorktree(path) || (await this.git.worktrees()).some((w) => w.path === path))) return false;
@@ -145,6 +151,9 @@ export class WorktreeManager {
    * files — is kept under an archive ref first. Returns the archive ref when one was written.
    */
   async removeSafely(taskId: string, path: string | undefined, branch: string | undefined, baseRef: string, dryRun = false, mergedSha?: string): Promise<{ archivedRef?: string; reason: string; diskBytes: number }> {
+    // Only the swarm's own worktree and branch of this task are ever removed (docs/security.md).
+    if (path && resolvePath(path) !== resolvePath(this.pathFor(taskId))) path = undefined;
+    if (branch && !isSwarmBranch(branch)) branch = undefined;
     let tip: string | undefined;
     let diskBytes = 0;
     let reason = 'merged: nothing to keep';

@@ -148,6 +148,20 @@ test('a review the reviewer did not approve carries no approvable flag (the engi
   assert.equal(cv('Current', 'Add the flag'), 'task:current:awaiting_human:decidable:overridable:movable:review:worktree');
 });
 
+test('Tasks view: a pending task that can never start says why in its description and tooltip (issue 12 rule 15)', async () => {
+  const root = repo();
+  const engine = new FakeEngine();
+  engine.setup = (ws) => {
+    ws.tasks.pending = [makeTask('loop', 'pending', 'pending', { dependsOn: ['loop'], cannotRun: 'dependency cycle: loop → loop' })];
+  };
+  const ext = await start(engine, [root]);
+  const tree = await renderTree(ext.tasks);
+  const node = find(tree, 'Pending').children?.[0];
+  assert.equal(node?.description, 'loop · pending · can never start: dependency cycle: loop → loop');
+  const item = ext.tasks.getTreeItem(node!.node as never);
+  assert.match((item.tooltip as MarkdownString).value, /Can never start: dependency cycle: loop → loop/);
+});
+
 test('contextValues select the right inline and context actions through the manifest regexes', async () => {
   const root = repo();
   const engine = new FakeEngine();

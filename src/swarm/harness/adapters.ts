@@ -143,6 +143,7 @@ export class CliHarness implements Harness {
       logFile: req.logFile,
       signal: req.signal,
       onSpawn: req.onSpawn,
+      onLogError: req.onLogError,
       onStdoutLine: (line) => parser.push(line),
     });
     const parsed = parser.result();

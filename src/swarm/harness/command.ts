@@ -61,6 +61,7 @@ export class CommandHarness implements Harness {
       logFile: req.logFile,
       signal: req.signal,
       onSpawn: req.onSpawn,
+      onLogError: req.onLogError,
     });
     let failure = classifyExit(r, this.argv[0], `swarm.json harnesses.${this.name}.command`);
     if (failure?.kind === 'crash' && r.exitCode === EX_TEMPFAIL) {

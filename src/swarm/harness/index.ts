@@ -12,17 +12,22 @@ export type AdapterFactory = (ctx: HarnessContext, cfg: ResolvedConfig['harnesse
 /** CLI adapters register here (src/swarm/harness/adapters.ts). */
 export const cliAdapters: Record<string, AdapterFactory> = {};
 
+/** A harness name comes from swarm.json or a task's `agent:` field: only own entries count. */
+function own<T>(table: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 export function createHarness(name: string, config: ResolvedConfig, ctx: HarnessContext): Harness {
-  const hc = config.harnesses[name];
+  const hc = own(config.harnesses, name);
   if (name === 'demo' && !hc?.command) {
     return new CommandHarness('demo', [ctx.nodePath, ctx.demoAgentPath], ctx, { env: { ELECTRON_RUN_AS_NODE: '1', ...hc?.env } });
   }
-  const adapter = cliAdapters[name];
+  const adapter = own(cliAdapters, name);
   if (adapter) return adapter(ctx, hc);
   if (hc?.command) return new CommandHarness(name, hc.command, ctx, { env: hc.env, resume: hc.resume });
-  throw new SwarmError(`harness "${name}" has no command and no built-in adapter`, 'config');
+  throw new SwarmError(`unknown harness "${name}": it has no command in swarm.json "harnesses" and no built-in adapter`, 'config');
 }
 
 export function harnessTimeoutMs(name: string, config: ResolvedConfig): number {
-  return (config.harnesses[name]?.timeoutS ?? config.timeoutS) * 1000;
+  return (own(config.harnesses, name)?.timeoutS ?? config.timeoutS) * 1000;
 }

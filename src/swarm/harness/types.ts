@@ -29,6 +29,8 @@ export interface AgentTurnRequest {
   signal: AbortSignal;
   /** Called once the process is spawned, so the journal can record pid / process group. */
   onSpawn?: (info: { pid: number; pgid: number }) => void;
+  /** Writing the log file failed (a full disk, an I/O error): the output is no longer logged. */
+  onLogError?: (e: NodeJS.ErrnoException) => void;
 }
 
 export type AgentFailureKind =

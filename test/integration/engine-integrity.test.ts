@@ -1,0 +1,289 @@
+// Review integrity (issue 12) end to end: a hostile agent (a node script run through the `command`
+// harness, as the user, sandbox off) tries to get unreviewed content onto the base, to make the
+// swarm write where it should not, or to crash the run with names; the user's branches stay theirs.
+
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { TestRepo, runSwarm, userCommit, cli, withTimeout, waitFor, alive } from '../helpers/repo';
+import { openWorkspace } from '../../src/swarm/workspace';
+
+const repos: TestRepo[] = [];
+const newRepo = () => { const r = new TestRepo('swarm-integrity-'); repos.push(r); return r; };
+after(() => { for (const r of repos) r.cleanup(); });
+
+/** swarm.json with an extra harness "hostile" running `code` (node) as the worker of tasks that pick it. */
+function withHostile(repo: TestRepo, code: string, over: Record<string, unknown> = {}): void {
+  const script = repo.script('hostile.cjs', `'use strict';\nconst cp = require('child_process');\nconst fs = require('fs');\nconst sh = (...a) => cp.execFileSync('git', a, { encoding: 'utf8' }).trim();\n${code}\n`);
+  const cfg = repo.config(over);
+  (cfg.harnesses as Record<string, unknown>).hostile = { command: [process.execPath, script], timeout_s: 60 };
+  repo.write('swarm.json', `${JSON.stringify(cfg, null, 2)}\n`);
+}
+
+const ID = ['-c', 'user.name=Agent', '-c', 'user.email=agent@example.com'];
+
+describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => {
+  test('a replace ref made by the worker: what the user is shown is what merges, after the ref is gone too', async () => {
+    const repo = newRepo();
+    withHostile(repo, `
+      fs.writeFileSync('payload.txt', 'EVIL payload\\n');
+      sh(...${JSON.stringify(ID)}, 'add', '-A'); sh(...${JSON.stringify(ID)}, 'commit', '-q', '-m', 'real');
+      const real = sh('rev-parse', 'HEAD');
+      sh('checkout', '-q', '--detach', 'HEAD~1');
+      fs.writeFileSync('payload.txt', 'harmless text\\n');
+      sh(...${JSON.stringify(ID)}, 'add', '-A'); sh(...${JSON.stringify(ID)}, 'commit', '-q', '-m', 'decoy');
+      const decoy = sh('rev-parse', 'HEAD');
+      sh('checkout', '-q', 'swarm/w1/' + process.env.SWARM_TASK_ID);
+      sh('replace', real, decoy);
+      sh('reset', '-q', '--hard');
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `, { review: { mode: 'human' } });
+    repo.writeTask('r3', { extra: { agent: 'hostile' } });
+    await runSwarm(repo.root);
+    assert.equal(repo.state('r3')?.status, 'awaiting_human');
+    const ws = await openWorkspace({ repo: repo.root });
+    const shown = await ws.reviewDetails('r3');
+    const st = repo.state('r3')!;
+    // The attacker removes the replace ref after the user looked, then the user approves.
+    for (const ref of repo.refs('refs/replace/')) repo.git('update-ref', '-d', ref);
+    const r = await ws.decide({ taskId: 'r3', kind: 'approve', sha: shown.sha!, by: 'test' });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const merged = repo.show('main', 'payload.txt');
+    assert.ok(shown.diff.includes(`+${merged?.trim()}`), `shown:\n${shown.diff}\nmerged: ${merged}`);
+    assert.ok(repo.state('r3')!.rounds.at(-1).tree, 'the decided tree is recorded in the round');
+    assert.ok(st.headSha);
+  });
+
+  test('an agent\'s .gitattributes naming a configured filter, and an fsmonitor hook: nothing runs through a whole run', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    const marker = join(repo.home, 'ran');
+    const program = repo.script('evil.sh', `#!/bin/sh\necho "$0 $*" >> '${marker}'\ncat\n`);
+    chmodSync(program, 0o755);
+    repo.git('config', 'filter.evil.clean', `${program} clean`);
+    repo.git('config', 'filter.evil.smudge', `${program} smudge`);
+    repo.git('config', 'filter.evil.required', 'true');
+    repo.git('config', 'core.fsmonitor', `${program}`);
+    repo.writeTask('attrs', { agent: { files: { '.gitattributes': '* filter=evil\n', 'data.txt': 'exact bytes\n' } } });
+    const { summary } = await runSwarm(repo.root);
+    assert.equal(existsSync(marker), false, existsSync(marker) ? readFileSync(marker, 'utf8') : '');
+    assert.deepEqual(summary.merged, ['attrs']);
+    assert.equal(execFileSync('git', ['-c', 'core.fsmonitor=false', 'cat-file', 'blob', 'main:data.txt'], { cwd: repo.root, encoding: 'utf8' }), 'exact bytes\n');
+  });
+
+  test('the tree reviewed by the reviewer is recorded and merges', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('t3');
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['t3']);
+    const round = repo.state('t3')!.rounds[0];
+    assert.equal(round.tree, repo.git('rev-parse', `${round.sha}^{tree}`).trim());
+  });
+});
+
+describe('rule 7: tasks-only changes merge without review only when every path is in the tasks folder', { timeout: 90_000 }, () => {
+  test('a source file renamed into tasks/ is reviewed (and the policy gate applies)', async () => {
+    const repo = newRepo();
+    withHostile(repo, `
+      fs.mkdirSync('tasks', { recursive: true });
+      sh('mv', 'shared.txt', 'tasks/shared.txt');
+      sh(...${JSON.stringify(ID)}, 'commit', '-q', '-m', 'move a source file into the tasks folder');
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `, { review: { mode: 'human' } });
+    repo.writeTask('r7', { extra: { agent: 'hostile' } });
+    const before = repo.rev('main');
+    await runSwarm(repo.root);
+    assert.equal(repo.rev('main'), before, 'the rename merged without review');
+    assert.equal(repo.state('r7')?.status, 'awaiting_human');
+  });
+
+  test('a change only inside tasks/ still merges without review', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'human' } });
+    repo.writeTask('notes', { agent: { files: { 'tasks/pending/follow-up.md': '---\ntitle: follow up\n---\nlater\n' } } });
+    const { summary } = await runSwarm(repo.root, { run: { workers: ['w1'] } });
+    assert.ok(summary.merged.includes('notes'), JSON.stringify(summary));
+  });
+});
+
+describe('rule 8: task frontmatter cannot choose where the swarm writes', { timeout: 90_000 }, () => {
+  test('branch: main, branch: <a user branch> and worktree: <a user worktree> are ignored; user branches untouched', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.git('branch', 'user-feature');
+    repo.git('checkout', '-q', 'user-feature');
+    repo.write('mine.txt', 'the user\'s own work\n');
+    const feature = userCommit(repo.root, 'user work', 'mine.txt');
+    repo.git('checkout', '-q', 'main');
+    const userWt = join(repo.home, 'user-wt');
+    repo.git('worktree', 'add', '-q', '-b', 'wt-branch', userWt, 'main');
+    const wtHead = repo.rev('wt-branch');
+    const mainBefore = repo.rev('main')!;
+    repo.writeTask('on-main', { extra: { branch: 'main' } });
+    repo.writeTask('on-feature', { extra: { branch: 'user-feature' } });
+    repo.writeTask('on-wt', { extra: { branch: 'wt-branch', worktree: userWt } });
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual([...summary.merged].sort(), ['on-feature', 'on-main', 'on-wt'], JSON.stringify({ summary, q: ['on-main', 'on-feature', 'on-wt'].map((id) => repo.task('current', id)?.data.question) }));
+    assert.equal(repo.rev('user-feature'), feature, 'the user branch was committed to, moved or deleted');
+    assert.equal(repo.rev('wt-branch'), wtHead);
+    assert.ok(existsSync(join(userWt, '.git')), 'the user worktree was removed');
+    for (const id of ['on-main', 'on-feature', 'on-wt']) assert.equal(repo.state(id)?.branch, `swarm/w1/${id}`);
+    // Everything on main since the start came through the merge queue.
+    const firstParents = repo.git('rev-list', '--first-parent', `${mainBefore}..main`).split('\n').filter(Boolean);
+    for (const c of firstParents) assert.match(repo.git('log', '-1', '--format=%s', c), /^Merge task /);
+  });
+});
+
+describe('rule 14: a task naming a prototype key as its agent', { timeout: 90_000 }, () => {
+  test('agent: constructor / toString is "unknown harness", the task is blocked, the run goes on', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('proto1', { extra: { agent: 'constructor' } });
+    repo.writeTask('proto2', { extra: { agent: 'toString' } });
+    repo.writeTask('fine');
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['fine']);
+    for (const id of ['proto1', 'proto2']) {
+      assert.equal(repo.state(id)?.status, 'blocked');
+      assert.match(String(repo.task('current', id)?.data.question), /unknown harness "(constructor|toString)"/);
+    }
+    assert.doesNotMatch(summary.reason ?? '', /error/);
+  });
+});
+
+describe('rule 12: agent text cannot deceive the person approving', { timeout: 120_000 }, () => {
+  test('ESC sequences, \\r and BEL in a title, feedback, a question and a diff are shown escaped by run, status, tasks, review list and review show', () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'agent+human' } });
+    const evil = 'Fix \x1b[2J\x1b]0;owned\x07 the thing\rAPPROVED by the security team';
+    repo.writeTask('esc', { title: evil, agent: { files: { 'out.txt': '\x1b[31mred\x1b[0m\r\x07\n' }, reviewNote: 'Looks \x1b[32mfine\x1b[0m\r\u202eevil' } });
+    repo.writeTask('ask', { title: 'Ask \x1b[5mblink', agent: { blocked: 'Which \x1b[8mhidden\x1b[0m one?\x07' } });
+    const outputs: Record<string, string> = {};
+    const run = cli(['run', '--repo', repo.root, '--no-wait']);
+    outputs.run = run.stdout + run.stderr;
+    assert.equal(run.status, 3, outputs.run);
+    for (const args of [['status'], ['tasks'], ['review', 'list'], ['review', 'show', 'esc'], ['review', 'show', 'ask'], ['status', '--json'], ['review', 'list', '--json']]) {
+      const r = cli([...args, '--repo', repo.root]);
+      assert.equal(r.status, 0, r.stderr);
+      outputs[args.join(' ')] = r.stdout + r.stderr;
+    }
+    for (const [what, text] of Object.entries(outputs)) {
+      assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/, `${what} printed a raw control character:\n${JSON.stringify(text)}`);
+    }
+    assert.match(outputs['review show esc'], /\\x1b\[31mred/, 'the diff is shown, escaped');
+    assert.match(outputs['review show esc'], /Looks \\x1b\[32mfine/, 'the feedback is shown, escaped');
+    assert.match(outputs.status, /Ask \\x1b\[5mblink|Which \\x1b\[8mhidden/);
+  });
+});
+
+describe('rule 15: unrunnable work is said, not swallowed', { timeout: 120_000 }, () => {
+  test('dependency cycles and unknown depends_on ids are named by status and the task listing; run exits 1 naming them', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('a', { depends_on: ['b'] });
+    repo.writeTask('b', { depends_on: ['a'] });
+    repo.writeTask('c', { depends_on: ['nope'] });
+    repo.writeTask('d', { depends_on: ['c'] });
+    repo.writeTask('e');
+    const status = cli(['status', '--repo', repo.root]);
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, /can never start \(4\)/);
+    assert.match(status.stdout, /a +dependency cycle: a → b → a/);
+    assert.match(status.stdout, /c +depends_on names "nope", which is no task/);
+    assert.match(status.stdout, /d +depends on c, which cannot run/);
+    const ws = await openWorkspace({ repo: repo.root });
+    const pending = (await ws.listTasks()).pending;
+    assert.match(String(pending.find((t) => t.id === 'b')?.cannotRun), /dependency cycle/);
+    assert.equal(pending.find((t) => t.id === 'e')?.cannotRun, undefined);
+    const run = cli(['run', '--repo', repo.root]);
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    for (const id of ['a', 'b', 'c', 'd']) assert.match(run.stdout, new RegExp(`\\b${id} \\(`), `run does not name ${id}:\n${run.stdout}`);
+    assert.deepEqual(repo.taskIds('complete'), ['e']);
+  });
+});
+
+describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 }, () => {
+  test('FIFOs, sockets, devices and links to them in the task folders are set aside with a note, never opened', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('good');
+    const pending = repo.path('tasks', 'pending');
+    execFileSync('mkfifo', [join(pending, 'fifo.md')]);
+    execFileSync('mkfifo', [join(repo.home, 'elsewhere.fifo')]);
+    symlinkSync(join(repo.home, 'elsewhere.fifo'), join(pending, 'link-to-fifo.md'));
+    symlinkSync('/dev/zero', join(pending, 'zero.md'));
+    symlinkSync(join(repo.home, 'missing'), join(pending, 'dangling.md'));
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(join(pending, 'sock.md'), r));
+    try {
+      const ws = await openWorkspace({ repo: repo.root });
+      const listing = await withTimeout(ws.listTasks(), 10_000);
+      assert.deepEqual(listing.pending.map((t) => t.id), ['good']);
+      const { summary } = await runSwarm(repo.root, { timeoutMs: 30_000 });
+      assert.deepEqual(summary.merged, ['good']);
+      const quarantined = repo.taskIds('quarantine');
+      for (const id of ['fifo', 'link-to-fifo', 'zero', 'dangling', 'sock']) assert.ok(quarantined.includes(id), `${id} not set aside: ${quarantined}`);
+      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'fifo.md.reason.txt'), 'utf8'), /a FIFO, not a regular file/);
+      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'zero.md.reason.txt'), 'utf8'), /a device, not a regular file/);
+      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'sock.md.reason.txt'), 'utf8'), /a socket, not a regular file/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a FIFO as BLOCKED.md is not opened; a huge BLOCKED.md is read bounded', async () => {
+    const repo = newRepo();
+    withHostile(repo, `
+      if (process.env.SWARM_TASK_ID === 'fifo') cp.execFileSync('mkfifo', ['BLOCKED.md']);
+      else fs.writeFileSync('BLOCKED.md', 'Q'.repeat(20 * 1024 * 1024));
+      console.log('see BLOCKED.md');
+    `);
+    repo.writeTask('fifo', { extra: { agent: 'hostile' } });
+    repo.writeTask('huge', { extra: { agent: 'hostile' } });
+    const { summary } = await runSwarm(repo.root, { timeoutMs: 30_000 });
+    assert.deepEqual([...summary.blocked].sort(), ['fifo', 'huge']);
+    assert.match(String(repo.task('current', 'fifo')?.data.question), /BLOCKED\.md is a FIFO, not a regular file/);
+    assert.ok(String(repo.task('current', 'huge')?.data.question).length < 100 * 1024);
+  });
+
+  for (const where of ['journal', 'log'] as const) {
+    test(`a full disk under the ${where} ends the run cleanly: agents killed, state saved, the disk named, an error`, async () => {
+      const repo = newRepo();
+      withHostile(repo, `
+        console.log('working');
+        fs.writeFileSync(require('path').join(${JSON.stringify(repo.home)}, 'agent.pid'), String(process.pid));
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000);
+        console.log('COMPLETE_AND_READY_FOR_MERGE');
+      `);
+      repo.writeTask('disk', { extra: { agent: 'hostile' } });
+      let agentPid = 0;
+      const { summary, run } = await runSwarm(repo.root, {
+        timeoutMs: 40_000,
+        onEvent: (e, _ws, r) => {
+          const dir = repo.path('.swarm', 'runs', r.runId);
+          if (where === 'log' && e.type === 'run_started') {
+            mkdirSync(join(dir, 'logs'), { recursive: true });
+            symlinkSync('/dev/full', join(dir, 'logs', 'disk-worker-r1-1.log'));
+          }
+          if (e.type === 'agent_started' && e.role === 'worker') {
+            agentPid = e.pid;
+            if (where === 'journal') {
+              rmSync(join(dir, 'events.jsonl'));
+              symlinkSync('/dev/full', join(dir, 'events.jsonl'));
+              r.pause(); // any next event is written to the journal
+            }
+          }
+        },
+      });
+      assert.ok(run);
+      assert.ok(agentPid > 0);
+      assert.match(summary.reason ?? '', /^error: cannot write .*(events\.jsonl|disk-worker-r1-1\.log): ENOSPC \(the disk is full; disk .* on \/dev\)/);
+      await waitFor(() => !alive(agentPid), 10_000, 'the agent to be killed');
+      assert.equal(repo.state('disk')?.status, 'interrupted');
+    });
+  }
+});
