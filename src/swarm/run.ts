@@ -9,7 +9,7 @@ import type { WorkerSpec } from './config';
 import { createHarness, harnessTimeoutMs } from './harness';
 import type { HarnessContext } from './harness/context';
 import type { AgentFailure, AgentRole, AgentTurnResult, Harness } from './harness/types';
-import { killProcessGroupAndWait } from './proc';
+import { agentsOfRepo, killMarkedProcesses, killProcessGroupAndWait } from './proc';
 import { Journal, isSameProcessAlive, processStartTime } from './state';
 import { TaskFlow, accumulatedFeedback, IN_FLIGHT, type FlowContext } from './flow';
 import { loadPrompt, fillPrompt } from './prompts';
@@ -194,6 +194,7 @@ export class Run implements SwarmRun {
     // in half, and its task must not be marked interrupted under it); bounded.
     for (let i = 0; tookLock && this.owned.size > 0 && i < 600; i++) await sleep(50);
     if (tookLock) for (const id of this.owned) await this.markInterrupted(id);
+    if (tookLock) await killMarkedProcesses(agentsOfRepo(this.deps.tasks.dir, this.runId)); // issue 12 rule 10: nothing of this run's agents outlives it
     const listing = await this.deps.tasks.list().catch(() => undefined);
     const states = await Promise.all((listing?.current ?? []).map((t) => this.deps.state.readTask(t.id)));
     this.summary.finishedAt = nowIso();
@@ -263,6 +264,7 @@ export class Run implements SwarmRun {
         report.returnedToPending.push(task.id);
       }
     }
+    report.killedPids.push(...(await killMarkedProcesses(agentsOfRepo(this.deps.tasks.dir)))); // issue 12 rule 10: what earlier agents left outside their groups
     const after = await tasks.list();
     // A worktree still belongs to a task in current, or to a pending one that keeps its branch.
     const currentIds = new Set([...after.current.map((t) => t.id), ...after.pending.filter((t) => t.branch).map((t) => t.id)]);
