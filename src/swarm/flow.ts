@@ -35,7 +35,11 @@ export const IN_FLIGHT: ReadonlySet<string> = new Set<TaskStatus>(['running', 'r
 /** Statuses in which a task's change waits, so the user may decide on it (approve, override, ...). */
 export const DECIDABLE: readonly TaskStatus[] = ['awaiting_human', 'blocked', 'needs_fix', 'waiting_local_changes'];
 
-export type MergeStepResult = 'merged' | 'conflict' | 'waiting' | 'moved' | 'error';
+/** 'no_change': the approved head changes no file; the task completed without a merge. */
+export type MergeStepResult = 'merged' | 'no_change' | 'conflict' | 'waiting' | 'moved' | 'error';
+
+/** Issue 12 rule 16: a worker that says ready with nothing changed is reviewed with this note. */
+export const NO_CHANGE_NOTE = 'no change: confirm the task needs none';
 
 /** Feedback of every round that asked for changes, oldest first: what the next fix round gets. */
 export function accumulatedFeedback(rounds: ReviewRound[]): string {
@@ -64,6 +68,11 @@ export class TaskFlow {
   async merge(task: Task, st: TaskRuntimeState): Promise<MergeStepResult> {
     const sha = st.headSha;
     if (!sha) return 'error';
+    if (st.noChange) {
+      // Approved with nothing to merge: complete it, and say so (never a merge, never silent).
+      await this.complete(task, st, undefined, 'no change: the review confirmed the task needs none');
+      return 'no_change';
+    }
     if (st.branch) {
       const tip = await this.ctx.git.readBranch(st.branch);
       if (tip && tip !== sha && !(await this.ctx.git.isAncestor(tip, sha))) return 'moved';
@@ -196,6 +205,7 @@ export class TaskFlow {
     if ((kind === 'override' || kind === 'request_changes') && !text?.trim()) return { ok: false, reason: 'invalid', detail: kind === 'override' ? 'an override needs a reason' : 'say what should change' };
     // The user decided on the head they were shown (the branch tip when it moved since the last
     // review): that sha is what this round records and what an approval merges.
+    if (current !== st.headSha) st.noChange = undefined; // new commits: merged as usual
     st.headSha = current;
 
     const verdict: Verdict = kind === 'approve' || kind === 'override' ? 'APPROVED' : kind === 'request_changes' ? 'NEEDS_CHANGES' : 'REJECTED';
@@ -233,6 +243,10 @@ export class TaskFlow {
       return { ok: true, applied: 'returned_to_pending' };
     }
     const r = await this.merge(task, st);
+    if (r === 'no_change') {
+      decided(true, 'completed: no change was needed');
+      return { ok: true, applied: 'completed_without_change' };
+    }
     if (r === 'merged') {
       const done = await this.ctx.state.readTask(taskId);
       decided(true, `merged as ${done?.mergedCommit}`);

@@ -11,7 +11,7 @@ import type { HarnessContext } from './harness/context';
 import type { AgentFailure, AgentRole, AgentTurnResult, Harness } from './harness/types';
 import { agentsOfRepo, killMarkedProcesses, killProcessGroupAndWait } from './proc';
 import { Journal, isSameProcessAlive, processStartTime } from './state';
-import { TaskFlow, accumulatedFeedback, IN_FLIGHT, type FlowContext } from './flow';
+import { TaskFlow, accumulatedFeedback, IN_FLIGHT, NO_CHANGE_NOTE, type FlowContext } from './flow';
 import { loadPrompt, fillPrompt } from './prompts';
 import { parseWorkerReply, parseVerdict, feedbackOf } from './signals';
 import { checkPolicy } from './policy';
@@ -83,7 +83,7 @@ export class Run implements SwarmRun {
     this.flow = new TaskFlow({ ...deps, runId, emit: (e) => this.emit(e) });
     this.slotsFree = deps.maxConcurrentWorkers ?? Number.MAX_SAFE_INTEGER;
     this.waitForHumans = options.waitForHumans ?? true;
-    this.summary = { runId, startedAt: nowIso(), workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] };
+    this.summary = { runId, startedAt: nowIso(), workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [], completedWithoutChange: [] };
     this.done = this.main().catch((e) => this.finish(`error: ${(e as Error).message}`));
   }
 
@@ -586,12 +586,9 @@ export class Run implements SwarmRun {
         st.headSha = headSha;
         const mb = (await git.mergeBase(baseRef, headSha)) ?? baseSha;
         const changed = (await git.exec(['diff', '--name-only', '-z', mb, headSha])).split('\0').filter(Boolean);
-        if (!changed.length) {
-          await this.flow.complete(task, st, undefined, 'the agent finished without changing any file');
-          return retire ? 'retire' : 'ok';
-        }
+        st.noChange = changed.length ? undefined : true; // issue 12 rule 16: no change is reviewed too (NO_CHANGE_NOTE)
         const tasksPrefix = `${config.tasksDir.replace(/\/+$/, '')}/`;
-        if (changed.every((f) => f.startsWith(tasksPrefix))) { step = 'merge'; continue; } // task-only diffs merge without review
+        if (changed.length && changed.every((f) => f.startsWith(tasksPrefix))) { step = 'merge'; continue; } // task-only diffs merge without review
         this.setWorker(info, { state: 'reviewing', taskId: task.id });
         const verdict = await this.review(spec, task, st, mb, headSha);
         metrics.reviewRounds++;
@@ -605,6 +602,7 @@ export class Run implements SwarmRun {
       this.setWorker(info, { state: 'merging', taskId: task.id });
       const r = await this.flow.merge(task, st);
       if (r === 'merged') { metrics.merges++; this.summary.merged.push(task.id); return retire ? 'retire' : 'ok'; }
+      if (r === 'no_change') { this.summary.completedWithoutChange!.push(task.id); return retire ? 'retire' : 'ok'; } // issue 12 rule 16
       if (r === 'conflict') { if (st.status === 'needs_fix') { step = 'work'; continue; } return 'ok'; }
       if (r === 'waiting') { this.mergeWaiters.add(task.id); return retire ? 'retire' : 'ok'; }
       if (r === 'moved') { st.headSha = undefined; step = 'review'; continue; }
@@ -719,7 +717,7 @@ export class Run implements SwarmRun {
       return full;
     };
     const toHuman = async (agentVerdict: ReviewRound['verdict']) => {
-      await this.flow.setStatus(st, 'awaiting_human', {}, 'waiting for your review');
+      await this.flow.setStatus(st, 'awaiting_human', {}, st.noChange ? NO_CHANGE_NOTE : 'waiting for your review'); // issue 12 rule 16
       this.emit({ type: 'human_review_requested', taskId: task.id, sha, agentVerdict });
       return 'human' as const;
     };
@@ -752,7 +750,7 @@ export class Run implements SwarmRun {
       base: this.deps.base,
       sha,
       diff: capped.text,
-      diff_note: capped.note,
+      diff_note: st.noChange ? NO_CHANGE_NOTE : capped.note, // issue 12 rule 16
     });
     const pool = this.poolKey(config.review.harness, config.review.model);
     let reply: AgentTurnResult | undefined;
@@ -881,6 +879,7 @@ export class Run implements SwarmRun {
     try {
       const r = await this.flow.decide(taskId, kind, sha, text, by);
       if (r.ok && r.applied === 'merged') this.summary.merged.push(taskId);
+      if (r.ok && r.applied === 'completed_without_change') this.summary.completedWithoutChange!.push(taskId); // issue 12 rule 16
       const st = await this.deps.state.readTask(taskId);
       if (st?.status === 'waiting_local_changes') this.mergeWaiters.add(taskId);
       return r;

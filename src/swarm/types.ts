@@ -113,6 +113,9 @@ export interface TaskRuntimeState {
   agent?: { pid: number; pgid: number; procStart?: string };
   /** Log file of the latest agent turn. */
   logFile?: string;
+  /** The reviewed head changes no file (the worker said ready with nothing to merge): an approval
+   *  completes the task without a merge (issue 12 rule 16). */
+  noChange?: boolean;
   /** Conflict fix rounds so far (bounded by review.max_rounds). */
   conflictRounds?: number;
   updatedAt: string;
@@ -169,6 +172,8 @@ export interface RunSummary {
   waitingForHuman: string[];
   blocked: string[];
   failed: string[];
+  /** Tasks completed without a merge: their worker changed nothing and a review confirmed none was needed. */
+  completedWithoutChange?: string[];
 }
 
 /** Everything the engine emits; also the lines of `.swarm/runs/<run-id>/events.jsonl`. */
