@@ -11,7 +11,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, promises as fs, readdirSync, readFileSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { delimiter, dirname } from 'node:path';
+import { absolutePathEntries, resolveProgram, type ProgramTrust } from './harness/resolve';
 
 /** The variable marking every process of one agent turn (set by runAgentProcess, never by callers). */
 export const TURN_TOKEN_VAR = 'SWARM_TURN_TOKEN';
@@ -160,6 +161,9 @@ export interface AgentProcessOptions {
   maxLineBytes?: number;
   /** Grace between SIGTERM and SIGKILL of the process group. */
   killGraceMs?: number;
+  /** Resolve argv[0] from the user's environment only (src/swarm/harness/resolve.ts); the child's
+   *  PATH loses its relative entries. Agent turns always set it. */
+  trust?: ProgramTrust;
 }
 
 export interface AgentProcessResult {
@@ -243,6 +247,7 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
     let timedOut = false;
     let aborted = false;
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     let swept: Promise<unknown> | undefined;
     let exitInfo: { code: number | null; sig: NodeJS.Signals | null } | undefined;
     let closeTimer: NodeJS.Timeout | undefined;
@@ -255,8 +260,21 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
       const done = () => resolve({ ...r, timedOut, aborted, stdoutTail: stdoutTail.toString(), stderrTail: stderrTail.toString(), stdoutBytes: stdoutTail.total, durationMs: Date.now() - started });
       if (log) log.end(done); else done();
     };
+    const env: NodeJS.ProcessEnv = { ...opts.env, [TURN_TOKEN_VAR]: token };
+    let program = opts.argv[0];
+    if (opts.trust) {
+      env.PATH = absolutePathEntries(env.PATH).join(delimiter);
+      const found = resolveProgram(program, env.PATH, opts.trust);
+      if (!found) {
+        const e: NodeJS.ErrnoException = new Error(`${program} not found on PATH (relative PATH entries and folders inside the repository or its worktrees are not searched; configure an absolute path)`);
+        e.code = 'ENOENT';
+        finish({ exitCode: null, signal: null, spawnError: e });
+        return;
+      }
+      program = found;
+    }
     try {
-      child = spawn(opts.argv[0], opts.argv.slice(1), { cwd: opts.cwd, env: { ...opts.env, [TURN_TOKEN_VAR]: token }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      child = spawn(program, opts.argv.slice(1), { cwd: opts.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (e) {
       finish({ exitCode: null, signal: null, spawnError: e as NodeJS.ErrnoException });
       return;
@@ -264,7 +282,7 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
     const pid = child.pid;
     const kill = () => { if (pid) killProcessGroup(pid, opts.killGraceMs ?? 2000); };
     const onAbort = () => { aborted = true; kill(); };
-    const timer = setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs);
+    timer = setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs);
     if (opts.signal?.aborted) onAbort(); else opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (pid) opts.onSpawn?.({ pid, pgid: pid });
 

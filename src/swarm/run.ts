@@ -18,7 +18,7 @@ import { checkPolicy } from './policy';
 import { branchFor, diskUsage } from './worktrees';
 import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, RunSummary, ReviewRound } from './types';
 import { Signal, sleep, nowIso } from './util';
-import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
+import { diffGitGuard, guarded, snapshotGitGuard, type GuardSnapshot } from './guard';
 
 const CONTINUE_STATUSES = new Set(['needs_fix', 'queued', 'interrupted']);
 
@@ -265,6 +265,7 @@ export class Run implements SwarmRun {
       }
     }
     report.killedPids.push(...(await killMarkedProcesses(agentsOfRepo(this.deps.tasks.dir)))); // issue 12 rule 10: what earlier agents left outside their groups
+    await worktrees.removeStaleReviewCheckouts(); // issue 12 rule 4: reviewers' checkouts of an interrupted run
     const after = await tasks.list();
     // A worktree still belongs to a task in current, or to a pending one that keeps its branch.
     const currentIds = new Set([...after.current.map((t) => t.id), ...after.pending.filter((t) => t.branch).map((t) => t.id)]);
@@ -475,10 +476,12 @@ export class Run implements SwarmRun {
     let st: TaskRuntimeState;
     if (isNew) {
       st = { id: task.id, status: 'running', workerId: spec.id, harness: harnessName, model, branch: task.branch ?? branchFor(spec.id, task.id), rounds: prev?.rounds ?? [], attempts: prev?.attempts ?? 0, runId: this.runId, pendingFeedback: task.meta.last_feedback ? String(task.meta.last_feedback) : undefined, updatedAt: nowIso() };
+      st.claimed = { title: task.title, body: task.body }; // issue 12 rule 4: the reviewer sees the text as claimed
       // Same harness as before: its session continues the earlier conversation.
       if (prev?.sessionId && prev.harness === harnessName && task.branch) st.sessionId = prev.sessionId;
     } else {
       st = prev ?? { id: task.id, status: 'queued', rounds: [], attempts: 0, updatedAt: nowIso() };
+      st.claimed ??= { title: task.title, body: task.body }; // issue 12 rule 4 (a task claimed before snapshots existed)
       st.branch ??= task.branch ?? branchFor(spec.id, task.id);
       if (st.harness !== harnessName) st.sessionId = undefined;
       st.workerId = spec.id;
@@ -631,7 +634,7 @@ export class Run implements SwarmRun {
   }
 
   /** One agent turn: prompt file, SWARM_* environment, log file, pid journaled while it runs. */
-  private async turn(workerId: string, harness: Harness, role: AgentRole, prompt: string, o: { task?: Task; cwd: string; round: number; st?: TaskRuntimeState; model?: string }): Promise<AgentTurnResult> {
+  private async turn(workerId: string, harness: Harness, role: AgentRole, prompt: string, o: { task?: Task; cwd: string; round: number; st?: TaskRuntimeState; model?: string; taskFile?: string }): Promise<AgentTurnResult> {
     const seq = ++this.promptSeq;
     const label = `${o.task?.id ?? workerId}-${role}-r${o.round}-${seq}`;
     const promptFile = join(this.runDir, 'prompts', `${label}.md`);
@@ -641,7 +644,7 @@ export class Run implements SwarmRun {
     const env: Record<string, string> = {
       SWARM_ROLE: role,
       SWARM_TASK_ID: o.task?.id ?? '',
-      SWARM_TASK_FILE: o.task ? this.deps.tasks.fileFor(o.task.id, 'current') : '',
+      SWARM_TASK_FILE: o.taskFile ?? (o.task ? this.deps.tasks.fileFor(o.task.id, 'current') : ''),
       SWARM_TASKS_DIR: this.deps.tasks.dir,
       SWARM_WORKTREE: o.cwd,
       SWARM_BASE: this.deps.base,
@@ -698,6 +701,13 @@ export class Run implements SwarmRun {
     return [];
   }
 
+  /** Issue 12 rule 4: a reviewer or planner turn changed what can run code: stop its worker, block the task. */
+  private async guardViolation(workerId: string, role: AgentRole, findings: string[], st?: TaskRuntimeState): Promise<never> {
+    this.emit({ type: 'security_violation', workerId, taskId: st?.id, changes: findings });
+    if (st) await this.flow.block(st, `The ${role} of this task changed the shared repository's git configuration or hooks, which could run code in your git:\n${findings.map((f) => `- ${f}`).join('\n')}\nNothing was undone. Check and revert these changes, then retry the task.`);
+    throw new StopWorker(`security: the ${role} changed the shared repository (${findings.join('; ')})`);
+  }
+
   private async guardSnapshot(): Promise<GuardSnapshot | undefined> {
     try { return await snapshotGitGuard(this.deps.root); } catch { return undefined; }
   }
@@ -740,10 +750,11 @@ export class Run implements SwarmRun {
     const capped = capDiff(diff, config.review.maxDiffBytes);
     const previous = accumulatedFeedback(st.rounds);
     const current = (await this.deps.tasks.read(task.id, 'current')) ?? task;
+    const claimed = st.claimed ?? { title: task.title, body: task.body }; // issue 12 rule 4: not what the worker rewrote
     const prompt = fillPrompt(loadPrompt(this.deps.root, 'reviewer', config.review.prompt), {
       task_id: task.id,
-      task_title: current.title,
-      task_body: current.body,
+      task_title: claimed.title,
+      task_body: claimed.body,
       round,
       max_rounds: config.review.maxRounds,
       previous_feedback: previous ? `Feedback of earlier rounds (check it was addressed):\n${previous}\n` : '',
@@ -757,7 +768,9 @@ export class Run implements SwarmRun {
     for (let attempt = 0; attempt < 3; attempt++) {
       await this.gate(this.infos.get(spec.id)!, pool);
       if (this.signal.aborted) return 'aborted';
-      const res = await this.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd: st.worktree!, round, model: config.review.model });
+      // Issue 12 rule 4: in a swarm-made checkout of the reviewed commit, watched like a worker's turn.
+      const { result: res, findings } = await guarded(this.deps.root, () => this.deps.worktrees.withReviewCheckout(task.id, sha, claimed, (cwd, taskFile) => this.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd, taskFile, round, model: config.review.model })));
+      if (findings.length) await this.guardViolation(spec.id, 'reviewer', findings, st);
       if (res.failure?.kind === 'aborted' || this.signal.aborted) return 'aborted';
       if (res.failure) {
         this.recordPoolFailure(pool, res.failure);
@@ -826,7 +839,9 @@ export class Run implements SwarmRun {
       await this.acquireSlot();
       let res: AgentTurnResult;
       try {
-        res = await this.turn(spec.id, harness, 'planner', prompt, { cwd: this.deps.root, round: iteration, model: spec.model });
+        const g = await guarded(this.deps.root, () => this.turn(spec.id, harness, 'planner', prompt, { cwd: this.deps.root, round: iteration, model: spec.model }));
+        res = g.result;
+        if (g.findings.length) await this.guardViolation(spec.id, 'planner', g.findings); // issue 12 rule 4
       } finally {
         this.releaseSlot();
       }

@@ -113,6 +113,9 @@ export interface TaskRuntimeState {
   agent?: { pid: number; pgid: number; procStart?: string };
   /** Log file of the latest agent turn. */
   logFile?: string;
+  /** The task's title and body when it was claimed: what its reviewer is shown, whatever the worker
+   *  writes in the task file meanwhile (issue 12 rule 4). */
+  claimed?: { title: string; body: string };
   /** The reviewed head changes no file (the worker said ready with nothing to merge): an approval
    *  completes the task without a merge (issue 12 rule 16). */
   noChange?: boolean;

@@ -8,6 +8,7 @@ import { runAgentProcess, type AgentProcessResult } from '../proc';
 import { READY_SIGNAL, DONE_SIGNAL } from '../signals';
 import type { AgentFailure, AgentTurnRequest, AgentTurnResult, Harness } from './types';
 import type { HarnessContext } from './context';
+import type { ProgramTrust } from './resolve';
 
 export const EX_TEMPFAIL = 75;
 
@@ -15,6 +16,11 @@ export function agentEnv(ctx: HarnessContext, req: AgentTurnRequest, extra?: Rec
   const env: NodeJS.ProcessEnv = { ...process.env, ...ctx.baseEnv, ...extra, ...req.env, SWARM_PROMPT_FILE: req.promptFile };
   if (ctx.agentPath) env.PATH = ctx.agentPath;
   return env;
+}
+
+/** Where a turn's program may come from: the user's environment, never the repository or a worktree (issue 12 rule 4). */
+export function agentTrust(ctx: HarnessContext, req: AgentTurnRequest): ProgramTrust {
+  return { base: ctx.repoRoot ?? req.cwd, untrusted: [...(ctx.untrustedDirs ?? []), req.cwd] };
 }
 
 /** Failure class from how a process ended, for harnesses with no better signal. */
@@ -59,6 +65,7 @@ export class CommandHarness implements Harness {
       logFile: req.logFile,
       signal: req.signal,
       onSpawn: req.onSpawn,
+      trust: agentTrust(this.ctx, req),
     });
     let failure = classifyExit(r, this.argv[0], `swarm.json harnesses.${this.name}.command`);
     if (failure?.kind === 'crash' && r.exitCode === EX_TEMPFAIL) {
