@@ -247,7 +247,7 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
     let timedOut = false;
     let aborted = false;
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | undefined = undefined; // set after spawn; finish() may run before (a spawn error)
     let swept: Promise<unknown> | undefined;
     let exitInfo: { code: number | null; sig: NodeJS.Signals | null } | undefined;
     let closeTimer: NodeJS.Timeout | undefined;
