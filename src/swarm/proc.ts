@@ -6,7 +6,7 @@
 // is no PID namespace to end them all. So every agent turn is marked: its environment carries a
 // fresh SWARM_TURN_TOKEN, which every descendant inherits, and when the turn ends every process of
 // this user whose environment (Linux: /proc/<pid>/environ) holds that token is killed. A process
-// that exec's itself with a cleared environment escapes this (docs/security.md).
+// that exec's itself with a cleared environment escapes this (docs/harnesses.md, "Timeout and stop").
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
