@@ -237,6 +237,18 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
   const stdoutTail = new TailBuffer(tailBytes);
   const stderrTail = new TailBuffer(64 * 1024);
   const token = randomBytes(16).toString('hex');
+  const env: NodeJS.ProcessEnv = { ...opts.env, [TURN_TOKEN_VAR]: token };
+  let program = opts.argv[0];
+  if (opts.trust) {
+    env.PATH = absolutePathEntries(env.PATH).join(delimiter);
+    const found = resolveProgram(program, env.PATH, opts.trust);
+    if (!found) {
+      const e: NodeJS.ErrnoException = new Error(`${program} not found on PATH (relative PATH entries and folders inside the repository or its worktrees are not searched; configure an absolute path)`);
+      e.code = 'ENOENT';
+      return Promise.resolve({ exitCode: null, signal: null, spawnError: e, timedOut: false, aborted: false, stdoutTail: '', stderrTail: '', stdoutBytes: 0, durationMs: Date.now() - started });
+    }
+    program = found;
+  }
   let log: WriteStream | undefined;
   if (opts.logFile) {
     mkdirSync(dirname(opts.logFile), { recursive: true });
@@ -260,19 +272,6 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
       const done = () => resolve({ ...r, timedOut, aborted, stdoutTail: stdoutTail.toString(), stderrTail: stderrTail.toString(), stdoutBytes: stdoutTail.total, durationMs: Date.now() - started });
       if (log) log.end(done); else done();
     };
-    const env: NodeJS.ProcessEnv = { ...opts.env, [TURN_TOKEN_VAR]: token };
-    let program = opts.argv[0];
-    if (opts.trust) {
-      env.PATH = absolutePathEntries(env.PATH).join(delimiter);
-      const found = resolveProgram(program, env.PATH, opts.trust);
-      if (!found) {
-        const e: NodeJS.ErrnoException = new Error(`${program} not found on PATH (relative PATH entries and folders inside the repository or its worktrees are not searched; configure an absolute path)`);
-        e.code = 'ENOENT';
-        finish({ exitCode: null, signal: null, spawnError: e });
-        return;
-      }
-      program = found;
-    }
     try {
       child = spawn(program, opts.argv.slice(1), { cwd: opts.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (e) {
