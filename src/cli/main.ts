@@ -121,7 +121,7 @@ async function cmdRun(ws: Workspace, out: Out, flags: { wait: boolean }): Promis
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   const rounds = summary.workers.reduce((n, w) => n + w.reviewRounds, 0);
   if (!out.json) {
-    out.print(`done in ${secs} s: ${summary.merged.length} merged, ${rounds} review round(s), ${summary.waitingForHuman.length} waiting for your review, ${summary.blocked.length} blocked (${one(summary.reason)})`);
+    out.print(`done in ${secs} s: ${summary.merged.length} merged, ${summary.completedWithoutChange?.length ? `${summary.completedWithoutChange.length} completed with no change, ` : ''}${rounds} review round(s), ${summary.waitingForHuman.length} waiting for your review, ${summary.blocked.length} blocked (${one(summary.reason)})`);
     for (const w of summary.workers) out.print(`  ${w.workerId}: ${w.merges} merged, ${w.rejections} rejected, ${w.errors} errors, ${w.reviewRounds} review rounds, ${(w.wallMs / 1000).toFixed(1)} s`);
   }
   if (interrupted) return EXIT.interrupted;

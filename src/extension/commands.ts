@@ -496,6 +496,7 @@ export class SwarmCommands {
         case 'fix_requested': vscode.window.setStatusBarMessage(`Swarm: changes requested for ${taskId}; its worker picks them up`, 8000); break;
         case 'returned_to_pending': vscode.window.setStatusBarMessage(`Swarm: ${taskId} returned to pending`, 8000); break;
         case 'rejected': vscode.window.setStatusBarMessage(`Swarm: ${taskId} rejected`, 8000); break;
+        case 'completed_without_change': vscode.window.setStatusBarMessage(`Swarm: ${taskId} completed: no change was needed`, 8000); break;
       }
       return;
     }

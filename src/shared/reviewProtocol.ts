@@ -280,6 +280,7 @@ export function isActionOutcome(v: unknown): v is ActionOutcome {
       case 'fix_requested':
       case 'returned_to_pending':
       case 'rejected':
+      case 'completed_without_change':
         return hasOnlyKeys(v, ['ok', 'applied']);
       default:
         return false;

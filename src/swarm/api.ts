@@ -73,7 +73,7 @@ export interface DecisionRequest {
 export type DecisionResult =
   | { ok: true; applied: 'merged'; commit: string }
   | { ok: true; applied: 'queued'; detail: string } // a running swarm (maybe in another process) will act on it
-  | { ok: true; applied: 'fix_requested' | 'returned_to_pending' | 'rejected' }
+  | { ok: true; applied: 'fix_requested' | 'returned_to_pending' | 'rejected' | 'completed_without_change' }
   | { ok: false; reason: 'stale_sha'; currentSha: string }
   | { ok: false; reason: 'not_awaiting' | 'not_found' | 'invalid'; detail: string }
   /** A plain approve of a change the reviewer did not approve: only Override (with a reason) merges it. */

@@ -20,6 +20,7 @@ const mergeStep: Step = async (ctx, d) => {
   ctx.setWorker(d.info, { state: 'merging', taskId: task.id });
   const r = await ctx.flow.merge(task, st);
   if (r === 'merged') { d.metrics.merges++; ctx.summary.merged.push(task.id); return settled(d); }
+  if (r === 'no_change') { ctx.summary.completedWithoutChange!.push(task.id); return settled(d); }
   if (r === 'conflict') return STATUS[st.status].resumable ? next('work') : end('ok'); // a fix round, unless it blocked
   if (r === 'waiting') { ctx.mergeWaiters.add(task.id); return settled(d); }
   if (r === 'moved') { st.headSha = undefined; return next('review'); }

@@ -31,8 +31,14 @@ export interface FlowContext {
 /** Frontmatter a task carries only while in current/ (removed when it leaves). */
 const WHILE_CLAIMED = { status: undefined, claimed_at: undefined, run_id: undefined, worktree: undefined };
 
-/** `unapproved`: no authorization the swarm issued covers the head (approval.ts); the task went to the user. */
-export type MergeStepResult = 'merged' | 'conflict' | 'waiting' | 'moved' | 'error' | 'unapproved';
+/**
+ * `unapproved`: no authorization the swarm issued covers the head (approval.ts); the task went to the user.
+ * `no_change`: the approved head changes no file; the task completed without a merge.
+ */
+export type MergeStepResult = 'merged' | 'no_change' | 'conflict' | 'waiting' | 'moved' | 'error' | 'unapproved';
+
+/** A worker that says ready with nothing changed is reviewed with this note (docs/security.md). */
+export const NO_CHANGE_NOTE = 'no change: confirm the task needs none';
 
 /** Feedback of every round that asked for changes, oldest first: what the next fix round gets. */
 export function accumulatedFeedback(rounds: ReviewRound[]): string {
@@ -84,6 +90,11 @@ export class TaskFlow {
       await this.transition(st, 'mergeUnauthorized', {}, `the approval could not be verified (${authorized.why}); decide again`);
       this.ctx.emit({ type: 'human_review_requested', taskId: task.id, sha, agentVerdict: approvability(task.id, st.rounds, sha).verdict });
       return 'unapproved';
+    }
+    if (st.noChange) {
+      // Approved with nothing to merge: complete it, and say so (never a merge, never silent).
+      await this.complete(task, st, undefined, 'no change: the review confirmed the task needs none');
+      return 'no_change';
     }
     if (st.branch) {
       const tip = await this.ctx.git.readBranch(st.branch);
@@ -224,6 +235,7 @@ export class TaskFlow {
     if (nonce && st.rounds.some((r) => r.nonce === nonce)) return { ok: false, reason: 'invalid', detail: 'this decision was applied before (a replayed decision file)' };
     // The user decided on the head they were shown (the branch tip when it moved since the last
     // review): that sha is what this round records and what an approval merges.
+    if (current !== st.headSha) st.noChange = undefined; // new commits: merged as usual
     st.headSha = current;
 
     const verdict: Verdict = kind === 'approve' || kind === 'override' ? 'APPROVED' : kind === 'request_changes' ? 'NEEDS_CHANGES' : 'REJECTED';
@@ -264,6 +276,10 @@ export class TaskFlow {
       return { ok: true, applied: 'returned_to_pending' };
     }
     const r = await this.merge(task, st);
+    if (r === 'no_change') {
+      decided(true, 'completed: no change was needed');
+      return { ok: true, applied: 'completed_without_change' };
+    }
     if (r === 'merged') {
       const done = await this.ctx.state.readTask(taskId);
       decided(true, `merged as ${done?.mergedCommit}`);

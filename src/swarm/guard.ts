@@ -197,6 +197,17 @@ export async function snapshotGitGuard(repoRoot: string, opts: GuardOptions = {}
   return snap;
 }
 
+/**
+ * Run `fn` between two snapshots of the shared repository's git setup; `findings` are what changed
+ * (diffGitGuard). For agent turns of every role: a reviewer or planner runs as the user too.
+ */
+export async function guarded<T>(repoRoot: string, fn: () => Promise<T>): Promise<{ result: T; findings: string[] }> {
+  const before = await snapshotGitGuard(repoRoot).catch(() => undefined);
+  const result = await fn();
+  const findings = before ? diffGitGuard(before, await snapshotGitGuard(repoRoot)) : [];
+  return { result, findings };
+}
+
 const q = (v: string) => JSON.stringify(v.length > 200 ? `${v.slice(0, 197)}...` : v);
 const list = (vs: string[]) => (vs.length === 1 ? q(vs[0]) : `[${vs.map(q).join(', ')}]`);
 

@@ -9,6 +9,8 @@ import { fillPrompt, loadPrompt } from './prompts';
 import { StopWorker, type RunContext } from './runContext';
 import { parseWorkerReply } from './signals';
 import type { WorkerInfo } from './types';
+import { guarded } from './guard';
+import { guardViolation } from './work';
 
 export async function plannerLoop(ctx: RunContext, spec: WorkerSpec, info: WorkerInfo, announced: Set<string>): Promise<void> {
   const harness = createHarness(spec.harness, ctx.deps.config, ctx.deps.harnessCtx);
@@ -31,7 +33,9 @@ export async function plannerLoop(ctx: RunContext, spec: WorkerSpec, info: Worke
     await ctx.pools.acquireSlot();
     let res: AgentTurnResult;
     try {
-      res = await ctx.turns.turn(spec.id, harness, 'planner', prompt, { cwd: ctx.deps.root, round: iteration, model: spec.model });
+      const g = await guarded(ctx.deps.root, () => ctx.turns.turn(spec.id, harness, 'planner', prompt, { cwd: ctx.deps.root, round: iteration, model: spec.model }));
+      res = g.result;
+      if (g.findings.length) await guardViolation(ctx, spec.id, 'planner', g.findings); // planners are watched like workers
     } finally {
       ctx.pools.releaseSlot();
     }

@@ -1,10 +1,82 @@
 // The one place that starts processes (git and agents alike). Agents run in their own process
 // group (detached) so a stop or timeout kills children too; their output streams to a log file
 // and only a bounded tail stays in memory, so an agent printing gigabytes cannot grow the host.
+//
+// A process can leave its group (setsid, a daemon's double fork), and with the sandbox off there
+// is no PID namespace to end them all. So every agent turn is marked: its environment carries a
+// fresh SWARM_TURN_TOKEN, which every descendant inherits, and when the turn ends every process of
+// this user whose environment (Linux: /proc/<pid>/environ) holds that token is killed. A process
+// that exec's itself with a cleared environment escapes this (docs/harnesses.md, "Timeout and stop").
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, promises as fs, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { delimiter, dirname } from 'node:path';
+import { absolutePathEntries, resolveProgram, type ProgramTrust } from './harness/resolve';
+
+/** The variable marking every process of one agent turn (set by runAgentProcess, never by callers). */
+export const TURN_TOKEN_VAR = 'SWARM_TURN_TOKEN';
+const TOKEN_NEEDLE = Buffer.from(`${TURN_TOKEN_VAR}=`);
+
+/** This process and its ancestors: never matched, even when they carry a token (a nested swarm). */
+function selfAndAncestors(): Set<number> {
+  const out = new Set<number>([process.pid]);
+  for (let pid = process.ppid; pid > 1 && !out.has(pid); ) {
+    out.add(pid);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch { break; }
+  }
+  return out;
+}
+
+/**
+ * Processes whose environment carries a SWARM_TURN_TOKEN and satisfies `match` (given the whole
+ * environment). Only processes whose environ this user may read (its own) are seen; exited but
+ * unreaped ones have an empty environ and are not. Linux only ([] where /proc is missing).
+ * Reading every environ costs about 0.3 ms a process here, so it is read asynchronously.
+ */
+export async function findMarkedProcesses(match: (env: Map<string, string>) => boolean): Promise<number[]> {
+  let names: string[];
+  try { names = await fs.readdir('/proc'); } catch { return []; }
+  const skip = selfAndAncestors();
+  const pids = names.filter((n) => /^\d+$/.test(n) && !skip.has(Number(n)));
+  const hits = await Promise.all(pids.map(async (name) => {
+    const raw = await fs.readFile(`/proc/${name}/environ`).catch(() => undefined);
+    if (!raw || raw.indexOf(TOKEN_NEEDLE) === -1) return undefined; // cheap filter; the parse checks the name exactly
+    const env = new Map<string, string>();
+    for (const entry of raw.toString('utf8').split('\0')) {
+      const eq = entry.indexOf('=');
+      if (eq > 0 && !env.has(entry.slice(0, eq))) env.set(entry.slice(0, eq), entry.slice(eq + 1));
+    }
+    return env.has(TURN_TOKEN_VAR) && match(env) ? Number(name) : undefined;
+  }));
+  return hits.filter((p): p is number => p !== undefined);
+}
+
+/**
+ * Kill every marked process `match` selects, and wait until none is left (bounded by `maxMs`).
+ * Each round stops them all first (SIGSTOP: no more forks), then kills them; processes forked
+ * meanwhile are found by the next round. Returns the pids killed.
+ */
+export async function killMarkedProcesses(match: (env: Map<string, string>) => boolean, maxMs = 5000): Promise<number[]> {
+  const killed = new Set<number>();
+  const end = Date.now() + maxMs;
+  for (;;) {
+    const found = await findMarkedProcesses(match);
+    if (!found.length || Date.now() > end) break;
+    for (const pid of found) { try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
+    for (const pid of found) { try { process.kill(pid, 'SIGKILL'); killed.add(pid); } catch { /* gone */ } }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return [...killed];
+}
+
+/** Kill what is left of one agent turn (everything carrying its token). */
+export function killTurnProcesses(token: string, maxMs = 5000): Promise<number[]> {
+  return killMarkedProcesses((env) => env.get(TURN_TOKEN_VAR) === token, maxMs);
+}
 
 /** Keeps the last `max` bytes of a stream, as text. */
 export class TailBuffer {
@@ -83,14 +155,17 @@ export interface AgentProcessOptions {
   logFile?: string;
   signal?: AbortSignal;
   onSpawn?: (info: { pid: number; pgid: number }) => void;
+  /** Each stdout line (cut at maxLineBytes), for CLIs that stream JSON events. */
   /** The log file could not be written (ENOSPC, EIO): logging stops, the agent is not held up. */
   onLogError?: (e: NodeJS.ErrnoException) => void;
-  /** Each stdout line (cut at maxLineBytes), for CLIs that stream JSON events. */
   onStdoutLine?: (line: string) => void;
   tailBytes?: number;
   maxLineBytes?: number;
   /** Grace between SIGTERM and SIGKILL of the process group. */
   killGraceMs?: number;
+  /** Resolve argv[0] from the user's environment only (src/swarm/harness/resolve.ts); the child's
+   *  PATH loses its relative entries. Agent turns always set it. */
+  trust?: ProgramTrust;
 }
 
 export interface AgentProcessResult {
@@ -152,12 +227,30 @@ export function isProcessAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
-/** Run an agent (or any long program) in its own process group with timeout, abort and logging. */
+/**
+ * Run an agent (or any long program) in its own process group with timeout, abort and logging.
+ * Its environment gets a fresh SWARM_TURN_TOKEN; when the program exits, its group and every
+ * process carrying the token are killed before the result is returned (nothing it started
+ * outlives the turn), and a pipe held open by an escaped process does not hang the turn.
+ */
 export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcessResult> {
   const started = Date.now();
   const tailBytes = opts.tailBytes ?? 256 * 1024;
   const stdoutTail = new TailBuffer(tailBytes);
   const stderrTail = new TailBuffer(64 * 1024);
+  const token = randomBytes(16).toString('hex');
+  const env: NodeJS.ProcessEnv = { ...opts.env, [TURN_TOKEN_VAR]: token };
+  let program = opts.argv[0];
+  if (opts.trust) {
+    env.PATH = absolutePathEntries(env.PATH).join(delimiter);
+    const found = resolveProgram(program, env.PATH, opts.trust);
+    if (!found) {
+      const e: NodeJS.ErrnoException = new Error(`${program} not found on PATH (relative PATH entries and folders inside the repository or its worktrees are not searched; configure an absolute path)`);
+      e.code = 'ENOENT';
+      return Promise.resolve({ exitCode: null, signal: null, spawnError: e, timedOut: false, aborted: false, stdoutTail: '', stderrTail: '', stdoutBytes: 0, durationMs: Date.now() - started });
+    }
+    program = found;
+  }
   let log: WriteStream | undefined;
   let child: ChildProcess | undefined;
   if (opts.logFile) {
@@ -176,17 +269,22 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
     let timedOut = false;
     let aborted = false;
     let settled = false;
+    let timer: NodeJS.Timeout | undefined = undefined; // set after spawn; finish() may run before (a spawn error)
+    let swept: Promise<unknown> | undefined;
+    let exitInfo: { code: number | null; sig: NodeJS.Signals | null } | undefined;
+    let closeTimer: NodeJS.Timeout | undefined;
     const finish = (r: Omit<AgentProcessResult, 'stdoutTail' | 'stderrTail' | 'durationMs' | 'timedOut' | 'aborted' | 'stdoutBytes'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(closeTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       const done = () => resolve({ ...r, timedOut, aborted, stdoutTail: stdoutTail.toString(), stderrTail: stderrTail.toString(), stdoutBytes: stdoutTail.total, durationMs: Date.now() - started });
       if (log) log.end(done); else done();
     };
     let spawned: ChildProcess;
     try {
-      spawned = spawn(opts.argv[0], opts.argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      spawned = spawn(program, opts.argv.slice(1), { cwd: opts.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (e) {
       finish({ exitCode: null, signal: null, spawnError: e as NodeJS.ErrnoException });
       return;
@@ -195,7 +293,7 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
     const pid = spawned.pid;
     const kill = () => { if (pid) killProcessGroup(pid, opts.killGraceMs ?? 2000); };
     const onAbort = () => { aborted = true; kill(); };
-    const timer = setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs);
+    timer = setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs);
     if (opts.signal?.aborted) onAbort(); else opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (pid) opts.onSpawn?.({ pid, pgid: pid });
 
@@ -213,12 +311,28 @@ export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcess
     spawned.stdin!.on('error', () => { /* the agent may exit without reading its stdin */ });
     spawned.stdin!.end(opts.stdin ?? '');
     spawned.on('error', (e: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: e, pid }));
-    spawned.on('close', (code, sig) => {
-      lines?.end();
-      // The leader exited; make sure no child of it survives in the group.
+    // The leader exited: no child of it survives, in its group or out of it (the token). A process
+    // that escaped both and holds our pipes would keep 'close' from coming: stop reading then.
+    const sweep = () => (swept ??= (async () => {
       if (pid) { try { process.kill(-pid, 'SIGKILL'); } catch { /* none left */ } }
-      finish({ exitCode: code, signal: sig, pid });
+      await killTurnProcesses(token).catch(() => []);
+    })());
+    const closed = (code: number | null, sig: NodeJS.Signals | null) => {
+      lines?.end();
+      void sweep().then(() => finish({ exitCode: code, signal: sig, pid }));
+    };
+    spawned.on('exit', (code, sig) => {
+      exitInfo = { code, sig };
+      void sweep().then(() => {
+        if (settled) return;
+        closeTimer = setTimeout(() => {
+          spawned.stdout!.destroy();
+          spawned.stderr!.destroy();
+          closed(exitInfo!.code, exitInfo!.sig);
+        }, 2000);
+      });
     });
+    spawned.on('close', (code, sig) => closed(code, sig));
   });
 }
 
@@ -263,4 +377,13 @@ export function execCollect(argv: string[], opts: ExecOptions): Promise<ExecResu
       resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code, signal: sig });
     });
   });
+}
+
+/**
+ * Matcher for the leftovers of agent turns on one repository (by the SWARM_TASKS_DIR every turn
+ * carries), optionally of one run only. For recovery (the lock is held: no other run's agents
+ * are alive here) and the end of a run.
+ */
+export function agentsOfRepo(tasksDir: string, runId?: string): (env: Map<string, string>) => boolean {
+  return (env) => env.get('SWARM_TASKS_DIR') === tasksDir && (runId === undefined || env.get('SWARM_RUN_ID') === runId);
 }

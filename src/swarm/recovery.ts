@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { killProcessGroupAndWait } from './proc';
+import { agentsOfRepo, killMarkedProcesses, killProcessGroupAndWait } from './proc';
 import type { RunContext } from './runContext';
 import { isSameProcessAlive } from './state';
 import { STATUS, stepOf } from './status';
@@ -77,6 +77,8 @@ export async function recover(ctx: Pick<RunContext, 'deps' | 'flow' | 'emit' | '
       report.returnedToPending.push(task.id);
     }
   }
+  report.killedPids.push(...(await killMarkedProcesses(agentsOfRepo(ctx.deps.tasks.dir)))); // what earlier agents left outside their groups
+  await ctx.deps.worktrees.removeStaleReviewCheckouts(); // reviewers' checkouts of an interrupted run
   const after = await tasks.list();
   // A worktree still belongs to a task in current, or to a pending one that keeps its branch.
   const currentIds = new Set([...after.current.map((t) => t.id), ...after.pending.filter((t) => t.branch).map((t) => t.id)]);

@@ -5,7 +5,9 @@
 
 import type { WorkerSpec } from './config';
 import { authorizeMerge, sealRound } from './approval';
-import { accumulatedFeedback } from './flow';
+import { accumulatedFeedback, NO_CHANGE_NOTE } from './flow';
+import { guarded } from './guard';
+import { guardViolation } from './work';
 import { createHarness } from './harness';
 import type { AgentTurnResult } from './harness/types';
 import { checkPolicy, mergesWithoutReview } from './policy';
@@ -24,12 +26,9 @@ export const reviewStep: Step = async (ctx, d) => {
   st.headSha = headSha;
   const mb = (await git.mergeBase(`refs/heads/${base}`, headSha)) ?? d.baseSha;
   const changed = (await git.exec(['diff', '--name-only', '-z', mb, headSha])).split('\0').filter(Boolean);
-  if (!changed.length) {
-    await ctx.flow.complete(task, st, undefined, 'the agent finished without changing any file');
-    return settled(d);
-  }
+  st.noChange = changed.length ? undefined : true; // ready with no change is reviewed too (NO_CHANGE_NOTE)
   // tasks-only changes (every path, rename sources too, inside the tasks folder; policy gate passed)
-  if (await mergesWithoutReview(git, mb, headSha, config)) { authorizeMerge(task.id, st, 'tasks-only'); return next('merge'); } // task-only diffs merge without review (authorized: docs/security.md)
+  if (changed.length && await mergesWithoutReview(git, mb, headSha, config)) { authorizeMerge(task.id, st, 'tasks-only'); return next('merge'); } // task-only diffs merge without review (authorized: docs/security.md)
   ctx.setWorker(d.info, { state: 'reviewing', taskId: task.id });
   const verdict = await review(ctx, d.spec, task, st, mb, headSha);
   d.metrics.reviewRounds++;
@@ -56,7 +55,7 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
     return full;
   };
   const toHuman = async (agentVerdict: ReviewRound['verdict']) => {
-    await ctx.flow.transition(st, 'askHuman', {}, 'waiting for your review');
+    await ctx.flow.transition(st, 'askHuman', {}, st.noChange ? NO_CHANGE_NOTE : 'waiting for your review');
     ctx.emit({ type: 'human_review_requested', taskId: task.id, sha, agentVerdict });
     return 'human' as const;
   };
@@ -79,24 +78,27 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   const capped = capDiff(diff, config.review.maxDiffBytes);
   const previous = accumulatedFeedback(st.rounds);
   const current = (await ctx.deps.tasks.read(task.id, 'current')) ?? task;
+  const claimed = st.claimed ?? { title: task.title, body: task.body }; // not what the worker rewrote
   const prompt = fillPrompt(loadPrompt(ctx.deps.root, 'reviewer', config.review.prompt), {
     task_id: task.id,
-    task_title: current.title,
-    task_body: current.body,
+    task_title: claimed.title,
+    task_body: claimed.body,
     round,
     max_rounds: config.review.maxRounds,
     previous_feedback: previous ? `Feedback of earlier rounds (check it was addressed):\n${previous}\n` : '',
     base: ctx.deps.base,
     sha,
     diff: capped.text,
-    diff_note: capped.note,
+    diff_note: st.noChange ? NO_CHANGE_NOTE : capped.note,
   });
   const pool = ctx.pools.key(config.review.harness, config.review.model);
   let reply: AgentTurnResult | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     await ctx.pools.gate(ctx.infos.get(spec.id)!, pool);
     if (ctx.signal.aborted) return 'aborted';
-    const res = await ctx.turns.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd: st.worktree!, round, model: config.review.model });
+    // In a swarm-made checkout of the reviewed commit (never the worker's worktree), watched like a worker's turn.
+    const { result: res, findings } = await guarded(ctx.deps.root, () => ctx.deps.worktrees.withReviewCheckout(task.id, sha, claimed, (cwd, taskFile) => ctx.turns.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd, taskFile, round, model: config.review.model })));
+    if (findings.length) await guardViolation(ctx, spec.id, 'reviewer', findings, st);
     if (res.failure?.kind === 'aborted' || ctx.signal.aborted) return 'aborted';
     if (res.failure) {
       ctx.pools.recordFailure(pool, res.failure);

@@ -25,6 +25,7 @@ import { failTask } from './work';
 import { markInterrupted, recover } from './recovery';
 import { plannerLoop } from './planner';
 import { WaitingMerges } from './waitingMerges';
+import { agentsOfRepo, killMarkedProcesses } from './proc';
 
 export type { RunDeps } from './runContext';
 export { capDiff } from './review';
@@ -64,7 +65,7 @@ export class Run implements SwarmRun, RunContext {
     this.turns = new AgentTurns(this);
     this.waiting = new WaitingMerges(this);
     this.waitForHumans = options.waitForHumans ?? true;
-    this.summary = { runId, startedAt: nowIso(), workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] };
+    this.summary = { runId, startedAt: nowIso(), workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [], completedWithoutChange: [] };
     this.done = this.main().catch((e) => this.finish(`error: ${(e as Error).message}`));
   }
 
@@ -168,6 +169,7 @@ export class Run implements SwarmRun, RunContext {
     // in half, and its task must not be marked interrupted under it); bounded.
     for (let i = 0; tookLock && this.owned.size > 0 && i < 600; i++) await sleep(50);
     if (tookLock) for (const id of this.owned) await markInterrupted(this, id, this.stopReason ?? 'stopped');
+    if (tookLock) await killMarkedProcesses(agentsOfRepo(this.deps.tasks.dir, this.runId)); // nothing of this run's agents outlives it (setsid daemons too)
     const listing = await this.deps.tasks.list().catch(() => undefined);
     const states = await Promise.all((listing?.current ?? []).map((t) => this.deps.state.readTask(t.id)));
     this.summary.finishedAt = nowIso();
@@ -330,10 +332,12 @@ export class Run implements SwarmRun, RunContext {
     let st: TaskRuntimeState;
     if (isNew) {
       st = { id: task.id, status: task.status, workerId: spec.id, harness: harnessName, model, branch: task.branch ?? branchFor(spec.id, task.id), rounds: prev?.rounds ?? [], attempts: prev?.attempts ?? 0, runId: this.runId, pendingFeedback: task.meta.last_feedback ? String(task.meta.last_feedback) : undefined, updatedAt: nowIso() };
+      st.claimed = { title: task.title, body: task.body }; // the reviewer sees the text as claimed, not as the worker left it
       // Same harness as before: its session continues the earlier conversation.
       if (prev?.sessionId && prev.harness === harnessName && task.branch) st.sessionId = prev.sessionId;
     } else {
       st = prev ?? { id: task.id, status: task.status, rounds: [], attempts: 0, updatedAt: nowIso() };
+      st.claimed ??= { title: task.title, body: task.body }; // a task claimed before snapshots existed
       st.branch ??= task.branch ?? branchFor(spec.id, task.id);
       if (st.harness !== harnessName) st.sessionId = undefined;
       st.workerId = spec.id;

@@ -98,8 +98,8 @@ export const TRANSITIONS = {
   requeue: { from: ['running', 'reviewing', 'interrupted'], to: 'queued' },
   /** The user answered its question: a worker continues it. */
   answer: { from: ['blocked'], to: 'queued' },
-  /** Merged (or nothing to merge): the file moves to complete. */
-  complete: { from: ['running', 'reviewing', 'merging', 'interrupted'], to: 'complete' },
+  /** Merged (or nothing to merge, confirmed by the reviewer or the user): the file moves to complete. */
+  complete: { from: ['running', 'reviewing', 'merging', 'interrupted', ...DECIDABLE], to: 'complete' },
   /** Back to pending (retry, rejection, a failed turn, recovery with no work saved). */
   unclaim: { from: IN_CURRENT, to: 'pending' },
 } as const satisfies Record<string, { from: readonly TaskStatus[]; to: TaskStatus }>;

@@ -12,6 +12,8 @@ import type { Task, TaskRuntimeState } from './types';
 
 export interface TurnOptions {
   task?: Task;
+  /** SWARM_TASK_FILE for this turn (the reviewer gets the text as claimed), else the task's file in current/. */
+  taskFile?: string;
   cwd: string;
   round: number;
   /** The task's state: gets the log file, the agent's pid while it runs, and resumes its session. */
@@ -36,7 +38,7 @@ export class AgentTurns {
     const env: Record<string, string> = {
       SWARM_ROLE: role,
       SWARM_TASK_ID: o.task?.id ?? '',
-      SWARM_TASK_FILE: o.task ? deps.tasks.fileFor(o.task.id, 'current') : '',
+      SWARM_TASK_FILE: o.taskFile ?? (o.task ? deps.tasks.fileFor(o.task.id, 'current') : ''),
       SWARM_TASKS_DIR: deps.tasks.dir,
       SWARM_WORKTREE: o.cwd,
       SWARM_BASE: deps.base,

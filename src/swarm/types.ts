@@ -134,6 +134,12 @@ export interface TaskRuntimeState {
   agent?: { pid: number; pgid: number; procStart?: string };
   /** Log file of the latest agent turn. */
   logFile?: string;
+  /** The task's title and body when it was claimed: what its reviewer is shown, whatever the worker
+   *  writes in the task file meanwhile (issue 12 rule 4). */
+  claimed?: { title: string; body: string };
+  /** The reviewed head changes no file (the worker said ready with nothing to merge): an approval
+   *  completes the task without a merge (issue 12 rule 16). */
+  noChange?: boolean;
   /** Conflict fix rounds so far (bounded by review.max_rounds). */
   conflictRounds?: number;
   /** What lets `headSha` merge: nothing merges without it (src/swarm/approval.ts). */
@@ -194,6 +200,8 @@ export interface RunSummary {
   waitingForHuman: string[];
   blocked: string[];
   failed: string[];
+  /** Tasks completed without a merge: their worker changed nothing and a review confirmed none was needed. */
+  completedWithoutChange?: string[];
 }
 
 /** Everything the engine emits; also the lines of `.swarm/runs/<run-id>/events.jsonl`. */

@@ -49,6 +49,7 @@ export class WaitingMerges {
     try {
       const r = await this.run.flow.decide(taskId, kind, sha, text, by, nonce);
       if (r.ok && r.applied === 'merged') this.run.summary.merged.push(taskId);
+      if (r.ok && r.applied === 'completed_without_change') this.run.summary.completedWithoutChange!.push(taskId);
       const st = await this.run.deps.state.readTask(taskId);
       if (st && STATUS[st.status].needsYou === 'local_changes') this.run.mergeWaiters.add(taskId);
       return r;

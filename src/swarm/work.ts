@@ -7,7 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { readAgentFileBounded } from './safefs';
 import { join } from 'node:path';
 import type { WorkerSpec } from './config';
-import type { AgentFailure } from './harness/types';
+import type { AgentFailure, AgentRole } from './harness/types';
 import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
 import { fillPrompt, loadPrompt } from './prompts';
 import { StopWorker, end, next, type RunContext, type RunDeps, type Step, type TaskOutcome } from './runContext';
@@ -70,6 +70,13 @@ export const workStep: Step = async (ctx, d) => {
   st.headSha = await worktrees.commitAll(worktree, `swarm: ${task.id}: changes left uncommitted by ${spec.id} (round ${round})`);
   return next('review');
 };
+
+/** A reviewer or planner turn changed what can run code: stop its worker, block the task. */
+export async function guardViolation(ctx: Pick<RunContext, 'emit' | 'flow'>, workerId: string, role: AgentRole, findings: string[], st?: TaskRuntimeState): Promise<never> {
+  ctx.emit({ type: 'security_violation', workerId, taskId: st?.id, changes: findings });
+  if (st) await ctx.flow.block(st, `The ${role} of this task changed the shared repository's git configuration or hooks, which could run code in your git:\n${findings.map((f) => `- ${f}`).join('\n')}\nNothing was undone. Check and revert these changes, then retry the task.`);
+  throw new StopWorker(`security: the ${role} changed the shared repository (${findings.join('; ')})`);
+}
 
 /** The worker's prompt: first round (worker / executor template) or fix round (the feedback). */
 export function workerPrompt(deps: RunDeps, spec: WorkerSpec, task: Task, st: TaskRuntimeState, cwd: string, round: number, emit?: (e: SwarmEvent) => void): string {

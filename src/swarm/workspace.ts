@@ -84,7 +84,7 @@ class SwarmWorkspace implements Workspace {
     const cliPaths: Record<string, string> = {};
     for (const [name, h] of Object.entries(this.config.harnesses)) if (h.command?.length) cliPaths[name] = h.command[0];
     Object.assign(cliPaths, this.options.cliPaths);
-    return { cliPaths, agentPath: this.options.agentPath, nodePath: this.options.nodePath ?? process.execPath, demoAgentPath: this.options.demoAgentPath ?? defaultDemoAgentPath(), baseEnv: { ...this.identity } };
+    return { cliPaths, agentPath: this.options.agentPath, nodePath: this.options.nodePath ?? process.execPath, demoAgentPath: this.options.demoAgentPath ?? defaultDemoAgentPath(), baseEnv: { ...this.identity }, repoRoot: this.root, untrustedDirs: [this.root, this.worktrees.dir] };
   }
 
   startRun(options: StartRunOptions = {}): SwarmRun {

@@ -116,6 +116,61 @@ export class WorktreeManager {
     return { path, created: true };
   }
 
+  /** Folder of the reviewers' checkouts (issue 12 rule 4): inside .swarm/, which no agent is given. */
+  get reviewDir(): string {
+    return join(this.root, '.swarm', 'review');
+  }
+
+  /**
+   * A detached checkout of exactly `sha` for a reviewer to run in (issue 12 rule 4): the worker's
+   * own worktree may hold anything it left there (ignored files, notes, programs), and a daemon of
+   * it could still write there. Made fresh for each review, removed by removeReviewCheckout.
+   */
+  async addReviewCheckout(taskId: string, sha: string): Promise<string> {
+    const path = join(this.reviewDir, `${taskId}-${sha.slice(0, 12)}`);
+    await this.addLock.run(async () => {
+      if (existsSync(path)) await this.removeReviewCheckout(path);
+      mkdirSync(this.reviewDir, { recursive: true });
+      await this.git.exec(['worktree', 'add', '--detach', '-q', path, sha]);
+    });
+    return path;
+  }
+
+  /**
+   * Run `fn` (a reviewer's turn) in a fresh checkout of `sha`, with the task text as claimed in a
+   * file beside it (for SWARM_TASK_FILE); both are removed afterwards, whatever happens.
+   */
+  async withReviewCheckout<T>(taskId: string, sha: string, claimed: { title: string; body: string }, fn: (cwd: string, taskFile: string) => Promise<T>): Promise<T> {
+    const cwd = await this.addReviewCheckout(taskId, sha);
+    const taskFile = `${cwd}.task.md`;
+    try {
+      await fs.writeFile(taskFile, `# ${claimed.title}\n\n${claimed.body}`);
+      return await fn(cwd, taskFile);
+    } finally {
+      await this.removeReviewCheckout(cwd).catch(() => undefined);
+      await fs.rm(taskFile, { force: true });
+    }
+  }
+
+  /** Remove a reviewer's checkout (whatever the reviewer left in it goes with it). */
+  async removeReviewCheckout(path: string): Promise<void> {
+    const r = await this.git.tryExec(['worktree', 'remove', '--force', '--force', path]);
+    if (r.code !== 0 || existsSync(path)) {
+      await fs.rm(path, { recursive: true, force: true });
+      await this.git.tryExec(['worktree', 'prune']);
+    }
+  }
+
+  /** Reviewer checkouts an interrupted run left behind (recovery). Returns the paths removed. */
+  async removeStaleReviewCheckouts(): Promise<string[]> {
+    const names = await fs.readdir(this.reviewDir).catch(() => [] as string[]);
+    for (const n of names) {
+      if (n.endsWith('.task.md')) await fs.rm(join(this.reviewDir, n), { force: true });
+      else await this.removeReviewCheckout(join(this.reviewDir, n));
+    }
+    return names.map((n) => join(this.reviewDir, n));
+  }
+
   /** Commit whatever the agent left uncommitted (untracked files included); returns the branch head. */
   async commitAll(path: string, message: string): Promise<string> {
     const status = await this.git.status(path);

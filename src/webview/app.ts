@@ -106,6 +106,8 @@ export function describeOutcome(result: ActionResultView): { text: string; ok: b
         return { text: `${label}: the task went back to pending.`, ok: true, files: [] };
       case 'rejected':
         return { text: `${label}: the change was rejected.`, ok: true, files: [] };
+      case 'completed_without_change':
+        return { text: `${label}: completed; the task needed no change.`, ok: true, files: [] };
     }
   }
   switch (o.reason) {

@@ -84,7 +84,9 @@ describe('a swarm of workers', { timeout: 60_000 }, () => {
     assert.ok(w.promptFileSame, 'the prompt file holds the stdin prompt');
     assert.match(w.prompt, /Task env-check/);
     assert.match(r.prompt, /env-check\.txt/, 'the reviewer sees the diff');
-    assert.equal(r.cwd, w.cwd);
+    // Issue 12 rule 4: the reviewer runs in a swarm-made checkout of the reviewed commit, not in the worker's worktree.
+    assert.equal(r.cwd, repo.path('.swarm', 'review', `env-check-${repo.state('env-check')!.rounds[0].sha.slice(0, 12)}`));
+    assert.equal(r.env.SWARM_WORKTREE, r.cwd);
   });
 
   test('depends_on waits for the dependency to complete; lower priority runs first', async () => {

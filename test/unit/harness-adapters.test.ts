@@ -209,6 +209,23 @@ test('adapters: a missing CLI is missing_cli and names both settings', async () 
   } finally { t.cleanup(); }
 });
 
+test('adapters (issue 12 rule 4): a fake claude a worker put in node_modules/.bin is never run through a relative PATH entry', async () => {
+  const t = tmp();
+  try {
+    const bin = join(t.wt, 'node_modules', '.bin');
+    mkdirSync(bin, { recursive: true });
+    const marker = join(t.dir, 'fake-ran');
+    writeFileSync(join(bin, 'claude'), `#!/bin/sh\n: > ${marker}\n`); // a shell builtin: this PATH has no touch
+    chmodSync(join(bin, 'claude'), 0o755);
+    for (const role of ['reviewer', 'worker'] as const) {
+      const h = new CliHarness(CLI_SPECS.claude, { ...ctx, agentPath: 'node_modules/.bin:.:/nonexistent-bin' }, {});
+      const res = await h.runTurn(req({ cwd: t.wt, role }));
+      assert.equal(res.failure?.kind, 'missing_cli', role);
+      assert.ok(!existsSync(marker), `the fake never ran (${role})`);
+    }
+  } finally { t.cleanup(); }
+});
+
 test('adapters: a crash with no structured output is a crash with the stderr gist; exit 0 without a reply is a crash', async () => {
   const t = tmp();
   try {

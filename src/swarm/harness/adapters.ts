@@ -15,7 +15,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAgentProcess } from '../proc';
-import { agentEnv, classifyExit } from './command';
+import { agentEnv, agentTrust, classifyExit } from './command';
 import { kindFromText, failureFrom, oneLine, retryAfterFromStderr, stderrGist, type ParsedTurn, type TurnParser } from './cli-parse';
 import type { HarnessContext } from './context';
 import { cliAdapters, type AdapterFactory } from './index';
@@ -145,6 +145,7 @@ export class CliHarness implements Harness {
       onSpawn: req.onSpawn,
       onLogError: req.onLogError,
       onStdoutLine: (line) => parser.push(line),
+      trust: agentTrust(this.ctx, req),
     });
     const parsed = parser.result();
     const program = argv[0];

@@ -9,6 +9,7 @@ import { READY_SIGNAL, DONE_SIGNAL } from '../signals';
 import type { AgentFailure, AgentTurnRequest, AgentTurnResult, Harness } from './types';
 import type { HarnessContext } from './context';
 import { scrubAgentEnv } from '../decisionKey';
+import type { ProgramTrust } from './resolve';
 
 export const EX_TEMPFAIL = 75;
 
@@ -17,6 +18,11 @@ export function agentEnv(ctx: HarnessContext, req: AgentTurnRequest, extra?: Rec
   if (ctx.agentPath) env.PATH = ctx.agentPath;
   // Nothing that could carry or name the decision key reaches an agent (docs/security.md).
   return scrubAgentEnv(env);
+}
+
+/** Where a turn's program may come from: the user's environment, never the repository or a worktree (issue 12 rule 4). */
+export function agentTrust(ctx: HarnessContext, req: AgentTurnRequest): ProgramTrust {
+  return { base: ctx.repoRoot ?? req.cwd, untrusted: [...(ctx.untrustedDirs ?? []), req.cwd] };
 }
 
 /** Failure class from how a process ended, for harnesses with no better signal. */
@@ -62,6 +68,7 @@ export class CommandHarness implements Harness {
       signal: req.signal,
       onSpawn: req.onSpawn,
       onLogError: req.onLogError,
+      trust: agentTrust(this.ctx, req),
     });
     let failure = classifyExit(r, this.argv[0], `swarm.json harnesses.${this.name}.command`);
     if (failure?.kind === 'crash' && r.exitCode === EX_TEMPFAIL) {

@@ -12,4 +12,9 @@ export interface HarnessContext {
   demoAgentPath: string;
   /** Added to every agent's environment. */
   baseEnv: Record<string, string>;
+  /** The repository root: a configured relative program path is taken from here (harness/resolve.ts). */
+  repoRoot?: string;
+  /** Folders no agent program is looked up in by name (the repository, the worktree folder); the
+   *  turn's cwd is always added. */
+  untrustedDirs?: string[];
 }
