@@ -154,7 +154,9 @@ export class Run implements SwarmRun {
         this.infos.set(w.id, { id: w.id, role: w.role, harness: w.harness, model: w.model, state: 'idle', iteration: 0, iterations: w.iterations });
         this.metrics.set(w.id, { workerId: w.id, merges: 0, rejections: 0, errors: 0, reviewRounds: 0, wallMs: 0, usage: {} });
       }
-      this.emit({ type: 'run_started', runId: this.runId, workers: this.workers(), base: this.deps.base });
+      const sb = this.deps.harnessCtx.sandbox?.status; // sandbox: reported at start, a warning when off
+      this.emit({ type: 'run_started', runId: this.runId, workers: this.workers(), base: this.deps.base, ...(sb ? { sandbox: { sandboxed: sb.sandboxed, reason: sb.reason } } : {}) });
+      if (sb && !sb.sandboxed) this.emit({ type: 'log', level: 'warn', message: sb.reason }); // sandbox
       const timers = [setInterval(() => void this.applyDecisionFiles(), this.deps.config.limits.pollMs), setInterval(() => void this.retryWaitingMerges(), Math.max(1000, this.deps.config.limits.pollMs * 4))];
       try {
         this.plannersAlive = specs.filter((s) => s.role === 'planner').length;
@@ -659,6 +661,7 @@ export class Run implements SwarmRun {
       env,
       model: o.model,
       resumeSessionId: harness.supportsResume ? o.st?.sessionId : undefined,
+      branch: role === 'worker' || role === 'executor' ? o.st?.branch : undefined, // sandbox: the one ref this turn may move
       timeoutMs: harnessTimeoutMs(harnessName, this.deps.config),
       logFile,
       signal: this.signal,

@@ -1,6 +1,8 @@
 // What every harness gets from the workspace: where CLIs are, the PATH agents see, and the
 // environment every agent process inherits (e.g. a fallback git identity).
 
+import type { AgentSandbox } from '../sandbox';
+
 export interface HarnessContext {
   /** Executable per harness from settings (`swarm.cli.claude`, ...) or swarm.json `harnesses.<name>.command[0]`. */
   cliPaths: Record<string, string>;
@@ -12,4 +14,6 @@ export interface HarnessContext {
   demoAgentPath: string;
   /** Added to every agent's environment. */
   baseEnv: Record<string, string>;
+  /** The agent sandbox (src/swarm/sandbox.ts); every turn's process is wrapped by it when on. */
+  sandbox?: AgentSandbox;
 }
