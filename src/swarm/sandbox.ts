@@ -307,7 +307,8 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
       problems.push(...g.problems);
     }
   }
-  if (scope.role === 'planner') {
+  if (scope.role === 'planner' || scope.role === 'worker') {
+    // Planners write new tasks; workers may add follow-ups (executors only take tasks).
     const pending = join(layout.tasksDir, 'pending');
     mkdirSync(pending, { recursive: true });
     allowWrite.push(pending);

@@ -167,7 +167,7 @@ describe('a swarm of workers', { timeout: 60_000 }, () => {
 
   test('a planner (cwd = repo root, no worktree) writes tasks into SWARM_TASKS_DIR; back-pressure holds it at max_pending', async () => {
     const repo = newRepo();
-    const log = join(repo.home, 'planner.jsonl');
+    const log = join(repo.logDir, 'planner.jsonl'); // the sandbox lets agents write the log dir only
     const planner = repo.script('planner.cjs', `
       const fs = require('fs'); const path = require('path');
       try { fs.readFileSync(0); } catch {}
