@@ -115,7 +115,7 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
     const started = events.find((e) => e.type === 'run_started');
     assert.ok(started && started.type === 'run_started' && started.sandbox?.sandboxed, JSON.stringify(started));
     assert.deepEqual(summary.merged, ['hostile'], summary.reason);
-    const results = JSON.parse(repo.show('main', 'attempts.json')) as Record<string, { ok: boolean; detail: string }>;
+    const results = JSON.parse(repo.show('main', 'attempts.json') ?? '{}') as Record<string, { ok: boolean; detail: string }>;
     for (const k of ['write_home', 'write_checkout', 'append_git_config', 'write_hook', 'write_decisions', 'read_ssh_key', 'rewrite_dot_git', 'move_base', 'move_other_branch', 'delete_other_branch', 'remount_rw', 'connect_forbidden_port']) {
       assert.equal(results[k]?.ok, false, `${k} must fail: ${JSON.stringify(results[k])}`);
     }
@@ -129,7 +129,7 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
     assert.equal(readFileSync(repo.path('.git', 'config'), 'utf8'), configBefore, '.git/config unchanged');
     assert.ok(!existsSync(repo.path('.git', 'hooks', 'post-merge')), 'no hook written');
     assert.ok(!existsSync(repo.path('.swarm', 'decisions', 'forged.json')), 'no decision forged');
-    assert.ok(!repo.show('main', 'attempts.json').includes('SECRET'), 'the key was not read');
+    assert.ok(!repo.show('main', 'attempts.json')?.includes('SECRET'), 'the key was not read');
     assert.equal(repo.rev('swarm/w1/other'), otherBefore, "another branch of the same worker did not move");
     assert.ok(repo.git('log', '--format=%s', 'main').includes('hostile agent: its own commit'), 'its own commit (its own ref) merged');
     assert.equal(events.filter((e) => e.type === 'security_violation').length, 0);
