@@ -233,7 +233,7 @@ export function gitWritePaths(cwd: string, commonDir: string, branch: string | u
   }
   // The admin dir must point back at this worktree (an agent could have edited .git before).
   let back = '';
-  try { back = resolve(readFileSync(join(admin, 'gitdir'), 'utf8').trim()); } catch { /* missing */ }
+  try { back = resolve(admin, readFileSync(join(admin, 'gitdir'), 'utf8').trim()); } catch { /* missing */ }
   if (back !== dotGit) {
     problems.push(`${admin}/gitdir does not point back to ${dotGit}: its git data stays read-only`);
     return { allowWrite, readOnly, problems };
