@@ -351,7 +351,10 @@ export const STARTER_CONFIG = `// Worktree Swarm configuration (JSON with commen
   "policy": {
     "deny": [".git/**", "**/*.pem", "**/.env*", "secrets/**"],
     "max_lines_added": 800
-  }
+  },
+  // Agents run in a bubblewrap sandbox (Linux): auto = where installed, required = refuse without
+  // it, off = no sandbox. allow_write / deny_read / allow_domains: see docs/security.md.
+  "sandbox": { "mode": "auto" }
 }
 `;
 
