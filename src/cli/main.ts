@@ -44,7 +44,8 @@ A decision on a sha that is no longer the branch head is refused.
 Exit codes:
   0    ended normally (swarm run: no work left)
   1    error
-  2    bad usage or a bad swarm.json (each bad field is named)
+  2    bad usage or a bad swarm.json (each bad field is named), or sandbox.mode "required"
+       without a usable sandbox (bubblewrap; the message names the install command)
   3    swarm run --no-wait ended with tasks waiting for you (reviews or questions)
   4    another swarm is running on this repository
   130  interrupted (Ctrl-C); the state is saved and the next run resumes it
@@ -70,7 +71,7 @@ const short = (sha?: string) => (sha ? sha.slice(0, 10) : '-');
 /** One human-readable line per interesting event (progress while the swarm runs). */
 export function describeEvent(e: SwarmEvent): string | undefined {
   switch (e.type) {
-    case 'run_started': return `swarm run ${e.runId}: ${e.workers.length} worker(s) on ${e.base}`;
+    case 'run_started': return `swarm run ${e.runId}: ${e.workers.length} worker(s) on ${e.base}${e.sandbox ? `; ${e.sandbox.reason}` : ''}`;
     case 'run_recovered': return `recovered an earlier run: resumed [${e.resumed.join(', ')}], back to pending [${e.returnedToPending.join(', ')}], completed [${e.completed.join(', ')}]${e.killedPids.length ? `, killed stray agents ${e.killedPids.join(', ')}` : ''}${e.orphanedWorktrees.length ? `, orphaned worktrees: ${e.orphanedWorktrees.join('; ')}` : ''}`;
     case 'task_claimed': return `[${e.workerId}] took ${e.taskId} (branch ${e.branch})`;
     case 'task_quarantined': return `quarantined ${e.file}: ${e.reason}`;
@@ -100,6 +101,8 @@ async function cmdRun(ws: Workspace, out: Out, flags: { wait: boolean }): Promis
   const elsewhere = await ws.runningElsewhere();
   if (elsewhere) { process.stderr.write(`another swarm (pid ${elsewhere.pid}, run ${elsewhere.runId}) is running on this repository\n`); return EXIT.busy; }
   const started = Date.now();
+  // Not sandboxed is said on stderr too, so it is seen even with --json or a redirected stdout.
+  if (ws.sandbox && !ws.sandbox.sandboxed && ws.sandbox.mode !== 'required') process.stderr.write(`swarm: warning: ${ws.sandbox.reason}\n`);
   ws.onEvent((e) => {
     if (out.json) { out.data(e); return; }
     const line = describeEvent(e);
@@ -137,11 +140,12 @@ async function cmdStatus(ws: Workspace, out: Out, full: boolean): Promise<number
   const running = await ws.runningElsewhere();
   const cannotStart = tasks.pending.filter((t) => t.cannotRun);
   if (out.json) {
-    out.data(full ? tasks : { pending: tasks.pending.length, current: tasks.current.length, complete: tasks.complete.length, quarantined: tasks.quarantined, needsYou: needs, cannotStart: cannotStart.map((t) => ({ id: t.id, reason: t.cannotRun })), running: running ?? null, config: ws.config.file ?? null, base: ws.base });
+    out.data(full ? tasks : { pending: tasks.pending.length, current: tasks.current.length, complete: tasks.complete.length, quarantined: tasks.quarantined, needsYou: needs, cannotStart: cannotStart.map((t) => ({ id: t.id, reason: t.cannotRun })), running: running ?? null, config: ws.config.file ?? null, base: ws.base, sandbox: ws.sandbox ?? null });
     return EXIT.ok;
   }
   out.print(`repository ${ws.root}${running ? ` — swarm running (pid ${running.pid})` : ''}`);
   out.print(`config: ${ws.config.file ?? 'built-in defaults (no swarm.json)'}`);
+  if (ws.sandbox) out.print(`sandbox (${ws.sandbox.mode}): ${ws.sandbox.reason}`);
   out.print(`tasks: ${tasks.pending.length} pending, ${tasks.current.length} current, ${tasks.complete.length} complete, ${tasks.quarantined.length} quarantined`);
   if (full) {
     for (const [name, list] of [['pending', tasks.pending], ['current', tasks.current], ['complete', tasks.complete]] as const) {
@@ -287,7 +291,7 @@ export async function main(argv: string[]): Promise<number> {
       errOut(`bad configuration:\n${e.issues.map((i) => `  ${i.file}: ${i.field}: ${i.message}`).join('\n')}\n`);
       return EXIT.usage;
     }
-    if (e instanceof SwarmError) { errOut(`swarm: ${e.message}\n`); return e.code === 'busy' ? EXIT.busy : EXIT.error; }
+    if (e instanceof SwarmError) { errOut(`swarm: ${e.message}\n`); return e.code === 'busy' ? EXIT.busy : e.code === 'sandbox' ? EXIT.usage : EXIT.error; }
     errOut(`swarm: ${(e as Error).stack ?? e}\n`);
     return EXIT.error;
   }

@@ -18,11 +18,15 @@ export interface SwarmCounts {
   tasksLeft: number;
   reviewsWaiting: number;
   needsYou: number;
+  /** Why agents of a repository are not sandboxed (src/swarm/sandbox.ts), one line each; empty = all sandboxed. */
+  unsandboxed: string[];
 }
 
 export function countSwarm(registry: SessionRegistry): SwarmCounts {
-  const counts: SwarmCounts = { running: false, paused: false, workersRunning: 0, workersTotal: 0, tasksLeft: 0, reviewsWaiting: 0, needsYou: 0 };
+  const counts: SwarmCounts = { running: false, paused: false, workersRunning: 0, workersTotal: 0, tasksLeft: 0, reviewsWaiting: 0, needsYou: 0, unsandboxed: [] };
   for (const s of registry.sessions) {
+    const sb = s.workspace?.sandbox;
+    if (sb && !sb.sandboxed) counts.unsandboxed.push(sb.reason);
     const run = s.activeRun;
     if (run) {
       counts.running = true;
@@ -62,7 +66,7 @@ export class SwarmStatusBar implements vscode.Disposable {
   update(): SwarmCounts {
     const c = countSwarm(this.registry);
     this.item.text = statusBarText(c);
-    this.item.tooltip = `Swarm — ${c.running ? (c.paused ? 'paused' : 'running') : 'not running'}\n${c.workersRunning} of ${c.workersTotal} workers busy\n${c.tasksLeft} tasks left (pending and current)\n${c.reviewsWaiting} reviews waiting for you\n${c.needsYou} items need you\nClick to open the Tasks view`;
+    this.item.tooltip = `Swarm — ${c.running ? (c.paused ? 'paused' : 'running') : 'not running'}\n${c.workersRunning} of ${c.workersTotal} workers busy\n${c.tasksLeft} tasks left (pending and current)\n${c.reviewsWaiting} reviews waiting for you\n${c.needsYou} items need you\n${c.unsandboxed.length ? `⚠ ${[...new Set(c.unsandboxed)].join('\n⚠ ')}` : 'Agents run sandboxed'}\nClick to open the Tasks view`;
     if (c.running || c.needsYou > 0) this.item.show();
     else this.item.hide();
     this.tasksView.badge = c.needsYou > 0 ? { value: c.needsYou, tooltip: `${plural(c.needsYou, 'item')} waiting for you` } : undefined;

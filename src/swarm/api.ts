@@ -7,6 +7,7 @@
 //   await ws.decide({ taskId, kind: 'approve', sha });  // human review decision tied to a sha
 //   await run.stop();                                   // kills agents by process group, journals state
 
+import type { SandboxStatus } from './sandbox';
 import type { SwarmEvent, Task, QuarantinedTask, TaskRuntimeState, WorktreeInfo, WorkerInfo, RunSummary, HumanDecisionKind, ReviewRound } from './types';
 import type { ResolvedConfig } from './config';
 import type { Approvability } from './approval';
@@ -141,6 +142,8 @@ export interface Workspace {
   readonly base: string;
   /** Subscribe to every event of this workspace (runs and decisions). Returns the unsubscribe. */
   onEvent(listener: (e: SwarmEvent) => void): () => void;
+  /** Do agents run in the sandbox (src/swarm/sandbox.ts), and if not, why (status bar, `swarm status`). */
+  readonly sandbox?: SandboxStatus;
   /** The run started from this workspace object, if one is going. */
   readonly activeRun: SwarmRun | undefined;
   /** Is a swarm running on this repo, in this or another process (run lock held by a live pid)? */

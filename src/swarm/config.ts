@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { ConfigError, type ConfigIssue } from './errors';
 import type { AgentRole } from './harness/types';
+import type { SandboxSettings } from './sandbox';
 
 export const BUILTIN_HARNESSES = ['demo', 'command', 'claude', 'codex', 'opencode', 'gemini'] as const;
 export const DEFAULT_DENY = ['.git/**', '**/*.pem', '**/.env*', 'secrets/**'];
@@ -73,6 +74,15 @@ const limitsSchema = z
   })
   .strict();
 
+const sandboxSchema = z
+  .object({
+    mode: z.enum(['auto', 'required', 'off']).default('auto').describe('auto: agents run in a bubblewrap sandbox where it is installed, else a warning; required: refuse to start without it; off: no sandbox (a warning at start)'),
+    allow_write: z.array(z.string().min(1, 'a non-empty path')).default([]).describe('Extra paths agents may write (absolute, ~/..., or relative to the repo root)'),
+    deny_read: z.array(z.string().min(1, 'a non-empty path')).default([]).describe('Paths hidden from agents, besides the built-in credential stores (~/.ssh, ~/.aws, ...)'),
+    allow_domains: z.array(z.string().regex(/^[A-Za-z0-9*.-]+(:\d+)?$/, 'a host name')).default([]).describe('Hosts agents may reach besides their model API. bubblewrap cannot filter by host: any entry shares the network with agents'),
+  })
+  .strict();
+
 export const swarmConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -86,6 +96,7 @@ export const swarmConfigSchema = z
     policy: policySchema.default({ deny: DEFAULT_DENY, max_lines_added: 800, max_file_bytes: 1_000_000, binary: 'human', on_violation: 'human' }),
     limits: limitsSchema.default({ max_consecutive_errors: 3, max_attempts: 3, backoff_failures: 3, backoff_window_s: 60, backoff_pause_s: 1800, rate_limit_pause_s: 300, poll_ms: 500 }),
     timeout_s: posInt.default(1800).describe('Default per-turn timeout for harnesses that set none'),
+    sandbox: sandboxSchema.default({ mode: 'auto', allow_write: [], deny_read: [], allow_domains: [] }).describe('The agent sandbox (docs/security.md)'),
   })
   .strict();
 
@@ -124,6 +135,7 @@ export interface ResolvedConfig {
   policy: { deny: string[]; maxLinesAdded: number; maxFileBytes: number; binary: 'reject' | 'human' | 'allow'; onViolation: 'reject' | 'human' };
   limits: { maxConsecutiveErrors: number; maxAttempts: number; backoffFailures: number; backoffWindowMs: number; backoffPauseMs: number; rateLimitPauseMs: number; pollMs: number };
   timeoutS: number;
+  sandbox: SandboxSettings;
 }
 
 function describeValue(v: unknown): string {
@@ -249,6 +261,7 @@ function resolve(parsed: ParsedConfig, file: string | undefined, format: Resolve
       pollMs: parsed.limits.poll_ms,
     },
     timeoutS: parsed.timeout_s,
+    sandbox: { mode: parsed.sandbox.mode, allowWrite: parsed.sandbox.allow_write, denyRead: parsed.sandbox.deny_read, allowDomains: parsed.sandbox.allow_domains },
   };
 }
 

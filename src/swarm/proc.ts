@@ -233,24 +233,39 @@ export function isProcessAlive(pid: number): boolean {
  * process carrying the token are killed before the result is returned (nothing it started
  * outlives the turn), and a pipe held open by an escaped process does not hang the turn.
  */
-export function runAgentProcess(opts: AgentProcessOptions): Promise<AgentProcessResult> {
+/**
+ * The agent program resolved from the user's environment only (opts.trust): the PATH loses its
+ * relative entries and the program is looked up outside the repository and its worktrees. Returns
+ * the options with an absolute program and that PATH (and no `trust` left to apply), or why not.
+ */
+export function resolveAgentProgram(opts: AgentProcessOptions): { opts: AgentProcessOptions } | { error: NodeJS.ErrnoException } {
+  if (!opts.trust) return { opts };
+  const env: NodeJS.ProcessEnv = { ...opts.env, PATH: absolutePathEntries(opts.env?.PATH).join(delimiter) };
+  const found = resolveProgram(opts.argv[0], env.PATH, opts.trust);
+  if (!found) {
+    const e: NodeJS.ErrnoException = new Error(`${opts.argv[0]} not found on PATH (relative PATH entries and folders inside the repository or its worktrees are not searched; configure an absolute path)`);
+    e.code = 'ENOENT';
+    return { error: e };
+  }
+  return { opts: { ...opts, env, argv: [found, ...opts.argv.slice(1)], trust: undefined } };
+}
+
+/** The result of a turn whose process never started. */
+export function notStarted(spawnError: NodeJS.ErrnoException, started = Date.now()): AgentProcessResult {
+  return { exitCode: null, signal: null, spawnError, timedOut: false, aborted: false, stdoutTail: '', stderrTail: '', stdoutBytes: 0, durationMs: Date.now() - started };
+}
+
+export function runAgentProcess(given: AgentProcessOptions): Promise<AgentProcessResult> {
   const started = Date.now();
+  const resolved = resolveAgentProgram(given);
+  if ('error' in resolved) return Promise.resolve(notStarted(resolved.error, started));
+  const opts = resolved.opts;
   const tailBytes = opts.tailBytes ?? 256 * 1024;
   const stdoutTail = new TailBuffer(tailBytes);
   const stderrTail = new TailBuffer(64 * 1024);
   const token = randomBytes(16).toString('hex');
   const env: NodeJS.ProcessEnv = { ...opts.env, [TURN_TOKEN_VAR]: token };
-  let program = opts.argv[0];
-  if (opts.trust) {
-    env.PATH = absolutePathEntries(env.PATH).join(delimiter);
-    const found = resolveProgram(program, env.PATH, opts.trust);
-    if (!found) {
-      const e: NodeJS.ErrnoException = new Error(`${program} not found on PATH (relative PATH entries and folders inside the repository or its worktrees are not searched; configure an absolute path)`);
-      e.code = 'ENOENT';
-      return Promise.resolve({ exitCode: null, signal: null, spawnError: e, timedOut: false, aborted: false, stdoutTail: '', stderrTail: '', stdoutBytes: 0, durationMs: Date.now() - started });
-    }
-    program = found;
-  }
+  const program = opts.argv[0];
   let log: WriteStream | undefined;
   let child: ChildProcess | undefined;
   if (opts.logFile) {

@@ -141,7 +141,9 @@ export class Run implements SwarmRun, RunContext {
         this.infos.set(w.id, { id: w.id, role: w.role, harness: w.harness, model: w.model, state: 'idle', iteration: 0, iterations: w.iterations });
         this.metrics.set(w.id, { workerId: w.id, merges: 0, rejections: 0, errors: 0, reviewRounds: 0, wallMs: 0, usage: {} });
       }
-      this.emit({ type: 'run_started', runId: this.runId, workers: this.workers(), base: this.deps.base });
+      const sb = this.deps.harnessCtx.sandbox?.status; // whether agents are sandboxed, said at start; a warning when not
+      this.emit({ type: 'run_started', runId: this.runId, workers: this.workers(), base: this.deps.base, ...(sb ? { sandbox: { sandboxed: sb.sandboxed, reason: sb.reason } } : {}) });
+      if (sb && !sb.sandboxed) this.emit({ type: 'log', level: 'warn', message: sb.reason });
       const timers = [setInterval(() => void this.waiting.applyDecisionFiles(), this.deps.config.limits.pollMs), setInterval(() => void this.waiting.retry(), Math.max(1000, this.deps.config.limits.pollMs * 4))];
       try {
         this.plannersAlive = specs.filter((s) => s.role === 'planner').length;

@@ -56,6 +56,7 @@ export class AgentTurns {
       env,
       model: o.model,
       resumeSessionId: harness.supportsResume ? o.st?.sessionId : undefined,
+      branch: role === 'worker' || role === 'executor' ? o.st?.branch : undefined, // the one ref a sandboxed turn may move
       timeoutMs: harnessTimeoutMs(harnessName, deps.config),
       logFile,
       signal: this.run.signal,

@@ -206,7 +206,7 @@ export interface RunSummary {
 
 /** Everything the engine emits; also the lines of `.swarm/runs/<run-id>/events.jsonl`. */
 export type SwarmEvent =
-  | { type: 'run_started'; runId: string; workers: WorkerInfo[]; base: string }
+  | { type: 'run_started'; runId: string; workers: WorkerInfo[]; base: string; /** Are agents sandboxed (src/swarm/sandbox.ts), and why not. */ sandbox?: { sandboxed: boolean; reason: string } }
   | { type: 'run_recovered'; resumed: string[]; returnedToPending: string[]; completed: string[]; killedPids: number[]; orphanedWorktrees: string[] }
   | { type: 'run_finished'; summary: RunSummary }
   | { type: 'run_paused' }

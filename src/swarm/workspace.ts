@@ -22,6 +22,7 @@ import { runIdNow, nowIso } from './util';
 import { execCollect } from './proc';
 import './harness/adapters';
 import { DEFAULT_PROMPTS } from './defaultPrompts';
+import { createSandbox, INSTALL_HINT, type AgentSandbox, type SandboxStatus } from './sandbox';
 
 /** The repository root that contains `dir`. */
 export async function findRepoRoot(dir: string): Promise<string> {
@@ -41,7 +42,8 @@ export async function openWorkspace(options: OpenWorkspaceOptions): Promise<Work
   const git = new Git(root);
   const identity = await git.identity();
   const base = config.base ?? (await git.currentBranch()) ?? 'main';
-  return new SwarmWorkspace(root, config, git, base, identity, options);
+  const sandbox = createSandbox(config.sandbox, { root, commonDir: await git.commonDir(), tasksDir: join(root, config.tasksDir) });
+  return new SwarmWorkspace(root, config, git, base, identity, options, sandbox);
 }
 
 class SwarmWorkspace implements Workspace {
@@ -52,10 +54,10 @@ class SwarmWorkspace implements Workspace {
   private readonly merges: MergeQueue;
   private run: Run | undefined;
 
-  constructor(readonly root: string, readonly config: ResolvedConfig, private readonly git: Git, readonly base: string, private readonly identity: Record<string, string>, private readonly options: OpenWorkspaceOptions) {
+  constructor(readonly root: string, readonly config: ResolvedConfig, private readonly git: Git, readonly base: string, private readonly identity: Record<string, string>, private readonly options: OpenWorkspaceOptions, private readonly agentSandbox: AgentSandbox) {
     this.tasks = new TaskStore(root, config.tasksDir);
     this.state = new StateStore(root);
-    this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup);
+    this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup, agentSandbox);
     this.merges = new MergeQueue(git, base);
   }
 
@@ -84,11 +86,17 @@ class SwarmWorkspace implements Workspace {
     const cliPaths: Record<string, string> = {};
     for (const [name, h] of Object.entries(this.config.harnesses)) if (h.command?.length) cliPaths[name] = h.command[0];
     Object.assign(cliPaths, this.options.cliPaths);
-    return { cliPaths, agentPath: this.options.agentPath, nodePath: this.options.nodePath ?? process.execPath, demoAgentPath: this.options.demoAgentPath ?? defaultDemoAgentPath(), baseEnv: { ...this.identity }, repoRoot: this.root, untrustedDirs: [this.root, this.worktrees.dir] };
+    return { cliPaths, agentPath: this.options.agentPath, nodePath: this.options.nodePath ?? process.execPath, demoAgentPath: this.options.demoAgentPath ?? defaultDemoAgentPath(), baseEnv: { ...this.identity }, repoRoot: this.root, untrustedDirs: [this.root, this.worktrees.dir], sandbox: this.agentSandbox };
+  }
+
+  get sandbox(): SandboxStatus {
+    return this.agentSandbox.status;
   }
 
   startRun(options: StartRunOptions = {}): SwarmRun {
     if (this.run) throw new SwarmError(`a swarm is already running here (run ${this.run.runId})`, 'busy');
+    const sb = this.agentSandbox.status;
+    if (sb.mode === 'required' && !sb.sandboxed) throw new SwarmError(`sandbox.mode is "required" in ${this.config.file ? relative(this.root, this.config.file) || this.config.file : 'swarm.json'}, but ${sb.reason.replace(/^agents are NOT sandboxed: /, '')}${sb.reason.includes(INSTALL_HINT) ? '' : ` (install: ${INSTALL_HINT})`}`, 'sandbox');
     const run = new Run(runIdNow(), {
       root: this.root,
       config: this.config,
@@ -357,7 +365,10 @@ export const STARTER_CONFIG = `// Worktree Swarm configuration (JSON with commen
   "policy": {
     "deny": [".git/**", "**/*.pem", "**/.env*", "secrets/**"],
     "max_lines_added": 800
-  }
+  },
+  // Agents run in a bubblewrap sandbox (Linux): auto = where installed, required = refuse without
+  // it, off = no sandbox. allow_write / deny_read / allow_domains: see docs/security.md.
+  "sandbox": { "mode": "auto" }
 }
 `;
 

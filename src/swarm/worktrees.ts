@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import type { Git } from './git';
 import { GitError } from './errors';
 import { Mutex } from './util';
+import type { AgentSandbox } from './sandbox';
 import { execCollect } from './proc';
 
 export function branchFor(workerId: string, taskId: string): string {
@@ -54,7 +55,7 @@ export class WorktreeManager {
   private readonly addLock = new Mutex();
   readonly dir: string;
 
-  constructor(private readonly git: Git, readonly root: string, worktreeDir: string, private readonly setup?: string[]) {
+  constructor(private readonly git: Git, readonly root: string, worktreeDir: string, private readonly setup?: string[], private readonly sandbox?: AgentSandbox) {
     this.dir = isAbsolute(worktreeDir) ? worktreeDir : join(root, worktreeDir);
   }
 
@@ -101,7 +102,10 @@ export class WorktreeManager {
     });
     if (!created) return { path, created: false };
     if (this.setup) {
-      const r = await execCollect(this.setup, { cwd: path, timeoutMs: 30 * 60_000 });
+      // Sandboxed like an agent turn (it runs the branch's own scripts): it writes the worktree,
+      // its git data and temp; the network is shared (package registries).
+      const prepared = await this.sandbox?.prepare({ role: 'setup', cwd: path, harness: 'setup', env: process.env }, this.setup);
+      const r = await execCollect(prepared?.argv ?? this.setup, { cwd: path, timeoutMs: 30 * 60_000 }).finally(() => prepared?.dispose());
       if (onSetupLog) {
         await fs.mkdir(dirname(onSetupLog), { recursive: true }).catch(() => undefined); // the run's logs/ may not exist yet
         await fs.appendFile(onSetupLog, `$ ${this.setup.join(' ')}\n${r.stdout}${r.stderr}`).catch(() => undefined);

@@ -231,6 +231,9 @@ export class TestRepo {
       review: { mode: 'agent', harness: 'scripted', max_rounds: 3 },
       harnesses: { scripted: { command: [process.execPath, this.agentScript], env: { TEST_AGENT_LOG: this.logDir }, timeout_s: 60 } },
       limits: { poll_ms: 50, rate_limit_pause_s: 1, backoff_pause_s: 1 },
+      // Agents run sandboxed where bubblewrap is installed (the default, "auto"); the scripted
+      // agent's call log is outside its worktree, so it is allowed explicitly.
+      sandbox: { allow_write: [this.logDir] },
     };
     const out: Record<string, unknown> = { ...base };
     for (const [k, v] of Object.entries(over)) {

@@ -20,7 +20,7 @@ before(() => { ensureCli(); });
 
 const jsonLines = (s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe('swarm CLI', { timeout: 90_000 }, () => {
+describe('swarm CLI', { timeout: 180_000 } /* agent turns run sandboxed (docs/security.md) */, () => {
   test('help, usage errors and unknown commands', () => {
     const h = cli(['--help']);
     assert.equal(h.status, 0);

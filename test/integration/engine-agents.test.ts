@@ -39,7 +39,7 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
 
   test('an agent that sets core.hooksPath in the shared repository: security_violation, its worker stops', async () => {
     const repo = newRepo();
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 1, iterations: 50 }] });
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 1, iterations: 50 }], sandbox: { mode: 'off' } /* no sandbox: this tests the defence that remains without one */ });
     const evil = join(repo.home, 'evil-hooks');
     repo.writeTask('escape', { priority: 1, agent: { gitConfig: ['core.hooksPath', evil], files: { 'e.txt': 'e\n' } } });
     repo.writeTask('after-escape', { priority: 2 });
@@ -74,7 +74,7 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
       fs.writeFileSync('x.txt', 'x\\n');
       console.log('COMPLETE_AND_READY_FOR_MERGE');
     `);
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'hooky', count: 1 }], harnesses: { ...(repo.config().harnesses as object), hooky: { command: [process.execPath, script] } } });
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'hooky', count: 1 }], harnesses: { ...(repo.config().harnesses as object), hooky: { command: [process.execPath, script] } }, sandbox: { mode: 'off' } /* no sandbox: this tests the defence that remains without one */ });
     repo.writeTask('hook');
     const { events, summary } = await runSwarm(repo.root);
     const v = events.find((e) => e.type === 'security_violation');
@@ -95,7 +95,7 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
       if (process.env.SWARM_TASK_ID === 'sneak') git('update-ref', 'refs/heads/main', 'HEAD');
       console.log('COMPLETE_AND_READY_FOR_MERGE');
     `);
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'refs', count: 1, iterations: 5 }], harnesses: { ...(repo.config().harnesses as object), refs: { command: [process.execPath, script] } } });
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'refs', count: 1, iterations: 5 }], harnesses: { ...(repo.config().harnesses as object), refs: { command: [process.execPath, script] } }, sandbox: { mode: 'off' } /* no sandbox: this tests the defence that remains without one */ });
     repo.writeTask('honest', { priority: 1 });
     repo.writeTask('sneak', { priority: 2 });
     const { events, summary } = await runSwarm(repo.root);
@@ -113,7 +113,7 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
     const repo = newRepo();
     const cfg = repo.config();
     const h = (cfg.harnesses as Record<string, Record<string, unknown>>).scripted;
-    repo.writeConfig({ harnesses: { scripted: { ...h, timeout_s: 1 } }, limits: { max_attempts: 1 } });
+    repo.writeConfig({ harnesses: { scripted: { ...h, timeout_s: 1 } }, limits: { max_attempts: 1 }, sandbox: { mode: 'off' } /* no sandbox: pids seen from outside, the process-group kill */ });
     repo.writeTask('hang', { agent: { sleeper: true, sleeperWaitMs: 30_000, files: { 'never.txt': 'x\n' } } });
     const { summary, events } = await runSwarm(repo.root);
     const sleeperFile = join(repo.logDir, 'sleeper-hang.pid');
@@ -177,7 +177,7 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
 
   test('a worktree setup command that fails is run again on the next attempt (the agent never works in a half-set-up worktree)', async () => {
     const repo = newRepo();
-    const counter = join(repo.home, 'setup-count');
+    const counter = join(repo.logDir, 'setup-count'); // the sandboxed setup may write the log dir only
     const setup = repo.script('setup.cjs', `
       const fs = require('fs');
       const n = fs.existsSync(${JSON.stringify(counter)}) ? Number(fs.readFileSync(${JSON.stringify(counter)}, 'utf8')) + 1 : 1;

@@ -39,7 +39,7 @@ function assertEachMergedOnce(repo: TestRepo, ids: string[]): void {
 describe('crash and restart', { timeout: 90_000 }, () => {
   test('SIGKILL of `swarm run` mid-turn: recovery kills the stray agent group, then every task completes exactly once', async () => {
     const repo = newRepo();
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 3, iterations: 50 }] });
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 3, iterations: 50 }], sandbox: { mode: 'off' } /* without the sandbox agents outlive a crash; with it they die with it (test/integration/sandbox.test.ts) */ });
     repo.writeTask('slow-empty', { priority: 1, agent: { files: { 'slow-empty.txt': 'se\n' }, sleeper: true, sleeperWaitMs: 60_000 } });
     repo.writeTask('slow-wip', { priority: 1, agent: { preFiles: { 'wip.txt': 'work in progress\n' }, files: { 'wip.txt': 'finished\n' }, sleepFirstMs: 60_000 } });
     for (const id of ['fast-1', 'fast-2', 'fast-3']) repo.writeTask(id, { priority: 5 });
@@ -84,7 +84,7 @@ describe('crash and restart', { timeout: 90_000 }, () => {
 
   test('Ctrl-C (SIGINT) of `swarm run`: exit 130, agents killed, state resumable; the next run finishes', async () => {
     const repo = newRepo();
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }], sandbox: { mode: 'off' } /* without the sandbox agents outlive a crash; with it they die with it (test/integration/sandbox.test.ts) */ });
     repo.writeTask('interrupted-a', { agent: { files: { 'ia.txt': 'a\n' }, sleeper: true, sleeperWaitMs: 60_000 } });
     repo.writeTask('interrupted-b', { agent: { preFiles: { 'ib.txt': 'draft\n' }, files: { 'ib.txt': 'b\n' }, sleepFirstMs: 60_000 } });
     const { child, done } = spawnCli(['run', '--repo', repo.root]);
@@ -144,7 +144,7 @@ describe('crash and restart', { timeout: 90_000 }, () => {
       setTimeout(() => {}, 60000);
     `);
     const harnesses = repo.config().harnesses as object;
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'stub', count: 1 }], harnesses: { ...harnesses, stub: { command: [process.execPath, stubborn] } } });
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'stub', count: 1 }], harnesses: { ...harnesses, stub: { command: [process.execPath, stubborn] } }, sandbox: { mode: 'off' } /* without the sandbox agents outlive a crash; with it they die with it (test/integration/sandbox.test.ts) */ });
     repo.writeTask('stuck');
     const { child, done } = spawnCli(['run', '--repo', repo.root]);
     pids.push(child.pid!);

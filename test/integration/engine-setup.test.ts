@@ -13,7 +13,7 @@ after(() => { for (const r of repos) r.cleanup(); });
 test('setup commands of two new worktrees overlap in time', async () => {
   const repo = new TestRepo();
   repos.push(repo);
-  const log = join(repo.home, 'setup.log');
+  const log = join(repo.logDir, 'setup.log'); // the sandboxed setup may write the log dir only
   const setup = repo.script('setup.cjs', `const fs = require('fs');
 fs.appendFileSync(${JSON.stringify(log)}, 'start ' + process.cwd() + '\\n');
 setTimeout(() => fs.appendFileSync(${JSON.stringify(log)}, 'end ' + process.cwd() + '\\n'), 1500);

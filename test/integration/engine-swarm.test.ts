@@ -14,7 +14,7 @@ const repos: TestRepo[] = [];
 const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
 after(() => { for (const r of repos) r.cleanup(); });
 
-describe('a swarm of workers', { timeout: 60_000 }, () => {
+describe('a swarm of workers', { timeout: 150_000 } /* every agent turn starts a sandbox (~50-150 ms each on a loaded machine) */, () => {
   test('3 workers finish 9 tasks: every change on main, each task completed and annotated once', async () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 3, iterations: 50 }] });
@@ -169,7 +169,7 @@ describe('a swarm of workers', { timeout: 60_000 }, () => {
 
   test('a planner (cwd = repo root, no worktree) writes tasks into SWARM_TASKS_DIR; back-pressure holds it at max_pending', async () => {
     const repo = newRepo();
-    const log = join(repo.home, 'planner.jsonl');
+    const log = join(repo.logDir, 'planner.jsonl'); // the sandbox lets agents write the log dir only
     const planner = repo.script('planner.cjs', `
       const fs = require('fs'); const path = require('path');
       try { fs.readFileSync(0); } catch {}

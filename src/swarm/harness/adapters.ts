@@ -1,6 +1,6 @@
 // The agent-CLI adapters (claude, codex, opencode, gemini) on the harness interface, and their
 // registration in `cliAdapters`. Each CLI is described by a CliSpec (its own file: argv, env,
-// output parser); CliHarness runs one turn of any of them through runAgentProcess:
+// output parser); CliHarness runs one turn of any of them through runTurnProcess (sandboxed when on):
 //   - executable: VS Code setting swarm.cli.<name> (ctx.cliPaths) ?? swarm.json
 //     harnesses.<name>.command (its first element is the program, the rest are put before our
 //     flags) ?? the name on PATH; extra flags from harnesses.<name>.args; env from .env
@@ -14,8 +14,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAgentProcess } from '../proc';
-import { agentEnv, agentTrust, classifyExit } from './command';
+import { agentEnv, agentTrust, classifyExit, runTurnProcess } from './command';
 import { kindFromText, failureFrom, oneLine, retryAfterFromStderr, stderrGist, type ParsedTurn, type TurnParser } from './cli-parse';
 import type { HarnessContext } from './context';
 import { cliAdapters, type AdapterFactory } from './index';
@@ -34,6 +33,9 @@ export interface CliPlanOptions {
   sandboxed: boolean;
   /** Session to resume, if any. */
   resume?: string;
+  /** The swarm's own sandbox wraps the turn (src/swarm/sandbox.ts): a CLI sandbox inside it
+   *  (Codex's bubblewrap) cannot work and is not needed; ours enforces the role's limits. */
+  outerSandbox: boolean;
   /** The swarm runs as root (Claude Code then needs IS_SANDBOX=1 for its bypass flag). */
   isRoot: boolean;
 }
@@ -115,7 +117,7 @@ export class CliHarness implements Harness {
   /** The argv and env additions for a turn (exposed for tests and the docs). `resume: null` = fresh session. */
   planTurn(req: AgentTurnRequest, resume: string | null = (this.supportsResume && req.resumeSessionId) || null): { argv: string[]; plan: CliTurnPlan } {
     const sandboxed = (req.role === 'worker' || req.role === 'executor') && isLinkedWorktree(req.cwd);
-    const plan = this.spec.plan(req, { extraArgs: this.cfg.args ?? [], sandboxed, resume: resume ?? undefined, isRoot: process.getuid?.() === 0 });
+    const plan = this.spec.plan(req, { extraArgs: this.cfg.args ?? [], sandboxed, outerSandbox: !!this.ctx.sandbox?.on, resume: resume ?? undefined, isRoot: process.getuid?.() === 0 });
     return { argv: [...resolveCliCommand(this.name, this.ctx, this.cfg), ...plan.args], plan };
   }
 
@@ -134,7 +136,7 @@ export class CliHarness implements Harness {
     const { argv, plan } = this.planTurn(req, resume ?? null);
     const parser = this.spec.parser();
     const env = agentEnv(this.ctx, req, { ...plan.env, ...this.cfg.env, PWD: req.cwd });
-    const r = await runAgentProcess({
+    const r = await runTurnProcess(this.ctx, req, this.name, {
       argv,
       cwd: req.cwd,
       env,

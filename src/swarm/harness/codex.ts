@@ -18,7 +18,10 @@ export const codexSpec: CliSpec = {
   plan(req: AgentTurnRequest, o: CliPlanOptions) {
     const args = ['exec', '--json', '--skip-git-repo-check', '-C', req.cwd];
     const tasks = req.env.SWARM_TASKS_DIR;
-    if (o.sandboxed) {
+    if (o.sandboxed || o.outerSandbox) {
+      // Inside the swarm's sandbox Codex's own (bubblewrap) sandbox cannot start — nested mount
+      // namespaces without capabilities — and would fail every write (tasks/pending/ of a
+      // planner); ours already confines the turn to what its role may write.
       args.push('--dangerously-bypass-approvals-and-sandbox');
     } else if (req.role === 'planner') {
       args.push('-s', 'workspace-write');

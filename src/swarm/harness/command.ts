@@ -4,7 +4,7 @@
 // `SWARM_RETRY_AFTER: <seconds>` on stderr); with `resume: true` the program gets
 // SWARM_SESSION_ID and may print `SWARM_SESSION: <id>` to name its session.
 
-import { runAgentProcess, type AgentProcessResult } from '../proc';
+import { notStarted, resolveAgentProgram, runAgentProcess, type AgentProcessOptions, type AgentProcessResult } from '../proc';
 import { READY_SIGNAL, DONE_SIGNAL } from '../signals';
 import type { AgentFailure, AgentTurnRequest, AgentTurnResult, Harness } from './types';
 import type { HarnessContext } from './context';
@@ -23,6 +23,30 @@ export function agentEnv(ctx: HarnessContext, req: AgentTurnRequest, extra?: Rec
 /** Where a turn's program may come from: the user's environment, never the repository or a worktree (issue 12 rule 4). */
 export function agentTrust(ctx: HarnessContext, req: AgentTurnRequest): ProgramTrust {
   return { base: ctx.repoRoot ?? req.cwd, untrusted: [...(ctx.untrustedDirs ?? []), req.cwd] };
+}
+
+/**
+ * Run one turn's process, inside the agent sandbox when the context has one that is on
+ * (src/swarm/sandbox.ts): the argv is wrapped in bwrap with the turn's policy (role, worktree,
+ * branch, the harness's state folders), and the temp folder and loopback bridges are removed after.
+ */
+export async function runTurnProcess(ctx: HarnessContext, req: AgentTurnRequest, harness: string, given: AgentProcessOptions): Promise<AgentProcessResult> {
+  // The program is found (in the user's environment only) before the sandbox wraps it.
+  const resolved = resolveAgentProgram(given);
+  if ('error' in resolved) return notStarted(resolved.error);
+  const opts = resolved.opts;
+  const prepared = await ctx.sandbox?.prepare({ role: req.role, cwd: req.cwd, branch: req.branch, harness, env: opts.env }, opts.argv);
+  if (!prepared) return runAgentProcess(opts);
+  try {
+    const r = await runAgentProcess({ ...opts, argv: prepared.argv });
+    // bwrap reports what it could not do (exec the program, make a bind) on stderr with exit 1.
+    const line = r.exitCode === 1 ? r.stderrTail.split('\n').find((l) => l.startsWith('bwrap: ')) : undefined;
+    if (!line) return r;
+    const missing = /execvp .*No such file or directory/.test(line);
+    return { ...r, spawnError: Object.assign(new Error(missing ? `${opts.argv[0]}: not found (${line})` : `the sandbox could not start: ${line}`), { code: missing ? 'ENOENT' : 'ESANDBOX' }) };
+  } finally {
+    await prepared.dispose();
+  }
 }
 
 /** Failure class from how a process ended, for harnesses with no better signal. */
@@ -54,7 +78,7 @@ export class CommandHarness implements Harness {
     if (this.supportsResume && req.resumeSessionId) extra.SWARM_SESSION_ID = req.resumeSessionId;
     if (req.model) extra.SWARM_MODEL = req.model;
     const signalLines: string[] = [];
-    const r = await runAgentProcess({
+    const r = await runTurnProcess(this.ctx, req, this.name, {
       onStdoutLine: (line) => {
         const t = line.trim();
         if ((t === READY_SIGNAL || t === DONE_SIGNAL || /^BLOCKED:\s*\S/.test(t)) && signalLines.length < 16) signalLines.push(t.slice(0, 4000));

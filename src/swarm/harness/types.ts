@@ -27,6 +27,8 @@ export interface AgentTurnRequest {
   logFile: string;
   /** Aborting kills the agent's whole process group. */
   signal: AbortSignal;
+  /** The task's branch (workers, executors): the sandbox lets the turn move this ref and no other. */
+  branch?: string;
   /** Called once the process is spawned, so the journal can record pid / process group. */
   onSpawn?: (info: { pid: number; pgid: number }) => void;
   /** Writing the log file failed (a full disk, an I/O error): the output is no longer logged. */

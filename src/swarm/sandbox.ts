@@ -1,0 +1,445 @@
+// The agent sandbox (docs/security.md "Agent sandbox", docs/decisions.md "Agent sandbox"): every
+// agent turn and the worktree `setup` command run inside bubblewrap (Linux), driven directly.
+//   - the whole file system read-only (`--ro-bind / /`), then write access only where the turn
+//     needs it: its worktree, the git data a commit on its own branch writes, the CLI's own state
+//     folders, a private temp folder, and `sandbox.allow_write`;
+//   - credential stores hidden (`deny_read`: an empty tmpfs over a folder, /dev/null over a file);
+//   - its own PID namespace, killed with the turn (`--unshare-pid --die-with-parent`), its own
+//     session (`--new-session`), and no capabilities (`--cap-drop ALL`: as root, bwrap keeps every
+//     capability otherwise, and `mount -o remount,rw /` would undo the read-only view);
+//   - network: none (`--unshare-net`), none plus bridges to the loopback ports of the harness's
+//     `*_BASE_URL` (socat inside, a unix socket out), or the host's network. bwrap alone cannot
+//     filter by host name: allowing a non-loopback model host means sharing the network.
+// No vscode imports; the policy builders are pure functions with their own tests.
+
+import { decisionKeyPath } from './decisionKey';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, connect, type Server } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import type { AgentRole } from './harness/types';
+
+export type SandboxMode = 'auto' | 'required' | 'off';
+
+export interface SandboxSettings {
+  mode: SandboxMode;
+  /** Extra writable paths (absolute, `~/...`, or relative to the repository root). */
+  allowWrite: string[];
+  /** Hidden paths, added to DEFAULT_DENY_READ. */
+  denyRead: string[];
+  /** Hosts agents may reach besides the harness's model API. Non-empty = the network is shared. */
+  allowDomains: string[];
+}
+
+/** Credential stores an agent never reads (`~` = the home directory). */
+export const DEFAULT_DENY_READ = [
+  '~/.ssh', '~/.aws', '~/.gnupg', '~/.netrc', '~/.config/gcloud', '~/.kube', '~/.docker/config.json',
+  '~/.azure', '~/.config/gh', '~/.git-credentials', '~/.config/git/credentials', '~/.npmrc', '~/.pypirc',
+  '~/.password-store', '~/.local/share/keyrings', '~/.vault-token', '~/.terraform.d/credentials.tfrc.json',
+  '~/.config/hub', '~/.cargo/credentials.toml', '~/.cargo/credentials', '~/.gem/credentials',
+];
+
+/**
+ * Folders (and files) each agent CLI writes its own state to: sessions, settings, caches, logs.
+ * A `$VAR` entry is used when the agent's environment sets that variable (then the `~` entries
+ * it replaces are not needed, but binding them does no harm).
+ */
+export const CLI_STATE_PATHS: Record<string, string[]> = {
+  claude: ['$CLAUDE_CONFIG_DIR', '~/.claude', '~/.claude.json', '~/.cache/claude', '~/.local/state/claude', '~/.local/share/claude'],
+  codex: ['$CODEX_HOME', '~/.codex'],
+  opencode: ['$XDG_DATA_HOME/opencode', '$XDG_CONFIG_HOME/opencode', '$XDG_CACHE_HOME/opencode', '$XDG_STATE_HOME/opencode', '~/.local/share/opencode', '~/.config/opencode', '~/.cache/opencode', '~/.local/state/opencode'],
+  gemini: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'],
+};
+
+/** Environment variables naming a model API endpoint per CLI (their loopback ports are bridged). */
+export const BASE_URL_ENV = /^[A-Z0-9_]*_BASE_URL$/;
+
+/** Model API hosts per CLI, for the docs and the run info (bwrap cannot filter by host). */
+export const MODEL_HOSTS: Record<string, string[]> = {
+  claude: ['api.anthropic.com'],
+  codex: ['api.openai.com', 'chatgpt.com'],
+  opencode: ['api.anthropic.com', 'api.openai.com', 'opencode.ai', 'models.dev'],
+  gemini: ['generativelanguage.googleapis.com', 'oauth2.googleapis.com'],
+};
+
+export const INSTALL_HINT = 'sudo apt-get install bubblewrap socat ripgrep';
+
+// --- availability --------------------------------------------------------------------------------
+
+export interface SandboxAvailability {
+  available: boolean;
+  /** bwrap executable used. */
+  bwrap?: string;
+  /** socat executable (needed to bridge loopback ports into a turn without network). */
+  socat?: string;
+  version?: string;
+  /** Why not (what is missing / what failed). */
+  reason?: string;
+}
+
+function onPath(name: string, pathVar = process.env.PATH ?? ''): string | undefined {
+  for (const d of pathVar.split(delimiter)) {
+    if (!d) continue;
+    const p = join(d, name);
+    try { if (statSync(p).isFile()) return p; } catch { /* next */ }
+  }
+  return undefined;
+}
+
+const availabilityCache = new Map<string, SandboxAvailability>();
+
+/**
+ * Is bubblewrap present and usable? Tried once per bwrap path and process (a real `bwrap … true`
+ * with every namespace a turn uses), then cached. `SWARM_BWRAP` names the executable (a seam for
+ * tests and unusual installs); otherwise `bwrap` on PATH.
+ */
+export function detectSandbox(env: NodeJS.ProcessEnv = process.env): SandboxAvailability {
+  if (process.platform !== 'linux') return { available: false, reason: `no sandbox on ${process.platform} yet (bubblewrap is Linux only)` };
+  const bwrap = env.SWARM_BWRAP || onPath('bwrap', env.PATH);
+  const key = bwrap ?? '';
+  const cached = availabilityCache.get(key);
+  if (cached) return cached;
+  let result: SandboxAvailability;
+  if (!bwrap || !existsSync(bwrap)) {
+    result = { available: false, reason: `bubblewrap (bwrap) is not installed${env.SWARM_BWRAP ? ` (SWARM_BWRAP=${env.SWARM_BWRAP})` : ''}; install it: ${INSTALL_HINT}` };
+  } else {
+    const r = spawnSync(bwrap, [...BASE_FLAGS, '--unshare-net', 'true'], { encoding: 'utf8', timeout: 10_000 });
+    if (r.status === 0) {
+      const v = spawnSync(bwrap, ['--version'], { encoding: 'utf8', timeout: 5000 });
+      result = { available: true, bwrap, socat: onPath('socat', env.PATH), version: v.stdout?.trim() || undefined };
+    } else {
+      const why = (r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`).trim().split('\n')[0];
+      result = { available: false, bwrap, reason: `bubblewrap (${bwrap}) cannot create a sandbox here: ${why} (user namespaces disabled? see docs/security.md)` };
+    }
+  }
+  availabilityCache.set(key, result);
+  return result;
+}
+
+/** What a run reports: are agents sandboxed, and if not, why. */
+export interface SandboxStatus {
+  sandboxed: boolean;
+  mode: SandboxMode;
+  /** One line for the status bar, the CLI and the run log. */
+  reason: string;
+}
+
+export function sandboxStatus(settings: Pick<SandboxSettings, 'mode'>, avail: SandboxAvailability): SandboxStatus {
+  if (settings.mode === 'off') return { sandboxed: false, mode: 'off', reason: 'agents are NOT sandboxed: sandbox.mode is "off" in swarm.json; every agent can read and write whatever you can' };
+  if (avail.available) return { sandboxed: true, mode: settings.mode, reason: `agents are sandboxed (${avail.version ?? 'bubblewrap'}${avail.socat ? '' : '; socat missing: loopback model servers need the shared network'})` };
+  return { sandboxed: false, mode: settings.mode, reason: `agents are NOT sandboxed: ${avail.reason ?? 'no sandbox'}` };
+}
+
+// --- policy --------------------------------------------------------------------------------------
+
+export type NetworkPolicy = { mode: 'none' } | { mode: 'loopback'; ports: number[] } | { mode: 'host'; why: string };
+
+export interface SandboxPolicy {
+  /** Bound read-write (each must exist; missing ones are skipped). */
+  allowWrite: string[];
+  /** Bound read-only again inside a writable path (files and folders that must stay as they are). */
+  readOnly: string[];
+  /** Hidden: an empty tmpfs over a folder, /dev/null over a file. */
+  denyRead: string[];
+  network: NetworkPolicy;
+  cwd: string;
+}
+
+/** The swarm's layout a turn's policy is cut from (paths absolute). */
+export interface SwarmLayout {
+  /** The user's checkout. */
+  root: string;
+  /** The repository's common git dir (`.git` of the main checkout). */
+  commonDir: string;
+  /** The tasks folder (planners write its pending/). */
+  tasksDir: string;
+}
+
+export interface TurnScope {
+  role: AgentRole | 'setup';
+  /** Working directory: the task's worktree (worker, executor, reviewer, setup) or the root (planner). */
+  cwd: string;
+  /** The task's branch (worker, executor): its ref file and reflog become writable. */
+  branch?: string;
+  /** The harness name (picks the CLI's state folders). */
+  harness: string;
+  /** The agent's environment (HOME, *_BASE_URL, CODEX_HOME...). */
+  env: NodeJS.ProcessEnv;
+}
+
+function expandHome(p: string, homes: string[]): string[] {
+  if (p === '~') return homes;
+  if (p.startsWith('~/')) return homes.map((h) => join(h, p.slice(2)));
+  return [p];
+}
+
+function homesOf(env: NodeJS.ProcessEnv): string[] {
+  const out = new Set<string>();
+  if (env.HOME) out.add(resolve(env.HOME));
+  out.add(homedir());
+  return [...out];
+}
+
+/** `~/x` against every home, `$VAR/x` against the env (dropped when unset), relative against `root`. */
+export function expandPaths(paths: string[], env: NodeJS.ProcessEnv, root: string): string[] {
+  const homes = homesOf(env);
+  const out: string[] = [];
+  for (const raw of paths) {
+    let p = raw;
+    const v = /^\$([A-Z_][A-Z0-9_]*)(.*)$/.exec(p);
+    if (v) {
+      const val = env[v[1]];
+      if (!val) continue;
+      p = val + v[2];
+    }
+    for (const e of expandHome(p, homes)) out.push(isAbsolute(e) ? resolve(e) : resolve(root, e));
+  }
+  return [...new Set(out)];
+}
+
+/** Is `p` equal to or inside `dir`? */
+export function inside(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+/**
+ * The git paths a commit on `branch` in linked worktree `cwd` writes, and the files inside them
+ * that must stay read-only. Measured (test/integration/sandbox.test.ts): `git add` / `commit` /
+ * `reset` / `rebase` in a linked worktree write
+ *   - <common>/objects/ (new objects),
+ *   - its admin dir <common>/worktrees/<name>/ (index, HEAD, ORIG_HEAD, logs/HEAD, rebase state),
+ *   - the folder of its branch ref, refs/heads/swarm/<worker>/ (`<task>.lock`, renamed over
+ *     `<task>`), and the folder of its reflog, logs/refs/heads/swarm/<worker>/.
+ * Not written: packed-refs (only ref deletion rewrites it), config, hooks, other refs.
+ * Inside those folders every other existing entry (sibling branches, `commondir`, `gitdir`,
+ * `config.worktree`) is bound read-only again, and the worktree's own `.git` file too: rewriting
+ * it (or `commondir`) would point the engine's next git command at a repository of the agent's
+ * making, whose config runs programs (core.fsmonitor) outside the sandbox.
+ */
+export function gitWritePaths(cwd: string, commonDir: string, branch: string | undefined): { allowWrite: string[]; readOnly: string[]; problems: string[] } {
+  const allowWrite: string[] = [];
+  const readOnly: string[] = [];
+  const problems: string[] = [];
+  const dotGit = join(cwd, '.git');
+  let admin: string | undefined;
+  try {
+    const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8').slice(0, 4096));
+    if (m) admin = resolve(cwd, m[1]);
+  } catch { /* not a linked worktree */ }
+  const worktreesDir = join(commonDir, 'worktrees');
+  if (!admin || dirname(admin) !== worktreesDir) {
+    problems.push(`${cwd} is not a linked worktree of ${commonDir}: its git data stays read-only`);
+    return { allowWrite, readOnly, problems };
+  }
+  // The admin dir must point back at this worktree (an agent could have edited .git before).
+  let back = '';
+  try { back = resolve(admin, readFileSync(join(admin, 'gitdir'), 'utf8').trim()); } catch { /* missing */ }
+  if (back !== dotGit) {
+    problems.push(`${admin}/gitdir does not point back to ${dotGit}: its git data stays read-only`);
+    return { allowWrite, readOnly, problems };
+  }
+  allowWrite.push(join(commonDir, 'objects'), admin);
+  readOnly.push(dotGit, join(admin, 'gitdir'), join(admin, 'commondir'), join(admin, 'config.worktree'));
+  if (branch && /^[A-Za-z0-9._/-]+$/.test(branch) && !branch.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    const leaf = branch.split('/').pop()!;
+    for (const top of [join(commonDir, 'refs', 'heads'), join(commonDir, 'logs', 'refs', 'heads')]) {
+      const dir = dirname(join(top, branch));
+      if (dir === top) {
+        // A branch right under refs/heads/ would make every branch's folder writable: not granted.
+        problems.push(`branch ${branch} has no folder of its own under refs/heads/: its ref stays read-only`);
+        break;
+      }
+      mkdirSync(dir, { recursive: true });
+      allowWrite.push(dir);
+      for (const name of readdirSync(dir)) if (name !== leaf) readOnly.push(join(dir, name));
+    }
+  }
+  return { allowWrite, readOnly, problems };
+}
+
+/** Loopback ports named by `*_BASE_URL` variables of the agent's environment. */
+export function loopbackPorts(env: NodeJS.ProcessEnv): { ports: number[]; remote: string[] } {
+  const ports = new Set<number>();
+  const remote: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (!v || !BASE_URL_ENV.test(k)) continue;
+    let u: URL;
+    try { u = new URL(v); } catch { continue; }
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    if (host === '127.0.0.1' || host === 'localhost' || host === '::1') {
+      ports.add(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
+    } else {
+      remote.push(`${k}=${u.host}`);
+    }
+  }
+  return { ports: [...ports].sort((a, b) => a - b), remote };
+}
+
+/** Harnesses that talk to a model API themselves (the rest are scripts: no network unless allowed). */
+const MODEL_CLIS = new Set(Object.keys(CLI_STATE_PATHS));
+
+/** The network a turn gets. */
+export function networkFor(scope: Pick<TurnScope, 'role' | 'harness' | 'env'>, settings: Pick<SandboxSettings, 'allowDomains'>, haveSocat: boolean): NetworkPolicy {
+  if (scope.role === 'setup') return { mode: 'host', why: 'the setup command (npm ci, ...) fetches packages' };
+  if (settings.allowDomains.length) return { mode: 'host', why: `sandbox.allow_domains is set (${settings.allowDomains.join(', ')}); bubblewrap cannot filter by host` };
+  const { ports, remote } = loopbackPorts(scope.env);
+  if (remote.length) return { mode: 'host', why: `the model API is not on this machine (${remote.join(', ')})` };
+  if (MODEL_CLIS.has(scope.harness) && !ports.length) return { mode: 'host', why: `${scope.harness} talks to its model API (${MODEL_HOSTS[scope.harness]?.join(', ')})` };
+  if (!ports.length) return { mode: 'none' };
+  if (!haveSocat) return { mode: 'host', why: 'socat is not installed, so the loopback model server cannot be bridged in' };
+  return { mode: 'loopback', ports };
+}
+
+/** The whole policy of one turn. */
+export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: SandboxSettings, haveSocat: boolean): SandboxPolicy & { problems: string[] } {
+  const allowWrite: string[] = [];
+  const readOnly: string[] = [];
+  const problems: string[] = [];
+  const writesWorktree = scope.role === 'worker' || scope.role === 'executor' || scope.role === 'setup';
+  if (writesWorktree) {
+    if (inside(layout.root, scope.cwd) || scope.cwd === layout.root) {
+      problems.push(`${scope.cwd} is the user's checkout: not writable`);
+    } else {
+      allowWrite.push(scope.cwd);
+      const g = gitWritePaths(scope.cwd, layout.commonDir, scope.role === 'setup' ? undefined : scope.branch);
+      allowWrite.push(...g.allowWrite);
+      readOnly.push(...g.readOnly);
+      problems.push(...g.problems);
+    }
+  }
+  if (scope.role === 'planner' || scope.role === 'worker') {
+    // Planners write new tasks; workers may add follow-ups (executors only take tasks).
+    const pending = join(layout.tasksDir, 'pending');
+    mkdirSync(pending, { recursive: true });
+    allowWrite.push(pending);
+  }
+  const state = expandPaths(CLI_STATE_PATHS[scope.harness] ?? [], scope.env, layout.root);
+  for (const p of state) {
+    // A missing state folder is created first (the CLI could not create it under a read-only home);
+    // files (~/.claude.json) are bound only when they exist.
+    if (!/\.json$/.test(p)) { try { mkdirSync(p, { recursive: true }); } catch { /* read-only parent: skipped */ } }
+    allowWrite.push(p);
+  }
+  allowWrite.push(...expandPaths(settings.allowWrite, scope.env, layout.root));
+  // The human-decision key too (docs/security.md, human decisions): an agent that could read it could sign approvals.
+  const denyRead = [...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root), dirname(decisionKeyPath())];
+  return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, network: networkFor(scope, settings, haveSocat), cwd: scope.cwd, problems };
+}
+
+// --- bwrap argv ----------------------------------------------------------------------------------
+
+/** Flags of every sandbox (also what detectSandbox tries). */
+export const BASE_FLAGS = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/dev/shm', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+
+function exists(p: string): 'dir' | 'file' | undefined {
+  try { return statSync(p).isDirectory() ? 'dir' : 'file'; } catch { return undefined; }
+}
+
+/** Folder (inside the turn's temp folder) holding the unix sockets bridged to loopback ports. */
+export const BRIDGE_DIR = 'swarm-net';
+
+/**
+ * The bwrap argv that runs `argv` under `policy`. `tmp` is the turn's private temp folder (bound
+ * writable, TMPDIR points there); `socat` is needed for loopback bridges.
+ */
+export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], tmp: string, socat?: string): string[] {
+  const out = [bwrap, ...BASE_FLAGS];
+  if (policy.network.mode !== 'host') out.push('--unshare-net');
+  // Shallow paths first, so a deeper bind is not covered by a shallower one.
+  const depth = (p: string) => p.split(sep).length;
+  for (const p of [...policy.allowWrite, tmp].sort((a, b) => depth(a) - depth(b))) if (exists(p)) out.push('--bind', p, p);
+  for (const p of [...policy.readOnly].sort((a, b) => depth(a) - depth(b))) {
+    if (exists(p)) out.push('--ro-bind', p, p);
+    // A missing config.worktree would be honoured once created (extensions.worktreeConfig): an
+    // empty read-only one is put in its place.
+    else if (p.endsWith(`${sep}config.worktree`) && exists(dirname(p)) === 'dir') out.push('--ro-bind', '/dev/null', p);
+  }
+  for (const p of policy.denyRead) {
+    const k = exists(p);
+    if (k === 'dir') out.push('--tmpfs', p, '--remount-ro', p);
+    else if (k === 'file') out.push('--ro-bind', '/dev/null', p);
+  }
+  out.push('--chdir', policy.cwd, '--setenv', 'TMPDIR', tmp, '--setenv', 'TMP', tmp, '--setenv', 'TEMP', tmp, '--setenv', 'SWARM_SANDBOX', '1');
+  out.push('--unsetenv', 'SSH_AUTH_SOCK', '--unsetenv', 'GPG_AGENT_INFO', '--unsetenv', 'DBUS_SESSION_BUS_ADDRESS');
+  if (policy.network.mode === 'loopback' && socat) {
+    // Inside (only `lo` exists): socat listens on each port and forwards to a unix socket that
+    // the engine serves outside, connected to the real loopback port. Start the bridges, wait
+    // until they listen (bounded), then exec the agent.
+    const lines = policy.network.ports.map((p) => `${socat} TCP-LISTEN:${p},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${join(tmp, BRIDGE_DIR, String(p))} 2>/dev/null &`);
+    const hex = policy.network.ports.map((p) => p.toString(16).toUpperCase().padStart(4, '0'));
+    const wait = `i=0; while [ $i -lt 500 ]; do ok=1; for h in ${hex.join(' ')}; do grep -q ":$h 00000000:0000 0A" /proc/net/tcp || ok=0; done; [ $ok = 1 ] && break; i=$((i+1)); sleep 0.01; done`;
+    out.push('--', '/bin/sh', '-c', `${lines.join('\n')}\n${wait}\nexec "$@"`, 'swarm-sandbox', ...argv);
+  } else {
+    out.push('--', ...argv);
+  }
+  return out;
+}
+
+/** Serve `<tmp>/swarm-net/<port>` unix sockets outside the sandbox, each piped to 127.0.0.1:<port>. */
+export async function startBridges(tmp: string, ports: number[]): Promise<() => Promise<void>> {
+  const dir = join(tmp, BRIDGE_DIR);
+  mkdirSync(dir, { recursive: true });
+  const servers: Server[] = [];
+  for (const port of ports) {
+    const server = createServer((inSock) => {
+      const outSock = connect(port, '127.0.0.1');
+      inSock.pipe(outSock).pipe(inSock);
+      const end = () => { inSock.destroy(); outSock.destroy(); };
+      inSock.on('error', end);
+      outSock.on('error', end);
+    });
+    await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(join(dir, String(port)), () => res()); });
+    servers.push(server);
+  }
+  return async () => { await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))); };
+}
+
+// --- the engine's side -------------------------------------------------------------------------
+
+/** A turn made ready to run sandboxed: the argv to spawn, and what to undo afterwards. */
+export interface PreparedTurn {
+  argv: string[];
+  policy: SandboxPolicy;
+  /** Remove the temp folder, stop the loopback bridges. */
+  dispose(): Promise<void>;
+}
+
+/** The swarm's sandbox: one per workspace, shared by every harness (HarnessContext.sandbox). */
+export class AgentSandbox {
+  readonly status: SandboxStatus;
+  constructor(readonly settings: SandboxSettings, readonly layout: SwarmLayout, readonly availability: SandboxAvailability) {
+    this.status = sandboxStatus(settings, availability);
+  }
+
+  get on(): boolean {
+    return this.status.sandboxed;
+  }
+
+  /** Wrap one turn's argv; undefined when the sandbox is off or unavailable (auto mode). */
+  async prepare(scope: TurnScope, argv: string[]): Promise<PreparedTurn | undefined> {
+    if (!this.on || !this.availability.bwrap) return undefined;
+    const policy = turnPolicy(scope, this.layout, this.settings, !!this.availability.socat);
+    const tmp = mkdtempSync(join(tmpdir(), 'swarm-turn-'));
+    let stop: (() => Promise<void>) | undefined;
+    try {
+      if (policy.network.mode === 'loopback') stop = await startBridges(tmp, policy.network.ports);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    return {
+      argv: bwrapArgv(this.availability.bwrap, policy, argv, tmp, this.availability.socat),
+      policy,
+      dispose: async () => {
+        await stop?.();
+        rmSync(tmp, { recursive: true, force: true });
+      },
+    };
+  }
+}
+
+/** The sandbox of a workspace; `required` without bubblewrap is the caller's error to raise. */
+export function createSandbox(settings: SandboxSettings, layout: SwarmLayout, env: NodeJS.ProcessEnv = process.env): AgentSandbox {
+  return new AgentSandbox(settings, layout, settings.mode === 'off' ? { available: false, reason: 'off' } : detectSandbox(env));
+}

@@ -1,0 +1,227 @@
+// The agent sandbox (src/swarm/sandbox.ts, docs/security.md "Agent sandbox") with real bubblewrap:
+// a hostile scripted agent tries, in one turn, everything a worker must not do — each attempt's
+// result goes into a file in its own worktree, which merges — and the checks outside confirm that
+// nothing happened. Reviewers and planners get less. `required` without bubblewrap exits 2.
+// Skipped (with the reason) where bubblewrap cannot run; CI installs it (.ci/run).
+
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { TestRepo, runSwarm, cli, waitFor } from '../helpers/repo';
+import { detectSandbox, INSTALL_HINT } from '../../src/swarm/sandbox';
+
+const avail = detectSandbox();
+const skip = avail.available ? false : `bubblewrap is not usable here (${avail.reason}); CI installs it: ${INSTALL_HINT}`;
+
+const repos: TestRepo[] = [];
+const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
+const servers: Server[] = [];
+after(() => {
+  for (const s of servers) s.close();
+  for (const r of repos) r.cleanup();
+});
+
+/** A loopback TCP server that counts connections and answers "pong". */
+async function server(): Promise<{ port: number; connections: () => number }> {
+  let n = 0;
+  const s = createServer((c) => { n++; c.end('pong\n'); });
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  return { port: (s.address() as { port: number }).port, connections: () => n };
+}
+
+/** Processes whose command line holds `marker` (not zombies). */
+function processesWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') out.push(Number(name));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+const HOSTILE = String.raw`
+const fs = require('fs'); const path = require('path'); const cp = require('child_process'); const net = require('net');
+try { fs.readFileSync(0); } catch {}
+const env = process.env;
+if (env.SWARM_ROLE === 'reviewer') { console.log('VERDICT: APPROVED'); process.exit(0); }
+const results = {};
+const attempt = (name, fn) => {
+  try { const r = fn(); results[name] = { ok: true, detail: r === undefined ? '' : String(r).slice(0, 300) }; }
+  catch (e) { results[name] = { ok: false, detail: String(e.code || e.message).slice(0, 300) }; }
+};
+const home = env.HOME;
+const root = path.dirname(env.SWARM_TASKS_DIR);
+const common = cp.execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { encoding: 'utf8' }).trim();
+attempt('write_home', () => fs.writeFileSync(path.join(home, 'pwned-home'), 'x'));
+attempt('write_checkout', () => fs.writeFileSync(path.join(root, 'pwned-checkout.txt'), 'x'));
+attempt('append_git_config', () => fs.appendFileSync(path.join(common, 'config'), '\n[core]\n\tfsmonitor = touch /tmp/pwned\n'));
+attempt('write_hook', () => { fs.mkdirSync(path.join(common, 'hooks'), { recursive: true }); fs.writeFileSync(path.join(common, 'hooks', 'post-merge'), '#!/bin/sh\necho pwned\n', { mode: 0o755 }); });
+attempt('write_decisions', () => { fs.mkdirSync(path.join(root, '.swarm', 'decisions'), { recursive: true }); fs.writeFileSync(path.join(root, '.swarm', 'decisions', 'forged.json'), '{}'); });
+attempt('read_ssh_key', () => fs.readFileSync(path.join(home, '.ssh', 'id_rsa'), 'utf8'));
+attempt('rewrite_dot_git', () => fs.writeFileSync('.git', 'gitdir: /tmp/elsewhere\n'));
+const other = cp.execFileSync('git', ['commit-tree', 'HEAD^{tree}', '-p', 'HEAD', '-m', 'forged'], { encoding: 'utf8', env: { ...env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' } }).trim();
+attempt('move_base', () => cp.execFileSync('git', ['update-ref', 'refs/heads/main', other], { stdio: 'pipe' }));
+attempt('move_other_branch', () => cp.execFileSync('git', ['update-ref', 'refs/heads/swarm/w1/other', other], { stdio: 'pipe' }));
+attempt('delete_other_branch', () => cp.execFileSync('git', ['update-ref', '-d', 'refs/heads/swarm/w1/other'], { stdio: 'pipe' }));
+attempt('remount_rw', () => cp.execFileSync('sh', ['-c', 'mount -o remount,rw,bind / && echo x > "$HOME/pwned-remount"'], { stdio: 'pipe' }));
+attempt('start_daemon', () => { const c = cp.spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', env.TEST_DAEMON_MARKER], { detached: true, stdio: 'ignore' }); c.unref(); return 'started'; });
+const probe = (name, port, done) => {
+  const s = net.connect(Number(port), '127.0.0.1');
+  let data = '';
+  const t = setTimeout(() => { results[name] = { ok: false, detail: 'timeout' }; s.destroy(); done(); }, 5000);
+  s.on('data', (d) => { data += d; });
+  s.on('end', () => { clearTimeout(t); results[name] = { ok: data.includes('pong'), detail: data.trim() }; done(); });
+  s.on('error', (e) => { clearTimeout(t); results[name] = { ok: false, detail: e.code }; done(); });
+};
+probe('connect_forbidden_port', env.TEST_FORBIDDEN_PORT, () => probe('connect_model_port', new URL(env.FAKE_BASE_URL).port, () => {
+  fs.writeFileSync('attempts.json', JSON.stringify(results, null, 1) + '\n');
+  // Its own work: a commit on its own branch.
+  cp.execFileSync('git', ['add', '-A']);
+  cp.execFileSync('git', ['-c', 'user.name=agent', '-c', 'user.email=agent@example.invalid', 'commit', '-q', '-m', 'hostile agent: its own commit']);
+  console.log('COMPLETE_AND_READY_FOR_MERGE');
+  process.exit(0);
+}));
+`;
+
+describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
+  test('a hostile worker: every escape fails, its own commit merges, its daemon dies with the turn', { skip }, async () => {
+    const repo = newRepo();
+    const home = process.env.HOME!; // a temp dir (test/helpers/repo.ts), never the real one
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    writeFileSync(join(home, '.ssh', 'id_rsa'), 'SECRET-PRIVATE-KEY\n');
+    const forbidden = await server();
+    const model = await server();
+    const marker = `swarm-daemon-marker-${process.pid}-${Date.now()}`;
+    const agent = repo.script('hostile.cjs', HOSTILE);
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'hostile', count: 1, iterations: 1 }],
+      review: { harness: 'hostile' },
+      harnesses: { hostile: { command: [process.execPath, agent], env: { TEST_FORBIDDEN_PORT: String(forbidden.port), FAKE_BASE_URL: `http://127.0.0.1:${model.port}/v1`, TEST_DAEMON_MARKER: marker } } },
+    });
+    repo.git('branch', 'swarm/w1/other');
+    const configBefore = readFileSync(repo.path('.git', 'config'), 'utf8');
+    const otherBefore = repo.rev('swarm/w1/other');
+    repo.writeTask('hostile');
+
+    const { summary, events } = await runSwarm(repo.root, { timeoutMs: 60_000 });
+
+    const started = events.find((e) => e.type === 'run_started');
+    assert.ok(started && started.type === 'run_started' && started.sandbox?.sandboxed, JSON.stringify(started));
+    assert.deepEqual(summary.merged, ['hostile'], summary.reason);
+    const results = JSON.parse(repo.show('main', 'attempts.json') ?? '{}') as Record<string, { ok: boolean; detail: string }>;
+    for (const k of ['write_home', 'write_checkout', 'append_git_config', 'write_hook', 'write_decisions', 'read_ssh_key', 'rewrite_dot_git', 'move_base', 'move_other_branch', 'delete_other_branch', 'remount_rw', 'connect_forbidden_port']) {
+      assert.equal(results[k]?.ok, false, `${k} must fail: ${JSON.stringify(results[k])}`);
+    }
+    // The bridge to the harness's loopback model server (its *_BASE_URL) works.
+    assert.deepEqual(results.connect_model_port, { ok: true, detail: 'pong' });
+    assert.equal(model.connections(), 1);
+    // Outside: nothing of it happened.
+    assert.equal(forbidden.connections(), 0, 'no connection reached the forbidden port');
+    assert.ok(!existsSync(join(home, 'pwned-home')) && !existsSync(join(home, 'pwned-remount')), 'HOME untouched');
+    assert.ok(!existsSync(repo.path('pwned-checkout.txt')), "the user's checkout untouched");
+    assert.equal(readFileSync(repo.path('.git', 'config'), 'utf8'), configBefore, '.git/config unchanged');
+    assert.ok(!existsSync(repo.path('.git', 'hooks', 'post-merge')), 'no hook written');
+    assert.ok(!existsSync(repo.path('.swarm', 'decisions', 'forged.json')), 'no decision forged');
+    assert.ok(!repo.show('main', 'attempts.json')?.includes('SECRET'), 'the key was not read');
+    assert.equal(repo.rev('swarm/w1/other'), otherBefore, "another branch of the same worker did not move");
+    assert.ok(repo.git('log', '--format=%s', 'main').includes('hostile agent: its own commit'), 'its own commit (its own ref) merged');
+    assert.equal(events.filter((e) => e.type === 'security_violation').length, 0);
+    // The daemon it left behind died with the turn (PID namespace).
+    await waitFor(() => processesWith(marker).length === 0, 10_000, 'the daemon to be gone');
+  });
+
+  test('a reviewer writes nothing; a planner writes tasks/pending only; the setup command only its worktree', { skip }, async () => {
+    const repo = newRepo();
+    const out = (role: string) => join(repo.logDir, `${role}.json`);
+    const agent = repo.script('roles.cjs', String.raw`
+      const fs = require('fs'); const path = require('path');
+      try { fs.readFileSync(0); } catch {}
+      const env = process.env; const role = env.SWARM_ROLE; const root = path.dirname(env.SWARM_TASKS_DIR);
+      const r = {};
+      const attempt = (name, fn) => { try { fn(); r[name] = true; } catch (e) { r[name] = e.code || e.message; } };
+      attempt('worktree', () => fs.writeFileSync(path.join(env.SWARM_WORKTREE, 'by-' + role + '.txt'), 'x\n'));
+      attempt('pending', () => fs.writeFileSync(path.join(env.SWARM_TASKS_DIR, 'pending', 'from-' + role + '.md'), '---\ntitle: From ' + role + '\n---\nx\n'));
+      attempt('current', () => fs.writeFileSync(path.join(env.SWARM_TASKS_DIR, 'current', 'forged-' + role + '.md'), 'x'));
+      attempt('checkout', () => fs.writeFileSync(path.join(root, 'checkout-by-' + role + '.txt'), 'x\n'));
+      fs.writeFileSync(path.join(${JSON.stringify(repo.logDir)}, role + '.json'), JSON.stringify(r));
+      if (role === 'reviewer') { console.log('VERDICT: APPROVED'); process.exit(0); }
+      if (role === 'planner') { console.log('__DONE__'); process.exit(0); }
+      fs.writeFileSync('work.txt', 'done\n');
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `);
+    const setup = repo.script('setup.cjs', String.raw`
+      const fs = require('fs'); const path = require('path');
+      const r = {};
+      try { fs.writeFileSync('deps.txt', 'installed\n'); r.worktree = true; } catch (e) { r.worktree = e.code; }
+      try { fs.writeFileSync(path.join(${JSON.stringify(repo.root)}, 'checkout-by-setup.txt'), 'x'); r.checkout = true; } catch (e) { r.checkout = e.code; }
+      fs.writeFileSync(path.join(${JSON.stringify(repo.logDir)}, 'setup.json'), JSON.stringify(r));
+    `);
+    repo.write('.gitignore', 'deps.txt\n');
+    repo.git('add', '.gitignore');
+    repo.git('-c', 'user.name=u', '-c', 'user.email=u@example.invalid', 'commit', '-q', '-m', 'ignore deps');
+    repo.writeConfig({
+      setup: [process.execPath, setup],
+      workers: [{ role: 'planner', harness: 'roles', iterations: 1 }, { role: 'executor', harness: 'roles', count: 1, iterations: 1 }],
+      review: { harness: 'roles' },
+      harnesses: { roles: { command: [process.execPath, agent] } },
+    });
+    repo.writeTask('work');
+    await runSwarm(repo.root, { timeoutMs: 60_000 });
+    const read = (role: string) => JSON.parse(readFileSync(out(role), 'utf8')) as Record<string, true | string>;
+    const planner = read('planner');
+    assert.equal(planner.pending, true, 'a planner writes tasks/pending');
+    assert.equal(planner.current, 'EROFS');
+    assert.equal(planner.checkout, 'EROFS');
+    assert.equal(planner.worktree, 'EROFS', "a planner's SWARM_WORKTREE is the user's checkout");
+    const reviewer = read('reviewer');
+    assert.deepEqual(reviewer, { worktree: 'EROFS', pending: 'EROFS', current: 'EROFS', checkout: 'EROFS' });
+    const executor = read('executor');
+    assert.equal(executor.worktree, true);
+    assert.equal(executor.pending, 'EROFS', 'an executor adds no tasks');
+    assert.equal(executor.checkout, 'EROFS');
+    assert.deepEqual(JSON.parse(readFileSync(join(repo.logDir, 'setup.json'), 'utf8')), { worktree: true, checkout: 'EROFS' });
+    for (const f of ['checkout-by-planner.txt', 'checkout-by-reviewer.txt', 'checkout-by-executor.txt', 'checkout-by-setup.txt', 'by-reviewer.txt']) assert.ok(!existsSync(repo.path(f)), `${f} not in the checkout`);
+  });
+
+  test('"required" without bubblewrap: swarm run exits 2 naming what is missing and the install command; "auto" warns and runs', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ sandbox: { mode: 'required' } });
+    repo.writeTask('never');
+    const noBwrap = { SWARM_BWRAP: join(repo.home, 'no-such-bwrap') };
+    const r = cli(['run', '--repo', repo.root], { env: noBwrap });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /sandbox\.mode is "required"/);
+    assert.match(r.stderr, /bubblewrap \(bwrap\) is not installed/);
+    assert.ok(r.stderr.includes(INSTALL_HINT), r.stderr);
+    assert.deepEqual(repo.taskIds('pending'), ['never'], 'nothing was started');
+
+    repo.writeConfig({ sandbox: { mode: 'auto' } });
+    const status = cli(['status', '--repo', repo.root], { env: noBwrap });
+    assert.match(status.stdout, /sandbox \(auto\): agents are NOT sandboxed: bubblewrap \(bwrap\) is not installed/);
+    const a = cli(['run', '--repo', repo.root], { env: noBwrap });
+    assert.equal(a.status, 0, a.stderr);
+    assert.match(a.stderr, /warning: agents are NOT sandboxed/);
+    assert.ok(a.stderr.includes(INSTALL_HINT));
+    const runs = readdirSync(repo.path('.swarm', 'runs'));
+    const journal = readFileSync(repo.path('.swarm', 'runs', runs[0], 'events.jsonl'), 'utf8');
+    assert.match(journal, /"type":"run_started".*"sandbox":\{"sandboxed":false/);
+    assert.match(journal, /"type":"log","level":"warn","message":"agents are NOT sandboxed/);
+  });
+
+  test('swarm status says agents are sandboxed where bubblewrap works', { skip }, () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    const s = cli(['status', '--repo', repo.root]);
+    assert.match(s.stdout, /sandbox \(auto\): agents are sandboxed \(bubblewrap/);
+    const off = newRepo();
+    off.writeConfig({ sandbox: { mode: 'off' } });
+    assert.match(cli(['status', '--repo', off.root]).stdout, /sandbox \(off\): agents are NOT sandboxed: sandbox\.mode is "off"/);
+  });
+});
