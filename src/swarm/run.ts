@@ -19,6 +19,7 @@ import { branchFor, diskUsage } from './worktrees';
 import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, RunSummary, ReviewRound } from './types';
 import { Signal, sleep, nowIso } from './util';
 import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
+import { WorktreeChangedError } from './errors';
 
 const CONTINUE_STATUSES = new Set(['needs_fix', 'queued', 'interrupted']);
 
@@ -501,6 +502,8 @@ export class Run implements SwarmRun {
       // A worker that must stop (security violation, missing base) stops; the task keeps the state
       // drive() gave it (e.g. blocked with the findings) instead of going back to pending.
       if (e instanceof StopWorker) throw e;
+      // Issue 12 rule 1: the worktree is not the one the swarm made; nothing was committed: ask the user.
+      if (e instanceof WorktreeChangedError) { this.emit({ type: 'security_violation', workerId: spec.id, taskId: task.id, changes: e.changes }); await this.flow.block(st, e.message); return 'error'; }
       const message = (e as Error).message;
       this.emit({ type: 'log', level: 'error', message: `task ${task.id}: ${message}` });
       return this.failTask(spec, task, st, { kind: 'crash', message });
