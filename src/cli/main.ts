@@ -24,6 +24,8 @@ Usage:
   swarm review changes TASK --message TEXT [--sha S]
   swarm review reject TASK [--message TEXT] [--sha S]
   swarm review answer TASK TEXT       reply to a blocked task's question
+  swarm review accept-base [--sha S]  the base branch moved outside the swarm: accept it as it is (S: the base
+                                      commit you looked at); merges and reviews waiting for it go on
   swarm retry TASK                    move a blocked, failed or stuck task back to pending (its branch is kept)
   swarm cleanup [--dry-run] [--json]  remove finished worktrees and branches (unmerged work is archived first)
 
@@ -158,6 +160,7 @@ function printDecision(out: Out, r: DecisionResult): number {
   if (r.reason === 'stale_sha') process.stderr.write(`refused: the branch moved since; its head is now ${r.currentSha} (look again: swarm review show)\n`);
   else if (r.reason === 'conflict') process.stderr.write(`not merged: conflicts in ${r.files.join(', ')}; sent back for a fix round\n`);
   else if (r.reason === 'waiting_local_changes') process.stderr.write('not merged yet: your uncommitted changes on the base branch are in the way; it merges once they are committed or gone\n');
+  else if (r.reason === 'waiting_base') process.stderr.write(`not merged yet: ${r.detail}\n`);
   else process.stderr.write(`refused: ${r.detail}\n`);
   return EXIT.error;
 }
@@ -169,6 +172,13 @@ async function cmdReview(ws: Workspace, out: Out, args: string[], values: Record
     if (out.json) { out.data(items); return EXIT.ok; }
     if (!items.length) out.print('nothing waits for you');
     for (const n of items) out.print(`${n.kind.padEnd(13)} ${n.taskId.padEnd(28)} ${n.sha ? short(n.sha) : ''.padEnd(10)}  ${n.question ?? n.title}`);
+    return EXIT.ok;
+  }
+  if (sub === 'accept-base') {
+    const r = await ws.acceptBase(values.sha === undefined ? undefined : String(values.sha));
+    if (out.json) { out.data(r); return r.ok ? EXIT.ok : EXIT.error; }
+    if (!r.ok) { process.stderr.write(`refused: ${r.detail}\n`); return EXIT.error; }
+    out.print(`accepted ${ws.base} at ${r.sha}${r.resumed.length ? `; reviews go on: ${r.resumed.join(', ')}` : ''}${r.merged.length ? `; merged: ${r.merged.join(', ')}` : ''}`);
     return EXIT.ok;
   }
   if (!taskId) { process.stderr.write(`swarm review ${sub}: which task?\n`); return EXIT.usage; }

@@ -38,7 +38,7 @@ interface ResolvedTask {
 
 type TaskFilter = (task: Task, status: TaskStatus, needsYou: NeedsYouItem | undefined) => boolean;
 
-const REVIEWABLE: ReadonlySet<TaskStatus> = new Set(['reviewing', 'awaiting_human', 'needs_fix', 'merging', 'waiting_local_changes']);
+const REVIEWABLE: ReadonlySet<TaskStatus> = new Set(['reviewing', 'awaiting_human', 'needs_fix', 'merging', 'waiting_local_changes', 'waiting_base']);
 
 export class SwarmCommands {
   constructor(private readonly deps: CommandDeps) {}

@@ -14,6 +14,7 @@ export function describeTaskStatus(status: TaskStatus, round?: number): string {
     case 'blocked': return 'question for you';
     case 'merging': return 'merging';
     case 'waiting_local_changes': return 'waiting for your local changes';
+    case 'waiting_base': return 'waiting for the base branch';
     case 'interrupted': return 'interrupted';
     case 'complete': return 'merged';
     // A state added to the engine later still reads as something.
@@ -32,6 +33,7 @@ export function taskStatusIcon(status: TaskStatus): { id: string; color?: string
     case 'blocked': return { id: 'question', color: 'charts.yellow' };
     case 'merging': return { id: 'git-merge', color: 'charts.blue' };
     case 'waiting_local_changes': return { id: 'warning', color: 'charts.yellow' };
+    case 'waiting_base': return { id: 'warning', color: 'charts.yellow' };
     case 'interrupted': return { id: 'debug-pause', color: 'charts.orange' };
     case 'complete': return { id: 'pass-filled', color: 'charts.green' };
     default: return { id: 'circle-filled' };

@@ -26,7 +26,7 @@ const GROUP_LABELS: Record<TaskGroupKind, string> = {
 const MAX_COMPLETE_SHOWN = 200;
 
 /** States in which the review panel has something to show. */
-const REVIEWABLE = new Set(['reviewing', 'awaiting_human', 'needs_fix', 'merging', 'waiting_local_changes']);
+const REVIEWABLE = new Set(['reviewing', 'awaiting_human', 'needs_fix', 'merging', 'waiting_local_changes', 'waiting_base']);
 
 export class RepositoryNode extends TreeNode {
   constructor(readonly session: SwarmSession) {
@@ -156,6 +156,7 @@ function needsYouWords(item: NeedsYouItem): string {
     case 'review': return 'review waiting for you';
     case 'question': return 'question for you';
     case 'local_changes': return 'merge waits for your local changes';
+    case 'base': return 'waits for the base branch';
     case 'failed': return 'failed';
   }
 }

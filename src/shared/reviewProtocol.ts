@@ -43,6 +43,7 @@ const STATUS_SET: Record<TaskStatus, true> = {
   blocked: true,
   merging: true,
   waiting_local_changes: true,
+  waiting_base: true,
   interrupted: true,
   queued: true,
   complete: true,
@@ -302,6 +303,7 @@ export function isActionOutcome(v: unknown): v is ActionOutcome {
     case 'invalid':
     case 'error':
     case 'busy':
+    case 'waiting_base':
       return hasOnlyKeys(v, ['ok', 'reason', 'detail']) && isMarkdown(v.detail);
     case 'conflict':
     case 'waiting_local_changes':

@@ -20,6 +20,7 @@ import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, Run
 import { Signal, sleep, nowIso } from './util';
 import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
 import { WorktreeChangedError } from './errors';
+import { baseFingerprint } from './base';
 
 const CONTINUE_STATUSES = new Set(['needs_fix', 'queued', 'interrupted']);
 
@@ -240,6 +241,7 @@ export class Run implements SwarmRun {
       st.branch ??= task.branch;
       st.worktree ??= task.worktree;
       if (st.status === 'waiting_local_changes') this.mergeWaiters.add(task.id);
+      if (st.status === 'waiting_base' && st.resumeStep !== 'review') this.mergeWaiters.add(task.id); // issue 12 rules 2, 9
       if (st.status === 'merging' || (st.status === 'interrupted' && st.resumeStep === 'merge')) {
         if (st.headSha && (await git.isAncestor(st.headSha, baseRef))) {
           await this.flow.complete(task, st, await this.deps.merges.findMergeOf(st.headSha), 'merged before a restart');
@@ -409,13 +411,13 @@ export class Run implements SwarmRun {
 
   private async humanWaiting(): Promise<boolean> {
     const listing = await this.deps.tasks.list();
-    return listing.current.some((t) => t.status === 'awaiting_human' || t.status === 'blocked' || t.status === 'waiting_local_changes');
+    return listing.current.some((t) => t.status === 'awaiting_human' || t.status === 'blocked' || t.status === 'waiting_local_changes' || t.status === 'waiting_base'); // waiting_base: issue 12
   }
 
   /** After the workers retired: only tasks needing a worker (fixes) are left, which nobody can do now. */
   private async onlyFixesLeft(): Promise<boolean> {
     const listing = await this.deps.tasks.list();
-    return !listing.current.some((t) => t.status === 'awaiting_human' || t.status === 'waiting_local_changes');
+    return !listing.current.some((t) => t.status === 'awaiting_human' || t.status === 'waiting_local_changes' || t.status === 'waiting_base'); // waiting_base: issue 12
   }
 
   /** Wait while the run is paused or the worker's pool is backing off. */
@@ -593,6 +595,9 @@ export class Run implements SwarmRun {
         }
         const tasksPrefix = `${config.tasksDir.replace(/\/+$/, '')}/`;
         if (changed.every((f) => f.startsWith(tasksPrefix))) { step = 'merge'; continue; } // task-only diffs merge without review
+        // Issue 12 rule 2: no review of work built on a base move the user has not accepted.
+        const held = await this.deps.merges.watch?.holdsReview(headSha);
+        if (held) { await this.flow.waitForBase(st, held, 'review'); return retire ? 'retire' : 'ok'; }
         this.setWorker(info, { state: 'reviewing', taskId: task.id });
         const verdict = await this.review(spec, task, st, mb, headSha);
         metrics.reviewRounds++;
@@ -654,6 +659,7 @@ export class Run implements SwarmRun {
     };
     if (o.st) { o.st.logFile = logFile; }
     const harnessName = o.st?.harness ?? harness.name;
+    await this.deps.merges.watch?.turnStarted(); // issue 12 rule 2: base moves during agent turns cannot be told apart
     const res = await harness.runTurn({
       role,
       prompt,
@@ -670,6 +676,7 @@ export class Run implements SwarmRun {
         if (o.st) { o.st.agent = { pid, pgid, procStart: processStartTime(pid) }; void this.deps.state.writeTask(o.st); }
       },
     });
+    await this.deps.merges.watch?.turnEnded(); // issue 12 rule 2
     if (o.st) { o.st.agent = undefined; await this.deps.state.writeTask(o.st); }
     if (o.task && role !== 'planner') {
       const kept = await this.deps.tasks.keepInCurrent(o.task).catch(() => 'present' as const);
@@ -687,15 +694,16 @@ export class Run implements SwarmRun {
 
   /**
    * Refs are shared by every worktree, so an agent could move the base branch itself
-   * (`git push . HEAD:main`, `git branch -f main`) and skip review. After each worker turn: the base
-   * must not have been rewound, and the agent's own unreviewed commits must not have reached it.
-   * A user committing on the base meanwhile is neither.
+   * (`git push . HEAD:main`, `git branch -f main`) and skip review. After each worker turn: the
+   * agent's own unreviewed commits must not have reached the base. A user committing on the base
+   * meanwhile is not that; any other move is BaseWatch's (base.ts).
    */
   private async baseTampering(before: string | undefined, branch: string): Promise<string[]> {
     const { git, base } = this.deps;
     const after = await git.readBranch(base);
     if (!before || !after || before === after) return [];
-    if (!(await git.isAncestor(before, after))) return [`the base branch ${base} was moved backwards from ${before.slice(0, 10)} to ${after.slice(0, 10)} during the turn (the old commits are still reachable from ${before.slice(0, 10)})`];
+    // A move back or sideways may be the user's amend or rebase: not blamed on the agent here; the
+    // merge queue's BaseWatch (base.ts, issue 12 rule 2) holds merges until the user accepts it.
     const tip = await git.readBranch(branch);
     if (tip && !(await git.isAncestor(tip, before)) && (await git.isAncestor(tip, after))) return [`the agent's unreviewed commit ${tip.slice(0, 10)} was put on the base branch ${base} (now at ${after.slice(0, 10)}) outside the merge queue`];
     return [];
@@ -883,7 +891,7 @@ export class Run implements SwarmRun {
       const r = await this.flow.decide(taskId, kind, sha, text, by);
       if (r.ok && r.applied === 'merged') this.summary.merged.push(taskId);
       const st = await this.deps.state.readTask(taskId);
-      if (st?.status === 'waiting_local_changes') this.mergeWaiters.add(taskId);
+      if (st?.status === 'waiting_local_changes' || st?.status === 'waiting_base') this.mergeWaiters.add(taskId); // waiting_base: issue 12 rules 2, 9
       return r;
     } finally {
       this.owned.delete(taskId);
@@ -906,7 +914,8 @@ export class Run implements SwarmRun {
     }) : [];
     // And a slow safety net for anything else that changes out of sight.
     const epoch = Math.floor(Date.now() / 30_000);
-    return `${head}\n${status}\n${blockers.join('\n')}\n${epoch}\n${[...this.mergeWaiters].sort().join(',')}`;
+    const baseState = await baseFingerprint(git, base, this.deps.merges.watch); // issue 12 rules 2, 9: the user's operation ends, the base is accepted
+    return `${head}\n${status}\n${blockers.join('\n')}\n${epoch}\n${[...this.mergeWaiters].sort().join(',')}\n${baseState}`;
   }
 
   private async retryWaitingMerges(): Promise<void> {

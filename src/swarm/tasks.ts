@@ -12,7 +12,7 @@ import { TaskFileError } from './errors';
 export const TASK_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MAX_TASK_BYTES = 256 * 1024;
 export const FOLDERS: TaskFolder[] = ['pending', 'current', 'complete'];
-const STATUSES: TaskStatus[] = ['pending', 'running', 'reviewing', 'awaiting_human', 'needs_fix', 'blocked', 'merging', 'waiting_local_changes', 'interrupted', 'queued', 'complete'];
+const STATUSES: TaskStatus[] = ['pending', 'running', 'reviewing', 'awaiting_human', 'needs_fix', 'blocked', 'merging', 'waiting_local_changes', 'waiting_base', 'interrupted', 'queued', 'complete'];
 
 const refuse = (lang: string) => () => {
   throw new Error(`frontmatter language "${lang}" is not allowed (YAML only)`);

@@ -4,7 +4,7 @@
 
 import { existsSync, promises as fs } from 'node:fs';
 import { join, dirname, relative, isAbsolute } from 'node:path';
-import type { CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from './api';
+import type { AcceptBaseResult, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from './api';
 import { loadConfig, type ResolvedConfig } from './config';
 import { SwarmError } from './errors';
 import { Git } from './git';
@@ -12,6 +12,7 @@ import { TaskStore, TASK_ID_RE } from './tasks';
 import { StateStore, Journal } from './state';
 import { WorktreeManager, diskUsage } from './worktrees';
 import { MergeQueue } from './merge';
+import { BaseWatch } from './base';
 import { TaskFlow, DECIDABLE, IN_FLIGHT } from './flow';
 import { Run } from './run';
 import type { HarnessContext } from './harness/context';
@@ -54,7 +55,7 @@ class SwarmWorkspace implements Workspace {
     this.tasks = new TaskStore(root, config.tasksDir);
     this.state = new StateStore(root);
     this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup);
-    this.merges = new MergeQueue(git, base);
+    this.merges = new MergeQueue(git, base, new BaseWatch(git, base, this.state.dir, (level, message) => this.publish({ type: 'log', level, message })));
   }
 
   onEvent(listener: (e: SwarmEvent) => void): () => void {
@@ -174,6 +175,7 @@ class SwarmWorkspace implements Workspace {
       if (t.status === 'awaiting_human') items.push({ kind: 'review', taskId: t.id, title: t.title, sha: st?.headSha, since });
       else if (t.status === 'blocked') items.push({ kind: st?.attempts && st.attempts >= this.config.limits.maxAttempts ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
       else if (t.status === 'waiting_local_changes') items.push({ kind: 'local_changes', taskId: t.id, title: t.title, sha: st?.headSha, since });
+      else if (t.status === 'waiting_base') items.push({ kind: 'base', taskId: t.id, title: t.title, sha: st?.headSha, question: typeof t.meta.waiting_for === 'string' ? t.meta.waiting_for : undefined, since });
     }
     return items.sort((a, b) => b.since.localeCompare(a.since));
   }
@@ -218,6 +220,39 @@ class SwarmWorkspace implements Workspace {
     } finally {
       this.state.releaseLock(id);
     }
+  }
+
+  async acceptBase(sha?: string): Promise<AcceptBaseResult> {
+    const watch = this.merges.watch!;
+    const r = await watch.accept(sha);
+    if (!r.ok) return r;
+    const emit = this.run ? (e: SwarmEvent) => this.publish(e) : this.decisionJournal();
+    emit({ type: 'log', level: 'info', message: `you accepted the base ${this.base} as it is, at ${r.sha}${r.from && r.from !== r.sha ? ` (the swarm expected ${r.from})` : ''}` });
+    // Reviews held for work built on the moved base go back to a worker, which reviews them.
+    const flow = this.flow(emit);
+    const resumed: string[] = [];
+    const merges: string[] = [];
+    for (const t of (await this.tasks.list()).current.filter((x) => x.status === 'waiting_base')) {
+      const st = await this.state.readTask(t.id);
+      if (!st) continue;
+      if (st.resumeStep === 'review') { await flow.setStatus(st, 'queued', { waiting_for: undefined }, 'the base was accepted: its review goes on'); resumed.push(t.id); } else merges.push(t.id);
+    }
+    if (this.run) { (this.run as Run).poke(); return { ok: true, sha: r.sha, resumed, merged: [] }; }
+    if (this.state.liveLock()) return { ok: true, sha: r.sha, resumed, merged: [] }; // that swarm retries its waiting merges
+    // No swarm runs: merge what waited for the base now, holding the run lock.
+    const merged: string[] = [];
+    const id = `${runIdNow()}-manual`;
+    if (!this.state.acquireLock(id).ok) return { ok: true, sha: r.sha, resumed, merged };
+    try {
+      for (const tid of merges) {
+        const task = await this.tasks.read(tid, 'current').catch(() => undefined);
+        const st = await this.state.readTask(tid);
+        if (task && st && (await flow.merge(task, st)) === 'merged') merged.push(tid);
+      }
+    } finally {
+      this.state.releaseLock(id);
+    }
+    return { ok: true, sha: r.sha, resumed, merged };
   }
 
   showFile(rev: string, path: string): Promise<string | undefined> {
