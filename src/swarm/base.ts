@@ -23,7 +23,7 @@ import { promises as fs, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Git } from './git';
 import { atomicWrite } from './tasks';
-import { nowIso } from './util';
+import { Mutex, nowIso } from './util';
 
 /** Marker files of a git operation in progress, in a checkout's git dir. */
 const IN_PROGRESS: { file: string; what: string }[] = [
@@ -88,6 +88,8 @@ const short = (s: string) => s.slice(0, 10);
 export class BaseWatch {
   /** Agent turns running now in this process. */
   private running = 0;
+  /** Every read-modify-write of base.json in this process, one at a time (turns end while merges record). */
+  private readonly lock = new Mutex();
   readonly file: string;
 
   constructor(private readonly git: Git, readonly base: string, stateDir: string, private readonly log?: (level: 'info' | 'warn', message: string) => void) {
@@ -110,24 +112,32 @@ export class BaseWatch {
   }
 
   /** Before an agent turn starts: a quiet move is looked at first; from now on moves cannot be told apart. */
-  async turnStarted(): Promise<void> {
-    if (this.running === 0) await this.check();
-    this.running++;
-    const r = await this.read();
-    if (r && !r.agentsSince) { r.agentsSince = true; await this.write(r); }
+  turnStarted(): Promise<void> {
+    return this.lock.run(async () => {
+      if (this.running === 0) await this.checkNow();
+      this.running++;
+      const r = await this.read();
+      if (r && !r.agentsSince) { r.agentsSince = true; await this.write(r); }
+    });
   }
 
   /** After an agent turn: with no turn left running and the base where expected, it is quiet again. */
-  async turnEnded(): Promise<void> {
-    this.running = Math.max(0, this.running - 1);
-    if (this.running === 0) await this.check();
+  turnEnded(): Promise<void> {
+    return this.lock.run(async () => {
+      this.running = Math.max(0, this.running - 1);
+      if (this.running === 0) await this.checkNow();
+    });
   }
 
   /**
    * Compare the base (`now`, read when not given) with the expected base. A first look records it.
    * A quiet forward move that looks like the user's is accepted here.
    */
-  async check(now?: string): Promise<BaseCheck> {
+  check(now?: string): Promise<BaseCheck> {
+    return this.lock.run(() => this.checkNow(now));
+  }
+
+  private async checkNow(now?: string): Promise<BaseCheck> {
     now ??= await this.git.readBranch(this.base);
     if (!now) return { kind: 'ok' };
     const r = await this.read();
@@ -189,9 +199,11 @@ export class BaseWatch {
   }
 
   /** The merge queue moved the base from `old` to `sha`. */
-  async merged(old: string, sha: string): Promise<void> {
-    const r = await this.read();
-    if (!r || r.sha === old) await this.write({ base: this.base, sha, at: '', agentsSince: r?.agentsSince ?? this.running > 0 });
+  merged(old: string, sha: string): Promise<void> {
+    return this.lock.run(async () => {
+      const r = await this.read();
+      if (!r || r.sha === old) await this.write({ base: this.base, sha, at: '', agentsSince: r?.agentsSince ?? this.running > 0 });
+    });
   }
 
   /**
@@ -202,10 +214,12 @@ export class BaseWatch {
     const now = await this.git.readBranch(this.base);
     if (!now) return { ok: false, detail: `the base branch "${this.base}" does not exist` };
     if (expectSha && !(now === expectSha || (expectSha.length >= 7 && now.startsWith(expectSha)))) return { ok: false, detail: `the base moved again: it is now at ${now}; look at it and accept again` };
-    const r = await this.read();
-    // Agent turns may be running in a swarm of another process: the next quiet look clears this.
-    await this.write({ base: this.base, sha: now, at: '', agentsSince: true });
-    return { ok: true, sha: now, from: r?.sha };
+    return this.lock.run(async () => {
+      const r = await this.read();
+      // Agent turns may be running in a swarm of another process: the next quiet look clears this.
+      await this.write({ base: this.base, sha: now, at: '', agentsSince: true });
+      return { ok: true as const, sha: now, from: r?.sha };
+    });
   }
 }
 
