@@ -6,7 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { join, dirname, relative, isAbsolute } from 'node:path';
 import type { AcceptBaseResult, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from './api';
 import { loadConfig, type ResolvedConfig } from './config';
-import { SwarmError } from './errors';
+import { SwarmError, WorktreeChangedError } from './errors';
 import { Git } from './git';
 import { TaskStore, TASK_ID_RE } from './tasks';
 import { StateStore, Journal } from './state';
@@ -319,7 +319,15 @@ class SwarmWorkspace implements Workspace {
         report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: `task ${wt.taskId} is pending and continues on this branch` });
         continue;
       }
-      const r = await this.worktrees.removeSafely(wt.taskId ?? wt.branch.replace(/\//g, '-'), wt.path, wt.branch === '(detached)' ? undefined : wt.branch, `refs/heads/${this.base}`, options.dryRun);
+      let r: Awaited<ReturnType<WorktreeManager['removeSafely']>>;
+      try {
+        r = await this.worktrees.removeSafely(wt.taskId ?? wt.branch.replace(/\//g, '-'), wt.path, wt.branch === '(detached)' ? undefined : wt.branch, `refs/heads/${this.base}`, options.dryRun);
+      } catch (e) {
+        // Issue 12 rule 1: a worktree that is no longer what the swarm made is left alone, and said.
+        if (!(e instanceof WorktreeChangedError)) throw e;
+        report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: e.message });
+        continue;
+      }
       report.actions.push({ worktree: wt.path, branch: wt.branch, action: r.archivedRef ? 'archive_and_remove' : 'remove', reason: r.reason, archivedRef: r.archivedRef, diskBytes: r.diskBytes });
       report.freedBytes += r.diskBytes;
     }

@@ -267,7 +267,9 @@ export class WorktreeManager {
     if (dryRun) return { archivedRef, reason, diskBytes };
     if (path && existsSync(path)) await this.git.exec(['worktree', 'remove', '--force', path]);
     else await this.git.tryExec(['worktree', 'prune']);
-    if (branch) {
+    // Only the swarm's own branches are deleted: a worktree an agent switched to a user's branch
+    // must not take that branch with it (its work is archived above when not on the base).
+    if (branch?.startsWith('swarm/')) {
       const cur = await this.git.readBranch(branch);
       if (cur) await this.git.exec(['update-ref', '-d', `refs/heads/${branch}`, cur]);
     }

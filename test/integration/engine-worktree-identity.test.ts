@@ -5,7 +5,9 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync, existsSync } from 'node:fs';
 import { TestRepo, runSwarm } from '../helpers/repo';
+import { openWorkspace } from '../../src/swarm/workspace';
 
 const repos: TestRepo[] = [];
 const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
@@ -87,4 +89,20 @@ describe('issue 12 rule 1: the swarm commits only in the worktree it made', { ti
       a.check?.(repo);
     });
   }
+
+  test("cleanup of a worktree an agent switched to the user's branch keeps that branch (and archives its work)", async () => {
+    const repo = hostileRepo('git checkout -q feature\ngit add -A\ngit -c user.name=x -c user.email=x@y commit -q -m "on the user branch"');
+    repo.git('branch', 'feature');
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, []);
+    const feature = repo.rev('feature');
+    assert.notEqual(feature, repo.rev('main'), 'the agent committed on the user\'s branch itself (the swarm did not)');
+    // The user drops the task, then cleans up: the worktree goes, the user's branch stays.
+    rmSync(repo.path('tasks', 'current', 'evil.md'));
+    const ws = await openWorkspace({ repo: repo.root });
+    const report = await ws.cleanup({ dryRun: false });
+    assert.ok(report.actions.some((a) => a.worktree?.endsWith('/evil')), JSON.stringify(report));
+    assert.equal(repo.rev('feature'), feature, 'the user\'s branch was not deleted');
+    assert.ok(!existsSync(repo.path('.swarm', 'worktrees', 'evil')));
+  });
 });
