@@ -135,4 +135,37 @@ describe('issue 12 rule 2: the base moves only through the merge queue', { timeo
       assert.deepEqual(repo.taskIds('complete'), ['decided']);
     }
   });
+
+  test('a restart knows: a move during an agent turn of a run that stopped is still asked about in the next run', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('later', { agent: { sleepFirstMs: 2000, files: { 'later.txt': 'l\n' } } });
+    repo.git('checkout', '-q', '-b', 'feature');
+    let moved: string | undefined;
+    await runSwarm(repo.root, {
+      onEvent: (e, _ws, run) => {
+        if (e.type !== 'agent_started' || moved) return;
+        // During the turn something moves the base forward with a plain commit; then the run stops.
+        const main = repo.rev('main')!;
+        moved = repo.git('-c', 'user.name=x', '-c', 'user.email=x@y', 'commit-tree', `${main}^{tree}`, '-p', main, '-m', 'during the turn').trim();
+        repo.git('update-ref', 'refs/heads/main', moved);
+        setTimeout(() => void run.stop('user stopped'), 100);
+      },
+    });
+    assert.ok(moved);
+    assert.equal(repo.task('current', 'later')!.data.status, 'interrupted');
+    let waited: string | undefined;
+    const { summary } = await runSwarm(repo.root, {
+      onEvent: (e, ws) => {
+        if (e.type !== 'merge_waiting' || waited) return;
+        waited = e.reason;
+        assert.equal(repo.rev('main'), moved);
+        setTimeout(() => void ws.acceptBase(moved), 100);
+      },
+    });
+    assert.ok(waited, 'the next run did not take the move as the user\'s');
+    assert.match(waited, /main went forward .* while agent turns were running/);
+    assert.deepEqual(summary.merged, ['later']);
+    assert.equal(repo.rev('main^1'), moved);
+  });
 });
