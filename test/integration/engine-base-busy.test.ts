@@ -6,6 +6,7 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { TestRepo, runSwarm, userCommit } from '../helpers/repo';
 
@@ -122,4 +123,29 @@ describe("issue 12 rule 9: the user's git operation in progress makes the base b
       assert.ok(repo.git('log', '--format=%s', 'main').includes('Merge task elsewhere'));
     });
   }
+
+  test('the base checked out in another checkout of the user (a linked worktree) with a merge in progress there: the merge waits too', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('elsewhere', { agent: { files: { 'elsewhere.txt': 'e\n' } } });
+    repo.git('checkout', '-q', '-b', 'side');
+    repo.write('side.txt', 'side\n');
+    userCommit(repo.root, 'side file', 'side.txt');
+    const other = join(repo.home, 'main-checkout');
+    repo.git('worktree', 'add', '-q', other, 'main');
+    assert.equal(userGit(other, 'merge', '--no-ff', '--no-commit', 'side'), 0);
+    const main = repo.rev('main');
+    let waited: string | undefined;
+    const { summary } = await runSwarm(repo.root, {
+      onEvent: (e) => {
+        if (e.type !== 'merge_waiting' || waited) return;
+        waited = e.reason;
+        assert.equal(repo.rev('main'), main);
+        setTimeout(() => { assert.equal(userGit(other, 'merge', '--abort'), 0); }, 200);
+      },
+    });
+    assert.ok(waited);
+    assert.match(waited, /your merge in progress on main in .*main-checkout/);
+    assert.deepEqual(summary.merged, ['elsewhere']);
+  });
 });
