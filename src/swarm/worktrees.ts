@@ -152,7 +152,11 @@ export class WorktreeManager {
     if (st.isSymbolicLink()) changes.push(`the worktree folder was replaced by a symbolic link to ${realOrUndefined(path) ?? '(a missing target)'}`);
     else if (!st.isDirectory()) changes.push('the worktree folder was replaced by a file');
     const real = realOrUndefined(path);
-    const expectedReal = rec?.real ?? join(this.realDir(), relative(this.dir, path));
+    // Under the swarm's worktree folder: its realpath as first seen; elsewhere (a worktree git lists
+    // that cleanup looks at): only the last component is checked, above.
+    const rel = relative(this.dir, path);
+    const inside = !!rel && !rel.startsWith('..') && !isAbsolute(rel);
+    const expectedReal = rec?.real ?? (inside ? join(this.realDir(), rel) : join(realOrUndefined(dirname(path)) ?? dirname(path), basename(path)));
     if (!st.isSymbolicLink() && real !== expectedReal) changes.push(`the worktree folder now resolves to ${real} instead of ${expectedReal} (a folder above it was replaced)`);
     const dotGit = join(path, '.git');
     let gitStat: import('node:fs').Stats | undefined;
