@@ -30,6 +30,8 @@ Usage:
   swarm review changes TASK --message TEXT [--sha S]
   swarm review reject TASK [--message TEXT] [--sha S]
   swarm review answer TASK TEXT       reply to a blocked task's question
+  swarm review accept-base [--sha S]  the base branch moved outside the swarm: accept it as it is (S: the base
+                                      commit you looked at); merges and reviews waiting for it go on
   swarm retry TASK                    move a blocked, failed or stuck task back to pending (its branch is kept)
   swarm cleanup [--dry-run] [--json]  remove finished worktrees and branches (unmerged work is archived first)
 
@@ -176,6 +178,7 @@ function printDecision(out: Out, r: DecisionResult, taskId: string): number {
   else if (r.reason === 'conflict') errOut(`not merged: conflicts in ${r.files.join(', ')}; sent back for a fix round\n`);
   else if (r.reason === 'waiting_local_changes') process.stderr.write('not merged yet: your uncommitted changes on the base branch are in the way; it merges once they are committed or gone\n');
   else if (r.reason === 'needs_override') errOut(`refused: ${r.detail}\nto merge it anyway: swarm review override ${taskId} --reason "why" (the reason is recorded)\n`);
+  else if (r.reason === 'waiting_base') errOut(`not merged yet: ${r.detail}\n`);
   else errOut(`refused: ${r.detail}\n`);
   return EXIT.error;
 }
@@ -187,6 +190,13 @@ async function cmdReview(ws: Workspace, out: Out, args: string[], values: Record
     if (out.json) { out.data(items); return EXIT.ok; }
     if (!items.length) out.print('nothing waits for you');
     for (const n of items) out.print(`${n.kind.padEnd(13)} ${n.taskId.padEnd(28)} ${n.sha ? short(n.sha) : ''.padEnd(10)}  ${one(n.question ?? n.title)}${n.approvable?.approvable === false ? `  [${n.approvable.verdict ?? 'not approvable'}: override only]` : ''}`);
+    return EXIT.ok;
+  }
+  if (sub === 'accept-base') {
+    const r = await ws.acceptBase(values.sha === undefined ? undefined : String(values.sha));
+    if (out.json) { out.data(r); return r.ok ? EXIT.ok : EXIT.error; }
+    if (!r.ok) { process.stderr.write(`refused: ${r.detail}\n`); return EXIT.error; }
+    out.print(`accepted ${ws.base} at ${r.sha}${r.resumed.length ? `; reviews go on: ${r.resumed.join(', ')}` : ''}${r.merged.length ? `; merged: ${r.merged.join(', ')}` : ''}`);
     return EXIT.ok;
   }
   if (!taskId) { process.stderr.write(`swarm review ${sub}: which task?\n`); return EXIT.usage; }

@@ -57,6 +57,7 @@ export class SwarmCommands {
       [Commands.requestChanges]: (arg) => this.decide(arg, 'request_changes'),
       [Commands.answerQuestion]: (arg, text) => this.answer(arg, typeof text === 'string' ? text : undefined),
       [Commands.retryTask]: (arg) => this.retry(arg, false),
+      [Commands.acceptBase]: (arg) => this.acceptBase(arg),
       [Commands.moveToPending]: (arg) => this.retry(arg, true),
       [Commands.cleanUpWorktrees]: (arg) => this.cleanUp(arg, false),
       [Commands.cleanUpWorktree]: (arg) => this.cleanUp(arg, true),
@@ -269,6 +270,22 @@ export class SwarmCommands {
     session.scheduleRefresh();
     vscode.window.setStatusBarMessage(`Swarm: answered ${ref.taskId}`, 5000);
     return true;
+  }
+
+  /** Issue 12 rule 2: the base moved outside the swarm; the user looked and accepts it as it is. */
+  async acceptBase(arg: unknown): Promise<boolean> {
+    const resolved = await this.resolveTask(arg, 'Which waiting task?', (_t, status) => status === 'waiting_base');
+    if (!resolved) return false;
+    const { session, ref, task } = resolved;
+    const why = typeof task?.meta.waiting_for === 'string' ? task.meta.waiting_for : 'the base branch moved outside the swarm';
+    const ok = await vscode.window.showWarningMessage(`Swarm: ${why}`, { modal: true, detail: 'Accept the base branch as it is now? Waiting merges and reviews go on on top of it.' }, 'Accept base');
+    if (!ok) return false;
+    const ws = await session.requireWorkspace();
+    const r = await session.ops.run({ kind: 'acceptBase', target: ref.taskId }, () => ws.acceptBase());
+    session.scheduleRefresh({ worktrees: true });
+    if (!r.ok) void vscode.window.showWarningMessage(`Swarm: not accepted: ${r.detail}`);
+    else vscode.window.setStatusBarMessage(`Swarm: accepted ${ws.base} at ${r.sha.slice(0, 12)}`, 5000);
+    return r.ok;
   }
 
   async retry(arg: unknown, confirm: boolean): Promise<boolean> {

@@ -37,6 +37,9 @@ export function notificationFor(session: SwarmSession, e: SwarmEvent, lastFailur
     case 'task_blocked':
       return { key: `question:${e.taskId}:${e.question}`, level: 'needsYou', severity: 'warning', message: `Swarm: ${title(e.taskId)} asks: ${e.question}`, actions: [{ title: 'Answer', command: Commands.answerQuestion, args: [ref(e.taskId)] }] };
     case 'merge_waiting':
+      // Issue 12 rules 2 and 9: the base moved outside the swarm (the user accepts it), or the user's own git operation is in progress.
+      if (!e.files.length && /moved outside the swarm/.test(e.reason)) return { key: `base:${e.taskId}:${e.reason}`, level: 'needsYou', severity: 'warning', message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}.`, actions: [{ title: 'Accept base', command: Commands.acceptBase, args: [ref(e.taskId)] }] };
+      if (!e.files.length) return { key: `base:${e.taskId}:${e.reason}`, level: 'needsYou', severity: 'warning', message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}.`, actions: [] };
       return { key: `local:${e.taskId}:${e.files.join(',')}`, level: 'needsYou', severity: 'warning', message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}${e.files.length ? ` (${e.files.slice(0, 5).join(', ')}${e.files.length > 5 ? ', …' : ''})` : ''}. It merges once your local edits there are committed or undone.`, actions: [{ title: 'Show my changes', command: 'workbench.view.scm', args: [] }] };
     case 'task_failed':
       return { key: `failed:${e.taskId}:${e.reason}`, level: 'needsYou', severity: 'error', message: `Swarm: ${title(e.taskId)} failed: ${e.reason}`, actions: [{ title: 'Retry task', command: Commands.retryTask, args: [ref(e.taskId)] }, { title: 'Show agent log', command: Commands.showAgentLog, args: [ref(e.taskId)] }] };

@@ -10,6 +10,7 @@ export type OperationKind =
   | 'resume'
   | 'decide'
   | 'answer'
+  | 'acceptBase'
   | 'retry'
   | 'createTask'
   | 'cleanup'

@@ -98,7 +98,8 @@ export class TaskNode extends TreeNode {
    * `decidable` (a decision on its head: override, request changes), `approvable` (a review waiting
    * for you that a plain Approve may merge, by the engine's rule in approval.ts) or else
    * `overridable` (the reviewer said NEEDS_CHANGES or REJECTED: Override is the way to merge),
-   * `retryable`, `movable` (back to pending), `answerable`; then `review`, `worktree`, `question`,
+   * `retryable`, `movable` (back to pending), `answerable`, `baseacceptable` (its merge waits for
+   * the base: Accept base); then `review`, `worktree`, `question`,
    * `needsyou-<kind>`.
    */
   get contextValue(): string {
@@ -117,6 +118,7 @@ export class TaskNode extends TreeNode {
       if (s.retryable) parts.push('retryable');
       if (s.movable) parts.push('movable');
       if (s.needsYou === 'question') parts.push('answerable');
+      if (s.needsYou === 'base') parts.push('baseacceptable');
     }
     if (s?.reviewable || (this.state?.rounds.length ?? 0) > 0 || (this.task.reviewRounds ?? 0) > 0) parts.push('review');
     if (this.worktree && this.task.folder === 'current') parts.push('worktree');
@@ -179,6 +181,7 @@ function needsYouWords(item: NeedsYouItem): string {
     case 'review': return 'review waiting for you';
     case 'question': return 'question for you';
     case 'local_changes': return 'merge waits for your local changes';
+    case 'base': return 'waits for the base branch';
     case 'failed': return 'failed';
   }
 }

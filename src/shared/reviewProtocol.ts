@@ -295,6 +295,7 @@ export function isActionOutcome(v: unknown): v is ActionOutcome {
     case 'needs_override':
     case 'error':
     case 'busy':
+    case 'waiting_base':
       return hasOnlyKeys(v, ['ok', 'reason', 'detail']) && isMarkdown(v.detail);
     case 'conflict':
     case 'waiting_local_changes':

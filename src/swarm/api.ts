@@ -80,7 +80,10 @@ export type DecisionResult =
   /** A plain approve of a change the reviewer did not approve: only Override (with a reason) merges it. */
   | { ok: false; reason: 'needs_override'; detail: string }
   | { ok: false; reason: 'conflict'; files: string[] }
-  | { ok: false; reason: 'waiting_local_changes'; files: string[] };
+  | { ok: false; reason: 'waiting_local_changes'; files: string[] }
+  | { ok: false; reason: 'waiting_base'; detail: string };
+
+export type AcceptBaseResult = { ok: true; sha: string; resumed: string[]; merged: string[] } | { ok: false; detail: string };
 
 /** Everything the review panel shows for one task. */
 export interface ReviewDetails {
@@ -101,7 +104,7 @@ export interface ReviewDetails {
 }
 
 export interface NeedsYouItem {
-  kind: 'review' | 'question' | 'local_changes' | 'failed';
+  kind: 'review' | 'question' | 'local_changes' | 'base' | 'failed';
   taskId: string;
   title: string;
   /** The sha to decide on (reviews). */
@@ -160,6 +163,12 @@ export interface Workspace {
 
   reviewDetails(taskId: string): Promise<ReviewDetails>;
   decide(req: DecisionRequest): Promise<DecisionResult>;
+  /**
+   * The user accepts the base branch as it is now, after it moved outside the swarm (issue 12 rule
+   * 2). `sha`: the base commit the user looked at (refused when the base moved again). Reviews held
+   * for it go on; merges waiting for it are retried (here when no swarm runs).
+   */
+  acceptBase(sha?: string): Promise<AcceptBaseResult>;
   /** File content at a revision (for native diff editors); undefined when absent there. */
   showFile(rev: string, path: string): Promise<string | undefined>;
 

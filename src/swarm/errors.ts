@@ -42,3 +42,14 @@ export class TaskFileError extends SwarmError {
     this.name = 'TaskFileError';
   }
 }
+
+/**
+ * A task's worktree is no longer what the swarm made (issue 12 rule 1): nothing was written in it.
+ * `changes` says exactly what differs, for the user.
+ */
+export class WorktreeChangedError extends SwarmError {
+  constructor(readonly path: string, readonly changes: string[]) {
+    super(`The worktree ${path} is no longer the one the swarm made, so nothing was committed in it:\n${changes.map((c) => `- ${c}`).join('\n')}\nCheck what changed there (and in the repository it now points at), put the worktree back or remove it (swarm cleanup), then retry the task.`, 'worktree_changed');
+    this.name = 'WorktreeChangedError';
+  }
+}

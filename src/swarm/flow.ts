@@ -29,7 +29,7 @@ export interface FlowContext {
 }
 
 /** Frontmatter a task carries only while in current/ (removed when it leaves). */
-const WHILE_CLAIMED = { status: undefined, claimed_at: undefined, run_id: undefined, worktree: undefined };
+const WHILE_CLAIMED = { status: undefined, claimed_at: undefined, run_id: undefined, worktree: undefined, waiting_for: undefined };
 
 /**
  * `unapproved`: no authorization the swarm issued covers the head (approval.ts); the task went to the user.
@@ -125,12 +125,26 @@ export class TaskFlow {
         this.ctx.emit({ type: 'merge_waiting', taskId: task.id, reason: `your uncommitted changes in ${out.checkout} are in the way`, files: out.files });
         await this.transition(st, 'mergeWaits', {}, `blocked by your local changes${out.files.length ? `: ${out.files.join(', ')}` : ''}`);
         return 'waiting';
+      case 'waiting_base':
+        this.ctx.emit({ type: 'merge_waiting', taskId: task.id, reason: out.reason, files: [] });
+        await this.waitForBase(st, out.reason, 'merge');
+        return 'waiting';
       case 'error':
         st.lastError = out.message;
         await this.transition(st, 'mergeFailed', {}, `merge failed: ${out.message}`);
         this.ctx.emit({ type: 'log', level: 'error', message: `merge of ${task.id} failed: ${out.message}` });
         return 'error';
     }
+  }
+
+  /**
+   * The task's next step (its merge, or the review of work built on the base) waits for the base:
+   * the user's git operation in progress, or a move outside the swarm the user has to accept
+   * (issue 12 rules 2 and 9). `waiting_for` in the task file says why.
+   */
+  async waitForBase(st: TaskRuntimeState, reason: string, step: 'merge' | 'review'): Promise<void> {
+    st.resumeStep = step;
+    await this.transition(st, 'waitForBase', { waiting_for: reason }, `${step} waits: ${reason}`);
   }
 
   /** Merged: annotate, move to complete, remove the worktree and branch (nothing left to keep). */
@@ -287,6 +301,7 @@ export class TaskFlow {
     }
     decided(false, r);
     if (r === 'conflict') return { ok: false, reason: 'conflict', files: st.conflictFiles ?? [] };
+    if (r === 'waiting' && STATUS[st.status].needsYou === 'base') return { ok: false, reason: 'waiting_base', detail: String((await this.ctx.tasks.read(taskId, 'current').catch(() => undefined))?.meta.waiting_for ?? 'the base is busy') };
     if (r === 'waiting') return { ok: false, reason: 'waiting_local_changes', files: [] };
     if (r === 'moved') return { ok: false, reason: 'stale_sha', currentSha: tip ?? '' };
     return { ok: false, reason: 'invalid', detail: st.lastError ?? 'merge failed' };

@@ -205,10 +205,10 @@ export class Git {
   }
 
   /** `git status --porcelain` lines (untracked included), for a worktree or the user's checkout. */
-  async status(cwd: string): Promise<string[]> {
+  async status(cwd: string, env?: NodeJS.ProcessEnv): Promise<string[]> {
     // GIT_OPTIONAL_LOCKS=0: a status refreshes the index under index.lock, which would make the
     // user's own git commands in that checkout fail now and then while the swarm polls it.
-    const out = await this.exec(['status', '--porcelain=v1', '--untracked-files=all'], { cwd, env: { GIT_OPTIONAL_LOCKS: '0' } });
+    const out = await this.exec(['status', '--porcelain=v1', '--untracked-files=all'], { cwd, env: { ...env, GIT_OPTIONAL_LOCKS: '0' } });
     return out.split('\n').filter(Boolean);
   }
 

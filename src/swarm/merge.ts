@@ -6,16 +6,22 @@
 //      advanced with `git merge --ff-only`, which refuses atomically when the user's own edits are
 //      in the way; then the task waits. Otherwise the ref moves with a compare-and-swap update-ref.
 // Never reset --hard, checkout -f, clean or stash in anyone's checkout.
+// Before each attempt (base.ts, issue 12 rules 2 and 9): a git operation of the user in progress on
+// the base (rebase, merge, cherry-pick, revert, bisect) makes the merge wait, and so does a base that
+// moved outside the queue until the user accepts it; after a merge the queue records the new base.
 
 import type { Git } from './git';
 import { GitError } from './errors';
 import { Mutex } from './util';
+import { baseBusy, type BaseWatch } from './base';
 
 export type MergeOutcome =
   | { kind: 'merged'; commit: string }
   | { kind: 'already_merged'; commit: string }
   | { kind: 'conflict'; files: string[] }
   | { kind: 'waiting_local_changes'; files: string[]; checkout: string }
+  /** The base is busy (the user's rebase, merge, ...) or moved outside the swarm; `reason` says which. */
+  | { kind: 'waiting_base'; reason: string }
   | { kind: 'error'; message: string };
 
 export interface MergeRequest {
@@ -36,7 +42,7 @@ function filesFromMergeError(stderr: string): string[] {
 export class MergeQueue {
   private readonly lock = new Mutex();
 
-  constructor(private readonly git: Git, readonly base: string) {}
+  constructor(private readonly git: Git, readonly base: string, readonly watch?: BaseWatch) {}
 
   get baseRef(): string {
     return `refs/heads/${this.base}`;
@@ -62,8 +68,12 @@ export class MergeQueue {
       if (tree !== req.tree) return { kind: 'error', message: `commit ${req.sha} has tree ${tree}, not the tree that was reviewed (${req.tree}); not merged: review it again` };
     }
     for (let attempt = 0; attempt < 5; attempt++) {
+      const busy = await baseBusy(this.git, this.base);
+      if (busy) return { kind: 'waiting_base', reason: busy };
       const old = await this.git.readBranch(this.base);
       if (!old) return { kind: 'error', message: `base branch "${this.base}" does not exist` };
+      const seen = await this.watch?.check(old);
+      if (seen?.kind === 'moved') return { kind: 'waiting_base', reason: seen.reason };
       // One git process answers both "already on the base?" (0) and "not yet" (1); anything else
       // (128: not a commit we have) is looked at more closely only then.
       const anc = await this.git.tryExec(['merge-base', '--is-ancestor', req.sha, old]);
@@ -85,7 +95,7 @@ export class MergeQueue {
         // --no-overwrite-ignore: git would otherwise silently replace the user's ignored files
         // (a local config, a .env) with files of the same path the change adds.
         const r = await this.git.tryExec(['merge', '--ff-only', '--no-overwrite-ignore', '--no-edit', '-q', commit], { cwd: checkout.path });
-        if (r.code === 0) return { kind: 'merged', commit };
+        if (r.code === 0) { await this.watch?.merged(old, commit); return { kind: 'merged', commit }; }
         const now = await this.git.readBranch(this.base);
         if (now !== old) continue; // the base moved under us (the user committed): compute again
         const files = filesFromMergeError(r.stderr);
@@ -93,6 +103,7 @@ export class MergeQueue {
       }
       try {
         await this.git.exec(['update-ref', '-m', `swarm: merge ${req.taskId}`, this.baseRef, commit, old]);
+        await this.watch?.merged(old, commit);
         return { kind: 'merged', commit };
       } catch (e) {
         if (e instanceof GitError) continue; // compare-and-swap lost: the base moved, compute again

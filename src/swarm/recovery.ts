@@ -7,7 +7,7 @@ import { relative } from 'node:path';
 import { agentsOfRepo, killMarkedProcesses, killProcessGroupAndWait } from './proc';
 import type { RunContext } from './runContext';
 import { isSameProcessAlive } from './state';
-import { STATUS, stepOf } from './status';
+import { STATUS, mergeWaits, stepOf } from './status';
 import { diskUsage } from './worktrees';
 
 /** A task this run was working on when it stopped: the next run resumes it. */
@@ -52,7 +52,7 @@ export async function recover(ctx: Pick<RunContext, 'deps' | 'flow' | 'emit' | '
     st.status = task.status; // the task file is the record; state.json may lag it after a crash
     st.branch ??= task.branch;
     st.worktree ??= task.worktree;
-    if (STATUS[st.status].needsYou === 'local_changes') ctx.mergeWaiters.add(task.id);
+    if (mergeWaits(st.status, st.resumeStep)) ctx.mergeWaiters.add(task.id);
     const at = stepOf(st.status, st.resumeStep);
     if (at === 'merge') {
       if (st.headSha && (await git.isAncestor(st.headSha, baseRef))) {

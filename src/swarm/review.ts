@@ -29,6 +29,9 @@ export const reviewStep: Step = async (ctx, d) => {
   st.noChange = changed.length ? undefined : true; // ready with no change is reviewed too (NO_CHANGE_NOTE)
   // tasks-only changes (every path, rename sources too, inside the tasks folder; policy gate passed)
   if (changed.length && await mergesWithoutReview(git, mb, headSha, config)) { authorizeMerge(task.id, st, 'tasks-only'); return next('merge'); } // task-only diffs merge without review (authorized: docs/security.md)
+  // No review of work built on a base move the user has not accepted (base.ts).
+  const held = await ctx.deps.merges.watch?.holdsReview(headSha);
+  if (held) { await ctx.flow.waitForBase(st, held, 'review'); return settled(d); }
   ctx.setWorker(d.info, { state: 'reviewing', taskId: task.id });
   const verdict = await review(ctx, d.spec, task, st, mb, headSha);
   d.metrics.reviewRounds++;

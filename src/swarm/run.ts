@@ -11,6 +11,7 @@ import type { WorkerSpec } from './config';
 import { createHarness } from './harness';
 import type { Harness } from './harness/types';
 import { Journal, storageFailureReason } from './state';
+import { WorktreeChangedError } from './errors';
 import { endOfWorkReason } from './tasks';
 import { TaskFlow } from './flow';
 import { STATUS, transition, IllegalTransition } from './status';
@@ -365,6 +366,8 @@ export class Run implements SwarmRun, RunContext {
       // drive() gave it (e.g. blocked with the findings) instead of going back to pending. An
       // illegal status transition is a bug in the engine: the worker stops and says so.
       if (e instanceof StopWorker || e instanceof IllegalTransition) throw e;
+      // The worktree is not the one the swarm made (worktrees.verifyWorktree): nothing was committed; the user is told.
+      if (e instanceof WorktreeChangedError) { this.emit({ type: 'security_violation', workerId: spec.id, taskId: task.id, changes: e.changes }); await this.flow.block(st, e.message); return 'error'; }
       const message = (e as Error).message;
       this.emit({ type: 'log', level: 'error', message: `task ${task.id}: ${message}` });
       return failTask(this, spec, task, st, { kind: 'crash', message });

@@ -16,7 +16,7 @@ export interface StatusInfo {
   /** Its change waits, so the user may decide on it (approve, override, request changes, reject). */
   decidable: boolean;
   /** What it waits for from the user (the "Needs you" list), if anything. */
-  needsYou?: 'review' | 'question' | 'local_changes';
+  needsYou?: 'review' | 'question' | 'local_changes' | 'base';
   /** A worker picks it up from `current` and continues it (fix round, answered question, recovery). */
   resumable: boolean;
   /** A human decision or a waiting merge can finish it without any worker. */
@@ -50,6 +50,7 @@ export const STATUS: Readonly<Record<TaskStatus, Readonly<StatusInfo>>> = {
   blocked: { ...NONE, decidable: true, needsYou: 'question', retryable: true, movable: true, label: () => 'question for you', heading: 'Blocked on a question', icon: { id: 'question', color: 'charts.yellow' } },
   merging: { ...NONE, inFlight: true, step: 'merge', reviewable: true, label: () => 'merging', heading: 'Merging', icon: { id: 'git-merge', color: 'charts.blue' } },
   waiting_local_changes: { ...NONE, decidable: true, needsYou: 'local_changes', endsWithoutWorker: true, reviewable: true, movable: true, label: () => 'waiting for your local changes', heading: 'Merge waits for your local changes', icon: { id: 'warning', color: 'charts.yellow' } },
+  waiting_base: { ...NONE, decidable: true, needsYou: 'base', endsWithoutWorker: true, reviewable: true, movable: true, label: () => 'waiting for the base branch', heading: 'Waits for the base branch', icon: { id: 'warning', color: 'charts.yellow' } },
   interrupted: { ...NONE, resumable: true, retryable: true, movable: true, label: () => 'interrupted', heading: 'Interrupted', icon: { id: 'debug-pause', color: 'charts.orange' } },
   queued: { ...NONE, resumable: true, label: () => 'queued', heading: 'Queued for a worker', icon: { id: 'circle-filled' } },
   complete: { ...NONE, label: () => 'merged', heading: 'Merged', icon: { id: 'pass-filled', color: 'charts.green' } },
@@ -90,6 +91,10 @@ export const TRANSITIONS = {
   mergeWaits: { from: ['merging'], to: 'waiting_local_changes' },
   /** No approval the swarm issued covers the head (approval.ts: a forged or stale approval): the user decides again. */
   mergeUnauthorized: { from: ['running', 'reviewing', 'merging', 'interrupted', ...DECIDABLE], to: 'awaiting_human' },
+  /** Its merge (or the review of work built on the base) waits for the base: the user's rebase/merge/... in progress, or a base move outside the swarm to accept (base.ts). */
+  waitForBase: { from: ['running', 'reviewing', 'merging'], to: 'waiting_base' },
+  /** The user accepted the base as it is: a review held for it goes on with a worker. */
+  baseAccepted: { from: ['waiting_base'], to: 'queued' },
   /** The merge failed for another reason: the user looks at it. */
   mergeFailed: { from: ['merging'], to: 'awaiting_human' },
   /** The run stopped while working on it: the next run resumes it. */
@@ -125,4 +130,10 @@ export function stepOf(status: TaskStatus, resumeStep: TaskStep | undefined): Ta
   const s = STATUS[status];
   if (s.inFlight) return s.step;
   return TRANSITIONS.interrupt.to === status ? resumeStep ?? 'work' : undefined;
+}
+
+/** A merge waits outside any worker (the user's local changes, the base) and is retried when that changes. */
+export function mergeWaits(status: TaskStatus, resumeStep: TaskStep | undefined): boolean {
+  const n = STATUS[status].needsYou;
+  return n === 'local_changes' || (n === 'base' && resumeStep !== 'review');
 }

@@ -48,24 +48,30 @@ export class AgentTurns {
     };
     if (o.st) { o.st.logFile = logFile; }
     const harnessName = o.st?.harness ?? harness.name;
-    const res = await harness.runTurn({
-      role,
-      prompt,
-      promptFile,
-      cwd: o.cwd,
-      env,
-      model: o.model,
-      resumeSessionId: harness.supportsResume ? o.st?.sessionId : undefined,
-      branch: role === 'worker' || role === 'executor' ? o.st?.branch : undefined, // the one ref a sandboxed turn may move
-      timeoutMs: harnessTimeoutMs(harnessName, deps.config),
-      logFile,
-      signal: this.run.signal,
-      onLogError: (e) => void this.run.stop(storageFailureReason(e, logFile)), // a log that cannot be written ends the run cleanly
-      onSpawn: ({ pid, pgid }) => {
-        this.run.emit({ type: 'agent_started', taskId: o.task?.id, workerId, role, round: o.round, pid, pgid, logFile });
-        if (o.st) { o.st.agent = { pid, pgid, procStart: processStartTime(pid) }; void deps.state.writeTask(o.st); }
-      },
-    });
+    await deps.merges.watch?.turnStarted(); // base moves during agent turns cannot be told apart from the agent's (base.ts)
+    let res: AgentTurnResult;
+    try {
+      res = await harness.runTurn({
+        role,
+        prompt,
+        promptFile,
+        cwd: o.cwd,
+        env,
+        model: o.model,
+        resumeSessionId: harness.supportsResume ? o.st?.sessionId : undefined,
+        branch: role === 'worker' || role === 'executor' ? o.st?.branch : undefined, // the one ref a sandboxed turn may move
+        timeoutMs: harnessTimeoutMs(harnessName, deps.config),
+        logFile,
+        signal: this.run.signal,
+        onLogError: (e) => void this.run.stop(storageFailureReason(e, logFile)), // a log that cannot be written ends the run cleanly
+        onSpawn: ({ pid, pgid }) => {
+          this.run.emit({ type: 'agent_started', taskId: o.task?.id, workerId, role, round: o.round, pid, pgid, logFile });
+          if (o.st) { o.st.agent = { pid, pgid, procStart: processStartTime(pid) }; void deps.state.writeTask(o.st); }
+        },
+      });
+    } finally {
+      await deps.merges.watch?.turnEnded();
+    }
     if (o.st) { o.st.agent = undefined; await deps.state.writeTask(o.st); }
     if (o.task && role !== 'planner') {
       const kept = await deps.tasks.keepInCurrent(o.task).catch(() => 'present' as const);

@@ -18,6 +18,7 @@ export type TaskStatus =
   | 'blocked' // the agent asked a question (`question`), waiting for `answer`
   | 'merging' // in the merge queue
   | 'waiting_local_changes' // merge waits: the user's own edits are in the way on the base checkout
+  | 'waiting_base' // merge (or review) waits for the base: the user's rebase/merge/... in progress, or a base move to accept (`waiting_for`)
   | 'interrupted' // its run ended (stop, crash); the next run resumes it
   | 'queued' // waiting for a worker to continue it (answered question, recovered after a crash)
   | 'complete';

@@ -7,7 +7,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskFlow } from './flow';
 import type { RunContext } from './runContext';
-import { STATUS } from './status';
+import { mergeWaits } from './status';
+import { baseFingerprint } from './base';
 import type { SwarmEvent } from './types';
 
 export class WaitingMerges {
@@ -51,7 +52,7 @@ export class WaitingMerges {
       if (r.ok && r.applied === 'merged') this.run.summary.merged.push(taskId);
       if (r.ok && r.applied === 'completed_without_change') this.run.summary.completedWithoutChange!.push(taskId);
       const st = await this.run.deps.state.readTask(taskId);
-      if (st && STATUS[st.status].needsYou === 'local_changes') this.run.mergeWaiters.add(taskId);
+      if (st && mergeWaits(st.status, st.resumeStep)) this.run.mergeWaiters.add(taskId);
       return r;
     } finally {
       this.run.owned.delete(taskId);
@@ -74,7 +75,8 @@ export class WaitingMerges {
     }) : [];
     // And a slow safety net for anything else that changes out of sight.
     const epoch = Math.floor(Date.now() / 30_000);
-    return `${head}\n${status}\n${blockers.join('\n')}\n${epoch}\n${[...this.run.mergeWaiters].sort().join(',')}`;
+    const baseState = await baseFingerprint(git, base, this.run.deps.merges.watch); // the user's operation ends, the base is accepted
+    return `${head}\n${status}\n${blockers.join('\n')}\n${epoch}\n${[...this.run.mergeWaiters].sort().join(',')}\n${baseState}`;
   }
 
   /** Retry the waiting merges when the base or the user's checkout changed since the last try. */

@@ -104,15 +104,15 @@ export function workerPrompt(deps: RunDeps, spec: WorkerSpec, task: Task, st: Ta
 
 /**
  * Refs are shared by every worktree, so an agent could move the base branch itself
- * (`git push . HEAD:main`, `git branch -f main`) and skip review. After each worker turn: the base
- * must not have been rewound, and the agent's own unreviewed commits must not have reached it.
- * A user committing on the base meanwhile is neither.
+ * (`git push . HEAD:main`, `git branch -f main`) and skip review. After each worker turn: the
+ * agent's own unreviewed commits must not have reached the base. A user committing on the base
+ * meanwhile is not that; any other move (back, sideways: maybe the user's amend or rebase) is not
+ * blamed here: the merge queue's BaseWatch (base.ts) holds merges until the user accepts it.
  */
 async function baseTampering(deps: RunDeps, before: string | undefined, branch: string): Promise<string[]> {
   const { git, base } = deps;
   const after = await git.readBranch(base);
   if (!before || !after || before === after) return [];
-  if (!(await git.isAncestor(before, after))) return [`the base branch ${base} was moved backwards from ${before.slice(0, 10)} to ${after.slice(0, 10)} during the turn (the old commits are still reachable from ${before.slice(0, 10)})`];
   const tip = await git.readBranch(branch);
   if (tip && !(await git.isAncestor(tip, before)) && (await git.isAncestor(tip, after))) return [`the agent's unreviewed commit ${tip.slice(0, 10)} was put on the base branch ${base} (now at ${after.slice(0, 10)}) outside the merge queue`];
   return [];

@@ -4,14 +4,15 @@
 
 import { existsSync, promises as fs } from 'node:fs';
 import { join, dirname, relative, isAbsolute } from 'node:path';
-import type { CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from './api';
+import type { AcceptBaseResult, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from './api';
 import { loadConfig, type ResolvedConfig } from './config';
-import { SwarmError } from './errors';
+import { SwarmError, WorktreeChangedError } from './errors';
 import { Git } from './git';
 import { TaskStore, TASK_ID_RE } from './tasks';
 import { StateStore, Journal } from './state';
 import { WorktreeManager, diskUsage } from './worktrees';
 import { MergeQueue } from './merge';
+import { BaseWatch } from './base';
 import { TaskFlow } from './flow';
 import { STATUS } from './status';
 import { Run } from './run';
@@ -58,7 +59,7 @@ class SwarmWorkspace implements Workspace {
     this.tasks = new TaskStore(root, config.tasksDir);
     this.state = new StateStore(root);
     this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup, agentSandbox);
-    this.merges = new MergeQueue(git, base);
+    this.merges = new MergeQueue(git, base, new BaseWatch(git, base, this.state.dir, (level, message) => this.publish({ type: 'log', level, message })));
   }
 
   onEvent(listener: (e: SwarmEvent) => void): () => void {
@@ -186,6 +187,7 @@ class SwarmWorkspace implements Workspace {
       const kind = STATUS[t.status].needsYou;
       if (kind === 'review') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since, approvable: approvability(t.id, st?.rounds, st?.headSha) });
       else if (kind === 'local_changes') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since });
+      else if (kind === 'base') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, question: typeof t.meta.waiting_for === 'string' ? t.meta.waiting_for : undefined, since });
       else if (kind === 'question') items.push({ kind: st?.attempts && st.attempts >= this.config.limits.maxAttempts ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
     }
     return items.sort((a, b) => b.since.localeCompare(a.since));
@@ -240,6 +242,39 @@ class SwarmWorkspace implements Workspace {
     } finally {
       this.state.releaseLock(id);
     }
+  }
+
+  async acceptBase(sha?: string): Promise<AcceptBaseResult> {
+    const watch = this.merges.watch!;
+    const r = await watch.accept(sha);
+    if (!r.ok) return r;
+    const emit = this.run ? (e: SwarmEvent) => this.publish(e) : this.decisionJournal();
+    emit({ type: 'log', level: 'info', message: `you accepted the base ${this.base} as it is, at ${r.sha}${r.from && r.from !== r.sha ? ` (the swarm expected ${r.from})` : ''}` });
+    // Reviews held for work built on the moved base go back to a worker, which reviews them.
+    const flow = this.flow(emit);
+    const resumed: string[] = [];
+    const merges: string[] = [];
+    for (const t of (await this.tasks.list()).current.filter((x) => STATUS[x.status].needsYou === 'base')) {
+      const st = await this.state.readTask(t.id);
+      if (!st) continue;
+      if (st.resumeStep === 'review') { await flow.transition(st, 'baseAccepted', { waiting_for: undefined }, 'the base was accepted: its review goes on'); resumed.push(t.id); } else merges.push(t.id);
+    }
+    if (this.run) { (this.run as Run).poke(); return { ok: true, sha: r.sha, resumed, merged: [] }; }
+    if (this.state.liveLock()) return { ok: true, sha: r.sha, resumed, merged: [] }; // that swarm retries its waiting merges
+    // No swarm runs: merge what waited for the base now, holding the run lock.
+    const merged: string[] = [];
+    const id = `${runIdNow()}-manual`;
+    if (!this.state.acquireLock(id).ok) return { ok: true, sha: r.sha, resumed, merged };
+    try {
+      for (const tid of merges) {
+        const task = await this.tasks.read(tid, 'current').catch(() => undefined);
+        const st = await this.state.readTask(tid);
+        if (task && st && (await flow.merge(task, st)) === 'merged') merged.push(tid);
+      }
+    } finally {
+      this.state.releaseLock(id);
+    }
+    return { ok: true, sha: r.sha, resumed, merged };
   }
 
   showFile(rev: string, path: string): Promise<string | undefined> {
@@ -306,7 +341,15 @@ class SwarmWorkspace implements Workspace {
         report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: `task ${wt.taskId} is pending and continues on this branch` });
         continue;
       }
-      const r = await this.worktrees.removeSafely(wt.taskId ?? wt.branch.replace(/\//g, '-'), wt.path, wt.branch === '(detached)' ? undefined : wt.branch, `refs/heads/${this.base}`, options.dryRun);
+      let r: Awaited<ReturnType<WorktreeManager['removeSafely']>>;
+      try {
+        r = await this.worktrees.removeSafely(wt.taskId ?? wt.branch.replace(/\//g, '-'), wt.path, wt.branch === '(detached)' ? undefined : wt.branch, `refs/heads/${this.base}`, options.dryRun);
+      } catch (e) {
+        // Issue 12 rule 1: a worktree that is no longer what the swarm made is left alone, and said.
+        if (!(e instanceof WorktreeChangedError)) throw e;
+        report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: e.message });
+        continue;
+      }
       report.actions.push({ worktree: wt.path, branch: wt.branch, action: r.archivedRef ? 'archive_and_remove' : 'remove', reason: r.reason, archivedRef: r.archivedRef, diskBytes: r.diskBytes });
       report.freedBytes += r.diskBytes;
     }

@@ -2,11 +2,11 @@
 // (they race on .git/worktrees). Removal never loses work: anything not on the base is kept under
 // refs/swarm/archive/ first, and a dirty worktree is snapshotted into a commit without touching it.
 
-import { promises as fs, existsSync, mkdirSync, appendFileSync, readFileSync } from 'node:fs';
-import { join, relative, isAbsolute, dirname, resolve as resolvePath } from 'node:path';
+import { promises as fs, existsSync, mkdirSync, appendFileSync, readFileSync, lstatSync, realpathSync } from 'node:fs';
+import { join, relative, isAbsolute, dirname, resolve, basename } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Git } from './git';
-import { GitError } from './errors';
+import { GitError, WorktreeChangedError } from './errors';
 import { Mutex } from './util';
 import type { AgentSandbox } from './sandbox';
 import { execCollect } from './proc';
@@ -51,9 +51,29 @@ function isLinkedWorktree(path: string): boolean {
   }
 }
 
+/** What the swarm recorded about a worktree it made (or found intact), to compare before each write. */
+interface WorktreeRecord {
+  /** realpath of the worktree folder. */
+  real: string;
+  /** realpath of its admin dir, <common dir>/worktrees/<name>. */
+  admin: string;
+  branch: string;
+}
+
+function realOrUndefined(p: string): string | undefined {
+  try { return realpathSync(p); } catch { return undefined; }
+}
+
+function readText(p: string): string | undefined {
+  try { return readFileSync(p, 'utf8'); } catch { return undefined; }
+}
+
 export class WorktreeManager {
   private readonly addLock = new Mutex();
   readonly dir: string;
+  /** Worktrees verified in this process, by path: what they must still be before the swarm writes in them. */
+  private readonly records = new Map<string, WorktreeRecord>();
+  private realDirCache: string | undefined;
 
   constructor(private readonly git: Git, readonly root: string, worktreeDir: string, private readonly setup?: string[], private readonly sandbox?: AgentSandbox) {
     this.dir = isAbsolute(worktreeDir) ? worktreeDir : join(root, worktreeDir);
@@ -100,7 +120,10 @@ export class WorktreeManager {
       }
       return true;
     });
-    if (!created) return { path, created: false };
+    // Issue 12 rule 1: an existing worktree is used only while it is still the one the swarm made
+    // (an agent of an earlier turn or run may have replaced it); a new one is recorded as made.
+    if (!created) { await this.verifyWorktree(path, branch); return { path, created: false }; }
+    await this.verifyWorktree(path, branch);
     if (this.setup) {
       // Sandboxed like an agent turn (it runs the branch's own scripts): it writes the worktree,
       // its git data and temp; the network is shared (package registries).
@@ -175,14 +198,90 @@ export class WorktreeManager {
     return names.map((n) => join(this.reviewDir, n));
   }
 
-  /** Commit whatever the agent left uncommitted (untracked files included); returns the branch head. */
-  async commitAll(path: string, message: string): Promise<string> {
-    const status = await this.git.status(path);
-    if (status.length) {
-      await this.git.exec(['add', '-A'], { cwd: path });
-      await this.git.exec(['commit', '-q', '--no-verify', '-m', message], { cwd: path });
+  /**
+   * The checks of issue 12 rule 1, before the swarm writes in a worktree: the folder is still the one
+   * it made (not a symlink, same realpath), its `.git` file still points at the swarm's admin dir
+   * (<common dir>/worktrees/<name>, which still points back at the folder and at this repository),
+   * and HEAD is still the task branch. Read from the files, not through git (which would follow
+   * whatever the `.git` file now says). Throws WorktreeChangedError naming each difference;
+   * returns the record to write through.
+   */
+  async verifyWorktree(path: string, branch?: string): Promise<WorktreeRecord> {
+    const rec = this.records.get(path);
+    const want = branch ?? rec?.branch;
+    const changes: string[] = [];
+    const common = realOrUndefined(await this.git.commonDir()) ?? (await this.git.commonDir());
+    let st: import('node:fs').Stats | undefined;
+    try { st = lstatSync(path); } catch { /* gone */ }
+    if (!st) throw new WorktreeChangedError(path, ['the worktree folder is gone']);
+    if (st.isSymbolicLink()) changes.push(`the worktree folder was replaced by a symbolic link to ${realOrUndefined(path) ?? '(a missing target)'}`);
+    else if (!st.isDirectory()) changes.push('the worktree folder was replaced by a file');
+    const real = realOrUndefined(path);
+    // Under the swarm's worktree folder: its realpath as first seen; elsewhere (a worktree git lists
+    // that cleanup looks at): only the last component is checked, above.
+    const rel = relative(this.dir, path);
+    const inside = !!rel && !rel.startsWith('..') && !isAbsolute(rel);
+    const expectedReal = rec?.real ?? (inside ? join(this.realDir(), rel) : join(realOrUndefined(dirname(path)) ?? dirname(path), basename(path)));
+    if (!st.isSymbolicLink() && real !== expectedReal) changes.push(`the worktree folder now resolves to ${real} instead of ${expectedReal} (a folder above it was replaced)`);
+    const dotGit = join(path, '.git');
+    let gitStat: import('node:fs').Stats | undefined;
+    try { gitStat = lstatSync(dotGit); } catch { /* missing */ }
+    let admin: string | undefined;
+    if (!gitStat) changes.push('its .git file is gone');
+    else if (!gitStat.isFile()) changes.push(`its .git is no longer a file pointing at the swarm's worktree entry (it is a ${gitStat.isSymbolicLink() ? 'symbolic link' : gitStat.isDirectory() ? 'directory: a repository of its own' : 'special file'})`);
+    else {
+      const m = /^gitdir:\s*(.+?)\s*$/m.exec(readText(dotGit) ?? '');
+      const target = m ? resolve(path, m[1]) : undefined;
+      admin = target ? realOrUndefined(target) : undefined;
+      const wanted = rec?.admin;
+      if (!m) changes.push('its .git file no longer says "gitdir: ..."');
+      else if (!admin || dirname(admin) !== join(common, 'worktrees') || (wanted && admin !== wanted)) {
+        changes.push(`its .git file now points at ${m[1]} instead of ${wanted ?? join(common, 'worktrees', '<name>')}`);
+        admin = undefined;
+      }
     }
-    return (await this.git.exec(['rev-parse', 'HEAD'], { cwd: path })).trim();
+    if (admin) {
+      const back = (readText(join(admin, 'gitdir')) ?? '').trim();
+      if (back && real && realOrUndefined(dirname(resolve(admin, back))) !== real) changes.push(`the worktree entry ${basename(admin)} now points at ${back} instead of this folder`);
+      const cd = (readText(join(admin, 'commondir')) ?? '').trim();
+      if (cd && realOrUndefined(resolve(admin, cd)) !== common) changes.push(`the worktree entry ${basename(admin)} now belongs to another repository (${cd})`);
+      const head = (readText(join(admin, 'HEAD')) ?? '').trim();
+      const headRef = /^ref:\s*(\S+)$/.exec(head)?.[1];
+      if (want && headRef !== `refs/heads/${want}`) changes.push(`its HEAD is ${headRef ? `on ${headRef}` : `detached at ${head.slice(0, 10) || '(nothing)'}`} instead of the task branch refs/heads/${want}`);
+      if (!want && !headRef?.startsWith('refs/heads/swarm/')) changes.push(`its HEAD is ${headRef ? `on ${headRef}` : 'detached'}, not on a swarm branch`);
+    }
+    if (changes.length) throw new WorktreeChangedError(path, changes);
+    const record: WorktreeRecord = { real: real!, admin: admin!, branch: want ?? (readText(join(admin!, 'HEAD')) ?? '').trim().replace(/^ref:\s*refs\/heads\//, '') };
+    this.records.set(path, record);
+    return record;
+  }
+
+  /** realpath of the worktree folder, fixed the first time it is asked (before any agent turn of this process). */
+  private realDir(): string {
+    if (!this.realDirCache) {
+      mkdirSync(this.dir, { recursive: true });
+      this.realDirCache = realpathSync(this.dir);
+    }
+    return this.realDirCache;
+  }
+
+  /**
+   * Commit whatever the agent left uncommitted (untracked files included); returns the branch head.
+   * Only in a worktree that passes verifyWorktree, through its verified admin dir (GIT_DIR), so git
+   * does not follow a `.git` file changed since; the branch must be where the commit went.
+   */
+  async commitAll(path: string, message: string, branch?: string): Promise<string> {
+    const rec = await this.verifyWorktree(path, branch);
+    const env = { GIT_DIR: rec.admin, GIT_WORK_TREE: rec.real };
+    const status = await this.git.status(rec.real, env);
+    if (status.length) {
+      await this.git.exec(['add', '-A'], { cwd: rec.real, env });
+      await this.git.exec(['commit', '-q', '--no-verify', '-m', message], { cwd: rec.real, env });
+    }
+    const head = (await this.git.exec(['rev-parse', 'HEAD'], { cwd: rec.real, env })).trim();
+    const tip = await this.git.readBranch(rec.branch);
+    if (tip !== head) throw new WorktreeChangedError(path, [`after the commit, branch ${rec.branch} is at ${tip?.slice(0, 10) ?? '(nothing)'} but the worktree's HEAD at ${head.slice(0, 10)}`]);
+    return head;
   }
 
   /**
@@ -211,12 +310,15 @@ export class WorktreeManager {
    */
   async removeSafely(taskId: string, path: string | undefined, branch: string | undefined, baseRef: string, dryRun = false, mergedSha?: string): Promise<{ archivedRef?: string; reason: string; diskBytes: number }> {
     // Only the swarm's own worktree and branch of this task are ever removed (docs/security.md).
-    if (path && resolvePath(path) !== resolvePath(this.pathFor(taskId))) path = undefined;
+    if (path && resolve(path) !== resolve(this.pathFor(taskId))) path = undefined;
     if (branch && !isSwarmBranch(branch)) branch = undefined;
     let tip: string | undefined;
     let diskBytes = 0;
     let reason = 'merged: nothing to keep';
     if (path && existsSync(path)) {
+      // Issue 12 rule 1: nothing is snapshotted or removed through a worktree that is no longer the
+      // one the swarm made (a symlink to the user's checkout, a .git file pointing elsewhere).
+      await this.verifyWorktree(path, branch);
       diskBytes = await diskUsage(path);
       const snap = dryRun ? ((await this.git.status(path)).length ? 'dirty' : undefined) : await this.snapshotDirty(path, `swarm: uncommitted work of task ${taskId}, kept at cleanup`);
       if (snap) reason = 'uncommitted changes kept in an archive commit';
@@ -237,7 +339,9 @@ export class WorktreeManager {
     if (dryRun) return { archivedRef, reason, diskBytes };
     if (path && existsSync(path)) await this.git.exec(['worktree', 'remove', '--force', path]);
     else await this.git.tryExec(['worktree', 'prune']);
-    if (branch) {
+    // Only the swarm's own branches are deleted: a worktree an agent switched to a user's branch
+    // must not take that branch with it (its work is archived above when not on the base).
+    if (branch?.startsWith('swarm/')) {
       const cur = await this.git.readBranch(branch);
       if (cur) await this.git.exec(['update-ref', '-d', `refs/heads/${branch}`, cur]);
     }

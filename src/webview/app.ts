@@ -121,6 +121,8 @@ export function describeOutcome(result: ActionResultView): { text: string; ok: b
       return { text: `${label}: the merge conflicts; nothing was merged. Conflicting files:`, ok: false, files: o.files };
     case 'waiting_local_changes':
       return { text: `${label}: the merge waits — your own uncommitted changes on the base checkout are in the way:`, ok: false, files: o.files };
+    case 'waiting_base':
+      return { text: `${label}: the merge waits for the base branch: ${o.detail}`, ok: false, files: [] };
     case 'busy':
       return { text: `Not done: another action is still running. ${o.detail}`, ok: false, files: [] };
     case 'not_awaiting':

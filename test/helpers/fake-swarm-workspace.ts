@@ -2,7 +2,7 @@
 // needs-you items and worktrees the test sets, records every call, and emits the events the
 // test asks for. The extension is tested against it first, then against the real engine.
 
-import type { Approvability, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from '../../src/swarm/api';
+import type { AcceptBaseResult, Approvability, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from '../../src/swarm/api';
 import { parseSwarmConfig, type ResolvedConfig } from '../../src/swarm/config';
 import type { ReviewRound, RunSummary, SwarmEvent, Task, TaskFolder, TaskRuntimeState, TaskStatus, WorkerInfo, WorktreeInfo } from '../../src/swarm/types';
 
@@ -162,6 +162,10 @@ export class FakeSwarmWorkspace implements Workspace {
     const state = this.states.get(taskId);
     return { task, state, base: 'main', sha: state?.headSha, baseSha: 'base000', diff: 'diff --git a/a.txt b/a.txt\nnew file mode 100644\n--- /dev/null\n+++ b/a.txt\n@@ -0,0 +1 @@\n+hi\n', rounds: state?.rounds ?? [], canDecide: state?.status === 'awaiting_human', approvable: fixtureApprovability(state?.rounds) };
   }
+  async acceptBase(): Promise<AcceptBaseResult> {
+    return { ok: false, detail: 'not in the fake' };
+  }
+
   async decide(req: DecisionRequest): Promise<DecisionResult> {
     this.calls.push(['decide', req]);
     return this.decideResult(req);
