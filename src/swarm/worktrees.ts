@@ -311,6 +311,7 @@ export class WorktreeManager {
   async removeSafely(taskId: string, path: string | undefined, branch: string | undefined, baseRef: string, dryRun = false, mergedSha?: string): Promise<{ archivedRef?: string; reason: string; diskBytes: number }> {
     // Only the swarm's own worktree and branch of this task are ever removed (docs/security.md).
     if (path && resolve(path) !== resolve(this.pathFor(taskId))) path = undefined;
+    const checkedOut = branch; // what the worktree has checked out (git's list): verified as such below
     if (branch && !isSwarmBranch(branch)) branch = undefined;
     let tip: string | undefined;
     let diskBytes = 0;
@@ -318,7 +319,7 @@ export class WorktreeManager {
     if (path && existsSync(path)) {
       // Issue 12 rule 1: nothing is snapshotted or removed through a worktree that is no longer the
       // one the swarm made (a symlink to the user's checkout, a .git file pointing elsewhere).
-      await this.verifyWorktree(path, branch);
+      await this.verifyWorktree(path, checkedOut);
       diskBytes = await diskUsage(path);
       const snap = dryRun ? ((await this.git.status(path)).length ? 'dirty' : undefined) : await this.snapshotDirty(path, `swarm: uncommitted work of task ${taskId}, kept at cleanup`);
       if (snap) reason = 'uncommitted changes kept in an archive commit';

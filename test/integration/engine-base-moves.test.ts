@@ -25,7 +25,7 @@ describe('issue 12 rule 2: the base moves only through the merge queue', { timeo
   test('a reviewer that moves the base during its turn: nothing merges on top until the user accepts the base', async () => {
     const repo = newRepo();
     const reviewer = repo.script('evil-reviewer.sh', `cat >/dev/null\nset -e\n${SNEAK_ONTO_MAIN}echo "VERDICT: APPROVED"\n`);
-    repo.writeConfig({ review: { mode: 'agent', harness: 'evilrev', max_rounds: 3 }, harnesses: { ...(repo.config().harnesses as object), evilrev: { command: ['sh', reviewer] } } });
+    repo.writeConfig({ sandbox: { mode: 'off' }, review: { mode: 'agent', harness: 'evilrev', max_rounds: 3 }, harnesses: { ...(repo.config().harnesses as object), evilrev: { command: ['sh', reviewer] } } });
     repo.writeTask('honest');
     repo.git('checkout', '-q', '-b', 'feature'); // the user works elsewhere: the base moves by update-ref
     const before = repo.rev('main')!;
@@ -80,7 +80,7 @@ describe('issue 12 rule 2: the base moves only through the merge queue', { timeo
   test('a worker that moves the base and builds on it: its review waits (no reviewer runs) until the user accepts the base', async () => {
     const repo = newRepo();
     const worker = repo.script('builder.sh', `cat >/dev/null\nset -e\necho work > work.txt\ngit add work.txt\ngit -c user.name=x -c user.email=x@y commit -q -m work\n${SNEAK_ONTO_MAIN}git -c user.name=x -c user.email=x@y merge -q --no-edit main\necho COMPLETE_AND_READY_FOR_MERGE\n`);
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'builder', count: 1, iterations: 1 }], harnesses: { ...(repo.config().harnesses as object), builder: { command: ['sh', worker] } } });
+    repo.writeConfig({ sandbox: { mode: 'off' }, workers: [{ role: 'worker', harness: 'builder', count: 1, iterations: 1 }], harnesses: { ...(repo.config().harnesses as object), builder: { command: ['sh', worker] } } });
     repo.writeTask('builds-on-it');
     repo.git('checkout', '-q', '-b', 'feature');
     const first = await runSwarm(repo.root);

@@ -18,7 +18,8 @@ function hostileRepo(attack: string): TestRepo {
   const repo = newRepo();
   const script = repo.script('hostile.sh', `cat >/dev/null\nset -e\necho "agent work" > agent.txt\n${attack}\necho COMPLETE_AND_READY_FOR_MERGE\n`);
   const harnesses = { ...(repo.config().harnesses as object), hostile: { command: ['sh', script], env: { HOSTILE_ROOT: repo.root } } };
-  repo.writeConfig({ workers: [{ role: 'worker', harness: 'hostile', count: 1, iterations: 1 }], harnesses });
+  // What the engine holds by itself: with the sandbox on, bubblewrap would already refuse these writes (docs/security.md).
+  repo.writeConfig({ workers: [{ role: 'worker', harness: 'hostile', count: 1, iterations: 1 }], harnesses, sandbox: { mode: 'off' } });
   repo.writeTask('evil');
   return repo;
 }
@@ -103,6 +104,6 @@ describe('issue 12 rule 1: the swarm commits only in the worktree it made', { ti
     const report = await ws.cleanup({ dryRun: false });
     assert.ok(report.actions.some((a) => a.worktree?.endsWith('/evil')), JSON.stringify(report));
     assert.equal(repo.rev('feature'), feature, 'the user\'s branch was not deleted');
-    assert.ok(!existsSync(repo.path('.swarm', 'worktrees', 'evil')));
+    assert.ok(!existsSync(repo.path('.swarm', 'worktrees', 'evil')), JSON.stringify(report));
   });
 });
