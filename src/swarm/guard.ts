@@ -164,6 +164,9 @@ export async function snapshotGitGuard(repoRoot: string, opts: GuardOptions = {}
   const readConfig = async (file: string, label: string, args: string[]) => {
     const r = await listConfig(file, args);
     if (!r.ok) {
+      // Gone since it was listed (another worker's worktree removed after its merge): absent, as if
+      // it had not been listed; a file that stays is reported unreadable.
+      if (file && !(await exists(file))) return;
       if (r.err) snap.config[`${label}\t(file)`] = [`unreadable: ${r.err.split('\n')[0]}`];
       return;
     }

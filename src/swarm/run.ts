@@ -262,15 +262,17 @@ export class Run implements SwarmRun, RunContext {
     const cont = listing.current.filter((t) => STATUS[t.status].resumable && !this.owned.has(t.id)).sort((a, b) => a.priority - b.priority);
     for (const t of cont) {
       if (this.owned.has(t.id)) continue;
-      const st = await this.deps.state.readTask(t.id);
+      // Owned before the first await: another worker listing meanwhile must not take it too.
+      this.owned.add(t.id);
+      const st = await this.deps.state.readTask(t.id).catch((e: unknown) => { this.owned.delete(t.id); throw e; });
       if (st && st.status !== t.status && !STATUS[st.status].resumable) {
+        this.owned.delete(t.id);
         // The file says it may resume, the swarm's own state says it waits (for an answer, a
         // review): the file was edited, by hand or by an agent. The state wins; the file is put back.
         await this.deps.tasks.update(t.id, 'current', { status: st.status }).catch(() => undefined);
         this.emit({ type: 'log', level: 'warn', message: `task ${t.id}: its file said "${t.status}" but the swarm's state says "${st.status}"; the file was put back` });
         continue;
       }
-      this.owned.add(t.id);
       return { task: t, isNew: false };
     }
     if (!mayClaim) return undefined;

@@ -67,7 +67,7 @@ console.log('COMPLETE_AND_READY_FOR_MERGE');
 function hostileRepo(mode: 'forge-file' | 'edit-state' | 'forge-answer'): TestRepo {
   const repo = newRepo();
   const script = repo.script('hostile.cjs', HOSTILE_AGENT);
-  const cfg = repo.config({ review: { mode: 'human' } });
+  const cfg = repo.config({ review: { mode: 'human' }, sandbox: { mode: 'off' } /* no sandbox: this tests the engine's refusal, not the sandbox's (sandboxed, .swarm is not writable) */ });
   (cfg.harnesses as Record<string, unknown>).hostile = { command: [process.execPath, script], env: { TEST_AGENT_LOG: repo.logDir, HOSTILE_MODE: mode, HOSTILE_TARGET: 'victim' }, timeout_s: 60 };
   repo.write('swarm.json', JSON.stringify(cfg, null, 2));
   repo.writeTask('victim', { priority: 1, agent: { files: { 'victim.txt': 'unreviewed\n' }, blocked: mode === 'forge-answer' ? 'Which port?' : undefined } });

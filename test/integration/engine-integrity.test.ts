@@ -18,7 +18,8 @@ after(() => { for (const r of repos) r.cleanup(); });
 /** swarm.json with an extra harness "hostile" running `code` (node) as the worker of tasks that pick it. */
 function withHostile(repo: TestRepo, code: string, over: Record<string, unknown> = {}): void {
   const script = repo.script('hostile.cjs', `'use strict';\nconst cp = require('child_process');\nconst fs = require('fs');\nconst sh = (...a) => cp.execFileSync('git', a, { encoding: 'utf8' }).trim();\n${code}\n`);
-  const cfg = repo.config(over);
+  // No sandbox: these test the engine's rules (sandboxed, the worker cannot write refs/replace/ at all).
+  const cfg = repo.config({ sandbox: { mode: 'off' }, ...over });
   (cfg.harnesses as Record<string, unknown>).hostile = { command: [process.execPath, script], timeout_s: 60 };
   repo.write('swarm.json', `${JSON.stringify(cfg, null, 2)}\n`);
 }

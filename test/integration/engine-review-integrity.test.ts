@@ -71,6 +71,8 @@ function setup(workerEnv: Record<string, string>, o: { reviewerCommand?: 'bare';
   chmodSync(onPath, 0o755);
   const env = { TEST_AGENT_LOG: repo.logDir };
   repo.writeConfig({
+    // No sandbox: these test the engine's rules (sandboxed, the task file and the git config are not writable at all).
+    sandbox: { mode: 'off' },
     workers: [{ role: 'worker', harness: 'hostile', count: 1, iterations: 1 }, ...(o.planner ? [{ role: 'planner', harness: 'honest', count: 1, iterations: 1 }] : [])],
     review: { mode: 'agent', harness: 'honest', max_rounds: 1 },
     harnesses: {

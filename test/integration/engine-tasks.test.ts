@@ -182,7 +182,7 @@ describe('agents and the task hub', { timeout: 60_000 }, () => {
       else fs.unlinkSync(f);
       console.log('COMPLETE_AND_READY_FOR_MERGE');
     `);
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'mv', count: 1 }], review: { harness: 'mv' }, harnesses: { mv: { command: [process.execPath, mover] } } });
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'mv', count: 1 }], review: { harness: 'mv' }, harnesses: { mv: { command: [process.execPath, mover] } }, sandbox: { mode: 'off' } /* no sandbox: sandboxed, tasks/current is read-only and the move fails; this tests what the engine does when it succeeds */ });
     repo.writeTask('mover', { priority: 1 });
     repo.writeTask('deleter', { priority: 2 });
     const { summary, events } = await runSwarm(repo.root);

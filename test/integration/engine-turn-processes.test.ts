@@ -48,7 +48,7 @@ describe('rule 10: nothing an agent started survives its turn', { timeout: 90_00
     const script = repo.script('daemon-agent.sh', DAEMON_AGENT);
     const cfg = repo.config();
     const h = (cfg.harnesses as Record<string, Record<string, unknown>>).scripted;
-    repo.writeConfig({ harnesses: { scripted: { ...h, command: ['sh', script] } } });
+    repo.writeConfig({ harnesses: { scripted: { ...h, command: ['sh', script] } }, sandbox: { mode: 'off' } /* no PID namespace: this tests the token kill that remains without one */ });
     repo.writeTask('daemon');
     let finishedAt = 0;
     const { summary } = await runSwarm(repo.root, {
@@ -68,7 +68,7 @@ describe('rule 10: nothing an agent started survives its turn', { timeout: 90_00
     const script = repo.script('daemon-agent.sh', DAEMON_AGENT);
     const cfg = repo.config();
     const h = (cfg.harnesses as Record<string, Record<string, unknown>>).scripted;
-    repo.writeConfig({ harnesses: { scripted: { ...h, command: ['sh', script], env: { ...(h.env as object), KEEP_STDOUT: '1' }, timeout_s: 20 } } });
+    repo.writeConfig({ harnesses: { scripted: { ...h, command: ['sh', script], env: { ...(h.env as object), KEEP_STDOUT: '1' }, timeout_s: 20 } }, sandbox: { mode: 'off' } /* no PID namespace: this tests the token kill that remains without one */ });
     repo.writeTask('holder');
     const started = Date.now();
     const run = runSwarm(repo.root, { timeoutMs: 40_000 });
@@ -86,7 +86,7 @@ describe('rule 10: nothing an agent started survives its turn', { timeout: 90_00
     const script = repo.script('daemon-agent.sh', DAEMON_AGENT);
     const cfg = repo.config();
     const h = (cfg.harnesses as Record<string, Record<string, unknown>>).scripted;
-    repo.writeConfig({ harnesses: { scripted: { ...h, command: ['sh', script], env: { ...(h.env as object), HANG_FIRST: '1' } } } });
+    repo.writeConfig({ harnesses: { scripted: { ...h, command: ['sh', script], env: { ...(h.env as object), HANG_FIRST: '1' } } }, sandbox: { mode: 'off' } /* no PID namespace: this tests the token kill that remains without one */ });
     repo.writeTask('crashed');
     const { child, done } = spawnCli(['run', '--repo', repo.root]);
     pids.push(child.pid!);

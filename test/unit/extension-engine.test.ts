@@ -22,7 +22,7 @@ if (role === 'reviewer') {
   console.log('VERDICT: APPROVED');
 } else {
   const id = process.env.SWARM_TASK_ID;
-  const once = TEST_DIR + '/slept-' + id;
+  const once = TEST_DIR + '/marks/slept-' + id;
   if (id.startsWith('slow') && !fs.existsSync(once)) {
     fs.writeFileSync(once, '');
     setTimeout(() => console.log('too late'), 60000);
@@ -55,6 +55,7 @@ function makeRepo(tasks: Record<string, string>): string {
   writeFileSync(join(root, 'README.md'), '# test\n');
   git(root, 'add', '.');
   git(root, 'commit', '-q', '-m', 'init');
+  mkdirSync(join(dir, 'marks'), { recursive: true });
   writeFileSync(join(dir, 'agent.js'), `const TEST_DIR = ${JSON.stringify(dir)};\n${AGENT}`);
   writeFileSync(join(root, 'swarm.json'), JSON.stringify({
     base: 'main',
@@ -62,6 +63,8 @@ function makeRepo(tasks: Record<string, string>): string {
     review: { mode: 'agent', harness: 'scripted', max_rounds: 2 },
     harnesses: { scripted: { command: [process.execPath, join(dir, 'agent.js')], timeout_s: 60 } },
     limits: { poll_ms: 50 },
+    // Agents run sandboxed where bubblewrap is installed (the default); the agent's marks folder is outside its worktree.
+    sandbox: { allow_write: [join(dir, 'marks')] },
   }, null, 2));
   for (const [id, title] of Object.entries(tasks)) {
     mkdirSync(join(root, 'tasks', 'pending'), { recursive: true });
@@ -226,7 +229,7 @@ test('real engine: a window reload mid-turn stops the agent; the next activation
   await fake.commands.get(Commands.startSwarm)!();
   await until('the agent running', () => /e1 executor round 1 on slow: pid \d+/.test(fake.outputChannels[0].text()));
   const pid = Number(/on slow: pid (\d+)/.exec(fake.outputChannels[0].text())![1]);
-  await until('the agent mid-turn', () => existsSync(join(dir, 'slept-slow')));
+  await until('the agent mid-turn', () => existsSync(join(dir, 'marks', 'slept-slow')));
   const t0 = Date.now();
   await deactivate(); // the window reloads
   assert.ok(Date.now() - t0 < 5000, `stopped within VS Code's deactivate budget (${Date.now() - t0} ms)`);
