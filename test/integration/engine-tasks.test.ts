@@ -137,6 +137,22 @@ describe('blocked tasks', { timeout: 60_000 }, () => {
     assert.equal(repo.show('main', 'api.txt'), 'v2\n');
   });
 
+  test('an answered task waiting in current is taken by exactly one of several workers starting at once', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('once', { agent: { blocked: 'Go?', files: { 'once.txt': 'once\n' } } });
+    await runSwarm(repo.root);
+    const ws = await openWorkspace({ repo: repo.root });
+    await ws.answer('once', 'go');
+    const before = repo.calls().filter((c) => c.task === 'once' && c.role === 'worker').length;
+    // Four workers list tasks/current at the same moment; each must see the task as taken once another has it.
+    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 4, iterations: 50 }] });
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['once']);
+    assert.equal(repo.calls().filter((c) => c.task === 'once' && c.role === 'worker').length - before, 1, 'one worker turn after the answer');
+    assert.equal(repo.calls().filter((c) => c.task === 'once' && c.role === 'reviewer').length, 1, 'one review');
+  });
+
   test('task ids from the outside (CLI, extension) never reach paths outside the task folders', async () => {
     const repo = newRepo();
     repo.writeConfig();
