@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliHarness, CLI_SPECS } from '../../src/swarm/harness/adapters';
+import { createSandbox, detectSandbox } from '../../src/swarm/sandbox';
 import type { HarnessContext } from '../../src/swarm/harness/context';
 import type { AgentRole, AgentTurnRequest, AgentTurnResult } from '../../src/swarm/harness/types';
 import { startFakeModelServer, type FakeModelServer } from './fake-model-server';
@@ -22,6 +23,8 @@ export interface TurnEnv {
   root: string;
   repo: string;
   newWorktree(name: string): string;
+  /** The turns run inside the swarm's sandbox. */
+  sandboxed: boolean;
   turn(o: { tag: string; prompt: string; cwd: string; role?: AgentRole; resume?: string; home?: string; prefix?: string; setup?: Partial<CliSetupOptions>; timeoutMs?: number }): Promise<AgentTurnResult>;
 }
 
@@ -38,11 +41,16 @@ export function makeTurnEnv(name: CliName): { env: () => TurnEnv; setUp: () => P
       const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, env: GIT_ENV, stdio: 'pipe' }).toString();
       git('init', '-q', '-b', 'main');
       git('commit', '-q', '--allow-empty', '-m', 'init');
-      const ctx: HarnessContext = { cliPaths: {}, nodePath: process.execPath, demoAgentPath: '', baseEnv: {} };
+      // Each CLI runs inside the swarm's sandbox wherever bubblewrap works (CI installs it), as a
+      // swarm runs it by default: its writes are confined to its role's paths, its network to the
+      // fake server's loopback port. SWARM_AGENTS_SANDBOX=off runs them unconfined.
+      const sandbox = process.env.SWARM_AGENTS_SANDBOX === 'off' ? undefined : createSandbox({ mode: 'auto', allowWrite: [], denyRead: [], allowDomains: [] }, { root: repo, commonDir: join(repo, '.git'), tasksDir: join(repo, 'tasks') });
+      const ctx: HarnessContext = { cliPaths: {}, nodePath: process.execPath, demoAgentPath: '', baseEnv: {}, sandbox };
       e = {
         server,
         root,
         repo,
+        sandboxed: !!sandbox?.status.sandboxed,
         newWorktree(wtName: string) {
           const wt = join(root, 'wt', wtName);
           git('worktree', 'add', '-q', '-b', `task-${wtName}`, wt);
@@ -87,6 +95,7 @@ export function cliSuite(name: CliName): void {
 
     test('a worker turn writes a file in a real git worktree with the CLI\'s own write tool and ends ready for merge', async () => {
       const e = t.env();
+      if (process.env.SWARM_AGENTS_SANDBOX !== 'off' && detectSandbox().available) assert.equal(e.sandboxed, true, 'the CLI runs inside the swarm sandbox');
       wt = e.newWorktree('w1');
       const res = await e.turn({ tag: 'w1', cwd: wt, home: 'w', prompt: 'Create hello.txt containing hi.\nFAKE_WRITE hello.txt "hi\\n"\n' });
       assert.equal(res.failure, undefined, res.failure?.message);

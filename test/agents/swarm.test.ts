@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { TestRepo, runSwarm } from '../helpers/repo';
 import { startFakeModelServer, type ConversationView, type FakeAction, type FakeModelServer } from './fake-model-server';
 import { cliInstalled, cliSetup, type CliName } from './cli-env';
+import { detectSandbox } from '../../src/swarm/sandbox';
 
 const DONE = 'COMPLETE_AND_READY_FOR_MERGE';
 const repos: TestRepo[] = [];
@@ -35,7 +36,7 @@ function swarmScript(view: ConversationView): FakeAction {
   return { kind: 'text', text: `${fix ? 'Added NOTES.md.' : `Wrote ${file.path}.`}\n${DONE}` };
 }
 
-async function swarmFor(name: CliName, o: { tag: string; failFirst?: number; retryAfterS?: number; script?: (view: ConversationView) => FakeAction }): Promise<{ repo: TestRepo; server: FakeModelServer }> {
+async function swarmFor(name: CliName, o: { tag: string; failFirst?: number; retryAfterS?: number; script?: (view: ConversationView) => FakeAction; sandbox?: 'auto' | 'off' }): Promise<{ repo: TestRepo; server: FakeModelServer }> {
   const server = await startFakeModelServer({ script: o.script ?? swarmScript });
   servers.push(server);
   if (o.failFirst) server.failNext(429, o.failFirst, o.retryAfterS);
@@ -48,6 +49,7 @@ async function swarmFor(name: CliName, o: { tag: string; failFirst?: number; ret
     workers: [{ role: 'worker', harness: name, model: setup.model, count: 1, iterations: 5 }],
     review: { mode: 'agent', harness: name, model: setup.model, max_rounds: 3 },
     harnesses: { [name]: { command: setup.command, args: setup.args, env: setup.env, timeout_s: 120 } },
+    ...(o.sandbox ? { sandbox: { mode: o.sandbox } } : {}),
     limits: { poll_ms: 100, rate_limit_pause_s: 1, backoff_pause_s: 2, backoff_failures: 3, backoff_window_s: 60, max_consecutive_errors: 10, max_attempts: 3 },
   });
   repo.writeTask(`feat-${name}`, { title: `Add the ${name} feature`, body: `Create feat-${name}.txt with a one-line description, and NOTES.md describing it.` });
@@ -55,6 +57,7 @@ async function swarmFor(name: CliName, o: { tag: string; failFirst?: number; ret
 }
 
 const CLIS = (['claude', 'codex', 'opencode', 'gemini'] as const).filter((n) => cliInstalled(n));
+const SANDBOX = detectSandbox().available;
 
 describe('the swarm with real agent CLIs', { skip: CLIS.length ? false : 'no CLI installed (test/agents/install.sh)', concurrency: 2 }, () => {
   for (const name of CLIS) {
@@ -82,6 +85,8 @@ describe('the swarm with real agent CLIs', { skip: CLIS.length ? false : 'no CLI
       // the worker wrote only in its worktree; the user's checkout is clean
       assert.equal(repo.git('status', '--porcelain', '--untracked-files=no'), '');
       assert.ok(!events.some((e) => e.type === 'security_violation'));
+      const started = events.find((e) => e.type === 'run_started');
+      if (SANDBOX) assert.equal(started?.type === 'run_started' && started.sandbox?.sandboxed, true, 'the agents ran sandboxed (the default where bubblewrap works)');
     });
   }
 
@@ -110,7 +115,7 @@ describe('the swarm with real agent CLIs', { skip: CLIS.length ? false : 'no CLI
   // worktree (which writes the shared .git/config). The guard sees it after the turn, the worker
   // stops, the task is blocked for the user and nothing is reviewed or merged.
   for (const name of CLIS.filter((n) => n === 'claude' || n === 'codex')) {
-    test(`${name}: an agent that sets core.hooksPath through its shell tool is stopped (security_violation), nothing merges`, { timeout: 120_000 }, async () => {
+    test(`${name}, sandbox off: an agent that sets core.hooksPath through its shell tool is stopped (security_violation), nothing merges`, { timeout: 120_000 }, async () => {
       let evil = '';
       const script = (view: ConversationView): FakeAction => {
         if (/You are the reviewer of a swarm/.test(view.prompt)) return { kind: 'text', text: 'ok\nVERDICT: APPROVED' };
@@ -118,7 +123,7 @@ describe('the swarm with real agent CLIs', { skip: CLIS.length ? false : 'no CLI
         if (view.toolResultsSincePrompt === 1) return { kind: 'write', path: 'escape.txt', content: 'x\n' };
         return { kind: 'text', text: `Done.\n${DONE}` };
       };
-      const { repo } = await swarmFor(name, { tag: `${name}-escape`, script });
+      const { repo } = await swarmFor(name, { tag: `${name}-escape`, script, sandbox: 'off' });
       evil = join(repo.home, 'evil-hooks');
       const before = repo.rev('main');
       const { summary, events } = await runSwarm(repo.root, { timeoutMs: 110_000 });
@@ -130,6 +135,26 @@ describe('the swarm with real agent CLIs', { skip: CLIS.length ? false : 'no CLI
       assert.equal(repo.rev('main'), before);
       assert.ok(!events.some((e) => e.type === 'review_started'), 'no reviewer saw it');
       assert.equal(repo.task('current', `feat-${name}`)?.data.status, 'blocked');
+    });
+  }
+
+  for (const name of CLIS.filter((n) => n === 'claude' || n === 'codex')) {
+    test(`${name}, sandboxed: the same agent cannot write the repository's git config; its own change is still reviewed and merged`, { timeout: 120_000, skip: SANDBOX ? false : 'bubblewrap is not usable here' }, async () => {
+      let evil = '';
+      const script = (view: ConversationView): FakeAction => {
+        if (/You are the reviewer of a swarm/.test(view.prompt)) return { kind: 'text', text: 'ok\nVERDICT: APPROVED' };
+        if (view.toolResultsSincePrompt === 0) return { kind: 'shell', command: `git config core.hooksPath ${evil}; echo "config exit $?" > tried.txt` };
+        if (view.toolResultsSincePrompt === 1) return { kind: 'write', path: `feat-${name}.txt`, content: 'x\n' };
+        return { kind: 'text', text: `Done.\n${DONE}` };
+      };
+      const { repo } = await swarmFor(name, { tag: `${name}-escape-sb`, script, sandbox: 'auto' });
+      evil = join(repo.home, 'evil-hooks');
+      const { summary, events } = await runSwarm(repo.root, { timeoutMs: 110_000 });
+      const hooksPath = (() => { try { return repo.git('config', '--get', 'core.hooksPath').trim(); } catch { return ''; } })();
+      assert.equal(hooksPath, '', 'the write to .git/config was refused by the sandbox');
+      assert.match(repo.show('main', 'tried.txt') ?? '', /config exit [1-9]/, 'the agent tried, and git failed inside the sandbox');
+      assert.ok(!events.some((e) => e.type === 'security_violation'), 'nothing to stop: nothing changed');
+      assert.deepEqual(summary.merged, [`feat-${name}`], JSON.stringify(summary));
     });
   }
 });
