@@ -63,6 +63,7 @@ When the project needs no more tasks, reply with __DONE__ alone on a line.
 
 {{task_body}}
 
+{{answer}}
 # Review round {{round}} of at most {{max_rounds}}
 {{previous_feedback}}
 # The change ({{base}}...{{sha}})

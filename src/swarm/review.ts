@@ -4,7 +4,7 @@
 // rejected → back to pending (or blocked), no valid verdict or max rounds → the user decides.
 
 import type { WorkerSpec } from './config';
-import { authorizeMerge, sealRound } from './approval';
+import { authorizeMerge, sealRound, verifiedAnswer } from './approval';
 import { accumulatedFeedback, NO_CHANGE_NOTE } from './flow';
 import { guarded } from './guard';
 import { guardViolation } from './work';
@@ -82,10 +82,14 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   const previous = accumulatedFeedback(st.rounds);
   const current = (await ctx.deps.tasks.read(task.id, 'current')) ?? task;
   const claimed = st.claimed ?? { title: task.title, body: task.body }; // not what the worker rewrote
+  // The user's answer to the worker's question is part of what the change must do: the reviewer
+  // gets it too, and only the sealed one (approval.ts), like the worker.
+  const answered = verifiedAnswer(task.id, st);
   const prompt = fillPrompt(loadPrompt(ctx.deps.root, 'reviewer', config.review.prompt), {
     task_id: task.id,
     task_title: claimed.title,
     task_body: claimed.body,
+    answer: answered ? `# The worker's question, answered by the user\nQuestion: ${answered.question}\nAnswer: ${answered.text}\n` : '',
     round,
     max_rounds: config.review.maxRounds,
     previous_feedback: previous ? `Feedback of earlier rounds (check it was addressed):\n${previous}\n` : '',
@@ -100,7 +104,7 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
     await ctx.pools.gate(ctx.infos.get(spec.id)!, pool);
     if (ctx.signal.aborted) return 'aborted';
     // In a swarm-made checkout of the reviewed commit (never the worker's worktree), watched like a worker's turn.
-    const { result: res, findings } = await guarded(ctx.deps.root, () => ctx.deps.worktrees.withReviewCheckout(task.id, sha, claimed, (cwd, taskFile) => ctx.turns.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd, taskFile, round, model: config.review.model })));
+    const { result: res, findings } = await guarded(ctx.deps.root, () => ctx.deps.worktrees.withReviewCheckout(task.id, sha, { ...claimed, answer: answered }, (cwd, taskFile) => ctx.turns.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd, taskFile, round, model: config.review.model })));
     if (findings.length) await guardViolation(ctx, spec.id, 'reviewer', findings, st);
     if (res.failure?.kind === 'aborted' || ctx.signal.aborted) return 'aborted';
     if (res.failure) {

@@ -167,11 +167,11 @@ export class WorktreeManager {
    * Run `fn` (a reviewer's turn) in a fresh checkout of `sha`, with the task text as claimed in a
    * file beside it (for SWARM_TASK_FILE); both are removed afterwards, whatever happens.
    */
-  async withReviewCheckout<T>(taskId: string, sha: string, claimed: { title: string; body: string }, fn: (cwd: string, taskFile: string) => Promise<T>): Promise<T> {
+  async withReviewCheckout<T>(taskId: string, sha: string, claimed: { title: string; body: string; answer?: { question: string; text: string } }, fn: (cwd: string, taskFile: string) => Promise<T>): Promise<T> {
     const cwd = await this.addReviewCheckout(taskId, sha);
     const taskFile = `${cwd}.task.md`;
     try {
-      await fs.writeFile(taskFile, `# ${claimed.title}\n\n${claimed.body}`);
+      await fs.writeFile(taskFile, reviewTaskText(claimed));
       return await fn(cwd, taskFile);
     } finally {
       await this.removeReviewCheckout(cwd).catch(() => undefined);
@@ -348,4 +348,14 @@ export class WorktreeManager {
     }
     return { archivedRef, reason, diskBytes };
   }
+}
+
+/**
+ * The task file a reviewer reads: the text as claimed, plus the user's (sealed) answer to the
+ * worker's question in the frontmatter, as in a task file (`question:` / `answer:`, JSON-quoted,
+ * which YAML reads as double-quoted strings).
+ */
+export function reviewTaskText(claimed: { title: string; body: string; answer?: { question: string; text: string } }): string {
+  const front = claimed.answer ? `---\nquestion: ${JSON.stringify(claimed.answer.question)}\nanswer: ${JSON.stringify(claimed.answer.text)}\n---\n` : '';
+  return `${front}# ${claimed.title}\n\n${claimed.body}`;
 }

@@ -182,6 +182,20 @@ describe('human decisions come only from the human', { timeout: 90_000 }, () => 
     assert.equal(repo.task('current', 'victim')!.data.status, 'awaiting_human');
   });
 
+  test('the reviewer is given the answer the user gave (sealed), so it judges the change against it', async () => {
+    const repo = newRepo();
+    repo.write('swarm.json', JSON.stringify(repo.config({ review: { mode: 'agent', max_rounds: 1 } }), null, 2));
+    repo.writeTask('asker', { priority: 1, agent: { files: { 'port.txt': 'port 8080\n' }, blocked: 'Which port?' } });
+    await runSwarm(repo.root);
+    assert.equal(repo.task('current', 'asker')!.data.status, 'blocked');
+    const ws = await openWorkspace({ repo: repo.root });
+    await ws.answer('asker', 'Use eight-zero-eight-zero.');
+    await runSwarm(repo.root);
+    const review = repo.calls().filter((c) => c.role === 'reviewer' && c.task === 'asker').pop();
+    assert.ok(review, 'the change was reviewed');
+    assert.ok(review.prompt.includes('Use eight-zero-eight-zero.'), `the reviewer sees the user's answer:\n${review.prompt}`);
+  });
+
   test('agents get no decision key: nothing in their environment carries it', async () => {
     const repo = hostileRepo('forge-file');
     process.env.SWARM_DECISION_KEY = 'inherited-secret';
