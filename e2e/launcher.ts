@@ -249,6 +249,12 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
     const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
     context.setDefaultTimeout(20_000);
     const page = await context.newPage();
+    // The page's and its frames' (the review panel's webview included) console errors and
+    // uncaught exceptions go to the scenario's log: a blank webview otherwise fails silently.
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') record(`[browser console.${m.type()}] ${m.location()?.url ?? ''} ${m.text()}\n`);
+    });
+    page.on('pageerror', (e) => record(`[browser pageerror] ${e.stack ?? e.message}\n`));
     const url = `${base}/?folder=${encodeURIComponent(opts.folder)}`;
 
     const waitForWorkbench = async () => {
