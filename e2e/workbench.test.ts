@@ -61,12 +61,18 @@ async function pickQuick(wb: Workbench, filter: string): Promise<void> {
   await input.press('Enter');
 }
 
-/** "Swarm: Open review" for one task (a quick pick when several wait), then wait for the panel. */
-async function openReview(wb: Workbench, taskId: string): Promise<void> {
+/**
+ * "Swarm: Open review" for one task (a quick pick when several wait), then wait for the panel.
+ * The first webview of a fresh code-server window opened a few seconds after the swarm's turns
+ * can take 20-30 s before its page runs (measured: the extension sets the HTML at once, code-server
+ * logs "will update content" and "webview ready" at once, the page's first message comes ~25 s
+ * later; opened 10 s later it loads in a second), hence `firstTimeoutMs` for the first panel.
+ */
+async function openReview(wb: Workbench, taskId: string, firstTimeoutMs = 20_000): Promise<void> {
   await wb.runCommand('Swarm: Open review');
   const picker = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();
   if (await picker.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) await pickQuick(wb, taskId);
-  await wb.webview().locator('body', { hasText: taskId }).waitFor({ state: 'visible', timeout: 20_000 });
+  await wb.webview().locator('body', { hasText: taskId }).waitFor({ state: 'visible', timeout: firstTimeoutMs });
 }
 
 test('smoke: the packaged extension loads in code-server and shows the Swarm views', { skip, timeout: 180_000 }, async () => {
@@ -152,7 +158,7 @@ test('human review: the panel shows diff and verdict; Approve merges, Request ch
     assert.match(s, /3 reviews/, `status bar counts the reviews: ${s}`);
 
     // Approve: the reviewer agent approved; the user approves too, and it merges.
-    await openReview(wb, approveId);
+    await openReview(wb, approveId, 60_000);
     const view = wb.webview();
     await view.locator('.ln', { hasText: 'exports.farewell' }).first().waitFor({ state: 'visible' });
     await view.getByText(/Approved/).filter({ visible: true }).first().waitFor({ state: 'visible' });
