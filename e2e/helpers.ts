@@ -111,6 +111,12 @@ export async function groupItems(wb: Workbench, group: string): Promise<string[]
 
 /** Expand a task group (e.g. "Complete", collapsed by default) so its tasks show. */
 export async function expandGroup(wb: Workbench, group: string): Promise<void> {
-  const row = treeRow(wb, group, 'Tasks').first();
-  if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
+  // A refresh of the tree can re-render the row under the click (it is then selected, not
+  // expanded): click again until it says it is expanded.
+  await until(`the group ${group} expanded`, async () => {
+    const row = treeRow(wb, group, 'Tasks').first();
+    if ((await row.getAttribute('aria-expanded').catch(() => null)) !== 'false') return true;
+    await row.click().catch(() => {});
+    return false;
+  }, 10_000, 300);
 }
