@@ -4,8 +4,8 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { TestRepo, runSwarm, userCommit, cli, withTimeout, waitFor, alive } from '../helpers/repo';
@@ -218,6 +218,9 @@ describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 
     symlinkSync(join(repo.home, 'elsewhere.fifo'), join(pending, 'link-to-fifo.md'));
     symlinkSync('/dev/zero', join(pending, 'zero.md'));
     symlinkSync(join(repo.home, 'missing'), join(pending, 'dangling.md'));
+    // A link to a regular file outside: a credential the swarm would copy into a task file agents read.
+    writeFileSync(join(repo.home, 'id_rsa'), 'SECRET-KEY-MATERIAL\n');
+    symlinkSync(join(repo.home, 'id_rsa'), join(pending, 'secret.md'));
     const server = createServer();
     await new Promise<void>((r) => server.listen(join(pending, 'sock.md'), r));
     try {
@@ -227,9 +230,12 @@ describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 
       const { summary } = await runSwarm(repo.root, { timeoutMs: 30_000 });
       assert.deepEqual(summary.merged, ['good']);
       const quarantined = repo.taskIds('quarantine');
-      for (const id of ['fifo', 'link-to-fifo', 'zero', 'dangling', 'sock']) assert.ok(quarantined.includes(id), `${id} not set aside: ${quarantined}`);
+      for (const id of ['fifo', 'link-to-fifo', 'zero', 'dangling', 'sock', 'secret']) assert.ok(quarantined.includes(id), `${id} not set aside: ${quarantined}`);
       assert.match(readFileSync(repo.path('tasks', 'quarantine', 'fifo.md.reason.txt'), 'utf8'), /a FIFO, not a regular file/);
-      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'zero.md.reason.txt'), 'utf8'), /a device, not a regular file/);
+      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'zero.md.reason.txt'), 'utf8'), /symbolic link/);
+      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'secret.md.reason.txt'), 'utf8'), /symbolic link/);
+      const copies = spawnSync('grep', ['-rlF', 'SECRET-KEY-MATERIAL', repo.path('tasks'), repo.path('.swarm')], { encoding: 'utf8' });
+      assert.equal(copies.stdout, '', 'the linked secret was not copied anywhere the agents read');
       assert.match(readFileSync(repo.path('tasks', 'quarantine', 'sock.md.reason.txt'), 'utf8'), /a socket, not a regular file/);
     } finally {
       server.close();
@@ -240,13 +246,19 @@ describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 
     const repo = newRepo();
     withHostile(repo, `
       if (process.env.SWARM_TASK_ID === 'fifo') cp.execFileSync('mkfifo', ['BLOCKED.md']);
+      else if (process.env.SWARM_TASK_ID === 'link') fs.symlinkSync(${JSON.stringify(join(repo.home, 'id_rsa'))}, 'BLOCKED.md');
       else fs.writeFileSync('BLOCKED.md', 'Q'.repeat(20 * 1024 * 1024));
       console.log('see BLOCKED.md');
     `);
     repo.writeTask('fifo', { extra: { agent: 'hostile' } });
     repo.writeTask('huge', { extra: { agent: 'hostile' } });
+    repo.writeTask('link', { extra: { agent: 'hostile' } });
+    writeFileSync(join(repo.home, 'id_rsa'), 'SECRET-KEY-MATERIAL\n');
     const { summary } = await runSwarm(repo.root, { timeoutMs: 30_000 });
-    assert.deepEqual([...summary.blocked].sort(), ['fifo', 'huge']);
+    assert.deepEqual([...summary.blocked].sort(), ['fifo', 'huge', 'link']);
+    // BLOCKED.md linked to a secret: the swarm (outside any sandbox) must not copy it into the task.
+    assert.match(String(repo.task('current', 'link')?.data.question), /symbolic link/);
+    assert.doesNotMatch(readFileSync(repo.path('tasks', 'current', 'link.md'), 'utf8'), /SECRET-KEY-MATERIAL/);
     assert.match(String(repo.task('current', 'fifo')?.data.question), /BLOCKED\.md is a FIFO, not a regular file/);
     assert.ok(String(repo.task('current', 'huge')?.data.question).length < 100 * 1024);
   });
