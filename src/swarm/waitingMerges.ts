@@ -91,7 +91,9 @@ export class WaitingMerges {
         if (this.run.owned.has(id)) continue;
         const task = await this.run.deps.tasks.read(id, 'current').catch(() => undefined);
         const st = await this.run.deps.state.readTask(id);
-        if (!task || !st) { this.run.mergeWaiters.delete(id); continue; }
+        // Only a merge still waiting is retried: a task you asked changes on, rejected or that a
+        // worker took up again has left the queue, whatever approval it once had.
+        if (!task || !st || !mergeWaits(st.status, st.resumeStep)) { this.run.mergeWaiters.delete(id); continue; }
         this.run.owned.add(id);
         try {
           const r = await this.run.flow.merge(task, st);
