@@ -8,6 +8,7 @@ import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync, chmodSync, wr
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { TestRepo, runSwarm, userCommit, cli, withTimeout, waitFor, alive } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 
@@ -27,6 +28,31 @@ function withHostile(repo: TestRepo, code: string, over: Record<string, unknown>
 const ID = ['-c', 'user.name=Agent', '-c', 'user.email=agent@example.com'];
 
 describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => {
+  test('a reviewed blob whose stored bytes are swapped (same object id) is not merged', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'human' } });
+    repo.writeTask('swap', { agent: { files: { 'swap.txt': 'harmless reviewed text\n' } } });
+    const before = repo.rev('main');
+    await runSwarm(repo.root);
+    const ws = await openWorkspace({ repo: repo.root });
+    const d = await ws.reviewDetails('swap');
+    assert.match(d.diff, /\+harmless reviewed text/);
+    // What any agent with the sandbox off (or a sandboxed worker, which may write objects/) can do:
+    // rewrite the loose object of the reviewed blob with other bytes, keeping its id.
+    const id = repo.git('rev-parse', `${d.sha}:swap.txt`).trim();
+    const file = repo.path('.git', 'objects', id.slice(0, 2), id.slice(2));
+    const evil = Buffer.from('EVIL payload!!!!!!!!!!\n'); // same length: even the size in the header matches
+    assert.equal(evil.length, 'harmless reviewed text\n'.length);
+    chmodSync(file, 0o644);
+    writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`blob ${evil.length}\0`), evil])));
+    assert.equal(repo.git('cat-file', 'blob', id), evil.toString(), 'git serves the swapped bytes under the old id');
+    const r = await ws.decide({ taskId: 'swap', kind: 'approve', sha: d.sha!, by: 'tester' });
+    assert.equal(r.ok, false, JSON.stringify(r));
+    assert.equal(repo.rev('main'), before, 'the base did not move');
+    assert.ok(!existsSync(repo.path('swap.txt')), 'nothing reached the checkout');
+    assert.match(JSON.stringify(r), /swap\.txt.*holds other bytes/);
+  });
+
   test('a replace ref made by the worker: what the user is shown is what merges, after the ref is gone too', async () => {
     const repo = newRepo();
     withHostile(repo, `
