@@ -274,7 +274,7 @@ export class SwarmCommands {
 
   /** Issue 12 rule 2: the base moved outside the swarm; the user looked and accepts it as it is. */
   async acceptBase(arg: unknown): Promise<boolean> {
-    const resolved = await this.resolveTask(arg, 'Which waiting task?', (_t, status) => status === 'waiting_base');
+    const resolved = await this.resolveTask(arg, 'Which waiting task?', (_t, status) => STATUS[status].needsYou === 'base');
     if (!resolved) return false;
     const { session, ref, task } = resolved;
     const why = typeof task?.meta.waiting_for === 'string' ? task.meta.waiting_for : 'the base branch moved outside the swarm';

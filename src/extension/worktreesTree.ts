@@ -58,10 +58,14 @@ export class WorktreeNode extends TreeNode {
     parts.push(`${wt.ahead} ahead`);
     if (wt.changedFiles.length) parts.push(plural(wt.changedFiles.length, 'file'));
     if (wt.dirty) parts.push('uncommitted changes');
+    // Whether the agents working here are confined (src/swarm/sandbox.ts): said where people look.
+    const sandbox = this.session.workspace?.sandbox;
+    if (sandbox && !sandbox.sandboxed && !wt.orphaned) parts.push('not sandboxed');
     item.description = parts.join(' · ');
     item.iconPath = wt.orphaned ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon('git-branch');
     const md = new vscode.MarkdownString(undefined, false);
     md.appendText(`${wt.path}\nbranch ${wt.branch} at ${wt.head.slice(0, 12)}\n${wt.ahead} commit(s) ahead of the base${wt.dirty ? ', uncommitted changes' : ''}`);
+    if (sandbox && !wt.orphaned) md.appendText(sandbox.sandboxed ? '\nAgents here run sandboxed: they write this worktree and its branch, nothing else of yours (docs/security.md).' : `\n⚠ ${sandbox.reason}`);
     if (wt.orphaned) md.appendText(`\nOrphaned: no live run owns it and no current task uses it (${formatBytes(wt.diskBytes)} on disk). "Clean up worktree" keeps unmerged commits in an archive ref before removing it.`);
     item.tooltip = md;
     item.contextValue = this.contextValue;

@@ -272,6 +272,7 @@ export class TaskFlow {
     if (nonce) round.nonce = nonce;
     st.rounds.push(sealRound(taskId, round));
     if (kind === 'approve' || kind === 'override') authorizeMerge(taskId, st, 'user', kind, kind === 'override' ? text : undefined);
+    else st.approval = undefined; // asked for changes or rejected: an earlier approval no longer stands
     await this.ctx.state.writeTask(st);
     this.ctx.emit({ type: 'review_finished', taskId, round });
     const decidedSha = st.headSha;

@@ -1,6 +1,7 @@
 // One place runs every git command (after VS Code's git extension): `Git.exec` → typed GitError.
 // Mutations of shared git state (`worktree add`, ref moves) are serialized by the callers.
 
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join, basename, dirname } from 'node:path';
 import { homedir } from 'node:os';
@@ -101,11 +102,43 @@ export class Git {
   }
 
   /** Like exec, but returns the exit code and output instead of throwing. */
-  async tryExec(args: string[], opts: GitExecOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  async tryExec(args: string[], opts: GitExecOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string; stdoutBytes: Buffer }> {
     const env = safeGitEnv(process.env, { ...this.identityEnv, ...opts.env });
     const cmd = DIFF_LIKE.has(args[0]) ? [args[0], ...NO_DIFF_PROGRAMS, ...args.slice(1)] : args;
     const r = await execCollect(['git', ...SAFE_CONFIG, ...(await this.driverArgs()), ...cmd], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
-    return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+    return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, stdoutBytes: r.stdoutBytes };
+  }
+
+  /**
+   * The blobs that `to` has and `from` does not, re-hashed from their bytes: git trusts a loose
+   * object's content without checking it against its id, so an agent that can write the object
+   * store could swap the bytes of a reviewed blob and keep its id. Returns what does not match.
+   */
+  async blobsNotMatchingIds(from: string, to: string): Promise<string[]> {
+    const parts = (await this.exec(['diff-tree', '-r', '--no-renames', '-z', from, to])).split('\0');
+    const ids = new Map<string, string>();
+    for (let i = 0; i + 1 < parts.length; i += 2) {
+      const m = /^:\d+ (\d+) \S+ ([0-9a-f]{40,64}) /.exec(parts[i]);
+      if (m && m[1] !== '160000' && !/^0+$/.test(m[2])) ids.set(m[2], parts[i + 1]);
+    }
+    if (!ids.size) return [];
+    const r = await this.tryExec(['cat-file', '--batch'], { input: `${[...ids.keys()].join('\n')}\n` });
+    const buf = r.stdoutBytes;
+    const bad: string[] = [];
+    let pos = 0;
+    while (pos < buf.length) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const [id, type, size] = buf.subarray(pos, nl).toString('utf8').split(' ');
+      pos = nl + 1;
+      if (type !== 'blob') { bad.push(`${ids.get(id) ?? id} (${id}: ${type ?? 'unreadable'})`); continue; }
+      const n = Number(size);
+      const algo = id.length === 64 ? 'sha256' : 'sha1';
+      const got = createHash(algo).update(`blob ${n}\0`).update(buf.subarray(pos, pos + n)).digest('hex');
+      if (got !== id) bad.push(`${ids.get(id) ?? id} (object ${id.slice(0, 12)} holds other bytes)`);
+      pos += n + 1;
+    }
+    return bad;
   }
 
   private drivers: { key: string; args: string[] } | undefined;

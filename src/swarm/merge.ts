@@ -87,6 +87,9 @@ export class MergeQueue {
       }
       if (mt.code !== 0) return { kind: 'error', message: `git merge-tree failed: ${mt.stderr.trim() || mt.stdout.trim()}` };
       const tree = mt.stdout.split('\n')[0].trim();
+      // What the merge brings in must be the bytes that were reviewed (docs/security.md).
+      const swapped = await this.git.blobsNotMatchingIds(old, tree);
+      if (swapped.length) return { kind: 'error', message: `not merged: the object store was tampered with — these files' stored bytes no longer match their ids: ${swapped.join(', ')}` };
       const message = `Merge task ${req.taskId}: ${req.title}\n\nReviewed-commit: ${req.sha}\n${req.branch ? `Branch: ${req.branch}\n` : ''}${req.extraMessage ?? ''}`;
       const commit = (await this.git.exec(['commit-tree', tree, '-p', old, '-p', req.sha, '-m', message])).trim();
 

@@ -363,6 +363,8 @@ export interface ExecOptions {
 
 export interface ExecResult {
   stdout: string;
+  /** stdout as bytes (binary output: object contents). */
+  stdoutBytes: Buffer;
   stderr: string;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
@@ -389,7 +391,8 @@ export function execCollect(argv: string[], opts: ExecOptions): Promise<ExecResu
     child.on('error', (e) => { if (timer) clearTimeout(timer); reject(e); });
     child.on('close', (code, sig) => {
       if (timer) clearTimeout(timer);
-      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code, signal: sig });
+      const bytes = Buffer.concat(out);
+      resolve({ stdout: bytes.toString('utf8'), stdoutBytes: bytes, stderr: Buffer.concat(err).toString('utf8'), exitCode: code, signal: sig });
     });
   });
 }

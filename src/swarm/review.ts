@@ -46,6 +46,7 @@ export const reviewStep: Step = async (ctx, d) => {
 export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: TaskRuntimeState, baseSha: string, sha: string): Promise<'approved' | 'fix' | 'human' | 'rejected' | 'aborted'> {
   const { config, git } = ctx.deps;
   const round = st.rounds.length + 1;
+  st.approval = undefined; // a new review round: only its own verdict (or yours) may authorize a merge
   await ctx.flow.transition(st, 'review', {}, `review round ${round}`);
   ctx.emit({ type: 'review_started', taskId: task.id, round, sha });
   const started = Date.now();

@@ -1,6 +1,6 @@
 // Reading files an agent could have written (task files, BLOCKED.md, .reason.txt beside them)
-// without letting them hang or crash the swarm: a FIFO, socket or device — or a link to one — is
-// never opened; a regular file is read asynchronously and only up to a bound (docs/security.md).
+// without letting them hang or crash the swarm or leak what they point at: a FIFO, socket, device
+// or symbolic link is never opened; a regular file is read asynchronously and only up to a bound (docs/security.md).
 
 import { promises as fs, constants as fsc, type Stats } from 'node:fs';
 import { basename } from 'node:path';
@@ -26,18 +26,18 @@ function what(st: Stats): string {
 export async function readRegularFile(path: string, maxBytes: number): Promise<SafeRead> {
   let st: Stats;
   try {
-    st = await fs.stat(path);
+    // lstat, and O_NOFOLLOW below: a link is never followed. The swarm reads as you, outside any
+    // sandbox, so a task file or BLOCKED.md linked to ~/.ssh/id_rsa or the decision key would
+    // otherwise copy a secret into a task file every agent can read (docs/security.md).
+    st = await fs.lstat(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      const link = await fs.lstat(path).catch(() => undefined);
-      return link?.isSymbolicLink() ? { kind: 'skipped', note: `${basename(path)} is a link to nothing; not read` } : { kind: 'absent' };
-    }
-    if (code === 'ELOOP') return { kind: 'skipped', note: `${basename(path)} is a loop of links; not read` };
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };
     throw e;
   }
+  if (st.isSymbolicLink()) return { kind: 'skipped', note: `${basename(path)} is a symbolic link; the swarm does not follow links in files agents can write, so it was not read` };
   if (!st.isFile()) return { kind: 'skipped', note: `${basename(path)} is ${what(st)}, not a regular file; the swarm did not open it` };
-  const fh = await fs.open(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
+  const fh = await fs.open(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY | fsc.O_NOFOLLOW);
   try {
     const now = await fh.stat();
     if (!now.isFile()) return { kind: 'skipped', note: `${basename(path)} is ${what(now)}, not a regular file; the swarm did not read it` };

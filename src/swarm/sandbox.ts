@@ -323,7 +323,10 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
   }
   allowWrite.push(...expandPaths(settings.allowWrite, scope.env, layout.root));
   // The human-decision key too (docs/security.md, human decisions): an agent that could read it could sign approvals.
-  const denyRead = [...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root), dirname(decisionKeyPath())];
+  // Its folder is made now if missing, so it is masked even before the first decision creates the key.
+  const keyDir = dirname(decisionKeyPath());
+  try { mkdirSync(keyDir, { recursive: true, mode: 0o700 }); } catch { /* masked below only if it exists */ }
+  const denyRead = [...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root), keyDir];
   return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, network: networkFor(scope, settings, haveSocat), cwd: scope.cwd, problems };
 }
 

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskFlow } from './flow';
 import type { RunContext } from './runContext';
-import { mergeWaits } from './status';
+import { mergeWaits, stepOf } from './status';
 import { baseFingerprint } from './base';
 import type { SwarmEvent } from './types';
 
@@ -91,7 +91,10 @@ export class WaitingMerges {
         if (this.run.owned.has(id)) continue;
         const task = await this.run.deps.tasks.read(id, 'current').catch(() => undefined);
         const st = await this.run.deps.state.readTask(id);
-        if (!task || !st) { this.run.mergeWaiters.delete(id); continue; }
+        // Only a merge still waiting is retried: a task you asked changes on, rejected or that a
+        // worker took up again has left the queue, whatever approval it once had (a merge a
+        // restart found in flight is resumed here too).
+        if (!task || !st || !(mergeWaits(st.status, st.resumeStep) || stepOf(st.status, st.resumeStep) === 'merge')) { this.run.mergeWaiters.delete(id); continue; }
         this.run.owned.add(id);
         try {
           const r = await this.run.flow.merge(task, st);

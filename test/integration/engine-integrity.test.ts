@@ -4,10 +4,11 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { TestRepo, runSwarm, userCommit, cli, withTimeout, waitFor, alive } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 
@@ -27,6 +28,31 @@ function withHostile(repo: TestRepo, code: string, over: Record<string, unknown>
 const ID = ['-c', 'user.name=Agent', '-c', 'user.email=agent@example.com'];
 
 describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => {
+  test('a reviewed blob whose stored bytes are swapped (same object id) is not merged', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'human' } });
+    repo.writeTask('swap', { agent: { files: { 'swap.txt': 'harmless reviewed text\n' } } });
+    const before = repo.rev('main');
+    await runSwarm(repo.root);
+    const ws = await openWorkspace({ repo: repo.root });
+    const d = await ws.reviewDetails('swap');
+    assert.match(d.diff, /\+harmless reviewed text/);
+    // What any agent with the sandbox off (or a sandboxed worker, which may write objects/) can do:
+    // rewrite the loose object of the reviewed blob with other bytes, keeping its id.
+    const id = repo.git('rev-parse', `${d.sha}:swap.txt`).trim();
+    const file = repo.path('.git', 'objects', id.slice(0, 2), id.slice(2));
+    const evil = Buffer.from('EVIL payload!!!!!!!!!!\n'); // same length: even the size in the header matches
+    assert.equal(evil.length, 'harmless reviewed text\n'.length);
+    chmodSync(file, 0o644);
+    writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`blob ${evil.length}\0`), evil])));
+    assert.equal(repo.git('cat-file', 'blob', id), evil.toString(), 'git serves the swapped bytes under the old id');
+    const r = await ws.decide({ taskId: 'swap', kind: 'approve', sha: d.sha!, by: 'tester' });
+    assert.equal(r.ok, false, JSON.stringify(r));
+    assert.equal(repo.rev('main'), before, 'the base did not move');
+    assert.ok(!existsSync(repo.path('swap.txt')), 'nothing reached the checkout');
+    assert.match(JSON.stringify(r), /swap\.txt.*holds other bytes/);
+  });
+
   test('a replace ref made by the worker: what the user is shown is what merges, after the ref is gone too', async () => {
     const repo = newRepo();
     withHostile(repo, `
@@ -218,6 +244,9 @@ describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 
     symlinkSync(join(repo.home, 'elsewhere.fifo'), join(pending, 'link-to-fifo.md'));
     symlinkSync('/dev/zero', join(pending, 'zero.md'));
     symlinkSync(join(repo.home, 'missing'), join(pending, 'dangling.md'));
+    // A link to a regular file outside: a credential the swarm would copy into a task file agents read.
+    writeFileSync(join(repo.home, 'id_rsa'), 'SECRET-KEY-MATERIAL\n');
+    symlinkSync(join(repo.home, 'id_rsa'), join(pending, 'secret.md'));
     const server = createServer();
     await new Promise<void>((r) => server.listen(join(pending, 'sock.md'), r));
     try {
@@ -227,9 +256,12 @@ describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 
       const { summary } = await runSwarm(repo.root, { timeoutMs: 30_000 });
       assert.deepEqual(summary.merged, ['good']);
       const quarantined = repo.taskIds('quarantine');
-      for (const id of ['fifo', 'link-to-fifo', 'zero', 'dangling', 'sock']) assert.ok(quarantined.includes(id), `${id} not set aside: ${quarantined}`);
+      for (const id of ['fifo', 'link-to-fifo', 'zero', 'dangling', 'sock', 'secret']) assert.ok(quarantined.includes(id), `${id} not set aside: ${quarantined}`);
       assert.match(readFileSync(repo.path('tasks', 'quarantine', 'fifo.md.reason.txt'), 'utf8'), /a FIFO, not a regular file/);
-      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'zero.md.reason.txt'), 'utf8'), /a device, not a regular file/);
+      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'zero.md.reason.txt'), 'utf8'), /symbolic link/);
+      assert.match(readFileSync(repo.path('tasks', 'quarantine', 'secret.md.reason.txt'), 'utf8'), /symbolic link/);
+      const copies = spawnSync('grep', ['-rlF', 'SECRET-KEY-MATERIAL', repo.path('tasks'), repo.path('.swarm')], { encoding: 'utf8' });
+      assert.equal(copies.stdout, '', 'the linked secret was not copied anywhere the agents read');
       assert.match(readFileSync(repo.path('tasks', 'quarantine', 'sock.md.reason.txt'), 'utf8'), /a socket, not a regular file/);
     } finally {
       server.close();
@@ -240,13 +272,19 @@ describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 
     const repo = newRepo();
     withHostile(repo, `
       if (process.env.SWARM_TASK_ID === 'fifo') cp.execFileSync('mkfifo', ['BLOCKED.md']);
+      else if (process.env.SWARM_TASK_ID === 'link') fs.symlinkSync(${JSON.stringify(join(repo.home, 'id_rsa'))}, 'BLOCKED.md');
       else fs.writeFileSync('BLOCKED.md', 'Q'.repeat(20 * 1024 * 1024));
       console.log('see BLOCKED.md');
     `);
     repo.writeTask('fifo', { extra: { agent: 'hostile' } });
     repo.writeTask('huge', { extra: { agent: 'hostile' } });
+    repo.writeTask('link', { extra: { agent: 'hostile' } });
+    writeFileSync(join(repo.home, 'id_rsa'), 'SECRET-KEY-MATERIAL\n');
     const { summary } = await runSwarm(repo.root, { timeoutMs: 30_000 });
-    assert.deepEqual([...summary.blocked].sort(), ['fifo', 'huge']);
+    assert.deepEqual([...summary.blocked].sort(), ['fifo', 'huge', 'link']);
+    // BLOCKED.md linked to a secret: the swarm (outside any sandbox) must not copy it into the task.
+    assert.match(String(repo.task('current', 'link')?.data.question), /symbolic link/);
+    assert.doesNotMatch(readFileSync(repo.path('tasks', 'current', 'link.md'), 'utf8'), /SECRET-KEY-MATERIAL/);
     assert.match(String(repo.task('current', 'fifo')?.data.question), /BLOCKED\.md is a FIFO, not a regular file/);
     assert.ok(String(repo.task('current', 'huge')?.data.question).length < 100 * 1024);
   });

@@ -183,6 +183,27 @@ test('contextValues select the right inline and context actions through the mani
   assert.ok(!menuCommands(Views.worktrees, cv('Current', 'Add the flag')).length, 'task items get no worktree actions');
 });
 
+for (const sandboxed of [false, true]) {
+  test(`Worktrees view: a live worktree says its agents are ${sandboxed ? '' : 'NOT '}sandboxed (description when not, tooltip always)`, async () => {
+    const root = repo();
+    const engine = new FakeEngine();
+    seed(engine, root);
+    const inner = engine.setup;
+    engine.setup = (ws) => {
+      inner(ws);
+      (ws as { sandbox?: unknown }).sandbox = { sandboxed, mode: sandboxed ? 'auto' : 'off', reason: sandboxed ? 'agents run sandboxed' : 'agents are NOT sandboxed: sandbox.mode is "off"' };
+    };
+    const ext = await start(engine, [root]);
+    const tree = await renderTree(ext.worktrees);
+    const live = tree.find((w) => w.label === 'swarm/c-human')!;
+    const orphan = tree.find((w) => w.label === 'swarm/old')!;
+    assert.equal(String(live.description).includes('not sandboxed'), !sandboxed, String(live.description));
+    assert.ok(!String(orphan.description).includes('sandboxed'), 'an orphaned worktree has no agent');
+    const tip = (ext.worktrees.getTreeItem(live.node as never).tooltip as MarkdownString).value;
+    assert.match(tip.replace(/\\/g, ''), sandboxed ? /Agents here run sandboxed/ : /NOT sandboxed: sandbox.mode is "off"/);
+  });
+}
+
 test('Worktrees view: branch, task, worker, state, ahead, changed files (click → native diff), orphaned with disk use', async () => {
   const root = repo();
   const engine = new FakeEngine();
