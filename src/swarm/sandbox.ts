@@ -7,15 +7,18 @@
 //   - its own PID namespace, killed with the turn (`--unshare-pid --die-with-parent`), its own
 //     session (`--new-session`), and no capabilities (`--cap-drop ALL`: as root, bwrap keeps every
 //     capability otherwise, and `mount -o remount,rw /` would undo the read-only view);
-//   - network: none (`--unshare-net`), none plus bridges to the loopback ports of the harness's
-//     `*_BASE_URL` (socat inside, a unix socket out), or the host's network. bwrap alone cannot
-//     filter by host name: allowing a non-loopback model host means sharing the network.
+//   - network: none (`--unshare-net`), plus bridges to the loopback ports of the harness's
+//     `*_BASE_URL` (socat inside, a unix socket out), plus — when the turn needs hosts outside this
+//     machine (its CLI's model API, `sandbox.allow_domains`) — an HTTP proxy the engine serves that
+//     lets through only those host names (src/swarm/netproxy.ts). Only the `setup` command, or a
+//     machine without socat, shares the host's network.
 // No vscode imports; the policy builders are pure functions with their own tests.
 
 import { decisionKeyPath } from './decisionKey';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
+import { startFilterProxy, type FilterProxy } from './netproxy';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { AgentRole } from './harness/types';
@@ -28,7 +31,7 @@ export interface SandboxSettings {
   allowWrite: string[];
   /** Hidden paths, added to DEFAULT_DENY_READ. */
   denyRead: string[];
-  /** Hosts agents may reach besides the harness's model API. Non-empty = the network is shared. */
+  /** Hosts agents may reach besides the harness's model API (through the filtering proxy). */
   allowDomains: string[];
 }
 
@@ -55,7 +58,7 @@ export const CLI_STATE_PATHS: Record<string, string[]> = {
 /** Environment variables naming a model API endpoint per CLI (their loopback ports are bridged). */
 export const BASE_URL_ENV = /^[A-Z0-9_]*_BASE_URL$/;
 
-/** Model API hosts per CLI, for the docs and the run info (bwrap cannot filter by host). */
+/** Model API hosts per CLI: what a CLI turn may reach through the filtering proxy when its model server is not on this machine. */
 export const MODEL_HOSTS: Record<string, string[]> = {
   claude: ['api.anthropic.com'],
   codex: ['api.openai.com', 'chatgpt.com'],
@@ -133,7 +136,14 @@ export function sandboxStatus(settings: Pick<SandboxSettings, 'mode'>, avail: Sa
 
 // --- policy --------------------------------------------------------------------------------------
 
-export type NetworkPolicy = { mode: 'none' } | { mode: 'loopback'; ports: number[] } | { mode: 'host'; why: string };
+/**
+ * none: no network; loopback: bridges to these loopback ports only; filtered: those bridges plus
+ * the filtering proxy on `proxyPort` inside, letting through `hosts` only; host: the host's network.
+ */
+export type NetworkPolicy = { mode: 'none' } | { mode: 'loopback'; ports: number[] } | { mode: 'filtered'; ports: number[]; hosts: string[]; proxyPort: number } | { mode: 'host'; why: string };
+
+/** The loopback port inside a turn where the filtering proxy answers (the next free one when a model port takes it). */
+export const PROXY_PORT = 3128;
 
 export interface SandboxPolicy {
   /** Bound read-write (each must exist; missing ones are skipped). */
@@ -258,10 +268,10 @@ export function gitWritePaths(cwd: string, commonDir: string, branch: string | u
   return { allowWrite, readOnly, problems };
 }
 
-/** Loopback ports named by `*_BASE_URL` variables of the agent's environment. */
+/** Loopback ports named by `*_BASE_URL` variables of the agent's environment, and the other hosts they name. */
 export function loopbackPorts(env: NodeJS.ProcessEnv): { ports: number[]; remote: string[] } {
   const ports = new Set<number>();
-  const remote: string[] = [];
+  const remote = new Set<string>();
   for (const [k, v] of Object.entries(env)) {
     if (!v || !BASE_URL_ENV.test(k)) continue;
     let u: URL;
@@ -270,10 +280,10 @@ export function loopbackPorts(env: NodeJS.ProcessEnv): { ports: number[]; remote
     if (host === '127.0.0.1' || host === 'localhost' || host === '::1') {
       ports.add(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
     } else {
-      remote.push(`${k}=${u.host}`);
+      remote.add(host);
     }
   }
-  return { ports: [...ports].sort((a, b) => a - b), remote };
+  return { ports: [...ports].sort((a, b) => a - b), remote: [...remote] };
 }
 
 /** Harnesses that talk to a model API themselves (the rest are scripts: no network unless allowed). */
@@ -282,13 +292,26 @@ const MODEL_CLIS = new Set(Object.keys(CLI_STATE_PATHS));
 /** The network a turn gets. */
 export function networkFor(scope: Pick<TurnScope, 'role' | 'harness' | 'env'>, settings: Pick<SandboxSettings, 'allowDomains'>, haveSocat: boolean): NetworkPolicy {
   if (scope.role === 'setup') return { mode: 'host', why: 'the setup command (npm ci, ...) fetches packages' };
-  if (settings.allowDomains.length) return { mode: 'host', why: `sandbox.allow_domains is set (${settings.allowDomains.join(', ')}); bubblewrap cannot filter by host` };
   const { ports, remote } = loopbackPorts(scope.env);
-  if (remote.length) return { mode: 'host', why: `the model API is not on this machine (${remote.join(', ')})` };
-  if (MODEL_CLIS.has(scope.harness) && !ports.length) return { mode: 'host', why: `${scope.harness} talks to its model API (${MODEL_HOSTS[scope.harness]?.join(', ')})` };
-  if (!ports.length) return { mode: 'none' };
-  if (!haveSocat) return { mode: 'host', why: 'socat is not installed, so the loopback model server cannot be bridged in' };
-  return { mode: 'loopback', ports };
+  // A CLI with no local model server talks to its public API.
+  const model = MODEL_CLIS.has(scope.harness) && !ports.length && !remote.length ? MODEL_HOSTS[scope.harness] ?? [] : [];
+  const hosts = [...new Set([...model, ...remote, ...settings.allowDomains])];
+  if (!ports.length && !hosts.length) return { mode: 'none' };
+  if (!haveSocat) return { mode: 'host', why: `socat is not installed, so ${ports.length ? 'the loopback model server' : 'the filtering proxy'} cannot be bridged in (${INSTALL_HINT})` };
+  if (!hosts.length) return { mode: 'loopback', ports };
+  let proxyPort = PROXY_PORT;
+  while (ports.includes(proxyPort)) proxyPort++;
+  return { mode: 'filtered', ports, hosts, proxyPort };
+}
+
+/** What a turn's network is, in words (run info, `swarm status`). */
+export function describeNetwork(n: NetworkPolicy): string {
+  switch (n.mode) {
+    case 'none': return 'no network';
+    case 'loopback': return `loopback ports ${n.ports.join(', ')} only`;
+    case 'filtered': return `only ${n.hosts.join(', ')}${n.ports.length ? ` and loopback ports ${n.ports.join(', ')}` : ''} (through the swarm's proxy)`;
+    case 'host': return `the host's network (${n.why})`;
+  }
 }
 
 /** The whole policy of one turn. */
@@ -365,12 +388,20 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
   }
   out.push('--chdir', policy.cwd, '--setenv', 'TMPDIR', tmp, '--setenv', 'TMP', tmp, '--setenv', 'TEMP', tmp, '--setenv', 'SWARM_SANDBOX', '1');
   out.push('--unsetenv', 'SSH_AUTH_SOCK', '--unsetenv', 'GPG_AGENT_INFO', '--unsetenv', 'DBUS_SESSION_BUS_ADDRESS');
-  if (policy.network.mode === 'loopback' && socat) {
+  const net = policy.network;
+  if ((net.mode === 'loopback' || net.mode === 'filtered') && socat) {
     // Inside (only `lo` exists): socat listens on each port and forwards to a unix socket that
-    // the engine serves outside, connected to the real loopback port. Start the bridges, wait
-    // until they listen (bounded), then exec the agent.
-    const lines = policy.network.ports.map((p) => `${socat} TCP-LISTEN:${p},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${join(tmp, BRIDGE_DIR, String(p))} 2>/dev/null &`);
-    const hex = policy.network.ports.map((p) => p.toString(16).toUpperCase().padStart(4, '0'));
+    // the engine serves outside — connected to the real loopback port, or the filtering proxy.
+    // Start the bridges, wait until they listen (bounded), then exec the agent.
+    const bridges = net.ports.map((p) => ({ port: p, socket: join(tmp, BRIDGE_DIR, String(p)) }));
+    if (net.mode === 'filtered') {
+      bridges.push({ port: net.proxyPort, socket: join(tmp, BRIDGE_DIR, PROXY_SOCKET) });
+      const proxy = `http://127.0.0.1:${net.proxyPort}`;
+      const noProxy = 'localhost,127.0.0.1,::1';
+      for (const [k, v] of [['HTTPS_PROXY', proxy], ['HTTP_PROXY', proxy], ['https_proxy', proxy], ['http_proxy', proxy], ['NO_PROXY', noProxy], ['no_proxy', noProxy], ['NODE_USE_ENV_PROXY', '1']]) out.push('--setenv', k, v);
+    }
+    const lines = bridges.map((b) => `${socat} TCP-LISTEN:${b.port},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${b.socket} 2>/dev/null &`);
+    const hex = bridges.map((b) => b.port.toString(16).toUpperCase().padStart(4, '0'));
     const wait = `i=0; while [ $i -lt 500 ]; do ok=1; for h in ${hex.join(' ')}; do grep -q ":$h 00000000:0000 0A" /proc/net/tcp || ok=0; done; [ $ok = 1 ] && break; i=$((i+1)); sleep 0.01; done`;
     out.push('--', '/bin/sh', '-c', `${lines.join('\n')}\n${wait}\nexec "$@"`, 'swarm-sandbox', ...argv);
   } else {
@@ -378,6 +409,9 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
   }
   return out;
 }
+
+/** The filtering proxy's unix socket in the bridge folder. */
+export const PROXY_SOCKET = 'proxy';
 
 /** Serve `<tmp>/swarm-net/<port>` unix sockets outside the sandbox, each piped to 127.0.0.1:<port>. */
 export async function startBridges(tmp: string, ports: number[]): Promise<() => Promise<void>> {
@@ -404,7 +438,9 @@ export async function startBridges(tmp: string, ports: number[]): Promise<() => 
 export interface PreparedTurn {
   argv: string[];
   policy: SandboxPolicy;
-  /** Remove the temp folder, stop the loopback bridges. */
+  /** What the sandbox refused this turn so far (network: `host:port — reason`). */
+  denied(): string[];
+  /** Remove the temp folder, stop the loopback bridges and the proxy. */
   dispose(): Promise<void>;
 }
 
@@ -424,18 +460,24 @@ export class AgentSandbox {
     if (!this.on || !this.availability.bwrap) return undefined;
     const policy = turnPolicy(scope, this.layout, this.settings, !!this.availability.socat);
     const tmp = mkdtempSync(join(tmpdir(), 'swarm-turn-'));
+    const net = policy.network;
     let stop: (() => Promise<void>) | undefined;
+    let proxy: FilterProxy | undefined;
     try {
-      if (policy.network.mode === 'loopback') stop = await startBridges(tmp, policy.network.ports);
+      if (net.mode === 'loopback' || net.mode === 'filtered') stop = await startBridges(tmp, net.ports);
+      if (net.mode === 'filtered') proxy = await startFilterProxy(join(tmp, BRIDGE_DIR, PROXY_SOCKET), net.hosts);
     } catch (e) {
+      await stop?.();
       rmSync(tmp, { recursive: true, force: true });
       throw e;
     }
     return {
       argv: bwrapArgv(this.availability.bwrap, policy, argv, tmp, this.availability.socat),
       policy,
+      denied: () => (proxy?.denied ?? []).map((d) => `network: ${d}`),
       dispose: async () => {
         await stop?.();
+        await proxy?.close();
         rmSync(tmp, { recursive: true, force: true });
       },
     };
