@@ -16,7 +16,7 @@
 
 import { decisionKeyPath } from './decisionKey';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { startFilterProxy, type FilterProxy } from './netproxy';
 import { homedir, tmpdir } from 'node:os';
@@ -54,6 +54,40 @@ export const CLI_STATE_PATHS: Record<string, string[]> = {
   opencode: ['$XDG_DATA_HOME/opencode', '$XDG_CONFIG_HOME/opencode', '$XDG_CACHE_HOME/opencode', '$XDG_STATE_HOME/opencode', '~/.local/share/opencode', '~/.config/opencode', '~/.cache/opencode', '~/.local/state/opencode'],
   gemini: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'],
 };
+
+/**
+ * Inside each CLI's writable state folders, what makes that CLI run code or follow instructions
+ * later — outside the sandbox, when you run the CLI yourself: settings (hooks, MCP servers,
+ * plugins), instruction files, custom commands and agents. An agent that could write them would
+ * escape at your next interactive session, so they are bound read-only. A missing one is created
+ * first (an empty folder, `{}` for JSON, an empty file), so that an agent cannot create it either.
+ * Folders end in `/`.
+ */
+export const CLI_PROTECTED: Record<string, { dirs: string[]; entries: string[] }> = {
+  claude: { dirs: ['$CLAUDE_CONFIG_DIR', '~/.claude'], entries: ['settings.json', 'settings.local.json', 'CLAUDE.md', 'commands/', 'agents/', 'hooks/', 'plugins/', 'skills/', 'output-styles/'] },
+  codex: { dirs: ['$CODEX_HOME', '~/.codex'], entries: ['config.toml', 'AGENTS.md', 'AGENTS.override.md', 'rules/', 'prompts/', 'skills/'] },
+  opencode: { dirs: ['$XDG_CONFIG_HOME/opencode', '~/.config/opencode'], entries: ['opencode.json', 'opencode.jsonc', 'config.json', 'AGENTS.md', 'plugin/', 'plugins/', 'agent/', 'agents/', 'command/', 'commands/', 'mode/', 'modes/', 'tool/', 'tools/'] },
+  gemini: { dirs: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'], entries: ['settings.json', 'GEMINI.md', 'extensions/', 'commands/', 'policies/', 'agents/', 'skills/'] },
+};
+
+/** The protected paths of `harness` (CLI_PROTECTED), made to exist so they can be bound read-only. */
+export function protectedCliPaths(harness: string, env: NodeJS.ProcessEnv, root: string): string[] {
+  const spec = CLI_PROTECTED[harness];
+  if (!spec) return [];
+  const out: string[] = [];
+  for (const dir of expandPaths(spec.dirs, env, root)) {
+    if (exists(dir) !== 'dir') continue;
+    for (const entry of spec.entries) {
+      const p = join(dir, entry.replace(/\/$/, ''));
+      try {
+        if (entry.endsWith('/')) mkdirSync(p, { recursive: true });
+        else if (!exists(p)) writeFileSync(p, entry.endsWith('.json') ? '{}\n' : '', { flag: 'wx' });
+      } catch { /* a read-only parent or a race: bound below only if it exists */ }
+      if (exists(p)) out.push(p);
+    }
+  }
+  return out;
+}
 
 /** Environment variables naming a model API endpoint per CLI (their loopback ports are bridged). */
 export const BASE_URL_ENV = /^[A-Z0-9_]*_BASE_URL$/;
@@ -268,12 +302,15 @@ export function gitWritePaths(cwd: string, commonDir: string, branch: string | u
   return { allowWrite, readOnly, problems };
 }
 
-/** Loopback ports named by `*_BASE_URL` variables of the agent's environment, and the other hosts they name. */
-export function loopbackPorts(env: NodeJS.ProcessEnv): { ports: number[]; remote: string[] } {
+/**
+ * Loopback ports and other hosts of a turn's model endpoints: the `*_BASE_URL` variables of the
+ * agent's environment plus `configured` (URLs from the CLI's own config files, cliConfigEndpoints).
+ */
+export function loopbackPorts(env: NodeJS.ProcessEnv, configured: readonly string[] = []): { ports: number[]; remote: string[] } {
   const ports = new Set<number>();
   const remote = new Set<string>();
-  for (const [k, v] of Object.entries(env)) {
-    if (!v || !BASE_URL_ENV.test(k)) continue;
+  const urls = [...Object.entries(env).filter(([k, v]) => v && BASE_URL_ENV.test(k)).map(([, v]) => v as string), ...configured];
+  for (const v of urls) {
     let u: URL;
     try { u = new URL(v); } catch { continue; }
     const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -286,13 +323,38 @@ export function loopbackPorts(env: NodeJS.ProcessEnv): { ports: number[]; remote
   return { ports: [...ports].sort((a, b) => a - b), remote: [...remote] };
 }
 
+/**
+ * Where a CLI's own user-level config points it (a custom model provider): Codex `base_url` in
+ * config.toml, OpenCode `baseURL` in its config, `ANTHROPIC_BASE_URL` in Claude Code's settings.
+ * Only files outside the repository, which agents cannot write (CLI_PROTECTED binds them
+ * read-only; `$OPENCODE_CONFIG` is the user's choice): a config file in a worktree must not be
+ * able to open the network to a host of the agent's choosing.
+ */
+export function cliConfigEndpoints(harness: string, env: NodeJS.ProcessEnv, root: string): string[] {
+  const sources: Record<string, { files: string[]; re: RegExp }> = {
+    codex: { files: ['$CODEX_HOME/config.toml', '~/.codex/config.toml'], re: /^\s*base_url\s*=\s*["']([^"'\n]+)["']/gm },
+    opencode: { files: ['$OPENCODE_CONFIG', '$XDG_CONFIG_HOME/opencode/opencode.json', '$XDG_CONFIG_HOME/opencode/opencode.jsonc', '~/.config/opencode/opencode.json', '~/.config/opencode/opencode.jsonc'], re: /"baseURL"\s*:\s*"([^"\n]+)"/g },
+    claude: { files: ['$CLAUDE_CONFIG_DIR/settings.json', '~/.claude/settings.json'], re: /"ANTHROPIC_BASE_URL"\s*:\s*"([^"\n]+)"/g },
+  };
+  const src = sources[harness];
+  if (!src) return [];
+  const out = new Set<string>();
+  for (const f of expandPaths(src.files, env, root)) {
+    if (inside(f, root)) continue;
+    let text: string;
+    try { text = readFileSync(f, 'utf8').slice(0, 1 << 20); } catch { continue; }
+    for (const m of text.matchAll(src.re)) out.add(m[1]);
+  }
+  return [...out];
+}
+
 /** Harnesses that talk to a model API themselves (the rest are scripts: no network unless allowed). */
 const MODEL_CLIS = new Set(Object.keys(CLI_STATE_PATHS));
 
 /** The network a turn gets. */
-export function networkFor(scope: Pick<TurnScope, 'role' | 'harness' | 'env'>, settings: Pick<SandboxSettings, 'allowDomains'>, haveSocat: boolean): NetworkPolicy {
+export function networkFor(scope: Pick<TurnScope, 'role' | 'harness' | 'env'>, settings: Pick<SandboxSettings, 'allowDomains'>, haveSocat: boolean, configured: readonly string[] = []): NetworkPolicy {
   if (scope.role === 'setup') return { mode: 'host', why: 'the setup command (npm ci, ...) fetches packages' };
-  const { ports, remote } = loopbackPorts(scope.env);
+  const { ports, remote } = loopbackPorts(scope.env, configured);
   // A CLI with no local model server talks to its public API.
   const model = MODEL_CLIS.has(scope.harness) && !ports.length && !remote.length ? MODEL_HOSTS[scope.harness] ?? [] : [];
   const hosts = [...new Set([...model, ...remote, ...settings.allowDomains])];
@@ -344,13 +406,15 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
     if (!/\.json$/.test(p)) { try { mkdirSync(p, { recursive: true }); } catch { /* read-only parent: skipped */ } }
     allowWrite.push(p);
   }
+  // ...but not what the CLI would run or obey later, outside the sandbox (CLI_PROTECTED).
+  readOnly.push(...protectedCliPaths(scope.harness, scope.env, layout.root));
   allowWrite.push(...expandPaths(settings.allowWrite, scope.env, layout.root));
   // The human-decision key too (docs/security.md, human decisions): an agent that could read it could sign approvals.
   // Its folder is made now if missing, so it is masked even before the first decision creates the key.
   const keyDir = dirname(decisionKeyPath());
   try { mkdirSync(keyDir, { recursive: true, mode: 0o700 }); } catch { /* masked below only if it exists */ }
   const denyRead = [...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root), keyDir];
-  return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, network: networkFor(scope, settings, haveSocat), cwd: scope.cwd, problems };
+  return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, network: networkFor(scope, settings, haveSocat, cliConfigEndpoints(scope.harness, scope.env, layout.root)), cwd: scope.cwd, problems };
 }
 
 // --- bwrap argv ----------------------------------------------------------------------------------

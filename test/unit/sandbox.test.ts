@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentSandbox, bwrapArgv, describeNetwork, detectSandbox, expandPaths, gitWritePaths, loopbackPorts, networkFor, PROXY_PORT, turnPolicy, sandboxStatus, type SandboxSettings } from '../../src/swarm/sandbox';
+import { AgentSandbox, bwrapArgv, cliConfigEndpoints, describeNetwork, detectSandbox, expandPaths, gitWritePaths, loopbackPorts, networkFor, PROXY_PORT, turnPolicy, sandboxStatus, type SandboxSettings } from '../../src/swarm/sandbox';
 import { hostAllowed, startFilterProxy } from '../../src/swarm/netproxy';
 import { createServer as createHttpServer } from 'node:http';
 import { connect } from 'node:net';
@@ -84,6 +84,22 @@ test('network: none for scripts, bridged loopback ports for a local *_BASE_URL, 
   assert.match((networkFor({ role: 'worker', harness: 'command', env: {} }, { allowDomains: ['pypi.org'] }, false) as { why: string }).why, /socat is not installed/);
   assert.equal(networkFor({ role: 'setup', harness: 'setup', env: {} }, settings, true).mode, 'host');
   assert.match(describeNetwork({ mode: 'filtered', ports: [7000], hosts: ['a.b'], proxyPort: 3128 }), /only a\.b and loopback ports 7000/);
+});
+
+test("a CLI's own config names its model endpoint (Codex base_url, OpenCode baseURL, Claude settings); files inside the repository are not read", () => {
+  const home = mkdtempSync(join(tmpdir(), 'swarm-sb-cfg-'));
+  dirs.push(home);
+  mkdirSync(join(home, '.codex'));
+  writeFileSync(join(home, '.codex', 'config.toml'), '[model_providers.x]\nbase_url = "http://127.0.0.1:7100/v1"\n# base_url = "nope"\n');
+  const oc = join(home, 'oc.json');
+  writeFileSync(oc, '{"provider":{"x":{"options":{"baseURL":"https://gw.example.com/v1"}}}}');
+  const repo = join(home, 'repo');
+  mkdirSync(repo);
+  writeFileSync(join(repo, 'opencode.json'), '{"provider":{"x":{"options":{"baseURL":"https://evil.example.com"}}}}');
+  assert.deepEqual(cliConfigEndpoints('codex', { HOME: home }, repo), ['http://127.0.0.1:7100/v1']);
+  assert.deepEqual(cliConfigEndpoints('opencode', { HOME: home, OPENCODE_CONFIG: oc }, repo), ['https://gw.example.com/v1']);
+  assert.deepEqual(cliConfigEndpoints('opencode', { HOME: home, OPENCODE_CONFIG: join(repo, 'opencode.json') }, repo), [], 'a config inside the repository is ignored');
+  assert.deepEqual(networkFor({ role: 'worker', harness: 'codex', env: {} }, settings, true, cliConfigEndpoints('codex', { HOME: home }, repo)), { mode: 'loopback', ports: [7100] });
 });
 
 test('allowed hosts: exact names, *.domain for subdomains only, :port, case and trailing dot ignored', () => {
