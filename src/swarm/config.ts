@@ -79,7 +79,7 @@ const sandboxSchema = z
     mode: z.enum(['auto', 'required', 'off']).default('auto').describe('auto: agents run in a bubblewrap sandbox where it is installed, else a warning; required: refuse to start without it; off: no sandbox (a warning at start)'),
     allow_write: z.array(z.string().min(1, 'a non-empty path')).default([]).describe('Extra paths agents may write (absolute, ~/..., or relative to the repo root)'),
     deny_read: z.array(z.string().min(1, 'a non-empty path')).default([]).describe('Paths hidden from agents, besides the built-in credential stores (~/.ssh, ~/.aws, ...)'),
-    allow_domains: z.array(z.string().regex(/^[A-Za-z0-9*.-]+(:\d+)?$/, 'a host name')).default([]).describe('Hosts agents may reach besides their model API. bubblewrap cannot filter by host: any entry shares the network with agents'),
+    allow_domains: z.array(z.string().regex(/^[A-Za-z0-9*.-]+(:\d+)?$/, 'a host name')).default([]).describe('Hosts agents may reach besides their model API (exact names, *.domain for subdomains, optional :port), through the filtering proxy of the sandbox'),
   })
   .strict();
 

@@ -7,15 +7,18 @@
 //   - its own PID namespace, killed with the turn (`--unshare-pid --die-with-parent`), its own
 //     session (`--new-session`), and no capabilities (`--cap-drop ALL`: as root, bwrap keeps every
 //     capability otherwise, and `mount -o remount,rw /` would undo the read-only view);
-//   - network: none (`--unshare-net`), none plus bridges to the loopback ports of the harness's
-//     `*_BASE_URL` (socat inside, a unix socket out), or the host's network. bwrap alone cannot
-//     filter by host name: allowing a non-loopback model host means sharing the network.
+//   - network: none (`--unshare-net`), plus bridges to the loopback ports of the harness's
+//     `*_BASE_URL` (socat inside, a unix socket out), plus — when the turn needs hosts outside this
+//     machine (its CLI's model API, `sandbox.allow_domains`) — an HTTP proxy the engine serves that
+//     lets through only those host names (src/swarm/netproxy.ts). Only the `setup` command, or a
+//     machine without socat, shares the host's network.
 // No vscode imports; the policy builders are pure functions with their own tests.
 
 import { decisionKeyPath } from './decisionKey';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
+import { startFilterProxy, type FilterProxy } from './netproxy';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { AgentRole } from './harness/types';
@@ -28,7 +31,7 @@ export interface SandboxSettings {
   allowWrite: string[];
   /** Hidden paths, added to DEFAULT_DENY_READ. */
   denyRead: string[];
-  /** Hosts agents may reach besides the harness's model API. Non-empty = the network is shared. */
+  /** Hosts agents may reach besides the harness's model API (through the filtering proxy). */
   allowDomains: string[];
 }
 
@@ -52,10 +55,44 @@ export const CLI_STATE_PATHS: Record<string, string[]> = {
   gemini: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'],
 };
 
+/**
+ * Inside each CLI's writable state folders, what makes that CLI run code or follow instructions
+ * later — outside the sandbox, when you run the CLI yourself: settings (hooks, MCP servers,
+ * plugins), instruction files, custom commands and agents. An agent that could write them would
+ * escape at your next interactive session, so they are bound read-only. A missing one is created
+ * first (an empty folder, `{}` for JSON, an empty file), so that an agent cannot create it either.
+ * Folders end in `/`.
+ */
+export const CLI_PROTECTED: Record<string, { dirs: string[]; entries: string[] }> = {
+  claude: { dirs: ['$CLAUDE_CONFIG_DIR', '~/.claude'], entries: ['settings.json', 'settings.local.json', 'CLAUDE.md', 'commands/', 'agents/', 'hooks/', 'plugins/', 'skills/', 'output-styles/'] },
+  codex: { dirs: ['$CODEX_HOME', '~/.codex'], entries: ['config.toml', 'AGENTS.md', 'AGENTS.override.md', 'rules/', 'prompts/', 'skills/'] },
+  opencode: { dirs: ['$XDG_CONFIG_HOME/opencode', '~/.config/opencode'], entries: ['opencode.json', 'opencode.jsonc', 'config.json', 'AGENTS.md', 'plugin/', 'plugins/', 'agent/', 'agents/', 'command/', 'commands/', 'mode/', 'modes/', 'tool/', 'tools/'] },
+  gemini: { dirs: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'], entries: ['settings.json', 'GEMINI.md', 'extensions/', 'commands/', 'policies/', 'agents/', 'skills/'] },
+};
+
+/** The protected paths of `harness` (CLI_PROTECTED), made to exist so they can be bound read-only. */
+export function protectedCliPaths(harness: string, env: NodeJS.ProcessEnv, root: string): string[] {
+  const spec = CLI_PROTECTED[harness];
+  if (!spec) return [];
+  const out: string[] = [];
+  for (const dir of expandPaths(spec.dirs, env, root)) {
+    if (exists(dir) !== 'dir') continue;
+    for (const entry of spec.entries) {
+      const p = join(dir, entry.replace(/\/$/, ''));
+      try {
+        if (entry.endsWith('/')) mkdirSync(p, { recursive: true });
+        else if (!exists(p)) writeFileSync(p, entry.endsWith('.json') ? '{}\n' : '', { flag: 'wx' });
+      } catch { /* a read-only parent or a race: bound below only if it exists */ }
+      if (exists(p)) out.push(p);
+    }
+  }
+  return out;
+}
+
 /** Environment variables naming a model API endpoint per CLI (their loopback ports are bridged). */
 export const BASE_URL_ENV = /^[A-Z0-9_]*_BASE_URL$/;
 
-/** Model API hosts per CLI, for the docs and the run info (bwrap cannot filter by host). */
+/** Model API hosts per CLI: what a CLI turn may reach through the filtering proxy when its model server is not on this machine. */
 export const MODEL_HOSTS: Record<string, string[]> = {
   claude: ['api.anthropic.com'],
   codex: ['api.openai.com', 'chatgpt.com'],
@@ -133,7 +170,14 @@ export function sandboxStatus(settings: Pick<SandboxSettings, 'mode'>, avail: Sa
 
 // --- policy --------------------------------------------------------------------------------------
 
-export type NetworkPolicy = { mode: 'none' } | { mode: 'loopback'; ports: number[] } | { mode: 'host'; why: string };
+/**
+ * none: no network; loopback: bridges to these loopback ports only; filtered: those bridges plus
+ * the filtering proxy on `proxyPort` inside, letting through `hosts` only; host: the host's network.
+ */
+export type NetworkPolicy = { mode: 'none' } | { mode: 'loopback'; ports: number[] } | { mode: 'filtered'; ports: number[]; hosts: string[]; proxyPort: number } | { mode: 'host'; why: string };
+
+/** The loopback port inside a turn where the filtering proxy answers (the next free one when a model port takes it). */
+export const PROXY_PORT = 3128;
 
 export interface SandboxPolicy {
   /** Bound read-write (each must exist; missing ones are skipped). */
@@ -258,37 +302,78 @@ export function gitWritePaths(cwd: string, commonDir: string, branch: string | u
   return { allowWrite, readOnly, problems };
 }
 
-/** Loopback ports named by `*_BASE_URL` variables of the agent's environment. */
-export function loopbackPorts(env: NodeJS.ProcessEnv): { ports: number[]; remote: string[] } {
+/**
+ * Loopback ports and other hosts of a turn's model endpoints: the `*_BASE_URL` variables of the
+ * agent's environment plus `configured` (URLs from the CLI's own config files, cliConfigEndpoints).
+ */
+export function loopbackPorts(env: NodeJS.ProcessEnv, configured: readonly string[] = []): { ports: number[]; remote: string[] } {
   const ports = new Set<number>();
-  const remote: string[] = [];
-  for (const [k, v] of Object.entries(env)) {
-    if (!v || !BASE_URL_ENV.test(k)) continue;
+  const remote = new Set<string>();
+  const urls = [...Object.entries(env).filter(([k, v]) => v && BASE_URL_ENV.test(k)).map(([, v]) => v as string), ...configured];
+  for (const v of urls) {
     let u: URL;
     try { u = new URL(v); } catch { continue; }
     const host = u.hostname.replace(/^\[|\]$/g, '');
     if (host === '127.0.0.1' || host === 'localhost' || host === '::1') {
       ports.add(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
     } else {
-      remote.push(`${k}=${u.host}`);
+      remote.add(host);
     }
   }
-  return { ports: [...ports].sort((a, b) => a - b), remote };
+  return { ports: [...ports].sort((a, b) => a - b), remote: [...remote] };
+}
+
+/**
+ * Where a CLI's own user-level config points it (a custom model provider): Codex `base_url` in
+ * config.toml, OpenCode `baseURL` in its config, `ANTHROPIC_BASE_URL` in Claude Code's settings.
+ * Only files outside the repository, which agents cannot write (CLI_PROTECTED binds them
+ * read-only; `$OPENCODE_CONFIG` is the user's choice): a config file in a worktree must not be
+ * able to open the network to a host of the agent's choosing.
+ */
+export function cliConfigEndpoints(harness: string, env: NodeJS.ProcessEnv, root: string): string[] {
+  const sources: Record<string, { files: string[]; re: RegExp }> = {
+    codex: { files: ['$CODEX_HOME/config.toml', '~/.codex/config.toml'], re: /^\s*base_url\s*=\s*["']([^"'\n]+)["']/gm },
+    opencode: { files: ['$OPENCODE_CONFIG', '$XDG_CONFIG_HOME/opencode/opencode.json', '$XDG_CONFIG_HOME/opencode/opencode.jsonc', '~/.config/opencode/opencode.json', '~/.config/opencode/opencode.jsonc'], re: /"baseURL"\s*:\s*"([^"\n]+)"/g },
+    claude: { files: ['$CLAUDE_CONFIG_DIR/settings.json', '~/.claude/settings.json'], re: /"ANTHROPIC_BASE_URL"\s*:\s*"([^"\n]+)"/g },
+  };
+  const src = sources[harness];
+  if (!src) return [];
+  const out = new Set<string>();
+  for (const f of expandPaths(src.files, env, root)) {
+    if (inside(f, root)) continue;
+    let text: string;
+    try { text = readFileSync(f, 'utf8').slice(0, 1 << 20); } catch { continue; }
+    for (const m of text.matchAll(src.re)) out.add(m[1]);
+  }
+  return [...out];
 }
 
 /** Harnesses that talk to a model API themselves (the rest are scripts: no network unless allowed). */
 const MODEL_CLIS = new Set(Object.keys(CLI_STATE_PATHS));
 
 /** The network a turn gets. */
-export function networkFor(scope: Pick<TurnScope, 'role' | 'harness' | 'env'>, settings: Pick<SandboxSettings, 'allowDomains'>, haveSocat: boolean): NetworkPolicy {
+export function networkFor(scope: Pick<TurnScope, 'role' | 'harness' | 'env'>, settings: Pick<SandboxSettings, 'allowDomains'>, haveSocat: boolean, configured: readonly string[] = []): NetworkPolicy {
   if (scope.role === 'setup') return { mode: 'host', why: 'the setup command (npm ci, ...) fetches packages' };
-  if (settings.allowDomains.length) return { mode: 'host', why: `sandbox.allow_domains is set (${settings.allowDomains.join(', ')}); bubblewrap cannot filter by host` };
-  const { ports, remote } = loopbackPorts(scope.env);
-  if (remote.length) return { mode: 'host', why: `the model API is not on this machine (${remote.join(', ')})` };
-  if (MODEL_CLIS.has(scope.harness) && !ports.length) return { mode: 'host', why: `${scope.harness} talks to its model API (${MODEL_HOSTS[scope.harness]?.join(', ')})` };
-  if (!ports.length) return { mode: 'none' };
-  if (!haveSocat) return { mode: 'host', why: 'socat is not installed, so the loopback model server cannot be bridged in' };
-  return { mode: 'loopback', ports };
+  const { ports, remote } = loopbackPorts(scope.env, configured);
+  // A CLI with no local model server talks to its public API.
+  const model = MODEL_CLIS.has(scope.harness) && !ports.length && !remote.length ? MODEL_HOSTS[scope.harness] ?? [] : [];
+  const hosts = [...new Set([...model, ...remote, ...settings.allowDomains])];
+  if (!ports.length && !hosts.length) return { mode: 'none' };
+  if (!haveSocat) return { mode: 'host', why: `socat is not installed, so ${ports.length ? 'the loopback model server' : 'the filtering proxy'} cannot be bridged in (${INSTALL_HINT})` };
+  if (!hosts.length) return { mode: 'loopback', ports };
+  let proxyPort = PROXY_PORT;
+  while (ports.includes(proxyPort)) proxyPort++;
+  return { mode: 'filtered', ports, hosts, proxyPort };
+}
+
+/** What a turn's network is, in words (run info, `swarm status`). */
+export function describeNetwork(n: NetworkPolicy): string {
+  switch (n.mode) {
+    case 'none': return 'no network';
+    case 'loopback': return `loopback ports ${n.ports.join(', ')} only`;
+    case 'filtered': return `only ${n.hosts.join(', ')}${n.ports.length ? ` and loopback ports ${n.ports.join(', ')}` : ''} (through the swarm's proxy)`;
+    case 'host': return `the host's network (${n.why})`;
+  }
 }
 
 /** The whole policy of one turn. */
@@ -321,13 +406,15 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
     if (!/\.json$/.test(p)) { try { mkdirSync(p, { recursive: true }); } catch { /* read-only parent: skipped */ } }
     allowWrite.push(p);
   }
+  // ...but not what the CLI would run or obey later, outside the sandbox (CLI_PROTECTED).
+  readOnly.push(...protectedCliPaths(scope.harness, scope.env, layout.root));
   allowWrite.push(...expandPaths(settings.allowWrite, scope.env, layout.root));
   // The human-decision key too (docs/security.md, human decisions): an agent that could read it could sign approvals.
   // Its folder is made now if missing, so it is masked even before the first decision creates the key.
   const keyDir = dirname(decisionKeyPath());
   try { mkdirSync(keyDir, { recursive: true, mode: 0o700 }); } catch { /* masked below only if it exists */ }
   const denyRead = [...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root), keyDir];
-  return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, network: networkFor(scope, settings, haveSocat), cwd: scope.cwd, problems };
+  return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, network: networkFor(scope, settings, haveSocat, cliConfigEndpoints(scope.harness, scope.env, layout.root)), cwd: scope.cwd, problems };
 }
 
 // --- bwrap argv ----------------------------------------------------------------------------------
@@ -365,12 +452,20 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
   }
   out.push('--chdir', policy.cwd, '--setenv', 'TMPDIR', tmp, '--setenv', 'TMP', tmp, '--setenv', 'TEMP', tmp, '--setenv', 'SWARM_SANDBOX', '1');
   out.push('--unsetenv', 'SSH_AUTH_SOCK', '--unsetenv', 'GPG_AGENT_INFO', '--unsetenv', 'DBUS_SESSION_BUS_ADDRESS');
-  if (policy.network.mode === 'loopback' && socat) {
+  const net = policy.network;
+  if ((net.mode === 'loopback' || net.mode === 'filtered') && socat) {
     // Inside (only `lo` exists): socat listens on each port and forwards to a unix socket that
-    // the engine serves outside, connected to the real loopback port. Start the bridges, wait
-    // until they listen (bounded), then exec the agent.
-    const lines = policy.network.ports.map((p) => `${socat} TCP-LISTEN:${p},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${join(tmp, BRIDGE_DIR, String(p))} 2>/dev/null &`);
-    const hex = policy.network.ports.map((p) => p.toString(16).toUpperCase().padStart(4, '0'));
+    // the engine serves outside — connected to the real loopback port, or the filtering proxy.
+    // Start the bridges, wait until they listen (bounded), then exec the agent.
+    const bridges = net.ports.map((p) => ({ port: p, socket: join(tmp, BRIDGE_DIR, String(p)) }));
+    if (net.mode === 'filtered') {
+      bridges.push({ port: net.proxyPort, socket: join(tmp, BRIDGE_DIR, PROXY_SOCKET) });
+      const proxy = `http://127.0.0.1:${net.proxyPort}`;
+      const noProxy = 'localhost,127.0.0.1,::1';
+      for (const [k, v] of [['HTTPS_PROXY', proxy], ['HTTP_PROXY', proxy], ['https_proxy', proxy], ['http_proxy', proxy], ['NO_PROXY', noProxy], ['no_proxy', noProxy], ['NODE_USE_ENV_PROXY', '1']]) out.push('--setenv', k, v);
+    }
+    const lines = bridges.map((b) => `${socat} TCP-LISTEN:${b.port},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${b.socket} 2>/dev/null &`);
+    const hex = bridges.map((b) => b.port.toString(16).toUpperCase().padStart(4, '0'));
     const wait = `i=0; while [ $i -lt 500 ]; do ok=1; for h in ${hex.join(' ')}; do grep -q ":$h 00000000:0000 0A" /proc/net/tcp || ok=0; done; [ $ok = 1 ] && break; i=$((i+1)); sleep 0.01; done`;
     out.push('--', '/bin/sh', '-c', `${lines.join('\n')}\n${wait}\nexec "$@"`, 'swarm-sandbox', ...argv);
   } else {
@@ -378,6 +473,9 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
   }
   return out;
 }
+
+/** The filtering proxy's unix socket in the bridge folder. */
+export const PROXY_SOCKET = 'proxy';
 
 /** Serve `<tmp>/swarm-net/<port>` unix sockets outside the sandbox, each piped to 127.0.0.1:<port>. */
 export async function startBridges(tmp: string, ports: number[]): Promise<() => Promise<void>> {
@@ -404,7 +502,9 @@ export async function startBridges(tmp: string, ports: number[]): Promise<() => 
 export interface PreparedTurn {
   argv: string[];
   policy: SandboxPolicy;
-  /** Remove the temp folder, stop the loopback bridges. */
+  /** What the sandbox refused this turn so far (network: `host:port — reason`). */
+  denied(): string[];
+  /** Remove the temp folder, stop the loopback bridges and the proxy. */
   dispose(): Promise<void>;
 }
 
@@ -424,18 +524,24 @@ export class AgentSandbox {
     if (!this.on || !this.availability.bwrap) return undefined;
     const policy = turnPolicy(scope, this.layout, this.settings, !!this.availability.socat);
     const tmp = mkdtempSync(join(tmpdir(), 'swarm-turn-'));
+    const net = policy.network;
     let stop: (() => Promise<void>) | undefined;
+    let proxy: FilterProxy | undefined;
     try {
-      if (policy.network.mode === 'loopback') stop = await startBridges(tmp, policy.network.ports);
+      if (net.mode === 'loopback' || net.mode === 'filtered') stop = await startBridges(tmp, net.ports);
+      if (net.mode === 'filtered') proxy = await startFilterProxy(join(tmp, BRIDGE_DIR, PROXY_SOCKET), net.hosts);
     } catch (e) {
+      await stop?.();
       rmSync(tmp, { recursive: true, force: true });
       throw e;
     }
     return {
       argv: bwrapArgv(this.availability.bwrap, policy, argv, tmp, this.availability.socat),
       policy,
+      denied: () => (proxy?.denied ?? []).map((d) => `network: ${d}`),
       dispose: async () => {
         await stop?.();
+        await proxy?.close();
         rmSync(tmp, { recursive: true, force: true });
       },
     };

@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CliHarness, CLI_SPECS } from '../../src/swarm/harness/adapters';
 import { createSandbox, detectSandbox } from '../../src/swarm/sandbox';
@@ -34,8 +34,13 @@ export function makeTurnEnv(name: CliName): { env: () => TurnEnv; setUp: () => P
   return {
     env: () => e!,
     async setUp() {
-      const server = await startFakeModelServer();
-      root = mkdtempSync(join(tmpdir(), `swarm-agents-${name}-`));
+      // Not under /tmp: Codex's own sandbox (used when the swarm's is off) refuses to set up its
+      // helper under a temp-dir CODEX_HOME and then fails every write where bubblewrap is
+      // installed (docs/harnesses.md, Codex). A user's ~/.codex is not under /tmp.
+      const base = join(homedir(), '.cache', 'worktree-swarm-agent-tests');
+      mkdirSync(base, { recursive: true });
+      root = mkdtempSync(join(base, `${name}-`));
+      const server = await startFakeModelServer({ writeRoots: [root] });
       const repo = join(root, 'repo');
       mkdirSync(repo);
       const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, env: GIT_ENV, stdio: 'pipe' }).toString();

@@ -8,7 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentSandbox, bwrapArgv, detectSandbox, expandPaths, gitWritePaths, loopbackPorts, networkFor, turnPolicy, sandboxStatus, type SandboxSettings } from '../../src/swarm/sandbox';
+import { AgentSandbox, bwrapArgv, cliConfigEndpoints, describeNetwork, detectSandbox, expandPaths, gitWritePaths, loopbackPorts, networkFor, PROXY_PORT, turnPolicy, sandboxStatus, type SandboxSettings } from '../../src/swarm/sandbox';
+import { hostAllowed, startFilterProxy } from '../../src/swarm/netproxy';
+import { createServer as createHttpServer } from 'node:http';
+import { connect } from 'node:net';
 import { parseSwarmConfig } from '../../src/swarm/config';
 import { ConfigError } from '../../src/swarm/errors';
 import { CliHarness, CLI_SPECS } from '../../src/swarm/harness/adapters';
@@ -69,15 +72,80 @@ test('git data is not granted when the worktree points elsewhere or the branch h
   assert.match(g.problems[0], /not a linked worktree/);
 });
 
-test('network: none for scripts, bridged loopback ports for a local *_BASE_URL, the shared network otherwise (said why)', () => {
+test('network: none for scripts, bridged loopback ports for a local *_BASE_URL, the filtering proxy for hosts elsewhere', () => {
   assert.deepEqual(loopbackPorts({ ANTHROPIC_BASE_URL: 'http://127.0.0.1:8123', OPENAI_BASE_URL: 'http://localhost/v1', X: 'http://127.0.0.1:9' }), { ports: [80, 8123], remote: [] });
-  assert.deepEqual(loopbackPorts({ GOOGLE_GEMINI_BASE_URL: 'https://gw.example.com' }).remote, ['GOOGLE_GEMINI_BASE_URL=gw.example.com']);
+  assert.deepEqual(loopbackPorts({ GOOGLE_GEMINI_BASE_URL: 'https://gw.example.com' }).remote, ['gw.example.com']);
   assert.deepEqual(networkFor({ role: 'worker', harness: 'command', env: {} }, settings, true), { mode: 'none' });
   assert.deepEqual(networkFor({ role: 'worker', harness: 'claude', env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:7000' } }, settings, true), { mode: 'loopback', ports: [7000] });
   assert.equal(networkFor({ role: 'worker', harness: 'claude', env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:7000' } }, settings, false).mode, 'host', 'no socat: no bridge');
-  assert.match((networkFor({ role: 'worker', harness: 'claude', env: {} }, settings, true) as { why: string }).why, /api\.anthropic\.com/);
-  assert.match((networkFor({ role: 'worker', harness: 'command', env: {} }, { allowDomains: ['pypi.org'] }, true) as { why: string }).why, /cannot filter by host/);
+  assert.deepEqual(networkFor({ role: 'worker', harness: 'claude', env: {} }, settings, true), { mode: 'filtered', ports: [], hosts: ['api.anthropic.com'], proxyPort: PROXY_PORT });
+  assert.deepEqual(networkFor({ role: 'worker', harness: 'gemini', env: { GOOGLE_GEMINI_BASE_URL: 'https://gw.example.com' } }, settings, true), { mode: 'filtered', ports: [], hosts: ['gw.example.com'], proxyPort: PROXY_PORT }, 'a remote base URL replaces the default hosts');
+  assert.deepEqual(networkFor({ role: 'worker', harness: 'command', env: { X_BASE_URL: `http://127.0.0.1:${PROXY_PORT}` } }, { allowDomains: ['pypi.org'] }, true), { mode: 'filtered', ports: [PROXY_PORT], hosts: ['pypi.org'], proxyPort: PROXY_PORT + 1 }, 'the proxy moves off a bridged port');
+  assert.match((networkFor({ role: 'worker', harness: 'command', env: {} }, { allowDomains: ['pypi.org'] }, false) as { why: string }).why, /socat is not installed/);
   assert.equal(networkFor({ role: 'setup', harness: 'setup', env: {} }, settings, true).mode, 'host');
+  assert.match(describeNetwork({ mode: 'filtered', ports: [7000], hosts: ['a.b'], proxyPort: 3128 }), /only a\.b and loopback ports 7000/);
+});
+
+test("a CLI's own config names its model endpoint (Codex base_url, OpenCode baseURL, Claude settings); files inside the repository are not read", () => {
+  const home = mkdtempSync(join(tmpdir(), 'swarm-sb-cfg-'));
+  dirs.push(home);
+  mkdirSync(join(home, '.codex'));
+  writeFileSync(join(home, '.codex', 'config.toml'), '[model_providers.x]\nbase_url = "http://127.0.0.1:7100/v1"\n# base_url = "nope"\n');
+  const oc = join(home, 'oc.json');
+  writeFileSync(oc, '{"provider":{"x":{"options":{"baseURL":"https://gw.example.com/v1"}}}}');
+  const repo = join(home, 'repo');
+  mkdirSync(repo);
+  writeFileSync(join(repo, 'opencode.json'), '{"provider":{"x":{"options":{"baseURL":"https://evil.example.com"}}}}');
+  assert.deepEqual(cliConfigEndpoints('codex', { HOME: home }, repo), ['http://127.0.0.1:7100/v1']);
+  assert.deepEqual(cliConfigEndpoints('opencode', { HOME: home, OPENCODE_CONFIG: oc }, repo), ['https://gw.example.com/v1']);
+  assert.deepEqual(cliConfigEndpoints('opencode', { HOME: home, OPENCODE_CONFIG: join(repo, 'opencode.json') }, repo), [], 'a config inside the repository is ignored');
+  assert.deepEqual(networkFor({ role: 'worker', harness: 'codex', env: {} }, settings, true, cliConfigEndpoints('codex', { HOME: home }, repo)), { mode: 'loopback', ports: [7100] });
+});
+
+test('allowed hosts: exact names, *.domain for subdomains only, :port, case and trailing dot ignored', () => {
+  assert.ok(hostAllowed('api.anthropic.com', 443, ['api.anthropic.com']));
+  assert.ok(hostAllowed('API.Anthropic.com.', 443, ['api.anthropic.com']));
+  assert.ok(!hostAllowed('evil-api.anthropic.com', 443, ['api.anthropic.com']));
+  assert.ok(!hostAllowed('api.anthropic.com.evil.com', 443, ['api.anthropic.com']));
+  assert.ok(hostAllowed('files.pythonhosted.org', 443, ['*.pythonhosted.org']));
+  assert.ok(!hostAllowed('pythonhosted.org', 443, ['*.pythonhosted.org']));
+  assert.ok(!hostAllowed('evilpythonhosted.org', 443, ['*.pythonhosted.org']));
+  assert.ok(hostAllowed('pypi.org', 443, ['pypi.org:443']));
+  assert.ok(!hostAllowed('pypi.org', 22, ['pypi.org:443']));
+});
+
+test('the filtering proxy: CONNECT and plain http to allowed hosts pass, others get 403 and are recorded; a name resolving to loopback is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-proxy-'));
+  dirs.push(dir);
+  const seen: string[] = [];
+  const target = createHttpServer((req, res) => { seen.push(req.url ?? ''); res.end('hello\n'); });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.2', () => r()));
+  const port = (target.address() as { port: number }).port;
+  const proxy = await startFilterProxy(join(dir, 'proxy'), ['127.0.0.2', 'localhost']);
+  try {
+    const talk = (text: string) => new Promise<string>((res) => {
+      const s = connect(join(dir, 'proxy'));
+      let data = '';
+      s.on('connect', () => s.write(text));
+      s.on('data', (d) => { data += d; if (/\r\n\r\n[\s\S]*hello/.test(data) || /^HTTP\/1\.1 (403|400)/.test(data)) s.end(); });
+      s.on('close', () => res(data));
+      s.on('error', () => res(data));
+    });
+    const tunnel = await talk(`CONNECT 127.0.0.2:${port} HTTP/1.1\r\nHost: x\r\n\r\nGET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    assert.match(tunnel, /^HTTP\/1\.1 200 Connection Established[\s\S]*hello/);
+    const plain = await talk(`GET http://127.0.0.2:${port}/p?q=1 HTTP/1.1\r\nHost: 127.0.0.2\r\nConnection: close\r\n\r\n`);
+    assert.match(plain, /^HTTP\/1\.1 200[\s\S]*hello/);
+    assert.deepEqual(seen, ['/t', '/p?q=1']);
+    assert.match(await talk('CONNECT 127.0.0.3:443 HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 403/);
+    assert.match(await talk(`GET http://127.0.0.4:${port}/ HTTP/1.1\r\nHost: x\r\n\r\n`), /^HTTP\/1\.1 403/);
+    assert.match(await talk('CONNECT localhost:22 HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 403/, 'an allowed name that resolves to loopback is refused');
+    assert.equal(proxy.denied.length, 3);
+    assert.match(proxy.denied[0], /^127\.0\.0\.3:443 — not an allowed host/);
+    assert.match(proxy.denied[2], /^localhost:22 — resolves to 127\.0\.0\.1, a local address/);
+  } finally {
+    await proxy.close();
+    target.close();
+  }
 });
 
 test('bwrap argv: read-only root, no capabilities, own PID namespace, dies with its parent; writable and hidden paths in order', () => {
@@ -96,6 +164,9 @@ test('bwrap argv: read-only root, no capabilities, own PID namespace, dies with 
   const bridged = bwrapArgv('/usr/bin/bwrap', { ...p, network: { mode: 'loopback', ports: [7000] } }, ['agent'], '/tmp/turn-1', '/usr/bin/socat');
   assert.ok(bridged.join(' ').includes('TCP-LISTEN:7000,bind=127.0.0.1'));
   assert.deepEqual(bridged.slice(-2), ['swarm-sandbox', 'agent']);
+  const filtered = bwrapArgv('/usr/bin/bwrap', { ...p, network: { mode: 'filtered', ports: [], hosts: ['a.b'], proxyPort: 3128 } }, ['agent'], '/tmp/turn-1', '/usr/bin/socat').join(' ');
+  assert.ok(filtered.includes('--unshare-net') && filtered.includes('TCP-LISTEN:3128,bind=127.0.0.1') && filtered.includes('UNIX-CONNECT:/tmp/turn-1/swarm-net/proxy'), filtered);
+  assert.ok(filtered.includes('--setenv HTTPS_PROXY http://127.0.0.1:3128') && filtered.includes('--setenv NO_PROXY localhost,127.0.0.1,::1'), filtered);
   const host = bwrapArgv('/usr/bin/bwrap', { ...p, network: { mode: 'host', why: 'x' } }, ['agent'], '/tmp/turn-1');
   assert.ok(!host.includes('--unshare-net'));
 });

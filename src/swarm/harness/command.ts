@@ -9,6 +9,8 @@ import { READY_SIGNAL, DONE_SIGNAL } from '../signals';
 import type { AgentFailure, AgentTurnRequest, AgentTurnResult, Harness } from './types';
 import type { HarnessContext } from './context';
 import { scrubAgentEnv } from '../decisionKey';
+import { appendFileSync } from 'node:fs';
+import { terminalSafe } from '../text';
 import type { ProgramTrust } from './resolve';
 
 export const EX_TEMPFAIL = 75;
@@ -39,6 +41,9 @@ export async function runTurnProcess(ctx: HarnessContext, req: AgentTurnRequest,
   if (!prepared) return runAgentProcess(opts);
   try {
     const r = await runAgentProcess({ ...opts, argv: prepared.argv });
+    // What the sandbox refused goes into the turn's log, where the user and the review look (docs/security.md).
+    const denied = prepared.denied();
+    if (denied.length && opts.logFile) appendFileSync(opts.logFile, `\n[swarm sandbox] denied ${denied.length}:\n${denied.map((d) => `  ${terminalSafe(d)}`).join('\n')}\n`);
     // bwrap reports what it could not do (exec the program, make a bind) on stderr with exit 1.
     const line = r.exitCode === 1 ? r.stderrTail.split('\n').find((l) => l.startsWith('bwrap: ')) : undefined;
     if (!line) return r;
