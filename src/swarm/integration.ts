@@ -42,7 +42,7 @@ export async function integrateBase(ctx: RunContext, d: TaskDrive): Promise<void
   ctx.emit({ type: 'integration_round', taskId: task.id, base, commit, conflicts, reason: due.reason });
 
   const why = due.reason === 'conflict'
-    ? `Your approved change conflicted with ${base} when it was merged${due.files?.length ? ` (in ${due.files.join(', ')})` : ''}; ${base} was not changed.`
+    ? `Merging your approved change into ${base} conflicts in: ${due.files?.join(', ') || '(files git did not name)'}; ${base} was not changed.`
     : `Your approved change was merged into ${base} off to the side and the project's merge check failed on the result; ${base} was not changed. The check's output ended with:\n\n\`\`\`\n${due.output ?? ''}\n\`\`\``;
   let did: string;
   if (failure) did = `The swarm tried to bring ${base} (${baseSha.slice(0, 10)}) into your branch and git refused:\n${failure}\nBring it in yourself (\`git merge ${base}\`) and resolve what it says.`;
