@@ -57,6 +57,18 @@ if (mode === 'calls') { const bad = verify(process.cwd()); for (const b of bad) 
 if (mode === 'flaky') { code = n === 1 ? 1 : 0; console.log(code ? 'flaky: failed this time' : 'flaky: passed'); }
 if (mode === 'slow') { log('started'); marked(); console.log('checking slowly'); sleep(600000); }
 if (mode === 'child') { marked(); console.log('left a child behind'); }
+if (mode === 'hostile') {
+  const tryIt = (f) => { try { f(); return 'ok'; } catch (e) { return 'refused'; } };
+  const root = path.dirname(process.env.SWARM_TASKS_DIR);
+  const out = {
+    userCheckout: tryIt(() => fs.writeFileSync(path.join(root, 'pwned.txt'), 'x')),
+    ref: tryIt(() => cp.execFileSync('git', ['update-ref', 'refs/heads/pwned', 'HEAD'], { stdio: 'ignore' })),
+    object: tryIt(() => cp.execFileSync('git', ['hash-object', '-w', '--stdin'], { input: 'pwned ' + Date.now(), stdio: ['pipe', 'ignore', 'ignore'] })),
+    scratch: tryIt(() => fs.writeFileSync('build-output.txt', 'x')),
+    temp: tryIt(() => fs.writeFileSync(path.join(require('os').tmpdir(), 'check-temp.txt'), 'x')),
+  };
+  fs.writeFileSync(path.join(logDir, 'hostile.json'), JSON.stringify(out));
+}
 if (mode === 'waituser' && n === 1) {
   fs.writeFileSync(path.join(logDir, 'check-started'), process.env.SWARM_MERGE_SHA || '');
   for (const end = Date.now() + 60000; Date.now() < end && !fs.existsSync(path.join(logDir, 'release')); ) sleep(25);
@@ -170,15 +182,18 @@ describe('merge check', { timeout: 240_000 }, () => {
     assert.equal(repo.git('status', '--porcelain', '--', '.', ':!tasks', ':!swarm.json'), '');
   });
 
-  test('a check that times out: its whole process tree is killed, the base is untouched, the task waits for the user with the output', async () => {
+  for (const mode of ['auto', 'off'] as const) test(`a check that times out (sandbox ${mode}): its whole process tree is killed, the base is untouched, the task waits for the user with the output`, async () => {
     const repo = newRepo();
     const marker = `swarm-mcheck-slow-${process.pid}-${Date.now()}`;
-    setup(repo, 'slow', { review: { max_rounds: 1 } }, marker, 1);
+    setup(repo, 'slow', { review: { max_rounds: 1 }, sandbox: { mode, allow_write: [repo.logDir] } }, marker, 1);
     repo.writeTask('slow');
     const start = repo.rev('main')!;
-    const { events } = await runSwarm(repo.root, { timeoutMs: 90_000 });
+    // Looked at when each check's result is out (not at the run's end, whose sweep kills every agent process too).
+    const left: number[][] = [];
+    const { events } = await runSwarm(repo.root, { timeoutMs: 90_000, onEvent: (e) => { if (e.type === 'merge_check') left.push(markedProcesses(marker)); } });
     assert.equal(repo.rev('main'), start, 'the base did not move');
-    assert.deepEqual(markedProcesses(marker), [], 'no process of the check is left');
+    assert.deepEqual(left, [[], []], 'no process of the check is left when its result is out');
+    assert.deepEqual(markedProcesses(marker), []);
     const checks = events.filter((e): e is Extract<SwarmEvent, { type: 'merge_check' }> => e.type === 'merge_check');
     assert.equal(checks.length, 2, 'checked, an integration round, checked again, then the user');
     assert.ok(checks.every((c) => c.check.timedOut && !c.check.ok));
@@ -193,10 +208,24 @@ describe('merge check', { timeout: 240_000 }, () => {
     const marker = `swarm-mcheck-child-${process.pid}-${Date.now()}`;
     setup(repo, 'child', { sandbox: { mode, allow_write: [repo.logDir] } }, marker);
     repo.writeTask('kid');
-    await runSwarm(repo.root, { timeoutMs: 60_000 });
+    const left: number[][] = [];
+    await runSwarm(repo.root, { timeoutMs: 60_000, onEvent: (e) => { if (e.type === 'merge_check') left.push(markedProcesses(marker)); } });
     assert.deepEqual(repo.taskIds('complete'), ['kid']);
     assert.equal(checkRuns(repo).length, 1);
-    assert.deepEqual(markedProcesses(marker), [], 'the check\'s child was killed');
+    assert.deepEqual(left, [[]], 'the check\'s child was killed when the check ended');
+    assert.deepEqual(markedProcesses(marker), []);
+  });
+
+  test('sandboxed, a check writes only its scratch checkout and temp: not the user\'s checkout, no ref, no object', { skip: !existsSync('/usr/bin/bwrap') && 'bubblewrap is not installed' }, async () => {
+    const repo = newRepo();
+    setup(repo, 'hostile', { sandbox: { mode: 'required', allow_write: [repo.logDir] } });
+    repo.writeTask('h');
+    await runSwarm(repo.root, { timeoutMs: 60_000 });
+    assert.deepEqual(JSON.parse(readFileSync(join(repo.logDir, 'hostile.json'), 'utf8')), { userCheckout: 'refused', ref: 'refused', object: 'refused', scratch: 'ok', temp: 'ok' });
+    assert.ok(!existsSync(repo.path('pwned.txt')));
+    assert.equal(repo.rev('refs/heads/pwned'), undefined);
+    assert.deepEqual(repo.taskIds('complete'), ['h'], 'the check passed; its scratch checkout is gone');
+    assert.deepEqual(existsSync(repo.path('.swarm', 'check')) ? readdirSync(repo.path('.swarm', 'check')) : [], []);
   });
 
   test('a flaky check: the failure leaves the base untouched, the task comes back through an integration round and lands', async () => {
