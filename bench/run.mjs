@@ -5,10 +5,11 @@
 //   3. extension host (bundle sizes, activation, Tasks tree with 5,000 tasks, file-event bursts)
 //   4. memory under flood (1 GiB of agent stdout through runAgentProcess)
 //   5. review panel (bench/review-render.ts, when present)
+//   6. merge checks (8 approved changes, a 2 s check: batched vs one at a time; bisection; speculative cost)
 // Writes bench/results/latest.json and latest.md and prints the table.
 //
 //   npm run bench                 (= node esbuild.mjs && node bench/run.mjs)
-//   node bench/run.mjs [--quick] [--only orchestration,merge,extension,flood,review] [--out DIR]
+//   node bench/run.mjs [--quick] [--only orchestration,merge,extension,flood,review,mergecheck] [--out DIR]
 //
 // Each scenario runs in its own node process (memory and timings of one do not leak into the
 // next). Machines are noisy: read the ratios, which compare against a baseline measured in the
@@ -117,6 +118,7 @@ if (values.render) {
   if (want('extension')) results.extensionHost = await scenario('extension-host', ['--import', 'tsx', 'bench/scenarios/extension-host.ts', '--tasks', QUICK ? '500' : '5000']);
   if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
   if (want('review')) results.reviewPanel = await reviewRender();
+  if (want('mergecheck')) results.mergeCheck = await scenario('merge-check', ['bench/scenarios/merge-check.mjs', '--changes', '8', '--check-s', '2', '--reps', QUICK ? '1' : '2']);
   results.machine.loadavgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
 }
@@ -127,6 +129,7 @@ const f1 = (x) => (x === undefined || x === null || Number.isNaN(x) ? '–' : ty
 const msec = (x) => (x === undefined || x === null ? '–' : `${f1(x)} ms`);
 const ok = (b) => (b === undefined ? '–' : b ? 'met' : '**missed**');
 const rows = [];
+const ratio2 = (a, b) => (b > 0 ? Math.round((a / b) * 100) / 100 : null);
 const row = (area, what, value, baseline, r, target, met) => rows.push([area, what, value, baseline, r === undefined || r === null ? '–' : `${r}×`, target, met]);
 
 const o = results.orchestration;
@@ -151,6 +154,15 @@ if (m?.summary) {
   if (s.gitProcessesPerMerge) row('2 merge queue', 'git processes per merge', String(s.gitProcessesPerMerge.queue), `plain git merge: ${s.gitProcessesPerMerge.plain}`, Math.round((s.gitProcessesPerMerge.queue / s.gitProcessesPerMerge.plain) * 100) / 100, '(explains)', '–');
   row('2 merge queue', 'all merged, none lost (checked with git)', s.allMergedNoneLost ? `${m.branches}/${m.branches} merged` : 'NO', '', null, 'all', ok(s.targets.noneLostMet));
 } else if (m) row('2 merge queue', 'error', m.error ?? '?', '', null, '', '**error**');
+
+const mc = results.mergeCheck;
+if (mc?.summary) {
+  const s = mc.summary;
+  row('6 merge check', `${mc.changes} approved changes, ${mc.checkSeconds} s check, batched (merge_check.batch ${mc.changes})`, `${msec(s.batchedMs)}, ${s.checks.batched} checks`, `one at a time (batch 1): ${msec(s.singleMs)}, ${s.checks.single} checks`, s.ratio, '≤ 0.5×', ok(s.targets.ratioMet));
+  row('6 merge check', 'every change merged (checked with git)', s.allMerged ? `${mc.changes}/${mc.changes}` : 'NO', '', null, 'all', ok(s.targets.allMergedMet));
+  row('6 merge check', 'one bad change among them: checks (bisection)', `${s.oneBadChecks.batched} checks, ${msec(s.oneBadMs.batched)}`, `one at a time: ${s.oneBadChecks.single} checks, ${msec(s.oneBadMs.single)}`, ratio2(s.oneBadMs.batched, s.oneBadMs.single), 'only the bad one sent back', ok(s.oneBadOk));
+  row('6 merge check', `speculative checks' cost: ${mc.speculative.k} CPU-bound checks at once on ${mc.cores} cores`, msec(mc.speculative.parallelCpuChecksMs), `one check: ${msec(mc.speculative.oneCpuCheckMs)}`, s.speculativeRatio, '(why batching: docs/decisions.md)', '–');
+} else if (mc) row('6 merge check', 'error', mc.error ?? '?', '', null, '', '**error**');
 
 const b = results.bundles;
 const kib = (x) => (x ? `${(x.bytes / 1024).toFixed(0)} KiB (${(x.gzipBytes / 1024).toFixed(0)} KiB gz)` : 'missing');

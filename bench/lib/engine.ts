@@ -5,3 +5,5 @@ export { Git } from '../../src/swarm/git';
 export { runAgentProcess } from '../../src/swarm/proc';
 export { openWorkspace } from '../../src/swarm/workspace';
 export { TaskStore, parseTask } from '../../src/swarm/tasks';
+export { MergeChecker } from '../../src/swarm/mergeCheck';
+export { WorktreeManager } from '../../src/swarm/worktrees';

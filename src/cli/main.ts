@@ -85,6 +85,8 @@ export function describeEvent(e: SwarmEvent): string | undefined {
     case 'task_answered': return `${e.taskId}: answered`;
     case 'merge_waiting': return `${e.taskId}: merge waits: ${e.reason}${e.files.length ? ` (${e.files.join(', ')})` : ''}`;
     case 'merge_conflict': return `${e.taskId}: conflict in ${e.files.join(', ')}; back to its worker`;
+    case 'merge_check': return `${e.taskId}: merge check of ${short(e.check.sha)} ${e.check.ok ? 'passed' : e.check.timedOut ? 'timed out' : `failed (exit ${e.check.exitCode}); log ${e.check.logFile ?? '-'}`}`;
+    case 'integration_round': return `${e.taskId}: ${e.base} brought into its branch${e.conflicts.length ? `; conflicts in ${e.conflicts.join(', ')}` : ''}`;
     case 'task_merged': return `${e.taskId}: merged ${short(e.sha)} as ${short(e.commit)}`;
     case 'task_returned': return `${e.taskId}: back to pending (${e.reason})`;
     case 'task_failed': return `${e.taskId}: failed: ${e.reason}`;

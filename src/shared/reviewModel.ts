@@ -162,6 +162,9 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   const merged = sha(state?.mergedCommit ?? task.mergedCommit);
   if (merged) model.mergedCommit = merged;
   if (state?.lastError) model.lastError = cut(state.lastError, PROTOCOL_LIMITS.markdown).text;
+  const check = state?.mergeCheck;
+  const checkSha = sha(check?.sha);
+  if (check && !check.ok && checkSha) model.mergeCheck = { sha: checkSha, timedOut: check.timedOut === true, exitCode: Number.isInteger(check.exitCode) ? check.exitCode : null, tail: cut(String(check.tail ?? ''), PROTOCOL_LIMITS.markdown).text };
   if (typeof task.question === 'string' && task.question.trim()) model.question = cut(task.question, PROTOCOL_LIMITS.markdown).text;
   if (typeof task.answer === 'string' && task.answer.trim()) model.answer = cut(task.answer, PROTOCOL_LIMITS.markdown).text;
   return { model, fileDiffs };

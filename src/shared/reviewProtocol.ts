@@ -173,6 +173,8 @@ export interface ReviewViewModel {
   mergedCommit?: string;
   conflictFiles: string[];
   lastError?: string;
+  /** The last merge check this change was part of, when it failed (README, "Merge checks"): the output's tail. */
+  mergeCheck?: { sha: string; timedOut: boolean; exitCode: number | null; tail: string };
   /** A blocked task's question to the user, and the answer once given (markdown from the agent / user). */
   question?: string;
   answer?: string;
@@ -235,7 +237,7 @@ const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
 export function isReviewViewModel(v: unknown): v is ReviewViewModel {
   return (
     isRecord(v) &&
-    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'question', 'answer', 'collapseLines']) &&
+    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'mergeCheck', 'question', 'answer', 'collapseLines']) &&
     isTaskId(v.taskId) &&
     isLabel(v.title) &&
     isMarkdown(v.body) &&
@@ -261,6 +263,7 @@ export function isReviewViewModel(v: unknown): v is ReviewViewModel {
     optional(v.mergedCommit, isSha) &&
     isArrayOf(v.conflictFiles, isRepoPath, PROTOCOL_LIMITS.files) &&
     optional(v.lastError, isMarkdown) &&
+    optional(v.mergeCheck, (c: unknown): c is ReviewViewModel["mergeCheck"] => isRecord(c) && hasOnlyKeys(c, ['sha', 'timedOut', 'exitCode', 'tail']) && isSha(c.sha) && typeof c.timedOut === 'boolean' && (c.exitCode === null || Number.isInteger(c.exitCode)) && isMarkdown(c.tail)) &&
     optional(v.question, isMarkdown) &&
     optional(v.answer, isMarkdown) &&
     isCount(v.collapseLines)

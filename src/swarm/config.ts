@@ -83,6 +83,15 @@ const sandboxSchema = z
   })
   .strict();
 
+// --- merge_check (issue 14: the base only ever points at commits that passed the check) -----------
+const mergeCheckSchema = z
+  .object({
+    command: z.array(z.string().min(1, 'a non-empty argument')).min(1, 'at least the program to run').describe('The check, run in a scratch checkout of each exact merge result before the base moves (e.g. ["npm", "test"]); env: SWARM_* and SWARM_MERGE_SHA'),
+    timeout_s: posInt.max(86_400, 'at most 86400').default(900).describe('A check running longer is killed (its whole process tree) and counts as failed'),
+    batch: posInt.max(32, 'at most 32').default(8).describe('Up to this many queued approved changes are checked together; a failing batch is bisected (1: one at a time)'),
+  })
+  .strict();
+
 export const swarmConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -97,6 +106,7 @@ export const swarmConfigSchema = z
     limits: limitsSchema.default({ max_consecutive_errors: 3, max_attempts: 3, backoff_failures: 3, backoff_window_s: 60, backoff_pause_s: 1800, rate_limit_pause_s: 300, poll_ms: 500 }),
     timeout_s: posInt.default(1800).describe('Default per-turn timeout for harnesses that set none'),
     sandbox: sandboxSchema.default({ mode: 'auto', allow_write: [], deny_read: [], allow_domains: [] }).describe('The agent sandbox (docs/security.md)'),
+    merge_check: mergeCheckSchema.optional().describe('The project\'s check, run on each exact merge result before the base moves (README, "Merge checks")'),
   })
   .strict();
 
@@ -136,6 +146,8 @@ export interface ResolvedConfig {
   limits: { maxConsecutiveErrors: number; maxAttempts: number; backoffFailures: number; backoffWindowMs: number; backoffPauseMs: number; rateLimitPauseMs: number; pollMs: number };
   timeoutS: number;
   sandbox: SandboxSettings;
+  /** The merge check (README, "Merge checks"); undefined: merges are not checked. */
+  mergeCheck?: { command: string[]; timeoutS: number; batch: number };
 }
 
 function describeValue(v: unknown): string {
@@ -262,6 +274,7 @@ function resolve(parsed: ParsedConfig, file: string | undefined, format: Resolve
     },
     timeoutS: parsed.timeout_s,
     sandbox: { mode: parsed.sandbox.mode, allowWrite: parsed.sandbox.allow_write, denyRead: parsed.sandbox.deny_read, allowDomains: parsed.sandbox.allow_domains },
+    mergeCheck: parsed.merge_check ? { command: parsed.merge_check.command, timeoutS: parsed.merge_check.timeout_s, batch: parsed.merge_check.batch } : undefined,
   };
 }
 

@@ -14,14 +14,15 @@ import type { Task, TaskRuntimeState, WorkerInfo } from './types';
 import { workStep } from './work';
 import { reviewStep } from './review';
 
-/** Merge the reviewed head through the merge queue (flow.ts); a conflict goes back to work, a moved branch to review. */
+/** Merge the reviewed head through the merge queue (flow.ts); a conflict or a failed merge check goes back to work (an integration round), a moved branch to review. */
 const mergeStep: Step = async (ctx, d) => {
   const { task, st } = d;
   ctx.setWorker(d.info, { state: 'merging', taskId: task.id });
   const r = await ctx.flow.merge(task, st);
   if (r === 'merged') { d.metrics.merges++; ctx.summary.merged.push(task.id); return settled(d); }
   if (r === 'no_change') { ctx.summary.completedWithoutChange!.push(task.id); return settled(d); }
-  if (r === 'conflict') return STATUS[st.status].resumable ? next('work') : end('ok'); // a fix round, unless it blocked
+  if (r === 'conflict' || r === 'check_failed') return STATUS[st.status].resumable ? next('work') : end('ok'); // an integration round, unless it blocked
+  if (r === 'aborted') return end('aborted');
   if (r === 'waiting') { ctx.mergeWaiters.add(task.id); return settled(d); }
   if (r === 'moved') { st.headSha = undefined; return next('review'); }
   return end('ok');

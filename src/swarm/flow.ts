@@ -3,6 +3,7 @@
 // finds every state change of a task here (the worker loop in run.ts drives it).
 
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ResolvedConfig } from './config';
 import type { Git } from './git';
 import type { TaskStore } from './tasks';
@@ -26,6 +27,8 @@ export interface FlowContext {
   base: string;
   runId: string;
   emit(e: SwarmEvent): void;
+  /** The run's stop (a merge check in progress is killed; the merge stays to do). */
+  signal?: AbortSignal;
 }
 
 /** Frontmatter a task carries only while in current/ (removed when it leaves). */
@@ -35,7 +38,7 @@ const WHILE_CLAIMED = { status: undefined, claimed_at: undefined, run_id: undefi
  * `unapproved`: no authorization the swarm issued covers the head (approval.ts); the task went to the user.
  * `no_change`: the approved head changes no file; the task completed without a merge.
  */
-export type MergeStepResult = 'merged' | 'no_change' | 'conflict' | 'waiting' | 'moved' | 'error' | 'unapproved';
+export type MergeStepResult = 'merged' | 'no_change' | 'conflict' | 'check_failed' | 'waiting' | 'moved' | 'error' | 'unapproved' | 'aborted';
 
 /** A worker that says ready with nothing changed is reviewed with this note (docs/security.md). */
 export const NO_CHANGE_NOTE = 'no change: confirm the task needs none';
@@ -102,24 +105,45 @@ export class TaskFlow {
     }
     await this.transition(st, 'merge');
     this.ctx.emit({ type: 'merge_started', taskId: task.id, sha });
-    const out = await this.ctx.merges.merge({ taskId: task.id, title: task.title, sha, branch: st.branch, tree: reviewedTree(st.rounds, sha) });
+    const run = { id: this.ctx.runId, logDir: join(this.ctx.state.runDir(this.ctx.runId), 'logs'), signal: this.ctx.signal };
+    const out = await this.ctx.merges.merge({ taskId: task.id, title: task.title, sha, branch: st.branch, tree: reviewedTree(st.rounds, sha), run });
+    if ('check' in out && out.check) {
+      st.mergeCheck = out.check;
+      this.ctx.emit({ type: 'merge_check', taskId: task.id, check: out.check });
+    }
     switch (out.kind) {
       case 'merged':
       case 'already_merged':
         await this.complete(task, st, out.commit);
         return 'merged';
+      case 'aborted':
+        await this.ctx.state.writeTask(st);
+        return 'aborted'; // still merging: the run's stop marks it interrupted, the next run merges it
       case 'conflict': {
         st.conflictFiles = out.files;
         st.conflictRounds = (st.conflictRounds ?? 0) + 1;
         this.ctx.emit({ type: 'merge_conflict', taskId: task.id, files: out.files });
-        const text = `Merging into ${this.ctx.base} conflicts in: ${out.files.join(', ')}.\nBring ${this.ctx.base} into your branch (\`git merge ${this.ctx.base}\`), resolve the conflicts in those files, and commit.`;
         if (st.conflictRounds > this.ctx.config.review.maxRounds) {
           await this.block(st, `The change conflicts with ${this.ctx.base} in ${out.files.join(', ')} after ${st.conflictRounds - 1} fix rounds. Resolve it on branch ${st.branch} and retry.`);
           return 'conflict';
         }
-        st.pendingFeedback = text;
+        // An integration round (integration.ts): the next fix round starts by bringing the base in.
+        st.integrate = { reason: 'conflict', files: out.files };
+        st.pendingFeedback = `Merging into ${this.ctx.base} conflicts in: ${out.files.join(', ')}.`;
         await this.transition(st, 'conflict', {}, `conflict: ${out.files.join(', ')}`);
         return 'conflict';
+      }
+      case 'check_failed': {
+        st.checkRounds = (st.checkRounds ?? 0) + 1;
+        const what = out.check.timedOut ? 'timed out' : `failed (exit ${out.check.exitCode})`;
+        if (st.checkRounds > this.ctx.config.review.maxRounds) {
+          await this.block(st, `The merge check ${what} on the merge of this change into ${this.ctx.base} (${out.check.sha.slice(0, 10)}) after ${st.checkRounds - 1} fix rounds; ${this.ctx.base} was not moved. Its output ends with:\n${out.check.tail}\nFull output: ${out.check.logFile}. Fix it on branch ${st.branch} and retry.`);
+          return 'check_failed';
+        }
+        st.integrate = { reason: 'check', output: out.check.tail };
+        st.pendingFeedback = `The merge check ${what} on the merge of your change into ${this.ctx.base}.`;
+        await this.transition(st, 'checkFailed', {}, `merge check ${what}`);
+        return 'check_failed';
       }
       case 'waiting_local_changes':
         this.ctx.emit({ type: 'merge_waiting', taskId: task.id, reason: `your uncommitted changes in ${out.checkout} are in the way`, files: out.files });
@@ -302,6 +326,7 @@ export class TaskFlow {
     }
     decided(false, r);
     if (r === 'conflict') return { ok: false, reason: 'conflict', files: st.conflictFiles ?? [] };
+    if (r === 'check_failed') return { ok: false, reason: 'invalid', detail: `the merge check failed; ${STATUS[st.status].label()}: ${st.mergeCheck?.tail.split('\n').pop() ?? ''}` };
     if (r === 'waiting' && STATUS[st.status].needsYou === 'base') return { ok: false, reason: 'waiting_base', detail: String((await this.ctx.tasks.read(taskId, 'current').catch(() => undefined))?.meta.waiting_for ?? 'the base is busy') };
     if (r === 'waiting') return { ok: false, reason: 'waiting_local_changes', files: [] };
     if (r === 'moved') return { ok: false, reason: 'stale_sha', currentSha: tip ?? '' };

@@ -61,7 +61,7 @@ export class Run implements SwarmRun, RunContext {
     this.runId = runId;
     this.runDir = deps.state.runDir(runId);
     this.journal = new Journal(this.runDir, runId, (e, file) => void this.stop(storageFailureReason(e, file))); // a full disk ends the run cleanly (docs/security.md, bad files)
-    this.flow = new TaskFlow({ ...deps, runId, emit: (e) => this.emit(e) });
+    this.flow = new TaskFlow({ ...deps, runId, emit: (e) => this.emit(e), signal: this.abort.signal });
     this.pools = new Pools(this, deps.maxConcurrentWorkers);
     this.turns = new AgentTurns(this);
     this.waiting = new WaitingMerges(this);

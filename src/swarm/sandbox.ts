@@ -201,7 +201,8 @@ export interface SwarmLayout {
 }
 
 export interface TurnScope {
-  role: AgentRole | 'setup';
+  /** `check`: the merge check (mergeCheck.ts), in a scratch checkout; it writes only there and in temp. */
+  role: AgentRole | 'setup' | 'check';
   /** Working directory: the task's worktree (worker, executor, reviewer, setup) or the root (planner). */
   cwd: string;
   /** The task's branch (worker, executor): its ref file and reflog become writable. */
@@ -381,14 +382,15 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
   const allowWrite: string[] = [];
   const readOnly: string[] = [];
   const problems: string[] = [];
-  const writesWorktree = scope.role === 'worker' || scope.role === 'executor' || scope.role === 'setup';
+  const writesWorktree = scope.role === 'worker' || scope.role === 'executor' || scope.role === 'setup' || scope.role === 'check';
   if (writesWorktree) {
     if (inside(layout.root, scope.cwd) || scope.cwd === layout.root) {
       problems.push(`${scope.cwd} is the user's checkout: not writable`);
     } else {
       allowWrite.push(scope.cwd);
-      const g = gitWritePaths(scope.cwd, layout.commonDir, scope.role === 'setup' ? undefined : scope.branch);
-      allowWrite.push(...g.allowWrite);
+      const g = gitWritePaths(scope.cwd, layout.commonDir, scope.role === 'setup' || scope.role === 'check' ? undefined : scope.branch);
+      // The merge check writes no object and no ref: only its checkout's own index (the admin dir).
+      allowWrite.push(...(scope.role === 'check' ? g.allowWrite.filter((p) => p !== join(layout.commonDir, 'objects')) : g.allowWrite));
       readOnly.push(...g.readOnly);
       problems.push(...g.problems);
     }

@@ -81,8 +81,10 @@ export const TRANSITIONS = {
   askHuman: { from: ['reviewing'], to: 'awaiting_human' },
   /** The user asked for changes: a worker runs a fix round. */
   requestChanges: { from: DECIDABLE, to: 'needs_fix' },
-  /** The merge conflicts: a worker brings the base in and resolves it. */
+  /** The merge conflicts: an integration round brings the base in, the agent resolves it. */
   conflict: { from: ['merging'], to: 'needs_fix' },
+  /** The merge check failed on the merge result: an integration round brings the base in and fixes it (README, "Merge checks"). */
+  checkFailed: { from: ['merging'], to: 'needs_fix' },
   /** Waiting for the user: a question, repeated failures or rejections, a security finding, a conflict that keeps coming back. */
   block: { from: IN_CURRENT, to: 'blocked' },
   /** The reviewed (or decided) head goes into the merge queue. */

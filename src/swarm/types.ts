@@ -108,6 +108,22 @@ export interface MergeApproval {
   seal: string;
 }
 
+/** One run of the merge check (src/swarm/mergeCheck.ts) on an exact merge result. */
+export interface MergeCheckRecord {
+  /** The merge result checked (SWARM_MERGE_SHA). */
+  sha: string;
+  ok: boolean;
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** The tasks whose changes that result holds (a batch, in merge order). */
+  batch: string[];
+  /** The last lines of its output. */
+  tail: string;
+  logFile?: string;
+  at: string;
+}
+
 /** Runtime state of a task, beside the task file: `.swarm/tasks/<id>/state.json`. */
 export interface TaskRuntimeState {
   id: string;
@@ -143,6 +159,12 @@ export interface TaskRuntimeState {
   noChange?: boolean;
   /** Conflict fix rounds so far (bounded by review.max_rounds). */
   conflictRounds?: number;
+  /** Merge-check failures so far (bounded by review.max_rounds; README, "Merge checks"). */
+  checkRounds?: number;
+  /** The latest merge check this task's change was part of (its output's tail: the review panel shows it). */
+  mergeCheck?: MergeCheckRecord;
+  /** An integration round is due: the next fix round first brings the base into the branch (src/swarm/integration.ts). */
+  integrate?: { reason: 'conflict' | 'check'; files?: string[]; output?: string };
   /** What lets `headSha` merge: nothing merges without it (src/swarm/approval.ts). */
   approval?: MergeApproval;
   /** The user's answer to the task's question, sealed (approval.ts): the only answer an agent is given. */
@@ -231,6 +253,10 @@ export type SwarmEvent =
   | { type: 'merge_started'; taskId: string; sha: string }
   | { type: 'merge_waiting'; taskId: string; reason: string; files: string[] }
   | { type: 'merge_conflict'; taskId: string; files: string[] }
+  /** A merge check this task's change was part of finished (README, "Merge checks"). */
+  | { type: 'merge_check'; taskId: string; check: MergeCheckRecord }
+  /** The swarm brought the base into the task's branch before a fix round (src/swarm/integration.ts). */
+  | { type: 'integration_round'; taskId: string; base: string; commit?: string; conflicts: string[]; reason: 'conflict' | 'check' }
   | { type: 'task_merged'; taskId: string; sha: string; commit: string }
   | { type: 'task_returned'; taskId: string; reason: string }
   | { type: 'task_failed'; taskId: string; reason: string }

@@ -14,6 +14,7 @@ import { StopWorker, end, next, type RunContext, type RunDeps, type Step, type T
 import { parseWorkerReply } from './signals';
 import type { SwarmEvent, Task, TaskRuntimeState } from './types';
 import { verifiedAnswer } from './approval';
+import { integrateBase } from './integration';
 
 /** The agent's turn; then a question blocks, a failure counts an attempt, a ready change goes to review. */
 export const workStep: Step = async (ctx, d) => {
@@ -22,6 +23,7 @@ export const workStep: Step = async (ctx, d) => {
   await ctx.pools.gate(info, d.pool);
   if (ctx.signal.aborted) return end('aborted');
   const round = st.rounds.length + 1;
+  await integrateBase(ctx, d); // an integration round: the base comes in first (after a conflict or a failed merge check)
   const current = (await tasks.read(task.id, 'current')) ?? task;
   const prompt = workerPrompt(ctx.deps, spec, current, st, worktree, round, (e) => ctx.emit(e));
   await ctx.flow.transition(st, 'work', {}, st.pendingFeedback ? `fix round ${round}` : undefined);

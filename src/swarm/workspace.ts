@@ -12,6 +12,7 @@ import { TaskStore, TASK_ID_RE } from './tasks';
 import { StateStore, Journal } from './state';
 import { WorktreeManager, diskUsage } from './worktrees';
 import { MergeQueue } from './merge';
+import { MergeChecker } from './mergeCheck';
 import { BaseWatch } from './base';
 import { TaskFlow } from './flow';
 import { STATUS } from './status';
@@ -59,7 +60,9 @@ class SwarmWorkspace implements Workspace {
     this.tasks = new TaskStore(root, config.tasksDir);
     this.state = new StateStore(root);
     this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup, agentSandbox);
-    this.merges = new MergeQueue(git, base, new BaseWatch(git, base, this.state.dir, (level, message) => this.publish({ type: 'log', level, message })));
+    const watch = new BaseWatch(git, base, this.state.dir, (level, message) => this.publish({ type: 'log', level, message }));
+    const checker = config.mergeCheck && new MergeChecker(config.mergeCheck, { root, tasksDir: this.tasks.dir, base, worktrees: this.worktrees, sandbox: agentSandbox, watch });
+    this.merges = new MergeQueue(git, base, watch, checker);
   }
 
   onEvent(listener: (e: SwarmEvent) => void): () => void {

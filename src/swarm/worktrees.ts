@@ -124,23 +124,33 @@ export class WorktreeManager {
     // (an agent of an earlier turn or run may have replaced it); a new one is recorded as made.
     if (!created) { await this.verifyWorktree(path, branch); return { path, created: false }; }
     await this.verifyWorktree(path, branch);
-    if (this.setup) {
-      // Sandboxed like an agent turn (it runs the branch's own scripts): it writes the worktree,
-      // its git data and temp; the network is shared (package registries).
-      const prepared = await this.sandbox?.prepare({ role: 'setup', cwd: path, harness: 'setup', env: process.env }, this.setup);
-      const r = await execCollect(prepared?.argv ?? this.setup, { cwd: path, timeoutMs: 30 * 60_000 }).finally(() => prepared?.dispose());
-      if (onSetupLog) {
-        await fs.mkdir(dirname(onSetupLog), { recursive: true }).catch(() => undefined); // the run's logs/ may not exist yet
-        await fs.appendFile(onSetupLog, `$ ${this.setup.join(' ')}\n${r.stdout}${r.stderr}`).catch(() => undefined);
-      }
-      if (r.exitCode !== 0) {
-        // Not usable as it is, and a later attempt must run the setup again: remove the worktree
-        // just made (nothing of anyone's is in it yet; the branch keeps its commits).
-        await this.git.tryExec(['worktree', 'remove', '--force', path]);
-        throw new Error(`worktree setup command ${JSON.stringify(this.setup.join(' '))} failed with ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
-      }
+    const env = await this.prepareWorktreeEnv(path, onSetupLog);
+    if (!env.ok) {
+      // Not usable as it is, and a later attempt must run the setup again: remove the worktree
+      // just made (nothing of anyone's is in it yet; the branch keeps its commits).
+      await this.git.tryExec(['worktree', 'remove', '--force', path]);
+      throw new Error(env.message);
     }
     return { path, created: true };
+  }
+
+  /**
+   * Make a fresh checkout ready to work or test in: the task worktrees (ensure) and the merge
+   * check's scratch checkout (mergeCheck.ts) both get it. Today: the `setup` command, sandboxed like
+   * an agent turn (it runs the branch's own scripts: it writes the checkout, its git data and temp;
+   * the network is shared for package registries). The worktree environment of issue 14 item 3
+   * (files copied in, ports) belongs here too, so every checkout gets it the same way.
+   */
+  async prepareWorktreeEnv(path: string, logFile?: string): Promise<{ ok: true } | { ok: false; message: string }> {
+    if (!this.setup) return { ok: true };
+    const prepared = await this.sandbox?.prepare({ role: 'setup', cwd: path, harness: 'setup', env: process.env }, this.setup);
+    const r = await execCollect(prepared?.argv ?? this.setup, { cwd: path, timeoutMs: 30 * 60_000 }).finally(() => prepared?.dispose());
+    if (logFile) {
+      await fs.mkdir(dirname(logFile), { recursive: true }).catch(() => undefined); // the run's logs/ may not exist yet
+      await fs.appendFile(logFile, `$ ${this.setup.join(' ')}\n${r.stdout}${r.stderr}`).catch(() => undefined);
+    }
+    if (r.exitCode === 0) return { ok: true };
+    return { ok: false, message: `worktree setup command ${JSON.stringify(this.setup.join(' '))} failed with ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}` };
   }
 
   /** Folder of the reviewers' checkouts (issue 12 rule 4): inside .swarm/, which no agent is given. */
@@ -154,10 +164,15 @@ export class WorktreeManager {
    * it could still write there. Made fresh for each review, removed by removeReviewCheckout.
    */
   async addReviewCheckout(taskId: string, sha: string): Promise<string> {
-    const path = join(this.reviewDir, `${taskId}-${sha.slice(0, 12)}`);
+    return this.addScratchCheckout(this.reviewDir, `${taskId}-${sha.slice(0, 12)}`, sha);
+  }
+
+  /** A fresh detached checkout of `sha` at <dir>/<name> (a reviewer's, the merge check's); removed with removeReviewCheckout. */
+  async addScratchCheckout(dir: string, name: string, sha: string): Promise<string> {
+    const path = join(dir, name);
     await this.addLock.run(async () => {
       if (existsSync(path)) await this.removeReviewCheckout(path);
-      mkdirSync(this.reviewDir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
       await this.git.exec(['worktree', 'add', '--detach', '-q', path, sha]);
     });
     return path;

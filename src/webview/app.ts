@@ -389,6 +389,11 @@ export class ReviewApp {
       if (m.answer) c.append(this.text('p', 'Your answer:'), renderMarkdown(this.doc, m.answer));
       h.appendChild(c);
     }
+    if (m.mergeCheck) {
+      const c = this.el('div', 'callout bad');
+      c.append(this.text('p', `The merge check ${m.mergeCheck.timedOut ? 'timed out' : `failed (exit ${m.mergeCheck.exitCode ?? '?'})`} on the merge result ${shortSha(m.mergeCheck.sha)}; the base was not moved. Its output ended with:`), this.text('pre', m.mergeCheck.tail));
+      h.appendChild(c);
+    }
     if (m.lastError) {
       const c = this.el('div', 'callout bad');
       c.append(this.text('p', 'Last error:'), this.text('pre', m.lastError));

@@ -11,7 +11,9 @@
 //   reply        the worker's reply (default "working...\nCOMPLETE_AND_READY_FOR_MERGE")
 //   sleepMs      think this long first (sleepFirstMs: only in the first worker call of the task)
 //   waitForMerge (first call only) wait until the base has the merge of this task id (orders tasks)
-//   mergeBase    bring the base into the branch first (`git merge -X ours <base>`: resolves a conflict)
+//   mergeBase    resolve a conflict keeping this side: finish the integration round's merge in progress
+//                (`git checkout --ours`), or bring the base in itself (`git merge -X ours <base>`)
+//   abortMerge   abort the integration round's merge in progress (an agent that never resolves)
 //   exit         exit code of the worker (after writing files)
 //   exitFirst    exit code of the first worker turn only (e.g. 75 = rate limit)
 //   blocked      ask this (BLOCKED: line) until the prompt carries the user's answer
@@ -119,9 +121,21 @@ if (spec.waitForMerge && calls === 1) {
     if ((r.stdout || '').includes('Merge task ' + spec.waitForMerge + ':')) break;
   }
 }
+if (spec.abortMerge) cp.spawnSync('git', ['merge', '--abort']); // refuses the integration round's merge
 if (spec.mergeBase) {
-  const r = cp.spawnSync('git', ['merge', '--no-edit', '-X', 'ours', env.SWARM_BASE], { encoding: 'utf8' });
-  console.log('merged ' + env.SWARM_BASE + ': exit ' + r.status);
+  // An integration round may have left the base's merge in progress (conflict markers): keep this
+  // side of every conflict and finish it; else bring the base in the same way.
+  const inProgress = cp.spawnSync('git', ['rev-parse', '-q', '--verify', 'MERGE_HEAD'], { encoding: 'utf8' }).status === 0;
+  if (inProgress) {
+    const files = cp.spawnSync('git', ['diff', '--name-only', '--diff-filter=U'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    for (const f of files) cp.spawnSync('git', ['checkout', '--ours', '--', f]);
+    cp.spawnSync('git', ['add', '-A']);
+    const r = cp.spawnSync('git', ['commit', '-q', '--no-edit'], { encoding: 'utf8' });
+    console.log('resolved ' + files.join(',') + ' keeping ours: exit ' + r.status);
+  } else {
+    const r = cp.spawnSync('git', ['merge', '--no-edit', '-X', 'ours', env.SWARM_BASE], { encoding: 'utf8' });
+    console.log('merged ' + env.SWARM_BASE + ': exit ' + r.status);
+  }
 }
 if (spec.sleeper && logDir && calls === 1) {
   const child = cp.spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
@@ -155,6 +169,7 @@ export interface AgentSpec {
   sleepMs?: number;
   sleepFirstMs?: number;
   mergeBase?: boolean;
+  abortMerge?: boolean;
   waitForMerge?: string;
   exit?: number;
   exitFirst?: number;

@@ -267,7 +267,7 @@ describe('merge conflicts (hazard 3)', { timeout: 60_000 }, () => {
     const fix = repo.calls().filter((c) => c.task === 'second' && c.role === 'worker')[1];
     assert.ok(fix, 'second got a fix round');
     assert.match(fix.prompt, /conflicts in: shared\.txt/);
-    assert.match(fix.prompt, /git merge main/);
+    assert.match(fix.prompt, /started merging main[\s\S]*conflict markers:\n- shared\.txt/); // the integration round (issue 14 item 2)
     // Both end up merged, second after resolving (keeping its line).
     assert.deepEqual([...summary.merged].sort(), ['first', 'second']);
     assert.equal(repo.show('main', 'shared.txt'), 'line 1\nline 2 SECOND\nline 3\n');
@@ -281,7 +281,7 @@ describe('merge conflicts (hazard 3)', { timeout: 60_000 }, () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }], review: { max_rounds: 1 } });
     repo.writeTask('aaa', { priority: 1, agent: { files: { 'shared.txt': 'A\n' } } });
-    repo.writeTask('bbb', { priority: 2, agent: { files: { 'shared.txt': 'B\n' }, waitForMerge: 'aaa' } });
+    repo.writeTask('bbb', { priority: 2, agent: { files: { 'shared.txt': 'B\n' }, waitForMerge: 'aaa', rounds: { 2: { abortMerge: true, files: { 'shared.txt': 'B\n' } } } } });
     const { summary } = await runSwarm(repo.root);
     assert.deepEqual(summary.merged, ['aaa']);
     assert.equal(repo.show('main', 'shared.txt'), 'A\n');

@@ -314,3 +314,13 @@ test('HTML shell: nonce-only scripts, no unsafe-inline or eval, resources from c
   assert.ok(!html.includes('"><script>x'), 'attribute values are escaped');
   assert.match(html, /id="vscode-codicon-stylesheet"/);
 });
+
+test('view model: a failed merge check shows its output\'s tail; a passed one shows nothing; a malformed one fails the guard', () => {
+  const st = (ok: boolean) => ({ id: 't-1', status: 'blocked' as const, rounds: [], attempts: 1, updatedAt: '', mergeCheck: { sha: SHA, ok, exitCode: 1, timedOut: false, durationMs: 5, batch: ['t-1'], tail: 'CHECK FAILED: b.js: lib.greet is not defined', at: '' } });
+  const failed = buildReviewViewModel(details({ state: st(false) })).model;
+  assert.deepEqual(failed.mergeCheck, { sha: SHA, timedOut: false, exitCode: 1, tail: 'CHECK FAILED: b.js: lib.greet is not defined' });
+  assert.ok(isReviewViewModel(failed));
+  assert.equal(buildReviewViewModel(details({ state: st(true) })).model.mergeCheck, undefined);
+  assert.equal(isReviewViewModel({ ...failed, mergeCheck: { ...failed.mergeCheck, tail: 5 } }), false);
+  assert.equal(isReviewViewModel({ ...failed, mergeCheck: { ...failed.mergeCheck, extra: 1 } }), false);
+});
