@@ -85,6 +85,7 @@ export function describeEvent(e: SwarmEvent): string | undefined {
     case 'task_answered': return `${e.taskId}: answered`;
     case 'merge_waiting': return `${e.taskId}: merge waits: ${e.reason}${e.files.length ? ` (${e.files.join(', ')})` : ''}`;
     case 'merge_conflict': return `${e.taskId}: conflict in ${e.files.join(', ')}; back to its worker`;
+    case 'conflict_predicted': return `${e.taskId}: may conflict with ${e.with} in ${e.files.join(', ')}`;
     case 'task_merged': return `${e.taskId}: merged ${short(e.sha)} as ${short(e.commit)}`;
     case 'task_returned': return `${e.taskId}: back to pending (${e.reason})`;
     case 'task_failed': return `${e.taskId}: failed: ${e.reason}`;

@@ -34,6 +34,7 @@ export function describeEvent(e: SwarmEvent): { level: LogLevelName; message: st
     case 'merge_started': return { level: 'debug', message: `${e.taskId}: merging ${e.sha.slice(0, 12)}` };
     case 'merge_waiting': return { level: 'warn', message: `${e.taskId}: merge waits — ${e.reason} (${e.files.join(', ')})` };
     case 'merge_conflict': return { level: 'warn', message: `${e.taskId}: merge conflict in ${e.files.join(', ')}; back to its worker` };
+    case 'conflict_predicted': return { level: 'warn', message: `${e.taskId}: may conflict with ${e.with} in ${e.files.join(', ')}` };
     case 'task_merged': return { level: 'info', message: `${e.taskId} merged as ${e.commit.slice(0, 12)}` };
     case 'task_returned': return { level: 'info', message: `${e.taskId} returned to pending: ${e.reason}` };
     case 'task_failed': return { level: 'error', message: `${e.taskId} failed: ${e.reason}` };

@@ -83,6 +83,18 @@ const sandboxSchema = z
   })
   .strict();
 
+// --- worktree environment (README "Worktree environment"; src/swarm/worktreeEnv.ts, ports.ts) ---
+export const DEFAULT_PORT_BASE = 4100;
+export const DEFAULT_PORT_COUNT = 10;
+const worktreeSchema = z
+  .object({
+    include: z.array(z.string().min(1, 'a non-empty pattern').max(512, 'at most 512 characters').refine((p) => !p.includes('\0') && !/(^|\/)\.\.(\/|$)/.test(p), 'a pattern inside the repository (no "..")')).max(256, 'at most 256 patterns').default([]).describe('Patterns (gitignore syntax, as in .worktreeinclude) of ignored files copied from your checkout into each new worktree'),
+    port_base: z.number().int('a whole number').min(1024, 'at least 1024').max(65535, 'at most 65535').default(DEFAULT_PORT_BASE).describe('First port of the ranges given to worktrees (SWARM_PORT)'),
+    port_count: posInt.max(1000, 'at most 1000').default(DEFAULT_PORT_COUNT).describe('Ports per worktree (SWARM_PORT_COUNT)'),
+  })
+  .strict()
+  .refine((w) => w.port_base + w.port_count <= 65536, { message: 'port_base + port_count must stay at or below 65536', path: ['port_count'] });
+
 export const swarmConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -97,6 +109,7 @@ export const swarmConfigSchema = z
     limits: limitsSchema.default({ max_consecutive_errors: 3, max_attempts: 3, backoff_failures: 3, backoff_window_s: 60, backoff_pause_s: 1800, rate_limit_pause_s: 300, poll_ms: 500 }),
     timeout_s: posInt.default(1800).describe('Default per-turn timeout for harnesses that set none'),
     sandbox: sandboxSchema.default({ mode: 'auto', allow_write: [], deny_read: [], allow_domains: [] }).describe('The agent sandbox (docs/security.md)'),
+    worktree: worktreeSchema.default({ include: [], port_base: DEFAULT_PORT_BASE, port_count: DEFAULT_PORT_COUNT }).describe('What each new worktree gets: ignored files copied in, its own port range'),
   })
   .strict();
 
@@ -136,6 +149,14 @@ export interface ResolvedConfig {
   limits: { maxConsecutiveErrors: number; maxAttempts: number; backoffFailures: number; backoffWindowMs: number; backoffPauseMs: number; rateLimitPauseMs: number; pollMs: number };
   timeoutS: number;
   sandbox: SandboxSettings;
+  worktree: WorktreeSettings;
+}
+
+/** config `worktree`: include patterns copied into new worktrees, and the port ranges. */
+export interface WorktreeSettings {
+  include: string[];
+  portBase: number;
+  portCount: number;
 }
 
 function describeValue(v: unknown): string {
@@ -262,6 +283,7 @@ function resolve(parsed: ParsedConfig, file: string | undefined, format: Resolve
     },
     timeoutS: parsed.timeout_s,
     sandbox: { mode: parsed.sandbox.mode, allowWrite: parsed.sandbox.allow_write, denyRead: parsed.sandbox.deny_read, allowDomains: parsed.sandbox.allow_domains },
+    worktree: { include: parsed.worktree.include, portBase: parsed.worktree.port_base, portCount: parsed.worktree.port_count },
   };
 }
 

@@ -58,7 +58,7 @@ class SwarmWorkspace implements Workspace {
   constructor(readonly root: string, readonly config: ResolvedConfig, private readonly git: Git, readonly base: string, private readonly identity: Record<string, string>, private readonly options: OpenWorkspaceOptions, private readonly agentSandbox: AgentSandbox) {
     this.tasks = new TaskStore(root, config.tasksDir);
     this.state = new StateStore(root);
-    this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup, agentSandbox);
+    this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup, agentSandbox, config.worktree.include);
     this.merges = new MergeQueue(git, base, new BaseWatch(git, base, this.state.dir, (level, message) => this.publish({ type: 'log', level, message })));
   }
 
