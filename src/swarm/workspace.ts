@@ -301,6 +301,7 @@ class SwarmWorkspace implements Workspace {
       for (const l of status) { const p = l.slice(3); if (!seen.has(p)) committed.push({ path: p, status: l.slice(0, 2).trim() || 'M' }); }
       const waiting = !task && listing.pending.some((t) => t.id === taskId && t.branch === branch);
       const orphaned = (!task && !waiting) || (!!task && !live && STATUS[task.status].inFlight);
+      const st = task ? await this.state.readTask(task.id) : undefined; // its ports and predicted conflicts
       out.push({
         path: wt.path,
         branch,
@@ -313,6 +314,8 @@ class SwarmWorkspace implements Workspace {
         dirty: status.length > 0,
         orphaned,
         diskBytes: orphaned && exists ? await diskUsage(wt.path) : undefined,
+        ...(st?.ports ? { ports: st.ports } : {}),
+        ...(st?.predictedConflicts ? { conflicts: st.predictedConflicts } : {}),
       });
     }
     return out;
