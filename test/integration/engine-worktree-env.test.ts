@@ -9,7 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, userCommit } from '../helpers/repo';
+import { TestRepo, runSwarm, userCommit, cli } from '../helpers/repo';
 
 const repos: TestRepo[] = [];
 after(() => { for (const r of repos) r.cleanup(); });
@@ -143,4 +143,11 @@ test('conflict_predicted: two live branches changing the same lines are warned a
   assert.ok(!existsSync(join(repo.path('.swarm', 'tasks', 'c1'), 'state.json')) || !readFileSync(join(repo.path('.swarm', 'tasks', 'c1'), 'state.json'), 'utf8').includes('predictedConflicts'), 'predictions live in conflicts.json only');
   assert.ok(readdirSync(repo.path('.swarm', 'tasks', 'c1')).includes('conflicts.json'));
   ws.dispose();
+  // `swarm status` says it too, with each live worktree's ports.
+  const st = cli(['status', '--repo', repo.root]);
+  assert.equal(st.status, 0, st.stderr);
+  assert.match(st.stdout, /c1 +ports \d+–\d+ +⚠ may conflict with c2 in shared\.txt/);
+  const json = JSON.parse(cli(['status', '--json', '--repo', repo.root]).stdout) as { worktrees: { taskId: string; ports: { first: number; count: number }; conflicts: { with: string }[] }[] };
+  assert.deepEqual(json.worktrees.find((w) => w.taskId === 'c2')?.conflicts.map((c) => c.with), ['c1']);
+  assert.equal(new Set(json.worktrees.map((w) => w.ports.first)).size, 3, 'three live worktrees, three ranges');
 });
