@@ -7,7 +7,7 @@ import { BENCH } from './util.mjs';
 export const ENGINE = join(BENCH, '.build', 'engine.cjs');
 
 export async function buildEngine() {
-  await esbuild.build({ entryPoints: [join(BENCH, 'lib', 'engine.ts')], outfile: ENGINE, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['vscode'] });
+  await esbuild.build({ entryPoints: [join(BENCH, 'lib', 'engine.ts')], outfile: ENGINE, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['vscode'], mainFields: ['module', 'main'] }); // jsonc-parser's UMD build cannot be bundled (esbuild.mjs does the same)
   return ENGINE;
 }
 

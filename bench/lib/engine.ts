@@ -5,3 +5,4 @@ export { Git } from '../../src/swarm/git';
 export { runAgentProcess } from '../../src/swarm/proc';
 export { openWorkspace } from '../../src/swarm/workspace';
 export { TaskStore, parseTask } from '../../src/swarm/tasks';
+export { prepareWorktreeEnv } from '../../src/swarm/worktreeEnv';
