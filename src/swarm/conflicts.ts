@@ -102,12 +102,14 @@ export class ConflictWatch {
     const seen = `${me.tip} ${baseTip} ${live.filter((l) => l !== me).map((l) => `${l.id}=${l.tip}`).sort().join(',')}`;
     if (this.lastSeen.get(taskId) === seen) return;
     this.lastSeen.set(taskId, seen);
+    const others = live.filter((l) => l !== me);
+    // Alone, and on top of the current base: nothing can conflict (one git process to know).
+    if (!others.length && (await this.deps.git.mergeBase(baseTip, me.tip)) === baseTip) { await this.replace(taskId, []); return; }
     const mine = await this.changedFiles(me.tip, baseTip);
     const found = new Map<string, ConflictWarning>();
     const baseFiles = await this.conflicts(baseTip, me.tip, mine);
     if (baseFiles.length) found.set(this.deps.base, { with: this.deps.base, kind: 'base', files: baseFiles, at: nowIso() });
-    for (const other of live) {
-      if (other === me) continue;
+    for (const other of others) {
       const theirs = await this.changedFiles(other.tip, baseTip);
       const both = mine.filter((f) => theirs.includes(f));
       const files = both.length ? await this.conflicts(me.tip, other.tip, both) : [];
@@ -127,14 +129,9 @@ export class ConflictWatch {
     }
   }
 
-  /** A task left current: its warnings go, and every other task's warnings about it. */
   private async forget(taskId: string): Promise<void> {
     this.lastSeen.delete(taskId);
-    await this.deps.state.writeConflicts(taskId, []);
-    for (const t of (await this.deps.tasks.list()).current) {
-      const cur = await this.deps.state.readConflicts(t.id);
-      if (cur.some((w) => w.with === taskId)) await this.deps.state.writeConflicts(t.id, cur.filter((w) => w.with !== taskId));
-    }
+    await dropConflictsOf(this.deps, taskId);
   }
 
   /** Set (files non-empty) or clear the warning of `taskId` about `other`. */
@@ -176,5 +173,17 @@ export class ConflictWatch {
       else throw new Error(`git merge-tree: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.code}`}`);
     }
     return [...candidates].sort();
+  }
+}
+
+/**
+ * A task left current (merged, back to pending): its warnings go, and every other task's warnings
+ * about it. Also called by TaskFlow (flow.ts) for decisions applied while no run watches.
+ */
+export async function dropConflictsOf(deps: Pick<ConflictWatchDeps, 'state' | 'tasks'>, taskId: string): Promise<void> {
+  await deps.state.writeConflicts(taskId, []);
+  for (const t of (await deps.tasks.list()).current) {
+    const cur = await deps.state.readConflicts(t.id);
+    if (cur.some((w) => w.with === taskId)) await deps.state.writeConflicts(t.id, cur.filter((w) => w.with !== taskId));
   }
 }

@@ -142,7 +142,6 @@ test('conflict_predicted: two live branches changing the same lines are warned a
   assert.ok(c2?.ports && c2.ports.count === 10 && c2.ports.first >= 4100);
   assert.ok(!existsSync(join(repo.path('.swarm', 'tasks', 'c1'), 'state.json')) || !readFileSync(join(repo.path('.swarm', 'tasks', 'c1'), 'state.json'), 'utf8').includes('predictedConflicts'), 'predictions live in conflicts.json only');
   assert.ok(readdirSync(repo.path('.swarm', 'tasks', 'c1')).includes('conflicts.json'));
-  ws.dispose();
   // `swarm status` says it too, with each live worktree's ports.
   const st = cli(['status', '--repo', repo.root]);
   assert.equal(st.status, 0, st.stderr);
@@ -150,4 +149,27 @@ test('conflict_predicted: two live branches changing the same lines are warned a
   const json = JSON.parse(cli(['status', '--json', '--repo', repo.root]).stdout) as { worktrees: { taskId: string; ports: { first: number; count: number }; conflicts: { with: string }[] }[] };
   assert.deepEqual(json.worktrees.find((w) => w.taskId === 'c2')?.conflicts.map((c) => c.with), ['c1']);
   assert.equal(new Set(json.worktrees.map((w) => w.ports.first)).size, 3, 'three live worktrees, three ranges');
+  // You merge c1 (no run active): c2's warning about it goes with it.
+  const head = (await ws.taskState('c1'))!.headSha!;
+  const d = await ws.decide({ taskId: 'c1', kind: 'approve', sha: head });
+  assert.ok(d.ok, JSON.stringify(d));
+  assert.equal((await ws.taskState('c2'))?.predictedConflicts, undefined);
+  ws.dispose();
+
+});
+
+test('conflict_predicted against the base: a live branch that a merge into the base now conflicts with', async () => {
+  const repo = envRepo({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 5 }] });
+  // c1 stops with a question (its work so far is committed, the task stays live); t2 merges the
+  // same lines. Whichever comes first, the later event (c1 blocked, or t2 merged) finds it.
+  repo.writeTask('c1', { priority: 1, agent: { preFiles: { 'shared.txt': 'line 1\nc1 says\nline 3\n' }, blocked: 'Which greeting?' } });
+  repo.writeTask('t2', { priority: 2, agent: { files: { 'shared.txt': 'line 1\nt2 says\nline 3\n' } } });
+  const { summary } = await runSwarm(repo.root, { timeoutMs: 60_000 });
+  assert.deepEqual(summary.merged, ['t2']);
+  const predicted = repo.journal().filter((e) => e.type === 'conflict_predicted').map((e) => e.type === 'conflict_predicted' && `${e.taskId}~${e.with}:${e.kind}:${e.files.join(',')}`);
+  assert.ok(predicted.includes('c1~main:base:shared.txt'), JSON.stringify(predicted));
+  assert.ok(!existsSync(repo.path('.swarm', 'tasks', 't2', 'conflicts.json')), 'a merged task keeps no warnings');
+  const ws = (await runSwarm(repo.root, { timeoutMs: 30_000 })).ws; // state survives the run
+  assert.deepEqual((await ws.taskState('c1'))?.predictedConflicts?.map((w) => `${w.with}:${w.files.join(',')}`), ['main:shared.txt']);
+  ws.dispose();
 });
