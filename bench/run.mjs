@@ -6,10 +6,11 @@
 //   4. memory under flood (1 GiB of agent stdout through runAgentProcess)
 //   5. review panel (bench/review-render.ts, when present)
 //   6. merge checks (8 approved changes, a 2 s check: batched vs one at a time; bisection; speculative cost)
+//   7. a new worktree's environment (.worktreeinclude copy of a node_modules-like tree vs `git worktree add` alone and `cp -a`)
 // Writes bench/results/latest.json and latest.md and prints the table.
 //
 //   npm run bench                 (= node esbuild.mjs && node bench/run.mjs)
-//   node bench/run.mjs [--quick] [--only orchestration,merge,extension,flood,review,mergecheck] [--out DIR]
+//   node bench/run.mjs [--quick] [--only orchestration,merge,extension,flood,review,mergecheck,wtenv] [--out DIR]
 //
 // Each scenario runs in its own node process (memory and timings of one do not leak into the
 // next). Machines are noisy: read the ratios, which compare against a baseline measured in the
@@ -119,6 +120,7 @@ if (values.render) {
   if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
   if (want('review')) results.reviewPanel = await reviewRender();
   if (want('mergecheck')) results.mergeCheck = await scenario('merge-check', ['bench/scenarios/merge-check.mjs', '--changes', '8', '--check-s', '2', '--reps', QUICK ? '1' : '2']);
+  if (want('wtenv')) results.worktreeEnv = await scenario('worktree-env', ['bench/scenarios/worktree-env.mjs', '--mb', QUICK ? '20' : '100', '--reps', QUICK ? '1' : '3']);
   results.machine.loadavgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
 }
@@ -201,6 +203,16 @@ else if (rp) {
     for (const x of list.filter((y) => !/^baseline/.test(y.name))) row('5 review panel', `${eng}: ${x.name}`, msec(x.medianMs), base ? `${base.name.replace(/^baseline: /, '')} ${msec(base.medianMs)}` : '', x.ratioToBaseline, real ? '< 1 s' : '(reference)', real ? ok(x.medianMs < 1000) : '–');
   }
 }
+
+const we = results.worktreeEnv;
+if (we?.summary) {
+  const s = we.summary;
+  const fsNote = `${s.filesystem}: copy-on-write ${s.reflinkSupported ? 'supported' : 'not supported (plain copies)'}`;
+  row('6 worktree env', `new worktree + .worktreeinclude node_modules/ (${s.treeMB} MB, ${s.treeFiles} files; ${fsNote})`, `${msec(s.includeAllMs)} copy (+ ${msec(s.worktreeAddMs)} add)`, `git worktree add alone ${msec(s.worktreeAddMs)}`, s.includeAllVsAdd, '(reported)', '–');
+  row('6 worktree env', 'the same copy vs coreutils', msec(s.includeAllMs), `cp -a ${msec(s.cpMs)}`, s.includeAllVsCp, '(reported)', '–');
+  row('6 worktree env', `.worktreeinclude of .env only, the ${s.treeMB} MB tree present (listing cost)`, msec(s.includeEnvOnlyMs), `git worktree add alone ${msec(s.worktreeAddMs)}`, s.envOnlyVsAdd, '(reported)', '–');
+  row('6 worktree env', 'no .worktreeinclude, no worktree.include', msec(s.noIncludeMs), '', null, '(reported)', '–');
+} else if (we) row('6 worktree env', 'error', we.error ?? '?', '', null, '', '**error**');
 
 const header = ['area', 'what', 'measured', 'baseline (same run)', 'ratio', 'target', 'result'];
 const md = [

@@ -7,3 +7,4 @@ export { openWorkspace } from '../../src/swarm/workspace';
 export { TaskStore, parseTask } from '../../src/swarm/tasks';
 export { MergeChecker } from '../../src/swarm/mergeCheck';
 export { WorktreeManager } from '../../src/swarm/worktrees';
+export { prepareWorktreeEnv } from '../../src/swarm/worktreeEnv';

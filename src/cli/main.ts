@@ -7,6 +7,8 @@ import type { Workspace, ReviewMode, DecisionResult } from '../swarm/api';
 import { ConfigError, SwarmError } from '../swarm/errors';
 import type { SwarmEvent, HumanDecisionKind } from '../swarm/types';
 import { terminalSafe, terminalSafeJson } from '../swarm/text';
+import { formatPorts } from '../swarm/ports';
+import { describeConflict } from '../swarm/conflictText';
 
 /** One line of text from an agent, a diff or a task, for a terminal (line breaks escaped too). */
 const one = (text: string | undefined) => terminalSafe(text ?? '');
@@ -87,6 +89,7 @@ export function describeEvent(e: SwarmEvent): string | undefined {
     case 'merge_conflict': return `${e.taskId}: conflict in ${e.files.join(', ')}; back to its worker`;
     case 'merge_check': return `${e.taskId}: merge check of ${short(e.check.sha)} ${e.check.ok ? 'passed' : e.check.timedOut ? 'timed out' : `failed (exit ${e.check.exitCode}); log ${e.check.logFile ?? '-'}`}`;
     case 'integration_round': return `${e.taskId}: ${e.base} brought into its branch${e.conflicts.length ? `; conflicts in ${e.conflicts.join(', ')}` : ''}`;
+    case 'conflict_predicted': return `${e.taskId}: may conflict with ${e.with} in ${e.files.join(', ')}`;
     case 'task_merged': return `${e.taskId}: merged ${short(e.sha)} as ${short(e.commit)}`;
     case 'task_returned': return `${e.taskId}: back to pending (${e.reason})`;
     case 'task_failed': return `${e.taskId}: failed: ${e.reason}`;
@@ -143,8 +146,11 @@ async function cmdStatus(ws: Workspace, out: Out, full: boolean): Promise<number
   const needs = await ws.needsYou();
   const running = await ws.runningElsewhere();
   const cannotStart = tasks.pending.filter((t) => t.cannotRun);
+  // Live worktrees: their port range and predicted conflicts (src/swarm/ports.ts, conflicts.ts).
+  const live = (await Promise.all(tasks.current.map(async (t) => ({ id: t.id, st: await ws.taskState(t.id) })))).filter((x) => x.st?.ports || x.st?.predictedConflicts?.length);
+  const worktrees = live.map(({ id, st }) => ({ taskId: id, ports: st?.ports ?? null, conflicts: st?.predictedConflicts ?? [] }));
   if (out.json) {
-    out.data(full ? tasks : { pending: tasks.pending.length, current: tasks.current.length, complete: tasks.complete.length, quarantined: tasks.quarantined, needsYou: needs, cannotStart: cannotStart.map((t) => ({ id: t.id, reason: t.cannotRun })), running: running ?? null, config: ws.config.file ?? null, base: ws.base, sandbox: ws.sandbox ?? null });
+    out.data(full ? tasks : { pending: tasks.pending.length, current: tasks.current.length, complete: tasks.complete.length, quarantined: tasks.quarantined, needsYou: needs, cannotStart: cannotStart.map((t) => ({ id: t.id, reason: t.cannotRun })), running: running ?? null, config: ws.config.file ?? null, base: ws.base, sandbox: ws.sandbox ?? null, worktrees });
     return EXIT.ok;
   }
   out.print(`repository ${ws.root}${running ? ` — swarm running (pid ${running.pid})` : ''}`);
@@ -156,6 +162,10 @@ async function cmdStatus(ws: Workspace, out: Out, full: boolean): Promise<number
       for (const t of list) out.print(`  ${name.padEnd(8)} ${t.id.padEnd(28)} ${t.status.padEnd(22)} ${one(t.claimedBy ?? t.completedBy)}  ${one(t.title)}`);
     }
     for (const q of tasks.quarantined) out.print(`  quarantined ${one(q.file)}: ${one(q.reason)}`);
+  }
+  if (worktrees.length) {
+    out.print(`worktrees (${worktrees.length}):`);
+    for (const w of worktrees) out.print(`  ${w.taskId.padEnd(28)} ${w.ports ? formatPorts(w.ports) : ''}${w.conflicts.map((c) => `  ⚠ ${one(describeConflict(c))}`).join('')}`);
   }
   if (cannotStart.length) {
     out.print(`can never start (${cannotStart.length}):`);

@@ -317,6 +317,7 @@ export class SwarmSession implements vscode.Disposable {
       case 'task_merged':
       case 'agent_finished':
       case 'merge_conflict':
+      case 'conflict_predicted':
         this.scheduleRefresh({ worktrees: true });
         break;
       case 'log':

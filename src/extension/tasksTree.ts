@@ -10,6 +10,8 @@ import type { QuarantinedTask, Task, TaskRuntimeState } from '../swarm/types';
 import { Commands } from './constants';
 import { currentRound, describeTaskStatus, formatFrontmatter, taskStatusIcon } from './format';
 import { STATUS } from '../swarm/status';
+import { formatPorts } from '../swarm/ports';
+import { describeConflict } from '../swarm/conflictText';
 import { latestAgentVerdict } from '../shared/reviewModel';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
@@ -154,6 +156,10 @@ export class TaskNode extends TreeNode {
     const question = this.needsYou?.question ?? this.task.question;
     if (question) md.appendText(`\nQuestion: ${question}\n`);
     if (this.task.cannotRun) md.appendText(`\nCan never start: ${this.task.cannotRun}\n`);
+    if (this.task.folder === 'current') {
+      if (this.state?.ports) md.appendText(`\nWorktree ${formatPorts(this.state.ports)} (SWARM_PORT)\n`);
+      for (const c of this.state?.predictedConflicts ?? []) md.appendText(`\n⚠ ${describeConflict(c)}\n`);
+    }
     const frontmatter = formatFrontmatter(this.task.meta);
     if (frontmatter) md.appendCodeblock(frontmatter, 'yaml');
     return md;

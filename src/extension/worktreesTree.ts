@@ -8,6 +8,8 @@ import { basename, dirname } from 'node:path';
 import type { WorktreeInfo } from '../swarm/types';
 import { Commands } from './constants';
 import { describeTaskStatus, formatBytes, plural } from './format';
+import { formatPorts } from '../swarm/ports';
+import { describeConflict } from '../swarm/conflictText';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
 import { MessageNode, SessionTreeProvider, TreeNode, type WorktreeRef } from './treeNode';
@@ -58,6 +60,8 @@ export class WorktreeNode extends TreeNode {
     parts.push(`${wt.ahead} ahead`);
     if (wt.changedFiles.length) parts.push(plural(wt.changedFiles.length, 'file'));
     if (wt.dirty) parts.push('uncommitted changes');
+    if (wt.ports && !wt.orphaned) parts.push(formatPorts(wt.ports));
+    for (const c of wt.conflicts ?? []) parts.push(`⚠ ${describeConflict(c)}`);
     // Whether the agents working here are confined (src/swarm/sandbox.ts): said where people look.
     const sandbox = this.session.workspace?.sandbox;
     if (sandbox && !sandbox.sandboxed && !wt.orphaned) parts.push('not sandboxed');
@@ -65,6 +69,8 @@ export class WorktreeNode extends TreeNode {
     item.iconPath = wt.orphaned ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon('git-branch');
     const md = new vscode.MarkdownString(undefined, false);
     md.appendText(`${wt.path}\nbranch ${wt.branch} at ${wt.head.slice(0, 12)}\n${wt.ahead} commit(s) ahead of the base${wt.dirty ? ', uncommitted changes' : ''}`);
+    if (wt.ports && !wt.orphaned) md.appendText(`\nPorts: ${wt.ports.first}–${wt.ports.first + wt.ports.count - 1} (SWARM_PORT=${wt.ports.first}, SWARM_PORT_COUNT=${wt.ports.count})`);
+    for (const c of wt.conflicts ?? []) md.appendText(`\n⚠ ${describeConflict(c)} (an off-tree merge says so; merge one first or bring it in)`);
     if (sandbox && !wt.orphaned) md.appendText(sandbox.sandboxed ? '\nAgents here run sandboxed: they write this worktree and its branch, nothing else of yours (docs/security.md).' : `\n⚠ ${sandbox.reason}`);
     if (wt.orphaned) md.appendText(`\nOrphaned: no live run owns it and no current task uses it (${formatBytes(wt.diskBytes)} on disk). "Clean up worktree" keeps unmerged commits in an archive ref before removing it.`);
     item.tooltip = md;

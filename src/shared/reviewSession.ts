@@ -71,6 +71,7 @@ const REFRESHING_EVENTS = new Set<SwarmEvent['type']>([
   'merge_started',
   'merge_waiting',
   'merge_conflict',
+  'conflict_predicted',
   'task_merged',
   'task_returned',
   'task_failed',

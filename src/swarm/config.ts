@@ -92,6 +92,18 @@ const mergeCheckSchema = z
   })
   .strict();
 
+// --- worktree environment (README "Worktree environment"; src/swarm/worktreeEnv.ts, ports.ts) ---
+export const DEFAULT_PORT_BASE = 4100;
+export const DEFAULT_PORT_COUNT = 10;
+const worktreeSchema = z
+  .object({
+    include: z.array(z.string().min(1, 'a non-empty pattern').max(512, 'at most 512 characters').refine((p) => !p.includes('\0') && !/(^|\/)\.\.(\/|$)/.test(p), 'a pattern inside the repository (no "..")')).max(256, 'at most 256 patterns').default([]).describe('Patterns (gitignore syntax, as in .worktreeinclude) of ignored files copied from your checkout into each new worktree'),
+    port_base: z.number().int('a whole number').min(1024, 'at least 1024').max(65535, 'at most 65535').default(DEFAULT_PORT_BASE).describe('First port of the ranges given to worktrees (SWARM_PORT)'),
+    port_count: posInt.max(1000, 'at most 1000').default(DEFAULT_PORT_COUNT).describe('Ports per worktree (SWARM_PORT_COUNT)'),
+  })
+  .strict()
+  .refine((w) => w.port_base + w.port_count <= 65536, { message: 'port_base + port_count must stay at or below 65536', path: ['port_count'] });
+
 export const swarmConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -107,6 +119,7 @@ export const swarmConfigSchema = z
     timeout_s: posInt.default(1800).describe('Default per-turn timeout for harnesses that set none'),
     sandbox: sandboxSchema.default({ mode: 'auto', allow_write: [], deny_read: [], allow_domains: [] }).describe('The agent sandbox (docs/security.md)'),
     merge_check: mergeCheckSchema.optional().describe('The project\'s check, run on each exact merge result before the base moves (README, "Merge checks")'),
+    worktree: worktreeSchema.default({ include: [], port_base: DEFAULT_PORT_BASE, port_count: DEFAULT_PORT_COUNT }).describe('What each new worktree gets: ignored files copied in, its own port range'),
   })
   .strict();
 
@@ -148,6 +161,14 @@ export interface ResolvedConfig {
   sandbox: SandboxSettings;
   /** The merge check (README, "Merge checks"); undefined: merges are not checked. */
   mergeCheck?: { command: string[]; timeoutS: number; batch: number };
+  worktree: WorktreeSettings;
+}
+
+/** config `worktree`: include patterns copied into new worktrees, and the port ranges. */
+export interface WorktreeSettings {
+  include: string[];
+  portBase: number;
+  portCount: number;
 }
 
 function describeValue(v: unknown): string {
@@ -275,6 +296,7 @@ function resolve(parsed: ParsedConfig, file: string | undefined, format: Resolve
     timeoutS: parsed.timeout_s,
     sandbox: { mode: parsed.sandbox.mode, allowWrite: parsed.sandbox.allow_write, denyRead: parsed.sandbox.deny_read, allowDomains: parsed.sandbox.allow_domains },
     mergeCheck: parsed.merge_check ? { command: parsed.merge_check.command, timeoutS: parsed.merge_check.timeout_s, batch: parsed.merge_check.batch } : undefined,
+    worktree: { include: parsed.worktree.include, portBase: parsed.worktree.port_base, portCount: parsed.worktree.port_count },
   };
 }
 

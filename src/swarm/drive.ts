@@ -13,6 +13,7 @@ import { STATUS, type TaskStep } from './status';
 import type { Task, TaskRuntimeState, WorkerInfo } from './types';
 import { workStep } from './work';
 import { reviewStep } from './review';
+import { describeEnv } from './worktreeEnv';
 
 /** Merge the reviewed head through the merge queue (flow.ts); a conflict or a failed merge check goes back to work (an integration round), a moved branch to review. */
 const mergeStep: Step = async (ctx, d) => {
@@ -35,8 +36,10 @@ export async function drive(ctx: RunContext, spec: WorkerSpec, info: WorkerInfo,
   const { git, worktrees, base } = ctx.deps;
   const baseSha = await git.readBranch(base);
   if (!baseSha) throw new StopWorker(`the base branch "${base}" does not exist`);
-  const wt = await worktrees.ensure(task.id, st.branch!, baseSha, join(ctx.runDir, 'logs', `${task.id}-setup.log`));
+  st.ports = await ctx.ports.ensure(task.id, st.ports); // kept in its state: the same range in every round
+  const wt = await worktrees.ensure(task.id, st.branch!, baseSha, join(ctx.runDir, 'logs', `${task.id}-setup.log`), st.ports);
   if (wt.created) ctx.emit({ type: 'worktree_created', taskId: task.id, path: wt.path, branch: st.branch! });
+  if (wt.env && (wt.env.copied.length || wt.env.skipped.length)) ctx.emit({ type: 'log', level: wt.env.skipped.length ? 'warn' : 'info', message: describeEnv(task.id, wt.env) });
   st.worktree = wt.path;
   const continueAt = STATUS[st.status].step; // a fix round continues with the agent's turn
   await ctx.flow.transition(st, 'work', { worktree: wt.path, branch: st.branch, claimed_by: spec.id, run_id: ctx.runId });

@@ -15,6 +15,7 @@ import type { DecisionResult } from './api';
 import { nowIso } from './util';
 import { STATUS, FOLDER_STATUS, transition, type TransitionName } from './status';
 import { approvability, authorizeMerge, mergeAuthorized, sealRound } from './approval';
+import { dropConflictsOf } from './conflicts';
 
 export interface FlowContext {
   root: string;
@@ -191,6 +192,7 @@ export class TaskFlow {
       merged_commit: commit ?? null,
       ...(note ? { note } : {}),
     });
+    await dropConflictsOf(this.ctx, task.id).catch(() => undefined); // its conflict warnings, and others' about it (conflicts.ts)
     if (commit) this.ctx.emit({ type: 'task_merged', taskId: task.id, sha: st.headSha ?? commit, commit });
     this.ctx.emit({ type: 'task_status', taskId: task.id, status: st.status, workerId: st.workerId, detail: note });
   }

@@ -27,6 +27,10 @@ import { markInterrupted, recover } from './recovery';
 import { plannerLoop } from './planner';
 import { WaitingMerges } from './waitingMerges';
 import { agentsOfRepo, killMarkedProcesses } from './proc';
+import { PortAllocator } from './ports';
+import { ConflictWatch } from './conflicts';
+import { schedule, type InFlightTask } from './schedule';
+import { Mutex } from './util';
 
 export type { RunDeps } from './runContext';
 export { capDiff } from './review';
@@ -44,6 +48,14 @@ export class Run implements SwarmRun, RunContext {
   readonly summary: RunSummary;
   readonly pools: Pools;
   readonly turns: AgentTurns;
+  readonly ports: PortAllocator;
+  private readonly conflicts: ConflictWatch;
+  /** Choosing and claiming a pending task, one worker at a time (schedule.ts sees every claim). */
+  private readonly claimLock = new Mutex();
+  /** "<task> waits for <task>" said once each. */
+  private readonly heldSaid = new Set<string>();
+  /** Claims made by this run (a listing taken before the last claim is taken again). */
+  private claims = 0;
   private readonly waiting: WaitingMerges;
   private readonly journal: Journal;
   private readonly abort = new AbortController();
@@ -65,6 +77,8 @@ export class Run implements SwarmRun, RunContext {
     this.pools = new Pools(this, deps.maxConcurrentWorkers);
     this.turns = new AgentTurns(this);
     this.waiting = new WaitingMerges(this);
+    this.ports = new PortAllocator(deps.config.worktree, async () => Promise.all((await deps.tasks.list()).current.map(async (t) => ({ id: t.id, ports: (await deps.state.readTask(t.id))?.ports }))));
+    this.conflicts = new ConflictWatch({ git: deps.git, base: deps.base, tasks: deps.tasks, state: deps.state, emit: (e) => this.emit(e) });
     this.waitForHumans = options.waitForHumans ?? true;
     this.summary = { runId, startedAt: nowIso(), workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [], completedWithoutChange: [] };
     this.done = this.main().catch((e) => this.finish(`error: ${(e as Error).message}`));
@@ -114,6 +128,7 @@ export class Run implements SwarmRun, RunContext {
 
   emit(e: SwarmEvent): void {
     this.waiting.observe(e);
+    this.conflicts.observe(e);
     this.journal.append(e);
     this.deps.publish(e);
   }
@@ -173,6 +188,7 @@ export class Run implements SwarmRun, RunContext {
     for (let i = 0; tookLock && this.owned.size > 0 && i < 600; i++) await sleep(50);
     if (tookLock) for (const id of this.owned) await markInterrupted(this, id, this.stopReason ?? 'stopped');
     if (tookLock) await killMarkedProcesses(agentsOfRepo(this.deps.tasks.dir, this.runId)); // nothing of this run's agents outlives it (setsid daemons too)
+    await this.conflicts.idle(); // its predictions are in the journal before the run's end
     const listing = await this.deps.tasks.list().catch(() => undefined);
     const states = await Promise.all((listing?.current ?? []).map((t) => this.deps.state.readTask(t.id)));
     this.summary.finishedAt = nowIso();
@@ -254,6 +270,7 @@ export class Run implements SwarmRun, RunContext {
   /** Tasks in current that wait for a worker (fix rounds, answered questions, recovered work), then new claims. */
   private async nextItem(spec: WorkerSpec, mayClaim: boolean): Promise<{ task: Task; isNew: boolean } | undefined> {
     const { tasks } = this.deps;
+    const seq = this.claims;
     const listing = await tasks.list();
     for (const u of listing.unparsable.filter((x) => x.folder === 'pending')) {
       const target = await tasks.quarantine(u.file, u.reason);
@@ -276,8 +293,16 @@ export class Run implements SwarmRun, RunContext {
       return { task: t, isNew: false };
     }
     if (!mayClaim) return undefined;
+    // Claims go one at a time: the scheduler (schedule.ts) must see the task claimed just before
+    // (the listing is taken again when another worker claimed since).
+    return this.claimLock.run(async () => this.claimNext(spec, seq === this.claims ? listing : await tasks.list()));
+  }
+
+  private async claimNext(spec: WorkerSpec, listing: Awaited<ReturnType<RunDeps['tasks']['list']>>): Promise<{ task: Task; isNew: boolean } | undefined> {
+    const { tasks } = this.deps;
     const done = new Set(listing.complete.map((t) => t.id));
-    for (const t of listing.pending) {
+    const { order } = await this.scheduled(listing, true);
+    for (const t of order) {
       if (done.has(t.id)) {
         // A new task with the id of a completed one could never move to complete/ (and would
         // inherit the old one's state): set it aside for the user to rename, never run it.
@@ -290,6 +315,7 @@ export class Run implements SwarmRun, RunContext {
       const branch = t.branch ?? st?.branch ?? branchFor(spec.id, t.id);
       const claimed = await tasks.claim(t.id, { status: transition(t.status, 'claim', t.id), claimed_by: spec.id, claimed_at: nowIso(), run_id: this.runId, branch });
       if (!claimed) continue; // another worker won this one
+      this.claims++;
       this.owned.add(t.id);
       this.emit({ type: 'task_claimed', taskId: t.id, workerId: spec.id, branch });
       return { task: claimed, isNew: true };
@@ -303,8 +329,33 @@ export class Run implements SwarmRun, RunContext {
     if (listing.current.some((t) => STATUS[t.status].resumable && !this.owned.has(t.id))) return true;
     if (!mayClaim) return false;
     const done = new Set(listing.complete.map((t) => t.id));
+    return (await this.scheduled(listing, false)).order.some((t) => !done.has(t.id));
+  }
+
+  /**
+   * The pending tasks a worker may claim now, in claim order (schedule.ts): dependencies done, and
+   * a task whose `files` overlap a task being driven passed over. `say`: journal each hold once.
+   */
+  private async scheduled(listing: Awaited<ReturnType<RunDeps['tasks']['list']>>, say: boolean): Promise<ReturnType<typeof schedule>> {
+    const done = new Set(listing.complete.map((t) => t.id));
     const taken = new Set(listing.current.map((t) => t.id));
-    return listing.pending.some((t) => !taken.has(t.id) && !done.has(t.id) && t.dependsOn.every((d) => done.has(d)));
+    const candidates = listing.pending.filter((t) => !taken.has(t.id) && (done.has(t.id) || t.dependsOn.every((d) => done.has(d))));
+    if (!candidates.some((t) => t.files?.length)) return { order: candidates, held: [] };
+    const inFlight: InFlightTask[] = [];
+    for (const t of listing.current) {
+      const st = await this.deps.state.readTask(t.id);
+      const branch = st?.branch ?? t.branch;
+      const tip = branch ? await this.deps.git.readBranch(branch) : undefined;
+      inFlight.push({ id: t.id, declared: t.files ?? [], changed: tip ? await this.conflicts.changedFiles(tip) : [], active: this.owned.has(t.id) });
+    }
+    const s = schedule(candidates, inFlight);
+    for (const h of say ? s.held : []) {
+      const key = `${h.task.id} ${h.overlap.with}`;
+      if (this.heldSaid.has(key)) continue;
+      this.heldSaid.add(key);
+      this.emit({ type: 'log', level: 'info', message: `${h.task.id} waits for ${h.overlap.with}: both touch ${h.overlap.files.join(', ')} (files in its frontmatter)` });
+    }
+    return s;
   }
 
   /** Could work still appear? (another worker is busy, a planner runs, a merge waits, a human may decide) */

@@ -7,7 +7,7 @@
 
 import { promises as fs, readFileSync, appendFileSync, mkdirSync, writeFileSync, openSync, closeSync, unlinkSync, realpathSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
-import type { TaskRuntimeState, JournalEntry, SwarmEvent } from './types';
+import type { ConflictWarning, TaskRuntimeState, JournalEntry, SwarmEvent } from './types';
 import { verifyDecision, type PendingDecision } from './approval';
 import { atomicWrite, TASK_ID_RE } from './tasks';
 import { SwarmError } from './errors';
@@ -62,17 +62,40 @@ export class StateStore {
   }
 
   async readTask(id: string): Promise<TaskRuntimeState | undefined> {
+    let st: TaskRuntimeState;
     try {
-      return JSON.parse(await fs.readFile(join(this.taskDir(id), 'state.json'), 'utf8')) as TaskRuntimeState;
+      st = JSON.parse(await fs.readFile(join(this.taskDir(id), 'state.json'), 'utf8')) as TaskRuntimeState;
     } catch {
       return undefined;
     }
+    delete st.predictedConflicts;
+    const conflicts = await this.readConflicts(id);
+    if (conflicts.length) st.predictedConflicts = conflicts;
+    return st;
   }
 
   async writeTask(state: TaskRuntimeState): Promise<void> {
     await fs.mkdir(this.taskDir(state.id), { recursive: true });
     state.updatedAt = new Date().toISOString();
-    await atomicWrite(join(this.taskDir(state.id), 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+    // Predicted conflicts have their own file (one writer: the conflict watcher, conflicts.ts).
+    await atomicWrite(join(this.taskDir(state.id), 'state.json'), `${JSON.stringify({ ...state, predictedConflicts: undefined }, null, 2)}\n`);
+  }
+
+  /** The conflict watcher's predictions for a task (conflicts.ts); empty when none. */
+  async readConflicts(id: string): Promise<ConflictWarning[]> {
+    try {
+      const v = JSON.parse(await fs.readFile(join(this.taskDir(id), 'conflicts.json'), 'utf8')) as { warnings?: ConflictWarning[] };
+      return Array.isArray(v.warnings) ? v.warnings : [];
+    } catch {
+      return [];
+    }
+  }
+
+  async writeConflicts(id: string, warnings: ConflictWarning[]): Promise<void> {
+    const file = join(this.taskDir(id), 'conflicts.json');
+    if (!warnings.length) { await fs.rm(file, { force: true }); return; }
+    await fs.mkdir(this.taskDir(id), { recursive: true });
+    await atomicWrite(file, `${JSON.stringify({ warnings }, null, 2)}\n`);
   }
 
   // --- run lock ------------------------------------------------------------------------

@@ -61,6 +61,29 @@ export function ownBranchOf(value: string | undefined, id: string): string | und
   return m && m[2] === id ? value : undefined;
 }
 
+export const MAX_TASK_FILES = 200;
+
+/**
+ * `files`: the paths or globs (picomatch, relative to the repository root) a task expects to
+ * change, which the scheduler keeps apart (schedule.ts). A list of text.
+ */
+function filesOf(name: string, v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const list = Array.isArray(v) ? v : undefined;
+  if (!list) throw new TaskFileError(name, 'files', `expected a list of paths or globs relative to the repository root (e.g. [src/api/**, README.md]), found ${typeof v === 'object' ? 'a mapping' : JSON.stringify(v)}`);
+  if (list.length > MAX_TASK_FILES) throw new TaskFileError(name, 'files', `expected at most ${MAX_TASK_FILES} entries, found ${list.length}`);
+  list.forEach((x, i) => {
+    const field = `files[${i}]`;
+    if (typeof x !== 'string') throw new TaskFileError(name, field, `expected a path or glob (text), found ${JSON.stringify(x)}`);
+    if (!x.trim()) throw new TaskFileError(name, field, 'expected a path or glob, found an empty text');
+    if (x.length > 512) throw new TaskFileError(name, field, 'expected at most 512 characters');
+    if (x.startsWith('/') || /^[A-Za-z]:[\\/]/.test(x)) throw new TaskFileError(name, field, `expected a path relative to the repository root, found the absolute path ${JSON.stringify(x)}`);
+    if (/(^|[\\/])\.\.([\\/]|$)/.test(x)) throw new TaskFileError(name, field, `expected a path inside the repository, found ${JSON.stringify(x)} (with "..")`);
+    if (/[\0\n\r]/.test(x)) throw new TaskFileError(name, field, 'expected one path or glob per entry (no line breaks)');
+  });
+  return list as string[];
+}
+
 /** Parse one task file's text. Throws TaskFileError naming the field. */
 export function parseTask(text: string, file: string, folder: TaskFolder): Task {
   const name = basename(file);
@@ -89,7 +112,7 @@ export function parseTask(text: string, file: string, folder: TaskFolder): Task 
     if (!list || !list.every((x) => typeof x === 'string' && TASK_ID_RE.test(x))) throw new TaskFileError(name, 'depends_on', 'expected a task id or a list of task ids');
     dependsOn = list as string[];
   }
-  if (meta.files !== undefined && !(Array.isArray(meta.files) && meta.files.every((x) => typeof x === 'string'))) throw new TaskFileError(name, 'files', 'expected a list of paths');
+  const files = filesOf(name, meta.files);
   for (const k of ['agent', 'model'] as const) if (meta[k] !== undefined && typeof meta[k] !== 'string') throw new TaskFileError(name, k, 'expected text');
   let status: TaskStatus = FOLDER_STATUS[folder];
   if (folder === 'current' && meta.status !== undefined) {
@@ -109,7 +132,7 @@ export function parseTask(text: string, file: string, folder: TaskFolder): Task 
     dependsOn,
     agent: meta.agent as string | undefined,
     model: meta.model as string | undefined,
-    files: meta.files as string[] | undefined,
+    files,
     claimedBy: str(meta.claimed_by),
     branch: ownBranchOf(str(meta.branch), id),
     worktree: str(meta.worktree),

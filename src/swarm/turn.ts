@@ -9,6 +9,7 @@ import type { AgentRole, AgentTurnResult, Harness } from './harness/types';
 import type { RunContext } from './runContext';
 import { processStartTime, storageFailureReason } from './state';
 import type { Task, TaskRuntimeState } from './types';
+import { portEnv } from './ports';
 
 export interface TurnOptions {
   task?: Task;
@@ -45,6 +46,7 @@ export class AgentTurns {
       SWARM_RUN_ID: this.run.runId,
       SWARM_WORKER_ID: workerId,
       SWARM_ROUND: String(o.round),
+      ...(o.st?.ports ? portEnv(o.st.ports) : {}), // the worktree's own ports (ports.ts)
     };
     if (o.st) { o.st.logFile = logFile; }
     const harnessName = o.st?.harness ?? harness.name;

@@ -2,6 +2,7 @@
 // panel and the CLI render these; nothing outside src/swarm mutates swarm state directly.
 
 import type { AgentRole, AgentUsage } from './harness/types';
+import type { PortRange } from './ports';
 
 export type TaskFolder = 'pending' | 'current' | 'complete';
 
@@ -169,7 +170,22 @@ export interface TaskRuntimeState {
   approval?: MergeApproval;
   /** The user's answer to the task's question, sealed (approval.ts): the only answer an agent is given. */
   answer?: { question: string; text: string; at: string; seal: string };
+  /** The worktree's port range (SWARM_PORT, SWARM_PORT_COUNT), kept across rounds (src/swarm/ports.ts). */
+  ports?: PortRange;
+  /** Predicted conflicts of the branch (src/swarm/conflicts.ts). Read from conflicts.json beside
+   *  state.json, which only the conflict watcher writes; never stored in state.json. */
+  predictedConflicts?: ConflictWarning[];
   updatedAt: string;
+}
+
+/** "May conflict with <with> in <files>": a live branch against the base or another live branch (src/swarm/conflicts.ts). */
+export interface ConflictWarning {
+  /** The other task's id, or the base branch's name. */
+  with: string;
+  kind: 'task' | 'base';
+  files: string[];
+  /** When it was first predicted. */
+  at: string;
 }
 
 export type WorkerState = 'idle' | 'claiming' | 'running' | 'reviewing' | 'merging' | 'waiting' | 'paused' | 'stopped';
@@ -201,6 +217,10 @@ export interface WorktreeInfo {
   /** Not owned by a live run and not tied to a task in `current`. */
   orphaned: boolean;
   diskBytes?: number;
+  /** The live worktree's port range (src/swarm/ports.ts). */
+  ports?: PortRange;
+  /** Predicted conflicts of its branch (src/swarm/conflicts.ts). */
+  conflicts?: ConflictWarning[];
 }
 
 export interface WorkerMetrics {
@@ -257,6 +277,8 @@ export type SwarmEvent =
   | { type: 'merge_check'; taskId: string; check: MergeCheckRecord }
   /** The swarm brought the base into the task's branch before a fix round (src/swarm/integration.ts). */
   | { type: 'integration_round'; taskId: string; base: string; commit?: string; conflicts: string[]; reason: 'conflict' | 'check' }
+  /** Two live branches (or a branch and the base) would conflict in `files` if merged now (src/swarm/conflicts.ts). */
+  | { type: 'conflict_predicted'; taskId: string; with: string; kind: 'task' | 'base'; files: string[] }
   | { type: 'task_merged'; taskId: string; sha: string; commit: string }
   | { type: 'task_returned'; taskId: string; reason: string }
   | { type: 'task_failed'; taskId: string; reason: string }

@@ -59,7 +59,7 @@ class SwarmWorkspace implements Workspace {
   constructor(readonly root: string, readonly config: ResolvedConfig, private readonly git: Git, readonly base: string, private readonly identity: Record<string, string>, private readonly options: OpenWorkspaceOptions, private readonly agentSandbox: AgentSandbox) {
     this.tasks = new TaskStore(root, config.tasksDir);
     this.state = new StateStore(root);
-    this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup, agentSandbox);
+    this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup, agentSandbox, config.worktree.include);
     const watch = new BaseWatch(git, base, this.state.dir, (level, message) => this.publish({ type: 'log', level, message }));
     const checker = config.mergeCheck && new MergeChecker(config.mergeCheck, { root, tasksDir: this.tasks.dir, base, worktrees: this.worktrees, sandbox: agentSandbox, watch });
     this.merges = new MergeQueue(git, base, watch, checker);
@@ -304,6 +304,7 @@ class SwarmWorkspace implements Workspace {
       for (const l of status) { const p = l.slice(3); if (!seen.has(p)) committed.push({ path: p, status: l.slice(0, 2).trim() || 'M' }); }
       const waiting = !task && listing.pending.some((t) => t.id === taskId && t.branch === branch);
       const orphaned = (!task && !waiting) || (!!task && !live && STATUS[task.status].inFlight);
+      const st = task ? await this.state.readTask(task.id) : undefined; // its ports and predicted conflicts
       out.push({
         path: wt.path,
         branch,
@@ -316,6 +317,8 @@ class SwarmWorkspace implements Workspace {
         dirty: status.length > 0,
         orphaned,
         diskBytes: orphaned && exists ? await diskUsage(wt.path) : undefined,
+        ...(st?.ports ? { ports: st.ports } : {}),
+        ...(st?.predictedConflicts ? { conflicts: st.predictedConflicts } : {}),
       });
     }
     return out;

@@ -10,6 +10,8 @@ import { GitError, WorktreeChangedError } from './errors';
 import { Mutex } from './util';
 import type { AgentSandbox } from './sandbox';
 import { execCollect } from './proc';
+import { prepareWorktreeEnv as prepareEnv, type WorktreeEnvResult } from './worktreeEnv';
+import type { PortRange } from './ports';
 
 export function branchFor(workerId: string, taskId: string): string {
   return `swarm/${workerId}/${taskId}`;
@@ -75,7 +77,7 @@ export class WorktreeManager {
   private readonly records = new Map<string, WorktreeRecord>();
   private realDirCache: string | undefined;
 
-  constructor(private readonly git: Git, readonly root: string, worktreeDir: string, private readonly setup?: string[], private readonly sandbox?: AgentSandbox) {
+  constructor(private readonly git: Git, readonly root: string, worktreeDir: string, private readonly setup?: string[], private readonly sandbox?: AgentSandbox, private readonly include: string[] = []) {
     this.dir = isAbsolute(worktreeDir) ? worktreeDir : join(root, worktreeDir);
   }
 
@@ -99,9 +101,10 @@ export class WorktreeManager {
 
   /**
    * The task's worktree, creating it (and its branch from `baseSha`) when needed. An existing
-   * branch is reused, so work of an interrupted run continues where it stopped.
+   * branch is reused, so work of an interrupted run continues where it stopped. A new one gets its
+   * environment first (worktreeEnv.ts: the include files, the port range's env), then the setup.
    */
-  async ensure(taskId: string, branch: string, baseSha: string, onSetupLog?: string): Promise<{ path: string; created: boolean }> {
+  async ensure(taskId: string, branch: string, baseSha: string, onSetupLog?: string, ports?: PortRange): Promise<{ path: string; created: boolean; env?: WorktreeEnvResult }> {
     const path = this.pathFor(taskId);
     if (!isSwarmBranch(branch)) throw new Error(`branch "${branch}" is not the swarm's (swarm/<worker>/<task>): the swarm never works on it`);
     // Only `git worktree add` is serialized; the setup below (npm ci...) runs in parallel.
@@ -124,32 +127,39 @@ export class WorktreeManager {
     // (an agent of an earlier turn or run may have replaced it); a new one is recorded as made.
     if (!created) { await this.verifyWorktree(path, branch); return { path, created: false }; }
     await this.verifyWorktree(path, branch);
-    const env = await this.prepareWorktreeEnv(path, onSetupLog);
+    const env = await this.prepareWorktreeEnv(path, onSetupLog, ports);
     if (!env.ok) {
       // Not usable as it is, and a later attempt must run the setup again: remove the worktree
       // just made (nothing of anyone's is in it yet; the branch keeps its commits).
       await this.git.tryExec(['worktree', 'remove', '--force', path]);
       throw new Error(env.message);
     }
-    return { path, created: true };
+    return { path, created: true, env: env.env };
   }
 
   /**
    * Make a fresh checkout ready to work or test in: the task worktrees (ensure) and the merge
-   * check's scratch checkout (mergeCheck.ts) both get it. Today: the `setup` command, sandboxed like
-   * an agent turn (it runs the branch's own scripts: it writes the checkout, its git data and temp;
-   * the network is shared for package registries). The worktree environment of issue 14 item 3
-   * (files copied in, ports) belongs here too, so every checkout gets it the same way.
+   * check's scratch checkout (mergeCheck.ts) both get it. The ignored files of `.worktreeinclude`
+   * and `worktree.include` copied in, the port range's env (src/swarm/worktreeEnv.ts), then the
+   * `setup` command, sandboxed like an agent turn (it runs the branch's own scripts: it writes the
+   * checkout, its git data and temp; the network is shared for package registries).
    */
-  async prepareWorktreeEnv(path: string, logFile?: string): Promise<{ ok: true } | { ok: false; message: string }> {
-    if (!this.setup) return { ok: true };
-    const prepared = await this.sandbox?.prepare({ role: 'setup', cwd: path, harness: 'setup', env: process.env }, this.setup);
-    const r = await execCollect(prepared?.argv ?? this.setup, { cwd: path, timeoutMs: 30 * 60_000 }).finally(() => prepared?.dispose());
+  async prepareWorktreeEnv(path: string, logFile?: string, ports?: PortRange): Promise<{ ok: true; env: WorktreeEnvResult } | { ok: false; message: string }> {
+    let env: WorktreeEnvResult;
+    try {
+      env = await prepareEnv(this.root, path, { include: this.include, ports, never: ['.swarm/', relative(this.root, this.dir)] }, this.git);
+    } catch (e) {
+      return { ok: false, message: `worktree environment: ${(e as Error).message}` };
+    }
+    if (!this.setup) return { ok: true, env };
+    const setupEnv = { ...process.env, ...env.env };
+    const prepared = await this.sandbox?.prepare({ role: 'setup', cwd: path, harness: 'setup', env: setupEnv }, this.setup);
+    const r = await execCollect(prepared?.argv ?? this.setup, { cwd: path, timeoutMs: 30 * 60_000, env: setupEnv }).finally(() => prepared?.dispose());
     if (logFile) {
       await fs.mkdir(dirname(logFile), { recursive: true }).catch(() => undefined); // the run's logs/ may not exist yet
       await fs.appendFile(logFile, `$ ${this.setup.join(' ')}\n${r.stdout}${r.stderr}`).catch(() => undefined);
     }
-    if (r.exitCode === 0) return { ok: true };
+    if (r.exitCode === 0) return { ok: true, env };
     return { ok: false, message: `worktree setup command ${JSON.stringify(this.setup.join(' '))} failed with ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}` };
   }
 

@@ -386,3 +386,36 @@ test('every status: the tree offers a decision exactly where the engine accepts 
     }
   }
 });
+
+test('Worktrees view and task tooltip: the worktree\'s ports and "may conflict with <task> in <files>" (issue 14)', async () => {
+  const root = repo();
+  const engine = new FakeEngine();
+  seed(engine, root);
+  const inner = engine.setup;
+  const warning = { with: 'c-run', kind: 'task' as const, files: ['src/a.ts', 'src/b.ts'], at: '2026-03-01T10:00:00Z' };
+  engine.setup = (ws) => {
+    inner(ws);
+    const live = ws.worktrees.find((w) => w.taskId === 'c-human')!;
+    live.ports = { first: 4110, count: 10 };
+    live.conflicts = [warning];
+    ws.worktrees[0].ports = { first: 4100, count: 10 }; // an orphaned worktree's old range is not shown
+    const st = ws.states.get('c-human')!;
+    st.ports = { first: 4110, count: 10 };
+    st.predictedConflicts = [warning, { with: 'main', kind: 'base', files: ['README.md'], at: '2026-03-01T10:00:00Z' }];
+  };
+  const ext = await start(engine, [root]);
+  const tree = await renderTree(ext.worktrees);
+  assert.deepEqual(tree.map((w) => `${w.label} — ${w.description}`), [
+    'swarm/c-human — c-human · w1 · waiting for you · 1 ahead · 2 files · ports 4110–4119 · ⚠ may conflict with c-run in src/a.ts, src/b.ts',
+    'swarm/old — orphaned · 5.0 MB · 2 ahead · uncommitted changes',
+  ]);
+  const tip = (ext.worktrees.getTreeItem(tree[0].node as never).tooltip as MarkdownString).value.replace(/\\/g, '');
+  assert.match(tip, /Ports: 4110–4119 \(SWARM_PORT=4110, SWARM_PORT_COUNT=10\)/);
+  assert.match(tip, /may conflict with c-run in src\/a.ts, src\/b.ts/);
+  const tasks = await renderTree(ext.tasks);
+  const human = find(tasks, 'Current').children!.find((c) => c.label === 'Add the flag')!;
+  const taskTip = (ext.tasks.getTreeItem(human.node as never).tooltip as MarkdownString).value.replace(/\\/g, '');
+  assert.match(taskTip, /Worktree ports 4110–4119/);
+  assert.match(taskTip, /may conflict with c-run in src\/a.ts, src\/b.ts/);
+  assert.match(taskTip, /may conflict with the base main in README.md/);
+});
