@@ -14,6 +14,9 @@ import type { TaskStore } from './tasks';
 import type { ConflictWarning, SwarmEvent } from './types';
 import { Mutex, nowIso } from './util';
 
+/** Statuses a task reaches right after its worker's turn (and the swarm's commit of what it left). */
+const AFTER_TURN = new Set(['reviewing', 'awaiting_human', 'blocked']);
+
 export interface ConflictWatchDeps {
   git: Git;
   base: string;
@@ -31,8 +34,11 @@ interface Live {
 export class ConflictWatch {
   private readonly queue = new Mutex();
   private pending = Promise.resolve();
-  /** Changed files of a branch against its merge-base with the base, by "<tip> <base tip>". */
-  private readonly changedCache = new Map<string, string[]>();
+  /** Files changed on a branch tip since it left the base, and that fork point, by tip (the base
+   *  only moves forward by merges that do not contain a live tip, so neither changes). */
+  private readonly changedCache = new Map<string, { mb: string | undefined; files: string[] }>();
+  /** The base as the last merge left it: what the next merge brought is the diff from it. */
+  private lastBase: string | undefined;
   /** What each task's check last saw (its tip, the base, the other live tips): unchanged → no new check. */
   private readonly lastSeen = new Map<string, string>();
   /** undefined: not known yet; false: this git has no `merge-tree --write-tree`. */
@@ -42,10 +48,11 @@ export class ConflictWatch {
 
   /** The run's events: a status after the worker's turn, a merge, a task leaving current. */
   observe(e: SwarmEvent): void {
-    if (e.type === 'task_status' && e.status !== 'running' && e.status !== 'pending') {
-      // The worker's turn is over and its work committed (any status after `running`).
-      if (e.status === 'complete') this.enqueue(() => this.forget(e.taskId));
-      else this.enqueue(() => this.check(e.taskId));
+    if (e.type === 'task_status' && AFTER_TURN.has(e.status)) {
+      // The worker's turn is over and its work committed.
+      this.enqueue(() => this.check(e.taskId));
+    } else if (e.type === 'task_status' && e.status === 'complete') {
+      this.enqueue(() => this.forget(e.taskId));
     } else if (e.type === 'task_merged') {
       this.enqueue(() => this.forget(e.taskId).then(() => this.checkAllAgainstBase()));
     } else if (e.type === 'task_returned') {
@@ -65,18 +72,22 @@ export class ConflictWatch {
     this.pending = p;
   }
 
-  /** Files changed on `tip` since it left the base (cached by tip and base). */
+  /** Files changed on `tip` since it left the base (cached by tip). */
   async changedFiles(tip: string, baseTip?: string): Promise<string[]> {
-    const base = baseTip ?? (await this.deps.git.readBranch(this.deps.base));
-    if (!base) return [];
-    const key = `${tip} ${base}`;
-    const hit = this.changedCache.get(key);
+    return (await this.forkOf(tip, baseTip)).files;
+  }
+
+  private async forkOf(tip: string, baseTip?: string): Promise<{ mb: string | undefined; files: string[] }> {
+    const hit = this.changedCache.get(tip);
     if (hit) return hit;
+    const base = baseTip ?? (await this.deps.git.readBranch(this.deps.base));
+    if (!base) return { mb: undefined, files: [] };
     const mb = await this.deps.git.mergeBase(base, tip);
     const files = mb && mb !== tip ? (await this.deps.git.exec(['diff', '--name-only', '-z', '--no-renames', mb, tip])).split('\0').filter(Boolean) : [];
     if (this.changedCache.size > 2000) this.changedCache.clear();
-    this.changedCache.set(key, files);
-    return files;
+    const out = { mb, files };
+    this.changedCache.set(tip, out);
+    return out;
   }
 
   /** Live branches: tasks in current, not complete, whose branch exists. */
@@ -96,6 +107,7 @@ export class ConflictWatch {
   private async check(taskId: string): Promise<void> {
     const baseTip = await this.deps.git.readBranch(this.deps.base);
     if (!baseTip) return;
+    this.lastBase ??= baseTip;
     const live = await this.live();
     const me = live.find((l) => l.id === taskId);
     if (!me) return;
@@ -103,11 +115,11 @@ export class ConflictWatch {
     if (this.lastSeen.get(taskId) === seen) return;
     this.lastSeen.set(taskId, seen);
     const others = live.filter((l) => l !== me);
-    // Alone, and on top of the current base: nothing can conflict (one git process to know).
-    if (!others.length && (await this.deps.git.mergeBase(baseTip, me.tip)) === baseTip) { await this.replace(taskId, []); return; }
-    const mine = await this.changedFiles(me.tip, baseTip);
+    const fork = await this.forkOf(me.tip, baseTip);
+    const mine = fork.files;
     const found = new Map<string, ConflictWarning>();
-    const baseFiles = await this.conflicts(baseTip, me.tip, mine);
+    // On top of the current base, nothing of the base can conflict.
+    const baseFiles = fork.mb === baseTip ? [] : await this.conflicts(baseTip, me.tip, mine);
     if (baseFiles.length) found.set(this.deps.base, { with: this.deps.base, kind: 'base', files: baseFiles, at: nowIso() });
     for (const other of others) {
       const theirs = await this.changedFiles(other.tip, baseTip);
@@ -119,12 +131,19 @@ export class ConflictWatch {
     await this.replace(taskId, [...found.values()]);
   }
 
-  /** After a merge moved the base: each live branch against the new base. */
+  /** After a merge moved the base: each live branch that changed a file the merge brought, against the new base. */
   private async checkAllAgainstBase(): Promise<void> {
     const baseTip = await this.deps.git.readBranch(this.deps.base);
     if (!baseTip) return;
-    for (const l of await this.live()) {
-      const files = await this.conflicts(baseTip, l.tip, await this.changedFiles(l.tip, baseTip));
+    const before = this.lastBase;
+    this.lastBase = baseTip;
+    const live = await this.live();
+    if (!live.length) return;
+    const brought = before && before !== baseTip ? new Set((await this.deps.git.exec(['diff', '--name-only', '-z', '--no-renames', before, baseTip])).split('\0').filter(Boolean)) : undefined;
+    for (const l of live) {
+      const mine = await this.changedFiles(l.tip, baseTip);
+      if (brought && !mine.some((f) => brought.has(f))) continue; // nothing the merge brought touches it
+      const files = await this.conflicts(baseTip, l.tip, mine);
       await this.setPair(l.id, this.deps.base, 'base', files);
     }
   }
