@@ -153,7 +153,8 @@ export class FakeSwarmWorkspace implements Workspace {
     this.emit({ type: 'task_returned', taskId, reason: 'retry' });
   }
   async needsYou() {
-    return structuredClone(this.needs);
+    // Like the engine (workspace.ts needsYou): every review carries its approvability.
+    return structuredClone(this.needs).map((n) => (n.kind === 'review' && !n.approvable ? { ...n, approvable: fixtureApprovability(this.states.get(n.taskId)?.rounds) } : n));
   }
   async reviewDetails(taskId: string): Promise<ReviewDetails> {
     this.calls.push(['reviewDetails', taskId]);
