@@ -43,8 +43,12 @@ export function countSwarm(registry: SessionRegistry): SwarmCounts {
 }
 
 export function statusBarText(c: SwarmCounts): string {
-  const icon = c.paused ? '$(debug-pause)' : c.running ? '$(sync~spin)' : '$(bell-dot)';
-  const parts = [c.running ? `${c.workersRunning} running` : 'idle', `${c.tasksLeft} left`];
+  // The spinner only while an agent works; "paused" (not "N running") while paused, even as agents
+  // finish their turn; "waiting for you" when the run has nothing to do but wait for the user.
+  const busy = c.running && !c.paused && c.workersRunning > 0;
+  const icon = c.paused ? '$(debug-pause)' : busy ? '$(sync~spin)' : '$(bell-dot)';
+  const state = !c.running ? 'idle' : c.paused ? 'paused' : busy ? `${c.workersRunning} running` : c.needsYou ? 'waiting for you' : '0 running';
+  const parts = [state, `${c.tasksLeft} left`];
   if (c.reviewsWaiting) parts.push(plural(c.reviewsWaiting, 'review'));
   if (c.needsYou > c.reviewsWaiting) parts.push(`${c.needsYou - c.reviewsWaiting} waiting`);
   return `${icon} Swarm: ${parts.join(' · ')}`;
