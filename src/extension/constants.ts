@@ -52,7 +52,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.newTask]: 'New task',
   [Commands.openReview]: 'Open review',
   [Commands.approve]: 'Approve',
-  [Commands.override]: 'Override',
+  [Commands.override]: 'Override…',
   [Commands.requestChanges]: 'Request changes',
   [Commands.answerQuestion]: 'Answer question',
   [Commands.retryTask]: 'Retry task',
