@@ -5,7 +5,7 @@
 // still (DOM mutations counted over 10 s). Every wait is on a state (a row, a file, a merge).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, type Workbench } from './launcher';
+import { launch, SCENARIO_MS, type Workbench } from './launcher';
 import { freshSample, git, groupCount, removeSamples, skipReason, treeRow, until } from './helpers';
 import { SAMPLE_TASKS, EXTRA_TASKS } from '../scripts/make-sample.mjs';
 
@@ -48,7 +48,7 @@ async function watchPickers(wb: Workbench): Promise<() => Promise<number>> {
   return () => wb.page.evaluate(() => (window as unknown as { __pickers: number }).__pickers);
 }
 
-test('tree seat: Override… (not Approve) for NEEDS_CHANGES, Approve merges where allowed; ten context-menu Open review never pick; a still tree while waiting', { skip, timeout: 300_000 }, async () => {
+test('tree seat: Override… (not Approve) for NEEDS_CHANGES, Approve merges where allowed; ten context-menu Open review never pick; a still tree while waiting', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir } = freshSample('tree-seat', { review: 'agent+human', maxRounds: 1, tasks: 1, workers: 2, extra: ['override'] });
   const approveId = 'add-farewell';
   const overrideId = 'add-divide';

@@ -9,6 +9,7 @@ import { loadConfig, type ResolvedConfig } from './config';
 import { SwarmError, WorktreeChangedError } from './errors';
 import { Git } from './git';
 import { TaskStore, TASK_ID_RE } from './tasks';
+import { restoreQuarantined } from './quarantine';
 import { StateStore, Journal } from './state';
 import { WorktreeManager, diskUsage } from './worktrees';
 import { MergeQueue } from './merge';
@@ -18,7 +19,7 @@ import { STATUS } from './status';
 import { Run } from './run';
 import { approvability, sealAnswer, signDecision } from './approval';
 import type { HarnessContext } from './harness/context';
-import type { SwarmEvent, WorktreeInfo } from './types';
+import type { SwarmEvent, Task, WorktreeInfo } from './types';
 import { runIdNow, nowIso } from './util';
 import { execCollect } from './proc';
 import './harness/adapters';
@@ -123,6 +124,12 @@ class SwarmWorkspace implements Workspace {
 
   taskState(taskId: string) {
     return this.state.readTask(taskId);
+  }
+
+  async restoreQuarantined(file: string): Promise<Task> {
+    const task = await restoreQuarantined(this.tasks, file);
+    this.publish({ type: 'task_created', taskId: task.id, by: 'user' });
+    return task;
   }
 
   async createTask(input: NewTaskInput): Promise<TaskList['pending'][number]> {

@@ -140,6 +140,17 @@ export class FakeSwarmWorkspace implements Workspace {
     this.emit({ type: 'task_created', taskId: id, by: 'user' });
     return task;
   }
+  async restoreQuarantined(file: string): Promise<Task> {
+    this.calls.push(['restoreQuarantined', file]);
+    const i = this.tasks.quarantined.findIndex((q) => q.file === file || q.file.endsWith(`/${file}`));
+    if (i < 0) throw new Error(`${file}: not in quarantine any more`);
+    const [q] = this.tasks.quarantined.splice(i, 1);
+    const id = q.file.split('/').pop()!.replace(/\.md$/, '');
+    const task = makeTask(id, 'pending', 'pending', { file: `${this.root}/tasks/pending/${id}.md` });
+    this.tasks.pending.push(task);
+    this.emit({ type: 'task_created', taskId: id, by: 'user' });
+    return task;
+  }
   async answer(taskId: string, text: string) {
     this.calls.push(['answer', taskId, text]);
     this.emit({ type: 'task_answered', taskId, answer: text });
