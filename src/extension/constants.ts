@@ -40,6 +40,7 @@ export const Commands = {
   openWorktreeInTerminal: 'swarm.openWorktreeInTerminal',
   cleanUpWorktree: 'swarm.cleanUpWorktree',
   openChangedFile: 'swarm.openChangedFile',
+  restoreQuarantined: 'swarm.restoreQuarantined',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -72,6 +73,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.openWorktreeInTerminal]: 'Open worktree in terminal',
   [Commands.cleanUpWorktree]: 'Clean up worktree',
   [Commands.openChangedFile]: 'Open changes',
+  [Commands.restoreQuarantined]: 'Move back to pending (fixed)',
 };
 
 /** Context keys the manifest's `when` clauses read. */

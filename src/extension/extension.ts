@@ -11,7 +11,7 @@ import { logEvent } from './eventLog';
 import { REVISION_SCHEME, RevisionContentProvider } from './nativeDiff';
 import { Notifier } from './notifications';
 import { registerReviewPanels } from './reviewPanel';
-import type { ReviewHost } from './reviewHost';
+import { reviewTabShowing, type ReviewHost } from './reviewHost';
 import type { SwarmEngine, SwarmSession } from './session';
 import { SessionRegistry } from './sessions';
 import { affectsEngineSettings, readSettings } from './settings';
@@ -73,8 +73,7 @@ export class SwarmExtension implements vscode.Disposable {
     this.disposables.push(this.tasks, this.worktrees, this.tasksView, this.worktreesView);
 
     this.statusBar = new SwarmStatusBar(this.registry, this.tasksView);
-    this.notifier = new Notifier(this.registry, () => readSettings().notifications);
-    this.disposables.push(this.statusBar, this.notifier);
+    this.disposables.push(this.statusBar);
 
     // The review panels register at activation (not lazily): VS Code restores open panels
     // after a reload only through a serializer registered for their view type.
@@ -88,6 +87,9 @@ export class SwarmExtension implements vscode.Disposable {
         },
         log: { info: (m) => this.log.info(m), warn: (m) => this.log.warn(m), error: (m) => this.log.error(m) },
       });
+    const onScreen = (root: string, taskId: string) => review.isShowing?.(root, taskId) ?? reviewTabShowing(taskId, this.registry.byRepoRoot(root)?.snapshot.tasks.current.find((t) => t.id === taskId)?.title);
+    this.notifier = new Notifier(this.registry, () => readSettings().notifications, onScreen);
+    this.disposables.push(this.notifier);
     this.commands = new SwarmCommands({
       registry: this.registry,
       engine,

@@ -58,6 +58,7 @@ export class SwarmStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
   private readonly subscription: vscode.Disposable;
   private lastContext = '';
+  private visible: boolean | undefined;
 
   constructor(private readonly registry: SessionRegistry, private readonly tasksView: vscode.TreeView<unknown>) {
     this.item = vscode.window.createStatusBarItem('swarm.status', vscode.StatusBarAlignment.Left, 50);
@@ -69,11 +70,20 @@ export class SwarmStatusBar implements vscode.Disposable {
 
   update(): SwarmCounts {
     const c = countSwarm(this.registry);
-    this.item.text = statusBarText(c);
-    this.item.tooltip = `Swarm — ${c.running ? (c.paused ? 'paused' : 'running') : 'not running'}\n${c.workersRunning} of ${c.workersTotal} workers busy\n${c.tasksLeft} tasks left (pending and current)\n${c.reviewsWaiting} reviews waiting for you\n${c.needsYou} items need you\n${c.unsandboxed.length ? `⚠ ${[...new Set(c.unsandboxed)].join('\n⚠ ')}` : 'Agents run sandboxed'}\nClick to open the Tasks view`;
-    if (c.running || c.needsYou > 0) this.item.show();
-    else this.item.hide();
-    this.tasksView.badge = c.needsYou > 0 ? { value: c.needsYou, tooltip: `${plural(c.needsYou, 'item')} waiting for you` } : undefined;
+    // Each property is set only when it changes: the sessions change many times a second while a
+    // swarm runs, and every set re-renders the status bar or the view's badge (flicker, DOM churn).
+    const text = statusBarText(c);
+    if (this.item.text !== text) this.item.text = text;
+    const tooltip = `Swarm — ${c.running ? (c.paused ? 'paused' : 'running') : 'not running'}\n${c.workersRunning} of ${c.workersTotal} workers busy\n${c.tasksLeft} tasks left (pending and current)\n${c.reviewsWaiting} reviews waiting for you\n${c.needsYou} items need you\n${c.unsandboxed.length ? `⚠ ${[...new Set(c.unsandboxed)].join('\n⚠ ')}` : 'Agents run sandboxed'}\nClick to open the Tasks view`;
+    if (this.item.tooltip !== tooltip) this.item.tooltip = tooltip;
+    const visible = c.running || c.needsYou > 0;
+    if (visible !== this.visible) {
+      this.visible = visible;
+      if (visible) this.item.show();
+      else this.item.hide();
+    }
+    const badge = c.needsYou > 0 ? { value: c.needsYou, tooltip: `${plural(c.needsYou, 'item')} waiting for you` } : undefined;
+    if (badge?.value !== this.tasksView.badge?.value || badge?.tooltip !== this.tasksView.badge?.tooltip) this.tasksView.badge = badge;
     const context = `${c.running}|${c.paused}|${c.needsYou}`;
     if (context !== this.lastContext) {
       this.lastContext = context;

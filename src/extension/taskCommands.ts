@@ -8,9 +8,10 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import type { DecisionResult } from '../swarm/api';
 import { STATUS } from '../swarm/status';
-import { command, fits, type CommandDef, type CommandDeps, type ResolvedTask } from './commandTarget';
+import { command, fits, sessionFromArg, type CommandDef, type CommandDeps, type ResolvedTask } from './commandTarget';
 import { Commands, type CommandId } from './constants';
-import type { SwarmSession } from './session';
+import { errorMessage, type SwarmSession } from './session';
+import { QuarantinedNode } from './tasksTree';
 import { findTask } from './sessions';
 import type { TaskRef } from './treeNode';
 
@@ -133,6 +134,24 @@ export function taskCommands(deps: CommandDeps): Partial<Record<CommandId, Comma
       }
       await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
     }),
+
+    // A quarantined task file the user fixed goes back to pending (the engine checks it parses now).
+    [Commands.restoreQuarantined]: command({ kind: 'none' }, async (_none, [arg]) => {
+      const session = arg instanceof QuarantinedNode ? arg.session : sessionFromArg(deps.registry, arg);
+      const file = arg instanceof QuarantinedNode ? arg.entry.file : (arg as { file?: unknown } | undefined)?.file;
+      if (!session || typeof file !== 'string') return false;
+      const ws = await session.requireWorkspace();
+      try {
+        const task = await session.ops.run({ kind: 'restoreQuarantined', target: file }, () => ws.restoreQuarantined(file));
+        session.scheduleRefresh();
+        vscode.window.setStatusBarMessage(`Swarm: ${task.id} is back in pending`, 5000);
+        return true;
+      } catch (e) {
+        const pick = await vscode.window.showErrorMessage(`Swarm: still in quarantine: ${errorMessage(e)}`, 'Open file');
+        if (pick) await vscode.window.showTextDocument(vscode.Uri.file(file));
+        return false;
+      }
+    }, { trusted: true }),
 
     [Commands.revealWorktree]: command({ kind: 'task', pick: 'Reveal the worktree of which task?', filter: fits.current }, async ({ session, ref, task, node }) => {
       const path = node?.worktree ?? task?.worktree ?? session.snapshot.worktrees.find((w) => w.taskId === ref.taskId)?.path;

@@ -15,7 +15,7 @@ import { WorktreeManager, diskUsage } from './worktrees';
 import { MergeQueue } from './merge';
 import { BaseWatch } from './base';
 import { TaskFlow } from './flow';
-import { STATUS } from './status';
+import { hasFailed, STATUS } from './status';
 import { Run } from './run';
 import { approvability, sealAnswer, signDecision } from './approval';
 import type { HarnessContext } from './harness/context';
@@ -195,7 +195,7 @@ class SwarmWorkspace implements Workspace {
       if (kind === 'review') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since, approvable: approvability(t.id, st?.rounds, st?.headSha) });
       else if (kind === 'local_changes') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since });
       else if (kind === 'base') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, question: typeof t.meta.waiting_for === 'string' ? t.meta.waiting_for : undefined, since });
-      else if (kind === 'question') items.push({ kind: st?.attempts && st.attempts >= this.config.limits.maxAttempts ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
+      else if (kind === 'question') items.push({ kind: hasFailed(st?.attempts, this.config.limits.maxAttempts) ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
     }
     return items.sort((a, b) => b.since.localeCompare(a.since));
   }

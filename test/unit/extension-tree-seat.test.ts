@@ -102,6 +102,15 @@ test('idle noise: engine events that change nothing the view shows fire no tree 
   await renderTree(ext.worktrees);
   let tasksFired = 0;
   let worktreesFired = 0;
+  // Count every write of the view's badge and the status bar's text: each one re-renders them.
+  const sets = { badge: 0, text: 0, tooltip: 0 };
+  const spy = (obj: object, key: 'badge' | 'text' | 'tooltip') => {
+    let value = (obj as Record<string, unknown>)[key];
+    Object.defineProperty(obj, key, { get: () => value, set: (v) => { sets[key]++; value = v; } });
+  };
+  spy(fake.treeViews.get(Views.tasks)!, 'badge');
+  spy(fake.statusBarItems[0], 'text');
+  spy(fake.statusBarItems[0], 'tooltip');
   ext.tasks.onDidChangeTreeData(() => tasksFired++);
   ext.worktrees.onDidChangeTreeData(() => worktreesFired++);
   const worker = (state: WorkerInfo['state']): WorkerInfo => ({ id: 'w1', role: 'worker', harness: 'demo', state, iteration: 1, iterations: 5 });
@@ -112,6 +121,7 @@ test('idle noise: engine events that change nothing the view shows fire no tree 
   await ext.registry.sessions[0].refreshNow();
   assert.equal(tasksFired, 0, 'the Tasks view was not told to re-render');
   assert.equal(worktreesFired, 0, 'nor the Worktrees view');
+  assert.deepEqual(sets, { badge: 0, text: 0, tooltip: 0 }, 'the badge and the status bar are not re-set to what they show');
 
   engine.last.tasks.pending.push(makeTask('p2', 'pending'));
   engine.last.emit({ type: 'task_created', taskId: 'p2', by: 'user' });
