@@ -86,7 +86,7 @@ export const ContextKeys = {
   multipleRepositories: 'swarm.multipleRepositories',
 } as const;
 
-export type FolderState = 'noFolder' | 'untrusted' | 'loading' | 'noGit' | 'noConfig' | 'ready';
+export type FolderState = 'noFolder' | 'untrusted' | 'loading' | 'noGit' | 'noConfig' | 'configError' | 'ready';
 
 export const SETTINGS_SECTION = 'swarm';
 /** Setting keys below the `swarm.` section. */

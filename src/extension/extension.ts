@@ -16,7 +16,7 @@ import type { SwarmEngine, SwarmSession } from './session';
 import { SessionRegistry } from './sessions';
 import { affectsEngineSettings, readSettings } from './settings';
 import { resolveLoginShellPath } from './shellPath';
-import { SwarmStatusBar } from './statusBar';
+import { reviewModeText, SwarmStatusBar } from './statusBar';
 import { TasksTreeProvider } from './tasksTree';
 import { WorktreeNode, WorktreesTreeProvider } from './worktreesTree';
 import type { TreeNode } from './treeNode';
@@ -199,6 +199,9 @@ export class SwarmExtension implements vscode.Disposable {
       void vscode.commands.executeCommand('setContext', ContextKeys.folderState, state);
     }
     void vscode.commands.executeCommand('setContext', ContextKeys.multipleRepositories, sessions.length > 1);
+    // The effective review mode (the setting, else swarm.json), where the user looks for it.
+    const description = sessions.length === 1 ? reviewModeText(sessions[0]) : undefined;
+    if (this.tasksView.description !== description) this.tasksView.description = description;
   }
 
   private async revealWorktree(session: SwarmSession, path: string): Promise<void> {
@@ -233,6 +236,7 @@ function folderState(s: SwarmSession): FolderState {
     case 'noGit': return 'noGit';
     case 'noConfig': return 'noConfig';
     case 'loading': return 'loading';
+    case 'configError': return 'configError';
     default: return 'ready';
   }
 }

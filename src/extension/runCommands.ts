@@ -28,7 +28,10 @@ export function runCommands(deps: CommandDeps, more: { initialize(session: Swarm
         ws = await session.requireWorkspace();
       } catch (e) {
         // Not awaited: an open notification must not hold the operation (and every command queued behind it).
-        void vscode.window.showErrorMessage(`Swarm: cannot start in ${session.name}: ${errorMessage(e)}`, 'Open config').then((pick) => { if (pick) void more.openConfig(session); });
+        // A notification shows one paragraph: several errors are numbered (the Tasks view lists them one a row).
+        const lines = errorMessage(e).split('\n').map((l) => l.trim()).filter(Boolean);
+        const what = lines.length > 1 ? `${lines.length} config errors: ${lines.map((l, i) => `(${i + 1}) ${l}`).join(' ')}` : lines[0] ?? 'the config could not be read';
+        void vscode.window.showErrorMessage(`Swarm: cannot start in ${session.name}: ${what}`, 'Open config').then((pick) => { if (pick) void more.openConfig(session); });
         return false;
       }
       if (session.activeRun) {

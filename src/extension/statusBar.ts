@@ -7,6 +7,9 @@ import type { WorkerState } from '../swarm/types';
 import { ContextKeys, Views } from './constants';
 import { plural } from './format';
 import type { SessionRegistry } from './sessions';
+import type { SwarmSession } from './session';
+import { readSettings } from './settings';
+import { basename } from 'node:path';
 
 const BUSY: ReadonlySet<WorkerState> = new Set(['claiming', 'running', 'reviewing', 'merging']);
 
@@ -52,6 +55,14 @@ export function statusBarText(c: SwarmCounts): string {
   if (c.reviewsWaiting) parts.push(plural(c.reviewsWaiting, 'review'));
   if (c.needsYou > c.reviewsWaiting) parts.push(`${c.needsYou - c.reviewsWaiting} waiting`);
   return `${icon} Swarm: ${parts.join(' · ')}`;
+}
+
+/** "review: agent+human (swarm.json)": the review mode the swarm of this repository uses, and where it comes from. */
+export function reviewModeText(session: SwarmSession): string | undefined {
+  const ws = session.workspace;
+  if (!ws) return undefined;
+  const from = readSettings(session.folder.uri).reviewMode ? 'setting swarm.review.mode' : ws.config.file ? basename(ws.config.file) : 'default';
+  return `review: ${ws.config.review.mode} (${from})`;
 }
 
 export class SwarmStatusBar implements vscode.Disposable {

@@ -220,7 +220,9 @@ function failedWords(state: TaskRuntimeState | undefined): string {
 /** The groups of one repository; empty when there is nothing to show (the welcome view shows). */
 export function sessionGroups(session: SwarmSession, parent: TreeNode | undefined): TreeNode[] {
   if (session.state === 'configError') {
-    return [new MessageNode(parent, `Config error: ${(session.error ?? '').split('\n')[0]}`, { icon: 'error', color: 'problemsErrorIcon.foreground', tooltip: session.error, command: { command: Commands.openConfig, title: 'Open config', arguments: [session.root] }, id: `error:${session.root}` })];
+    // Each error on its own row, as an error; a click opens the config.
+    const lines = (session.error ?? 'the config could not be read').split('\n').map((l) => l.trim()).filter(Boolean);
+    return lines.map((line, i) => new MessageNode(parent, `Config error: ${line}`, { icon: 'error', color: 'problemsErrorIcon.foreground', tooltip: line, command: { command: Commands.openConfig, title: 'Open config', arguments: [session.root] }, id: `error:${session.root}:${i}` }));
   }
   if (session.state !== 'ready' && session.state !== 'noConfig') return [];
   if (!session.hasAnyTask && session.snapshot.needsYou.length === 0) return [];

@@ -230,3 +230,38 @@ test('the status bar says paused, not "N running", while the run is paused; wait
   assert.doesNotMatch(bar.text, /sync~spin|0 running/, 'no spinner when nobody works');
   await ext.registry.sessions[0].activeRun?.stop('test');
 });
+
+test('config errors: one error row each in the tree, numbered in the Start notification, no Start in the Worktrees welcome; the effective review mode is shown', async () => {
+  const engine = new FakeEngine();
+  engine.failWith = new Error('swarm.json: workers[0].role: expected worker, reviewer or planner, found "wizard"\nswarm.json: review.mode: expected agent, human or agent+human, found "robot"');
+  const ext = await start(engine, [repo()]);
+  const tree = await renderTree(ext.tasks);
+  assert.deepEqual(tree.map((r) => `${r.label} [${r.icon}]`), [
+    'Config error: swarm.json: workers[0].role: expected worker, reviewer or planner, found "wizard" [error]',
+    'Config error: swarm.json: review.mode: expected agent, human or agent+human, found "robot" [error]',
+  ]);
+  assert.equal(fake.contexts.get('swarm.folderState'), 'configError');
+  // The manifest: no Start in the view title or the Worktrees welcome while the config is broken.
+  for (const m of pkg.contributes.menus['view/title'] as { command: string; when: string }[]) if (m.command === Commands.startSwarm) assert.match(m.when, /swarm\.folderState != configError/);
+  const welcome = (pkg.contributes.viewsWelcome as { view: string; when: string; contents: string }[]).filter((w) => w.view === Views.worktrees && w.when.includes('configError'));
+  assert.equal(welcome.length, 1);
+  assert.doesNotMatch(welcome[0].contents, /swarm\.start/);
+  for (const w of pkg.contributes.viewsWelcome as { view: string; when: string; contents: string }[]) if (/swarm\.start\)/.test(w.contents)) assert.doesNotMatch(w.when, /configError/);
+
+  await run(Commands.startSwarm);
+  const error = fake.messages.find((m) => m.severity === 'error')!;
+  assert.match(error.text, /cannot start in repo: 2 config errors: \(1\) swarm\.json: workers\[0\]\.role: .* \(2\) swarm\.json: review\.mode: /);
+  await deactivate();
+
+  // Like the engine (workspace.ts): the setting, when set, overrides swarm.json's review.mode.
+  const engine2 = new FakeEngine();
+  engine2.setup = (ws) => { ws.config = { ...ws.config, review: { ...ws.config.review, mode: ws.options.reviewMode ?? 'agent+human' } }; };
+  fake.reset();
+  await start(engine2, [repo()]);
+  assert.equal((fake.treeViews.get(Views.tasks) as unknown as { description?: string }).description, 'review: agent+human (swarm.json)');
+  await deactivate();
+  fake.reset();
+  fake.config['swarm.review.mode'] = 'human';
+  await start(engine2, [repo()]);
+  assert.equal((fake.treeViews.get(Views.tasks) as unknown as { description?: string }).description, 'review: human (setting swarm.review.mode)');
+});
