@@ -33,18 +33,17 @@ async function contextMenu(wb: Workbench, title: string, entry: string): Promise
 
 /** Counts every time the quick input (a picker) becomes visible from now on. */
 async function watchPickers(wb: Workbench): Promise<() => Promise<number>> {
-  await wb.page.evaluate(() => {
-    const w = window as unknown as { __pickers: number };
-    w.__pickers = 0;
+  // A string, not a function: tsx's name-keeping helper (__name) does not exist in the page.
+  await wb.page.evaluate(`(() => {
+    window.__pickers = 0;
     let shown = false;
-    const check = () => {
-      const el = document.querySelector<HTMLElement>('.quick-input-widget');
+    new MutationObserver(() => {
+      const el = document.querySelector('.quick-input-widget');
       const now = !!el && el.style.display !== 'none' && el.offsetParent !== null;
-      if (now && !shown) w.__pickers++;
+      if (now && !shown) window.__pickers++;
       shown = now;
-    };
-    new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['style', 'class'] });
-  });
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['style', 'class'] });
+  })()`);
   return () => wb.page.evaluate(() => (window as unknown as { __pickers: number }).__pickers);
 }
 
