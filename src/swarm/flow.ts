@@ -266,7 +266,7 @@ export class TaskFlow {
       feedback: kind === 'override' ? `Override: ${text}` : text ?? '',
       startedAt: nowIso(),
       finishedAt: nowIso(),
-      durationMs: 0,
+      // No durationMs: a decision is not a timed review round (the views showed "0 ms").
       decision: kind,
       reason: text,
     };
