@@ -18,6 +18,7 @@ import { affectsEngineSettings, readSettings } from './settings';
 import { resolveLoginShellPath } from './shellPath';
 import { reviewModeText, SwarmStatusBar } from './statusBar';
 import { TasksTreeProvider } from './tasksTree';
+import { TaskTabFollower } from './taskTabs';
 import { WorktreeNode, WorktreesTreeProvider } from './worktreesTree';
 import type { TreeNode } from './treeNode';
 import type { SwarmEvent } from '../swarm/types';
@@ -43,6 +44,7 @@ export class SwarmExtension implements vscode.Disposable {
   readonly worktreesView: vscode.TreeView<TreeNode>;
   readonly statusBar: SwarmStatusBar;
   readonly notifier: Notifier;
+  readonly tabs: TaskTabFollower;
   readonly commands: SwarmCommands;
   private readonly disposables: vscode.Disposable[] = [];
   private lastFolderState: FolderState | undefined;
@@ -73,7 +75,8 @@ export class SwarmExtension implements vscode.Disposable {
     this.disposables.push(this.tasks, this.worktrees, this.tasksView, this.worktreesView);
 
     this.statusBar = new SwarmStatusBar(this.registry, this.tasksView);
-    this.disposables.push(this.statusBar);
+    this.tabs = new TaskTabFollower(this.registry);
+    this.disposables.push(this.statusBar, this.tabs);
 
     // The review panels register at activation (not lazily): VS Code restores open panels
     // after a reload only through a serializer registered for their view type.

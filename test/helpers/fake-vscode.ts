@@ -192,6 +192,22 @@ export const reply = {
   dismiss: (): Reply => () => undefined,
 };
 
+export class TabInputText {
+  constructor(readonly uri: Uri) {}
+}
+export interface FakeTab {
+  label: string;
+  input: unknown;
+  isActive: boolean;
+  isDirty: boolean;
+  isPreview: boolean;
+}
+export interface FakeTabGroup {
+  viewColumn: number;
+  isActive: boolean;
+  tabs: FakeTab[];
+}
+
 export class FakeTreeView<T> {
   badge: { value: number; tooltip: string } | undefined;
   message?: string;
@@ -295,6 +311,10 @@ interface FakeState {
   builtins: Map<string, (...args: unknown[]) => unknown>;
   /** View types with a registered webview panel serializer. */
   serializers: string[];
+  /** Editor groups and their tabs (window.tabGroups). */
+  tabGroups: FakeTabGroup[];
+  /** showTextDocument calls with their options. */
+  shownOptions: { path: string; options: unknown }[];
 }
 
 function freshState(): FakeState {
@@ -319,6 +339,8 @@ function freshState(): FakeState {
     isTrusted: true,
     builtins: new Map(),
     serializers: [],
+    tabGroups: [],
+    shownOptions: [],
   };
 }
 
@@ -382,9 +404,10 @@ export const window = {
     const list = (await items).filter((i) => typeof i === 'string' || (i as { kind?: number }).kind !== QuickPickItemKind.Separator);
     return prompt({ kind: 'quickPick', text: options.placeHolder ?? options.title ?? '', items: list, options });
   },
-  async showTextDocument(doc: Uri | { uri: Uri }): Promise<unknown> {
+  async showTextDocument(doc: Uri | { uri: Uri }, options?: unknown): Promise<unknown> {
     const uri = doc instanceof Uri ? doc : doc.uri;
     fake.shownDocuments.push(uri.fsPath);
+    fake.shownOptions.push({ path: uri.fsPath, options });
     return { document: { uri } };
   },
   async withProgress<R>(options: { title?: string; location: unknown }, task: (progress: { report(v: unknown): void }, token: { isCancellationRequested: boolean; onCancellationRequested: Event<void> }) => Promise<R>): Promise<R> {
@@ -422,6 +445,17 @@ export const window = {
   registerWebviewPanelSerializer(viewType: string): Disposable {
     fake.serializers.push(viewType);
     return new Disposable(() => fake.serializers.splice(fake.serializers.indexOf(viewType), 1));
+  },
+  get tabGroups() {
+    return {
+      get all() {
+        return fake.tabGroups;
+      },
+      async close(tab: FakeTab): Promise<boolean> {
+        for (const g of fake.tabGroups) g.tabs = g.tabs.filter((t) => t !== tab);
+        return true;
+      },
+    };
   },
   get activeTextEditor(): undefined {
     return undefined;

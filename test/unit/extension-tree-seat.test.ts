@@ -265,3 +265,22 @@ test('config errors: one error row each in the tree, numbered in the Start notif
   await start(engine2, [repo()]);
   assert.equal((fake.treeViews.get(Views.tasks) as unknown as { description?: string }).description, 'review: human (setting swarm.review.mode)');
 });
+
+test('an editor tab of a task file follows the file when the task moves folders (a dirty one is left alone)', async () => {
+  const engine = new FakeEngine();
+  engine.setup = (ws) => {
+    ws.tasks.pending = [makeTask('p1', 'pending'), makeTask('p2', 'pending')];
+  };
+  const ext = await start(engine, [repo()]);
+  const { TabInputText, Uri } = await import('../helpers/fake-vscode');
+  const tab = (path: string, extra: Partial<{ isActive: boolean; isDirty: boolean; isPreview: boolean }> = {}) => ({ label: path.split('/').pop()!, input: new TabInputText(Uri.file(path)), isActive: false, isDirty: false, isPreview: false, ...extra });
+  fake.tabGroups = [{ viewColumn: 2, isActive: true, tabs: [tab('/repo/tasks/pending/p1.md', { isActive: true, isPreview: true }), tab('/repo/tasks/pending/p2.md', { isDirty: true })] }];
+  const ws = engine.last;
+  ws.tasks.pending = [];
+  ws.tasks.current = [makeTask('p1', 'current', 'running'), makeTask('p2', 'current', 'running')];
+  ws.emit({ type: 'task_claimed', taskId: 'p1', workerId: 'w1', branch: 'swarm/w1/p1' });
+  await settle(ext);
+  await ext.tabs.settled();
+  assert.deepEqual(fake.shownOptions, [{ path: '/repo/tasks/current/p1.md', options: { viewColumn: 2, preview: true, preserveFocus: false } }]);
+  assert.deepEqual(fake.tabGroups[0].tabs.map((t) => t.label), ['p2.md'], 'the stale p1 tab closed; the dirty p2 tab kept');
+});
