@@ -2,7 +2,7 @@
 // without a change, the clicked item reaches the command, never a "which task?" picker from a
 // menu), a failed task is not a question, quick picks speak words, the status bar does not say
 // "running" while paused.
-import { fake, reply, createFakeExtensionContext, renderTree, type RenderedItem } from '../helpers/fake-vscode';
+import { fake, reply, createFakeExtensionContext, renderTree, TabInputText, Uri, type RenderedItem } from '../helpers/fake-vscode';
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -272,7 +272,6 @@ test('an editor tab of a task file follows the file when the task moves folders 
     ws.tasks.pending = [makeTask('p1', 'pending'), makeTask('p2', 'pending')];
   };
   const ext = await start(engine, [repo()]);
-  const { TabInputText, Uri } = await import('../helpers/fake-vscode');
   const tab = (path: string, extra: Partial<{ isActive: boolean; isDirty: boolean; isPreview: boolean }> = {}) => ({ label: path.split('/').pop()!, input: new TabInputText(Uri.file(path)), isActive: false, isDirty: false, isPreview: false, ...extra });
   fake.tabGroups = [{ viewColumn: 2, isActive: true, tabs: [tab('/repo/tasks/pending/p1.md', { isActive: true, isPreview: true }), tab('/repo/tasks/pending/p2.md', { isDirty: true })] }];
   const ws = engine.last;
