@@ -19,6 +19,7 @@ import { resolveLoginShellPath } from './shellPath';
 import { reviewModeText, SwarmStatusBar } from './statusBar';
 import { TasksTreeProvider } from './tasksTree';
 import { TaskTabFollower } from './taskTabs';
+import { ConfigDiagnostics } from './configDiagnostics';
 import { WorktreeNode, WorktreesTreeProvider } from './worktreesTree';
 import type { TreeNode } from './treeNode';
 import type { SwarmEvent } from '../swarm/types';
@@ -76,7 +77,7 @@ export class SwarmExtension implements vscode.Disposable {
 
     this.statusBar = new SwarmStatusBar(this.registry, this.tasksView);
     this.tabs = new TaskTabFollower(this.registry);
-    this.disposables.push(this.statusBar, this.tabs);
+    this.disposables.push(this.statusBar, this.tabs, new ConfigDiagnostics(this.registry));
 
     // The review panels register at activation (not lazily): VS Code restores open panels
     // after a reload only through a serializer registered for their view type.

@@ -126,6 +126,32 @@ export enum ViewColumn { Active = -1, Beside = -2, One = 1 }
 export enum LogLevel { Off = 0, Trace = 1, Debug = 2, Info = 3, Warning = 4, Error = 5 }
 export enum ConfigurationTarget { Global = 1, Workspace = 2, WorkspaceFolder = 3 }
 export enum ExtensionMode { Production = 1, Development = 2, Test = 3 }
+export enum DiagnosticSeverity { Error = 0, Warning = 1, Information = 2, Hint = 3 }
+export class Range {
+  constructor(readonly startLine: number, readonly startCharacter: number, readonly endLine: number, readonly endCharacter: number) {}
+}
+export class Diagnostic {
+  source?: string;
+  constructor(readonly range: Range, readonly message: string, readonly severity: DiagnosticSeverity = DiagnosticSeverity.Error) {}
+}
+/** languages.createDiagnosticCollection: every collection's entries by file path. */
+export const diagnostics = new Map<string, Diagnostic[]>();
+export const languages = {
+  createDiagnosticCollection(_name?: string) {
+    return {
+      set(uri: Uri, list: Diagnostic[]) {
+        if (list.length) diagnostics.set(uri.fsPath, list);
+        else diagnostics.delete(uri.fsPath);
+      },
+      delete(uri: Uri) {
+        diagnostics.delete(uri.fsPath);
+      },
+      dispose() {
+        diagnostics.clear();
+      },
+    };
+  },
+};
 
 export class TreeItem {
   id?: string;

@@ -2,10 +2,10 @@
 // without a change, the clicked item reaches the command, never a "which task?" picker from a
 // menu), a failed task is not a question, quick picks speak words, the status bar does not say
 // "running" while paused.
-import { fake, reply, createFakeExtensionContext, renderTree, TabInputText, Uri, type RenderedItem } from '../helpers/fake-vscode';
+import { fake, reply, createFakeExtensionContext, renderTree, TabInputText, Uri, diagnostics, DiagnosticSeverity, type RenderedItem } from '../helpers/fake-vscode';
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
@@ -282,4 +282,18 @@ test('an editor tab of a task file follows the file when the task moves folders 
   await ext.tabs.settled();
   assert.deepEqual(fake.shownOptions, [{ path: '/repo/tasks/current/p1.md', options: { viewColumn: 2, preview: true, preserveFocus: false } }]);
   assert.deepEqual(fake.tabGroups[0].tabs.map((t) => t.label), ['p2.md'], 'the stale p1 tab closed; the dirty p2 tab kept');
+});
+
+test('config errors are Error diagnostics on swarm.json, at the field they name; gone once the config opens', async () => {
+  const root = repo();
+  writeFileSync(join(root, 'swarm.json'), '{\n  "workers": [\n    { "role": "wizard", "harness": "demo" }\n  ]\n}\n');
+  const engine = new FakeEngine();
+  engine.failWith = new Error('swarm.json: workers[0].role: expected worker, reviewer or planner, found "wizard"\nother.json: x: not about this file');
+  const ext = await start(engine, [root]);
+  const list = diagnostics.get(join(root, 'swarm.json')) ?? [];
+  assert.deepEqual(list.map((d) => [d.severity, d.message, d.range.startLine, d.range.startCharacter]), [[DiagnosticSeverity.Error, 'workers[0].role: expected worker, reviewer or planner, found "wizard"', 2, 6]]);
+  engine.failWith = undefined;
+  await ext.registry.sessions[0].reopen();
+  await settle(ext);
+  assert.equal(diagnostics.get(join(root, 'swarm.json')), undefined);
 });
