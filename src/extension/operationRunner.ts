@@ -6,6 +6,7 @@
 export type OperationKind =
   | 'start'
   | 'stop'
+  | 'restoreQuarantined'
   | 'pause'
   | 'resume'
   | 'decide'

@@ -7,6 +7,9 @@ import type { WorkerState } from '../swarm/types';
 import { ContextKeys, Views } from './constants';
 import { plural } from './format';
 import type { SessionRegistry } from './sessions';
+import type { SwarmSession } from './session';
+import { readSettings } from './settings';
+import { basename } from 'node:path';
 
 const BUSY: ReadonlySet<WorkerState> = new Set(['claiming', 'running', 'reviewing', 'merging']);
 
@@ -43,17 +46,30 @@ export function countSwarm(registry: SessionRegistry): SwarmCounts {
 }
 
 export function statusBarText(c: SwarmCounts): string {
-  const icon = c.paused ? '$(debug-pause)' : c.running ? '$(sync~spin)' : '$(bell-dot)';
-  const parts = [c.running ? `${c.workersRunning} running` : 'idle', `${c.tasksLeft} left`];
+  // The spinner only while an agent works; "paused" (not "N running") while paused, even as agents
+  // finish their turn; "waiting for you" when the run has nothing to do but wait for the user.
+  const busy = c.running && !c.paused && c.workersRunning > 0;
+  const icon = c.paused ? '$(debug-pause)' : busy ? '$(sync~spin)' : '$(bell-dot)';
+  const state = !c.running ? 'idle' : c.paused ? 'paused' : busy ? `${c.workersRunning} running` : c.needsYou ? 'waiting for you' : '0 running';
+  const parts = [state, `${c.tasksLeft} left`];
   if (c.reviewsWaiting) parts.push(plural(c.reviewsWaiting, 'review'));
   if (c.needsYou > c.reviewsWaiting) parts.push(`${c.needsYou - c.reviewsWaiting} waiting`);
   return `${icon} Swarm: ${parts.join(' · ')}`;
+}
+
+/** "review: agent+human (swarm.json)": the review mode the swarm of this repository uses, and where it comes from. */
+export function reviewModeText(session: SwarmSession): string | undefined {
+  const ws = session.workspace;
+  if (!ws) return undefined;
+  const from = readSettings(session.folder.uri).reviewMode ? 'setting swarm.review.mode' : ws.config.file ? basename(ws.config.file) : 'default';
+  return `review: ${ws.config.review.mode} (${from})`;
 }
 
 export class SwarmStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
   private readonly subscription: vscode.Disposable;
   private lastContext = '';
+  private visible: boolean | undefined;
 
   constructor(private readonly registry: SessionRegistry, private readonly tasksView: vscode.TreeView<unknown>) {
     this.item = vscode.window.createStatusBarItem('swarm.status', vscode.StatusBarAlignment.Left, 50);
@@ -65,11 +81,20 @@ export class SwarmStatusBar implements vscode.Disposable {
 
   update(): SwarmCounts {
     const c = countSwarm(this.registry);
-    this.item.text = statusBarText(c);
-    this.item.tooltip = `Swarm — ${c.running ? (c.paused ? 'paused' : 'running') : 'not running'}\n${c.workersRunning} of ${c.workersTotal} workers busy\n${c.tasksLeft} tasks left (pending and current)\n${c.reviewsWaiting} reviews waiting for you\n${c.needsYou} items need you\n${c.unsandboxed.length ? `⚠ ${[...new Set(c.unsandboxed)].join('\n⚠ ')}` : 'Agents run sandboxed'}\nClick to open the Tasks view`;
-    if (c.running || c.needsYou > 0) this.item.show();
-    else this.item.hide();
-    this.tasksView.badge = c.needsYou > 0 ? { value: c.needsYou, tooltip: `${plural(c.needsYou, 'item')} waiting for you` } : undefined;
+    // Each property is set only when it changes: the sessions change many times a second while a
+    // swarm runs, and every set re-renders the status bar or the view's badge (flicker, DOM churn).
+    const text = statusBarText(c);
+    if (this.item.text !== text) this.item.text = text;
+    const tooltip = `Swarm — ${c.running ? (c.paused ? 'paused' : 'running') : 'not running'}\n${c.workersRunning} of ${c.workersTotal} workers busy\n${c.tasksLeft} tasks left (pending and current)\n${c.reviewsWaiting} reviews waiting for you\n${c.needsYou} items need you\n${c.unsandboxed.length ? `⚠ ${[...new Set(c.unsandboxed)].join('\n⚠ ')}` : 'Agents run sandboxed'}\nClick to open the Tasks view`;
+    if (this.item.tooltip !== tooltip) this.item.tooltip = tooltip;
+    const visible = c.running || c.needsYou > 0;
+    if (visible !== this.visible) {
+      this.visible = visible;
+      if (visible) this.item.show();
+      else this.item.hide();
+    }
+    const badge = c.needsYou > 0 ? { value: c.needsYou, tooltip: `${plural(c.needsYou, 'item')} waiting for you` } : undefined;
+    if (badge?.value !== this.tasksView.badge?.value || badge?.tooltip !== this.tasksView.badge?.tooltip) this.tasksView.badge = badge;
     const context = `${c.running}|${c.paused}|${c.needsYou}`;
     if (context !== this.lastContext) {
       this.lastContext = context;

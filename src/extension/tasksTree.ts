@@ -12,18 +12,18 @@ import { currentRound, describeTaskStatus, formatFrontmatter, taskStatusIcon } f
 import { STATUS } from '../swarm/status';
 import { formatPorts } from '../swarm/ports';
 import { describeConflict } from '../swarm/conflictText';
-import { latestAgentVerdict } from '../shared/reviewModel';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
 import { MessageNode, SessionTreeProvider, TreeNode, type TaskRef } from './treeNode';
 
-export type TaskGroupKind = 'needsYou' | 'pending' | 'current' | 'blocked' | 'complete' | 'quarantined';
+export type TaskGroupKind = 'needsYou' | 'pending' | 'current' | 'blocked' | 'failed' | 'complete' | 'quarantined';
 
 const GROUP_LABELS: Record<TaskGroupKind, string> = {
   needsYou: 'Needs you',
   pending: 'Pending',
   current: 'Current',
   blocked: 'Blocked',
+  failed: 'Failed',
   complete: 'Complete',
   quarantined: 'Quarantined',
 };
@@ -63,6 +63,7 @@ export class TaskGroupNode extends TreeNode {
     item.description = String(count);
     item.contextValue = `group:${this.kind}`;
     if (this.kind === 'needsYou') item.iconPath = new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
+    if (this.kind === 'failed') item.iconPath = new vscode.ThemeIcon(FAILED_ICON.id, new vscode.ThemeColor(FAILED_ICON.color));
     if (this.kind === 'quarantined') item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     return item;
   }
@@ -96,49 +97,73 @@ export class TaskNode extends TreeNode {
   }
 
   /**
+   * What the engine says this task waits for (its "Needs you" entry: a review with the engine's
+   * approvability, a question, a failure, ...), or undefined. Taken from the engine, never derived
+   * here: src/swarm/workspace.ts needsYou() classifies, src/swarm/approval.ts decides approvability.
+   */
+  get engineItem(): NeedsYouItem | undefined {
+    return this.needsYou ?? this.session?.snapshot?.needsYou.find((n) => n.taskId === this.task.id);
+  }
+
+  /** Blocked because it failed `limits.max_attempts` times (the engine's "failed"), not because it asks something. */
+  get failed(): boolean {
+    return this.task.folder === 'current' && this.engineItem?.kind === 'failed';
+  }
+
+  /**
    * `task:<folder>:<status>` then what may be done to it, as the engine would accept it:
    * `decidable` (a decision on its head: override, request changes), `approvable` (a review waiting
-   * for you that a plain Approve may merge, by the engine's rule in approval.ts) or else
-   * `overridable` (the reviewer said NEEDS_CHANGES or REJECTED: Override is the way to merge),
-   * `retryable`, `movable` (back to pending), `answerable`, `baseacceptable` (its merge waits for
-   * the base: Accept base); then `review`, `worktree`, `question`,
-   * `needsyou-<kind>`.
+   * for you that a plain Approve may merge: the engine's approvability for exactly the head shown)
+   * or else `overridable` (the reviewer said NEEDS_CHANGES or REJECTED, or the engine has not said:
+   * Override… asks for the reason), `retryable`, `movable` (back to pending), `answerable`,
+   * `baseacceptable` (its merge waits for the base: Accept base), `failed`; then `review`,
+   * `worktree`, `question`, `needsyou-<kind>`.
    */
   get contextValue(): string {
     const status = this.state?.status ?? this.task.status;
     const s = STATUS[status] as (typeof STATUS)[keyof typeof STATUS] | undefined;
     const parts = ['task', this.task.folder, status];
+    const failed = this.failed;
     if (s && this.task.folder === 'current') {
       const decidable = s.decidable && !!this.state?.headSha;
       if (decidable) parts.push('decidable');
       if (decidable && s.approvable) {
-        const review = this.needsYou?.kind === 'review' ? this.needsYou : this.session?.snapshot?.needsYou.find((n) => n.kind === 'review' && n.taskId === this.task.id);
-        const verdict = latestAgentVerdict(this.state?.rounds ?? []).verdict;
-        const approvable = review?.approvable ? review.approvable.approvable : verdict !== 'NEEDS_CHANGES' && verdict !== 'REJECTED';
+        const item = this.engineItem;
+        const approvable = item?.kind === 'review' && item.sha === this.state?.headSha && item.approvable?.approvable === true;
         parts.push(approvable ? 'approvable' : 'overridable');
       }
       if (s.retryable) parts.push('retryable');
       if (s.movable) parts.push('movable');
-      if (s.needsYou === 'question') parts.push('answerable');
+      if (s.needsYou === 'question' && !failed) parts.push('answerable');
       if (s.needsYou === 'base') parts.push('baseacceptable');
+      if (failed) parts.push('failed');
     }
-    if (s?.reviewable || (this.state?.rounds.length ?? 0) > 0 || (this.task.reviewRounds ?? 0) > 0) parts.push('review');
+    if (failed || s?.reviewable || (this.state?.rounds.length ?? 0) > 0 || (this.task.reviewRounds ?? 0) > 0) parts.push('review');
     if (this.worktree && this.task.folder === 'current') parts.push('worktree');
-    if (this.task.question || s?.needsYou === 'question') parts.push('question');
+    if (!failed && (this.task.question || s?.needsYou === 'question')) parts.push('question');
     if (this.needsYou) parts.push(`needsyou-${this.needsYou.kind}`);
     return parts.join(':');
   }
 
+  /** Words for its state: the engine's "Needs you" words, a failure's own words, else the status table's. */
+  words(): string {
+    if (this.failed) return failedWords(this.state);
+    if (this.needsYou) return needsYouWords(this.needsYou);
+    return describeTaskStatus(this.state?.status ?? this.task.status, currentRound(this.state, this.task.reviewRounds));
+  }
+
   getTreeItem(): vscode.TreeItem {
     const status = this.state?.status ?? this.task.status;
-    const round = currentRound(this.state, this.task.reviewRounds);
     const item = new vscode.TreeItem(this.task.title || this.task.id, vscode.TreeItemCollapsibleState.None);
-    item.id = `task:${this.session.root}:${(this.parent as TaskGroupNode | undefined)?.kind ?? ''}:${this.task.id}`;
-    const words = this.needsYou ? needsYouWords(this.needsYou) : describeTaskStatus(status, round);
+    // Stable while the task moves between Pending / Current / Blocked / Complete: VS Code maps a
+    // menu's target back to the element by this id, so an action never loses its task to a refresh.
+    // The "Needs you" copy of the task is a second item of its own.
+    item.id = `task:${this.session.root}:${this.needsYou ? 'needsYou:' : ''}${this.task.id}`;
+    const words = this.words();
     const pending = this.task.folder === 'pending';
     const deps = pending && this.task.cannotRun ? `can never start: ${this.task.cannotRun}` : pending && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
     item.description = [this.task.id, this.worker, words, deps].filter(Boolean).join(' · ');
-    const icon = taskStatusIcon(status);
+    const icon = this.failed ? FAILED_ICON : taskStatusIcon(status);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.tooltip = this.tooltip(words);
     item.contextValue = this.contextValue;
@@ -154,7 +179,7 @@ export class TaskNode extends TreeNode {
     md.appendText(`${this.task.title}\n\n`);
     md.appendText(`${this.task.id} — ${words}${this.worker ? ` — ${this.worker}` : ''}\n`);
     const question = this.needsYou?.question ?? this.task.question;
-    if (question) md.appendText(`\nQuestion: ${question}\n`);
+    if (question) md.appendText(`\n${this.failed ? 'Why' : 'Question'}: ${question}\n`);
     if (this.task.cannotRun) md.appendText(`\nCan never start: ${this.task.cannotRun}\n`);
     if (this.task.folder === 'current') {
       if (this.state?.ports) md.appendText(`\nWorktree ${formatPorts(this.state.ports)} (SWARM_PORT)\n`);
@@ -192,15 +217,25 @@ function needsYouWords(item: NeedsYouItem): string {
   }
 }
 
+const FAILED_ICON = { id: 'error', color: 'problemsErrorIcon.foreground' };
+
+function failedWords(state: TaskRuntimeState | undefined): string {
+  return state?.attempts ? `failed ${state.attempts === 1 ? 'once' : `${state.attempts} times`}` : 'failed';
+}
+
 /** The groups of one repository; empty when there is nothing to show (the welcome view shows). */
 export function sessionGroups(session: SwarmSession, parent: TreeNode | undefined): TreeNode[] {
   if (session.state === 'configError') {
-    return [new MessageNode(parent, `Config error: ${(session.error ?? '').split('\n')[0]}`, { icon: 'error', color: 'problemsErrorIcon.foreground', tooltip: session.error, command: { command: Commands.openConfig, title: 'Open config', arguments: [session.root] }, id: `error:${session.root}` })];
+    // Each error on its own row, as an error; a click opens the config.
+    const lines = (session.error ?? 'the config could not be read').split('\n').map((l) => l.trim()).filter(Boolean);
+    return lines.map((line, i) => new MessageNode(parent, `Config error: ${line}`, { icon: 'error', color: 'problemsErrorIcon.foreground', tooltip: line, command: { command: Commands.openConfig, title: 'Open config', arguments: [session.root] }, id: `error:${session.root}:${i}` }));
   }
   if (session.state !== 'ready' && session.state !== 'noConfig') return [];
   if (!session.hasAnyTask && session.snapshot.needsYou.length === 0) return [];
   const { tasks, states, needsYou } = session.snapshot;
-  const isBlocked = (t: Task) => STATUS[states.get(t.id)?.status ?? t.status]?.needsYou === 'question';
+  const failedIds = new Set(needsYou.filter((n) => n.kind === 'failed').map((n) => n.taskId));
+  const isBlocked = (t: Task) => !failedIds.has(t.id) && STATUS[states.get(t.id)?.status ?? t.status]?.needsYou === 'question';
+  const isFailed = (t: Task) => failedIds.has(t.id);
   const taskNodes = (list: Task[]) => (group: TreeNode) => list.map((t) => new TaskNode(group, session, t, states.get(t.id)));
   const groups: TreeNode[] = [];
   if (needsYou.length) {
@@ -212,8 +247,11 @@ export function sessionGroups(session: SwarmSession, parent: TreeNode | undefine
   // The engine takes the lowest priority number first: list in the order work happens.
   const byPriority = (a: Task, b: Task) => a.priority - b.priority || a.id.localeCompare(b.id);
   groups.push(new TaskGroupNode(parent, session, 'pending', taskNodes([...tasks.pending].sort(byPriority))));
-  groups.push(new TaskGroupNode(parent, session, 'current', taskNodes(tasks.current.filter((t) => !isBlocked(t)))));
+  groups.push(new TaskGroupNode(parent, session, 'current', taskNodes(tasks.current.filter((t) => !isBlocked(t) && !isFailed(t)))));
   groups.push(new TaskGroupNode(parent, session, 'blocked', taskNodes(tasks.current.filter(isBlocked))));
+  // A task that failed max_attempts times is not a question: a group of its own, shown only when there is one.
+  const failed = tasks.current.filter(isFailed);
+  if (failed.length) groups.push(new TaskGroupNode(parent, session, 'failed', taskNodes(failed)));
   const newestFirst = [...tasks.complete].sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''));
   groups.push(new TaskGroupNode(parent, session, 'complete', (group) => {
     // A long-lived repository collects thousands of finished tasks: show the newest ones.

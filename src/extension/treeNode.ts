@@ -6,26 +6,47 @@
 import * as vscode from 'vscode';
 
 /**
- * The plumbing both views share: refresh whenever the sessions change, walk the nodes. Subclasses
- * say what the top level is.
+ * The plumbing both views share: walk the nodes, and tell VS Code the view changed only when what it
+ * shows changed. The sessions change many times a second while a swarm runs (worker states, polls);
+ * a tree refresh re-renders every row and, while it runs, VS Code cannot map a menu's target back to
+ * its element (the command then gets no argument). So each change renders the items to a signature
+ * and fires only when it differs from the last one: a refresh with equal content fires nothing.
+ * Subclasses say what the top level is.
  */
 export abstract class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscription: vscode.Disposable;
+  private signature: string | undefined;
+  /** How many times the view was told to re-render (tests, the idle-noise check). */
+  changeEvents = 0;
 
   constructor(protected readonly registry: { onDidChange: vscode.Event<unknown> }) {
-    this.subscription = registry.onDidChange(() => this.emitter.fire());
+    this.subscription = registry.onDidChange(() => this.refreshIfChanged());
   }
 
   protected abstract roots(): TreeNode[];
+
+  /** Fire a change when the rendered items differ from the last render; returns whether it fired. */
+  refreshIfChanged(): boolean {
+    const signature = treeSignature(this.roots());
+    if (signature === this.signature) return false;
+    this.signature = signature;
+    this.changeEvents++;
+    this.emitter.fire();
+    return true;
+  }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     return node.getTreeItem();
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
-    return node ? node.getChildren() : this.roots();
+    if (node) return node.getChildren();
+    const roots = this.roots();
+    // What VS Code renders now is the baseline the next change is compared with.
+    this.signature ??= treeSignature(roots);
+    return roots;
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
@@ -36,6 +57,20 @@ export abstract class SessionTreeProvider implements vscode.TreeDataProvider<Tre
     this.subscription.dispose();
     this.emitter.dispose();
   }
+}
+
+/** Everything a row shows or carries (label, words, icon, tooltip, menus, click), for the whole tree. */
+export function treeSignature(nodes: TreeNode[], depth = 0): string {
+  const parts: string[] = [];
+  for (const node of nodes) {
+    const item = node.getTreeItem();
+    const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}|${(item.iconPath.color as { id?: string } | undefined)?.id ?? ''}` : '';
+    const tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value;
+    const args = item.command?.arguments?.map((a) => (a instanceof TreeNode ? 'node' : a));
+    parts.push(JSON.stringify([item.id, item.label, item.description, item.contextValue, icon, tooltip, item.collapsibleState, item.command?.command, args, item.resourceUri?.fsPath]));
+    if (item.collapsibleState !== vscode.TreeItemCollapsibleState.None && depth < 4) parts.push(`[${treeSignature(node.getChildren(), depth + 1)}]`);
+  }
+  return parts.join('\n');
 }
 
 export abstract class TreeNode {

@@ -156,6 +156,8 @@ export interface Workspace {
   listTasks(): Promise<TaskList>;
   taskState(taskId: string): Promise<TaskRuntimeState | undefined>;
   createTask(input: NewTaskInput): Promise<Task>;
+  /** A quarantined task file the user fixed goes back to pending (quarantine.ts); refused, file untouched, while it still cannot be read. */
+  restoreQuarantined(file: string): Promise<Task>;
   answer(taskId: string, text: string): Promise<void>;
   /** Move a task (current, blocked, failed) back to pending; its branch is kept for the next worker. */
   retry(taskId: string): Promise<void>;

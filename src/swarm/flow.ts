@@ -13,7 +13,7 @@ import type { MergeQueue } from './merge';
 import type { SwarmEvent, Task, TaskRuntimeState, ReviewRound, HumanDecisionKind, Verdict } from './types';
 import type { DecisionResult } from './api';
 import { nowIso } from './util';
-import { STATUS, FOLDER_STATUS, transition, type TransitionName } from './status';
+import { STATUS, FOLDER_STATUS, hasFailed, transition, type TransitionName } from './status';
 import { approvability, authorizeMerge, mergeAuthorized, sealRound } from './approval';
 import { dropConflictsOf } from './conflicts';
 
@@ -208,7 +208,8 @@ export class TaskFlow {
   async block(st: TaskRuntimeState, question: string): Promise<void> {
     st.answer = undefined;
     await this.transition(st, 'block', { question, answer: undefined, blocked_at: nowIso() });
-    this.ctx.emit({ type: 'task_blocked', taskId: st.id, question });
+    const failed = hasFailed(st.attempts, this.ctx.config.limits.maxAttempts);
+    this.ctx.emit({ type: 'task_blocked', taskId: st.id, question, ...(failed ? { failed } : {}) });
   }
 
   /**
@@ -291,7 +292,7 @@ export class TaskFlow {
       feedback: kind === 'override' ? `Override: ${text}` : text ?? '',
       startedAt: nowIso(),
       finishedAt: nowIso(),
-      durationMs: 0,
+      // No durationMs: a decision is not a timed review round (the views showed "0 ms").
       decision: kind,
       reason: text,
     };

@@ -139,3 +139,8 @@ export function mergeWaits(status: TaskStatus, resumeStep: TaskStep | undefined)
   const n = STATUS[status].needsYou;
   return n === 'local_changes' || (n === 'base' && resumeStep !== 'review');
 }
+
+/** A task blocked after failing (or being rejected) limits.max_attempts times: "failed", not a question. */
+export function hasFailed(attempts: number | undefined, maxAttempts: number): boolean {
+  return !!attempts && attempts >= maxAttempts;
+}

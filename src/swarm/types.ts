@@ -264,7 +264,8 @@ export type SwarmEvent =
   | { type: 'worktree_removed'; path: string; branch: string; archivedRef?: string }
   | { type: 'agent_started'; taskId?: string; workerId: string; role: AgentRole; round: number; pid: number; pgid: number; logFile: string }
   | { type: 'agent_finished'; taskId?: string; workerId: string; role: AgentRole; round: number; exitCode: number | null; durationMs: number; failure?: string; failureKind?: string; usage?: AgentUsage }
-  | { type: 'task_blocked'; taskId: string; question: string }
+  /** `failed`: blocked because it failed (or was rejected) limits.max_attempts times, not because it asks something. */
+  | { type: 'task_blocked'; taskId: string; question: string; failed?: boolean }
   | { type: 'task_answered'; taskId: string; answer: string }
   | { type: 'review_started'; taskId: string; round: number; sha: string }
   | { type: 'review_finished'; taskId: string; round: ReviewRound }

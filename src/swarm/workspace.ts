@@ -9,17 +9,18 @@ import { loadConfig, type ResolvedConfig } from './config';
 import { SwarmError, WorktreeChangedError } from './errors';
 import { Git } from './git';
 import { TaskStore, TASK_ID_RE } from './tasks';
+import { restoreQuarantined } from './quarantine';
 import { StateStore, Journal } from './state';
 import { WorktreeManager, diskUsage } from './worktrees';
 import { MergeQueue } from './merge';
 import { MergeChecker } from './mergeCheck';
 import { BaseWatch } from './base';
 import { TaskFlow } from './flow';
-import { STATUS } from './status';
+import { hasFailed, STATUS } from './status';
 import { Run } from './run';
 import { approvability, sealAnswer, signDecision } from './approval';
 import type { HarnessContext } from './harness/context';
-import type { SwarmEvent, WorktreeInfo } from './types';
+import type { SwarmEvent, Task, WorktreeInfo } from './types';
 import { runIdNow, nowIso } from './util';
 import { execCollect } from './proc';
 import './harness/adapters';
@@ -128,6 +129,12 @@ class SwarmWorkspace implements Workspace {
     return this.state.readTask(taskId);
   }
 
+  async restoreQuarantined(file: string): Promise<Task> {
+    const task = await restoreQuarantined(this.tasks, file);
+    this.publish({ type: 'task_created', taskId: task.id, by: 'user' });
+    return task;
+  }
+
   async createTask(input: NewTaskInput): Promise<TaskList['pending'][number]> {
     const title = input.title.trim();
     if (!title) throw new SwarmError('a task needs a title', 'invalid');
@@ -191,7 +198,7 @@ class SwarmWorkspace implements Workspace {
       if (kind === 'review') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since, approvable: approvability(t.id, st?.rounds, st?.headSha) });
       else if (kind === 'local_changes') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since });
       else if (kind === 'base') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, question: typeof t.meta.waiting_for === 'string' ? t.meta.waiting_for : undefined, since });
-      else if (kind === 'question') items.push({ kind: st?.attempts && st.attempts >= this.config.limits.maxAttempts ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
+      else if (kind === 'question') items.push({ kind: hasFailed(st?.attempts, this.config.limits.maxAttempts) ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
     }
     return items.sort((a, b) => b.since.localeCompare(a.since));
   }

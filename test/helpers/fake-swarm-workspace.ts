@@ -140,6 +140,17 @@ export class FakeSwarmWorkspace implements Workspace {
     this.emit({ type: 'task_created', taskId: id, by: 'user' });
     return task;
   }
+  async restoreQuarantined(file: string): Promise<Task> {
+    this.calls.push(['restoreQuarantined', file]);
+    const i = this.tasks.quarantined.findIndex((q) => q.file === file || q.file.endsWith(`/${file}`));
+    if (i < 0) throw new Error(`${file}: not in quarantine any more`);
+    const [q] = this.tasks.quarantined.splice(i, 1);
+    const id = q.file.split('/').pop()!.replace(/\.md$/, '');
+    const task = makeTask(id, 'pending', 'pending', { file: `${this.root}/tasks/pending/${id}.md` });
+    this.tasks.pending.push(task);
+    this.emit({ type: 'task_created', taskId: id, by: 'user' });
+    return task;
+  }
   async answer(taskId: string, text: string) {
     this.calls.push(['answer', taskId, text]);
     this.emit({ type: 'task_answered', taskId, answer: text });
@@ -153,7 +164,8 @@ export class FakeSwarmWorkspace implements Workspace {
     this.emit({ type: 'task_returned', taskId, reason: 'retry' });
   }
   async needsYou() {
-    return structuredClone(this.needs);
+    // Like the engine (workspace.ts needsYou): every review carries its approvability.
+    return structuredClone(this.needs).map((n) => (n.kind === 'review' && !n.approvable ? { ...n, approvable: fixtureApprovability(this.states.get(n.taskId)?.rounds) } : n));
   }
   async reviewDetails(taskId: string): Promise<ReviewDetails> {
     this.calls.push(['reviewDetails', taskId]);

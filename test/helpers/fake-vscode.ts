@@ -126,6 +126,32 @@ export enum ViewColumn { Active = -1, Beside = -2, One = 1 }
 export enum LogLevel { Off = 0, Trace = 1, Debug = 2, Info = 3, Warning = 4, Error = 5 }
 export enum ConfigurationTarget { Global = 1, Workspace = 2, WorkspaceFolder = 3 }
 export enum ExtensionMode { Production = 1, Development = 2, Test = 3 }
+export enum DiagnosticSeverity { Error = 0, Warning = 1, Information = 2, Hint = 3 }
+export class Range {
+  constructor(readonly startLine: number, readonly startCharacter: number, readonly endLine: number, readonly endCharacter: number) {}
+}
+export class Diagnostic {
+  source?: string;
+  constructor(readonly range: Range, readonly message: string, readonly severity: DiagnosticSeverity = DiagnosticSeverity.Error) {}
+}
+/** languages.createDiagnosticCollection: every collection's entries by file path. */
+export const diagnostics = new Map<string, Diagnostic[]>();
+export const languages = {
+  createDiagnosticCollection(_name?: string) {
+    return {
+      set(uri: Uri, list: Diagnostic[]) {
+        if (list.length) diagnostics.set(uri.fsPath, list);
+        else diagnostics.delete(uri.fsPath);
+      },
+      delete(uri: Uri) {
+        diagnostics.delete(uri.fsPath);
+      },
+      dispose() {
+        diagnostics.clear();
+      },
+    };
+  },
+};
 
 export class TreeItem {
   id?: string;
@@ -191,6 +217,22 @@ export const reply = {
   /** Escape. */
   dismiss: (): Reply => () => undefined,
 };
+
+export class TabInputText {
+  constructor(readonly uri: Uri) {}
+}
+export interface FakeTab {
+  label: string;
+  input: unknown;
+  isActive: boolean;
+  isDirty: boolean;
+  isPreview: boolean;
+}
+export interface FakeTabGroup {
+  viewColumn: number;
+  isActive: boolean;
+  tabs: FakeTab[];
+}
 
 export class FakeTreeView<T> {
   badge: { value: number; tooltip: string } | undefined;
@@ -295,6 +337,10 @@ interface FakeState {
   builtins: Map<string, (...args: unknown[]) => unknown>;
   /** View types with a registered webview panel serializer. */
   serializers: string[];
+  /** Editor groups and their tabs (window.tabGroups). */
+  tabGroups: FakeTabGroup[];
+  /** showTextDocument calls with their options. */
+  shownOptions: { path: string; options: unknown }[];
 }
 
 function freshState(): FakeState {
@@ -319,6 +365,8 @@ function freshState(): FakeState {
     isTrusted: true,
     builtins: new Map(),
     serializers: [],
+    tabGroups: [],
+    shownOptions: [],
   };
 }
 
@@ -382,9 +430,10 @@ export const window = {
     const list = (await items).filter((i) => typeof i === 'string' || (i as { kind?: number }).kind !== QuickPickItemKind.Separator);
     return prompt({ kind: 'quickPick', text: options.placeHolder ?? options.title ?? '', items: list, options });
   },
-  async showTextDocument(doc: Uri | { uri: Uri }): Promise<unknown> {
+  async showTextDocument(doc: Uri | { uri: Uri }, options?: unknown): Promise<unknown> {
     const uri = doc instanceof Uri ? doc : doc.uri;
     fake.shownDocuments.push(uri.fsPath);
+    fake.shownOptions.push({ path: uri.fsPath, options });
     return { document: { uri } };
   },
   async withProgress<R>(options: { title?: string; location: unknown }, task: (progress: { report(v: unknown): void }, token: { isCancellationRequested: boolean; onCancellationRequested: Event<void> }) => Promise<R>): Promise<R> {
@@ -422,6 +471,17 @@ export const window = {
   registerWebviewPanelSerializer(viewType: string): Disposable {
     fake.serializers.push(viewType);
     return new Disposable(() => fake.serializers.splice(fake.serializers.indexOf(viewType), 1));
+  },
+  get tabGroups() {
+    return {
+      get all() {
+        return fake.tabGroups;
+      },
+      async close(tab: FakeTab): Promise<boolean> {
+        for (const g of fake.tabGroups) g.tabs = g.tabs.filter((t) => t !== tab);
+        return true;
+      },
+    };
   },
   get activeTextEditor(): undefined {
     return undefined;

@@ -52,6 +52,7 @@ describe('human review decisions', { timeout: 60_000 }, () => {
     assert.equal(round.by, 'human');
     assert.equal(round.decision, 'approve');
     assert.equal(round.sha, d.sha);
+    assert.equal(round.durationMs, undefined, 'a human decision is not a timed review round (no "0 ms")');
     // Journaled even though no swarm ran.
     assert.ok(repo.journal().some((e) => e.type === 'human_decision' && e.taskId === 'hum' && e.applied));
   });

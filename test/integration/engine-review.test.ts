@@ -153,6 +153,8 @@ describe('verdict and signal spoofing (hazard 8)', { timeout: 60_000 }, () => {
     assert.equal(events.filter((e) => e.type === 'review_started').length, 0, 'no review started');
     assert.equal(repo.calls().filter((c) => c.role === 'reviewer').length, 0);
     assert.ok(events.some((e) => e.type === 'task_failed' && e.taskId === 'chatty' && /without COMPLETE_AND_READY_FOR_MERGE/.test(e.reason)));
+    // After max_attempts it is blocked as failed, not as a question (the views offer Retry, not Answer).
+    assert.ok(events.some((e) => e.type === 'task_blocked' && e.taskId === 'chatty' && e.failed === true), 'task_blocked says failed');
     // Its work is kept on its branch, not lost.
     assert.equal(repo.show('refs/heads/swarm/w1/chatty', 'c.txt'), 'x\n');
   });

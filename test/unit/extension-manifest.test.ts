@@ -51,7 +51,7 @@ test('when clauses use only our context keys, our views and valid folder states'
   const known = new Set<string>([...Object.values(ContextKeys), ...Object.values(Views)]);
   for (const when of allWhen) {
     for (const [token] of when.matchAll(/\bswarm\.[A-Za-z.]+/g)) assert.ok(known.has(token), `unknown key ${token} in "${when}"`);
-    for (const [, state] of when.matchAll(/swarm\.folderState == (\w+)/g)) assert.ok(['noFolder', 'untrusted', 'loading', 'noGit', 'noConfig', 'ready'].includes(state), state);
+    for (const [, state] of when.matchAll(/swarm\.folderState == (\w+)/g)) assert.ok(['noFolder', 'untrusted', 'loading', 'noGit', 'noConfig', 'configError', 'ready'].includes(state), state);
     for (const [, re] of when.matchAll(/viewItem =~ \/(.+?)\/(?=\s|$)/g)) assert.doesNotThrow(() => new RegExp(re), re);
   }
   const welcomeStates = contributes.viewsWelcome.filter((w: { view: string }) => w.view === Views.tasks).map((w: { when: string }) => w.when);

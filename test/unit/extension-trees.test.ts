@@ -363,25 +363,30 @@ test('the manifest\'s task menus match capability flags, never a list of statuse
   }
 });
 
-test('every status: the tree offers a decision exactly where the engine accepts one; Approve only when the reviewer did not dispute, else Override', () => {
+test('every status: the tree offers a decision exactly where the engine accepts one; Approve only where the engine\'s approvability says so, else Override', () => {
   const round = (verdict: Verdict | null): ReviewRound => ({ round: 1, sha: 'a'.repeat(40), base: 'main', baseSha: 'b'.repeat(40), by: 'agent', verdict, feedback: '', startedAt: '', finishedAt: '' });
   for (const status of STATUSES) {
     for (const headSha of [undefined, 'c'.repeat(40)]) {
       for (const verdict of [undefined, 'APPROVED', 'NEEDS_CHANGES', 'REJECTED', null] as const) {
-        const state = makeState('t', status, { headSha, rounds: verdict === undefined ? [] : [round(verdict)] });
-        const node = new TaskNode(undefined, {} as never, makeTask('t', 'current', status), state);
-        const menus = [...menuCommands(Views.tasks, node.contextValue, true), ...menuCommands(Views.tasks, node.contextValue, false)];
-        const where = `${status}, head ${headSha ? 'set' : 'none'}, verdict ${verdict}: ${node.contextValue}`;
-        // What TaskFlow.decide (src/swarm/flow.ts) accepts: a decidable status and a head to decide on.
-        const engineAccepts = STATUS[status].decidable && !!headSha;
-        for (const c of [Commands.override, Commands.requestChanges]) assert.equal(menus.includes(c), engineAccepts, `${c} for ${where}`);
-        const disputed = verdict === 'NEEDS_CHANGES' || verdict === 'REJECTED';
-        const approvable = engineAccepts && STATUS[status].approvable && !disputed;
-        assert.equal(menus.includes(Commands.approve), approvable, `approve for ${where}`);
-        const inline = menuCommands(Views.tasks, node.contextValue, true);
-        assert.equal(inline.includes(Commands.override), engineAccepts && STATUS[status].approvable && disputed, `inline override for ${where}`);
-        assert.equal(menus.includes(Commands.retryTask), STATUS[status].retryable, `retry for ${where}`);
-        assert.equal(menus.includes(Commands.answerQuestion), STATUS[status].needsYou === 'question', `answer for ${where}`);
+        // What the engine says (approval.ts through needsYou), including "no entry yet" (undefined).
+        for (const engineSays of [undefined, true, false] as const) {
+          const rounds = verdict === undefined ? [] : [round(verdict)];
+          const state = makeState('t', status, { headSha, rounds });
+          const needsYou = engineSays === undefined ? [] : [{ kind: 'review' as const, taskId: 't', title: 't', sha: headSha, since: '', approvable: { approvable: engineSays, verdict: verdict ?? null } }];
+          const node = new TaskNode(undefined, { root: '/r', snapshot: { needsYou } } as never, makeTask('t', 'current', status), state);
+          const menus = [...menuCommands(Views.tasks, node.contextValue, true), ...menuCommands(Views.tasks, node.contextValue, false)];
+          const where = `${status}, head ${headSha ? 'set' : 'none'}, verdict ${verdict}, engine ${engineSays}: ${node.contextValue}`;
+          // What TaskFlow.decide (src/swarm/flow.ts) accepts: a decidable status and a head to decide on.
+          const engineAccepts = STATUS[status].decidable && !!headSha;
+          for (const c of [Commands.override, Commands.requestChanges]) assert.equal(menus.includes(c), engineAccepts, `${c} for ${where}`);
+          // Approve only where the engine's own rule said yes for this head; the tree never works it out itself.
+          const approvable = engineAccepts && STATUS[status].approvable && engineSays === true;
+          assert.equal(menus.includes(Commands.approve), approvable, `approve for ${where}`);
+          const inline = menuCommands(Views.tasks, node.contextValue, true);
+          assert.equal(inline.includes(Commands.override), engineAccepts && STATUS[status].approvable && !approvable, `inline override for ${where}`);
+          assert.equal(menus.includes(Commands.retryTask), STATUS[status].retryable, `retry for ${where}`);
+          assert.equal(menus.includes(Commands.answerQuestion), STATUS[status].needsYou === 'question', `answer for ${where}`);
+        }
       }
     }
   }
@@ -418,4 +423,12 @@ test('Worktrees view and task tooltip: the worktree\'s ports and "may conflict w
   assert.match(taskTip, /Worktree ports 4110–4119/);
   assert.match(taskTip, /may conflict with c-run in src\/a.ts, src\/b.ts/);
   assert.match(taskTip, /may conflict with the base main in README.md/);
+});
+
+test('the engine\'s approvability is for one head: an entry for another sha does not make the head shown approvable', () => {
+  const state = makeState('t', 'awaiting_human', { headSha: 'c'.repeat(40) });
+  const needsYou = [{ kind: 'review' as const, taskId: 't', title: 't', sha: 'd'.repeat(40), since: '', approvable: { approvable: true, verdict: 'APPROVED' as const } }];
+  const node = new TaskNode(undefined, { root: '/r', snapshot: { needsYou } } as never, makeTask('t', 'current', 'awaiting_human'), state);
+  assert.match(node.contextValue, /:overridable(:|$)/);
+  assert.doesNotMatch(node.contextValue, /:approvable(:|$)/);
 });
