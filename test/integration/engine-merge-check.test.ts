@@ -199,7 +199,7 @@ describe('merge check', { timeout: 240_000 }, () => {
     assert.ok(checks.every((c) => c.check.timedOut && !c.check.ok));
     const st = repo.state('slow')!;
     assert.equal(st.status, 'blocked');
-    assert.match(repo.task('current', 'slow')!.data.question as string, /merge check timed out[\s\S]*checking slowly/);
+    assert.match(repo.task('current', 'slow')!.data.question as string, /merge check timed out[\s\S]*merge_check\.timeout_s = 1 s/); // (under load node may not even have printed yet)
     assert.match(st.mergeCheck.tail, /merge_check\.timeout_s = 1 s/);
   });
 
