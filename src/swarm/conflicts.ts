@@ -13,9 +13,8 @@ import type { StateStore } from './state';
 import type { TaskStore } from './tasks';
 import type { ConflictWarning, SwarmEvent } from './types';
 import { Mutex, nowIso } from './util';
+import { AFTER_WORK_TURN } from './status';
 
-/** Statuses a task reaches right after its worker's turn (and the swarm's commit of what it left). */
-const AFTER_TURN = new Set(['reviewing', 'awaiting_human', 'blocked']);
 
 export interface ConflictWatchDeps {
   git: Git;
@@ -48,7 +47,7 @@ export class ConflictWatch {
 
   /** The run's events: a status after the worker's turn, a merge, a task leaving current. */
   observe(e: SwarmEvent): void {
-    if (e.type === 'task_status' && AFTER_TURN.has(e.status)) {
+    if (e.type === 'task_status' && AFTER_WORK_TURN.has(e.status)) {
       // The worker's turn is over and its work committed.
       this.enqueue(() => this.check(e.taskId));
     } else if (e.type === 'task_status' && e.status === 'complete') {

@@ -144,3 +144,6 @@ export function mergeWaits(status: TaskStatus, resumeStep: TaskStep | undefined)
 export function hasFailed(attempts: number | undefined, maxAttempts: number): boolean {
   return !!attempts && attempts >= maxAttempts;
 }
+
+/** Statuses a task reaches right after its worker's turn (and the swarm's commit of what it left): the conflict watch re-checks then (src/swarm/conflicts.ts). */
+export const AFTER_WORK_TURN: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['reviewing', 'awaiting_human', 'blocked']);
