@@ -90,6 +90,7 @@ export function describeEvent(e: SwarmEvent): string | undefined {
     case 'task_failed': return `${e.taskId}: failed: ${e.reason}`;
     case 'pool_paused': return `pool ${e.pool} paused until ${new Date(e.untilMs).toLocaleTimeString()}: ${e.reason}`;
     case 'pool_resumed': return `pool ${e.pool} resumed`;
+    case 'budget_reached': return `${e.taskId ? `${e.taskId}: ` : ''}${e.reason}${e.scope === 'task' ? ` (raise max_cost_usd in its file, then: swarm retry ${e.taskId})` : ' (stop the run; raise limits.max_cost_usd to go on)'}`;
     case 'worker_stopped': return `[${e.workerId}] stopped: ${e.reason}`;
     case 'security_violation': return `[${e.workerId}] SECURITY: ${e.changes.join('; ')}`;
     case 'decision_refused': return `${e.taskId ? `${e.taskId}: ` : ''}SECURITY: a decision the swarm did not issue was refused (${e.source}): ${e.reason}`;

@@ -12,6 +12,7 @@ import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, Run
 import type { Signal } from './util';
 import type { Pools } from './pools';
 import type { AgentTurns } from './turn';
+import type { Budget } from './budget';
 
 export interface RunDeps extends Omit<FlowContext, 'runId' | 'emit'> {
   harnessCtx: HarnessContext;
@@ -43,6 +44,8 @@ export interface RunContext {
   readonly mergeWaiters: Set<string>;
   readonly pools: Pools;
   readonly turns: AgentTurns;
+  /** Cost so far and the budgets (budget.ts). */
+  readonly budget: Budget;
   emit(e: SwarmEvent): void;
   /** End the run (agents killed, state saved), e.g. when its journal or a log cannot be written. */
   stop(reason?: string): Promise<RunSummary>;
