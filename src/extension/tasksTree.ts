@@ -10,6 +10,7 @@ import type { QuarantinedTask, Task, TaskRuntimeState } from '../swarm/types';
 import { Commands } from './constants';
 import { currentRound, describeTaskStatus, formatFrontmatter, taskStatusIcon } from './format';
 import { STATUS } from '../swarm/status';
+import { costWords, formatUsd } from '../swarm/cost';
 import { latestAgentVerdict } from '../shared/reviewModel';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
@@ -135,7 +136,7 @@ export class TaskNode extends TreeNode {
     const words = this.needsYou ? needsYouWords(this.needsYou) : describeTaskStatus(status, round);
     const pending = this.task.folder === 'pending';
     const deps = pending && this.task.cannotRun ? `can never start: ${this.task.cannotRun}` : pending && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
-    item.description = [this.task.id, this.worker, words, deps].filter(Boolean).join(' · ');
+    item.description = [this.task.id, this.worker, words, deps, this.state?.usage?.costUsd !== undefined ? formatUsd(this.state.usage.costUsd) : undefined].filter(Boolean).join(' · ');
     const icon = taskStatusIcon(status);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.tooltip = this.tooltip(words);
@@ -154,6 +155,8 @@ export class TaskNode extends TreeNode {
     const question = this.needsYou?.question ?? this.task.question;
     if (question) md.appendText(`\nQuestion: ${question}\n`);
     if (this.task.cannotRun) md.appendText(`\nCan never start: ${this.task.cannotRun}\n`);
+    const cost = costWords(this.state?.usage, this.state?.budgetUsd);
+    if (cost) md.appendText(`\nCost (all rounds and reviews): ${cost}\n`);
     const frontmatter = formatFrontmatter(this.task.meta);
     if (frontmatter) md.appendCodeblock(frontmatter, 'yaml');
     return md;

@@ -80,3 +80,10 @@ export function formatUsage(u: AgentUsage | undefined): string | undefined {
 export function budgetReason(scope: 'run' | 'task', spent: AgentUsage | undefined, limitUsd: number, setting: string): string {
   return `${scope === 'run' ? 'run' : 'task'} budget reached: ${formatUsd(finite(spent?.costUsd) ?? 0)} spent of ${formatUsd(limitUsd)} (${setting}); no new turn starts`;
 }
+
+/** A task's cost with its budget: "$0.70 · 2k in / 205 out of $0.50 budget", or undefined when neither is known. */
+export function costWords(usage: AgentUsage | undefined, budgetUsd?: number): string | undefined {
+  const u = formatUsage(usage);
+  const b = budgetUsd !== undefined ? `budget ${formatUsd(budgetUsd)}` : undefined;
+  return u && b ? `${u} (${b})` : u ?? b;
+}

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import type { SwarmRun, StartRunOptions } from './api';
 import type { WorkerSpec } from './config';
 import { createHarness } from './harness';
-import type { Harness } from './harness/types';
+import type { AgentUsage, Harness } from './harness/types';
 import { Journal, storageFailureReason } from './state';
 import { WorktreeChangedError } from './errors';
 import { endOfWorkReason } from './tasks';
@@ -76,6 +76,10 @@ export class Run implements SwarmRun, RunContext {
 
   get paused(): boolean {
     return this.pausedFlag;
+  }
+
+  usage(): AgentUsage {
+    return this.budget.runUsage;
   }
 
   workers(): WorkerInfo[] {

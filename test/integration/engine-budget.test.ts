@@ -5,7 +5,8 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRepo, runSwarm, waitFor } from '../helpers/repo';
+import { readFileSync } from 'node:fs';
+import { TestRepo, runSwarm, waitFor, cli } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import type { SwarmEvent } from '../../src/swarm/types';
 
@@ -108,6 +109,30 @@ describe('budgets', { timeout: 90_000 }, () => {
     // The next run (a new budget) finishes what was left.
     const next = await runSwarm(repo.root);
     assert.deepEqual([...next.summary.merged].sort(), ['r3', 'r4', 'r5'].slice(0, next.summary.merged.length).sort());
+  });
+
+  test('the cost is reported: summary.json, swarm status (text and --json), swarm tasks --json per task, all rounds and reviews', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ limits: { poll_ms: 50, task_max_cost_usd: 5 } });
+    repo.writeTask('costed', { agent: { files: { 'c.txt': 'c\n' }, reply: 'SWARM_USAGE: cost_usd=0.25 input_tokens=1200 output_tokens=300\nCOMPLETE_AND_READY_FOR_MERGE', review: ['SWARM_USAGE: cost_usd=0.05 input_tokens=800\nfine\nVERDICT: NEEDS_CHANGES', 'SWARM_USAGE: cost_usd=0.05\nVERDICT: APPROVED'] } });
+    const { summary } = await runSwarm(repo.root);
+    assert.deepEqual(summary.merged, ['costed']);
+    const onDisk = JSON.parse(readFileSync(repo.path('.swarm', 'runs', summary.runId, 'summary.json'), 'utf8'));
+    assert.ok(Math.abs(onDisk.usage.costUsd - 0.6) < 1e-9, JSON.stringify(onDisk.usage));
+    assert.equal(onDisk.usage.inputTokens, 3200);
+    assert.ok(Math.abs(onDisk.workers[0].usage.costUsd - 0.6) < 1e-9);
+    const tasks = cli(['tasks', '--json', '--repo', repo.root]);
+    assert.equal(tasks.status, 0, tasks.stderr);
+    const done = JSON.parse(tasks.stdout).complete.find((t: { id: string }) => t.id === 'costed');
+    assert.ok(Math.abs(done.usage.costUsd - 0.6) < 1e-9, JSON.stringify(done));
+    assert.equal(done.budgetUsd, 5);
+    const status = cli(['status', '--json', '--repo', repo.root]);
+    const cost = JSON.parse(status.stdout).cost;
+    assert.ok(Math.abs(cost.latestRun.usage.costUsd - 0.6) < 1e-9);
+    assert.equal(cost.latestRun.turns, 4);
+    const text = cli(['status', '--repo', repo.root]).stdout;
+    assert.match(text, /cost of the latest run: \$0\.60 · 3\.2k in \/ 600 out in 4 agent turn\(s\)/);
+    assert.match(cli(['tasks', '--repo', repo.root]).stdout, /costed .*\[\$0\.60 · 3\.2k in \/ 600 out \(budget \$5\.00\)\]/);
   });
 
   test('run budget with a run that does not wait for people (swarm run --no-wait): it ends once no turn runs, saying why', async () => {
