@@ -79,7 +79,7 @@ describe('budgets', { timeout: 90_000 }, () => {
     try { await ws.retry('again'); } finally { ws.dispose(); }
     // Raised in the pending file (where the user edits it before it is claimed again).
     const pending = repo.path('tasks', 'pending', 'again.md');
-    repo.write('tasks/pending/again.md', require('node:fs').readFileSync(pending, 'utf8').replace(/^title:/m, 'max_cost_usd: 2\ntitle:'));
+    repo.write('tasks/pending/again.md', readFileSync(pending, 'utf8').replace(/^title:/m, 'max_cost_usd: 2\ntitle:'));
     const second = await runSwarm(repo.root);
     assert.deepEqual(second.summary.merged, ['again']);
     const st = repo.state('again');
