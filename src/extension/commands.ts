@@ -19,6 +19,7 @@ import { findTask, type SessionRegistry } from './sessions';
 import { TaskNode } from './tasksTree';
 import { isTaskRef, isWorktreeRef, TreeNode, type TaskRef } from './treeNode';
 import { ChangedFileNode, WorktreeNode } from './worktreesTree';
+import type { LiveCommandId } from './liveCommands';
 
 export interface CommandDeps {
   registry: SessionRegistry;
@@ -43,7 +44,7 @@ export class SwarmCommands {
   constructor(private readonly deps: CommandDeps) {}
 
   /** Every command id with its handler; `Record<CommandId, …>` makes a missing one a type error. */
-  handlers(): Record<CommandId, (...args: unknown[]) => Promise<unknown>> {
+  handlers(): Record<Exclude<CommandId, LiveCommandId>, (...args: unknown[]) => Promise<unknown>> {
     return {
       [Commands.startSwarm]: (arg) => this.start(arg),
       [Commands.startSwarmWithWorkers]: (arg) => this.startWithWorkers(arg),

@@ -7,6 +7,7 @@ export const VIEW_CONTAINER_ID = 'swarm';
 export const Views = {
   tasks: 'swarm.tasks',
   worktrees: 'swarm.worktrees',
+  workers: 'swarm.workers',
 } as const;
 export type ViewId = (typeof Views)[keyof typeof Views];
 
@@ -40,6 +41,8 @@ export const Commands = {
   openWorktreeInTerminal: 'swarm.openWorktreeInTerminal',
   cleanUpWorktree: 'swarm.cleanUpWorktree',
   openChangedFile: 'swarm.openChangedFile',
+  showLiveOutput: 'swarm.showLiveOutput',
+  showWorkerOutput: 'swarm.showWorkerOutput',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -72,6 +75,8 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.openWorktreeInTerminal]: 'Open worktree in terminal',
   [Commands.cleanUpWorktree]: 'Clean up worktree',
   [Commands.openChangedFile]: 'Open changes',
+  [Commands.showLiveOutput]: 'Show live agent output',
+  [Commands.showWorkerOutput]: 'Show worker agent output',
 };
 
 /** Context keys the manifest's `when` clauses read. */

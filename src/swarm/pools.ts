@@ -46,7 +46,7 @@ export class Pools {
       }
       const p = pool ? this.pools.get(pool) : undefined;
       if (p && p.pausedUntil > Date.now()) {
-        this.run.setWorker(info, { state: 'paused', waitReason: `${p.reason ?? 'paused'} (pool ${pool}, until ${new Date(p.pausedUntil).toISOString()})` });
+        this.run.setWorker(info, { state: 'paused', waitReason: `${p.reason ?? 'paused'} (pool ${pool})`, waitUntil: p.pausedUntil });
         await sleep(Math.min(1000, p.pausedUntil - Date.now()), signal);
         if (p.pausedUntil <= Date.now()) {
           p.pausedUntil = 0;

@@ -215,7 +215,7 @@ export class Run implements SwarmRun, RunContext {
   setWorker(w: WorkerInfo, patch: Partial<WorkerInfo>): void {
     // Idle workers poll: only a real change is worth an event (and a journal line).
     if ((Object.keys(patch) as (keyof WorkerInfo)[]).every((k) => w[k] === patch[k])) return;
-    if (patch.state && patch.state !== w.state) patch = { waitReason: undefined, ...patch, since: nowIso() }; // a wait's reason ends with it
+    if (patch.state && patch.state !== w.state) patch = { waitReason: undefined, waitUntil: undefined, ...patch, since: nowIso() }; // a wait's reason ends with it
     Object.assign(w, patch);
     this.emit({ type: 'worker_state', worker: { ...w } });
   }

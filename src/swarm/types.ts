@@ -171,6 +171,8 @@ export interface WorkerInfo {
   stoppedReason?: string;
   /** Why a paused or waiting worker waits: "rate limited until 14:05", "run budget reached". */
   waitReason?: string;
+  /** Until when it waits (epoch ms), when known: a pool paused after a rate limit. */
+  waitUntil?: number;
   /** When the worker entered its state (ISO time): the Workers view shows how long. */
   since?: string;
 }

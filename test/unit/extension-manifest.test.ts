@@ -42,7 +42,7 @@ test('views and the activity bar container match the constants; the container ic
   assert.match(container.icon, /^media\/.+\.svg$/);
   assert.ok(existsSync(join(root, container.icon)));
   const views = contributes.views[VIEW_CONTAINER_ID].map((v: { id: string; name: string }) => [v.id, v.name]);
-  assert.deepEqual(views, [[Views.tasks, 'Tasks'], [Views.worktrees, 'Worktrees']]);
+  assert.deepEqual(views, [[Views.tasks, 'Tasks'], [Views.worktrees, 'Worktrees'], [Views.workers, 'Workers']]);
   assert.ok(existsSync(join(root, pkg.icon)), 'marketplace icon exists');
   assert.match(pkg.icon, /\.png$/, 'vsce needs a PNG icon');
 });
