@@ -42,6 +42,7 @@ test('live output, run budget and rate-limit pause in the workbench', { skip, ti
   const { dir } = freshSample('live', { tasks: 0 });
   const ctl = join(dir, '..', 'ctl');
   mkdirSync(ctl, { recursive: true });
+  mkdirSync(join(dir, 'tasks', 'pending'), { recursive: true });
   writeFileSync(join(ctl, 'live-agent.cjs'), LIVE_AGENT);
   writeFileSync(join(ctl, 'reviewer.cjs'), REVIEWER);
   writeFileSync(join(ctl, 'limited.cjs'), LIMITED);

@@ -20,7 +20,7 @@ function open(target: Omit<ConstructorParameters<typeof LiveOutputTerminal>[0], 
   const pty = new LiveOutputTerminal({ ...target, onEvent: events.event } as ConstructorParameters<typeof LiveOutputTerminal>[0]);
   let out = '';
   pty.onDidWrite((t) => { out += t; });
-  pty.open(undefined);
+  pty.open();
   return { pty, events, text: () => out };
 }
 
