@@ -70,7 +70,7 @@ test('settings: every Settings key is contributed under swarm., with the documen
 });
 
 test('activation: views (and a restored review panel) only, never "*"; trust and JSON wiring', () => {
-  assert.deepEqual(pkg.activationEvents, ['onView:swarm.tasks', 'onView:swarm.worktrees', 'onWebviewPanel:swarm.review']);
+  assert.deepEqual(pkg.activationEvents, ['onView:swarm.tasks', 'onView:swarm.worktrees', 'onView:swarm.workers', 'onWebviewPanel:swarm.review']);
   assert.equal(pkg.main, './dist/extension.js');
   assert.ok(['limited', false].includes(pkg.capabilities.untrustedWorkspaces.supported));
   assert.deepEqual(contributes.jsonValidation, [{ fileMatch: ['swarm.json'], url: './schemas/swarm.schema.json' }]);
