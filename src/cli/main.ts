@@ -9,6 +9,8 @@ import type { SwarmEvent, HumanDecisionKind } from '../swarm/types';
 import { terminalSafe, terminalSafeJson } from '../swarm/text';
 import { formatPorts } from '../swarm/ports';
 import { describeConflict } from '../swarm/conflictText';
+import { costWords, formatUsage, formatUsd } from '../swarm/cost';
+import { runUsageFromJournal, taskCosts } from '../swarm/usageReport';
 
 /** One line of text from an agent, a diff or a task, for a terminal (line breaks escaped too). */
 const one = (text: string | undefined) => terminalSafe(text ?? '');
@@ -95,6 +97,7 @@ export function describeEvent(e: SwarmEvent): string | undefined {
     case 'task_failed': return `${e.taskId}: failed: ${e.reason}`;
     case 'pool_paused': return `pool ${e.pool} paused until ${new Date(e.untilMs).toLocaleTimeString()}: ${e.reason}`;
     case 'pool_resumed': return `pool ${e.pool} resumed`;
+    case 'budget_reached': return `${e.taskId ? `${e.taskId}: ` : ''}${e.reason}${e.scope === 'task' ? ` (raise max_cost_usd in its file, then: swarm retry ${e.taskId})` : ' (stop the run; raise limits.max_cost_usd to go on)'}`;
     case 'worker_stopped': return `[${e.workerId}] stopped: ${e.reason}`;
     case 'security_violation': return `[${e.workerId}] SECURITY: ${e.changes.join('; ')}`;
     case 'decision_refused': return `${e.taskId ? `${e.taskId}: ` : ''}SECURITY: a decision the swarm did not issue was refused (${e.source}): ${e.reason}`;
@@ -132,12 +135,14 @@ async function cmdRun(ws: Workspace, out: Out, flags: { wait: boolean }): Promis
   const rounds = summary.workers.reduce((n, w) => n + w.reviewRounds, 0);
   if (!out.json) {
     out.print(`done in ${secs} s: ${summary.merged.length} merged, ${summary.completedWithoutChange?.length ? `${summary.completedWithoutChange.length} completed with no change, ` : ''}${rounds} review round(s), ${summary.waitingForHuman.length} waiting for your review, ${summary.blocked.length} blocked (${one(summary.reason)})`);
-    for (const w of summary.workers) out.print(`  ${w.workerId}: ${w.merges} merged, ${w.rejections} rejected, ${w.errors} errors, ${w.reviewRounds} review rounds, ${(w.wallMs / 1000).toFixed(1)} s`);
+    for (const w of summary.workers) out.print(`  ${w.workerId}: ${w.merges} merged, ${w.rejections} rejected, ${w.errors} errors, ${w.reviewRounds} review rounds, ${(w.wallMs / 1000).toFixed(1)} s${formatUsage(w.usage) ? `, ${formatUsage(w.usage)}` : ''}`);
+    if (formatUsage(summary.usage)) out.print(`  cost: ${formatUsage(summary.usage)}`);
+    if (summary.waitingForBudget?.length) out.print(`  budget reached, waiting: ${summary.waitingForBudget.join(', ')} (raise max_cost_usd in the task file, then swarm retry TASK)`);
   }
   if (interrupted) return EXIT.interrupted;
   if (summary.reason?.startsWith('another swarm')) return EXIT.busy;
   if (summary.reason?.startsWith('error')) return EXIT.error;
-  if (!flags.wait && (summary.waitingForHuman.length || summary.blocked.length)) return EXIT.waiting;
+  if (!flags.wait && (summary.waitingForHuman.length || summary.blocked.length || summary.waitingForBudget?.length || summary.reason?.startsWith('run budget reached'))) return EXIT.waiting;
   return EXIT.ok;
 }
 
@@ -149,17 +154,27 @@ async function cmdStatus(ws: Workspace, out: Out, full: boolean): Promise<number
   // Live worktrees: their port range and predicted conflicts (src/swarm/ports.ts, conflicts.ts).
   const live = (await Promise.all(tasks.current.map(async (t) => ({ id: t.id, st: await ws.taskState(t.id) })))).filter((x) => x.st?.ports || x.st?.predictedConflicts?.length);
   const worktrees = live.map(({ id, st }) => ({ taskId: id, ports: st?.ports ?? null, conflicts: st?.predictedConflicts ?? [] }));
+  const costs = full ? await taskCosts([...tasks.current, ...tasks.complete, ...tasks.pending].map((t) => t.id), (id) => ws.taskState(id)) : {};
+  const runDir = await ws.latestRunDir();
+  const lastRun = runDir ? await runUsageFromJournal(runDir) : undefined;
   if (out.json) {
-    out.data(full ? tasks : { pending: tasks.pending.length, current: tasks.current.length, complete: tasks.complete.length, quarantined: tasks.quarantined, needsYou: needs, cannotStart: cannotStart.map((t) => ({ id: t.id, reason: t.cannotRun })), running: running ?? null, config: ws.config.file ?? null, base: ws.base, sandbox: ws.sandbox ?? null, worktrees });
+    // swarm tasks --json: every task carries its cost (all rounds and reviews) and budget when known.
+    const withCost = <T extends { id: string }>(list: T[]) => list.map((t) => ({ ...t, ...costs[t.id] }));
+    if (full) { out.data({ ...tasks, pending: withCost(tasks.pending), current: withCost(tasks.current), complete: withCost(tasks.complete) }); return EXIT.ok; }
+    out.data({ cost: { latestRun: lastRun ? { usage: lastRun.run, workers: lastRun.workers, turns: lastRun.turns } : null, budget: ws.config.limits.maxCostUsd ?? null, taskBudget: ws.config.limits.taskMaxCostUsd ?? null }, pending: tasks.pending.length, current: tasks.current.length, complete: tasks.complete.length, quarantined: tasks.quarantined, needsYou: needs, cannotStart: cannotStart.map((t) => ({ id: t.id, reason: t.cannotRun })), running: running ?? null, config: ws.config.file ?? null, base: ws.base, sandbox: ws.sandbox ?? null, worktrees });
     return EXIT.ok;
   }
   out.print(`repository ${ws.root}${running ? ` — swarm running (pid ${running.pid})` : ''}`);
   out.print(`config: ${ws.config.file ?? 'built-in defaults (no swarm.json)'}`);
   if (ws.sandbox) out.print(`sandbox (${ws.sandbox.mode}): ${ws.sandbox.reason}`);
   out.print(`tasks: ${tasks.pending.length} pending, ${tasks.current.length} current, ${tasks.complete.length} complete, ${tasks.quarantined.length} quarantined`);
+  if (lastRun) {
+    out.print(`cost of the latest run: ${formatUsage(lastRun.run) ?? 'none reported'} in ${lastRun.turns} agent turn(s)${ws.config.limits.maxCostUsd !== undefined ? ` (run budget ${formatUsd(ws.config.limits.maxCostUsd)})` : ''}`);
+    for (const [w, u] of Object.entries(lastRun.workers)) out.print(`  ${w.padEnd(8)} ${formatUsage(u) ?? '-'}`);
+  }
   if (full) {
     for (const [name, list] of [['pending', tasks.pending], ['current', tasks.current], ['complete', tasks.complete]] as const) {
-      for (const t of list) out.print(`  ${name.padEnd(8)} ${t.id.padEnd(28)} ${t.status.padEnd(22)} ${one(t.claimedBy ?? t.completedBy)}  ${one(t.title)}`);
+      for (const t of list) out.print(`  ${name.padEnd(8)} ${t.id.padEnd(28)} ${t.status.padEnd(22)} ${one(t.claimedBy ?? t.completedBy)}  ${one(t.title)}${costs[t.id] ? `  [${costWords(costs[t.id].usage, costs[t.id].budgetUsd)}]` : ''}`);
     }
     for (const q of tasks.quarantined) out.print(`  quarantined ${one(q.file)}: ${one(q.reason)}`);
   }

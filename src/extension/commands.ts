@@ -13,23 +13,25 @@ import { runCommands } from './runCommands';
 import { errorMessage } from './session';
 import { taskCommands } from './taskCommands';
 import { worktreeCommands } from './worktreeCommands';
+import { LIVE_COMMANDS, type LiveCommandId } from './liveCommands';
 
 export type { CommandDeps } from './commandTarget';
 
 export class SwarmCommands {
-  readonly definitions: Record<CommandId, CommandDef>;
+  /** Every command but the live views' (liveCommands.ts registers those on its own). */
+  readonly definitions: Record<Exclude<CommandId, LiveCommandId>, CommandDef>;
 
   constructor(private readonly deps: CommandDeps) {
     const config = configCommands(deps);
     const all: Partial<Record<CommandId, CommandDef>> = { ...config.defs, ...runCommands(deps, config), ...taskCommands(deps), ...worktreeCommands(deps) };
     // Every command of the manifest (constants.ts, checked against package.json) has a definition.
-    const missing = Object.values(Commands).filter((id) => !all[id]);
+    const missing = Object.values(Commands).filter((id) => !all[id] && !(LIVE_COMMANDS as readonly string[]).includes(id));
     if (missing.length) throw new Error(`commands without a definition: ${missing.join(', ')}`);
-    this.definitions = all as Record<CommandId, CommandDef>;
+    this.definitions = all as Record<Exclude<CommandId, LiveCommandId>, CommandDef>;
   }
 
   /** Run a command as VS Code would: trust, target, handler; false when it did not run. */
-  async invoke(id: CommandId, args: unknown[]): Promise<unknown> {
+  async invoke(id: Exclude<CommandId, LiveCommandId>, args: unknown[]): Promise<unknown> {
     const def = this.definitions[id];
     // Trust, in one place: agents run code, and a repository's own git config (hooks, fsmonitor) can too.
     if (def.trusted && !vscode.workspace.isTrusted) {
@@ -44,7 +46,7 @@ export class SwarmCommands {
 
   /** Register every command, each wrapped so a failure is shown and logged, never thrown at VS Code. */
   register(): vscode.Disposable[] {
-    return (Object.keys(this.definitions) as CommandId[]).map((id) =>
+    return (Object.keys(this.definitions) as Exclude<CommandId, LiveCommandId>[]).map((id) =>
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {
           return await this.invoke(id, args);

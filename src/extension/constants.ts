@@ -7,6 +7,7 @@ export const VIEW_CONTAINER_ID = 'swarm';
 export const Views = {
   tasks: 'swarm.tasks',
   worktrees: 'swarm.worktrees',
+  workers: 'swarm.workers',
 } as const;
 export type ViewId = (typeof Views)[keyof typeof Views];
 
@@ -41,6 +42,8 @@ export const Commands = {
   cleanUpWorktree: 'swarm.cleanUpWorktree',
   openChangedFile: 'swarm.openChangedFile',
   restoreQuarantined: 'swarm.restoreQuarantined',
+  showLiveOutput: 'swarm.showLiveOutput',
+  showWorkerOutput: 'swarm.showWorkerOutput',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -74,6 +77,8 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.cleanUpWorktree]: 'Clean up worktree',
   [Commands.openChangedFile]: 'Open changes',
   [Commands.restoreQuarantined]: 'Move back to pending (fixed)',
+  [Commands.showLiveOutput]: 'Show live agent output',
+  [Commands.showWorkerOutput]: 'Show worker agent output',
 };
 
 /** Context keys the manifest's `when` clauses read. */

@@ -42,6 +42,7 @@ export function describeEvent(e: SwarmEvent): { level: LogLevelName; message: st
     case 'task_failed': return { level: 'error', message: `${e.taskId} failed: ${e.reason}` };
     case 'pool_paused': return { level: 'warn', message: `pool ${e.pool} paused until ${new Date(e.untilMs).toISOString()}: ${e.reason}` };
     case 'pool_resumed': return { level: 'info', message: `pool ${e.pool} resumed` };
+    case 'budget_reached': return { level: 'warn', message: `${e.taskId ? `${e.taskId}: ` : ''}${e.reason}` };
     case 'security_violation': return { level: 'error', message: `${e.workerId}${e.taskId ? ` on ${e.taskId}` : ''} changed the shared repository: git configuration, hooks or the base branch (${e.changes.join(', ')}); refused to continue` };
     case 'decision_refused': return { level: 'error', message: `${e.taskId ? `${e.taskId}: ` : ''}a decision or approval the swarm did not issue was refused (${e.source}): ${e.reason}` };
     case 'log': return { level: e.level, message: e.message };

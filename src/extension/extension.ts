@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { SwarmCommands } from './commands';
+import { LiveViews } from './liveCommands';
 import { Commands, CommandTitles, ContextKeys, OUTPUT_CHANNEL_NAME, Views, type FolderState } from './constants';
 import { logEvent } from './eventLog';
 import { REVISION_SCHEME, RevisionContentProvider } from './nativeDiff';
@@ -47,6 +48,7 @@ export class SwarmExtension implements vscode.Disposable {
   readonly notifier: Notifier;
   readonly tabs: TaskTabFollower;
   readonly commands: SwarmCommands;
+  readonly live: LiveViews;
   private readonly disposables: vscode.Disposable[] = [];
   private lastFolderState: FolderState | undefined;
   private closing = false;
@@ -103,6 +105,8 @@ export class SwarmExtension implements vscode.Disposable {
       startTimeoutMs: options.startTimeoutMs,
     });
     this.disposables.push(...this.commands.register());
+    this.live = new LiveViews(this.registry); // live agent output and the Workers view (liveCommands.ts)
+    this.disposables.push(this.live);
     if (options.reviewHost) this.disposables.push(options.reviewHost);
 
     this.disposables.push(vscode.workspace.registerTextDocumentContentProvider(REVISION_SCHEME, new RevisionContentProvider(this.registry)));

@@ -4,6 +4,8 @@
 
 import * as vscode from 'vscode';
 import type { WorkerState } from '../swarm/types';
+import type { AgentUsage } from '../swarm/harness/types';
+import { formatUsage, formatUsd, sumUsage } from '../swarm/cost';
 import { ContextKeys, Views } from './constants';
 import { plural } from './format';
 import type { SessionRegistry } from './sessions';
@@ -23,10 +25,13 @@ export interface SwarmCounts {
   needsYou: number;
   /** Why agents of a repository are not sandboxed (src/swarm/sandbox.ts), one line each; empty = all sandboxed. */
   unsandboxed: string[];
+  /** Tokens and cost of the running swarms' turns so far, and their budgets (limits.max_cost_usd) and budget waits. */
+  usage: AgentUsage;
+  budgets: string[];
 }
 
 export function countSwarm(registry: SessionRegistry): SwarmCounts {
-  const counts: SwarmCounts = { running: false, paused: false, workersRunning: 0, workersTotal: 0, tasksLeft: 0, reviewsWaiting: 0, needsYou: 0, unsandboxed: [] };
+  const counts: SwarmCounts = { running: false, paused: false, workersRunning: 0, workersTotal: 0, tasksLeft: 0, reviewsWaiting: 0, needsYou: 0, unsandboxed: [], usage: {}, budgets: [] };
   for (const s of registry.sessions) {
     const sb = s.workspace?.sandbox;
     if (sb && !sb.sandboxed) counts.unsandboxed.push(sb.reason);
@@ -36,6 +41,10 @@ export function countSwarm(registry: SessionRegistry): SwarmCounts {
       counts.paused ||= run.paused;
       counts.workersTotal += s.workers.length;
       counts.workersRunning += s.workers.filter((w) => BUSY.has(w.state)).length;
+      counts.usage = sumUsage(counts.usage, run.usage?.());
+      const limit = s.workspace?.config.limits.maxCostUsd;
+      const waiting = s.workers.find((w) => /budget reached/.test(w.waitReason ?? ''))?.waitReason;
+      if (limit !== undefined || waiting) counts.budgets.push(waiting ?? `run budget ${formatUsd(limit!)}`);
     }
     const t = s.snapshot.tasks;
     counts.tasksLeft += t.pending.length + t.current.length;
@@ -54,6 +63,7 @@ export function statusBarText(c: SwarmCounts): string {
   const parts = [state, `${c.tasksLeft} left`];
   if (c.reviewsWaiting) parts.push(plural(c.reviewsWaiting, 'review'));
   if (c.needsYou > c.reviewsWaiting) parts.push(`${c.needsYou - c.reviewsWaiting} waiting`);
+  if (c.budgets?.some((b) => /budget reached/.test(b))) parts.push('budget reached');
   return `${icon} Swarm: ${parts.join(' · ')}`;
 }
 
@@ -85,7 +95,7 @@ export class SwarmStatusBar implements vscode.Disposable {
     // swarm runs, and every set re-renders the status bar or the view's badge (flicker, DOM churn).
     const text = statusBarText(c);
     if (this.item.text !== text) this.item.text = text;
-    const tooltip = `Swarm — ${c.running ? (c.paused ? 'paused' : 'running') : 'not running'}\n${c.workersRunning} of ${c.workersTotal} workers busy\n${c.tasksLeft} tasks left (pending and current)\n${c.reviewsWaiting} reviews waiting for you\n${c.needsYou} items need you\n${c.unsandboxed.length ? `⚠ ${[...new Set(c.unsandboxed)].join('\n⚠ ')}` : 'Agents run sandboxed'}\nClick to open the Tasks view`;
+    const tooltip = `Swarm — ${c.running ? (c.paused ? 'paused' : 'running') : 'not running'}\n${c.workersRunning} of ${c.workersTotal} workers busy\n${c.tasksLeft} tasks left (pending and current)\n${c.reviewsWaiting} reviews waiting for you\n${c.needsYou} items need you\n${c.running ? `Cost this run: ${formatUsage(c.usage) ?? 'none reported'}\n` : ''}${c.budgets.length ? `${[...new Set(c.budgets)].join('\n')}\n` : ''}${c.unsandboxed.length ? `⚠ ${[...new Set(c.unsandboxed)].join('\n⚠ ')}` : 'Agents run sandboxed'}\nClick to open the Tasks view`;
     if (this.item.tooltip !== tooltip) this.item.tooltip = tooltip;
     const visible = c.running || c.needsYou > 0;
     if (visible !== this.visible) {

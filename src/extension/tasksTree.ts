@@ -12,6 +12,7 @@ import { currentRound, describeTaskStatus, formatFrontmatter, taskStatusIcon } f
 import { STATUS } from '../swarm/status';
 import { formatPorts } from '../swarm/ports';
 import { describeConflict } from '../swarm/conflictText';
+import { costWords, formatUsd } from '../swarm/cost';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
 import { MessageNode, SessionTreeProvider, TreeNode, type TaskRef } from './treeNode';
@@ -162,7 +163,7 @@ export class TaskNode extends TreeNode {
     const words = this.words();
     const pending = this.task.folder === 'pending';
     const deps = pending && this.task.cannotRun ? `can never start: ${this.task.cannotRun}` : pending && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
-    item.description = [this.task.id, this.worker, words, deps].filter(Boolean).join(' · ');
+    item.description = [this.task.id, this.worker, words, deps, this.state?.usage?.costUsd !== undefined ? formatUsd(this.state.usage.costUsd) : undefined].filter(Boolean).join(' · ');
     const icon = this.failed ? FAILED_ICON : taskStatusIcon(status);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.tooltip = this.tooltip(words);
@@ -185,6 +186,8 @@ export class TaskNode extends TreeNode {
       if (this.state?.ports) md.appendText(`\nWorktree ${formatPorts(this.state.ports)} (SWARM_PORT)\n`);
       for (const c of this.state?.predictedConflicts ?? []) md.appendText(`\n⚠ ${describeConflict(c)}\n`);
     }
+    const cost = costWords(this.state?.usage, this.state?.budgetUsd);
+    if (cost) md.appendText(`\nCost (all rounds and reviews): ${cost}\n`);
     const frontmatter = formatFrontmatter(this.task.meta);
     if (frontmatter) md.appendCodeblock(frontmatter, 'yaml');
     return md;

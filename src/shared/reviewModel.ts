@@ -5,6 +5,7 @@
 // size limits travel inline in the state; the rest are sent when the page expands them
 // (loadFile), so a huge change does not freeze the page on open.
 
+import { costWords } from '../swarm/cost';
 import type { ReviewDetails } from '../swarm/api';
 import type { ReviewRound, Verdict } from '../swarm/types';
 import { readDiffFileHeader, splitDiffFiles } from './diffFiles';
@@ -152,6 +153,8 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   if (harness) model.harness = harness;
   const modelName = label(state?.model ?? task.model);
   if (modelName) model.model = modelName;
+  const cost = label(costWords(state?.usage, state?.budgetUsd)); // every turn of the task, reviewers' too (src/swarm/cost.ts)
+  if (cost) model.cost = cost;
   if (onScreen) model.sha = onScreen;
   const reviewed = sha(state?.headSha);
   if (reviewed) model.reviewedSha = reviewed;

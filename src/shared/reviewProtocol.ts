@@ -146,6 +146,8 @@ export interface ReviewViewModel {
   worker?: string;
   harness?: string;
   model?: string;
+  /** Tokens and cost of every turn of the task so far, and its budget ("$0.42 · 12k in / 2k out (budget $1.00)"). */
+  cost?: string;
   base: string;
   /** The commit on screen; every action carries it back. Absent when the task has no commit yet. */
   sha?: string;
@@ -237,7 +239,7 @@ const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
 export function isReviewViewModel(v: unknown): v is ReviewViewModel {
   return (
     isRecord(v) &&
-    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'mergeCheck', 'question', 'answer', 'collapseLines']) &&
+    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'cost', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'mergeCheck', 'question', 'answer', 'collapseLines']) &&
     isTaskId(v.taskId) &&
     isLabel(v.title) &&
     isMarkdown(v.body) &&
@@ -246,6 +248,7 @@ export function isReviewViewModel(v: unknown): v is ReviewViewModel {
     optional(v.worker, isLabel) &&
     optional(v.harness, isLabel) &&
     optional(v.model, isLabel) &&
+    optional(v.cost, isLabel) &&
     isLabel(v.base) &&
     optional(v.sha, isSha) &&
     optional(v.reviewedSha, isSha) &&

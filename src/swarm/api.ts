@@ -8,6 +8,7 @@
 //   await run.stop();                                   // kills agents by process group, journals state
 
 import type { SandboxStatus } from './sandbox';
+import type { AgentUsage } from './harness/types';
 import type { SwarmEvent, Task, QuarantinedTask, TaskRuntimeState, WorktreeInfo, WorkerInfo, RunSummary, HumanDecisionKind, ReviewRound } from './types';
 import type { ResolvedConfig } from './config';
 import type { Approvability } from './approval';
@@ -52,6 +53,8 @@ export interface SwarmRun {
   resume(): void;
   /** Stop: kill every agent's process group, journal state; tasks are resumed by the next run. */
   stop(reason?: string): Promise<RunSummary>;
+  /** Tokens and cost of the run's agent turns so far (src/swarm/cost.ts). */
+  usage?(): AgentUsage;
 }
 
 export interface TaskList {

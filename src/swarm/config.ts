@@ -71,6 +71,8 @@ const limitsSchema = z
     backoff_pause_s: posInt.default(1800).describe('... pause the pool this long'),
     rate_limit_pause_s: posInt.default(300).describe('Pause of a pool after a rate-limit reply when the CLI does not say how long'),
     poll_ms: posInt.default(500).describe('How often idle workers look for new tasks and the run checks for decisions'),
+    max_cost_usd: z.number().positive('a number above 0').finite().optional().describe('Budget of a run in USD: once its agents have cost this much, no new turn starts (src/swarm/budget.ts)'),
+    task_max_cost_usd: z.number().positive('a number above 0').finite().optional().describe('Budget of each task in USD (all its rounds and reviews), unless its frontmatter sets max_cost_usd'),
   })
   .strict();
 
@@ -156,7 +158,7 @@ export interface ResolvedConfig {
   review: { mode: 'agent' | 'human' | 'agent+human'; harness: string; model?: string; maxRounds: number; maxDiffBytes: number; onReject: 'pending' | 'blocked'; prompt?: string };
   harnesses: Record<string, HarnessConfig>;
   policy: { deny: string[]; maxLinesAdded: number; maxFileBytes: number; binary: 'reject' | 'human' | 'allow'; onViolation: 'reject' | 'human' };
-  limits: { maxConsecutiveErrors: number; maxAttempts: number; backoffFailures: number; backoffWindowMs: number; backoffPauseMs: number; rateLimitPauseMs: number; pollMs: number };
+  limits: { maxConsecutiveErrors: number; maxAttempts: number; backoffFailures: number; backoffWindowMs: number; backoffPauseMs: number; rateLimitPauseMs: number; pollMs: number; maxCostUsd?: number; taskMaxCostUsd?: number };
   timeoutS: number;
   sandbox: SandboxSettings;
   /** The merge check (README, "Merge checks"); undefined: merges are not checked. */
@@ -292,6 +294,8 @@ function resolve(parsed: ParsedConfig, file: string | undefined, format: Resolve
       backoffPauseMs: parsed.limits.backoff_pause_s * 1000,
       rateLimitPauseMs: parsed.limits.rate_limit_pause_s * 1000,
       pollMs: parsed.limits.poll_ms,
+      maxCostUsd: parsed.limits.max_cost_usd,
+      taskMaxCostUsd: parsed.limits.task_max_cost_usd,
     },
     timeoutS: parsed.timeout_s,
     sandbox: { mode: parsed.sandbox.mode, allowWrite: parsed.sandbox.allow_write, denyRead: parsed.sandbox.deny_read, allowDomains: parsed.sandbox.allow_domains },

@@ -13,7 +13,7 @@ interface PoolState {
   reason?: string;
 }
 
-type PoolHost = Pick<RunContext, 'deps' | 'signal' | 'wake' | 'emit' | 'setWorker'> & { readonly paused: boolean };
+type PoolHost = Pick<RunContext, 'deps' | 'signal' | 'wake' | 'emit' | 'setWorker' | 'budget'> & { readonly paused: boolean; budgetWait?(reason: string): void };
 
 export class Pools {
   private readonly pools = new Map<string, PoolState>();
@@ -28,18 +28,25 @@ export class Pools {
     return model ? `${harness}:${model}` : harness;
   }
 
-  /** Wait while the run is paused or the worker's pool is backing off. */
+  /** Wait while the run is paused, its budget is spent, or the worker's pool is backing off: no new turn starts. */
   async gate(info: WorkerInfo, pool: string | undefined): Promise<void> {
     const { signal, wake } = this.run;
     while (!signal.aborted) {
       if (this.run.paused) {
-        if (info.state !== 'paused') this.run.setWorker(info, { state: 'paused' });
+        this.run.setWorker(info, { state: 'paused', waitReason: 'the run is paused' });
+        await wake.wait(1000, signal);
+        continue;
+      }
+      const over = this.run.budget.runReached();
+      if (over) {
+        this.run.setWorker(info, { state: 'paused', waitReason: over });
+        this.run.budgetWait?.(over);
         await wake.wait(1000, signal);
         continue;
       }
       const p = pool ? this.pools.get(pool) : undefined;
       if (p && p.pausedUntil > Date.now()) {
-        if (info.state !== 'paused') this.run.setWorker(info, { state: 'paused' });
+        this.run.setWorker(info, { state: 'paused', waitReason: `${p.reason ?? 'paused'} (pool ${pool})`, waitUntil: p.pausedUntil });
         await sleep(Math.min(1000, p.pausedUntil - Date.now()), signal);
         if (p.pausedUntil <= Date.now()) {
           p.pausedUntil = 0;

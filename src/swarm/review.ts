@@ -7,7 +7,7 @@ import type { WorkerSpec } from './config';
 import { authorizeMerge, sealRound, verifiedAnswer } from './approval';
 import { accumulatedFeedback, NO_CHANGE_NOTE } from './flow';
 import { guarded } from './guard';
-import { guardViolation } from './work';
+import { guardViolation, overTaskBudget } from './work';
 import { createHarness } from './harness';
 import type { AgentTurnResult } from './harness/types';
 import { checkPolicy, mergesWithoutReview } from './policy';
@@ -34,6 +34,7 @@ export const reviewStep: Step = async (ctx, d) => {
   if (held) { await ctx.flow.waitForBase(st, held, 'review'); return settled(d); }
   ctx.setWorker(d.info, { state: 'reviewing', taskId: task.id });
   const verdict = await review(ctx, d.spec, task, st, mb, headSha);
+  if (verdict === 'budget') return settled(d);
   d.metrics.reviewRounds++;
   if (verdict === 'aborted') return end('aborted');
   if (verdict === 'approved') { authorizeMerge(task.id, st, 'reviewer'); return next('merge'); }
@@ -43,7 +44,7 @@ export const reviewStep: Step = async (ctx, d) => {
 };
 
 /** Policy gate, then the reviewer (or the user). Returns what happens next. */
-export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: TaskRuntimeState, baseSha: string, sha: string): Promise<'approved' | 'fix' | 'human' | 'rejected' | 'aborted'> {
+export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: TaskRuntimeState, baseSha: string, sha: string): Promise<'approved' | 'fix' | 'human' | 'rejected' | 'aborted' | 'budget'> {
   const { config, git } = ctx.deps;
   const round = st.rounds.length + 1;
   st.approval = undefined; // a new review round: only its own verdict (or yours) may authorize a merge
@@ -104,8 +105,9 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   for (let attempt = 0; attempt < 3; attempt++) {
     await ctx.pools.gate(ctx.infos.get(spec.id)!, pool);
     if (ctx.signal.aborted) return 'aborted';
+    if (await overTaskBudget(ctx, st, 'review')) return 'budget'; // the reviewer's turns count towards the task's budget
     // In a swarm-made checkout of the reviewed commit (never the worker's worktree), watched like a worker's turn.
-    const { result: res, findings } = await guarded(ctx.deps.root, () => ctx.deps.worktrees.withReviewCheckout(task.id, sha, { ...claimed, answer: answered }, (cwd, taskFile) => ctx.turns.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd, taskFile, round, model: config.review.model })));
+    const { result: res, findings } = await guarded(ctx.deps.root, () => ctx.deps.worktrees.withReviewCheckout(task.id, sha, { ...claimed, answer: answered }, (cwd, taskFile) => ctx.turns.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd, taskFile, round, model: config.review.model, account: st })));
     if (findings.length) await guardViolation(ctx, spec.id, 'reviewer', findings, st);
     if (res.failure?.kind === 'aborted' || ctx.signal.aborted) return 'aborted';
     if (res.failure) {

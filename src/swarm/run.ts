@@ -9,12 +9,12 @@ import { join, relative } from 'node:path';
 import type { SwarmRun, StartRunOptions } from './api';
 import type { WorkerSpec } from './config';
 import { createHarness } from './harness';
-import type { Harness } from './harness/types';
+import type { AgentUsage, Harness } from './harness/types';
 import { Journal, storageFailureReason } from './state';
 import { WorktreeChangedError } from './errors';
 import { endOfWorkReason } from './tasks';
 import { TaskFlow } from './flow';
-import { STATUS, transition, IllegalTransition } from './status';
+import { STATUS, TRANSITIONS, transition, IllegalTransition } from './status';
 import { branchFor } from './worktrees';
 import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, RunSummary } from './types';
 import { Signal, sleep, nowIso } from './util';
@@ -31,6 +31,7 @@ import { PortAllocator } from './ports';
 import { ConflictWatch } from './conflicts';
 import { schedule, type InFlightTask } from './schedule';
 import { Mutex } from './util';
+import { Budget, taskBudgetAtClaim } from './budget';
 
 export type { RunDeps } from './runContext';
 export { capDiff } from './review';
@@ -56,6 +57,7 @@ export class Run implements SwarmRun, RunContext {
   private readonly heldSaid = new Set<string>();
   /** Claims made by this run (a listing taken before the last claim is taken again). */
   private claims = 0;
+  readonly budget: Budget;
   private readonly waiting: WaitingMerges;
   private readonly journal: Journal;
   private readonly abort = new AbortController();
@@ -66,6 +68,7 @@ export class Run implements SwarmRun, RunContext {
   private busy = 0;
   private plannersAlive = 0;
   private pausedFlag = false;
+  private budgetStopping = false;
   private stopReason: string | undefined;
   private readonly waitForHumans: boolean;
 
@@ -74,6 +77,7 @@ export class Run implements SwarmRun, RunContext {
     this.runDir = deps.state.runDir(runId);
     this.journal = new Journal(this.runDir, runId, (e, file) => void this.stop(storageFailureReason(e, file))); // a full disk ends the run cleanly (docs/security.md, bad files)
     this.flow = new TaskFlow({ ...deps, runId, emit: (e) => this.emit(e), signal: this.abort.signal });
+    this.budget = new Budget(deps.config.limits, (e) => this.emit(e));
     this.pools = new Pools(this, deps.maxConcurrentWorkers);
     this.turns = new AgentTurns(this);
     this.waiting = new WaitingMerges(this);
@@ -86,6 +90,10 @@ export class Run implements SwarmRun, RunContext {
 
   get paused(): boolean {
     return this.pausedFlag;
+  }
+
+  usage(): AgentUsage {
+    return this.budget.runUsage;
   }
 
   workers(): WorkerInfo[] {
@@ -110,6 +118,20 @@ export class Run implements SwarmRun, RunContext {
     this.abort.abort();
     this.wake.notify();
     return this.done;
+  }
+
+  /**
+   * The run's budget is spent (pools.ts gate): the run waits, like a paused one, for the user to
+   * stop it; a run that is not to wait for people (`swarm run --no-wait`) ends once no turn runs
+   * (nothing in flight is cut; tasks left in the middle resume in the next run).
+   */
+  budgetWait(reason: string): void {
+    if (this.waitForHumans || this.budgetStopping) return;
+    this.budgetStopping = true;
+    void (async () => {
+      while (this.turns.running > 0 && !this.signal.aborted) await this.wake.wait(this.deps.config.limits.pollMs, this.signal);
+      await this.stop(reason);
+    })();
   }
 
   /** Wake idle workers: a decision, an answer, or a new task may have made work. */
@@ -194,6 +216,8 @@ export class Run implements SwarmRun, RunContext {
     this.summary.finishedAt = nowIso();
     this.summary.reason = reason;
     this.summary.workers = [...this.metrics.values()];
+    this.summary.usage = this.budget.runUsage;
+    this.summary.waitingForBudget = states.filter((s) => s && s.status === TRANSITIONS.overBudget.to).map((s) => s!.id);
     this.summary.waitingForHuman = states.filter((s) => s && STATUS[s.status].needsYou === 'review').map((s) => s!.id);
     this.summary.blocked = states.filter((s) => s && STATUS[s.status].needsYou === 'question').map((s) => s!.id);
     for (const w of this.infos.values()) if (w.state !== 'stopped') this.setWorker(w, { state: 'stopped', stoppedReason: reason });
@@ -207,6 +231,7 @@ export class Run implements SwarmRun, RunContext {
   setWorker(w: WorkerInfo, patch: Partial<WorkerInfo>): void {
     // Idle workers poll: only a real change is worth an event (and a journal line).
     if ((Object.keys(patch) as (keyof WorkerInfo)[]).every((k) => w[k] === patch[k])) return;
+    if (patch.state && patch.state !== w.state) patch = { waitReason: undefined, waitUntil: undefined, ...patch, since: nowIso() }; // a wait's reason ends with it
     Object.assign(w, patch);
     this.emit({ type: 'worker_state', worker: { ...w } });
   }
@@ -389,11 +414,15 @@ export class Run implements SwarmRun, RunContext {
     if (isNew) {
       st = { id: task.id, status: task.status, workerId: spec.id, harness: harnessName, model, branch: task.branch ?? branchFor(spec.id, task.id), rounds: prev?.rounds ?? [], attempts: prev?.attempts ?? 0, runId: this.runId, pendingFeedback: task.meta.last_feedback ? String(task.meta.last_feedback) : undefined, updatedAt: nowIso() };
       st.claimed = { title: task.title, body: task.body }; // the reviewer sees the text as claimed, not as the worker left it
+      st.usage = prev?.usage; // a task's cost counts every turn it ever had (budget.ts)
+      st.budgetUsd = taskBudgetAtClaim(task, this.deps.config.limits); // as claimed: an agent editing its task file changes nothing
+      this.budget.claimed(st);
       // Same harness as before: its session continues the earlier conversation.
       if (prev?.sessionId && prev.harness === harnessName && task.branch) st.sessionId = prev.sessionId;
     } else {
       st = prev ?? { id: task.id, status: task.status, rounds: [], attempts: 0, updatedAt: nowIso() };
       st.claimed ??= { title: task.title, body: task.body }; // a task claimed before snapshots existed
+      if (st.budgetUsd === undefined) st.budgetUsd = taskBudgetAtClaim(task, this.deps.config.limits);
       st.branch ??= task.branch ?? branchFor(spec.id, task.id);
       if (st.harness !== harnessName) st.sessionId = undefined;
       st.workerId = spec.id;

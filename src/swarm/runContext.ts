@@ -13,6 +13,7 @@ import type { Signal } from './util';
 import type { Pools } from './pools';
 import type { AgentTurns } from './turn';
 import type { PortAllocator } from './ports';
+import type { Budget } from './budget';
 
 export interface RunDeps extends Omit<FlowContext, 'runId' | 'emit'> {
   harnessCtx: HarnessContext;
@@ -46,6 +47,8 @@ export interface RunContext {
   readonly turns: AgentTurns;
   /** Port ranges of live worktrees (ports.ts). */
   readonly ports: PortAllocator;
+  /** Cost so far and the budgets (budget.ts). */
+  readonly budget: Budget;
   emit(e: SwarmEvent): void;
   /** End the run (agents killed, state saved), e.g. when its journal or a log cannot be written. */
   stop(reason?: string): Promise<RunSummary>;

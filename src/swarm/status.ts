@@ -52,6 +52,7 @@ export const STATUS: Readonly<Record<TaskStatus, Readonly<StatusInfo>>> = {
   waiting_local_changes: { ...NONE, decidable: true, needsYou: 'local_changes', endsWithoutWorker: true, reviewable: true, movable: true, label: () => 'waiting for your local changes', heading: 'Merge waits for your local changes', icon: { id: 'warning', color: 'charts.yellow' } },
   waiting_base: { ...NONE, decidable: true, needsYou: 'base', endsWithoutWorker: true, reviewable: true, movable: true, label: () => 'waiting for the base branch', heading: 'Waits for the base branch', icon: { id: 'warning', color: 'charts.yellow' } },
   interrupted: { ...NONE, resumable: true, retryable: true, movable: true, label: () => 'interrupted', heading: 'Interrupted', icon: { id: 'debug-pause', color: 'charts.orange' } },
+  waiting_budget: { ...NONE, retryable: true, movable: true, label: () => 'budget reached', heading: 'Budget reached', icon: { id: 'credit-card', color: 'charts.orange' } },
   queued: { ...NONE, resumable: true, label: () => 'queued', heading: 'Queued for a worker', icon: { id: 'circle-filled' } },
   complete: { ...NONE, label: () => 'merged', heading: 'Merged', icon: { id: 'pass-filled', color: 'charts.green' } },
 };
@@ -99,6 +100,8 @@ export const TRANSITIONS = {
   baseAccepted: { from: ['waiting_base'], to: 'queued' },
   /** The merge failed for another reason: the user looks at it. */
   mergeFailed: { from: ['merging'], to: 'awaiting_human' },
+  /** Its cost budget is spent before a new turn (src/swarm/budget.ts): it waits for you to raise max_cost_usd and retry. */
+  overBudget: { from: ['running', 'reviewing'], to: 'waiting_budget' },
   /** The run stopped while working on it: the next run resumes it. */
   interrupt: { from: IN_FLIGHT, to: 'interrupted' },
   /** Recovery found work in its worktree: a worker continues it. */

@@ -105,6 +105,7 @@ export function parseTask(text: string, file: string, folder: TaskFolder): Task 
   if (meta.id !== undefined && meta.id !== id) throw new TaskFileError(name, 'id', `frontmatter id ${JSON.stringify(meta.id)} differs from the file name "${id}"`);
   if (meta.title !== undefined && typeof meta.title !== 'string') throw new TaskFileError(name, 'title', 'expected text');
   if (meta.priority !== undefined && (typeof meta.priority !== 'number' || !Number.isFinite(meta.priority))) throw new TaskFileError(name, 'priority', `expected a number, found ${JSON.stringify(meta.priority)}`);
+  if (meta.max_cost_usd !== undefined && (typeof meta.max_cost_usd !== 'number' || !Number.isFinite(meta.max_cost_usd) || meta.max_cost_usd <= 0)) throw new TaskFileError(name, 'max_cost_usd', `expected a number of USD above 0, found ${JSON.stringify(meta.max_cost_usd)}`);
   let dependsOn: string[] = [];
   if (meta.depends_on !== undefined && meta.depends_on !== null) {
     const d = meta.depends_on;
@@ -133,6 +134,7 @@ export function parseTask(text: string, file: string, folder: TaskFolder): Task 
     agent: meta.agent as string | undefined,
     model: meta.model as string | undefined,
     files,
+    maxCostUsd: meta.max_cost_usd as number | undefined,
     claimedBy: str(meta.claimed_by),
     branch: ownBranchOf(str(meta.branch), id),
     worktree: str(meta.worktree),

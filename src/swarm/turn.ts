@@ -8,6 +8,7 @@ import { harnessTimeoutMs } from './harness';
 import type { AgentRole, AgentTurnResult, Harness } from './harness/types';
 import type { RunContext } from './runContext';
 import { processStartTime, storageFailureReason } from './state';
+import { sumUsage } from './cost';
 import type { Task, TaskRuntimeState } from './types';
 import { portEnv } from './ports';
 
@@ -20,12 +21,16 @@ export interface TurnOptions {
   /** The task's state: gets the log file, the agent's pid while it runs, and resumes its session. */
   st?: TaskRuntimeState;
   model?: string;
+  /** The task whose cost this turn counts towards when `st` is not given (the reviewer's turn). */
+  account?: TaskRuntimeState;
 }
 
 export class AgentTurns {
   private promptSeq = 0;
+  /** Agent turns running right now. */
+  running = 0;
 
-  constructor(private readonly run: Pick<RunContext, 'runId' | 'runDir' | 'deps' | 'signal' | 'emit' | 'metrics' | 'stop'>) {}
+  constructor(private readonly run: Pick<RunContext, 'runId' | 'runDir' | 'deps' | 'signal' | 'emit' | 'metrics' | 'stop' | 'budget'>) {}
 
   /** One agent turn: prompt file, SWARM_* environment, log file, pid journaled while it runs. */
   async turn(workerId: string, harness: Harness, role: AgentRole, prompt: string, o: TurnOptions): Promise<AgentTurnResult> {
@@ -52,6 +57,7 @@ export class AgentTurns {
     const harnessName = o.st?.harness ?? harness.name;
     await deps.merges.watch?.turnStarted(); // base moves during agent turns cannot be told apart from the agent's (base.ts)
     let res: AgentTurnResult;
+    this.running++;
     try {
       res = await harness.runTurn({
         role,
@@ -72,6 +78,7 @@ export class AgentTurns {
         },
       });
     } finally {
+      this.running--;
       await deps.merges.watch?.turnEnded();
     }
     if (o.st) { o.st.agent = undefined; await deps.state.writeTask(o.st); }
@@ -80,11 +87,10 @@ export class AgentTurns {
       if (kept !== 'present') this.run.emit({ type: 'log', level: 'warn', message: `the ${role} of ${o.task.id} ${kept === 'moved_back' ? 'moved' : 'deleted'} its task file; it is back in ${deps.config.tasksDir}/current (the swarm moves tasks when they merge)` });
     }
     const m = this.run.metrics.get(workerId);
-    if (m && res.usage) {
-      m.usage.inputTokens = (m.usage.inputTokens ?? 0) + (res.usage.inputTokens ?? 0);
-      m.usage.outputTokens = (m.usage.outputTokens ?? 0) + (res.usage.outputTokens ?? 0);
-      m.usage.costUsd = (m.usage.costUsd ?? 0) + (res.usage.costUsd ?? 0);
-    }
+    if (m && res.usage) m.usage = sumUsage(m.usage, res.usage);
+    const account = o.st ?? o.account;
+    this.run.budget.count(res.usage, account); // the run's and the task's cost (budget.ts)
+    if (account && res.usage && account !== o.st) await deps.state.writeTask(account);
     this.run.emit({ type: 'agent_finished', taskId: o.task?.id, workerId, role, round: o.round, exitCode: res.exitCode, durationMs: res.durationMs, failure: res.failure?.message, failureKind: res.failure?.kind, usage: res.usage });
     return res;
   }

@@ -22,6 +22,7 @@ export type TaskStatus =
   | 'waiting_base' // merge (or review) waits for the base: the user's rebase/merge/... in progress, or a base move to accept (`waiting_for`)
   | 'interrupted' // its run ended (stop, crash); the next run resumes it
   | 'queued' // waiting for a worker to continue it (answered question, recovered after a crash)
+  | 'waiting_budget' // its cost budget is spent (max_cost_usd): no new turn starts until you raise it and retry
   | 'complete';
 
 /** A parsed task file. `meta` is the whole frontmatter, as read (YAML only). */
@@ -38,6 +39,8 @@ export interface Task {
   agent?: string;
   model?: string;
   files?: string[];
+  /** Frontmatter `max_cost_usd`: no new turn of this task starts once its agents' cost reaches it (src/swarm/budget.ts). */
+  maxCostUsd?: number;
   /** Set while claimed / after completion. */
   claimedBy?: string;
   branch?: string;
@@ -152,6 +155,10 @@ export interface TaskRuntimeState {
   agent?: { pid: number; pgid: number; procStart?: string };
   /** Log file of the latest agent turn. */
   logFile?: string;
+  /** Tokens and cost of every turn of this task, all rounds and its reviewer's turns (src/swarm/budget.ts). */
+  usage?: AgentUsage;
+  /** The task's budget in USD as it was when claimed (frontmatter max_cost_usd, else limits.task_max_cost_usd). */
+  budgetUsd?: number;
   /** The task's title and body when it was claimed: what its reviewer is shown, whatever the worker
    *  writes in the task file meanwhile (issue 12 rule 4). */
   claimed?: { title: string; body: string };
@@ -200,6 +207,12 @@ export interface WorkerInfo {
   iteration: number;
   iterations: number;
   stoppedReason?: string;
+  /** Why a paused or waiting worker waits: "rate limited until 14:05", "run budget reached". */
+  waitReason?: string;
+  /** Until when it waits (epoch ms), when known: a pool paused after a rate limit. */
+  waitUntil?: number;
+  /** When the worker entered its state (ISO time): the Workers view shows how long. */
+  since?: string;
 }
 
 export interface WorktreeInfo {
@@ -245,6 +258,10 @@ export interface RunSummary {
   failed: string[];
   /** Tasks completed without a merge: their worker changed nothing and a review confirmed none was needed. */
   completedWithoutChange?: string[];
+  /** Tokens and cost of every agent turn of the run (workers, reviewers, planners). */
+  usage?: AgentUsage;
+  /** Tasks whose cost budget is spent (status waiting_budget). */
+  waitingForBudget?: string[];
 }
 
 /** Everything the engine emits; also the lines of `.swarm/runs/<run-id>/events.jsonl`. */
@@ -285,6 +302,8 @@ export type SwarmEvent =
   | { type: 'task_failed'; taskId: string; reason: string }
   | { type: 'pool_paused'; pool: string; untilMs: number; reason: string }
   | { type: 'pool_resumed'; pool: string }
+  /** A budget (limits.max_cost_usd for the run; max_cost_usd / limits.task_max_cost_usd for a task) is spent: no new turn starts. */
+  | { type: 'budget_reached'; scope: 'run' | 'task'; taskId?: string; spentUsd: number; limitUsd: number; reason: string }
   | { type: 'security_violation'; workerId: string; taskId?: string; changes: string[] }
   /** A decision or approval the swarm did not issue (a forged or replayed decision file, an edited state.json) was refused. */
   | { type: 'decision_refused'; taskId?: string; source: string; reason: string }

@@ -10,7 +10,7 @@ import type { WorkerSpec } from './config';
 import type { AgentFailure, AgentRole } from './harness/types';
 import { diffGitGuard, snapshotGitGuard, type GuardSnapshot } from './guard';
 import { fillPrompt, loadPrompt } from './prompts';
-import { StopWorker, end, next, type RunContext, type RunDeps, type Step, type TaskOutcome } from './runContext';
+import { StopWorker, end, next, settled, type RunContext, type RunDeps, type Step, type TaskOutcome } from './runContext';
 import { parseWorkerReply } from './signals';
 import type { SwarmEvent, Task, TaskRuntimeState } from './types';
 import { verifiedAnswer } from './approval';
@@ -22,6 +22,7 @@ export const workStep: Step = async (ctx, d) => {
   const { spec, info, task, st, worktree } = d;
   await ctx.pools.gate(info, d.pool);
   if (ctx.signal.aborted) return end('aborted');
+  if (await overTaskBudget(ctx, st, 'work')) return settled(d);
   const round = st.rounds.length + 1;
   await integrateBase(ctx, d); // an integration round: the base comes in first (after a conflict or a failed merge check)
   const current = (await tasks.read(task.id, 'current')) ?? task;
@@ -72,6 +73,19 @@ export const workStep: Step = async (ctx, d) => {
   st.headSha = await worktrees.commitAll(worktree, `swarm: ${task.id}: changes left uncommitted by ${spec.id} (round ${round})`);
   return next('review');
 };
+
+/**
+ * The task's budget is spent (budget.ts): no new turn starts; it waits in waiting_budget with the
+ * reason, to continue at `step` once you raise max_cost_usd and retry. True when it stopped.
+ */
+export async function overTaskBudget(ctx: RunContext, st: TaskRuntimeState, step: 'work' | 'review'): Promise<boolean> {
+  const over = ctx.budget.taskReached(st);
+  if (!over) return false;
+  st.resumeStep = step;
+  await ctx.flow.transition(st, 'overBudget', { waiting_for: over.reason }, over.reason);
+  ctx.emit({ type: 'budget_reached', scope: 'task', taskId: st.id, spentUsd: over.spentUsd, limitUsd: over.limitUsd, reason: over.reason });
+  return true;
+}
 
 /** A reviewer or planner turn changed what can run code: stop its worker, block the task. */
 export async function guardViolation(ctx: Pick<RunContext, 'emit' | 'flow'>, workerId: string, role: AgentRole, findings: string[], st?: TaskRuntimeState): Promise<never> {

@@ -372,6 +372,7 @@ export class ReviewApp {
     add('Task', m.taskId, 'mono');
     add('Worker', m.worker);
     add('Agent', [m.harness, m.model].filter(Boolean).join(' · ') || undefined);
+    add('Cost', m.cost);
     add('Commit', m.sha ? `${shortSha(m.sha)} (full: ${m.sha})` : 'no commit yet', 'mono');
     if (moved(m)) add('Reviewed', `${shortSha(m.reviewedSha)} — the branch moved since`, 'mono warn');
     add('Against', m.base ? `${m.base}${m.baseSha ? ` at ${shortSha(m.baseSha)}` : ''}` : undefined, 'mono');

@@ -419,6 +419,8 @@ function message(severity: 'info' | 'warning' | 'error') {
 
 // ---- namespaces ----------------------------------------------------------------------------
 
+const closeTerminal = new EventEmitter<unknown>();
+
 export const window = {
   showInformationMessage: message('info'),
   showWarningMessage: message('warning'),
@@ -463,11 +465,15 @@ export const window = {
     fake.outputChannels.push(channel);
     return channel;
   },
-  createTerminal(options: { name?: string; cwd?: string }) {
-    const terminal = { name: options.name, cwd: options.cwd, shown: false, show() { terminal.shown = true; }, dispose() {} };
+  createTerminal(options: { name?: string; cwd?: string; pty?: { onDidWrite: Event<string>; open(d: unknown): void; close(): void } }) {
+    // A pseudoterminal is opened at once; what it writes is kept in `output` (live agent output).
+    const terminal = { name: options.name, cwd: options.cwd, shown: false, output: '', show() { terminal.shown = true; }, dispose() { options.pty?.close(); closeTerminal.fire(terminal); } };
+    options.pty?.onDidWrite((t) => { terminal.output += t; });
+    options.pty?.open(undefined);
     fake.terminals.push(terminal);
     return terminal;
   },
+  onDidCloseTerminal: (listener: (t: unknown) => void) => closeTerminal.event(listener),
   registerWebviewPanelSerializer(viewType: string): Disposable {
     fake.serializers.push(viewType);
     return new Disposable(() => fake.serializers.splice(fake.serializers.indexOf(viewType), 1));

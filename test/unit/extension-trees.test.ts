@@ -174,12 +174,12 @@ test('contextValues select the right inline and context actions through the mani
   assert.equal(cv('Blocked', 'Task c-ask'), 'task:current:blocked:retryable:movable:answerable:question');
   assert.equal(cv('Needs you', 'Add the flag'), 'task:current:awaiting_human:decidable:approvable:movable:review:worktree:needsyou-review');
 
-  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), true), [Commands.openReview, Commands.approve]);
-  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), false), [Commands.openTask, Commands.openReview, Commands.approve, Commands.override, Commands.requestChanges, Commands.moveToPending, Commands.revealWorktree, Commands.showAgentLog]);
-  assert.deepEqual(menuCommands(Views.tasks, cv('Blocked', 'Task c-ask'), true), [Commands.answerQuestion, Commands.retryTask]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), true), [Commands.openReview, Commands.approve, Commands.showLiveOutput]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), false), [Commands.openTask, Commands.openReview, Commands.approve, Commands.override, Commands.requestChanges, Commands.moveToPending, Commands.revealWorktree, Commands.showAgentLog, Commands.showLiveOutput]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Blocked', 'Task c-ask'), true), [Commands.answerQuestion, Commands.retryTask, Commands.showLiveOutput]);
   assert.deepEqual(menuCommands(Views.tasks, cv('Pending', 'Task p-low')), [Commands.openTask], 'a pending task can only be opened');
-  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Task c-run')), [Commands.openTask, Commands.moveToPending, Commands.revealWorktree, Commands.showAgentLog]);
-  assert.deepEqual(menuCommands(Views.tasks, cv('Complete', 'Task done-new')), [Commands.openTask, Commands.showAgentLog]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Task c-run')), [Commands.openTask, Commands.moveToPending, Commands.revealWorktree, Commands.showAgentLog, Commands.showLiveOutput]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Complete', 'Task done-new')), [Commands.openTask, Commands.showAgentLog, Commands.showLiveOutput]);
   assert.ok(!menuCommands(Views.worktrees, cv('Current', 'Add the flag')).length, 'task items get no worktree actions');
 });
 

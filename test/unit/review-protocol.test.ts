@@ -156,6 +156,16 @@ test('the state built from ReviewDetails passes the page-side guard', () => {
   assert.equal(StateNotification.is({ ...msg, params: { ...msg.params, model: { ...model, html: '<b>' } } }), false);
 });
 
+test('the panel header gets the task\'s cost and budget in the state message (all rounds and reviews), and the guard checks it', () => {
+  const base = details();
+  const { model } = buildReviewViewModel({ ...base, state: { ...base.state!, usage: { costUsd: 0.42, inputTokens: 12_345, outputTokens: 1900 }, budgetUsd: 1 } });
+  assert.equal(model.cost, '$0.42 · 12.3k in / 1.9k out (budget $1.00)');
+  const msg = StateNotification.create({ model, busy: false });
+  assert.ok(parseReviewNotification(JSON.parse(JSON.stringify(msg))));
+  assert.equal(StateNotification.is({ ...msg, params: { ...msg.params, model: { ...model, cost: 42 } } }), false);
+  assert.equal(buildReviewViewModel(details()).model.cost, undefined, 'nothing reported: no cost line');
+});
+
 test('action outcomes: every DecisionResult shape is accepted, malformed ones are not', () => {
   const good: unknown[] = [
     { ok: true, applied: 'merged', commit: SHA },

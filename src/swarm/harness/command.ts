@@ -2,11 +2,14 @@
 // stdin and in $SWARM_PROMPT_FILE, the SWARM_* variables in its environment, stdout = the reply.
 // Conventions for scripted agents: exit code 75 (EX_TEMPFAIL) means "rate limited" (optionally
 // `SWARM_RETRY_AFTER: <seconds>` on stderr); with `resume: true` the program gets
-// SWARM_SESSION_ID and may print `SWARM_SESSION: <id>` to name its session.
+// SWARM_SESSION_ID and may print `SWARM_SESSION: <id>` to name its session. A line
+// `SWARM_USAGE: cost_usd=0.12 input_tokens=1500 output_tokens=300` (any of the three) reports
+// usage; several such lines in one turn add up (budgets and cost views: src/swarm/budget.ts).
 
 import { notStarted, resolveAgentProgram, runAgentProcess, type AgentProcessOptions, type AgentProcessResult } from '../proc';
 import { READY_SIGNAL, DONE_SIGNAL } from '../signals';
-import type { AgentFailure, AgentTurnRequest, AgentTurnResult, Harness } from './types';
+import type { AgentFailure, AgentTurnRequest, AgentTurnResult, AgentUsage, Harness } from './types';
+import { sumUsage } from '../cost';
 import type { HarnessContext } from './context';
 import { scrubAgentEnv } from '../decisionKey';
 import { appendFileSync } from 'node:fs';
@@ -83,9 +86,12 @@ export class CommandHarness implements Harness {
     if (this.supportsResume && req.resumeSessionId) extra.SWARM_SESSION_ID = req.resumeSessionId;
     if (req.model) extra.SWARM_MODEL = req.model;
     const signalLines: string[] = [];
+    let usage: AgentUsage | undefined;
     const r = await runTurnProcess(this.ctx, req, this.name, {
       onStdoutLine: (line) => {
         const t = line.trim();
+        const u = parseUsageLine(t);
+        if (u) usage = sumUsage(usage, u);
         if ((t === READY_SIGNAL || t === DONE_SIGNAL || /^BLOCKED:\s*\S/.test(t)) && signalLines.length < 16) signalLines.push(t.slice(0, 4000));
       },
       argv: this.argv,
@@ -105,6 +111,22 @@ export class CommandHarness implements Harness {
       failure = { kind: 'rate_limit', message: `${this.argv[0]} reported a rate limit`, retryAfterMs: m ? Number(m[1]) * 1000 : undefined };
     }
     const session = /^SWARM_SESSION:\s*(\S+)\s*$/m.exec(r.stdoutTail);
-    return { reply: r.stdoutTail, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, sessionId: session?.[1] ?? req.resumeSessionId, failure, signalLines };
+    return { reply: r.stdoutTail, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, sessionId: session?.[1] ?? req.resumeSessionId, failure, signalLines, ...(usage ? { usage } : {}) };
   }
+}
+
+const USAGE_KEYS: Record<string, keyof AgentUsage> = { cost_usd: 'costUsd', input_tokens: 'inputTokens', output_tokens: 'outputTokens' };
+
+/** `SWARM_USAGE: cost_usd=0.12 input_tokens=1500`: the usage it reports, or undefined for any other line. */
+export function parseUsageLine(line: string): AgentUsage | undefined {
+  const m = /^SWARM_USAGE:\s*(.*)$/.exec(line);
+  if (!m) return undefined;
+  const u: AgentUsage = {};
+  for (const pair of m[1].split(/\s+/)) {
+    const [k, v] = pair.split('=');
+    const key = USAGE_KEYS[k];
+    const n = Number(v);
+    if (key && v !== undefined && v !== '' && Number.isFinite(n) && n >= 0) u[key] = n;
+  }
+  return Object.keys(u).length ? u : undefined;
 }

@@ -1,0 +1,105 @@
+// Commands of the live views (issue 16): the live agent output of a task or a worker in a
+// terminal, and the Workers view. Kept apart from commands.ts: registered here, on their own.
+
+import * as vscode from 'vscode';
+import { Commands, Views } from './constants';
+import { LiveOutputTerminal, LiveTurns, type LiveTarget } from './liveOutput';
+import type { SwarmSession } from './session';
+import type { SessionRegistry } from './sessions';
+import { TaskNode } from './tasksTree';
+import { isTaskRef } from './treeNode';
+import { WorkerNode, WorkersTreeProvider } from './workersTree';
+import { STATUS } from '../swarm/status';
+
+/** The commands registered here (commands.ts leaves them out of its own table). */
+export const LIVE_COMMANDS = [Commands.showLiveOutput, Commands.showWorkerOutput] as const;
+export type LiveCommandId = (typeof LIVE_COMMANDS)[number];
+
+export class LiveViews implements vscode.Disposable {
+  readonly turns = new LiveTurns();
+  readonly workers: WorkersTreeProvider;
+  readonly workersView: vscode.TreeView<unknown>;
+  private readonly terminals = new Map<string, vscode.Terminal>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly registry: SessionRegistry) {
+    const tick = new vscode.EventEmitter<void>(); // time in state moves on: a redraw now and then
+    this.workers = new WorkersTreeProvider(registry, this.turns, tick);
+    this.workersView = vscode.window.createTreeView(Views.workers, { treeDataProvider: this.workers });
+    this.disposables.push(
+      this.workers,
+      this.workersView,
+      tick,
+      registry.onEvent(({ session, event }) => this.turns.observe(session.root, event)),
+      vscode.window.onDidCloseTerminal((t) => { for (const [k, v] of this.terminals) if (v === t) this.terminals.delete(k); }),
+      vscode.commands.registerCommand(Commands.showLiveOutput, (arg?: unknown) => this.guard(() => this.showTask(arg))),
+      vscode.commands.registerCommand(Commands.showWorkerOutput, (arg?: unknown) => this.guard(() => this.showWorker(arg))),
+    );
+    // Time in state: the Workers view redraws every few seconds while a swarm runs.
+    const timer = setInterval(() => { if (registry.sessions.some((s) => s.activeRun)) tick.fire(); }, 5000);
+    this.disposables.push({ dispose: () => clearInterval(timer) });
+  }
+
+  private async guard(f: () => Promise<unknown>): Promise<unknown> {
+    try { return await f(); } catch (e) { void vscode.window.showErrorMessage(`Swarm: ${(e as Error).message}`); return undefined; }
+  }
+
+  /** The live output of a task: its current turn (worker or reviewer) and the ones after; or its last turn, read-only. */
+  async showTask(arg?: unknown): Promise<vscode.Terminal | undefined> {
+    let session: SwarmSession | undefined;
+    let taskId: string | undefined;
+    if (arg instanceof TaskNode) { session = arg.session; taskId = arg.task.id; }
+    else if (isTaskRef(arg)) { session = this.registry.byRepoRoot(arg.root); taskId = arg.taskId; }
+    else if (typeof arg === 'string') { session = this.registry.forTask(arg); taskId = arg; }
+    else {
+      const items = this.registry.sessions.flatMap((s) => [...s.snapshot.tasks.current, ...s.snapshot.tasks.complete.slice(0, 50)].map((t) => ({ label: t.title || t.id, description: `${t.id} · ${t.status}`, session: s, taskId: t.id, live: STATUS[t.status]?.inFlight ?? false })));
+      items.sort((a, b) => Number(b.live) - Number(a.live));
+      const pick = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: 'Show the agent output of which task?' });
+      if (!pick) return undefined;
+      session = pick.session;
+      taskId = pick.taskId;
+    }
+    if (!session || !taskId) throw new Error('no such task in the open repositories');
+    const turn = this.turns.task(session.root, taskId);
+    const fallbackLog = turn ? undefined : await (await session.requireWorkspace()).agentLog(taskId);
+    return this.open(`task:${session.root}:${taskId}`, `Swarm: ${taskId}`, { root: session.root, taskId, turn, fallbackLog, onEvent: onEventOf(this.registry, session.root) });
+  }
+
+  /** The live output of a worker: its current turn and the ones after. */
+  async showWorker(arg?: unknown): Promise<vscode.Terminal | undefined> {
+    let root: string | undefined;
+    let workerId: string | undefined;
+    if (arg instanceof WorkerNode) { root = arg.session.root; workerId = arg.worker.id; }
+    else if (arg && typeof arg === 'object' && typeof (arg as { workerId?: unknown }).workerId === 'string' && typeof (arg as { root?: unknown }).root === 'string') ({ root, workerId } = arg as { root: string; workerId: string });
+    else {
+      const items = this.registry.sessions.flatMap((s) => s.workers.map((w) => ({ label: w.id, description: `${w.role} · ${w.state}${w.taskId ? ` · ${w.taskId}` : ''}`, root: s.root, workerId: w.id })));
+      const pick = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: 'Show the agent output of which worker?' });
+      if (!pick) return undefined;
+      ({ root, workerId } = pick);
+    }
+    if (!root || !workerId) return undefined;
+    const session = this.registry.byRepoRoot(root);
+    const turn = this.turns.worker(root, workerId);
+    const current = session?.workers.find((w) => w.id === workerId)?.taskId;
+    const fallbackLog = turn || !current || !session ? undefined : await (await session.requireWorkspace()).agentLog(current);
+    return this.open(`worker:${root}:${workerId}`, `Swarm: ${workerId}`, { root, workerId, turn, fallbackLog, onEvent: onEventOf(this.registry, root) });
+  }
+
+  private open(key: string, name: string, target: LiveTarget): vscode.Terminal {
+    const existing = this.terminals.get(key);
+    if (existing) { existing.show(); return existing; }
+    const terminal = vscode.window.createTerminal({ name, pty: new LiveOutputTerminal(target), iconPath: new vscode.ThemeIcon('pulse') });
+    this.terminals.set(key, terminal);
+    terminal.show();
+    return terminal;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** The engine events of one repository. */
+function onEventOf(registry: SessionRegistry, root: string): vscode.Event<import('../swarm/types').SwarmEvent> {
+  return (listener, thisArgs, disposables) => registry.onEvent(({ session, event }) => { if (session.root === root) listener.call(thisArgs, event); }, undefined, disposables);
+}
