@@ -5,6 +5,7 @@
 //   3. extension host (bundle sizes, activation, Tasks tree with 5,000 tasks, file-event bursts)
 //   4. memory under flood (1 GiB of agent stdout through runAgentProcess)
 //   5. review panel (bench/review-render.ts, when present)
+//   6. idle (a run that only waits for the user: journal bytes, CPU, processes), vs the previous engine
 // Writes bench/results/latest.json and latest.md and prints the table.
 //
 //   npm run bench                 (= node esbuild.mjs && node bench/run.mjs)
@@ -21,7 +22,10 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { BENCH, ROOT, scratchDir, cleanupScratch } from './lib/util.mjs';
-import { buildEngine } from './lib/build.mjs';
+import { buildEngine, buildCliAt } from './lib/build.mjs';
+
+/** The engine before issue 17 (idle workers polled every 500 ms): the idle scenario's baseline. */
+const PREVIOUS_COMMIT = 'b020d5f';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, render: { type: 'string' } } });
 let QUICK = values.quick;
@@ -117,6 +121,11 @@ if (values.render) {
   if (want('extension')) results.extensionHost = await scenario('extension-host', ['--import', 'tsx', 'bench/scenarios/extension-host.ts', '--tasks', QUICK ? '500' : '5000']);
   if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
   if (want('review')) results.reviewPanel = await reviewRender();
+  if (want('idle')) {
+    const previous = await buildCliAt(PREVIOUS_COMMIT, scratchDir('previous-cli')).catch(() => undefined);
+    results.idle = await scenario('idle', ['bench/scenarios/idle.mjs', '--seconds', QUICK ? '5' : '20', ...(previous ? ['--previous-cli', previous] : [])]);
+    results.idle.previousCommit = previous ? PREVIOUS_COMMIT : undefined;
+  }
   results.machine.loadavgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
 }
@@ -189,6 +198,17 @@ else if (rp) {
     for (const x of list.filter((y) => !/^baseline/.test(y.name))) row('5 review panel', `${eng}: ${x.name}`, msec(x.medianMs), base ? `${base.name.replace(/^baseline: /, '')} ${msec(base.medianMs)}` : '', x.ratioToBaseline, real ? '< 1 s' : '(reference)', real ? ok(x.medianMs < 1000) : '–');
   }
 }
+
+const id = results.idle;
+if (id?.summary) {
+  const s = id.summary;
+  const p = s.previous;
+  const base = (k, unit) => (p ? `engine at ${id.previousCommit}: ${p[k]}${unit}` : '');
+  const r = (k) => (p && p[k] > 0 ? Math.round((s[k] / p[k]) * 1000) / 1000 : null);
+  row('6 idle', `2 reviews waiting, 2 idle workers, ${f1(id.current?.seconds)} s: journal growth`, `${s.journalBytes} bytes`, base('journalBytes', ' bytes'), r('journalBytes'), '< 2 KB', ok(s.targets.journalMet));
+  row('6 idle', 'same: CPU of the swarm process tree', `${s.cpuPercentOfCore}% of a core`, base('cpuPercentOfCore', '% of a core'), r('cpuPercentOfCore'), '< 1%', ok(s.targets.cpuMet));
+  row('6 idle', 'same: processes started (git + any child seen)', String(s.processesStarted), base('processesStarted', ''), r('processesStarted'), '0', ok(s.targets.noProcessMet));
+} else if (id) row('6 idle', 'error', id.error ?? '?', '', null, '', '**error**');
 
 const header = ['area', 'what', 'measured', 'baseline (same run)', 'ratio', 'target', 'result'];
 const md = [

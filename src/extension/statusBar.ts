@@ -43,8 +43,10 @@ export function countSwarm(registry: SessionRegistry): SwarmCounts {
 }
 
 export function statusBarText(c: SwarmCounts): string {
-  const icon = c.paused ? '$(debug-pause)' : c.running ? '$(sync~spin)' : '$(bell-dot)';
-  const parts = [c.running ? `${c.workersRunning} running` : 'idle', `${c.tasksLeft} left`];
+  // Workers that only wait for the user's decisions are not "running": no spinner then.
+  const waitingForYou = c.running && !c.paused && c.workersRunning === 0 && c.needsYou > 0;
+  const icon = c.paused ? '$(debug-pause)' : c.running && !waitingForYou ? '$(sync~spin)' : '$(bell-dot)';
+  const parts = [waitingForYou ? 'waiting for you' : c.running ? `${c.workersRunning} running` : 'idle', `${c.tasksLeft} left`];
   if (c.reviewsWaiting) parts.push(plural(c.reviewsWaiting, 'review'));
   if (c.needsYou > c.reviewsWaiting) parts.push(`${c.needsYou - c.reviewsWaiting} waiting`);
   return `${icon} Swarm: ${parts.join(' · ')}`;

@@ -70,7 +70,7 @@ const limitsSchema = z
     backoff_window_s: posInt.default(60).describe('... within this many seconds ...'),
     backoff_pause_s: posInt.default(1800).describe('... pause the pool this long'),
     rate_limit_pause_s: posInt.default(300).describe('Pause of a pool after a rate-limit reply when the CLI does not say how long'),
-    poll_ms: posInt.default(500).describe('How often idle workers look for new tasks and the run checks for decisions'),
+    poll_ms: posInt.default(500).describe('How often idle workers look for new tasks and the run checks for decisions when the task folders cannot be watched (they are woken by file changes otherwise, with a safety look every 5 s or this, whichever is longer)'),
   })
   .strict();
 

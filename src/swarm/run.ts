@@ -27,6 +27,7 @@ import { markInterrupted, recover } from './recovery';
 import { plannerLoop } from './planner';
 import { WaitingMerges } from './waitingMerges';
 import { agentsOfRepo, killMarkedProcesses } from './proc';
+import { FolderWatch, SAFETY_POLL_MS } from './watch';
 
 export type { RunDeps } from './runContext';
 export { capDiff } from './review';
@@ -56,6 +57,8 @@ export class Run implements SwarmRun, RunContext {
   private pausedFlag = false;
   private stopReason: string | undefined;
   private readonly waitForHumans: boolean;
+  /** The task folders and the decision inbox, watched (watch.ts); undefined before the run starts. */
+  private folders?: FolderWatch;
 
   constructor(runId: string, readonly deps: RunDeps, private readonly options: StartRunOptions = {}) {
     this.runId = runId;
@@ -145,17 +148,19 @@ export class Run implements SwarmRun, RunContext {
       const sb = this.deps.harnessCtx.sandbox?.status; // whether agents are sandboxed, said at start; a warning when not
       this.emit({ type: 'run_started', runId: this.runId, workers: this.workers(), base: this.deps.base, ...(sb ? { sandbox: { sandboxed: sb.sandboxed, reason: sb.reason } } : {}) });
       if (sb && !sb.sandboxed) this.emit({ type: 'log', level: 'warn', message: sb.reason });
-      const timers = [setInterval(() => void this.waiting.applyDecisionFiles(), this.deps.config.limits.pollMs), setInterval(() => void this.waiting.retry(), Math.max(1000, this.deps.config.limits.pollMs * 4))];
+      const stopWatching = await this.watchFolders();
+      const timers = [setInterval(() => void this.waiting.retry(), Math.max(1000, this.deps.config.limits.pollMs * 4))];
       try {
         this.plannersAlive = specs.filter((s) => s.role === 'planner').length;
         await Promise.all(specs.map((w) => this.workerMain(w)));
         // Workers are done; keep going while merges wait for the user's checkout or, when asked,
         // while tasks wait for a human decision that needs no worker (approve/override merge here).
         while (!this.signal.aborted && (this.mergeWaiters.size > 0 || this.owned.size > 0 || (this.waitForHumans && (await this.humanWaiting()) && !(await this.onlyFixesLeft())))) {
-          await this.wake.wait(this.deps.config.limits.pollMs, this.signal);
+          await this.wake.wait(this.idleMs(), this.signal);
         }
       } finally {
         for (const t of timers) clearInterval(t);
+        stopWatching();
       }
       if (!this.stopReason && this.abnormalStops.length && (await this.workAvailable(true))) {
         // Not a normal end: work is left that no worker could take because they stopped on errors.
@@ -184,6 +189,35 @@ export class Run implements SwarmRun, RunContext {
     await fs.writeFile(join(this.runDir, 'summary.json'), `${JSON.stringify(this.summary, null, 2)}\n`).catch(() => undefined);
     this.emit({ type: 'run_finished', summary: this.summary });
     return this.summary;
+  }
+
+  /** How long an idle worker waits before it looks again without being woken (watch.ts). */
+  private idleMs(): number {
+    const poll = this.deps.config.limits.pollMs;
+    return this.folders?.healthy ? Math.max(poll, SAFETY_POLL_MS) : poll;
+  }
+
+  /**
+   * Wake idle workers when a task folder changes, and take decision files as soon as they land in
+   * the inbox; a safety poll (the idle interval) takes them and re-opens dead watchers anyway.
+   */
+  private async watchFolders(): Promise<() => void> {
+    const inbox = join(this.deps.state.dir, 'decisions');
+    await fs.mkdir(inbox, { recursive: true });
+    const folders = new FolderWatch([...(['pending', 'current', 'complete'] as const).map((f) => this.deps.tasks.folder(f)), inbox], (dirs) => {
+      if (dirs.has(inbox)) void this.waiting.applyDecisionFiles();
+      this.wake.notify();
+    });
+    this.folders = folders;
+    folders.refresh();
+    let timer: NodeJS.Timeout;
+    const safety = () => {
+      folders.refresh();
+      void this.waiting.applyDecisionFiles();
+      timer = setTimeout(safety, this.idleMs());
+    };
+    timer = setTimeout(safety, this.idleMs());
+    return () => { clearTimeout(timer); folders.close(); };
   }
 
   // --- workers -----------------------------------------------------------------------------
@@ -220,7 +254,9 @@ export class Run implements SwarmRun, RunContext {
     while (!this.signal.aborted) {
       await this.pools.gate(info, undefined);
       if (this.signal.aborted) break;
-      this.setWorker(info, { state: 'claiming', taskId: undefined });
+      // A waiting worker that looks again stays "waiting" (no event) unless it finds work.
+      if (info.state !== 'waiting') this.setWorker(info, { state: 'claiming', taskId: undefined });
+      const seen = this.wake.seq; // a wake-up while it looks is not lost
       const item = await this.nextItem(spec, taken < spec.iterations);
       if (!item) {
         // Work may have appeared since nextItem looked (an answer, a new task): look again before leaving.
@@ -228,7 +264,7 @@ export class Run implements SwarmRun, RunContext {
         if (!available && taken >= spec.iterations) break;
         if (!available && !(await this.futureWorkPossible())) break;
         this.setWorker(info, { state: 'waiting' });
-        await this.wake.wait(available ? Math.min(50, this.deps.config.limits.pollMs) : this.deps.config.limits.pollMs, this.signal);
+        await this.wake.wait(available ? Math.min(50, this.deps.config.limits.pollMs) : this.idleMs(), this.signal, seen);
         continue;
       }
       if (item.isNew) { taken++; this.setWorker(info, { iteration: taken }); }
