@@ -16,7 +16,7 @@ const repos: TestRepo[] = [];
 const runs: SwarmRun[] = [];
 after(async () => { for (const r of runs) await r.stop('test end'); for (const r of repos) r.cleanup(); });
 
-async function startWaiting(repo: TestRepo, workers: number): Promise<{ ws: Workspace; run: SwarmRun; events: SwarmEvent[] }> {
+async function startWaiting(repo: TestRepo): Promise<{ ws: Workspace; run: SwarmRun; events: SwarmEvent[] }> {
   const ws = await openWorkspace({ repo: repo.root });
   const events: SwarmEvent[] = [];
   ws.onEvent((e) => events.push(e));
@@ -37,7 +37,7 @@ describe('an idle run', { timeout: 90_000 }, () => {
     repo.writeConfig({ review: { mode: 'human' }, workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
     repo.writeTask('one', { agent: { files: { 'one.txt': '1\n' } } });
     repo.writeTask('two', { agent: { files: { 'two.txt': '2\n' } } });
-    const { run, events } = await startWaiting(repo, 2);
+    const { run, events } = await startWaiting(repo);
     await waitFor(() => ['one', 'two'].every((id) => repo.task('current', id)?.data.status === 'awaiting_human'), 30_000, 'both reviews waiting');
     await waitFor(() => run.workers().every((w) => w.state === 'waiting'), 15_000, 'both workers waiting');
     const before = events.length;
@@ -55,7 +55,7 @@ describe('an idle run', { timeout: 90_000 }, () => {
     // A poll interval far beyond the wait below: only a file-system event can wake the worker.
     repo.writeConfig({ review: { mode: 'human' }, limits: { poll_ms: 120_000 } });
     repo.writeTask('first', { agent: { files: { 'first.txt': '1\n' } } });
-    const { run, events } = await startWaiting(repo, 1);
+    const { run, events } = await startWaiting(repo);
     await waitFor(() => repo.task('current', 'first')?.data.status === 'awaiting_human', 30_000, 'the first review waiting');
     await waitFor(() => run.workers().every((w) => w.state === 'waiting'), 15_000, 'the worker waiting');
     repo.writeTask('dropped', { agent: { files: { 'dropped.txt': 'd\n' } } });
@@ -67,7 +67,7 @@ describe('an idle run', { timeout: 90_000 }, () => {
     repos.push(repo);
     repo.writeConfig({ review: { mode: 'human' }, limits: { poll_ms: 120_000 } });
     repo.writeTask('dec', { agent: { files: { 'dec.txt': 'd\n' } } });
-    const { run } = await startWaiting(repo, 1);
+    const { run } = await startWaiting(repo);
     await waitFor(() => repo.task('current', 'dec')?.data.status === 'awaiting_human', 30_000, 'the review waiting');
     await waitFor(() => run.workers().every((w) => w.state === 'waiting'), 15_000, 'the worker waiting');
     // Another Workspace (the CLI while the extension runs the swarm): it hands the decision over as a file.
