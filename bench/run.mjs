@@ -6,6 +6,7 @@
 //   4. memory under flood (1 GiB of agent stdout through runAgentProcess)
 //   5. review panel (bench/review-render.ts, when present)
 //   6. idle (a run that only waits for the user: journal bytes, CPU, processes), vs the previous engine
+//   7. smooth (event-loop delay of the extension host during a 4-worker demo run in it)
 // Writes bench/results/latest.json and latest.md and prints the table.
 //
 //   npm run bench                 (= node esbuild.mjs && node bench/run.mjs)
@@ -121,6 +122,7 @@ if (values.render) {
   if (want('extension')) results.extensionHost = await scenario('extension-host', ['--import', 'tsx', 'bench/scenarios/extension-host.ts', '--tasks', QUICK ? '500' : '5000']);
   if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
   if (want('review')) results.reviewPanel = await reviewRender();
+  if (want('smooth')) results.smooth = await scenario('extension-run', ['--import', 'tsx', 'bench/scenarios/extension-run.ts', '--tasks', QUICK ? '8' : '24', '--workers', '4']);
   if (want('idle')) {
     const previous = await buildCliAt(PREVIOUS_COMMIT, scratchDir('previous-cli')).catch(() => undefined);
     results.idle = await scenario('idle', ['bench/scenarios/idle.mjs', '--seconds', QUICK ? '5' : '20', ...(previous ? ['--previous-cli', previous] : [])]);
@@ -209,6 +211,14 @@ if (id?.summary) {
   row('6 idle', 'same: CPU of the swarm process tree', `${s.cpuPercentOfCore}% of a core`, base('cpuPercentOfCore', '% of a core'), r('cpuPercentOfCore'), '< 1%', ok(s.targets.cpuMet));
   row('6 idle', 'same: processes started (git + any child seen)', String(s.processesStarted), base('processesStarted', ''), r('processesStarted'), '0', ok(s.targets.noProcessMet));
 } else if (id) row('6 idle', 'error', id.error ?? '?', '', null, '', '**error**');
+
+const sm = results.smooth;
+if (sm?.summary) {
+  const s = sm.summary;
+  row('7 extension host', `event-loop delay during a ${sm.workers}-worker demo run in the host (${sm.tasks} tasks, ${f1(sm.runMs / 1000)} s): p99`, msec(s.p99Ms), `same process idle: p99 ${msec(s.idleP99Ms)}`, null, '< 20 ms', ok(s.targets.p99Met));
+  row('7 extension host', 'same: max', msec(s.maxMs), `same process idle: max ${msec(s.idleMaxMs)}`, null, '< 100 ms', ok(s.targets.maxMet));
+  row('7 extension host', 'same: getChildren of every Tasks group, every 100 ms (max)', msec(s.getChildrenMaxMs), `${sm.getChildren.samples} samples, p99 ${msec(sm.getChildren.p99Ms)}`, null, '< 100 ms', ok(s.getChildrenMaxMs < 100));
+} else if (sm) row('7 extension host', 'event-loop delay', sm.error ?? '?', '', null, '', '**error**');
 
 const header = ['area', 'what', 'measured', 'baseline (same run)', 'ratio', 'target', 'result'];
 const md = [
