@@ -122,6 +122,7 @@ if (values.render) {
   if (want('extension')) results.extensionHost = await scenario('extension-host', ['--import', 'tsx', 'bench/scenarios/extension-host.ts', '--tasks', QUICK ? '500' : '5000']);
   if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
   if (want('review')) results.reviewPanel = await reviewRender();
+  if (want('scale')) results.scale = await scenario('scale', ['bench/scenarios/scale.mjs', '--tasks', QUICK ? '10' : '30', '--big', QUICK ? '32' : '200', '--workers', QUICK ? '1,4,16' : '1,2,4,8,16']);
   if (want('smooth')) results.smooth = await scenario('extension-run', ['--import', 'tsx', 'bench/scenarios/extension-run.ts', '--tasks', QUICK ? '8' : '24', '--workers', '4']);
   if (want('idle')) {
     const previous = await buildCliAt(PREVIOUS_COMMIT, scratchDir('previous-cli')).catch(() => undefined);
@@ -211,6 +212,15 @@ if (id?.summary) {
   row('6 idle', 'same: CPU of the swarm process tree', `${s.cpuPercentOfCore}% of a core`, base('cpuPercentOfCore', '% of a core'), r('cpuPercentOfCore'), '< 1%', ok(s.targets.cpuMet));
   row('6 idle', 'same: processes started (git + any child seen)', String(s.processesStarted), base('processesStarted', ''), r('processesStarted'), '0', ok(s.targets.noProcessMet));
 } else if (id) row('6 idle', 'error', id.error ?? '?', '', null, '', '**error**');
+
+const sc = results.scale;
+if (sc?.summary) {
+  row('8 scale', `throughput, ${sc.tasks} instant tasks, review on (tasks/min by workers)`, sc.throughput.map((x) => `${x.workers}: ${x.tasksPerMin}`).join(', '), `1 worker: ${sc.throughput[0]?.tasksPerMin}`, sc.throughput.length > 1 ? Math.round((sc.throughput.at(-1).tasksPerMin / sc.throughput[0].tasksPerMin) * 100) / 100 : null, '(reported)', '–');
+  if (sc.big) {
+    row('8 scale', `16 workers × ${sc.big.tasks} tasks: every task merged exactly once`, sc.big.mergedExactlyOnce ? `${sc.big.complete}/${sc.big.tasks}, once each (${f1(sc.big.ms / 1000)} s, ${sc.big.tasksPerMin}/min)` : `NO: ${sc.big.problems.join('; ')}`, '', null, 'all, once', ok(sc.big.mergedExactlyOnce));
+    row('8 scale', 'same: peak RSS of the swarm process (VmHWM)', `${sc.big.peakRssMB} MB`, '', null, '< 300 MB', ok(sc.summary.targets.rssMet));
+  }
+} else if (sc) row('8 scale', 'error', sc.error ?? '?', '', null, '', '**error**');
 
 const sm = results.smooth;
 if (sm?.summary) {
