@@ -7,7 +7,7 @@ import { BENCH, ROOT } from './util.mjs';
 export const ENGINE = join(BENCH, '.build', 'engine.cjs');
 
 export async function buildEngine() {
-  await esbuild.build({ entryPoints: [join(BENCH, 'lib', 'engine.ts')], outfile: ENGINE, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['vscode'] });
+  await esbuild.build({ entryPoints: [join(BENCH, 'lib', 'engine.ts')], outfile: ENGINE, bundle: true, mainFields: ['module', 'main'], platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['vscode'] }); // mainFields: as esbuild.mjs (jsonc-parser's UMD main)
   return ENGINE;
 }
 

@@ -32,6 +32,14 @@ import { FolderWatch, SAFETY_POLL_MS } from './watch';
 export type { RunDeps } from './runContext';
 export { capDiff } from './review';
 
+/** How long a pending file must be left alone before it is claimed or quarantined. */
+const WRITE_GRACE_MS = 250;
+/** Modified within WRITE_GRACE_MS (or gone): maybe still being written. */
+async function writtenJustNow(file: string): Promise<boolean> {
+  const st = await fs.stat(file).catch(() => undefined);
+  return !st || Date.now() - st.mtimeMs < WRITE_GRACE_MS;
+}
+
 export class Run implements SwarmRun, RunContext {
   readonly runId: string;
   readonly done: Promise<RunSummary>;
@@ -57,6 +65,8 @@ export class Run implements SwarmRun, RunContext {
   private pausedFlag = false;
   private stopReason: string | undefined;
   private readonly waitForHumans: boolean;
+  /** A look at pending left a file alone because it was written just now (nextItem). */
+  private youngFiles = false;
   /** The task folders and the decision inbox, watched (watch.ts); undefined before the run starts. */
   private folders?: FolderWatch;
 
@@ -257,14 +267,16 @@ export class Run implements SwarmRun, RunContext {
       // A waiting worker that looks again stays "waiting" (no event) unless it finds work.
       if (info.state !== 'waiting') this.setWorker(info, { state: 'claiming', taskId: undefined });
       const seen = this.wake.seq; // a wake-up while it looks is not lost
+      this.youngFiles = false;
       const item = await this.nextItem(spec, taken < spec.iterations);
+      const young = this.youngFiles;
       if (!item) {
         // Work may have appeared since nextItem looked (an answer, a new task): look again before leaving.
         const available = await this.workAvailable(taken < spec.iterations);
         if (!available && taken >= spec.iterations) break;
         if (!available && !(await this.futureWorkPossible())) break;
         this.setWorker(info, { state: 'waiting' });
-        await this.wake.wait(available ? Math.min(50, this.deps.config.limits.pollMs) : this.idleMs(), this.signal, seen);
+        await this.wake.wait(available ? Math.min(50, this.deps.config.limits.pollMs) : young ? WRITE_GRACE_MS : this.idleMs(), this.signal, seen);
         continue;
       }
       if (item.isNew) { taken++; this.setWorker(info, { iteration: taken }); }
@@ -292,6 +304,9 @@ export class Run implements SwarmRun, RunContext {
     const { tasks } = this.deps;
     const listing = await tasks.list();
     for (const u of listing.unparsable.filter((x) => x.folder === 'pending')) {
+      // Woken by the file's creation, the worker may see it before its writer is done: a file
+      // written just now is looked at again after WRITE_GRACE_MS.
+      if (await writtenJustNow(u.file)) { this.youngFiles = true; continue; }
       const target = await tasks.quarantine(u.file, u.reason);
       if (target) this.emit({ type: 'task_quarantined', file: relative(this.deps.root, target), reason: u.reason });
     }
@@ -322,6 +337,7 @@ export class Run implements SwarmRun, RunContext {
         continue;
       }
       if (!t.dependsOn.every((d) => done.has(d))) continue;
+      if (await writtenJustNow(t.file)) { this.youngFiles = true; continue; } // maybe half written: claimed after the grace
       const st = await this.deps.state.readTask(t.id);
       const branch = t.branch ?? st?.branch ?? branchFor(spec.id, t.id);
       const claimed = await tasks.claim(t.id, { status: transition(t.status, 'claim', t.id), claimed_by: spec.id, claimed_at: nowIso(), run_id: this.runId, branch });

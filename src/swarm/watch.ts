@@ -12,6 +12,8 @@ import { basename, dirname } from 'node:path';
 
 /** How often idle workers look even when every folder is watched. */
 export const SAFETY_POLL_MS = 5000;
+/** Events within this long are delivered as one. */
+const SETTLE_MS = 25;
 
 interface Watched {
   dir: string;
@@ -25,10 +27,10 @@ interface Watched {
 export class FolderWatch {
   private readonly watched: Watched[];
   private scheduled = new Set<string>();
-  private timer: NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  /** onChange gets each changed folder once per turn of the event loop, however many events came. */
+  /** onChange gets the changed folders once per SETTLE_MS, however many events came. */
   constructor(dirs: readonly string[], private readonly onChange: (dirs: ReadonlySet<string>) => void) {
     this.watched = dirs.map((dir) => ({ dir }));
     const parents = new Map<string, Set<string>>();
@@ -81,7 +83,7 @@ export class FolderWatch {
   close(): void {
     this.closed = true;
     for (const w of this.watched) this.drop(w);
-    if (this.timer) clearImmediate(this.timer);
+    if (this.timer) clearTimeout(this.timer);
   }
 
   private drop(w: Watched): void {
@@ -93,11 +95,12 @@ export class FolderWatch {
   private changed(dir: string): void {
     if (this.closed) return;
     this.scheduled.add(dir);
-    this.timer ??= setImmediate(() => {
+    // A short settle: a writer's create, write and close (and a burst of renames) wake once.
+    this.timer ??= setTimeout(() => {
       this.timer = undefined;
       const dirs = this.scheduled;
       this.scheduled = new Set();
       this.onChange(dirs);
-    });
+    }, SETTLE_MS);
   }
 }

@@ -5,7 +5,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync, readdirSync } from 'node:fs';
+import { statSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestRepo, waitFor } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
@@ -60,6 +60,23 @@ describe('an idle run', { timeout: 90_000 }, () => {
     await waitFor(() => run.workers().every((w) => w.state === 'waiting'), 15_000, 'the worker waiting');
     repo.writeTask('dropped', { agent: { files: { 'dropped.txt': 'd\n' } } });
     await waitFor(() => events.some((e) => e.type === 'task_claimed' && e.taskId === 'dropped'), 20_000, 'the dropped task claimed');
+  });
+
+  test('a task file still being written when the worker wakes is not quarantined', async () => {
+    const repo = new TestRepo();
+    repos.push(repo);
+    repo.writeConfig({ review: { mode: 'human' }, limits: { poll_ms: 120_000 } });
+    repo.writeTask('first', { agent: { files: { 'first.txt': '1\n' } } });
+    const { run, events } = await startWaiting(repo);
+    await waitFor(() => repo.task('current', 'first')?.data.status === 'awaiting_human', 30_000, 'the first review waiting');
+    await waitFor(() => run.workers().every((w) => w.state === 'waiting'), 15_000, 'the worker waiting');
+    // An editor or a planner: the file appears empty (the watcher wakes the worker), the text follows.
+    writeFileSync(repo.path('tasks', 'pending', 'slow.md'), '');
+    await new Promise((r) => setTimeout(r, 100));
+    repo.writeTask('slow', { agent: { files: { 'slow.txt': 's\n' } } });
+    await waitFor(() => repo.task('current', 'slow')?.data.status === 'awaiting_human', 30_000, 'the slow task worked on');
+    assert.ok(!events.some((e) => e.type === 'task_quarantined'), 'nothing quarantined');
+    assert.equal(repo.git('show', 'refs/heads/swarm/w1/slow:slow.txt'), 's\n', 'the task was claimed with its whole text, not the empty file');
   });
 
   test("a decision written by another process is applied at once, not after the poll interval", async () => {
