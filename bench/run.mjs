@@ -7,10 +7,13 @@
 //   5. review panel (bench/review-render.ts, when present)
 //   6. merge checks (8 approved changes, a 2 s check: batched vs one at a time; bisection; speculative cost)
 //   7. a new worktree's environment (.worktreeinclude copy of a node_modules-like tree vs `git worktree add` alone and `cp -a`)
+//   8. idle (a run that only waits for the user: journal bytes, CPU, processes), vs the previous engine
+//   9. smooth (event-loop delay of the extension host during a 4-worker demo run in it)
+//  10. scale (1-16 workers; 16 workers x 200 tasks merged exactly once, peak RSS)
 // Writes bench/results/latest.json and latest.md and prints the table.
 //
 //   npm run bench                 (= node esbuild.mjs && node bench/run.mjs)
-//   node bench/run.mjs [--quick] [--only orchestration,merge,extension,flood,review,mergecheck,wtenv] [--out DIR]
+//   node bench/run.mjs [--quick] [--only orchestration,merge,extension,flood,review,mergecheck,wtenv,idle,smooth,scale] [--out DIR]
 //
 // Each scenario runs in its own node process (memory and timings of one do not leak into the
 // next). Machines are noisy: read the ratios, which compare against a baseline measured in the
@@ -23,7 +26,10 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { BENCH, ROOT, scratchDir, cleanupScratch } from './lib/util.mjs';
-import { buildEngine } from './lib/build.mjs';
+import { buildEngine, buildCliAt } from './lib/build.mjs';
+
+/** The engine before issue 17 (idle workers polled every 500 ms): the idle scenario's baseline. */
+const PREVIOUS_COMMIT = 'b020d5f';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, render: { type: 'string' } } });
 let QUICK = values.quick;
@@ -121,6 +127,13 @@ if (values.render) {
   if (want('review')) results.reviewPanel = await reviewRender();
   if (want('mergecheck')) results.mergeCheck = await scenario('merge-check', ['bench/scenarios/merge-check.mjs', '--changes', '8', '--check-s', '2', '--reps', QUICK ? '1' : '2']);
   if (want('wtenv')) results.worktreeEnv = await scenario('worktree-env', ['bench/scenarios/worktree-env.mjs', '--mb', QUICK ? '20' : '100', '--reps', QUICK ? '1' : '3']);
+  if (want('scale')) results.scale = await scenario('scale', ['bench/scenarios/scale.mjs', '--tasks', QUICK ? '10' : '30', '--big', QUICK ? '32' : '200', '--workers', QUICK ? '1,4,16' : '1,2,4,8,16']);
+  if (want('smooth')) results.smooth = await scenario('extension-run', ['--import', 'tsx', 'bench/scenarios/extension-run.ts', '--tasks', QUICK ? '8' : '24', '--workers', '4']);
+  if (want('idle')) {
+    const previous = await buildCliAt(PREVIOUS_COMMIT, scratchDir('previous-cli')).catch(() => undefined);
+    results.idle = await scenario('idle', ['bench/scenarios/idle.mjs', '--seconds', QUICK ? '5' : '20', ...(previous ? ['--previous-cli', previous] : [])]);
+    results.idle.previousCommit = previous ? PREVIOUS_COMMIT : undefined;
+  }
   results.machine.loadavgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
 }
@@ -208,11 +221,38 @@ const we = results.worktreeEnv;
 if (we?.summary) {
   const s = we.summary;
   const fsNote = `${s.filesystem}: copy-on-write ${s.reflinkSupported ? 'supported' : 'not supported (plain copies)'}`;
-  row('6 worktree env', `new worktree + .worktreeinclude node_modules/ (${s.treeMB} MB, ${s.treeFiles} files; ${fsNote})`, `${msec(s.includeAllMs)} copy (+ ${msec(s.worktreeAddMs)} add)`, `git worktree add alone ${msec(s.worktreeAddMs)}`, s.includeAllVsAdd, '(reported)', '–');
-  row('6 worktree env', 'the same copy vs coreutils', msec(s.includeAllMs), `cp -a ${msec(s.cpMs)}`, s.includeAllVsCp, '(reported)', '–');
-  row('6 worktree env', `.worktreeinclude of .env only, the ${s.treeMB} MB tree present (listing cost)`, msec(s.includeEnvOnlyMs), `git worktree add alone ${msec(s.worktreeAddMs)}`, s.envOnlyVsAdd, '(reported)', '–');
-  row('6 worktree env', 'no .worktreeinclude, no worktree.include', msec(s.noIncludeMs), '', null, '(reported)', '–');
-} else if (we) row('6 worktree env', 'error', we.error ?? '?', '', null, '', '**error**');
+  row('7 worktree env', `new worktree + .worktreeinclude node_modules/ (${s.treeMB} MB, ${s.treeFiles} files; ${fsNote})`, `${msec(s.includeAllMs)} copy (+ ${msec(s.worktreeAddMs)} add)`, `git worktree add alone ${msec(s.worktreeAddMs)}`, s.includeAllVsAdd, '(reported)', '–');
+  row('7 worktree env', 'the same copy vs coreutils', msec(s.includeAllMs), `cp -a ${msec(s.cpMs)}`, s.includeAllVsCp, '(reported)', '–');
+  row('7 worktree env', `.worktreeinclude of .env only, the ${s.treeMB} MB tree present (listing cost)`, msec(s.includeEnvOnlyMs), `git worktree add alone ${msec(s.worktreeAddMs)}`, s.envOnlyVsAdd, '(reported)', '–');
+  row('7 worktree env', 'no .worktreeinclude, no worktree.include', msec(s.noIncludeMs), '', null, '(reported)', '–');
+} else if (we) row('7 worktree env', 'error', we.error ?? '?', '', null, '', '**error**');
+const id = results.idle;
+if (id?.summary) {
+  const s = id.summary;
+  const p = s.previous;
+  const base = (k, unit) => (p ? `engine at ${id.previousCommit}: ${p[k]}${unit}` : '');
+  const r = (k) => (p && p[k] > 0 ? Math.round((s[k] / p[k]) * 1000) / 1000 : null);
+  row('8 idle', `2 reviews waiting, 2 idle workers, ${f1(id.current?.seconds)} s: journal growth`, `${s.journalBytes} bytes`, base('journalBytes', ' bytes'), r('journalBytes'), '< 2 KB', ok(s.targets.journalMet));
+  row('8 idle', 'same: CPU of the swarm process tree', `${s.cpuPercentOfCore}% of a core`, base('cpuPercentOfCore', '% of a core'), r('cpuPercentOfCore'), '< 1%', ok(s.targets.cpuMet));
+  row('8 idle', 'same: processes started (git + any child seen)', String(s.processesStarted), base('processesStarted', ''), r('processesStarted'), '0', ok(s.targets.noProcessMet));
+} else if (id) row('8 idle', 'error', id.error ?? '?', '', null, '', '**error**');
+
+const sc = results.scale;
+if (sc?.summary) {
+  row('10 scale', `throughput, ${sc.tasks} instant tasks, review on (tasks/min by workers)`, sc.throughput.map((x) => `${x.workers}: ${x.tasksPerMin}`).join(', '), `1 worker: ${sc.throughput[0]?.tasksPerMin}`, sc.throughput.length > 1 ? Math.round((sc.throughput.at(-1).tasksPerMin / sc.throughput[0].tasksPerMin) * 100) / 100 : null, '(reported)', '–');
+  if (sc.big) {
+    row('10 scale', `16 workers × ${sc.big.tasks} tasks: every task merged exactly once`, sc.big.mergedExactlyOnce ? `${sc.big.complete}/${sc.big.tasks}, once each (${f1(sc.big.ms / 1000)} s, ${sc.big.tasksPerMin}/min)` : `NO: ${sc.big.problems.join('; ')}`, '', null, 'all, once', ok(sc.big.mergedExactlyOnce));
+    row('10 scale', 'same: peak RSS of the swarm process (VmHWM)', `${sc.big.peakRssMB} MB`, '', null, '< 300 MB', ok(sc.summary.targets.rssMet));
+  }
+} else if (sc) row('10 scale', 'error', sc.error ?? '?', '', null, '', '**error**');
+
+const sm = results.smooth;
+if (sm?.summary) {
+  const s = sm.summary;
+  row('9 extension host', `event-loop delay during a ${sm.workers}-worker demo run in the host (${sm.tasks} tasks, ${f1(sm.runMs / 1000)} s): p99`, msec(s.p99Ms), `same process idle: p99 ${msec(s.idleP99Ms)}`, null, '< 20 ms', ok(s.targets.p99Met));
+  row('9 extension host', 'same: max', msec(s.maxMs), `same process idle: max ${msec(s.idleMaxMs)}`, null, '< 100 ms', ok(s.targets.maxMet));
+  row('9 extension host', 'same: getChildren of every Tasks group, every 100 ms (max)', msec(s.getChildrenMaxMs), `${sm.getChildren.samples} samples, p99 ${msec(sm.getChildren.p99Ms)}`, null, '< 100 ms', ok(s.getChildrenMaxMs < 100));
+} else if (sm) row('9 extension host', 'event-loop delay', sm.error ?? '?', '', null, '', '**error**');
 
 const header = ['area', 'what', 'measured', 'baseline (same run)', 'ratio', 'target', 'result'];
 const md = [

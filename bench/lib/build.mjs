@@ -2,7 +2,7 @@
 import * as esbuild from 'esbuild';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { BENCH } from './util.mjs';
+import { BENCH, ROOT } from './util.mjs';
 
 export const ENGINE = join(BENCH, '.build', 'engine.cjs');
 
@@ -13,4 +13,21 @@ export async function buildEngine() {
 
 export function loadEngine() {
   return createRequire(import.meta.url)(ENGINE);
+}
+
+/**
+ * dist/cli.js as it was at an earlier commit (a baseline measured in the same run): `git archive`
+ * of that commit's src/ into scratch, bundled against this checkout's node_modules. undefined
+ * when the commit is not in this repository.
+ */
+export async function buildCliAt(commit, scratch) {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdirSync } = await import('node:fs');
+  const dir = join(scratch, `src-${commit}`);
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync('sh', ['-c', `git -C "$1" archive "$2" src | tar -x -C "$3"`, 'sh', ROOT, commit, dir], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  const outfile = join(dir, 'cli.js');
+  await esbuild.build({ entryPoints: [join(dir, 'src', 'cli', 'main.ts')], outfile, bundle: true, mainFields: ['module', 'main'], platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error', nodePaths: [join(ROOT, 'node_modules')] });
+  return outfile;
 }

@@ -70,7 +70,7 @@ const limitsSchema = z
     backoff_window_s: posInt.default(60).describe('... within this many seconds ...'),
     backoff_pause_s: posInt.default(1800).describe('... pause the pool this long'),
     rate_limit_pause_s: posInt.default(300).describe('Pause of a pool after a rate-limit reply when the CLI does not say how long'),
-    poll_ms: posInt.default(500).describe('How often idle workers look for new tasks and the run checks for decisions'),
+    poll_ms: posInt.default(500).describe('How often idle workers look for new tasks and the run checks for decisions when the task folders cannot be watched (they are woken by file changes otherwise, with a safety look every 5 s or this, whichever is longer)'),
     max_cost_usd: z.number().positive('a number above 0').finite().optional().describe('Budget of a run in USD: once its agents have cost this much, no new turn starts (src/swarm/budget.ts)'),
     task_max_cost_usd: z.number().positive('a number above 0').finite().optional().describe('Budget of each task in USD (all its rounds and reviews), unless its frontmatter sets max_cost_usd'),
   })

@@ -2,7 +2,7 @@
 // Mutations of shared git state (`worktree add`, ref moves) are serialized by the callers.
 
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { join, basename, dirname } from 'node:path';
 import { homedir } from 'node:os';
 import { execCollect } from './proc';
@@ -182,12 +182,16 @@ export class Git {
     const ref = `refs/heads/${branch}`;
     try {
       const dir = await this.commonDir();
-      const loose = (await fs.readFile(join(dir, ref), 'utf8').catch(() => '')).trim();
+      let absent = false;
+      const loose = (await fs.readFile(join(dir, ref), 'utf8').catch((e: NodeJS.ErrnoException) => { absent = e.code === 'ENOENT'; return ''; })).trim();
       if (/^[0-9a-f]{40,64}$/.test(loose)) return loose;
       if (!loose) {
         const packed = await fs.readFile(join(dir, 'packed-refs'), 'utf8').catch(() => '');
         const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`) && /^[0-9a-f]{40,64} /.test(l));
         if (line) return line.split(' ')[0];
+        // No loose ref, none packed, and the refs are files (no reftable): the branch does not
+        // exist; git need not be asked (issue 17: one process fewer per new task branch).
+        if (absent && !existsSync(join(dir, 'reftable'))) return undefined;
       }
     } catch { /* fall back to git */ }
     return this.revParse(ref);

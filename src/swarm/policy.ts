@@ -12,8 +12,30 @@ export interface PolicyResult {
   linesAdded: number;
 }
 
-export async function checkPolicy(git: Git, baseSha: string, sha: string, policy: ResolvedConfig['policy']): Promise<PolicyResult> {
-  const numstat = await git.exec(['diff', '--numstat', '-z', '--no-renames', baseSha, sha]);
+/**
+ * What a change touches, from ONE `git diff --raw --numstat` (issue 17: the review step, the
+ * tasks-only rule and the policy gate used to ask git three times for the same diff). Read from
+ * git for every review round, never cached across rounds: the branch is the agent's.
+ */
+export interface ChangeSet {
+  /** Every changed path (--no-renames: a rename is its source deleted and its target added), with its new mode. */
+  raw: { path: string; newMode: string }[];
+  /** The numstat records, "added\tdeleted\tpath" ("-" for binary files). */
+  numstat: string[];
+}
+
+export async function readChanges(git: Git, baseSha: string, sha: string): Promise<ChangeSet> {
+  // -z: ":oldmode newmode oldblob newblob status\0path\0" per path, then "added\tdeleted\tpath\0" per path.
+  const parts = (await git.exec(['diff', '--raw', '--numstat', '-z', '--no-renames', '--no-abbrev', baseSha, sha])).split('\0');
+  const out: ChangeSet = { raw: [], numstat: [] };
+  let i = 0;
+  for (; i + 1 < parts.length && parts[i].startsWith(':'); i += 2) out.raw.push({ path: parts[i + 1], newMode: parts[i].slice(1).split(' ')[1] });
+  for (; i < parts.length; i++) if (parts[i]) out.numstat.push(parts[i]);
+  return out;
+}
+
+export async function checkPolicy(git: Git, baseSha: string, sha: string, policy: ResolvedConfig['policy'], changes?: ChangeSet): Promise<PolicyResult> {
+  const numstat = (changes ?? (await readChanges(git, baseSha, sha))).numstat;
   // nocase: `.ENV`, `KEY.PEM` or `Secrets/` are the same files on case-insensitive disks, and the
   // same intent anywhere.
   const deny = picomatch(policy.deny, { dot: true, nocase: true });
@@ -23,7 +45,7 @@ export async function checkPolicy(git: Git, baseSha: string, sha: string, policy
   // The changed paths are the numstat's (same revisions, same --no-renames): no second diff.
   const changed = new Set<string>();
   // -z format: "added\tdeleted\tpath\0"
-  for (const rec of numstat.split('\0')) {
+  for (const rec of numstat) {
     if (!rec) continue;
     const m = /^(-|\d+)\t(-|\d+)\t(.*)$/s.exec(rec);
     if (!m) continue;
@@ -49,20 +71,13 @@ export async function checkPolicy(git: Git, baseSha: string, sha: string, policy
  * as its source deleted and its target added), no symlink or submodule among them — and the
  * policy gate passes.
  */
-export async function mergesWithoutReview(git: Git, baseSha: string, sha: string, config: Pick<ResolvedConfig, 'tasksDir' | 'policy'>): Promise<boolean> {
+export async function mergesWithoutReview(git: Git, baseSha: string, sha: string, config: Pick<ResolvedConfig, 'tasksDir' | 'policy'>, changes?: ChangeSet): Promise<boolean> {
   const prefix = `${config.tasksDir.replace(/\/+$/, '')}/`;
-  // -z --raw: ":oldmode newmode oldblob newblob status\0path\0" per path.
-  const parts = (await git.exec(['diff', '--raw', '-z', '--no-renames', '--no-abbrev', baseSha, sha])).split('\0');
-  let paths = 0;
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const head = parts[i];
-    const path = parts[i + 1];
-    if (!head.startsWith(':')) break;
-    paths++;
-    const newMode = head.slice(1).split(' ')[1];
+  const c = changes ?? (await readChanges(git, baseSha, sha));
+  if (!c.raw.length) return false;
+  for (const { path, newMode } of c.raw) {
     if (!path.startsWith(prefix)) return false;
     if (newMode === '120000' || newMode === '160000') return false;
   }
-  if (!paths) return false;
-  return (await checkPolicy(git, baseSha, sha, config.policy)).violations.length === 0;
+  return (await checkPolicy(git, baseSha, sha, config.policy, c)).violations.length === 0;
 }

@@ -10,7 +10,7 @@ import { guarded } from './guard';
 import { guardViolation, overTaskBudget } from './work';
 import { createHarness } from './harness';
 import type { AgentTurnResult } from './harness/types';
-import { checkPolicy, mergesWithoutReview } from './policy';
+import { checkPolicy, mergesWithoutReview, readChanges, type ChangeSet } from './policy';
 import { fillPrompt, loadPrompt } from './prompts';
 import { end, next, settled, type RunContext, type Step } from './runContext';
 import { feedbackOf, parseVerdict } from './signals';
@@ -25,15 +25,15 @@ export const reviewStep: Step = async (ctx, d) => {
   if (!headSha) throw new Error(`branch ${st.branch} has no commit to review`);
   st.headSha = headSha;
   const mb = (await git.mergeBase(`refs/heads/${base}`, headSha)) ?? d.baseSha;
-  const changed = (await git.exec(['diff', '--name-only', '-z', mb, headSha])).split('\0').filter(Boolean);
-  st.noChange = changed.length ? undefined : true; // ready with no change is reviewed too (NO_CHANGE_NOTE)
+  const changes = await readChanges(git, mb, headSha); // one diff for this step, the tasks-only rule and the policy gate
+  st.noChange = changes.raw.length ? undefined : true; // ready with no change is reviewed too (NO_CHANGE_NOTE)
   // tasks-only changes (every path, rename sources too, inside the tasks folder; policy gate passed)
-  if (changed.length && await mergesWithoutReview(git, mb, headSha, config)) { authorizeMerge(task.id, st, 'tasks-only'); return next('merge'); } // task-only diffs merge without review (authorized: docs/security.md)
+  if (changes.raw.length && await mergesWithoutReview(git, mb, headSha, config, changes)) { authorizeMerge(task.id, st, 'tasks-only'); return next('merge'); } // task-only diffs merge without review (authorized: docs/security.md)
   // No review of work built on a base move the user has not accepted (base.ts).
   const held = await ctx.deps.merges.watch?.holdsReview(headSha);
   if (held) { await ctx.flow.waitForBase(st, held, 'review'); return settled(d); }
   ctx.setWorker(d.info, { state: 'reviewing', taskId: task.id });
-  const verdict = await review(ctx, d.spec, task, st, mb, headSha);
+  const verdict = await review(ctx, d.spec, task, st, mb, headSha, changes);
   if (verdict === 'budget') return settled(d);
   d.metrics.reviewRounds++;
   if (verdict === 'aborted') return end('aborted');
@@ -44,7 +44,7 @@ export const reviewStep: Step = async (ctx, d) => {
 };
 
 /** Policy gate, then the reviewer (or the user). Returns what happens next. */
-export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: TaskRuntimeState, baseSha: string, sha: string): Promise<'approved' | 'fix' | 'human' | 'rejected' | 'aborted' | 'budget'> {
+export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: TaskRuntimeState, baseSha: string, sha: string, changes?: ChangeSet): Promise<'approved' | 'fix' | 'human' | 'rejected' | 'aborted' | 'budget'> {
   const { config, git } = ctx.deps;
   const round = st.rounds.length + 1;
   st.approval = undefined; // a new review round: only its own verdict (or yours) may authorize a merge
@@ -65,7 +65,7 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
     return 'human' as const;
   };
 
-  const policy = await checkPolicy(git, baseSha, sha, config.policy);
+  const policy = await checkPolicy(git, baseSha, sha, config.policy, changes);
   if (policy.violations.length) {
     const feedback = `The policy gate stopped this change:\n${policy.violations.map((v) => `- ${v}`).join('\n')}`;
     if (config.policy.onViolation === 'reject') {

@@ -32,9 +32,18 @@ import { ConflictWatch } from './conflicts';
 import { schedule, type InFlightTask } from './schedule';
 import { Mutex } from './util';
 import { Budget, taskBudgetAtClaim } from './budget';
+import { FolderWatch, SAFETY_POLL_MS } from './watch';
 
 export type { RunDeps } from './runContext';
 export { capDiff } from './review';
+
+/** How long a pending file must be left alone before it is claimed or quarantined. */
+const WRITE_GRACE_MS = 250;
+/** Modified within WRITE_GRACE_MS (or gone): maybe still being written. */
+async function writtenJustNow(file: string): Promise<boolean> {
+  const st = await fs.stat(file).catch(() => undefined);
+  return !st || Date.now() - st.mtimeMs < WRITE_GRACE_MS;
+}
 
 export class Run implements SwarmRun, RunContext {
   readonly runId: string;
@@ -71,6 +80,10 @@ export class Run implements SwarmRun, RunContext {
   private budgetStopping = false;
   private stopReason: string | undefined;
   private readonly waitForHumans: boolean;
+  /** A look at pending left a file alone because it was written just now (nextItem). */
+  private youngFiles = false;
+  /** The task folders and the decision inbox, watched (watch.ts); undefined before the run starts. */
+  private folders?: FolderWatch;
 
   constructor(runId: string, readonly deps: RunDeps, private readonly options: StartRunOptions = {}) {
     this.runId = runId;
@@ -182,17 +195,19 @@ export class Run implements SwarmRun, RunContext {
       const sb = this.deps.harnessCtx.sandbox?.status; // whether agents are sandboxed, said at start; a warning when not
       this.emit({ type: 'run_started', runId: this.runId, workers: this.workers(), base: this.deps.base, ...(sb ? { sandbox: { sandboxed: sb.sandboxed, reason: sb.reason } } : {}) });
       if (sb && !sb.sandboxed) this.emit({ type: 'log', level: 'warn', message: sb.reason });
-      const timers = [setInterval(() => void this.waiting.applyDecisionFiles(), this.deps.config.limits.pollMs), setInterval(() => void this.waiting.retry(), Math.max(1000, this.deps.config.limits.pollMs * 4))];
+      const stopWatching = await this.watchFolders();
+      const timers = [setInterval(() => void this.waiting.retry(), Math.max(1000, this.deps.config.limits.pollMs * 4))];
       try {
         this.plannersAlive = specs.filter((s) => s.role === 'planner').length;
         await Promise.all(specs.map((w) => this.workerMain(w)));
         // Workers are done; keep going while merges wait for the user's checkout or, when asked,
         // while tasks wait for a human decision that needs no worker (approve/override merge here).
         while (!this.signal.aborted && (this.mergeWaiters.size > 0 || this.owned.size > 0 || (this.waitForHumans && (await this.humanWaiting()) && !(await this.onlyFixesLeft())))) {
-          await this.wake.wait(this.deps.config.limits.pollMs, this.signal);
+          await this.wake.wait(this.idleMs(), this.signal);
         }
       } finally {
         for (const t of timers) clearInterval(t);
+        stopWatching();
       }
       if (!this.stopReason && this.abnormalStops.length && (await this.workAvailable(true))) {
         // Not a normal end: work is left that no worker could take because they stopped on errors.
@@ -224,6 +239,35 @@ export class Run implements SwarmRun, RunContext {
     await fs.writeFile(join(this.runDir, 'summary.json'), `${JSON.stringify(this.summary, null, 2)}\n`).catch(() => undefined);
     this.emit({ type: 'run_finished', summary: this.summary });
     return this.summary;
+  }
+
+  /** How long an idle worker waits before it looks again without being woken (watch.ts). */
+  private idleMs(): number {
+    const poll = this.deps.config.limits.pollMs;
+    return this.folders?.healthy ? Math.max(poll, SAFETY_POLL_MS) : poll;
+  }
+
+  /**
+   * Wake idle workers when a task folder changes, and take decision files as soon as they land in
+   * the inbox; a safety poll (the idle interval) takes them and re-opens dead watchers anyway.
+   */
+  private async watchFolders(): Promise<() => void> {
+    const inbox = join(this.deps.state.dir, 'decisions');
+    await fs.mkdir(inbox, { recursive: true });
+    const folders = new FolderWatch([...(['pending', 'current', 'complete'] as const).map((f) => this.deps.tasks.folder(f)), inbox], (dirs) => {
+      if (dirs.has(inbox)) void this.waiting.applyDecisionFiles();
+      this.wake.notify();
+    });
+    this.folders = folders;
+    folders.refresh();
+    let timer: NodeJS.Timeout;
+    const safety = () => {
+      folders.refresh();
+      void this.waiting.applyDecisionFiles();
+      timer = setTimeout(safety, this.idleMs());
+    };
+    timer = setTimeout(safety, this.idleMs());
+    return () => { clearTimeout(timer); folders.close(); };
   }
 
   // --- workers -----------------------------------------------------------------------------
@@ -261,15 +305,19 @@ export class Run implements SwarmRun, RunContext {
     while (!this.signal.aborted) {
       await this.pools.gate(info, undefined);
       if (this.signal.aborted) break;
-      this.setWorker(info, { state: 'claiming', taskId: undefined });
+      // A waiting worker that looks again stays "waiting" (no event) unless it finds work.
+      if (info.state !== 'waiting') this.setWorker(info, { state: 'claiming', taskId: undefined });
+      const seen = this.wake.seq; // a wake-up while it looks is not lost
+      this.youngFiles = false;
       const item = await this.nextItem(spec, taken < spec.iterations);
+      const young = this.youngFiles;
       if (!item) {
         // Work may have appeared since nextItem looked (an answer, a new task): look again before leaving.
         const available = await this.workAvailable(taken < spec.iterations);
         if (!available && taken >= spec.iterations) break;
         if (!available && !(await this.futureWorkPossible())) break;
         this.setWorker(info, { state: 'waiting' });
-        await this.wake.wait(available ? Math.min(50, this.deps.config.limits.pollMs) : this.deps.config.limits.pollMs, this.signal);
+        await this.wake.wait(available ? Math.min(50, this.deps.config.limits.pollMs) : young ? WRITE_GRACE_MS : this.idleMs(), this.signal, seen);
         continue;
       }
       if (item.isNew) { taken++; this.setWorker(info, { iteration: taken }); }
@@ -298,6 +346,9 @@ export class Run implements SwarmRun, RunContext {
     const seq = this.claims;
     const listing = await tasks.list();
     for (const u of listing.unparsable.filter((x) => x.folder === 'pending')) {
+      // Woken by the file's creation, the worker may see it before its writer is done: a file
+      // written just now is looked at again after WRITE_GRACE_MS.
+      if (await writtenJustNow(u.file)) { this.youngFiles = true; continue; }
       const target = await tasks.quarantine(u.file, u.reason);
       if (target) this.emit({ type: 'task_quarantined', file: relative(this.deps.root, target), reason: u.reason });
     }
@@ -336,6 +387,7 @@ export class Run implements SwarmRun, RunContext {
         continue;
       }
       if (!t.dependsOn.every((d) => done.has(d))) continue;
+      if (await writtenJustNow(t.file)) { this.youngFiles = true; continue; } // maybe half written: claimed after the grace
       const st = await this.deps.state.readTask(t.id);
       const branch = t.branch ?? st?.branch ?? branchFor(spec.id, t.id);
       const claimed = await tasks.claim(t.id, { status: transition(t.status, 'claim', t.id), claimed_by: spec.id, claimed_at: nowIso(), run_id: this.runId, branch });

@@ -23,13 +23,21 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
 /** A promise whose resolution can be triggered from outside (wakes idle workers). */
 export class Signal {
   private waiters: (() => void)[] = [];
+  private notified = 0;
+  /** Counts notify() calls: pass it to wait() to not miss one that came while you were looking. */
+  get seq(): number {
+    return this.notified;
+  }
   notify(): void {
+    this.notified++;
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
   }
-  wait(ms: number, signal?: AbortSignal): Promise<void> {
+  /** Until notify(), ms or the abort; at once when notify() was called since `since` (a seq). */
+  wait(ms: number, signal?: AbortSignal, since?: number): Promise<void> {
     return new Promise((resolve) => {
+      if (since !== undefined && since !== this.notified) return resolve();
       let done = false;
       const finish = () => { if (done) return; done = true; clearTimeout(t); signal?.removeEventListener('abort', finish); resolve(); };
       const t = setTimeout(finish, ms);

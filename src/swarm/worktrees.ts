@@ -303,10 +303,12 @@ export class WorktreeManager {
       await this.git.exec(['add', '-A'], { cwd: rec.real, env });
       await this.git.exec(['commit', '-q', '--no-verify', '-m', message], { cwd: rec.real, env });
     }
-    const head = (await this.git.exec(['rev-parse', 'HEAD'], { cwd: rec.real, env })).trim();
+    // HEAD was verified (above) to be the task branch, and git committed through that admin dir:
+    // the branch tip is the head. The HEAD file is read again (not git: issue 17) to be sure.
+    const headNow = (readText(join(rec.admin, 'HEAD')) ?? '').trim();
     const tip = await this.git.readBranch(rec.branch);
-    if (tip !== head) throw new WorktreeChangedError(path, [`after the commit, branch ${rec.branch} is at ${tip?.slice(0, 10) ?? '(nothing)'} but the worktree's HEAD at ${head.slice(0, 10)}`]);
-    return head;
+    if (headNow !== `ref: refs/heads/${rec.branch}` || !tip) throw new WorktreeChangedError(path, [`after the commit, the worktree's HEAD is "${headNow.slice(0, 60)}" and branch ${rec.branch} is at ${tip?.slice(0, 10) ?? '(nothing)'}, not the task branch's tip`]);
+    return tip;
   }
 
   /**
@@ -344,11 +346,12 @@ export class WorktreeManager {
     if (path && existsSync(path)) {
       // Issue 12 rule 1: nothing is snapshotted or removed through a worktree that is no longer the
       // one the swarm made (a symlink to the user's checkout, a .git file pointing elsewhere).
-      await this.verifyWorktree(path, checkedOut);
+      const rec = await this.verifyWorktree(path, checkedOut);
       diskBytes = await diskUsage(path);
       const snap = dryRun ? ((await this.git.status(path)).length ? 'dirty' : undefined) : await this.snapshotDirty(path, `swarm: uncommitted work of task ${taskId}, kept at cleanup`);
       if (snap) reason = 'uncommitted changes kept in an archive commit';
-      tip = snap && snap !== 'dirty' ? snap : (await this.git.exec(['rev-parse', 'HEAD'], { cwd: path })).trim();
+      // Verified above: HEAD is on rec.branch, so its tip is HEAD (read from the ref, not git: issue 17).
+      tip = snap && snap !== 'dirty' ? snap : (await this.git.readBranch(rec.branch)) ?? (await this.git.exec(['rev-parse', 'HEAD'], { cwd: path })).trim();
       if (snap === 'dirty') tip = 'dirty';
     } else if (branch) {
       tip = await this.git.readBranch(branch);

@@ -1,0 +1,95 @@
+// 7. VS Code stays smooth (issue 17 target 3): dist/extension.js activated in the fake `vscode`
+// (test/helpers/fake-vscode.ts), and a demo swarm (4 workers, the built-in demo agent, agent
+// review) run IN this process through the "Start swarm" command, as the extension host runs it.
+// While it runs: the event loop's delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution) and
+// the time of getChildren of every Tasks group, asked every 100 ms as a visible view would.
+// Baseline in the same process: the same monitor over the same duration with nothing running.
+//   node --import tsx bench/scenarios/extension-run.ts OUT.json [--tasks N] [--workers W]
+import { fake, createFakeExtensionContext } from '../../test/helpers/fake-vscode';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+interface BenchUtil {
+  ROOT: string;
+  makeBaseRepo(dir: string): string;
+  scratchDir(name: string): string;
+  cleanupScratch(): void;
+  ms(x: number): number;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const util = require('../lib/util.mjs') as BenchUtil;
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '24' }, workers: { type: 'string', default: '4' } } });
+const N = Number(values.tasks);
+const W = Number(values.workers);
+type AnyNode = { getChildren(): AnyNode[] };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const RESOLUTION_MS = 10;
+/** The histogram holds the time between two samples (RESOLUTION_MS apart when nothing blocks): the delay is what exceeds it. */
+function histogram(h: ReturnType<typeof monitorEventLoopDelay>) {
+  const d = (ns: number) => util.ms(Math.max(0, ns / 1e6 - RESOLUTION_MS));
+  return { p50Ms: d(h.percentile(50)), p99Ms: d(h.percentile(99)), maxMs: d(h.max), meanMs: d(h.mean) };
+}
+
+async function main() {
+  const dir = util.scratchDir('ext-run');
+  util.makeBaseRepo(dir);
+  // Demo tasks: each says what the demo worker writes (src/swarm/demo/agent.ts); every 4th needs a fix round.
+  mkdirSync(join(dir, 'tasks', 'pending'), { recursive: true });
+  for (let i = 1; i <= N; i++) {
+    const id = `d${String(i).padStart(3, '0')}`;
+    writeFileSync(join(dir, 'tasks', 'pending', `${id}.md`), `---\ntitle: Demo ${id}\npriority: ${i}\n---\nWrite the file.\n\n\`\`\`swarm-demo\nfile: demo/${id}.txt\ncontent: demo ${id}\n${i % 4 === 0 ? 'fail_first_review: true\n' : ''}\`\`\`\n`);
+  }
+  writeFileSync(join(dir, 'swarm.json'), JSON.stringify({ workers: [{ role: 'worker', harness: 'demo', count: W, iterations: N }], review: { mode: 'agent', harness: 'demo' } }));
+  fake.setFolders([dir]);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(join(util.ROOT, 'dist', 'extension.js'));
+  const ext = mod.activate(createFakeExtensionContext(), { agentPath: async () => undefined });
+  await ext.openSessions();
+  const session = ext.registry.sessions[0];
+  await session.settled();
+  const provider = ext.tasks;
+  const complete = () => readdirSync(join(dir, 'tasks', 'complete')).filter((f) => f.endsWith('.md')).length;
+
+  const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  const gcMs: number[] = [];
+  const t0 = performance.now();
+  h.enable();
+  const started = await fake.commands.get('swarm.start')!();
+  if (started === false) throw new Error('Start swarm refused');
+  for (const end = Date.now() + 15 * 60_000; complete() < N; await sleep(100)) {
+    if (Date.now() > end) throw new Error(`only ${complete()} of ${N} tasks complete after 15 min`);
+    const t = performance.now();
+    for (const g of provider.getChildren() as AnyNode[]) provider.getChildren(g);
+    gcMs.push(performance.now() - t);
+  }
+  h.disable();
+  const runMs = performance.now() - t0;
+  await session.activeRun?.done;
+
+  // Baseline: the same monitor, as long, with nothing running in this process.
+  const idle = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  idle.enable();
+  await sleep(Math.min(runMs, 20_000));
+  idle.disable();
+  await mod.deactivate();
+
+  const during = histogram(h);
+  const result = {
+    tasks: N,
+    workers: W,
+    runMs: util.ms(runMs),
+    complete: complete(),
+    eventLoopDelay: during,
+    eventLoopDelayIdle: histogram(idle),
+    getChildren: { samples: gcMs.length, maxMs: util.ms(Math.max(...gcMs)), p99Ms: util.ms([...gcMs].sort((a, b) => a - b)[Math.floor(gcMs.length * 0.99)] ?? 0) },
+    summary: { p99Ms: during.p99Ms, maxMs: during.maxMs, idleP99Ms: histogram(idle).p99Ms, idleMaxMs: histogram(idle).maxMs, getChildrenMaxMs: util.ms(Math.max(...gcMs)), targets: { p99Met: during.p99Ms < 20, maxMet: during.maxMs < 100 } },
+  };
+  writeFileSync(positionals[0], JSON.stringify(result, null, 2));
+  util.cleanupScratch();
+}
+
+main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
