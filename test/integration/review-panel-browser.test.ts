@@ -88,7 +88,7 @@ before(async () => {
     canDecide: true,
     approvable: { approvable: true, verdict: 'APPROVED', verdictSha: SHA },
   };
-  const state = JSON.stringify(StateNotification.create({ model: buildReviewViewModel(details).model, busy: false }));
+  const state = JSON.stringify(StateNotification.create({ model: buildReviewViewModel(details).model, waiting: 0 }));
   // The VS Code API stub is the one inline script, carrying the nonce like the host's script does.
   const stub = `window.__sent=[];window.acquireVsCodeApi=()=>({postMessage:(m)=>{window.__sent.push(m);if(m.method==='review/ready')setTimeout(()=>window.postMessage(${state.replace(/</g, '\\u003c')},'*'),0);},getState:()=>undefined,setState:()=>{}});`;
   const html = buildReviewHtml({ cspSource: 'file:', nonce: NONCE, scriptUri: 'webview.js', styleUri: 'review.css', codiconUri: 'codicon.css', taskId: 't-1' }).replace('<script nonce=', `<script nonce="${NONCE}">${stub}</script><script nonce=`);

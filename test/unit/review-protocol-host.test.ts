@@ -68,7 +68,8 @@ test('ready sends the state; refresh re-reads it', async () => {
   const states = of('review/state');
   assert.equal(states.length, 1);
   assert.equal(states[0].params.model.sha, SHA);
-  assert.equal(states[0].params.busy, false);
+  assert.equal(states[0].params.pending, undefined);
+  assert.equal(states[0].params.waiting, 0);
   await session.handleMessage({ method: 'review/refresh', params: {} });
   assert.equal(ws.detailsCalls, 2);
 });
@@ -76,11 +77,11 @@ test('ready sends the state; refresh re-reads it', async () => {
 test('approve / override / request changes / reject call decide with the page sha and text', async () => {
   const { session, ws, of } = setup();
   await session.handleMessage({ method: 'review/ready', params: {} });
-  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
-  await session.handleMessage({ method: 'review/override', params: { sha: SHA, reason: '  flaky reviewer \n' } });
-  await session.handleMessage({ method: 'review/requestChanges', params: { sha: SHA, text: 'Add a test' } });
-  await session.handleMessage({ method: 'review/reject', params: { sha: SHA } });
-  await session.handleMessage({ method: 'review/reject', params: { sha: SHA, text: '  ' } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 2, action: 'override', sha: SHA, text: '  flaky reviewer \n' } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 3, action: 'requestChanges', sha: SHA, text: 'Add a test' } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 4, action: 'reject', sha: SHA } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 5, action: 'reject', sha: SHA, text: '  ' } });
   assert.deepEqual(ws.calls, [
     { taskId: 't-1', kind: 'approve', sha: SHA, by: 'test' },
     { taskId: 't-1', kind: 'override', sha: SHA, text: 'flaky reviewer', by: 'test' },
@@ -88,11 +89,11 @@ test('approve / override / request changes / reject call decide with the page sh
     { taskId: 't-1', kind: 'reject', sha: SHA, by: 'test' },
     { taskId: 't-1', kind: 'reject', sha: SHA, by: 'test' },
   ]);
-  const results = of('review/actionResult');
+  const results = of('review/decided');
   assert.equal(results.length, 5);
   assert.deepEqual(results[0].params.result.outcome, { ok: true, applied: 'merged', commit: '4'.repeat(40) });
-  // Busy on, busy off around each decision, and a state refresh after each.
-  assert.deepEqual(of('review/busy').map((b) => b.params.busy), [true, false, true, false, true, false, true, false, true, false]);
+  // Each response names its request; a state refresh follows each.
+  assert.deepEqual(of('review/decided').map((r) => r.params.id), [1, 2, 3, 4, 5]);
   assert.equal(of('review/state').at(-1)!.params.lastResult?.action, 'reject');
 });
 
@@ -104,6 +105,8 @@ test('invalid or hostile messages are dropped before the engine sees them', asyn
     { method: 'review/override', params: { sha: SHA, reason: '' } },
     { method: 'review/requestChanges', params: { sha: SHA } },
     { method: 'review/decide', params: { kind: 'approve', sha: SHA } },
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA, taskId: 'other-task' } },
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA, comments: [{ path: 'a.ts', line: 1, side: 'new', lineText: '', body: 'x' }] } },
     { method: 'review/approve', params: { sha: SHA }, taskId: 'x' },
     'approve',
     null,
@@ -119,13 +122,13 @@ test('one decision at a time: a second click while merging gets "busy", not a se
   await session.handleMessage({ method: 'review/ready', params: {} });
   let release!: (r: DecisionResult) => void;
   ws.next = () => new Promise((r) => (release = r));
-  const first = session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
+  const first = session.handleMessage({ method: 'review/decide', params: { id: 6, action: 'approve', sha: SHA } });
   await wait(1);
   assert.equal(session.isBusy, true);
-  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 7, action: 'approve', sha: SHA } });
   assert.equal(ws.calls.length, 1);
-  assert.equal(of('review/actionResult')[0].params.result.outcome.ok, false);
-  assert.equal((of('review/actionResult')[0].params.result.outcome as { reason: string }).reason, 'busy');
+  assert.equal(of('review/decided')[0].params.result.outcome.ok, false);
+  assert.equal((of('review/decided')[0].params.result.outcome as { reason: string }).reason, 'busy');
   release({ ok: true, applied: 'merged', commit: '5'.repeat(40) });
   await first;
   assert.equal(session.isBusy, false);
@@ -136,9 +139,9 @@ test('stale sha: the result says so and the state refreshes to the new commit', 
   await session.handleMessage({ method: 'review/ready', params: {} });
   ws.sha = SHA_NEW; // the worker pushed a fix after the page rendered
   ws.next = async () => ({ ok: false, reason: 'stale_sha', currentSha: SHA_NEW });
-  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 8, action: 'approve', sha: SHA } });
   assert.equal(ws.calls[0].sha, SHA, 'the engine is asked about the sha the user saw');
-  const result = of('review/actionResult').at(-1)!.params.result;
+  const result = of('review/decided').at(-1)!.params.result;
   assert.deepEqual(result.outcome, { ok: false, reason: 'stale_sha', currentSha: SHA_NEW });
   const state = of('review/state').at(-1)!.params;
   assert.equal(state.model.sha, SHA_NEW);
@@ -150,8 +153,8 @@ test('engine errors become an error result, never an exception out of the handle
   ws.next = async () => {
     throw new Error('git exploded');
   };
-  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
-  assert.deepEqual(of('review/actionResult')[0].params.result.outcome, { ok: false, reason: 'error', detail: 'git exploded' });
+  await session.handleMessage({ method: 'review/decide', params: { id: 9, action: 'approve', sha: SHA } });
+  assert.deepEqual(of('review/decided')[0].params.result.outcome, { ok: false, reason: 'error', detail: 'git exploded' });
   ws.failDetails = true;
   await session.refresh();
   assert.match(of('review/error').at(-1)!.params.message, /not found/);
@@ -205,17 +208,17 @@ test('a decision result the page would refuse is turned into a readable error', 
   const { session, ws, of } = setup();
   // e.g. a merge reported without its commit
   ws.next = async () => ({ ok: true, applied: 'merged', commit: '' });
-  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
-  const outcome = of('review/actionResult')[0].params.result.outcome;
+  await session.handleMessage({ method: 'review/decide', params: { id: 10, action: 'approve', sha: SHA } });
+  const outcome = of('review/decided')[0].params.result.outcome;
   assert.equal(outcome.ok, false);
   assert.match((outcome as { detail: string }).detail, /unexpected form/);
 });
 
 test('two decisions arriving together: only the first reaches the engine', async () => {
   const { session, ws, of } = setup();
-  await Promise.all([session.handleMessage({ method: 'review/approve', params: { sha: SHA } }), session.handleMessage({ method: 'review/override', params: { sha: SHA, reason: 'x' } })]);
+  await Promise.all([session.handleMessage({ method: 'review/decide', params: { id: 11, action: 'approve', sha: SHA } }), session.handleMessage({ method: 'review/decide', params: { id: 12, action: 'override', sha: SHA, text: 'x' } })]);
   assert.equal(ws.calls.length, 1);
   assert.equal(ws.calls[0].kind, 'approve');
-  const reasons = of('review/actionResult').map((r) => (r.params.result.outcome as { reason?: string }).reason ?? 'ok');
+  const reasons = of('review/decided').map((r) => (r.params.result.outcome as { reason?: string }).reason ?? 'ok');
   assert.deepEqual(reasons.sort(), ['busy', 'ok']);
 });

@@ -189,10 +189,10 @@ test('messages: ready sends the state and names the panel; invalid ones do nothi
   assert.equal(ws.decisions.length, 0);
   assert.deepEqual(methods(p), ['review/state']);
 
-  p.webview.send({ method: 'review/approve', params: { sha: SHA } });
+  p.webview.send({ method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA } });
   await wait(5);
   assert.deepEqual(ws.decisions, [{ taskId: 't-1', kind: 'approve', sha: SHA, by: 'vscode' }]);
-  assert.ok(methods(p).includes('review/actionResult'));
+  assert.ok(methods(p).includes('review/decided'));
   m.dispose();
 });
 
