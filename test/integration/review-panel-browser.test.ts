@@ -146,10 +146,10 @@ test('keyboard: Tab reaches the decision buttons, Enter approves with the sha on
   assert.match(focused, /^Approve/);
   await page.keyboard.press('Enter');
   const sent = (await page.evaluate('JSON.stringify(window.__sent)')) as string;
-  assert.ok(sent.includes(`{"method":"review/approve","params":{"sha":"${SHA}"}}`), sent);
+  assert.ok(sent.includes(`{"method":"review/decide","params":{"id":1,"action":"approve","sha":"${SHA}"}}`), sent);
   // Disabled until the host answers: a second Enter sends nothing more.
   await page.keyboard.press('Enter');
-  assert.equal(((await page.evaluate(`window.__sent.filter((m) => m.method === 'review/approve').length`)) as number), 1);
+  assert.equal(((await page.evaluate(`window.__sent.filter((m) => m.method === 'review/decide').length`)) as number), 1);
 
   await page.evaluate(`document.querySelector('button.file-toggle').focus()`);
   const before = await page.evaluate(`document.querySelector('button.file-toggle').getAttribute('aria-expanded')`);

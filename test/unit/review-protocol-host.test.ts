@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReviewSession, eventTaskId, type NativeDiffRequest } from '../../src/shared/reviewSession';
-import type { DecisionRequest, DecisionResult, ReviewDetails, Workspace } from '../../src/swarm/api';
+import type { DecisionRequest, DecisionResult, NeedsYouItem, ReviewDetails, Workspace } from '../../src/swarm/api';
 import type { SwarmEvent, Task } from '../../src/swarm/types';
 import type { ReviewNotification } from '../../src/shared/reviewProtocol';
 
@@ -44,6 +44,10 @@ class FakeWorkspace {
   async showFile(): Promise<string | undefined> {
     return '';
   }
+  waiting: NeedsYouItem[] = [];
+  async needsYou(): Promise<NeedsYouItem[]> {
+    return this.waiting;
+  }
 }
 
 function setup(opts: { limits?: boolean } = {}) {
@@ -51,13 +55,14 @@ function setup(opts: { limits?: boolean } = {}) {
   const posted: ReviewNotification[] = [];
   const diffs: NativeDiffRequest[] = [];
   const logs: string[] = [];
-  const session = new ReviewSession('t-1', () => ws as unknown as Workspace, { post: (m) => void posted.push(m), openNativeDiff: (r) => void diffs.push(r), log: (_l, m) => logs.push(m) }, {
+  const opened: string[] = [];
+  const session = new ReviewSession('t-1', () => ws as unknown as Workspace, { post: (m) => void posted.push(m), openNativeDiff: (r) => void diffs.push(r), openNext: (id) => void opened.push(id), log: (_l, m) => logs.push(m) }, {
     refreshDelayMs: 5,
     decidedBy: 'test',
     limits: opts.limits ? { lazyFileLines: 20, inlineFiles: 100, inlineLines: 1000, collapseLines: 10 } : undefined,
   });
   const of = <M extends ReviewNotification['method']>(method: M) => posted.filter((p): p is Extract<ReviewNotification, { method: M }> => p.method === method);
-  return { ws, posted, diffs, logs, session, of };
+  return { ws, posted, diffs, logs, session, of, opened };
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -221,4 +226,43 @@ test('two decisions arriving together: only the first reaches the engine', async
   assert.equal(ws.calls[0].kind, 'approve');
   const reasons = of('review/decided').map((r) => (r.params.result.outcome as { reason?: string }).reason ?? 'ok');
   assert.deepEqual(reasons.sort(), ['busy', 'ok']);
+});
+
+test('line comments reach the engine inside the decision text, as file, line, the line and the comment', async () => {
+  const { session, ws, of } = setup();
+  const comments = [{ path: 'a.ts', line: 1, side: 'new' as const, lineText: 'new', body: 'Name it better' }];
+  await session.handleMessage({ method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments } });
+  assert.equal(ws.calls.length, 1);
+  assert.equal(ws.calls[0].kind, 'request_changes');
+  assert.equal(ws.calls[0].text, '## Line comments (file, line, the line as shown, comment)\n\n1. `a.ts` line 1:\n   > `new`\n\n   Name it better');
+  await session.handleMessage({ method: 'review/decide', params: { id: 2, action: 'requestChanges', sha: SHA, text: ' and test it ', comments } });
+  assert.match(ws.calls[1].text!, /^and test it\n\n## Line comments/);
+  assert.deepEqual(of('review/decided').map((r) => r.params.id), [1, 2]);
+});
+
+test('Next review: the state counts the other reviews waiting; next opens the oldest', async () => {
+  const { session, ws, of, opened } = setup();
+  ws.waiting = [
+    { kind: 'review', taskId: 'newer', title: 'N', since: '2026-11-29T10:00:00.000Z' },
+    { kind: 'question', taskId: 'asks', title: 'Q', since: '2026-11-29T08:00:00.000Z' },
+    { kind: 'review', taskId: 't-1', title: 'this one', since: '2026-11-29T07:00:00.000Z' },
+    { kind: 'review', taskId: 'older', title: 'O', since: '2026-11-29T09:00:00.000Z' },
+  ];
+  await session.handleMessage({ method: 'review/ready', params: {} });
+  assert.equal(of('review/state').at(-1)!.params.waiting, 2, 'reviews only, not this one');
+  await session.handleMessage({ method: 'review/next', params: {} });
+  assert.deepEqual(opened, ['older']);
+  ws.waiting = [];
+  await session.handleMessage({ method: 'review/next', params: {} });
+  assert.deepEqual(opened, ['older'], 'nothing waiting: nothing opened');
+});
+
+test('a result about an older commit is dropped from the state once a newer commit waits for a decision', async () => {
+  const { session, ws, of } = setup();
+  ws.next = async () => ({ ok: true, applied: 'fix_requested' });
+  await session.handleMessage({ method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, text: 'x' } });
+  assert.equal(of('review/state').at(-1)!.params.lastResult?.action, 'requestChanges');
+  ws.sha = SHA_NEW; // the fix round came back
+  await session.refresh();
+  assert.equal(of('review/state').at(-1)!.params.lastResult, undefined);
 });

@@ -432,3 +432,31 @@ test('a human decision shows its text once (the round keeps it as feedback too)'
   assert.equal(p.text().split('Tracked in issue 12').length - 1, 1, p.text());
   assert.match(p.text(), /Needs a test\./);
 });
+
+test('unavailable buttons stay focusable and say why in visible text; Alt+A approves only when allowed', () => {
+  const p = page();
+  p.state(model({ rounds: [round(1, { verdict: 'NEEDS_CHANGES' })] }));
+  const approve = p.button(/^Approve/);
+  assert.match(approve.textContent!, /Approve \(Alt\+A\)/, 'the shortcut is on the button');
+  assert.equal(approve.getAttribute('aria-disabled'), 'true');
+  assert.equal(approve.hasAttribute('disabled'), false, 'not removed from the tab order');
+  assert.equal(approve.getAttribute('aria-describedby'), 'decision-reasons');
+  const reasons = p.doc.getElementById('decision-reasons')!.textContent!;
+  assert.match(reasons, /Approve: the reviewer said NEEDS_CHANGES in round 1/);
+  assert.match(reasons, /Override: write the reason in the comment/);
+  const KeyboardEvent = (p.win as unknown as { KeyboardEvent: typeof globalThis.KeyboardEvent }).KeyboardEvent;
+  p.doc.dispatchEvent(new KeyboardEvent('keydown', { code: 'KeyA', altKey: true, bubbles: true }));
+  assert.deepEqual(p.sent, [{ method: 'review/ready', params: {} }], 'Alt+A does nothing while Approve is unavailable');
+  p.state(model());
+  p.doc.dispatchEvent(new KeyboardEvent('keydown', { code: 'KeyA', altKey: true, bubbles: true }));
+  assert.deepEqual(p.sent.at(-1), { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA } });
+});
+
+test('paths wrap only after a slash', () => {
+  const p = page();
+  p.state(model());
+  const path = p.doc.querySelector('section.file .file-path')!;
+  assert.equal(path.textContent, 'src/app.ts');
+  assert.equal(path.querySelectorAll('wbr').length, 1);
+  assert.equal(path.firstChild!.textContent, 'src/');
+});
