@@ -316,6 +316,22 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     p.close();
   });
 
+  test('interdiff: a round whose "sha" is a git option (state.json edited by an agent) never reaches git', async () => {
+    const file = join(repo, '.swarm', 'tasks', 'changes-me', 'state.json');
+    const before = readFileSync(file, 'utf8');
+    const st = JSON.parse(before) as { rounds: { sha: string }[] };
+    const out = join(dir, 'written-by-git-diff');
+    st.rounds.push({ ...st.rounds[st.rounds.length - 1], sha: `--output=${out}` });
+    writeFileSync(file, JSON.stringify(st));
+    try {
+      const d = await ws.reviewDetails('changes-me');
+      assert.equal(existsSync(out), false, 'git diff was not given --output=…');
+      assert.equal(d.interdiff, undefined);
+    } finally {
+      writeFileSync(file, before);
+    }
+  });
+
   test('reject: the human_decision journal line carries the sha', () => {
     const d = decisions('reject-me');
     assert.equal(d.length, 1);
