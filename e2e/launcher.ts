@@ -261,7 +261,9 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
       await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
       await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
     };
-    await page.goto(url);
+    // The first load of the workbench on a loaded 2-core machine can take well over the 20 s
+    // default; the wait is on the page's load event, so a longer bound costs nothing when it is fast.
+    await page.goto(url, { timeout: 120_000 });
     await waitForWorkbench();
 
     const sideBar = page.locator('.part.sidebar');

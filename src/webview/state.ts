@@ -181,7 +181,7 @@ export function decisionHint(s: PageState): string {
   if (!m) return '';
   if (!m.canDecide) return 'Nothing to decide right now.';
   if (!m.sha || working(s)) return '';
-  let hint = `Applies to commit ${shortSha(m.sha)}; if the branch moves first, nothing happens and the panel refreshes.`;
+  let hint = `Applies to commit ${shortSha(m.sha)} (if the branch moves first, nothing happens).`;
   // The engine merges the head the user was shown; say plainly that the reviewer did not see all of it.
   if (moved(m)) hint = `The branch moved after it was submitted for review (reviewed ${shortSha(m.reviewedSha)}, now ${shortSha(m.sha)}): the diff includes newer commits the reviewer has not seen. ${hint}`;
   if (m.agentVerdict === 'NEEDS_CHANGES' || m.agentVerdict === 'REJECTED') hint += ` The reviewer did not approve${m.agentVerdictSha && m.agentVerdictSha !== m.sha ? ` (on ${shortSha(m.agentVerdictSha)})` : ''}: Override merges anyway and records your reason.`;
