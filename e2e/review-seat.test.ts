@@ -52,69 +52,75 @@ async function setTheme(wb: Workbench, theme: (typeof THEMES)[number]): Promise<
  * shadow roots, alpha composited). Returns the ones below `min`, with what they are.
  */
 async function lowContrast(wb: Workbench, min: number): Promise<{ what: string; ratio: number; fg: string; bg: string }[]> {
-  const frame = wb.webview();
-  return frame.locator('body').evaluate((_body, minRatio) => {
-    const parse = (c: string): number[] => {
-      const m = /rgba?\(([^)]+)\)/.exec(c);
-      if (!m) return [0, 0, 0, 0];
-      const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
-      return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
-    };
-    const over = (top: number[], under: number[]): number[] => {
-      const a = top[3];
-      return [0, 1, 2].map((i) => top[i] * a + under[i] * (1 - a)).concat(1);
-    };
-    const parentOf = (el: Element): Element | null => el.parentElement ?? ((el.getRootNode() as ShadowRoot).host ?? null);
-    const background = (el: Element): number[] => {
-      const layers: number[][] = [];
-      for (let e: Element | null = el; e; e = parentOf(e)) {
-        const c = parse(getComputedStyle(e).backgroundColor);
-        if (c[3] > 0) layers.push(c);
-        if (c[3] >= 1) break;
-      }
-      let bg = [255, 255, 255, 1];
-      if (layers.length && layers[layers.length - 1][3] >= 1) bg = layers.pop()!;
-      for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
-      return bg;
-    };
-    const lum = (c: number[]) => {
-      const f = (v: number) => {
-        const s = v / 255;
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-      };
-      return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
-    };
-    const ratio = (a: number[], b: number[]) => {
-      const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
-      return (x + 0.05) / (y + 0.05);
-    };
-    const out: { what: string; ratio: number; fg: string; bg: string }[] = [];
-    const check = (what: string, el: Element) => {
-      const style = getComputedStyle(el);
-      if (style.display === 'none' || style.visibility === 'hidden' || !(el.textContent ?? '').trim()) return;
-      const bg = background(el);
-      const fg = over(parse(style.color), bg);
-      const r = ratio(fg, bg);
-      if (r < minRatio) out.push({ what, ratio: Math.round(r * 100) / 100, fg: style.color, bg: `rgb(${bg.slice(0, 3).map(Math.round).join(',')})` });
-    };
-    const seen: string[] = [];
-    for (const sel of ['.verdict', '.reasons', '.hint', '.result', '.next', 'h1', '.meta dd', '.file-path', '.view-note', '.comment-change', '.line-comment-body']) {
-      for (const el of document.querySelectorAll(sel)) {
-        seen.push(sel);
-        check(`${sel} "${(el.textContent ?? '').trim().slice(0, 40)}"`, el);
-      }
-    }
-    // Buttons: the text inside each available vscode-button's shadow root (disabled controls are
-    // exempt in WCAG; ours say why in the reasons line, checked above).
-    for (const host of document.querySelectorAll('vscode-button:not(.unavailable)')) {
-      const inner = host.shadowRoot?.querySelector('button, .button, [part~="base"]') ?? host;
-      seen.push('vscode-button');
-      check(`button "${(host.textContent ?? '').trim().slice(0, 40)}"${host.hasAttribute('secondary') ? ' (secondary)' : ''}`, inner);
-    }
-    if (!seen.includes('.verdict') || !seen.includes('vscode-button')) out.push({ what: `nothing to measure (saw ${[...new Set(seen)].join(', ')})`, ratio: 0, fg: '', bg: '' });
-    return out;
-  }, min);
+  // A string, not a function: tsx would wrap the function's inner helpers in `__name(…)` calls
+  // that do not exist in the page.
+  return wb.webview().locator('body').evaluate(`(${CONTRAST_SCRIPT})(${min})`) as Promise<{ what: string; ratio: number; fg: string; bg: string }[]>;
 }
+
+const CONTRAST_SCRIPT = String.raw`function (minRatio) {
+  function parse(c) {
+    var m = /rgba?\(([^)]+)\)/.exec(c);
+    if (!m) return [0, 0, 0, 0];
+    var p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  }
+  function over(top, under) {
+    var a = top[3];
+    return [0, 1, 2].map(function (i) { return top[i] * a + under[i] * (1 - a); }).concat(1);
+  }
+  function parentOf(el) {
+    if (el.parentElement) return el.parentElement;
+    var root = el.getRootNode();
+    return root && root.host ? root.host : null;
+  }
+  function background(el) {
+    var layers = [];
+    for (var e = el; e; e = parentOf(e)) {
+      var c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    var bg = [255, 255, 255, 1];
+    if (layers.length && layers[layers.length - 1][3] >= 1) bg = layers.pop();
+    for (var i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+    return bg;
+  }
+  function lum(c) {
+    function f(v) { var s = v / 255; return s <= 0.03928 ? s / 12.92 : Math.pow((s + 0.055) / 1.055, 2.4); }
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  }
+  function ratio(a, b) {
+    var x = lum(a), y = lum(b);
+    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+  }
+  var out = [];
+  var seen = [];
+  function check(what, el) {
+    var style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden' || !(el.textContent || '').trim()) return;
+    if (!el.getClientRects().length) return;
+    var bg = background(el);
+    var fg = over(parse(style.color), bg);
+    var r = ratio(fg, bg);
+    if (r < minRatio) out.push({ what: what, ratio: Math.round(r * 100) / 100, fg: style.color, bg: 'rgb(' + bg.slice(0, 3).map(Math.round).join(',') + ')' });
+  }
+  var sels = ['.verdict', '.reasons', '.hint', '.result', '.next', 'h1', '.meta dd', '.file-path', '.view-note', '.comment-change', '.line-comment-body'];
+  sels.forEach(function (sel) {
+    document.querySelectorAll(sel).forEach(function (el) {
+      seen.push(sel);
+      check(sel + ' "' + (el.textContent || '').trim().slice(0, 40) + '"', el);
+    });
+  });
+  // Buttons: the text inside each available vscode-button's shadow root (disabled controls are
+  // exempt in WCAG; ours say why in the reasons line, checked above).
+  document.querySelectorAll('vscode-button:not(.unavailable)').forEach(function (host) {
+    var inner = (host.shadowRoot && host.shadowRoot.querySelector('button, .button, [part~="base"]')) || host;
+    seen.push('vscode-button');
+    check('button "' + (host.textContent || '').trim().slice(0, 40) + '"' + (host.hasAttribute('secondary') ? ' (secondary)' : ''), inner);
+  });
+  if (seen.indexOf('.verdict') < 0 || seen.indexOf('vscode-button') < 0) out.push({ what: 'nothing to measure (saw ' + seen.join(', ') + ')', ratio: 0, fg: '', bg: '' });
+  return out;
+}`;
 
 /** A diff row is on screen in the webview without scrolling, above the fixed decision bar. */
 async function diffLineVisible(wb: Workbench): Promise<{ ok: boolean; detail: string }> {
