@@ -302,12 +302,13 @@ export function isActionOutcome(v: unknown): v is ActionOutcome {
 }
 
 /**
- * Does the outcome of an earlier decision still apply to the model on screen? Not once another
- * commit waits for a decision (a fix round came back): then it was about an older round. A
+ * Does the outcome of an earlier decision still apply to the model on screen? Only while that
+ * commit (or none: a task back in pending) is on screen: once the fix round brings another one,
+ * it was about an older round. A
  * stale_sha refusal that led to the commit on screen still explains why the panel changed.
  */
 export function resultStillApplies(r: ActionResultView, m: ReviewViewModel): boolean {
-  if (!m.canDecide || r.sha === m.sha) return true;
+  if (r.sha === m.sha || m.sha === undefined) return true;
   return !r.outcome.ok && r.outcome.reason === 'stale_sha' && r.outcome.currentSha === m.sha;
 }
 

@@ -95,6 +95,7 @@ test('a result about an older commit is cleared when a newer one waits for a dec
   const merged: ActionResultView = { action: 'requestChanges', sha: SHA, outcome: { ok: true, applied: 'fix_requested' }, at: '' };
   let s = withState(initialState(undefined), model({ canDecide: false, status: 'needs_fix' }), { lastResult: merged });
   assert.equal(s.lastResult, merged, 'still about the commit on screen');
+  assert.equal(withState(s, model({ sha: SHA2, canDecide: false, status: 'reviewing' })).lastResult, undefined, 'the fix is in review: the old result no longer applies');
   s = withState(s, model({ sha: SHA2 }));
   assert.equal(s.lastResult, undefined, 'the fix round came back: the old result no longer applies');
   // A stale-sha refusal that brought the new commit on screen stays: it says why the panel changed.
