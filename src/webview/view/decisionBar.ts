@@ -82,6 +82,7 @@ export class DecisionBar {
     this.resultEl = dom.el('div', 'result');
     this.resultEl.setAttribute('role', 'status');
     this.resultEl.setAttribute('aria-live', 'polite');
+    this.resultEl.tabIndex = -1;
     this.nextEl = dom.el('div', 'next');
     this.nextButton = dom.button('Next review', 'arrow-right', false, () => this.actions.next());
     this.nextButton.setAttribute('aria-keyshortcuts', 'Alt+N');
@@ -99,6 +100,8 @@ export class DecisionBar {
     if (this.draftText() !== s.ui.draft) this.comment.value = s.ui.draft;
     // Nothing left to decide: no empty comment box and dead buttons, only the result and what next.
     const deciding = !m || m.canDecide || working(s);
+    // The focused button is about to disappear with the form: keep the keyboard user in the bar.
+    const hadFocus = !deciding && !this.form.hidden && this.form.contains(this.dom.doc.activeElement);
     this.form.hidden = !deciding;
     const why = blockers(s);
     const reasons: string[] = [];
@@ -123,6 +126,7 @@ export class DecisionBar {
     this.nextEl.hidden = !offer && !(m && !m.canDecide);
     this.nextButton.textContent = offer ? `Next review (${s.waiting} waiting) (${SHORTCUTS.next.label})` : 'No other review waiting';
     setAvailable(this.nextButton, offer ? undefined : 'No other review is waiting for you.');
+    if (hadFocus) (offer ? this.nextButton : this.resultEl).focus?.();
   }
 
   /** Alt+A approves, Alt+N goes to the next review; true when the key was used. */
