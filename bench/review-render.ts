@@ -109,7 +109,7 @@ function openPanel(diff: string, layout: 'unified' | 'split') {
   return (win: HappyWindow) => {
     const t0 = performance.now();
     const { model } = buildReviewViewModel(details(diff));
-    const wire = JSON.stringify(StateNotification.create({ model, busy: false }));
+    const wire = JSON.stringify(StateNotification.create({ model, waiting: 0 }));
     const { app, doc } = newPage(win, layout);
     app.receive(JSON.parse(wire));
     const ms = performance.now() - t0;
@@ -123,7 +123,7 @@ function openThenExpand(diff: string) {
     const t0 = performance.now();
     const { model, fileDiffs } = buildReviewViewModel(details(diff));
     const { app, doc } = newPage(win);
-    app.receive(JSON.parse(JSON.stringify(StateNotification.create({ model, busy: false }))));
+    app.receive(JSON.parse(JSON.stringify(StateNotification.create({ model, waiting: 0 }))));
     const opened = performance.now();
     const file = model.files[0];
     (doc.querySelector('section.file button.file-toggle') as HTMLElement).click();
@@ -275,7 +275,7 @@ async function browserResults(): Promise<{ results: Result[]; version: string } 
           // Host side in node: the view model and the JSON postMessage carries.
           const h0 = performance.now();
           const built = kind === 'baseline' ? undefined : buildReviewViewModel(details(diff));
-          const wire = built ? JSON.stringify(StateNotification.create({ model: built.model, busy: false })) : diff;
+          const wire = built ? JSON.stringify(StateNotification.create({ model: built.model, waiting: 0 })) : diff;
           const hostMs = performance.now() - h0;
           const fileWire = built && kind === 'expand' ? JSON.stringify(FileDiffNotification.create({ sha: built.model.sha!, path: built.model.files[0].path, diff: built.fileDiffs.get(built.model.files[0].path)! })) : '';
           const r = (await page.evaluate(`(${IN_PAGE})(${JSON.stringify({ wire, fileWire, kind })})`)) as { ms: number; openMs: number; rows: number };

@@ -270,7 +270,9 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
       await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible' });
       await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible' });
     };
-    await page.goto(url, { waitUntil: 'domcontentloaded' });
+    // The first load of the workbench on a loaded 2-core machine can take well over the 20 s
+    // default: a long bound costs nothing when it is fast.
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
     await waitForWorkbench();
 
     const sideBar = page.locator('.part.sidebar');

@@ -173,7 +173,7 @@ test('human review: the panel shows diff and verdict; Approve merges, Request ch
     await view.locator('.ln', { hasText: 'exports.farewell' }).first().waitFor({ state: 'visible' });
     await view.getByText(/Approved/).filter({ visible: true }).first().waitFor({ state: 'visible' });
     await wb.screenshot('approve');
-    await view.locator('vscode-button', { hasText: /^\s*Approve\s*$/ }).click();
+    await view.locator('vscode-button', { hasText: /^\s*Approve\b/ }).click();
     await until(`${approveId} merged on main`, () => mergedIds(dir).includes(approveId), 30_000);
 
     // Request changes: round 1 left a TODO, the reviewer said NEEDS_CHANGES; the user asks for a fix.
@@ -190,7 +190,7 @@ test('human review: the panel shows diff and verdict; Approve merges, Request ch
     await view.getByText('Waiting for you').first().waitFor({ state: 'visible' });
     await until('the fixed diff in the panel', async () => (await view.locator('.ln', { hasText: 'TODO: finish this' }).count()) === 0 && (await view.locator('.ln', { hasText: 'exports.subtract' }).count()) > 0, 20_000);
     await wb.screenshot('next-round');
-    await view.locator('vscode-button', { hasText: /^\s*Approve\s*$/ }).click();
+    await view.locator('vscode-button', { hasText: /^\s*Approve\b/ }).click();
     await until(`${changesId} merged on main`, () => mergedIds(dir).includes(changesId), 30_000);
     assert.doesNotMatch(git(dir, 'show', 'main:src/subtract.js'), /TODO/);
 

@@ -188,6 +188,12 @@ export class ReviewPanels implements vscode.Disposable {
       {
         post: (msg) => this.post(entry, msg),
         openNativeDiff: (req) => this.openNativeDiff(entry, req),
+        // "Next review": the next task's panel takes this one's place (one review on screen).
+        openNext: async (next) => {
+          if (!isTaskId(next)) return;
+          await this.open(next, root);
+          if (next !== taskId) entry.panel.dispose();
+        },
         log: (level, message) => this.log?.[level](`Swarm: ${message}`),
       },
       { limits: readLimits(this.options.limits), decidedBy: 'vscode' },

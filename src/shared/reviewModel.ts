@@ -9,7 +9,8 @@ import { costWords } from '../swarm/cost';
 import type { ReviewDetails } from '../swarm/api';
 import type { ReviewRound, Verdict } from '../swarm/types';
 import { readDiffFileHeader, splitDiffFiles } from './diffFiles';
-import { PROTOCOL_LIMITS, isRepoPath, isSha, type ReviewFileView, type ReviewRoundView, type ReviewViewModel } from './reviewProtocol';
+import { commentedLineChanged, parseLineComments } from './lineComments';
+import { PROTOCOL_LIMITS, isLineComment, isRepoPath, isSha, type CommentChangesView, type ReviewFileView, type ReviewRoundView, type ReviewViewModel } from './reviewProtocol';
 
 export interface ReviewRenderLimits {
   /** A file whose diff has more lines than this is loaded only when expanded. */
@@ -91,8 +92,16 @@ export function latestAgentVerdict(rounds: readonly ReviewRound[]): { verdict: V
   return { verdict: null };
 }
 
-export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRenderLimits = DEFAULT_RENDER_LIMITS): BuiltReview {
-  const { task, state } = details;
+interface BuiltFiles {
+  files: ReviewFileView[];
+  fileDiffs: Map<string, string>;
+  added: number;
+  removed: number;
+  diffLines: number;
+}
+
+/** One entry per file of a diff; small files carry their diff inline (see the header comment). */
+function buildFiles(diff: string, limits: ReviewRenderLimits): BuiltFiles {
   const fileDiffs = new Map<string, string>();
   const files: ReviewFileView[] = [];
   let inlineLines = 0;
@@ -100,7 +109,7 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   let removed = 0;
   let diffLines = 0;
 
-  for (const chunk of splitDiffFiles(details.diff ?? '')) {
+  for (const chunk of splitDiffFiles(diff)) {
     const h = readDiffFileHeader(chunk.text);
     let path = isRepoPath(h.path) ? h.path : '(unreadable path)';
     // Two entries with one path cannot happen in one git diff; keep both visible if it does.
@@ -122,6 +131,28 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
     }
     files.push(view);
   }
+  return { files, fileDiffs, added, removed, diffLines };
+}
+
+/**
+ * The line comments of the latest request for changes on an earlier commit, each with whether the
+ * fix changed its line (on the interdiff from that commit; null when the interdiff starts elsewhere).
+ */
+export function commentChanges(rounds: readonly ReviewRound[], sha: string | undefined, interdiff: ReviewDetails['interdiff']): CommentChangesView | undefined {
+  for (let i = rounds.length - 1; i >= 0; i--) {
+    const r = rounds[i];
+    if (r.by !== 'human' || r.decision !== 'request_changes') continue;
+    const comments = parseLineComments(r.reason).filter((c) => isLineComment(c));
+    if (comments.length === 0 || !isSha(r.sha) || r.sha === sha) return undefined;
+    const from = interdiff && interdiff.fromSha === r.sha ? interdiff.diff : undefined;
+    return { round: count(r.round) ?? 0, sha: r.sha, items: comments.map((c) => ({ ...c, changed: from === undefined ? null : commentedLineChanged(from, c) })) };
+  }
+  return undefined;
+}
+
+export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRenderLimits = DEFAULT_RENDER_LIMITS): BuiltReview {
+  const { task, state } = details;
+  const { files, fileDiffs, added, removed, diffLines } = buildFiles(details.diff ?? '', limits);
 
   const body = cut(typeof task.body === 'string' ? task.body : '', PROTOCOL_LIMITS.markdown);
   const onScreen = sha(details.sha);
@@ -170,5 +201,12 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   if (check && !check.ok && checkSha) model.mergeCheck = { sha: checkSha, timedOut: check.timedOut === true, exitCode: Number.isInteger(check.exitCode) ? check.exitCode : null, tail: cut(String(check.tail ?? ''), PROTOCOL_LIMITS.markdown).text };
   if (typeof task.question === 'string' && task.question.trim()) model.question = cut(task.question, PROTOCOL_LIMITS.markdown).text;
   if (typeof task.answer === 'string' && task.answer.trim()) model.answer = cut(task.answer, PROTOCOL_LIMITS.markdown).text;
+  const inter = details.interdiff;
+  if (inter && isSha(inter.fromSha) && onScreen) {
+    const built = buildFiles(inter.diff, limits);
+    model.interdiff = { fromSha: inter.fromSha, fromRound: count(inter.fromRound) ?? 0, files: built.files, added: built.added, removed: built.removed };
+  }
+  const changes = commentChanges(rounds, onScreen, inter);
+  if (changes) model.commentChanges = changes;
   return { model, fileDiffs };
 }

@@ -9,91 +9,36 @@
 import type { DecisionResult } from '../swarm/api';
 import type { HumanDecisionKind, ReviewerKind, TaskStatus, Verdict } from '../swarm/types';
 import { STATUSES } from '../swarm/status';
+import type { LineComment } from './lineComments';
 
-// ---------------------------------------------------------------------------------------------
-// Field rules shared by the guards
+import {
+  DECISION_KINDS,
+  PROTOCOL_LIMITS,
+  REVIEWER_KINDS,
+  VERDICTS,
+  hasOnlyKeys,
+  isArrayOf,
+  isCount,
+  isDecisionText,
+  isLabel,
+  isMarkdown,
+  isMergeCheckView,
+  isOneOf,
+  isRecord,
+  isRepoPath,
+  isSha,
+  isStr,
+  isTaskId,
+  optional,
+  type Guard,
+  type MergeCheckView,
+  isLineComments,
+  isCommentChanges,
+  type CommentChangesView,
+} from './protocolGuards';
+export { isLineComment, isLineComments, type CommentChangeView, type CommentChangesView } from './protocolGuards';
 
-/** Git object names as the engine reports them (abbreviated or full, SHA-1 or SHA-256). */
-export const SHA_RE = /^[0-9a-f]{7,64}$/;
-/** Task ids as design.md defines them (the file stem). */
-export const TASK_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-export const PROTOCOL_LIMITS = {
-  /** Override reason / requested changes / reject note typed by the user. */
-  decisionText: 20_000,
-  /** A repository path inside a diff. */
-  path: 4_096,
-  /** Short labels: title, worker, harness, model, status, base branch, dates. */
-  label: 1_000,
-  /** Markdown shown in the panel (task body, one round's feedback). The view model cuts longer text. */
-  markdown: 500_000,
-  /** One file's diff text sent to the page (inline or on loadFile). */
-  fileDiff: 64 * 1024 * 1024,
-  files: 100_000,
-  rounds: 1_000,
-} as const;
-
-const VERDICTS: readonly Verdict[] = ['APPROVED', 'NEEDS_CHANGES', 'REJECTED'];
-const REVIEWER_KINDS: readonly ReviewerKind[] = ['agent', 'human', 'policy'];
-const DECISION_KINDS: readonly HumanDecisionKind[] = ['approve', 'override', 'request_changes', 'reject'];
-
-type Guard<T> = (v: unknown) => v is T;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** True when `v` is a plain object with exactly these keys allowed (optional ones may be absent). */
-function hasOnlyKeys(v: Record<string, unknown>, allowed: readonly string[]): boolean {
-  for (const k of Object.keys(v)) if (!allowed.includes(k)) return false;
-  return true;
-}
-
-export function isStr(v: unknown, max: number, min = 0): v is string {
-  return typeof v === 'string' && v.length >= min && v.length <= max;
-}
-
-export function isSha(v: unknown): v is string {
-  return typeof v === 'string' && SHA_RE.test(v);
-}
-
-export function isTaskId(v: unknown): v is string {
-  return typeof v === 'string' && TASK_ID_RE.test(v);
-}
-
-/**
- * A repository-relative path from a diff. Git allows any byte but NUL in a path (tabs and newlines
- * included), and the page only ever shows paths as text, so only NUL and length are refused here;
- * the host separately checks that a path it is asked about is one of the diff's files.
- */
-export function isRepoPath(v: unknown): v is string {
-  return isStr(v, PROTOCOL_LIMITS.path, 1) && !v.includes('\u0000');
-}
-
-/** Text the user typed for a decision: bounded, and (when required) not just whitespace. */
-export function isDecisionText(v: unknown, required: boolean): v is string {
-  if (!isStr(v, PROTOCOL_LIMITS.decisionText)) return false;
-  return !required || v.trim().length > 0;
-}
-
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-}
-
-function isOneOf<T extends string>(list: readonly T[]): Guard<T> {
-  return (v): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
-}
-
-function isArrayOf<T>(v: unknown, guard: Guard<T>, max: number): v is T[] {
-  return Array.isArray(v) && v.length <= max && v.every((x) => guard(x));
-}
-
-function optional<T>(v: unknown, guard: Guard<T>): v is T | undefined {
-  return v === undefined || guard(v);
-}
-
-const isLabel: Guard<string> = (v): v is string => isStr(v, PROTOCOL_LIMITS.label);
-const isMarkdown: Guard<string> = (v): v is string => isStr(v, PROTOCOL_LIMITS.markdown);
+export { PROTOCOL_LIMITS, SHA_RE, TASK_ID_RE, isDecisionText, isRepoPath, isSha, isStr, isTaskId } from './protocolGuards';
 
 // ---------------------------------------------------------------------------------------------
 // The view model: everything the page shows, serializable, derived from ReviewDetails on the host
@@ -176,12 +121,28 @@ export interface ReviewViewModel {
   conflictFiles: string[];
   lastError?: string;
   /** The last merge check this change was part of, when it failed (README, "Merge checks"): the output's tail. */
-  mergeCheck?: { sha: string; timedOut: boolean; exitCode: number | null; tail: string };
+  mergeCheck?: MergeCheckView;
   /** A blocked task's question to the user, and the answer once given (markdown from the agent / user). */
   question?: string;
   answer?: string;
   /** Files with more diff lines than this start collapsed on the page. */
   collapseLines: number;
+  /**
+   * A fix round: what changed since the last reviewed round (`fromSha`, reviewed in `fromRound`)
+   * up to `sha` — the interdiff shown beside the full diff. Files over the size limits are listed
+   * without their diff (the full diff has them).
+   */
+  interdiff?: InterdiffView;
+  /** The line comments of the last request for changes, and whether the fix changed each line. */
+  commentChanges?: CommentChangesView;
+}
+
+export interface InterdiffView {
+  fromSha: string;
+  fromRound: number;
+  files: ReviewFileView[];
+  added: number;
+  removed: number;
 }
 
 /** The outcome of a decision as the page shows it: the engine's DecisionResult, or a host-side failure. */
@@ -236,10 +197,13 @@ const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
   typeof v.diffTruncated === 'boolean' &&
   isArrayOf(v.violations, isLabel, 1_000);
 
+const isInterdiff: Guard<InterdiffView> = (v): v is InterdiffView =>
+  isRecord(v) && hasOnlyKeys(v, ['fromSha', 'fromRound', 'files', 'added', 'removed']) && isSha(v.fromSha) && isCount(v.fromRound) && isArrayOf(v.files, isFileView, PROTOCOL_LIMITS.files) && isCount(v.added) && isCount(v.removed);
+
 export function isReviewViewModel(v: unknown): v is ReviewViewModel {
   return (
     isRecord(v) &&
-    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'cost', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'mergeCheck', 'question', 'answer', 'collapseLines']) &&
+    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'cost', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'mergeCheck', 'question', 'answer', 'collapseLines', 'interdiff', 'commentChanges']) &&
     isTaskId(v.taskId) &&
     isLabel(v.title) &&
     isMarkdown(v.body) &&
@@ -266,10 +230,12 @@ export function isReviewViewModel(v: unknown): v is ReviewViewModel {
     optional(v.mergedCommit, isSha) &&
     isArrayOf(v.conflictFiles, isRepoPath, PROTOCOL_LIMITS.files) &&
     optional(v.lastError, isMarkdown) &&
-    optional(v.mergeCheck, (c: unknown): c is ReviewViewModel["mergeCheck"] => isRecord(c) && hasOnlyKeys(c, ['sha', 'timedOut', 'exitCode', 'tail']) && isSha(c.sha) && typeof c.timedOut === 'boolean' && (c.exitCode === null || Number.isInteger(c.exitCode)) && isMarkdown(c.tail)) &&
+    optional(v.mergeCheck, isMergeCheckView) &&
     optional(v.question, isMarkdown) &&
     optional(v.answer, isMarkdown) &&
-    isCount(v.collapseLines)
+    isCount(v.collapseLines) &&
+    optional(v.interdiff, isInterdiff) &&
+    optional(v.commentChanges, isCommentChanges)
   );
 }
 
@@ -309,6 +275,17 @@ export function isActionOutcome(v: unknown): v is ActionOutcome {
     default:
       return false;
   }
+}
+
+/**
+ * Does the outcome of an earlier decision still apply to the model on screen? Only while that
+ * commit (or none: a task back in pending) is on screen: once the fix round brings another one,
+ * it was about an older round. A
+ * stale_sha refusal that led to the commit on screen still explains why the panel changed.
+ */
+export function resultStillApplies(r: ActionResultView, m: ReviewViewModel): boolean {
+  if (r.sha === m.sha || m.sha === undefined) return true;
+  return !r.outcome.ok && r.outcome.reason === 'stale_sha' && r.outcome.currentSha === m.sha;
 }
 
 export function isActionResultView(v: unknown): v is ActionResultView {
@@ -363,45 +340,50 @@ const noParams = params<Empty>([], () => true);
 export const ReadyCommand = new IpcCommand('review/ready', noParams);
 export const RefreshCommand = new IpcCommand('review/refresh', noParams);
 
-export interface ShaParams {
-  sha: string;
-}
-export interface ShaTextParams {
-  sha: string;
-  text: string;
-}
-export interface OverrideParams {
-  sha: string;
-  reason: string;
-}
-export interface RejectParams {
-  sha: string;
-  text?: string;
-}
 export interface PathParams {
   path: string;
 }
 
-export const ApproveCommand = new IpcCommand('review/approve', params<ShaParams>(['sha'], (p) => isSha(p.sha)));
-export const OverrideCommand = new IpcCommand('review/override', params<OverrideParams>(['sha', 'reason'], (p) => isSha(p.sha) && isDecisionText(p.reason, true)));
-export const RequestChangesCommand = new IpcCommand('review/requestChanges', params<ShaTextParams>(['sha', 'text'], (p) => isSha(p.sha) && isDecisionText(p.text, true)));
-export const RejectCommand = new IpcCommand('review/reject', params<RejectParams>(['sha', 'text'], (p) => isSha(p.sha) && optional(p.text, (t): t is string => isDecisionText(t, false))));
+/**
+ * A decision, as a request: the page sends it with a fresh `id` and waits for the `review/decided`
+ * response with the same id (no busy flag to keep in step). It carries the sha on screen; text is
+ * required for override, and for requestChanges unless there are line comments.
+ */
+export interface DecideParams {
+  id: number;
+  action: ReviewAction;
+  sha: string;
+  text?: string;
+  /** Line comments (requestChanges only): sent to the agent as structured feedback. */
+  comments?: LineComment[];
+}
+
+const isDecideParams = params<DecideParams>(['id', 'action', 'sha', 'text', 'comments'], (p) => {
+  if (!isCount(p.id) || !isOneOf(REVIEW_ACTIONS)(p.action) || !isSha(p.sha)) return false;
+  if (!optional(p.text, (t): t is string => isDecisionText(t, false)) || !optional(p.comments, isLineComments)) return false;
+  const hasText = typeof p.text === 'string' && p.text.trim().length > 0;
+  const comments = Array.isArray(p.comments) ? p.comments.length : 0;
+  if (comments > 0 && p.action !== 'requestChanges') return false;
+  if (p.action === 'override') return hasText;
+  if (p.action === 'requestChanges') return hasText || comments > 0;
+  return true;
+});
+
+export const DecideRequest = new IpcCommand('review/decide', isDecideParams);
+/** After a decision: open the next review waiting for the user (this panel goes there). */
+export const NextCommand = new IpcCommand('review/next', noParams);
 /** Open VS Code's diff editor for one file of the diff on screen. */
 export const OpenNativeDiffCommand = new IpcCommand('review/openNativeDiff', params<PathParams>(['path'], (p) => isRepoPath(p.path)));
 /** Fetch the diff of a file that was left out of the state because it is large. */
 export const LoadFileCommand = new IpcCommand('review/loadFile', params<PathParams>(['path'], (p) => isRepoPath(p.path)));
 
-export type ReviewCommand =
-  | IpcMessage<'review/ready', Empty>
-  | IpcMessage<'review/refresh', Empty>
-  | IpcMessage<'review/approve', ShaParams>
-  | IpcMessage<'review/override', OverrideParams>
-  | IpcMessage<'review/requestChanges', ShaTextParams>
-  | IpcMessage<'review/reject', RejectParams>
-  | IpcMessage<'review/openNativeDiff', PathParams>
-  | IpcMessage<'review/loadFile', PathParams>;
+/** The message an IpcType describes. */
+type MessageOf<T> = T extends IpcType<infer M, infer P> ? IpcMessage<M, P> : never;
 
-const COMMANDS = [ReadyCommand, RefreshCommand, ApproveCommand, OverrideCommand, RequestChangesCommand, RejectCommand, OpenNativeDiffCommand, LoadFileCommand] as const;
+const COMMANDS = [ReadyCommand, RefreshCommand, DecideRequest, NextCommand, OpenNativeDiffCommand, LoadFileCommand] as const;
+
+/** Every page → host message, derived from the constants above. */
+export type ReviewCommand = MessageOf<(typeof COMMANDS)[number]>;
 
 /** The host's single entry point for page messages: a valid command, or undefined (ignore it). */
 export function parseReviewCommand(msg: unknown): ReviewCommand | undefined {
@@ -413,16 +395,15 @@ export function parseReviewCommand(msg: unknown): ReviewCommand | undefined {
 
 export interface StateParams {
   model: ReviewViewModel;
-  busy: boolean;
-  /** The action in flight while busy. */
+  /** The decision in flight (a page reloaded meanwhile shows it). */
   pending?: ReviewAction;
   lastResult?: ActionResultView;
+  /** Other reviews waiting for the user (the "Next review (N waiting)" button). */
+  waiting: number;
 }
-export interface BusyParams {
-  busy: boolean;
-  pending?: ReviewAction;
-}
-export interface ActionResultParams {
+export interface DecidedParams {
+  /** The id of the `review/decide` request this answers. */
+  id: number;
   result: ActionResultView;
 }
 export interface FileDiffParams {
@@ -437,22 +418,18 @@ export interface ErrorParams {
 
 export const StateNotification = new IpcNotification(
   'review/state',
-  params<StateParams>(['model', 'busy', 'pending', 'lastResult'], (p) => isReviewViewModel(p.model) && typeof p.busy === 'boolean' && optional(p.pending, isOneOf(REVIEW_ACTIONS)) && optional(p.lastResult, isActionResultView)),
+  params<StateParams>(['model', 'pending', 'lastResult', 'waiting'], (p) => isReviewViewModel(p.model) && optional(p.pending, isOneOf(REVIEW_ACTIONS)) && optional(p.lastResult, isActionResultView) && isCount(p.waiting)),
 );
-export const BusyNotification = new IpcNotification('review/busy', params<BusyParams>(['busy', 'pending'], (p) => typeof p.busy === 'boolean' && optional(p.pending, isOneOf(REVIEW_ACTIONS))));
-export const ActionResultNotification = new IpcNotification('review/actionResult', params<ActionResultParams>(['result'], (p) => isActionResultView(p.result)));
+/** The response to a `review/decide` request. */
+export const DecidedResponse = new IpcNotification('review/decided', params<DecidedParams>(['id', 'result'], (p) => isCount(p.id) && isActionResultView(p.result)));
 export const FileDiffNotification = new IpcNotification('review/fileDiff', params<FileDiffParams>(['sha', 'path', 'diff'], (p) => isSha(p.sha) && isRepoPath(p.path) && isStr(p.diff, PROTOCOL_LIMITS.fileDiff)));
 /** The panel cannot show the task (no workspace, task gone, engine error). */
 export const ErrorNotification = new IpcNotification('review/error', params<ErrorParams>(['message'], (p) => isMarkdown(p.message)));
 
-export type ReviewNotification =
-  | IpcMessage<'review/state', StateParams>
-  | IpcMessage<'review/busy', BusyParams>
-  | IpcMessage<'review/actionResult', ActionResultParams>
-  | IpcMessage<'review/fileDiff', FileDiffParams>
-  | IpcMessage<'review/error', ErrorParams>;
+const NOTIFICATIONS = [StateNotification, DecidedResponse, FileDiffNotification, ErrorNotification] as const;
 
-const NOTIFICATIONS = [StateNotification, BusyNotification, ActionResultNotification, FileDiffNotification, ErrorNotification] as const;
+/** Every host → page message, derived from the constants above. */
+export type ReviewNotification = MessageOf<(typeof NOTIFICATIONS)[number]>;
 
 export function parseReviewNotification(msg: unknown): ReviewNotification | undefined {
   for (const n of NOTIFICATIONS) if (n.is(msg)) return msg as ReviewNotification;
@@ -475,13 +452,21 @@ export interface PersistedReviewState {
   draft: string;
   /** Where the page was scrolled to (a hidden panel's page is rebuilt when shown again). */
   scrollY?: number;
+  /** Unsent line comments, on the commit `commentsSha`. */
+  comments?: LineComment[];
+  commentsSha?: string;
+  /** Which diff the files section shows in a fix round. */
+  view?: DiffView;
 }
+
+export type DiffView = 'full' | 'interdiff';
 
 export const REVIEW_STATE_LIMITS = { expandedEntries: 10_000 } as const;
 
 export function isPersistedReviewState(v: unknown): v is PersistedReviewState {
-  if (!isRecord(v) || !hasOnlyKeys(v, ['taskId', 'root', 'layout', 'expanded', 'draft', 'scrollY'])) return false;
-  if (!optional(v.scrollY, isCount)) return false;
+  if (!isRecord(v) || !hasOnlyKeys(v, ['taskId', 'root', 'layout', 'expanded', 'draft', 'scrollY', 'comments', 'commentsSha', 'view'])) return false;
+  if (!optional(v.scrollY, isCount) || !optional(v.comments, isLineComments) || !optional(v.commentsSha, isSha)) return false;
+  if (!optional(v.view, isOneOf<DiffView>(['full', 'interdiff']))) return false;
   if (!isTaskId(v.taskId) || !optional(v.root, isRepoPath) || (v.layout !== 'unified' && v.layout !== 'split') || !isDecisionText(v.draft, false)) return false;
   if (!isRecord(v.expanded)) return false;
   const entries = Object.entries(v.expanded);

@@ -6,15 +6,16 @@
 
 import type { DecisionRequest, Workspace } from '../swarm/api';
 import type { SwarmEvent } from '../swarm/types';
+import { decisionTextWithComments, type LineComment } from './lineComments';
 import { buildReviewViewModel, DEFAULT_RENDER_LIMITS, type ReviewRenderLimits } from './reviewModel';
 import {
   ACTION_TO_DECISION,
-  ActionResultNotification,
-  BusyNotification,
+  DecidedResponse,
   ErrorNotification,
   FileDiffNotification,
   StateNotification,
   isActionOutcome,
+  resultStillApplies,
   parseReviewCommand,
   type ActionOutcome,
   type ActionResultView,
@@ -40,6 +41,8 @@ export interface NativeDiffRequest {
 export interface ReviewSessionPort {
   post(msg: ReviewNotification): void | Promise<unknown> | PromiseLike<unknown>;
   openNativeDiff(req: NativeDiffRequest): void | Promise<unknown> | PromiseLike<unknown>;
+  /** Open the review of another task in place of this one (the page's "Next review"). */
+  openNext?(taskId: string): void | Promise<unknown> | PromiseLike<unknown>;
   /** Where the session reports messages it refused or failures it could not show (optional). */
   log?(level: 'info' | 'warn' | 'error', message: string): void;
 }
@@ -88,6 +91,8 @@ export class ReviewSession {
   private fileDiffs = new Map<string, string>();
   private busy: ReviewAction | undefined;
   private lastResult: ActionResultView | undefined;
+  /** Reviews of other tasks waiting for the user, oldest first (the page's "Next review"). */
+  private waitingIds: string[] = [];
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   /** The refresh running now, and whether another was asked for meanwhile (coalesced into one). */
   private refreshing: Promise<void> | undefined;
@@ -128,16 +133,12 @@ export class ReviewSession {
       case 'review/ready':
       case 'review/refresh':
         return this.refresh();
-      case 'review/approve':
-        return this.decide('approve', cmd.params.sha);
-      case 'review/override':
-        return this.decide('override', cmd.params.sha, cmd.params.reason.trim());
-      case 'review/requestChanges':
-        return this.decide('requestChanges', cmd.params.sha, cmd.params.text.trim());
-      case 'review/reject': {
-        const text = cmd.params.text?.trim();
-        return this.decide('reject', cmd.params.sha, text ? text : undefined);
+      case 'review/decide': {
+        const { id, action, sha, text, comments } = cmd.params;
+        return this.decide(id, action, sha, text?.trim() || undefined, comments ?? []);
       }
+      case 'review/next':
+        return this.openNext();
       case 'review/openNativeDiff':
         return this.openNativeDiff(cmd.params.path);
       case 'review/loadFile':
@@ -198,7 +199,18 @@ export class ReviewSession {
       await this.post(ErrorNotification.create({ message: `Cannot load the review of task ${this.taskId}: ${errorText(err)}` }));
       return;
     }
+    // Other reviews waiting (best effort: the panel works without the count).
+    const waiting = await Promise.resolve()
+      .then(() => ws.needsYou())
+      .catch(() => []);
     if (this.disposed) return;
+    this.waitingIds = waiting
+      .filter((n) => n.kind === 'review' && n.taskId !== this.taskId)
+      .sort((a, b) => a.since.localeCompare(b.since))
+      .map((n) => n.taskId);
+    // A result about another commit no longer applies once that commit waits for a decision
+    // again (a fix round came back): the page would otherwise show the old round's outcome.
+    if (this.lastResult && !resultStillApplies(this.lastResult, built.model)) this.lastResult = undefined;
     this.model = built.model;
     this.fileDiffs = built.fileDiffs;
     await this.postState();
@@ -206,34 +218,34 @@ export class ReviewSession {
 
   private async postState(): Promise<void> {
     if (!this.model) return;
-    const params: Parameters<typeof StateNotification.create>[0] = { model: this.model, busy: this.busy !== undefined };
+    const params: Parameters<typeof StateNotification.create>[0] = { model: this.model, waiting: this.waitingIds.length };
     if (this.busy) params.pending = this.busy;
     if (this.lastResult) params.lastResult = this.lastResult;
     await this.post(StateNotification.create(params));
   }
 
-  private async decide(action: ReviewAction, sha: string, text?: string): Promise<void> {
+  private async decide(id: number, action: ReviewAction, sha: string, text: string | undefined, comments: readonly LineComment[]): Promise<void> {
     if (this.busy) {
       // One decision at a time per panel: a second click while merging must not queue another.
-      await this.postResult({ action, sha, outcome: { ok: false, reason: 'busy', detail: `Still working on "${this.busy}".` }, at: this.now() });
+      const busy: ActionOutcome = { ok: false, reason: 'busy', detail: `Still working on "${this.busy}".` };
+      await this.post(DecidedResponse.create({ id, result: { action, sha, outcome: busy, at: this.now() } }));
       return;
     }
     // Claimed before the first await: two messages handled concurrently must not both get past
     // the check above.
     this.busy = action;
-    const ws = await this.workspace();
-    if (!ws) {
-      this.busy = undefined;
-      await this.postResult({ action, sha, outcome: { ok: false, reason: 'error', detail: 'No swarm workspace is open.' }, at: this.now() });
-      return;
-    }
-    await this.post(BusyNotification.create({ busy: true, pending: action }));
     let outcome: ActionOutcome;
     try {
-      const req: DecisionRequest = { taskId: this.taskId, kind: ACTION_TO_DECISION[action], sha };
-      if (text !== undefined) req.text = text;
-      if (this.options.decidedBy) req.by = this.options.decidedBy;
-      outcome = await ws.decide(req);
+      const ws = await this.workspace();
+      if (!ws) outcome = { ok: false, reason: 'error', detail: 'No swarm workspace is open.' };
+      else {
+        const req: DecisionRequest = { taskId: this.taskId, kind: ACTION_TO_DECISION[action], sha };
+        // Line comments go into the decision's text (lineComments.ts): the path every decision takes.
+        const full = decisionTextWithComments(text, comments);
+        if (full !== undefined) req.text = full;
+        if (this.options.decidedBy) req.by = this.options.decidedBy;
+        outcome = await ws.decide(req);
+      }
     } catch (err) {
       outcome = { ok: false, reason: 'error', detail: errorText(err) };
     } finally {
@@ -246,15 +258,22 @@ export class ReviewSession {
     }
     // The result is part of the state too, so a page reloaded right after still shows it.
     this.lastResult = { action, sha, outcome, at: this.now() };
-    await this.post(BusyNotification.create({ busy: false }));
-    await this.postResult(this.lastResult);
+    await this.post(DecidedResponse.create({ id, result: this.lastResult }));
     // Always re-read: after a decision the task moved on; after stale_sha the page must show the new
     // commit (and nothing was done: the user decides again on what they now see).
     await this.refresh();
   }
 
-  private async postResult(result: ActionResultView): Promise<void> {
-    await this.post(ActionResultNotification.create({ result }));
+  /** The page's "Next review": the oldest other review waiting, re-checked now. */
+  private async openNext(): Promise<void> {
+    await this.refresh();
+    const next = this.waitingIds[0];
+    if (!next || !this.port.openNext) return;
+    try {
+      await this.port.openNext(next);
+    } catch (err) {
+      this.port.log?.('error', `review panel ${this.taskId}: cannot open the next review (${next}): ${errorText(err)}`);
+    }
   }
 
   private async openNativeDiff(path: string): Promise<void> {

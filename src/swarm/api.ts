@@ -104,6 +104,11 @@ export interface ReviewDetails {
   canDecide: boolean;
   /** May a plain Approve merge `sha`? (the engine's rule, approval.ts; else only Override). */
   approvable: Approvability;
+  /**
+   * A fix round: `git diff <fromSha> <sha>`, what changed since the last round that reviewed
+   * another commit (`fromRound`). Absent when no earlier round reviewed another commit.
+   */
+  interdiff?: { fromSha: string; fromRound: number; diff: string };
 }
 
 export interface NeedsYouItem {

@@ -220,7 +220,15 @@ class SwarmWorkspace implements Workspace {
       if (baseSha) diff = await this.git.exec(['diff', '--find-renames', baseSha, sha]).catch(() => '');
     }
     const canDecide = task.folder === 'current' && !!sha && STATUS[task.status].decidable && !!st?.headSha;
-    return { task, state: st, base: this.base, sha, baseSha, diff, rounds: st?.rounds ?? [], canDecide, approvable: approvability(taskId, st?.rounds, sha) };
+    const details: ReviewDetails = { task, state: st, base: this.base, sha, baseSha, diff, rounds: st?.rounds ?? [], canDecide, approvable: approvability(taskId, st?.rounds, sha) };
+    // A fix round: what changed since the last round that looked at another commit (the interdiff).
+    const prev = sha && task.folder === 'current' ? [...(st?.rounds ?? [])].reverse().find((r) => typeof r.sha === 'string' && r.sha !== sha) : undefined;
+    // Only an object name reaches git: state.json is a file an agent could edit (no `--output=…`).
+    if (prev && sha && /^[0-9a-f]{7,64}$/.test(prev.sha)) {
+      const text = await this.git.exec(['diff', '--find-renames', prev.sha, sha]).catch(() => undefined);
+      if (text !== undefined) details.interdiff = { fromSha: prev.sha, fromRound: prev.round, diff: text };
+    }
+    return details;
   }
 
   async decide(req: DecisionRequest): Promise<DecisionResult> {

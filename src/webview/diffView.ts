@@ -95,10 +95,22 @@ function numberWidth(blocks: DiffBlock[]): number {
   return Math.max(3, String(max).length);
 }
 
+/**
+ * Which line a row is, for line comments: `data-side` new (a line of the commit on screen) or old
+ * (a removed line, numbered in the base) and `data-line`.
+ */
+function lineRef(el: HTMLElement, line: DiffLine, side: 'new' | 'old'): void {
+  const n = side === 'old' ? line.oldNumber : line.newNumber;
+  if (n === undefined) return;
+  el.setAttribute('data-side', side);
+  el.setAttribute('data-line', String(n));
+}
+
 function unifiedLine(doc: Document, line: DiffLine, w: number, mark?: { start: number; end: number }): HTMLElement {
   const el = doc.createElement('div');
   el.setAttribute('class', `ln ${kind(line)}`);
   el.setAttribute('data-ln', `${pad(line.oldNumber, w)} ${pad(line.newNumber, w)} `);
+  lineRef(el, line, line.type === 'delete' ? 'old' : 'new');
   fillText(doc, el, line.content, mark);
   return el;
 }
@@ -112,6 +124,8 @@ function splitCell(doc: Document, line: DiffLine | undefined, w: number, mark?: 
   }
   el.setAttribute('class', `ln ${kind(line)}`);
   el.setAttribute('data-ln', `${pad(side === 'old' ? line.oldNumber : line.newNumber, w)} `);
+  // A context line is the same line on both sides: a comment on it is on the commit's line.
+  lineRef(el, line, line.type === 'delete' ? 'old' : 'new');
   fillText(doc, el, line.content, mark);
   return el;
 }

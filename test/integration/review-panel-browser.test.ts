@@ -88,7 +88,7 @@ before(async () => {
     canDecide: true,
     approvable: { approvable: true, verdict: 'APPROVED', verdictSha: SHA },
   };
-  const state = JSON.stringify(StateNotification.create({ model: buildReviewViewModel(details).model, busy: false }));
+  const state = JSON.stringify(StateNotification.create({ model: buildReviewViewModel(details).model, waiting: 0 }));
   // The VS Code API stub is the one inline script, carrying the nonce like the host's script does.
   const stub = `window.__sent=[];window.acquireVsCodeApi=()=>({postMessage:(m)=>{window.__sent.push(m);if(m.method==='review/ready')setTimeout(()=>window.postMessage(${state.replace(/</g, '\\u003c')},'*'),0);},getState:()=>undefined,setState:()=>{}});`;
   const html = buildReviewHtml({ cspSource: 'file:', nonce: NONCE, scriptUri: 'webview.js', styleUri: 'review.css', codiconUri: 'codicon.css', taskId: 't-1' }).replace('<script nonce=', `<script nonce="${NONCE}">${stub}</script><script nonce=`);
@@ -146,10 +146,10 @@ test('keyboard: Tab reaches the decision buttons, Enter approves with the sha on
   assert.match(focused, /^Approve/);
   await page.keyboard.press('Enter');
   const sent = (await page.evaluate('JSON.stringify(window.__sent)')) as string;
-  assert.ok(sent.includes(`{"method":"review/approve","params":{"sha":"${SHA}"}}`), sent);
+  assert.ok(sent.includes(`{"method":"review/decide","params":{"id":1,"action":"approve","sha":"${SHA}"}}`), sent);
   // Disabled until the host answers: a second Enter sends nothing more.
   await page.keyboard.press('Enter');
-  assert.equal(((await page.evaluate(`window.__sent.filter((m) => m.method === 'review/approve').length`)) as number), 1);
+  assert.equal(((await page.evaluate(`window.__sent.filter((m) => m.method === 'review/decide').length`)) as number), 1);
 
   await page.evaluate(`document.querySelector('button.file-toggle').focus()`);
   const before = await page.evaluate(`document.querySelector('button.file-toggle').getAttribute('aria-expanded')`);

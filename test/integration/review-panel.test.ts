@@ -98,6 +98,10 @@ function openPanel(taskId: string) {
       c.dispatchEvent(new win.Event('input'));
     },
     result: () => doc.querySelector('.result')?.textContent ?? '',
+    text: () => doc.body.textContent ?? '',
+    async refresh() {
+      await session.refresh();
+    },
     close() {
       unsubscribe();
       session.dispose();
@@ -173,7 +177,11 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     // The panel refreshed after the decision: the task is complete, nothing left to decide.
     assert.equal(p.app.current!.status, 'complete');
     assert.equal(p.app.current!.canDecide, false);
-    assert.ok(p.button(/^Approve/).hasAttribute('disabled'));
+    assert.ok(p.button(/^Approve/).getAttribute('aria-disabled') === 'true');
+    // Nothing left to decide here: no empty comment box and dead buttons, but the next review.
+    assert.equal((p.doc.querySelector('.decide') as HTMLElement).hidden, true);
+    assert.match(p.button(/^Next review/).textContent!, /Next review \(4 waiting\)/);
+    assert.equal(p.button(/^Next review/).getAttribute('aria-disabled'), 'false');
     p.close();
   });
 
@@ -184,8 +192,8 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     assert.equal(m.agentVerdict, 'NEEDS_CHANGES');
     assert.match(p.doc.querySelector('.round .verdict')!.textContent!, /Needs changes/);
     assert.ok(p.doc.querySelector('.feedback')!.textContent!.includes('<img src=x onerror="window.__pwned = 2">'));
-    assert.ok(p.button(/^Approve/).hasAttribute('disabled'));
-    assert.ok(p.button(/^Override/).hasAttribute('disabled'), 'needs a reason first');
+    assert.ok(p.button(/^Approve/).getAttribute('aria-disabled') === 'true');
+    assert.ok(p.button(/^Override/).getAttribute('aria-disabled') === 'true', 'needs a reason first');
     p.type('The reviewer is wrong: the name is fixed by the spec');
     p.click(p.button(/^Override/));
     await p.settle();
@@ -209,6 +217,15 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     await p.start();
     const shown = p.app.current!.sha!;
     p.type('Also handle the empty case');
+    // A line comment: click the first line of the file in the diff, write, add.
+    const row = p.doc.querySelector('section.file[data-path="changes-me.txt"] .ln[data-side="new"][data-line="1"]') as HTMLElement;
+    assert.ok(row, 'diff rows name their line');
+    p.click(row);
+    const input = p.doc.querySelector('.comment-editor vscode-textarea') as HTMLElement & { value: string };
+    input.value = 'Say who made it, in full';
+    p.click(p.button(/^Add comment/));
+    assert.match(p.doc.querySelector('.line-comment')!.textContent!, /Say who made it/);
+    assert.match(p.text(), /1 line comment will go with Request changes/);
     p.click(p.button(/^Request changes/));
     await p.settle();
     assert.match(p.result(), /sent to the worker for a fix round/);
@@ -217,9 +234,29 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     const d = decisions('changes-me');
     assert.equal(d[0].decision, 'request_changes');
     assert.equal(d[0].sha, shown);
-    assert.equal(d[0].text, 'Also handle the empty case');
+    // The comment went with the decision as structured text: file, line, the line's text, the comment.
+    assert.match(String(d[0].text), /^Also handle the empty case\n\n## Line comments/);
     const state = JSON.parse(readFileSync(join(repo, '.swarm', 'tasks', 'changes-me', 'state.json'), 'utf8')) as { pendingFeedback?: string };
+    // What the next round's prompt gets ({{feedback}} of prompts/fix.md).
     assert.match(state.pendingFeedback ?? '', /Also handle the empty case/);
+    assert.match(state.pendingFeedback ?? '', /1\. `changes-me\.txt` line 1:\n   > `made by changes-me`\n\n   Say who made it, in full/);
+    assert.equal(p.doc.querySelectorAll('.line-comment').length, 0, 'sent comments are cleared');
+
+    // The fix round: the worker changes the commented line. The panel shows the interdiff and
+    // says the commented line changed.
+    const wt = join(repo, '.swarm', 'worktrees', 'changes-me');
+    writeFileSync(join(wt, 'changes-me.txt'), `made by the changes-me worker\n${HOSTILE}\n`);
+    git(wt, 'add', 'changes-me.txt');
+    git(wt, ...USER, 'commit', '-q', '-m', 'fix');
+    await p.refresh();
+    const m = p.app.current!;
+    assert.equal(m.interdiff?.fromSha, shown);
+    assert.deepEqual(m.interdiff?.files.map((f) => f.path), ['changes-me.txt']);
+    assert.deepEqual(m.commentChanges?.items.map((i) => [i.path, i.line, i.changed]), [['changes-me.txt', 1, true]]);
+    assert.match(p.text(), /changed: changes-me\.txt line 1 — Say who made it, in full/);
+    p.click(p.button(/^Since last review/));
+    assert.match(p.doc.querySelector('.files-head')!.textContent!, /Since the last review: 1 file, \+1 −1/);
+    assert.ok([...p.doc.querySelectorAll('.ln.ins')].some((r) => r.textContent === '+made by the changes-me worker'));
     p.close();
   });
 
@@ -277,6 +314,22 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     assert.equal(rounds[0].round.decision, 'reject');
     assert.equal(rounds[0].round.sha, shown);
     p.close();
+  });
+
+  test('interdiff: a round whose "sha" is a git option (state.json edited by an agent) never reaches git', async () => {
+    const file = join(repo, '.swarm', 'tasks', 'changes-me', 'state.json');
+    const before = readFileSync(file, 'utf8');
+    const st = JSON.parse(before) as { rounds: { sha: string }[] };
+    const out = join(dir, 'written-by-git-diff');
+    st.rounds.push({ ...st.rounds[st.rounds.length - 1], sha: `--output=${out}` });
+    writeFileSync(file, JSON.stringify(st));
+    try {
+      const d = await ws.reviewDetails('changes-me');
+      assert.equal(existsSync(out), false, 'git diff was not given --output=…');
+      assert.equal(d.interdiff, undefined);
+    } finally {
+      writeFileSync(file, before);
+    }
   });
 
   test('reject: the human_decision journal line carries the sha', () => {

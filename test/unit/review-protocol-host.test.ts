@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReviewSession, eventTaskId, type NativeDiffRequest } from '../../src/shared/reviewSession';
-import type { DecisionRequest, DecisionResult, ReviewDetails, Workspace } from '../../src/swarm/api';
+import type { DecisionRequest, DecisionResult, NeedsYouItem, ReviewDetails, Workspace } from '../../src/swarm/api';
 import type { SwarmEvent, Task } from '../../src/swarm/types';
 import type { ReviewNotification } from '../../src/shared/reviewProtocol';
 
@@ -44,6 +44,10 @@ class FakeWorkspace {
   async showFile(): Promise<string | undefined> {
     return '';
   }
+  waiting: NeedsYouItem[] = [];
+  async needsYou(): Promise<NeedsYouItem[]> {
+    return this.waiting;
+  }
 }
 
 function setup(opts: { limits?: boolean } = {}) {
@@ -51,13 +55,14 @@ function setup(opts: { limits?: boolean } = {}) {
   const posted: ReviewNotification[] = [];
   const diffs: NativeDiffRequest[] = [];
   const logs: string[] = [];
-  const session = new ReviewSession('t-1', () => ws as unknown as Workspace, { post: (m) => void posted.push(m), openNativeDiff: (r) => void diffs.push(r), log: (_l, m) => logs.push(m) }, {
+  const opened: string[] = [];
+  const session = new ReviewSession('t-1', () => ws as unknown as Workspace, { post: (m) => void posted.push(m), openNativeDiff: (r) => void diffs.push(r), openNext: (id) => void opened.push(id), log: (_l, m) => logs.push(m) }, {
     refreshDelayMs: 5,
     decidedBy: 'test',
     limits: opts.limits ? { lazyFileLines: 20, inlineFiles: 100, inlineLines: 1000, collapseLines: 10 } : undefined,
   });
   const of = <M extends ReviewNotification['method']>(method: M) => posted.filter((p): p is Extract<ReviewNotification, { method: M }> => p.method === method);
-  return { ws, posted, diffs, logs, session, of };
+  return { ws, posted, diffs, logs, session, of, opened };
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,7 +73,8 @@ test('ready sends the state; refresh re-reads it', async () => {
   const states = of('review/state');
   assert.equal(states.length, 1);
   assert.equal(states[0].params.model.sha, SHA);
-  assert.equal(states[0].params.busy, false);
+  assert.equal(states[0].params.pending, undefined);
+  assert.equal(states[0].params.waiting, 0);
   await session.handleMessage({ method: 'review/refresh', params: {} });
   assert.equal(ws.detailsCalls, 2);
 });
@@ -76,11 +82,11 @@ test('ready sends the state; refresh re-reads it', async () => {
 test('approve / override / request changes / reject call decide with the page sha and text', async () => {
   const { session, ws, of } = setup();
   await session.handleMessage({ method: 'review/ready', params: {} });
-  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
-  await session.handleMessage({ method: 'review/override', params: { sha: SHA, reason: '  flaky reviewer \n' } });
-  await session.handleMessage({ method: 'review/requestChanges', params: { sha: SHA, text: 'Add a test' } });
-  await session.handleMessage({ method: 'review/reject', params: { sha: SHA } });
-  await session.handleMessage({ method: 'review/reject', params: { sha: SHA, text: '  ' } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 2, action: 'override', sha: SHA, text: '  flaky reviewer \n' } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 3, action: 'requestChanges', sha: SHA, text: 'Add a test' } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 4, action: 'reject', sha: SHA } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 5, action: 'reject', sha: SHA, text: '  ' } });
   assert.deepEqual(ws.calls, [
     { taskId: 't-1', kind: 'approve', sha: SHA, by: 'test' },
     { taskId: 't-1', kind: 'override', sha: SHA, text: 'flaky reviewer', by: 'test' },
@@ -88,11 +94,11 @@ test('approve / override / request changes / reject call decide with the page sh
     { taskId: 't-1', kind: 'reject', sha: SHA, by: 'test' },
     { taskId: 't-1', kind: 'reject', sha: SHA, by: 'test' },
   ]);
-  const results = of('review/actionResult');
+  const results = of('review/decided');
   assert.equal(results.length, 5);
   assert.deepEqual(results[0].params.result.outcome, { ok: true, applied: 'merged', commit: '4'.repeat(40) });
-  // Busy on, busy off around each decision, and a state refresh after each.
-  assert.deepEqual(of('review/busy').map((b) => b.params.busy), [true, false, true, false, true, false, true, false, true, false]);
+  // Each response names its request; a state refresh follows each.
+  assert.deepEqual(of('review/decided').map((r) => r.params.id), [1, 2, 3, 4, 5]);
   assert.equal(of('review/state').at(-1)!.params.lastResult?.action, 'reject');
 });
 
@@ -104,6 +110,8 @@ test('invalid or hostile messages are dropped before the engine sees them', asyn
     { method: 'review/override', params: { sha: SHA, reason: '' } },
     { method: 'review/requestChanges', params: { sha: SHA } },
     { method: 'review/decide', params: { kind: 'approve', sha: SHA } },
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA, taskId: 'other-task' } },
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA, comments: [{ path: 'a.ts', line: 1, side: 'new', lineText: '', body: 'x' }] } },
     { method: 'review/approve', params: { sha: SHA }, taskId: 'x' },
     'approve',
     null,
@@ -119,13 +127,13 @@ test('one decision at a time: a second click while merging gets "busy", not a se
   await session.handleMessage({ method: 'review/ready', params: {} });
   let release!: (r: DecisionResult) => void;
   ws.next = () => new Promise((r) => (release = r));
-  const first = session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
+  const first = session.handleMessage({ method: 'review/decide', params: { id: 6, action: 'approve', sha: SHA } });
   await wait(1);
   assert.equal(session.isBusy, true);
-  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 7, action: 'approve', sha: SHA } });
   assert.equal(ws.calls.length, 1);
-  assert.equal(of('review/actionResult')[0].params.result.outcome.ok, false);
-  assert.equal((of('review/actionResult')[0].params.result.outcome as { reason: string }).reason, 'busy');
+  assert.equal(of('review/decided')[0].params.result.outcome.ok, false);
+  assert.equal((of('review/decided')[0].params.result.outcome as { reason: string }).reason, 'busy');
   release({ ok: true, applied: 'merged', commit: '5'.repeat(40) });
   await first;
   assert.equal(session.isBusy, false);
@@ -136,9 +144,9 @@ test('stale sha: the result says so and the state refreshes to the new commit', 
   await session.handleMessage({ method: 'review/ready', params: {} });
   ws.sha = SHA_NEW; // the worker pushed a fix after the page rendered
   ws.next = async () => ({ ok: false, reason: 'stale_sha', currentSha: SHA_NEW });
-  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
+  await session.handleMessage({ method: 'review/decide', params: { id: 8, action: 'approve', sha: SHA } });
   assert.equal(ws.calls[0].sha, SHA, 'the engine is asked about the sha the user saw');
-  const result = of('review/actionResult').at(-1)!.params.result;
+  const result = of('review/decided').at(-1)!.params.result;
   assert.deepEqual(result.outcome, { ok: false, reason: 'stale_sha', currentSha: SHA_NEW });
   const state = of('review/state').at(-1)!.params;
   assert.equal(state.model.sha, SHA_NEW);
@@ -150,8 +158,8 @@ test('engine errors become an error result, never an exception out of the handle
   ws.next = async () => {
     throw new Error('git exploded');
   };
-  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
-  assert.deepEqual(of('review/actionResult')[0].params.result.outcome, { ok: false, reason: 'error', detail: 'git exploded' });
+  await session.handleMessage({ method: 'review/decide', params: { id: 9, action: 'approve', sha: SHA } });
+  assert.deepEqual(of('review/decided')[0].params.result.outcome, { ok: false, reason: 'error', detail: 'git exploded' });
   ws.failDetails = true;
   await session.refresh();
   assert.match(of('review/error').at(-1)!.params.message, /not found/);
@@ -205,17 +213,56 @@ test('a decision result the page would refuse is turned into a readable error', 
   const { session, ws, of } = setup();
   // e.g. a merge reported without its commit
   ws.next = async () => ({ ok: true, applied: 'merged', commit: '' });
-  await session.handleMessage({ method: 'review/approve', params: { sha: SHA } });
-  const outcome = of('review/actionResult')[0].params.result.outcome;
+  await session.handleMessage({ method: 'review/decide', params: { id: 10, action: 'approve', sha: SHA } });
+  const outcome = of('review/decided')[0].params.result.outcome;
   assert.equal(outcome.ok, false);
   assert.match((outcome as { detail: string }).detail, /unexpected form/);
 });
 
 test('two decisions arriving together: only the first reaches the engine', async () => {
   const { session, ws, of } = setup();
-  await Promise.all([session.handleMessage({ method: 'review/approve', params: { sha: SHA } }), session.handleMessage({ method: 'review/override', params: { sha: SHA, reason: 'x' } })]);
+  await Promise.all([session.handleMessage({ method: 'review/decide', params: { id: 11, action: 'approve', sha: SHA } }), session.handleMessage({ method: 'review/decide', params: { id: 12, action: 'override', sha: SHA, text: 'x' } })]);
   assert.equal(ws.calls.length, 1);
   assert.equal(ws.calls[0].kind, 'approve');
-  const reasons = of('review/actionResult').map((r) => (r.params.result.outcome as { reason?: string }).reason ?? 'ok');
+  const reasons = of('review/decided').map((r) => (r.params.result.outcome as { reason?: string }).reason ?? 'ok');
   assert.deepEqual(reasons.sort(), ['busy', 'ok']);
+});
+
+test('line comments reach the engine inside the decision text, as file, line, the line and the comment', async () => {
+  const { session, ws, of } = setup();
+  const comments = [{ path: 'a.ts', line: 1, side: 'new' as const, lineText: 'new', body: 'Name it better' }];
+  await session.handleMessage({ method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments } });
+  assert.equal(ws.calls.length, 1);
+  assert.equal(ws.calls[0].kind, 'request_changes');
+  assert.equal(ws.calls[0].text, '## Line comments (file, line, the line as shown, comment)\n\n1. `a.ts` line 1:\n   > `new`\n\n   Name it better');
+  await session.handleMessage({ method: 'review/decide', params: { id: 2, action: 'requestChanges', sha: SHA, text: ' and test it ', comments } });
+  assert.match(ws.calls[1].text!, /^and test it\n\n## Line comments/);
+  assert.deepEqual(of('review/decided').map((r) => r.params.id), [1, 2]);
+});
+
+test('Next review: the state counts the other reviews waiting; next opens the oldest', async () => {
+  const { session, ws, of, opened } = setup();
+  ws.waiting = [
+    { kind: 'review', taskId: 'newer', title: 'N', since: '2026-11-29T10:00:00.000Z' },
+    { kind: 'question', taskId: 'asks', title: 'Q', since: '2026-11-29T08:00:00.000Z' },
+    { kind: 'review', taskId: 't-1', title: 'this one', since: '2026-11-29T07:00:00.000Z' },
+    { kind: 'review', taskId: 'older', title: 'O', since: '2026-11-29T09:00:00.000Z' },
+  ];
+  await session.handleMessage({ method: 'review/ready', params: {} });
+  assert.equal(of('review/state').at(-1)!.params.waiting, 2, 'reviews only, not this one');
+  await session.handleMessage({ method: 'review/next', params: {} });
+  assert.deepEqual(opened, ['older']);
+  ws.waiting = [];
+  await session.handleMessage({ method: 'review/next', params: {} });
+  assert.deepEqual(opened, ['older'], 'nothing waiting: nothing opened');
+});
+
+test('a result about an older commit is dropped from the state once a newer commit waits for a decision', async () => {
+  const { session, ws, of } = setup();
+  ws.next = async () => ({ ok: true, applied: 'fix_requested' });
+  await session.handleMessage({ method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, text: 'x' } });
+  assert.equal(of('review/state').at(-1)!.params.lastResult?.action, 'requestChanges');
+  ws.sha = SHA_NEW; // the fix round came back
+  await session.refresh();
+  assert.equal(of('review/state').at(-1)!.params.lastResult, undefined);
 });

@@ -5,16 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixtureApprovability } from '../helpers/fake-swarm-workspace';
 import {
-  ApproveCommand,
-  ActionResultNotification,
+  DecideRequest,
+  DecidedResponse,
   FileDiffNotification,
   LoadFileCommand,
   OpenNativeDiffCommand,
-  OverrideCommand,
+  NextCommand,
   PROTOCOL_LIMITS,
   ReadyCommand,
-  RejectCommand,
-  RequestChangesCommand,
   StateNotification,
   isActionOutcome,
   isPersistedReviewState,
@@ -87,12 +85,14 @@ function details(extra: Partial<ReviewDetails> = {}): ReviewDetails {
 test('valid commands pass their guard and parseReviewCommand', () => {
   const msgs = [
     ReadyCommand.create({}),
-    ApproveCommand.create({ sha: SHA }),
-    ApproveCommand.create({ sha: 'abcdef1' }),
-    OverrideCommand.create({ sha: SHA, reason: 'tests are flaky, not the change' }),
-    RequestChangesCommand.create({ sha: SHA, text: 'Add a test' }),
-    RejectCommand.create({ sha: SHA }),
-    RejectCommand.create({ sha: SHA, text: 'wrong approach' }),
+    DecideRequest.create({ id: 1, action: 'approve', sha: SHA }),
+    DecideRequest.create({ id: 2, action: 'approve', sha: 'abcdef1' }),
+    DecideRequest.create({ id: 3, action: 'override', sha: SHA, text: 'tests are flaky, not the change' }),
+    DecideRequest.create({ id: 4, action: 'requestChanges', sha: SHA, text: 'Add a test' }),
+    DecideRequest.create({ id: 5, action: 'requestChanges', sha: SHA, comments: [{ path: 'a.ts', line: 3, side: 'new', lineText: 'x()', body: 'why?' }] }),
+    DecideRequest.create({ id: 6, action: 'reject', sha: SHA }),
+    DecideRequest.create({ id: 7, action: 'reject', sha: SHA, text: 'wrong approach' }),
+    NextCommand.create({}),
     OpenNativeDiffCommand.create({ path: 'src/a b.ts' }),
     LoadFileCommand.create({ path: 'x' }),
   ];
@@ -107,40 +107,53 @@ test('commands with a bad sha, missing or extra fields, or wrong types are refus
     null,
     'review/approve',
     [],
-    { method: 'review/approve' },
-    { method: 'review/approve', params: {} },
-    { method: 'review/approve', params: { sha: 'ABCDEF1234' } }, // uppercase is not how git prints it
-    { method: 'review/approve', params: { sha: 'abc12' } }, // too short
-    { method: 'review/approve', params: { sha: 'a'.repeat(65) } },
-    { method: 'review/approve', params: { sha: `${SHA}\n` } },
-    { method: 'review/approve', params: { sha: 'HEAD' } },
-    { method: 'review/approve', params: { sha: 'main~1' } },
-    { method: 'review/approve', params: { sha: SHA, force: true } }, // extra field
-    { method: 'review/approve', params: { sha: SHA }, extra: 1 },
-    { method: 'review/approve', params: { sha: 123 } },
+    { method: 'review/decide' },
+    { method: 'review/decide', params: {} },
+    { method: 'review/approve', params: { sha: SHA } }, // the old per-action commands are gone
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: 'ABCDEF1234' } }, // uppercase is not how git prints it
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: 'abc12' } }, // too short
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: 'a'.repeat(65) } },
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: `${SHA}\n` } },
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: 'HEAD' } },
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: 'main~1' } },
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA, force: true } }, // extra field
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA }, extra: 1 },
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: 123 } },
     { method: 'review/merge', params: { sha: SHA } }, // unknown method
-    { method: 'review/override', params: { sha: SHA } }, // no reason
-    { method: 'review/override', params: { sha: SHA, reason: '   \n ' } }, // blank reason
-    { method: 'review/override', params: { sha: SHA, reason: 'x'.repeat(PROTOCOL_LIMITS.decisionText + 1) } },
-    { method: 'review/requestChanges', params: { sha: SHA, text: '' } },
-    { method: 'review/requestChanges', params: { sha: SHA, reason: 'x' } },
-    { method: 'review/reject', params: { sha: SHA, text: 5 } },
+    { method: 'review/decide', params: { id: 1, action: 'override', sha: SHA } }, // no reason
+    { method: 'review/decide', params: { id: 1, action: 'override', sha: SHA, text: '   \n ' } }, // blank reason
+    { method: 'review/decide', params: { id: 1, action: 'override', sha: SHA, text: 'x'.repeat(PROTOCOL_LIMITS.decisionText + 1) } },
+    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, text: '' } }, // no text, no comments
+    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [] } },
+    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, reason: 'x' } },
+    { method: 'review/decide', params: { id: 1, action: 'reject', sha: SHA, text: 5 } },
+    { method: 'review/decide', params: { id: -1, action: 'approve', sha: SHA } },
+    { method: 'review/decide', params: { id: 1, action: 'merge', sha: SHA } },
+    // Line comments: only with Request changes, each with a path, a line ≥ 1, a side and a comment.
+    { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA, comments: [{ path: 'a', line: 1, side: 'new', lineText: '', body: 'x' }] } },
+    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 0, side: 'new', lineText: '', body: 'x' }] } },
+    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 1, side: 'left', lineText: '', body: 'x' }] } },
+    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 1, side: 'new', lineText: '', body: '  ' }] } },
+    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a\u0000b', line: 1, side: 'new', lineText: '', body: 'x' }] } },
+    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 1, side: 'new', lineText: '', body: 'x', html: '<b>' }] } },
+    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: Array.from({ length: 201 }, () => ({ path: 'a', line: 1, side: 'new', lineText: '', body: 'x' })) } },
+    { method: 'review/next', params: { taskId: 'other' } },
     { method: 'review/openNativeDiff', params: { path: '' } },
     { method: 'review/openNativeDiff', params: { path: 'a\u0000b' } },
     { method: 'review/openNativeDiff', params: { path: 'x'.repeat(PROTOCOL_LIMITS.path + 1) } },
     { method: 'review/loadFile', params: { path: ['a'] } },
     { method: 'review/ready', params: { now: true } },
-    JSON.parse('{"method":"review/approve","params":{"sha":"aaaaaaa","__proto__":{"x":1}}}'),
+    JSON.parse('{"method":"review/decide","params":{"id":1,"action":"approve","sha":"aaaaaaa","__proto__":{"x":1}}}'),
   ];
   for (const m of bad) assert.equal(parseReviewCommand(m), undefined, JSON.stringify(m));
-  assert.equal(ApproveCommand.is({ method: 'review/approve', params: { sha: 'HEAD' } }), false);
+  assert.equal(DecideRequest.is({ method: 'review/decide', params: { id: 1, action: 'approve', sha: 'HEAD' } }), false);
 });
 
 test('every command guard only accepts its own method', () => {
-  const approve = ApproveCommand.create({ sha: SHA });
-  assert.equal(ApproveCommand.is(approve), true);
-  assert.equal(OverrideCommand.is(approve), false);
-  assert.equal(RejectCommand.is(approve), false);
+  const approve = DecideRequest.create({ id: 1, action: 'approve', sha: SHA });
+  assert.equal(DecideRequest.is(approve), true);
+  assert.equal(NextCommand.is(approve), false);
+  assert.equal(LoadFileCommand.is(approve), false);
 });
 
 // ---- notifications (host → page) ---------------------------------------------------------------
@@ -148,9 +161,10 @@ test('every command guard only accepts its own method', () => {
 test('the state built from ReviewDetails passes the page-side guard', () => {
   const { model } = buildReviewViewModel(details());
   assert.ok(isReviewViewModel(model));
-  const msg = StateNotification.create({ model, busy: false });
+  const msg = StateNotification.create({ model, waiting: 0 });
   assert.ok(parseReviewNotification(JSON.parse(JSON.stringify(msg))));
-  assert.equal(StateNotification.is({ ...msg, params: { ...msg.params, busy: 'no' } }), false);
+  assert.equal(StateNotification.is({ ...msg, params: { ...msg.params, waiting: 'no' } }), false);
+  assert.equal(StateNotification.is({ ...msg, params: { ...msg.params, busy: false } }), false, 'the busy flag is gone');
   assert.equal(StateNotification.is({ ...msg, params: { ...msg.params, model: { ...model, sha: 'nope' } } }), false);
   assert.equal(StateNotification.is({ ...msg, params: { ...msg.params, model: { ...model, status: 'exploded' } } }), false);
   assert.equal(StateNotification.is({ ...msg, params: { ...msg.params, model: { ...model, html: '<b>' } } }), false);
@@ -160,7 +174,7 @@ test('the panel header gets the task\'s cost and budget in the state message (al
   const base = details();
   const { model } = buildReviewViewModel({ ...base, state: { ...base.state!, usage: { costUsd: 0.42, inputTokens: 12_345, outputTokens: 1900 }, budgetUsd: 1 } });
   assert.equal(model.cost, '$0.42 · 12.3k in / 1.9k out (budget $1.00)');
-  const msg = StateNotification.create({ model, busy: false });
+  const msg = StateNotification.create({ model, waiting: 0 });
   assert.ok(parseReviewNotification(JSON.parse(JSON.stringify(msg))));
   assert.equal(StateNotification.is({ ...msg, params: { ...msg.params, model: { ...model, cost: 42 } } }), false);
   assert.equal(buildReviewViewModel(details()).model.cost, undefined, 'nothing reported: no cost line');
@@ -189,7 +203,8 @@ test('action outcomes: every DecisionResult shape is accepted, malformed ones ar
     { ok: 'yes', applied: 'merged', commit: SHA },
   ];
   for (const o of bad) assert.equal(isActionOutcome(o), false, JSON.stringify(o));
-  const note = ActionResultNotification.create({ result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'stale_sha', currentSha: SHA2 }, at: new Date(0).toISOString() } });
+  assert.equal(DecidedResponse.is({ method: 'review/decided', params: { result: { action: 'approve', sha: SHA, outcome: { ok: true, applied: 'rejected' }, at: '' } } }), false, 'a response names its request');
+  const note = DecidedResponse.create({ id: 3, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'stale_sha', currentSha: SHA2 }, at: new Date(0).toISOString() } });
   assert.ok(parseReviewNotification(note));
   assert.equal(FileDiffNotification.is({ method: 'review/fileDiff', params: { sha: 'zz', path: 'a', diff: '' } }), false);
 });

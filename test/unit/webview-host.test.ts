@@ -7,7 +7,7 @@ import { fake, createFakeExtensionContext, window as fakeWindow, Disposable, Uri
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { REVIEW_DIFF_SCHEME, REVIEW_VIEW_TYPE, ReviewPanels, registerReviewPanels, reviewDiffUri } from '../../src/extension/reviewPanel';
-import type { DecisionRequest, DecisionResult, ReviewDetails, Workspace } from '../../src/swarm/api';
+import type { DecisionRequest, DecisionResult, ReviewDetails, Workspace, NeedsYouItem } from '../../src/swarm/api';
 import type { SwarmEvent } from '../../src/swarm/types';
 
 const SHA = 'abc1234'.padEnd(40, '0');
@@ -119,6 +119,10 @@ class FakeWorkspace {
     this.decisions.push(req);
     return { ok: true, applied: 'merged', commit: '9'.repeat(40) };
   }
+  waiting: NeedsYouItem[] = [];
+  async needsYou(): Promise<NeedsYouItem[]> {
+    return this.waiting;
+  }
   async showFile(rev: string, path: string): Promise<string | undefined> {
     this.shown.push([rev, path]);
     return rev === BASE ? 'a\n' : 'b\n';
@@ -189,10 +193,10 @@ test('messages: ready sends the state and names the panel; invalid ones do nothi
   assert.equal(ws.decisions.length, 0);
   assert.deepEqual(methods(p), ['review/state']);
 
-  p.webview.send({ method: 'review/approve', params: { sha: SHA } });
+  p.webview.send({ method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA } });
   await wait(5);
   assert.deepEqual(ws.decisions, [{ taskId: 't-1', kind: 'approve', sha: SHA, by: 'vscode' }]);
-  assert.ok(methods(p).includes('review/actionResult'));
+  assert.ok(methods(p).includes('review/decided'));
   m.dispose();
 });
 
@@ -268,4 +272,20 @@ test('reload: the serializer restores a panel from the page state, and refuses a
   }
   for (const d of ctx.subscriptions) d.dispose();
   assert.equal(restored.disposed, true, 'disposing the manager closes its panels');
+});
+
+test('Next review: the next waiting task opens in a panel of its own and this one closes', async () => {
+  const m = manager();
+  ws.waiting = [
+    { kind: 'review', taskId: 't-1', title: 'this one', since: '2026-11-29T08:00:00.000Z' },
+    { kind: 'review', taskId: 't-2', title: 'next', since: '2026-11-29T09:00:00.000Z' },
+  ];
+  await m.open('t-1');
+  const p = panels[0];
+  p.webview.send({ method: 'review/next', params: {} });
+  for (let i = 0; i < 1000 && !p.disposed; i++) await wait(1);
+  assert.equal(p.disposed, true, 'the finished review closed');
+  assert.deepEqual(m.openTasks.map((t) => t.taskId), ['t-2']);
+  assert.equal(panels.length, 2);
+  m.dispose();
 });

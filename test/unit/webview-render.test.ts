@@ -83,7 +83,7 @@ interface Page {
   sent: unknown[];
   saved: unknown[];
   api: VsCodeApi;
-  state(m: ReviewViewModel, extra?: { busy?: boolean; lastResult?: Parameters<typeof StateNotification.create>[0]['lastResult'] }): void;
+  state(m: ReviewViewModel, extra?: { busy?: boolean; waiting?: number; lastResult?: Parameters<typeof StateNotification.create>[0]['lastResult'] }): void;
   button(label: RegExp): HTMLElement;
   click(el: Element): void;
   text(): string;
@@ -108,7 +108,7 @@ function page(savedState?: unknown): Page {
     saved,
     api,
     state(m, extra = {}) {
-      app.receive(JSON.parse(JSON.stringify(StateNotification.create({ model: m, busy: extra.busy ?? false, ...(extra.lastResult ? { lastResult: extra.lastResult } : {}) }))));
+      app.receive(JSON.parse(JSON.stringify(StateNotification.create({ model: m, waiting: extra.waiting ?? 0, ...(extra.busy ? { pending: 'approve' as const } : {}), ...(extra.lastResult ? { lastResult: extra.lastResult } : {}) }))));
     },
     button(label) {
       const b = [...doc.querySelectorAll('vscode-button')].find((x) => label.test(x.textContent ?? ''));
@@ -225,41 +225,42 @@ test('buttons: enabled when the task waits for a decision; Override and Request 
   const changes = () => p.button(/^Request changes/);
   const reject = () => p.button(/^Reject/);
   // Before any state: nothing can be clicked.
-  for (const b of [approve(), override(), changes(), reject()]) assert.ok(b.hasAttribute('disabled'));
+  for (const b of [approve(), override(), changes(), reject()]) assert.ok(b.getAttribute('aria-disabled') === 'true');
   p.state(model());
-  assert.equal(approve().hasAttribute('disabled'), false);
-  assert.ok(override().hasAttribute('disabled'), 'the reviewer approved: nothing to override');
-  assert.ok(changes().hasAttribute('disabled'), 'no text yet');
-  assert.equal(reject().hasAttribute('disabled'), false);
+  assert.equal(approve().getAttribute('aria-disabled'), 'false');
+  assert.ok(override().getAttribute('aria-disabled') === 'true', 'the reviewer approved: nothing to override');
+  assert.ok(changes().getAttribute('aria-disabled') === 'true', 'no text yet');
+  assert.equal(reject().getAttribute('aria-disabled'), 'false');
 
   p.click(approve());
-  assert.deepEqual(p.sent.at(-1), { method: 'review/approve', params: { sha: SHA } });
+  assert.deepEqual(p.sent.at(-1), { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA } });
   assert.ok(parseReviewCommand(p.sent.at(-1)));
   // Clicked: everything is disabled until the host answers, so a double click sends one decision.
-  for (const b of [approve(), reject()]) assert.ok(b.hasAttribute('disabled'));
+  for (const b of [approve(), reject()]) assert.ok(b.getAttribute('aria-disabled') === 'true');
   p.click(approve());
-  assert.equal(p.sent.filter((m) => (m as { method: string }).method === 'review/approve').length, 1);
+  assert.equal(p.sent.filter((m) => (m as { method: string }).method === 'review/decide').length, 1);
 
-  p.app.receive({ method: 'review/busy', params: { busy: false } });
+  // The response to request 1 ends the wait (a refused one keeps the draft).
+  p.app.receive({ method: 'review/decided', params: { id: 1, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'busy', detail: 'x' }, at: '' } } });
   const comment = p.doc.querySelector('vscode-textarea') as HTMLElement & { value: string };
   comment.value = '  Please add a test  ';
   comment.dispatchEvent(new (p.win as unknown as { Event: typeof Event }).Event('input'));
-  assert.equal(changes().hasAttribute('disabled'), false);
+  assert.equal(changes().getAttribute('aria-disabled'), 'false');
   p.click(changes());
-  assert.deepEqual(p.sent.at(-1), { method: 'review/requestChanges', params: { sha: SHA, text: 'Please add a test' } });
+  assert.deepEqual(p.sent.at(-1), { method: 'review/decide', params: { id: 2, action: 'requestChanges', sha: SHA, text: 'Please add a test' } });
 });
 
 test('buttons: a reviewer that did not approve makes Override (with a reason) the way to merge', () => {
   const p = page();
   p.state(model({ rounds: [round(1, { verdict: 'NEEDS_CHANGES' })] }));
-  assert.ok(p.button(/^Approve/).hasAttribute('disabled'));
+  assert.ok(p.button(/^Approve/).getAttribute('aria-disabled') === 'true');
   assert.match(p.button(/^Approve/).getAttribute('title')!, /Override/);
-  assert.ok(p.button(/^Override/).hasAttribute('disabled'), 'no reason yet');
+  assert.ok(p.button(/^Override/).getAttribute('aria-disabled') === 'true', 'no reason yet');
   const comment = p.doc.querySelector('vscode-textarea') as HTMLElement & { value: string };
   comment.value = 'The reviewer misread the spec';
   comment.dispatchEvent(new (p.win as unknown as { Event: typeof Event }).Event('input'));
   p.click(p.button(/^Override/));
-  assert.deepEqual(p.sent.at(-1), { method: 'review/override', params: { sha: SHA, reason: 'The reviewer misread the spec' } });
+  assert.deepEqual(p.sent.at(-1), { method: 'review/decide', params: { id: 1, action: 'override', sha: SHA, text: 'The reviewer misread the spec' } });
 });
 
 test('buttons: the engine decides approvability — a change it says only Override may merge has Approve disabled with its words, whatever the verdict shown', () => {
@@ -267,10 +268,10 @@ test('buttons: the engine decides approvability — a change it says only Overri
   // The rounds say APPROVED (e.g. an agent edited state.json), but the engine's seal check says no.
   const why = 'The record of review round 1 on ffffffffffff was changed outside the swarm. A plain Approve does not merge it: use Override… and give a reason.';
   p.state(model({ approvable: { approvable: false, verdict: 'APPROVED', message: why } }));
-  assert.ok(p.button(/^Approve/).hasAttribute('disabled'));
+  assert.ok(p.button(/^Approve/).getAttribute('aria-disabled') === 'true');
   assert.equal(p.button(/^Approve/).getAttribute('title'), why);
   p.click(p.button(/^Approve/));
-  assert.ok(!p.sent.some((m) => (m as { method: string }).method === 'review/approve'), 'no approve sent');
+  assert.ok(!p.sent.some((m) => (m as { method: string }).method === 'review/decide'), 'no approve sent');
   assert.match(p.doc.querySelector('.hint')!.textContent!, /changed outside the swarm/);
   // The engine's refusal, when it comes (another window decided first), reads as such.
   assert.equal(describeOutcome({ action: 'approve', sha: SHA, outcome: { ok: false, reason: 'needs_override', detail: why }, at: '' }).text, `Not merged: ${why}`);
@@ -279,14 +280,14 @@ test('buttons: the engine decides approvability — a change it says only Overri
 test('buttons: disabled while busy, when the task cannot be decided, and with no commit', () => {
   const p = page();
   p.state(model(), { busy: true });
-  for (const l of [/^Approve/, /^Reject/]) assert.ok(p.button(l).hasAttribute('disabled'));
+  for (const l of [/^Approve/, /^Reject/]) assert.ok(p.button(l).getAttribute('aria-disabled') === 'true');
   p.click(p.button(/^Approve/));
   p.state(model({ canDecide: false }));
-  assert.ok(p.button(/^Approve/).hasAttribute('disabled'));
+  assert.ok(p.button(/^Approve/).getAttribute('aria-disabled') === 'true');
   assert.match(p.button(/^Reject/).getAttribute('title')!, /not waiting/);
   p.click(p.button(/^Reject/));
   p.state(model({ sha: undefined, diff: '' }));
-  assert.ok(p.button(/^Approve/).hasAttribute('disabled'));
+  assert.ok(p.button(/^Approve/).getAttribute('aria-disabled') === 'true');
   assert.match(p.text(), /Nothing to show until the worker commits/);
   assert.deepEqual(p.sent, [{ method: 'review/ready', params: {} }], 'disabled buttons sent nothing');
 });
@@ -295,26 +296,26 @@ test('results: merged commit, conflict files, stale sha with refresh, errors', (
   const p = page();
   p.state(model());
   const at = new Date(0).toISOString();
-  p.app.receive({ method: 'review/actionResult', params: { result: { action: 'approve', sha: SHA, outcome: { ok: true, applied: 'merged', commit: 'abc1234'.padEnd(40, '0') }, at } } });
+  p.app.receive({ method: 'review/decided', params: { id: 0, result: { action: 'approve', sha: SHA, outcome: { ok: true, applied: 'merged', commit: 'abc1234'.padEnd(40, '0') }, at } } });
   assert.match(p.doc.querySelector('.result')!.textContent!, /merged as commit abc12340/);
-  p.app.receive({ method: 'review/actionResult', params: { result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'conflict', files: ['src/<b>x</b>.ts'] }, at } } });
+  p.app.receive({ method: 'review/decided', params: { id: 0, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'conflict', files: ['src/<b>x</b>.ts'] }, at } } });
   const result = p.doc.querySelector('.result')!;
   assert.match(result.textContent!, /conflicts; nothing was merged/);
   assert.equal(result.querySelector('.paths li')!.textContent, 'src/<b>x</b>.ts');
 
   // Stale: the host sends the result, then the refreshed state with the new commit.
-  p.app.receive({ method: 'review/actionResult', params: { result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'stale_sha', currentSha: SHA_NEW }, at } } });
+  p.app.receive({ method: 'review/decided', params: { id: 0, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'stale_sha', currentSha: SHA_NEW }, at } } });
   p.state(model({ sha: SHA_NEW }), { lastResult: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'stale_sha', currentSha: SHA_NEW }, at } });
   assert.match(p.doc.querySelector('.result')!.textContent!, /branch moved.*f00d1111.*refreshed/);
   assert.equal(p.app.current?.sha, SHA_NEW);
   p.click(p.button(/^Approve/));
-  assert.deepEqual(p.sent.at(-1), { method: 'review/approve', params: { sha: SHA_NEW } }, 'the next decision is on the new commit');
+  assert.deepEqual(p.sent.at(-1), { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA_NEW } }, 'the next decision is on the new commit');
 
   assert.match(describeOutcome({ action: 'override', sha: SHA, outcome: { ok: false, reason: 'error', detail: 'boom' }, at }).text, /Override failed: boom/);
   assert.match(describeOutcome({ action: 'approve', sha: SHA, outcome: { ok: false, reason: 'waiting_local_changes', files: ['a'] }, at }).text, /uncommitted changes/);
   p.app.receive({ method: 'review/error', params: { message: 'Cannot load the review' } });
   assert.equal((p.doc.querySelector('.error-banner') as HTMLElement).hidden, false);
-  p.app.receive({ method: 'review/state', params: { model: { evil: true }, busy: false } });
+  p.app.receive({ method: 'review/state', params: { model: { evil: true }, waiting: 0 } });
   assert.match(p.doc.querySelector('.error-banner')!.textContent!, /does not understand/);
 });
 
@@ -391,12 +392,12 @@ test('a branch that moved after the review: the page says the reviewer did not s
   assert.match(p.doc.querySelector('.hint')!.textContent!, /moved after it was submitted for review.*has not seen/);
   // The decision is on the commit on screen (the engine records and merges that head).
   p.click(p.button(/^Approve/));
-  assert.deepEqual(p.sent.at(-1), { method: 'review/approve', params: { sha: SHA } });
+  assert.deepEqual(p.sent.at(-1), { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA } });
   // A reviewer that asked for changes on the older commit still needs an Override with a reason.
   const q = page();
   q.state({ ...model({ rounds: [round(1, { verdict: 'NEEDS_CHANGES', sha: BASE.replace('2', '7') })] }), reviewedSha: BASE.replace('2', '7') });
   assert.equal(q.app.current!.agentVerdict, 'NEEDS_CHANGES');
-  assert.ok(q.button(/^Approve/).hasAttribute('disabled'));
+  assert.ok(q.button(/^Approve/).getAttribute('aria-disabled') === 'true');
   assert.match(q.doc.querySelector('.hint')!.textContent!, /did not approve \(on ba5e7222\)/);
 });
 
@@ -430,4 +431,32 @@ test('a human decision shows its text once (the round keeps it as feedback too)'
   p.state(model({ rounds: [round(1, { verdict: 'NEEDS_CHANGES', feedback: 'Needs a test.' }), round(2, { by: 'human', verdict: 'APPROVED', decision: 'override', reason: 'Tracked in issue 12', feedback: 'Override: Tracked in issue 12' })] }));
   assert.equal(p.text().split('Tracked in issue 12').length - 1, 1, p.text());
   assert.match(p.text(), /Needs a test\./);
+});
+
+test('unavailable buttons stay focusable and say why in visible text; Alt+A approves only when allowed', () => {
+  const p = page();
+  p.state(model({ rounds: [round(1, { verdict: 'NEEDS_CHANGES' })] }));
+  const approve = p.button(/^Approve/);
+  assert.match(approve.textContent!, /Approve \(Alt\+A\)/, 'the shortcut is on the button');
+  assert.equal(approve.getAttribute('aria-disabled'), 'true');
+  assert.equal(approve.hasAttribute('disabled'), false, 'not removed from the tab order');
+  assert.equal(approve.getAttribute('aria-describedby'), 'decision-reasons');
+  const reasons = p.doc.getElementById('decision-reasons')!.textContent!;
+  assert.match(reasons, /Approve: the reviewer said NEEDS_CHANGES in round 1/);
+  assert.match(reasons, /Override: write the reason in the comment/);
+  const KeyboardEvent = (p.win as unknown as { KeyboardEvent: typeof globalThis.KeyboardEvent }).KeyboardEvent;
+  p.doc.dispatchEvent(new KeyboardEvent('keydown', { code: 'KeyA', altKey: true, bubbles: true }));
+  assert.deepEqual(p.sent, [{ method: 'review/ready', params: {} }], 'Alt+A does nothing while Approve is unavailable');
+  p.state(model());
+  p.doc.dispatchEvent(new KeyboardEvent('keydown', { code: 'KeyA', altKey: true, bubbles: true }));
+  assert.deepEqual(p.sent.at(-1), { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA } });
+});
+
+test('paths wrap only after a slash', () => {
+  const p = page();
+  p.state(model());
+  const path = p.doc.querySelector('section.file .file-path')!;
+  assert.equal(path.textContent, 'src/app.ts');
+  assert.equal(path.querySelectorAll('wbr').length, 1);
+  assert.equal(path.firstChild!.textContent, 'src/');
 });
