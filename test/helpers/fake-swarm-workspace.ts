@@ -2,7 +2,7 @@
 // needs-you items and worktrees the test sets, records every call, and emits the events the
 // test asks for. The extension is tested against it first, then against the real engine.
 
-import type { AcceptBaseResult, Approvability, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from '../../src/swarm/api';
+import type { AcceptBaseResult, Approvability, PreflightProblem, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from '../../src/swarm/api';
 import { parseSwarmConfig, type ResolvedConfig } from '../../src/swarm/config';
 import type { ReviewRound, RunSummary, SwarmEvent, Task, TaskFolder, TaskRuntimeState, TaskStatus, WorkerInfo, WorktreeInfo } from '../../src/swarm/types';
 
@@ -117,6 +117,12 @@ export class FakeSwarmWorkspace implements Workspace {
   async runningElsewhere() {
     this.calls.push(['runningElsewhere']);
     return this.elsewhere;
+  }
+  /** What preflight() reports (none: the start goes on). */
+  preflightProblems: PreflightProblem[] = [];
+  async preflight(): Promise<PreflightProblem[]> {
+    this.calls.push(['preflight']);
+    return this.preflightProblems;
   }
   startRun(options?: StartRunOptions): SwarmRun {
     this.calls.push(['startRun', options]);
