@@ -14,6 +14,7 @@ import { STATUS } from '../swarm/status';
 import { openWorktreeFileDiff } from './nativeDiff';
 import type { ReviewHost } from './reviewHost';
 import { readSettings } from './settings';
+import { initOptions, preflightGate, sayInitChoice } from './setupCommands';
 import { errorMessage, type SwarmEngine, type SwarmSession } from './session';
 import { findTask, type SessionRegistry } from './sessions';
 import { TaskNode } from './tasksTree';
@@ -130,6 +131,7 @@ export class SwarmCommands {
         if (pick === 'Initialize swarm') await this.initialize(session.root);
         if (pick !== 'Start with demo agents') return false;
       }
+      if (!(await preflightGate(session, ws, this.deps.log))) return false; // setupCommands.ts: every problem, nothing claimed
       const elsewhere = await ws.runningElsewhere();
       if (elsewhere) {
         void vscode.window.showWarningMessage(`Swarm: a swarm is already running on ${session.name} in another process (pid ${elsewhere.pid}, run ${elsewhere.runId}). One swarm per repository: stop that one first.`);
@@ -406,7 +408,9 @@ export class SwarmCommands {
       void vscode.window.showErrorMessage('Swarm: this workspace is not trusted; trust it before initializing a swarm.');
       return false;
     }
-    await session.ops.run({ kind: 'initialize' }, () => this.deps.engine.initRepo(session.root));
+    const options = await initOptions(session);
+    const result = await session.ops.run({ kind: 'initialize' }, () => this.deps.engine.initRepo(session.root, options));
+    sayInitChoice(session, result, this.deps.log); // which agent CLI swarm.json uses (setupCommands.ts)
     this.deps.log.info(`[${session.name}] initialized: swarm.json and the task folders`);
     await session.reopen();
     const file = join(session.root, 'swarm.json');

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { SwarmCommands } from './commands';
+import { registerSetupCommands } from './setupCommands';
 import { Commands, CommandTitles, ContextKeys, OUTPUT_CHANNEL_NAME, Views, type FolderState } from './constants';
 import { logEvent } from './eventLog';
 import { REVISION_SCHEME, RevisionContentProvider } from './nativeDiff';
@@ -97,6 +98,7 @@ export class SwarmExtension implements vscode.Disposable {
       startTimeoutMs: options.startTimeoutMs,
     });
     this.disposables.push(...this.commands.register());
+    this.disposables.push(...registerSetupCommands({ registry: this.registry, log: this.log, agentPath: resolveAgentPath }));
     if (options.reviewHost) this.disposables.push(options.reviewHost);
 
     this.disposables.push(vscode.workspace.registerTextDocumentContentProvider(REVISION_SCHEME, new RevisionContentProvider(this.registry)));
@@ -222,7 +224,7 @@ function lazyEngine(): SwarmEngine {
   const load = (): EngineModule => (loaded ??= require('../swarm/workspace') as EngineModule);
   return {
     openWorkspace: (options) => load().openWorkspace(options),
-    initRepo: (root) => load().initRepo(root),
+    initRepo: (root, o) => load().initRepo(root, o),
   };
 }
 

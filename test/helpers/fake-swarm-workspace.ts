@@ -214,10 +214,14 @@ export class FakeEngine {
     this.workspaces.push(ws);
     return ws;
   };
-  initRepo = async (root: string): Promise<unknown> => {
+  /** What initRepo returns (the engine's `{ choice }` of initConfig.ts), and the options it got. */
+  initResult: unknown = undefined;
+  initOptions: unknown[] = [];
+  initRepo = async (root: string, options?: unknown): Promise<unknown> => {
     this.initialized.push(root);
+    this.initOptions.push(options);
     this.failWith = undefined;
-    return undefined;
+    return this.initResult;
   };
   get last(): FakeSwarmWorkspace {
     const ws = this.workspaces[this.workspaces.length - 1];
