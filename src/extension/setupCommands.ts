@@ -30,7 +30,7 @@ const loadDoctor = (): DoctorModule => (doctorModule ??= require('../swarm/docto
 
 /** The checklist as a markdown document. */
 export function doctorMarkdown(name: string, r: DoctorReport): string {
-  const lines = loadDoctor().formatDoctor(r).map((l) => (l.startsWith('    fix: ') ? `  - fix: ${l.slice(10)}` : `- ${l}`));
+  const lines = loadDoctor().formatDoctor(r).map((l) => (l.startsWith('    fix: ') ? `  - fix: ${l.slice('    fix: '.length)}` : `- ${l}`));
   const summary = lines.pop()!.slice(2);
   return `# Swarm: setup check of ${name}\n\n${lines.join('\n')}\n\n**${summary}**\n\nThe same checks in a terminal: \`swarm doctor\` (\`--json\` for scripts). Fixes in VS Code: the settings \`swarm.cli.*\` (where each agent CLI is) and \`swarm.json\`.\n`;
 }
