@@ -106,7 +106,7 @@ export function harnessProblems(config: ResolvedConfig, ctx: HarnessContext, con
     if (path) continue;
     const at = problems.length;
     if (Object.hasOwn(CLI_SPECS, harness)) {
-      problems.push({ check: 'harness', what: `${displayName(harness)} ("${harness}", used by ${who}) is not installed`, looked: where(program), fix: `install it: ${CLI_INSTALL[harness as CliName]} — or set its path in ${cliSettingHint(harness)}`, place: ctx.cliPaths[harness] ? 'settings' : 'config' });
+      problems.push({ check: 'harness', what: `${displayName(harness)} ("${harness}", used by ${who}) is not installed`, looked: where(program), fix: `install it: ${CLI_INSTALL[harness as CliName]} — or set its path in ${cliSettingHint(harness)}`, place: ctx.cliPaths[harness] && ctx.cliPaths[harness] !== config.harnesses[harness]?.command?.[0] ? 'settings' : 'config' });
     } else if (harness === 'demo') {
       problems.push({ check: 'harness', what: `the demo agent's node (${program}) was not found`, looked: where(program), fix: 'reinstall the extension or the swarm CLI', place: 'system' });
     } else {
