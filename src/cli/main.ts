@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { openWorkspace, initRepo } from '../swarm/workspace';
+import { formatDoctor, runDoctor } from '../swarm/doctor';
+import { problemText } from '../swarm/preflight';
 import type { Workspace, ReviewMode, DecisionResult } from '../swarm/api';
 import { ConfigError, SwarmError } from '../swarm/errors';
 import type { SwarmEvent, HumanDecisionKind } from '../swarm/types';
@@ -22,7 +24,9 @@ export const EXIT = { ok: 0, error: 1, usage: 2, waiting: 3, busy: 4, interrupte
 const HELP = `swarm — run a swarm of coding agents on one git repository
 
 Usage:
-  swarm init                          write swarm.json, tasks/{pending,current,complete} and prompts/
+  swarm init                          write swarm.json (using the agent CLIs installed here), tasks/ and prompts/
+  swarm doctor [--json]               check the setup: git, agent CLIs (found, version, logged in), PATH,
+                                      sandbox, config, .worktreeinclude, disk space; each ✗ with its fix
   swarm run [--config F] [--json] [--no-wait] [--review-mode M] [--max-workers N]
                                       run until no work is left (Ctrl-C stops cleanly; run again to resume)
   swarm status [--json]               tasks per folder, reviews and questions waiting for you, the run
@@ -50,8 +54,9 @@ A decision on a sha that is no longer the branch head is refused.
 Exit codes:
   0    ended normally (swarm run: no work left)
   1    error
-  2    bad usage or a bad swarm.json (each bad field is named), or sandbox.mode "required"
-       without a usable sandbox (bubblewrap; the message names the install command)
+  2    bad usage or a bad swarm.json (each bad field is named), or the preflight of swarm run found
+       a problem before anything was claimed: an agent CLI not installed, git too old, sandbox.mode
+       "required" without a usable sandbox, no base branch (one message each, with its fix)
   3    swarm run --no-wait ended with tasks waiting for you (reviews or questions)
   4    another swarm is running on this repository
   130  interrupted (Ctrl-C); the state is saved and the next run resumes it
@@ -110,6 +115,12 @@ export function describeEvent(e: SwarmEvent): string | undefined {
 async function cmdRun(ws: Workspace, out: Out, flags: { wait: boolean }): Promise<number> {
   const elsewhere = await ws.runningElsewhere();
   if (elsewhere) { process.stderr.write(`another swarm (pid ${elsewhere.pid}, run ${elsewhere.runId}) is running on this repository\n`); return EXIT.busy; }
+  // Preflight (src/swarm/preflight.ts): every problem at once, before anything is claimed.
+  const problems = await ws.preflight();
+  if (problems.length) {
+    errOut(`swarm: cannot start (nothing was claimed):\n${problems.map((p) => `  - ${problemText(p)}`).join('\n')}\nswarm doctor checks the whole setup.\n`);
+    return EXIT.usage;
+  }
   const started = Date.now();
   // Not sandboxed is said on stderr too, so it is seen even with --json or a redirected stdout.
   if (ws.sandbox && !ws.sandbox.sandboxed && ws.sandbox.mode !== 'required') process.stderr.write(`swarm: warning: ${ws.sandbox.reason}\n`);
@@ -299,8 +310,15 @@ export async function main(argv: string[]): Promise<number> {
       const r = await initRepo(repo);
       for (const c of r.created) out.print(`created ${c}`);
       for (const k of r.kept) out.print(`kept    ${k} (exists)`);
+      if (r.choice) out.print(r.choice.message);
       out.print(`next: add tasks to tasks/pending/, then run "swarm run" (or "Swarm: Start swarm" in VS Code)`);
       return EXIT.ok;
+    }
+    if (cmd === 'doctor') {
+      const report = await runDoctor({ repo, configPath: values.config, hostPath: { path: process.env.PATH, label: "this terminal's" } });
+      if (out.json) out.data(report);
+      else for (const l of formatDoctor(report)) out.print(l);
+      return report.ok ? EXIT.ok : EXIT.error;
     }
     const mode = values['review-mode'];
     if (mode && !['agent', 'human', 'agent+human'].includes(mode)) { process.stderr.write(`--review-mode: expected agent, human or agent+human, found "${mode}"\n`); return EXIT.usage; }

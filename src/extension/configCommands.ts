@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { command, type CommandDef, type CommandDeps } from './commandTarget';
 import { Commands, type CommandId } from './constants';
 import type { SwarmSession } from './session';
+import { initOptions, sayInitChoice } from './setupCommands';
 
 export function configCommands(deps: CommandDeps): { defs: Partial<Record<CommandId, CommandDef>>; initialize(session: SwarmSession): Promise<boolean>; openConfig(session: SwarmSession): Promise<void> } {
   const initialize = async (session: SwarmSession): Promise<boolean> => {
@@ -13,7 +14,9 @@ export function configCommands(deps: CommandDeps): { defs: Partial<Record<Comman
       void vscode.window.showErrorMessage(`Swarm: ${session.name} is not a git repository. Run "git init" (or open a repository) first.`);
       return false;
     }
-    await session.ops.run({ kind: 'initialize' }, () => deps.engine.initRepo(session.root));
+    const options = await initOptions(session);
+    const result = await session.ops.run({ kind: 'initialize' }, () => deps.engine.initRepo(session.root, options));
+    sayInitChoice(session, result, deps.log); // which agent CLI swarm.json uses (setupCommands.ts)
     deps.log.info(`[${session.name}] initialized: swarm.json and the task folders`);
     await session.reopen();
     const file = join(session.root, 'swarm.json');

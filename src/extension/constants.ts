@@ -47,6 +47,14 @@ export const Commands = {
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
+/** Commands registered by setupCommands.ts (not by commands.ts), with their titles. */
+export const SetupCommands = {
+  checkSetup: 'swarm.checkSetup',
+} as const;
+export const SetupCommandTitles: Record<(typeof SetupCommands)[keyof typeof SetupCommands], string> = {
+  [SetupCommands.checkSetup]: 'Check setup',
+};
+
 export const CommandTitles: Record<CommandId, string> = {
   [Commands.startSwarm]: 'Start swarm',
   [Commands.startSwarmWithWorkers]: 'Start selected workers…',

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { performance } from 'node:perf_hooks';
 import { SwarmCommands } from './commands';
 import { LiveViews } from './liveCommands';
+import { registerSetupCommands } from './setupCommands';
 import { Commands, CommandTitles, ContextKeys, OUTPUT_CHANNEL_NAME, Views, type FolderState } from './constants';
 import { logEvent } from './eventLog';
 import { REVISION_SCHEME, RevisionContentProvider } from './nativeDiff';
@@ -107,6 +108,7 @@ export class SwarmExtension implements vscode.Disposable {
     this.disposables.push(...this.commands.register());
     this.live = new LiveViews(this.registry); // live agent output and the Workers view (liveCommands.ts)
     this.disposables.push(this.live);
+    this.disposables.push(...registerSetupCommands({ registry: this.registry, log: this.log, agentPath: resolveAgentPath }));
     if (options.reviewHost) this.disposables.push(options.reviewHost);
 
     this.disposables.push(vscode.workspace.registerTextDocumentContentProvider(REVISION_SCHEME, new RevisionContentProvider(this.registry)));
@@ -235,7 +237,7 @@ function lazyEngine(): SwarmEngine {
   const load = (): EngineModule => (loaded ??= require('../swarm/workspace') as EngineModule);
   return {
     openWorkspace: (options) => load().openWorkspace(options),
-    initRepo: (root) => load().initRepo(root),
+    initRepo: (root, o) => load().initRepo(root, o),
   };
 }
 

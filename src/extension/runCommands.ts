@@ -9,6 +9,7 @@ import type { SwarmEvent } from '../swarm/types';
 import { command, type CommandDeps, type CommandDef } from './commandTarget';
 import { Commands, type CommandId } from './constants';
 import { readSettings } from './settings';
+import { preflightGate } from './setupCommands';
 import { errorMessage, type SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
 
@@ -44,6 +45,7 @@ export function runCommands(deps: CommandDeps, more: { initialize(session: Swarm
         if (pick === 'Initialize swarm') await more.initialize(session);
         if (pick !== 'Start with demo agents') return false;
       }
+      if (!(await preflightGate(session, ws, deps.log))) return false; // setupCommands.ts: every problem, nothing claimed
       const elsewhere = await ws.runningElsewhere();
       if (elsewhere) {
         void vscode.window.showWarningMessage(`Swarm: a swarm is already running on ${session.name} in another process (pid ${elsewhere.pid}, run ${elsewhere.runId}). One swarm per repository: stop that one first.`);

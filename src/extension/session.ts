@@ -15,7 +15,7 @@ import type { SwarmSettings } from './settings';
 /** The two engine entry points the extension calls; tests pass fakes. */
 export interface SwarmEngine {
   openWorkspace(options: OpenWorkspaceOptions): Promise<Workspace>;
-  initRepo(root: string): Promise<unknown>;
+  initRepo(root: string, options?: { agentPath?: string; cliPaths?: Record<string, string> }): Promise<unknown>;
 }
 
 export type SessionState = 'loading' | 'noGit' | 'noConfig' | 'configError' | 'ready';
@@ -165,6 +165,11 @@ export class SwarmSession implements vscode.Disposable {
   /** Tell the views something changed that no engine event reports (pause/resume of this window's run). */
   touch(): void {
     this.changed();
+  }
+
+  /** The PATH agents get (resolved once per window). */
+  agentPath(): Promise<string | undefined> {
+    return this.deps.agentPath();
   }
 
   /** The workspace, or an Error whose message says why not (for the command handlers). */

@@ -12,6 +12,9 @@ import type { AgentUsage } from './harness/types';
 import type { SwarmEvent, Task, QuarantinedTask, TaskRuntimeState, WorktreeInfo, WorkerInfo, RunSummary, HumanDecisionKind, ReviewRound } from './types';
 import type { ResolvedConfig } from './config';
 import type { Approvability } from './approval';
+import type { PreflightProblem } from './preflight';
+
+export type { PreflightProblem } from './preflight';
 
 export type { Approvability } from './approval';
 
@@ -159,6 +162,8 @@ export interface Workspace {
   readonly activeRun: SwarmRun | undefined;
   /** Is a swarm running on this repo, in this or another process (run lock held by a live pid)? */
   runningElsewhere(): Promise<{ pid: number; runId: string } | undefined>;
+  /** Everything that would stop a start, checked before any claim (src/swarm/preflight.ts); empty = go. */
+  preflight(): Promise<PreflightProblem[]>;
   startRun(options?: StartRunOptions): SwarmRun;
 
   listTasks(): Promise<TaskList>;

@@ -113,6 +113,14 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
     if (res.failure) {
       ctx.pools.recordFailure(pool, res.failure);
       if (res.failure.kind === 'rate_limit') { attempt--; continue; }
+      if (res.failure.kind === 'missing_cli') {
+        // Not the change's fault, and not for you to judge: the task waits for the reviewer, and says so.
+        const waiting = `waiting for the reviewer: ${res.failure.message}`;
+        ctx.emit({ type: 'log', level: 'warn', message: `${task.id}: ${waiting}` });
+        await ctx.flow.transition(st, 'review', {}, waiting);
+        attempt--;
+        continue;
+      }
       reply = res;
       continue;
     }

@@ -33,6 +33,7 @@ import { schedule, type InFlightTask } from './schedule';
 import { Mutex } from './util';
 import { Budget, taskBudgetAtClaim } from './budget';
 import { FolderWatch, SAFETY_POLL_MS } from './watch';
+import { preflight, problemText } from './preflight';
 
 export type { RunDeps } from './runContext';
 export { capDiff } from './review';
@@ -178,11 +179,11 @@ export class Run implements SwarmRun, RunContext {
       return this.finish(`another swarm is running (pid ${lock.holder.pid})`, false);
     }
     try {
-      if (!(await this.deps.git.revParse(`refs/heads/${this.deps.base}`))) {
-        // Before any claim: no task may be taken for a base that cannot receive it.
-        const message = `the base branch "${this.deps.base}" does not exist (set "base" in swarm.json, or make a first commit)`;
-        this.emit({ type: 'log', level: 'error', message });
-        return await this.finish(`error: ${message}`);
+      // Before any claim (preflight.ts): no task is taken, no worktree made, for a run that cannot work.
+      const problems = await preflight({ root: this.deps.root, config: this.deps.config, ctx: this.deps.harnessCtx, base: this.deps.base, git: this.deps.git, sandbox: this.deps.harnessCtx.sandbox?.status });
+      if (problems.length) {
+        for (const p of problems) this.emit({ type: 'log', level: 'error', message: problemText(p) });
+        return await this.finish(`error: cannot start: ${problems.map(problemText).join('; ')}`);
       }
       await worktrees.ensureExcluded();
       await tasks.ensureDirs();

@@ -43,7 +43,7 @@ export const workStep: Step = async (ctx, d) => {
     if (res.failure.kind === 'aborted' || ctx.signal.aborted) return end('aborted');
     d.metrics.errors++;
     ctx.pools.recordFailure(d.pool, res.failure);
-    if (res.failure.kind === 'rate_limit') return next('work'); // not the task's fault: wait for the pool, then the same turn again
+    if (res.failure.kind === 'rate_limit' || res.failure.kind === 'missing_cli') return next('work'); // not the task's fault: wait for the pool, then the same turn again
     return end(await failTask(ctx, spec, task, st, res.failure));
   }
   if (res.sessionId) st.sessionId = res.sessionId;

@@ -26,6 +26,8 @@ import { execCollect } from './proc';
 import './harness/adapters';
 import { DEFAULT_PROMPTS } from './defaultPrompts';
 import { createSandbox, INSTALL_HINT, type AgentSandbox, type SandboxStatus } from './sandbox';
+import { preflight, type PreflightProblem } from './preflight';
+import { chooseHarness, starterConfig, type InitChoice, type InitOptions } from './initConfig';
 
 /** The repository root that contains `dir`. */
 export async function findRepoRoot(dir: string): Promise<string> {
@@ -96,6 +98,11 @@ class SwarmWorkspace implements Workspace {
 
   get sandbox(): SandboxStatus {
     return this.agentSandbox.status;
+  }
+
+  /** What would stop a start (preflight.ts): one problem per missing program, old git, sandbox, folder. */
+  preflight(): Promise<PreflightProblem[]> {
+    return preflight({ root: this.root, config: this.config, ctx: this.harnessContext(), base: this.base, git: this.git, sandbox: this.agentSandbox.status });
   }
 
   startRun(options: StartRunOptions = {}): SwarmRun {
@@ -405,40 +412,13 @@ class SwarmWorkspace implements Workspace {
 
 // --- swarm init ------------------------------------------------------------------------------
 
-export const STARTER_CONFIG = `// Worktree Swarm configuration (JSON with comments). Schema: the extension validates this file.
-{
-  // Branch approved changes merge into (default: the branch checked out when the swarm starts).
-  // "base": "main",
-  "tasks_dir": "tasks",
-  "workers": [
-    // harness: demo (built-in, no API key), claude, codex, opencode, gemini, or a name from "harnesses".
-    { "role": "worker", "harness": "demo", "count": 2, "iterations": 10 }
-    // { "role": "planner", "harness": "claude", "model": "opus-4.5", "max_pending": 10 },
-    // { "role": "executor", "harness": "codex", "model": "gpt-5.5", "count": 3, "iterations": 10 }
-  ],
-  "review": {
-    // agent: the reviewer decides; human: you decide in the review panel; agent+human: both.
-    "mode": "agent",
-    "harness": "demo",
-    "max_rounds": 3
-  },
-  "harnesses": {
-    // Any program can be an agent: it gets the prompt on stdin and SWARM_* variables.
-    // "mine": { "command": ["node", "scripts/my-agent.js"], "timeout_s": 1800 }
-  },
-  "policy": {
-    "deny": [".git/**", "**/*.pem", "**/.env*", "secrets/**"],
-    "max_lines_added": 800
-  },
-  // Agents run in a bubblewrap sandbox (Linux): auto = where installed, required = refuse without
-  // it, off = no sandbox. allow_write / deny_read / allow_domains: see docs/security.md.
-  "sandbox": { "mode": "auto" }
-}
-`;
+/** The demo starter config (initConfig.ts writes the one for the CLIs installed here). */
+export const STARTER_CONFIG = starterConfig();
 
-/** `swarm init`: a commented swarm.json, tasks/{pending,current,complete}, the default prompts. Never overwrites. */
-export async function initRepo(dir: string): Promise<{ root: string; created: string[]; kept: string[] }> {
+/** `swarm init`: a commented swarm.json using the agent CLIs installed here (initConfig.ts), tasks/{pending,current,complete}, the default prompts. Never overwrites. */
+export async function initRepo(dir: string, options: InitOptions = {}): Promise<{ root: string; created: string[]; kept: string[]; choice?: InitChoice }> {
   const root = await findRepoRoot(dir);
+  const choice = existsSync(join(root, 'swarm.json')) ? undefined : chooseHarness(root, options);
   const created: string[] = [];
   const kept: string[] = [];
   const write = async (rel: string, text: string) => {
@@ -448,7 +428,7 @@ export async function initRepo(dir: string): Promise<{ root: string; created: st
     await fs.writeFile(file, text, { flag: 'wx' });
     created.push(rel);
   };
-  await write('swarm.json', STARTER_CONFIG);
+  await write('swarm.json', starterConfig(choice));
   for (const f of ['pending', 'current', 'complete']) {
     const d = join(root, 'tasks', f);
     if (!existsSync(d)) { await fs.mkdir(d, { recursive: true }); created.push(`tasks/${f}/`); }
@@ -456,7 +436,7 @@ export async function initRepo(dir: string): Promise<{ root: string; created: st
   for (const [name, text] of Object.entries(DEFAULT_PROMPTS)) await write(`prompts/${name}.md`, text);
   await write('tasks/pending/example.md', `---\ntitle: Say hello\npriority: 10\n---\nCreate \`hello.txt\` with a greeting.\n\n## Acceptance criteria\n- \`hello.txt\` exists and contains exactly \`Hello, world!\`\n\n\`\`\`swarm-demo\nfile: hello.txt\ncontent: Hello, world!\n\`\`\`\n`);
   await new WorktreeManager(new Git(root), root, '.swarm/worktrees').ensureExcluded();
-  return { root, created, kept };
+  return { root, created, kept, ...(choice && created.includes('swarm.json') ? { choice } : {}) };
 }
 
 export function isInside(root: string, p: string): boolean {

@@ -2,7 +2,7 @@
 // needs-you items and worktrees the test sets, records every call, and emits the events the
 // test asks for. The extension is tested against it first, then against the real engine.
 
-import type { AcceptBaseResult, Approvability, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from '../../src/swarm/api';
+import type { AcceptBaseResult, Approvability, PreflightProblem, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from '../../src/swarm/api';
 import { parseSwarmConfig, type ResolvedConfig } from '../../src/swarm/config';
 import type { ReviewRound, RunSummary, SwarmEvent, Task, TaskFolder, TaskRuntimeState, TaskStatus, WorkerInfo, WorktreeInfo } from '../../src/swarm/types';
 
@@ -118,6 +118,12 @@ export class FakeSwarmWorkspace implements Workspace {
     this.calls.push(['runningElsewhere']);
     return this.elsewhere;
   }
+  /** What preflight() reports (none: the start goes on). */
+  preflightProblems: PreflightProblem[] = [];
+  async preflight(): Promise<PreflightProblem[]> {
+    this.calls.push(['preflight']);
+    return this.preflightProblems;
+  }
   startRun(options?: StartRunOptions): SwarmRun {
     this.calls.push(['startRun', options]);
     const run = new FakeRun(this, this.workerInfos);
@@ -220,10 +226,14 @@ export class FakeEngine {
     this.workspaces.push(ws);
     return ws;
   };
-  initRepo = async (root: string): Promise<unknown> => {
+  /** What initRepo returns (the engine's `{ choice }` of initConfig.ts), and the options it got. */
+  initResult: unknown = undefined;
+  initOptions: unknown[] = [];
+  initRepo = async (root: string, options?: unknown): Promise<unknown> => {
     this.initialized.push(root);
+    this.initOptions.push(options);
     this.failWith = undefined;
-    return undefined;
+    return this.initResult;
   };
   get last(): FakeSwarmWorkspace {
     const ws = this.workspaces[this.workspaces.length - 1];

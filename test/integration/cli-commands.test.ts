@@ -123,13 +123,13 @@ describe('swarm CLI', { timeout: 180_000 } /* agent turns run sandboxed (docs/se
     assert.match(plain.stdout, /done in [\d.]+ s: 1 merged, 1 review round\(s\)/);
   });
 
-  test('a base branch that does not exist: exit 1 with the reason, and no task is claimed', () => {
+  test('a base branch that does not exist: exit 2 (preflight) with the reason, and no task is claimed', () => {
     const repo = newRepo();
     repo.writeConfig({ base: 'develop' });
     repo.writeTask('t1');
     const r = cli(['run', '--repo', repo.root]);
-    assert.equal(r.status, 1, r.stdout);
-    assert.match(r.stdout, /the base branch "develop" does not exist/);
+    assert.equal(r.status, 2, r.stdout);
+    assert.match(r.stderr, /the base branch "develop" does not exist/);
     assert.deepEqual(repo.taskIds('pending'), ['t1']);
     assert.deepEqual(repo.taskIds('current'), []);
     // An empty repository (no commit yet) says the same.
@@ -138,8 +138,8 @@ describe('swarm CLI', { timeout: 180_000 } /* agent turns run sandboxed (docs/se
     git(empty.home, 'init', '-q', '-b', 'main', fresh);
     writeFileSync(join(fresh, 'swarm.json'), JSON.stringify(empty.config()));
     const e = cli(['run', '--repo', fresh]);
-    assert.equal(e.status, 1);
-    assert.match(e.stdout, /the base branch "main" does not exist/);
+    assert.equal(e.status, 2);
+    assert.match(e.stderr, /the base branch "main" does not exist/);
   });
 
   test('workers that all stop on errors with work left: exit 1 naming why; a worker that retires on __DONE__ is a normal end', () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as extensionModule from '../../src/extension/extension';
 import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
-import { Commands, ContextKeys, Views } from '../../src/extension/constants';
+import { Commands, ContextKeys, SetupCommands, Views } from '../../src/extension/constants';
 import { FakeEngine, FakeRun, makeState, makeTask } from '../helpers/fake-swarm-workspace';
 import type { ReviewHost } from '../../src/extension/reviewHost';
 import type { TaskRef } from '../../src/extension/treeNode';
@@ -462,4 +462,45 @@ test('Start selected workers… starts only the workers picked', async () => {
   assert.equal(await run(Commands.startSwarmWithWorkers), true);
   assert.deepEqual(engine.last.calls.find((c) => c[0] === 'startRun'), ['startRun', { workers: ['w1', 'w2'] }]);
   assert.match(fake.prompts[0].text, /Workers to start in repo/);
+});
+
+test('Start swarm: preflight problems stop the start before anything runs: one error naming each, with Open settings / Open config', async () => {
+  const engine = new FakeEngine();
+  const root = repo();
+  await start(engine, [root]);
+  const ws = engine.last;
+  ws.preflightProblems = [
+    { check: 'harness', harness: 'claude', what: 'Claude Code ("claude", used by worker w1) is not installed', looked: '"claude" in the agents\' PATH (/usr/bin)', fix: 'install it: npm install -g @anthropic-ai/claude-code', place: 'config' },
+    { check: 'git', what: 'git 2.30.0 is too old', looked: '"git" in PATH (/usr/bin)', fix: 'install git 2.38 or newer', place: 'system' },
+  ];
+  fake.replies.push(reply.button('Open config'));
+  assert.equal(await run(Commands.startSwarm), false);
+  assert.ok(!ws.calls.some((c) => c[0] === 'startRun'), 'no run started');
+  const err = fake.messages.filter((m) => m.severity === 'error').at(-1)!;
+  assert.match(err.text, /^Swarm: cannot start in repo \(2 problems\): \(1\) Claude Code \("claude", used by worker w1\) is not installed \(looked: "claude" in the agents' PATH \(\/usr\/bin\)\)\. Fix: install it: npm install -g @anthropic-ai\/claude-code \(2\) git 2\.30\.0 is too old/);
+  assert.deepEqual(err.items, ['Open settings', 'Open config', 'Check setup']);
+  await new Promise((r) => setImmediate(r));
+  assert.ok(fake.executed.some((e) => e.command === Commands.openConfig && e.args[0] === root), JSON.stringify(fake.executed));
+  // Fixed: the start goes on.
+  ws.preflightProblems = [];
+  assert.equal(await run(Commands.startSwarm), true);
+  assert.ok(ws.calls.some((c) => c[0] === 'startRun'));
+});
+
+test('Initialize swarm passes the agents\' PATH and the swarm.cli settings, and says which CLI it chose', async () => {
+  fake.config['swarm.cli.codex'] = '/opt/codex';
+  const engine = new FakeEngine();
+  const root = repo();
+  engine.setup = (ws) => { ws.config = { ...ws.config, file: undefined }; };
+  await start(engine, [root]);
+  engine.initResult = { choice: { harness: 'codex', found: [{ name: 'codex', path: '/opt/codex' }], message: 'swarm.json uses Codex CLI (/opt/codex) for the workers and the reviewer' } };
+  await run(Commands.initialize);
+  assert.deepEqual(engine.initOptions.at(-1), { agentPath: '/login/bin:/usr/bin', cliPaths: { codex: '/opt/codex' } });
+  assert.match(messages('info').at(-1) ?? '', /^Swarm: swarm\.json uses Codex CLI \(\/opt\/codex\) for the workers and the reviewer\.$/);
+  engine.initResult = { choice: { harness: 'demo', found: [], message: 'no agent CLI (claude, codex, opencode, gemini) was found, so swarm.json uses the built-in demo agents' } };
+  await run(Commands.initialize);
+  const warn = fake.messages.filter((m) => m.severity === 'warning').at(-1)!;
+  assert.match(warn.text, /built-in demo agents/);
+  assert.deepEqual(warn.items, ['Check setup']);
+  assert.ok(fake.commands.has(SetupCommands.checkSetup), 'Check setup is registered');
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CommandTitles, Commands, ContextKeys, Settings, SETTINGS_SECTION, VIEW_CONTAINER_ID, Views } from '../../src/extension/constants';
+import { CommandTitles, Commands, ContextKeys, SetupCommandTitles, SetupCommands, Settings, SETTINGS_SECTION, VIEW_CONTAINER_ID, Views } from '../../src/extension/constants';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -18,15 +18,15 @@ const allWhen: string[] = [...allMenuItems.map((m) => m.when ?? ''), ...contribu
 
 test('contributed commands are exactly the Commands constants, with the same titles, category Swarm', () => {
   const contributed = new Map<string, { title: string; category: string }>(contributes.commands.map((c: { command: string; title: string; category: string }) => [c.command, c]));
-  assert.deepEqual([...contributed.keys()].sort(), Object.values(Commands).sort());
-  for (const [id, title] of Object.entries(CommandTitles)) {
+  assert.deepEqual([...contributed.keys()].sort(), [...Object.values(Commands), ...Object.values(SetupCommands)].sort());
+  for (const [id, title] of Object.entries({ ...CommandTitles, ...SetupCommandTitles })) {
     assert.equal(contributed.get(id)?.title, title, `title of ${id}`);
     assert.equal(contributed.get(id)?.category, 'Swarm', `category of ${id}`);
   }
 });
 
 test('menus and welcome links only name contributed commands; tree-only commands are hidden from the palette', () => {
-  const ids = new Set<string>(Object.values(Commands));
+  const ids = new Set<string>([...Object.values(Commands), ...Object.values(SetupCommands)]);
   for (const m of allMenuItems) assert.ok(ids.has(m.command), `menu names unknown command ${m.command}`);
   for (const w of contributes.viewsWelcome as { contents: string }[]) {
     for (const [, cmd] of w.contents.matchAll(/\(command:([\w.]+)\)/g)) if (cmd.startsWith('swarm.')) assert.ok(ids.has(cmd), `welcome links unknown ${cmd}`);

@@ -59,6 +59,10 @@ export interface CliSpec {
   exitFailure?(exitCode: number | null, stderr: string, parsed: ParsedTurn): AgentFailure | undefined;
   /** The CLI said the session to resume does not exist (then the turn is run once more, fresh). */
   sessionNotFound?(parsed: ParsedTurn, stderr: string): boolean;
+  /** The CLI's state folder while it was never initialised, else undefined: a first start there
+   *  runs alone until it prints its first event (OpenCode creates its database from every process
+   *  at once and crashes: "Failed query: CREATE TABLE `workspace`"). */
+  freshState?(env: NodeJS.ProcessEnv): string | undefined;
   /** Usage fields the CLI reports as the session's running total, not the turn's (Codex tokens,
    *  Claude's total_cost_usd): the adapter subtracts the total it saw last for that session. */
   readonly cumulativeUsage?: readonly (keyof AgentUsage)[];
@@ -101,6 +105,29 @@ export function resolveCliCommand(name: string, ctx: HarnessContext, cfg: CliHar
   return [name];
 }
 
+/** First starts in a CLI's never-initialised state folder, by folder (process-wide). */
+const starting = new Map<string, Promise<void>>();
+
+/**
+ * Wait while another turn makes `key`'s state (its first start); then, if the state is still not
+ * made, be that first start: the returned release lets the others go (call it at the turn's first
+ * output and at its end). No key: nothing to wait for.
+ */
+export async function firstStart(key: string | undefined, stillFresh: () => boolean): Promise<() => void> {
+  if (!key) return () => undefined;
+  for (let p = starting.get(key); p; p = starting.get(key)) await p;
+  if (!stillFresh()) return () => undefined;
+  let done!: () => void;
+  starting.set(key, new Promise<void>((r) => { done = r; }));
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    starting.delete(key);
+    done();
+  };
+}
+
 /** Last running totals per harness+session, for CLIs with cumulative usage (bounded, process-wide:
  *  the engine may create a harness object per turn). */
 const sessionTotals = new Map<string, AgentUsage>();
@@ -136,6 +163,7 @@ export class CliHarness implements Harness {
     const { argv, plan } = this.planTurn(req, resume ?? null);
     const parser = this.spec.parser();
     const env = agentEnv(this.ctx, req, { ...plan.env, ...this.cfg.env, PWD: req.cwd });
+    const release = await firstStart(this.spec.freshState?.(env), () => !!this.spec.freshState?.(env));
     const r = await runTurnProcess(this.ctx, req, this.name, {
       argv,
       cwd: req.cwd,
@@ -146,9 +174,9 @@ export class CliHarness implements Harness {
       signal: req.signal,
       onSpawn: req.onSpawn,
       onLogError: req.onLogError,
-      onStdoutLine: (line) => parser.push(line),
+      onStdoutLine: (line) => { release(); parser.push(line); },
       trust: agentTrust(this.ctx, req),
-    });
+    }).finally(release);
     const parsed = parser.result();
     const program = argv[0];
     let failure = classifyExit(r, program, cliSettingHint(this.name));
