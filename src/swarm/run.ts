@@ -32,19 +32,11 @@ import { ConflictWatch } from './conflicts';
 import { schedule, type InFlightTask } from './schedule';
 import { Mutex } from './util';
 import { Budget, taskBudgetAtClaim } from './budget';
-import { FolderWatch, SAFETY_POLL_MS } from './watch';
+import { FolderWatch, SAFETY_POLL_MS, WRITE_GRACE_MS, watchRunFolders, writtenJustNow } from './watch';
 import { preflight, problemText } from './preflight';
 
 export type { RunDeps } from './runContext';
 export { capDiff } from './review';
-
-/** How long a pending file must be left alone before it is claimed or quarantined. */
-const WRITE_GRACE_MS = 250;
-/** Modified within WRITE_GRACE_MS (or gone): maybe still being written. */
-async function writtenJustNow(file: string): Promise<boolean> {
-  const st = await fs.stat(file).catch(() => undefined);
-  return !st || Date.now() - st.mtimeMs < WRITE_GRACE_MS;
-}
 
 export class Run implements SwarmRun, RunContext {
   readonly runId: string;
@@ -248,27 +240,13 @@ export class Run implements SwarmRun, RunContext {
     return this.folders?.healthy ? Math.max(poll, SAFETY_POLL_MS) : poll;
   }
 
-  /**
-   * Wake idle workers when a task folder changes, and take decision files as soon as they land in
-   * the inbox; a safety poll (the idle interval) takes them and re-opens dead watchers anyway.
-   */
+  /** Wake idle workers when a task folder changes; decision files are taken as they land (watch.ts). */
   private async watchFolders(): Promise<() => void> {
     const inbox = join(this.deps.state.dir, 'decisions');
     await fs.mkdir(inbox, { recursive: true });
-    const folders = new FolderWatch([...(['pending', 'current', 'complete'] as const).map((f) => this.deps.tasks.folder(f)), inbox], (dirs) => {
-      if (dirs.has(inbox)) void this.waiting.applyDecisionFiles();
-      this.wake.notify();
-    });
-    this.folders = folders;
-    folders.refresh();
-    let timer: NodeJS.Timeout;
-    const safety = () => {
-      folders.refresh();
-      void this.waiting.applyDecisionFiles();
-      timer = setTimeout(safety, this.idleMs());
-    };
-    timer = setTimeout(safety, this.idleMs());
-    return () => { clearTimeout(timer); folders.close(); };
+    const w = watchRunFolders([...(['pending', 'current', 'complete'] as const).map((f) => this.deps.tasks.folder(f))], inbox, () => void this.waiting.applyDecisionFiles(), () => this.wake.notify(), () => this.idleMs());
+    this.folders = w.folders;
+    return w.close;
   }
 
   // --- workers -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 // watched again at once. When a folder cannot be watched at all the run polls at `limits.poll_ms` as before
 // (docs/architecture.md, "Idle").
 
-import { watch, statSync, type FSWatcher } from 'node:fs';
+import { watch, statSync, promises as fs, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 /** How often idle workers look even when every folder is watched. */
@@ -103,4 +103,33 @@ export class FolderWatch {
       this.onChange(dirs);
     }, SETTLE_MS);
   }
+}
+
+/** How long a pending file must be left alone before it is claimed or quarantined. */
+export const WRITE_GRACE_MS = 250;
+/** Modified within WRITE_GRACE_MS (or gone): maybe still being written. */
+export async function writtenJustNow(file: string): Promise<boolean> {
+  const st = await fs.stat(file).catch(() => undefined);
+  return !st || Date.now() - st.mtimeMs < WRITE_GRACE_MS;
+}
+
+/**
+ * A run's watch: idle workers are woken (`wake`) when a task folder changes, and decision files
+ * are taken (`onDecision`) as soon as they land in the inbox; a safety poll (every `idleMs()`)
+ * takes them and re-opens dead watchers anyway.
+ */
+export function watchRunFolders(taskFolders: string[], inbox: string, onDecision: () => void, wake: () => void, idleMs: () => number): { folders: FolderWatch; close(): void } {
+  const folders = new FolderWatch([...taskFolders, inbox], (dirs) => {
+    if (dirs.has(inbox)) onDecision();
+    wake();
+  });
+  folders.refresh();
+  let timer: NodeJS.Timeout;
+  const safety = () => {
+    folders.refresh();
+    onDecision();
+    timer = setTimeout(safety, idleMs());
+  };
+  timer = setTimeout(safety, idleMs());
+  return { folders, close: () => { clearTimeout(timer); folders.close(); } };
 }
