@@ -200,6 +200,7 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   const checkSha = sha(check?.sha);
   if (check && !check.ok && checkSha) model.mergeCheck = { sha: checkSha, timedOut: check.timedOut === true, exitCode: Number.isInteger(check.exitCode) ? check.exitCode : null, tail: cut(String(check.tail ?? ''), PROTOCOL_LIMITS.markdown).text };
   if (typeof task.question === 'string' && task.question.trim()) model.question = cut(task.question, PROTOCOL_LIMITS.markdown).text;
+  if (details.failed === true) model.failed = true;
   if (typeof task.answer === 'string' && task.answer.trim()) model.answer = cut(task.answer, PROTOCOL_LIMITS.markdown).text;
   const inter = details.interdiff;
   if (inter && isSha(inter.fromSha) && onScreen) {

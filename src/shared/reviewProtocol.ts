@@ -124,6 +124,8 @@ export interface ReviewViewModel {
   mergeCheck?: MergeCheckView;
   /** A blocked task's question to the user, and the answer once given (markdown from the agent / user). */
   question?: string;
+  /** The task failed `limits.max_attempts` times: its question is why, not something to answer. */
+  failed?: true;
   answer?: string;
   /** Files with more diff lines than this start collapsed on the page. */
   collapseLines: number;
@@ -203,7 +205,7 @@ const isInterdiff: Guard<InterdiffView> = (v): v is InterdiffView =>
 export function isReviewViewModel(v: unknown): v is ReviewViewModel {
   return (
     isRecord(v) &&
-    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'cost', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'mergeCheck', 'question', 'answer', 'collapseLines', 'interdiff', 'commentChanges']) &&
+    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'cost', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'mergeCheck', 'question', 'answer', 'failed', 'collapseLines', 'interdiff', 'commentChanges']) &&
     isTaskId(v.taskId) &&
     isLabel(v.title) &&
     isMarkdown(v.body) &&
@@ -232,6 +234,7 @@ export function isReviewViewModel(v: unknown): v is ReviewViewModel {
     optional(v.lastError, isMarkdown) &&
     optional(v.mergeCheck, isMergeCheckView) &&
     optional(v.question, isMarkdown) &&
+    optional(v.failed, (b: unknown): b is true => b === true) &&
     optional(v.answer, isMarkdown) &&
     isCount(v.collapseLines) &&
     optional(v.interdiff, isInterdiff) &&

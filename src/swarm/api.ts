@@ -112,6 +112,8 @@ export interface ReviewDetails {
    * another commit (`fromRound`). Absent when no earlier round reviewed another commit.
    */
   interdiff?: { fromSha: string; fromRound: number; diff: string };
+  /** Blocked because it failed `limits.max_attempts` times (status.ts hasFailed): not a question. */
+  failed?: boolean;
 }
 
 export interface NeedsYouItem {

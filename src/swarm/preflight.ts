@@ -175,9 +175,8 @@ export interface PreflightInput {
 export async function preflight(i: PreflightInput): Promise<PreflightProblem[]> {
   const configName = i.config.file ? (i.config.file.startsWith(`${i.root}/`) ? i.config.file.slice(i.root.length + 1) : i.config.file) : 'swarm.json';
   const problems = harnessProblems(i.config, i.ctx, configName);
-  // Commands from the config the swarm runs itself: [what, argv, its field]. A new one (the merge
-  // check) is one more entry here.
-  const commands: [string, string[] | undefined, string][] = [['the worktree setup command', i.config.setup, 'setup']];
+  // Commands from the config the swarm runs itself: [what, argv, its field].
+  const commands: [string, string[] | undefined, string][] = [['the worktree setup command', i.config.setup, 'setup'], ['the merge check', i.config.mergeCheck?.command, 'merge_check.command']];
   for (const [label, argv, field] of commands) {
     const p = commandProblem(label, argv, field, configName, i.env);
     if (p) problems.push(p);

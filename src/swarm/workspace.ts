@@ -228,6 +228,7 @@ class SwarmWorkspace implements Workspace {
     }
     const canDecide = task.folder === 'current' && !!sha && STATUS[task.status].decidable && !!st?.headSha;
     const details: ReviewDetails = { task, state: st, base: this.base, sha, baseSha, diff, rounds: st?.rounds ?? [], canDecide, approvable: approvability(taskId, st?.rounds, sha) };
+    if (task.folder === 'current' && STATUS[task.status].needsYou === 'question' && hasFailed(st?.attempts, this.config.limits.maxAttempts)) details.failed = true;
     // A fix round: what changed since the last round that looked at another commit (the interdiff).
     const prev = sha && task.folder === 'current' ? [...(st?.rounds ?? [])].reverse().find((r) => typeof r.sha === 'string' && r.sha !== sha) : undefined;
     // Only an object name reaches git: state.json is a file an agent could edit (no `--output=…`).

@@ -105,6 +105,15 @@ describe('preflight of swarm run', { timeout: 120_000 }, () => {
     assertUntouched(u);
   });
 
+  test('a merge check whose program is missing: exit 2 naming merge_check.command; nothing claimed', () => {
+    const r = repoWith({ merge_check: { command: ['no-such-check-program', 'test'] } });
+    const res = cli(['run', '--repo', r.root, '--no-wait'], { env: envWith(binDir()) });
+    assert.equal(res.status, 2, res.stderr + res.stdout);
+    assert.match(res.stderr, /the merge check "no-such-check-program test" cannot run: no-such-check-program was not found/);
+    assert.match(res.stderr, /change "merge_check\.command" in swarm\.json/);
+    assertUntouched(r);
+  });
+
   test('git older than 2.38 (a wrapper on PATH): exit 2 with the version found and what is needed', () => {
     const r = repoWith({});
     const res = cli(['run', '--repo', r.root, '--no-wait'], { env: envWith(binDir({ gitVersion: '2.30.1' })) });

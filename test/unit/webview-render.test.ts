@@ -412,6 +412,17 @@ test('a blocked task shows the agent question (as text) and the answer', () => {
   assert.match(p.text(), /Blocked on a question/);
 });
 
+test('a failed task (its attempts used up) is not presented as a question: its own words, no "The agent asks"', () => {
+  const p = page();
+  const m = model({ failed: true, task: { id: 't-1', title: 'Fix it', folder: 'current', status: 'blocked', file: '/r/t.md', body: 'Body', priority: 0, dependsOn: [], meta: {}, question: 'Rejected 3 times: tests fail' } });
+  assert.equal(m.failed, true, 'the view model carries it');
+  p.state({ ...m, status: 'blocked' });
+  assert.match(p.text(), /The task failed — every attempt was used\. Why:/);
+  assert.doesNotMatch(p.text(), /The agent asks/);
+  const q = model();
+  assert.equal(q.failed, undefined);
+});
+
 test('the scroll position is kept in the saved state and restored when the page comes back', async () => {
   const p1 = page();
   p1.state(model());

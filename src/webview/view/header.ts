@@ -43,7 +43,8 @@ export function renderHeader(dom: Dom, into: HTMLElement, m: ReviewViewModel): v
   }
   if (m.question) {
     const c = dom.el('div', 'callout warn');
-    c.append(dom.text('p', m.answer ? 'The agent asked (answered):' : 'The agent asks:'), renderMarkdown(dom.doc, m.question));
+    // A task that failed its attempts is not a question (issue 15): its own words, and Retry is in the tree.
+    c.append(dom.text('p', m.failed ? 'The task failed — every attempt was used. Why:' : m.answer ? 'The agent asked (answered):' : 'The agent asks:'), renderMarkdown(dom.doc, m.question));
     if (m.answer) c.append(dom.text('p', 'Your answer:'), renderMarkdown(dom.doc, m.answer));
     into.appendChild(c);
   }
