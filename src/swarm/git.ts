@@ -141,6 +141,34 @@ export class Git {
     return bad;
   }
 
+  /**
+   * Every object `to` reaches and `from` does not (commits, trees, blobs: `rev-list --objects`),
+   * re-hashed from the bytes git reads for it. A swapped subtree or commit keeps its id as a blob
+   * does (docs/security.md): checked right before the base moves, after any wait (a merge check).
+   */
+  async objectsNotMatchingIds(from: string, to: string): Promise<string[]> {
+    const list = await this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from]);
+    const ids = [...new Set(list.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40,64}$/.test(l)))];
+    if (!ids.length) return [];
+    const r = await this.tryExec(['cat-file', '--batch'], { input: `${ids.join('\n')}\n` });
+    const buf = r.stdoutBytes;
+    const bad: string[] = [];
+    let pos = 0;
+    while (pos < buf.length) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const [id, type, size] = buf.subarray(pos, nl).toString('utf8').split(' ');
+      pos = nl + 1;
+      if (type === 'missing' || !size) { bad.push(`${id} (${type ?? 'unreadable'})`); continue; }
+      const n = Number(size);
+      const got = createHash(id.length === 64 ? 'sha256' : 'sha1').update(`${type} ${n}\0`).update(buf.subarray(pos, pos + n)).digest('hex');
+      if (got !== id) bad.push(`${type} ${id.slice(0, 12)} holds other bytes`);
+      pos += n + 1;
+    }
+    if (bad.length === 0 && r.code !== 0) bad.push(`git cat-file failed: ${r.stderr.trim()}`);
+    return bad;
+  }
+
   private drivers: { key: string; args: string[] } | undefined;
 
   /**

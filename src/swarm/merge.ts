@@ -138,7 +138,11 @@ export class MergeQueue {
    * Move the base from `old` to `commit` (a descendant): the checkout that has it fast-forwards, or a
    * compare-and-swap of the ref. `raced`: the base is no longer `old` (build again).
    */
-  private async moveBase(taskId: string, old: string, commit: string): Promise<'moved' | 'raced' | { files: string[]; checkout: string }> {
+  private async moveBase(taskId: string, old: string, commit: string): Promise<'moved' | 'raced' | { files: string[]; checkout: string } | { error: string }> {
+    // Right before the move, after any wait (a merge check runs for minutes): every object the base
+    // gains must still be the bytes that were built and checked (docs/security.md, merge integrity).
+    const swapped = await this.git.objectsNotMatchingIds(old, commit);
+    if (swapped.length) return { error: `not merged: the object store was tampered with — stored bytes no longer match their ids: ${swapped.slice(0, 20).join(', ')}` };
     const checkout = await this.git.checkoutOf(this.base);
     if (checkout) {
       // --no-overwrite-ignore: git would otherwise silently replace the user's ignored files
@@ -170,6 +174,7 @@ export class MergeQueue {
       const moved = await this.moveBase(req.taskId, b.old, built.commit);
       if (moved === 'moved') return { kind: 'merged', commit: built.commit };
       if (moved === 'raced') continue;
+      if ('error' in moved) return { kind: 'error', message: moved.error };
       return { kind: 'waiting_local_changes', ...moved };
     }
     return { kind: 'error', message: `the base branch "${this.base}" kept moving; gave up after 5 attempts` };
@@ -231,6 +236,7 @@ export class MergeQueue {
       }
       const moved = await this.moveBase(items.map((i) => i.w.req.taskId).join(' '), b.old, tip);
       if (moved === 'moved') { for (const i of items) i.w.resolve({ kind: 'merged', commit: i.commit, check }); return; }
+      if (moved !== 'raced' && 'error' in moved) { for (const i of items) i.w.resolve({ kind: 'error', message: moved.error }); return; }
       if (moved !== 'raced') { for (const i of items) i.w.resolve({ kind: 'waiting_local_changes', ...moved }); return; }
       left = items.map((i) => i.w); // the base moved while the check ran: build on it and check again
     }

@@ -53,6 +53,35 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     assert.match(JSON.stringify(r), /swap\.txt.*holds other bytes/);
   });
 
+  test('a reviewed subtree whose stored bytes are swapped (same object id, pointing at another blob) is not merged', async () => {
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'human' } });
+    repo.writeTask('subtree', { agent: { files: { 'src/b.txt': 'honest reviewed text\n' } } });
+    const before = repo.rev('main');
+    await runSwarm(repo.root);
+    const ws = await openWorkspace({ repo: repo.root });
+    const d = await ws.reviewDetails('subtree');
+    assert.match(d.diff, /\+honest reviewed text/);
+    // The attacker writes an honest-looking blob of its own, then rewrites the loose object of the
+    // reviewed subtree `src` so that b.txt names that blob: the tree keeps its id, every blob
+    // hashes right, the top-level tree is unchanged.
+    const evilBlob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.root, input: 'EVIL payload in a subtree\n', encoding: 'utf8' }).trim();
+    const subtree = repo.git('rev-parse', `${d.sha}:src`).trim();
+    const raw = execFileSync('git', ['cat-file', 'tree', subtree], { cwd: repo.root });
+    const honestBlob = repo.git('rev-parse', `${d.sha}:src/b.txt`).trim();
+    const swapped = Buffer.from(raw.toString('latin1').replace(Buffer.from(honestBlob, 'hex').toString('latin1'), Buffer.from(evilBlob, 'hex').toString('latin1')), 'latin1');
+    assert.equal(swapped.length, raw.length);
+    const file = repo.path('.git', 'objects', subtree.slice(0, 2), subtree.slice(2));
+    chmodSync(file, 0o644);
+    writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`tree ${swapped.length}\0`), swapped])));
+    assert.equal(repo.git('rev-parse', `${d.sha}:src/b.txt`).trim(), evilBlob, 'git serves the swapped subtree under the old id');
+    const r = await ws.decide({ taskId: 'subtree', kind: 'approve', sha: d.sha!, by: 'tester' });
+    assert.equal(r.ok, false, JSON.stringify(r));
+    assert.equal(repo.rev('main'), before, 'the base did not move');
+    assert.ok(!existsSync(repo.path('src', 'b.txt')), 'nothing reached the checkout');
+    assert.match(JSON.stringify(r), /tree [0-9a-f]{12} holds other bytes/);
+  });
+
   test('a replace ref made by the worker: what the user is shown is what merges, after the ref is gone too', async () => {
     const repo = newRepo();
     withHostile(repo, `
