@@ -23,7 +23,7 @@ import { BASE_URL_ENV, CLI_PROTECTED, CLI_STATE_PATHS, MODEL_HOSTS, cliConfigEnd
 
 export { BASE_URL_ENV, CLI_PROTECTED, CLI_STATE_PATHS, MODEL_HOSTS, cliConfigEndpoints, expandPaths, inside, loopbackPorts, protectedCliPaths };
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve, sep } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { AgentRole } from './harness/types';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
@@ -242,6 +242,25 @@ export function describeNetwork(n: NetworkPolicy): string {
   }
 }
 
+/**
+ * Folders of the user's session sockets, hidden like credentials: a unix socket stays connectable
+ * under a read-only bind and without a network, so the session bus (`systemd-run --user` runs a
+ * command outside the sandbox), the ssh agent (your keys, whatever `~/.ssh` shows) and X11 would
+ * be doors out. `XDG_RUNTIME_DIR` is also unset inside.
+ */
+export function socketFolders(env: NodeJS.ProcessEnv): string[] {
+  const out = new Set<string>();
+  for (const e of [env, process.env]) {
+    if (e.XDG_RUNTIME_DIR && isAbsolute(e.XDG_RUNTIME_DIR)) out.add(e.XDG_RUNTIME_DIR);
+    const ssh = e.SSH_AUTH_SOCK;
+    // Its folder when it is a private one (ssh-agent's /tmp/ssh-XXXX), never a shared parent like /tmp itself.
+    if (ssh && isAbsolute(ssh) && /^\/(tmp|run|var\/run)\/[^/]+/.test(dirname(ssh))) out.add(dirname(ssh));
+  }
+  if (typeof process.getuid === 'function') out.add(`/run/user/${process.getuid()}`);
+  out.add('/tmp/.X11-unix');
+  return [...out];
+}
+
 /** The whole policy of one turn. */
 export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: SandboxSettings, haveSocat: boolean): SandboxPolicy & { problems: string[] } {
   const allowWrite: string[] = [];
@@ -280,7 +299,7 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
   // Its folder is made now if missing, so it is masked even before the first decision creates the key.
   const keyDir = dirname(decisionKeyPath());
   try { mkdirSync(keyDir, { recursive: true, mode: 0o700 }); } catch { /* masked below only if it exists */ }
-  const denyRead = [...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root), keyDir];
+  const denyRead = [...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root), keyDir, ...socketFolders(scope.env).filter((d) => ![...allowWrite, tmpdir()].some((w) => inside(w, d)))];
   return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, network: networkFor(scope, settings, haveSocat, cliConfigEndpoints(scope.harness, scope.env, layout.root)), cwd: scope.cwd, problems };
 }
 
@@ -314,7 +333,7 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
     else if (k === 'file') out.push('--ro-bind', '/dev/null', p);
   }
   out.push('--chdir', policy.cwd, '--setenv', 'TMPDIR', tmp, '--setenv', 'TMP', tmp, '--setenv', 'TEMP', tmp, '--setenv', 'SWARM_SANDBOX', '1');
-  out.push('--unsetenv', 'SSH_AUTH_SOCK', '--unsetenv', 'GPG_AGENT_INFO', '--unsetenv', 'DBUS_SESSION_BUS_ADDRESS');
+  out.push('--unsetenv', 'SSH_AUTH_SOCK', '--unsetenv', 'GPG_AGENT_INFO', '--unsetenv', 'DBUS_SESSION_BUS_ADDRESS', '--unsetenv', 'XDG_RUNTIME_DIR');
   const net = policy.network;
   if ((net.mode === 'loopback' || net.mode === 'filtered') && socat) {
     // Inside (only `lo` exists): socat listens on each port and forwards to a unix socket that

@@ -6,7 +6,7 @@
 
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { TestRepo, runSwarm, cli, waitFor } from '../helpers/repo';
@@ -292,6 +292,36 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
     const c = await attempt('codex', [tryWrite('config', `printf 'notify = ["sh","-c","touch /tmp/pwned"]\\n' >> "$CODEX_HOME/config.toml"`), tryWrite('sessions', `mkdir -p "$CODEX_HOME/sessions" && echo s > "$CODEX_HOME/sessions/a.jsonl"`)].join('\n'), { ...process.env, HOME: home, CODEX_HOME: codexHome });
     assert.deepEqual(c.stdout.trim().split('\n'), ['refused config', 'wrote sessions'], c.stderr);
     assert.equal(readFileSync(join(codexHome, 'config.toml'), 'utf8'), '');
+  });
+
+  test("the user's session sockets (session bus in XDG_RUNTIME_DIR, an ssh agent) cannot be reached from a turn", { skip }, async () => {
+    const repo = newRepo();
+    const runtime = join(repo.home, 'runtime');
+    const agentDir = join('/tmp', `ssh-swarmtest-${process.pid}`);
+    mkdirSync(runtime, { recursive: true });
+    mkdirSync(agentDir, { recursive: true });
+    const listen = (path: string) => new Promise<void>((r) => { const s = createServer((c) => c.end('pong\n')); servers.push(s); s.listen(path, () => r()); });
+    await listen(join(runtime, 'bus'));
+    await listen(join(agentDir, 'agent.1'));
+    try {
+      const env = { ...process.env, XDG_RUNTIME_DIR: runtime, SSH_AUTH_SOCK: join(agentDir, 'agent.1') };
+      const sandbox = createSandbox({ mode: 'auto', allowWrite: [], denyRead: [], allowDomains: [] }, { root: repo.root, commonDir: repo.path('.git'), tasksDir: repo.path('tasks') });
+      const probe = `const net = require('net'); const out = {}; let n = 0; const done = () => { if (++n === 3) { console.log(JSON.stringify(out)); } };
+        for (const [k, p] of [['bus', ${JSON.stringify(join(runtime, 'bus'))}], ['ssh', ${JSON.stringify(join(agentDir, 'agent.1'))}], ['env', process.env.XDG_RUNTIME_DIR || '-']]) {
+          if (k === 'env') { out.env = p; done(); continue; }
+          const c = net.connect(p); c.on('data', (d) => { out[k] = String(d).trim(); c.destroy(); done(); }); c.on('error', (e) => { out[k] = e.code; done(); });
+        }`;
+      const prepared = await sandbox.prepare({ role: 'worker', cwd: repo.root, harness: 'command', env }, [process.execPath, '-e', probe]);
+      assert.ok(prepared);
+      const r = spawnSync(prepared.argv[0], prepared.argv.slice(1), { env, encoding: 'utf8' });
+      await prepared.dispose();
+      const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, string>;
+      assert.notEqual(out.bus, 'pong', `the session bus answered: ${r.stdout}${r.stderr}`);
+      assert.notEqual(out.ssh, 'pong', 'the ssh agent answered');
+      assert.equal(out.env, '-', 'XDG_RUNTIME_DIR is unset inside');
+    } finally {
+      rmSync(agentDir, { recursive: true, force: true });
+    }
   });
 
   test('"required" without bubblewrap: swarm run exits 2 naming what is missing and the install command; "auto" warns and runs', async () => {
