@@ -8,6 +8,7 @@
 // The check runs the branch's code, so for the base watch (base.ts) it counts as an agent turn: a
 // base move while it runs is not taken as the user's without asking.
 
+import { scrubAgentEnv } from './decisionKey';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { BaseWatch } from './base';
@@ -80,11 +81,11 @@ export class MergeChecker {
     const cwd = await this.o.worktrees.addScratchCheckout(this.dir, label, sha);
     try {
       await fs.appendFile(logFile, `# merge check of ${sha} (${r.taskIds.join(', ')})\n`);
-      const env = await this.o.worktrees.prepareWorktreeEnv(cwd, logFile);
+      const env = await this.o.worktrees.prepareWorktreeEnv(cwd, logFile, undefined, 'check');
       if (!env.ok) return record(false, null, false, env.message);
       if (r.signal?.aborted) return 'aborted';
       const childEnv: NodeJS.ProcessEnv = {
-        ...process.env,
+        ...scrubAgentEnv({ ...process.env }),
         SWARM_ROLE: 'check',
         SWARM_TASK_ID: r.taskIds[r.taskIds.length - 1] ?? '',
         SWARM_MERGE_TASKS: r.taskIds.join(','),

@@ -73,6 +73,7 @@ export async function startFilterProxy(socketPath: string, hosts: readonly strin
       if ('reason' in r) { deny(`${url.hostname}:${port}`, r.reason); res.writeHead(403).end(`denied by the swarm's sandbox: ${url.hostname} (${r.reason})\n`); return; }
       const headers = { ...req.headers };
       delete headers['proxy-connection'];
+      headers.host = url.host; // the host that was allowed, not whatever the client wrote
       delete headers['proxy-authorization'];
       const out = httpRequest({ host: r.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);

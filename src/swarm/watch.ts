@@ -110,7 +110,9 @@ export const WRITE_GRACE_MS = 250;
 /** Modified within WRITE_GRACE_MS (or gone): maybe still being written. */
 export async function writtenJustNow(file: string): Promise<boolean> {
   const st = await fs.stat(file).catch(() => undefined);
-  return !st || Date.now() - st.mtimeMs < WRITE_GRACE_MS;
+  if (!st) return true;
+  const age = Date.now() - st.mtimeMs;
+  return age >= 0 && age < WRITE_GRACE_MS; // a future mtime is not "just now" (it would never age)
 }
 
 /**

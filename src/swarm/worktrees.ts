@@ -144,7 +144,7 @@ export class WorktreeManager {
    * `setup` command, sandboxed like an agent turn (it runs the branch's own scripts: it writes the
    * checkout, its git data and temp; the network is shared for package registries).
    */
-  async prepareWorktreeEnv(path: string, logFile?: string, ports?: PortRange): Promise<{ ok: true; env: WorktreeEnvResult } | { ok: false; message: string }> {
+  async prepareWorktreeEnv(path: string, logFile?: string, ports?: PortRange, role: 'setup' | 'check' = 'setup'): Promise<{ ok: true; env: WorktreeEnvResult } | { ok: false; message: string }> {
     let env: WorktreeEnvResult;
     try {
       env = await prepareEnv(this.root, path, { include: this.include, ports, never: ['.swarm/', relative(this.root, this.dir)] }, this.git);
@@ -153,7 +153,8 @@ export class WorktreeManager {
     }
     if (!this.setup) return { ok: true, env };
     const setupEnv = { ...process.env, ...env.env };
-    const prepared = await this.sandbox?.prepare({ role: 'setup', cwd: path, harness: 'setup', env: setupEnv }, this.setup);
+    // In a merge check's scratch checkout the setup gets the check's policy (no object store, no network).
+    const prepared = await this.sandbox?.prepare({ role, cwd: path, harness: 'setup', env: setupEnv }, this.setup);
     const r = await execCollect(prepared?.argv ?? this.setup, { cwd: path, timeoutMs: 30 * 60_000, env: setupEnv }).finally(() => prepared?.dispose());
     if (logFile) {
       await fs.mkdir(dirname(logFile), { recursive: true }).catch(() => undefined); // the run's logs/ may not exist yet
@@ -206,6 +207,11 @@ export class WorktreeManager {
 
   /** Remove a reviewer's checkout (whatever the reviewer left in it goes with it). */
   async removeReviewCheckout(path: string): Promise<void> {
+    // A link (or a file) put there by anyone is removed itself, never followed: `git worktree
+    // remove` would resolve a link to another worktree and delete that one.
+    const st = await fs.lstat(path).catch(() => undefined);
+    if (!st) return;
+    if (!st.isDirectory()) { await fs.rm(path, { force: true }); return; }
     const r = await this.git.tryExec(['worktree', 'remove', '--force', '--force', path]);
     if (r.code !== 0 || existsSync(path)) {
       await fs.rm(path, { recursive: true, force: true });
