@@ -74,11 +74,19 @@ export const CLI_PROTECTED: Record<string, { dirs: string[]; entries: string[] }
   gemini: { dirs: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'], entries: ['settings.json', 'GEMINI.md', 'extensions/', 'commands/', 'policies/', 'agents/', 'skills/'] },
 };
 
+/**
+ * Where a CLI's own program lives inside its writable state folders (a local or native install):
+ * bound read-only when present, so an agent cannot replace the CLI you (and `swarm doctor`) run next.
+ */
+export const CLI_PROGRAM_PATHS: Record<string, string[]> = {
+  claude: ['$CLAUDE_CONFIG_DIR/local', '~/.claude/local', '~/.local/share/claude/versions'],
+};
+
 /** The protected paths of `harness` (CLI_PROTECTED), made to exist so they can be bound read-only. */
 export function protectedCliPaths(harness: string, env: NodeJS.ProcessEnv, root: string): string[] {
   const spec = CLI_PROTECTED[harness];
   if (!spec) return [];
-  const out: string[] = [];
+  const out: string[] = expandPaths(CLI_PROGRAM_PATHS[harness] ?? [], env, root).filter((p) => exists(p));
   for (const dir of expandPaths(spec.dirs, env, root)) {
     if (exists(dir) !== 'dir') continue;
     for (const entry of spec.entries) {

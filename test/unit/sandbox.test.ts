@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AgentSandbox, bwrapArgv, cliConfigEndpoints, describeNetwork, detectSandbox, expandPaths, gitWritePaths, loopbackPorts, networkFor, PROXY_PORT, turnPolicy, sandboxStatus, type SandboxSettings } from '../../src/swarm/sandbox';
+import { join, sep } from 'node:path';
+import { AgentSandbox, bwrapArgv, cliConfigEndpoints, protectedCliPaths, describeNetwork, detectSandbox, expandPaths, gitWritePaths, loopbackPorts, networkFor, PROXY_PORT, turnPolicy, sandboxStatus, type SandboxSettings } from '../../src/swarm/sandbox';
 import { hostAllowed, startFilterProxy } from '../../src/swarm/netproxy';
 import { createServer as createHttpServer } from 'node:http';
 import { connect } from 'node:net';
@@ -100,6 +100,19 @@ test("a CLI's own config names its model endpoint (Codex base_url, OpenCode base
   assert.deepEqual(cliConfigEndpoints('opencode', { HOME: home, OPENCODE_CONFIG: oc }, repo), ['https://gw.example.com/v1']);
   assert.deepEqual(cliConfigEndpoints('opencode', { HOME: home, OPENCODE_CONFIG: join(repo, 'opencode.json') }, repo), [], 'a config inside the repository is ignored');
   assert.deepEqual(networkFor({ role: 'worker', harness: 'codex', env: {} }, settings, true, cliConfigEndpoints('codex', { HOME: home }, repo)), { mode: 'loopback', ports: [7100] });
+});
+
+test("a CLI's own program inside its state folders (Claude Code's local or native install) is read-only when present", () => {
+  const home = mkdtempSync(join(tmpdir(), 'swarm-sb-prog-'));
+  dirs.push(home);
+  mkdirSync(join(home, '.claude', 'local'), { recursive: true });
+  mkdirSync(join(home, '.local', 'share', 'claude', 'versions'), { recursive: true });
+  const got = protectedCliPaths('claude', { HOME: home }, '/repo');
+  assert.ok(got.includes(join(home, '.claude', 'local')) && got.includes(join(home, '.local', 'share', 'claude', 'versions')), got.join(' '));
+  const bare = mkdtempSync(join(tmpdir(), 'swarm-sb-prog-'));
+  dirs.push(bare);
+  mkdirSync(join(bare, '.claude'));
+  assert.ok(!protectedCliPaths('claude', { HOME: bare }, '/repo').some((p) => p.endsWith(`${sep}local`)), 'not created when absent');
 });
 
 test('allowed hosts: exact names, *.domain for subdomains only, :port, case and trailing dot ignored', () => {
