@@ -5,6 +5,7 @@
 // `.worktreeinclude` names, free disk space. Every command is bounded in time and none needs the
 // network. No vscode import: the extension passes its login-shell PATH in (src/extension/setupCommands.ts).
 
+import { SAFE_CONFIG, safeGitEnv } from './git'; // the repository's own config (fsmonitor, hooks) runs nothing here either
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -149,7 +150,7 @@ async function worktreeIncludeCheck(root: string, env: NodeJS.ProcessEnv, timeou
   let files = 0;
   for (const p of patterns.slice(0, 100)) {
     // Files the pattern matches in the checkout, tracked or not (gitignore syntax).
-    const r = await runBounded(['git', '-C', root, 'ls-files', '--cached', '--others', '--ignored', `--exclude=${p}`], env, timeoutMs);
+    const r = await runBounded(['git', ...SAFE_CONFIG, '-C', root, 'ls-files', '--cached', '--others', '--ignored', `--exclude=${p}`], safeGitEnv(env), timeoutMs);
     const n = r.stdout.split('\n').filter((l) => l && !l.startsWith('.swarm/')).length;
     if (n === 0) missing.push(p);
     files += n;
@@ -167,7 +168,7 @@ async function diskCheck(root: string, config: ResolvedConfig, env: NodeJS.Proce
   const st = await fs.statfs(root).catch(() => undefined);
   if (!st) return { id: 'disk', title, status: 'warn', detail: `could not read the free space of ${root}` };
   const free = st.bavail * st.bsize;
-  const r = await runBounded(['git', '-C', root, 'ls-tree', '-r', '-l', 'HEAD'], env, timeoutMs);
+  const r = await runBounded(['git', ...SAFE_CONFIG, '-C', root, 'ls-tree', '-r', '-l', 'HEAD'], safeGitEnv(env), timeoutMs);
   const checkout = r.stdout.split('\n').reduce((n, l) => n + (Number(/^\S+ blob \S+\s+(\d+)\t/.exec(l)?.[1]) || 0), 0);
   const checkouts = config.workers.filter((w) => w.role !== 'planner').length + 1; // one per worker, one for the review
   const needed = checkout * checkouts;
@@ -178,7 +179,7 @@ async function diskCheck(root: string, config: ResolvedConfig, env: NodeJS.Proce
 }
 
 async function repoRoot(dir: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | undefined> {
-  const r = await runBounded(['git', 'rev-parse', '--show-toplevel'], env, timeoutMs, dir);
+  const r = await runBounded(['git', ...SAFE_CONFIG, 'rev-parse', '--show-toplevel'], safeGitEnv(env), timeoutMs, dir);
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 

@@ -26,7 +26,7 @@ export interface GitExecOptions {
  * external diffs and textconv are off on every diff-like command (NO_DIFF_PROGRAMS), and every
  * filter, diff and merge driver named in the config is neutralised (driverOverrides).
  */
-const SAFE_CONFIG = [
+export const SAFE_CONFIG = [
   '-c', 'core.hooksPath=/dev/null',
   '-c', 'core.fsmonitor=false',
   '-c', 'core.pager=cat',

@@ -152,6 +152,16 @@ describe('preflight of swarm run', { timeout: 120_000 }, () => {
 });
 
 describe('swarm doctor and swarm init', { timeout: 120_000 }, () => {
+  test("doctor in a hostile repository: its git config's fsmonitor program never runs", () => {
+    const r = repoWith({});
+    const marker = join(r.home, 'fsmonitor-ran');
+    r.git('config', 'core.fsmonitor', `touch ${marker}; false`);
+    r.write('.worktreeinclude', '.env\n');
+    const res = cli(['doctor', '--json', '--repo', r.root], { env: envWith(binDir()) });
+    assert.ok(res.stdout.includes('"checks"'), res.stderr);
+    assert.ok(!existsSync(marker), 'swarm doctor ran the repository\'s fsmonitor program');
+  });
+
   test('doctor --json with no agent CLI installed: each CLI not found with its install command; a config that uses one fails', () => {
     const r = repoWith({ workers: [{ role: 'worker', harness: 'claude' }] });
     const res = cli(['doctor', '--json', '--repo', r.root], { env: envWith(binDir()) });
