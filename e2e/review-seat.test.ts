@@ -145,6 +145,9 @@ test('review seat: layout, contrast, two clicks to merged, Next review, line com
 
     // Click 1: the notification's Open review for the change the reviewer approved.
     const toast = wb.notification(/waiting for your review \(reviewer agent: APPROVED\)|reviews? waiting/).first();
+    // A toast hides itself after a while (the second review can take a minute to arrive): the
+    // notification centre lists it either way.
+    if (!(await toast.isVisible())) await wb.runCommand('Notifications: Show Notifications');
     await toast.waitFor({ state: 'visible', timeout: 30_000 });
     await toast.getByRole('button', { name: /Open (review|next)/ }).first().click();
     const view = wb.webview();
