@@ -122,23 +122,8 @@ export class Git {
       if (m && m[1] !== '160000' && !/^0+$/.test(m[2])) ids.set(m[2], parts[i + 1]);
     }
     if (!ids.size) return [];
-    const r = await this.tryExec(['cat-file', '--batch'], { input: `${[...ids.keys()].join('\n')}\n` });
-    const buf = r.stdoutBytes;
-    const bad: string[] = [];
-    let pos = 0;
-    while (pos < buf.length) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const [id, type, size] = buf.subarray(pos, nl).toString('utf8').split(' ');
-      pos = nl + 1;
-      if (type !== 'blob') { bad.push(`${ids.get(id) ?? id} (${id}: ${type ?? 'unreadable'})`); continue; }
-      const n = Number(size);
-      const algo = id.length === 64 ? 'sha256' : 'sha1';
-      const got = createHash(algo).update(`blob ${n}\0`).update(buf.subarray(pos, pos + n)).digest('hex');
-      if (got !== id) bad.push(`${ids.get(id) ?? id} (object ${id.slice(0, 12)} holds other bytes)`);
-      pos += n + 1;
-    }
-    return bad;
+    const { objects } = await this.rehash([...ids.keys()]);
+    return objects.filter((o) => o.type !== 'blob' || !o.matches).map((o) => (o.type !== 'blob' ? `${ids.get(o.id) ?? o.id} (${o.id}: ${o.type})` : `${ids.get(o.id) ?? o.id} (object ${o.id.slice(0, 12)} holds other bytes)`));
   }
 
   /**
@@ -150,23 +135,33 @@ export class Git {
     const list = await this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from]);
     const ids = [...new Set(list.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40,64}$/.test(l)))];
     if (!ids.length) return [];
+    const { objects, failed } = await this.rehash(ids);
+    const bad = objects.filter((o) => !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`));
+    if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
+    return bad;
+  }
+
+  /**
+   * One `git cat-file --batch` of `ids`: each object's type and whether the bytes git serves for
+   * it hash to its id (sha1 or sha256 by the id's length). A missing (or unreadable) object is `unread`.
+   */
+  private async rehash(ids: string[]): Promise<{ objects: { id: string; type: string; matches: boolean; unread?: true }[]; failed?: string }> {
     const r = await this.tryExec(['cat-file', '--batch'], { input: `${ids.join('\n')}\n` });
     const buf = r.stdoutBytes;
-    const bad: string[] = [];
+    const objects: { id: string; type: string; matches: boolean; unread?: true }[] = [];
     let pos = 0;
     while (pos < buf.length) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) break;
-      const [id, type, size] = buf.subarray(pos, nl).toString('utf8').split(' ');
+      const [id, type = 'unreadable', size] = buf.subarray(pos, nl).toString('utf8').split(' ');
       pos = nl + 1;
-      if (type === 'missing' || !size) { bad.push(`${id} (${type ?? 'unreadable'})`); continue; }
+      if (type === 'missing' || !size) { objects.push({ id, type, matches: false, unread: true }); continue; }
       const n = Number(size);
       const got = createHash(id.length === 64 ? 'sha256' : 'sha1').update(`${type} ${n}\0`).update(buf.subarray(pos, pos + n)).digest('hex');
-      if (got !== id) bad.push(`${type} ${id.slice(0, 12)} holds other bytes`);
+      objects.push({ id, type, matches: got === id });
       pos += n + 1;
     }
-    if (bad.length === 0 && r.code !== 0) bad.push(`git cat-file failed: ${r.stderr.trim()}`);
-    return bad;
+    return { objects, failed: r.code !== 0 ? r.stderr.trim() : undefined };
   }
 
   private drivers: { key: string; args: string[] } | undefined;
