@@ -15,7 +15,19 @@ export class WaitingMerges {
   /** Files git named as in the way of each waiting merge (from merge_waiting events). */
   private readonly waitingFiles = new Map<string, string[]>();
 
-  constructor(private readonly run: Pick<RunContext, 'deps' | 'flow' | 'emit' | 'wake' | 'owned' | 'mergeWaiters' | 'summary'>) {}
+  constructor(private readonly run: Pick<RunContext, 'deps' | 'flow' | 'emit' | 'wake' | 'owned' | 'mergeWaiters' | 'summary' | 'signal'>) {}
+
+  /** Passes over decisions or waiting merges in flight: the run ends after them, never under them. */
+  private readonly passes = new Set<Promise<void>>();
+  private track(p: Promise<void>): Promise<void> {
+    this.passes.add(p);
+    void p.finally(() => this.passes.delete(p));
+    return p;
+  }
+  /** Resolves when no pass is in flight (the run's end waits for it: nothing of a run writes after it ended). */
+  async settled(): Promise<void> {
+    while (this.passes.size) await Promise.all([...this.passes]);
+  }
 
   /** Every event of the run passes here first. */
   observe(e: SwarmEvent): void {
@@ -25,8 +37,12 @@ export class WaitingMerges {
   /** A pass over the decision files is running. */
   private decisionsBusy = false;
   /** Apply the decision files another process wrote (state.takeDecisions). */
-  async applyDecisionFiles(): Promise<void> {
-    if (this.decisionsBusy) return;
+  applyDecisionFiles(): Promise<void> {
+    return this.track(this.applyDecisionFilesNow());
+  }
+  private async applyDecisionFilesNow(): Promise<void> {
+    // A decision taken from the inbox is applied (it is never dropped); none is taken once the run stops.
+    if (this.decisionsBusy || this.run.signal.aborted) return;
     this.decisionsBusy = true;
     try {
       const { accepted, refused } = await this.run.deps.state.takeDecisions();
@@ -80,14 +96,18 @@ export class WaitingMerges {
   }
 
   /** Retry the waiting merges when the base or the user's checkout changed since the last try. */
-  async retry(): Promise<void> {
-    if (this.retryingMerges || !this.run.mergeWaiters.size) return;
+  retry(): Promise<void> {
+    return this.track(this.retryNow());
+  }
+  private async retryNow(): Promise<void> {
+    if (this.retryingMerges || !this.run.mergeWaiters.size || this.run.signal.aborted) return;
     this.retryingMerges = true;
     try {
       const fp = await this.mergeFingerprint();
       if (fp === this.lastMergeFingerprint) return;
       this.lastMergeFingerprint = fp;
       for (const id of [...this.run.mergeWaiters]) {
+        if (this.run.signal.aborted) return; // a stopped run starts no merge; the next run retries it
         if (this.run.owned.has(id)) continue;
         const task = await this.run.deps.tasks.read(id, 'current').catch(() => undefined);
         const st = await this.run.deps.state.readTask(id);

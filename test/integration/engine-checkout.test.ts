@@ -173,6 +173,54 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     assert.equal(repo.read('README.md'), 'agent readme\n');
     assert.equal(repo.git('log', '--merges', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Merge task later')).length, 1);
   });
+  test('a retry of a waiting merge in flight when the swarm stops writes nothing after the run ends', async () => {
+    // The merge retry runs beside the workers (waitingMerges.ts). Stopped while it is inside a git
+    // call, the run must wait for it and the retry must not merge: a run that ended must not move
+    // the task (or the base) afterwards, under the next run's feet.
+    const repo = newRepo();
+    repo.writeConfig();
+    repo.writeTask('later', { agent: { files: { 'README.md': 'agent readme\n' } } });
+    repo.write('README.md', 'user readme in progress\n');
+    const gate = join(repo.home, 'gate');
+    const entered = join(repo.home, 'entered');
+    const release = join(repo.home, 'release');
+    const bin = join(repo.home, 'bin');
+    mkdirSync(bin);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    // Once the gate is open, the first `git worktree list` (the retry's look at the checkout) holds until released.
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\ncase "$*" in *"worktree list"*) if [ -e '${gate}' ] && mkdir '${entered}' 2>/dev/null; then while [ ! -e '${release}' ]; do sleep 0.02; done; fi;; esac\nexec '${realGit}' "$@"\n`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath}`;
+    let ended = false;
+    try {
+      const { summary } = await runSwarm(repo.root, {
+        onEvent: (e, _ws, run) => {
+          if (e.type !== 'merge_waiting') return;
+          writeFileSync(gate, '');
+          void (async () => {
+            while (!existsSync(entered)) await new Promise((r) => setTimeout(r, 10));
+            void run.stop('user stopped');
+            repo.write('README.md', '# test repo\n'); // the way is clear now, but this run has ended
+            writeFileSync(release, '');
+          })();
+        },
+      });
+      ended = true;
+      assert.deepEqual(summary.merged, []);
+      const status = repo.task('current', 'later')?.data.status;
+      const main = repo.rev('main');
+      // Whatever was in flight has finished with the run: nothing changes after it (a window to
+      // look in, not a wait for a state: with the rule kept, nothing can change in any window).
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(repo.task('current', 'later')?.data.status, status, 'the task file changed after the run ended');
+      assert.equal(repo.rev('main'), main, 'the base moved after the run ended');
+      assert.equal(status, 'waiting_local_changes');
+    } finally {
+      if (!ended) writeFileSync(release, '');
+      process.env.PATH = oldPath;
+    }
+  });
 });
 
 describe('what the swarm runs in the user\'s checkout', { timeout: 60_000 }, () => {
