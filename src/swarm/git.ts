@@ -10,7 +10,7 @@ import { GitError } from './errors';
 
 export interface GitExecOptions {
   cwd?: string;
-  input?: string;
+  input?: string | Buffer;
   env?: NodeJS.ProcessEnv;
   /** Exit codes that are not errors (e.g. merge-tree's 1 = conflicts). */
   okCodes?: number[];
@@ -200,6 +200,34 @@ export class Git {
     return this.commonDirCache;
   }
 
+  /**
+   * Bring the objects a sandboxed turn wrote into its private object directory (sandbox.ts) into
+   * the repository's store, each one re-hashed and checked on the way in (`unpack-objects
+   * --strict`, `index-pack --strict` for many, as git's receive-pack does): bytes that do not match
+   * their id, malformed trees and commits, or links to objects that exist nowhere are refused.
+   * Returns how many objects came in; throws a GitError when git refused them.
+   */
+  async importObjects(dir: string): Promise<number> {
+    // Only what the turn stored itself: its own alternates or commit graph are not looked at.
+    await fs.rm(join(dir, 'info'), { recursive: true, force: true });
+    const ids = await privateObjectIds(dir, (idx) => this.exec(['show-index'], { input: idx }));
+    if (!ids.length) return 0;
+    const commonObjects = join(await this.commonDir(), 'objects');
+    const pack = await this.tryExec(['pack-objects', '--stdout', '-q'], { input: `${ids.join('\n')}\n`, env: { GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: commonObjects } });
+    if (pack.code !== 0) throw new GitError(`git pack-objects: ${pack.stderr.trim().split('\n').pop() ?? `exit ${pack.code}`}`, ['pack-objects'], pack.code, pack.stderr, '');
+    await this.exec(ids.length > 100 ? ['index-pack', '--stdin', '--strict'] : ['unpack-objects', '-q', '--strict'], { input: pack.stdoutBytes });
+    return ids.length;
+  }
+
+  /**
+   * Put a task branch back where it was before a turn whose objects were refused (importObjects),
+   * and its worktree's index with it; the worktree's files stay (the swarm commits them itself).
+   */
+  async restoreBranch(branch: string, sha: string, worktree: string): Promise<void> {
+    await this.exec(['update-ref', `refs/heads/${branch}`, sha]);
+    await this.exec(['read-tree', sha], { cwd: worktree });
+  }
+
   /** A branch's commit read from the ref files (no process); git itself when they do not say. */
   async readBranch(branch: string): Promise<string | undefined> {
     const ref = `refs/heads/${branch}`;
@@ -295,4 +323,26 @@ export class Git {
     const r = await this.tryExec(['show', `${rev}:${path}`]);
     return r.code === 0 ? r.stdout : undefined;
   }
+}
+
+/**
+ * The ids of the objects stored in an object directory itself: loose objects (regular files named
+ * by their id; links are skipped) and the objects of its packs (read from each .idx by git).
+ */
+async function privateObjectIds(dir: string, showIndex: (idx: Buffer) => Promise<string>): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const sub of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (!sub.isDirectory() || !/^[0-9a-f]{2}$/.test(sub.name)) continue;
+    for (const f of await fs.readdir(join(dir, sub.name), { withFileTypes: true }).catch(() => [])) {
+      if (f.isFile() && /^[0-9a-f]{38}([0-9a-f]{24})?$/.test(f.name)) ids.add(sub.name + f.name);
+    }
+  }
+  for (const f of await fs.readdir(join(dir, 'pack'), { withFileTypes: true }).catch(() => [])) {
+    if (!f.isFile() || !f.name.endsWith('.idx')) continue;
+    for (const line of (await showIndex(await fs.readFile(join(dir, 'pack', f.name)))).split('\n')) {
+      const m = /^\d+ ([0-9a-f]{40,64})\b/.exec(line);
+      if (m) ids.add(m[1]);
+    }
+  }
+  return [...ids];
 }

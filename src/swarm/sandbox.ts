@@ -15,6 +15,7 @@
 // No vscode imports; the policy builders are pure functions with their own tests.
 
 import { decisionKeyPath } from './decisionKey';
+import { Git } from './git';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
@@ -134,7 +135,16 @@ export interface SandboxPolicy {
   denyRead: string[];
   network: NetworkPolicy;
   cwd: string;
+  /**
+   * The repository's object store when the turn commits: read-only, seen through as an alternate,
+   * while the turn's new objects go into a private one (OBJECTS_DIR in its temp folder) that the
+   * engine imports after the turn, re-hashed (Git.importObjects).
+   */
+  privateObjects?: string;
 }
+
+/** The turn's own object directory, inside its temp folder (SandboxPolicy.privateObjects). */
+export const OBJECTS_DIR = 'git-objects';
 
 /** The swarm's layout a turn's policy is cut from (paths absolute). */
 export interface SwarmLayout {
@@ -163,7 +173,7 @@ export interface TurnScope {
  * The git paths a commit on `branch` in linked worktree `cwd` writes, and the files inside them
  * that must stay read-only. Measured (test/integration/sandbox.test.ts): `git add` / `commit` /
  * `reset` / `rebase` in a linked worktree write
- *   - <common>/objects/ (new objects),
+ *   - <common>/objects/ (new objects; turnPolicy gives a turn its own store instead, SandboxPolicy.privateObjects),
  *   - its admin dir <common>/worktrees/<name>/ (index, HEAD, ORIG_HEAD, logs/HEAD, rebase state),
  *   - the folder of its branch ref, refs/heads/swarm/<worker>/ (`<task>.lock`, renamed over
  *     `<task>`), and the folder of its reflog, logs/refs/heads/swarm/<worker>/.
@@ -266,6 +276,7 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
   const allowWrite: string[] = [];
   const readOnly: string[] = [];
   const problems: string[] = [];
+  let privateObjects: string | undefined;
   const writesWorktree = scope.role === 'worker' || scope.role === 'executor' || scope.role === 'setup' || scope.role === 'check';
   if (writesWorktree) {
     if (inside(layout.root, scope.cwd) || scope.cwd === layout.root) {
@@ -273,8 +284,12 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
     } else {
       allowWrite.push(scope.cwd);
       const g = gitWritePaths(scope.cwd, layout.commonDir, scope.role === 'setup' || scope.role === 'check' ? undefined : scope.branch);
-      // The merge check writes no object and no ref: only its checkout's own index (the admin dir).
-      allowWrite.push(...(scope.role === 'check' ? g.allowWrite.filter((p) => p !== join(layout.commonDir, 'objects')) : g.allowWrite));
+      // The shared object store is never written from a turn: new objects go to the turn's own
+      // store, imported re-hashed after it (a turn could otherwise delete or swap objects every
+      // branch needs, or plant an alternate store). The merge check writes no object at all.
+      const objects = join(layout.commonDir, 'objects');
+      if (g.allowWrite.includes(objects) && scope.role !== 'check') privateObjects = objects;
+      allowWrite.push(...g.allowWrite.filter((p) => p !== objects));
       readOnly.push(...g.readOnly);
       problems.push(...g.problems);
     }
@@ -300,7 +315,7 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
   const keyDir = dirname(decisionKeyPath());
   try { mkdirSync(keyDir, { recursive: true, mode: 0o700 }); } catch { /* masked below only if it exists */ }
   const denyRead = [...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root), keyDir, ...socketFolders(scope.env).filter((d) => ![...allowWrite, tmpdir()].some((w) => inside(w, d)))];
-  return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, network: networkFor(scope, settings, haveSocat, cliConfigEndpoints(scope.harness, scope.env, layout.root)), cwd: scope.cwd, problems };
+  return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, network: networkFor(scope, settings, haveSocat, cliConfigEndpoints(scope.harness, scope.env, layout.root)), cwd: scope.cwd, problems, ...(privateObjects ? { privateObjects } : {}) };
 }
 
 // --- bwrap argv ----------------------------------------------------------------------------------
@@ -333,6 +348,7 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
     else if (k === 'file') out.push('--ro-bind', '/dev/null', p);
   }
   out.push('--chdir', policy.cwd, '--setenv', 'TMPDIR', tmp, '--setenv', 'TMP', tmp, '--setenv', 'TEMP', tmp, '--setenv', 'SWARM_SANDBOX', '1');
+  if (policy.privateObjects) out.push('--setenv', 'GIT_OBJECT_DIRECTORY', join(tmp, OBJECTS_DIR), '--setenv', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', policy.privateObjects);
   out.push('--unsetenv', 'SSH_AUTH_SOCK', '--unsetenv', 'GPG_AGENT_INFO', '--unsetenv', 'DBUS_SESSION_BUS_ADDRESS', '--unsetenv', 'XDG_RUNTIME_DIR');
   const net = policy.network;
   if ((net.mode === 'loopback' || net.mode === 'filtered') && socat) {
@@ -386,8 +402,11 @@ export interface PreparedTurn {
   policy: SandboxPolicy;
   /** What the sandbox refused this turn so far (network: `host:port — reason`). */
   denied(): string[];
-  /** Remove the temp folder, stop the loopback bridges and the proxy. */
-  dispose(): Promise<void>;
+  /**
+   * Import the turn's new git objects (re-hashed), remove the temp folder, stop the loopback
+   * bridges and the proxy. Returns what went wrong that the turn's log should say.
+   */
+  dispose(): Promise<string[]>;
 }
 
 /** The swarm's sandbox: one per workspace, shared by every harness (HarnessContext.sandbox). */
@@ -406,6 +425,10 @@ export class AgentSandbox {
     if (!this.on || !this.availability.bwrap) return undefined;
     const policy = turnPolicy(scope, this.layout, this.settings, !!this.availability.socat);
     const tmp = mkdtempSync(join(tmpdir(), 'swarm-turn-'));
+    const git = new Git(this.layout.root);
+    // Where its branch was: if its objects are refused, the branch goes back there (never left pointing at nothing).
+    const branchBefore = policy.privateObjects && scope.branch ? await git.readBranch(scope.branch).catch(() => undefined) : undefined;
+    if (policy.privateObjects) mkdirSync(join(tmp, OBJECTS_DIR));
     const net = policy.network;
     let stop: (() => Promise<void>) | undefined;
     let proxy: FilterProxy | undefined;
@@ -422,9 +445,25 @@ export class AgentSandbox {
       policy,
       denied: () => (proxy?.denied ?? []).map((d) => `network: ${d}`),
       dispose: async () => {
+        const problems: string[] = [];
         await stop?.();
         await proxy?.close();
+        // The turn's processes are gone (its PID namespace died with it): its objects are final.
+        if (policy.privateObjects) {
+          try {
+            await git.importObjects(join(tmp, OBJECTS_DIR));
+          } catch (e) {
+            problems.push(`the git objects this turn made were refused: ${(e as Error).message}`);
+            if (scope.branch && branchBefore) {
+              await git.restoreBranch(scope.branch, branchBefore, scope.cwd).then(
+                () => problems.push(`its branch ${scope.branch} is back at ${branchBefore.slice(0, 12)}; the files it left are kept`),
+                (err: Error) => problems.push(`its branch ${scope.branch} could not be put back: ${err.message}`),
+              );
+            }
+          }
+        }
         rmSync(tmp, { recursive: true, force: true });
+        return problems;
       },
     };
   }

@@ -67,6 +67,10 @@ attempt('write_hook', () => { fs.mkdirSync(path.join(common, 'hooks'), { recursi
 attempt('write_decisions', () => { fs.mkdirSync(path.join(root, '.swarm', 'decisions'), { recursive: true }); fs.writeFileSync(path.join(root, '.swarm', 'decisions', 'forged.json'), '{}'); });
 attempt('read_ssh_key', () => fs.readFileSync(path.join(home, '.ssh', 'id_rsa'), 'utf8'));
 attempt('rewrite_dot_git', () => fs.writeFileSync('.git', 'gitdir: /tmp/elsewhere\n'));
+// The shared object store: delete an object the base needs, plant an alternate store (docs/security.md, "the object store").
+const baseBlob = cp.execFileSync('git', ['rev-parse', 'HEAD:README.md'], { encoding: 'utf8' }).trim();
+attempt('delete_base_object', () => fs.unlinkSync(path.join(common, 'objects', baseBlob.slice(0, 2), baseBlob.slice(2))));
+attempt('write_alternates', () => { fs.mkdirSync(path.join(common, 'objects', 'info'), { recursive: true }); fs.writeFileSync(path.join(common, 'objects', 'info', 'alternates'), '/tmp\n'); });
 const other = cp.execFileSync('git', ['commit-tree', 'HEAD^{tree}', '-p', 'HEAD', '-m', 'forged'], { encoding: 'utf8', env: { ...env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' } }).trim();
 attempt('move_base', () => cp.execFileSync('git', ['update-ref', 'refs/heads/main', other], { stdio: 'pipe' }));
 attempt('move_other_branch', () => cp.execFileSync('git', ['update-ref', 'refs/heads/swarm/w1/other', other], { stdio: 'pipe' }));
@@ -117,7 +121,7 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
     assert.ok(started && started.type === 'run_started' && started.sandbox?.sandboxed, JSON.stringify(started));
     assert.deepEqual(summary.merged, ['hostile'], summary.reason);
     const results = JSON.parse(repo.show('main', 'attempts.json') ?? '{}') as Record<string, { ok: boolean; detail: string }>;
-    for (const k of ['write_home', 'write_checkout', 'append_git_config', 'write_hook', 'write_decisions', 'read_ssh_key', 'rewrite_dot_git', 'move_base', 'move_other_branch', 'delete_other_branch', 'remount_rw', 'connect_forbidden_port']) {
+    for (const k of ['write_home', 'write_checkout', 'append_git_config', 'write_hook', 'write_decisions', 'read_ssh_key', 'rewrite_dot_git', 'delete_base_object', 'write_alternates', 'move_base', 'move_other_branch', 'delete_other_branch', 'remount_rw', 'connect_forbidden_port']) {
       assert.equal(results[k]?.ok, false, `${k} must fail: ${JSON.stringify(results[k])}`);
     }
     // The bridge to the harness's loopback model server (its *_BASE_URL) works.
@@ -130,12 +134,52 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
     assert.equal(readFileSync(repo.path('.git', 'config'), 'utf8'), configBefore, '.git/config unchanged');
     assert.ok(!existsSync(repo.path('.git', 'hooks', 'post-merge')), 'no hook written');
     assert.ok(!existsSync(repo.path('.swarm', 'decisions', 'forged.json')), 'no decision forged');
+    assert.ok(!existsSync(repo.path('.git', 'objects', 'info', 'alternates')), 'no alternate object store planted');
+    assert.equal(spawnSync('git', ['fsck', '--no-dangling'], { cwd: repo.root, encoding: 'utf8' }).status, 0, 'the object store is whole');
     assert.ok(!repo.show('main', 'attempts.json')?.includes('SECRET'), 'the key was not read');
     assert.equal(repo.rev('swarm/w1/other'), otherBefore, "another branch of the same worker did not move");
     assert.ok(repo.git('log', '--format=%s', 'main').includes('hostile agent: its own commit'), 'its own commit (its own ref) merged');
     assert.equal(events.filter((e) => e.type === 'security_violation').length, 0);
     // The daemon it left behind died with the turn (PID namespace).
     await waitFor(() => processesWith(marker).length === 0, 10_000, 'the daemon to be gone');
+  });
+
+  test("a turn's new objects go to its own store and come in re-hashed: bytes swapped under an id there are refused, its branch goes back, the swapped bytes merge nowhere", { skip }, async () => {
+    const repo = newRepo();
+    const agent = repo.script('swap.cjs', String.raw`
+      const fs = require('fs'); const path = require('path'); const cp = require('child_process'); const zlib = require('zlib');
+      try { fs.readFileSync(0); } catch {}
+      if (process.env.SWARM_ROLE === 'reviewer') { console.log('VERDICT: APPROVED'); process.exit(0); }
+      const git = (...a) => cp.execFileSync('git', ['-c', 'user.name=agent', '-c', 'user.email=agent@example.invalid', ...a], { encoding: 'utf8' }).trim();
+      fs.writeFileSync('a.txt', 'good\n');
+      git('add', 'a.txt');
+      git('commit', '-q', '-m', 'agent: a.txt');
+      const id = git('rev-parse', 'HEAD:a.txt');
+      const store = process.env.GIT_OBJECT_DIRECTORY;
+      fs.writeFileSync(path.join(${JSON.stringify(repo.logDir)}, 'store.txt'), String(store));
+      const file = path.join(store, id.slice(0, 2), id.slice(2));
+      fs.chmodSync(file, 0o644);
+      fs.writeFileSync(file, zlib.deflateSync(Buffer.from('blob 5\0evil\n')));
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `);
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'swap', count: 1, iterations: 1 }],
+      review: { harness: 'swap' },
+      harnesses: { swap: { command: [process.execPath, agent] } },
+      limits: { max_attempts: 1 },
+    });
+    repo.writeTask('swap');
+    const { summary } = await runSwarm(repo.root, { timeoutMs: 60_000 });
+    const store = readFileSync(join(repo.logDir, 'store.txt'), 'utf8');
+    assert.match(store, /^\//, 'the turn has its own object store');
+    assert.ok(!store.startsWith(repo.path('.git')), `the turn's object store is not the repository's (${store})`);
+    // Its commit was refused and its branch put back; the files it left were committed by the swarm, reviewed and merged.
+    assert.deepEqual(summary.merged, ['swap'], summary.reason);
+    assert.equal(repo.show('main', 'a.txt'), 'good\n');
+    assert.ok(!repo.git('log', '-p', '--all').includes('evil'), 'the swapped bytes are nowhere in the repository');
+    assert.equal(spawnSync('git', ['fsck', '--no-dangling'], { cwd: repo.root, encoding: 'utf8' }).status, 0, 'the object store is whole');
+    const logs = readdirSync(repo.path('.swarm', 'runs'), { recursive: true }).map(String).filter((f) => f.endsWith('.log'));
+    assert.ok(logs.some((f) => readFileSync(repo.path('.swarm', 'runs', f), 'utf8').includes('[swarm sandbox] the git objects this turn made were refused')), 'the refusal is in the turn log');
   });
 
   test('a reviewer writes nothing; a planner writes tasks/pending only; the setup command only its worktree', { skip }, async () => {

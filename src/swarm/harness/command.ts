@@ -53,7 +53,8 @@ export async function runTurnProcess(ctx: HarnessContext, req: AgentTurnRequest,
     const missing = /execvp .*No such file or directory/.test(line);
     return { ...r, spawnError: Object.assign(new Error(missing ? `${opts.argv[0]}: not found (${line})` : `the sandbox could not start: ${line}`), { code: missing ? 'ENOENT' : 'ESANDBOX' }) };
   } finally {
-    await prepared.dispose();
+    const problems = await prepared.dispose();
+    if (problems.length && opts.logFile) appendFileSync(opts.logFile, `\n${problems.map((p) => `[swarm sandbox] ${terminalSafe(p)}`).join('\n')}\n`);
   }
 }
 
