@@ -1,4 +1,5 @@
 // Per-turn cost of the agent sandbox (issue 13): median wall time of 50 starts of `true`
+// (and of a turn that commits one file, plain vs sandboxed with its own object store)
 //   - plain (spawn `true`),
 //   - in bubblewrap with the base flags only (the availability probe),
 //   - with a worker turn's whole policy (worktree, git data, own ref folder, deny list, no
@@ -41,10 +42,10 @@ async function wholeRun(mode: 'auto' | 'off', rep: number): Promise<number> {
   return r.ms;
 }
 
-function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+function run(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<number> {
   const t = process.hrtime.bigint();
   return new Promise((res, rej) => {
-    const c = spawn(argv[0], argv.slice(1), { stdio: 'ignore', env });
+    const c = spawn(argv[0], argv.slice(1), { stdio: 'ignore', env, cwd });
     c.on('error', rej);
     c.on('close', (code) => (code === 0 ? res(Number(process.hrtime.bigint() - t) / 1e6) : rej(new Error(`${argv.join(' ')}: exit ${code}`))));
   });
@@ -87,6 +88,16 @@ async function main(): Promise<void> {
   rows['plain `true`'] = await measure(() => run(['true']));
   rows['bwrap base flags + --unshare-net'] = await measure(() => run([avail.bwrap!, ...BASE_FLAGS, '--unshare-net', 'true']));
   rows['worker turn policy (prepare + bwrap + dispose)'] = await measure(() => turn({ ...process.env }));
+  // A turn that commits one file: its objects go to the turn's own store and are imported after (Git.importObjects).
+  let k = 0;
+  const commit = ['sh', '-c', 'echo "$1" > f.txt && git add f.txt && git -c user.name=b -c user.email=b@b commit -q -m x', 'commit'];
+  rows['plain: git add + commit in the worktree (no sandbox)'] = await measure(() => run([...commit, String(k++)], process.env, wt));
+  rows['worker turn that commits (own object store, imported re-hashed after)'] = await measure(async () => {
+    const t = process.hrtime.bigint();
+    const p = (await sb.prepare({ role: 'worker', cwd: wt, branch: 'swarm/w1/t1', harness: 'command', env: { ...process.env } }, [...commit, String(k++)]))!;
+    try { await run(p.argv); } finally { await p.dispose(); }
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  });
   if (avail.socat) rows['worker turn + 1 loopback bridge (socat)'] = await measure(() => turn({ ...process.env, FAKE_BASE_URL: `http://127.0.0.1:${port}` }));
   server.close();
   rmSync(home, { recursive: true, force: true });
