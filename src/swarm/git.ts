@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { join, basename, dirname } from 'node:path';
+import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { execCollect } from './proc';
 import { GitError } from './errors';
@@ -201,22 +202,48 @@ export class Git {
   }
 
   /**
-   * Bring the objects a sandboxed turn wrote into its private object directory (sandbox.ts) into
-   * the repository's store, each one re-hashed and checked on the way in (`unpack-objects
-   * --strict`, `index-pack --strict` for many, as git's receive-pack does): bytes that do not match
-   * their id, malformed trees and commits, or links to objects that exist nowhere are refused.
-   * Returns how many objects came in; throws a GitError when git refused them.
+   * Bring the objects a sandboxed turn wrote into its own object store (sandbox.ts) into the
+   * repository's store, each one re-hashed and checked on the way in (`unpack-objects --strict`,
+   * `index-pack --strict` for many, as git's receive-pack does): bytes that do not match their id,
+   * malformed trees and commits, or links to objects that exist nowhere are refused. The turn's
+   * processes are gone; its store is first reduced to loose objects and packs in regular files
+   * (no links, FIFOs, alternates or commit graphs), at most MAX_IMPORT_PACKS packs. Streamed, and
+   * bounded in time. Returns how many objects came in; throws a GitError when git refused them.
    */
-  async importObjects(dir: string): Promise<number> {
-    // Only what the turn stored itself: its own alternates or commit graph are not looked at.
-    await fs.rm(join(dir, 'info'), { recursive: true, force: true });
+  async importObjects(dir: string, timeoutMs = 10 * 60_000): Promise<number> {
+    const st = await fs.lstat(dir);
+    if (!st.isDirectory()) throw new GitError(`the turn's object store ${dir} is not a folder`, ['import'], null, '', '');
     const ids = await privateObjectIds(dir, (idx) => this.exec(['show-index'], { input: idx }));
     if (!ids.length) return 0;
     const commonObjects = join(await this.commonDir(), 'objects');
-    const pack = await this.tryExec(['pack-objects', '--stdout', '-q'], { input: `${ids.join('\n')}\n`, env: { GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: commonObjects } });
-    if (pack.code !== 0) throw new GitError(`git pack-objects: ${pack.stderr.trim().split('\n').pop() ?? `exit ${pack.code}`}`, ['pack-objects'], pack.code, pack.stderr, '');
-    await this.exec(ids.length > 100 ? ['index-pack', '--stdin', '--strict'] : ['unpack-objects', '-q', '--strict'], { input: pack.stdoutBytes });
+    const head = ['git', ...SAFE_CONFIG, ...(await this.driverArgs())];
+    const env = safeGitEnv(process.env);
+    const pack = spawn(head[0], [...head.slice(1), 'pack-objects', '--stdout', '-q'], { cwd: this.root, env: safeGitEnv(process.env, { GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: commonObjects }), stdio: ['pipe', 'pipe', 'pipe'] });
+    const take = spawn(head[0], [...head.slice(1), ...(ids.length > 100 ? ['index-pack', '--stdin', '--strict'] : ['unpack-objects', '-q', '--strict'])], { cwd: this.root, env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const ended = (c: ReturnType<typeof spawn>, what: string) => new Promise<{ what: string; code: number | null; err: string }>((res) => {
+      let err = '';
+      c.stderr!.on('data', (d: Buffer) => { if (err.length < 65_536) err += d.toString(); });
+      c.on('error', (e) => { err += e.message; });
+      c.on('close', (code) => res({ what, code, err }));
+    });
+    const done = Promise.all([ended(pack, 'pack-objects'), ended(take, ids.length > 100 ? 'index-pack' : 'unpack-objects')]);
+    pack.stdout!.pipe(take.stdin!);
+    take.stdin!.on('error', () => { /* it refused and exited: its stderr says why */ });
+    pack.stdin!.on('error', () => { /* the same */ });
+    pack.stdin!.end(`${ids.join('\n')}\n`);
+    const timer = setTimeout(() => { pack.kill('SIGKILL'); take.kill('SIGKILL'); }, timeoutMs);
+    const results = await done.finally(() => clearTimeout(timer));
+    const bad = results.find((r) => r.code !== 0);
+    if (bad) {
+      const line = bad.err.trim().split('\n').filter(Boolean).pop() ?? (bad.code === null ? `killed after ${Math.round(timeoutMs / 1000)} s` : `exit ${bad.code}`);
+      throw new GitError(`git ${bad.what}: ${line}`, [bad.what], bad.code, bad.err, '');
+    }
     return ids.length;
+  }
+
+  /** Whether `sha` names a commit in the repository's store. */
+  async hasCommit(sha: string): Promise<boolean> {
+    return /^[0-9a-f]{40,64}$/.test(sha) && (await this.tryExec(['cat-file', '-e', `${sha}^{commit}`])).code === 0;
   }
 
   /**
@@ -224,7 +251,7 @@ export class Git {
    * and its worktree's index with it; the worktree's files stay (the swarm commits them itself).
    */
   async restoreBranch(branch: string, sha: string, worktree: string): Promise<void> {
-    await this.exec(['update-ref', `refs/heads/${branch}`, sha]);
+    await this.exec(['update-ref', '--no-deref', `refs/heads/${branch}`, sha]); // the ref file itself, never what a symbolic ref there names
     await this.exec(['read-tree', sha], { cwd: worktree });
   }
 
@@ -325,21 +352,31 @@ export class Git {
   }
 }
 
+/** At most this many packs come in from one turn (a turn's git makes one or two, if any). */
+export const MAX_IMPORT_PACKS = 16;
+
 /**
- * The ids of the objects stored in an object directory itself: loose objects (regular files named
- * by their id; links are skipped) and the objects of its packs (read from each .idx by git).
+ * The ids of the objects stored in a turn's object directory, after reducing it to what an object
+ * store holds: loose objects (regular files under two-hex folders) and packs (regular files under
+ * pack/). Everything else — links, FIFOs, info/ (alternates, commit graph), other files — is
+ * removed first (never followed), so git reads nothing else when it packs them.
  */
 async function privateObjectIds(dir: string, showIndex: (idx: Buffer) => Promise<string>): Promise<string[]> {
   const ids = new Set<string>();
-  for (const sub of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    if (!sub.isDirectory() || !/^[0-9a-f]{2}$/.test(sub.name)) continue;
-    for (const f of await fs.readdir(join(dir, sub.name), { withFileTypes: true }).catch(() => [])) {
-      if (f.isFile() && /^[0-9a-f]{38}([0-9a-f]{24})?$/.test(f.name)) ids.add(sub.name + f.name);
+  const idx: string[] = [];
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    const kind = /^[0-9a-f]{2}$/.test(e.name) ? 'loose' : e.name === 'pack' ? 'pack' : undefined;
+    if (!kind || !e.isDirectory()) { await fs.rm(p, { recursive: true, force: true }); continue; }
+    for (const f of await fs.readdir(p, { withFileTypes: true })) {
+      if (!f.isFile()) { await fs.rm(join(p, f.name), { recursive: true, force: true }); continue; }
+      if (kind === 'loose' && /^[0-9a-f]{38}([0-9a-f]{24})?$/.test(f.name)) ids.add(e.name + f.name);
+      if (kind === 'pack' && f.name.endsWith('.idx')) idx.push(join(p, f.name));
     }
   }
-  for (const f of await fs.readdir(join(dir, 'pack'), { withFileTypes: true }).catch(() => [])) {
-    if (!f.isFile() || !f.name.endsWith('.idx')) continue;
-    for (const line of (await showIndex(await fs.readFile(join(dir, 'pack', f.name)))).split('\n')) {
+  if (idx.length > MAX_IMPORT_PACKS) throw new GitError(`the turn left ${idx.length} packs (at most ${MAX_IMPORT_PACKS} are taken in)`, ['import'], null, '', '');
+  for (const f of idx) {
+    for (const line of (await showIndex(await fs.readFile(f))).split('\n')) {
       const m = /^\d+ ([0-9a-f]{40,64})\b/.exec(line);
       if (m) ids.add(m[1]);
     }

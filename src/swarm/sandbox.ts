@@ -16,6 +16,7 @@
 
 import { decisionKeyPath } from './decisionKey';
 import { Git } from './git';
+import { importTurnObjects, makeTurnObjects } from './turnObjects';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
@@ -136,15 +137,17 @@ export interface SandboxPolicy {
   network: NetworkPolicy;
   cwd: string;
   /**
-   * The repository's object store when the turn commits: read-only, seen through as an alternate,
-   * while the turn's new objects go into a private one (OBJECTS_DIR in its temp folder) that the
-   * engine imports after the turn, re-hashed (Git.importObjects).
+   * The repository's object store (`<common>/objects`) when the turn commits: inside the sandbox a
+   * fresh store of the turn's own is bound over it, with the real one read-only (SHARED_OBJECTS in
+   * its temp folder) as its alternate; the engine imports the new objects after the turn,
+   * re-hashed (Git.importObjects). No environment variable: other repositories the turn makes or
+   * uses (fixtures, submodules) keep their own stores.
    */
   privateObjects?: string;
 }
 
-/** The turn's own object directory, inside its temp folder (SandboxPolicy.privateObjects). */
-export const OBJECTS_DIR = 'git-objects';
+/** Where, inside a turn's temp folder, the shared object store shows read-only (SandboxPolicy.privateObjects). */
+export const SHARED_OBJECTS = 'git-shared-objects';
 
 /** The swarm's layout a turn's policy is cut from (paths absolute). */
 export interface SwarmLayout {
@@ -330,7 +333,7 @@ export const BRIDGE_DIR = 'swarm-net';
  * The bwrap argv that runs `argv` under `policy`. `tmp` is the turn's private temp folder (bound
  * writable, TMPDIR points there); `socat` is needed for loopback bridges.
  */
-export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], tmp: string, socat?: string): string[] {
+export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], tmp: string, socat?: string, objects?: string): string[] {
   const out = [bwrap, ...BASE_FLAGS];
   if (policy.network.mode !== 'host') out.push('--unshare-net');
   // Shallow paths first, so a deeper bind is not covered by a shallower one.
@@ -342,13 +345,14 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
     // empty read-only one is put in its place.
     else if (p.endsWith(`${sep}config.worktree`) && exists(dirname(p)) === 'dir') out.push('--ro-bind', '/dev/null', p);
   }
+  // The turn's own object store over the shared one, which stays readable (read-only) as its alternate.
+  if (policy.privateObjects && objects) out.push('--ro-bind', policy.privateObjects, join(tmp, SHARED_OBJECTS), '--bind', objects, policy.privateObjects);
   for (const p of policy.denyRead) {
     const k = exists(p);
     if (k === 'dir') out.push('--tmpfs', p, '--remount-ro', p);
     else if (k === 'file') out.push('--ro-bind', '/dev/null', p);
   }
   out.push('--chdir', policy.cwd, '--setenv', 'TMPDIR', tmp, '--setenv', 'TMP', tmp, '--setenv', 'TEMP', tmp, '--setenv', 'SWARM_SANDBOX', '1');
-  if (policy.privateObjects) out.push('--setenv', 'GIT_OBJECT_DIRECTORY', join(tmp, OBJECTS_DIR), '--setenv', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', policy.privateObjects);
   out.push('--unsetenv', 'SSH_AUTH_SOCK', '--unsetenv', 'GPG_AGENT_INFO', '--unsetenv', 'DBUS_SESSION_BUS_ADDRESS', '--unsetenv', 'XDG_RUNTIME_DIR');
   const net = policy.network;
   if ((net.mode === 'loopback' || net.mode === 'filtered') && socat) {
@@ -428,7 +432,8 @@ export class AgentSandbox {
     const git = new Git(this.layout.root);
     // Where its branch was: if its objects are refused, the branch goes back there (never left pointing at nothing).
     const branchBefore = policy.privateObjects && scope.branch ? await git.readBranch(scope.branch).catch(() => undefined) : undefined;
-    if (policy.privateObjects) mkdirSync(join(tmp, OBJECTS_DIR));
+    // Outside the temp folder: the turn sees it only as the mount over <common>/objects, so it cannot replace it with a link.
+    const objects = policy.privateObjects ? makeTurnObjects(join(tmp, SHARED_OBJECTS)) : undefined;
     const net = policy.network;
     let stop: (() => Promise<void>) | undefined;
     let proxy: FilterProxy | undefined;
@@ -441,7 +446,7 @@ export class AgentSandbox {
       throw e;
     }
     return {
-      argv: bwrapArgv(this.availability.bwrap, policy, argv, tmp, this.availability.socat),
+      argv: bwrapArgv(this.availability.bwrap, policy, argv, tmp, this.availability.socat, objects),
       policy,
       denied: () => (proxy?.denied ?? []).map((d) => `network: ${d}`),
       dispose: async () => {
@@ -449,18 +454,9 @@ export class AgentSandbox {
         await stop?.();
         await proxy?.close();
         // The turn's processes are gone (its PID namespace died with it): its objects are final.
-        if (policy.privateObjects) {
-          try {
-            await git.importObjects(join(tmp, OBJECTS_DIR));
-          } catch (e) {
-            problems.push(`the git objects this turn made were refused: ${(e as Error).message}`);
-            if (scope.branch && branchBefore) {
-              await git.restoreBranch(scope.branch, branchBefore, scope.cwd).then(
-                () => problems.push(`its branch ${scope.branch} is back at ${branchBefore.slice(0, 12)}; the files it left are kept`),
-                (err: Error) => problems.push(`its branch ${scope.branch} could not be put back: ${err.message}`),
-              );
-            }
-          }
+        if (objects) {
+          problems.push(...(await importTurnObjects(git, this.layout.commonDir, objects, scope.branch, scope.cwd, branchBefore)));
+          rmSync(objects, { recursive: true, force: true });
         }
         rmSync(tmp, { recursive: true, force: true });
         return problems;

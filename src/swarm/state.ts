@@ -163,11 +163,12 @@ export class StateStore {
    * removed and returned as refused, for the run to report. Anything but a small regular file is
    * refused unread.
    */
-  async takeDecisions(): Promise<{ accepted: PendingDecision[]; refused: RefusedDecision[] }> {
+  async takeDecisions(max = Infinity): Promise<{ accepted: PendingDecision[]; refused: RefusedDecision[] }> {
     const out = { accepted: [] as PendingDecision[], refused: [] as RefusedDecision[] };
     let names: string[];
     try { names = await fs.readdir(join(this.dir, 'decisions')); } catch { return out; }
     for (const n of names.filter((x) => x.endsWith('.json'))) {
+      if (out.accepted.length >= max) break; // the rest stay in the inbox
       const file = join(this.dir, 'decisions', n);
       const id = n.slice(0, -'.json'.length);
       const taskId = TASK_ID_RE.test(id) ? id : undefined;

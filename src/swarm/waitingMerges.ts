@@ -20,8 +20,9 @@ export class WaitingMerges {
   /** Passes over decisions or waiting merges in flight: the run ends after them, never under them. */
   private readonly passes = new Set<Promise<void>>();
   private track(p: Promise<void>): Promise<void> {
-    this.passes.add(p);
-    void p.finally(() => this.passes.delete(p));
+    const settled = p.catch(() => undefined);
+    this.passes.add(settled);
+    void settled.finally(() => this.passes.delete(settled));
     return p;
   }
   /** Resolves when no pass is in flight (the run's end waits for it: nothing of a run writes after it ended). */
@@ -45,10 +46,13 @@ export class WaitingMerges {
     if (this.decisionsBusy || this.run.signal.aborted) return;
     this.decisionsBusy = true;
     try {
-      const { accepted, refused } = await this.run.deps.state.takeDecisions();
-      // Only decisions signed by the extension or the CLI apply (docs/security.md, human decisions).
-      for (const x of refused) this.run.emit({ type: 'decision_refused', taskId: x.taskId, source: x.file, reason: `not applied: ${x.why}` });
-      for (const d of accepted) {
+      // One decision at a time: once the run stops, the rest stay in the inbox for the next run.
+      while (!this.run.signal.aborted) {
+        const { accepted, refused } = await this.run.deps.state.takeDecisions(1);
+        // Only decisions signed by the extension or the CLI apply (docs/security.md, human decisions).
+        for (const x of refused) this.run.emit({ type: 'decision_refused', taskId: x.taskId, source: x.file, reason: `not applied: ${x.why}` });
+        const d = accepted[0];
+        if (!d) break;
         const r = await this.applyDecision(d.taskId, d.kind, d.sha, d.text, d.by, d.nonce);
         if (!r.ok) this.run.emit({ type: 'human_decision', taskId: d.taskId, decision: d.kind, sha: d.sha, text: d.text, applied: false, detail: JSON.stringify(r) });
       }

@@ -281,6 +281,9 @@ export class WorktreeManager {
       if (want && headRef !== `refs/heads/${want}`) changes.push(`its HEAD is ${headRef ? `on ${headRef}` : `detached at ${head.slice(0, 10) || '(nothing)'}`} instead of the task branch refs/heads/${want}`);
       if (!want && !headRef?.startsWith('refs/heads/swarm/')) changes.push(`its HEAD is ${headRef ? `on ${headRef}` : 'detached'}, not on a swarm branch`);
     }
+    // Its branch must stay a plain ref holding a commit id: a symbolic ref ("ref: refs/heads/main")
+    // or a link there would make the swarm's own commit, and the branch's deletion, act on the base.
+    if (want) changes.push(...branchRefProblems(common, want));
     if (changes.length) throw new WorktreeChangedError(path, changes);
     const record: WorktreeRecord = { real: real!, admin: admin!, branch: want ?? (readText(join(admin!, 'HEAD')) ?? '').trim().replace(/^ref:\s*refs\/heads\//, '') };
     this.records.set(path, record);
@@ -378,7 +381,7 @@ export class WorktreeManager {
     // must not take that branch with it (its work is archived above when not on the base).
     if (branch?.startsWith('swarm/')) {
       const cur = await this.git.readBranch(branch);
-      if (cur) await this.git.exec(['update-ref', '-d', `refs/heads/${branch}`, cur]);
+      if (cur) await this.git.exec(['update-ref', '--no-deref', '-d', `refs/heads/${branch}`, cur]);
     }
     return { archivedRef, reason, diskBytes };
   }
@@ -392,4 +395,16 @@ export class WorktreeManager {
 export function reviewTaskText(claimed: { title: string; body: string; answer?: { question: string; text: string } }): string {
   const front = claimed.answer ? `---\nquestion: ${JSON.stringify(claimed.answer.question)}\nanswer: ${JSON.stringify(claimed.answer.text)}\n---\n` : '';
   return `${front}# ${claimed.title}\n\n${claimed.body}`;
+}
+
+/** What is wrong with a task branch's loose ref file: anything but a regular file holding a commit id. */
+export function branchRefProblems(commonDir: string, branch: string): string[] {
+  const file = join(commonDir, 'refs', 'heads', branch);
+  let st: import('node:fs').Stats;
+  try { st = lstatSync(file); } catch { return []; } // packed, or not made yet
+  if (st.isSymbolicLink()) return [`its branch refs/heads/${branch} was replaced by a symbolic link`];
+  if (!st.isFile()) return [`its branch refs/heads/${branch} is no longer a file`];
+  const text = readText(file) ?? '';
+  if (/^[0-9a-f]{40}([0-9a-f]{24})?\n?$/.test(text)) return [];
+  return [`its branch refs/heads/${branch} is no longer a plain commit id (it says ${JSON.stringify(text.trim().slice(0, 80))}: a symbolic ref would make the swarm's commit land elsewhere)`];
 }

@@ -70,7 +70,8 @@ attempt('rewrite_dot_git', () => fs.writeFileSync('.git', 'gitdir: /tmp/elsewher
 // The shared object store: delete an object the base needs, plant an alternate store (docs/security.md, "the object store").
 const baseBlob = cp.execFileSync('git', ['rev-parse', 'HEAD:README.md'], { encoding: 'utf8' }).trim();
 attempt('delete_base_object', () => fs.unlinkSync(path.join(common, 'objects', baseBlob.slice(0, 2), baseBlob.slice(2))));
-attempt('write_alternates', () => { fs.mkdirSync(path.join(common, 'objects', 'info'), { recursive: true }); fs.writeFileSync(path.join(common, 'objects', 'info', 'alternates'), '/tmp\n'); });
+// (<common>/objects is the turn's own store: an alternate added there changes only what it reads.)
+attempt('write_alternates', () => { fs.mkdirSync(path.join(common, 'objects', 'info'), { recursive: true }); fs.appendFileSync(path.join(common, 'objects', 'info', 'alternates'), '/tmp\n'); });
 const other = cp.execFileSync('git', ['commit-tree', 'HEAD^{tree}', '-p', 'HEAD', '-m', 'forged'], { encoding: 'utf8', env: { ...env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' } }).trim();
 attempt('move_base', () => cp.execFileSync('git', ['update-ref', 'refs/heads/main', other], { stdio: 'pipe' }));
 attempt('move_other_branch', () => cp.execFileSync('git', ['update-ref', 'refs/heads/swarm/w1/other', other], { stdio: 'pipe' }));
@@ -121,7 +122,7 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
     assert.ok(started && started.type === 'run_started' && started.sandbox?.sandboxed, JSON.stringify(started));
     assert.deepEqual(summary.merged, ['hostile'], summary.reason);
     const results = JSON.parse(repo.show('main', 'attempts.json') ?? '{}') as Record<string, { ok: boolean; detail: string }>;
-    for (const k of ['write_home', 'write_checkout', 'append_git_config', 'write_hook', 'write_decisions', 'read_ssh_key', 'rewrite_dot_git', 'delete_base_object', 'write_alternates', 'move_base', 'move_other_branch', 'delete_other_branch', 'remount_rw', 'connect_forbidden_port']) {
+    for (const k of ['write_home', 'write_checkout', 'append_git_config', 'write_hook', 'write_decisions', 'read_ssh_key', 'rewrite_dot_git', 'delete_base_object', 'move_base', 'move_other_branch', 'delete_other_branch', 'remount_rw', 'connect_forbidden_port']) {
       assert.equal(results[k]?.ok, false, `${k} must fail: ${JSON.stringify(results[k])}`);
     }
     // The bridge to the harness's loopback model server (its *_BASE_URL) works.
@@ -154,10 +155,20 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
       fs.writeFileSync('a.txt', 'good\n');
       git('add', 'a.txt');
       git('commit', '-q', '-m', 'agent: a.txt');
+      // A repository of its own (a test fixture) keeps its own store.
+      const fixture = path.join(process.env.TMPDIR, 'fixture');
+      cp.execFileSync('git', ['init', '-q', fixture]);
+      fs.writeFileSync(path.join(fixture, 'f'), 'x\n');
+      cp.execFileSync('git', ['-C', fixture, 'add', 'f']);
+      cp.execFileSync('git', ['-C', fixture, '-c', 'user.name=f', '-c', 'user.email=f@f', 'commit', '-q', '-m', 'fixture']);
+      fs.writeFileSync('nested.txt', cp.execFileSync('git', ['-C', fixture, 'log', '--format=%s'], { encoding: 'utf8' }));
+      git('add', 'nested.txt');
+      git('commit', '-q', '-m', 'agent: nested.txt');
       const id = git('rev-parse', 'HEAD:a.txt');
-      const store = process.env.GIT_OBJECT_DIRECTORY;
-      fs.writeFileSync(path.join(${JSON.stringify(repo.logDir)}, 'store.txt'), String(store));
-      const file = path.join(store, id.slice(0, 2), id.slice(2));
+      const common = git('rev-parse', '--path-format=absolute', '--git-common-dir');
+      const alternates = fs.readFileSync(path.join(common, 'objects', 'info', 'alternates'), 'utf8');
+      fs.writeFileSync(path.join(${JSON.stringify(repo.logDir)}, 'store.txt'), alternates);
+      const file = path.join(common, 'objects', id.slice(0, 2), id.slice(2));
       fs.chmodSync(file, 0o644);
       fs.writeFileSync(file, zlib.deflateSync(Buffer.from('blob 5\0evil\n')));
       console.log('COMPLETE_AND_READY_FOR_MERGE');
@@ -171,8 +182,8 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
     repo.writeTask('swap');
     const { summary } = await runSwarm(repo.root, { timeoutMs: 60_000 });
     const store = readFileSync(join(repo.logDir, 'store.txt'), 'utf8');
-    assert.match(store, /^\//, 'the turn has its own object store');
-    assert.ok(!store.startsWith(repo.path('.git')), `the turn's object store is not the repository's (${store})`);
+    assert.match(store, /git-shared-objects/, 'inside the turn, <common>/objects is its own store, the shared one its alternate');
+    assert.equal(repo.show('main', 'nested.txt'), 'fixture\n', 'a repository the turn made worked on its own store');
     // Its commit was refused and its branch put back; the files it left were committed by the swarm, reviewed and merged.
     assert.deepEqual(summary.merged, ['swap'], summary.reason);
     assert.equal(repo.show('main', 'a.txt'), 'good\n');
@@ -180,6 +191,35 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
     assert.equal(spawnSync('git', ['fsck', '--no-dangling'], { cwd: repo.root, encoding: 'utf8' }).status, 0, 'the object store is whole');
     const logs = readdirSync(repo.path('.swarm', 'runs'), { recursive: true }).map(String).filter((f) => f.endsWith('.log'));
     assert.ok(logs.some((f) => readFileSync(repo.path('.swarm', 'runs', f), 'utf8').includes('[swarm sandbox] the git objects this turn made were refused')), 'the refusal is in the turn log');
+  });
+
+  test('a worker that turns its own branch into a symbolic ref to the base moves nothing: the task is stopped as tampering, the base stays', { skip }, async () => {
+    const repo = newRepo();
+    const agent = repo.script('symref.cjs', String.raw`
+      const fs = require('fs'); const path = require('path'); const cp = require('child_process');
+      try { fs.readFileSync(0); } catch {}
+      if (process.env.SWARM_ROLE === 'reviewer') { console.log('VERDICT: APPROVED'); process.exit(0); }
+      const common = cp.execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { encoding: 'utf8' }).trim();
+      const branch = cp.execFileSync('git', ['symbolic-ref', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+      fs.writeFileSync(path.join(common, 'refs', 'heads', branch), 'ref: refs/heads/main\n');
+      fs.writeFileSync('agent.txt', 'unreviewed\n');
+      console.log('COMPLETE_AND_READY_FOR_MERGE');
+    `);
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'symref', count: 1, iterations: 1 }],
+      review: { harness: 'symref' },
+      harnesses: { symref: { command: [process.execPath, agent] } },
+    });
+    repo.writeTask('symref');
+    const mainBefore = repo.rev('main');
+    const { summary, events } = await runSwarm(repo.root, { timeoutMs: 60_000 });
+    assert.equal(repo.rev('main'), mainBefore, 'the base did not move');
+    assert.ok(existsSync(repo.path('.git', 'refs', 'heads', 'main')) || repo.git('show-ref').includes('refs/heads/main'), 'the base still exists');
+    assert.equal(repo.show('main', 'agent.txt'), undefined, 'nothing unreviewed is on the base');
+    assert.deepEqual(summary.merged, []);
+    assert.deepEqual(summary.completedWithoutChange ?? [], []);
+    const v = events.find((e) => e.type === 'security_violation');
+    assert.ok(v && v.type === 'security_violation' && v.changes.some((c) => /symbolic|plain commit/.test(c)), JSON.stringify(events.filter((e) => e.type === 'security_violation' || e.type === 'log')));
   });
 
   test('a reviewer writes nothing; a planner writes tasks/pending only; the setup command only its worktree', { skip }, async () => {
