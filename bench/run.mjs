@@ -30,6 +30,8 @@ import { buildEngine, buildCliAt } from './lib/build.mjs';
 
 /** The engine before issue 17 (idle workers polled every 500 ms): the idle scenario's baseline. */
 const PREVIOUS_COMMIT = 'b020d5f';
+/** The engine before the second round of issue 17's per-task cuts (one diff, shared fork point, config listings by content): the orchestration A/B. */
+const BEFORE_CUTS_COMMIT = '9d3e8fa';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, render: { type: 'string' } } });
 let QUICK = values.quick;
@@ -120,7 +122,10 @@ if (values.render) {
   results = { date: new Date().toISOString(), quick: QUICK, commit: sh(`git -C ${JSON.stringify(ROOT)} rev-parse --short HEAD`), machine: machine(), bundles: bundles() };
   await buildEngine();
 
-  if (want('orchestration')) results.orchestration = await scenario('orchestration', ['bench/scenarios/orchestration.mjs', '--tasks', QUICK ? '10' : '100', '--reps', QUICK ? '1' : '2']);
+  if (want('orchestration')) {
+    const before = await buildCliAt(BEFORE_CUTS_COMMIT, scratchDir('before-cuts-cli')).catch(() => undefined);
+    results.orchestration = await scenario('orchestration', ['bench/scenarios/orchestration.mjs', '--tasks', QUICK ? '10' : '100', '--reps', QUICK ? '1' : '2', ...(before ? ['--previous-cli', before, '--previous-commit', BEFORE_CUTS_COMMIT, '--ab-tasks', QUICK ? '5' : '20'] : [])]);
+  }
   if (want('merge')) results.mergeQueue = await scenario('merge-queue', ['bench/scenarios/merge-queue.mjs', '--branches', '16', '--reps', QUICK ? '1' : '5']);
   if (want('extension')) results.extensionHost = await scenario('extension-host', ['--import', 'tsx', 'bench/scenarios/extension-host.ts', '--tasks', QUICK ? '500' : '5000']);
   if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
@@ -159,6 +164,11 @@ if (o?.summary) {
   if (s.cpuSwarm1VsFloor) row('1 orchestration', 'same, CPU time (user+sys of every process)', `${f1(s.cpuMs.swarm1 / 1000)} s`, `floor ${f1(s.cpuMs.floor / 1000)} s; floor + agents ${f1(s.cpuMs.floorAgents / 1000)} s`, s.cpuSwarm1VsFloor, `(vs floor + agents: ${s.cpuSwarm1VsFloorAgents}×)`, '–');
   // "Faster" beyond this machine's noise: at least 5% less wall time.
   row('1 orchestration', 'swarm, 4 workers', `${msec(s.swarm4Ms)} (${f1(s.perTaskMs.swarm4)} ms/task)`, `swarm, 1 worker ${msec(s.swarm1Ms)}`, s.swarm4VsSwarm1, '≤ 0.95× (4 faster than 1)', ok(s.swarm4VsSwarm1 <= 0.95));
+  if (o.ab?.summary) {
+    const a = o.ab.summary;
+    row('1 orchestration', `A/B, 1 worker, ${o.ab.tasks} tasks, interleaved: git processes per task`, String(a.current.gitPerTask), `engine at ${o.ab.previousCommit}: ${a.previous.gitPerTask}`, ratio2(a.current.gitPerTask, a.previous.gitPerTask), '(fewer)', '–');
+    row('1 orchestration', 'same A/B: wall / CPU time', `${msec(a.current.ms)} / ${f1(a.current.cpuMs / 1000)} s CPU`, `${msec(a.previous.ms)} / ${f1(a.previous.cpuMs / 1000)} s CPU`, a.wallRatio, `(CPU ${a.cpuRatio}×)`, '–');
+  }
   for (const x of o.oompa) row('1 reference', `seed oompa_loompas.sh${x.fixed ? ' (one-character fix: no leading dot)' : ' (verbatim)'}, ${x.workers} worker(s), stub claude`, `${msec(x.ms)}, ${x.landedChanges}/${o.tasks} changes landed`, `git floor ${msec(s.floorMs)}`, Math.round((x.ms / s.floorMs) * 100) / 100, '(reference)', x.lost ? `${x.lost} lost` : 'none lost');
 } else if (o) row('1 orchestration', 'error', o.error ?? '?', '', null, '', '**error**');
 

@@ -86,6 +86,9 @@ export const FALLBACK_IDENTITY = {
   GIT_COMMITTER_EMAIL: 'swarm@localhost',
 };
 
+/** A full commit (or object) id, sha1 or sha256: what `Git.memo` may key on. */
+export const isSha = (s: string): boolean => /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(s);
+
 export class Git {
   private identityEnv: Record<string, string> | undefined;
 
@@ -250,8 +253,27 @@ export class Git {
   }
 
   async mergeBase(a: string, b: string): Promise<string | undefined> {
-    const r = await this.tryExec(['merge-base', a, b]);
-    return r.code === 0 ? r.stdout.trim() : undefined;
+    const ask = async () => { const r = await this.tryExec(['merge-base', a, b]); return r.code === 0 ? r.stdout.trim() : undefined; };
+    return isSha(a) && isSha(b) ? this.memo(`merge-base ${a} ${b}`, ask) : ask();
+  }
+
+  private readonly memos = new Map<string, Promise<unknown>>();
+
+  /**
+   * One answer shared by the steps that ask git the same thing about the same commits at about the
+   * same time (issue 17: the review step and the conflict watch both want a new head's fork point
+   * and changed files). Only for answers that depend on nothing but full commit ids (commits do not
+   * change; a swapped object is caught by the re-hash before the base moves); the last 16 are
+   * kept, a failure is not.
+   */
+  memo<T>(key: string, ask: () => Promise<T>): Promise<T> {
+    const hit = this.memos.get(key) as Promise<T> | undefined;
+    if (hit) { this.memos.delete(key); this.memos.set(key, hit); return hit; }
+    const p = ask();
+    this.memos.set(key, p);
+    p.catch(() => this.memos.delete(key));
+    while (this.memos.size > 16) this.memos.delete(this.memos.keys().next().value as string);
+    return p;
   }
 
   async currentBranch(cwd?: string): Promise<string | undefined> {
