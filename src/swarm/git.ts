@@ -72,10 +72,30 @@ export function driverOverrides(configNames: string[]): string[] {
 
 /** The environment of the swarm's git commands (see SAFE_ENV and DROPPED_ENV). */
 export function safeGitEnv(base: NodeJS.ProcessEnv, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...withoutDropped(base), ...extra, ...SAFE_ENV };
+}
+
+function withoutDropped(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   for (const k of DROPPED_ENV) delete env[k];
   for (const k of Object.keys(env)) if (/^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(k)) delete env[k];
-  return { ...env, ...extra, ...SAFE_ENV };
+  return env;
+}
+
+/**
+ * process.env without DROPPED_ENV, copied at most once a second: copying process.env (a native
+ * object, every read a getenv) for each of the ~28 git processes of a task took about 1 s of the
+ * extension host's main thread in a 12-task run (issue 17, bench `smooth` profile). The variables
+ * that decide which git runs and which config it reads are compared on every call (a change is
+ * seen at once); any other variable set in the process reaches git within a second.
+ */
+let processEnvCopy: { at: number; key: string; env: NodeJS.ProcessEnv } | undefined;
+const ENV_KEY_VARS = ['PATH', 'HOME', 'XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM', 'GIT_EXEC_PATH'];
+function safeProcessEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const now = Date.now();
+  const key = ENV_KEY_VARS.map((k) => process.env[k] ?? '\0').join('\n');
+  if (!processEnvCopy || processEnvCopy.key !== key || now - processEnvCopy.at > 1000 || now < processEnvCopy.at) processEnvCopy = { at: now, key, env: withoutDropped(process.env) };
+  return { ...processEnvCopy.env, ...extra, ...SAFE_ENV };
 }
 
 /** A fallback identity so swarm commits work on machines with no git user configured. */
@@ -106,7 +126,7 @@ export class Git {
 
   /** Like exec, but returns the exit code and output instead of throwing. */
   async tryExec(args: string[], opts: GitExecOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string; stdoutBytes: Buffer }> {
-    const env = safeGitEnv(process.env, { ...this.identityEnv, ...opts.env });
+    const env = safeProcessEnv({ ...this.identityEnv, ...opts.env });
     const cmd = DIFF_LIKE.has(args[0]) ? [args[0], ...NO_DIFF_PROGRAMS, ...args.slice(1)] : args;
     const r = await execCollect(['git', ...SAFE_CONFIG, ...(await this.driverArgs()), ...cmd], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
     return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, stdoutBytes: r.stdoutBytes };
@@ -177,7 +197,7 @@ export class Git {
     const files = [this.commonDirCache ? join(this.commonDirCache, 'config') : join(this.root, '.git', 'config'), join(homedir(), '.gitconfig'), join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'config')];
     const key = (await Promise.all(files.map((f) => fs.stat(f).then((s) => `${s.ino}:${s.size}:${s.mtimeMs}`, () => '-')))).join('|');
     if (this.drivers?.key === key) return this.drivers.args;
-    const r = await execCollect(['git', ...SAFE_CONFIG, 'config', '--name-only', '--get-regexp', '^(filter|diff|merge)\\.'], { cwd: this.root, env: safeGitEnv(process.env), timeoutMs: 30_000 });
+    const r = await execCollect(['git', ...SAFE_CONFIG, 'config', '--name-only', '--get-regexp', '^(filter|diff|merge)\\.'], { cwd: this.root, env: safeProcessEnv(), timeoutMs: 30_000 });
     const args = driverOverrides(r.exitCode === 0 ? r.stdout.split('\n') : []);
     this.drivers = { key, args };
     return args;
