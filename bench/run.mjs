@@ -30,10 +30,15 @@ import { buildEngine, buildCliAt } from './lib/build.mjs';
 
 /** The engine before issue 17 (idle workers polled every 500 ms): the idle scenario's baseline. */
 const PREVIOUS_COMMIT = 'b020d5f';
+/** The engine before the second round of issue 17's per-task cuts (one diff, shared fork point, config listings by content): the orchestration A/B. */
+const BEFORE_CUTS_COMMIT = '9d3e8fa';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, render: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, render: { type: 'string' } } });
 let QUICK = values.quick;
-const ONLY = values.only ? new Set(values.only.split(',')) : undefined;
+// `scale500` (npm run bench -- scale500): the scale scenario alone with 16 workers × 500 tasks
+// (about 25 min on a loaded 2-core machine; the default run keeps 16 × 200).
+const SCALE500 = positionals.includes('scale500');
+const ONLY = SCALE500 ? new Set(['scale']) : values.only ? new Set(values.only.split(',')) : undefined;
 const OUT = values.out ?? join(BENCH, 'results');
 const want = (k) => !ONLY || ONLY.has(k);
 
@@ -120,15 +125,24 @@ if (values.render) {
   results = { date: new Date().toISOString(), quick: QUICK, commit: sh(`git -C ${JSON.stringify(ROOT)} rev-parse --short HEAD`), machine: machine(), bundles: bundles() };
   await buildEngine();
 
-  if (want('orchestration')) results.orchestration = await scenario('orchestration', ['bench/scenarios/orchestration.mjs', '--tasks', QUICK ? '10' : '100', '--reps', QUICK ? '1' : '2']);
+  if (want('orchestration')) {
+    const before = await buildCliAt(BEFORE_CUTS_COMMIT, scratchDir('before-cuts-cli')).catch(() => undefined);
+    results.orchestration = await scenario('orchestration', ['bench/scenarios/orchestration.mjs', '--tasks', QUICK ? '10' : '100', '--reps', QUICK ? '1' : '2', ...(before ? ['--previous-cli', before, '--previous-commit', BEFORE_CUTS_COMMIT, '--ab-tasks', QUICK ? '5' : '20'] : [])]);
+  }
   if (want('merge')) results.mergeQueue = await scenario('merge-queue', ['bench/scenarios/merge-queue.mjs', '--branches', '16', '--reps', QUICK ? '1' : '5']);
   if (want('extension')) results.extensionHost = await scenario('extension-host', ['--import', 'tsx', 'bench/scenarios/extension-host.ts', '--tasks', QUICK ? '500' : '5000']);
   if (want('flood')) results.flood = await scenario('flood', ['--expose-gc', 'bench/scenarios/flood.mjs', '--mib', QUICK ? '64' : '1024']);
   if (want('review')) results.reviewPanel = await reviewRender();
   if (want('mergecheck')) results.mergeCheck = await scenario('merge-check', ['bench/scenarios/merge-check.mjs', '--changes', '8', '--check-s', '2', '--reps', QUICK ? '1' : '2']);
   if (want('wtenv')) results.worktreeEnv = await scenario('worktree-env', ['bench/scenarios/worktree-env.mjs', '--mb', QUICK ? '20' : '100', '--reps', QUICK ? '1' : '3']);
-  if (want('scale')) results.scale = await scenario('scale', ['bench/scenarios/scale.mjs', '--tasks', QUICK ? '10' : '30', '--big', QUICK ? '32' : '200', '--workers', QUICK ? '1,4,16' : '1,2,4,8,16']);
-  if (want('smooth')) results.smooth = await scenario('extension-run', ['--import', 'tsx', 'bench/scenarios/extension-run.ts', '--tasks', QUICK ? '8' : '24', '--workers', '4']);
+  if (want('scale')) results.scale = await scenario('scale', ['bench/scenarios/scale.mjs', '--tasks', QUICK ? '10' : '30', '--big', SCALE500 ? '500' : QUICK ? '32' : '200', '--workers', QUICK ? '1,4,16' : '1,2,4,8,16']);
+  if (want('smooth')) {
+    // The same demo run with the engine in the host, then in a forked child process (the host only
+    // receives its events): what decides whether the engine moves out (docs/decisions.md).
+    const smoothArgs = ['--import', 'tsx', 'bench/scenarios/extension-run.ts', '--tasks', QUICK ? '8' : '24', '--workers', '4'];
+    results.smooth = await scenario('extension-run', smoothArgs);
+    results.smoothFork = await scenario('extension-run-fork', [...smoothArgs, '--fork']);
+  }
   if (want('idle')) {
     const previous = await buildCliAt(PREVIOUS_COMMIT, scratchDir('previous-cli')).catch(() => undefined);
     results.idle = await scenario('idle', ['bench/scenarios/idle.mjs', '--seconds', QUICK ? '5' : '20', ...(previous ? ['--previous-cli', previous] : [])]);
@@ -159,6 +173,11 @@ if (o?.summary) {
   if (s.cpuSwarm1VsFloor) row('1 orchestration', 'same, CPU time (user+sys of every process)', `${f1(s.cpuMs.swarm1 / 1000)} s`, `floor ${f1(s.cpuMs.floor / 1000)} s; floor + agents ${f1(s.cpuMs.floorAgents / 1000)} s`, s.cpuSwarm1VsFloor, `(vs floor + agents: ${s.cpuSwarm1VsFloorAgents}×)`, '–');
   // "Faster" beyond this machine's noise: at least 5% less wall time.
   row('1 orchestration', 'swarm, 4 workers', `${msec(s.swarm4Ms)} (${f1(s.perTaskMs.swarm4)} ms/task)`, `swarm, 1 worker ${msec(s.swarm1Ms)}`, s.swarm4VsSwarm1, '≤ 0.95× (4 faster than 1)', ok(s.swarm4VsSwarm1 <= 0.95));
+  if (o.ab?.summary) {
+    const a = o.ab.summary;
+    row('1 orchestration', `A/B, 1 worker, ${o.ab.tasks} tasks, interleaved: git processes per task`, String(a.current.gitPerTask), `engine at ${o.ab.previousCommit}: ${a.previous.gitPerTask}`, ratio2(a.current.gitPerTask, a.previous.gitPerTask), '(fewer)', '–');
+    row('1 orchestration', 'same A/B: wall / CPU time', `${msec(a.current.ms)} / ${f1(a.current.cpuMs / 1000)} s CPU`, `${msec(a.previous.ms)} / ${f1(a.previous.cpuMs / 1000)} s CPU`, a.wallRatio, `(CPU ${a.cpuRatio}×)`, '–');
+  }
   for (const x of o.oompa) row('1 reference', `seed oompa_loompas.sh${x.fixed ? ' (one-character fix: no leading dot)' : ' (verbatim)'}, ${x.workers} worker(s), stub claude`, `${msec(x.ms)}, ${x.landedChanges}/${o.tasks} changes landed`, `git floor ${msec(s.floorMs)}`, Math.round((x.ms / s.floorMs) * 100) / 100, '(reference)', x.lost ? `${x.lost} lost` : 'none lost');
 } else if (o) row('1 orchestration', 'error', o.error ?? '?', '', null, '', '**error**');
 
@@ -243,6 +262,8 @@ if (sc?.summary) {
   if (sc.big) {
     row('10 scale', `16 workers × ${sc.big.tasks} tasks: every task merged exactly once`, sc.big.mergedExactlyOnce ? `${sc.big.complete}/${sc.big.tasks}, once each (${f1(sc.big.ms / 1000)} s, ${sc.big.tasksPerMin}/min)` : `NO: ${sc.big.problems.join('; ')}`, '', null, 'all, once', ok(sc.big.mergedExactlyOnce));
     row('10 scale', 'same: peak RSS of the swarm process (VmHWM)', `${sc.big.peakRssMB} MB`, '', null, '< 300 MB', ok(sc.summary.targets.rssMet));
+    const tv = sc.big.tasksView;
+    if (tv) row('10 scale', 'same: Tasks view of an extension open on the repository, getChildren of every group every 250 ms', tv.error ?? `max ${msec(tv.maxMs)}, p99 ${msec(tv.p99Ms)} (${tv.samples} samples, up to ${tv.maxNodes} nodes)`, '', null, '< 100 ms', ok(sc.summary.targets.getChildrenMet));
   }
 } else if (sc) row('10 scale', 'error', sc.error ?? '?', '', null, '', '**error**');
 
@@ -253,6 +274,11 @@ if (sm?.summary) {
   row('9 extension host', 'same: max', msec(s.maxMs), `same process idle: max ${msec(s.idleMaxMs)}`, null, '< 100 ms', ok(s.targets.maxMet));
   row('9 extension host', 'same: getChildren of every Tasks group, every 100 ms (max)', msec(s.getChildrenMaxMs), `${sm.getChildren.samples} samples, p99 ${msec(sm.getChildren.p99Ms)}`, null, '< 100 ms', ok(s.getChildrenMaxMs < 100));
 } else if (sm) row('9 extension host', 'event-loop delay', sm.error ?? '?', '', null, '', '**error**');
+const sf = results.smoothFork;
+if (sf?.summary) {
+  const s = sf.summary;
+  row('9 extension host', `same run, engine in a forked child process (host receives ${sf.eventsReceived} events; ${f1(sf.runMs / 1000)} s): p99 / max`, `${msec(s.p99Ms)} / ${msec(s.maxMs)}`, `same process idle: ${msec(s.idleP99Ms)} / ${msec(s.idleMaxMs)}`, null, '< 20 ms / < 100 ms', ok(s.targets.p99Met && s.targets.maxMet));
+} else if (sf) row('9 extension host', 'event-loop delay, engine in a child', sf.error ?? '?', '', null, '', '**error**');
 
 const header = ['area', 'what', 'measured', 'baseline (same run)', 'ratio', 'target', 'result'];
 const md = [
@@ -273,8 +299,9 @@ const md = [
 ].join('\n');
 
 mkdirSync(OUT, { recursive: true });
-writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(OUT, 'latest.md'), md);
+const BASE = SCALE500 ? 'scale500' : 'latest'; // scale500 does not replace the full run's results
+writeFileSync(join(OUT, `${BASE}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(OUT, `${BASE}.md`), md);
 cleanupScratch();
 
 // Console: the same table, aligned.
@@ -283,4 +310,4 @@ const line = (cells) => cells.map((c, i) => String(c).slice(0, 70).padEnd(widths
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
-console.log(`\n${join(OUT, 'latest.md')} and latest.json written (${results.totalSeconds} s; load average ${results.machine.loadavgStart.join(' ')} → ${results.machine.loadavgEnd.join(' ')})`);
+console.log(`\n${join(OUT, `${BASE}.md`)} and ${BASE}.json written (${results.totalSeconds} s; load average ${results.machine.loadavgStart.join(' ')} → ${results.machine.loadavgEnd.join(' ')})`);

@@ -116,5 +116,17 @@ export function gitTrace(name) {
     count: () => {
       try { return (readFileSync(file, 'utf8').match(/trace: built-in: git /g) ?? []).length; } catch { return 0; }
     },
+    /** git processes by sub-command (`-c` options left out), e.g. { 'worktree add': 200, 'status': 200 }. */
+    byCommand: () => {
+      const out = {};
+      let text = '';
+      try { text = readFileSync(file, 'utf8'); } catch { return out; }
+      for (const m of text.matchAll(/trace: built-in: git (.*)/g)) {
+        const words = m[1].replace(/-c '[^']*' |-c \S+ /g, '').split(' ').filter((w) => !w.startsWith('--no-ext-diff') && !w.startsWith('--no-textconv'));
+        const key = /^(worktree|config|rev-parse|merge-base|symbolic-ref|update-ref|cat-file|merge-tree|diff|status)$/.test(words[0]) ? `${words[0]} ${words[1] ?? ''}`.trim().replace(/'.*/, '') : words[0];
+        out[key] = (out[key] ?? 0) + 1;
+      }
+      return out;
+    },
   };
 }

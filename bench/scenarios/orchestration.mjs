@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AGENTS, BENCH, ROOT, cleanupScratch, git, gitEnv, gitTrace, makeBaseRepo, ms, ratio, median, scratchDir, taskId, timed, writeTasks } from '../lib/util.mjs';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '100' }, reps: { type: 'string', default: '1' }, profile: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '100' }, reps: { type: 'string', default: '1' }, profile: { type: 'string' }, 'previous-cli': { type: 'string' }, 'previous-commit': { type: 'string' }, 'ab-tasks': { type: 'string', default: '20' } } });
 const N = Number(values.tasks);
 const REPS = Number(values.reps);
 const out = positionals[0];
@@ -56,26 +56,27 @@ function journalBreakdown(dir) {
   return { events: events.length, agentTurns: turns, workerAgentMs: agentMs.worker, reviewerAgentMs: agentMs.reviewer, mergeStepMs: mergeMs };
 }
 
-async function swarm(workers) {
+async function swarm(workers, cli = CLI, n = N) {
   const dir = fresh(`swarm-${workers}w`);
-  writeTasks(dir, N);
+  writeTasks(dir, n);
   writeFileSync(join(dir, 'swarm.json'), JSON.stringify({
     workers: [{ role: 'worker', harness: 'bench', count: workers, iterations: N }],
     review: { mode: 'agent', harness: 'benchreview', max_rounds: 3 },
     harnesses: { bench: { command: [WORKER] }, benchreview: { command: [REVIEWER] } },
     limits: { poll_ms: 20 },
-  }, null, 2));
+  }, null, 2).replace(`"iterations": ${N}`, `"iterations": ${n}`));
   const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
   const trace = gitTrace(`swarm-${++seq}`);
-  const r = await timed([process.execPath, ...prof, CLI, 'run', '--repo', dir, '--json', '--no-wait'], { cwd: dir, env: trace.env(gitEnv()) });
+  const r = await timed([process.execPath, ...prof, cli, 'run', '--repo', dir, '--json', '--no-wait'], { cwd: dir, env: trace.env(gitEnv()) });
   if (r.code !== 0) throw new Error(`swarm run (${workers} workers) exited ${r.code}: ${r.stderr}`);
   const l = landed(dir);
   const complete = readdirSync(join(dir, 'tasks', 'complete')).filter((f) => f.endsWith('.md')).length;
   const lost = [];
   const tree = new Set(git(dir, 'ls-tree', '--name-only', 'main').split('\n'));
-  for (let i = 1; i <= N; i++) if (!tree.has(`change-${taskId(i)}.txt`)) lost.push(taskId(i));
-  if (lost.length || complete !== N) throw new Error(`swarm (${workers} workers): ${complete}/${N} complete, missing on main: ${lost.join(', ')}`);
-  return { ms: r.ms, cpuMs: r.cpuMs, gitProcesses: trace.count(), ...l, complete, ...journalBreakdown(dir) };
+  for (let i = 1; i <= n; i++) if (!tree.has(`change-${taskId(i)}.txt`)) lost.push(taskId(i));
+  if (lost.length || complete !== n) throw new Error(`swarm (${workers} workers): ${complete}/${N} complete, missing on main: ${lost.join(', ')}`);
+  const perTask = Object.fromEntries(Object.entries(trace.byCommand()).map(([k, v]) => [k, Math.round((v / n) * 100) / 100]).filter(([, v]) => v >= 0.5).sort((a, b) => b[1] - a[1]));
+  return { ms: r.ms, cpuMs: r.cpuMs, gitProcesses: trace.count(), gitPerTaskByCommand: perTask, ...l, complete, ...journalBreakdown(dir) };
 }
 
 async function oompa(workers, fixed) {
@@ -113,6 +114,22 @@ for (let rep = 0; rep < REPS; rep++) {
   for (const step of rep % 2 ? steps.reverse() : steps) await step();
 }
 for (const w of [1, 4]) for (const fixed of [false, true]) results.oompa.push(await oompa(w, fixed));
+
+// A/B against the engine before this round of cuts (a dist/cli.js built from an older commit by
+// run.mjs): 1 worker, the same instant agents, interleaved, so the load hits both alike.
+if (values['previous-cli']) {
+  const n = Number(values['ab-tasks']);
+  const ab = { tasks: n, previousCommit: values['previous-commit'], previous: [], current: [] };
+  for (let rep = 0; rep < 2; rep++) {
+    const steps = [async () => ab.previous.push(await swarm(1, values['previous-cli'], n)), async () => ab.current.push(await swarm(1, CLI, n))];
+    for (const step of rep % 2 ? steps.reverse() : steps) await step();
+  }
+  const sum = (xs) => ({ gitPerTask: Math.round((median(xs.map((x) => x.gitProcesses)) / n) * 10) / 10, ms: ms(median(xs.map((x) => x.ms))), cpuMs: median(xs.map((x) => x.cpuMs ?? NaN)), byCommand: xs[0].gitPerTaskByCommand });
+  ab.summary = { previous: sum(ab.previous), current: sum(ab.current) };
+  ab.summary.wallRatio = ratio(ab.summary.current.ms, ab.summary.previous.ms);
+  ab.summary.cpuRatio = ratio(ab.summary.current.cpuMs, ab.summary.previous.cpuMs);
+  results.ab = ab;
+}
 
 const med = (k) => median(results[k].map((r) => r.ms));
 const cpu = (k) => median(results[k].map((r) => r.cpuMs ?? NaN));

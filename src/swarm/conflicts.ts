@@ -14,6 +14,7 @@ import type { TaskStore } from './tasks';
 import type { ConflictWarning, SwarmEvent } from './types';
 import { Mutex, nowIso } from './util';
 import { AFTER_WORK_TURN } from './status';
+import { readChanges } from './policy';
 
 
 export interface ConflictWatchDeps {
@@ -82,7 +83,8 @@ export class ConflictWatch {
     const base = baseTip ?? (await this.deps.git.readBranch(this.deps.base));
     if (!base) return { mb: undefined, files: [] };
     const mb = await this.deps.git.mergeBase(base, tip);
-    const files = mb && mb !== tip ? (await this.deps.git.exec(['diff', '--name-only', '-z', '--no-renames', mb, tip])).split('\0').filter(Boolean) : [];
+    // The review step reads the same diff of a new head (readChanges, shared by commit ids).
+    const files = mb && mb !== tip ? (await readChanges(this.deps.git, mb, tip)).raw.map((r) => r.path) : [];
     if (this.changedCache.size > 2000) this.changedCache.clear();
     const out = { mb, files };
     this.changedCache.set(tip, out);

@@ -73,10 +73,30 @@ export function driverOverrides(configNames: string[]): string[] {
 
 /** The environment of the swarm's git commands (see SAFE_ENV and DROPPED_ENV). */
 export function safeGitEnv(base: NodeJS.ProcessEnv, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...withoutDropped(base), ...extra, ...SAFE_ENV };
+}
+
+function withoutDropped(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   for (const k of DROPPED_ENV) delete env[k];
   for (const k of Object.keys(env)) if (/^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(k)) delete env[k];
-  return { ...env, ...extra, ...SAFE_ENV };
+  return env;
+}
+
+/**
+ * process.env without DROPPED_ENV, copied at most once a second: copying process.env (a native
+ * object, every read a getenv) for each of the ~28 git processes of a task took about 1 s of the
+ * extension host's main thread in a 12-task run (issue 17, bench `smooth` profile). The variables
+ * that decide which git runs and which config it reads are compared on every call (a change is
+ * seen at once); any other variable set in the process reaches git within a second.
+ */
+let processEnvCopy: { at: number; key: string; env: NodeJS.ProcessEnv } | undefined;
+const ENV_KEY_VARS = ['PATH', 'HOME', 'XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM', 'GIT_EXEC_PATH'];
+function safeProcessEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const now = Date.now();
+  const key = ENV_KEY_VARS.map((k) => process.env[k] ?? '\0').join('\n');
+  if (!processEnvCopy || processEnvCopy.key !== key || now - processEnvCopy.at > 1000 || now < processEnvCopy.at) processEnvCopy = { at: now, key, env: withoutDropped(process.env) };
+  return { ...processEnvCopy.env, ...extra, ...SAFE_ENV };
 }
 
 /** A fallback identity so swarm commits work on machines with no git user configured. */
@@ -86,6 +106,9 @@ export const FALLBACK_IDENTITY = {
   GIT_COMMITTER_NAME: 'Worktree Swarm',
   GIT_COMMITTER_EMAIL: 'swarm@localhost',
 };
+
+/** A full commit (or object) id, sha1 or sha256: what `Git.memo` may key on. */
+export const isSha = (s: string): boolean => /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(s);
 
 export class Git {
   private identityEnv: Record<string, string> | undefined;
@@ -104,7 +127,7 @@ export class Git {
 
   /** Like exec, but returns the exit code and output instead of throwing. */
   async tryExec(args: string[], opts: GitExecOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string; stdoutBytes: Buffer }> {
-    const env = safeGitEnv(process.env, { ...this.identityEnv, ...opts.env });
+    const env = safeProcessEnv({ ...this.identityEnv, ...opts.env });
     const cmd = DIFF_LIKE.has(args[0]) ? [args[0], ...NO_DIFF_PROGRAMS, ...args.slice(1)] : args;
     const r = await execCollect(['git', ...SAFE_CONFIG, ...(await this.driverArgs()), ...cmd], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
     return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, stdoutBytes: r.stdoutBytes };
@@ -175,7 +198,7 @@ export class Git {
     const files = [this.commonDirCache ? join(this.commonDirCache, 'config') : join(this.root, '.git', 'config'), join(homedir(), '.gitconfig'), join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'config')];
     const key = (await Promise.all(files.map((f) => fs.stat(f).then((s) => `${s.ino}:${s.size}:${s.mtimeMs}`, () => '-')))).join('|');
     if (this.drivers?.key === key) return this.drivers.args;
-    const r = await execCollect(['git', ...SAFE_CONFIG, 'config', '--name-only', '--get-regexp', '^(filter|diff|merge)\\.'], { cwd: this.root, env: safeGitEnv(process.env), timeoutMs: 30_000 });
+    const r = await execCollect(['git', ...SAFE_CONFIG, 'config', '--name-only', '--get-regexp', '^(filter|diff|merge)\\.'], { cwd: this.root, env: safeProcessEnv(), timeoutMs: 30_000 });
     const args = driverOverrides(r.exitCode === 0 ? r.stdout.split('\n') : []);
     this.drivers = { key, args };
     return args;
@@ -305,8 +328,27 @@ export class Git {
   }
 
   async mergeBase(a: string, b: string): Promise<string | undefined> {
-    const r = await this.tryExec(['merge-base', a, b]);
-    return r.code === 0 ? r.stdout.trim() : undefined;
+    const ask = async () => { const r = await this.tryExec(['merge-base', a, b]); return r.code === 0 ? r.stdout.trim() : undefined; };
+    return isSha(a) && isSha(b) ? this.memo(`merge-base ${a} ${b}`, ask) : ask();
+  }
+
+  private readonly memos = new Map<string, Promise<unknown>>();
+
+  /**
+   * One answer shared by the steps that ask git the same thing about the same commits at about the
+   * same time (issue 17: the review step and the conflict watch both want a new head's fork point
+   * and changed files). Only for answers that depend on nothing but full commit ids (commits do not
+   * change; a swapped object is caught by the re-hash before the base moves); the last 16 are
+   * kept, a failure is not.
+   */
+  memo<T>(key: string, ask: () => Promise<T>): Promise<T> {
+    const hit = this.memos.get(key) as Promise<T> | undefined;
+    if (hit) { this.memos.delete(key); this.memos.set(key, hit); return hit; }
+    const p = ask();
+    this.memos.set(key, p);
+    p.catch(() => this.memos.delete(key));
+    while (this.memos.size > 16) this.memos.delete(this.memos.keys().next().value as string);
+    return p;
   }
 
   async currentBranch(cwd?: string): Promise<string | undefined> {

@@ -110,10 +110,12 @@ function expandPath(p: string, baseDir: string): string {
 // The guard runs before and after every agent turn; git processes are the swarm's main cost, so
 // two things that cannot change between snapshots are not asked of git again:
 // - the common dir of a repository root (with the default environment, same <root>/.git);
-// - the listing of a config file whose bytes are the same as when git listed it (checked before
-//   and after git read it, so a file written meanwhile is never cached).
+// - the listing of a config file whose bytes are those of a file git listed before (checked before
+//   and after git read it, so a file written meanwhile is never cached). Keyed by the bytes, not
+//   the path: with --no-includes the listing depends on nothing else, and every new worktree's
+//   config.worktree holds the same few lines (one process fewer per task).
 const commonDirs = new Map<string, string>();
-const configListings = new Map<string, { bytes: Buffer; out: string }>();
+const configListings = new Map<string, string>();
 
 async function readBytes(file: string): Promise<Buffer | undefined> {
   return fs.readFile(file).catch(() => undefined);
@@ -152,12 +154,15 @@ export async function snapshotGitGuard(repoRoot: string, opts: GuardOptions = {}
   const listConfig = async (file: string, args: string[]) => {
     if (!file) return git(repoRoot, ['config', '-z', '--no-includes', ...args, '--list'], env);
     const bytes = await readBytes(file);
-    const cached = configListings.get(file);
-    if (bytes && cached && cached.bytes.equals(bytes)) return { ok: true, out: cached.out, err: '' };
+    const key = bytes && createHash('sha256').update(bytes).digest('hex');
+    const cached = key ? configListings.get(key) : undefined;
+    if (cached !== undefined) return { ok: true, out: cached, err: '' };
     const r = await git(repoRoot, ['config', '-z', '--no-includes', ...args, '--list'], env);
     const after = await readBytes(file);
-    if (r.ok && bytes && after && bytes.equals(after)) configListings.set(file, { bytes, out: r.out });
-    else configListings.delete(file);
+    if (r.ok && key && bytes && after && bytes.equals(after)) {
+      if (configListings.size >= 256) configListings.clear();
+      configListings.set(key, r.out);
+    }
     return r;
   };
 

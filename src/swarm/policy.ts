@@ -2,7 +2,7 @@
 // binary files. Violations reject the round or hand it to the user (config `policy`).
 
 import picomatch from 'picomatch';
-import type { Git } from './git';
+import { isSha, type Git } from './git';
 import type { ResolvedConfig } from './config';
 
 export interface PolicyResult {
@@ -13,21 +13,33 @@ export interface PolicyResult {
 }
 
 /**
- * What a change touches, from ONE `git diff --raw --numstat` (issue 17: the review step, the
- * tasks-only rule and the policy gate used to ask git three times for the same diff). Read from
- * git for every review round, never cached across rounds: the branch is the agent's.
+ * What a change touches, from ONE `git diff --raw --numstat --patch` (issue 17: the review step,
+ * the tasks-only rule, the policy gate, the reviewer's diff and the conflict watch used to ask git
+ * five times for the same diff). Keyed by the two commit ids (Git.memo): a new head of the agent's
+ * branch is a new diff.
  */
 export interface ChangeSet {
   /** Every changed path (--no-renames: a rename is its source deleted and its target added), with its new mode. */
   raw: { path: string; newMode: string }[];
   /** The numstat records, "added\tdeleted\tpath" ("-" for binary files). */
   numstat: string[];
+  /** The patch (`--no-renames`: a rename shows as its source deleted and its target added), as the reviewer reads it. */
+  patch: string;
 }
 
-export async function readChanges(git: Git, baseSha: string, sha: string): Promise<ChangeSet> {
-  // -z: ":oldmode newmode oldblob newblob status\0path\0" per path, then "added\tdeleted\tpath\0" per path.
-  const parts = (await git.exec(['diff', '--raw', '--numstat', '-z', '--no-renames', '--no-abbrev', baseSha, sha])).split('\0');
-  const out: ChangeSet = { raw: [], numstat: [] };
+export function readChanges(git: Git, baseSha: string, sha: string): Promise<ChangeSet> {
+  const ask = () => readChangesOnce(git, baseSha, sha);
+  return isSha(baseSha) && isSha(sha) ? git.memo(`changes ${baseSha} ${sha}`, ask) : ask();
+}
+
+async function readChangesOnce(git: Git, baseSha: string, sha: string): Promise<ChangeSet> {
+  // -z: ":oldmode newmode oldblob newblob status\0path\0" per path, then "added\tdeleted\tpath\0"
+  // per path, then one more NUL and the patch (no path or record is empty, so the first "\0\0" is
+  // where the patch starts; a patch holds no NUL: binary files are "Binary files differ").
+  const all = await git.exec(['diff', '--raw', '--numstat', '--patch', '-z', '--no-renames', '--no-abbrev', baseSha, sha]);
+  const cut = all.indexOf('\0\0');
+  const parts = (cut < 0 ? all : all.slice(0, cut)).split('\0');
+  const out: ChangeSet = { raw: [], numstat: [], patch: cut < 0 ? '' : all.slice(cut + 2) };
   let i = 0;
   for (; i + 1 < parts.length && parts[i].startsWith(':'); i += 2) out.raw.push({ path: parts[i + 1], newMode: parts[i].slice(1).split(' ')[1] });
   for (; i < parts.length; i++) if (parts[i]) out.numstat.push(parts[i]);

@@ -24,7 +24,8 @@ export const reviewStep: Step = async (ctx, d) => {
   const headSha = st.headSha ?? (await git.readBranch(st.branch!));
   if (!headSha) throw new Error(`branch ${st.branch} has no commit to review`);
   st.headSha = headSha;
-  const mb = (await git.mergeBase(`refs/heads/${base}`, headSha)) ?? d.baseSha;
+  const baseTip = await git.readBranch(base); // a file read; the fork point by ids is shared with the conflict watch (Git.memo)
+  const mb = (baseTip ? await git.mergeBase(baseTip, headSha) : undefined) ?? d.baseSha;
   const changes = await readChanges(git, mb, headSha); // one diff for this step, the tasks-only rule and the policy gate
   st.noChange = changes.raw.length ? undefined : true; // ready with no change is reviewed too (NO_CHANGE_NOTE)
   // tasks-only changes (every path, rename sources too, inside the tasks folder; policy gate passed)
@@ -79,7 +80,7 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   if (config.review.mode === 'human') return toHuman(null);
 
   const reviewer = createHarness(config.review.harness, config, ctx.deps.harnessCtx);
-  const diff = await git.exec(['diff', baseSha, sha]);
+  const diff = (changes ?? (await readChanges(git, baseSha, sha))).patch; // the same diff the policy gate read
   const capped = capDiff(diff, config.review.maxDiffBytes);
   const previous = accumulatedFeedback(st.rounds);
   const current = (await ctx.deps.tasks.read(task.id, 'current')) ?? task;

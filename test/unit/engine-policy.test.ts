@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { TestRepo, userCommit } from '../helpers/repo';
-import { checkPolicy } from '../../src/swarm/policy';
+import { checkPolicy, readChanges } from '../../src/swarm/policy';
 import { parseSwarmConfig } from '../../src/swarm/config';
 import { Git } from '../../src/swarm/git';
 
@@ -69,5 +69,34 @@ describe('policy gate', () => {
   test('odd file names (spaces, newlines) are matched as they are', async () => {
     const r = await checkPolicy(git, base, change({ 'secrets/with space.txt': 's\n', 'dir/new\nline.pem': 'p\n' }), policy());
     assert.equal(r.violations.length, 2, r.violations.join(' | '));
+  });
+
+  // Issue 17: one `git diff` serves the review step, the policy gate, the reviewer's patch and the
+  // conflict watch. The records and the patch are cut at the first empty record.
+  test('one diff: every record and the patch, hostile names and a binary file included', async () => {
+    const files = { 'a.txt': 'one\n', 'diff --git a b.txt': 'y\n', 'dir/new\nline.txt': 'n\n', 'bin.dat': Buffer.from([0, 0, 1, 0, 0]) };
+    const sha = change(files);
+    const c = await readChanges(git, base, sha);
+    assert.deepEqual(c.raw.map((r) => r.path).sort(), Object.keys(files).sort());
+    assert.equal(c.numstat.length, 4, c.numstat.join(' | '));
+    assert.ok(c.numstat.includes('-\t-\tbin.dat'), c.numstat.join(' | '));
+    assert.equal(c.patch, repo.git('diff', '--no-renames', '--no-abbrev', '--no-ext-diff', base, sha), 'the patch is git diff\'s');
+    assert.doesNotMatch(c.patch, /\0/);
+    const again = await readChanges(git, base, sha);
+    assert.equal(again, c, 'asked again for the same two commits: the same answer, not a new process');
+    const none = await readChanges(git, base, base);
+    assert.deepEqual(none, { raw: [], numstat: [], patch: '' });
+  });
+
+  test('a rename is its source deleted and its target added, in the records and in the patch', async () => {
+    const first = change({ 'old/name.txt': 'content that stays the same\n'.repeat(5) });
+    repo.git('checkout', '-q', first);
+    repo.git('mv', 'old/name.txt', 'new-name.txt');
+    const sha = userCommit(repo.root, 'rename');
+    repo.git('checkout', '-q', 'main');
+    const c = await readChanges(git, first, sha);
+    assert.deepEqual(c.raw.map((r) => r.path).sort(), ['new-name.txt', 'old/name.txt']);
+    assert.match(c.patch, /deleted file mode/);
+    assert.match(c.patch, /new file mode/);
   });
 });
