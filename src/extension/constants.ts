@@ -44,6 +44,7 @@ export const Commands = {
   restoreQuarantined: 'swarm.restoreQuarantined',
   showLiveOutput: 'swarm.showLiveOutput',
   showWorkerOutput: 'swarm.showWorkerOutput',
+  showTimeline: 'swarm.showTimeline',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -87,6 +88,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.restoreQuarantined]: 'Move back to pending (fixed)',
   [Commands.showLiveOutput]: 'Show live agent output',
   [Commands.showWorkerOutput]: 'Show worker agent output',
+  [Commands.showTimeline]: 'Show run timeline',
 };
 
 /** Context keys the manifest's `when` clauses read. */

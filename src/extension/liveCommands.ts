@@ -10,9 +10,10 @@ import { TaskNode } from './tasksTree';
 import { isTaskRef } from './treeNode';
 import { WorkerNode, WorkersTreeProvider } from './workersTree';
 import { STATUS } from '../swarm/status';
+import { TimelinePanel } from './timelinePanel';
 
 /** The commands registered here (commands.ts leaves them out of its own table). */
-export const LIVE_COMMANDS = [Commands.showLiveOutput, Commands.showWorkerOutput] as const;
+export const LIVE_COMMANDS = [Commands.showLiveOutput, Commands.showWorkerOutput, Commands.showTimeline] as const;
 export type LiveCommandId = (typeof LIVE_COMMANDS)[number];
 
 export class LiveViews implements vscode.Disposable {
@@ -21,8 +22,10 @@ export class LiveViews implements vscode.Disposable {
   readonly workersView: vscode.TreeView<unknown>;
   private readonly terminals = new Map<string, vscode.Terminal>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** The run timeline panel (timelinePanel.ts), made on first use. */
+  private timeline: TimelinePanel | undefined;
 
-  constructor(private readonly registry: SessionRegistry) {
+  constructor(private readonly registry: SessionRegistry, private readonly extensionUri?: vscode.Uri) {
     const tick = new vscode.EventEmitter<void>(); // time in state moves on: a redraw now and then
     this.workers = new WorkersTreeProvider(registry, this.turns, tick);
     this.workersView = vscode.window.createTreeView(Views.workers, { treeDataProvider: this.workers });
@@ -34,6 +37,8 @@ export class LiveViews implements vscode.Disposable {
       vscode.window.onDidCloseTerminal((t) => { for (const [k, v] of this.terminals) if (v === t) this.terminals.delete(k); }),
       vscode.commands.registerCommand(Commands.showLiveOutput, (arg?: unknown) => this.guard(() => this.showTask(arg))),
       vscode.commands.registerCommand(Commands.showWorkerOutput, (arg?: unknown) => this.guard(() => this.showWorker(arg))),
+      vscode.commands.registerCommand(Commands.showTimeline, (arg?: unknown) => this.guard(() => this.showTimeline(arg))),
+      { dispose: () => this.timeline?.dispose() },
     );
     // Time in state: the Workers view redraws every few seconds while a swarm runs.
     const timer = setInterval(() => { if (registry.sessions.some((s) => s.activeRun)) tick.fire(); }, 5000);
@@ -83,6 +88,22 @@ export class LiveViews implements vscode.Disposable {
     const current = session?.workers.find((w) => w.id === workerId)?.taskId;
     const fallbackLog = turn || !current || !session ? undefined : await (await session.requireWorkspace()).agentLog(current);
     return this.open(`worker:${root}:${workerId}`, `Swarm: ${workerId}`, { root, workerId, turn, fallbackLog, onEvent: onEventOf(this.registry, root) });
+  }
+
+  /** The run timeline of a repository (the clicked one, the only one, or a pick): its current run, else its latest. */
+  async showTimeline(arg?: unknown): Promise<TimelinePanel | undefined> {
+    const root = arg && typeof arg === 'object' && typeof (arg as { root?: unknown }).root === 'string' ? (arg as { root: string }).root : arg instanceof WorkerNode ? arg.session.root : undefined;
+    let session = root ? this.registry.byRepoRoot(root) : undefined;
+    if (!session) {
+      const all = this.registry.sessions;
+      const pick = all.length <= 1 ? all[0] : await vscode.window.showQuickPick(all.map((s) => ({ label: s.name, description: s.root, s })), { placeHolder: 'Show the run timeline of which repository?' }).then((p) => p?.s);
+      session = pick;
+    }
+    if (!session) throw new Error('no repository with a swarm is open');
+    if (!this.extensionUri) throw new Error('the timeline panel needs the extension\'s folder');
+    this.timeline ??= new TimelinePanel(this.extensionUri, this.registry);
+    await this.timeline.show(session);
+    return this.timeline;
   }
 
   private open(key: string, name: string, target: LiveTarget): vscode.Terminal {
