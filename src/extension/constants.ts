@@ -45,6 +45,9 @@ export const Commands = {
   showLiveOutput: 'swarm.showLiveOutput',
   showWorkerOutput: 'swarm.showWorkerOutput',
   showTimeline: 'swarm.showTimeline',
+  pauseWorker: 'swarm.pauseWorker',
+  resumeWorker: 'swarm.resumeWorker',
+  stopWorker: 'swarm.stopWorker',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -89,6 +92,9 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.showLiveOutput]: 'Show live agent output',
   [Commands.showWorkerOutput]: 'Show worker agent output',
   [Commands.showTimeline]: 'Show run timeline',
+  [Commands.pauseWorker]: 'Pause worker',
+  [Commands.resumeWorker]: 'Resume worker',
+  [Commands.stopWorker]: 'Stop worker',
 };
 
 /** Context keys the manifest's `when` clauses read. */

@@ -13,7 +13,7 @@ import { STATUS } from '../swarm/status';
 import { TimelinePanel } from './timelinePanel';
 
 /** The commands registered here (commands.ts leaves them out of its own table). */
-export const LIVE_COMMANDS = [Commands.showLiveOutput, Commands.showWorkerOutput, Commands.showTimeline] as const;
+export const LIVE_COMMANDS = [Commands.showLiveOutput, Commands.showWorkerOutput, Commands.showTimeline, Commands.pauseWorker, Commands.resumeWorker, Commands.stopWorker] as const;
 export type LiveCommandId = (typeof LIVE_COMMANDS)[number];
 
 export class LiveViews implements vscode.Disposable {
@@ -39,6 +39,9 @@ export class LiveViews implements vscode.Disposable {
       vscode.commands.registerCommand(Commands.showWorkerOutput, (arg?: unknown) => this.guard(() => this.showWorker(arg))),
       vscode.commands.registerCommand(Commands.showTimeline, (arg?: unknown) => this.guard(() => this.showTimeline(arg))),
       { dispose: () => this.timeline?.dispose() },
+      vscode.commands.registerCommand(Commands.pauseWorker, (arg?: unknown) => this.guard(() => this.control(arg, 'pause'))),
+      vscode.commands.registerCommand(Commands.resumeWorker, (arg?: unknown) => this.guard(() => this.control(arg, 'resume'))),
+      vscode.commands.registerCommand(Commands.stopWorker, (arg?: unknown) => this.guard(() => this.control(arg, 'stop'))),
     );
     // Time in state: the Workers view redraws every few seconds while a swarm runs.
     const timer = setInterval(() => { if (registry.sessions.some((s) => s.activeRun)) tick.fire(); }, 5000);
@@ -90,6 +93,30 @@ export class LiveViews implements vscode.Disposable {
     return this.open(`worker:${root}:${workerId}`, `Swarm: ${workerId}`, { root, workerId, turn, fallbackLog, onEvent: onEventOf(this.registry, root) });
   }
 
+  /**
+   * Pause, resume or stop one worker of this window's run (src/swarm/workerControl.ts): the clicked
+   * Workers view item, a { root, workerId }, or a pick among the workers it applies to.
+   */
+  async control(arg: unknown, action: 'pause' | 'resume' | 'stop'): Promise<boolean> {
+    let target = workerArg(arg);
+    if (!target) {
+      const items = this.registry.sessions.flatMap((s) => s.workers.filter((w) => w.state !== 'stopped' && (action === 'resume' ? w.paused : action === 'pause' ? !w.paused : true)).map((w) => ({ label: w.id, description: `${w.state}${w.taskId ? ` · ${w.taskId}` : ''}`, root: s.root, workerId: w.id })));
+      if (!items.length) { void vscode.window.showInformationMessage(`Swarm: no worker to ${action} right now.`); return false; }
+      target = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: `${action[0].toUpperCase()}${action.slice(1)} which worker?` });
+      if (!target) return false;
+    }
+    const session = this.registry.byRepoRoot(target.root);
+    const run = session?.activeRun;
+    if (!run?.pauseWorker || !run.resumeWorker || !run.stopWorker) throw new Error('only a swarm started in this window can pause or stop its workers');
+    if (action === 'stop') {
+      const w = session!.workers.find((x) => x.id === target!.workerId);
+      const ok = await vscode.window.showWarningMessage(`Stop worker ${target.workerId}?`, { modal: true, detail: `Its agent is stopped now${w?.taskId ? `; ${w.taskId} is interrupted, keeps its work and is resumed by another worker or the next run` : ''}. The worker takes no more tasks in this run.` }, 'Stop worker');
+      if (ok !== 'Stop worker') return false;
+      return run.stopWorker(target.workerId);
+    }
+    return action === 'pause' ? run.pauseWorker(target.workerId) : run.resumeWorker(target.workerId);
+  }
+
   /** The run timeline of a repository (the clicked one, the only one, or a pick): its current run, else its latest. */
   async showTimeline(arg?: unknown): Promise<TimelinePanel | undefined> {
     const root = arg && typeof arg === 'object' && typeof (arg as { root?: unknown }).root === 'string' ? (arg as { root: string }).root : arg instanceof WorkerNode ? arg.session.root : undefined;
@@ -118,6 +145,13 @@ export class LiveViews implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** A worker named by a command's argument: a Workers view item or a { root, workerId }. */
+function workerArg(arg: unknown): { root: string; workerId: string } | undefined {
+  if (arg instanceof WorkerNode) return { root: arg.session.root, workerId: arg.worker.id };
+  if (arg && typeof arg === 'object' && typeof (arg as { workerId?: unknown }).workerId === 'string' && typeof (arg as { root?: unknown }).root === 'string') return arg as { root: string; workerId: string };
+  return undefined;
 }
 
 /** The engine events of one repository. */

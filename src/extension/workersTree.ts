@@ -42,6 +42,16 @@ export function waitWords(w: WorkerInfo): string | undefined {
   return `${head}${until}`;
 }
 
+/**
+ * What the Workers view's actions may do with a worker (the manifest's `when` clauses match these
+ * flags): only a run of this window can pause or stop one of its workers (SwarmRun.pauseWorker).
+ */
+export function workerFlags(session: Pick<SwarmSession, 'activeRun'>, w: WorkerInfo): string {
+  const run = session.activeRun;
+  if (!run?.pauseWorker || w.state === 'stopped') return '';
+  return `${w.paused ? ':resumable' : ':pausable'}:stoppable`;
+}
+
 export class WorkerNode extends TreeNode {
   constructor(parent: TreeNode | undefined, readonly session: SwarmSession, readonly worker: WorkerInfo, private readonly turns: LiveTurns) {
     super(parent);
@@ -52,7 +62,8 @@ export class WorkerNode extends TreeNode {
     item.id = `worker:${this.session.root}:${w.id}`;
     const agent = `${w.harness}${w.model ? ` ${w.model}` : ''}`;
     const wait = waitWords(w);
-    item.description = [w.role, agent, wait ? `${w.state}: ${wait}` : w.state, w.taskId, w.iterations ? `${w.iteration}/${w.iterations}` : undefined, elapsed(w.since)].filter(Boolean).join(' · ');
+    const state = w.state === 'paused' && w.paused ? 'paused by you' : w.paused && w.state !== 'stopped' ? `${w.state}, pausing after this turn` : wait ? `${w.state}: ${wait}` : w.state;
+    item.description = [w.role, agent, state, w.taskId, w.iterations ? `${w.iteration}/${w.iterations}` : undefined, elapsed(w.since)].filter(Boolean).join(' · ');
     const icon = ICONS[w.state] ?? { id: 'circle-filled' };
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     const md = new vscode.MarkdownString(undefined, false);
@@ -65,7 +76,7 @@ export class WorkerNode extends TreeNode {
     const cost = formatUsage(this.turns.workerUsage(this.session.root, w.id));
     if (cost) md.appendText(`Cost this run: ${cost}\n`);
     item.tooltip = md;
-    item.contextValue = `worker:${w.state}`;
+    item.contextValue = `worker:${w.state}${workerFlags(this.session, w)}`;
     item.command = { command: SHOW_WORKER_OUTPUT, title: 'Show agent output', arguments: [{ root: this.session.root, workerId: w.id }] };
     return item;
   }
