@@ -8,6 +8,7 @@ export const Views = {
   tasks: 'swarm.tasks',
   worktrees: 'swarm.worktrees',
   workers: 'swarm.workers',
+  mergeQueue: 'swarm.mergeQueue',
 } as const;
 export type ViewId = (typeof Views)[keyof typeof Views];
 

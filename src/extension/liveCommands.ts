@@ -11,6 +11,7 @@ import { isTaskRef } from './treeNode';
 import { WorkerNode, WorkersTreeProvider } from './workersTree';
 import { STATUS } from '../swarm/status';
 import { TimelinePanel } from './timelinePanel';
+import { MergeQueueTreeProvider } from './mergeQueueTree';
 
 /** The commands registered here (commands.ts leaves them out of its own table). */
 export const LIVE_COMMANDS = [Commands.showLiveOutput, Commands.showWorkerOutput, Commands.showTimeline, Commands.pauseWorker, Commands.resumeWorker, Commands.stopWorker] as const;
@@ -20,6 +21,7 @@ export class LiveViews implements vscode.Disposable {
   readonly turns = new LiveTurns();
   readonly workers: WorkersTreeProvider;
   readonly workersView: vscode.TreeView<unknown>;
+  readonly mergeQueue: MergeQueueTreeProvider;
   private readonly terminals = new Map<string, vscode.Terminal>();
   private readonly disposables: vscode.Disposable[] = [];
   /** The run timeline panel (timelinePanel.ts), made on first use. */
@@ -29,6 +31,8 @@ export class LiveViews implements vscode.Disposable {
     const tick = new vscode.EventEmitter<void>(); // time in state moves on: a redraw now and then
     this.workers = new WorkersTreeProvider(registry, this.turns, tick);
     this.workersView = vscode.window.createTreeView(Views.workers, { treeDataProvider: this.workers });
+    this.mergeQueue = new MergeQueueTreeProvider(registry); // the Merge queue view (mergeQueueTree.ts)
+    this.disposables.push(this.mergeQueue, vscode.window.createTreeView(Views.mergeQueue, { treeDataProvider: this.mergeQueue }));
     this.disposables.push(
       this.workers,
       this.workersView,
