@@ -23,7 +23,7 @@ after(removeSamples);
 async function clickInline(wb: Workbench, row: Locator, action: string, worker: string): Promise<void> {
   await row.hover();
   await row.locator(`.actions .action-label[aria-label^="${action}"]`).click();
-  const pick = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: new RegExp(`^${worker}\\b`) }).first();
+  const pick = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: new RegExp(`^${worker}(?!\\d)`) }).first();
   if (await pick.waitFor({ state: 'visible', timeout: 2000 }).then(() => true, () => false)) await pick.click();
 }
 
@@ -35,7 +35,7 @@ function journal(dir: string): { type: string; workerId?: string; message?: stri
 }
 
 test('Pause a worker from the Workers view; the run timeline renders', { skip, timeout: 600_000 }, async () => {
-  const { dir, tasks } = freshSample('timeline', { workers: 2, tasks: 8, delayMs: 3000 });
+  const { dir, tasks } = freshSample('timeline', { workers: 2, tasks: 6, delayMs: 3000 });
   const wb = await launch({ scenario: 'timeline', folder: dir, viewport: { width: 1400, height: 900 } });
   try {
     await wb.openSwarmView();
