@@ -16,15 +16,19 @@ const skip = skipReason();
 after(removeSamples);
 
 /**
- * Click a row's inline action. The Workers view re-renders as workers change state; a click that
- * lands while VS Code re-fetches the tree reaches the command without its row (VS Code resolves
- * the row's handle in the extension host), and the command then asks which worker: pick it there.
+ * Click a row's inline action. Should the click land while VS Code re-fetches the whole tree, it
+ * reaches the command without its row (VS Code resolves the row's handle in the extension host)
+ * and the command asks which worker: then pick it there, and say so. The Workers view redraws a
+ * changed worker's row alone (workersTree.ts) so that this stays rare.
  */
 async function clickInline(wb: Workbench, row: Locator, action: string, worker: string): Promise<void> {
   await row.hover();
   await row.locator(`.actions .action-label[aria-label^="${action}"]`).click();
   const pick = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: new RegExp(`^${worker}(?!\\d)`) }).first();
-  if (await pick.waitFor({ state: 'visible', timeout: 2000 }).then(() => true, () => false)) await pick.click();
+  if (await pick.waitFor({ state: 'visible', timeout: 2000 }).then(() => true, () => false)) {
+    console.log(`${action}: the click reached the command without its row; picked ${worker} in the list`);
+    await pick.click();
+  }
 }
 
 /** The run's journal lines (the latest run). */

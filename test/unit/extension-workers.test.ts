@@ -40,6 +40,17 @@ test('Pause, Resume and Stop a worker from the Workers view', async () => {
   assert.deepEqual(items.map((i) => i.contextValue), ['worker:running:pausable:stoppable', 'worker:waiting:pausable:stoppable']);
 
   const node = (await ext.live.workers.getChildren())[0];
+  // A state change redraws that worker's row only, on the same node (VS Code keeps its handle: an
+  // inline action clicked meanwhile still names its row).
+  const fired: unknown[] = [];
+  const sub = ext.live.workers.onDidChangeTreeData((n) => fired.push(n));
+  engine.last.emit({ type: 'worker_state', worker: { ...theRun.workers()[0], state: 'reviewing' } });
+  for (const s of ext.registry.sessions) await s.settled();
+  await new Promise((r) => setTimeout(r, 30));
+  assert.ok(fired.length >= 1 && fired.every((n) => n === node), `only w1's row was redrawn (${fired.length})`);
+  assert.equal((await ext.live.workers.getChildren())[0], node, 'the same node');
+  engine.last.emit({ type: 'worker_state', worker: { ...theRun.workers()[0], state: 'running' } });
+  sub.dispose();
   assert.equal(await run(Commands.pauseWorker, node), true);
   assert.deepEqual(theRun.workerCalls.at(-1), ['pause', 'w1']);
   items = await renderTree(ext.live.workers);
