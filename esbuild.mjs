@@ -1,5 +1,5 @@
 // Bundles: the extension (node, cjs, `vscode` external), the review panel webview (browser),
-// the headless CLI and the built-in demo agent (node, cjs, with a shebang).
+// the run timeline panel's page, the headless CLI and the built-in demo agent (node, cjs, with a shebang).
 import * as esbuild from 'esbuild';
 import { mkdirSync, copyFileSync, statSync } from 'node:fs';
 
@@ -14,6 +14,7 @@ const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/swarm/demo/agent.ts'], outfile: 'dist/demo-agent.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } },
+  { ...common, entryPoints: ['src/webview/timeline.ts'], outfile: 'dist/timeline.js', platform: 'browser', format: 'iife', target: 'es2022' }, // the run timeline panel (timelinePanel.ts)
 ];
 
 mkdirSync('dist', { recursive: true });

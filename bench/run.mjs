@@ -10,10 +10,11 @@
 //   8. idle (a run that only waits for the user: journal bytes, CPU, processes), vs the previous engine
 //   9. smooth (event-loop delay of the extension host during a 4-worker demo run in it)
 //  10. scale (1-16 workers; 16 workers x 200 tasks merged exactly once, peak RSS)
+//  11. timeline (the run timeline's model + SVG for a 1,000-task journal, vs parsing that journal)
 // Writes bench/results/latest.json and latest.md and prints the table.
 //
 //   npm run bench                 (= node esbuild.mjs && node bench/run.mjs)
-//   node bench/run.mjs [--quick] [--only orchestration,merge,extension,flood,review,mergecheck,wtenv,idle,smooth,scale] [--out DIR]
+//   node bench/run.mjs [--quick] [--only orchestration,merge,extension,flood,review,mergecheck,wtenv,idle,smooth,scale,timeline] [--out DIR]
 //
 // Each scenario runs in its own node process (memory and timings of one do not leak into the
 // next). Machines are noisy: read the ratios, which compare against a baseline measured in the
@@ -143,6 +144,7 @@ if (values.render) {
     results.smooth = await scenario('extension-run', smoothArgs);
     results.smoothFork = await scenario('extension-run-fork', [...smoothArgs, '--fork']);
   }
+  if (want('timeline')) results.timeline = await scenario('timeline', ['--import', 'tsx', 'bench/scenarios/timeline.ts', '--tasks', QUICK ? '200' : '1000']);
   if (want('idle')) {
     const previous = await buildCliAt(PREVIOUS_COMMIT, scratchDir('previous-cli')).catch(() => undefined);
     results.idle = await scenario('idle', ['bench/scenarios/idle.mjs', '--seconds', QUICK ? '5' : '20', ...(previous ? ['--previous-cli', previous] : [])]);
@@ -197,6 +199,13 @@ if (mc?.summary) {
   row('6 merge check', 'one bad change among them: checks (bisection)', `${s.oneBadChecks.batched} checks, ${msec(s.oneBadMs.batched)}`, `one at a time: ${s.oneBadChecks.single} checks, ${msec(s.oneBadMs.single)}`, ratio2(s.oneBadMs.batched, s.oneBadMs.single), 'only the bad one sent back', ok(s.oneBadOk));
   row('6 merge check', `speculative checks' cost: ${mc.speculative.k} CPU-bound checks at once on ${mc.cores} cores`, msec(mc.speculative.parallelCpuChecksMs), `one check: ${msec(mc.speculative.oneCpuCheckMs)}`, s.speculativeRatio, '(why batching: docs/decisions.md)', '–');
 } else if (mc) row('6 merge check', 'error', mc.error ?? '?', '', null, '', '**error**');
+
+const tl = results.timeline;
+if (tl?.summary) {
+  const s = tl.summary;
+  row('11 timeline', `run timeline of ${tl.tasks} tasks (${tl.events} journal lines): model + SVG string`, `${msec(s.modelSvgMs)} (model ${msec(s.modelMs)}, SVG ${msec(s.svgMs)}; ${tl.spans} spans, ${Math.round(tl.svgBytes / 1024)} KiB)`, `JSON.parse of the journal ${msec(s.parseMs)}`, s.modelSvgVsParse, '< 500 ms', ok(s.targets.under500msMet));
+  row('11 timeline', 'same SVG put into a page (happy-dom innerHTML; Chromium parses faster)', `${msec(s.happyDomMs)}, ${tl.rendered}/${tl.spans} spans drawn`, '', null, '(reference)', ok(s.targets.allDrawnMet));
+} else if (tl) row('11 timeline', 'error', tl.error ?? '?', '', null, '', '**error**');
 
 const b = results.bundles;
 const kib = (x) => (x ? `${(x.bytes / 1024).toFixed(0)} KiB (${(x.gzipBytes / 1024).toFixed(0)} KiB gz)` : 'missing');

@@ -8,6 +8,7 @@ export const Views = {
   tasks: 'swarm.tasks',
   worktrees: 'swarm.worktrees',
   workers: 'swarm.workers',
+  mergeQueue: 'swarm.mergeQueue',
 } as const;
 export type ViewId = (typeof Views)[keyof typeof Views];
 
@@ -44,6 +45,10 @@ export const Commands = {
   restoreQuarantined: 'swarm.restoreQuarantined',
   showLiveOutput: 'swarm.showLiveOutput',
   showWorkerOutput: 'swarm.showWorkerOutput',
+  showTimeline: 'swarm.showTimeline',
+  pauseWorker: 'swarm.pauseWorker',
+  resumeWorker: 'swarm.resumeWorker',
+  stopWorker: 'swarm.stopWorker',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -87,6 +92,10 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.restoreQuarantined]: 'Move back to pending (fixed)',
   [Commands.showLiveOutput]: 'Show live agent output',
   [Commands.showWorkerOutput]: 'Show worker agent output',
+  [Commands.showTimeline]: 'Show run timeline',
+  [Commands.pauseWorker]: 'Pause worker',
+  [Commands.resumeWorker]: 'Resume worker',
+  [Commands.stopWorker]: 'Stop worker',
 };
 
 /** Context keys the manifest's `when` clauses read. */

@@ -106,7 +106,7 @@ export class SwarmExtension implements vscode.Disposable {
       startTimeoutMs: options.startTimeoutMs,
     });
     this.disposables.push(...this.commands.register());
-    this.live = new LiveViews(this.registry); // live agent output and the Workers view (liveCommands.ts)
+    this.live = new LiveViews(this.registry, context.extensionUri); // live agent output and the Workers view (liveCommands.ts)
     this.disposables.push(this.live);
     this.disposables.push(...registerSetupCommands({ registry: this.registry, log: this.log, agentPath: resolveAgentPath }));
     if (options.reviewHost) this.disposables.push(options.reviewHost);

@@ -7,7 +7,7 @@ import type { WorkerInfo, WorkerState } from '../swarm/types';
 import { formatUsage } from '../swarm/cost';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
-import { MessageNode, SessionTreeProvider, TreeNode } from './treeNode';
+import { MessageNode, SessionTreeProvider, TreeNode, treeSignature } from './treeNode';
 import type { LiveTurns } from './liveOutput';
 
 import { Commands } from './constants';
@@ -42,8 +42,19 @@ export function waitWords(w: WorkerInfo): string | undefined {
   return `${head}${until}`;
 }
 
+/**
+ * What the Workers view's actions may do with a worker (the manifest's `when` clauses match these
+ * flags): only a run of this window can pause or stop one of its workers (SwarmRun.pauseWorker).
+ */
+export function workerFlags(session: Pick<SwarmSession, 'activeRun'>, w: WorkerInfo): string {
+  const run = session.activeRun;
+  if (!run?.pauseWorker || w.state === 'stopped') return '';
+  return `${w.paused ? ':resumable' : ':pausable'}:stoppable`;
+}
+
 export class WorkerNode extends TreeNode {
-  constructor(parent: TreeNode | undefined, readonly session: SwarmSession, readonly worker: WorkerInfo, private readonly turns: LiveTurns) {
+  /** The worker as last reported (a kept node is updated in place: see WorkersTreeProvider). */
+  constructor(parent: TreeNode | undefined, readonly session: SwarmSession, public worker: WorkerInfo, private readonly turns: LiveTurns) {
     super(parent);
   }
   getTreeItem(): vscode.TreeItem {
@@ -52,7 +63,8 @@ export class WorkerNode extends TreeNode {
     item.id = `worker:${this.session.root}:${w.id}`;
     const agent = `${w.harness}${w.model ? ` ${w.model}` : ''}`;
     const wait = waitWords(w);
-    item.description = [w.role, agent, wait ? `${w.state}: ${wait}` : w.state, w.taskId, w.iterations ? `${w.iteration}/${w.iterations}` : undefined, elapsed(w.since)].filter(Boolean).join(' · ');
+    const state = w.state === 'paused' && w.paused ? 'paused by you' : w.paused && w.state !== 'stopped' ? `${w.state}, pausing after this turn` : wait ? `${w.state}: ${wait}` : w.state;
+    item.description = [w.role, agent, state, w.taskId, w.iterations ? `${w.iteration}/${w.iterations}` : undefined, elapsed(w.since)].filter(Boolean).join(' · ');
     const icon = ICONS[w.state] ?? { id: 'circle-filled' };
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     const md = new vscode.MarkdownString(undefined, false);
@@ -65,7 +77,7 @@ export class WorkerNode extends TreeNode {
     const cost = formatUsage(this.turns.workerUsage(this.session.root, w.id));
     if (cost) md.appendText(`Cost this run: ${cost}\n`);
     item.tooltip = md;
-    item.contextValue = `worker:${w.state}`;
+    item.contextValue = `worker:${w.state}${workerFlags(this.session, w)}`;
     item.command = { command: SHOW_WORKER_OUTPUT, title: 'Show agent output', arguments: [{ root: this.session.root, workerId: w.id }] };
     return item;
   }
@@ -93,12 +105,74 @@ function workerNodes(parent: TreeNode | undefined, session: SwarmSession, turns:
 }
 
 export class WorkersTreeProvider extends SessionTreeProvider {
+  /**
+   * One node per worker, kept while the list of workers stays the same, and a change fired for
+   * that node only: VS Code drops every row's handle on a whole-tree refresh, and an inline
+   * action clicked then (Pause, Stop) would reach its command without its row. Workers change
+   * state several times a second in a busy run.
+   */
+  private readonly kept = new Map<string, WorkerNode>();
+  private readonly changes = new vscode.EventEmitter<TreeNode | undefined | void>();
+  override readonly onDidChangeTreeData = this.changes.event;
+  private shown: TreeNode[] | undefined;
+  private readonly drawn = new Map<TreeNode, string>();
+
   constructor(private readonly sessions: SessionRegistry, private readonly turns: LiveTurns, tick: vscode.EventEmitter<void>) {
     super({ onDidChange: (l, t, d) => { const a = sessions.onDidChange(l, t, d); const b = tick.event(l, t, d); return { dispose: () => { a.dispose(); b.dispose(); } }; } });
   }
+
   protected roots(): TreeNode[] {
     const list = this.sessions.sessions.filter((s) => s.isGitRepo);
-    if (list.length === 1) return workerNodes(undefined, list[0], this.turns);
-    return list.map((s) => new WorkersRepositoryNode(s, this.turns));
+    if (list.length !== 1) return list.map((s) => new WorkersRepositoryNode(s, this.turns));
+    const session = list[0];
+    if (!session.workers.length) return workerNodes(undefined, session, this.turns);
+    return session.workers.map((w) => {
+      const key = `${session.root}\u0000${w.id}`;
+      let n = this.kept.get(key);
+      if (!n || n.session !== session) { n = new WorkerNode(undefined, session, w, this.turns); this.kept.set(key, n); }
+      else n.worker = w;
+      return n;
+    });
+  }
+
+  override getChildren(node?: TreeNode): TreeNode[] {
+    const out = super.getChildren(node);
+    if (!node) this.remember(out); // what VS Code renders now
+    return out;
+  }
+
+  private remember(roots: TreeNode[]): void {
+    this.shown = roots;
+    this.drawn.clear();
+    for (const n of roots) this.drawn.set(n, treeSignature([n]));
+  }
+
+  override refreshIfChanged(): boolean {
+    const roots = this.roots();
+    const same = this.shown !== undefined && roots.length === this.shown.length && roots.every((n, i) => n === this.shown![i] && n instanceof WorkerNode);
+    if (!same) {
+      const before = this.shown;
+      // The same rows (a message made anew, say): nothing to redraw; VS Code keeps what it has.
+      if (before && treeSignature(before) === treeSignature(roots) && !roots.some((n, i) => n instanceof WorkerNode && n !== before[i])) return false;
+      this.remember(roots);
+      this.changeEvents++;
+      this.changes.fire();
+      return true;
+    }
+    let fired = false;
+    for (const n of roots) {
+      const sig = treeSignature([n]);
+      if (this.drawn.get(n) === sig) continue;
+      this.drawn.set(n, sig);
+      this.changes.fire(n);
+      fired = true;
+    }
+    if (fired) this.changeEvents++;
+    return fired;
+  }
+
+  override dispose(): void {
+    this.changes.dispose();
+    super.dispose();
   }
 }

@@ -58,6 +58,15 @@ export interface SwarmRun {
   stop(reason?: string): Promise<RunSummary>;
   /** Tokens and cost of the run's agent turns so far (src/swarm/cost.ts). */
   usage?(): AgentUsage;
+  /**
+   * One worker (src/swarm/workerControl.ts): pause — it finishes its current turn, then takes no
+   * new task or turn (state "paused", WorkerInfo.paused); resume; stop — its turn is ended like a
+   * run stop, for it only: its task is interrupted and resumed by another worker or the next run.
+   * False when there was nothing to do; throws for an unknown worker id.
+   */
+  pauseWorker?(workerId: string): boolean;
+  resumeWorker?(workerId: string): boolean;
+  stopWorker?(workerId: string, reason?: string): boolean;
 }
 
 export interface TaskList {

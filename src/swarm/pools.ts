@@ -6,6 +6,7 @@ import type { AgentFailure } from './harness/types';
 import type { RunContext } from './runContext';
 import type { WorkerInfo } from './types';
 import { sleep } from './util';
+import type { WorkerControl } from './workerControl';
 
 interface PoolState {
   failures: number[];
@@ -17,7 +18,7 @@ interface PoolState {
  *  same turn is tried again: short, so a reinstall is picked up soon; never a failed task. */
 export const MISSING_CLI_PAUSE_MS = 30_000;
 
-type PoolHost = Pick<RunContext, 'deps' | 'signal' | 'wake' | 'emit' | 'setWorker' | 'budget'> & { readonly paused: boolean; budgetWait?(reason: string): void };
+type PoolHost = Pick<RunContext, 'deps' | 'signal' | 'wake' | 'emit' | 'setWorker' | 'budget'> & { readonly paused: boolean; budgetWait?(reason: string): void; readonly control?: WorkerControl };
 
 export class Pools {
   private readonly pools = new Map<string, PoolState>();
@@ -32,12 +33,14 @@ export class Pools {
     return model ? `${harness}:${model}` : harness;
   }
 
-  /** Wait while the run is paused, its budget is spent, or the worker's pool is backing off: no new turn starts. */
+  /** Wait while the run or the worker is paused, the run's budget is spent, or the worker's pool is backing off: no new turn starts. */
   async gate(info: WorkerInfo, pool: string | undefined): Promise<void> {
-    const { signal, wake } = this.run;
+    const { wake } = this.run;
+    const signal = this.run.control?.signalFor(info.id) ?? this.run.signal; // a stopped worker leaves the gate too
     while (!signal.aborted) {
-      if (this.run.paused) {
-        this.run.setWorker(info, { state: 'paused', waitReason: 'the run is paused' });
+      const byYou = this.run.control?.isPaused(info.id);
+      if (this.run.paused || byYou) {
+        this.run.setWorker(info, { state: 'paused', waitReason: byYou ? 'paused by you' : 'the run is paused' });
         await wake.wait(1000, signal);
         continue;
       }

@@ -34,6 +34,7 @@ import { Mutex } from './util';
 import { Budget, taskBudgetAtClaim } from './budget';
 import { FolderWatch, SAFETY_POLL_MS, WRITE_GRACE_MS, watchRunFolders, writtenJustNow } from './watch';
 import { preflight, problemText } from './preflight';
+import { WorkerControl, workerScope } from './workerControl';
 
 export type { RunDeps } from './runContext';
 export { capDiff } from './review';
@@ -63,6 +64,8 @@ export class Run implements SwarmRun, RunContext {
   private readonly waiting: WaitingMerges;
   private readonly journal: Journal;
   private readonly abort = new AbortController();
+  /** Pause, resume and stop one worker (workerControl.ts). */
+  readonly control = new WorkerControl(this);
   /** Workers that stopped on errors or a security violation (not __DONE__ / iterations). */
   private readonly abnormalStops: string[] = [];
   /** Tasks a planner's task_created event was emitted for. */
@@ -118,6 +121,10 @@ export class Run implements SwarmRun, RunContext {
     this.emit({ type: 'run_resumed' });
     this.wake.notify();
   }
+
+  pauseWorker(id: string): boolean { return this.control.pause(id); }
+  resumeWorker(id: string): boolean { return this.control.resume(id); }
+  stopWorker(id: string, reason?: string): boolean { return this.control.stop(id, reason); }
 
   async stop(reason = 'stopped'): Promise<RunSummary> {
     if (!this.stopReason) this.stopReason = reason;
@@ -270,9 +277,9 @@ export class Run implements SwarmRun, RunContext {
     const info = this.infos.get(spec.id)!;
     const started = Date.now();
     try {
-      if (spec.role === 'planner') await plannerLoop(this, spec, info, this.announced);
+      if (spec.role === 'planner') await plannerLoop(workerScope(this, this.control.signalFor(spec.id)), spec, info, this.announced);
       else await this.workerLoop(spec, info);
-      if (info.state !== 'stopped') this.setWorker(info, { state: 'stopped', stoppedReason: this.signal.aborted ? this.stopReason : 'finished' });
+      if (info.state !== 'stopped') this.setWorker(info, { state: 'stopped', stoppedReason: this.signal.aborted ? this.stopReason : this.control.stoppedBecause(spec.id) ?? 'finished' });
     } catch (e) {
       const reason = e instanceof StopWorker ? e.message : `internal error: ${(e as Error).stack ?? e}`;
       this.setWorker(info, { state: 'stopped', stoppedReason: reason, taskId: undefined });
@@ -288,9 +295,10 @@ export class Run implements SwarmRun, RunContext {
   private async workerLoop(spec: WorkerSpec, info: WorkerInfo): Promise<void> {
     let taken = 0;
     let consecutiveErrors = 0;
-    while (!this.signal.aborted) {
+    const signal = this.control.signalFor(spec.id); // aborted when the run stops, or this worker
+    while (!signal.aborted) {
       await this.pools.gate(info, undefined);
-      if (this.signal.aborted) break;
+      if (signal.aborted) break;
       // A waiting worker that looks again stays "waiting" (no event) unless it finds work.
       if (info.state !== 'waiting') this.setWorker(info, { state: 'claiming', taskId: undefined });
       const seen = this.wake.seq; // a wake-up while it looks is not lost
@@ -303,7 +311,7 @@ export class Run implements SwarmRun, RunContext {
         if (!available && taken >= spec.iterations) break;
         if (!available && !(await this.futureWorkPossible())) break;
         this.setWorker(info, { state: 'waiting' });
-        await this.wake.wait(available ? Math.min(50, this.deps.config.limits.pollMs) : young ? WRITE_GRACE_MS : this.idleMs(), this.signal, seen);
+        await this.wake.wait(available ? Math.min(50, this.deps.config.limits.pollMs) : young ? WRITE_GRACE_MS : this.idleMs(), signal, seen);
         continue;
       }
       if (item.isNew) { taken++; this.setWorker(info, { iteration: taken }); }
@@ -476,12 +484,14 @@ export class Run implements SwarmRun, RunContext {
       await this.flow.block(st, `Cannot start harness "${harnessName}": ${(e as Error).message}`);
       return 'error';
     }
+    const signal = this.control.signalFor(spec.id); // a stopped worker's task is interrupted like a stopped run's
+    const why = (): string => this.stopReason ?? this.control.stoppedBecause(spec.id) ?? 'stopped';
     try {
-      const outcome = await drive(this, spec, info, task, st, harness, isNew);
-      if (outcome === 'aborted') await markInterrupted(this, task.id, this.stopReason ?? 'stopped');
+      const outcome = await drive(workerScope(this, signal), spec, info, task, st, harness, isNew);
+      if (outcome === 'aborted') await markInterrupted(this, task.id, why());
       return outcome;
     } catch (e) {
-      if (this.signal.aborted) { await markInterrupted(this, task.id, this.stopReason ?? 'stopped'); return 'aborted'; }
+      if (signal.aborted) { await markInterrupted(this, task.id, why()); return 'aborted'; }
       // A worker that must stop (security violation, missing base) stops; the task keeps the state
       // drive() gave it (e.g. blocked with the findings) instead of going back to pending. An
       // illegal status transition is a bug in the engine: the worker stops and says so.

@@ -11,6 +11,7 @@ import { processStartTime, storageFailureReason } from './state';
 import { sumUsage } from './cost';
 import type { Task, TaskRuntimeState } from './types';
 import { portEnv } from './ports';
+import type { WorkerControl } from './workerControl';
 
 export interface TurnOptions {
   task?: Task;
@@ -30,7 +31,7 @@ export class AgentTurns {
   /** Agent turns running right now. */
   running = 0;
 
-  constructor(private readonly run: Pick<RunContext, 'runId' | 'runDir' | 'deps' | 'signal' | 'emit' | 'metrics' | 'stop' | 'budget'>) {}
+  constructor(private readonly run: Pick<RunContext, 'runId' | 'runDir' | 'deps' | 'signal' | 'emit' | 'metrics' | 'stop' | 'budget'> & { readonly control?: WorkerControl }) {}
 
   /** One agent turn: prompt file, SWARM_* environment, log file, pid journaled while it runs. */
   async turn(workerId: string, harness: Harness, role: AgentRole, prompt: string, o: TurnOptions): Promise<AgentTurnResult> {
@@ -70,7 +71,7 @@ export class AgentTurns {
         branch: role === 'worker' || role === 'executor' ? o.st?.branch : undefined, // the one ref a sandboxed turn may move
         timeoutMs: harnessTimeoutMs(harnessName, deps.config),
         logFile,
-        signal: this.run.signal,
+        signal: this.run.control?.signalFor(workerId) ?? this.run.signal, // a stopped worker's turn ends (workerControl.ts)
         onLogError: (e) => void this.run.stop(storageFailureReason(e, logFile)), // a log that cannot be written ends the run cleanly
         onSpawn: ({ pid, pgid }) => {
           this.run.emit({ type: 'agent_started', taskId: o.task?.id, workerId, role, round: o.round, pid, pgid, logFile });

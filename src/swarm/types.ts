@@ -213,6 +213,8 @@ export interface WorkerInfo {
   waitUntil?: number;
   /** When the worker entered its state (ISO time): the Workers view shows how long. */
   since?: string;
+  /** Paused by the user (SwarmRun.pauseWorker): it takes no new task or turn after its current one. */
+  paused?: boolean;
 }
 
 export interface WorktreeInfo {

@@ -63,6 +63,19 @@ export class FakeRun implements SwarmRun {
     this.paused = false;
     this.ws.emit({ type: 'run_resumed' });
   }
+  /** Calls of pauseWorker / resumeWorker / stopWorker, in order. */
+  readonly workerCalls: [string, string][] = [];
+  private workerChange(action: 'pause' | 'resume' | 'stop', id: string, patch: Partial<WorkerInfo>): boolean {
+    this.workerCalls.push([action, id]);
+    const w = this.workerList.find((x) => x.id === id);
+    if (!w) throw new Error(`no worker "${id}" in this run`);
+    Object.assign(w, patch);
+    this.ws.emit({ type: 'worker_state', worker: { ...w } });
+    return true;
+  }
+  pauseWorker(id: string): boolean { return this.workerChange('pause', id, { paused: true }); }
+  resumeWorker(id: string): boolean { return this.workerChange('resume', id, { paused: undefined }); }
+  stopWorker(id: string): boolean { return this.workerChange('stop', id, { state: 'stopped', stoppedReason: 'stopped by you', paused: undefined }); }
   async stop(reason?: string): Promise<RunSummary> {
     this.stopped = reason ?? 'stopped';
     return this.end(this.stopped);

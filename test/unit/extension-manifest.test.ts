@@ -42,7 +42,7 @@ test('views and the activity bar container match the constants; the container ic
   assert.match(container.icon, /^media\/.+\.svg$/);
   assert.ok(existsSync(join(root, container.icon)));
   const views = contributes.views[VIEW_CONTAINER_ID].map((v: { id: string; name: string }) => [v.id, v.name]);
-  assert.deepEqual(views, [[Views.tasks, 'Tasks'], [Views.worktrees, 'Worktrees'], [Views.workers, 'Workers']]);
+  assert.deepEqual(views, [[Views.tasks, 'Tasks'], [Views.worktrees, 'Worktrees'], [Views.workers, 'Workers'], [Views.mergeQueue, 'Merge queue']]);
   assert.ok(existsSync(join(root, pkg.icon)), 'marketplace icon exists');
   assert.match(pkg.icon, /\.png$/, 'vsce needs a PNG icon');
 });
@@ -70,7 +70,7 @@ test('settings: every Settings key is contributed under swarm., with the documen
 });
 
 test('activation: views (and a restored review panel) only, never "*"; trust and JSON wiring', () => {
-  assert.deepEqual(pkg.activationEvents, ['onView:swarm.tasks', 'onView:swarm.worktrees', 'onView:swarm.workers', 'onWebviewPanel:swarm.review']);
+  assert.deepEqual(pkg.activationEvents, ['onView:swarm.tasks', 'onView:swarm.worktrees', 'onView:swarm.workers', 'onView:swarm.mergeQueue', 'onWebviewPanel:swarm.review']);
   assert.equal(pkg.main, './dist/extension.js');
   assert.ok(['limited', false].includes(pkg.capabilities.untrustedWorkspaces.supported));
   assert.deepEqual(contributes.jsonValidation, [{ fileMatch: ['swarm.json'], url: './schemas/swarm.schema.json' }]);
