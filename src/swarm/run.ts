@@ -222,13 +222,7 @@ export class Run implements SwarmRun, RunContext {
   private async finish(reason: string, tookLock = true): Promise<RunSummary> {
     // A decision or a waiting merge being applied finishes its merge first (a merge is never cut
     // in half, and its task must not be marked interrupted under it); bounded.
-    // A pass over decisions or waiting merges in flight ends first, so nothing of this run writes
-    // after it ended (bounded like the wait below: a git call stuck for 30 s is not waited for).
-    if (tookLock) {
-      const bound = new AbortController();
-      await Promise.race([this.waiting.settled(), sleep(30_000, bound.signal)]);
-      bound.abort();
-    }
+    if (tookLock) await this.waiting.settled(30_000); // nothing of this run writes after it ended
     for (let i = 0; tookLock && this.owned.size > 0 && i < 600; i++) await sleep(50);
     if (tookLock) for (const id of this.owned) await markInterrupted(this, id, this.stopReason ?? 'stopped');
     if (tookLock) await killMarkedProcesses(agentsOfRepo(this.deps.tasks.dir, this.runId)); // nothing of this run's agents outlives it (setsid daemons too)

@@ -9,6 +9,7 @@ import type { TaskFlow } from './flow';
 import type { RunContext } from './runContext';
 import { mergeWaits, stepOf } from './status';
 import { baseFingerprint } from './base';
+import { sleep } from './util';
 import type { SwarmEvent } from './types';
 
 export class WaitingMerges {
@@ -25,9 +26,15 @@ export class WaitingMerges {
     void settled.finally(() => this.passes.delete(settled));
     return p;
   }
-  /** Resolves when no pass is in flight (the run's end waits for it: nothing of a run writes after it ended). */
-  async settled(): Promise<void> {
-    while (this.passes.size) await Promise.all([...this.passes]);
+  /**
+   * Resolves when no pass is in flight, or after `boundMs` (a git call stuck that long is not
+   * waited for): the run's end waits for it, so nothing of a run writes after it ended.
+   */
+  async settled(boundMs: number): Promise<void> {
+    const bound = new AbortController();
+    const all = (async () => { while (this.passes.size) await Promise.all([...this.passes]); })();
+    await Promise.race([all, sleep(boundMs, bound.signal)]);
+    bound.abort();
   }
 
   /** Every event of the run passes here first. */
