@@ -449,7 +449,10 @@ export class FakeModelServer {
 
   async start(): Promise<this> {
     const server = createServer((req, res) => { this.handle(req, res).catch((e: unknown) => { try { json(res, 500, { error: { message: String(e) } }); } catch { /* gone */ } }); });
-    server.keepAliveTimeout = 1000;
+    // Long enough that a CLI reusing its connection for the next call of a turn (after a tool ran
+    // on a loaded machine) never sends into a socket the server is closing ("fetch failed sending
+    // request"); stop() closes every connection anyway.
+    server.keepAliveTimeout = 60_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', () => resolve()); });
     this.port = (server.address() as AddressInfo).port;
