@@ -35,6 +35,9 @@ export interface CliSetupOptions {
   opencodeSdk?: 'openai-compatible' | 'anthropic' | 'openai';
 }
 
+/** The fake model's price in OpenCode's config (US$ per million tokens): OpenCode reports a cost from it. */
+export const OPENCODE_PRICE = { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 };
+
 const COMMON = { NO_COLOR: '1', CI: '1', npm_config_registry: 'http://127.0.0.1:9/', npm_config_update_notifier: 'false' };
 
 export function cliSetup(name: CliName, o: CliSetupOptions): CliSetup {
@@ -111,7 +114,7 @@ export function cliSetup(name: CliName, o: CliSetupOptions): CliSetup {
                 npm: `@ai-sdk/${sdk}`,
                 name: 'Fake local',
                 options: { baseURL: `${base}/v1`, apiKey: 'sk-fake' },
-                models: { 'fake-model': { name: 'Fake model', tool_call: true, limit: { context: 200000, output: 8192 } } },
+                models: { 'fake-model': { name: 'Fake model', tool_call: true, limit: { context: 200000, output: 8192 }, cost: OPENCODE_PRICE } },
               },
             },
           },

@@ -46,6 +46,8 @@ export interface RecordedRequest {
   /** Session header the CLI sent (Claude x-claude-code-session-id, Codex session-id, OpenCode x-session-id). */
   sessionHeader?: string;
   status: number;
+  /** The tokens this request's reply reported (answered model calls only; see usageFor). */
+  usage?: ServedUsage;
   /** What the script decided (for debugging failed tests). */
   action?: FakeAction;
   view?: ConversationView;
@@ -297,7 +299,23 @@ function toolCallFor(action: { path: string; content: string }, view: Conversati
 
 let idCounter = 0;
 const nextId = (p: string) => `${p}_${Date.now().toString(36)}${(++idCounter).toString(36)}`;
-const USAGE = { input: 100, output: 20 };
+
+/**
+ * The tokens the server reports for one model call, in one protocol-independent shape: `input` is
+ * every prompt token (cache reads and writes included), `output` every generated token (reasoning
+ * included). Each protocol gets them in its own fields (see usageFor's callers): Anthropic's
+ * input_tokens excludes the cache ones; OpenAI's prompt/input tokens include cached_tokens and
+ * completion/output tokens include reasoning_tokens; Gemini's promptTokenCount includes
+ * cachedContentTokenCount and candidatesTokenCount excludes thoughtsTokenCount. Only Anthropic
+ * has cache writes. Distinct numbers per field, and per call (`n` is the call's number), so a sum
+ * taken over the wrong fields or the wrong calls cannot come out right.
+ */
+export interface ServedUsage { input: number; output: number; cacheRead: number; cacheWrite: number; reasoning: number }
+export function usageFor(protocol: Protocol, n: number): ServedUsage {
+  return { input: 1234 + n, output: 56 + (n % 10), cacheRead: 200 + n, cacheWrite: protocol === 'anthropic' ? 30 : 0, reasoning: 7 };
+}
+/** The countTokens / non-usage default (Gemini's countTokens answer). */
+const USAGE = { input: 1234 };
 
 function sse(res: ServerResponse, events: { event?: string; data: unknown }[]): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -305,32 +323,32 @@ function sse(res: ServerResponse, events: { event?: string; data: unknown }[]): 
   res.end();
 }
 
-function anthropicReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean): void {
+function anthropicReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean, u: ServedUsage): void {
   const id = nextId('msg');
   const block = typeof out === 'string' ? { type: 'text', text: out } : { type: 'tool_use', id: nextId('toolu'), name: out.name, input: out.args };
   const stop = typeof out === 'string' ? 'end_turn' : 'tool_use';
   if (!stream) {
-    json(res, 200, { id, type: 'message', role: 'assistant', model, content: [block], stop_reason: stop, stop_sequence: null, usage: { input_tokens: USAGE.input, output_tokens: USAGE.output } });
+    json(res, 200, { id, type: 'message', role: 'assistant', model, content: [block], stop_reason: stop, stop_sequence: null, usage: { input_tokens: u.input - u.cacheRead - u.cacheWrite, cache_creation_input_tokens: u.cacheWrite, cache_read_input_tokens: u.cacheRead, output_tokens: u.output } });
     return;
   }
   const ev = (type: string, data: Json) => ({ event: type, data: { type, ...data } });
   sse(res, [
-    ev('message_start', { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: USAGE.input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } } }),
+    ev('message_start', { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: u.input - u.cacheRead - u.cacheWrite, cache_creation_input_tokens: u.cacheWrite, cache_read_input_tokens: u.cacheRead, output_tokens: 1 } } }),
     ev('content_block_start', { index: 0, content_block: typeof out === 'string' ? { type: 'text', text: '' } : { ...block, input: {} } }),
     ev('content_block_delta', { index: 0, delta: typeof out === 'string' ? { type: 'text_delta', text: out } : { type: 'input_json_delta', partial_json: JSON.stringify(out.args) } }),
     ev('content_block_stop', { index: 0 }),
-    ev('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: USAGE.output } }),
+    ev('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: u.output } }),
     ev('message_stop', {}),
   ]);
 }
 
-function responsesReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean): void {
+function responsesReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean, u: ServedUsage): void {
   const respId = nextId('resp');
   let item: Json;
   if (typeof out === 'string') item = { type: 'message', id: nextId('msg'), status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: out, annotations: [] }] };
   else if (out.custom) item = { type: 'custom_tool_call', id: nextId('ctc'), call_id: nextId('call'), name: out.name, input: out.input ?? '', status: 'completed' };
   else item = { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), name: out.name, arguments: JSON.stringify(out.args), status: 'completed' };
-  const usage = { input_tokens: USAGE.input, input_tokens_details: { cached_tokens: 0 }, output_tokens: USAGE.output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: USAGE.input + USAGE.output };
+  const usage = { input_tokens: u.input, input_tokens_details: { cached_tokens: u.cacheRead }, output_tokens: u.output, output_tokens_details: { reasoning_tokens: u.reasoning }, total_tokens: u.input + u.output };
   const response = (status: string, output: Json[]) => ({ id: respId, object: 'response', created_at: Math.floor(Date.now() / 1000), status, model, output, usage: status === 'completed' ? usage : null });
   if (!stream) { json(res, 200, response('completed', [item])); return; }
   let seq = 0;
@@ -359,10 +377,10 @@ function responsesReply(res: ServerResponse, model: string, out: ToolCall | stri
   sse(res, events);
 }
 
-function chatReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean): void {
+function chatReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean, u: ServedUsage): void {
   const id = nextId('chatcmpl');
   const created = Math.floor(Date.now() / 1000);
-  const usage = { prompt_tokens: USAGE.input, completion_tokens: USAGE.output, total_tokens: USAGE.input + USAGE.output };
+  const usage = { prompt_tokens: u.input, prompt_tokens_details: { cached_tokens: u.cacheRead }, completion_tokens: u.output, completion_tokens_details: { reasoning_tokens: u.reasoning }, total_tokens: u.input + u.output };
   const callId = nextId('call');
   if (!stream) {
     const message = typeof out === 'string' ? { role: 'assistant', content: out } : { role: 'assistant', content: null, tool_calls: [{ id: callId, type: 'function', function: { name: out.name, arguments: JSON.stringify(out.args) } }] };
@@ -380,9 +398,9 @@ function chatReply(res: ServerResponse, model: string, out: ToolCall | string, s
   sse(res, [...events, { data: { id, object: 'chat.completion.chunk', created, model, choices: [], usage } }, { data: '[DONE]' }]);
 }
 
-function geminiReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean): void {
+function geminiReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean, u: ServedUsage): void {
   const part = typeof out === 'string' ? { text: out } : { functionCall: { name: out.name, args: out.args } };
-  const data = { candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: USAGE.input, candidatesTokenCount: USAGE.output, totalTokenCount: USAGE.input + USAGE.output }, modelVersion: model };
+  const data = { candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: u.input, cachedContentTokenCount: u.cacheRead, candidatesTokenCount: u.output - u.reasoning, thoughtsTokenCount: u.reasoning, totalTokenCount: u.input + u.output }, modelVersion: model };
   if (stream) sse(res, [{ data }]); else json(res, 200, data);
 }
 
@@ -415,6 +433,8 @@ export class FakeModelServer {
   private seq = 0;
   private failing: { status: number; remaining: number; retryAfterS?: number } | null = null;
   readonly requests: RecordedRequest[] = [];
+  /** Model calls answered with a reply (each reported usage; errors and side routes not counted). */
+  served = 0;
   script: FakeScript;
   port = 0;
 
@@ -429,7 +449,10 @@ export class FakeModelServer {
 
   async start(): Promise<this> {
     const server = createServer((req, res) => { this.handle(req, res).catch((e: unknown) => { try { json(res, 500, { error: { message: String(e) } }); } catch { /* gone */ } }); });
-    server.keepAliveTimeout = 1000;
+    // Long enough that a CLI reusing its connection for the next call of a turn (after a tool ran
+    // on a loaded machine) never sends into a socket the server is closing ("fetch failed sending
+    // request"); stop() closes every connection anyway.
+    server.keepAliveTimeout = 60_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', () => resolve()); });
     this.port = (server.address() as AddressInfo).port;
@@ -452,6 +475,17 @@ export class FakeModelServer {
   /** Every model request answers `status` until called with null. */
   setFailing(status: number | null, retryAfterS?: number): void {
     this.failing = status === null ? null : { status, remaining: Infinity, retryAfterS };
+  }
+
+  /** The usage the answered model calls of `tag` reported, summed (`calls`: how many). */
+  servedUsage(tag?: string, which: (r: RecordedRequest) => boolean = () => true): ServedUsage & { calls: number } {
+    const sum = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0, calls: 0 };
+    for (const r of this.modelRequests(tag)) {
+      if (!r.usage || !which(r)) continue;
+      sum.calls++;
+      for (const k of ['input', 'output', 'cacheRead', 'cacheWrite', 'reasoning'] as const) sum[k] += r.usage[k];
+    }
+    return sum;
   }
 
   /** Model requests (not side calls), optionally of one tag. */
@@ -547,7 +581,8 @@ export class FakeModelServer {
     if (rec.protocol === 'gemini-generate' && /complexity|router/i.test(JSON.stringify(obj(b.generationConfig)) + view.system)) {
       // Gemini CLI's model router (only without -m): a valid classification.
       rec.status = 200;
-      geminiReply(res, gemModel, JSON.stringify({ complexity_reasoning: 'fake: simple task', complexity_score: 10 }), false);
+      rec.usage = usageFor(rec.protocol, ++this.served);
+      geminiReply(res, gemModel, JSON.stringify({ complexity_reasoning: 'fake: simple task', complexity_score: 10 }), false, rec.usage);
       return;
     }
 
@@ -568,10 +603,11 @@ export class FakeModelServer {
     }
     rec.status = 200;
     const model = parsed.model || gemModel || 'fake-model';
-    if (rec.protocol === 'anthropic') anthropicReply(res, model, out, stream);
-    else if (rec.protocol === 'responses') responsesReply(res, model, out, stream);
-    else if (rec.protocol === 'chat') chatReply(res, model, out, stream);
-    else geminiReply(res, model, out, stream);
+    const u = (rec.usage = usageFor(rec.protocol, ++this.served));
+    if (rec.protocol === 'anthropic') anthropicReply(res, model, out, stream, u);
+    else if (rec.protocol === 'responses') responsesReply(res, model, out, stream, u);
+    else if (rec.protocol === 'chat') chatReply(res, model, out, stream, u);
+    else geminiReply(res, model, out, stream, u);
   }
 }
 

@@ -99,6 +99,28 @@ test('claude: --output-format json (one object) parses the same way', () => {
   assert.deepEqual({ reply: t.reply, sessionId: t.sessionId, usage: t.usage, failure: t.failure }, { reply: `done\n${DONE}`, sessionId: 'abc-123', usage: { inputTokens: 15, outputTokens: 7, costUsd: 0.01 }, failure: undefined });
 });
 
+// <cli>-usage.json: one worker turn recorded against the fake server reporting distinct counts per
+// field and call (test/agents/fake-model-server.ts usageFor), with what it served summed beside it.
+// The swarm's inputTokens are every prompt token (cache reads and writes inside), its outputTokens
+// every generated token (reasoning / thinking inside).
+for (const cli of CLIS) {
+  test(`${cli}: the tokens parsed from a turn are the tokens the model server served (cache and reasoning counted once)`, () => {
+    const f = fixture(`${cli}-usage`) as Fixture & { served: { input: number; output: number; cacheRead: number; cacheWrite: number; reasoning: number; calls: number } };
+    assert.equal(f.served.calls, 2);
+    assert.ok(f.served.cacheRead > 0 && f.served.reasoning > 0, 'the fixture has cache and reasoning tokens to count');
+    const u = parse(f).usage;
+    assert.equal(u?.inputTokens, f.served.input, `input tokens: ${JSON.stringify(u)} vs served ${JSON.stringify(f.served)}`);
+    assert.equal(u?.outputTokens, f.served.output, `output tokens: ${JSON.stringify(u)} vs served ${JSON.stringify(f.served)}`);
+  });
+}
+
+test('gemini: thinking tokens count as output (in total_tokens only, not in output_tokens), also in -o json', () => {
+  const stream = parseGeminiOutput(JSON.stringify({ type: 'result', status: 'success', stats: { total_tokens: 1300, input_tokens: 1200, output_tokens: 90, cached: 200 } }));
+  assert.deepEqual(stream.usage, { inputTokens: 1200, outputTokens: 100 });
+  const json = parseGeminiOutput(JSON.stringify({ session_id: 's', response: 'ok', stats: { models: { a: { tokens: { prompt: 1000, candidates: 50, thoughts: 5, total: 1055, cached: 10 } }, b: { tokens: { prompt: 10, candidates: 3 } } } } }));
+  assert.deepEqual(json.usage, { inputTokens: 1010, outputTokens: 58 });
+});
+
 test('claude: usage limit with a reset epoch → rate_limit with retryAfterMs', () => {
   const now = Date.parse('2026-11-23T10:00:00Z');
   const epoch = Math.floor(now / 1000) + 3600;

@@ -66,6 +66,9 @@ export interface CliSpec {
   /** Usage fields the CLI reports as the session's running total, not the turn's (Codex tokens,
    *  Claude's total_cost_usd): the adapter subtracts the total it saw last for that session. */
   readonly cumulativeUsage?: readonly (keyof AgentUsage)[];
+  /** Keeps a session for the turn that resumes it, where the CLI itself may delete it (Gemini's
+   *  start-up cleanup: gemini-session.ts): `save` after every turn, `restore` before a resume. */
+  readonly keepSession?: { save(env: NodeJS.ProcessEnv, sessionId: string): unknown; restore(env: NodeJS.ProcessEnv, sessionId: string): unknown };
 }
 
 export interface CliHarnessSettings {
@@ -163,6 +166,7 @@ export class CliHarness implements Harness {
     const { argv, plan } = this.planTurn(req, resume ?? null);
     const parser = this.spec.parser();
     const env = agentEnv(this.ctx, req, { ...plan.env, ...this.cfg.env, PWD: req.cwd });
+    if (resume) try { this.spec.keepSession?.restore(env, resume); } catch { /* the resume finds what it finds */ }
     const release = await firstStart(this.spec.freshState?.(env), () => !!this.spec.freshState?.(env));
     const r = await runTurnProcess(this.ctx, req, this.name, {
       argv,
@@ -178,6 +182,7 @@ export class CliHarness implements Harness {
       trust: agentTrust(this.ctx, req),
     }).finally(release);
     const parsed = parser.result();
+    if (parsed.sessionId) try { this.spec.keepSession?.save(env, parsed.sessionId); } catch { /* kept next time */ }
     const program = argv[0];
     let failure = classifyExit(r, program, cliSettingHint(this.name));
     if (failure?.kind === 'missing_cli') failure = { ...failure, message: `${this.spec.displayName} (${program}) was not found. Install it or set its path in ${cliSettingHint(this.name)}. (${r.spawnError?.message ?? ''})` };

@@ -3,7 +3,7 @@
 //   {"type":"init","session_id","model"}  {"type":"message","role":"user"|"assistant","content","delta":true}
 //   {"type":"tool_use","tool_name","tool_id","parameters"}  {"type":"tool_result","tool_id","status":"success"|"error"}
 //   {"type":"error","severity","message"}
-//   {"type":"result","status":"success"|"error","error"?:{"type","message"},"stats":{"input_tokens","output_tokens",...}}
+//   {"type":"result","status":"success"|"error","error"?:{"type","message"},"stats":{"total_tokens","input_tokens","output_tokens","cached","input",...}}
 // `-o json` prints one {"session_id","response","stats"} object, and errors as
 // {"session_id","error":{"type","message","code"}} on stderr. The exit code of an API error is
 // its HTTP status modulo 256 (429 → 173); 41 is "auth method / credentials".
@@ -14,17 +14,26 @@ import type { AgentFailure } from './types';
 /** Gemini's fatal exit codes (packages/core FatalError subclasses) and HTTP statuses mod 256. */
 export const GEMINI_EXIT = { auth: 41, input: 42, sandbox: 44, config: 52, turnLimit: 53, tool: 54, cancelled: 130, rateLimit: 429 & 0xff } as const;
 
+/**
+ * Tokens from Gemini's stats. input_tokens is the prompt count with the cached tokens inside
+ * ("cached" is a part of it); output_tokens is the candidates count WITHOUT the thinking tokens,
+ * which are billed as output: those are only in total_tokens (= prompt + candidates + thoughts, plus
+ * the rare tool-use prompt tokens of server-side tools), so output = total − input when total says more.
+ */
 function statsUsage(stats: Json | undefined): ParsedTurn['usage'] {
   if (!stats) return undefined;
+  const withThoughts = (input: number | undefined, output: number | undefined, total: number | undefined, thoughts?: number) =>
+    thoughts !== undefined && output !== undefined ? output + thoughts : total !== undefined && input !== undefined && output !== undefined && total - input > output ? total - input : output;
   let inputTokens = asNum(stats.input_tokens);
-  let outputTokens = asNum(stats.output_tokens);
+  let outputTokens = withThoughts(inputTokens, asNum(stats.output_tokens), asNum(stats.total_tokens));
   if (inputTokens === undefined && outputTokens === undefined) {
-    // -o json: stats.models.<name>.tokens.{prompt,candidates} (older) or {input_tokens,output_tokens}
+    // -o json: stats.models.<name>.tokens.{prompt,candidates,thoughts,total} (older) or {input_tokens,output_tokens,total_tokens}
     for (const m of Object.values(asObj(stats.models) ?? {})) {
       const mo = asObj(m);
       const tok = asObj(mo?.tokens) ?? mo;
-      inputTokens = sumDefined(inputTokens, asNum(tok?.prompt) ?? asNum(tok?.input_tokens) ?? asNum(tok?.input));
-      outputTokens = sumDefined(outputTokens, asNum(tok?.candidates) ?? asNum(tok?.output_tokens));
+      const inp = asNum(tok?.prompt) ?? asNum(tok?.input_tokens) ?? asNum(tok?.input);
+      inputTokens = sumDefined(inputTokens, inp);
+      outputTokens = sumDefined(outputTokens, withThoughts(inp, asNum(tok?.candidates) ?? asNum(tok?.output_tokens), asNum(tok?.total) ?? asNum(tok?.total_tokens), asNum(tok?.thoughts)));
     }
   }
   if (inputTokens === undefined && outputTokens === undefined) return undefined;

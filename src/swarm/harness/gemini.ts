@@ -8,6 +8,7 @@ import { GeminiStreamParser, geminiStderrFailure, GEMINI_EXIT } from './gemini-p
 import type { CliPlanOptions, CliSpec } from './adapters';
 import type { AgentTurnRequest } from './types';
 import { failureFrom, outsideDir, stderrGist } from './cli-parse';
+import { keepGeminiSession, restoreGeminiSession } from './gemini-session';
 
 /** "2.5-pro" → "gemini-2.5-pro"; anything else passes through. */
 export function geminiModel(model: string): string {
@@ -38,5 +39,7 @@ export const geminiSpec: CliSpec = {
     if (exitCode === GEMINI_EXIT.auth) return failureFrom('gemini', fromStderr?.message ?? `exit 41 (authentication)${gist ? `: ${gist}` : ''}`, 401);
     return fromStderr;
   },
+  // Gemini's start-up cleanup can delete the session a fix round resumes: keep a copy (gemini-session.ts).
+  keepSession: { save: keepGeminiSession, restore: restoreGeminiSession },
   sessionNotFound: (parsed, stderr) => /(?:invalid session identifier|session[^\n]*not found|no (?:previous )?sessions? found)/i.test(`${parsed.failure?.message ?? ''}\n${stderr}`),
 };
