@@ -7,7 +7,7 @@
 
 import { SAFE_CONFIG, safeGitEnv } from './git'; // the repository's own config (fsmonitor, hooks) runs nothing here either
 import { spawn } from 'node:child_process';
-import { existsSync, promises as fs, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { absolutePathEntries, isInside } from './harness/resolve';
@@ -162,9 +162,12 @@ function pathCheck(agentPath: string | undefined, host: DoctorOptions['hostPath'
 }
 
 async function worktreeIncludeCheck(root: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<DoctorCheck | undefined> {
-  const file = join(root, '.worktreeinclude');
-  if (!existsSync(file)) return undefined;
-  const patterns = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('!'));
+  // Read as the worktree copy reads it (worktreeEnv.ts): never through a link (a link to
+  // ~/.ssh/id_rsa would print the key as "patterns"), never a FIFO, bounded.
+  const inc = await readRegularFile(join(root, WORKTREE_INCLUDE_FILE), 256 * 1024);
+  if (inc.kind === 'absent') return undefined;
+  if (inc.kind === 'skipped') return { id: 'worktreeinclude', title: WORKTREE_INCLUDE_FILE, status: 'warn', detail: `not read: ${inc.note}; worktrees get nothing from it`, fix: `make ${WORKTREE_INCLUDE_FILE} a regular file in your checkout` };
+  const patterns = parseIncludeFile(inc.text).map((l) => l.trim()).filter((l) => l && !l.startsWith('!'));
   const missing: string[] = [];
   let files = 0;
   for (const p of patterns.slice(0, 100)) {

@@ -59,3 +59,29 @@ test("doctor never runs a program from the repository that swarm.json names (rel
     assert.notEqual(c.status, 'ok');
   }
 });
+
+test('doctor does not follow a .worktreeinclude that is a symbolic link (to a key) nor open one that is a FIFO', { timeout: 60_000 }, async () => {
+  const r = new TestRepo();
+  repos.push(r);
+  const secretDir = join(r.home, 'dot-ssh');
+  mkdirSync(secretDir);
+  writeFileSync(join(secretDir, 'id_rsa'), '-----BEGIN KEY-----\nSECRETKEYMATERIAL\n-----END KEY-----\n');
+  symlinkSync(join(secretDir, 'id_rsa'), r.path('.worktreeinclude'));
+  const report = await runDoctor({ repo: r.root, agentPath: gitOnly() });
+  const text = JSON.stringify(report);
+  assert.ok(!text.includes('SECRETKEYMATERIAL'), `the linked file's content is in the doctor's output: ${report.checks.find((c) => c.id === 'worktreeinclude')?.detail}`);
+  const wi = report.checks.find((c) => c.id === 'worktreeinclude')!;
+  assert.equal(wi.status, 'warn');
+  assert.match(wi.detail, /symbolic link/);
+  // The worktree copy reads it the same way: no pattern from the linked file.
+  const wt = join(r.home, 'wt');
+  r.git('worktree', 'add', '-q', '-b', 'swarm/w1/t', wt);
+  const env = await prepareWorktreeEnv(r.root, wt, { include: [] });
+  assert.deepEqual(env.copied, []);
+  assert.match(env.skipped.map((s) => s.why).join('\n'), /symbolic link/);
+
+  rmSync(r.path('.worktreeinclude'));
+  execFileSync('mkfifo', [r.path('.worktreeinclude')]);
+  const fifo = await runDoctor({ repo: r.root, agentPath: gitOnly() });
+  assert.match(fifo.checks.find((c) => c.id === 'worktreeinclude')!.detail, /FIFO|not a regular file/);
+});
