@@ -73,6 +73,7 @@ const limitsSchema = z
     poll_ms: posInt.default(500).describe('How often idle workers look for new tasks and the run checks for decisions when the task folders cannot be watched (they are woken by file changes otherwise, with a safety look every 5 s or this, whichever is longer)'),
     max_cost_usd: z.number().positive('a number above 0').finite().optional().describe('Budget of a run in USD: once its agents have cost this much, no new turn starts (src/swarm/budget.ts)'),
     task_max_cost_usd: z.number().positive('a number above 0').finite().optional().describe('Budget of each task in USD (all its rounds and reviews), unless its frontmatter sets max_cost_usd'),
+    unpriced_turn_usd: z.number().min(0, 'a number, 0 or above').finite().optional().describe('Where a budget applies, what a turn that reports no cost counts as (USD); unset: such a turn stops new turns with "cost unknown" (src/swarm/budget.ts)'),
   })
   .strict();
 
@@ -158,7 +159,7 @@ export interface ResolvedConfig {
   review: { mode: 'agent' | 'human' | 'agent+human'; harness: string; model?: string; maxRounds: number; maxDiffBytes: number; onReject: 'pending' | 'blocked'; prompt?: string };
   harnesses: Record<string, HarnessConfig>;
   policy: { deny: string[]; maxLinesAdded: number; maxFileBytes: number; binary: 'reject' | 'human' | 'allow'; onViolation: 'reject' | 'human' };
-  limits: { maxConsecutiveErrors: number; maxAttempts: number; backoffFailures: number; backoffWindowMs: number; backoffPauseMs: number; rateLimitPauseMs: number; pollMs: number; maxCostUsd?: number; taskMaxCostUsd?: number };
+  limits: { maxConsecutiveErrors: number; maxAttempts: number; backoffFailures: number; backoffWindowMs: number; backoffPauseMs: number; rateLimitPauseMs: number; pollMs: number; maxCostUsd?: number; taskMaxCostUsd?: number; unpricedTurnUsd?: number };
   timeoutS: number;
   sandbox: SandboxSettings;
   /** The merge check (README, "Merge checks"); undefined: merges are not checked. */
@@ -296,6 +297,7 @@ function resolve(parsed: ParsedConfig, file: string | undefined, format: Resolve
       pollMs: parsed.limits.poll_ms,
       maxCostUsd: parsed.limits.max_cost_usd,
       taskMaxCostUsd: parsed.limits.task_max_cost_usd,
+      unpricedTurnUsd: parsed.limits.unpriced_turn_usd,
     },
     timeoutS: parsed.timeout_s,
     sandbox: { mode: parsed.sandbox.mode, allowWrite: parsed.sandbox.allow_write, denyRead: parsed.sandbox.deny_read, allowDomains: parsed.sandbox.allow_domains },

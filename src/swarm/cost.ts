@@ -48,7 +48,8 @@ export function usageTotals(events: Iterable<SwarmEvent>): UsageTotals {
 
 /**
  * The budget rule: a limit is reached when what was spent is at or above it. No limit, no stop;
- * nothing reported counts as nothing spent (a harness that reports no cost is never stopped by it).
+ * nothing reported counts as nothing spent here (a turn with no reported cost is priced, or marks
+ * the cost unknown, in budget.ts before it is added).
  */
 export function budgetReached(spent: AgentUsage | undefined, limitUsd: number | undefined): boolean {
   if (limitUsd === undefined) return false;

@@ -7,9 +7,12 @@
 
 import { SAFE_CONFIG, safeGitEnv } from './git'; // the repository's own config (fsmonitor, hooks) runs nothing here either
 import { spawn } from 'node:child_process';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { absolutePathEntries, isInside } from './harness/resolve';
+import { readRegularFile } from './safefs';
+import { WORKTREE_INCLUDE_FILE, parseIncludeFile } from './worktreeEnv';
 import { loadConfig, parseSwarmConfig, type ResolvedConfig } from './config';
 import { ConfigError } from './errors';
 import { CLI_SPECS, type CliName } from './harness/adapters';
@@ -112,11 +115,27 @@ const LOGIN_FIX: Record<CliName, string> = {
   gemini: 'run `gemini` once and sign in, or set GEMINI_API_KEY',
 };
 
+/**
+ * Why doctor must not run `path` (configured as `program`), or undefined: a relative path, or a
+ * file inside the repository or its worktrees (realpaths too), is the repository's own program —
+ * a cloned repository's swarm.json could name `./evil.sh` for `--version`.
+ */
+export function fromRepository(program: string, path: string, repoDirs: string[]): string | undefined {
+  if (program.includes('/') && !isAbsolute(program)) return 'inside the repository (a relative path)';
+  const real = (p: string) => { try { return realpathSync(p); } catch { return resolve(p); } };
+  for (const d of repoDirs) {
+    if (isInside(resolve(path), resolve(d)) || isInside(real(path), real(d))) return 'inside the repository';
+  }
+  return undefined;
+}
+
 async function cliCheck(name: CliName, config: ResolvedConfig, ctx: HarnessContext, used: boolean, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<DoctorCheck> {
   const title = `${CLI_SPECS[name].displayName} (${name})`;
   const { program, path } = findHarnessProgram(name, config, ctx);
   const use = used ? 'used by your config' : 'not used by your config';
   if (!path) return { id: `cli:${name}`, title, status: used ? 'fail' : 'info', detail: `not found (looked for ${program?.includes('/') ? program : `"${program}" in the agents' PATH`}; ${use})`, fix: `${CLI_INSTALL[name]} — or set its path in the VS Code setting swarm.cli.${name} or swarm.json harnesses.${name}.command` };
+  const inRepo = fromRepository(program!, path, ctx.untrustedDirs ?? []);
+  if (inRepo) return { id: `cli:${name}`, title, status: 'warn', detail: `${path}: not run: ${inRepo} (${use})`, fix: 'swarm doctor runs no program the repository brings (a cloned repository could name any script); check it yourself, or name an installed CLI' };
   const v = await runBounded([path, '--version'], env, timeoutMs);
   const login = await loginCheck(name, path, env, timeoutMs);
   const version = plain(v.stdout).trim().split('\n').filter(Boolean).pop() ?? (v.timedOut ? `no answer to --version within ${timeoutMs / 1000} s` : `--version: exit ${v.code}`);
@@ -143,9 +162,12 @@ function pathCheck(agentPath: string | undefined, host: DoctorOptions['hostPath'
 }
 
 async function worktreeIncludeCheck(root: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<DoctorCheck | undefined> {
-  const file = join(root, '.worktreeinclude');
-  if (!existsSync(file)) return undefined;
-  const patterns = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('!'));
+  // Read as the worktree copy reads it (worktreeEnv.ts): never through a link (a link to
+  // ~/.ssh/id_rsa would print the key as "patterns"), never a FIFO, bounded.
+  const inc = await readRegularFile(join(root, WORKTREE_INCLUDE_FILE), 256 * 1024);
+  if (inc.kind === 'absent') return undefined;
+  if (inc.kind === 'skipped') return { id: 'worktreeinclude', title: WORKTREE_INCLUDE_FILE, status: 'warn', detail: `not read: ${inc.note}; worktrees get nothing from it`, fix: `make ${WORKTREE_INCLUDE_FILE} a regular file in your checkout` };
+  const patterns = parseIncludeFile(inc.text).map((l) => l.trim()).filter((l) => l && !l.startsWith('!'));
   const missing: string[] = [];
   let files = 0;
   for (const p of patterns.slice(0, 100)) {
@@ -187,11 +209,14 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const timeoutMs = o.timeoutMs ?? 30_000;
   const env: NodeJS.ProcessEnv = { ...process.env, ...(o.agentPath ? { PATH: o.agentPath } : {}) };
   const checks: DoctorCheck[] = [];
-  const g = await gitVersion(process.env, timeoutMs);
+  // Its own programs (git) from absolute PATH entries only: a relative entry ("." first) would find
+  // the repository's `git` when it runs git there.
+  const own: NodeJS.ProcessEnv = { ...process.env, PATH: absolutePathEntries(process.env.PATH).join(delimiter) };
+  const g = await gitVersion(own, timeoutMs);
   if (!g.version) checks.push({ id: 'git', title: 'git', status: 'fail', detail: `git could not be run: ${g.text}`, fix: `install git ${MIN_GIT.join('.')} or newer` });
   else checks.push({ id: 'git', title: 'git', status: gitNewEnough(g.version) ? 'ok' : 'fail', detail: `${g.text} (needs ${MIN_GIT.join('.')} or newer)`, ...(gitNewEnough(g.version) ? {} : { fix: `install git ${MIN_GIT.join('.')} or newer and put it first in PATH` }) });
 
-  const root = g.version ? await repoRoot(o.repo, process.env, timeoutMs) : undefined;
+  const root = g.version ? await repoRoot(o.repo, own, timeoutMs) : undefined;
   let config: ResolvedConfig = parseSwarmConfig({}, '(defaults)');
   if (!root) checks.push({ id: 'config', title: 'Configuration', status: 'fail', detail: `${o.repo} is not inside a git repository`, fix: 'run it in a git repository (git init)' });
   else {
@@ -226,9 +251,9 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   checks.push({ id: 'sandbox', title: 'Agent sandbox', status: sbStatus, detail: sbDetail, ...(sbStatus === 'ok' ? {} : { fix: process.platform === 'linux' ? `install it: ${INSTALL_HINT}${avail.bwrap && !avail.available ? ' (bwrap is there but cannot make a sandbox: see docs/security.md)' : ''}` : 'no sandbox on this platform yet: see docs/security.md' }) });
 
   if (root) {
-    const wi = await worktreeIncludeCheck(root, process.env, timeoutMs);
+    const wi = await worktreeIncludeCheck(root, own, timeoutMs);
     if (wi) checks.push(wi);
-    checks.push(await diskCheck(root, config, process.env, timeoutMs));
+    checks.push(await diskCheck(root, config, own, timeoutMs));
   }
   return { root, ok: !checks.some((c) => c.status === 'fail'), checks };
 }

@@ -7,7 +7,7 @@
 // No vscode imports.
 
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import { connect, isIP, type Socket } from 'node:net';
+import { BlockList, connect, isIP, type Socket } from 'node:net';
 import { lookup } from 'node:dns/promises';
 
 /**
@@ -27,9 +27,47 @@ export function hostAllowed(host: string, port: number, patterns: readonly strin
   return false;
 }
 
-/** Addresses a name must not resolve to unless it was allowed as that literal address. */
-function isLocalAddress(addr: string): boolean {
-  return /^127\./.test(addr) || addr === '::1' || addr === '0.0.0.0' || addr === '::' || /^::ffff:127\./i.test(addr);
+/** Loopback and "this host" addresses: reached only as an IP literal listed explicitly. */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addSubnet('0.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addAddress('::', 'ipv6');
+
+/** Private, link-local (cloud metadata), shared, multicast and reserved ranges. */
+const PRIVATE = new BlockList();
+for (const [net, bits] of [['10.0.0.0', 8], ['100.64.0.0', 10], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+
+/** 'loopback', 'private' or undefined (a public address). IPv4-mapped IPv6 counts as its IPv4 address. */
+export function addressKind(addr: string): 'loopback' | 'private' | undefined {
+  const family = isIP(addr);
+  if (!family) return 'private';
+  const type = family === 6 ? 'ipv6' : 'ipv4';
+  if (LOOPBACK.check(addr, type)) return 'loopback';
+  if (PRIVATE.check(addr, type)) return 'private';
+  return undefined;
+}
+
+/**
+ * Why a connection to `host` (allowed by `patterns`) must not go to `address`, its resolved
+ * address, or undefined when it may. A name that resolves to loopback is always refused (loopback
+ * is reached only by an IP literal listed in the patterns, or through the loopback bridges); a
+ * private or link-local address only when the name was allowed by its exact name, not by a
+ * `*.domain` rule (which would let any subdomain an attacker controls point at 169.254.169.254).
+ */
+export function addressRefusal(host: string, port: number, address: string, patterns: readonly string[]): string | undefined {
+  const kind = addressKind(address);
+  if (!kind) return undefined;
+  if (kind === 'loopback') return `resolves to ${address}, a local address`;
+  const exact = patterns.filter((p) => !p.trim().startsWith('*.'));
+  if (hostAllowed(host, port, exact)) return undefined;
+  return `resolves to ${address}, a private address (allowed only when the exact name is in sandbox.allow_domains)`;
+}
+
+export interface ProxyOptions {
+  /** Name resolution (default: the system's, `dns.lookup`); a seam for tests. */
+  lookup?: (host: string) => Promise<{ address: string; family?: number }>;
 }
 
 export interface FilterProxy {
@@ -40,10 +78,12 @@ export interface FilterProxy {
 
 /**
  * Serve the filtering proxy on `socketPath` (a unix socket). `hosts`: the allowed patterns (see
- * hostAllowed). A host name that resolves to a loopback address is refused (an allowed domain must
- * not become a door to the user's local services); an IP literal is dialled only when listed.
+ * hostAllowed). A host name that resolves to a loopback address, or to a private address when only
+ * a wildcard allowed it, is refused (addressRefusal: an allowed domain must not become a door to the
+ * user's local services or the cloud metadata); an IP literal is dialled only when listed.
  */
-export async function startFilterProxy(socketPath: string, hosts: readonly string[]): Promise<FilterProxy> {
+export async function startFilterProxy(socketPath: string, hosts: readonly string[], opts: ProxyOptions = {}): Promise<FilterProxy> {
+  const resolveName = opts.lookup ?? ((h: string) => lookup(h));
   const denied: string[] = [];
   const open = new Set<Socket>();
 
@@ -54,9 +94,9 @@ export async function startFilterProxy(socketPath: string, hosts: readonly strin
     if (!hostAllowed(bare, port, hosts)) return { reason: 'not an allowed host (sandbox.allow_domains)' };
     if (isIP(bare)) return { address: bare };
     try {
-      const { address } = await lookup(bare);
-      if (isLocalAddress(address)) return { reason: `resolves to ${address}, a local address` };
-      return { address };
+      const { address } = await resolveName(bare);
+      const refused = addressRefusal(bare, port, address, hosts);
+      return refused ? { reason: refused } : { address };
     } catch (e) {
       return { reason: `cannot resolve (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
     }

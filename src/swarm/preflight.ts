@@ -8,7 +8,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { ResolvedConfig } from './config';
 import { cliAdapters } from './harness';
 import { CLI_SPECS, cliSettingHint, resolveCliCommand, type CliName } from './harness/adapters';
@@ -129,7 +129,8 @@ export function commandProblem(label: string, argv: string[] | undefined, field:
 export function gitVersion(env: NodeJS.ProcessEnv = process.env, timeoutMs = 10_000): Promise<{ version?: [number, number, number]; text: string }> {
   return new Promise((resolve) => {
     let out = '';
-    const child = spawn('git', ['--version'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Absolute PATH entries only: a relative one ("." first) would run a repository's own `git`.
+    const child = spawn('git', ['--version'], { env: { ...env, PATH: absolutePathEntries(env.PATH).join(delimiter) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
     child.on('error', (e) => { clearTimeout(timer); resolve({ text: e.message }); });

@@ -103,6 +103,9 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   });
   const pool = ctx.pools.key(config.review.harness, config.review.model);
   let reply: AgentTurnResult | undefined;
+  // Rate-limited reviewer turns in a row for this review: each waits for the pool's back-off, and
+  // at limits.max_attempts the task waits for you (a reviewer over quota must not hold it forever).
+  let rateLimited = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
     await ctx.pools.gate(ctx.infos.get(spec.id)!, pool);
     if (ctx.signal.aborted) return 'aborted';
@@ -113,7 +116,13 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
     if (res.failure?.kind === 'aborted' || ctx.signal.aborted) return 'aborted';
     if (res.failure) {
       ctx.pools.recordFailure(pool, res.failure);
-      if (res.failure.kind === 'rate_limit') { attempt--; continue; }
+      if (res.failure.kind === 'rate_limit') {
+        if (++rateLimited < config.limits.maxAttempts) { attempt--; continue; }
+        await record({ by: 'agent', verdict: null, feedback: `The reviewer was rate limited ${rateLimited} times in a row (limits.max_attempts): ${res.failure.message}. Review it yourself, or retry when the reviewer's quota is back.`, diffTruncated: capped.truncated });
+        ctx.emit({ type: 'log', level: 'warn', message: `${task.id}: the reviewer was rate limited ${rateLimited} times in a row (limits.max_attempts); waiting for you` });
+        return toHuman(null);
+      }
+      rateLimited = 0;
       if (res.failure.kind === 'missing_cli') {
         // Not the change's fault, and not for you to judge: the task waits for the reviewer, and says so.
         const waiting = `waiting for the reviewer: ${res.failure.message}`;

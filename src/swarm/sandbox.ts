@@ -18,12 +18,12 @@ import { decisionKeyPath } from './decisionKey';
 import { Git } from './git';
 import { importTurnObjects, makeTurnObjects } from './turnObjects';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { startFilterProxy, type FilterProxy } from './netproxy';
-import { BASE_URL_ENV, CLI_PROTECTED, CLI_STATE_PATHS, MODEL_HOSTS, cliConfigEndpoints, exists, expandPaths, inside, loopbackPorts, protectedCliPaths } from './sandboxCli';
+import { BASE_URL_ENV, CLI_PRIVATE, CLI_PROTECTED, CLI_STATE_PATHS, MODEL_HOSTS, cliConfigEndpoints, exists, expandPaths, inside, loopbackPorts, privateCliPaths, protectedCliPaths } from './sandboxCli';
 
-export { BASE_URL_ENV, CLI_PROTECTED, CLI_STATE_PATHS, MODEL_HOSTS, cliConfigEndpoints, expandPaths, inside, loopbackPorts, protectedCliPaths };
+export { BASE_URL_ENV, CLI_PRIVATE, CLI_PROTECTED, CLI_STATE_PATHS, MODEL_HOSTS, cliConfigEndpoints, expandPaths, inside, loopbackPorts, privateCliPaths, protectedCliPaths };
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { AgentRole } from './harness/types';
@@ -134,6 +134,10 @@ export interface SandboxPolicy {
   readOnly: string[];
   /** Hidden: an empty tmpfs over a folder, /dev/null over a file. */
   denyRead: string[];
+  /** The turn's own copy of each file (made by AgentSandbox.prepare, discarded after the turn): CLI_PRIVATE. */
+  privateFiles?: string[];
+  /** A private empty tmpfs over each folder, discarded after the turn: CLI_PRIVATE. */
+  privateDirs?: string[];
   network: NetworkPolicy;
   cwd: string;
   /**
@@ -305,20 +309,21 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
   }
   const state = expandPaths(CLI_STATE_PATHS[scope.harness] ?? [], scope.env, layout.root);
   for (const p of state) {
-    // A missing state folder is created first (the CLI could not create it under a read-only home);
-    // files (~/.claude.json) are bound only when they exist.
-    if (!/\.json$/.test(p)) { try { mkdirSync(p, { recursive: true }); } catch { /* read-only parent: skipped */ } }
+    // A missing state folder is created first (the CLI could not create it under a read-only home).
+    try { mkdirSync(p, { recursive: true }); } catch { /* read-only parent: skipped */ }
     allowWrite.push(p);
   }
-  // ...but not what the CLI would run or obey later, outside the sandbox (CLI_PROTECTED).
+  // ...but not what the CLI would run or obey later, outside the sandbox (CLI_PROTECTED), and a
+  // private copy of what it must write but obeys later (CLI_PRIVATE: ~/.claude.json).
   readOnly.push(...protectedCliPaths(scope.harness, scope.env, layout.root));
+  const priv = privateCliPaths(scope.harness, scope.env, layout.root);
   allowWrite.push(...expandPaths(settings.allowWrite, scope.env, layout.root));
   // The human-decision key too (docs/security.md, human decisions): an agent that could read it could sign approvals.
   // Its folder is made now if missing, so it is masked even before the first decision creates the key.
   const keyDir = dirname(decisionKeyPath());
   try { mkdirSync(keyDir, { recursive: true, mode: 0o700 }); } catch { /* masked below only if it exists */ }
   const denyRead = [...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root), keyDir, ...socketFolders(scope.env).filter((d) => ![...allowWrite, tmpdir()].some((w) => inside(w, d)))];
-  return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, network: networkFor(scope, settings, haveSocat, cliConfigEndpoints(scope.harness, scope.env, layout.root)), cwd: scope.cwd, problems, ...(privateObjects ? { privateObjects } : {}) };
+  return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, privateFiles: priv.files, privateDirs: priv.dirs, network: networkFor(scope, settings, haveSocat, cliConfigEndpoints(scope.harness, scope.env, layout.root)), cwd: scope.cwd, problems, ...(privateObjects ? { privateObjects } : {}) };
 }
 
 // --- bwrap argv ----------------------------------------------------------------------------------
@@ -347,6 +352,8 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
   }
   // The turn's own object store over the shared one, which stays readable (read-only) as its alternate.
   if (policy.privateObjects && objects) out.push('--ro-bind', policy.privateObjects, join(tmp, SHARED_OBJECTS), '--bind', objects, policy.privateObjects);
+  for (const p of policy.privateDirs ?? []) out.push('--tmpfs', p);
+  (policy.privateFiles ?? []).forEach((p, i) => out.push('--bind', privateCopyPath(tmp, i), p));
   for (const p of policy.denyRead) {
     const k = exists(p);
     if (k === 'dir') out.push('--tmpfs', p, '--remount-ro', p);
@@ -374,6 +381,11 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
     out.push('--', ...argv);
   }
   return out;
+}
+
+/** Where the turn's own copy of its `i`-th private file is (inside its temp folder). */
+export function privateCopyPath(tmp: string, i: number): string {
+  return join(tmp, 'swarm-private', String(i));
 }
 
 /** The filtering proxy's unix socket in the bridge folder. */
@@ -434,6 +446,10 @@ export class AgentSandbox {
     const branchBefore = policy.privateObjects && scope.branch ? await git.readBranch(scope.branch).catch(() => undefined) : undefined;
     // Outside the temp folder: the turn sees it only as the mount over <common>/objects, so it cannot replace it with a link.
     const objects = policy.privateObjects ? makeTurnObjects(join(tmp, SHARED_OBJECTS)) : undefined;
+    (policy.privateFiles ?? []).forEach((f, i) => {
+      mkdirSync(dirname(privateCopyPath(tmp, i)), { recursive: true });
+      copyFileSync(f, privateCopyPath(tmp, i));
+    });
     const net = policy.network;
     let stop: (() => Promise<void>) | undefined;
     let proxy: FilterProxy | undefined;

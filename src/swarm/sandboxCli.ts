@@ -5,7 +5,7 @@
 
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 
 /** A path's kind, or undefined when it does not exist (symlinks followed). */
 export function exists(p: string): 'dir' | 'file' | undefined {
@@ -53,7 +53,7 @@ export function inside(p: string, dir: string): boolean {
  * it replaces are not needed, but binding them does no harm).
  */
 export const CLI_STATE_PATHS: Record<string, string[]> = {
-  claude: ['$CLAUDE_CONFIG_DIR', '~/.claude', '~/.claude.json', '~/.cache/claude', '~/.local/state/claude', '~/.local/share/claude'],
+  claude: ['$CLAUDE_CONFIG_DIR', '~/.claude', '~/.cache/claude', '~/.local/state/claude', '~/.local/share/claude'],
   codex: ['$CODEX_HOME', '~/.codex'],
   opencode: ['$XDG_DATA_HOME/opencode', '$XDG_CONFIG_HOME/opencode', '$XDG_CACHE_HOME/opencode', '$XDG_STATE_HOME/opencode', '~/.local/share/opencode', '~/.config/opencode', '~/.cache/opencode', '~/.local/state/opencode'],
   gemini: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'],
@@ -62,16 +62,40 @@ export const CLI_STATE_PATHS: Record<string, string[]> = {
 /**
  * Inside each CLI's writable state folders, what makes that CLI run code or follow instructions
  * later — outside the sandbox, when you run the CLI yourself: settings (hooks, MCP servers,
- * plugins), instruction files, custom commands and agents. An agent that could write them would
- * escape at your next interactive session, so they are bound read-only. A missing one is created
- * first (an empty folder, `{}` for JSON, an empty file), so that an agent cannot create it either.
- * Folders end in `/`.
+ * plugins), instruction files, custom commands and agents, scheduled tasks, `.env` files it loads
+ * into its environment, packages and programs it installs and loads. An agent that could write
+ * them would escape at your next interactive session, so they are bound read-only. A missing one
+ * is created first (an empty folder, `{}` for JSON, an empty file), so that an agent cannot create
+ * it either. Folders end in `/`. Each CLI has groups of folders with the entries inside them.
+ * Found by reading each CLI's package (Claude Code's own sandbox denies writes to the same list of
+ * its config-folder entries); docs/security.md "Agent sandbox" has the table.
  */
-export const CLI_PROTECTED: Record<string, { dirs: string[]; entries: string[] }> = {
-  claude: { dirs: ['$CLAUDE_CONFIG_DIR', '~/.claude'], entries: ['settings.json', 'settings.local.json', 'CLAUDE.md', 'commands/', 'agents/', 'hooks/', 'plugins/', 'skills/', 'output-styles/'] },
-  codex: { dirs: ['$CODEX_HOME', '~/.codex'], entries: ['config.toml', 'AGENTS.md', 'AGENTS.override.md', 'rules/', 'prompts/', 'skills/'] },
-  opencode: { dirs: ['$XDG_CONFIG_HOME/opencode', '~/.config/opencode'], entries: ['opencode.json', 'opencode.jsonc', 'config.json', 'AGENTS.md', 'plugin/', 'plugins/', 'agent/', 'agents/', 'command/', 'commands/', 'mode/', 'modes/', 'tool/', 'tools/'] },
-  gemini: { dirs: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'], entries: ['settings.json', 'GEMINI.md', 'extensions/', 'commands/', 'policies/', 'agents/', 'skills/'] },
+export const CLI_PROTECTED: Record<string, { dirs: string[]; entries: string[] }[]> = {
+  claude: [{ dirs: ['$CLAUDE_CONFIG_DIR', '~/.claude'], entries: ['settings.json', 'settings.local.json', 'CLAUDE.md', 'commands/', 'agents/', 'hooks/', 'plugins/', 'skills/', 'output-styles/', 'rules/', 'workflows/', 'routines/', 'jobs/', 'daemon/', 'cowork_plugins/', 'scheduled_tasks.json', 'launch.json', 'daemon.json', 'loop.md'] }],
+  codex: [{ dirs: ['$CODEX_HOME', '~/.codex'], entries: ['config.toml', 'AGENTS.md', 'AGENTS.override.md', 'rules/', 'prompts/', 'skills/', 'plugins/', 'hooks.json', '.env', 'managed_config.toml', 'requirements.toml'] }],
+  opencode: [
+    // The config folder: nothing in it is session state. OpenCode installs its plugin packages
+    // there (package.json, node_modules) and loads them.
+    { dirs: ['$XDG_CONFIG_HOME/opencode', '~/.config/opencode'], entries: ['opencode.json', 'opencode.jsonc', 'config.json', 'AGENTS.md', 'plugin/', 'plugins/', 'agent/', 'agents/', 'command/', 'commands/', 'mode/', 'modes/', 'tool/', 'tools/', 'package.json', 'bun.lock', 'node_modules/'] },
+    // Provider packages it installs into its cache and imports; programs it downloads (ripgrep, language servers) and runs.
+    { dirs: ['$XDG_CACHE_HOME/opencode', '~/.cache/opencode'], entries: ['node_modules/', 'package.json', 'bun.lock', 'bin/'] },
+    { dirs: ['$XDG_DATA_HOME/opencode', '~/.local/share/opencode'], entries: ['bin/'] },
+  ],
+  gemini: [{ dirs: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'], entries: ['settings.json', 'GEMINI.md', 'extensions/', 'commands/', 'policies/', 'agents/', 'skills/', 'hooks/', 'trustedFolders.json', '.env'] }],
+};
+
+/**
+ * What a CLI must write to run, but that holds what it obeys later or what a session of yours
+ * running now reads: Claude Code rewrites its config file (`~/.claude.json`, or
+ * `$CLAUDE_CONFIG_DIR/.claude.json`: it holds `mcpServers`, commands your next `claude` starts) on
+ * every start, and sources the shell snapshots and session environment files of live sessions
+ * before each command; Codex puts its helper programs (`tmp/arg0/`) where a running Codex of yours
+ * runs them. The turn gets a private copy of each file (made from yours, or `{}`) and a private
+ * empty folder for each folder, both discarded after the turn.
+ */
+export const CLI_PRIVATE: Record<string, { files: string[]; dirs: string[] }> = {
+  claude: { files: ['$CLAUDE_CONFIG_DIR/.claude.json', '~/.claude.json'], dirs: ['shell-snapshots', 'session-env', 'backups', 'ide'].flatMap((d) => [`$CLAUDE_CONFIG_DIR/${d}`, `~/.claude/${d}`]) },
+  codex: { files: [], dirs: ['$CODEX_HOME/tmp', '~/.codex/tmp'] },
 };
 
 /**
@@ -84,21 +108,43 @@ export const CLI_PROGRAM_PATHS: Record<string, string[]> = {
 
 /** The protected paths of `harness` (CLI_PROTECTED), made to exist so they can be bound read-only. */
 export function protectedCliPaths(harness: string, env: NodeJS.ProcessEnv, root: string): string[] {
-  const spec = CLI_PROTECTED[harness];
-  if (!spec) return [];
   const out: string[] = expandPaths(CLI_PROGRAM_PATHS[harness] ?? [], env, root).filter((p) => exists(p));
-  for (const dir of expandPaths(spec.dirs, env, root)) {
-    if (exists(dir) !== 'dir') continue;
-    for (const entry of spec.entries) {
-      const p = join(dir, entry.replace(/\/$/, ''));
-      try {
-        if (entry.endsWith('/')) mkdirSync(p, { recursive: true });
-        else if (!exists(p)) writeFileSync(p, entry.endsWith('.json') ? '{}\n' : '', { flag: 'wx' });
-      } catch { /* a read-only parent or a race: bound below only if it exists */ }
-      if (exists(p)) out.push(p);
+  for (const spec of CLI_PROTECTED[harness] ?? []) {
+    for (const dir of expandPaths(spec.dirs, env, root)) {
+      if (exists(dir) !== 'dir') continue;
+      for (const entry of spec.entries) {
+        const p = join(dir, entry.replace(/\/$/, ''));
+        try {
+          if (entry.endsWith('/')) mkdirSync(p, { recursive: true });
+          else if (!exists(p)) writeFileSync(p, entry.endsWith('.json') ? '{}\n' : '', { flag: 'wx' });
+        } catch { /* a read-only parent or a race: bound below only if it exists */ }
+        if (exists(p)) out.push(p);
+      }
     }
   }
-  return out;
+  return [...new Set(out)];
+}
+
+/**
+ * The private files and folders of `harness` (CLI_PRIVATE). Folders: those whose parent exists
+ * (created, so a private tmpfs can be mounted there). Files: those that exist, and the config file
+ * the CLI will use when it is missing (created as `{}`), so the turn never writes the real one.
+ */
+export function privateCliPaths(harness: string, env: NodeJS.ProcessEnv, root: string): { files: string[]; dirs: string[] } {
+  const spec = CLI_PRIVATE[harness];
+  if (!spec) return { files: [], dirs: [] };
+  const dirs = expandPaths(spec.dirs, env, root).filter((d) => {
+    if (exists(dirname(d)) !== 'dir') return false;
+    try { mkdirSync(d, { recursive: true }); } catch { /* read-only parent */ }
+    return exists(d) === 'dir';
+  });
+  const files = expandPaths(spec.files, env, root);
+  if (harness === 'claude' && files.length) {
+    // The one Claude will use: in $CLAUDE_CONFIG_DIR when set, else in the home.
+    const inUse = files[0];
+    try { if (!exists(inUse) && exists(dirname(inUse)) === 'dir') writeFileSync(inUse, '{}\n', { flag: 'wx', mode: 0o600 }); } catch { /* a race or a read-only parent */ }
+  }
+  return { files: files.filter((f) => exists(f) === 'file'), dirs };
 }
 
 /** Environment variables naming a model API endpoint per CLI (their loopback ports are bridged). */

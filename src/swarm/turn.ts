@@ -90,7 +90,7 @@ export class AgentTurns {
     const m = this.run.metrics.get(workerId);
     if (m && res.usage) m.usage = sumUsage(m.usage, res.usage);
     const account = o.st ?? o.account;
-    this.run.budget.count(res.usage, account); // the run's and the task's cost (budget.ts)
+    this.run.budget.count(res.usage, account, { harness: harnessName, failure: res.failure?.kind }); // the run's and the task's cost (budget.ts)
     if (account && res.usage && account !== o.st) await deps.state.writeTask(account);
     this.run.emit({ type: 'agent_finished', taskId: o.task?.id, workerId, role, round: o.round, exitCode: res.exitCode, durationMs: res.durationMs, failure: res.failure?.message, failureKind: res.failure?.kind, usage: res.usage });
     return res;

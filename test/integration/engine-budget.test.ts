@@ -90,7 +90,8 @@ describe('budgets', { timeout: 90_000 }, () => {
 
   test('run budget: no new turn once limits.max_cost_usd is spent; the run waits saying why, the turn in flight finishes', async () => {
     const repo = newRepo();
-    repo.writeConfig({ limits: { poll_ms: 50, max_cost_usd: 0.5 } });
+    // The scripted reviewer reports no cost: counted as free here (limits.unpriced_turn_usd: 0; unset, its first turn would stop the run as "cost unknown").
+    repo.writeConfig({ limits: { poll_ms: 50, max_cost_usd: 0.5, unpriced_turn_usd: 0 } });
     for (const id of ['r1', 'r2', 'r3', 'r4', 'r5']) repo.writeTask(id, { priority: Number(id.slice(1)), agent: { files: { [`${id}.txt`]: `${id}\n` }, reply: 'SWARM_USAGE: cost_usd=0.2\nCOMPLETE_AND_READY_FOR_MERGE' } });
     let waited: string | undefined;
     const { summary, events } = await runSwarm(repo.root, {

@@ -219,3 +219,22 @@ test('codex inside our sandbox does not start its own (it cannot nest): every ro
   }
   assert.match(new CliHarness(CLI_SPECS.codex, { ...base, sandbox: on }).planTurn(req('worker', wt)).argv.join(' '), /--dangerously-bypass-approvals-and-sandbox/);
 });
+
+test("private to the turn: Claude Code's config file (a copy bound over it, created {} when missing) and live sessions' snapshot folders (a tmpfs), after the writable state binds", () => {
+  const { root, common } = repoWithWorktree();
+  const home = mkdtempSync(join(tmpdir(), 'swarm-sb-priv-'));
+  dirs.push(home);
+  const p = turnPolicy({ role: 'reviewer', cwd: root, harness: 'claude', env: { HOME: home } }, { root, commonDir: common, tasksDir: join(root, 'tasks') }, settings, true);
+  assert.ok(p.privateFiles?.includes(join(home, '.claude.json')), `private: ${p.privateFiles?.join(' ')}`);
+  assert.ok(!p.allowWrite.includes(join(home, '.claude.json')), 'never bound writable');
+  for (const d of ['shell-snapshots', 'session-env', 'backups']) assert.ok(p.privateDirs?.includes(join(home, '.claude', d)), d);
+  for (const ro of ['rules', 'workflows', 'scheduled_tasks.json', 'daemon.json']) assert.ok(p.readOnly.includes(join(home, '.claude', ro)), ro);
+  const s = bwrapArgv('/usr/bin/bwrap', p, ['claude'], '/tmp/turn-1').join(' ');
+  assert.ok(s.includes(`--bind /tmp/turn-1/swarm-private/0 ${join(home, '.claude.json')}`), s);
+  assert.ok(s.indexOf(`--bind ${join(home, '.claude')} `) < s.indexOf(`--tmpfs ${join(home, '.claude', 'shell-snapshots')}`), 'the private folder is mounted over the writable state folder');
+  // With CLAUDE_CONFIG_DIR the config file in use is there.
+  const cfg = join(home, 'cfg');
+  mkdirSync(cfg);
+  const q = turnPolicy({ role: 'reviewer', cwd: root, harness: 'claude', env: { HOME: home, CLAUDE_CONFIG_DIR: cfg } }, { root, commonDir: common, tasksDir: join(root, 'tasks') }, settings, true);
+  assert.equal(q.privateFiles?.[0], join(cfg, '.claude.json'));
+});
