@@ -1,6 +1,7 @@
 // The extension bundled as esbuild.mjs bundles it (node, cjs, only `vscode` external) into a temp
-// folder — dist/ is shared with concurrent builds — loads, activates in well under 50 ms of our
-// own code with the real engine and the real review panels, and leaves nothing behind.
+// folder — dist/ is shared with concurrent builds — loads, activates with the real engine and the
+// real review panels, and leaves nothing behind. Its speed (activate < 50 ms) is measured in
+// bench/ (row 3), not here: a timed assertion fails on a busy machine.
 import { fake, createFakeExtensionContext } from '../helpers/fake-vscode';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
-test('the extension bundle activates fast, registers its views, commands and the review panel serializer, and deactivates cleanly', async () => {
+test('the extension bundle activates, registers its views, commands and the review panel serializer, and deactivates cleanly', async () => {
   fake.reset();
   const root = mkdtempSync(join(tmpdir(), 'swarm-bundle-'));
   const bundle = join(root, 'dist', 'extension.js');
@@ -24,7 +25,6 @@ test('the extension bundle activates fast, registers its views, commands and the
     const ext = require(bundle) as { activate(c: unknown): unknown; deactivate(): Promise<void>; lastActivationMs: number };
     const loadMs = performance.now() - t0;
     ext.activate(createFakeExtensionContext());
-    assert.ok(ext.lastActivationMs < 50, `activate() took ${ext.lastActivationMs} ms`);
     console.log(`bundle ${(statSync(bundle).size / 1024).toFixed(0)} KB, require ${loadMs.toFixed(1)} ms, activate ${ext.lastActivationMs.toFixed(2)} ms`);
     assert.ok(fake.treeViews.has('swarm.tasks') && fake.treeViews.has('swarm.worktrees'));
     assert.ok(fake.commands.has('swarm.start'));
