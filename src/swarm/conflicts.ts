@@ -8,7 +8,7 @@
 // `merge-tree --write-tree` (before 2.38), the files both sides changed are the prediction.
 // The changed files it keeps per branch are what the scheduler (schedule.ts) checks too.
 
-import type { Git } from './git';
+import { classifyGitError, type Git } from './git';
 import type { StateStore } from './state';
 import type { TaskStore } from './tasks';
 import type { ConflictWarning, SwarmEvent } from './types';
@@ -82,7 +82,7 @@ export class ConflictWatch {
     const base = baseTip ?? (await this.deps.git.readBranch(this.deps.base));
     if (!base) return { mb: undefined, files: [] };
     const mb = await this.deps.git.mergeBase(base, tip);
-    const files = mb && mb !== tip ? (await this.deps.git.exec(['diff', '--name-only', '-z', '--no-renames', mb, tip])).split('\0').filter(Boolean) : [];
+    const files = mb && mb !== tip ? await this.deps.git.changedPaths(mb, tip) : [];
     if (this.changedCache.size > 2000) this.changedCache.clear();
     const out = { mb, files };
     this.changedCache.set(tip, out);
@@ -138,7 +138,7 @@ export class ConflictWatch {
     this.lastBase = baseTip;
     const live = await this.live();
     if (!live.length) return;
-    const brought = before && before !== baseTip ? new Set((await this.deps.git.exec(['diff', '--name-only', '-z', '--no-renames', before, baseTip])).split('\0').filter(Boolean)) : undefined;
+    const brought = before && before !== baseTip ? new Set(await this.deps.git.changedPaths(before, baseTip)) : undefined;
     for (const l of live) {
       const mine = await this.changedFiles(l.tip, baseTip);
       if (brought && !mine.some((f) => brought.has(f))) continue; // nothing the merge brought touches it
@@ -179,7 +179,7 @@ export class ConflictWatch {
   private async conflicts(a: string, b: string, candidates: string[]): Promise<string[]> {
     if (!candidates.length || a === b) return [];
     if (this.writeTree !== false) {
-      const r = await this.deps.git.tryExec(['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', a, b]);
+      const r = await this.deps.git.mergeTree(a, b, { z: true });
       if (r.code === 0) { this.writeTree = true; return []; }
       if (r.code === 1) {
         this.writeTree = true;
@@ -187,7 +187,7 @@ export class ConflictWatch {
         const [, ...paths] = r.stdout.split('\0').filter(Boolean);
         return [...new Set(paths)].sort();
       }
-      if (this.writeTree === undefined && /usage|unknown option|write-tree/i.test(r.stderr)) this.writeTree = false;
+      if (this.writeTree === undefined && classifyGitError(r.stderr) === 'UsageError') this.writeTree = false;
       else throw new Error(`git merge-tree: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.code}`}`);
     }
     return [...candidates].sort();

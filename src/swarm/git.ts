@@ -1,4 +1,8 @@
-// One place runs every git command (after VS Code's git extension): `Git.exec` → typed GitError.
+// One place runs every git command (after VS Code's git extension): `Git.exec` → typed GitError
+// whose `code` says what went wrong (GitErrorCode, read from git's stderr by classifyGitError), and
+// every command the swarm runs is a named method of Git (no raw `git` argv outside this file; the
+// two exceptions on purpose: guard.ts reads the config as the user's own git sees it, without these
+// overrides, and preflight.ts asks `git --version` before anything else may run git).
 // Mutations of shared git state (`worktree add`, ref moves) are serialized by the callers.
 
 import { createHash } from 'node:crypto';
@@ -86,6 +90,62 @@ export const FALLBACK_IDENTITY = {
   GIT_COMMITTER_EMAIL: 'swarm@localhost',
 };
 
+/**
+ * What went wrong in a git command, read from its stderr (after VS Code's git extension's
+ * `GitErrorCodes`). Callers branch on this, never on git's wording; classifyGitError is the one
+ * place that knows the wording (test/unit/engine-git-errors.test.ts provokes each with real git).
+ */
+export type GitErrorCode =
+  | 'NotAGitRepository'
+  | 'LockFileExists' // index.lock (or another .lock than a ref's): another git process, or a crashed one
+  | 'CannotLockRef' // a ref's compare-and-swap lost, the ref exists already, or its .lock exists
+  | 'Conflict' // a merge stopped on conflicts
+  | 'UnmergedFiles' // the index still has unresolved conflicts
+  | 'LocalChangesOverwritten' // uncommitted changes to tracked files are in the way
+  | 'UntrackedFilesOverwritten' // untracked files are in the way
+  | 'NotFastForward'
+  | 'DirtyWorkTree' // `worktree remove` of a worktree with changes
+  | 'BadRevision'
+  | 'BranchNotFound'
+  | 'BranchExists'
+  | 'BranchCheckedOut' // the branch is checked out in another worktree
+  | 'WorktreeExists' // the path exists already
+  | 'WorktreeMissingButRegistered' // its folder is gone but git still lists it (prune clears it)
+  | 'NotAWorktree'
+  | 'NoUserNameConfigured'
+  | 'UsageError' // an option this git does not know (an older git)
+  | 'Unknown';
+
+/** First match wins: the more specific wording before the general one. */
+const GIT_ERROR_RULES: [GitErrorCode, RegExp][] = [
+  ['NotAGitRepository', /not a git repository/i],
+  ['CannotLockRef', /cannot lock ref/i],
+  ['LockFileExists', /Unable to create '[^']*\.lock': File exists/],
+  ['UnmergedFiles', /you have unmerged files|resolve your current index first|unresolved conflict/i],
+  ['LocalChangesOverwritten', /Your local changes to the following files would be overwritten/],
+  ['UntrackedFilesOverwritten', /untracked working tree files? would be (overwritten|removed)/],
+  ['NotFastForward', /Not possible to fast-forward/i],
+  ['DirtyWorkTree', /contains modified or untracked files/],
+  ['WorktreeMissingButRegistered', /missing but (already )?(registered|locked) worktree/],
+  ['BranchExists', /a branch named '.*' already exists/],
+  ['BranchCheckedOut', /is already (checked out|used by worktree) at/],
+  ['WorktreeExists', /^fatal: '.*' already exists/m],
+  ['NotAWorktree', /is not a working tree/],
+  ['BranchNotFound', /invalid reference: |branch '.*' not found/],
+  ['BadRevision', /unknown revision|bad revision|not a valid object|invalid object name|Needed a single revision|bad object /i],
+  ['NoUserNameConfigured', /Please tell me who you are|unable to auto-detect email address|auto-detection is disabled|empty ident name/],
+  ['UsageError', /^usage: |unknown option|unknown switch/m],
+];
+
+/** The GitErrorCode of a failed git command, from its stderr (and stdout: a merge says CONFLICT there). Pure. */
+export function classifyGitError(stderr: string, stdout = ''): GitErrorCode {
+  if (/^CONFLICT \(/m.test(stdout) || /^CONFLICT \(/m.test(stderr)) return 'Conflict';
+  return GIT_ERROR_RULES.find(([, re]) => re.test(stderr))?.[0] ?? 'Unknown';
+}
+
+/** Where a command runs: a checkout other than the root, extra environment (GIT_DIR, GIT_INDEX_FILE). */
+export type GitAt = Pick<GitExecOptions, 'cwd' | 'env'>;
+
 export class Git {
   private identityEnv: Record<string, string> | undefined;
 
@@ -96,7 +156,7 @@ export class Git {
     if (r.code !== 0 && !(r.code !== null && opts.okCodes?.includes(r.code))) {
       const errLines = r.stderr.trim().split('\n');
       const first = errLines.find((l) => /^(fatal|error): /.test(l)) || errLines[0] || r.stdout.trim().split('\n')[0] || `exit ${r.code}`;
-      throw new GitError(`git ${args.slice(0, 3).join(' ')}: ${first}`, args, r.code, r.stderr, r.stdout);
+      throw new GitError(`git ${args.slice(0, 3).join(' ')}: ${first}`, args, r.code, r.stderr, r.stdout, classifyGitError(r.stderr, r.stdout));
     }
     return r.stdout;
   }
@@ -294,5 +354,134 @@ export class Git {
   async showFile(rev: string, path: string): Promise<string | undefined> {
     const r = await this.tryExec(['show', `${rev}:${path}`]);
     return r.code === 0 ? r.stdout : undefined;
+  }
+
+  // ---- Named commands (every git command the swarm runs outside this file is one of these) ----
+  /** The top folder of the checkout this Git's root is in (rev-parse --show-toplevel), or git's complaint. */
+  async topLevel(timeoutMs?: number): Promise<{ path: string } | { error: string }> {
+    const r = await this.tryExec(['rev-parse', '--show-toplevel'], { timeoutMs });
+    return r.code === 0 ? { path: r.stdout.trim() } : { error: r.stderr.trim() || 'git rev-parse failed' };
+  }
+  /** `git rev-parse HEAD` where `at` says (throws when there is no HEAD commit). */
+  async head(at?: GitAt): Promise<string> {
+    return (await this.exec(['rev-parse', 'HEAD'], at)).trim();
+  }
+  /** A config value as git reads it here ('' when unset). */
+  async configValue(key: string): Promise<string> {
+    return (await this.tryExec(['config', key])).stdout.trim();
+  }
+  /** The swarm's own diff of two commits (the text a reviewer and the review panel see). */
+  diff(from: string, to: string, opts: { findRenames?: boolean } = {}): Promise<string> {
+    return this.exec(['diff', ...(opts.findRenames ? ['--find-renames'] : []), from, to]);
+  }
+  /** `diff --raw --numstat -z --no-renames` of two commits (the policy gate's view of a change). */
+  diffRawNumstat(from: string, to: string): Promise<string> {
+    return this.exec(['diff', '--raw', '--numstat', '-z', '--no-renames', '--no-abbrev', from, to]);
+  }
+  /** The paths that differ between two commits (no rename detection). */
+  async changedPaths(from: string, to: string): Promise<string[]> {
+    return (await this.exec(['diff', '--name-only', '-z', '--no-renames', from, to])).split('\0').filter(Boolean);
+  }
+  /** `diff --name-status` lines of two commits ([] when git fails). */
+  async nameStatus(from: string, to: string): Promise<string[]> {
+    return (await this.tryExec(['diff', '--name-status', from, to])).stdout.split('\n').filter(Boolean);
+  }
+  /** The paths with unresolved conflicts in a checkout. */
+  async unmergedPaths(at: GitAt): Promise<string[]> {
+    return (await this.tryExec(['diff', '--name-only', '-z', '--diff-filter=U'], at)).stdout.split('\0').filter(Boolean);
+  }
+  /** `ls-tree -r -l -z` of a commit: "mode type id size\tpath" records, NUL-separated. */
+  lsTreeSizes(rev: string, opts?: GitExecOptions): Promise<string> {
+    return this.exec(['ls-tree', '-r', '-l', '-z', rev], opts);
+  }
+  /** The files of the checkout `cwd` matching `patterns` (gitignore syntax), untracked ones only or tracked ones too; NUL-separated. */
+  filesMatching(patterns: string[], opts: GitExecOptions & { tracked?: boolean } = {}): Promise<string> {
+    return this.exec(['ls-files', '-z', ...(opts.tracked ? ['--cached'] : []), '--others', '--ignored', ...patterns.map((p) => `--exclude=${p}`)], opts);
+  }
+  /** Which of `paths` the checkout `cwd` ignores (its .gitignore files and info/exclude; no global excludes file); undefined when git refuses the list. */
+  async ignoredPaths(cwd: string, paths: string[]): Promise<Set<string> | undefined> {
+    const r = await this.tryExec(['-c', 'core.excludesFile=/dev/null', 'check-ignore', '-z', '--stdin'], { cwd, input: `${paths.join('\0')}\0` });
+    return r.code === 0 || r.code === 1 ? new Set(r.stdout.split('\0').filter(Boolean)) : undefined;
+  }
+  /** Whether the checkout `cwd` ignores `path` (as ignoredPaths, one path). */
+  async isIgnored(cwd: string, path: string): Promise<boolean> {
+    return (await this.tryExec(['-c', 'core.excludesFile=/dev/null', 'check-ignore', '-z', '--', path], { cwd })).code === 0;
+  }
+  /** The short names of the branches under `prefix` (e.g. refs/heads/swarm/). */
+  async branchesUnder(prefix: string): Promise<string[]> {
+    return (await this.exec(['for-each-ref', '--format=%(refname:short)', prefix])).split('\n').filter(Boolean);
+  }
+  /** "%ce\0%s" (or another format) of each commit in from..to, newest first ([] when git fails). */
+  async logLines(from: string, to: string, format: string): Promise<string[]> {
+    return (await this.tryExec(['log', `--format=${format}`, `${from}..${to}`])).stdout.split('\n').filter(Boolean);
+  }
+  /** The first merge commit on the ancestry path sha..head (the merge that brought `sha` in). */
+  async firstMergeOnPath(sha: string, head: string): Promise<string | undefined> {
+    return (await this.tryExec(['rev-list', '--ancestry-path', '--merges', '--reverse', `${sha}..${head}`])).stdout.split('\n').find(Boolean);
+  }
+  /** Whether `a` is an ancestor of `b` in one process; undefined when git cannot tell (`a` is not a commit it has). */
+  async ancestry(a: string, b: string): Promise<boolean | undefined> {
+    const r = await this.tryExec(['merge-base', '--is-ancestor', a, b]);
+    return r.code === 0 ? true : r.code === 1 ? false : undefined;
+  }
+  /** `merge-tree --write-tree --name-only --no-messages` (exit 1: conflicts); `-z` for NUL-separated paths. */
+  mergeTree(a: string, b: string, opts: { z?: boolean } = {}): ReturnType<Git['tryExec']> {
+    return this.tryExec(['merge-tree', '--write-tree', '--name-only', '--no-messages', ...(opts.z ? ['-z'] : []), a, b]);
+  }
+  /** A commit of `tree` with `parents` (no checkout, no hooks). */
+  async commitTree(tree: string, parents: string[], message: string, at?: GitAt): Promise<string> {
+    return (await this.exec(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-m', message], at)).trim();
+  }
+  /** Fast-forward the branch checked out in `cwd` to `commit`, never replacing ignored files. */
+  mergeFastForward(commit: string, cwd: string): ReturnType<Git['tryExec']> {
+    return this.tryExec(['merge', '--ff-only', '--no-overwrite-ignore', '--no-edit', '-q', commit], { cwd });
+  }
+  /** Merge `rev` into the checkout's branch with a merge commit (exit 1: conflicts, left in the checkout). */
+  mergeNoFf(rev: string, message: string, at: GitAt): ReturnType<Git['tryExec']> {
+    return this.tryExec(['merge', '--no-ff', '--no-edit', '-m', message, rev], at);
+  }
+  /** Give up a merge in progress in a checkout (its failure ignored). */
+  async mergeAbort(at: GitAt): Promise<void> {
+    await this.tryExec(['merge', '--abort'], at);
+  }
+  /** Move `ref` to `to` only when it is at `expected` ('' = only when it does not exist yet). */
+  async updateRef(ref: string, to: string, expected: string, reflogMessage?: string): Promise<void> {
+    await this.exec(['update-ref', ...(reflogMessage ? ['-m', reflogMessage] : []), ref, to, expected]);
+  }
+  /** Delete `ref` only when it is at `expected`. */
+  async deleteRef(ref: string, expected: string): Promise<void> {
+    await this.exec(['update-ref', '-d', ref, expected]);
+  }
+  /** Stage everything in a checkout (untracked files included). */
+  async addAll(at: GitAt): Promise<void> {
+    await this.exec(['add', '-A'], at);
+  }
+  /** Commit what is staged, with no hooks. */
+  async commit(message: string, at: GitAt): Promise<void> {
+    await this.exec(['commit', '-q', '--no-verify', '-m', message], at);
+  }
+  /** Read `rev`'s tree into the index (`at.env` may name another index file). */
+  async readTree(rev: string, at: GitAt): Promise<void> {
+    await this.exec(['read-tree', rev], at);
+  }
+  /** The tree of the index. */
+  async writeTree(at: GitAt): Promise<string> {
+    return (await this.exec(['write-tree'], at)).trim();
+  }
+  /** A new worktree at `path`: `branch` checked out, made from `from` when given (a new branch). */
+  async worktreeAdd(path: string, branch: string, from?: string): Promise<void> {
+    await this.exec(from === undefined ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, from]);
+  }
+  /** A new worktree at `path` with `sha` checked out, no branch. */
+  async worktreeAddDetached(path: string, sha: string): Promise<void> {
+    await this.exec(['worktree', 'add', '--detach', '-q', path, sha]);
+  }
+  /** Remove a worktree, its changes with it; `evenLocked` removes a locked one too. */
+  async worktreeRemove(path: string, opts: { evenLocked?: boolean } = {}): Promise<void> {
+    await this.exec(['worktree', 'remove', '--force', ...(opts.evenLocked ? ['--force'] : []), path]);
+  }
+  /** Forget worktrees whose folders are gone. */
+  async worktreePrune(): Promise<void> {
+    await this.exec(['worktree', 'prune']);
   }
 }

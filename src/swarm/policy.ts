@@ -26,7 +26,7 @@ export interface ChangeSet {
 
 export async function readChanges(git: Git, baseSha: string, sha: string): Promise<ChangeSet> {
   // -z: ":oldmode newmode oldblob newblob status\0path\0" per path, then "added\tdeleted\tpath\0" per path.
-  const parts = (await git.exec(['diff', '--raw', '--numstat', '-z', '--no-renames', '--no-abbrev', baseSha, sha])).split('\0');
+  const parts = (await git.diffRawNumstat(baseSha, sha)).split('\0');
   const out: ChangeSet = { raw: [], numstat: [] };
   let i = 0;
   for (; i + 1 < parts.length && parts[i].startsWith(':'); i += 2) out.raw.push({ path: parts[i + 1], newMode: parts[i].slice(1).split(' ')[1] });
@@ -57,7 +57,7 @@ export async function checkPolicy(git: Git, baseSha: string, sha: string, policy
   }
   if (linesAdded > policy.maxLinesAdded) violations.push(`${linesAdded} lines added, more than policy.max_lines_added (${policy.maxLinesAdded})`);
   if (binaries.length && policy.binary !== 'allow') violations.push(`binary files: ${binaries.join(', ')} (policy.binary is "${policy.binary}")`);
-  const tree = await git.exec(['ls-tree', '-r', '-l', '-z', sha]);
+  const tree = await git.lsTreeSizes(sha);
   for (const rec of tree.split('\0')) {
     const m = /^\d+ blob [0-9a-f]+\s+(\d+)\t(.*)$/s.exec(rec);
     if (m && changed.has(m[2]) && Number(m[1]) > policy.maxFileBytes) violations.push(`${m[2]}: ${m[1]} bytes, larger than policy.max_file_bytes (${policy.maxFileBytes})`);

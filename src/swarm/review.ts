@@ -79,7 +79,7 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   if (config.review.mode === 'human') return toHuman(null);
 
   const reviewer = createHarness(config.review.harness, config, ctx.deps.harnessCtx);
-  const diff = await git.exec(['diff', baseSha, sha]);
+  const diff = await git.diff(baseSha, sha);
   const capped = capDiff(diff, config.review.maxDiffBytes);
   const previous = accumulatedFeedback(st.rounds);
   const current = (await ctx.deps.tasks.read(task.id, 'current')) ?? task;
