@@ -195,6 +195,15 @@ export interface TaskInput {
   extra?: Record<string, unknown>;
 }
 
+/** Every TestRepo not yet cleaned up: removed when the test process ends (after every `after` hook). */
+const made = new Set<TestRepo>();
+process.on('exit', () => { for (const r of made) r.cleanup(); });
+
+/** A new test repository (see TestRepo); removed when the test file's process ends. */
+export function newRepo(prefix?: string): TestRepo {
+  return new TestRepo(prefix);
+}
+
 export class TestRepo {
   /** Folder holding the repo and everything else of this test (agent logs, scripts). */
   readonly home: string;
@@ -208,6 +217,7 @@ export class TestRepo {
     this.logDir = join(this.home, 'agent-log');
     mkdirSync(this.root);
     mkdirSync(this.logDir);
+    made.add(this);
     this.agentScript = join(this.home, 'agent.cjs');
     writeFileSync(this.agentScript, SCRIPTED_AGENT);
     git(this.root, 'init', '-q', '-b', 'main');
@@ -338,9 +348,11 @@ export class TestRepo {
     return f;
   }
 
+  /** Remove everything of this test (done by itself when the process ends). */
   cleanup(): void {
+    made.delete(this);
     // Worktrees may hold read-only files; rm -rf copes with everything else.
-    rmSync(this.home, { recursive: true, force: true, maxRetries: 3 });
+    try { rmSync(this.home, { recursive: true, force: true, maxRetries: 3 }); } catch { /* best effort, as the exit hook must not throw */ }
   }
 }
 

@@ -3,16 +3,12 @@
 // that reason (status waiting_base), touches nothing of it, and goes on once the user finished or
 // aborted it. Real git for each kind.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { TestRepo, runSwarm, userCommit } from '../helpers/repo';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
+import { newRepo, TestRepo, runSwarm, userCommit } from '../helpers/repo';
 
 /** git as the user (identity on the command line, no editor); returns the exit status. */
 function userGit(cwd: string, ...args: string[]): number | null {

@@ -1,16 +1,12 @@
 // The user's checkout is sacred (hazards 1, 2) and conflicts leave nothing half-merged (hazard 3).
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, rmSync, readFileSync, existsSync, mkdirSync, chmodSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { TestRepo, runSwarm, snapshotFiles, userCommit } from '../helpers/repo';
+import { newRepo, runSwarm, snapshotFiles, userCommit } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
   test('uncommitted edits and untracked files survive byte for byte while other tasks merge', async () => {
