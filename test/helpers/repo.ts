@@ -69,6 +69,11 @@ export function userCommit(cwd: string, message: string, ...paths: string[]): st
   return git(cwd, 'rev-parse', 'HEAD').trim();
 }
 
+/** git as the user (identity on the command line, no editor); returns the exit status. */
+export function userGit(cwd: string, ...args: string[]): number | null {
+  return spawnSync('git', [...USER_ID, ...args], { cwd, stdio: 'ignore', env: { ...process.env, GIT_EDITOR: 'true' } }).status;
+}
+
 // --- the scripted agent ------------------------------------------------------------------------
 
 export const SCRIPTED_AGENT = String.raw`'use strict';
@@ -243,6 +248,16 @@ export class TestRepo {
 
   read(rel: string): string {
     return readFileSync(this.path(rel), 'utf8');
+  }
+
+  /** A branch `side` and main both changing line 2 of shared.txt (so rebases, merges and picks stop); main checked out. */
+  diverge(): void {
+    this.git('checkout', '-q', '-b', 'side');
+    this.write('shared.txt', 'line 1\nline 2 side\nline 3\n');
+    userCommit(this.root, 'side change', 'shared.txt');
+    this.git('checkout', '-q', 'main');
+    this.write('shared.txt', 'line 1\nline 2 main\nline 3\n');
+    userCommit(this.root, 'main change', 'shared.txt');
   }
 
   /**
