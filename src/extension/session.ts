@@ -386,5 +386,6 @@ export function errorMessage(e: unknown): string {
 }
 
 function isNotGitError(e: unknown): boolean {
-  return (e as { code?: unknown }).code === 'not_a_repo' || /not (inside )?a git repository/i.test(errorMessage(e));
+  const code = (e as { code?: unknown }).code;
+  return code === 'not_a_repo' || code === 'NotAGitRepository';
 }

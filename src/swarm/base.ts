@@ -153,7 +153,7 @@ export class BaseWatch {
     const quiet = !r.agentsSince && this.running === 0;
     const why = how === 'forward' && quiet ? await this.notTheUsers(r.sha, now) : undefined;
     if (how === 'forward' && quiet && !why) {
-      const commits = Number((await this.git.tryExec(['rev-list', '--count', `${r.sha}..${now}`])).stdout.trim()) || 0;
+      const commits = await this.git.countAhead(r.sha, now);
       this.log?.('info', `the base ${this.base} moved forward from ${short(r.sha)} to ${short(now)} (${commits} commit(s)) while no agent was running: taken as yours`);
       const accepted = { from: r.sha, to: now, commits };
       r.sha = now;
@@ -173,8 +173,8 @@ export class BaseWatch {
 
   /** Why forward commits from..to do not look like the user's own (undefined when they do). */
   private async notTheUsers(from: string, to: string): Promise<string | undefined> {
-    const email = (await this.git.tryExec(['config', 'user.email'])).stdout.trim();
-    const log = (await this.git.tryExec(['log', '--format=%ce%x00%s', `${from}..${to}`])).stdout.split('\n').filter(Boolean);
+    const email = await this.git.configValue('user.email');
+    const log = await this.git.logLines(from, to, '%ce%x00%s');
     for (const l of log) {
       const [ce, subject] = l.split('\0');
       if (/^Merge task /.test(subject)) return `(a swarm merge commit, "${subject}", that this merge queue did not make, is among the new commits)`;

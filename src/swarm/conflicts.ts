@@ -8,7 +8,7 @@
 // `merge-tree --write-tree` (before 2.38), the files both sides changed are the prediction.
 // The changed files it keeps per branch are what the scheduler (schedule.ts) checks too.
 
-import type { Git } from './git';
+import { classifyGitError, type Git } from './git';
 import type { StateStore } from './state';
 import type { TaskStore } from './tasks';
 import type { ConflictWarning, SwarmEvent } from './types';
@@ -140,7 +140,7 @@ export class ConflictWatch {
     this.lastBase = baseTip;
     const live = await this.live();
     if (!live.length) return;
-    const brought = before && before !== baseTip ? new Set((await this.deps.git.exec(['diff', '--name-only', '-z', '--no-renames', before, baseTip])).split('\0').filter(Boolean)) : undefined;
+    const brought = before && before !== baseTip ? new Set(await this.deps.git.changedPaths(before, baseTip)) : undefined;
     for (const l of live) {
       const mine = await this.changedFiles(l.tip, baseTip);
       if (brought && !mine.some((f) => brought.has(f))) continue; // nothing the merge brought touches it
@@ -181,7 +181,7 @@ export class ConflictWatch {
   private async conflicts(a: string, b: string, candidates: string[]): Promise<string[]> {
     if (!candidates.length || a === b) return [];
     if (this.writeTree !== false) {
-      const r = await this.deps.git.tryExec(['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', a, b]);
+      const r = await this.deps.git.mergeTree(a, b, { z: true });
       if (r.code === 0) { this.writeTree = true; return []; }
       if (r.code === 1) {
         this.writeTree = true;
@@ -189,7 +189,7 @@ export class ConflictWatch {
         const [, ...paths] = r.stdout.split('\0').filter(Boolean);
         return [...new Set(paths)].sort();
       }
-      if (this.writeTree === undefined && /usage|unknown option|write-tree/i.test(r.stderr)) this.writeTree = false;
+      if (this.writeTree === undefined && classifyGitError(r.stderr) === 'UsageError') this.writeTree = false;
       else throw new Error(`git merge-tree: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.code}`}`);
     }
     return [...candidates].sort();

@@ -5,7 +5,7 @@
 // `.worktreeinclude` names, free disk space. Every command is bounded in time and none needs the
 // network. No vscode import: the extension passes its login-shell PATH in (src/extension/setupCommands.ts).
 
-import { SAFE_CONFIG, safeGitEnv } from './git'; // the repository's own config (fsmonitor, hooks) runs nothing here either
+import { Git } from './git'; // its safe configuration: the repository's own config (fsmonitor, hooks) runs nothing here either
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -170,10 +170,11 @@ async function worktreeIncludeCheck(root: string, env: NodeJS.ProcessEnv, timeou
   const patterns = parseIncludeFile(inc.text).map((l) => l.trim()).filter((l) => l && !l.startsWith('!'));
   const missing: string[] = [];
   let files = 0;
+  const git = new Git(root);
   for (const p of patterns.slice(0, 100)) {
     // Files the pattern matches in the checkout, tracked or not (gitignore syntax).
-    const r = await runBounded(['git', ...SAFE_CONFIG, '-C', root, 'ls-files', '--cached', '--others', '--ignored', `--exclude=${p}`], safeGitEnv(env), timeoutMs);
-    const n = r.stdout.split('\n').filter((l) => l && !l.startsWith('.swarm/')).length;
+    const listed = await git.filesMatching([p], { tracked: true, env, timeoutMs }).catch(() => '');
+    const n = listed.split('\0').filter((l) => l && !l.startsWith('.swarm/')).length;
     if (n === 0) missing.push(p);
     files += n;
   }
@@ -190,8 +191,8 @@ async function diskCheck(root: string, config: ResolvedConfig, env: NodeJS.Proce
   const st = await fs.statfs(root).catch(() => undefined);
   if (!st) return { id: 'disk', title, status: 'warn', detail: `could not read the free space of ${root}` };
   const free = st.bavail * st.bsize;
-  const r = await runBounded(['git', ...SAFE_CONFIG, '-C', root, 'ls-tree', '-r', '-l', 'HEAD'], safeGitEnv(env), timeoutMs);
-  const checkout = r.stdout.split('\n').reduce((n, l) => n + (Number(/^\S+ blob \S+\s+(\d+)\t/.exec(l)?.[1]) || 0), 0);
+  const tree = await new Git(root).lsTreeSizes('HEAD', { env, timeoutMs }).catch(() => '');
+  const checkout = tree.split('\0').reduce((n, l) => n + (Number(/^\S+ blob \S+\s+(\d+)\t/.exec(l)?.[1]) || 0), 0);
   const checkouts = config.workers.filter((w) => w.role !== 'planner').length + 1; // one per worker, one for the review
   const needed = checkout * checkouts;
   const detail = `${gib(free)} free; a checkout is ${gib(checkout)}, ${checkouts} at once need ${gib(needed)} (before any setup command)`;
@@ -200,9 +201,9 @@ async function diskCheck(root: string, config: ResolvedConfig, env: NodeJS.Proce
   return { id: 'disk', title, status: 'ok', detail };
 }
 
-async function repoRoot(dir: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | undefined> {
-  const r = await runBounded(['git', ...SAFE_CONFIG, 'rev-parse', '--show-toplevel'], safeGitEnv(env), timeoutMs, dir);
-  return r.code === 0 ? r.stdout.trim() : undefined;
+async function repoRoot(dir: string, timeoutMs: number): Promise<string | undefined> {
+  const r = await new Git(dir).topLevel(timeoutMs).catch(() => undefined);
+  return r && 'path' in r ? r.path : undefined;
 }
 
 export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
@@ -216,7 +217,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   if (!g.version) checks.push({ id: 'git', title: 'git', status: 'fail', detail: `git could not be run: ${g.text}`, fix: `install git ${MIN_GIT.join('.')} or newer` });
   else checks.push({ id: 'git', title: 'git', status: gitNewEnough(g.version) ? 'ok' : 'fail', detail: `${g.text} (needs ${MIN_GIT.join('.')} or newer)`, ...(gitNewEnough(g.version) ? {} : { fix: `install git ${MIN_GIT.join('.')} or newer and put it first in PATH` }) });
 
-  const root = g.version ? await repoRoot(o.repo, own, timeoutMs) : undefined;
+  const root = g.version ? await repoRoot(o.repo, timeoutMs) : undefined;
   let config: ResolvedConfig = parseSwarmConfig({}, '(defaults)');
   if (!root) checks.push({ id: 'config', title: 'Configuration', status: 'fail', detail: `${o.repo} is not inside a git repository`, fix: 'run it in a git repository (git init)' });
   else {

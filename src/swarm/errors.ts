@@ -1,7 +1,12 @@
 // Typed errors: every failure the front ends show carries what went wrong and where.
 
+import type { GitErrorCode } from './gitErrors';
+
+/** What kind of failure (front ends branch on it: `swarm` exits 2 for `busy`...); a GitError's is its GitErrorCode. */
+export type SwarmErrorCode = 'swarm' | 'config' | 'task' | 'worktree_changed' | 'busy' | 'invalid' | 'not_a_repo' | 'not_found' | 'sandbox' | GitErrorCode;
+
 export class SwarmError extends Error {
-  constructor(message: string, readonly code: string = 'swarm') {
+  constructor(message: string, readonly code: SwarmErrorCode = 'swarm') {
     super(message);
     this.name = 'SwarmError';
   }
@@ -30,8 +35,10 @@ export class GitError extends SwarmError {
     readonly exitCode: number | null,
     readonly stderr: string,
     readonly stdout: string,
+    /** What went wrong, from git's stderr (classifyGitError in git.ts). */
+    override readonly code: GitErrorCode,
   ) {
-    super(message, 'git');
+    super(message, code);
     this.name = 'GitError';
   }
 }

@@ -1,4 +1,8 @@
-// One place runs every git command (after VS Code's git extension): `Git.exec` → typed GitError.
+// One place runs every git command (after VS Code's git extension): `Git.exec` → typed GitError
+// whose `code` says what went wrong (GitErrorCode, read from git's stderr by classifyGitError), and
+// every command the swarm runs is a named method of Git (no raw `git` argv outside this file; the
+// two exceptions on purpose: guard.ts reads the config as the user's own git sees it, without these
+// overrides, and preflight.ts asks `git --version` before anything else may run git).
 // Mutations of shared git state (`worktree add`, ref moves) are serialized by the callers.
 
 import { createHash } from 'node:crypto';
@@ -8,6 +12,8 @@ import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { execCollect } from './proc';
 import { GitError } from './errors';
+import { classifyGitError } from './gitErrors';
+import { SAFE_CONFIG, NO_DIFF_PROGRAMS, DIFF_LIKE, driverOverrides, safeGitEnv, safeProcessEnv } from './gitEnv';
 
 export interface GitExecOptions {
   cwd?: string;
@@ -18,86 +24,7 @@ export interface GitExecOptions {
   timeoutMs?: number;
 }
 
-/**
- * Every git command of the swarm runs without hooks: hooks in a worktree may come from an agent's
- * branch (a tracked, relative core.hooksPath such as .husky), and the swarm never runs code an
- * agent wrote — not in a worktree, not in the user's checkout after a merge. Nor any other
- * configured program that git would start on its own or that changes content on the way in or
- * out (docs/security.md, "The swarm's own git"): no fsmonitor, no pager, no signing program;
- * external diffs and textconv are off on every diff-like command (NO_DIFF_PROGRAMS), and every
- * filter, diff and merge driver named in the config is neutralised (driverOverrides).
- */
-export const SAFE_CONFIG = [
-  '-c', 'core.hooksPath=/dev/null',
-  '-c', 'core.fsmonitor=false',
-  '-c', 'core.pager=cat',
-  '-c', 'commit.gpgSign=false',
-  '-c', 'advice.graftFileDeprecated=false',
-];
-
-/** Options for commands that show diffs: git's own diff only (an empty diff.external fails). */
-const NO_DIFF_PROGRAMS = ['--no-ext-diff', '--no-textconv'];
-const DIFF_LIKE = new Set(['diff', 'log', 'show']);
-
-/**
- * Replace objects and grafts would let anyone who can write refs/replace/ (every worktree can)
- * make a sha show other content than it has: the sha reviewed would not be what merges.
- */
-const SAFE_ENV: Record<string, string> = { GIT_NO_REPLACE_OBJECTS: '1', GIT_GRAFT_FILE: '/dev/null', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-
-/** Inherited variables that would point git elsewhere or make it start a program. */
-const DROPPED_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_EXTERNAL_DIFF', 'GIT_PAGER', 'PAGER', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_ASKPASS', 'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_CONFIG_PARAMETERS', 'GIT_REPLACE_REF_BASE', 'GIT_ATTR_SOURCE', 'GIT_SHALLOW_FILE'];
-
-/**
- * `-c` overrides for every filter, diff and merge driver the config names: a .gitattributes line
- * (an agent can commit one) picks a driver by name, so each configured one is made inert. Filters
- * pass content through unchanged, diffs use no program, and a merge driver becomes git's own text
- * merge (`git merge-file`).
- */
-export function driverOverrides(configNames: string[]): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  for (const key of configNames) {
-    const m = /^(filter|diff|merge)\.(.+)\.([^.]+)$/i.exec(key.trim());
-    if (!m) continue;
-    const kind = m[1].toLowerCase();
-    const name = m[2];
-    if (seen.has(`${kind}.${name}`)) continue;
-    seen.add(`${kind}.${name}`);
-    if (kind === 'filter') out.push('-c', `filter.${name}.clean=`, '-c', `filter.${name}.smudge=`, '-c', `filter.${name}.process=`, '-c', `filter.${name}.required=false`);
-    else if (kind === 'diff') out.push('-c', `diff.${name}.textconv=`, '-c', `diff.${name}.command=`);
-    else out.push('-c', `merge.${name}.driver=git merge-file -q %A %O %B`, '-c', `merge.${name}.recursive=text`);
-  }
-  return out;
-}
-
-/** The environment of the swarm's git commands (see SAFE_ENV and DROPPED_ENV). */
-export function safeGitEnv(base: NodeJS.ProcessEnv, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...withoutDropped(base), ...extra, ...SAFE_ENV };
-}
-
-function withoutDropped(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base };
-  for (const k of DROPPED_ENV) delete env[k];
-  for (const k of Object.keys(env)) if (/^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(k)) delete env[k];
-  return env;
-}
-
-/**
- * process.env without DROPPED_ENV, copied at most once a second: copying process.env (a native
- * object, every read a getenv) for each of the ~28 git processes of a task took about 1 s of the
- * extension host's main thread in a 12-task run (issue 17, bench `smooth` profile). The variables
- * that decide which git runs and which config it reads are compared on every call (a change is
- * seen at once); any other variable set in the process reaches git within a second.
- */
-let processEnvCopy: { at: number; key: string; env: NodeJS.ProcessEnv } | undefined;
-const ENV_KEY_VARS = ['PATH', 'HOME', 'XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM', 'GIT_EXEC_PATH'];
-function safeProcessEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const now = Date.now();
-  const key = ENV_KEY_VARS.map((k) => process.env[k] ?? '\0').join('\n');
-  if (!processEnvCopy || processEnvCopy.key !== key || now - processEnvCopy.at > 1000 || now < processEnvCopy.at) processEnvCopy = { at: now, key, env: withoutDropped(process.env) };
-  return { ...processEnvCopy.env, ...extra, ...SAFE_ENV };
-}
+export { SAFE_CONFIG, driverOverrides, safeGitEnv } from './gitEnv';
 
 /** A fallback identity so swarm commits work on machines with no git user configured. */
 export const FALLBACK_IDENTITY = {
@@ -109,6 +36,10 @@ export const FALLBACK_IDENTITY = {
 
 /** A full commit (or object) id, sha1 or sha256: what `Git.memo` may key on. */
 export const isSha = (s: string): boolean => /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(s);
+export { classifyGitError, type GitErrorCode } from './gitErrors';
+
+/** Where a command runs: a checkout other than the root, extra environment (GIT_DIR, GIT_INDEX_FILE). */
+export type GitAt = Pick<GitExecOptions, 'cwd' | 'env'>;
 
 export class Git {
   private identityEnv: Record<string, string> | undefined;
@@ -120,7 +51,7 @@ export class Git {
     if (r.code !== 0 && !(r.code !== null && opts.okCodes?.includes(r.code))) {
       const errLines = r.stderr.trim().split('\n');
       const first = errLines.find((l) => /^(fatal|error): /.test(l)) || errLines[0] || r.stdout.trim().split('\n')[0] || `exit ${r.code}`;
-      throw new GitError(`git ${args.slice(0, 3).join(' ')}: ${first}`, args, r.code, r.stderr, r.stdout);
+      throw new GitError(`git ${args.slice(0, 3).join(' ')}: ${first}`, args, r.code, r.stderr, r.stdout, classifyGitError(r.stderr, r.stdout));
     }
     return r.stdout;
   }
@@ -225,43 +156,34 @@ export class Git {
   }
 
   /**
-   * Bring the objects a sandboxed turn wrote into its own object store (sandbox.ts) into the
-   * repository's store, each one re-hashed and checked on the way in (`unpack-objects --strict`,
-   * `index-pack --strict` for many, as git's receive-pack does): bytes that do not match their id,
-   * malformed trees and commits, or links to objects that exist nowhere are refused. The turn's
-   * processes are gone; its store is first reduced to loose objects and packs in regular files
-   * (no links, FIFOs, alternates or commit graphs), at most MAX_IMPORT_PACKS packs. Streamed, and
-   * bounded in time. Returns how many objects came in; throws a GitError when git refused them.
+   * `first | second`, streamed (binary; nothing buffered here), both with the swarm's safe
+   * configuration and environment, `first` with `firstEnv` on top; both killed after `timeoutMs`.
+   * Throws a GitError naming the first command that failed.
    */
-  async importObjects(dir: string, timeoutMs = 10 * 60_000): Promise<number> {
-    const st = await fs.lstat(dir);
-    if (!st.isDirectory()) throw new GitError(`the turn's object store ${dir} is not a folder`, ['import'], null, '', '');
-    const ids = await privateObjectIds(dir, (idx) => this.exec(['show-index'], { input: idx }));
-    if (!ids.length) return 0;
-    const commonObjects = join(await this.commonDir(), 'objects');
+  async pipe(first: string[], firstInput: string, firstEnv: NodeJS.ProcessEnv, second: string[], timeoutMs: number): Promise<void> {
     const head = ['git', ...SAFE_CONFIG, ...(await this.driverArgs())];
-    const env = safeGitEnv(process.env);
-    const pack = spawn(head[0], [...head.slice(1), 'pack-objects', '--stdout', '-q'], { cwd: this.root, env: safeGitEnv(process.env, { GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: commonObjects }), stdio: ['pipe', 'pipe', 'pipe'] });
-    const take = spawn(head[0], [...head.slice(1), ...(ids.length > 100 ? ['index-pack', '--stdin', '--strict'] : ['unpack-objects', '-q', '--strict'])], { cwd: this.root, env, stdio: ['pipe', 'ignore', 'pipe'] });
-    const ended = (c: ReturnType<typeof spawn>, what: string) => new Promise<{ what: string; code: number | null; err: string }>((res) => {
+    const a = spawn(head[0], [...head.slice(1), ...first], { cwd: this.root, env: safeGitEnv(process.env, firstEnv), stdio: ['pipe', 'pipe', 'pipe'] });
+    const b = spawn(head[0], [...head.slice(1), ...second], { cwd: this.root, env: safeGitEnv(process.env), stdio: ['pipe', 'ignore', 'pipe'] });
+    const ended = (c: ReturnType<typeof spawn>, args: string[]) => new Promise<{ args: string[]; code: number | null; err: string }>((res) => {
       let err = '';
       c.stderr!.on('data', (d: Buffer) => { if (err.length < 65_536) err += d.toString(); });
       c.on('error', (e) => { err += e.message; });
-      c.on('close', (code) => res({ what, code, err }));
+      c.on('close', (code) => res({ args, code, err }));
     });
-    const done = Promise.all([ended(pack, 'pack-objects'), ended(take, ids.length > 100 ? 'index-pack' : 'unpack-objects')]);
-    pack.stdout!.pipe(take.stdin!);
-    take.stdin!.on('error', () => { /* it refused and exited: its stderr says why */ });
-    pack.stdin!.on('error', () => { /* the same */ });
-    pack.stdin!.end(`${ids.join('\n')}\n`);
-    const timer = setTimeout(() => { pack.kill('SIGKILL'); take.kill('SIGKILL'); }, timeoutMs);
-    const results = await done.finally(() => clearTimeout(timer));
-    const bad = results.find((r) => r.code !== 0);
-    if (bad) {
-      const line = bad.err.trim().split('\n').filter(Boolean).pop() ?? (bad.code === null ? `killed after ${Math.round(timeoutMs / 1000)} s` : `exit ${bad.code}`);
-      throw new GitError(`git ${bad.what}: ${line}`, [bad.what], bad.code, bad.err, '');
-    }
-    return ids.length;
+    const done = Promise.all([ended(a, first), ended(b, second)]);
+    a.stdout!.pipe(b.stdin!);
+    for (const w of [a.stdin!, b.stdin!]) w.on('error', () => { /* the other end exited: its stderr says why */ });
+    a.stdin!.end(firstInput);
+    const timer = setTimeout(() => { a.kill('SIGKILL'); b.kill('SIGKILL'); }, timeoutMs);
+    const bad = (await done.finally(() => clearTimeout(timer))).find((r) => r.code !== 0);
+    if (!bad) return;
+    const line = bad.err.trim().split('\n').filter(Boolean).pop() ?? (bad.code === null ? `killed after ${Math.round(timeoutMs / 1000)} s` : `exit ${bad.code}`);
+    throw new GitError(`git ${bad.args[0]}: ${line}`, bad.args, bad.code, bad.err, '', classifyGitError(bad.err));
+  }
+
+  /** The object ids a pack index lists (`git show-index`, the .idx bytes on stdin). */
+  async showIndex(idx: Buffer): Promise<string[]> {
+    return (await this.exec(['show-index'], { input: idx })).split('\n').flatMap((l) => /^\d+ ([0-9a-f]{40,64})\b/.exec(l)?.[1] ?? []);
   }
 
   /** Whether `sha` names a commit in the repository's store. */
@@ -392,36 +314,133 @@ export class Git {
     const r = await this.tryExec(['show', `${rev}:${path}`]);
     return r.code === 0 ? r.stdout : undefined;
   }
-}
 
-/** At most this many packs come in from one turn (a turn's git makes one or two, if any). */
-export const MAX_IMPORT_PACKS = 16;
-
-/**
- * The ids of the objects stored in a turn's object directory, after reducing it to what an object
- * store holds: loose objects (regular files under two-hex folders) and packs (regular files under
- * pack/). Everything else — links, FIFOs, info/ (alternates, commit graph), other files — is
- * removed first (never followed), so git reads nothing else when it packs them.
- */
-async function privateObjectIds(dir: string, showIndex: (idx: Buffer) => Promise<string>): Promise<string[]> {
-  const ids = new Set<string>();
-  const idx: string[] = [];
-  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    const kind = /^[0-9a-f]{2}$/.test(e.name) ? 'loose' : e.name === 'pack' ? 'pack' : undefined;
-    if (!kind || !e.isDirectory()) { await fs.rm(p, { recursive: true, force: true }); continue; }
-    for (const f of await fs.readdir(p, { withFileTypes: true })) {
-      if (!f.isFile()) { await fs.rm(join(p, f.name), { recursive: true, force: true }); continue; }
-      if (kind === 'loose' && /^[0-9a-f]{38}([0-9a-f]{24})?$/.test(f.name)) ids.add(e.name + f.name);
-      if (kind === 'pack' && f.name.endsWith('.idx')) idx.push(join(p, f.name));
-    }
+  // ---- Named commands (every git command the swarm runs outside this file is one of these) ----
+  /** The top folder of the checkout this Git's root is in (rev-parse --show-toplevel), or git's complaint. */
+  async topLevel(timeoutMs?: number): Promise<{ path: string } | { error: string }> {
+    const r = await this.tryExec(['rev-parse', '--show-toplevel'], { timeoutMs });
+    return r.code === 0 ? { path: r.stdout.trim() } : { error: r.stderr.trim() || 'git rev-parse failed' };
   }
-  if (idx.length > MAX_IMPORT_PACKS) throw new GitError(`the turn left ${idx.length} packs (at most ${MAX_IMPORT_PACKS} are taken in)`, ['import'], null, '', '');
-  for (const f of idx) {
-    for (const line of (await showIndex(await fs.readFile(f))).split('\n')) {
-      const m = /^\d+ ([0-9a-f]{40,64})\b/.exec(line);
-      if (m) ids.add(m[1]);
-    }
+  /** `git rev-parse HEAD` where `at` says (throws when there is no HEAD commit). */
+  async head(at?: GitAt): Promise<string> {
+    return (await this.exec(['rev-parse', 'HEAD'], at)).trim();
   }
-  return [...ids];
+  /** A config value as git reads it here ('' when unset). */
+  async configValue(key: string): Promise<string> {
+    return (await this.tryExec(['config', key])).stdout.trim();
+  }
+  /** The swarm's own diff of two commits (the text a reviewer and the review panel see). */
+  diff(from: string, to: string, opts: { findRenames?: boolean } = {}): Promise<string> {
+    return this.exec(['diff', ...(opts.findRenames ? ['--find-renames'] : []), from, to]);
+  }
+  /** `diff --raw --numstat --patch -z --no-renames` of two commits: the policy gate's records and the reviewer's patch in one process. */
+  diffRecordsAndPatch(from: string, to: string): Promise<string> {
+    return this.exec(['diff', '--raw', '--numstat', '--patch', '-z', '--no-renames', '--no-abbrev', from, to]);
+  }
+  /** The paths that differ between two commits (no rename detection). */
+  async changedPaths(from: string, to: string): Promise<string[]> {
+    return (await this.exec(['diff', '--name-only', '-z', '--no-renames', from, to])).split('\0').filter(Boolean);
+  }
+  /** `diff --name-status` lines of two commits ([] when git fails). */
+  async nameStatus(from: string, to: string): Promise<string[]> {
+    return (await this.tryExec(['diff', '--name-status', from, to])).stdout.split('\n').filter(Boolean);
+  }
+  /** The paths with unresolved conflicts in a checkout. */
+  async unmergedPaths(at: GitAt): Promise<string[]> {
+    return (await this.tryExec(['diff', '--name-only', '-z', '--diff-filter=U'], at)).stdout.split('\0').filter(Boolean);
+  }
+  /** `ls-tree -r -l -z` of a commit: "mode type id size\tpath" records, NUL-separated. */
+  lsTreeSizes(rev: string, opts?: GitExecOptions): Promise<string> {
+    return this.exec(['ls-tree', '-r', '-l', '-z', rev], opts);
+  }
+  /** The files of the checkout `cwd` matching `patterns` (gitignore syntax), untracked ones only or tracked ones too; NUL-separated. */
+  filesMatching(patterns: string[], opts: GitExecOptions & { tracked?: boolean } = {}): Promise<string> {
+    return this.exec(['ls-files', '-z', ...(opts.tracked ? ['--cached'] : []), '--others', '--ignored', ...patterns.map((p) => `--exclude=${p}`)], opts);
+  }
+  /** Which of `paths` the checkout `cwd` ignores (its .gitignore files and info/exclude; no global excludes file); undefined when git refuses the list. */
+  async ignoredPaths(cwd: string, paths: string[]): Promise<Set<string> | undefined> {
+    const r = await this.tryExec(['-c', 'core.excludesFile=/dev/null', 'check-ignore', '-z', '--stdin'], { cwd, input: `${paths.join('\0')}\0` });
+    return r.code === 0 || r.code === 1 ? new Set(r.stdout.split('\0').filter(Boolean)) : undefined;
+  }
+  /** Whether the checkout `cwd` ignores `path` (as ignoredPaths, one path). */
+  async isIgnored(cwd: string, path: string): Promise<boolean> {
+    return (await this.tryExec(['-c', 'core.excludesFile=/dev/null', 'check-ignore', '-z', '--', path], { cwd })).code === 0;
+  }
+  /** The short names of the branches under `prefix` (e.g. refs/heads/swarm/). */
+  async branchesUnder(prefix: string): Promise<string[]> {
+    return (await this.exec(['for-each-ref', '--format=%(refname:short)', prefix])).split('\n').filter(Boolean);
+  }
+  /** "%ce\0%s" (or another format) of each commit in from..to, newest first ([] when git fails). */
+  async logLines(from: string, to: string, format: string): Promise<string[]> {
+    return (await this.tryExec(['log', `--format=${format}`, `${from}..${to}`])).stdout.split('\n').filter(Boolean);
+  }
+  /** The first merge commit on the ancestry path sha..head (the merge that brought `sha` in). */
+  async firstMergeOnPath(sha: string, head: string): Promise<string | undefined> {
+    return (await this.tryExec(['rev-list', '--ancestry-path', '--merges', '--reverse', `${sha}..${head}`])).stdout.split('\n').find(Boolean);
+  }
+  /** Whether `a` is an ancestor of `b` in one process; undefined when git cannot tell (`a` is not a commit it has). */
+  async ancestry(a: string, b: string): Promise<boolean | undefined> {
+    const r = await this.tryExec(['merge-base', '--is-ancestor', a, b]);
+    return r.code === 0 ? true : r.code === 1 ? false : undefined;
+  }
+  /** `merge-tree --write-tree --name-only --no-messages` (exit 1: conflicts); `-z` for NUL-separated paths. */
+  mergeTree(a: string, b: string, opts: { z?: boolean } = {}): ReturnType<Git['tryExec']> {
+    return this.tryExec(['merge-tree', '--write-tree', '--name-only', '--no-messages', ...(opts.z ? ['-z'] : []), a, b]);
+  }
+  /** A commit of `tree` with `parents` (no checkout, no hooks). */
+  async commitTree(tree: string, parents: string[], message: string, at?: GitAt): Promise<string> {
+    return (await this.exec(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-m', message], at)).trim();
+  }
+  /** Fast-forward the branch checked out in `cwd` to `commit`, never replacing ignored files. */
+  mergeFastForward(commit: string, cwd: string): ReturnType<Git['tryExec']> {
+    return this.tryExec(['merge', '--ff-only', '--no-overwrite-ignore', '--no-edit', '-q', commit], { cwd });
+  }
+  /** Merge `rev` into the checkout's branch with a merge commit (exit 1: conflicts, left in the checkout). */
+  mergeNoFf(rev: string, message: string, at: GitAt): ReturnType<Git['tryExec']> {
+    return this.tryExec(['merge', '--no-ff', '--no-edit', '-m', message, rev], at);
+  }
+  /** Give up a merge in progress in a checkout (its failure ignored). */
+  async mergeAbort(at: GitAt): Promise<void> {
+    await this.tryExec(['merge', '--abort'], at);
+  }
+  /** Move `ref` to `to` only when it is at `expected` ('' = only when it does not exist yet). */
+  async updateRef(ref: string, to: string, expected: string, reflogMessage?: string): Promise<void> {
+    await this.exec(['update-ref', ...(reflogMessage ? ['-m', reflogMessage] : []), ref, to, expected]);
+  }
+  /** Delete `ref` only when it is at `expected`. */
+  async deleteRef(ref: string, expected: string): Promise<void> {
+    await this.exec(['update-ref', '--no-deref', '-d', ref, expected]); // the ref itself, never what a symbolic ref there names
+  }
+  /** Stage everything in a checkout (untracked files included). */
+  async addAll(at: GitAt): Promise<void> {
+    await this.exec(['add', '-A'], at);
+  }
+  /** Commit what is staged, with no hooks. */
+  async commit(message: string, at: GitAt): Promise<void> {
+    await this.exec(['commit', '-q', '--no-verify', '-m', message], at);
+  }
+  /** Read `rev`'s tree into the index (`at.env` may name another index file). */
+  async readTree(rev: string, at: GitAt): Promise<void> {
+    await this.exec(['read-tree', rev], at);
+  }
+  /** The tree of the index. */
+  async writeTree(at: GitAt): Promise<string> {
+    return (await this.exec(['write-tree'], at)).trim();
+  }
+  /** A new worktree at `path`: `branch` checked out, made from `from` when given (a new branch). */
+  async worktreeAdd(path: string, branch: string, from?: string): Promise<void> {
+    await this.exec(from === undefined ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, from]);
+  }
+  /** A new worktree at `path` with `sha` checked out, no branch. */
+  async worktreeAddDetached(path: string, sha: string): Promise<void> {
+    await this.exec(['worktree', 'add', '--detach', '-q', path, sha]);
+  }
+  /** Remove a worktree, its changes with it; `evenLocked` removes a locked one too. */
+  async worktreeRemove(path: string, opts: { evenLocked?: boolean } = {}): Promise<void> {
+    await this.exec(['worktree', 'remove', '--force', ...(opts.evenLocked ? ['--force'] : []), path]);
+  }
+  /** Forget worktrees whose folders are gone. */
+  async worktreePrune(): Promise<void> {
+    await this.exec(['worktree', 'prune']);
+  }
 }

@@ -71,6 +71,8 @@ export interface GuardOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+// Not through Git (git.ts) on purpose: the guard reads the config as the user's own git sees it,
+// without the swarm's safe overrides and environment.
 async function git(cwd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ok: boolean; out: string; err: string }> {
   const r = await execCollect(['git', ...args], { cwd, env: { ...(env ?? process.env), GIT_OPTIONAL_LOCKS: '0' }, timeoutMs: 30_000 });
   return { ok: r.exitCode === 0, out: r.stdout, err: r.stderr.trim() };

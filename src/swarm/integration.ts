@@ -24,20 +24,20 @@ export async function integrateBase(ctx: RunContext, d: TaskDrive): Promise<void
   await worktrees.commitAll(worktree, `swarm: ${task.id}: work left before an integration round`, st.branch);
   const rec = await worktrees.verifyWorktree(worktree, st.branch);
   const env = { GIT_DIR: rec.admin, GIT_WORK_TREE: rec.real };
-  const before = (await git.exec(['rev-parse', 'HEAD'], { cwd: rec.real, env })).trim();
+  const before = await git.head({ cwd: rec.real, env });
   const message = `swarm: ${task.id}: bring ${base} (${baseSha.slice(0, 10)}) in before a fix round`;
-  const r = await git.tryExec(['merge', '--no-ff', '--no-edit', '-m', message, baseSha], { cwd: rec.real, env });
+  const r = await git.mergeNoFf(baseSha, message, { cwd: rec.real, env });
   let conflicts: string[] = [];
   let failure: string | undefined;
   if (r.code !== 0) {
-    conflicts = (await git.tryExec(['diff', '--name-only', '-z', '--diff-filter=U'], { cwd: rec.real, env })).stdout.split('\0').filter(Boolean);
+    conflicts = await git.unmergedPaths({ cwd: rec.real, env });
     if (!conflicts.length) {
       // Not a conflict (something else stopped git): leave the branch as it was.
       failure = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join('\n');
-      await git.tryExec(['merge', '--abort'], { cwd: rec.real, env });
+      await git.mergeAbort({ cwd: rec.real, env });
     }
   }
-  const after = (await git.exec(['rev-parse', 'HEAD'], { cwd: rec.real, env })).trim();
+  const after = await git.head({ cwd: rec.real, env });
   const commit = !conflicts.length && !failure && after !== before ? after : undefined;
   ctx.emit({ type: 'integration_round', taskId: task.id, base, commit, conflicts, reason: due.reason });
 

@@ -86,8 +86,7 @@ export class MergeQueue {
   async findMergeOf(sha: string): Promise<string | undefined> {
     const head = await this.git.readBranch(this.base);
     if (!head || !(await this.git.isAncestor(sha, head))) return undefined;
-    const out = await this.git.tryExec(['rev-list', '--ancestry-path', '--merges', '--reverse', `${sha}..${head}`]);
-    return out.stdout.split('\n').find(Boolean) ?? sha;
+    return (await this.git.firstMergeOnPath(sha, head)) ?? sha;
   }
 
   /** The reviewed content check (docs/security.md): an error outcome when `sha` is not what was reviewed. */
@@ -117,10 +116,10 @@ export class MergeQueue {
   private async build(req: MergeRequest, old: string, onto: string): Promise<{ commit: string } | { out: MergeOutcome }> {
     // One git process answers both "already on the base?" (0) and "not yet" (1); anything else
     // (128: not a commit we have) is looked at more closely only then.
-    const anc = await this.git.tryExec(['merge-base', '--is-ancestor', req.sha, old]);
-    if (anc.code === 0) return { out: { kind: 'already_merged', commit: (await this.findMergeOf(req.sha)) ?? old } };
-    if (anc.code !== 1 && !(await this.git.revParse(req.sha))) return { out: { kind: 'error', message: `commit ${req.sha} does not exist` } };
-    const mt = await this.git.tryExec(['merge-tree', '--write-tree', '--name-only', '--no-messages', onto, req.sha]);
+    const anc = await this.git.ancestry(req.sha, old);
+    if (anc === true) return { out: { kind: 'already_merged', commit: (await this.findMergeOf(req.sha)) ?? old } };
+    if (anc === undefined && !(await this.git.revParse(req.sha))) return { out: { kind: 'error', message: `commit ${req.sha} does not exist` } };
+    const mt = await this.git.mergeTree(onto, req.sha);
     if (mt.code === 1) {
       const files = mt.stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
       return { out: { kind: 'conflict', files: [...new Set(files)] } };
@@ -131,7 +130,7 @@ export class MergeQueue {
     const swapped = await this.git.blobsNotMatchingIds(onto, tree);
     if (swapped.length) return { out: { kind: 'error', message: `not merged: the object store was tampered with — these files' stored bytes no longer match their ids: ${swapped.join(', ')}` } };
     const message = `Merge task ${req.taskId}: ${req.title}\n\nReviewed-commit: ${req.sha}\n${req.branch ? `Branch: ${req.branch}\n` : ''}${req.extraMessage ?? ''}`;
-    return { commit: (await this.git.exec(['commit-tree', tree, '-p', onto, '-p', req.sha, '-m', message])).trim() };
+    return { commit: await this.git.commitTree(tree, [onto, req.sha], message) };
   }
 
   /**
@@ -147,14 +146,14 @@ export class MergeQueue {
     if (checkout) {
       // --no-overwrite-ignore: git would otherwise silently replace the user's ignored files
       // (a local config, a .env) with files of the same path the change adds.
-      const r = await this.git.tryExec(['merge', '--ff-only', '--no-overwrite-ignore', '--no-edit', '-q', commit], { cwd: checkout.path });
+      const r = await this.git.mergeFastForward(commit, checkout.path);
       if (r.code === 0) { await this.watch?.merged(old, commit); return 'moved'; }
       const now = await this.git.readBranch(this.base);
       if (now !== old) return 'raced'; // the base moved under us (the user committed): compute again
       return { files: filesFromMergeError(r.stderr), checkout: checkout.path };
     }
     try {
-      await this.git.exec(['update-ref', '-m', `swarm: merge ${taskId}`, this.baseRef, commit, old]);
+      await this.git.updateRef(this.baseRef, commit, old, `swarm: merge ${taskId}`);
       await this.watch?.merged(old, commit);
       return 'moved';
     } catch (e) {

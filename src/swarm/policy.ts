@@ -36,7 +36,7 @@ async function readChangesOnce(git: Git, baseSha: string, sha: string): Promise<
   // -z: ":oldmode newmode oldblob newblob status\0path\0" per path, then "added\tdeleted\tpath\0"
   // per path, then one more NUL and the patch (no path or record is empty, so the first "\0\0" is
   // where the patch starts; a patch holds no NUL: binary files are "Binary files differ").
-  const all = await git.exec(['diff', '--raw', '--numstat', '--patch', '-z', '--no-renames', '--no-abbrev', baseSha, sha]);
+  const all = await git.diffRecordsAndPatch(baseSha, sha);
   const cut = all.indexOf('\0\0');
   const parts = (cut < 0 ? all : all.slice(0, cut)).split('\0');
   const out: ChangeSet = { raw: [], numstat: [], patch: cut < 0 ? '' : all.slice(cut + 2) };
@@ -69,7 +69,7 @@ export async function checkPolicy(git: Git, baseSha: string, sha: string, policy
   }
   if (linesAdded > policy.maxLinesAdded) violations.push(`${linesAdded} lines added, more than policy.max_lines_added (${policy.maxLinesAdded})`);
   if (binaries.length && policy.binary !== 'allow') violations.push(`binary files: ${binaries.join(', ')} (policy.binary is "${policy.binary}")`);
-  const tree = await git.exec(['ls-tree', '-r', '-l', '-z', sha]);
+  const tree = await git.lsTreeSizes(sha);
   for (const rec of tree.split('\0')) {
     const m = /^\d+ blob [0-9a-f]+\s+(\d+)\t(.*)$/s.exec(rec);
     if (m && changed.has(m[2]) && Number(m[1]) > policy.maxFileBytes) violations.push(`${m[2]}: ${m[1]} bytes, larger than policy.max_file_bytes (${policy.maxFileBytes})`);

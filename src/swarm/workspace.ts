@@ -22,7 +22,6 @@ import { approvability, sealAnswer, signDecision } from './approval';
 import type { HarnessContext } from './harness/context';
 import type { SwarmEvent, Task, WorktreeInfo } from './types';
 import { runIdNow, nowIso } from './util';
-import { execCollect } from './proc';
 import './harness/adapters';
 import { DEFAULT_PROMPTS } from './defaultPrompts';
 import { createSandbox, INSTALL_HINT, type AgentSandbox, type SandboxStatus } from './sandbox';
@@ -31,9 +30,9 @@ import { chooseHarness, starterConfig, type InitChoice, type InitOptions } from 
 
 /** The repository root that contains `dir`. */
 export async function findRepoRoot(dir: string): Promise<string> {
-  const r = await execCollect(['git', 'rev-parse', '--show-toplevel'], { cwd: dir }).catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message, signal: null }));
-  if (r.exitCode !== 0) throw new SwarmError(`${dir} is not inside a git repository (${r.stderr.trim() || 'git rev-parse failed'})`, 'not_a_repo');
-  return r.stdout.trim();
+  const r = await new Git(dir).topLevel().catch((e: Error) => ({ error: e.message }));
+  if ('error' in r) throw new SwarmError(`${dir} is not inside a git repository (${r.error})`, 'not_a_repo');
+  return r.path;
 }
 
 function defaultDemoAgentPath(): string {
@@ -224,7 +223,7 @@ class SwarmWorkspace implements Workspace {
     let baseSha: string | undefined;
     if (sha) {
       baseSha = task.folder === 'complete' ? st?.rounds[st.rounds.length - 1]?.baseSha : await this.git.mergeBase(baseRef, sha);
-      if (baseSha) diff = await this.git.exec(['diff', '--find-renames', baseSha, sha]).catch(() => '');
+      if (baseSha) diff = await this.git.diff(baseSha, sha, { findRenames: true }).catch(() => '');
     }
     const canDecide = task.folder === 'current' && !!sha && STATUS[task.status].decidable && !!st?.headSha;
     const details: ReviewDetails = { task, state: st, base: this.base, sha, baseSha, diff, rounds: st?.rounds ?? [], canDecide, approvable: approvability(taskId, st?.rounds, sha) };
@@ -233,7 +232,7 @@ class SwarmWorkspace implements Workspace {
     const prev = sha && task.folder === 'current' ? [...(st?.rounds ?? [])].reverse().find((r) => typeof r.sha === 'string' && r.sha !== sha) : undefined;
     // Only an object name reaches git: state.json is a file an agent could edit (no `--output=…`).
     if (prev && sha && /^[0-9a-f]{7,64}$/.test(prev.sha)) {
-      const text = await this.git.exec(['diff', '--find-renames', prev.sha, sha]).catch(() => undefined);
+      const text = await this.git.diff(prev.sha, sha, { findRenames: true }).catch(() => undefined);
       if (text !== undefined) details.interdiff = { fromSha: prev.sha, fromRound: prev.round, diff: text };
     }
     return details;
@@ -322,7 +321,7 @@ class SwarmWorkspace implements Workspace {
       const exists = existsSync(wt.path);
       const status = exists ? await this.git.status(wt.path).catch(() => []) : [];
       const mb = wt.head ? await this.git.mergeBase(baseRef, wt.head) : undefined;
-      const committed = mb ? (await this.git.tryExec(['diff', '--name-status', mb, wt.head])).stdout.split('\n').filter(Boolean).map((l) => { const [s, ...p] = l.split('\t'); return { path: p[p.length - 1], status: s }; }) : [];
+      const committed = mb ? (await this.git.nameStatus(mb, wt.head)).map((l) => { const [s, ...p] = l.split('\t'); return { path: p[p.length - 1], status: s }; }) : [];
       const seen = new Set(committed.map((c) => c.path));
       for (const l of status) { const p = l.slice(3); if (!seen.has(p)) committed.push({ path: p, status: l.slice(0, 2).trim() || 'M' }); }
       const waiting = !task && listing.pending.some((t) => t.id === taskId && t.branch === branch);
@@ -384,7 +383,7 @@ class SwarmWorkspace implements Workspace {
     }
     if (!options.worktree) {
       // Branches of the swarm with no worktree (e.g. after a crash during cleanup).
-      const refs = (await this.git.exec(['for-each-ref', '--format=%(refname:short)', 'refs/heads/swarm/'])).split('\n').filter(Boolean);
+      const refs = await this.git.branchesUnder('refs/heads/swarm/');
       for (const b of refs) {
         if (seenBranches.has(b)) continue;
         const id = b.split('/').pop()!;

@@ -67,7 +67,7 @@ export async function prepareWorktreeEnv(repoRoot: string, worktreeDir: string, 
   if (!patterns.some((p) => !p.startsWith('!'))) return out;
 
   // Untracked files of your checkout matching the patterns (-o: never a tracked file).
-  const listed = await git.exec(['ls-files', '-z', '--others', '--ignored', ...patterns.map((p) => `--exclude=${p}`)], { cwd: repoRoot });
+  const listed = await git.filesMatching(patterns, { cwd: repoRoot });
   const never = (config.never ?? ['.swarm/']).map((p) => (p.endsWith('/') ? p : `${p}/`));
   const wtRel = relative(repoRoot, worktreeDir);
   if (wtRel && !wtRel.startsWith('..') && !isAbsolute(wtRel)) never.push(`${wtRel.split(sep).join('/')}/`);
@@ -159,14 +159,12 @@ async function exists(p: string): Promise<boolean> {
  * global excludes file is left out: an agent's git may not see it).
  */
 async function ignoredIn(git: Git, dir: string, paths: string[]): Promise<Set<string>> {
-  const args = ['-c', 'core.excludesFile=/dev/null', 'check-ignore', '-z', '--stdin'];
-  const r = await git.tryExec(args, { cwd: dir, input: `${paths.join('\0')}\0` });
-  if (r.code === 0 || r.code === 1) return new Set(r.stdout.split('\0').filter(Boolean));
+  const all = await git.ignoredPaths(dir, paths);
+  if (all) return all;
   // A path beyond a symbolic link in the checkout makes git refuse the whole list: ask one by one.
   const out = new Set<string>();
   for (const p of paths) {
-    const one = await git.tryExec([...args.slice(0, 4), '--', p], { cwd: dir });
-    if (one.code === 0) out.add(p);
+    if (await git.isIgnored(dir, p)) out.add(p);
   }
   return out;
 }

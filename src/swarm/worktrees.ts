@@ -87,8 +87,7 @@ export class WorktreeManager {
 
   /** Keep .swarm/ (and an in-repo worktree dir) out of `git status` without editing the user's .gitignore. */
   async ensureExcluded(): Promise<void> {
-    const common = (await this.git.exec(['rev-parse', '--git-common-dir'])).trim();
-    const gitDir = isAbsolute(common) ? common : join(this.root, common);
+    const gitDir = await this.git.commonDir();
     const exclude = join(gitDir, 'info', 'exclude');
     mkdirSync(join(gitDir, 'info'), { recursive: true });
     const text = existsSync(exclude) ? readFileSync(exclude, 'utf8') : '';
@@ -112,13 +111,13 @@ export class WorktreeManager {
       if (existsSync(path) && (isLinkedWorktree(path) || (await this.git.worktrees()).some((w) => w.path === path))) return false;
       mkdirSync(this.dir, { recursive: true });
       const hasBranch = (await this.git.readBranch(branch)) !== undefined;
-      const add = () => this.git.exec(hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, baseSha]);
+      const add = () => this.git.worktreeAdd(path, branch, hasBranch ? undefined : baseSha);
       try {
         await add();
       } catch (e) {
         // Registered by an earlier run but its folder is gone: forget it, then add again.
-        if (!(e instanceof GitError && /already registered/.test(e.stderr))) throw e;
-        await this.git.exec(['worktree', 'prune']);
+        if (!(e instanceof GitError && e.code === 'WorktreeMissingButRegistered')) throw e;
+        await this.git.worktreePrune();
         await add();
       }
       return true;
@@ -131,7 +130,7 @@ export class WorktreeManager {
     if (!env.ok) {
       // Not usable as it is, and a later attempt must run the setup again: remove the worktree
       // just made (nothing of anyone's is in it yet; the branch keeps its commits).
-      await this.git.tryExec(['worktree', 'remove', '--force', path]);
+      await this.git.worktreeRemove(path).catch(() => undefined);
       throw new Error(env.message);
     }
     return { path, created: true, env: env.env };
@@ -184,7 +183,7 @@ export class WorktreeManager {
     await this.addLock.run(async () => {
       if (existsSync(path)) await this.removeReviewCheckout(path);
       mkdirSync(dir, { recursive: true });
-      await this.git.exec(['worktree', 'add', '--detach', '-q', path, sha]);
+      await this.git.worktreeAddDetached(path, sha);
     });
     return path;
   }
@@ -212,10 +211,10 @@ export class WorktreeManager {
     const st = await fs.lstat(path).catch(() => undefined);
     if (!st) return;
     if (!st.isDirectory()) { await fs.rm(path, { force: true }); return; }
-    const r = await this.git.tryExec(['worktree', 'remove', '--force', '--force', path]);
-    if (r.code !== 0 || existsSync(path)) {
+    const removed = await this.git.worktreeRemove(path, { evenLocked: true }).then(() => true, () => false);
+    if (!removed || existsSync(path)) {
       await fs.rm(path, { recursive: true, force: true });
-      await this.git.tryExec(['worktree', 'prune']);
+      await this.git.worktreePrune().catch(() => undefined);
     }
   }
 
@@ -309,8 +308,8 @@ export class WorktreeManager {
     const env = { GIT_DIR: rec.admin, GIT_WORK_TREE: rec.real };
     const status = await this.git.status(rec.real, env);
     if (status.length) {
-      await this.git.exec(['add', '-A'], { cwd: rec.real, env });
-      await this.git.exec(['commit', '-q', '--no-verify', '-m', message], { cwd: rec.real, env });
+      await this.git.addAll({ cwd: rec.real, env });
+      await this.git.commit(message, { cwd: rec.real, env });
     }
     // HEAD was verified (above) to be the task branch, and git committed through that admin dir:
     // the branch tip is the head. The HEAD file is read again (not git: issue 17) to be sure.
@@ -330,11 +329,11 @@ export class WorktreeManager {
     const index = join(tmpdir(), `swarm-index-${process.pid}-${Date.now()}`);
     try {
       const env = { GIT_INDEX_FILE: index };
-      await this.git.exec(['read-tree', 'HEAD'], { cwd: path, env });
-      await this.git.exec(['add', '-A'], { cwd: path, env });
-      const tree = (await this.git.exec(['write-tree'], { cwd: path, env })).trim();
-      const head = (await this.git.exec(['rev-parse', 'HEAD'], { cwd: path })).trim();
-      return (await this.git.exec(['commit-tree', tree, '-p', head, '-m', message], { cwd: path })).trim();
+      await this.git.readTree('HEAD', { cwd: path, env });
+      await this.git.addAll({ cwd: path, env });
+      const tree = await this.git.writeTree({ cwd: path, env });
+      const head = await this.git.head({ cwd: path });
+      return await this.git.commitTree(tree, [head], message, { cwd: path });
     } finally {
       await fs.rm(index, { force: true });
     }
@@ -360,7 +359,7 @@ export class WorktreeManager {
       const snap = dryRun ? ((await this.git.status(path)).length ? 'dirty' : undefined) : await this.snapshotDirty(path, `swarm: uncommitted work of task ${taskId}, kept at cleanup`);
       if (snap) reason = 'uncommitted changes kept in an archive commit';
       // Verified above: HEAD is on rec.branch, so its tip is HEAD (read from the ref, not git: issue 17).
-      tip = snap && snap !== 'dirty' ? snap : (await this.git.readBranch(rec.branch)) ?? (await this.git.exec(['rev-parse', 'HEAD'], { cwd: path })).trim();
+      tip = snap && snap !== 'dirty' ? snap : (await this.git.readBranch(rec.branch)) ?? (await this.git.head({ cwd: path }));
       if (snap === 'dirty') tip = 'dirty';
     } else if (branch) {
       tip = await this.git.readBranch(branch);
@@ -372,16 +371,16 @@ export class WorktreeManager {
       archivedRef = archiveRefFor(taskId, tip && tip !== 'dirty' ? tip : 'worktree');
       if (reason.startsWith('merged')) reason = 'commits not on the base kept in an archive ref';
       // The empty old value makes update-ref refuse to overwrite an existing archive.
-      if (!dryRun && tip && tip !== 'dirty') await this.git.exec(['update-ref', archivedRef, tip, '']);
+      if (!dryRun && tip && tip !== 'dirty') await this.git.updateRef(archivedRef, tip, '');
     }
     if (dryRun) return { archivedRef, reason, diskBytes };
-    if (path && existsSync(path)) await this.git.exec(['worktree', 'remove', '--force', path]);
-    else await this.git.tryExec(['worktree', 'prune']);
+    if (path && existsSync(path)) await this.git.worktreeRemove(path);
+    else await this.git.worktreePrune().catch(() => undefined);
     // Only the swarm's own branches are deleted: a worktree an agent switched to a user's branch
     // must not take that branch with it (its work is archived above when not on the base).
     if (branch?.startsWith('swarm/')) {
       const cur = await this.git.readBranch(branch);
-      if (cur) await this.git.exec(['update-ref', '--no-deref', '-d', `refs/heads/${branch}`, cur]);
+      if (cur) await this.git.deleteRef(`refs/heads/${branch}`, cur);
     }
     return { archivedRef, reason, diskBytes };
   }

@@ -8,17 +8,15 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm } from '../helpers/repo';
 import { startFakeModelServer, type ConversationView, type FakeAction, type FakeModelServer } from './fake-model-server';
 import { cliInstalled, cliSetup, type CliName } from './cli-env';
 import { detectSandbox } from '../../src/swarm/sandbox';
 
 const DONE = 'COMPLETE_AND_READY_FOR_MERGE';
-const repos: TestRepo[] = [];
 const servers: FakeModelServer[] = [];
 after(async () => {
   for (const s of servers) await s.stop();
-  for (const r of repos) r.cleanup();
 });
 
 /** The model's side of a swarm task: reviewer asks for NOTES.md in round 1, approves in round 2. */
@@ -40,8 +38,7 @@ async function swarmFor(name: CliName, o: { tag: string; failFirst?: number; ret
   const server = await startFakeModelServer({ script: o.script ?? swarmScript });
   servers.push(server);
   if (o.failFirst) server.failNext(429, o.failFirst, o.retryAfterS);
-  const repo = new TestRepo(`swarm-agents-${name}-`);
-  repos.push(repo);
+  const repo = newRepo(`swarm-agents-${name}-`);
   const home = join(repo.home, 'cli-home');
   mkdirSync(home, { recursive: true });
   const setup = cliSetup(name, { baseUrl: `${server.url}/t-${o.tag}`, home });

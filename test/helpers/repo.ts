@@ -69,6 +69,11 @@ export function userCommit(cwd: string, message: string, ...paths: string[]): st
   return git(cwd, 'rev-parse', 'HEAD').trim();
 }
 
+/** git as the user (identity on the command line, no editor); returns the exit status. */
+export function userGit(cwd: string, ...args: string[]): number | null {
+  return spawnSync('git', [...USER_ID, ...args], { cwd, stdio: 'ignore', env: { ...process.env, GIT_EDITOR: 'true' } }).status;
+}
+
 // --- the scripted agent ------------------------------------------------------------------------
 
 export const SCRIPTED_AGENT = String.raw`'use strict';
@@ -195,6 +200,15 @@ export interface TaskInput {
   extra?: Record<string, unknown>;
 }
 
+/** Every TestRepo not yet cleaned up: removed when the test process ends (after every `after` hook). */
+const made = new Set<TestRepo>();
+process.on('exit', () => { for (const r of made) r.cleanup(); });
+
+/** A new test repository (see TestRepo); removed when the test file's process ends. */
+export function newRepo(prefix?: string): TestRepo {
+  return new TestRepo(prefix);
+}
+
 export class TestRepo {
   /** Folder holding the repo and everything else of this test (agent logs, scripts). */
   readonly home: string;
@@ -208,6 +222,7 @@ export class TestRepo {
     this.logDir = join(this.home, 'agent-log');
     mkdirSync(this.root);
     mkdirSync(this.logDir);
+    made.add(this);
     this.agentScript = join(this.home, 'agent.cjs');
     writeFileSync(this.agentScript, SCRIPTED_AGENT);
     git(this.root, 'init', '-q', '-b', 'main');
@@ -233,6 +248,16 @@ export class TestRepo {
 
   read(rel: string): string {
     return readFileSync(this.path(rel), 'utf8');
+  }
+
+  /** A branch `side` and main both changing line 2 of shared.txt (so rebases, merges and picks stop); main checked out. */
+  diverge(): void {
+    this.git('checkout', '-q', '-b', 'side');
+    this.write('shared.txt', 'line 1\nline 2 side\nline 3\n');
+    userCommit(this.root, 'side change', 'shared.txt');
+    this.git('checkout', '-q', 'main');
+    this.write('shared.txt', 'line 1\nline 2 main\nline 3\n');
+    userCommit(this.root, 'main change', 'shared.txt');
   }
 
   /**
@@ -338,9 +363,11 @@ export class TestRepo {
     return f;
   }
 
+  /** Remove everything of this test (done by itself when the process ends). */
   cleanup(): void {
+    made.delete(this);
     // Worktrees may hold read-only files; rm -rf copes with everything else.
-    rmSync(this.home, { recursive: true, force: true, maxRetries: 3 });
+    try { rmSync(this.home, { recursive: true, force: true, maxRetries: 3 }); } catch { /* best effort, as the exit hook must not throw */ }
   }
 }
 

@@ -7,13 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { TestRepo, cli, spawnCli, ensureCli, waitFor, git, snapshotFiles } from '../helpers/repo';
+import { newRepo, cli, spawnCli, ensureCli, waitFor, git, snapshotFiles } from '../helpers/repo';
 
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
 const extra: string[] = [];
 after(() => {
-  for (const r of repos) r.cleanup();
   for (const d of extra) rmSync(d, { recursive: true, force: true });
 });
 before(() => { ensureCli(); });

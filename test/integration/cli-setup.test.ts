@@ -10,13 +10,11 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { TestRepo, cli, ensureCli, runSwarm } from '../helpers/repo';
+import { newRepo, TestRepo, cli, ensureCli, runSwarm } from '../helpers/repo';
 import type { DoctorReport } from '../../src/swarm/doctor';
 
-const repos: TestRepo[] = [];
 const dirs: string[] = [];
 after(() => {
-  for (const r of repos) r.cleanup();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 before(() => { ensureCli(); });
@@ -44,8 +42,7 @@ function envWith(bin: string): NodeJS.ProcessEnv {
 
 /** A repo with two pending tasks and the given config (scripted agents unless overridden). */
 function repoWith(over: Record<string, unknown>): TestRepo {
-  const r = new TestRepo();
-  repos.push(r);
+  const r = newRepo();
   r.writeConfig(over);
   r.writeTask('t1');
   r.writeTask('t2');
@@ -212,8 +209,7 @@ describe('swarm doctor and swarm init', { timeout: 120_000 }, () => {
   });
 
   test('init with a `claude` on PATH writes a swarm.json whose workers and reviewer use it, and says so', () => {
-    const r = new TestRepo();
-    repos.push(r);
+    const r = newRepo();
     const bin = binDir({ extra: { claude: '#!/bin/sh\necho "9.9.9 (Claude Code)"\n' } });
     const res = cli(['init', '--repo', r.root], { env: envWith(bin) });
     assert.equal(res.status, 0, res.stderr);
@@ -228,8 +224,7 @@ describe('swarm doctor and swarm init', { timeout: 120_000 }, () => {
   });
 
   test('init with no agent CLI: the demo agents, with a comment on how to switch', () => {
-    const r = new TestRepo();
-    repos.push(r);
+    const r = newRepo();
     const res = cli(['init', '--repo', r.root], { env: envWith(binDir()) });
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stdout, /no agent CLI \(claude, codex, opencode, gemini\) was found, so swarm\.json uses the built-in demo agents/);

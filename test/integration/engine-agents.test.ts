@@ -6,14 +6,11 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, waitFor, alive, userCommit } from '../helpers/repo';
+import { newRepo, runSwarm, waitFor, alive, userCommit } from '../helpers/repo';
 
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
 const pids: number[] = [];
 after(() => {
   for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
-  for (const r of repos) r.cleanup();
 });
 
 describe('agent processes and failures', { timeout: 60_000 }, () => {

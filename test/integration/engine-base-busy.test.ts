@@ -3,45 +3,25 @@
 // that reason (status waiting_base), touches nothing of it, and goes on once the user finished or
 // aborted it. Real git for each kind.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { TestRepo, runSwarm, userCommit } from '../helpers/repo';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
-
-/** git as the user (identity on the command line, no editor); returns the exit status. */
-function userGit(cwd: string, ...args: string[]): number | null {
-  return spawnSync('git', ['-c', 'user.name=Test User', '-c', 'user.email=user@example.invalid', ...args], { cwd, stdio: 'ignore', env: { ...process.env, GIT_EDITOR: 'true' } }).status;
-}
-
-/** A side branch and main both changing line 2 of shared.txt (so rebases, merges and picks stop). */
-function divergent(repo: TestRepo): void {
-  repo.git('checkout', '-q', '-b', 'side');
-  repo.write('shared.txt', 'line 1\nline 2 side\nline 3\n');
-  userCommit(repo.root, 'side change', 'shared.txt');
-  repo.git('checkout', '-q', 'main');
-  repo.write('shared.txt', 'line 1\nline 2 main\nline 3\n');
-  userCommit(repo.root, 'main change', 'shared.txt');
-}
+import { newRepo, TestRepo, runSwarm, userCommit, userGit } from '../helpers/repo';
 
 const kinds: { name: string; marker: string; said: RegExp; start: (r: TestRepo) => void; finish: (r: TestRepo) => void }[] = [
   {
     name: 'a rebase of main (merge backend) stopped on a conflict',
     marker: 'rebase-merge',
     said: /your rebase in progress/,
-    start: (r) => { divergent(r); assert.notEqual(userGit(r.root, 'rebase', '--merge', 'side'), 0); },
+    start: (r) => { r.diverge(); assert.notEqual(userGit(r.root, 'rebase', '--merge', 'side'), 0); },
     finish: (r) => { assert.equal(userGit(r.root, 'rebase', '--abort'), 0); },
   },
   {
     name: 'a rebase of main (apply backend) stopped on a conflict',
     marker: 'rebase-apply',
     said: /your rebase in progress/,
-    start: (r) => { divergent(r); assert.notEqual(userGit(r.root, 'rebase', '--apply', 'side'), 0); },
+    start: (r) => { r.diverge(); assert.notEqual(userGit(r.root, 'rebase', '--apply', 'side'), 0); },
     finish: (r) => { assert.equal(userGit(r.root, 'rebase', '--abort'), 0); },
   },
   {
@@ -61,7 +41,7 @@ const kinds: { name: string; marker: string; said: RegExp; start: (r: TestRepo) 
     name: 'a cherry-pick stopped on a conflict',
     marker: 'CHERRY_PICK_HEAD',
     said: /your cherry-pick in progress/,
-    start: (r) => { divergent(r); assert.notEqual(userGit(r.root, 'cherry-pick', 'side'), 0); },
+    start: (r) => { r.diverge(); assert.notEqual(userGit(r.root, 'cherry-pick', 'side'), 0); },
     finish: (r) => { assert.equal(userGit(r.root, 'cherry-pick', '--abort'), 0); },
   },
   {

@@ -4,14 +4,10 @@
 // (acceptBase / `swarm review accept-base`). The user's own commit while no agent runs is taken as
 // theirs; the user's amend during an agent turn is asked about, never blamed on the agent.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRepo, runSwarm, userCommit } from '../helpers/repo';
+import { newRepo, runSwarm, userCommit } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 const USER = ['-c', 'user.name=Test User', '-c', 'user.email=user@example.invalid'];
 

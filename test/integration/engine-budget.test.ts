@@ -3,16 +3,12 @@
 // and says so. A hostile worker raises the budget in its own task file and zeroes the cost in
 // state.json: nothing changes.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TestRepo, runSwarm, waitFor, cli } from '../helpers/repo';
+import { newRepo, runSwarm, waitFor, cli } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import type { SwarmEvent } from '../../src/swarm/types';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 const HOSTILE_WORKER = `
   const fs = require('fs'); const path = require('path');

@@ -1,16 +1,12 @@
 // The user's checkout is sacred (hazards 1, 2) and conflicts leave nothing half-merged (hazard 3).
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, rmSync, readFileSync, existsSync, mkdirSync, chmodSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { TestRepo, runSwarm, snapshotFiles, userCommit } from '../helpers/repo';
+import { execFileSync } from 'node:child_process';
+import { newRepo, runSwarm, snapshotFiles, userCommit, userGit } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
   test('uncommitted edits and untracked files survive byte for byte while other tasks merge', async () => {
@@ -101,13 +97,8 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
   test('the user is in the middle of a conflicted merge: the swarm waits without touching it, then merges after the user concludes', async () => {
     const repo = newRepo();
     repo.writeConfig();
-    repo.git('checkout', '-q', '-b', 'side');
-    repo.write('shared.txt', 'line 1\nline 2 side\nline 3\n');
-    userCommit(repo.root, 'side change', 'shared.txt');
-    repo.git('checkout', '-q', 'main');
-    repo.write('shared.txt', 'line 1\nline 2 main\nline 3\n');
-    userCommit(repo.root, 'main change', 'shared.txt');
-    const m = tryGitUser(repo.root, 'merge', 'side');
+    repo.diverge();
+    const m = userGit(repo.root, 'merge', 'side');
     assert.notEqual(m, 0, 'the user has a conflict');
     const conflicted = repo.read('shared.txt');
     assert.match(conflicted, /<<<<<<</);
@@ -339,7 +330,3 @@ describe('merge conflicts (hazard 3)', { timeout: 60_000 }, () => {
   });
 });
 
-/** git as the user (identity on the command line); returns the exit status. */
-function tryGitUser(cwd: string, ...args: string[]): number | null {
-  return spawnSync('git', ['-c', 'user.name=Test User', '-c', 'user.email=user@example.invalid', ...args], { cwd, stdio: 'ignore' }).status;
-}

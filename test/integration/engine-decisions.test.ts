@@ -3,19 +3,15 @@
 // running as the user, sandbox off): it forges a decision file, replays a real one for another sha,
 // or edits state.json and the task's frontmatter so that the swarm merges unreviewed work.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, git, waitFor, withTimeout } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm, git, waitFor, withTimeout } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import { processStartTime } from '../../src/swarm/state';
 import { decisionKeyPath } from '../../src/swarm/decisionKey';
 import type { ReviewRound, SwarmEvent } from '../../src/swarm/types';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 /**
  * A hostile agent (harness "hostile"): during its turn it attacks task $HOSTILE_TARGET, which waits

@@ -3,18 +3,14 @@
 // committing what the agent left, the fast-forward of the user's checkout — run no hook at all, so
 // no script an agent could have written runs under the swarm or in the user's checkout.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, userCommit } from '../helpers/repo';
-
-const repos: TestRepo[] = [];
-after(() => { for (const r of repos) r.cleanup(); });
+import { newRepo, runSwarm, userCommit } from '../helpers/repo';
 
 test('tracked relative core.hooksPath: no hook runs during worktree add, the swarm commit or the merge', async () => {
-  const repo = new TestRepo();
-  repos.push(repo);
+  const repo = newRepo();
   const marker = join(repo.home, 'hook-ran');
   for (const hook of ['post-checkout', 'pre-commit', 'commit-msg', 'post-commit', 'post-merge', 'reference-transaction']) {
     chmodSync(repo.write(`.husky/${hook}`, `#!/bin/sh\necho "${hook}" >> '${marker}'\n`), 0o755);

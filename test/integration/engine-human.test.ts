@@ -2,18 +2,14 @@
 // that sha; a sha the branch has moved past is refused; override needs a reason and records it;
 // request changes hands the text to the next fix round.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, git } from '../helpers/repo';
+import { newRepo, runSwarm, git } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import type { ReviewRound, SwarmEvent } from '../../src/swarm/types';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 describe('human review decisions', { timeout: 60_000 }, () => {
   test('mode human: the run leaves the change for the user; approve merges exactly the shown sha', async () => {

@@ -7,14 +7,13 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, waitFor } from '../helpers/repo';
+import { newRepo, TestRepo, waitFor } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import type { SwarmEvent } from '../../src/swarm/types';
 import type { SwarmRun, Workspace } from '../../src/swarm/api';
 
-const repos: TestRepo[] = [];
 const runs: SwarmRun[] = [];
-after(async () => { for (const r of runs) await r.stop('test end'); for (const r of repos) r.cleanup(); });
+after(async () => { for (const r of runs) await r.stop('test end'); });
 
 async function startWaiting(repo: TestRepo): Promise<{ ws: Workspace; run: SwarmRun; events: SwarmEvent[] }> {
   const ws = await openWorkspace({ repo: repo.root });
@@ -25,6 +24,23 @@ async function startWaiting(repo: TestRepo): Promise<{ ws: Workspace; run: Swarm
   return { ws, run, events };
 }
 
+/**
+ * A run in a new repository whose workers all wait for the user: each of `ids` (a task writing
+ * <id>.txt) is waiting for review. `config` goes on top of human review.
+ */
+async function waitingOnReviews(ids: string[], config: Record<string, unknown>): Promise<{ repo: TestRepo; ws: Workspace; run: SwarmRun; events: SwarmEvent[] }> {
+  const repo = newRepo();
+  repo.writeConfig({ review: { mode: 'human' }, ...config });
+  for (const id of ids) repo.writeTask(id, { agent: { files: { [`${id}.txt`]: `${id}\n` } } });
+  const started = await startWaiting(repo);
+  await waitFor(() => ids.every((id) => repo.task('current', id)?.data.status === 'awaiting_human'), 30_000, `${ids.join(', ')} waiting for review`);
+  await waitFor(() => started.run.workers().every((w) => w.state === 'waiting'), 15_000, 'every worker waiting');
+  return { repo, ...started };
+}
+
+/** A poll interval far beyond any wait of these tests: only a file-system event can wake a worker. */
+const NO_POLL = { limits: { poll_ms: 120_000 } };
+
 const journalBytes = (repo: TestRepo): number => {
   const dir = repo.path('.swarm', 'runs');
   return readdirSync(dir).reduce((n, d) => { try { return n + statSync(join(dir, d, 'events.jsonl')).size; } catch { return n; } }, 0);
@@ -32,14 +48,7 @@ const journalBytes = (repo: TestRepo): number => {
 
 describe('an idle run', { timeout: 90_000 }, () => {
   test('two reviews waiting, two idle workers: no worker_state events, the journal stays put', async () => {
-    const repo = new TestRepo();
-    repos.push(repo);
-    repo.writeConfig({ review: { mode: 'human' }, workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
-    repo.writeTask('one', { agent: { files: { 'one.txt': '1\n' } } });
-    repo.writeTask('two', { agent: { files: { 'two.txt': '2\n' } } });
-    const { run, events } = await startWaiting(repo);
-    await waitFor(() => ['one', 'two'].every((id) => repo.task('current', id)?.data.status === 'awaiting_human'), 30_000, 'both reviews waiting');
-    await waitFor(() => run.workers().every((w) => w.state === 'waiting'), 15_000, 'both workers waiting');
+    const { repo, events } = await waitingOnReviews(['one', 'two'], { workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
     const before = events.length;
     const bytes = journalBytes(repo);
     // poll_ms is 50 here: the old loop emitted claiming + waiting per worker per look (about 80 in a second).
@@ -50,26 +59,13 @@ describe('an idle run', { timeout: 90_000 }, () => {
   });
 
   test('a task file dropped into pending is claimed at once, not after the poll interval', async () => {
-    const repo = new TestRepo();
-    repos.push(repo);
-    // A poll interval far beyond the wait below: only a file-system event can wake the worker.
-    repo.writeConfig({ review: { mode: 'human' }, limits: { poll_ms: 120_000 } });
-    repo.writeTask('first', { agent: { files: { 'first.txt': '1\n' } } });
-    const { run, events } = await startWaiting(repo);
-    await waitFor(() => repo.task('current', 'first')?.data.status === 'awaiting_human', 30_000, 'the first review waiting');
-    await waitFor(() => run.workers().every((w) => w.state === 'waiting'), 15_000, 'the worker waiting');
+    const { repo, events } = await waitingOnReviews(['first'], NO_POLL);
     repo.writeTask('dropped', { agent: { files: { 'dropped.txt': 'd\n' } } });
     await waitFor(() => events.some((e) => e.type === 'task_claimed' && e.taskId === 'dropped'), 20_000, 'the dropped task claimed');
   });
 
   test('a task file still being written when the worker wakes is not quarantined', async () => {
-    const repo = new TestRepo();
-    repos.push(repo);
-    repo.writeConfig({ review: { mode: 'human' }, limits: { poll_ms: 120_000 } });
-    repo.writeTask('first', { agent: { files: { 'first.txt': '1\n' } } });
-    const { run, events } = await startWaiting(repo);
-    await waitFor(() => repo.task('current', 'first')?.data.status === 'awaiting_human', 30_000, 'the first review waiting');
-    await waitFor(() => run.workers().every((w) => w.state === 'waiting'), 15_000, 'the worker waiting');
+    const { repo, events } = await waitingOnReviews(['first'], NO_POLL);
     // An editor or a planner: the file appears empty (the watcher wakes the worker), the text follows.
     writeFileSync(repo.path('tasks', 'pending', 'slow.md'), '');
     await new Promise((r) => setTimeout(r, 100));
@@ -80,13 +76,7 @@ describe('an idle run', { timeout: 90_000 }, () => {
   });
 
   test("a decision written by another process is applied at once, not after the poll interval", async () => {
-    const repo = new TestRepo();
-    repos.push(repo);
-    repo.writeConfig({ review: { mode: 'human' }, limits: { poll_ms: 120_000 } });
-    repo.writeTask('dec', { agent: { files: { 'dec.txt': 'd\n' } } });
-    const { run } = await startWaiting(repo);
-    await waitFor(() => repo.task('current', 'dec')?.data.status === 'awaiting_human', 30_000, 'the review waiting');
-    await waitFor(() => run.workers().every((w) => w.state === 'waiting'), 15_000, 'the worker waiting');
+    const { repo } = await waitingOnReviews(['dec'], NO_POLL);
     // Another Workspace (the CLI while the extension runs the swarm): it hands the decision over as a file.
     const other = await openWorkspace({ repo: repo.root });
     const sha = (await other.reviewDetails('dec')).sha!;

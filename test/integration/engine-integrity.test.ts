@@ -2,19 +2,15 @@
 // harness, as the user, sandbox off) tries to get unreviewed content onto the base, to make the
 // swarm write where it should not, or to crash the run with names; the user's branches stay theirs.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { TestRepo, runSwarm, userCommit, cli, withTimeout, waitFor, alive } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm, userCommit, cli, withTimeout, waitFor, alive } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo('swarm-integrity-'); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 /** swarm.json with an extra harness "hostile" running `code` (node) as the worker of tasks that pick it. */
 function withHostile(repo: TestRepo, code: string, over: Record<string, unknown> = {}): void {

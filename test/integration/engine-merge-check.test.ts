@@ -4,21 +4,18 @@
 // prompt). Real git, scripted agents, a real check program (a node script) run by the swarm in its
 // scratch checkout (sandboxed where bubblewrap is installed).
 
-import { describe, test, after, before } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { TestRepo, runSwarm, userCommit, waitFor, withTimeout, cli, ensureCli, snapshotFiles } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm, userCommit, waitFor, withTimeout, cli, ensureCli, snapshotFiles } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import { parseSwarmConfig } from '../../src/swarm/config';
 import { ConfigError } from '../../src/swarm/errors';
 import type { SwarmEvent } from '../../src/swarm/types';
 
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo('swarm-mcheck-'); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 before(() => { ensureCli(); });
 
 /**

@@ -4,20 +4,16 @@
 // The program is a script the test removes after the preflight passed and puts back when the
 // pool has paused.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm } from '../helpers/repo';
 import type { SwarmEvent } from '../../src/swarm/types';
-
-const repos: TestRepo[] = [];
-after(() => { for (const r of repos) r.cleanup(); });
 
 /** A repo whose `role` runs through its own copy of the scripted agent (a file the test can remove). */
 function setUp(role: 'worker' | 'reviewer'): { repo: TestRepo; program: string; put: () => void; remove: () => void } {
-  const repo = new TestRepo();
-  repos.push(repo);
+  const repo = newRepo();
   const program = join(repo.home, `${role}-agent.cjs`);
   // The scripted agent as a program of its own (a shebang), so a removed file is a missing program.
   const put = () => writeFileSync(program, `#!${process.execPath}\n${readFileSync(repo.agentScript, 'utf8')}`, { mode: 0o755 });

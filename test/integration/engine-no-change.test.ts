@@ -3,16 +3,12 @@
 // mode) with "no change: confirm the task needs none"; an approval completes it without a merge,
 // and the run summary counts it apart from merges.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TestRepo, runSwarm } from '../helpers/repo';
+import { newRepo, runSwarm } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import type { RunSummary } from '../../src/swarm/types';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 describe('rule 16: ready with no change', { timeout: 60_000 }, () => {
   test('agent review: the reviewer is asked to confirm; APPROVED completes it without a merge, counted apart', async () => {

@@ -5,19 +5,16 @@ import { describe, test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, writeFileSync, linkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, spawnCli, cli, ensureCli, waitFor, alive, countBy } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm, spawnCli, cli, ensureCli, waitFor, alive, countBy } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import { MergeQueue } from '../../src/swarm/merge';
 import { Git } from '../../src/swarm/git';
 import { TaskStore } from '../../src/swarm/tasks';
 import { spawn } from 'node:child_process';
 
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
 const pids: number[] = [];
 after(() => {
   for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
-  for (const r of repos) r.cleanup();
 });
 before(() => { ensureCli(); });
 

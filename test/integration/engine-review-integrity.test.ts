@@ -4,15 +4,11 @@
 // found through a relative PATH entry. And reviewer / planner turns that change the shared git
 // setup (core.hooksPath) are caught as worker turns are.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { TestRepo, runSwarm } from '../helpers/repo';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
+import { newRepo, TestRepo, runSwarm } from '../helpers/repo';
 
 /** The hostile worker: its tricks are switched on by environment variables. */
 const WORKER = String.raw`'use strict';

@@ -2,16 +2,12 @@
 // REJECTED, the policy gate (hazard 9), diff truncation (hazard 10), and spoofed verdicts and
 // ready signals (hazard 8), which never merge anything.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, git } from '../helpers/repo';
+import { newRepo, runSwarm, git } from '../helpers/repo';
 import type { ReviewRound } from '../../src/swarm/types';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 describe('review rounds', { timeout: 60_000 }, () => {
   test('NEEDS_CHANGES twice: each fix round gets the accumulated feedback; the resumed session continues; round 3 merges', async () => {

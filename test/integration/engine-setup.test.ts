@@ -1,18 +1,14 @@
 // The per-worktree setup command (swarm.json "setup", e.g. npm ci) runs outside the lock that
 // serializes `git worktree add`: two workers set up their worktrees at the same time.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm } from '../helpers/repo';
-
-const repos: TestRepo[] = [];
-after(() => { for (const r of repos) r.cleanup(); });
+import { newRepo, runSwarm } from '../helpers/repo';
 
 test('setup commands of two new worktrees overlap in time', async () => {
-  const repo = new TestRepo();
-  repos.push(repo);
+  const repo = newRepo();
   const log = join(repo.logDir, 'setup.log'); // the sandboxed setup may write the log dir only
   const setup = repo.script('setup.cjs', `const fs = require('fs');
 fs.appendFileSync(${JSON.stringify(log)}, 'start ' + process.cwd() + '\\n');

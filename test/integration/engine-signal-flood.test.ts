@@ -1,16 +1,12 @@
 // Contract 3 with a chatty agent: the ready signal counts even when more output than the bounded
 // in-memory tail follows it (the whole output is still in the log file).
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRepo, runSwarm } from '../helpers/repo';
-
-const repos: TestRepo[] = [];
-after(() => { for (const r of repos) r.cleanup(); });
+import { newRepo, runSwarm } from '../helpers/repo';
 
 test('COMPLETE_AND_READY_FOR_MERGE followed by 1 MiB of output still submits the change', async () => {
-  const repo = new TestRepo();
-  repos.push(repo);
+  const repo = newRepo();
   const script = repo.script('chatty.cjs', `
     const fs = require('fs');
     try { fs.readFileSync(0); } catch {}

@@ -1,18 +1,14 @@
 // Several workers with scripted agents on a real repository: every task merged exactly once,
 // completion annotated, depends_on and priority respected, claims atomic (hazard 6).
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRepo, runSwarm, countBy } from '../helpers/repo';
+import { newRepo, runSwarm, countBy } from '../helpers/repo';
 import { TaskStore } from '../../src/swarm/tasks';
 import { WorktreeManager } from '../../src/swarm/worktrees';
 import { Git } from '../../src/swarm/git';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 describe('a swarm of workers', { timeout: 150_000 } /* every agent turn starts a sandbox (~50-150 ms each on a loaded machine) */, () => {
   test('3 workers finish 9 tasks: every change on main, each task completed and annotated once', async () => {

@@ -2,16 +2,12 @@
 // deleted; blocked tasks keep their question and the answer reaches the agent; cleanup never
 // deletes unmerged work (hazard 4).
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, git, cli } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm, git, cli } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 describe('malformed task files', { timeout: 60_000 }, () => {
   test('quarantined with a reason file, byte for byte, never executed; good tasks still run', async () => {

@@ -7,15 +7,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { TestRepo, runSwarm, waitFor, alive, spawnCli } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm, waitFor, alive, spawnCli } from '../helpers/repo';
 import { findMarkedProcesses, killMarkedProcesses, TURN_TOKEN_VAR } from '../../src/swarm/proc';
 
-const repos: TestRepo[] = [];
 const pids: number[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
 after(() => {
   for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
-  for (const r of repos) r.cleanup();
 });
 
 /** A worker (sh) that starts daemons escaping its process group, waits for their pid files, then is ready. */

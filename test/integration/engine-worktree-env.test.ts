@@ -5,14 +5,11 @@
 // (one after another, no conflict, other tasks in the gaps), and conflict_predicted for two live
 // branches changing the same lines.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, userCommit, cli } from '../helpers/repo';
-
-const repos: TestRepo[] = [];
-after(() => { for (const r of repos) r.cleanup(); });
+import { newRepo, TestRepo, runSwarm, userCommit, cli } from '../helpers/repo';
 
 /**
  * A worker agent that reports what its worktree holds (as JSON in <log>/seen-<task>-r<round>.json)
@@ -40,8 +37,7 @@ console.log('done\nCOMPLETE_AND_READY_FOR_MERGE');
 `;
 
 function envRepo(over: Record<string, unknown> = {}): TestRepo {
-  const repo = new TestRepo();
-  repos.push(repo);
+  const repo = newRepo();
   const agent = repo.script('env-agent.cjs', ENV_AGENT);
   repo.writeConfig({ harnesses: { ...(repo.config().harnesses as object), envagent: { command: [process.execPath, agent], env: { TEST_AGENT_LOG: repo.logDir }, timeout_s: 90 } }, ...over });
   return repo;

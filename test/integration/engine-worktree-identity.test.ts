@@ -3,15 +3,11 @@
 // realpath, its .git file pointing at the swarm's admin dir, HEAD on the task branch. A hostile
 // agent (a shell script run through the `command` harness, as the user) changes each of these.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, existsSync } from 'node:fs';
-import { TestRepo, runSwarm } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 /** A worker that runs `attack` (sh, in its worktree, HOSTILE_ROOT = the user's checkout) and says it is ready. */
 function hostileRepo(attack: string): TestRepo {

@@ -3,18 +3,15 @@
 // goes back; a change that conflicts only with another change of its batch waits for the next one;
 // the base only ever points at a result that passed. Real git, a real check program, no agents.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, git } from '../helpers/repo';
+import { newRepo, TestRepo, git } from '../helpers/repo';
 import { Git } from '../../src/swarm/git';
 import { MergeQueue, type MergeOutcome } from '../../src/swarm/merge';
 import { MergeChecker } from '../../src/swarm/mergeCheck';
 import { WorktreeManager } from '../../src/swarm/worktrees';
-
-const repos: TestRepo[] = [];
-after(() => { for (const r of repos) r.cleanup(); });
 
 /** Branches off main, each writing `files`; returns their tips. */
 function branches(repo: TestRepo, specs: Record<string, string>[]): string[] {
@@ -46,7 +43,7 @@ async function queue(repo: TestRepo, batch: number): Promise<{ q: MergeQueue; ch
 const mergeAll = (q: MergeQueue, shas: string[]): Promise<MergeOutcome[]> => Promise.all(shas.map((sha, i) => q.merge({ taskId: `t${i}`, title: `change ${i}`, sha })));
 
 test('4 good changes waiting at once: at most 2 checks (the first alone, then the rest together); all merged; main points at a checked result', async () => {
-  const repo = new TestRepo('swarm-batch-'); repos.push(repo);
+  const repo = newRepo('swarm-batch-');
   const shas = branches(repo, [{ 'a.txt': 'a\n' }, { 'b.txt': 'b\n' }, { 'c.txt': 'c\n' }, { 'd.txt': 'd\n' }]);
   const { q, checked } = await queue(repo, 8);
   const out = await mergeAll(q, shas);
@@ -58,7 +55,7 @@ test('4 good changes waiting at once: at most 2 checks (the first alone, then th
 });
 
 test('one bad change among 4, batch 4: bisection sends back only the bad one; the base never points at a result holding it', async () => {
-  const repo = new TestRepo('swarm-batch-'); repos.push(repo);
+  const repo = newRepo('swarm-batch-');
   // The first arrives alone and passes; the other three (one bad) are checked together, then bisected.
   const shas = branches(repo, [{ 'a.txt': 'a\n' }, { 'b.txt': 'b\n' }, { 'bad.txt': 'x\n' }, { 'd.txt': 'd\n' }]);
   const start = repo.rev('main')!;
@@ -74,7 +71,7 @@ test('one bad change among 4, batch 4: bisection sends back only the bad one; th
 });
 
 test('two changes of one batch conflicting with each other: the first merges, the second is checked against the new base and gets the conflict', async () => {
-  const repo = new TestRepo('swarm-batch-'); repos.push(repo);
+  const repo = newRepo('swarm-batch-');
   const shas = branches(repo, [{ 'a.txt': 'a\n' }, { 'shared.txt': 'ONE\n' }, { 'shared.txt': 'TWO\n' }]);
   const { q } = await queue(repo, 8);
   const out = await mergeAll(q, shas);
@@ -83,7 +80,7 @@ test('two changes of one batch conflicting with each other: the first merges, th
 });
 
 test('batch 1 checks one change at a time', async () => {
-  const repo = new TestRepo('swarm-batch-'); repos.push(repo);
+  const repo = newRepo('swarm-batch-');
   const shas = branches(repo, [{ 'a.txt': 'a\n' }, { 'b.txt': 'b\n' }, { 'c.txt': 'c\n' }]);
   const { q, checked } = await queue(repo, 1);
   const out = await mergeAll(q, shas);

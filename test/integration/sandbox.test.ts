@@ -9,19 +9,16 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { TestRepo, runSwarm, cli, waitFor } from '../helpers/repo';
+import { newRepo, runSwarm, cli, waitFor } from '../helpers/repo';
 import { createSandbox, detectSandbox, INSTALL_HINT } from '../../src/swarm/sandbox';
 import { spawnSync } from 'node:child_process';
 
 const avail = detectSandbox();
 const skip = avail.available ? false : `bubblewrap is not usable here (${avail.reason}); CI installs it: ${INSTALL_HINT}`;
 
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
 const servers: Server[] = [];
 after(() => {
   for (const s of servers) s.close();
-  for (const r of repos) r.cleanup();
 });
 
 /** A loopback TCP server that counts connections and answers "pong". */

@@ -2,11 +2,11 @@
 // agent can put in the shared repository (config that runs code, .gitattributes, replace refs,
 // names that are object-prototype keys, file names in odd case) must not steer the swarm's git.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestRepo, userCommit, git } from '../helpers/repo';
+import { newRepo, TestRepo, userCommit, git } from '../helpers/repo';
 import { Git } from '../../src/swarm/git';
 import { MergeQueue } from '../../src/swarm/merge';
 import { WorktreeManager } from '../../src/swarm/worktrees';
@@ -16,10 +16,6 @@ import { parseSwarmConfig } from '../../src/swarm/config';
 import { createHarness } from '../../src/swarm/harness';
 import type { HarnessContext } from '../../src/swarm/harness/context';
 import { fillPrompt } from '../../src/swarm/prompts';
-
-const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo('swarm-integrity-'); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
 
 /** A program that leaves `marker` behind when run (and passes stdin through, as a filter would). */
 function markerProgram(repo: TestRepo, name: string): { program: string; marker: string } {

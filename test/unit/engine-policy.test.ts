@@ -1,17 +1,16 @@
 // The policy gate before any reviewer (hazard 9): deny globs, lines added, file size, binaries.
 // Runs on real commits of a small temp repository.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { TestRepo, userCommit } from '../helpers/repo';
+import { newRepo, userCommit } from '../helpers/repo';
 import { checkPolicy, readChanges } from '../../src/swarm/policy';
 import { parseSwarmConfig } from '../../src/swarm/config';
 import { Git } from '../../src/swarm/git';
 
-const repo = new TestRepo('swarm-policy-');
-after(() => repo.cleanup());
+const repo = newRepo('swarm-policy-');
 const base = repo.rev('main')!;
 const policy = (over: Record<string, unknown> = {}) => parseSwarmConfig({ policy: over }).policy;
 

@@ -1,41 +1,18 @@
 // Command handlers, notifications, output and lifecycle against a fake engine: what each
 // command asks, which engine call it makes with which arguments, and what the user is told.
 import { fake, reply, createFakeExtensionContext, renderTree, type RenderedItem } from '../helpers/fake-vscode';
-import { test, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as extensionModule from '../../src/extension/extension';
 import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
 import { Commands, ContextKeys, SetupCommands, Views } from '../../src/extension/constants';
 import { FakeEngine, FakeRun, makeState, makeTask } from '../helpers/fake-swarm-workspace';
-import type { ReviewHost } from '../../src/extension/reviewHost';
-import type { TaskRef } from '../../src/extension/treeNode';
+import { repo, reviewHost, reviews, run, settle, start as startExtension } from '../helpers/extension';
 
-let dirs: string[] = [];
-function repo(name = 'repo'): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'swarm-cmd-')), name);
-  mkdirSync(join(dir, '.git'), { recursive: true });
-  dirs.push(dir);
-  return dir;
-}
-
-const reviews: TaskRef[] = [];
-const reviewHost: ReviewHost = { openReview: async (_s, ref) => void reviews.push(ref), dispose: () => undefined };
-
-async function start(engine: FakeEngine, folders: string[]): Promise<SwarmExtension> {
-  fake.setFolders(folders);
-  const ext = activate(createFakeExtensionContext() as never, { engine, agentPath: async () => '/login/bin:/usr/bin', reviewHost, refreshDelayMs: 5, refreshMaxWaitMs: 20, startTimeoutMs: 200 });
-  await ext.openSessions();
-  await settle(ext);
-  return ext;
-}
-async function settle(ext: SwarmExtension): Promise<void> {
-  for (const s of ext.registry.sessions) await s.settled();
-  await ext.notifier.settled();
-}
-const run = (id: string, ...args: unknown[]) => fake.commands.get(id)!(...args);
+/** The agents' PATH is the login shell's here (settings and init must pass it on). */
+const start = (engine: FakeEngine, folders?: string[]): Promise<SwarmExtension> => startExtension(engine, folders, { agentPath: '/login/bin:/usr/bin' });
 const messages = (severity?: string) => fake.messages.filter((m) => !severity || m.severity === severity).map((m) => m.text);
 
 function seed(engine: FakeEngine) {
@@ -59,22 +36,13 @@ async function taskNode(ext: SwarmExtension, group: string, label: string): Prom
   return item.node;
 }
 
-beforeEach(() => {
-  fake.reset();
-  reviews.length = 0;
-});
-afterEach(async () => {
-  await deactivate();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
 
 test('activation: measured and logged; every command registered; settings reach the engine', async () => {
   fake.config['swarm.cli.claude'] = '/opt/claude';
   fake.config['swarm.maxConcurrentWorkers'] = 3;
   fake.config['swarm.review.mode'] = 'human';
   const engine = new FakeEngine();
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   // Measured here through tsx with cold code; the 50 ms budget is checked on the built bundle
   // (extension-bundle.test.ts), which is what VS Code loads.
   assert.ok(extensionModule.lastActivationMs !== undefined && extensionModule.lastActivationMs >= 0);
@@ -96,7 +64,7 @@ test('activation: measured and logged; every command registered; settings reach 
 test('Start swarm: progress, run in the extension host, status bar and context keys; Pause/Resume; Stop', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   assert.equal(await run(Commands.startSwarm), true);
   const ws = engine.last;
   assert.deepEqual(ws.calls.filter((c) => c[0] === 'runningElsewhere' || c[0] === 'startRun'), [['runningElsewhere'], ['startRun', undefined]]);
@@ -131,7 +99,7 @@ test('Start swarm: progress, run in the extension host, status bar and context k
 
 test('Start swarm refuses in an untrusted workspace and when another process runs a swarm on the repository', async () => {
   const engine = new FakeEngine();
-  await start(engine, [repo()]);
+  await start(engine);
   fake.isTrusted = false;
   fake.replies.push(reply.button('Manage Workspace Trust'));
   assert.equal(await run(Commands.startSwarm), false);
@@ -177,7 +145,7 @@ test('New task: title in a quick input, created by the engine, file opens in the
 test('Approve from the tree decides on the sha the item showed; a stale sha offers to review again', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   const node = await taskNode(ext, 'Needs you', 'Add the flag');
   await run(Commands.approve, node);
   assert.deepEqual(engine.last.calls.find((c) => c[0] === 'decide'), ['decide', { taskId: 'human', kind: 'approve', sha: 'a'.repeat(40), text: undefined, by: 'vscode' }]);
@@ -193,7 +161,7 @@ test('Approve from the tree decides on the sha the item showed; a stale sha offe
 test('Approve of a change the reviewer did not approve: the engine refuses, the command shows why and offers Override…, which asks for the reason', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   const why = 'The reviewer said NEEDS_CHANGES in round 2 on aaaaaaaaaaaa. A plain Approve does not merge it: use Override… and give a reason.';
   engine.last.decideResult = (req) => (req.kind === 'approve' ? { ok: false, reason: 'needs_override', detail: why } : { ok: true, applied: 'merged', commit: 'c0ffee0000000000000000000000000000000000' });
   const node = await taskNode(ext, 'Needs you', 'Add the flag');
@@ -218,7 +186,7 @@ test('Approve of a change the reviewer did not approve: the engine refuses, the 
 test('Override needs a reason and Request changes needs text; dismissing decides nothing', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  await start(engine, [repo()]);
+  await start(engine);
   await run(Commands.override, 'human');
   assert.equal(engine.last.calls.filter((c) => c[0] === 'decide').length, 0, 'Escape on the reason → no decision');
   fake.replies.push(reply.input('The reviewer misread the spec'));
@@ -235,7 +203,7 @@ test('Override needs a reason and Request changes needs text; dismissing decides
 test('Approve from the palette picks among the reviews waiting; the sha comes from the engine', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  await start(engine, [repo()]);
+  await start(engine);
   await run(Commands.approve);
   const decide = engine.last.calls.find((c) => c[0] === 'decide')?.[1] as { taskId: string; sha: string };
   assert.equal(decide.taskId, 'human', 'the only task waiting for a decision is taken without asking');
@@ -245,7 +213,7 @@ test('Approve from the palette picks among the reviews waiting; the sha comes fr
 test('Answer question, Retry task, Move back to pending (confirmed), Open review, Show agent log', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   fake.replies.push(reply.input('Use 8080'));
   await run(Commands.answerQuestion);
   assert.deepEqual(engine.last.calls.find((c) => c[0] === 'answer'), ['answer', 'ask', 'Use 8080']);
@@ -318,7 +286,7 @@ test('Initialize swarm and Open config; a failing command shows an error instead
 test('notifications: only what needs you, each with the button that resolves it, once; levels all / none', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   const ws = engine.last;
   fake.replies.push(reply.button('Open review'));
   ws.emit({ type: 'human_review_requested', taskId: 'human', sha: 'a'.repeat(40), agentVerdict: 'APPROVED' });
@@ -363,7 +331,7 @@ test('notifications: only what needs you, each with the button that resolves it,
 
 test('deactivate stops a running swarm cleanly and disposes everything it registered', async () => {
   const engine = new FakeEngine();
-  await start(engine, [repo()]);
+  await start(engine);
   await run(Commands.startSwarm);
   const theRun = engine.last.activeRun as FakeRun;
   const bar = fake.statusBarItems[0];
@@ -414,7 +382,7 @@ test('a run interrupted by a window reload resumes on the next activation; one s
 test('Start swarm without a swarm.json says the demo agents would run, and starts only when asked', async () => {
   const engine = new FakeEngine();
   engine.setup = (ws) => { ws.config = { ...ws.config, file: undefined, format: 'default' }; };
-  await start(engine, [repo()]);
+  await start(engine);
   assert.equal(await run(Commands.startSwarm), false);
   assert.match(messages('info').at(-1) ?? '', /no swarm.json, so the swarm would run the built-in demo agents/);
   assert.equal(engine.last.calls.filter((c) => c[0] === 'startRun').length, 0);
@@ -457,7 +425,7 @@ test('Start selected workers… starts only the workers picked', async () => {
   engine.setup = (ws) => {
     ws.config = { ...ws.config, workers: [{ id: 'p1', role: 'planner', harness: 'claude', iterations: 5, maxPending: 10 }, { id: 'w1', role: 'worker', harness: 'codex', iterations: 5, maxPending: 10 }, { id: 'w2', role: 'worker', harness: 'codex', iterations: 5, maxPending: 10 }] };
   };
-  await start(engine, [repo()]);
+  await start(engine);
   fake.replies.push(reply.pickMany('w1', 'w2'));
   assert.equal(await run(Commands.startSwarmWithWorkers), true);
   assert.deepEqual(engine.last.calls.find((c) => c[0] === 'startRun'), ['startRun', { workers: ['w1', 'w2'] }]);

@@ -1,6 +1,6 @@
 // The extension on the real engine: a temp git repository, scripted agents through the
-// `command` harness (a node script that writes a file and prints the ready signal; the reviewer
-// prints a strict verdict), and the extension driven through its commands with a fake `vscode`.
+// `command` harness (the scripted agent of test/helpers/repo.ts: it writes the task's file and
+// submits; the reviewer approves), and the extension driven through its commands with a fake `vscode`.
 import { fake, reply, createFakeExtensionContext, renderTree, type RenderedItem } from '../helpers/fake-vscode';
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,34 +11,7 @@ import { join } from 'node:path';
 import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
 import { Commands } from '../../src/extension/constants';
 import type { ReviewHost } from '../../src/extension/reviewHost';
-
-const AGENT = `
-(function main() {
-const fs = require('fs');
-const role = process.env.SWARM_ROLE;
-const prompt = fs.readFileSync(process.env.SWARM_PROMPT_FILE, 'utf8');
-if (role === 'reviewer') {
-  console.log('Reviewed the diff.');
-  console.log('VERDICT: APPROVED');
-} else {
-  const id = process.env.SWARM_TASK_ID;
-  const once = TEST_DIR + '/marks/slept-' + id;
-  if (id.startsWith('slow') && !fs.existsSync(once)) {
-    fs.writeFileSync(once, '');
-    setTimeout(() => console.log('too late'), 60000);
-    return;
-  }
-  if (id.startsWith('ask') && !prompt.includes('8080')) {
-    console.log('I need to know something.');
-    console.log('BLOCKED: Which port should the server use?');
-  } else {
-    fs.writeFileSync(id + '.txt', 'made by ' + process.env.SWARM_WORKER_ID + '\\n');
-    console.log('Done.');
-    console.log('COMPLETE_AND_READY_FOR_MERGE');
-  }
-}
-})();
-`;
+import { newRepo, type AgentSpec, type TestRepo } from '../helpers/repo';
 
 let dir: string;
 const reviews: unknown[] = [];
@@ -48,29 +21,21 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', ...args], { cwd, encoding: 'utf8' }).trim();
 }
 
-function makeRepo(tasks: Record<string, string>): string {
-  const root = join(dir, 'repo');
-  mkdirSync(root, { recursive: true });
-  git(root, 'init', '-q', '-b', 'main');
-  writeFileSync(join(root, 'README.md'), '# test\n');
-  git(root, 'add', '.');
-  git(root, 'commit', '-q', '-m', 'init');
-  mkdirSync(join(dir, 'marks'), { recursive: true });
-  writeFileSync(join(dir, 'agent.js'), `const TEST_DIR = ${JSON.stringify(dir)};\n${AGENT}`);
-  writeFileSync(join(root, 'swarm.json'), JSON.stringify({
-    base: 'main',
-    workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }],
-    review: { mode: 'agent', harness: 'scripted', max_rounds: 2 },
-    harnesses: { scripted: { command: [process.execPath, join(dir, 'agent.js')], timeout_s: 60 } },
-    limits: { poll_ms: 50 },
-    // Agents run sandboxed where bubblewrap is installed (the default); the agent's marks folder is outside its worktree.
-    sandbox: { allow_write: [join(dir, 'marks')] },
-  }, null, 2));
+/**
+ * A repository with these tasks (id → title) for the scripted agent (test/helpers/repo.ts): each
+ * writes <id>.txt; an `ask*` task first asks which port to use, a `slow*` one sleeps through its
+ * first turn.
+ */
+function makeRepo(tasks: Record<string, string>): TestRepo {
+  const repo = newRepo('swarm-ext-engine-');
+  repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }], review: { mode: 'agent', harness: 'scripted', max_rounds: 2 } });
   for (const [id, title] of Object.entries(tasks)) {
-    mkdirSync(join(root, 'tasks', 'pending'), { recursive: true });
-    writeFileSync(join(root, 'tasks', 'pending', `${id}.md`), `---\ntitle: ${title}\n---\nCreate ${id}.txt.\n`);
+    const agent: AgentSpec = { files: { [`${id}.txt`]: 'made by e1\n' } };
+    if (id.startsWith('ask')) agent.blocked = 'Which port should the server use?';
+    if (id.startsWith('slow')) agent.sleepFirstMs = 60_000;
+    repo.writeTask(id, { title, body: `Create ${id}.txt.`, agent });
   }
-  return root;
+  return repo;
 }
 
 async function startExtension(root: string, context = createFakeExtensionContext()): Promise<SwarmExtension> {
@@ -108,7 +73,7 @@ afterEach(async () => {
 });
 
 test('real engine: Start swarm runs a scripted worker and reviewer; the task moves to Complete as merged', { timeout: 60_000 }, async () => {
-  const root = makeRepo({ hello: 'Say hello' });
+  const root = makeRepo({ hello: 'Say hello' }).root;
   const ext = await startExtension(root);
   const session = ext.registry.sessions[0];
   assert.equal(session.state, 'ready');
@@ -130,7 +95,7 @@ test('real engine: Start swarm runs a scripted worker and reviewer; the task mov
 });
 
 test('real engine: human review — Needs you, badge, notification, worktree diff, Approve from the tree merges exactly that commit', { timeout: 60_000 }, async () => {
-  const root = makeRepo({ flag: 'Add the flag' });
+  const root = makeRepo({ flag: 'Add the flag' }).root;
   fake.config['swarm.review.mode'] = 'human';
   const ext = await startExtension(root);
   const session = ext.registry.sessions[0];
@@ -171,7 +136,7 @@ test('real engine: human review — Needs you, badge, notification, worktree dif
 });
 
 test('real engine: a blocked question shows in Blocked; Answer question resumes the agent and the task merges', { timeout: 60_000 }, async () => {
-  const root = makeRepo({ ask: 'Start the server' });
+  const root = makeRepo({ ask: 'Start the server' }).root;
   const ext = await startExtension(root);
   const session = ext.registry.sessions[0];
   await fake.commands.get(Commands.startSwarm)!();
@@ -223,13 +188,14 @@ test('real engine: not a git repository → noGit state, Start swarm explains', 
 });
 
 test('real engine: a window reload mid-turn stops the agent; the next activation resumes the run and reports the recovery', { timeout: 60_000 }, async () => {
-  const root = makeRepo({ slow: 'Take your time' });
+  const repo = makeRepo({ slow: 'Take your time' });
+  const root = repo.root;
   const context = createFakeExtensionContext();
   let ext = await startExtension(root, context);
   await fake.commands.get(Commands.startSwarm)!();
   await until('the agent running', () => /e1 executor round 1 on slow: pid \d+/.test(fake.outputChannels[0].text()));
   const pid = Number(/on slow: pid (\d+)/.exec(fake.outputChannels[0].text())![1]);
-  await until('the agent mid-turn', () => existsSync(join(dir, 'marks', 'slept-slow')));
+  await until('the agent mid-turn', () => repo.calls().some((c) => c.task === 'slow'));
   const t0 = Date.now();
   await deactivate(); // the window reloads
   assert.ok(Date.now() - t0 < 5000, `stopped within VS Code's deactivate budget (${Date.now() - t0} ms)`);
@@ -248,7 +214,7 @@ test('real engine: a window reload mid-turn stops the agent; the next activation
 });
 
 test('real engine: Clean up worktree on an orphaned worktree with unmerged work archives it before removing (hazard 4)', { timeout: 60_000 }, async () => {
-  const root = makeRepo({});
+  const root = makeRepo({}).root;
   const wt = join(root, '.swarm', 'worktrees', 'ghost');
   git(root, 'worktree', 'add', '-q', '-b', 'swarm/w9/ghost', wt);
   writeFileSync(join(wt, 'ghost.txt'), 'unmerged work\n');

@@ -1,52 +1,15 @@
 // Notifications of the review seat (issue 15 items 4, 8, 13): reviews grouped into one toast with
 // "Open next", nothing for the task on screen, a summary when the run ends, a failed task's own
 // notification, a quarantined file with its whole reason and the way back to pending.
-import { fake, reply, createFakeExtensionContext } from '../helpers/fake-vscode';
-import { test, beforeEach, afterEach } from 'node:test';
+import { fake, reply } from '../helpers/fake-vscode';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
 import { Commands } from '../../src/extension/constants';
 import { FakeEngine, makeState, makeTask } from '../helpers/fake-swarm-workspace';
-import type { ReviewHost } from '../../src/extension/reviewHost';
-import type { TaskRef } from '../../src/extension/treeNode';
+import { reviews, settle, showing, start } from '../helpers/extension';
 
-let dirs: string[] = [];
-function repo(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'swarm-notify-')), 'repo');
-  mkdirSync(join(dir, '.git'), { recursive: true });
-  dirs.push(dir);
-  return dir;
-}
-const reviews: TaskRef[] = [];
-let showing = new Set<string>();
-const reviewHost: ReviewHost = { openReview: async (_s, ref) => void reviews.push(ref), isShowing: (_root, taskId) => showing.has(taskId), dispose: () => undefined };
-async function start(engine: FakeEngine): Promise<SwarmExtension> {
-  fake.setFolders([repo()]);
-  const ext = activate(createFakeExtensionContext() as never, { engine, agentPath: async () => '/usr/bin', reviewHost, refreshDelayMs: 5, refreshMaxWaitMs: 20, startTimeoutMs: 200 });
-  await ext.openSessions();
-  await settle(ext);
-  return ext;
-}
-async function settle(ext: SwarmExtension): Promise<void> {
-  for (const s of ext.registry.sessions) await s.settled();
-  await ext.notifier.settled();
-}
 const messages = () => fake.messages.map((m) => m.text);
 const buttons = (i: number) => fake.messages[i].items.map((b) => (typeof b === 'string' ? b : (b as { title: string }).title));
-
-beforeEach(() => {
-  fake.reset();
-  reviews.length = 0;
-  showing = new Set();
-});
-afterEach(async () => {
-  await deactivate();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
 
 function seedReviews(engine: FakeEngine, n: number) {
   engine.setup = (ws) => {

@@ -2,75 +2,18 @@
 // without a change, the clicked item reaches the command, never a "which task?" picker from a
 // menu), a failed task is not a question, quick picks speak words, the status bar does not say
 // "running" while paused.
-import { fake, reply, createFakeExtensionContext, renderTree, TabInputText, Uri, diagnostics, DiagnosticSeverity, type RenderedItem } from '../helpers/fake-vscode';
-import { test, beforeEach, afterEach } from 'node:test';
+import { fake, reply, renderTree, TabInputText, Uri, diagnostics, DiagnosticSeverity, type RenderedItem } from '../helpers/fake-vscode';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
+import { deactivate } from '../../src/extension/extension';
 import { Commands, Views } from '../../src/extension/constants';
 import { FakeEngine, makeState, makeTask } from '../helpers/fake-swarm-workspace';
-import type { ReviewHost } from '../../src/extension/reviewHost';
-import type { TaskRef } from '../../src/extension/treeNode';
+import { find, menuCommands, pkg, repo, reviews, run, settle, start } from '../helpers/extension';
 import type { WorkerInfo } from '../../src/swarm/types';
 
-const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
-function menuCommands(contextValue: string): string[] {
-  const out: string[] = [];
-  for (const m of pkg.contributes.menus['view/item/context'] as { command: string; when: string }[]) {
-    const ok = m.when.split('&&').map((c) => c.trim()).every((clause) => {
-      let r: RegExpExecArray | null;
-      if ((r = /^view == (\S+)$/.exec(clause))) return r[1] === Views.tasks;
-      if ((r = /^viewItem == (\S+)$/.exec(clause))) return r[1] === contextValue;
-      if ((r = /^viewItem =~ \/(.+)\/$/.exec(clause))) return new RegExp(r[1]).test(contextValue);
-      throw new Error(`clause the test cannot evaluate: ${clause}`);
-    });
-    if (ok && !out.includes(m.command)) out.push(m.command);
-  }
-  return out;
-}
-
-let dirs: string[] = [];
-function repo(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'swarm-seat-')), 'repo');
-  mkdirSync(join(dir, '.git'), { recursive: true });
-  dirs.push(dir);
-  return dir;
-}
-const reviews: TaskRef[] = [];
-const reviewHost: ReviewHost = { openReview: async (_s, ref) => void reviews.push(ref), dispose: () => undefined };
-async function start(engine: FakeEngine, folders: string[]): Promise<SwarmExtension> {
-  fake.setFolders(folders);
-  const ext = activate(createFakeExtensionContext() as never, { engine, agentPath: async () => '/usr/bin', reviewHost, refreshDelayMs: 5, refreshMaxWaitMs: 20, startTimeoutMs: 200 });
-  await ext.openSessions();
-  await settle(ext);
-  return ext;
-}
-async function settle(ext: SwarmExtension): Promise<void> {
-  for (const s of ext.registry.sessions) await s.settled();
-  await ext.notifier.settled();
-}
-const run = (id: string, ...args: unknown[]) => fake.commands.get(id)!(...args);
-function find(items: RenderedItem[], label: string): RenderedItem | undefined {
-  for (const i of items) {
-    if (i.label === label) return i;
-    const inner = i.children && find(i.children, label);
-    if (inner) return inner;
-  }
-  return undefined;
-}
 const child = (tree: RenderedItem[], group: string, label: string) => find(tree, group)?.children?.find((c) => c.label === label);
-
-beforeEach(() => {
-  fake.reset();
-  reviews.length = 0;
-});
-afterEach(async () => {
-  await deactivate();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
 
 const SHA = 'a'.repeat(40);
 function seed(engine: FakeEngine) {
@@ -97,7 +40,7 @@ function seed(engine: FakeEngine) {
 test('idle noise: engine events that change nothing the view shows fire no tree change; a real change fires one', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   await renderTree(ext.tasks);
   await renderTree(ext.worktrees);
   let tasksFired = 0;
@@ -132,7 +75,7 @@ test('idle noise: engine events that change nothing the view shows fire no tree 
 test('a task keeps its item id while it moves between groups (VS Code maps a menu target back by it)', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   const before = child(await renderTree(ext.tasks), 'Current', 'Busy')!;
   const ws = engine.last;
   ws.tasks.current = ws.tasks.current.map((t) => (t.id === 'busy' ? { ...t, status: 'blocked', question: 'Which port?' } : t));
@@ -154,7 +97,7 @@ test('a task keeps its item id while it moves between groups (VS Code maps a men
 test('the clicked item reaches the command: a menu action never opens a "which task?" picker, even from a node of an older render', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   const old = child(await renderTree(ext.tasks), 'Needs you', 'Review two')!.node;
   // The tree re-renders meanwhile (another task changed); the menu still holds the old node.
   engine.last.tasks.pending.push(makeTask('p2', 'pending'));
@@ -175,7 +118,7 @@ test('the clicked item reaches the command: a menu action never opens a "which t
 test('the palette\'s quick pick shows words, not status ids', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  await start(engine, [repo()]);
+  await start(engine);
   await run(Commands.openReview);
   const pick = fake.prompts.find((p) => p.kind === 'quickPick')!;
   const descriptions = pick.items.map((i) => (i as { description: string }).description);
@@ -186,20 +129,20 @@ test('the palette\'s quick pick shows words, not status ids', async () => {
 test('a failed task is not a question: its own group, words and icon; Retry, Open review, Move back to pending; no Answer', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   const tree = await renderTree(ext.tasks);
   assert.deepEqual(tree.map((g) => g.label), ['Needs you', 'Pending', 'Current', 'Blocked', 'Failed', 'Complete']);
   const failed = child(tree, 'Failed', 'Broke')!;
   assert.equal(failed.description, 'broke · failed 3 times');
   assert.equal(failed.icon, 'error');
   assert.ok(!child(tree, 'Blocked', 'Broke'), 'not under Blocked');
-  const menus = menuCommands(failed.contextValue ?? '');
+  const menus = menuCommands(Views.tasks, failed.contextValue ?? '');
   for (const c of [Commands.retryTask, Commands.openReview, Commands.moveToPending]) assert.ok(menus.includes(c), `${c} in ${menus.join(', ')}`);
   assert.ok(!menus.includes(Commands.answerQuestion), `no Answer: ${failed.contextValue}`);
   assert.doesNotMatch(failed.contextValue ?? '', /:question(:|$)/);
   const needsYou = child(tree, 'Needs you', 'Broke')!;
   assert.equal(needsYou.description, 'broke · failed 3 times');
-  assert.ok(!menuCommands(needsYou.contextValue ?? '').includes(Commands.answerQuestion));
+  assert.ok(!menuCommands(Views.tasks, needsYou.contextValue ?? '').includes(Commands.answerQuestion));
   const tip = (ext.tasks.getTreeItem(failed.node as never).tooltip as { value: string }).value;
   assert.match(tip, /Why: The agent failed 3 times/);
   assert.doesNotMatch(tip, /Question:/);
@@ -215,7 +158,7 @@ test('a failed task is not a question: its own group, words and icon; Retry, Ope
 test('the status bar says paused, not "N running", while the run is paused; waiting for you when nobody works', async () => {
   const engine = new FakeEngine();
   seed(engine);
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   await run(Commands.startSwarm);
   const ws = engine.last;
   ws.emit({ type: 'worker_state', worker: { id: 'w1', role: 'worker', harness: 'demo', state: 'running', taskId: 'busy', iteration: 1, iterations: 5 } });
@@ -234,7 +177,7 @@ test('the status bar says paused, not "N running", while the run is paused; wait
 test('config errors: one error row each in the tree, numbered in the Start notification, no Start in the Worktrees welcome; the effective review mode is shown', async () => {
   const engine = new FakeEngine();
   engine.failWith = new Error('swarm.json: workers[0].role: expected worker, reviewer or planner, found "wizard"\nswarm.json: review.mode: expected agent, human or agent+human, found "robot"');
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   const tree = await renderTree(ext.tasks);
   assert.deepEqual(tree.map((r) => `${r.label} [${r.icon}]`), [
     'Config error: swarm.json: workers[0].role: expected worker, reviewer or planner, found "wizard" [error]',
@@ -257,12 +200,12 @@ test('config errors: one error row each in the tree, numbered in the Start notif
   const engine2 = new FakeEngine();
   engine2.setup = (ws) => { ws.config = { ...ws.config, review: { ...ws.config.review, mode: ws.options.reviewMode ?? 'agent+human' } }; };
   fake.reset();
-  await start(engine2, [repo()]);
+  await start(engine2);
   assert.equal((fake.treeViews.get(Views.tasks) as unknown as { description?: string }).description, 'review: agent+human (swarm.json)');
   await deactivate();
   fake.reset();
   fake.config['swarm.review.mode'] = 'human';
-  await start(engine2, [repo()]);
+  await start(engine2);
   assert.equal((fake.treeViews.get(Views.tasks) as unknown as { description?: string }).description, 'review: human (setting swarm.review.mode)');
 });
 
@@ -271,7 +214,7 @@ test('an editor tab of a task file follows the file when the task moves folders 
   engine.setup = (ws) => {
     ws.tasks.pending = [makeTask('p1', 'pending'), makeTask('p2', 'pending')];
   };
-  const ext = await start(engine, [repo()]);
+  const ext = await start(engine);
   const tab = (path: string, extra: Partial<{ isActive: boolean; isDirty: boolean; isPreview: boolean }> = {}) => ({ label: path.split('/').pop()!, input: new TabInputText(Uri.file(path)), isActive: false, isDirty: false, isPreview: false, ...extra });
   fake.tabGroups = [{ viewColumn: 2, isActive: true, tabs: [tab('/repo/tasks/pending/p1.md', { isActive: true, isPreview: true }), tab('/repo/tasks/pending/p2.md', { isDirty: true })] }];
   const ws = engine.last;

@@ -2,83 +2,25 @@
 // worker, state words and icon, tooltip, click), contextValues matched by the manifest's regex
 // `when` clauses, Needs you newest first with the badge, debounced refresh on file events,
 // welcome states, multi-root.
-import { fake, renderTree, treeText, createFakeExtensionContext, type RenderedItem, MarkdownString } from '../helpers/fake-vscode';
-import { test, beforeEach, afterEach } from 'node:test';
+import { fake, renderTree, treeText, type RenderedItem, MarkdownString } from '../helpers/fake-vscode';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
+import { deactivate } from '../../src/extension/extension';
 import { Commands, ContextKeys, Views } from '../../src/extension/constants';
 import { FakeEngine, makeState, makeTask } from '../helpers/fake-swarm-workspace';
-import type { ReviewHost } from '../../src/extension/reviewHost';
+import { find as findItem, folder, menuCommands, pkg, repo, settle, start } from '../helpers/extension';
 import { TaskNode } from '../../src/extension/tasksTree';
 import { STATUS, STATUSES } from '../../src/swarm/status';
 import type { ReviewRound, Verdict } from '../../src/swarm/types';
 
-const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
-
-/** Commands the manifest shows for an item (inline or context menu) — evaluates our `when` clauses. */
-function menuCommands(view: string, contextValue: string, inline?: boolean): string[] {
-  const out: string[] = [];
-  for (const m of pkg.contributes.menus['view/item/context'] as { command: string; when: string; group: string }[]) {
-    if (inline !== undefined && m.group.startsWith('inline') !== inline) continue;
-    const ok = m.when.split('&&').map((c) => c.trim()).every((clause) => {
-      let r: RegExpExecArray | null;
-      if ((r = /^view == (\S+)$/.exec(clause))) return r[1] === view;
-      if ((r = /^viewItem == (\S+)$/.exec(clause))) return r[1] === contextValue;
-      if ((r = /^viewItem =~ \/(.+)\/$/.exec(clause))) return new RegExp(r[1]).test(contextValue);
-      throw new Error(`clause the test cannot evaluate: ${clause}`);
-    });
-    if (ok && !out.includes(m.command)) out.push(m.command);
-  }
-  return out;
-}
-
-let dirs: string[] = [];
-function repo(name = 'repo'): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'swarm-ext-')), name);
-  mkdirSync(join(dir, '.git'), { recursive: true });
-  dirs.push(dir);
-  return dir;
-}
-
-const opened: unknown[] = [];
-const reviewHost: ReviewHost = { openReview: async (_s, ref) => void opened.push(ref), dispose: () => undefined };
-
-async function start(engine: FakeEngine, folders: string[]): Promise<SwarmExtension> {
-  fake.setFolders(folders);
-  const ext = activate(createFakeExtensionContext() as never, { engine, agentPath: async () => '/usr/bin', reviewHost, refreshDelayMs: 5, refreshMaxWaitMs: 20, startTimeoutMs: 200 });
-  await ext.openSessions();
-  for (const s of ext.registry.sessions) await s.settled();
-  return ext;
-}
-
-async function settle(ext: SwarmExtension): Promise<void> {
-  for (const s of ext.registry.sessions) await s.settled();
-}
-
+/** find(), but a missing item fails the test with the tree it looked in. */
 function find(items: RenderedItem[], label: string): RenderedItem {
-  for (const i of items) {
-    if (i.label === label) return i;
-    const inner = i.children && findOrUndefined(i.children, label);
-    if (inner) return inner;
-  }
-  throw new Error(`no tree item "${label}" in\n${treeText(items)}`);
+  const item = findItem(items, label);
+  if (!item) throw new Error(`no tree item "${label}" in\n${treeText(items)}`);
+  return item;
 }
-function findOrUndefined(items: RenderedItem[], label: string): RenderedItem | undefined {
-  try { return find(items, label); } catch { return undefined; }
-}
-
-beforeEach(() => {
-  fake.reset();
-  opened.length = 0;
-});
-afterEach(async () => {
-  await deactivate();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
 
 function seed(engine: FakeEngine, root: string) {
   engine.setup = (ws) => {
@@ -277,7 +219,7 @@ test('a burst of 300 file events in the task folders becomes a few refreshes, an
   assert.equal(engine.workspaces.length, 1, 'task file events never re-open the workspace');
   assert.ok(refreshes >= 1 && refreshes <= 5, `300 events → ${refreshes} refreshes`);
   const tree = await renderTree(ext.tasks);
-  assert.ok(findOrUndefined(tree, 'Task from-agent'), 'the task an agent wrote appears without a manual refresh');
+  assert.ok(findItem(tree, 'Task from-agent'), 'the task an agent wrote appears without a manual refresh');
 });
 
 test('welcome states: no folder, not a git repository, no swarm.json, untrusted; config errors show in the tree', async () => {
@@ -287,9 +229,7 @@ test('welcome states: no folder, not a git repository, no swarm.json, untrusted;
   await deactivate();
 
   fake.reset();
-  const plain = join(mkdtempSync(join(tmpdir(), 'swarm-ext-')), 'plain');
-  mkdirSync(plain);
-  dirs.push(plain);
+  const plain = folder('plain');
   ext = await start(engine, [plain]);
   assert.equal(fake.contexts.get(ContextKeys.folderState), 'noGit');
   assert.deepEqual(await renderTree(ext.tasks), [], 'empty tree → the welcome view shows');
@@ -332,8 +272,8 @@ test('multi-root: one session per repository (two folders of one repository shar
   assert.equal(fake.contexts.get(ContextKeys.multipleRepositories), true);
   const tree = await renderTree(ext.tasks);
   assert.deepEqual(tree.map((t) => t.label), ['a', 'b']);
-  assert.ok(findOrUndefined(tree[0].children ?? [], 'Task in-a'));
-  assert.ok(findOrUndefined(tree[1].children ?? [], 'Task in-b'));
+  assert.ok(findItem(tree[0].children ?? [], 'Task in-a'));
+  assert.ok(findItem(tree[1].children ?? [], 'Task in-b'));
 });
 
 test('Complete shows the newest 200 with a note for the rest; unreadable task files show under Quarantined with the reason', async () => {
