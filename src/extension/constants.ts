@@ -20,6 +20,7 @@ export const Commands = {
   resumeSwarm: 'swarm.resume',
   newTask: 'swarm.newTask',
   openReview: 'swarm.openReview',
+  openNextReview: 'swarm.openNextReview',
   approve: 'swarm.approve',
   override: 'swarm.override',
   requestChanges: 'swarm.requestChanges',
@@ -63,6 +64,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.resumeSwarm]: 'Resume swarm',
   [Commands.newTask]: 'New task',
   [Commands.openReview]: 'Open review',
+  [Commands.openNextReview]: 'Open next review',
   [Commands.approve]: 'Approve',
   [Commands.override]: 'Override…',
   [Commands.requestChanges]: 'Request changes',
@@ -100,6 +102,9 @@ export const ContextKeys = {
 } as const;
 
 export type FolderState = 'noFolder' | 'untrusted' | 'loading' | 'noGit' | 'noConfig' | 'configError' | 'ready';
+
+/** The keybinding of Open next review (package.json contributes it; the review toast names it). */
+export const OPEN_NEXT_REVIEW_KEY = { key: 'ctrl+alt+r', when: 'swarm.needsYouCount > 0', label: 'Ctrl+Alt+R' } as const;
 
 export const SETTINGS_SECTION = 'swarm';
 /** Setting keys below the `swarm.` section. */
