@@ -7,7 +7,8 @@
 //     the webview from the theme's real colours);
 //   - flow (item 9): two clicks from the notification to merged (Open review, Approve), then
 //     "Next review (1 waiting)" goes to the other review; Alt+A approves from the keyboard;
-//   - line comments (item 11): a comment on a diff line goes with Request changes, the next round's
+//   - line comments (item 11): a comment on a diff line, made from the keyboard (Tab to the diff,
+//     j to the line, C, Ctrl+Enter), goes with Request changes, the next round's
 //     prompt (the file the engine gives the agent, .swarm/runs/*/prompts/) has it, and the panel
 //     says the fix changed the commented line; the interdiff shows beside the full diff.
 // A second scenario (item 9): keyboard only, from the review notification to merged in at most
@@ -211,10 +212,21 @@ test('review seat: layout, contrast, two clicks to merged, Next review, line com
     assert.match((await view.locator('#decision-reasons').textContent()) ?? '', /Approve: the reviewer said NEEDS_CHANGES/);
 
     // Item 11: a comment on the TODO line, sent with Request changes (no other text).
-    const todo = view.locator('.diff .ln[data-line]', { hasText: 'TODO: finish this' }).first();
-    await todo.click();
-    await view.locator('.comment-editor vscode-textarea textarea').fill('Drop this TODO: the function is complete.');
-    await view.locator('.comment-editor vscode-button', { hasText: 'Add comment' }).click();
+    // By keyboard (lineCursor.ts): into the panel, Tab to the diff's line cursor, j to the TODO
+    // line, C opens the comment box, Ctrl+Enter saves it.
+    await view.locator('.files-head h2').click();
+    const focused = () => view.locator('body').evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      return { line: a?.matches('.ln[data-line]') ? (a.closest('section.file')?.getAttribute('data-path') ?? '') : '', text: a?.textContent ?? '' };
+    });
+    for (let i = 0; i < 40 && (await focused()).line !== 'src/subtract.js'; i++) await wb.page.keyboard.press('Tab');
+    assert.equal((await focused()).line, 'src/subtract.js', 'Tab reaches the line cursor of the diff');
+    for (let i = 0; i < 40 && !/TODO: finish this/.test((await focused()).text); i++) await wb.page.keyboard.press('j');
+    assert.match((await focused()).text, /TODO: finish this/, 'j moves the line cursor to the TODO line');
+    await wb.page.keyboard.press('c');
+    await view.locator('.comment-editor').waitFor({ state: 'visible' });
+    await wb.page.keyboard.type('Drop this TODO: the function is complete.');
+    await wb.page.keyboard.press('Control+Enter');
     await view.locator('.line-comment', { hasText: 'Drop this TODO' }).waitFor({ state: 'visible' });
     await wb.screenshot('line-comment');
     await view.locator('vscode-button', { hasText: /^\s*Request changes/ }).click();

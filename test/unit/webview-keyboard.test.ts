@@ -1,6 +1,9 @@
 // The review page from the keyboard (issue 15 item 9 and line comments), in happy-dom: a review
 // that opens waiting for a decision puts the focus on Approve (else on the comment box) and says so
-// in a live region, once, never taking the focus from where the user is.
+// in a live region, once, never taking the focus from where the user is; the diff has a line
+// cursor (one tab stop per file, ↓/j ↑/k Home/End) and C or Enter comments on its line, saved like
+// a click's comment; Escape closes the box and the cursor comes back.
+// The same in real Chromium with the built bundle: test/integration/review-panel-browser.test.ts.
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,4 +87,68 @@ test('no focus is taken when nothing waits for a decision, or from an element th
   (q.doc.querySelector('#comment') as HTMLElement).focus();
   q.state(model());
   assert.equal(q.active()?.id, 'comment', 'the user was typing: the focus stays there');
+});
+
+test('line cursor: one tab stop per diff, ↓/j ↑/k Home/End move it (the same line twice in side by side counts once)', () => {
+  const p = page();
+  p.state(model());
+  const stops = [...p.doc.querySelectorAll('.diff [tabindex="0"]')] as HTMLElement[];
+  assert.equal(stops.length, 1, 'one tab stop in the diff');
+  assert.equal(stops[0].textContent, ' const a = 1;');
+  stops[0].focus();
+  p.key('j');
+  assert.equal(p.active()?.textContent, '-const b = 2;');
+  assert.match(p.active()!.getAttribute('aria-label')!, /^src\/app\.ts old line 2, removed: const b = 2;\. C or Enter: comment on this line\.$/);
+  p.key('ArrowDown');
+  assert.equal(p.active()?.textContent, '+const b = 3;');
+  p.key('k');
+  p.key('ArrowUp');
+  assert.equal(p.active()?.textContent, ' const a = 1;');
+  p.key('End');
+  assert.equal(p.active()?.textContent, ' const c = 4;');
+  assert.equal(p.doc.querySelectorAll('.diff [tabindex="0"]').length, 1, 'still one tab stop: the line the cursor is on');
+  p.key('Home');
+  assert.equal(p.active()?.textContent, ' const a = 1;');
+  // Modifier keys are not the cursor's (Alt+A approves, Ctrl+… is the browser's).
+  p.key('j', { ctrlKey: true });
+  assert.equal(p.active()?.textContent, ' const a = 1;');
+});
+
+test('C or Enter on the cursor line opens the comment box; Ctrl+Enter saves the comment as a click does; Escape closes; the cursor comes back', () => {
+  const p = page();
+  p.state(model());
+  (p.doc.querySelector('.diff [tabindex="0"]') as HTMLElement).focus();
+  p.key('j');
+  p.key('j');
+  p.key('j');
+  assert.equal(p.active()?.textContent, '+// TODO: finish this');
+  p.key('c');
+  const box = p.doc.querySelector('.comment-editor') as HTMLElement;
+  assert.ok(box, 'C opened the comment box');
+  assert.match(box.textContent ?? '', /Comment on src\/app\.ts line 3/);
+  const input = box.querySelector('vscode-textarea') as HTMLElement & { value?: string };
+  assert.equal(p.active(), input, 'the box has the focus');
+  p.key('Escape');
+  assert.equal(p.doc.querySelector('.comment-editor'), null, 'Escape closed it');
+  assert.equal(p.active()?.textContent, '+// TODO: finish this', 'back on the line');
+
+  p.key('Enter');
+  const input2 = p.doc.querySelector('.comment-editor vscode-textarea') as HTMLElement & { value?: string };
+  input2.value = 'Drop this TODO.';
+  p.key('Enter', { ctrlKey: true });
+  assert.equal(p.doc.querySelector('.comment-editor'), null);
+  assert.deepEqual(p.app.pageState.ui.comments, [{ path: 'src/app.ts', line: 3, side: 'new', lineText: '// TODO: finish this', body: 'Drop this TODO.' }]);
+  assert.match(p.doc.querySelector('.line-comment')?.textContent ?? '', /Drop this TODO\./);
+  assert.equal(p.active()?.textContent, '+// TODO: finish this', 'the cursor is back on the commented line');
+});
+
+test('where comments are not possible (nothing to decide), the cursor moves but C and Enter open nothing', () => {
+  const p = page();
+  p.state(model({ canDecide: false }));
+  (p.doc.querySelector('.diff [tabindex="0"]') as HTMLElement).focus();
+  p.key('j');
+  assert.equal(p.active()?.textContent, '-const b = 2;');
+  p.key('c');
+  p.key('Enter');
+  assert.equal(p.doc.querySelector('.comment-editor'), null);
 });
