@@ -104,7 +104,9 @@ export const ContextKeys = {
 export type FolderState = 'noFolder' | 'untrusted' | 'loading' | 'noGit' | 'noConfig' | 'configError' | 'ready';
 
 /** The keybinding of Open next review (package.json contributes it; the review toast names it). */
-export const OPEN_NEXT_REVIEW_KEY = { key: 'ctrl+alt+r', when: 'swarm.needsYouCount > 0', label: 'Ctrl+Alt+R' } as const;
+// No `when` clause: a context key set from the snapshot lags the toast (the key did nothing for a
+// moment after the notification showed); with nothing waiting the command says so.
+export const OPEN_NEXT_REVIEW_KEY = { key: 'ctrl+alt+r', label: 'Ctrl+Alt+R' } as const;
 
 export const SETTINGS_SECTION = 'swarm';
 /** Setting keys below the `swarm.` section. */

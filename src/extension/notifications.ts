@@ -112,6 +112,8 @@ export class Notifier implements vscode.Disposable {
   /** Reviews requested since the review toast last showed (root \0 taskId → ref). */
   private readonly newReviews = new Map<string, { session: SwarmSession; ref: TaskRef; verdict: string | null }>();
   private reviewToastOpen = false;
+  /** The review the open review toast offers (the snapshot may not list it yet). */
+  private toastReview: { session: SwarmSession; ref: TaskRef } | undefined;
 
   constructor(private readonly registry: SessionRegistry, private readonly level: () => NotificationLevel, private readonly onScreen: OnScreen = () => false) {
     this.subscription = registry.onEvent(({ session, event }) => this.handle(session, event));
@@ -141,6 +143,14 @@ export class Notifier implements vscode.Disposable {
     // Requested just now, not in the snapshot yet: the newest.
     for (const r of this.newReviews.values()) add(r.session, r.ref, r.verdict);
     return out;
+  }
+
+  /**
+   * The review "Open next review" (the key the toast names) opens: the next one waiting, or the one
+   * the toast offers — a review requested a moment ago is in the toast before the snapshot has it.
+   */
+  nextReview(): { session: SwarmSession; ref: TaskRef } | undefined {
+    return this.waitingReviews()[0] ?? this.toastReview;
   }
 
   private handle(session: SwarmSession, e: SwarmEvent): void {
@@ -177,11 +187,13 @@ export class Notifier implements vscode.Disposable {
     if (!waiting.length) return;
     this.reviewToastOpen = true;
     const [next] = waiting;
+    this.toastReview = next;
     const spec: NotificationSpec = waiting.length === 1
       ? { key: '', level: 'needsYou', severity: 'info', message: `Swarm: ${next.title} is waiting for your review${next.verdict ? ` (reviewer agent: ${next.verdict})` : ''}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`, actions: [{ title: 'Open review', command: Commands.openReview, args: [next.ref] }] }
       : { key: '', level: 'needsYou', severity: 'info', message: `Swarm: ${waiting.length} reviews waiting — next: ${next.title}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`, actions: [{ title: 'Open next', command: Commands.openReview, args: [next.ref] }] };
     this.show(spec, () => {
       this.reviewToastOpen = false;
+      this.toastReview = undefined;
     });
   }
 

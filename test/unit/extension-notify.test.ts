@@ -95,6 +95,21 @@ test('Open next review (the key the toast names): the review waiting longest tha
   assert.match(messages().at(-1) ?? '', /no review is waiting for you/);
 });
 
+test('Open next review right after the toast shows: the review it offers, though the snapshot does not list it yet', async () => {
+  const engine = new FakeEngine();
+  engine.setup = (ws) => {
+    ws.tasks.current.push(makeTask('fresh', 'current', 'awaiting_human', { title: 'Fresh' }));
+  };
+  const ext = await start(engine);
+  // The toast stays open (unanswered) while the user presses the key.
+  fake.replies.push(() => new Promise(() => undefined));
+  engine.last.emit({ type: 'human_review_requested', taskId: 'fresh', sha: 'f'.repeat(40), agentVerdict: 'APPROVED' });
+  assert.match(messages().at(-1) ?? '', /"Fresh" \(fresh\) is waiting for your review .*Ctrl\+Alt\+R opens it\./);
+  assert.deepEqual(ext.registry.sessions[0].snapshot.needsYou, [], 'not in the snapshot yet');
+  await commands.executeCommand(Commands.openNextReview);
+  assert.deepEqual(reviews.map((r) => r.taskId), ['fresh']);
+});
+
 test('no notification for the task whose review is on screen (review, question, failure)', async () => {
   const engine = new FakeEngine();
   seedReviews(engine, 1);
