@@ -209,6 +209,7 @@ export class CliHarness implements Harness {
       sessionId: parsed.sessionId ?? resume,
       ...(usage ? { usage } : {}),
       ...(failure ? { failure } : {}),
+      ...(r.sandboxDenied ? { sandboxDenied: r.sandboxDenied } : {}),
     };
     return { result, notFound };
   }
