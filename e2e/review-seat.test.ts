@@ -7,9 +7,13 @@
 //     the webview from the theme's real colours);
 //   - flow (item 9): two clicks from the notification to merged (Open review, Approve), then
 //     "Next review (1 waiting)" goes to the other review; Alt+A approves from the keyboard;
-//   - line comments (item 11): a comment on a diff line goes with Request changes, the next round's
+//   - line comments (item 11): a comment on a diff line, made from the keyboard (Tab to the diff,
+//     j to the line, C, Ctrl+Enter), goes with Request changes, the next round's
 //     prompt (the file the engine gives the agent, .swarm/runs/*/prompts/) has it, and the panel
 //     says the fix changed the commented line; the interdiff shows beside the full diff.
+// A second scenario (item 9): keyboard only, from the review notification to merged in at most
+// 4 key presses (Ctrl+Alt+R, the key the toast names, opens the review with the focus on Approve;
+// Enter approves), counted; the task file ends in tasks/complete.
 // Screenshots of the panel in the three themes at full and narrow width go to e2e/artifacts/.
 // Every wait is on a state (a DOM node, a file, a git ref), never a fixed time.
 import { test, after } from 'node:test';
@@ -17,7 +21,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, type Workbench } from './launcher';
-import { freshSample, git, groupCount, removeSamples, skipReason, until } from './helpers';
+import { freshSample, git, groupCount, removeSamples, skipReason, tasksIn, until } from './helpers';
 
 const skip = skipReason();
 after(removeSamples);
@@ -208,10 +212,21 @@ test('review seat: layout, contrast, two clicks to merged, Next review, line com
     assert.match((await view.locator('#decision-reasons').textContent()) ?? '', /Approve: the reviewer said NEEDS_CHANGES/);
 
     // Item 11: a comment on the TODO line, sent with Request changes (no other text).
-    const todo = view.locator('.diff .ln[data-line]', { hasText: 'TODO: finish this' }).first();
-    await todo.click();
-    await view.locator('.comment-editor vscode-textarea textarea').fill('Drop this TODO: the function is complete.');
-    await view.locator('.comment-editor vscode-button', { hasText: 'Add comment' }).click();
+    // By keyboard (lineCursor.ts): into the panel, Tab to the diff's line cursor, j to the TODO
+    // line, C opens the comment box, Ctrl+Enter saves it.
+    await view.locator('.files-head h2').click();
+    const focused = () => view.locator('body').evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      return { line: a?.matches('.ln[data-line]') ? (a.closest('section.file')?.getAttribute('data-path') ?? '') : '', text: a?.textContent ?? '' };
+    });
+    for (let i = 0; i < 40 && (await focused()).line !== 'src/subtract.js'; i++) await wb.page.keyboard.press('Tab');
+    assert.equal((await focused()).line, 'src/subtract.js', 'Tab reaches the line cursor of the diff');
+    for (let i = 0; i < 40 && !/TODO: finish this/.test((await focused()).text); i++) await wb.page.keyboard.press('j');
+    assert.match((await focused()).text, /TODO: finish this/, 'j moves the line cursor to the TODO line');
+    await wb.page.keyboard.press('c');
+    await view.locator('.comment-editor').waitFor({ state: 'visible' });
+    await wb.page.keyboard.type('Drop this TODO: the function is complete.');
+    await wb.page.keyboard.press('Control+Enter');
     await view.locator('.line-comment', { hasText: 'Drop this TODO' }).waitFor({ state: 'visible' });
     await wb.screenshot('line-comment');
     await view.locator('vscode-button', { hasText: /^\s*Request changes/ }).click();
@@ -243,6 +258,45 @@ test('review seat: layout, contrast, two clicks to merged, Next review, line com
     await wb.page.keyboard.press('Alt+A');
     await until(`${changesId} merged on main`, () => mergedIds(dir).includes(changesId), 60_000);
     assert.doesNotMatch(git(dir, 'show', 'main:src/subtract.js'), /TODO/);
+  } catch (e) {
+    await wb.screenshot('failed').catch(() => {});
+    throw e;
+  } finally {
+    await wb.stop();
+  }
+});
+
+test('review seat by keyboard only: from the notification to merged in at most 4 keys', { skip, timeout: 300_000 }, async () => {
+  const { dir } = freshSample('review-keys', { review: 'agent+human', maxRounds: 1, tasks: 1, workers: 1 });
+  const id = 'add-farewell';
+  const wb = await launch({ scenario: 'review-keys', folder: dir });
+  try {
+    await wb.openSwarmView();
+    await wb.runCommand('Swarm: Start swarm');
+    // From the moment the review notification appears: no click from here on, every key counted.
+    const toast = wb.notification(/is waiting for your review/).first();
+    await toast.waitFor({ state: 'visible', timeout: 90_000 });
+    assert.match((await toast.textContent()) ?? '', /Ctrl\+Alt\+R opens it/, 'the toast names the key');
+    const keys: string[] = [];
+    const press = async (key: string) => {
+      keys.push(key);
+      await wb.page.keyboard.press(key);
+    };
+    await press('Control+Alt+R');
+    const view = wb.webview();
+    await view.locator('body', { hasText: id }).waitFor({ state: 'visible', timeout: 60_000 });
+    // The panel opened with the keyboard on Approve (and said so in its live region).
+    await until('Approve has the keyboard focus in the review panel', () =>
+      view.locator('body').evaluate(() => document.hasFocus() && /^Approve/.test((document.activeElement?.textContent ?? '').trim())),
+    );
+    assert.match((await view.locator('[role="status"].sr-only').textContent()) ?? '', /Approve has focus: Enter or Alt\+A merges/);
+    await wb.screenshot('focus');
+    await press('Enter');
+    await until(`${id} merged on main`, () => mergedIds(dir).includes(id), 60_000);
+    await until(`tasks/complete/${id}.md`, () => tasksIn(dir, 'complete').includes(id));
+    assert.ok(keys.length <= 4, `keys from the notification to merged: ${keys.join(', ')}`);
+    console.log(`review-keys: merged with ${keys.length} keys (${keys.join(', ')})`);
+    await wb.screenshot();
   } catch (e) {
     await wb.screenshot('failed').catch(() => {});
     throw e;

@@ -147,6 +147,8 @@ export interface CommandDeps {
   revealWorktree(session: SwarmSession, path: string): Promise<void>;
   /** How long "Start swarm" waits for the engine's run_started before its progress ends. */
   startTimeoutMs?: number;
+  /** The review "Open next review" opens: the notifications' next one (notifications.ts Notifier.nextReview). */
+  nextReview?(): { session: SwarmSession; ref: import('./treeNode').TaskRef } | undefined;
 }
 
 export interface CommandDef {

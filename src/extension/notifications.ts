@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import type { SwarmEvent } from '../swarm/types';
-import { Commands, type NotificationLevel } from './constants';
+import { Commands, OPEN_NEXT_REVIEW_KEY, type NotificationLevel } from './constants';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
 import { findTask } from './sessions';
@@ -91,6 +91,16 @@ export function notificationFor(session: SwarmSession, e: SwarmEvent, lastFailur
   }
 }
 
+/** The reviews waiting in the sessions' snapshots, the longest-waiting first in each repository. */
+export function reviewsInSnapshots(sessions: readonly SwarmSession[]): { session: SwarmSession; ref: TaskRef; verdict?: string | null }[] {
+  return sessions.flatMap((session) =>
+    session.snapshot.needsYou
+      .filter((n) => n.kind === 'review')
+      .sort((a, b) => a.since.localeCompare(b.since))
+      .map((n) => ({ session, ref: { root: session.root, taskId: n.taskId, sha: n.sha }, verdict: n.approvable?.verdict })),
+  );
+}
+
 /** Is the review of this task on screen (the review panel shows it)? Then no notification for it. */
 export type OnScreen = (root: string, taskId: string) => boolean;
 
@@ -102,6 +112,8 @@ export class Notifier implements vscode.Disposable {
   /** Reviews requested since the review toast last showed (root \0 taskId → ref). */
   private readonly newReviews = new Map<string, { session: SwarmSession; ref: TaskRef; verdict: string | null }>();
   private reviewToastOpen = false;
+  /** The review the open review toast offers (the snapshot may not list it yet). */
+  private toastReview: { session: SwarmSession; ref: TaskRef } | undefined;
 
   constructor(private readonly registry: SessionRegistry, private readonly level: () => NotificationLevel, private readonly onScreen: OnScreen = () => false) {
     this.subscription = registry.onEvent(({ session, event }) => this.handle(session, event));
@@ -127,13 +139,18 @@ export class Notifier implements vscode.Disposable {
       const task = findTask(session.snapshot.tasks, ref.taskId);
       out.push({ session, ref, title: task?.title ? `"${task.title}" (${ref.taskId})` : ref.taskId, verdict });
     };
-    for (const session of this.registry.sessions) {
-      const reviews = session.snapshot.needsYou.filter((n) => n.kind === 'review').sort((a, b) => a.since.localeCompare(b.since));
-      for (const n of reviews) add(session, { root: session.root, taskId: n.taskId, sha: n.sha }, this.newReviews.get(`${session.root}\u0000${n.taskId}`)?.verdict ?? n.approvable?.verdict);
-    }
+    for (const { session, ref, verdict } of reviewsInSnapshots(this.registry.sessions)) add(session, ref, this.newReviews.get(`${session.root}\u0000${ref.taskId}`)?.verdict ?? verdict);
     // Requested just now, not in the snapshot yet: the newest.
     for (const r of this.newReviews.values()) add(r.session, r.ref, r.verdict);
     return out;
+  }
+
+  /**
+   * The review "Open next review" (the key the toast names) opens: the next one waiting, or the one
+   * the toast offers — a review requested a moment ago is in the toast before the snapshot has it.
+   */
+  nextReview(): { session: SwarmSession; ref: TaskRef } | undefined {
+    return this.waitingReviews()[0] ?? this.toastReview;
   }
 
   private handle(session: SwarmSession, e: SwarmEvent): void {
@@ -170,11 +187,13 @@ export class Notifier implements vscode.Disposable {
     if (!waiting.length) return;
     this.reviewToastOpen = true;
     const [next] = waiting;
+    this.toastReview = next;
     const spec: NotificationSpec = waiting.length === 1
-      ? { key: '', level: 'needsYou', severity: 'info', message: `Swarm: ${next.title} is waiting for your review${next.verdict ? ` (reviewer agent: ${next.verdict})` : ''}.`, actions: [{ title: 'Open review', command: Commands.openReview, args: [next.ref] }] }
-      : { key: '', level: 'needsYou', severity: 'info', message: `Swarm: ${waiting.length} reviews waiting — next: ${next.title}.`, actions: [{ title: 'Open next', command: Commands.openReview, args: [next.ref] }] };
+      ? { key: '', level: 'needsYou', severity: 'info', message: `Swarm: ${next.title} is waiting for your review${next.verdict ? ` (reviewer agent: ${next.verdict})` : ''}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`, actions: [{ title: 'Open review', command: Commands.openReview, args: [next.ref] }] }
+      : { key: '', level: 'needsYou', severity: 'info', message: `Swarm: ${waiting.length} reviews waiting — next: ${next.title}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`, actions: [{ title: 'Open next', command: Commands.openReview, args: [next.ref] }] };
     this.show(spec, () => {
       this.reviewToastOpen = false;
+      this.toastReview = undefined;
     });
   }
 

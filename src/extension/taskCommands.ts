@@ -13,6 +13,7 @@ import { Commands, type CommandId } from './constants';
 import { errorMessage, type SwarmSession } from './session';
 import { QuarantinedNode } from './tasksTree';
 import { findTask } from './sessions';
+import { reviewsInSnapshots } from './notifications';
 import type { TaskRef } from './treeNode';
 
 type DecisionKind = 'approve' | 'override' | 'request_changes';
@@ -91,6 +92,20 @@ export function taskCommands(deps: CommandDeps): Partial<Record<CommandId, Comma
     }),
 
     [Commands.openReview]: command({ kind: 'task', pick: 'Open the review of which task?', filter: (t, status, n) => n?.kind === 'failed' || fits.review(t, status, n) }, ({ session, ref }) => deps.reviewHost().openReview(session, ref)),
+    // The keyboard's way in (issue 15 item 9): the review waiting longest that is not on screen
+    // already (the notifications' next one: it knows a review requested a moment ago, before the
+    // snapshot has it), else the one on screen; its panel opens with the keyboard on the decision.
+    [Commands.openNextReview]: command({ kind: 'none' }, async () => {
+      const host = deps.reviewHost();
+      const waiting = reviewsInSnapshots(deps.registry.sessions);
+      const next = deps.nextReview?.() ?? waiting.find((r) => !host.isShowing?.(r.session.root, r.ref.taskId)) ?? waiting[0];
+      if (!next) {
+        void vscode.window.showInformationMessage('Swarm: no review is waiting for you.');
+        return false;
+      }
+      await host.openReview(next.session, next.ref);
+      return true;
+    }),
     [Commands.approve]: decideOn('approve'),
     [Commands.override]: decideOn('override'),
     [Commands.requestChanges]: decideOn('request_changes'),

@@ -5,6 +5,7 @@
 // size limits travel inline in the state; the rest are sent when the page expands them
 // (loadFile), so a huge change does not freeze the page on open.
 
+import { addDenials, isSandboxDenials, type SandboxDenials } from '../swarm/sandboxDenials';
 import { costWords } from '../swarm/cost';
 import type { ReviewDetails } from '../swarm/api';
 import type { ReviewRound, Verdict } from '../swarm/types';
@@ -53,6 +54,20 @@ function count(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
 }
 
+/**
+ * What the sandbox refused in the turns behind the commit on screen: the rounds of that commit,
+ * plus the turns since the last round (the task's state keeps those until a round takes them).
+ */
+export function sandboxDeniedOnScreen(rounds: readonly ReviewRound[], state: { sandboxDenied?: unknown } | undefined, onScreen: string | undefined): SandboxDenials | undefined {
+  let out: SandboxDenials | undefined;
+  const add = (d: unknown) => {
+    if (isSandboxDenials(d)) out = { ...addDenials(out, d.sample)!, count: (out?.count ?? 0) + d.count };
+  };
+  for (const r of rounds) if (onScreen && r.sha === onScreen) add(r.sandboxDenied);
+  add(state?.sandboxDenied);
+  return out;
+}
+
 export function roundView(r: ReviewRound): ReviewRoundView {
   const feedback = cut(typeof r.feedback === 'string' ? r.feedback : '', PROTOCOL_LIMITS.markdown);
   const view: ReviewRoundView = {
@@ -75,6 +90,7 @@ export function roundView(r: ReviewRound): ReviewRoundView {
   if (duration !== undefined) view.durationMs = duration;
   if (r.decision) view.decision = r.decision;
   if (typeof r.reason === 'string' && r.reason.length > 0) view.reason = cut(r.reason, PROTOCOL_LIMITS.markdown).text;
+  if (isSandboxDenials(r.sandboxDenied)) view.sandboxDenied = r.sandboxDenied;
   return view;
 }
 
@@ -209,5 +225,7 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   }
   const changes = commentChanges(rounds, onScreen, inter);
   if (changes) model.commentChanges = changes;
+  const denied = sandboxDeniedOnScreen(rounds, state, onScreen);
+  if (denied) model.sandboxDenied = denied;
   return { model, fileDiffs };
 }

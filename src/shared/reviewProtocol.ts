@@ -6,6 +6,7 @@
 //
 // This module is imported by the browser bundle: type-only imports from the engine, nothing else.
 
+import { isSandboxDenials, type SandboxDenials } from '../swarm/sandboxDenials';
 import type { DecisionResult } from '../swarm/api';
 import type { HumanDecisionKind, ReviewerKind, TaskStatus, Verdict } from '../swarm/types';
 import { STATUSES } from '../swarm/status';
@@ -79,6 +80,8 @@ export interface ReviewRoundView {
   reason?: string;
   diffTruncated: boolean;
   violations: string[];
+  /** What the agent sandbox refused in the turns that made this round's commit. */
+  sandboxDenied?: SandboxDenials;
 }
 
 export interface ReviewViewModel {
@@ -137,6 +140,8 @@ export interface ReviewViewModel {
   interdiff?: InterdiffView;
   /** The line comments of the last request for changes, and whether the fix changed each line. */
   commentChanges?: CommentChangesView;
+  /** What the agent sandbox refused in the turns that made the commit on screen (src/swarm/sandboxDenials.ts). */
+  sandboxDenied?: SandboxDenials;
 }
 
 export interface InterdiffView {
@@ -183,7 +188,7 @@ const isFileView: Guard<ReviewFileView> = (v): v is ReviewFileView =>
 
 const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
   isRecord(v) &&
-  hasOnlyKeys(v, ['round', 'sha', 'baseSha', 'by', 'verdict', 'feedback', 'feedbackTruncated', 'startedAt', 'finishedAt', 'durationMs', 'decision', 'reason', 'diffTruncated', 'violations']) &&
+  hasOnlyKeys(v, ['round', 'sha', 'baseSha', 'by', 'verdict', 'feedback', 'feedbackTruncated', 'startedAt', 'finishedAt', 'durationMs', 'decision', 'reason', 'diffTruncated', 'violations', 'sandboxDenied']) &&
   isCount(v.round) &&
   optional(v.sha, isSha) &&
   optional(v.baseSha, isSha) &&
@@ -197,7 +202,8 @@ const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
   optional(v.decision, isOneOf(DECISION_KINDS)) &&
   optional(v.reason, isMarkdown) &&
   typeof v.diffTruncated === 'boolean' &&
-  isArrayOf(v.violations, isLabel, 1_000);
+  isArrayOf(v.violations, isLabel, 1_000) &&
+  optional(v.sandboxDenied, isSandboxDenials);
 
 const isInterdiff: Guard<InterdiffView> = (v): v is InterdiffView =>
   isRecord(v) && hasOnlyKeys(v, ['fromSha', 'fromRound', 'files', 'added', 'removed']) && isSha(v.fromSha) && isCount(v.fromRound) && isArrayOf(v.files, isFileView, PROTOCOL_LIMITS.files) && isCount(v.added) && isCount(v.removed);
@@ -205,7 +211,7 @@ const isInterdiff: Guard<InterdiffView> = (v): v is InterdiffView =>
 export function isReviewViewModel(v: unknown): v is ReviewViewModel {
   return (
     isRecord(v) &&
-    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'cost', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'mergeCheck', 'question', 'answer', 'failed', 'collapseLines', 'interdiff', 'commentChanges']) &&
+    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'cost', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'mergeCheck', 'question', 'answer', 'failed', 'collapseLines', 'interdiff', 'commentChanges', 'sandboxDenied']) &&
     isTaskId(v.taskId) &&
     isLabel(v.title) &&
     isMarkdown(v.body) &&
@@ -238,7 +244,8 @@ export function isReviewViewModel(v: unknown): v is ReviewViewModel {
     optional(v.answer, isMarkdown) &&
     isCount(v.collapseLines) &&
     optional(v.interdiff, isInterdiff) &&
-    optional(v.commentChanges, isCommentChanges)
+    optional(v.commentChanges, isCommentChanges) &&
+    optional(v.sandboxDenied, isSandboxDenials)
   );
 }
 

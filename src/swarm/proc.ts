@@ -180,6 +180,8 @@ export interface AgentProcessResult {
   stdoutBytes: number;
   durationMs: number;
   pid?: number;
+  /** What the agent sandbox refused during the turn (set by harness/command.ts runTurnProcess). */
+  sandboxDenied?: string[];
 }
 
 /** Kill a whole process group: SIGTERM, then SIGKILL after `graceMs` if anything is left. */

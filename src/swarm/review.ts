@@ -55,6 +55,8 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   const tree = await git.treeOf(sha); // the content reviewed is what may merge (merge.ts checks it)
   const record = async (r: Omit<ReviewRound, 'round' | 'sha' | 'base' | 'baseSha' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
     const full: ReviewRound = sealRound(task.id, { round, sha, tree, base: ctx.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r }); // sealed: docs/security.md
+    // What the sandbox refused in the turns that made this commit goes with its round (not sealed: informational).
+    if (st.sandboxDenied) { full.sandboxDenied = st.sandboxDenied; st.sandboxDenied = undefined; }
     st.rounds.push(full);
     await ctx.deps.state.writeTask(st);
     ctx.emit({ type: 'review_finished', taskId: task.id, round: full });

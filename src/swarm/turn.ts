@@ -12,6 +12,7 @@ import { sumUsage } from './cost';
 import type { Task, TaskRuntimeState } from './types';
 import { portEnv } from './ports';
 import type { WorkerControl } from './workerControl';
+import { addDenials } from './sandboxDenials';
 
 export interface TurnOptions {
   task?: Task;
@@ -82,7 +83,12 @@ export class AgentTurns {
       this.running--;
       await deps.merges.watch?.turnEnded();
     }
-    if (o.st) { o.st.agent = undefined; await deps.state.writeTask(o.st); }
+    if (o.st) {
+      o.st.agent = undefined;
+      // What the sandbox refused, kept for the next review round (sandboxDenials.ts; review.ts records it).
+      if (res.sandboxDenied?.length) o.st.sandboxDenied = addDenials(o.st.sandboxDenied, res.sandboxDenied);
+      await deps.state.writeTask(o.st);
+    }
     if (o.task && role !== 'planner') {
       const kept = await deps.tasks.keepInCurrent(o.task).catch(() => 'present' as const);
       if (kept !== 'present') this.run.emit({ type: 'log', level: 'warn', message: `the ${role} of ${o.task.id} ${kept === 'moved_back' ? 'moved' : 'deleted'} its task file; it is back in ${deps.config.tasksDir}/current (the swarm moves tasks when they merge)` });

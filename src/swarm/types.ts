@@ -1,6 +1,7 @@
 // The engine's domain types and the typed events it emits. The extension's views, the review
 // panel and the CLI render these; nothing outside src/swarm mutates swarm state directly.
 
+import type { SandboxDenials } from './sandboxDenials';
 import type { AgentRole, AgentUsage } from './harness/types';
 import type { PortRange } from './ports';
 
@@ -97,6 +98,8 @@ export interface ReviewRound {
   nonce?: string;
   /** HMAC of the round as the engine recorded it (src/swarm/approval.ts); an edited round does not verify. */
   seal?: string;
+  /** What the agent sandbox refused in the turns that made this round's commit (src/swarm/sandboxDenials.ts). */
+  sandboxDenied?: SandboxDenials;
 }
 
 /** The engine's authorization to merge one commit of one task (src/swarm/approval.ts). */
@@ -173,6 +176,8 @@ export interface TaskRuntimeState {
   mergeCheck?: MergeCheckRecord;
   /** An integration round is due: the next fix round first brings the base into the branch (src/swarm/integration.ts). */
   integrate?: { reason: 'conflict' | 'check'; files?: string[]; output?: string };
+  /** What the agent sandbox refused in this task's turns since its last review round (src/swarm/sandboxDenials.ts). */
+  sandboxDenied?: SandboxDenials;
   /** What lets `headSha` merge: nothing merges without it (src/swarm/approval.ts). */
   approval?: MergeApproval;
   /** The user's answer to the task's question, sealed (approval.ts): the only answer an agent is given. */

@@ -21,7 +21,7 @@ import {
   type ReviewViewModel,
 } from '../shared/reviewProtocol';
 import { Dom } from './dom';
-import { SPLIT_MIN_WIDTH, decisionRequest, initialState, reduce, type PageEvent, type PageState } from './state';
+import { SPLIT_MIN_WIDTH, decisionRequest, initialState, reduce, working, type PageEvent, type PageState } from './state';
 import { DecisionBar } from './view/decisionBar';
 import { FilesView } from './view/files';
 import { renderDescription, renderHeader } from './view/header';
@@ -47,6 +47,10 @@ export class ReviewApp {
   private readonly filesView: FilesView;
   private readonly descriptionOpen = { value: false };
   private renderedModel: ReviewViewModel | undefined;
+  /** A polite live region: what the review is and where the keyboard focus starts. */
+  private readonly announceEl: HTMLElement;
+  /** The keyboard focus was put on the decision once (the first decidable state on screen). */
+  private focusPlaced = false;
 
   constructor(
     private readonly doc: Document,
@@ -82,9 +86,12 @@ export class ReviewApp {
     this.roundsEl = dom.el('section', 'rounds');
     this.roundsEl.setAttribute('aria-label', 'Review rounds');
     this.descriptionEl = dom.el('section', 'description');
+    this.announceEl = dom.el('div', 'sr-only');
+    this.announceEl.setAttribute('role', 'status');
+    this.announceEl.setAttribute('aria-live', 'polite');
     // DOM order is reading and tab order: the task, the decision (fixed at the bottom on screen),
     // the diff, then the history.
-    root.append(this.errorEl, this.headerEl, this.bar.el, this.filesView.el, this.roundsEl, this.descriptionEl);
+    root.append(this.announceEl, this.errorEl, this.headerEl, this.bar.el, this.filesView.el, this.roundsEl, this.descriptionEl);
     this.bar.comment.value = this.state.ui.draft;
 
     const win = doc.defaultView;
@@ -171,6 +178,20 @@ export class ReviewApp {
     }
     this.filesView.render(s);
     this.bar.render(s);
+    this.placeFocus(s);
+  }
+
+  /**
+   * A review that opens waiting for a decision puts the keyboard on it (issue 15 item 9: from the
+   * notification to merged in a few keys): Approve when available, else the comment box; and says
+   * so to a screen reader. Once per page, and never taking the focus from something the user is in.
+   */
+  private placeFocus(s: PageState): void {
+    if (this.focusPlaced || !s.model?.canDecide || !s.model.sha || working(s)) return;
+    this.focusPlaced = true;
+    const active = this.doc.activeElement;
+    if (active && active !== this.doc.body && active !== this.doc.documentElement) return;
+    this.announceEl.textContent = this.bar.focusStart(s);
   }
 }
 

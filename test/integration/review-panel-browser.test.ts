@@ -157,3 +157,30 @@ test('keyboard: Tab reaches the decision buttons, Enter approves with the sha on
   const after = await page.evaluate(`document.querySelector('button.file-toggle').getAttribute('aria-expanded')`);
   assert.notEqual(after, before);
 });
+
+test('keyboard line comments: the diff is a tab stop, j moves the line cursor, C opens the box with the focus in it, Ctrl+Enter saves, Escape closes', { skip }, async () => {
+  const { page } = await open();
+  const active = async () => String(await page.evaluate(`(document.activeElement && document.activeElement.textContent || '')`));
+  // Tab from the file's toggle reaches the line cursor of its diff (one tab stop per diff).
+  await page.evaluate(`document.querySelector('button.file-toggle').focus()`);
+  for (let i = 0; i < 4 && !(await page.evaluate(`!!(document.activeElement && document.activeElement.matches('.ln[data-line]'))`)); i++) await page.keyboard.press('Tab');
+  assert.equal(await active(), ' const a = 1;');
+  await page.keyboard.press('j');
+  await page.keyboard.press('ArrowDown');
+  assert.match(await active(), /^\+const b = "<img/);
+  await page.keyboard.press('c');
+  // The box's text field has the keyboard (inside the component's shadow root).
+  await page.waitForFunction(`(() => { const a = document.activeElement; return !!a && a.tagName === 'VSCODE-TEXTAREA' && !!a.shadowRoot && a.shadowRoot.activeElement && a.shadowRoot.activeElement.tagName === 'TEXTAREA'; })()`, undefined, { timeout: 10_000 });
+  await page.keyboard.press('Escape');
+  assert.equal(await page.evaluate(`document.querySelectorAll('.comment-editor').length`), 0, 'Escape closed the box');
+  assert.match(await active(), /^\+const b = "<img/, 'the cursor is back on its line');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(`(() => { const a = document.activeElement; return !!a && a.tagName === 'VSCODE-TEXTAREA' && !!a.shadowRoot && a.shadowRoot.activeElement; })()`, undefined, { timeout: 10_000 });
+  for (const ch of 'Escape this.') await page.keyboard.press(ch === ' ' ? 'Space' : ch);
+  await page.keyboard.press('Control+Enter');
+  await page.waitForFunction(`document.querySelectorAll('.line-comment').length === 1`, undefined, { timeout: 10_000 });
+  assert.match(String(await page.evaluate(`document.querySelector('.line-comment').textContent`)), /Escape this\./);
+  assert.equal(await page.evaluate(`document.querySelectorAll('.comment-editor').length`), 0);
+  assert.match(await active(), /^\+const b = "<img/, 'the cursor is back on the commented line');
+  assert.match(String(await page.evaluate(`document.querySelector('.actions').textContent`)), /1 line comment will go with Request changes/);
+});

@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { newRepo, runSwarm, cli, waitFor } from '../helpers/repo';
 import { createSandbox, detectSandbox, INSTALL_HINT } from '../../src/swarm/sandbox';
 import { spawnSync } from 'node:child_process';
+import { buildReviewViewModel } from '../../src/shared/reviewModel';
+import { describeDenials } from '../../src/swarm/sandboxDenials';
+import type { TaskRuntimeState } from '../../src/swarm/types';
 
 const avail = detectSandbox();
 const skip = avail.available ? false : `bubblewrap is not usable here (${avail.reason}); CI installs it: ${INSTALL_HINT}`;
@@ -338,6 +341,15 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
     const runs = repo.path('.swarm', 'runs');
     const text = readdirSync(runs, { recursive: true }).map(String).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(runs, f), 'utf8')).join('\n');
     assert.match(text, /\[swarm sandbox\] denied 2:\n {2}network: 127\.0\.0\.3:\d+ — not an allowed host[\s\S]*evil\.example\.invalid:443/, 'the denials are in the turn log');
+    // …and with the task (sandboxDenials.ts): the round of the commit this turn made carries the
+    // count and the first few, which the review panel shows (reviewModel.ts, view/header.ts).
+    const st = repo.state('net');
+    const round = st?.rounds?.at(-1);
+    assert.equal(round?.sandboxDenied?.count, 2, JSON.stringify(st?.rounds));
+    assert.match(round.sandboxDenied.sample.join('\n'), /^network: 127\.0\.0\.3:\d+ — not an allowed host \(sandbox\.allow_domains\)\nnetwork: evil\.example\.invalid:443 — /);
+    assert.equal(st?.sandboxDenied, undefined, 'handed to the round, not kept for the next one');
+    const model = buildReviewViewModel({ task: { id: 'net', title: 'net', folder: 'complete', status: 'complete', file: '', body: '', priority: 0, dependsOn: [], meta: {} }, state: st as TaskRuntimeState, base: 'main', sha: round.sha, baseSha: round.baseSha, diff: '', rounds: st!.rounds, canDecide: false, approvable: { approvable: false, verdict: null } }).model;
+    assert.match(describeDenials(model.sandboxDenied!), /^The agent's sandbox refused 2 network connections: 127\.0\.0\.3:\d+, evil\.example\.invalid:443$/);
   });
 
   test("a CLI's own settings, hooks, commands and instructions stay read-only (no escape at your next session); its sessions stay writable", { skip }, async () => {

@@ -294,7 +294,7 @@ test('notifications: only what needs you, each with the button that resolves it,
   ws.emit({ type: 'task_merged', taskId: 'x', sha: 'b', commit: 'c' });
   ws.emit({ type: 'run_finished', summary: { runId: 'r', startedAt: '', workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] } });
   await settle(ext);
-  assert.deepEqual(messages(), ['Swarm: "Add the flag" (human) is waiting for your review (reviewer agent: APPROVED).', 'Swarm: the run in repo ended: 0 merged.']);
+  assert.deepEqual(messages(), ['Swarm: "Add the flag" (human) is waiting for your review (reviewer agent: APPROVED). Ctrl+Alt+R opens it.', 'Swarm: the run in repo ended: 0 merged.']);
   assert.deepEqual(reviews.at(-1), { root: ext.registry.sessions[0].root, taskId: 'human', sha: 'a'.repeat(40) });
 
   fake.replies.push(reply.button('Answer'), reply.input('port 80'));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CommandTitles, Commands, ContextKeys, SetupCommandTitles, SetupCommands, Settings, SETTINGS_SECTION, VIEW_CONTAINER_ID, Views } from '../../src/extension/constants';
+import { CommandTitles, Commands, ContextKeys, OPEN_NEXT_REVIEW_KEY, SetupCommandTitles, SetupCommands, Settings, SETTINGS_SECTION, VIEW_CONTAINER_ID, Views } from '../../src/extension/constants';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -34,6 +34,11 @@ test('menus and welcome links only name contributed commands; tree-only commands
   const hidden = new Set(contributes.menus.commandPalette.filter((m: MenuItem) => m.when === 'false').map((m: MenuItem) => m.command));
   for (const id of [Commands.openTask, Commands.openChangedFile, Commands.cleanUpWorktree, Commands.openWorktreeInNewWindow]) assert.ok(hidden.has(id), `${id} needs a tree item and is hidden from the palette`);
   for (const id of [Commands.startSwarm, Commands.newTask, Commands.approve, Commands.cleanUpWorktrees, Commands.initialize, Commands.openConfig, Commands.showRunLog]) assert.ok(!hidden.has(id), `${id} is in the palette`);
+});
+
+test('keybindings: Open next review on the key the review toast names', () => {
+  assert.deepEqual(contributes.keybindings, [{ command: Commands.openNextReview, key: OPEN_NEXT_REVIEW_KEY.key }]);
+  assert.equal(OPEN_NEXT_REVIEW_KEY.label.toLowerCase(), OPEN_NEXT_REVIEW_KEY.key);
 });
 
 test('views and the activity bar container match the constants; the container icon is an SVG in media/', () => {

@@ -1,7 +1,7 @@
 // Notifications of the review seat (issue 15 items 4, 8, 13): reviews grouped into one toast with
 // "Open next", nothing for the task on screen, a summary when the run ends, a failed task's own
 // notification, a quarantined file with its whole reason and the way back to pending.
-import { fake, reply } from '../helpers/fake-vscode';
+import { commands, fake, reply } from '../helpers/fake-vscode';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Commands } from '../../src/extension/constants';
@@ -32,7 +32,7 @@ test('three reviews arriving: one toast ("3 reviews waiting — Open next"), not
   ws.emit({ type: 'human_review_requested', taskId: 'r1', sha: '1'.repeat(40), agentVerdict: 'APPROVED' });
   ws.emit({ type: 'human_review_requested', taskId: 'r2', sha: '2'.repeat(40), agentVerdict: 'APPROVED' });
   ws.emit({ type: 'human_review_requested', taskId: 'r3', sha: '3'.repeat(40), agentVerdict: null });
-  assert.deepEqual(messages(), ['Swarm: 3 reviews waiting — next: "Review 1" (r1).']);
+  assert.deepEqual(messages(), ['Swarm: 3 reviews waiting — next: "Review 1" (r1). Ctrl+Alt+R opens it.']);
   assert.deepEqual(buttons(0), ['Open next']);
   // The user opened r1 elsewhere meanwhile: "Open next" takes the next one not on screen.
   showing.add('r1');
@@ -40,6 +40,37 @@ test('three reviews arriving: one toast ("3 reviews waiting — Open next"), not
   await settle(ext);
   assert.deepEqual(reviews.map((r) => r.taskId), ['r2']);
   assert.equal(messages().length, 1, 'still one toast');
+});
+
+test('Open next review (the key the toast names): the review waiting longest that is not on screen; none waiting says so', async () => {
+  const engine = new FakeEngine();
+  seedReviews(engine, 2);
+  const ext = await start(engine);
+  await commands.executeCommand(Commands.openNextReview);
+  assert.deepEqual(reviews.map((r) => r.taskId), ['r1']);
+  showing.add('r1');
+  await commands.executeCommand(Commands.openNextReview);
+  assert.deepEqual(reviews.map((r) => r.taskId), ['r1', 'r2'], 'r1 is on screen: the next one');
+  engine.last.needs.length = 0;
+  await ext.registry.sessions[0].refreshNow();
+  await commands.executeCommand(Commands.openNextReview);
+  assert.equal(reviews.length, 2);
+  assert.match(messages().at(-1) ?? '', /no review is waiting for you/);
+});
+
+test('Open next review right after the toast shows: the review it offers, though the snapshot does not list it yet', async () => {
+  const engine = new FakeEngine();
+  engine.setup = (ws) => {
+    ws.tasks.current.push(makeTask('fresh', 'current', 'awaiting_human', { title: 'Fresh' }));
+  };
+  const ext = await start(engine);
+  // The toast stays open (unanswered) while the user presses the key.
+  fake.replies.push(() => new Promise(() => undefined));
+  engine.last.emit({ type: 'human_review_requested', taskId: 'fresh', sha: 'f'.repeat(40), agentVerdict: 'APPROVED' });
+  assert.match(messages().at(-1) ?? '', /"Fresh" \(fresh\) is waiting for your review .*Ctrl\+Alt\+R opens it\./);
+  assert.deepEqual(ext.registry.sessions[0].snapshot.needsYou, [], 'not in the snapshot yet');
+  await commands.executeCommand(Commands.openNextReview);
+  assert.deepEqual(reviews.map((r) => r.taskId), ['fresh']);
 });
 
 test('no notification for the task whose review is on screen (review, question, failure)', async () => {

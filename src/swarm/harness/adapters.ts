@@ -214,6 +214,7 @@ export class CliHarness implements Harness {
       sessionId: parsed.sessionId ?? resume,
       ...(usage ? { usage } : {}),
       ...(failure ? { failure } : {}),
+      ...(r.sandboxDenied ? { sandboxDenied: r.sandboxDenied } : {}),
     };
     return { result, notFound };
   }

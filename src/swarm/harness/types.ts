@@ -72,6 +72,8 @@ export interface AgentTurnResult {
    * bounded tail of stdout: a ready signal followed by a flood of output still counts.
    */
   signalLines?: string[];
+  /** What the agent sandbox refused during the turn (`network: host:port — reason`); turn.ts keeps them with the task. */
+  sandboxDenied?: string[];
 }
 
 export interface Harness {

@@ -129,6 +129,23 @@ export class DecisionBar {
     if (hadFocus) (offer ? this.nextButton : this.resultEl).focus?.();
   }
 
+  /**
+   * Where the keyboard starts when a review opens: Approve when it is available (Enter or Alt+A
+   * then merges), else the comment box (Request changes and Override need words). Returns the
+   * sentence a screen reader hears about the review and where the focus is.
+   */
+  focusStart(s: PageState): string {
+    const m = s.model;
+    if (!m) return '';
+    const canApprove = blockers(s).approve === undefined;
+    const target = canApprove ? this.buttons.approve : this.comment;
+    (target as HTMLElement & { focus?: () => void }).focus?.();
+    const verdict = m.agentVerdict ? `the reviewer agent said ${m.agentVerdict}` : 'no reviewer verdict';
+    const files = `${m.files.length} file${m.files.length === 1 ? '' : 's'} changed, +${m.added} −${m.removed}`;
+    const where = canApprove ? `Approve has focus: Enter or ${SHORTCUTS.approve.label} merges commit ${shortSha(m.sha)}.` : `The comment box has focus; Approve is unavailable: ${blockers(s).approve}`;
+    return `Review of ${m.title}: ${verdict}; ${files}. ${where}`;
+  }
+
   /** Alt+A approves, Alt+N goes to the next review; true when the key was used. */
   onKey(ev: KeyboardEvent, s: PageState): boolean {
     if (!ev.altKey || ev.ctrlKey || ev.metaKey) return false;

@@ -1,7 +1,9 @@
 // The changed files: a toolbar (full diff / changes since the last reviewed round, unified / side
 // by side, expand, collapse, refresh), then one disclosure per file with its diff. Large files
 // load when opened. In the full diff, a click on a line opens a comment box under it; the line
-// comments go with Request changes (src/shared/lineComments.ts).
+// comments go with Request changes (src/shared/lineComments.ts). The keyboard does the same
+// (lineCursor.ts): each diff is one tab stop, the arrow keys or j/k move a line cursor, C or Enter
+// comments on its line, Escape closes the box.
 
 import type { DiffLayout, DiffView, ReviewFileView } from '../../shared/reviewProtocol';
 import type { LineComment } from '../../shared/lineComments';
@@ -9,6 +11,7 @@ import { renderFileDiff } from '../diffView';
 import { shortSha } from '../format';
 import { effectiveLayout, type PageState } from '../state';
 import type { Dom } from '../dom';
+import { lineKey, moveCursor, tabStop } from './lineCursor';
 
 export interface FilesActions {
   expand(paths: string[], open: boolean): void;
@@ -78,6 +81,10 @@ export class FilesView {
     this.noteEl = dom.el('p', 'muted view-note');
     this.listEl = dom.el('div', 'file-list');
     this.listEl.addEventListener('click', (ev) => this.onListClick(ev));
+    this.listEl.addEventListener('keydown', (ev) => {
+      const row = lineKey(ev, this.commentable() ? (r) => this.commentOn(r) : undefined);
+      if (row) ev.preventDefault();
+    });
     this.el.append(this.headEl, toolbar, this.noteEl, this.listEl);
   }
 
@@ -106,7 +113,7 @@ export class FilesView {
     const notes: string[] = [];
     if (view === 'interdiff' && m.interdiff) notes.push(`What changed since round ${m.interdiff.fromRound} reviewed ${shortSha(m.interdiff.fromSha)}, up to ${shortSha(m.sha)} (includes anything merged in from the base).`);
     if (s.ui.layout === 'split' && s.narrow) notes.push('Side by side needs a wider panel: shown unified.');
-    if (view === 'full' && m.canDecide) notes.push('Click a line to comment on it; the comments go with Request changes.');
+    if (view === 'full' && m.canDecide) notes.push('Click a line to comment on it (keyboard: Tab into the diff, ↑/↓ or j/k, then C or Enter); the comments go with Request changes.');
     this.noteEl.textContent = notes.join(' ');
 
     const files = view === 'interdiff' && m.interdiff ? m.interdiff.files : m.files;
@@ -258,8 +265,10 @@ export class FilesView {
     const layout = effectiveLayout(s);
     if (e.renderedLayout === layout) return;
     const scroller = this.dom.el('div', 'diff-scroll');
-    scroller.appendChild(renderFileDiff(this.dom.doc, e.diff, layout).element);
+    const diff = renderFileDiff(this.dom.doc, e.diff, layout).element;
+    scroller.appendChild(diff);
     e.body.replaceChildren(scroller);
+    tabStop(diff, e.view.path);
     e.renderedLayout = layout;
     if (view === 'full') this.placeComments(e);
   }
@@ -285,15 +294,25 @@ export class FilesView {
     });
   }
 
-  private onListClick(ev: Event): void {
+  private commentable(): boolean {
     const s = this.state;
-    if (!s?.model?.canDecide || !s.model.sha || this.viewName !== 'full') return;
+    return !!s?.model?.canDecide && !!s.model.sha && this.viewName === 'full';
+  }
+
+  private onListClick(ev: Event): void {
+    if (!this.commentable()) return;
     const target = ev.target as HTMLElement | null;
     const row = target?.closest?.('.ln[data-line]') as HTMLElement | null;
     if (!row) return;
     // Selecting text is not a request to comment.
     const sel = this.dom.doc.getSelection?.();
     if (sel && !sel.isCollapsed && sel.toString().length > 0) return;
+    this.commentOn(row);
+  }
+
+  /** Opens the comment box under a diff line (a click, or C / Enter on the line cursor). */
+  private commentOn(row: HTMLElement): void {
+    if (!this.commentable()) return;
     const fileEl = row.closest('section.file');
     const path = fileEl?.getAttribute('data-path');
     const line = Number(row.getAttribute('data-line'));
@@ -312,17 +331,36 @@ export class FilesView {
     input.setAttribute('rows', '2');
     input.setAttribute('label', label);
     input.className = 'comment-input';
-    const add = dom.button('Add comment', 'add', false, () => {
+    // Back to the line the box is about (the keyboard user continues from there).
+    const close = () => {
+      box.remove();
+      if (row.isConnected) moveCursor(row);
+    };
+    const submit = () => {
       const body = typeof input.value === 'string' ? input.value.trim() : '';
       if (!body) return;
       box.remove();
       this.actions.addComment({ ...at, body });
+      if (row.isConnected) moveCursor(row);
+    };
+    const add = dom.button('Add comment (Ctrl+Enter)', 'add', false, submit);
+    const cancel = dom.button('Cancel (Escape)', 'close', true, close);
+    box.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') close();
+      else if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) submit();
+      else return;
+      ev.preventDefault();
+      ev.stopPropagation();
     });
-    const cancel = dom.button('Cancel', 'close', true, () => box.remove());
     const buttons = dom.el('div', 'buttons');
     buttons.append(add, cancel);
     box.append(input, buttons);
     (row.closest('.row') ?? row).after(box);
-    (input as HTMLElement & { focus(): void }).focus();
+    // The component renders its inner <textarea> (where delegatesFocus sends the focus) after it
+    // is attached: focus again once it has.
+    input.focus();
+    void (input as { updateComplete?: Promise<unknown> }).updateComplete?.then(() => {
+      if (box.isConnected && !box.contains(this.dom.doc.activeElement)) input.focus();
+    });
   }
 }

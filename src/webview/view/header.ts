@@ -8,6 +8,7 @@ import type { ReviewViewModel } from '../../shared/reviewProtocol';
 import { moved, shortSha } from '../format';
 import { renderMarkdown } from '../markdown';
 import type { Dom } from '../dom';
+import { describeDenials } from '../../swarm/sandboxDenials';
 
 export function renderHeader(dom: Dom, into: HTMLElement, m: ReviewViewModel): void {
   into.replaceChildren();
@@ -56,6 +57,16 @@ export function renderHeader(dom: Dom, into: HTMLElement, m: ReviewViewModel): v
   if (m.lastError) {
     const c = dom.el('div', 'callout bad');
     c.append(dom.text('p', 'Last error:'), dom.text('pre', m.lastError));
+    into.appendChild(c);
+  }
+  if (m.sandboxDenied) {
+    // What the agent tried and the sandbox refused (issue 13): the reviewer should know.
+    const c = dom.el('div', 'callout warn sandbox-denied');
+    c.setAttribute('role', 'note');
+    const p = dom.el('p');
+    p.append(dom.icon('shield'), ` ${describeDenials(m.sandboxDenied)}`);
+    c.appendChild(p);
+    c.setAttribute('title', m.sandboxDenied.sample.join('\n'));
     into.appendChild(c);
   }
   if (m.commentChanges) {

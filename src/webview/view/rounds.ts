@@ -1,6 +1,7 @@
 // The review rounds of a task, oldest first: who judged which commit, the verdict, the decision
 // and its reason, the feedback (markdown from agents, rendered as text-only DOM).
 
+import { describeDenials } from '../../swarm/sandboxDenials';
 import type { ReviewRoundView, ReviewViewModel } from '../../shared/reviewProtocol';
 import { DECISION_LABELS, VERDICT_UI, formatDuration, formatTime, shortSha } from '../format';
 import { renderMarkdown } from '../markdown';
@@ -39,6 +40,7 @@ function roundItem(dom: Dom, r: ReviewRoundView, next: ReviewRoundView | undefin
     li.appendChild(dom.text('p', 'Policy violations:', 'warn'));
     li.appendChild(dom.fileList(r.violations));
   }
+  if (r.sandboxDenied) li.appendChild(dom.text('p', describeDenials(r.sandboxDenied), 'warn sandbox-denied'));
   if (r.diffTruncated) li.appendChild(dom.text('p', 'The reviewer saw a truncated diff (over its budget); the panel shows all of it.', 'muted'));
   // A decision's round keeps its text as feedback too (for fix-round prompts); shown once, above.
   const restatesReason = !!r.decision && !!r.reason && [r.reason.trim(), `Override: ${r.reason.trim()}`].includes(r.feedback.trim());
