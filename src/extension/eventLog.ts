@@ -34,6 +34,7 @@ export function describeEvent(e: SwarmEvent): { level: LogLevelName; message: st
     case 'merge_started': return { level: 'debug', message: `${e.taskId}: merging ${e.sha.slice(0, 12)}` };
     case 'merge_waiting': return { level: 'warn', message: `${e.taskId}: merge waits — ${e.reason} (${e.files.join(', ')})` };
     case 'merge_conflict': return { level: 'warn', message: `${e.taskId}: merge conflict in ${e.files.join(', ')}; back to its worker` };
+    case 'merge_check_started': return { level: 'info', message: `merge check started on ${e.sha.slice(0, 12)} (${e.taskIds.join(', ')})` };
     case 'merge_check': return { level: e.check.ok ? 'info' : 'warn', message: `${e.taskId}: merge check of ${e.check.sha.slice(0, 12)} (${e.check.batch.join(', ')}) ${e.check.ok ? 'passed' : e.check.timedOut ? 'timed out' : `failed (exit ${e.check.exitCode})`} in ${Math.round(e.check.durationMs / 1000)} s; log ${e.check.logFile ?? '-'}` };
     case 'integration_round': return { level: 'info', message: `${e.taskId}: ${e.base} brought into its branch before a fix round (${e.reason})${e.conflicts.length ? `; conflicts in ${e.conflicts.join(', ')}` : e.commit ? ` as ${e.commit.slice(0, 12)}` : ''}` };
     case 'conflict_predicted': return { level: 'warn', message: `${e.taskId}: may conflict with ${e.with} in ${e.files.join(', ')}` };

@@ -2,7 +2,7 @@
 // what is queued, being merged or checked (README, "Merge checks"), waiting for the user's local
 // changes (with the files) or for the base branch, and why. Derived from what the engine already
 // says: the tasks' statuses (src/swarm/status.ts) and the merge events (merge_started,
-// merge_waiting, merge_check). Pure: no vscode.
+// merge_waiting, merge_check_started, merge_check). Pure: no vscode.
 
 import type { MergeCheckRecord, SwarmEvent, Task } from '../swarm/types';
 import { STATUS } from '../swarm/status';
@@ -23,7 +23,7 @@ export interface MergeQueueEntry {
   lastCheck?: MergeCheckRecord;
 }
 
-interface Seen { started?: number; waitReason?: string; files?: string[]; waitSince?: number; check?: MergeCheckRecord }
+interface Seen { started?: number; waitReason?: string; files?: string[]; waitSince?: number; check?: MergeCheckRecord; checking?: { batch: number; since: number } }
 
 /** What the merge events said about each task (bounded: a task leaves when it merges or leaves `current`). */
 export class MergeQueueLog {
@@ -32,9 +32,10 @@ export class MergeQueueLog {
   observe(e: SwarmEvent, now = Date.now()): boolean {
     const of = (id: string): Seen => { let s = this.seen.get(id); if (!s) { s = {}; this.seen.set(id, s); } return s; };
     switch (e.type) {
-      case 'merge_started': { const s = of(e.taskId); s.started = now; s.waitReason = undefined; s.files = undefined; s.waitSince = undefined; return true; }
+      case 'merge_started': { const s = of(e.taskId); s.started = now; s.waitReason = undefined; s.files = undefined; s.waitSince = undefined; s.checking = undefined; return true; }
+      case 'merge_check_started': for (const id of e.taskIds) of(id).checking = { batch: e.taskIds.length, since: now }; return true;
       case 'merge_waiting': { const s = of(e.taskId); s.waitReason = e.reason; s.files = e.files; s.waitSince = now; return true; }
-      case 'merge_check': of(e.taskId).check = e.check; return true;
+      case 'merge_check': { const s = of(e.taskId); s.check = e.check; s.checking = undefined; return true; }
       case 'task_merged': case 'task_returned': case 'task_failed': return this.seen.delete(e.taskId);
       case 'run_finished': case 'run_started': return true; // what "being merged" means changes
       default: return false;
@@ -65,13 +66,21 @@ export function buildMergeQueue(current: readonly Task[], log: MergeQueueLog, o:
   const merging = current.filter((t) => t.status === 'merging');
   merging.sort((a, b) => (log.get(a.id)?.started ?? Number.MAX_SAFE_INTEGER) - (log.get(b.id)?.started ?? Number.MAX_SAFE_INTEGER) || a.id.localeCompare(b.id));
   const out: MergeQueueEntry[] = [];
-  const ahead = o.check ? Math.max(1, o.check.batch) : 1;
-  merging.forEach((t, i) => {
+  // Being checked: what the engine said it checks now (merge_check_started); without a merge check, the first in line merges.
+  const checked = o.running && o.check ? merging.filter((t) => log.get(t.id)?.checking) : [];
+  const inLine = merging.filter((t) => !checked.includes(t));
+  for (const t of checked) {
+    const seen = log.get(t.id)!;
+    const n = seen.checking!.batch;
+    out.push({ taskId: t.id, title: t.title, since: seen.checking!.since, lastCheck: seen.check, kind: 'checking', why: `merge check running on the merge into ${o.base}${n > 1 ? ` (a batch of ${n})` : ''}` });
+  }
+  inLine.forEach((t, i) => {
     const seen = log.get(t.id);
     const base = { taskId: t.id, title: t.title, since: seen?.started, lastCheck: seen?.check };
     if (!o.running) out.push({ ...base, kind: 'queued', why: 'approved; merges when the swarm runs again' });
-    else if (i < ahead) out.push({ ...base, kind: o.check ? 'checking' : 'merging', why: o.check ? `merge check running on the merge into ${o.base}${o.check.batch > 1 ? ` (batches of up to ${o.check.batch})` : ''}` : `merging into ${o.base}` });
-    else out.push({ ...base, kind: 'queued', why: `approved; ${i - ahead + 1} ahead of it in the queue` });
+    else if (i === 0 && !o.check) out.push({ ...base, kind: 'merging', why: `merging into ${o.base}` });
+    else if (o.check) out.push({ ...base, kind: 'queued', why: checked.length ? `approved; waits for the merge check running now${i ? ` (${i} ahead of it)` : ''}` : `approved; its merge is being built for the merge check${i ? ` (${i} ahead of it)` : ''}` });
+    else out.push({ ...base, kind: 'queued', why: `approved; ${i} ahead of it in the queue` });
   });
   for (const t of current) {
     const needs = STATUS[t.status]?.needsYou;

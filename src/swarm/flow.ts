@@ -106,7 +106,7 @@ export class TaskFlow {
     }
     await this.transition(st, 'merge');
     this.ctx.emit({ type: 'merge_started', taskId: task.id, sha });
-    const run = { id: this.ctx.runId, logDir: join(this.ctx.state.runDir(this.ctx.runId), 'logs'), signal: this.ctx.signal };
+    const run = { id: this.ctx.runId, logDir: join(this.ctx.state.runDir(this.ctx.runId), 'logs'), signal: this.ctx.signal, onCheck: (taskIds: string[], sha: string) => this.ctx.emit({ type: 'merge_check_started', taskIds, sha }) };
     const out = await this.ctx.merges.merge({ taskId: task.id, title: task.title, sha, branch: st.branch, tree: reviewedTree(st.rounds, sha), run });
     if ('check' in out && out.check) {
       st.mergeCheck = out.check;

@@ -48,7 +48,7 @@ export interface MergeRequest {
   /** The tree of `sha` when it was reviewed: only that content merges (docs/security.md). */
   tree?: string;
   /** The run asking (its id and logs folder: the merge check's output goes there) and its stop signal. */
-  run?: { id: string; logDir: string; signal?: AbortSignal };
+  run?: { id: string; logDir: string; signal?: AbortSignal; onCheck?: (taskIds: string[], sha: string) => void };
 }
 
 interface Waiting {
@@ -223,6 +223,7 @@ export class MergeQueue {
       this.waiting.unshift(...later);
       if (!items.length) return;
       const first = items[0].w.req;
+      first.run?.onCheck?.(items.map((i) => i.w.req.taskId), tip); // the Merge queue view says which batch is being checked
       const check = await this.checker!.run(tip, { taskIds: items.map((i) => i.w.req.taskId), runId: first.run?.id, logDir: first.run?.logDir, signal: first.run?.signal });
       if (check === 'aborted') { for (const i of items) i.w.resolve({ kind: 'aborted' }); return; }
       if (!check.ok) {

@@ -299,6 +299,8 @@ export type SwarmEvent =
   | { type: 'merge_waiting'; taskId: string; reason: string; files: string[] }
   | { type: 'merge_conflict'; taskId: string; files: string[] }
   /** A merge check this task's change was part of finished (README, "Merge checks"). */
+  /** The merge check started on the merge of these tasks' changes (a batch), at `sha`. */
+  | { type: 'merge_check_started'; taskIds: string[]; sha: string }
   | { type: 'merge_check'; taskId: string; check: MergeCheckRecord }
   /** The swarm brought the base into the task's branch before a fix round (src/swarm/integration.ts). */
   | { type: 'integration_round'; taskId: string; base: string; commit?: string; conflicts: string[]; reason: 'conflict' | 'check' }

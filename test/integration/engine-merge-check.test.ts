@@ -161,6 +161,11 @@ describe('merge check', { timeout: 240_000 }, () => {
     const checkEvents = events.filter((e): e is Extract<SwarmEvent, { type: 'merge_check' }> => e.type === 'merge_check');
     const bad = checkEvents.find((e) => !e.check.ok)!;
     assert.ok(bad, 'a merge_check event for the failure');
+    // Each check was announced when it started, naming its batch and the sha it checks (the Merge queue view reads it).
+    for (const c of checkEvents) {
+      const at = events.indexOf(c);
+      assert.ok(events.slice(0, at).some((e) => e.type === 'merge_check_started' && e.taskIds.includes(c.taskId) && e.sha === c.check.sha), `merge_check_started before the result of ${c.taskId}'s check`);
+    }
     assert.match(bad.check.tail, /CHECK FAILED: b\.js: lib\.greet is not defined/);
     assert.ok(bad.check.logFile && readFileSync(bad.check.logFile, 'utf8').includes('lib.greet is not defined'), 'the output is in the run\'s logs');
     // The integration round: the swarm merged the base into the task's branch, and said so in the prompt.

@@ -37,8 +37,15 @@ test('the queue in order, with why; waits with their files and reasons; merged t
   assert.match(q[3].why, /your uncommitted changes are in the way \(2 files\)/);
   assert.match(q[4].why, /waits for main: a rebase is in progress/);
   q = buildMergeQueue(current, log, { running: true, base: 'main', check: { batch: 2 } });
-  assert.deepEqual(q.slice(0, 3).map((e) => e.kind), ['checking', 'checking', 'queued'], 'a batch of two is checked together');
-  assert.match(q[0].why, /merge check running on the merge into main \(batches of up to 2\)/);
+  assert.deepEqual(q.slice(0, 3).map((e) => e.kind), ['queued', 'queued', 'queued'], 'nothing is said to be checked before the engine says so');
+  assert.match(q[0].why, /being built for the merge check/);
+  log.observe({ type: 'merge_check_started', taskIds: ['m3', 'm1'], sha: 'd'.repeat(40) }, 5000);
+  q = buildMergeQueue(current, log, { running: true, base: 'main', check: { batch: 2 } });
+  assert.deepEqual(q.slice(0, 3).map((e) => [e.taskId, e.kind]), [['m1', 'checking'], ['m3', 'checking'], ['m2', 'queued']], 'the batch the engine checks, whatever the order they came in');
+  assert.match(q[0].why, /merge check running on the merge into main \(a batch of 2\)/);
+  assert.match(q[2].why, /waits for the merge check running now/);
+  log.observe({ type: 'merge_check', taskId: 'm1', check }, 6000);
+  assert.equal(log.get('m1')?.checking, undefined, 'its check is over');
   q = buildMergeQueue(current, log, { running: false, base: 'main' });
   assert.ok(q.slice(0, 3).every((e) => e.kind === 'queued' && /when the swarm runs again/.test(e.why)), 'nothing merges without a run');
   log.observe({ type: 'task_merged', taskId: 'm2', sha: 'a'.repeat(40), commit: 'b'.repeat(40) });
