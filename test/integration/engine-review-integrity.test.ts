@@ -140,9 +140,11 @@ describe('rule 4: a worker cannot steer its reviewer', { timeout: 90_000 }, () =
     const evil = join(tmpHooks(), 'hooks');
     const { repo } = setup({}, { planner: true, reviewerEnv: { T_PLANNER_HOOKS: evil, T_APPROVE: '1' } });
     const { events } = await runSwarm(repo.root);
-    const v = events.find((e) => e.type === 'security_violation');
-    assert.ok(v && v.type === 'security_violation', 'security_violation emitted');
-    assert.equal(v.workerId, 'p1');
+    // The guard compares the git setup before and after each turn: a worker turn running at the same
+    // time sees the planner's change too and is stopped as well (it cannot be told apart) — the
+    // planner's own turn must be one of those flagged, whichever ended first.
+    const v = events.find((e) => e.type === 'security_violation' && e.workerId === 'p1');
+    assert.ok(v && v.type === 'security_violation', `security_violation for the planner: ${JSON.stringify(events.filter((e) => e.type === 'security_violation'))}`);
     assert.ok(v.changes.some((c) => /core\.hookspath/i.test(c)), v.changes.join('; '));
     const stopped = events.find((e) => e.type === 'worker_stopped' && e.workerId === 'p1');
     assert.ok(stopped && stopped.type === 'worker_stopped' && /security/.test(stopped.reason));
