@@ -106,6 +106,9 @@ test('tree seat: Override… (not Approve) for NEEDS_CHANGES, Approve merges whe
     await treeRow(wb, titleOf(approveId), 'Tasks').first().hover();
     await treeRow(wb, titleOf(approveId), 'Tasks').first().locator('.actions .action-label[aria-label^="Approve"]').click();
     await until(`${approveId} merged on main`, () => mergedIds(dir).includes(approveId), 60_000);
+    // The tree redraws as that task completes; a click on a row being redrawn reaches VS Code's
+    // old handle (the command then has to ask which task). Wait for the tree to show it complete.
+    await until(`${approveId} shown complete in the tree`, async () => (await groupCount(wb, 'Complete')) === 1 && (await groupCount(wb, 'Current')) === 1, 60_000);
     // ... and Override… from the tree asks for the reason, then merges.
     await treeRow(wb, titleOf(overrideId), 'Tasks').first().hover();
     await treeRow(wb, titleOf(overrideId), 'Tasks').first().locator('.actions .action-label[aria-label^="Override"]').click();

@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import type { TaskRef } from './treeNode';
 
 export interface ReviewHost extends vscode.Disposable {
-  openReview(session: { root: string }, ref: TaskRef): Promise<void>;
+  /** `focus`: opened from the keyboard, the page puts the keyboard on the decision. */
+  openReview(session: { root: string }, ref: TaskRef, opts?: { focus?: boolean }): Promise<void>;
   /** Is the review of this task visible now? (The notifications say nothing about what is on screen.) */
   isShowing?(root: string, taskId: string): boolean;
 }

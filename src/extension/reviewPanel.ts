@@ -107,22 +107,27 @@ export class ReviewPanels implements vscode.Disposable {
     this.log = options.log;
   }
 
-  /** Opens the review of a task, or reveals its panel if one is open. */
-  async open(taskId: string, root?: string): Promise<void> {
+  /**
+   * Opens the review of a task, or reveals its panel if one is open. With `focus` (opened from the
+   * keyboard) the page puts the keyboard on the decision; otherwise it takes no focus (a page that
+   * grabbed it would close a menu the user opened meanwhile).
+   */
+  async open(taskId: string, root?: string, focus = false): Promise<void> {
     if (!isTaskId(taskId)) throw new Error(`Not a task id: ${JSON.stringify(taskId).slice(0, 80)}`);
     const existing = this.panels.get(panelKey(taskId, root));
     if (existing) {
       existing.panel.reveal();
-      void existing.session.refresh();
+      void (focus ? existing.session.requestFocus() : existing.session.refresh());
       return;
     }
     const panel = vscode.window.createWebviewPanel(REVIEW_VIEW_TYPE, `Review: ${taskId}`, vscode.ViewColumn.Active, this.webviewOptions());
     this.adopt(panel, taskId, root);
+    if (focus) void this.panels.get(panelKey(taskId, root))?.session.requestFocus();
   }
 
   /** The shape extension.ts's ReviewHost expects: a session (its repository root) and a task ref. */
-  async openReview(session: { root: string }, ref: { taskId: string; root?: string }): Promise<void> {
-    await this.open(ref.taskId, ref.root ?? session.root);
+  async openReview(session: { root: string }, ref: { taskId: string; root?: string }, opts: { focus?: boolean } = {}): Promise<void> {
+    await this.open(ref.taskId, ref.root ?? session.root, opts.focus);
   }
 
   /** Restores panels after a window reload; register once at activation. */

@@ -103,7 +103,7 @@ export function taskCommands(deps: CommandDeps): Partial<Record<CommandId, Comma
         void vscode.window.showInformationMessage('Swarm: no review is waiting for you.');
         return false;
       }
-      await host.openReview(next.session, next.ref);
+      await host.openReview(next.session, next.ref, { focus: true });
       return true;
     }),
     [Commands.approve]: decideOn('approve'),

@@ -410,6 +410,8 @@ export interface StateParams {
   lastResult?: ActionResultView;
   /** Other reviews waiting for the user (the "Next review (N waiting)" button). */
   waiting: number;
+  /** Put the keyboard on the decision: the review was opened from the keyboard (Swarm: Open next review). */
+  focus?: boolean;
 }
 export interface DecidedParams {
   /** The id of the `review/decide` request this answers. */
@@ -428,7 +430,7 @@ export interface ErrorParams {
 
 export const StateNotification = new IpcNotification(
   'review/state',
-  params<StateParams>(['model', 'pending', 'lastResult', 'waiting'], (p) => isReviewViewModel(p.model) && optional(p.pending, isOneOf(REVIEW_ACTIONS)) && optional(p.lastResult, isActionResultView) && isCount(p.waiting)),
+  params<StateParams>(['model', 'pending', 'lastResult', 'waiting', 'focus'], (p) => isReviewViewModel(p.model) && optional(p.pending, isOneOf(REVIEW_ACTIONS)) && optional(p.lastResult, isActionResultView) && isCount(p.waiting) && optional(p.focus, (f): f is boolean => typeof f === 'boolean')),
 );
 /** The response to a `review/decide` request. */
 export const DecidedResponse = new IpcNotification('review/decided', params<DecidedParams>(['id', 'result'], (p) => isCount(p.id) && isActionResultView(p.result)));

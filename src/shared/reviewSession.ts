@@ -221,7 +221,15 @@ export class ReviewSession {
     const params: Parameters<typeof StateNotification.create>[0] = { model: this.model, waiting: this.waitingIds.length };
     if (this.busy) params.pending = this.busy;
     if (this.lastResult) params.lastResult = this.lastResult;
+    if (this.focusNext) { params.focus = true; this.focusNext = false; }
     await this.post(StateNotification.create(params));
+  }
+
+  /** The next state the page gets asks it to put the keyboard on the decision (opened from the keyboard). */
+  private focusNext = false;
+  async requestFocus(): Promise<void> {
+    this.focusNext = true;
+    await this.postState();
   }
 
   private async decide(id: number, action: ReviewAction, sha: string, text: string | undefined, comments: readonly LineComment[]): Promise<void> {

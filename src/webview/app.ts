@@ -49,8 +49,8 @@ export class ReviewApp {
   private renderedModel: ReviewViewModel | undefined;
   /** A polite live region: what the review is and where the keyboard focus starts. */
   private readonly announceEl: HTMLElement;
-  /** The keyboard focus was put on the decision once (the first decidable state on screen). */
-  private focusPlaced = false;
+  /** The host's focus requests already served (PageState.focusRequests). */
+  private focusServed = 0;
 
   constructor(
     private readonly doc: Document,
@@ -182,13 +182,15 @@ export class ReviewApp {
   }
 
   /**
-   * A review that opens waiting for a decision puts the keyboard on it (issue 15 item 9: from the
-   * notification to merged in a few keys): Approve when available, else the comment box; and says
-   * so to a screen reader. Once per page, and never taking the focus from something the user is in.
+   * A review opened from the keyboard (Swarm: Open next review; issue 15 item 9: from the
+   * notification to merged in a few keys) puts the keyboard on the decision when it waits for one:
+   * Approve when available, else the comment box; and says so to a screen reader. Only when the
+   * host asks (a page that took the focus on its own would close a menu the user opened
+   * meanwhile), once per request, and never from something the user is in.
    */
   private placeFocus(s: PageState): void {
-    if (this.focusPlaced || !s.model?.canDecide || !s.model.sha || working(s)) return;
-    this.focusPlaced = true;
+    if ((s.focusRequests ?? 0) <= this.focusServed || !s.model?.canDecide || !s.model.sha || working(s)) return;
+    this.focusServed = s.focusRequests ?? 0;
     const active = this.doc.activeElement;
     if (active && active !== this.doc.body && active !== this.doc.documentElement) return;
     this.announceEl.textContent = this.bar.focusStart(s);

@@ -31,6 +31,8 @@ export interface PageState {
   lastResult?: ActionResultView;
   /** Other reviews waiting for the user. */
   waiting: number;
+  /** Counts the host's requests to put the keyboard on the decision (StateParams.focus). */
+  focusRequests?: number;
   error?: string;
   /** What VS Code keeps across reloads (layout, open files, draft, comments, view). */
   ui: PersistedReviewState;
@@ -82,7 +84,7 @@ export function reduce(s: PageState, e: PageEvent): PageState {
       const msg = e.msg;
       switch (msg.method) {
         case 'review/state': {
-          const next = withModel({ ...s, error: undefined, waiting: msg.params.waiting, hostPending: msg.params.pending }, msg.params.model);
+          const next = withModel({ ...s, error: undefined, waiting: msg.params.waiting, hostPending: msg.params.pending, focusRequests: (s.focusRequests ?? 0) + (msg.params.focus ? 1 : 0) }, msg.params.model);
           if (msg.params.lastResult) next.lastResult = msg.params.lastResult;
           // A result about an older commit no longer applies once a newer one waits for a decision.
           if (next.lastResult && next.model && !resultStillApplies(next.lastResult, next.model)) next.lastResult = undefined;

@@ -53,17 +53,17 @@ function page() {
     doc,
     app,
     sent,
-    state: (m: ReviewViewModel) => app.receive(JSON.parse(JSON.stringify(StateNotification.create({ model: m, waiting: 0 })))),
+    state: (m: ReviewViewModel, focus?: boolean) => app.receive(JSON.parse(JSON.stringify(StateNotification.create({ model: m, waiting: 0, ...(focus ? { focus } : {}) })))),
     key: (key: string, opts: KeyboardEventInit = {}) => (doc.activeElement ?? doc.body).dispatchEvent(new win.KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...opts })),
     active: () => doc.activeElement as HTMLElement | null,
     announce: () => doc.querySelector('[role="status"].sr-only')?.textContent ?? '',
   };
 }
 
-test('an approvable review opens with the focus on Approve and says so; Enter on it is the decision (≤ 4 keys from the notification)', () => {
+test('an approvable review opened from the keyboard gets the focus on Approve and says so; Enter on it is the decision (≤ 4 keys from the notification)', () => {
   const p = page();
   assert.equal(p.announce(), '', 'nothing to say before the review is there');
-  p.state(model());
+  p.state(model(), true);
   assert.match(p.active()?.textContent ?? '', /^Approve \(Alt\+A\)/, 'Approve has the focus');
   assert.match(p.announce(), /^Review of Add b: the reviewer agent said APPROVED; 1 file changed, \+2 −1\. Approve has focus: Enter or Alt\+A merges commit c0ffee0/);
   // A later state (a refresh) does not move the focus again.
@@ -74,18 +74,22 @@ test('an approvable review opens with the focus on Approve and says so; Enter on
 
 test('a review Approve cannot merge opens with the focus in the comment box and says why', () => {
   const p = page();
-  p.state(model({ approvable: { approvable: false, verdict: 'NEEDS_CHANGES', verdictSha: SHA, message: 'The reviewer said NEEDS_CHANGES in round 1.' } }));
+  p.state(model({ approvable: { approvable: false, verdict: 'NEEDS_CHANGES', verdictSha: SHA, message: 'The reviewer said NEEDS_CHANGES in round 1.' } }), true);
   assert.equal(p.active()?.id, 'comment');
   assert.match(p.announce(), /The comment box has focus; Approve is unavailable: The reviewer said NEEDS_CHANGES/);
 });
 
-test('no focus is taken when nothing waits for a decision, or from an element the user is in', () => {
+test('no focus is taken unless the host asks (a click in the tree), when nothing waits for a decision, or from an element the user is in', () => {
+  const o = page();
+  o.state(model());
+  assert.ok(!o.active() || o.active() === o.doc.body, 'not opened from the keyboard: the page takes no focus (it would close a menu open in the workbench)');
+  assert.equal(o.announce(), '');
   const p = page();
-  p.state(model({ canDecide: false }));
+  p.state(model({ canDecide: false }), true);
   assert.ok(!p.active() || p.active() === p.doc.body, 'nothing to decide: focus stays');
   const q = page();
   (q.doc.querySelector('#comment') as HTMLElement).focus();
-  q.state(model());
+  q.state(model(), true);
   assert.equal(q.active()?.id, 'comment', 'the user was typing: the focus stays there');
 });
 
