@@ -459,6 +459,7 @@ export class AgentSandbox {
     } catch (e) {
       await stop?.();
       rmSync(tmp, { recursive: true, force: true });
+      if (objects) rmSync(objects, { recursive: true, force: true });
       throw e;
     }
     return {
