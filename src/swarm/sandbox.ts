@@ -428,8 +428,11 @@ export interface PreparedTurn {
 /** The swarm's sandbox: one per workspace, shared by every harness (HarnessContext.sandbox). */
 export class AgentSandbox {
   readonly status: SandboxStatus;
+  /** The repository's git, for the turns' own object stores (one instance: it caches the common dir and the driver overrides). */
+  private readonly git: Git;
   constructor(readonly settings: SandboxSettings, readonly layout: SwarmLayout, readonly availability: SandboxAvailability) {
     this.status = sandboxStatus(settings, availability);
+    this.git = new Git(layout.root);
   }
 
   get on(): boolean {
@@ -441,9 +444,8 @@ export class AgentSandbox {
     if (!this.on || !this.availability.bwrap) return undefined;
     const policy = turnPolicy(scope, this.layout, this.settings, !!this.availability.socat);
     const tmp = mkdtempSync(join(tmpdir(), 'swarm-turn-'));
-    const git = new Git(this.layout.root);
     // Where its branch was: if its objects are refused, the branch goes back there (never left pointing at nothing).
-    const branchBefore = policy.privateObjects && scope.branch ? await git.readBranch(scope.branch).catch(() => undefined) : undefined;
+    const branchBefore = policy.privateObjects && scope.branch ? await this.git.readBranch(scope.branch).catch(() => undefined) : undefined;
     // Outside the temp folder: the turn sees it only as the mount over <common>/objects, so it cannot replace it with a link.
     const objects = policy.privateObjects ? makeTurnObjects(join(tmp, SHARED_OBJECTS)) : undefined;
     (policy.privateFiles ?? []).forEach((f, i) => {
@@ -472,7 +474,7 @@ export class AgentSandbox {
         await proxy?.close();
         // The turn's processes are gone (its PID namespace died with it): its objects are final.
         if (objects) {
-          problems.push(...(await importTurnObjects(git, this.layout.commonDir, objects, scope.branch, scope.cwd, branchBefore)));
+          problems.push(...(await importTurnObjects(this.git, this.layout.commonDir, objects, scope.branch, scope.cwd, branchBefore)));
           rmSync(objects, { recursive: true, force: true });
         }
         rmSync(tmp, { recursive: true, force: true });
