@@ -35,7 +35,12 @@ export function reviewCsp(cspSource: string, nonce: string): string {
   ].join('; ');
 }
 
-export function buildReviewHtml(p: ReviewHtmlParts): string {
+/**
+ * A webview page of the extension: the CSP above (one script with `nonce`, styles from the
+ * extension), its stylesheets, title and body, and the one bundled script. Every value is escaped
+ * here; `body` is markup the caller built (and escaped) itself.
+ */
+export function webviewPage(p: { cspSource: string; nonce: string; scriptUri: string; styles: { href: string; id?: string }[]; title: string; body: string }): string {
   const a = escapeHtml;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -43,13 +48,24 @@ export function buildReviewHtml(p: ReviewHtmlParts): string {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${a(reviewCsp(p.cspSource, p.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${a(p.codiconUri)}" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="${a(p.styleUri)}">
-<title>Review ${a(p.taskId)}</title>
+${p.styles.map((l) => `<link rel="stylesheet" href="${a(l.href)}"${l.id ? ` id="${a(l.id)}"` : ''}>`).join('\n')}
+<title>${a(p.title)}</title>
 </head>
 <body>
-<div id="app" data-task-id="${a(p.taskId)}"${p.root !== undefined ? ` data-root="${a(p.root)}"` : ''}></div>
+${p.body}
 <script nonce="${a(p.nonce)}" src="${a(p.scriptUri)}"></script>
 </body>
 </html>`;
+}
+
+export function buildReviewHtml(p: ReviewHtmlParts): string {
+  const a = escapeHtml;
+  return webviewPage({
+    cspSource: p.cspSource,
+    nonce: p.nonce,
+    scriptUri: p.scriptUri,
+    styles: [{ href: p.codiconUri, id: 'vscode-codicon-stylesheet' }, { href: p.styleUri }],
+    title: `Review ${p.taskId}`,
+    body: `<div id="app" data-task-id="${a(p.taskId)}"${p.root !== undefined ? ` data-root="${a(p.root)}"` : ''}></div>`,
+  });
 }

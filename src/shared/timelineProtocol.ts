@@ -4,7 +4,7 @@
 // review panel's CSP (src/shared/reviewHtml.ts): one bundled script with a fresh nonce, styles
 // from the extension only, nothing else.
 
-import { escapeHtml, reviewCsp } from './reviewHtml';
+import { webviewPage } from './reviewHtml';
 import type { TimelineModel } from './timelineModel';
 import { isTaskId } from './protocolGuards';
 
@@ -36,22 +36,15 @@ export function parseTimelineMessage(m: unknown): TimelineFromPage | undefined {
 }
 
 export function buildTimelineHtml(p: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
-  const a = escapeHtml;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${a(reviewCsp(p.cspSource, p.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${a(p.styleUri)}">
-<title>Run timeline</title>
-</head>
-<body>
-<header><label>Run <select id="run"></select></label> <span id="note"></span></header>
+  return webviewPage({
+    cspSource: p.cspSource,
+    nonce: p.nonce,
+    scriptUri: p.scriptUri,
+    styles: [{ href: p.styleUri }],
+    title: 'Run timeline',
+    body: `<header><label>Run <select id="run"></select></label> <span id="note"></span></header>
 <div id="legend"><span class="key turn">turn</span><span class="key review">review</span><span class="key merge">merge</span><span class="key wait">wait</span><span class="key idle">idle</span><span class="key failed">failed</span></div>
 <div id="chart"></div>
-<pre id="details">Hover a span for details; click one to open its task.</pre>
-<script nonce="${a(p.nonce)}" src="${a(p.scriptUri)}"></script>
-</body>
-</html>`;
+<pre id="details">Hover a span for details; click one to open its task.</pre>`,
+  });
 }
