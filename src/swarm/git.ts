@@ -13,7 +13,7 @@ import { homedir } from 'node:os';
 import { execCollect } from './proc';
 import { GitError } from './errors';
 import { classifyGitError } from './gitErrors';
-import { SAFE_CONFIG, NO_DIFF_PROGRAMS, DIFF_LIKE, driverOverrides, safeGitEnv, safeProcessEnv } from './gitEnv';
+import { SAFE_CONFIG, NO_DIFF_PROGRAMS, DIFF_LIKE, driverOverrides, safeProcessEnv } from './gitEnv';
 
 export interface GitExecOptions {
   cwd?: string;
@@ -162,8 +162,8 @@ export class Git {
    */
   async pipe(first: string[], firstInput: string, firstEnv: NodeJS.ProcessEnv, second: string[], timeoutMs: number): Promise<void> {
     const head = ['git', ...SAFE_CONFIG, ...(await this.driverArgs())];
-    const a = spawn(head[0], [...head.slice(1), ...first], { cwd: this.root, env: safeGitEnv(process.env, firstEnv), stdio: ['pipe', 'pipe', 'pipe'] });
-    const b = spawn(head[0], [...head.slice(1), ...second], { cwd: this.root, env: safeGitEnv(process.env), stdio: ['pipe', 'ignore', 'pipe'] });
+    const a = spawn(head[0], [...head.slice(1), ...first], { cwd: this.root, env: safeProcessEnv(firstEnv), stdio: ['pipe', 'pipe', 'pipe'] });
+    const b = spawn(head[0], [...head.slice(1), ...second], { cwd: this.root, env: safeProcessEnv(), stdio: ['pipe', 'ignore', 'pipe'] });
     const ended = (c: ReturnType<typeof spawn>, args: string[]) => new Promise<{ args: string[]; code: number | null; err: string }>((res) => {
       let err = '';
       c.stderr!.on('data', (d: Buffer) => { if (err.length < 65_536) err += d.toString(); });
