@@ -118,6 +118,8 @@ export interface LaunchOptions {
   settings?: Record<string, unknown>;
   /** Viewport size. */
   viewport?: { width: number; height: number };
+  /** Extra environment for code-server and so the extension host (e.g. SWARM_TRACE_VIEWS). */
+  env?: Record<string, string>;
   /** Remove the throw-away user-data and extensions folders on stop (default true). */
   cleanup?: boolean;
 }
@@ -214,7 +216,7 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
   };
 
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(NODE24)}:${process.env.PATH ?? ''}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PATH: `${dirname(NODE24)}:${process.env.PATH ?? ''}` };
     delete env.NODE_OPTIONS; // tsx's loader from the test runner must not reach code-server
     delete env.VSCODE_IPC_HOOK_CLI;
     for (const k of Object.keys(env)) if (k.startsWith('NODE_TEST')) delete env[k];

@@ -5,6 +5,8 @@
 // still (DOM mutations counted over 10 s). Every wait is on a state (a row, a file, a merge).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { launch, SCENARIO_MS, type Workbench } from './launcher';
 import { freshSample, git, groupCount, removeSamples, skipReason, treeRow, until } from './helpers';
 import { SAMPLE_TASKS, EXTRA_TASKS } from '../scripts/make-sample.mjs';
@@ -51,14 +53,23 @@ test('tree seat: Override… (not Approve) for NEEDS_CHANGES, Approve merges whe
   const { dir } = freshSample('tree-seat', { review: 'agent+human', maxRounds: 1, tasks: 1, workers: 2, extra: ['override'] });
   const approveId = 'add-farewell';
   const overrideId = 'add-divide';
-  const wb = await launch({ scenario: 'tree-seat', folder: dir });
+  // Every redraw the extension asks of its views goes to this file (src/extension/treeNode.ts).
+  const trace = join(dir, '..', 'views.trace');
+  const wb = await launch({ scenario: 'tree-seat', folder: dir, env: { SWARM_TRACE_VIEWS: trace } });
   try {
     await wb.openSwarmView();
     await wb.runCommand('Swarm: Start swarm');
     await until('both reviews under Needs you, nothing pending', async () => (await groupCount(wb, 'Needs you')) === 2 && (await groupCount(wb, 'Pending')) === 0, 90_000);
 
-    // 3: while everything waits for the user, the Tasks view does not re-render.
+    // 3: while everything waits for the user, the Tasks view does not re-render. The state to wait
+    // for is all four rows drawn as waiting (both "Needs you" copies and both Current rows): the
+    // group counts show before VS Code has fetched and drawn the rows under them.
+    await until('the four task rows drawn as waiting for you', async () => {
+      const words = await wb.viewPane('Tasks').locator('.monaco-list-row[role="treeitem"] .label-description').allTextContents();
+      return words.filter((w) => / · review waiting for you$/.test(w)).length === 2 && words.filter((w) => / · waiting for you$/.test(w)).length === 2;
+    }, 60_000);
     await wb.page.mouse.move(0, 0);
+    const traceAt = existsSync(trace) ? readFileSync(trace, 'utf8').length : 0;
     const mutations = await wb.page.evaluate(async () => {
       const pane = [...document.querySelectorAll('.part.sidebar .pane')].find((p) => p.querySelector('.pane-header')?.textContent?.includes('Tasks'));
       if (!pane) throw new Error('no Tasks pane');
@@ -77,8 +88,10 @@ test('tree seat: Override… (not Approve) for NEEDS_CHANGES, Approve merges whe
       observer.disconnect();
       return { n, where: [...where].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${v}× ${k}`).join('; ') };
     });
-    console.log(`# Tasks view DOM mutations over 10 s while waiting for the user: ${mutations.n} (${mutations.where})`);
-    assert.ok(mutations.n < 50, `${mutations.n} DOM mutations in the Tasks view over 10 s while nothing changes: ${mutations.where}`);
+    const redraws = (existsSync(trace) ? readFileSync(trace, 'utf8').slice(traceAt) : '').split(/\n(?=\d{4}-)/).filter((e) => / swarm\.tasks\n/.test(e));
+    console.log(`# Tasks view over 10 s while waiting for the user: ${redraws.length} redraws asked by the extension, ${mutations.n} DOM mutations (${mutations.where})`);
+    assert.equal(redraws.length, 0, `the extension redrew the Tasks view while nothing changed:\n${redraws.join('\n').slice(0, 3000)}`);
+    assert.ok(mutations.n < 50, `${mutations.n} DOM mutations in the Tasks view over 10 s while nothing changes (the extension asked no redraw): ${mutations.where}`);
     await wb.screenshot('waiting');
 
     // 1: the reviewer said NEEDS_CHANGES on add-divide: the row offers Override, not Approve.

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { buildMergeQueue, MergeQueueLog, type MergeQueueEntry, type MergeQueueKind } from '../shared/mergeQueueModel';
-import { Commands } from './constants';
+import { Commands, Views } from './constants';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
 import { MessageNode, SessionTreeProvider, TreeNode } from './treeNode';
@@ -86,6 +86,7 @@ function queueNodes(parent: TreeNode | undefined, session: SwarmSession, log: Me
 }
 
 export class MergeQueueTreeProvider extends SessionTreeProvider {
+  protected readonly view = Views.mergeQueue;
   private readonly logs = new Map<string, MergeQueueLog>();
   private readonly changed: vscode.EventEmitter<void>;
   private readonly sub: vscode.Disposable;

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { NeedsYouItem } from '../swarm/api';
 import type { QuarantinedTask, Task, TaskRuntimeState } from '../swarm/types';
-import { Commands } from './constants';
+import { Commands, Views } from './constants';
 import { currentRound, describeTaskStatus, formatFrontmatter, taskStatusIcon } from './format';
 import { STATUS } from '../swarm/status';
 import { formatPorts } from '../swarm/ports';
@@ -276,6 +276,7 @@ function stateMessage(session: SwarmSession): string {
 }
 
 export class TasksTreeProvider extends SessionTreeProvider {
+  protected readonly view = Views.tasks;
   constructor(protected override readonly registry: SessionRegistry) {
     super(registry);
   }

@@ -4,6 +4,8 @@
 // notification buttons all end up with the same argument.
 
 import * as vscode from 'vscode';
+import { appendFileSync } from 'node:fs';
+import type { ViewId } from './constants';
 
 /**
  * The plumbing both views share: walk the nodes, and tell VS Code the view changed only when what it
@@ -26,11 +28,14 @@ export abstract class SessionTreeProvider implements vscode.TreeDataProvider<Tre
   }
 
   protected abstract roots(): TreeNode[];
+  /** The view this provider draws (for the redraw trace). */
+  protected abstract readonly view: ViewId;
 
   /** Fire a change when the rendered items differ from the last render; returns whether it fired. */
   refreshIfChanged(): boolean {
     const signature = treeSignature(this.roots());
     if (signature === this.signature) return false;
+    traceRedraw(this.view, this.signature, signature);
     this.signature = signature;
     this.changeEvents++;
     this.emitter.fire();
@@ -57,6 +62,23 @@ export abstract class SessionTreeProvider implements vscode.TreeDataProvider<Tre
     this.subscription.dispose();
     this.emitter.dispose();
   }
+}
+
+/**
+ * With SWARM_TRACE_VIEWS=<file> in the extension host's environment, every redraw a view asks of
+ * VS Code is appended to that file with the rows that changed (the lines of treeSignature): how the
+ * idle check (docs/architecture.md) tells "the extension redrew" from "VS Code re-rendered".
+ */
+export function traceRedraw(view: ViewId, before: string | undefined, after: string): void {
+  const file = process.env.SWARM_TRACE_VIEWS;
+  if (!file) return;
+  const old = new Set((before ?? '').split('\n'));
+  const now = new Set(after.split('\n'));
+  const gone = [...old].filter((l) => !now.has(l)).map((l) => `  - ${l.slice(0, 300)}`);
+  const added = [...now].filter((l) => !old.has(l)).map((l) => `  + ${l.slice(0, 300)}`);
+  try {
+    appendFileSync(file, `${new Date().toISOString()} ${view}\n${[...gone, ...added].join('\n')}\n`);
+  } catch { /* a trace must never break the view */ }
 }
 
 /** Everything a row shows or carries (label, words, icon, tooltip, menus, click), for the whole tree. */

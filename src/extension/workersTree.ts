@@ -7,10 +7,10 @@ import type { WorkerInfo, WorkerState } from '../swarm/types';
 import { formatUsage } from '../swarm/cost';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
-import { MessageNode, SessionTreeProvider, TreeNode, treeSignature } from './treeNode';
+import { MessageNode, SessionTreeProvider, TreeNode, traceRedraw, treeSignature } from './treeNode';
 import type { LiveTurns } from './liveOutput';
 
-import { Commands } from './constants';
+import { Commands, Views } from './constants';
 const SHOW_WORKER_OUTPUT = Commands.showWorkerOutput;
 
 const ICONS: Record<WorkerState, { id: string; color?: string }> = {
@@ -105,6 +105,7 @@ function workerNodes(parent: TreeNode | undefined, session: SwarmSession, turns:
 }
 
 export class WorkersTreeProvider extends SessionTreeProvider {
+  protected readonly view = Views.workers;
   /**
    * One node per worker, kept while the list of workers stays the same, and a change fired for
    * that node only: VS Code drops every row's handle on a whole-tree refresh, and an inline
@@ -154,6 +155,7 @@ export class WorkersTreeProvider extends SessionTreeProvider {
       const before = this.shown;
       // The same rows (a message made anew, say): nothing to redraw; VS Code keeps what it has.
       if (before && treeSignature(before) === treeSignature(roots) && !roots.some((n, i) => n instanceof WorkerNode && n !== before[i])) return false;
+      traceRedraw(this.view, before ? treeSignature(before) : undefined, treeSignature(roots));
       this.remember(roots);
       this.changeEvents++;
       this.changes.fire();
@@ -163,6 +165,7 @@ export class WorkersTreeProvider extends SessionTreeProvider {
     for (const n of roots) {
       const sig = treeSignature([n]);
       if (this.drawn.get(n) === sig) continue;
+      traceRedraw(this.view, this.drawn.get(n), sig);
       this.drawn.set(n, sig);
       this.changes.fire(n);
       fired = true;

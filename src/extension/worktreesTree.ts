@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { basename, dirname } from 'node:path';
 import type { WorktreeInfo } from '../swarm/types';
-import { Commands } from './constants';
+import { Commands, Views } from './constants';
 import { describeTaskStatus, formatBytes, plural } from './format';
 import { formatPorts } from '../swarm/ports';
 import { describeConflict } from '../swarm/conflictText';
@@ -109,6 +109,7 @@ export function worktreeNodes(session: SwarmSession, parent: TreeNode | undefine
 }
 
 export class WorktreesTreeProvider extends SessionTreeProvider {
+  protected readonly view = Views.worktrees;
   constructor(protected override readonly registry: SessionRegistry) {
     super(registry);
   }
