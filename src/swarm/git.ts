@@ -70,15 +70,38 @@ export class Git {
    * store could swap the bytes of a reviewed blob and keep its id. Returns what does not match.
    */
   async blobsNotMatchingIds(from: string, to: string): Promise<string[]> {
+    const ids = await this.changedBlobIds(from, to);
+    if (!ids.size) return [];
+    const { objects } = await this.rehash([...ids.keys()]);
+    return objects.filter((o) => o.type !== 'blob' || !o.matches).map((o) => (o.type !== 'blob' ? `${ids.get(o.id) ?? o.id} (${o.id}: ${o.type})` : `${ids.get(o.id) ?? o.id} (object ${o.id.slice(0, 12)} holds other bytes)`));
+  }
+
+  /** The blob ids of `to`'s tree that differ from `from`'s, with their paths (submodules left out). */
+  private async changedBlobIds(from: string, to: string): Promise<Map<string, string>> {
     const parts = (await this.exec(['diff-tree', '-r', '--no-renames', '-z', from, to])).split('\0');
     const ids = new Map<string, string>();
     for (let i = 0; i + 1 < parts.length; i += 2) {
       const m = /^:\d+ (\d+) \S+ ([0-9a-f]{40,64}) /.exec(parts[i]);
       if (m && m[1] !== '160000' && !/^0+$/.test(m[2])) ids.set(m[2], parts[i + 1]);
     }
+    return ids;
+  }
+
+  /**
+   * blobsNotMatchingIds(blobsFrom, tree) and objectsNotMatchingIds(from, to) with one `git cat-file
+   * --batch` for both (issue 17), for a merge that moves the base right after building it (nothing
+   * waits between): the same objects re-hashed, at the later of the two moments. The swapped blobs
+   * are named by path first.
+   */
+  async mergeObjectsNotMatchingIds(blobsFrom: string, tree: string, from: string, to: string): Promise<string[]> {
+    const [blobs, list] = await Promise.all([this.changedBlobIds(blobsFrom, tree), this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from])]);
+    const ids = new Set([...blobs.keys(), ...list.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40,64}$/.test(l))]);
     if (!ids.size) return [];
-    const { objects } = await this.rehash([...ids.keys()]);
-    return objects.filter((o) => o.type !== 'blob' || !o.matches).map((o) => (o.type !== 'blob' ? `${ids.get(o.id) ?? o.id} (${o.id}: ${o.type})` : `${ids.get(o.id) ?? o.id} (object ${o.id.slice(0, 12)} holds other bytes)`));
+    const { objects, failed } = await this.rehash([...ids]);
+    const named = objects.filter((o) => blobs.has(o.id) && (o.type !== 'blob' || !o.matches)).map((o) => (o.type !== 'blob' ? `${blobs.get(o.id)} (${o.id}: ${o.type})` : `${blobs.get(o.id)} (object ${o.id.slice(0, 12)} holds other bytes)`));
+    const bad = [...named, ...objects.filter((o) => !blobs.has(o.id) && !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`))];
+    if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
+    return bad;
   }
 
   /**

@@ -113,7 +113,7 @@ export class MergeQueue {
    * The merge commit of `req.sha` onto `onto` (the base, or the batch built so far on `old`), made
    * off-tree; or why not: already on the base `old`, a conflict, an error.
    */
-  private async build(req: MergeRequest, old: string, onto: string): Promise<{ commit: string } | { out: MergeOutcome }> {
+  private async build(req: MergeRequest, old: string, onto: string, rehashAtMove = false): Promise<{ commit: string; tree: string } | { out: MergeOutcome }> {
     // One git process answers both "already on the base?" (0) and "not yet" (1); anything else
     // (128: not a commit we have) is looked at more closely only then.
     const anc = await this.git.ancestry(req.sha, old);
@@ -126,21 +126,24 @@ export class MergeQueue {
     }
     if (mt.code !== 0) return { out: { kind: 'error', message: `git merge-tree failed: ${mt.stderr.trim() || mt.stdout.trim()}` } };
     const tree = mt.stdout.split('\n')[0].trim();
-    // What the merge brings in must be the bytes that were reviewed (docs/security.md).
-    const swapped = await this.git.blobsNotMatchingIds(onto, tree);
+    // What the merge brings in must be the bytes that were reviewed (docs/security.md). When the
+    // base moves right after (`rehashAtMove`: no merge check waits), moveBase re-hashes these blobs
+    // with everything the base gains, in one `cat-file --batch`.
+    const swapped = rehashAtMove ? [] : await this.git.blobsNotMatchingIds(onto, tree);
     if (swapped.length) return { out: { kind: 'error', message: `not merged: the object store was tampered with — these files' stored bytes no longer match their ids: ${swapped.join(', ')}` } };
     const message = `Merge task ${req.taskId}: ${req.title}\n\nReviewed-commit: ${req.sha}\n${req.branch ? `Branch: ${req.branch}\n` : ''}${req.extraMessage ?? ''}`;
-    return { commit: await this.git.commitTree(tree, [onto, req.sha], message) };
+    return { commit: await this.git.commitTree(tree, [onto, req.sha], message), tree };
   }
 
   /**
    * Move the base from `old` to `commit` (a descendant): the checkout that has it fast-forwards, or a
    * compare-and-swap of the ref. `raced`: the base is no longer `old` (build again).
    */
-  private async moveBase(taskId: string, old: string, commit: string): Promise<'moved' | 'raced' | { files: string[]; checkout: string } | { error: string }> {
+  private async moveBase(taskId: string, old: string, commit: string, built?: { onto: string; tree: string }): Promise<'moved' | 'raced' | { files: string[]; checkout: string } | { error: string }> {
     // Right before the move, after any wait (a merge check runs for minutes): every object the base
-    // gains must still be the bytes that were built and checked (docs/security.md, merge integrity).
-    const swapped = await this.git.objectsNotMatchingIds(old, commit);
+    // gains must still be the bytes that were built and checked (docs/security.md, merge integrity);
+    // `built`: the build's re-hash of the blobs it brings in was left to here (same batch).
+    const swapped = built ? await this.git.mergeObjectsNotMatchingIds(built.onto, built.tree, old, commit) : await this.git.objectsNotMatchingIds(old, commit);
     if (swapped.length) return { error: `not merged: the object store was tampered with — stored bytes no longer match their ids: ${swapped.slice(0, 20).join(', ')}` };
     const checkout = await this.git.checkoutOf(this.base);
     if (checkout) {
@@ -168,9 +171,9 @@ export class MergeQueue {
     for (let attempt = 0; attempt < 5; attempt++) {
       const b = await this.baseNow();
       if ('out' in b) return b.out;
-      const built = await this.build(req, b.old, b.old);
+      const built = await this.build(req, b.old, b.old, true);
       if ('out' in built) return built.out;
-      const moved = await this.moveBase(req.taskId, b.old, built.commit);
+      const moved = await this.moveBase(req.taskId, b.old, built.commit, { onto: b.old, tree: built.tree });
       if (moved === 'moved') return { kind: 'merged', commit: built.commit };
       if (moved === 'raced') continue;
       if ('error' in moved) return { kind: 'error', message: moved.error };

@@ -49,6 +49,32 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     assert.match(JSON.stringify(r), /swap\.txt.*holds other bytes/);
   });
 
+  test('a change copying a blob the base already has, its stored bytes swapped after review: not merged, the file named', async () => {
+    // The copy's blob is reachable from the base, so `rev-list <old>..<new>` leaves it out: the
+    // re-hash of the blobs the merge brings in (by path, from the trees) is what catches it.
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'human' } });
+    const honest = readFileSync(repo.path('shared.txt'), 'utf8');
+    repo.writeTask('copy', { agent: { files: { 'copy.txt': honest } } });
+    const before = repo.rev('main');
+    await runSwarm(repo.root);
+    const ws = await openWorkspace({ repo: repo.root });
+    const d = await ws.reviewDetails('copy');
+    const id = repo.git('rev-parse', `${d.sha}:copy.txt`).trim();
+    assert.equal(id, repo.git('rev-parse', 'main:shared.txt').trim(), 'the copy is the base\'s blob');
+    const file = repo.path('.git', 'objects', id.slice(0, 2), id.slice(2));
+    const evil = Buffer.from('EVIL'.padEnd(honest.length - 1, '!') + '\n');
+    assert.equal(evil.length, honest.length);
+    chmodSync(file, 0o644);
+    writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`blob ${evil.length}\0`), evil])));
+    assert.equal(repo.git('cat-file', 'blob', id), evil.toString(), 'git serves the swapped bytes under the old id');
+    const r = await ws.decide({ taskId: 'copy', kind: 'approve', sha: d.sha!, by: 'tester' });
+    assert.equal(r.ok, false, JSON.stringify(r));
+    assert.equal(repo.rev('main'), before, 'the base did not move');
+    assert.ok(!existsSync(repo.path('copy.txt')), 'nothing reached the checkout');
+    assert.match(JSON.stringify(r), /copy\.txt.*holds other bytes/);
+  });
+
   test('a reviewed subtree whose stored bytes are swapped (same object id, pointing at another blob) is not merged', async () => {
     const repo = newRepo();
     repo.writeConfig({ review: { mode: 'human' } });
