@@ -20,6 +20,7 @@
 // docs/decisions.md.
 
 import type { Git } from './git';
+import { treeOfCommit } from './commitReads';
 import { GitError } from './errors';
 import { Mutex } from './util';
 import { baseBusy, type BaseWatch } from './base';
@@ -92,7 +93,8 @@ export class MergeQueue {
   /** The reviewed content check (docs/security.md): an error outcome when `sha` is not what was reviewed. */
   private async notReviewed(req: MergeRequest): Promise<MergeOutcome | undefined> {
     if (!req.tree) return undefined;
-    const tree = await this.git.treeOf(req.sha);
+    // Kept from the review step (commitReads.ts): the re-hash before the base moves catches a swapped commit.
+    const tree = await treeOfCommit(this.git, req.sha);
     if (!tree) return { kind: 'error', message: `commit ${req.sha} does not exist` };
     if (tree !== req.tree) return { kind: 'error', message: `commit ${req.sha} has tree ${tree}, not the tree that was reviewed (${req.tree}); not merged: review it again` };
     return undefined;

@@ -3,6 +3,7 @@
 
 import picomatch from 'picomatch';
 import { isSha, type Git } from './git';
+import { commitReads } from './commitReads';
 import type { ResolvedConfig } from './config';
 
 export interface PolicyResult {
@@ -20,7 +21,7 @@ export interface PolicyResult {
  */
 export interface ChangeSet {
   /** Every changed path (--no-renames: a rename is its source deleted and its target added), with its new mode. */
-  raw: { path: string; newMode: string }[];
+  raw: { path: string; newMode: string; newBlob: string }[];
   /** The numstat records, "added\tdeleted\tpath" ("-" for binary files). */
   numstat: string[];
   /** The patch (`--no-renames`: a rename shows as its source deleted and its target added), as the reviewer reads it. */
@@ -41,13 +42,14 @@ async function readChangesOnce(git: Git, baseSha: string, sha: string): Promise<
   const parts = (cut < 0 ? all : all.slice(0, cut)).split('\0');
   const out: ChangeSet = { raw: [], numstat: [], patch: cut < 0 ? '' : all.slice(cut + 2) };
   let i = 0;
-  for (; i + 1 < parts.length && parts[i].startsWith(':'); i += 2) out.raw.push({ path: parts[i + 1], newMode: parts[i].slice(1).split(' ')[1] });
+  for (; i + 1 < parts.length && parts[i].startsWith(':'); i += 2) { const f = parts[i].slice(1).split(' '); out.raw.push({ path: parts[i + 1], newMode: f[1], newBlob: f[3] }); }
   for (; i < parts.length; i++) if (parts[i]) out.numstat.push(parts[i]);
   return out;
 }
 
 export async function checkPolicy(git: Git, baseSha: string, sha: string, policy: ResolvedConfig['policy'], changes?: ChangeSet): Promise<PolicyResult> {
-  const numstat = (changes ?? (await readChanges(git, baseSha, sha))).numstat;
+  const c = changes ?? (await readChanges(git, baseSha, sha));
+  const numstat = c.numstat;
   // nocase: `.ENV`, `KEY.PEM` or `Secrets/` are the same files on case-insensitive disks, and the
   // same intent anywhere.
   const deny = picomatch(policy.deny, { dot: true, nocase: true });
@@ -69,10 +71,11 @@ export async function checkPolicy(git: Git, baseSha: string, sha: string, policy
   }
   if (linesAdded > policy.maxLinesAdded) violations.push(`${linesAdded} lines added, more than policy.max_lines_added (${policy.maxLinesAdded})`);
   if (binaries.length && policy.binary !== 'allow') violations.push(`binary files: ${binaries.join(', ')} (policy.binary is "${policy.binary}")`);
-  const tree = await git.lsTreeSizes(sha);
-  for (const rec of tree.split('\0')) {
-    const m = /^\d+ blob [0-9a-f]+\s+(\d+)\t(.*)$/s.exec(rec);
-    if (m && changed.has(m[2]) && Number(m[1]) > policy.maxFileBytes) violations.push(`${m[2]}: ${m[1]} bytes, larger than policy.max_file_bytes (${policy.maxFileBytes})`);
+  // Sizes of the blobs the change brings in, with the review step's tree, from one cat-file (commitReads.ts).
+  const { sizes } = await commitReads(git, sha, changedBlobs(c));
+  for (const { path, newMode, newBlob } of c.raw) {
+    const size = newMode === '160000' ? undefined : sizes.get(newBlob);
+    if (size !== undefined && changed.has(path) && size > policy.maxFileBytes) violations.push(`${path}: ${size} bytes, larger than policy.max_file_bytes (${policy.maxFileBytes})`);
   }
   return { violations, binaries, linesAdded };
 }
@@ -92,4 +95,9 @@ export async function mergesWithoutReview(git: Git, baseSha: string, sha: string
     if (newMode === '120000' || newMode === '160000') return false;
   }
   return (await checkPolicy(git, baseSha, sha, config.policy, c)).violations.length === 0;
+}
+
+/** The blob ids a change brings in (deleted files and submodules left out), for commitReads. */
+export function changedBlobs(changes: ChangeSet): string[] {
+  return changes.raw.filter((r) => r.newMode !== '160000' && isSha(r.newBlob) && !/^0+$/.test(r.newBlob)).map((r) => r.newBlob);
 }

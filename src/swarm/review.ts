@@ -10,7 +10,8 @@ import { guarded } from './guard';
 import { guardViolation, overTaskBudget } from './work';
 import { createHarness } from './harness';
 import type { AgentTurnResult } from './harness/types';
-import { checkPolicy, mergesWithoutReview, readChanges, type ChangeSet } from './policy';
+import { changedBlobs, checkPolicy, mergesWithoutReview, readChanges, type ChangeSet } from './policy';
+import { commitReads } from './commitReads';
 import { fillPrompt, loadPrompt } from './prompts';
 import { end, next, settled, type RunContext, type Step } from './runContext';
 import { feedbackOf, parseVerdict } from './signals';
@@ -52,7 +53,8 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   await ctx.flow.transition(st, 'review', {}, `review round ${round}`);
   ctx.emit({ type: 'review_started', taskId: task.id, round, sha });
   const started = Date.now();
-  const tree = await git.treeOf(sha); // the content reviewed is what may merge (merge.ts checks it)
+  changes ??= await readChanges(git, baseSha, sha);
+  const { tree } = await commitReads(git, sha, changedBlobs(changes)); // the content reviewed is what may merge (merge.ts checks it); with the policy's sizes
   const record = async (r: Omit<ReviewRound, 'round' | 'sha' | 'base' | 'baseSha' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
     const full: ReviewRound = sealRound(task.id, { round, sha, tree, base: ctx.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r }); // sealed: docs/security.md
     // What the sandbox refused in the turns that made this commit goes with its round (not sealed: informational).

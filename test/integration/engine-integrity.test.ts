@@ -8,7 +8,7 @@ import { existsSync, readFileSync, symlinkSync, mkdirSync, rmSync, chmodSync, wr
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { newRepo, TestRepo, runSwarm, userCommit, cli, withTimeout, waitFor, alive } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 
@@ -102,6 +102,38 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     assert.equal(repo.rev('main'), before, 'the base did not move');
     assert.ok(!existsSync(repo.path('src', 'b.txt')), 'nothing reached the checkout');
     assert.match(JSON.stringify(r), /tree [0-9a-f]{12} holds other bytes/);
+  });
+
+  test('a reviewer turn that swaps the stored bytes of the commit it reviews (same id, another tree): not merged', async () => {
+    // The tree recorded by the review step is read before the reviewer's turn; this turn rewrites
+    // the reviewed commit's loose object to point at a tree of its own, then approves.
+    const repo = newRepo();
+    const marker = repo.path('..', `swapped-${Date.now()}.txt`);
+    withHostile(repo, String.raw`
+const path = require('path');
+const zlib = require('zlib');
+const sha = sh('rev-parse', 'HEAD');
+const evil = cp.execFileSync('git', ['hash-object', '-w', '--stdin'], { input: 'EVIL\n', encoding: 'utf8' }).trim();
+const lines = sh('ls-tree', sha).split('\n').map((l) => (l.endsWith('\tgood.txt') ? l.replace(/blob [0-9a-f]+/, 'blob ' + evil) : l));
+const tree = cp.execFileSync('git', ['mktree'], { input: lines.join('\n') + '\n', encoding: 'utf8' }).trim();
+const raw = cp.execFileSync('git', ['cat-file', 'commit', sha]).toString('latin1');
+const swapped = Buffer.from(raw.replace('tree ' + sh('rev-parse', sha + '^{tree}'), 'tree ' + tree), 'latin1');
+const file = path.join(path.resolve(sh('rev-parse', '--git-common-dir')), 'objects', sha.slice(0, 2), sha.slice(2));
+fs.chmodSync(file, 0o644);
+fs.writeFileSync(file, zlib.deflateSync(Buffer.concat([Buffer.from('commit ' + swapped.length + '\0'), swapped])));
+fs.writeFileSync(${JSON.stringify(marker)}, sha + ' ' + tree + '\n');
+console.log('VERDICT: APPROVED');
+`, { review: { mode: 'agent', harness: 'hostile', max_rounds: 1 } });
+    repo.writeTask('cswap', { agent: { files: { 'good.txt': 'reviewed\n' } } });
+    const before = repo.rev('main');
+    await runSwarm(repo.root);
+    assert.ok(existsSync(marker), 'the reviewer ran and swapped the commit');
+    const [sha, tree] = readFileSync(marker, 'utf8').trim().split(' ');
+    const stored = inflateSync(readFileSync(repo.path('.git', 'objects', sha.slice(0, 2), sha.slice(2)))).toString('latin1');
+    assert.match(stored, new RegExp(`^commit \\d+\\0tree ${tree}\\n`), 'the stored commit now names the other tree under the old id');
+    assert.equal(repo.rev('main'), before, 'the base did not move');
+    assert.ok(!existsSync(repo.path('good.txt')), 'nothing reached the checkout');
+    assert.ok(!existsSync(repo.path('tasks', 'complete', 'cswap.md')), 'the task is not complete');
   });
 
   test('a replace ref made by the worker: what the user is shown is what merges, after the ref is gone too', async () => {
