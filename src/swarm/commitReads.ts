@@ -11,6 +11,7 @@
 // bytes of the commit it reviews" (test/integration/engine-integrity.test.ts).
 
 import { isSha, type Git } from './git';
+import { bringsBlob, type ChangeSet } from './policy';
 
 export interface CommitReads {
   /** The commit's tree id; undefined when git does not have the commit. */
@@ -48,4 +49,17 @@ export async function commitReads(git: Git, sha: string, blobs: string[]): Promi
 export async function treeOfCommit(git: Git, sha: string): Promise<string | undefined> {
   if (!isSha(sha)) return git.treeOf(sha);
   return (await git.memo(`reads ${sha}`, () => batchCheck(git, sha, [])).catch(() => undefined))?.tree ?? git.treeOf(sha);
+}
+
+/**
+ * What the merge queue's blob re-hash asks first (Git.blobsNotMatchingIds: `diff-tree <onto> <tree>`),
+ * known from the review step's diff when the base has not moved since: the blobs `changes` (the
+ * diff of `fromSha` and the commit) brings in, by id, keyed by `fromSha` and the commit's `tree`.
+ * The re-hash itself is still done right before the base moves (docs/security.md).
+ */
+export function keepChangedBlobs(git: Git, fromSha: string, tree: string | undefined, changes: ChangeSet): void {
+  if (!tree || !isSha(fromSha) || !isSha(tree)) return;
+  const ids = new Map<string, string>();
+  for (const r of changes.raw) if (bringsBlob(r)) ids.set(r.newBlob, r.path);
+  void git.memo(`blob-diff ${fromSha} ${tree}`, () => Promise.resolve(ids));
 }

@@ -78,6 +78,11 @@ export class Git {
 
   /** The blob ids of `to`'s tree that differ from `from`'s, with their paths (submodules left out). */
   private async changedBlobIds(from: string, to: string): Promise<Map<string, string>> {
+    // Kept by ids (the review step's diff of the same commit and tree: commitReads.ts); else asked.
+    return isSha(from) && isSha(to) ? this.memo(`blob-diff ${from} ${to}`, () => this.changedBlobIdsNow(from, to)) : this.changedBlobIdsNow(from, to);
+  }
+
+  private async changedBlobIdsNow(from: string, to: string): Promise<Map<string, string>> {
     const parts = (await this.exec(['diff-tree', '-r', '--no-renames', '-z', from, to])).split('\0');
     const ids = new Map<string, string>();
     for (let i = 0; i + 1 < parts.length; i += 2) {

@@ -99,5 +99,10 @@ export async function mergesWithoutReview(git: Git, baseSha: string, sha: string
 
 /** The blob ids a change brings in (deleted files and submodules left out), for commitReads. */
 export function changedBlobs(changes: ChangeSet): string[] {
-  return changes.raw.filter((r) => r.newMode !== '160000' && isSha(r.newBlob) && !/^0+$/.test(r.newBlob)).map((r) => r.newBlob);
+  return changes.raw.filter(bringsBlob).map((r) => r.newBlob);
+}
+
+/** Whether a raw record adds or changes a blob (not a deletion, not a submodule). */
+export function bringsBlob(r: ChangeSet['raw'][number]): boolean {
+  return r.newMode !== '160000' && isSha(r.newBlob) && !/^0+$/.test(r.newBlob);
 }

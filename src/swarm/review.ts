@@ -11,7 +11,7 @@ import { guardViolation, overTaskBudget } from './work';
 import { createHarness } from './harness';
 import type { AgentTurnResult } from './harness/types';
 import { changedBlobs, checkPolicy, mergesWithoutReview, readChanges, type ChangeSet } from './policy';
-import { commitReads } from './commitReads';
+import { commitReads, keepChangedBlobs } from './commitReads';
 import { fillPrompt, loadPrompt } from './prompts';
 import { end, next, settled, type RunContext, type Step } from './runContext';
 import { feedbackOf, parseVerdict } from './signals';
@@ -55,6 +55,7 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   const started = Date.now();
   changes ??= await readChanges(git, baseSha, sha);
   const { tree } = await commitReads(git, sha, changedBlobs(changes)); // the content reviewed is what may merge (merge.ts checks it); with the policy's sizes
+  keepChangedBlobs(git, baseSha, tree, changes); // what the merge's blob re-hash re-hashes, when the base is still baseSha
   const record = async (r: Omit<ReviewRound, 'round' | 'sha' | 'base' | 'baseSha' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
     const full: ReviewRound = sealRound(task.id, { round, sha, tree, base: ctx.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r }); // sealed: docs/security.md
     // What the sandbox refused in the turns that made this commit goes with its round (not sealed: informational).

@@ -136,6 +136,33 @@ console.log('VERDICT: APPROVED');
     assert.ok(!existsSync(repo.path('tasks', 'complete', 'cswap.md')), 'the task is not complete');
   });
 
+  test('a reviewer turn that swaps the stored bytes of a blob the change brings in (same id): not merged, the file named', async () => {
+    // The review step's diff (which blobs the change brings in) is kept for the merge's re-hash;
+    // the bytes behind those ids are re-hashed when the base moves, after this turn.
+    const repo = newRepo();
+    const marker = repo.path('..', `swapped-blob-${Date.now()}.txt`);
+    withHostile(repo, String.raw`
+const path = require('path');
+const zlib = require('zlib');
+const id = sh('rev-parse', 'HEAD:good.txt');
+const evil = Buffer.from('EVIL!!!!\n');
+const file = path.join(path.resolve(sh('rev-parse', '--git-common-dir')), 'objects', id.slice(0, 2), id.slice(2));
+fs.chmodSync(file, 0o644);
+fs.writeFileSync(file, zlib.deflateSync(Buffer.concat([Buffer.from('blob ' + evil.length + '\0'), evil])));
+fs.writeFileSync(${JSON.stringify(marker)}, id + '\n');
+console.log('VERDICT: APPROVED');
+`, { review: { mode: 'agent', harness: 'hostile', max_rounds: 1 } });
+    repo.writeTask('bswap', { agent: { files: { 'good.txt': 'reviewed\n' } } });
+    const before = repo.rev('main');
+    const { events } = await runSwarm(repo.root);
+    assert.ok(existsSync(marker), 'the reviewer ran and swapped the blob');
+    assert.equal(repo.git('cat-file', 'blob', readFileSync(marker, 'utf8').trim()), 'EVIL!!!!\n', 'git serves the swapped bytes under the old id');
+    assert.equal(repo.rev('main'), before, 'the base did not move');
+    assert.ok(!existsSync(repo.path('good.txt')), 'nothing reached the checkout');
+    assert.ok(!existsSync(repo.path('tasks', 'complete', 'bswap.md')), 'the task is not complete');
+    assert.match(JSON.stringify(events), /good\.txt \(object [0-9a-f]+ holds other bytes\)/, 'the merge names the swapped file');
+  });
+
   test('a replace ref made by the worker: what the user is shown is what merges, after the ref is gone too', async () => {
     const repo = newRepo();
     withHostile(repo, `
