@@ -2,12 +2,15 @@
 // with 1 and 4 workers (review on) against the git floor (with and without the agent processes)
 // and the seed's 7-line bash swarm with a stub `claude`, all in this one run.
 //   node bench/scenarios/orchestration.mjs OUT.json [--tasks N] [--reps R]
+//   ... --previous-cli OLD/cli.js [--previous-commit C] [--ab-tasks N] [--ab-reps R] [--ab-only]
+//   (the A/B alone: old engine, this engine and the git floor, interleaved, N tasks each)
 import { readFileSync, readdirSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AGENTS, BENCH, ROOT, cleanupScratch, git, gitEnv, gitTrace, makeBaseRepo, ms, ratio, median, scratchDir, taskId, timed, writeTasks } from '../lib/util.mjs';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '100' }, reps: { type: 'string', default: '1' }, profile: { type: 'string' }, 'previous-cli': { type: 'string' }, 'previous-commit': { type: 'string' }, 'ab-tasks': { type: 'string', default: '20' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '100' }, reps: { type: 'string', default: '1' }, profile: { type: 'string' }, 'previous-cli': { type: 'string' }, 'previous-commit': { type: 'string' }, 'ab-tasks': { type: 'string', default: '20' }, 'ab-reps': { type: 'string', default: '2' }, 'ab-only': { type: 'boolean', default: false } } });
 const N = Number(values.tasks);
 const REPS = Number(values.reps);
 const out = positionals[0];
@@ -26,16 +29,19 @@ function landed(dir) {
   return { files: files.length, merges, commits };
 }
 
-async function gitFloor(withAgents) {
+/** The 1-minute load average when a run ends (2 cores: 2 is a full machine). */
+const loadNow = () => Math.round(loadavg()[0] * 100) / 100;
+
+async function gitFloor(withAgents, n = N) {
   const dir = fresh(withAgents ? 'floor-agents' : 'floor');
   writeFileSync(join(dir, '.git', 'info', 'exclude'), '/.floor/\n');
-  const argv = ['bash', join(BENCH, 'baselines', 'git-floor.sh'), String(N), ...(withAgents ? [WORKER, REVIEWER] : [])];
+  const argv = ['bash', join(BENCH, 'baselines', 'git-floor.sh'), String(n), ...(withAgents ? [WORKER, REVIEWER] : [])];
   const trace = gitTrace(`floor-${++seq}`);
   const r = await timed(argv, { cwd: dir, env: trace.env(gitEnv()) });
   if (r.code !== 0) throw new Error(`git-floor.sh exited ${r.code}: ${r.stderr}`);
   const l = landed(dir);
-  if (l.files !== N || l.merges !== N) throw new Error(`git floor landed ${JSON.stringify(l)}`);
-  return { ms: r.ms, cpuMs: r.cpuMs, gitProcesses: trace.count(), ...l };
+  if (l.files !== n || l.merges !== n) throw new Error(`git floor landed ${JSON.stringify(l)}`);
+  return { ms: r.ms, cpuMs: r.cpuMs, gitProcesses: trace.count(), load: loadNow(), ...l };
 }
 
 /** Sums over the run's journal: where the swarm's time went. */
@@ -76,7 +82,7 @@ async function swarm(workers, cli = CLI, n = N) {
   for (let i = 1; i <= n; i++) if (!tree.has(`change-${taskId(i)}.txt`)) lost.push(taskId(i));
   if (lost.length || complete !== n) throw new Error(`swarm (${workers} workers): ${complete}/${N} complete, missing on main: ${lost.join(', ')}`);
   const perTask = Object.fromEntries(Object.entries(trace.byCommand()).map(([k, v]) => [k, Math.round((v / n) * 100) / 100]).filter(([, v]) => v >= 0.5).sort((a, b) => b[1] - a[1]));
-  return { ms: r.ms, cpuMs: r.cpuMs, gitProcesses: trace.count(), gitPerTaskByCommand: perTask, ...l, complete, ...journalBreakdown(dir) };
+  return { ms: r.ms, cpuMs: r.cpuMs, gitProcesses: trace.count(), gitPerTaskByCommand: perTask, load: loadNow(), ...l, complete, ...journalBreakdown(dir) };
 }
 
 async function oompa(workers, fixed) {
@@ -102,7 +108,7 @@ async function oompa(workers, fixed) {
 }
 
 const results = { tasks: N, reps: REPS, floor: [], floorAgents: [], swarm1: [], swarm4: [], oompa: [] };
-for (let rep = 0; rep < REPS; rep++) {
+for (let rep = 0; rep < (values['ab-only'] ? 0 : REPS); rep++) {
   // Interleaved, and in reverse order every other repetition, so a slow patch of the machine
   // hits every side alike.
   const steps = [
@@ -113,23 +119,30 @@ for (let rep = 0; rep < REPS; rep++) {
   ];
   for (const step of rep % 2 ? steps.reverse() : steps) await step();
 }
-for (const w of [1, 4]) for (const fixed of [false, true]) results.oompa.push(await oompa(w, fixed));
+if (!values['ab-only']) for (const w of [1, 4]) for (const fixed of [false, true]) results.oompa.push(await oompa(w, fixed));
 
 // A/B against the engine before this round of cuts (a dist/cli.js built from an older commit by
 // run.mjs): 1 worker, the same instant agents, interleaved, so the load hits both alike.
 if (values['previous-cli']) {
   const n = Number(values['ab-tasks']);
-  const ab = { tasks: n, previousCommit: values['previous-commit'], previous: [], current: [] };
-  for (let rep = 0; rep < 2; rep++) {
-    const steps = [async () => ab.previous.push(await swarm(1, values['previous-cli'], n)), async () => ab.current.push(await swarm(1, CLI, n))];
+  // The git floor on the same n changes is interleaved too: each side's ratio to the floor.
+  const ab = { tasks: n, previousCommit: values['previous-commit'], previous: [], current: [], floor: [] };
+  for (let rep = 0; rep < Number(values['ab-reps']); rep++) {
+    const steps = [async () => ab.previous.push(await swarm(1, values['previous-cli'], n)), async () => ab.current.push(await swarm(1, CLI, n)), async () => ab.floor.push(await gitFloor(false, n))];
     for (const step of rep % 2 ? steps.reverse() : steps) await step();
   }
-  const sum = (xs) => ({ gitPerTask: Math.round((median(xs.map((x) => x.gitProcesses)) / n) * 10) / 10, ms: ms(median(xs.map((x) => x.ms))), cpuMs: median(xs.map((x) => x.cpuMs ?? NaN)), byCommand: xs[0].gitPerTaskByCommand });
-  ab.summary = { previous: sum(ab.previous), current: sum(ab.current) };
+  const sum = (xs) => ({ gitPerTask: Math.round((median(xs.map((x) => x.gitProcesses)) / n) * 10) / 10, ms: ms(median(xs.map((x) => x.ms))), cpuMs: median(xs.map((x) => x.cpuMs ?? NaN)), msPerTask: ms(median(xs.map((x) => x.ms)) / n), cpuMsPerTask: ms(median(xs.map((x) => x.cpuMs ?? NaN)) / n), loads: xs.map((x) => x.load), byCommand: xs[0].gitPerTaskByCommand });
+  ab.summary = { previous: sum(ab.previous), current: sum(ab.current), floor: sum(ab.floor) };
   ab.summary.wallRatio = ratio(ab.summary.current.ms, ab.summary.previous.ms);
   ab.summary.cpuRatio = ratio(ab.summary.current.cpuMs, ab.summary.previous.cpuMs);
+  ab.summary.currentVsFloor = ratio(ab.summary.current.ms, ab.summary.floor.ms);
+  ab.summary.previousVsFloor = ratio(ab.summary.previous.ms, ab.summary.floor.ms);
+  ab.summary.cpuCurrentVsFloor = ratio(ab.summary.current.cpuMs, ab.summary.floor.cpuMs);
+  ab.summary.cpuPreviousVsFloor = ratio(ab.summary.previous.cpuMs, ab.summary.floor.cpuMs);
   results.ab = ab;
 }
+
+if (values['ab-only']) { writeFileSync(out, JSON.stringify(results, null, 2)); cleanupScratch(); process.exit(0); }
 
 const med = (k) => median(results[k].map((r) => r.ms));
 const cpu = (k) => median(results[k].map((r) => r.cpuMs ?? NaN));
