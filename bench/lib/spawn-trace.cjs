@@ -1,6 +1,7 @@
 // Preload (`node --require bench/lib/spawn-trace.cjs dist/cli.js ...`): appends one line per process
 // the engine starts to $SWARM_SPAWN_TRACE: the command (git sub-command) and its caller, the first
-// stack frames outside the process helpers (with --enable-source-maps: src/ file:line).
+// stack frames outside the process helpers (with --enable-source-maps: src/ file:line; none with
+// SWARM_SPAWN_TRACE_NOSTACK=1, for measuring the engine's own CPU without the cost of the stacks).
 // Used by bench/README.md's per-task attribution of processes (issue 17).
 'use strict';
 const cp = require('node:child_process');
@@ -8,6 +9,7 @@ const fs = require('node:fs');
 const file = process.env.SWARM_SPAWN_TRACE;
 const skip = /spawn-trace|node:|\/proc\.ts|\/git\.ts|\/gitCache\.ts|\/gitReads\.ts|runFile|processRunner/;
 function caller() {
+  if (process.env.SWARM_SPAWN_TRACE_NOSTACK) return '';
   const frames = (new Error().stack ?? '').split('\n').slice(2).map((l) => l.trim().replace(/^at /, ''));
   const mine = frames.filter((f) => !skip.test(f) && /src\//.test(f)).slice(0, 3);
   return mine.map((f) => f.replace(/.*src\//, '').replace(/:\d+\)?$/, '').replace(/\)$/, '')).join(' < ');
