@@ -15,7 +15,8 @@ import { describeConflict } from '../swarm/conflictText';
 import { costWords, formatUsd } from '../swarm/cost';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
-import { MessageNode, SessionTreeProvider, TreeNode, type TaskRef } from './treeNode';
+import { MessageNode, TreeNode, type TaskRef } from './treeNode';
+import { KeptTreeProvider } from './keptTree';
 
 export type TaskGroupKind = 'needsYou' | 'pending' | 'current' | 'blocked' | 'failed' | 'complete' | 'quarantined';
 
@@ -83,6 +84,10 @@ export class TaskNode extends TreeNode {
     readonly needsYou?: NeedsYouItem,
   ) {
     super(parent);
+  }
+
+  override key(): string {
+    return `task:${this.session.root}:${this.needsYou ? 'needsYou:' : ''}${this.task.id}`;
   }
 
   toTaskRef(): TaskRef {
@@ -159,7 +164,7 @@ export class TaskNode extends TreeNode {
     // Stable while the task moves between Pending / Current / Blocked / Complete: VS Code maps a
     // menu's target back to the element by this id, so an action never loses its task to a refresh.
     // The "Needs you" copy of the task is a second item of its own.
-    item.id = `task:${this.session.root}:${this.needsYou ? 'needsYou:' : ''}${this.task.id}`;
+    item.id = this.key();
     const words = this.words();
     const pending = this.task.folder === 'pending';
     const deps = pending && this.task.cannotRun ? `can never start: ${this.task.cannotRun}` : pending && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
@@ -275,7 +280,7 @@ function stateMessage(session: SwarmSession): string {
   }
 }
 
-export class TasksTreeProvider extends SessionTreeProvider {
+export class TasksTreeProvider extends KeptTreeProvider {
   protected readonly view = Views.tasks;
   constructor(protected override readonly registry: SessionRegistry) {
     super(registry);
