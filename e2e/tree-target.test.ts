@@ -76,11 +76,13 @@ test('context-menu and inline Open review reach the clicked task while other row
         await row.hover();
         await row.locator('.actions .action-label[aria-label^="Open review"]').click();
       }
-      await until(`the review of ${id} in front (click ${i + 1})`, async () => {
+      // The clicked review in front, or a picker (the command did not get its row: the bug).
+      const seen = await until(`the review of ${id} in front, or a picker (click ${i + 1})`, async () => {
+        if (await pickers()) return 'picker';
         const tab = (await wb.page.locator('.tabs-container .tab.active').first().textContent().catch(() => '')) ?? '';
-        return tab.includes(id) || tab.includes(titleOf(id));
+        return tab.includes(id) || tab.includes(titleOf(id)) ? 'review' : undefined;
       }, 60_000, 100);
-      assert.equal(await pickers(), 0, `no "which task?" picker after ${i + 1} clicks`);
+      assert.equal(seen, 'review', `click ${i + 1} (${i % 4 < 2 ? 'context menu' : 'inline'}) on ${id} reached its task, no "which task?" picker`);
     }
     clearInterval(churn);
     churn = undefined;

@@ -246,20 +246,23 @@ export function sessionGroups(session: SwarmSession, parent: TreeNode | undefine
   const isFailed = (t: Task) => failedIds.has(t.id);
   const taskNodes = (list: Task[]) => (group: TreeNode) => list.map((t) => new TaskNode(group, session, t, states.get(t.id)));
   const groups: TreeNode[] = [];
+  // Each group knows its count without making its rows (the kept tree asks every group's key: keptTree.ts).
+  const group = (kind: TaskGroupKind, list: Task[]) => new TaskGroupNode(parent, session, kind, taskNodes(list), list.length);
   if (needsYou.length) {
-    groups.push(new TaskGroupNode(parent, session, 'needsYou', (group) => needsYou.flatMap((n) => {
+    const waiting = needsYou.flatMap((n) => {
       const task = tasks.current.find((t) => t.id === n.taskId) ?? tasks.pending.find((t) => t.id === n.taskId);
-      return task ? [new TaskNode(group, session, task, states.get(task.id), n)] : [];
-    })));
+      return task ? [{ n, task }] : [];
+    });
+    groups.push(new TaskGroupNode(parent, session, 'needsYou', (g) => waiting.map(({ n, task }) => new TaskNode(g, session, task, states.get(task.id), n)), waiting.length));
   }
   // The engine takes the lowest priority number first: list in the order work happens.
   const byPriority = (a: Task, b: Task) => a.priority - b.priority || a.id.localeCompare(b.id);
-  groups.push(new TaskGroupNode(parent, session, 'pending', taskNodes([...tasks.pending].sort(byPriority))));
-  groups.push(new TaskGroupNode(parent, session, 'current', taskNodes(tasks.current.filter((t) => !isBlocked(t) && !isFailed(t)))));
-  groups.push(new TaskGroupNode(parent, session, 'blocked', taskNodes(tasks.current.filter(isBlocked))));
+  groups.push(group('pending', [...tasks.pending].sort(byPriority)));
+  groups.push(group('current', tasks.current.filter((t) => !isBlocked(t) && !isFailed(t))));
+  groups.push(group('blocked', tasks.current.filter(isBlocked)));
   // A task that failed max_attempts times is not a question: a group of its own, shown only when there is one.
   const failed = tasks.current.filter(isFailed);
-  if (failed.length) groups.push(new TaskGroupNode(parent, session, 'failed', taskNodes(failed)));
+  if (failed.length) groups.push(group('failed', failed));
   const newestFirst = [...tasks.complete].sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''));
   groups.push(new TaskGroupNode(parent, session, 'complete', (group) => {
     // A long-lived repository collects thousands of finished tasks: show the newest ones.
@@ -267,7 +270,7 @@ export function sessionGroups(session: SwarmSession, parent: TreeNode | undefine
     const hidden = newestFirst.length - shown.length;
     return hidden > 0 ? [...shown, new MessageNode(group, `${hidden} older tasks in ${session.workspace?.config.tasksDir ?? 'tasks'}/complete`, { icon: 'ellipsis', id: `more:${session.root}` })] : shown;
   }, newestFirst.length));
-  if (tasks.quarantined.length) groups.push(new TaskGroupNode(parent, session, 'quarantined', (group) => tasks.quarantined.map((q) => new QuarantinedNode(group, session, q))));
+  if (tasks.quarantined.length) groups.push(new TaskGroupNode(parent, session, 'quarantined', (g) => tasks.quarantined.map((q) => new QuarantinedNode(g, session, q)), tasks.quarantined.length));
   return groups;
 }
 
