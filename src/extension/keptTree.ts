@@ -23,12 +23,12 @@ type Parent = TreeNode | typeof ROOT;
 export abstract class KeptTreeProvider extends SessionTreeProvider {
   /** The children VS Code last fetched, per parent (the top level under ROOT). */
   private readonly shown = new Map<Parent, TreeNode[]>();
-  /** The rendering VS Code last got for each row (getTreeItem). */
-  private readonly drawn = new WeakMap<TreeNode, string>();
+  /** The item VS Code last got for each row (getTreeItem); its signature is made when first compared. */
+  private readonly drawn = new WeakMap<TreeNode, { item: vscode.TreeItem; signature?: string }>();
 
   override getTreeItem(node: TreeNode): vscode.TreeItem {
     const item = node.getTreeItem();
-    this.drawn.set(node, itemSignature(item));
+    this.drawn.set(node, { item });
     return item;
   }
 
@@ -36,9 +36,18 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
     const parent: Parent = node ?? ROOT;
     const list = this.reconcile(parent, node ? node.getChildren() : this.roots());
     const before = this.shown.get(parent);
-    if (before) for (const gone of before) if (!list.includes(gone)) this.forget(gone);
+    if (before) {
+      const now = new Set(list);
+      for (const gone of before) if (!now.has(gone)) this.forget(gone);
+    }
     this.shown.set(parent, list);
     return list;
+  }
+
+  private drawnSignature(node: TreeNode): string | undefined {
+    const d = this.drawn.get(node);
+    if (d) d.signature ??= itemSignature(d.item);
+    return d?.signature;
   }
 
   /** The fresh rows of this parent, as the objects VS Code holds where the key is the same. */
@@ -73,13 +82,13 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
       const before = this.shown.get(parent) ?? [];
       const now = this.reconcile(parent, parent === ROOT ? this.roots() : parent.getChildren());
       if (now.length !== before.length || now.some((n, i) => n !== before[i])) {
-        traces.push([before.map((n) => this.drawn.get(n) ?? '').join('\n'), now.map((n) => itemSignature(n.getTreeItem())).join('\n')]);
+        traces.push([before.map((n) => this.drawnSignature(n) ?? '').join('\n'), now.map((n) => itemSignature(n.getTreeItem())).join('\n')]);
         if (parent === ROOT) whole = true;
         else changed.add(parent);
         return;
       }
       for (const n of now) {
-        const drawn = this.drawn.get(n);
+        const drawn = this.drawnSignature(n);
         if (drawn !== undefined) {
           const sig = itemSignature(n.getTreeItem());
           if (sig !== drawn) {
