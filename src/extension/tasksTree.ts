@@ -77,13 +77,22 @@ export class TaskGroupNode extends TreeNode {
 export class TaskNode extends TreeNode {
   constructor(
     parent: TreeNode | undefined,
-    readonly session: SwarmSession,
-    readonly task: Task,
-    readonly state: TaskRuntimeState | undefined,
+    // Not readonly: a kept row takes a newer render's task and state (adopt, src/extension/keptTree.ts).
+    public session: SwarmSession,
+    public task: Task,
+    public state: TaskRuntimeState | undefined,
     /** Set when the node stands for a "Needs you" entry. */
-    readonly needsYou?: NeedsYouItem,
+    public needsYou?: NeedsYouItem,
   ) {
     super(parent);
+  }
+
+  /** A task row is adopted thousands of times per refresh in a big repository: its fields, not Object.assign. */
+  override adopt(fresh: this): void {
+    this.session = fresh.session;
+    this.task = fresh.task;
+    this.state = fresh.state;
+    this.needsYou = fresh.needsYou;
   }
 
   override key(): string {
