@@ -278,6 +278,7 @@ test('review seat by keyboard only: from the notification to merged in at most 4
     const toast = wb.notification(/is waiting for your review/).first();
     await toast.waitFor({ state: 'visible', timeout: 90_000 });
     assert.match((await toast.textContent()) ?? '', /Ctrl\+Alt\+R opens it/, 'the toast names the key');
+    await wb.screenshot('toast');
     const keys: string[] = [];
     const press = async (key: string) => {
       keys.push(key);
