@@ -155,7 +155,8 @@ test('review seat: layout, contrast, two clicks to merged, Next review, line com
     if (!(await toast.isVisible())) await wb.runCommand('Notifications: Show Notifications');
     await toast.waitFor({ state: 'visible', timeout: 30_000 });
     if (/APPROVED|farewell/i.test((await toast.textContent()) ?? '')) {
-      await toast.getByRole('button', { name: /Open (review|next)/ }).first().click();
+      // The toast's action is a link in its text (a notification the extension can close: notifications.ts).
+      await toast.locator('a', { hasText: /Open (review|next)/ }).first().click();
     } else {
       await wb.runCommand('Swarm: Open review');
       const input = wb.page.locator('.quick-input-widget .quick-input-box input');
@@ -277,6 +278,7 @@ test('review seat by keyboard only: from the notification to merged in at most 4
     const toast = wb.notification(/is waiting for your review/).first();
     await toast.waitFor({ state: 'visible', timeout: 90_000 });
     assert.match((await toast.textContent()) ?? '', /Ctrl\+Alt\+R opens it/, 'the toast names the key');
+    await wb.screenshot('toast');
     const keys: string[] = [];
     const press = async (key: string) => {
       keys.push(key);
@@ -285,6 +287,9 @@ test('review seat by keyboard only: from the notification to merged in at most 4
     await press('Control+Alt+R');
     const view = wb.webview();
     await view.locator('body', { hasText: id }).waitFor({ state: 'visible', timeout: 60_000 });
+    // Item 8: the key opened the review, so its toast closed (it does not stack over the panel).
+    await until('the review toast closed once its review is on screen', async () => !(await wb.notification(/is waiting for your review|reviews? waiting/).first().isVisible()), 30_000);
+    await wb.screenshot('toast-closed');
     // The panel opened with the keyboard on Approve (and said so in its live region).
     await until('Approve has the keyboard focus in the review panel', () =>
       view.locator('body').evaluate(() => document.hasFocus() && /^Approve/.test((document.activeElement?.textContent ?? '').trim())),

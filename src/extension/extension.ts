@@ -97,6 +97,9 @@ export class SwarmExtension implements vscode.Disposable {
     const onScreen = (root: string, taskId: string) => review.isShowing?.(root, taskId) ?? reviewTabShowing(taskId, this.registry.byRepoRoot(root)?.snapshot.tasks.current.find((t) => t.id === taskId)?.title);
     this.notifier = new Notifier(this.registry, () => readSettings().notifications, onScreen);
     this.disposables.push(this.notifier);
+    // A review opened by any route (the key, the tree, the toast, the panel's Next review) shows as a tab: the review toast closes.
+    const onTabs = (vscode.window.tabGroups as { onDidChangeTabs?: vscode.Event<unknown> } | undefined)?.onDidChangeTabs;
+    if (onTabs) this.disposables.push(onTabs(() => this.notifier.reviewOnScreen()));
     this.commands = new SwarmCommands({
       registry: this.registry,
       engine,

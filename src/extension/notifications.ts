@@ -2,7 +2,7 @@
 // by their local edits, a failure that stopped a worker or a task, a task file set aside — each
 // with the button that resolves it, and a summary when a run ends. Reviews are grouped: one toast
 // at a time ("3 reviews waiting — Open next"), the count is in the badge meanwhile; nothing for
-// the task whose review is on screen. `swarm.notifications`: all (also each failed attempt the
+// the task whose review is on screen, and the toast closes once its review is on screen. `swarm.notifications`: all (also each failed attempt the
 // swarm retries itself, paused pools, recovery), needsYou (default), none (the badge and the
 // status bar still show what waits).
 
@@ -101,6 +101,11 @@ export function reviewsInSnapshots(sessions: readonly SwarmSession[]): { session
   );
 }
 
+/** A `command:` link with its arguments, for a notification's message. */
+function commandUri(command: string, args: unknown[]): string {
+  return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
+}
+
 /** Is the review of this task on screen (the review panel shows it)? Then no notification for it. */
 export type OnScreen = (root: string, taskId: string) => boolean;
 
@@ -111,7 +116,8 @@ export class Notifier implements vscode.Disposable {
   private readonly inFlight = new Set<Promise<void>>();
   /** Reviews requested since the review toast last showed (root \0 taskId → ref). */
   private readonly newReviews = new Map<string, { session: SwarmSession; ref: TaskRef; verdict: string | null }>();
-  private reviewToastOpen = false;
+  /** The open review toast: the reviews it counts, and how to close it. */
+  private reviewToast: { reviews: { root: string; taskId: string }[]; end(): void } | undefined;
   /** The review the open review toast offers (the snapshot may not list it yet). */
   private toastReview: { session: SwarmSession; ref: TaskRef } | undefined;
 
@@ -126,6 +132,7 @@ export class Notifier implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    this.reviewToast?.end();
   }
 
   /** Reviews waiting across the window, the longest-waiting first (the next one to do), none on screen. */
@@ -179,36 +186,63 @@ export class Notifier implements vscode.Disposable {
     this.show(spec);
   }
 
-  /** One review toast at a time: "X is waiting for your review", or "N reviews waiting — Open next". */
+  /**
+   * One review toast at a time: "X is waiting for your review", or "N reviews waiting — Open next".
+   * A message toast cannot be closed by the extension, and one left open after its review was
+   * opened (by the key it names, the tree, the panel's "Next review") stacks over the panel. So it
+   * is a notification with progress, which ends when the extension says: its action is a link in
+   * the message, Cancel dismisses it, and it closes once a review it offers is on screen
+   * (reviewOnScreen). Its bar stays still: nothing runs, the swarm waits for you.
+   */
   private showReviews(): void {
-    if (this.reviewToastOpen) return;
+    if (this.reviewToast) return;
     const waiting = this.waitingReviews();
     this.newReviews.clear();
     if (!waiting.length) return;
-    this.reviewToastOpen = true;
     const [next] = waiting;
+    const message = waiting.length === 1
+      ? `Swarm: ${next.title} is waiting for your review${next.verdict ? ` (reviewer agent: ${next.verdict})` : ''}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`
+      : `Swarm: ${waiting.length} reviews waiting — next: ${next.title}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`;
+    // "Open next": the one that waits longest when clicked (Open next review), which may have changed since.
+    const link = waiting.length === 1 ? `[Open review](${commandUri(Commands.openReview, [next.ref])})` : `[Open next](${commandUri(Commands.openNextReview, [])})`;
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const toast = { reviews: waiting.map((w) => ({ root: w.session.root, taskId: w.ref.taskId })), end };
+    this.reviewToast = toast;
     this.toastReview = next;
-    const spec: NotificationSpec = waiting.length === 1
-      ? { key: '', level: 'needsYou', severity: 'info', message: `Swarm: ${next.title} is waiting for your review${next.verdict ? ` (reviewer agent: ${next.verdict})` : ''}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`, actions: [{ title: 'Open review', command: Commands.openReview, args: [next.ref] }] }
-      : { key: '', level: 'needsYou', severity: 'info', message: `Swarm: ${waiting.length} reviews waiting — next: ${next.title}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`, actions: [{ title: 'Open next', command: Commands.openReview, args: [next.ref] }] };
-    this.show(spec, () => {
-      this.reviewToastOpen = false;
+    const closed = () => {
+      if (this.reviewToast !== toast) return;
+      this.reviewToast = undefined;
       this.toastReview = undefined;
-    });
+    };
+    void Promise.resolve(
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${message} ${link}`, cancellable: true }, async (progress, token) => {
+        progress.report({ increment: 0 });
+        token.onCancellationRequested(() => end());
+        await ended;
+      }),
+    ).then(closed, closed);
   }
 
-  private show(spec: NotificationSpec, closed?: () => void): void {
+  /** Close the review toast once a review it offers is on screen, whatever opened it (extension.ts calls this when the tabs change). */
+  reviewOnScreen(): void {
+    const toast = this.reviewToast;
+    if (toast?.reviews.some((r) => this.onScreen(r.root, r.taskId))) {
+      toast.end();
+      this.reviewToast = undefined;
+      this.toastReview = undefined;
+    }
+  }
+
+  private show(spec: NotificationSpec): void {
     const show = spec.severity === 'error' ? vscode.window.showErrorMessage : spec.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     const p = Promise.resolve(show(spec.message, ...spec.actions.map((a) => a.title)))
       .then(async (picked) => {
-        closed?.();
         const action = spec.actions.find((a) => a.title === picked);
         if (!action) return;
-        // "Open next": the one that waits longest now, which may have changed since the toast showed.
-        const args = action.title === 'Open next' ? [this.waitingReviews()[0]?.ref ?? action.args[0]] : action.args;
-        await vscode.commands.executeCommand(action.command, ...args);
+        await vscode.commands.executeCommand(action.command, ...action.args);
       })
-      .catch(() => closed?.())
+      .catch(() => undefined)
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
   }

@@ -15,7 +15,8 @@ import { describeConflict } from '../swarm/conflictText';
 import { costWords, formatUsd } from '../swarm/cost';
 import type { SwarmSession } from './session';
 import type { SessionRegistry } from './sessions';
-import { MessageNode, SessionTreeProvider, TreeNode, type TaskRef } from './treeNode';
+import { MessageNode, TreeNode, type TaskRef } from './treeNode';
+import { KeptTreeProvider } from './keptTree';
 
 export type TaskGroupKind = 'needsYou' | 'pending' | 'current' | 'blocked' | 'failed' | 'complete' | 'quarantined';
 
@@ -76,13 +77,26 @@ export class TaskGroupNode extends TreeNode {
 export class TaskNode extends TreeNode {
   constructor(
     parent: TreeNode | undefined,
-    readonly session: SwarmSession,
-    readonly task: Task,
-    readonly state: TaskRuntimeState | undefined,
+    // Not readonly: a kept row takes a newer render's task and state (adopt, src/extension/keptTree.ts).
+    public session: SwarmSession,
+    public task: Task,
+    public state: TaskRuntimeState | undefined,
     /** Set when the node stands for a "Needs you" entry. */
-    readonly needsYou?: NeedsYouItem,
+    public needsYou?: NeedsYouItem,
   ) {
     super(parent);
+  }
+
+  /** A task row is adopted thousands of times per refresh in a big repository: its fields, not Object.assign. */
+  override adopt(fresh: this): void {
+    this.session = fresh.session;
+    this.task = fresh.task;
+    this.state = fresh.state;
+    this.needsYou = fresh.needsYou;
+  }
+
+  override key(): string {
+    return `task:${this.session.root}:${this.needsYou ? 'needsYou:' : ''}${this.task.id}`;
   }
 
   toTaskRef(): TaskRef {
@@ -159,7 +173,7 @@ export class TaskNode extends TreeNode {
     // Stable while the task moves between Pending / Current / Blocked / Complete: VS Code maps a
     // menu's target back to the element by this id, so an action never loses its task to a refresh.
     // The "Needs you" copy of the task is a second item of its own.
-    item.id = `task:${this.session.root}:${this.needsYou ? 'needsYou:' : ''}${this.task.id}`;
+    item.id = this.key();
     const words = this.words();
     const pending = this.task.folder === 'pending';
     const deps = pending && this.task.cannotRun ? `can never start: ${this.task.cannotRun}` : pending && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
@@ -241,20 +255,23 @@ export function sessionGroups(session: SwarmSession, parent: TreeNode | undefine
   const isFailed = (t: Task) => failedIds.has(t.id);
   const taskNodes = (list: Task[]) => (group: TreeNode) => list.map((t) => new TaskNode(group, session, t, states.get(t.id)));
   const groups: TreeNode[] = [];
+  // Each group knows its count without making its rows (the kept tree asks every group's key: keptTree.ts).
+  const group = (kind: TaskGroupKind, list: Task[]) => new TaskGroupNode(parent, session, kind, taskNodes(list), list.length);
   if (needsYou.length) {
-    groups.push(new TaskGroupNode(parent, session, 'needsYou', (group) => needsYou.flatMap((n) => {
+    const waiting = needsYou.flatMap((n) => {
       const task = tasks.current.find((t) => t.id === n.taskId) ?? tasks.pending.find((t) => t.id === n.taskId);
-      return task ? [new TaskNode(group, session, task, states.get(task.id), n)] : [];
-    })));
+      return task ? [{ n, task }] : [];
+    });
+    groups.push(new TaskGroupNode(parent, session, 'needsYou', (g) => waiting.map(({ n, task }) => new TaskNode(g, session, task, states.get(task.id), n)), waiting.length));
   }
   // The engine takes the lowest priority number first: list in the order work happens.
   const byPriority = (a: Task, b: Task) => a.priority - b.priority || a.id.localeCompare(b.id);
-  groups.push(new TaskGroupNode(parent, session, 'pending', taskNodes([...tasks.pending].sort(byPriority))));
-  groups.push(new TaskGroupNode(parent, session, 'current', taskNodes(tasks.current.filter((t) => !isBlocked(t) && !isFailed(t)))));
-  groups.push(new TaskGroupNode(parent, session, 'blocked', taskNodes(tasks.current.filter(isBlocked))));
+  groups.push(group('pending', [...tasks.pending].sort(byPriority)));
+  groups.push(group('current', tasks.current.filter((t) => !isBlocked(t) && !isFailed(t))));
+  groups.push(group('blocked', tasks.current.filter(isBlocked)));
   // A task that failed max_attempts times is not a question: a group of its own, shown only when there is one.
   const failed = tasks.current.filter(isFailed);
-  if (failed.length) groups.push(new TaskGroupNode(parent, session, 'failed', taskNodes(failed)));
+  if (failed.length) groups.push(group('failed', failed));
   const newestFirst = [...tasks.complete].sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''));
   groups.push(new TaskGroupNode(parent, session, 'complete', (group) => {
     // A long-lived repository collects thousands of finished tasks: show the newest ones.
@@ -262,7 +279,7 @@ export function sessionGroups(session: SwarmSession, parent: TreeNode | undefine
     const hidden = newestFirst.length - shown.length;
     return hidden > 0 ? [...shown, new MessageNode(group, `${hidden} older tasks in ${session.workspace?.config.tasksDir ?? 'tasks'}/complete`, { icon: 'ellipsis', id: `more:${session.root}` })] : shown;
   }, newestFirst.length));
-  if (tasks.quarantined.length) groups.push(new TaskGroupNode(parent, session, 'quarantined', (group) => tasks.quarantined.map((q) => new QuarantinedNode(group, session, q))));
+  if (tasks.quarantined.length) groups.push(new TaskGroupNode(parent, session, 'quarantined', (g) => tasks.quarantined.map((q) => new QuarantinedNode(g, session, q)), tasks.quarantined.length));
   return groups;
 }
 
@@ -275,7 +292,7 @@ function stateMessage(session: SwarmSession): string {
   }
 }
 
-export class TasksTreeProvider extends SessionTreeProvider {
+export class TasksTreeProvider extends KeptTreeProvider {
   protected readonly view = Views.tasks;
   constructor(protected override readonly registry: SessionRegistry) {
     super(registry);

@@ -16,7 +16,7 @@ import type { ViewId } from './constants';
  * Subclasses say what the top level is.
  */
 export abstract class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
+  protected readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscription: vscode.Disposable;
   private signature: string | undefined;
@@ -86,13 +86,18 @@ export function treeSignature(nodes: TreeNode[], depth = 0): string {
   const parts: string[] = [];
   for (const node of nodes) {
     const item = node.getTreeItem();
-    const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}|${(item.iconPath.color as { id?: string } | undefined)?.id ?? ''}` : '';
-    const tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value;
-    const args = item.command?.arguments?.map((a) => (a instanceof TreeNode ? 'node' : a));
-    parts.push(JSON.stringify([item.id, item.label, item.description, item.contextValue, icon, tooltip, item.collapsibleState, item.command?.command, args, item.resourceUri?.fsPath]));
+    parts.push(itemSignature(item));
     if (item.collapsibleState !== vscode.TreeItemCollapsibleState.None && depth < 4) parts.push(`[${treeSignature(node.getChildren(), depth + 1)}]`);
   }
   return parts.join('\n');
+}
+
+/** Everything one row shows or carries, without its children. */
+export function itemSignature(item: vscode.TreeItem): string {
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}|${(item.iconPath.color as { id?: string } | undefined)?.id ?? ''}` : '';
+  const tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value;
+  const args = item.command?.arguments?.map((a) => (a instanceof TreeNode ? 'node' : a));
+  return JSON.stringify([item.id, item.label, item.description, item.contextValue, icon, tooltip, item.collapsibleState, item.command?.command, args, item.resourceUri?.fsPath]);
 }
 
 export abstract class TreeNode {
@@ -100,6 +105,20 @@ export abstract class TreeNode {
   abstract getTreeItem(): vscode.TreeItem;
   getChildren(): TreeNode[] {
     return [];
+  }
+  /** What a kept row is known by across renders (src/extension/keptTree.ts): its item id, else its label. */
+  key(): string {
+    const item = this.getTreeItem();
+    return item.id ?? `label:${typeof item.label === 'string' ? item.label : item.label?.label ?? ''}`;
+  }
+  /**
+   * Take the state of a newer render of the same row (same key, same class, same parent), so this
+   * object stays the element VS Code holds (src/extension/keptTree.ts).
+   */
+  adopt(fresh: this): void {
+    const parent = this.parent;
+    Object.assign(this, fresh);
+    (this as { parent: TreeNode | undefined }).parent = parent;
   }
 }
 

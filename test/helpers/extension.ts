@@ -96,3 +96,17 @@ afterEach(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   dirs = [];
 });
+
+/** The review toasts still open (notifications.ts: notifications with progress, which the extension closes), by their text. */
+export const reviewToasts = (): string[] => fake.progress.filter((p) => !p.done && /review/.test(p.title ?? '')).map((p) => p.title ?? '');
+
+/** A toast's text without its links ("… opens it. [Open review](command:…)" → "… opens it."). */
+export const withoutLinks = (text: string): string => text.replace(/\s*\[[^\]]*\]\(command:[^)]*\)/g, '');
+
+/** Click the link `label` in a toast's text (`[label](command:id?args)`), as VS Code runs it. */
+export async function clickLink(text: string, label: string): Promise<unknown> {
+  const m = new RegExp(`\\[${label}\\]\\(command:([^?)]+)(?:\\?([^)]*))?\\)`).exec(text);
+  if (!m) throw new Error(`no link "${label}" in: ${text}`);
+  const args = (m[2] ? JSON.parse(decodeURIComponent(m[2])) : []) as unknown[];
+  return fake.commands.get(m[1])!(...args);
+}

@@ -329,7 +329,8 @@ interface FakeState {
   contentProviders: Map<string, { provideTextDocumentContent(uri: Uri): unknown }>;
   shownDocuments: string[];
   terminals: { name?: string; cwd?: string; shown: boolean }[];
-  progress: { title?: string; location: unknown }[];
+  /** Every withProgress: `done` once its task ended, `cancel()` as the user's Cancel button. */
+  progress: { title?: string; location: unknown; done: boolean; cancel(): void }[];
   config: Record<string, unknown>;
   workspaceFolders: { uri: Uri; name: string; index: number }[] | undefined;
   isTrusted: boolean;
@@ -421,6 +422,9 @@ function message(severity: 'info' | 'warning' | 'error') {
 
 const closeTerminal = new EventEmitter<unknown>();
 
+/** Fire to tell the extension the tabs changed (window.tabGroups.onDidChangeTabs). */
+export const tabsChanged = new EventEmitter<unknown>();
+
 export const window = {
   showInformationMessage: message('info'),
   showWarningMessage: message('warning'),
@@ -439,8 +443,15 @@ export const window = {
     return { document: { uri } };
   },
   async withProgress<R>(options: { title?: string; location: unknown }, task: (progress: { report(v: unknown): void }, token: { isCancellationRequested: boolean; onCancellationRequested: Event<void> }) => Promise<R>): Promise<R> {
-    fake.progress.push({ title: options.title, location: options.location });
-    return task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: new EventEmitter<void>().event });
+    const cancelled = new EventEmitter<void>();
+    const token = { isCancellationRequested: false, onCancellationRequested: cancelled.event };
+    const entry = { title: options.title, location: options.location, done: false, cancel: () => { token.isCancellationRequested = true; cancelled.fire(); } };
+    fake.progress.push(entry);
+    try {
+      return await task({ report: () => undefined }, token);
+    } finally {
+      entry.done = true;
+    }
   },
   createTreeView<T>(id: string, options: { treeDataProvider: { getChildren(e?: T): unknown; getTreeItem(e: T): unknown } }): FakeTreeView<T> {
     const view = new FakeTreeView<T>(id, options.treeDataProvider);
@@ -480,6 +491,7 @@ export const window = {
   },
   get tabGroups() {
     return {
+      onDidChangeTabs: tabsChanged.event,
       get all() {
         return fake.tabGroups;
       },

@@ -9,7 +9,7 @@ import * as extensionModule from '../../src/extension/extension';
 import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
 import { Commands, ContextKeys, SetupCommands, Views } from '../../src/extension/constants';
 import { FakeEngine, FakeRun, makeState, makeTask } from '../helpers/fake-swarm-workspace';
-import { repo, reviewHost, reviews, run, settle, start as startExtension } from '../helpers/extension';
+import { clickLink, repo, reviewHost, reviews, reviewToasts, run, settle, start as startExtension, withoutLinks } from '../helpers/extension';
 
 /** The agents' PATH is the login shell's here (settings and init must pass it on). */
 const start = (engine: FakeEngine, folders?: string[]): Promise<SwarmExtension> => startExtension(engine, folders, { agentPath: '/login/bin:/usr/bin' });
@@ -288,13 +288,14 @@ test('notifications: only what needs you, each with the button that resolves it,
   seed(engine);
   const ext = await start(engine);
   const ws = engine.last;
-  fake.replies.push(reply.button('Open review'));
   ws.emit({ type: 'human_review_requested', taskId: 'human', sha: 'a'.repeat(40), agentVerdict: 'APPROVED' });
   ws.emit({ type: 'human_review_requested', taskId: 'human', sha: 'a'.repeat(40), agentVerdict: 'APPROVED' });
   ws.emit({ type: 'task_merged', taskId: 'x', sha: 'b', commit: 'c' });
   ws.emit({ type: 'run_finished', summary: { runId: 'r', startedAt: '', workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] } });
   await settle(ext);
-  assert.deepEqual(messages(), ['Swarm: "Add the flag" (human) is waiting for your review (reviewer agent: APPROVED). Ctrl+Alt+R opens it.', 'Swarm: the run in repo ended: 0 merged.']);
+  assert.deepEqual(reviewToasts().map(withoutLinks), ['Swarm: "Add the flag" (human) is waiting for your review (reviewer agent: APPROVED). Ctrl+Alt+R opens it.']);
+  assert.deepEqual(messages(), ['Swarm: the run in repo ended: 0 merged.']);
+  await clickLink(reviewToasts()[0], 'Open review');
   assert.deepEqual(reviews.at(-1), { root: ext.registry.sessions[0].root, taskId: 'human', sha: 'a'.repeat(40) });
 
   fake.replies.push(reply.button('Answer'), reply.input('port 80'));

@@ -106,7 +106,7 @@ test('real engine: human review — Needs you, badge, notification, worktree dif
   assert.match(waiting.contextValue ?? '', /^task:current:awaiting_human:decidable:approvable:.*:review/);
   assert.equal(fake.treeViews.get('swarm.tasks')?.badge?.value, 1);
   await ext.notifier.settled();
-  assert.ok(fake.messages.some((m) => /"Add the flag" \(flag\) is waiting for your review/.test(m.text)), fake.messages.map((m) => m.text).join('\n'));
+  assert.ok(fake.progress.some((p) => /"Add the flag" \(flag\) is waiting for your review/.test(p.title ?? '')), fake.progress.map((p) => p.title).join('\n'));
 
   // The Worktrees view shows the task's worktree and its changed file; a click diffs it against the base.
   await session.refreshNow();

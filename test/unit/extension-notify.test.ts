@@ -1,12 +1,12 @@
 // Notifications of the review seat (issue 15 items 4, 8, 13): reviews grouped into one toast with
 // "Open next", nothing for the task on screen, a summary when the run ends, a failed task's own
 // notification, a quarantined file with its whole reason and the way back to pending.
-import { commands, fake, reply } from '../helpers/fake-vscode';
+import { commands, fake, reply, tabsChanged } from '../helpers/fake-vscode';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Commands } from '../../src/extension/constants';
 import { FakeEngine, makeState, makeTask } from '../helpers/fake-swarm-workspace';
-import { reviews, settle, showing, start } from '../helpers/extension';
+import { clickLink, reviews, reviewToasts, settle, showing, start, withoutLinks } from '../helpers/extension';
 
 const messages = () => fake.messages.map((m) => m.text);
 const buttons = (i: number) => fake.messages[i].items.map((b) => (typeof b === 'string' ? b : (b as { title: string }).title));
@@ -27,19 +27,47 @@ test('three reviews arriving: one toast ("3 reviews waiting — Open next"), not
   const ext = await start(engine);
   const ws = engine.last;
   // The first toast stays open (the user has not answered it) while two more reviews arrive.
-  let answer!: (v: unknown) => void;
-  fake.replies.push(() => new Promise((r) => (answer = r)));
   ws.emit({ type: 'human_review_requested', taskId: 'r1', sha: '1'.repeat(40), agentVerdict: 'APPROVED' });
   ws.emit({ type: 'human_review_requested', taskId: 'r2', sha: '2'.repeat(40), agentVerdict: 'APPROVED' });
   ws.emit({ type: 'human_review_requested', taskId: 'r3', sha: '3'.repeat(40), agentVerdict: null });
-  assert.deepEqual(messages(), ['Swarm: 3 reviews waiting — next: "Review 1" (r1). Ctrl+Alt+R opens it.']);
-  assert.deepEqual(buttons(0), ['Open next']);
+  assert.deepEqual(reviewToasts().map(withoutLinks), ['Swarm: 3 reviews waiting — next: "Review 1" (r1). Ctrl+Alt+R opens it.']);
+  assert.deepEqual(messages(), []);
   // The user opened r1 elsewhere meanwhile: "Open next" takes the next one not on screen.
   showing.add('r1');
-  answer('Open next');
+  await clickLink(reviewToasts()[0], 'Open next');
   await settle(ext);
   assert.deepEqual(reviews.map((r) => r.taskId), ['r2']);
-  assert.equal(messages().length, 1, 'still one toast');
+  assert.equal(fake.progress.length, 1, 'still one toast');
+});
+
+test('the review toast closes once a review it offers is on screen, whatever opened it; Cancel dismisses it', async () => {
+  const engine = new FakeEngine();
+  seedReviews(engine, 2);
+  await start(engine);
+  const ws = engine.last;
+  ws.emit({ type: 'human_review_requested', taskId: 'r1', sha: '1'.repeat(40), agentVerdict: 'APPROVED' });
+  assert.equal(reviewToasts().length, 1);
+  // Tabs change, no review on screen: it stays.
+  tabsChanged.fire(undefined);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(reviewToasts().length, 1, 'open while its review is not on screen');
+  // The key (Open next review) opens it; its panel shows as a tab.
+  await commands.executeCommand(Commands.openNextReview);
+  assert.deepEqual(reviews.map((r) => r.taskId), ['r1']);
+  showing.add('r1');
+  tabsChanged.fire(undefined);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(reviewToasts(), [], 'closed once its review is on screen');
+
+  // The next request shows a new toast (r2, r1 is on screen); Cancel dismisses it, and a later request shows again.
+  ws.emit({ type: 'human_review_requested', taskId: 'r2', sha: '2'.repeat(40), agentVerdict: null });
+  assert.equal(reviewToasts().length, 1);
+  assert.match(reviewToasts()[0], /"Review 2" \(r2\)/);
+  fake.progress.at(-1)!.cancel();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(reviewToasts(), []);
+  ws.emit({ type: 'human_review_requested', taskId: 'r2', sha: '2'.repeat(40), agentVerdict: null });
+  assert.equal(reviewToasts().length, 1);
 });
 
 test('Open next review (the key the toast names): the review waiting longest that is not on screen; none waiting says so', async () => {
@@ -65,9 +93,8 @@ test('Open next review right after the toast shows: the review it offers, though
   };
   const ext = await start(engine);
   // The toast stays open (unanswered) while the user presses the key.
-  fake.replies.push(() => new Promise(() => undefined));
   engine.last.emit({ type: 'human_review_requested', taskId: 'fresh', sha: 'f'.repeat(40), agentVerdict: 'APPROVED' });
-  assert.match(messages().at(-1) ?? '', /"Fresh" \(fresh\) is waiting for your review .*Ctrl\+Alt\+R opens it\./);
+  assert.match(reviewToasts().at(-1) ?? '', /"Fresh" \(fresh\) is waiting for your review .*Ctrl\+Alt\+R opens it\./);
   assert.deepEqual(ext.registry.sessions[0].snapshot.needsYou, [], 'not in the snapshot yet');
   await commands.executeCommand(Commands.openNextReview);
   assert.deepEqual(reviews.map((r) => r.taskId), ['fresh']);

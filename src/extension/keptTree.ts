@@ -1,0 +1,110 @@
+// A tree whose rows keep their objects across refreshes, and whose refreshes name the rows that
+// changed (the Tasks view). Why: on a whole-tree refresh VS Code's extension host forgets every
+// row's element until the view has fetched the tree again; a context-menu or inline action clicked
+// in that window reaches its command with no argument, and the command had to ask "which task?".
+// Refreshing one element re-registers that element only (the same object under the same id), and
+// every other row keeps its element throughout. So:
+//
+//   - the nodes VS Code fetched are kept, per parent, by their key (the item id): a newer render of
+//     the same row is adopted into the kept object (TreeNode.adopt);
+//   - a row whose own rendering changed (words, icon, menus) is refreshed alone;
+//   - a parent whose list of children changed (a row added, gone, moved) is refreshed with its
+//     children: the group, not the tree;
+//   - the whole tree only when its top level changes (a group appears, a repository is added).
+//
+// WorkersTreeProvider (src/extension/workersTree.ts) keeps its worker rows the same way by hand.
+
+import type * as vscode from 'vscode';
+import { itemSignature, SessionTreeProvider, traceRedraw, type TreeNode } from './treeNode';
+
+const ROOT = Symbol('root');
+type Parent = TreeNode | typeof ROOT;
+
+export abstract class KeptTreeProvider extends SessionTreeProvider {
+  /** The children VS Code last fetched, per parent (the top level under ROOT). */
+  private readonly shown = new Map<Parent, TreeNode[]>();
+  /** The item VS Code last got for each row (getTreeItem); its signature is made when first compared. */
+  private readonly drawn = new WeakMap<TreeNode, { item: vscode.TreeItem; signature?: string }>();
+
+  override getTreeItem(node: TreeNode): vscode.TreeItem {
+    const item = node.getTreeItem();
+    this.drawn.set(node, { item });
+    return item;
+  }
+
+  override getChildren(node?: TreeNode): TreeNode[] {
+    const parent: Parent = node ?? ROOT;
+    const list = this.reconcile(parent, node ? node.getChildren() : this.roots());
+    const before = this.shown.get(parent);
+    if (before) {
+      const now = new Set(list);
+      for (const gone of before) if (!now.has(gone)) this.forget(gone);
+    }
+    this.shown.set(parent, list);
+    return list;
+  }
+
+  private drawnSignature(node: TreeNode): string | undefined {
+    const d = this.drawn.get(node);
+    if (d) d.signature ??= itemSignature(d.item);
+    return d?.signature;
+  }
+
+  /** The fresh rows of this parent, as the objects VS Code holds where the key is the same. */
+  private reconcile(parent: Parent, fresh: TreeNode[]): TreeNode[] {
+    const before = this.shown.get(parent);
+    if (!before?.length) return fresh;
+    const kept = new Map<string, TreeNode>();
+    for (const n of before) kept.set(n.key(), n);
+    const used = new Set<TreeNode>();
+    return fresh.map((f) => {
+      const k = kept.get(f.key());
+      if (!k || used.has(k) || k.constructor !== f.constructor) return f;
+      used.add(k);
+      k.adopt(f);
+      return k;
+    });
+  }
+
+  private forget(node: TreeNode): void {
+    const children = this.shown.get(node);
+    this.shown.delete(node);
+    for (const c of children ?? []) this.forget(c);
+  }
+
+  /** Refresh the rows whose rendering changed, the parents whose children changed; returns whether it fired. */
+  override refreshIfChanged(): boolean {
+    if (!this.shown.has(ROOT)) return false; // not drawn yet: VS Code fetches the current rows when it draws
+    const changed = new Set<TreeNode>();
+    const traces: [string, string][] = [];
+    let whole = false;
+    const walk = (parent: Parent) => {
+      const before = this.shown.get(parent) ?? [];
+      const now = this.reconcile(parent, parent === ROOT ? this.roots() : parent.getChildren());
+      if (now.length !== before.length || now.some((n, i) => n !== before[i])) {
+        traces.push([before.map((n) => this.drawnSignature(n) ?? '').join('\n'), now.map((n) => itemSignature(n.getTreeItem())).join('\n')]);
+        if (parent === ROOT) whole = true;
+        else changed.add(parent);
+        return;
+      }
+      for (const n of now) {
+        const drawn = this.drawnSignature(n);
+        if (drawn !== undefined) {
+          const sig = itemSignature(n.getTreeItem());
+          if (sig !== drawn) {
+            changed.add(n);
+            traces.push([drawn, sig]);
+          }
+        }
+        if (this.shown.has(n)) walk(n);
+      }
+    };
+    walk(ROOT);
+    if (!whole && !changed.size) return false;
+    for (const [before, after] of traces) traceRedraw(this.view, before, after);
+    this.changeEvents++;
+    if (whole) this.emitter.fire();
+    else for (const n of changed) this.emitter.fire(n);
+    return true;
+  }
+}
