@@ -104,6 +104,37 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     assert.match(JSON.stringify(r), /tree [0-9a-f]{12} holds other bytes/);
   });
 
+  test('a change copying a directory the base already has, the shared subtree swapped after review: not merged, nothing reaches the checkout', async () => {
+    // The copied directory's tree is the base's own tree (same entries, same id), so `rev-list
+    // <old>..<new>` leaves it out and the blob the swapped tree now names is a new, honestly hashed
+    // object: only re-hashing the trees on the paths the change brings in catches it.
+    const repo = newRepo();
+    repo.writeConfig({ review: { mode: 'human' } });
+    repo.write('lib/x.txt', 'honest library text\n');
+    userCommit(repo.root, 'lib', 'lib/x.txt');
+    repo.writeTask('dcopy', { agent: { files: { 'lib2/x.txt': 'honest library text\n' } } });
+    const before = repo.rev('main');
+    await runSwarm(repo.root);
+    const ws = await openWorkspace({ repo: repo.root });
+    const d = await ws.reviewDetails('dcopy');
+    assert.match(d.diff, /\+honest library text/);
+    const subtree = repo.git('rev-parse', `${d.sha}:lib2`).trim();
+    assert.equal(subtree, repo.git('rev-parse', 'main:lib').trim(), 'the copied directory is the base\'s tree');
+    const evilBlob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.root, input: 'EVIL library text!!\n', encoding: 'utf8' }).trim();
+    const honestBlob = repo.git('rev-parse', `${d.sha}:lib2/x.txt`).trim();
+    const raw = execFileSync('git', ['cat-file', 'tree', subtree], { cwd: repo.root });
+    const swapped = Buffer.from(raw.toString('latin1').replace(Buffer.from(honestBlob, 'hex').toString('latin1'), Buffer.from(evilBlob, 'hex').toString('latin1')), 'latin1');
+    const file = repo.path('.git', 'objects', subtree.slice(0, 2), subtree.slice(2));
+    chmodSync(file, 0o644);
+    writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`tree ${swapped.length}\0`), swapped])));
+    assert.equal(repo.git('rev-parse', `${d.sha}:lib2/x.txt`).trim(), evilBlob, 'git serves the swapped subtree under the old id');
+    const r = await ws.decide({ taskId: 'dcopy', kind: 'approve', sha: d.sha!, by: 'tester' });
+    assert.ok(!existsSync(repo.path('lib2', 'x.txt')) || readFileSync(repo.path('lib2', 'x.txt'), 'utf8') !== 'EVIL library text!!\n', 'the unreviewed bytes did not reach the checkout');
+    assert.equal(r.ok, false, JSON.stringify(r));
+    assert.equal(repo.rev('main'), before, 'the base did not move');
+    assert.match(JSON.stringify(r), /lib2.*holds other bytes/);
+  });
+
   test('a reviewer turn that swaps the stored bytes of the commit it reviews (same id, another tree): not merged', async () => {
     // The tree recorded by the review step is read before the reviewer's turn; this turn rewrites
     // the reviewed commit's loose object to point at a tree of its own, then approves.
