@@ -12,6 +12,7 @@
 
 import { isSha, type Git } from './git';
 import { bringsBlob, type ChangeSet } from './policy';
+import { blobDiff } from './rehash';
 
 export interface CommitReads {
   /** The commit's tree id; undefined when git does not have the commit. */
@@ -59,7 +60,6 @@ export async function treeOfCommit(git: Git, sha: string): Promise<string | unde
  */
 export function keepChangedBlobs(git: Git, fromSha: string, tree: string | undefined, changes: ChangeSet): void {
   if (!tree || !isSha(fromSha) || !isSha(tree)) return;
-  const ids = new Map<string, string>();
-  for (const r of changes.raw) if (bringsBlob(r)) ids.set(r.newBlob, r.path);
-  void git.memo(`blob-diff ${fromSha} ${tree}`, () => Promise.resolve(ids));
+  const d = blobDiff(changes.raw.filter(bringsBlob).map((r): [string, string] => [r.newBlob, r.path]));
+  void git.memo(`blob-diff ${fromSha} ${tree}`, () => Promise.resolve(d));
 }

@@ -5,7 +5,6 @@
 // overrides, and preflight.ts asks `git --version` before anything else may run git).
 // Mutations of shared git state (`worktree add`, ref moves) are serialized by the callers.
 
-import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { join, basename, dirname } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -13,6 +12,7 @@ import { homedir } from 'node:os';
 import { execCollect } from './proc';
 import { GitError } from './errors';
 import { classifyGitError } from './gitErrors';
+import { badPathTrees, blobDiff, parseRehash, treesOnPaths, type BlobDiff, type Rehashed } from './rehash';
 import { SAFE_CONFIG, NO_DIFF_PROGRAMS, DIFF_LIKE, driverOverrides, safeProcessEnv } from './gitEnv';
 
 export interface GitExecOptions {
@@ -70,26 +70,35 @@ export class Git {
    * store could swap the bytes of a reviewed blob and keep its id. Returns what does not match.
    */
   async blobsNotMatchingIds(from: string, to: string): Promise<string[]> {
-    const ids = await this.changedBlobIds(from, to);
-    if (!ids.size) return [];
-    const { objects } = await this.rehash([...ids.keys()]);
-    return objects.filter((o) => o.type !== 'blob' || !o.matches).map((o) => (o.type !== 'blob' ? `${ids.get(o.id) ?? o.id} (${o.id}: ${o.type})` : `${ids.get(o.id) ?? o.id} (object ${o.id.slice(0, 12)} holds other bytes)`));
+    const d = await this.changedBlobIds(from, to);
+    if (!d.ids.size) return [];
+    const { objects } = await this.rehash([...d.ids.keys(), ...treesOnPaths(to, d)]);
+    return [...objects.filter((o) => d.ids.has(o.name) && (o.type !== 'blob' || !o.matches)).map((o) => (o.type !== 'blob' ? `${d.ids.get(o.id) ?? o.id} (${o.id}: ${o.type})` : `${d.ids.get(o.id) ?? o.id} (object ${o.id.slice(0, 12)} holds other bytes)`)), ...badPathTrees(objects)];
+  }
+
+  /**
+   * The `<tree>:<dir>` names of the directories on the paths a change brings in: a tree the base
+   * already has (a copied directory) is left out by `rev-list <old>..<new>`, so its stored bytes
+   * could name another (honestly hashed) blob unseen; re-hashed with the blobs (docs/security.md).
+   */
+  async treesOnChangedPaths(from: string, to: string): Promise<string[]> {
+    return treesOnPaths(to, await this.changedBlobIds(from, to));
   }
 
   /** The blob ids of `to`'s tree that differ from `from`'s, with their paths (submodules left out). */
-  private async changedBlobIds(from: string, to: string): Promise<Map<string, string>> {
+  private async changedBlobIds(from: string, to: string): Promise<BlobDiff> {
     // Kept by ids (the review step's diff of the same commit and tree: commitReads.ts); else asked.
     return isSha(from) && isSha(to) ? this.memo(`blob-diff ${from} ${to}`, () => this.changedBlobIdsNow(from, to)) : this.changedBlobIdsNow(from, to);
   }
 
-  private async changedBlobIdsNow(from: string, to: string): Promise<Map<string, string>> {
+  private async changedBlobIdsNow(from: string, to: string): Promise<BlobDiff> {
     const parts = (await this.exec(['diff-tree', '-r', '--no-renames', '-z', from, to])).split('\0');
-    const ids = new Map<string, string>();
+    const records: [string, string][] = [];
     for (let i = 0; i + 1 < parts.length; i += 2) {
       const m = /^:\d+ (\d+) \S+ ([0-9a-f]{40,64}) /.exec(parts[i]);
-      if (m && m[1] !== '160000' && !/^0+$/.test(m[2])) ids.set(m[2], parts[i + 1]);
+      if (m && m[1] !== '160000' && !/^0+$/.test(m[2])) records.push([m[2], parts[i + 1]]);
     }
-    return ids;
+    return blobDiff(records);
   }
 
   /**
@@ -100,11 +109,11 @@ export class Git {
    */
   async mergeObjectsNotMatchingIds(blobsFrom: string, tree: string, from: string, to: string): Promise<string[]> {
     const [blobs, list] = await Promise.all([this.changedBlobIds(blobsFrom, tree), this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from])]);
-    const ids = new Set([...blobs.keys(), ...list.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40,64}$/.test(l))]);
+    const ids = new Set([...blobs.ids.keys(), ...list.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40,64}$/.test(l))]);
     if (!ids.size) return [];
-    const { objects, failed } = await this.rehash([...ids]);
-    const named = objects.filter((o) => blobs.has(o.id) && (o.type !== 'blob' || !o.matches)).map((o) => (o.type !== 'blob' ? `${blobs.get(o.id)} (${o.id}: ${o.type})` : `${blobs.get(o.id)} (object ${o.id.slice(0, 12)} holds other bytes)`));
-    const bad = [...named, ...objects.filter((o) => !blobs.has(o.id) && !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`))];
+    const { objects, failed } = await this.rehash([...ids, ...treesOnPaths(tree, blobs)]);
+    const named = objects.filter((o) => blobs.ids.has(o.name) && (o.type !== 'blob' || !o.matches)).map((o) => (o.type !== 'blob' ? `${blobs.ids.get(o.id)} (${o.id}: ${o.type})` : `${blobs.ids.get(o.id)} (object ${o.id.slice(0, 12)} holds other bytes)`));
+    const bad = [...named, ...badPathTrees(objects), ...objects.filter((o) => isSha(o.name) && !blobs.ids.has(o.name) && !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`))];
     if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
     return bad;
   }
@@ -114,36 +123,24 @@ export class Git {
    * re-hashed from the bytes git reads for it. A swapped subtree or commit keeps its id as a blob
    * does (docs/security.md): checked right before the base moves, after any wait (a merge check).
    */
-  async objectsNotMatchingIds(from: string, to: string): Promise<string[]> {
+  async objectsNotMatchingIds(from: string, to: string, pathTrees: string[] = []): Promise<string[]> {
     const list = await this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from]);
     const ids = [...new Set(list.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40,64}$/.test(l)))];
     if (!ids.length) return [];
-    const { objects, failed } = await this.rehash(ids);
-    const bad = objects.filter((o) => !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`));
+    const { objects, failed } = await this.rehash([...ids, ...pathTrees]);
+    const bad = [...badPathTrees(objects), ...objects.filter((o) => isSha(o.name) && !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`))];
     if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
     return bad;
   }
 
   /**
-   * One `git cat-file --batch` of `ids`: each object's type and whether the bytes git serves for
-   * it hash to its id (sha1 or sha256 by the id's length). A missing (or unreadable) object is `unread`.
+   * One `git cat-file --batch -z` of `names` (full ids, or `<tree>:<path>`): each object's type and
+   * whether the bytes git serves for it hash to its id (sha1 or sha256 by the id's length), with
+   * the name asked. A missing (or unreadable) object is `unread`.
    */
-  private async rehash(ids: string[]): Promise<{ objects: { id: string; type: string; matches: boolean; unread?: true }[]; failed?: string }> {
-    const r = await this.tryExec(['cat-file', '--batch'], { input: `${ids.join('\n')}\n` });
-    const buf = r.stdoutBytes;
-    const objects: { id: string; type: string; matches: boolean; unread?: true }[] = [];
-    let pos = 0;
-    while (pos < buf.length) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const [id, type = 'unreadable', size] = buf.subarray(pos, nl).toString('utf8').split(' ');
-      pos = nl + 1;
-      if (type === 'missing' || !size) { objects.push({ id, type, matches: false, unread: true }); continue; }
-      const n = Number(size);
-      const got = createHash(id.length === 64 ? 'sha256' : 'sha1').update(`${type} ${n}\0`).update(buf.subarray(pos, pos + n)).digest('hex');
-      objects.push({ id, type, matches: got === id });
-      pos += n + 1;
-    }
+  private async rehash(names: string[]): Promise<{ objects: Rehashed[]; failed?: string }> {
+    const r = await this.tryExec(['cat-file', '--batch', '-z'], { input: `${names.join('\0')}\0` });
+    const objects = parseRehash(r.stdoutBytes, names);
     return { objects, failed: r.code !== 0 ? r.stderr.trim() : undefined };
   }
 

@@ -115,7 +115,7 @@ export class MergeQueue {
    * The merge commit of `req.sha` onto `onto` (the base, or the batch built so far on `old`), made
    * off-tree; or why not: already on the base `old`, a conflict, an error.
    */
-  private async build(req: MergeRequest, old: string, onto: string, rehashAtMove = false): Promise<{ commit: string; tree: string } | { out: MergeOutcome }> {
+  private async build(req: MergeRequest, old: string, onto: string, rehashAtMove = false): Promise<{ commit: string; tree: string; pathTrees?: string[] } | { out: MergeOutcome }> {
     // One git process answers both "already on the base?" (0) and "not yet" (1); anything else
     // (128: not a commit we have) is looked at more closely only then.
     const anc = await this.git.ancestry(req.sha, old);
@@ -134,18 +134,19 @@ export class MergeQueue {
     const swapped = rehashAtMove ? [] : await this.git.blobsNotMatchingIds(onto, tree);
     if (swapped.length) return { out: { kind: 'error', message: `not merged: the object store was tampered with — these files' stored bytes no longer match their ids: ${swapped.join(', ')}` } };
     const message = `Merge task ${req.taskId}: ${req.title}\n\nReviewed-commit: ${req.sha}\n${req.branch ? `Branch: ${req.branch}\n` : ''}${req.extraMessage ?? ''}`;
-    return { commit: await this.git.commitTree(tree, [onto, req.sha], message), tree };
+    // With a merge check waiting before the move, the directories on the change's paths are re-hashed again at the move (kept diff: no process).
+    return { commit: await this.git.commitTree(tree, [onto, req.sha], message), tree, pathTrees: rehashAtMove ? undefined : await this.git.treesOnChangedPaths(onto, tree) };
   }
 
   /**
    * Move the base from `old` to `commit` (a descendant): the checkout that has it fast-forwards, or a
    * compare-and-swap of the ref. `raced`: the base is no longer `old` (build again).
    */
-  private async moveBase(taskId: string, old: string, commit: string, built?: { onto: string; tree: string }): Promise<'moved' | 'raced' | { files: string[]; checkout: string } | { error: string }> {
+  private async moveBase(taskId: string, old: string, commit: string, built?: { onto: string; tree: string }, pathTrees: string[] = []): Promise<'moved' | 'raced' | { files: string[]; checkout: string } | { error: string }> {
     // Right before the move, after any wait (a merge check runs for minutes): every object the base
     // gains must still be the bytes that were built and checked (docs/security.md, merge integrity);
     // `built`: the build's re-hash of the blobs it brings in was left to here (same batch).
-    const swapped = built ? await this.git.mergeObjectsNotMatchingIds(built.onto, built.tree, old, commit) : await this.git.objectsNotMatchingIds(old, commit);
+    const swapped = built ? await this.git.mergeObjectsNotMatchingIds(built.onto, built.tree, old, commit) : await this.git.objectsNotMatchingIds(old, commit, pathTrees);
     if (swapped.length) return { error: `not merged: the object store was tampered with — stored bytes no longer match their ids: ${swapped.slice(0, 20).join(', ')}` };
     const checkout = await this.git.checkoutOf(this.base);
     if (checkout) {
@@ -216,12 +217,12 @@ export class MergeQueue {
     for (let attempt = 0; attempt < 5 && left.length; attempt++) {
       const b = await this.baseNow();
       if ('out' in b) { for (const w of left) w.resolve(b.out); return; }
-      const items: { w: Waiting; commit: string }[] = [];
+      const items: { w: Waiting; commit: string; pathTrees?: string[] }[] = [];
       const later: Waiting[] = [];
       let tip = b.old;
       for (const w of left) {
         const built = await this.build(w.req, b.old, tip);
-        if ('commit' in built) { items.push({ w, commit: built.commit }); tip = built.commit; continue; }
+        if ('commit' in built) { items.push({ w, commit: built.commit, pathTrees: built.pathTrees }); tip = built.commit; continue; }
         // A conflict with another change of this batch is not this change's: it waits for the next batch.
         if (built.out.kind === 'conflict' && tip !== b.old) later.push(w); else w.resolve(built.out);
       }
@@ -239,7 +240,7 @@ export class MergeQueue {
         await this.mergeChecked(items.slice(half).map((i) => i.w));
         return;
       }
-      const moved = await this.moveBase(items.map((i) => i.w.req.taskId).join(' '), b.old, tip);
+      const moved = await this.moveBase(items.map((i) => i.w.req.taskId).join(' '), b.old, tip, undefined, items.flatMap((i) => i.pathTrees ?? []));
       if (moved === 'moved') { for (const i of items) i.w.resolve({ kind: 'merged', commit: i.commit, check }); return; }
       if (moved !== 'raced' && 'error' in moved) { for (const i of items) i.w.resolve({ kind: 'error', message: moved.error }); return; }
       if (moved !== 'raced') { for (const i of items) i.w.resolve({ kind: 'waiting_local_changes', ...moved }); return; }
