@@ -98,6 +98,14 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
       case 'stop':
         if (run) void run.stop(m.reason);
         return;
+      case 'worktrees':
+        if (!ws) return send({ t: 'reply', id: m.id, error: 'the swarm process has not opened its workspace yet' });
+        ws.listWorktrees().then((worktrees) => send({ t: 'worktrees', id: m.id, worktrees }), (e: unknown) => send({ t: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) }));
+        return;
+      case 'retry':
+        if (!ws) return send({ t: 'reply', id: m.id, error: 'the swarm process has not opened its workspace yet' });
+        ws.retry(m.taskId).then(() => send({ t: 'reply', id: m.id }), (e: unknown) => send({ t: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) }));
+        return;
       case 'worker': {
         try {
           const f = m.op === 'pause' ? run?.pauseWorker : m.op === 'resume' ? run?.resumeWorker : run?.stopWorker;

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StartRunOptions, SwarmRun } from '../swarm/api';
 import type { AgentUsage } from '../swarm/harness/types';
-import type { RunSummary, SwarmEvent, WorkerInfo } from '../swarm/types';
+import type { RunSummary, SwarmEvent, WorkerInfo, WorktreeInfo } from '../swarm/types';
 import { runIdNow } from '../swarm/util';
 import { parseEngineMessage, type EngineStart, type EngineToHost, type HostToEngine, type WorkerOp } from '../shared/engineProtocol';
 
@@ -56,6 +56,7 @@ export class ChildRun implements SwarmRun {
   private startedAt = new Date().toISOString();
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: boolean): void; reject(e: Error): void }>();
+  private readonly worktreeRequests = new Map<number, { resolve(v: WorktreeInfo[]): void; reject(e: Error): void }>();
   private stderr = '';
   private stopReason: string | undefined;
 
@@ -115,6 +116,31 @@ export class ChildRun implements SwarmRun {
   /** The child's answer to the last worker request (tests). */
   lastWorkerReply: Promise<boolean> | undefined;
 
+  /**
+   * The Worktrees view's listing, made by the child: its git commands (status, merge-base, diff
+   * per worktree) are then not started from the extension host (docs/decisions.md).
+   */
+  listWorktrees(): Promise<WorktreeInfo[]> {
+    const id = this.nextId++;
+    const reply = new Promise<WorktreeInfo[]>((resolve, reject) => this.worktreeRequests.set(id, { resolve, reject }));
+    if (!this.send({ t: 'worktrees', id })) {
+      this.worktreeRequests.delete(id);
+      return Promise.reject(new Error('the swarm process is not running'));
+    }
+    return reply;
+  }
+
+  /** Retry a task in the child's workspace (the run there owns the task files while it runs). */
+  retryTask(taskId: string): Promise<void> {
+    const id = this.nextId++;
+    const reply = new Promise<boolean>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    if (!this.send({ t: 'retry', id, taskId })) {
+      this.pending.delete(id);
+      return Promise.reject(new Error('the swarm process is not running'));
+    }
+    return reply.then(() => undefined);
+  }
+
   private workerOp(op: WorkerOp, workerId: string, reason?: string): boolean {
     const w = this._workers.find((x) => x.id === workerId);
     if (!w) throw new Error(`no worker ${workerId} in run ${this.runId}`);
@@ -164,7 +190,14 @@ export class ChildRun implements SwarmRun {
         this._workers = m.workers;
         this._usage = m.usage;
         return;
+      case 'worktrees':
+        this.worktreeRequests.get(m.id)?.resolve(m.worktrees);
+        this.worktreeRequests.delete(m.id);
+        return;
       case 'reply': {
+        const w = this.worktreeRequests.get(m.id);
+        this.worktreeRequests.delete(m.id);
+        if (w && m.error !== undefined) w.reject(new Error(m.error));
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         if (m.error !== undefined) p?.reject(new Error(m.error));
@@ -192,8 +225,9 @@ export class ChildRun implements SwarmRun {
   private end(summary: RunSummary): void {
     if (this.ended) return;
     this.ended = true;
-    for (const p of this.pending.values()) p.reject(new Error('the run ended'));
+    for (const p of [...this.pending.values(), ...this.worktreeRequests.values()]) p.reject(new Error('the run ended'));
     this.pending.clear();
+    this.worktreeRequests.clear();
     this._workers = [];
     this.resolveDone(summary);
   }

@@ -374,7 +374,9 @@ export class SwarmSession implements vscode.Disposable {
   private async loadWorktrees(): Promise<void> {
     const ws = this.ws;
     if (!ws) return;
-    const worktrees = await ws.listWorktrees();
+    // A run in the engine process lists them there (engineChild.ts): no git started from the host.
+    const inRun = (this.run as { listWorktrees?(): Promise<WorktreeInfo[]> } | undefined)?.listWorktrees;
+    const worktrees = inRun ? await inRun.call(this.run).catch(() => ws.listWorktrees()) : await ws.listWorktrees();
     if (ws !== this.ws) return;
     this._snapshot = { ...this._snapshot, worktrees };
     this.changed();

@@ -8,7 +8,7 @@
 
 import type { OpenWorkspaceOptions, ReviewMode, StartRunOptions } from '../swarm/api';
 import type { AgentUsage } from '../swarm/harness/types';
-import type { RunSummary, SwarmEvent, SwarmEventType, WorkerInfo, WorkerState } from '../swarm/types';
+import type { RunSummary, SwarmEvent, SwarmEventType, WorkerInfo, WorkerState, WorktreeInfo } from '../swarm/types';
 import { RUN_ID_RE } from '../swarm/util';
 import { hasOnlyKeys, isArrayOf, isCount, isOneOf, isRecord, isStr, isTaskId, optional, type Guard } from './protocolGuards';
 
@@ -38,7 +38,11 @@ export type HostToEngine =
   | { t: 'pause' }
   | { t: 'resume' }
   | { t: 'stop'; reason?: string }
-  | { t: 'worker'; id: number; op: WorkerOp; workerId: string; reason?: string };
+  | { t: 'worker'; id: number; op: WorkerOp; workerId: string; reason?: string }
+  /** Workspace.retry in the child (the run's process owns the task files: the host's workspace refuses while a run in another process holds the lock). */
+  | { t: 'retry'; id: number; taskId: string }
+  /** Workspace.listWorktrees in the child: its git commands are started there, not from the host (docs/decisions.md). */
+  | { t: 'worktrees'; id: number };
 
 /** Child → host. */
 export type EngineToHost =
@@ -49,8 +53,10 @@ export type EngineToHost =
   | { t: 'event'; event: SwarmEvent }
   /** The run's state the host shows between events: paused, workers, usage so far. */
   | { t: 'state'; paused: boolean; workers: WorkerInfo[]; usage?: AgentUsage }
-  /** The answer to a `worker` request (same id): its boolean, or the error it threw. */
+  /** The answer to a `worker` or `retry` request (same id): its boolean, or the error it threw. */
   | { t: 'reply'; id: number; value?: boolean; error?: string }
+  /** The answer to a `worktrees` request. */
+  | { t: 'worktrees'; id: number; worktrees: WorktreeInfo[] }
   | { t: 'done'; summary: RunSummary };
 
 const isText = (v: unknown): v is string => isStr(v, ENGINE_PROTOCOL_LIMITS.text);
@@ -99,6 +105,10 @@ export function parseHostMessage(m: unknown): HostToEngine | undefined {
       return hasOnlyKeys(m, ['t', 'reason']) && optional(m.reason, isText) ? (m as HostToEngine) : undefined;
     case 'worker':
       return hasOnlyKeys(m, ['t', 'id', 'op', 'workerId', 'reason']) && isCount(m.id) && isOneOf(WORKER_OPS)(m.op) && isWorkerId(m.workerId) && optional(m.reason, isText) ? (m as HostToEngine) : undefined;
+    case 'worktrees':
+      return hasOnlyKeys(m, ['t', 'id']) && isCount(m.id) ? (m as HostToEngine) : undefined;
+    case 'retry':
+      return hasOnlyKeys(m, ['t', 'id', 'taskId']) && isCount(m.id) && isTaskId(m.taskId) ? (m as HostToEngine) : undefined;
     default:
       return undefined;
   }
@@ -176,6 +186,21 @@ export const isSwarmEvent: Guard<SwarmEvent> = (v): v is SwarmEvent => {
   }
 };
 
+const isChangedFile = (v: unknown): v is { path: string; status: string } => isRecord(v) && isStr(v.path, ENGINE_PROTOCOL_LIMITS.text) && isStr(v.status, 10);
+
+export const isWorktreeInfo: Guard<WorktreeInfo> = (v): v is WorktreeInfo =>
+  isRecord(v) &&
+  isPlainData(v, 6) &&
+  isNonEmptyText(v.path) &&
+  isStr(v.branch, 1000, 1) &&
+  isStr(v.head, 100) &&
+  optional(v.taskId, isTaskId) &&
+  optional(v.workerId, isWorkerId) &&
+  isCount(v.ahead) &&
+  isArrayOf(v.changedFiles, isChangedFile, ENGINE_PROTOCOL_LIMITS.items) &&
+  typeof v.dirty === 'boolean' &&
+  typeof v.orphaned === 'boolean';
+
 const isUsage = (v: unknown): v is AgentUsage => isRecord(v) && isPlainData(v, 3) && Object.values(v).every((x) => x === undefined || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string');
 
 /** A message the host accepts from the child, or undefined. */
@@ -192,6 +217,8 @@ export function parseEngineMessage(m: unknown): EngineToHost | undefined {
       return hasOnlyKeys(m, ['t', 'paused', 'workers', 'usage']) && typeof m.paused === 'boolean' && isWorkers(m.workers) && optional(m.usage, isUsage) ? (m as EngineToHost) : undefined;
     case 'reply':
       return hasOnlyKeys(m, ['t', 'id', 'value', 'error']) && isCount(m.id) && optional(m.value, (x): x is boolean => typeof x === 'boolean') && optional(m.error, isText) ? (m as EngineToHost) : undefined;
+    case 'worktrees':
+      return hasOnlyKeys(m, ['t', 'id', 'worktrees']) && isCount(m.id) && isArrayOf(m.worktrees, isWorktreeInfo, ENGINE_PROTOCOL_LIMITS.workers) ? (m as EngineToHost) : undefined;
     case 'done':
       return hasOnlyKeys(m, ['t', 'summary']) && isRunSummary(m.summary) ? (m as EngineToHost) : undefined;
     default:

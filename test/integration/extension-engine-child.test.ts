@@ -18,10 +18,10 @@ import type { SwarmEvent } from '../../src/swarm/types';
 
 const ROOT = join(__dirname, '..', '..');
 
-function makeRepo(tasks: Record<string, { sleepFirstMs?: number }>, workers = 1): TestRepo {
+function makeRepo(tasks: Record<string, { sleepFirstMs?: number; blocked?: string }>, workers = 1): TestRepo {
   const repo = newRepo('swarm-ext-child-');
   repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: workers, iterations: 10 }], review: { mode: 'agent', harness: 'scripted', max_rounds: 2 } });
-  for (const [id, o] of Object.entries(tasks)) repo.writeTask(id, { title: `Task ${id}`, body: `Create ${id}.txt.`, agent: { files: { [`${id}.txt`]: `made for ${id}\n` }, sleepFirstMs: o.sleepFirstMs } });
+  for (const [id, o] of Object.entries(tasks)) repo.writeTask(id, { title: `Task ${id}`, body: `Create ${id}.txt.`, agent: { files: { [`${id}.txt`]: `made for ${id}\n` }, sleepFirstMs: o.sleepFirstMs, blocked: o.blocked } });
   return repo;
 }
 
@@ -69,6 +69,10 @@ test('child engine: pause and stop a worker, then Stop swarm: the agent and the 
   const run = session.activeRun as ChildRun;
   const started = await waitFor(() => events.find((e): e is Extract<SwarmEvent, { type: 'agent_started' }> => e.type === 'agent_started' && e.taskId === 'slow'), 60_000, 'the agent on slow');
   const idle = started.workerId === 'e1' ? 'e2' : 'e1';
+  const listed = await run.listWorktrees();
+  assert.deepEqual(listed.map((w) => w.taskId), ['slow'], 'the Worktrees view\'s listing, made by the child');
+  await session.refreshNow();
+  assert.deepEqual(session.snapshot.worktrees.map((w) => w.taskId), ['slow']);
 
   assert.equal(run.pauseWorker(idle), true);
   assert.equal(await run.lastWorkerReply, true, 'the child paused it');
@@ -89,6 +93,21 @@ test('child engine: pause and stop a worker, then Stop swarm: the agent and the 
   await waitFor(() => !alive(run.pid!), 10_000, 'the child exits');
   assert.ok(repo.journal().some((e) => e.type === 'run_finished' && e.runId === run.runId), 'the stop is journaled');
   assert.ok(!repo.task('complete', 'slow'), 'slow not merged: it waits for the next run');
+});
+
+test('child engine: Retry task while the run goes on is done by the run\'s process (the host\'s workspace would refuse: the lock is the child\'s)', { timeout: 120_000 }, async () => {
+  const repo = makeRepo({ ask: { blocked: 'Which port?' } });
+  const { ext, events } = await startExtension(repo.root);
+  const session = ext.registry.sessions[0];
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const run = session.activeRun as ChildRun;
+  await waitFor(() => events.some((e) => e.type === 'task_blocked' && e.taskId === 'ask'), 60_000, 'the question');
+  await session.refreshNow();
+  await assert.rejects(session.workspace!.retry('ask'), /another window or terminal/, 'the host\'s own workspace refuses');
+  await run.retryTask('ask');
+  await waitFor(() => events.some((e) => e.type === 'task_returned' && e.taskId === 'ask'), 20_000, 'task_returned from the child');
+  await assert.rejects(run.retryTask('nope'), /nope/);
+  await run.stop('test over');
 });
 
 test('child engine: the extension host killed hard takes the child and its agent with it; the stop is journaled', { timeout: 120_000 }, async () => {

@@ -54,6 +54,10 @@ test('serve: start opens the workspace with the settings sent, forwards its even
   c.deliver({ t: 'worker', id: 8, op: 'stop', workerId: 'nobody' });
   assert.deepEqual(c.sent.find((m) => m.t === 'reply' && m.id === 7), { t: 'reply', id: 7, value: true });
   assert.match((c.sent.find((m) => m.t === 'reply' && m.id === 8) as { error?: string }).error ?? '', /no worker "nobody"/);
+  ws.worktrees = [{ path: '/r/.swarm/worktrees/t1', branch: 'swarm/w1/t1', head: 'abc1234', taskId: 't1', ahead: 1, changedFiles: [], dirty: false, orphaned: false }];
+  c.deliver({ t: 'worktrees', id: 9 });
+  const listed = await until(() => c.sent.find((m) => m.t === 'worktrees'), 'the worktrees listing');
+  assert.deepEqual(listed, { t: 'worktrees', id: 9, worktrees: ws.worktrees });
   c.deliver({ t: 'start', start: { workspace: { repo: '/other' }, run: { runId } } });
   assert.equal(engine.opened.length, 1, 'a second start is ignored');
   const run = ws.activeRun as FakeRun;
