@@ -40,7 +40,7 @@ const log = () => fake.outputChannels.map((c) => c.text()).join('\n');
 beforeEach(() => fake.reset());
 afterEach(async () => { await deactivate(); });
 
-test('child engine: Start swarm runs in a child process; tasks merge, the views get its events, the journal has its run id', { timeout: 120_000 }, async () => {
+test('child engine: Start swarm runs in a child process; tasks merge, the views get its events, the journal has its run id', { timeout: 200_000 }, async () => {
   const repo = makeRepo({ alpha: {}, beta: {} });
   const { ext, events } = await startExtension(repo.root);
   const session = ext.registry.sessions[0];
@@ -48,7 +48,7 @@ test('child engine: Start swarm runs in a child process; tasks merge, the views 
   const run = session.activeRun;
   assert.ok(run instanceof ChildRun, 'the run is the child process\'s');
   assert.ok(run.pid && run.pid !== process.pid && alive(run.pid), 'a live child process');
-  const summary = await Promise.race([run.done, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`run did not end; log:\n${log()}`)), 100_000))]);
+  const summary = await Promise.race([run.done, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`run did not end; log:\n${log()}`)), 180_000))]);
   assert.deepEqual([...summary.merged].sort(), ['alpha', 'beta']);
   assert.equal(summary.runId, run.runId);
   assert.deepEqual(events.filter((e) => e.type === 'task_merged').map((e) => (e as { taskId: string }).taskId).sort(), ['alpha', 'beta'], 'the session saw the merges');
