@@ -94,7 +94,7 @@ export class SwarmExtension implements vscode.Disposable {
         getWorkspace: (root) => {
           if (!vscode.workspace.isTrusted) return undefined;
           const session = root ? this.registry.byRepoRoot(root) ?? this.registry.forPath(root) : this.registry.sessions.find((s) => s.isGitRepo);
-          return session?.open();
+          return session?.open().then((ws) => ws && session.withRunEvents(ws)); // a run in the engine process: its events too
         },
         log: { info: (m) => this.log.info(m), warn: (m) => this.log.warn(m), error: (m) => this.log.error(m) },
       });

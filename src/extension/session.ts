@@ -186,6 +186,24 @@ export class SwarmSession implements vscode.Disposable {
     return ws;
   }
 
+  /**
+   * The workspace with its onEvent fed by this session: a subscriber (the review panel) then also
+   * gets the events of a run in the engine process (engineChild.ts), which the host's workspace never emits.
+   */
+  withRunEvents(ws: Workspace): Workspace {
+    const onEvent = (listener: (e: SwarmEvent) => void) => {
+      const sub = this.onEvent(listener);
+      return () => sub.dispose();
+    };
+    return new Proxy(ws, {
+      get: (target, prop) => {
+        if (prop === 'onEvent') return onEvent;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
+
   startRun(options?: StartRunOptions): SwarmRun {
     if (!this.ws) throw new Error('workspace not open');
     const opened = this.openOptions;

@@ -139,8 +139,14 @@ test('session: with swarm.engineProcess "child" the run starts through the child
   assert.deepEqual(started[0].workspace, { repo: dir, configPath: 'swarm.json', cliPaths: { claude: '/opt/claude' }, agentPath: '/agent/bin', reviewMode: 'human', maxConcurrentWorkers: 3 });
   assert.deepEqual(started[0].run, { workers: ['w1'] });
   assert.ok(!engine.workspaces[0].calls.some((x) => x[0] === 'startRun'), 'the host\'s workspace started no run');
+  const session = ext.registry.sessions[0];
+  const viaWorkspace: SwarmEvent[] = [];
+  const unsubscribe = session.withRunEvents(session.workspace!).onEvent((e) => viaWorkspace.push(e));
   started[0].onEvent({ type: 'task_merged', taskId: 't1', sha: 'abc1234', commit: 'def5678' });
   assert.ok(seen.some((e) => e.type === 'task_merged'), 'the child\'s event reached the session\'s listeners');
+  assert.ok(viaWorkspace.some((e) => e.type === 'task_merged'), 'and the workspace\'s as the review panel subscribes');
+  unsubscribe();
+  assert.equal((await session.withRunEvents(session.workspace!).listTasks()).pending.length, 0, 'the rest of the workspace is the workspace\'s');
   started[0].onCrash('Swarm: the swarm process (pid 9) ended unexpectedly (killed by SIGKILL).');
   await tick();
   assert.ok(fake.messages.some((m) => m.severity === 'error' && /ended unexpectedly/.test(m.text)), 'an error notification');
