@@ -36,6 +36,8 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
   let ws: Workspace | undefined;
   let starting = false;
   let hostGone = false;
+  /** Pause / stop asked before the run existed (the workspace still opening): applied when it starts. */
+  let early: { paused?: boolean; stop?: string } = {};
   let stateTimer: NodeJS.Timeout | undefined;
   let resolveExit!: (code: number) => void;
   const exit = new Promise<number>((r) => (resolveExit = r));
@@ -70,6 +72,8 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
         scheduleState();
       });
       run = ws.startRun(s.run);
+      if (early.paused) run.pause();
+      if (early.stop !== undefined || hostGone) void run.stop(hostGone ? HOST_GONE_REASON : early.stop);
     } catch (e) {
       send({ t: 'failed', error: (e instanceof Error ? e.message : String(e)).slice(0, 60_000) });
       return finish(1);
@@ -91,12 +95,14 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
         return;
       case 'pause':
       case 'resume':
-        if (m.t === 'pause') run?.pause();
-        else run?.resume();
+        if (!run) early.paused = m.t === 'pause';
+        else if (m.t === 'pause') run.pause();
+        else run.resume();
         scheduleState();
         return;
       case 'stop':
         if (run) void run.stop(m.reason);
+        else early = { ...early, stop: m.reason ?? 'stopped' };
         return;
       case 'worktrees':
         if (!ws) return send({ t: 'reply', id: m.id, error: 'the swarm process has not opened its workspace yet' });

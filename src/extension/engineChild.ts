@@ -165,6 +165,7 @@ export class ChildRun implements SwarmRun {
   }
 
   private receive(raw: unknown): void {
+    if (this.ended) return;
     const m: EngineToHost | undefined = parseEngineMessage(raw);
     if (!m) {
       this.options.onEvent({ type: 'log', level: 'warn', message: `Swarm: dropped a message from the swarm process that is not the engine protocol's (${JSON.stringify(raw)?.slice(0, 120)})` });

@@ -81,6 +81,21 @@ test('serve: the host gone (channel closed) stops the run as a stop does, with a
   assert.equal(run.stopped, HOST_GONE_REASON);
 });
 
+test('serve: Stop (and Pause) sent while the workspace still opens apply to the run when it starts', async () => {
+  const engine = new FakeEngine();
+  const c = fakeChannel();
+  const exit = serveEngine(c.channel, { openWorkspace: engine.openWorkspace, warn: () => undefined });
+  c.deliver({ t: 'start', start: { workspace: { repo: '/r' }, run: { runId: runIdNow() } } });
+  c.deliver({ t: 'pause' });
+  c.deliver({ t: 'stop', reason: 'stopped by the user' });
+  assert.equal(await exit, 0);
+  const ws = engine.workspaces[0];
+  const done = c.sent.find((m) => m.t === 'done') as Extract<EngineToHost, { t: 'done' }>;
+  assert.equal(done.summary.reason, 'stopped by the user', 'the run was stopped, not left running');
+  assert.ok(c.sent.some((m) => m.t === 'event' && m.event.type === 'run_paused'), 'and paused first');
+  assert.equal(ws.activeRun, undefined);
+});
+
 test('serve: a workspace that cannot open is reported as failed, and the child ends', async () => {
   const engine = new FakeEngine();
   engine.failWith = new Error('swarm.json: workers[0].harness: unknown harness "x"');
