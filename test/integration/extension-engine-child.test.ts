@@ -110,6 +110,21 @@ test('child engine: Retry task while the run goes on is done by the run\'s proce
   await run.stop('test over');
 });
 
+test('child engine: a review decision taken in the window is queued for the run\'s process (decision inbox) and merges there', { timeout: 120_000 }, async () => {
+  const repo = makeRepo({ rev: {} });
+  repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }], review: { mode: 'human' } });
+  const { ext, events } = await startExtension(repo.root);
+  const session = ext.registry.sessions[0];
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const run = session.activeRun as ChildRun;
+  const asked = await waitFor(() => events.find((e): e is Extract<SwarmEvent, { type: 'human_review_requested' }> => e.type === 'human_review_requested' && e.taskId === 'rev'), 60_000, 'the review');
+  const result = await session.workspace!.decide({ taskId: 'rev', kind: 'approve', sha: asked.sha });
+  assert.equal(result.ok && result.applied, 'queued', JSON.stringify(result));
+  await waitFor(() => events.some((e) => e.type === 'task_merged' && e.taskId === 'rev'), 60_000, 'merged by the child');
+  assert.match(repo.git('show', 'main:rev.txt'), /made for rev/);
+  await run.stop('test over');
+});
+
 test('child engine: the extension host killed hard takes the child and its agent with it; the stop is journaled', { timeout: 120_000 }, async () => {
   const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
   const host = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'engine-child-host.ts'), repo.root], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
