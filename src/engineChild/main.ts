@@ -21,6 +21,8 @@ const channel = {
 };
 
 void serveEngine(channel, { openWorkspace, warn: (m) => process.stderr.write(`engine-child: ${m}\n`) }).then((code) => {
-  // Handles the engine may keep (a watcher, a timer) must not keep the process.
-  setImmediate(() => process.exit(code));
+  // The process ends by itself once the channel has flushed the last messages (the run summary)
+  // and closed; a handle the engine may still keep (a watcher, a timer) does not keep it long.
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2000).unref();
 });
