@@ -64,8 +64,10 @@ export class ChildRun implements SwarmRun {
     this.runId = runIdNow(); // known here before the child starts; the child's run takes it
     this.done = new Promise((r) => (this.resolveDone = r));
     const entry = options.entry ?? engineChildEntry();
-    // The extension host of desktop VS Code is Electron: ELECTRON_RUN_AS_NODE makes its binary a plain node.
-    this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, serialization: 'json' });
+    // The extension host of desktop VS Code is Electron: ELECTRON_RUN_AS_NODE makes its binary a
+    // plain node (set only there: agents inherit the environment). code-server's host is node.
+    const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+    this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json' });
     this.child.stderr?.on('data', (c: Buffer) => { this.stderr = (this.stderr + c.toString('utf8')).slice(-STDERR_TAIL); });
     this.child.on('message', (raw) => this.receive(raw));
     this.child.on('error', (e) => this.crashed(`the swarm process could not start: ${e.message}`));
@@ -98,7 +100,7 @@ export class ChildRun implements SwarmRun {
   }
   stop(reason?: string): Promise<RunSummary> {
     this.stopReason ??= reason ?? 'stopped';
-    if (!this.send({ t: 'stop', reason })) this.child.kill('SIGTERM');
+    if (!this.ended && !this.send({ t: 'stop', reason })) this.child.kill('SIGTERM');
     return this.done;
   }
 
