@@ -4,10 +4,13 @@
 // While it runs: the event loop's delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution) and
 // the time of getChildren of every Tasks group, asked every 100 ms as a visible view would.
 // Baseline in the same process: the same monitor over the same duration with nothing running.
-// `--fork`: the same run, but the engine in a child process (`child_process.fork` of dist/cli.js
-// run --json) and this process only receiving its events (one JSON line each) and answering the
-// Tasks view: what the extension host would see if the engine ran beside it (docs/decisions.md).
-//   node --import tsx bench/scenarios/extension-run.ts OUT.json [--tasks N] [--workers W] [--fork]
+// `--engine host|child`: the setting swarm.engineProcess the extension starts the run with — in
+// this process (host) or in the engine process the extension forks (child: dist/engine-child.js,
+// src/extension/engineChild.ts), its events received over IPC and shown by the same views.
+// `--fork`: the same run, but the engine in a child process this bench starts itself
+// (`child_process.fork` of dist/cli.js run --json) and this process only receiving its events
+// (one JSON line each): the first A/B of docs/decisions.md, kept for comparison.
+//   node --import tsx bench/scenarios/extension-run.ts OUT.json [--tasks N] [--workers W] [--engine host|child] [--fork]
 import { fake, createFakeExtensionContext } from '../../test/helpers/fake-vscode';
 import { fork } from 'node:child_process';
 import { mkdirSync, promises as fsp, readdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +28,8 @@ interface BenchUtil {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const util = require('../lib/util.mjs') as BenchUtil;
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '24' }, workers: { type: 'string', default: '4' }, fork: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '24' }, workers: { type: 'string', default: '4' }, fork: { type: 'boolean', default: false }, engine: { type: 'string', default: 'host' } } });
+if (values.engine !== 'host' && values.engine !== 'child') throw new Error(`--engine: host or child, not ${values.engine}`);
 const N = Number(values.tasks);
 const W = Number(values.workers);
 type AnyNode = { getChildren(): AnyNode[] };
@@ -49,12 +53,16 @@ async function main() {
   }
   writeFileSync(join(dir, 'swarm.json'), JSON.stringify({ workers: [{ role: 'worker', harness: 'demo', count: W, iterations: N }], review: { mode: 'agent', harness: 'demo' } }));
   fake.setFolders([dir]);
+  fake.config['swarm.engineProcess'] = values.engine;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(join(util.ROOT, 'dist', 'extension.js'));
   const ext = mod.activate(createFakeExtensionContext(), { agentPath: async () => undefined });
   await ext.openSessions();
   const session = ext.registry.sessions[0];
   await session.settled();
+  let sessionEvents = 0;
+  session.onEvent(() => sessionEvents++);
+  const eventCount = () => sessionEvents;
   const provider = ext.tasks;
   const complete = () => readdirSync(join(dir, 'tasks', 'complete')).filter((f) => f.endsWith('.md')).length;
   mkdirSync(join(dir, 'tasks', 'complete'), { recursive: true });
@@ -104,8 +112,8 @@ async function main() {
   const result = {
     tasks: N,
     workers: W,
-    engine: values.fork ? 'child process (fork), events received here' : 'in this process',
-    eventsReceived: values.fork ? events : undefined,
+    engine: values.fork ? 'child process (this bench\'s fork of dist/cli.js), events received here' : values.engine === 'child' ? 'the extension\'s engine process (swarm.engineProcess "child")' : 'in this process (swarm.engineProcess "host")',
+    eventsReceived: values.fork ? events : eventCount(),
     runMs: util.ms(runMs),
     complete: complete(),
     eventLoopDelay: during,

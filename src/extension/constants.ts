@@ -128,6 +128,7 @@ export const Settings = {
   maxConcurrentWorkers: 'maxConcurrentWorkers',
   reviewMode: 'review.mode',
   notifications: 'notifications',
+  engineProcess: 'engineProcess',
 } as const;
 
 export const CLI_HARNESSES = ['claude', 'codex', 'opencode', 'gemini'] as const;

@@ -25,6 +25,7 @@ import { ConfigDiagnostics } from './configDiagnostics';
 import { WorktreeNode, WorktreesTreeProvider } from './worktreesTree';
 import type { TreeNode } from './treeNode';
 import type { SwarmEvent } from '../swarm/types';
+import { startEngineChild, type EngineChildStarter } from './engineChild';
 
 export interface ActivationOptions {
   engine?: SwarmEngine;
@@ -35,6 +36,8 @@ export interface ActivationOptions {
   refreshDelayMs?: number;
   refreshMaxWaitMs?: number;
   startTimeoutMs?: number;
+  /** Runs in a child process (engineChild.ts); default: with the real engine yes, with a test's fake engine no. */
+  engineChild?: EngineChildStarter | false;
 }
 
 /** The live extension (one per activation); tests reach the parts through it. */
@@ -69,7 +72,8 @@ export class SwarmExtension implements vscode.Disposable {
       });
       return agentPath;
     });
-    this.registry = new SessionRegistry({ engine, settings: readSettings, agentPath: resolveAgentPath, log: this.log, refreshDelayMs: options.refreshDelayMs, refreshMaxWaitMs: options.refreshMaxWaitMs });
+    const engineChild = options.engineChild === false ? undefined : options.engineChild ?? (options.engine ? undefined : startEngineChild);
+    this.registry = new SessionRegistry({ engine, engineChild, settings: readSettings, agentPath: resolveAgentPath, log: this.log, refreshDelayMs: options.refreshDelayMs, refreshMaxWaitMs: options.refreshMaxWaitMs });
     this.disposables.push(this.registry);
 
     this.tasks = new TasksTreeProvider(this.registry);
@@ -90,7 +94,7 @@ export class SwarmExtension implements vscode.Disposable {
         getWorkspace: (root) => {
           if (!vscode.workspace.isTrusted) return undefined;
           const session = root ? this.registry.byRepoRoot(root) ?? this.registry.forPath(root) : this.registry.sessions.find((s) => s.isGitRepo);
-          return session?.open();
+          return session?.open().then((ws) => ws && session.withRunEvents(ws)); // a run in the engine process: its events too
         },
         log: { info: (m) => this.log.info(m), warn: (m) => this.log.warn(m), error: (m) => this.log.error(m) },
       });

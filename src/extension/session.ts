@@ -11,6 +11,7 @@ import type { SwarmEvent, TaskRuntimeState, WorkerInfo, WorktreeInfo } from '../
 import { Debouncer, type Clock } from './debounce';
 import { OperationRunner } from './operationRunner';
 import type { SwarmSettings } from './settings';
+import type { EngineChildStarter } from './engineChild';
 
 /** The two engine entry points the extension calls; tests pass fakes. */
 export interface SwarmEngine {
@@ -34,6 +35,8 @@ export interface SessionDeps {
   /** PATH for agent processes (the login shell's when started from a GUI); resolved once. */
   agentPath(): Promise<string | undefined>;
   log: vscode.LogOutputChannel;
+  /** Runs in a child process (setting swarm.engineProcess "child", engineChild.ts); absent: in this process. */
+  engineChild?: EngineChildStarter;
   /** Debounce timings; the tests shorten them. */
   refreshDelayMs?: number;
   refreshMaxWaitMs?: number;
@@ -63,6 +66,8 @@ export class SwarmSession implements vscode.Disposable {
   private _snapshot: SessionSnapshot = { tasks: EMPTY_TASKS, states: new Map(), needsYou: [], worktrees: [] };
   private _loaded = false;
   private run: SwarmRun | undefined;
+  /** The options the workspace was opened with: a run in a child process opens its own with them. */
+  private openOptions: OpenWorkspaceOptions | undefined;
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly eventEmitter = new vscode.EventEmitter<SwarmEvent>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -181,9 +186,31 @@ export class SwarmSession implements vscode.Disposable {
     return ws;
   }
 
+  /**
+   * The workspace with its onEvent fed by this session: a subscriber (the review panel) then also
+   * gets the events of a run in the engine process (engineChild.ts), which the host's workspace never emits.
+   */
+  withRunEvents(ws: Workspace): Workspace {
+    const onEvent = (listener: (e: SwarmEvent) => void) => {
+      const sub = this.onEvent(listener);
+      return () => sub.dispose();
+    };
+    return new Proxy(ws, {
+      get: (target, prop) => {
+        if (prop === 'onEvent') return onEvent;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
+
   startRun(options?: StartRunOptions): SwarmRun {
     if (!this.ws) throw new Error('workspace not open');
-    const run = this.ws.startRun(options);
+    const opened = this.openOptions;
+    const child = this.deps.engineChild && this.deps.settings(this.folder.uri).engineProcess === 'child' ? this.deps.engineChild : undefined;
+    const run = child && opened
+      ? child({ workspace: { ...opened }, run: options ?? {}, onEvent: (e) => this.handleEvent(e), onCrash: (message) => void vscode.window.showErrorMessage(message) })
+      : this.ws.startRun(options);
     this.run = run;
     this._workers = run.workers();
     this.changed();
@@ -229,14 +256,16 @@ export class SwarmSession implements vscode.Disposable {
     const configPath = this.configOverride ?? settings.configPath;
     try {
       const agentPath = await this.deps.agentPath();
-      const ws = await this.deps.engine.openWorkspace({
+      const options: OpenWorkspaceOptions = {
         repo: this.folder.uri.fsPath,
         configPath,
         cliPaths: settings.cliPaths,
         agentPath,
         reviewMode: settings.reviewMode,
         maxConcurrentWorkers: settings.maxConcurrentWorkers,
-      });
+      };
+      const ws = await this.deps.engine.openWorkspace(options);
+      this.openOptions = options;
       if (this.disposed) {
         ws.dispose();
         return undefined;
@@ -363,7 +392,9 @@ export class SwarmSession implements vscode.Disposable {
   private async loadWorktrees(): Promise<void> {
     const ws = this.ws;
     if (!ws) return;
-    const worktrees = await ws.listWorktrees();
+    // A run in the engine process lists them there (engineChild.ts): no git started from the host.
+    const inRun = (this.run as { listWorktrees?(): Promise<WorktreeInfo[]> } | undefined)?.listWorktrees;
+    const worktrees = inRun ? await inRun.call(this.run).catch(() => ws.listWorktrees()) : await ws.listWorktrees();
     if (ws !== this.ws) return;
     this._snapshot = { ...this._snapshot, worktrees };
     this.changed();

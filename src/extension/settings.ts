@@ -11,6 +11,8 @@ export interface SwarmSettings {
   maxConcurrentWorkers: number | undefined;
   reviewMode: ReviewMode | undefined;
   notifications: NotificationLevel;
+  /** Where a run started here runs (engineChild.ts): a child process (default) or this extension host. */
+  engineProcess: 'child' | 'host';
 }
 
 export function readSettings(scope?: vscode.Uri): SwarmSettings {
@@ -31,6 +33,7 @@ export function readSettings(scope?: vscode.Uri): SwarmSettings {
     maxConcurrentWorkers: typeof max === 'number' && max > 0 ? Math.floor(max) : undefined,
     reviewMode: mode === 'config' ? undefined : mode,
     notifications: level === 'all' || level === 'none' ? level : 'needsYou',
+    engineProcess: config.get<string>(Settings.engineProcess) === 'host' ? 'host' : 'child',
   };
 }
 

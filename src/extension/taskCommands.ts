@@ -6,7 +6,7 @@
 
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import type { DecisionResult } from '../swarm/api';
+import type { DecisionResult, Workspace } from '../swarm/api';
 import { STATUS } from '../swarm/status';
 import { command, fits, sessionFromArg, type CommandDef, type CommandDeps, type ResolvedTask } from './commandTarget';
 import { Commands, type CommandId } from './constants';
@@ -60,7 +60,7 @@ export function taskCommands(deps: CommandDeps): Partial<Record<CommandId, Comma
       if (!ok) return false;
     }
     const ws = await session.requireWorkspace();
-    await session.ops.run({ kind: 'retry', target: ref.taskId }, () => ws.retry(ref.taskId));
+    await session.ops.run({ kind: 'retry', target: ref.taskId }, () => retryIn(session, ws, ref.taskId));
     session.scheduleRefresh({ worktrees: true });
     vscode.window.setStatusBarMessage(`Swarm: ${ref.taskId} is back in pending`, 5000);
     return true;
@@ -209,4 +209,10 @@ async function reportDecision(session: SwarmSession, taskId: string, result: Dec
     default:
       void vscode.window.showWarningMessage(`Swarm: could not decide on ${taskId}: ${result.detail}`);
   }
+}
+
+/** A run in the engine process (engineChild.ts) owns the task files while it runs: retry there. */
+function retryIn(session: SwarmSession, ws: Workspace, taskId: string): Promise<void> {
+  const run = session.activeRun as { retryTask?(taskId: string): Promise<void> } | undefined;
+  return run?.retryTask ? run.retryTask(taskId) : ws.retry(taskId);
 }

@@ -44,6 +44,8 @@ export interface StartRunOptions {
   waitForHumans?: boolean;
   /** Only start these workers (ids as in WorkerInfo.id, e.g. "w1"); default all. */
   workers?: string[];
+  /** The run's id when the caller made it (the extension's engine process, src/extension/engineChild.ts); default a new one. */
+  runId?: string;
 }
 
 export interface SwarmRun {

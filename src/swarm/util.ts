@@ -51,6 +51,9 @@ export function nowIso(): string {
   return new Date().toISOString();
 }
 
+/** What runIdNow makes (it names a folder under .swarm/runs). */
+export const RUN_ID_RE = /^[0-9]{8}T[0-9]{6}Z-[a-z0-9]{1,8}$/;
+
 export function runIdNow(): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${Math.random().toString(36).slice(2, 6)}`;
 }

@@ -21,7 +21,7 @@ import { Run } from './run';
 import { approvability, sealAnswer, signDecision } from './approval';
 import type { HarnessContext } from './harness/context';
 import type { SwarmEvent, Task, WorktreeInfo } from './types';
-import { runIdNow, nowIso } from './util';
+import { runIdNow, nowIso, RUN_ID_RE } from './util';
 import './harness/adapters';
 import { DEFAULT_PROMPTS } from './defaultPrompts';
 import { createSandbox, INSTALL_HINT, type AgentSandbox, type SandboxStatus } from './sandbox';
@@ -108,7 +108,7 @@ class SwarmWorkspace implements Workspace {
     if (this.run) throw new SwarmError(`a swarm is already running here (run ${this.run.runId})`, 'busy');
     const sb = this.agentSandbox.status;
     if (sb.mode === 'required' && !sb.sandboxed) throw new SwarmError(`sandbox.mode is "required" in ${this.config.file ? relative(this.root, this.config.file) || this.config.file : 'swarm.json'}, but ${sb.reason.replace(/^agents are NOT sandboxed: /, '')}${sb.reason.includes(INSTALL_HINT) ? '' : ` (install: ${INSTALL_HINT})`}`, 'sandbox');
-    const run = new Run(runIdNow(), {
+    const run = new Run(options.runId && RUN_ID_RE.test(options.runId) ? options.runId : runIdNow(), {
       root: this.root,
       config: this.config,
       git: this.git,

@@ -1,0 +1,241 @@
+// The host's half of the engine process (setting `swarm.engineProcess`: "child", the default;
+// docs/decisions.md "The engine in the extension host"): a run started from the extension runs in
+// a forked node process (dist/engine-child.js, src/engineChild/serve.ts), so the git and agent
+// processes it starts are not forked from the big extension host and its event loop stays free.
+// ChildRun is the engine's SwarmRun over that process's IPC channel (src/shared/engineProtocol.ts):
+// the session gets the child's events as it gets in-process ones. No vscode import.
+//
+// Lifetime: Stop, a window close (deactivate stops every run) and the child's own end go through
+// the run; if the extension host dies, the child sees its channel close and stops the run itself
+// (serve.ts). A child that dies (a crash, a kill -9) ends the run with an error; its tasks are
+// recovered by the next start, as after any stop (src/swarm/recovery.ts).
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StartRunOptions, SwarmRun } from '../swarm/api';
+import type { AgentUsage } from '../swarm/harness/types';
+import type { RunSummary, SwarmEvent, WorkerInfo, WorktreeInfo } from '../swarm/types';
+import { runIdNow } from '../swarm/util';
+import { parseEngineMessage, type EngineStart, type EngineToHost, type HostToEngine, type WorkerOp } from '../shared/engineProtocol';
+
+export interface EngineChildOptions {
+  workspace: EngineStart['workspace'];
+  run: StartRunOptions;
+  /** Every event of the child's workspace, as ws.onEvent would give it. */
+  onEvent(e: SwarmEvent): void;
+  /** The child died before its run ended (message for the output channel and a notification). */
+  onCrash(message: string): void;
+  /** The script to fork; default: dist/engine-child.js beside this bundle (from source: src/engineChild/main.ts with tsx). */
+  entry?: { path: string; execArgv: string[] };
+}
+
+export type EngineChildStarter = (options: EngineChildOptions) => SwarmRun;
+
+/** The child's entry: the bundle beside this one, else (tests run the sources with tsx) the source. */
+export function engineChildEntry(): { path: string; execArgv: string[] } {
+  const bundled = join(__dirname, 'engine-child.js');
+  if (existsSync(bundled)) return { path: bundled, execArgv: [] };
+  return { path: join(__dirname, '..', 'engineChild', 'main.ts'), execArgv: ['--import', 'tsx'] };
+}
+
+export const startEngineChild: EngineChildStarter = (options) => new ChildRun(options);
+
+/** Last bytes of the child's stderr kept for the crash message. */
+const STDERR_TAIL = 4000;
+
+export class ChildRun implements SwarmRun {
+  readonly runId: string;
+  readonly done: Promise<RunSummary>;
+  readonly child: ChildProcess;
+  private _paused = false;
+  private _workers: WorkerInfo[] = [];
+  private _usage: AgentUsage | undefined;
+  private resolveDone!: (s: RunSummary) => void;
+  private ended = false;
+  private startedAt = new Date().toISOString();
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(v: boolean): void; reject(e: Error): void }>();
+  private readonly worktreeRequests = new Map<number, { resolve(v: WorktreeInfo[]): void; reject(e: Error): void }>();
+  private stderr = '';
+  private stopReason: string | undefined;
+
+  constructor(private readonly options: EngineChildOptions) {
+    this.runId = runIdNow(); // known here before the child starts; the child's run takes it
+    this.done = new Promise((r) => (this.resolveDone = r));
+    const entry = options.entry ?? engineChildEntry();
+    // The extension host of desktop VS Code is Electron: ELECTRON_RUN_AS_NODE makes its binary a
+    // plain node (set only there: agents inherit the environment). code-server's host is node.
+    const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+    this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json' });
+    this.child.stderr?.on('data', (c: Buffer) => { this.stderr = (this.stderr + c.toString('utf8')).slice(-STDERR_TAIL); });
+    this.child.on('message', (raw) => this.receive(raw));
+    this.child.on('error', (e) => this.crashed(`the swarm process could not start: ${e.message}`));
+    this.child.on('exit', (code, signal) => {
+      if (!this.ended) this.crashed(`the swarm process (pid ${this.child.pid}) ended unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`})${this.stderr.trim() ? `: ${this.stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}. Its tasks are recovered by the next start.`);
+    });
+    const { waitForHumans, workers } = options.run;
+    this.send({ t: 'start', start: { workspace: options.workspace, run: { runId: this.runId, waitForHumans, workers } } });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+  get paused(): boolean {
+    return this._paused;
+  }
+  workers(): WorkerInfo[] {
+    return this._workers;
+  }
+  usage(): AgentUsage {
+    return this._usage ?? {};
+  }
+  pause(): void {
+    this._paused = true;
+    this.send({ t: 'pause' });
+  }
+  resume(): void {
+    this._paused = false;
+    this.send({ t: 'resume' });
+  }
+  stop(reason?: string): Promise<RunSummary> {
+    this.stopReason ??= reason ?? 'stopped';
+    if (!this.ended && !this.send({ t: 'stop', reason })) this.child.kill('SIGTERM');
+    return this.done;
+  }
+
+  // The Workers view calls these synchronously; the child answers over the channel. The view
+  // shows the worker's new state from its worker_state event, so the answer only logs a refusal.
+  pauseWorker(workerId: string): boolean {
+    return this.workerOp('pause', workerId);
+  }
+  resumeWorker(workerId: string): boolean {
+    return this.workerOp('resume', workerId);
+  }
+  stopWorker(workerId: string, reason?: string): boolean {
+    return this.workerOp('stop', workerId, reason);
+  }
+  /** The child's answer to the last worker request (tests). */
+  lastWorkerReply: Promise<boolean> | undefined;
+
+  /**
+   * The Worktrees view's listing, made by the child: its git commands (status, merge-base, diff
+   * per worktree) are then not started from the extension host (docs/decisions.md).
+   */
+  listWorktrees(): Promise<WorktreeInfo[]> {
+    const id = this.nextId++;
+    const reply = new Promise<WorktreeInfo[]>((resolve, reject) => this.worktreeRequests.set(id, { resolve, reject }));
+    if (!this.send({ t: 'worktrees', id })) {
+      this.worktreeRequests.delete(id);
+      return Promise.reject(new Error('the swarm process is not running'));
+    }
+    return reply;
+  }
+
+  /** Retry a task in the child's workspace (the run there owns the task files while it runs). */
+  retryTask(taskId: string): Promise<void> {
+    const id = this.nextId++;
+    const reply = new Promise<boolean>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    if (!this.send({ t: 'retry', id, taskId })) {
+      this.pending.delete(id);
+      return Promise.reject(new Error('the swarm process is not running'));
+    }
+    return reply.then(() => undefined);
+  }
+
+  private workerOp(op: WorkerOp, workerId: string, reason?: string): boolean {
+    const w = this._workers.find((x) => x.id === workerId);
+    if (!w) throw new Error(`no worker ${workerId} in run ${this.runId}`);
+    const id = this.nextId++;
+    this.lastWorkerReply = new Promise<boolean>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.lastWorkerReply.catch((e: Error) => this.options.onEvent({ type: 'log', level: 'warn', message: `worker ${workerId}: ${e.message}` }));
+    if (!this.send({ t: 'worker', id, op, workerId, reason })) return false;
+    // As the engine answers (workerControl.ts): false when there is nothing to do.
+    if (op === 'pause') return !w.paused && w.state !== 'stopped';
+    if (op === 'resume') return Boolean(w.paused);
+    return w.state !== 'stopped';
+  }
+
+  private send(m: HostToEngine): boolean {
+    if (this.ended || !this.child.connected) return false;
+    try {
+      this.child.send(m);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private receive(raw: unknown): void {
+    if (this.ended) return;
+    const m: EngineToHost | undefined = parseEngineMessage(raw);
+    if (!m) {
+      this.options.onEvent({ type: 'log', level: 'warn', message: `Swarm: dropped a message from the swarm process that is not the engine protocol's (${JSON.stringify(raw)?.slice(0, 120)})` });
+      return;
+    }
+    switch (m.t) {
+      case 'started':
+        this._workers = m.workers;
+        return;
+      case 'failed':
+        this.end({ ...this.emptySummary(), reason: m.error });
+        this.options.onCrash(`Swarm: the run could not start: ${m.error}`);
+        return;
+      case 'event':
+        if (m.event.type === 'run_started') this._workers = m.event.workers;
+        else if (m.event.type === 'worker_state') this.updateWorker(m.event.worker);
+        else if (m.event.type === 'run_paused') this._paused = true;
+        else if (m.event.type === 'run_resumed') this._paused = false;
+        this.options.onEvent(m.event);
+        return;
+      case 'state':
+        this._paused = m.paused;
+        this._workers = m.workers;
+        this._usage = m.usage;
+        return;
+      case 'worktrees':
+        this.worktreeRequests.get(m.id)?.resolve(m.worktrees);
+        this.worktreeRequests.delete(m.id);
+        return;
+      case 'reply': {
+        const w = this.worktreeRequests.get(m.id);
+        this.worktreeRequests.delete(m.id);
+        if (w && m.error !== undefined) w.reject(new Error(m.error));
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (m.error !== undefined) p?.reject(new Error(m.error));
+        else p?.resolve(m.value ?? false);
+        return;
+      }
+      case 'done':
+        this.end(m.summary);
+        return;
+    }
+  }
+
+  private updateWorker(w: WorkerInfo): void {
+    const i = this._workers.findIndex((x) => x.id === w.id);
+    this._workers = i >= 0 ? this._workers.map((x, j) => (j === i ? w : x)) : [...this._workers, w];
+  }
+
+  private crashed(message: string): void {
+    if (this.ended) return;
+    this.options.onEvent({ type: 'log', level: 'error', message: `Swarm: ${message}` });
+    this.end({ ...this.emptySummary(), reason: message });
+    this.options.onCrash(`Swarm: ${message}`);
+  }
+
+  private end(summary: RunSummary): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const p of [...this.pending.values(), ...this.worktreeRequests.values()]) p.reject(new Error('the run ended'));
+    this.pending.clear();
+    this.worktreeRequests.clear();
+    this._workers = [];
+    this.resolveDone(summary);
+  }
+
+  private emptySummary(): RunSummary {
+    return { runId: this.runId, startedAt: this.startedAt, finishedAt: new Date().toISOString(), reason: this.stopReason, workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] };
+  }
+}

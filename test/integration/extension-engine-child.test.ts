@@ -1,0 +1,179 @@
+// A swarm started from the extension runs in its own process (setting swarm.engineProcess
+// "child", src/extension/engineChild.ts, src/engineChild/serve.ts): real git, real processes,
+// scripted agents (test/helpers/repo.ts), the extension in the fake `vscode`. Tasks merge and the
+// views get the child's events; a worker is paused and stopped and the run stopped over the
+// channel; a killed extension host takes the child and its agents with it; a child killed with
+// SIGKILL ends the run with an error and its task is recovered by the next start.
+import { fake, createFakeExtensionContext } from '../helpers/fake-vscode';
+import { test, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
+import { Commands } from '../../src/extension/constants';
+import { ChildRun } from '../../src/extension/engineChild';
+import { HOST_GONE_REASON } from '../../src/engineChild/serve';
+import { alive, newRepo, waitFor, type TestRepo } from '../helpers/repo';
+import type { SwarmEvent } from '../../src/swarm/types';
+
+const ROOT = join(__dirname, '..', '..');
+
+function makeRepo(tasks: Record<string, { sleepFirstMs?: number; blocked?: string }>, workers = 1): TestRepo {
+  const repo = newRepo('swarm-ext-child-');
+  repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: workers, iterations: 10 }], review: { mode: 'agent', harness: 'scripted', max_rounds: 2 } });
+  for (const [id, o] of Object.entries(tasks)) repo.writeTask(id, { title: `Task ${id}`, body: `Create ${id}.txt.`, agent: { files: { [`${id}.txt`]: `made for ${id}\n` }, sleepFirstMs: o.sleepFirstMs, blocked: o.blocked } });
+  return repo;
+}
+
+async function startExtension(root: string): Promise<{ ext: SwarmExtension; events: SwarmEvent[] }> {
+  fake.setFolders([root]);
+  const ext = activate(createFakeExtensionContext() as never, { agentPath: async () => process.env.PATH, refreshDelayMs: 10, refreshMaxWaitMs: 50, startTimeoutMs: 20_000 });
+  await ext.openSessions();
+  await ext.registry.sessions[0].settled();
+  const events: SwarmEvent[] = [];
+  ext.registry.onEvent(({ event }) => events.push(event));
+  return { ext, events };
+}
+
+const log = () => fake.outputChannels.map((c) => c.text()).join('\n');
+
+beforeEach(() => fake.reset());
+afterEach(async () => { await deactivate(); });
+
+test('child engine: Start swarm runs in a child process; tasks merge, the views get its events, the journal has its run id', { timeout: 200_000 }, async () => {
+  const repo = makeRepo({ alpha: {}, beta: {} });
+  const { ext, events } = await startExtension(repo.root);
+  const session = ext.registry.sessions[0];
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const run = session.activeRun;
+  assert.ok(run instanceof ChildRun, 'the run is the child process\'s');
+  assert.ok(run.pid && run.pid !== process.pid && alive(run.pid), 'a live child process');
+  const summary = await Promise.race([run.done, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`run did not end; log:\n${log()}`)), 180_000))]);
+  assert.deepEqual([...summary.merged].sort(), ['alpha', 'beta']);
+  assert.equal(summary.runId, run.runId);
+  assert.deepEqual(events.filter((e) => e.type === 'task_merged').map((e) => (e as { taskId: string }).taskId).sort(), ['alpha', 'beta'], 'the session saw the merges');
+  assert.ok(events.some((e) => e.type === 'run_started' && e.runId === run.runId), 'run_started with the id the host made');
+  assert.ok(repo.journal().some((e) => e.type === 'run_finished' && e.runId === run.runId), 'journaled under that id');
+  await waitFor(() => !alive(run.pid!), 10_000, 'the child process exits after its run');
+  assert.equal(session.activeRun, undefined);
+  await session.refreshNow();
+  assert.deepEqual(session.snapshot.tasks.complete.map((t) => t.id).sort(), ['alpha', 'beta'], 'the Tasks view shows them complete');
+  assert.match(repo.git('show', 'main:alpha.txt'), /made for alpha/);
+});
+
+test('child engine: pause and stop a worker, then Stop swarm: the agent and the child end, the task waits for the next run', { timeout: 120_000 }, async () => {
+  const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } }, 2);
+  const { ext, events } = await startExtension(repo.root);
+  const session = ext.registry.sessions[0];
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const run = session.activeRun as ChildRun;
+  const started = await waitFor(() => events.find((e): e is Extract<SwarmEvent, { type: 'agent_started' }> => e.type === 'agent_started' && e.taskId === 'slow'), 60_000, 'the agent on slow');
+  const idle = started.workerId === 'e1' ? 'e2' : 'e1';
+  const listed = await run.listWorktrees();
+  assert.deepEqual(listed.map((w) => w.taskId), ['slow'], 'the Worktrees view\'s listing, made by the child');
+  await session.refreshNow();
+  assert.deepEqual(session.snapshot.worktrees.map((w) => w.taskId), ['slow']);
+
+  assert.equal(run.pauseWorker(idle), true);
+  assert.equal(await run.lastWorkerReply, true, 'the child paused it');
+  await waitFor(() => run.workers().find((w) => w.id === idle)?.paused, 10_000, 'the paused worker in the host\'s view of the run');
+  assert.equal(run.resumeWorker(idle), true);
+  assert.equal(await run.lastWorkerReply, true);
+  assert.throws(() => run.pauseWorker('nobody'), /no worker nobody/);
+
+  assert.equal(run.stopWorker(started.workerId, 'stopped by the test'), true);
+  assert.equal(await run.lastWorkerReply, true);
+  await waitFor(() => events.some((e) => e.type === 'worker_state' && e.worker.id === started.workerId && e.worker.state === 'stopped'), 20_000, 'the worker stopped');
+  assert.equal(run.workers().find((w) => w.id === started.workerId)?.state, 'stopped');
+  await waitFor(() => !alive(started.pid), 20_000, 'the stopped worker\'s agent is gone');
+
+  assert.equal(await fake.commands.get(Commands.stopSwarm)!(), true);
+  const summary = await run.done;
+  assert.match(summary.reason ?? '', /stopped by the user/);
+  await waitFor(() => !alive(run.pid!), 10_000, 'the child exits');
+  assert.ok(repo.journal().some((e) => e.type === 'run_finished' && e.runId === run.runId), 'the stop is journaled');
+  assert.ok(!repo.task('complete', 'slow'), 'slow not merged: it waits for the next run');
+});
+
+test('child engine: Retry task while the run goes on is done by the run\'s process (the host\'s workspace would refuse: the lock is the child\'s)', { timeout: 120_000 }, async () => {
+  const repo = makeRepo({ ask: { blocked: 'Which port?' } });
+  const { ext, events } = await startExtension(repo.root);
+  const session = ext.registry.sessions[0];
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const run = session.activeRun as ChildRun;
+  await waitFor(() => events.some((e) => e.type === 'task_blocked' && e.taskId === 'ask'), 60_000, 'the question');
+  await session.refreshNow();
+  await assert.rejects(session.workspace!.retry('ask'), /another window or terminal/, 'the host\'s own workspace refuses');
+  await run.retryTask('ask');
+  await waitFor(() => events.some((e) => e.type === 'task_returned' && e.taskId === 'ask'), 20_000, 'task_returned from the child');
+  await assert.rejects(run.retryTask('nope'), /nope/);
+  await run.stop('test over');
+});
+
+test('child engine: a review decision taken in the window is queued for the run\'s process (decision inbox) and merges there', { timeout: 120_000 }, async () => {
+  const repo = makeRepo({ rev: {} });
+  repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }], review: { mode: 'human' } });
+  const { ext, events } = await startExtension(repo.root);
+  const session = ext.registry.sessions[0];
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const run = session.activeRun as ChildRun;
+  const asked = await waitFor(() => events.find((e): e is Extract<SwarmEvent, { type: 'human_review_requested' }> => e.type === 'human_review_requested' && e.taskId === 'rev'), 60_000, 'the review');
+  const result = await session.workspace!.decide({ taskId: 'rev', kind: 'approve', sha: asked.sha });
+  assert.equal(result.ok && result.applied, 'queued', JSON.stringify(result));
+  await waitFor(() => events.some((e) => e.type === 'task_merged' && e.taskId === 'rev'), 60_000, 'merged by the child');
+  assert.match(repo.git('show', 'main:rev.txt'), /made for rev/);
+  await run.stop('test over');
+});
+
+test('child engine: the extension host killed hard takes the child and its agent with it; the stop is journaled', { timeout: 120_000 }, async () => {
+  const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
+  const host = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'engine-child-host.ts'), repo.root], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  let out = '';
+  let err = '';
+  host.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  host.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const line = await waitFor(() => { if (host.exitCode !== null) throw new Error(`host exited: ${err}`); return out.split('\n').find((l) => l.startsWith('{')); }, 90_000, 'the host reporting its child and agent');
+  const { childPid, agentPid, runId } = JSON.parse(line) as { childPid: number; agentPid: number; runId: string };
+  assert.ok(alive(childPid) && alive(agentPid));
+  host.kill('SIGKILL');
+  await waitFor(() => !alive(childPid) && !alive(agentPid), 30_000, 'the child and its agent gone after the host died');
+  const finished = repo.journal().find((e) => e.type === 'run_finished' && e.runId === runId) as Extract<SwarmEvent, { type: 'run_finished' }> | undefined;
+  assert.ok(finished, 'the run journaled its end');
+  assert.equal(finished.summary.reason, HOST_GONE_REASON);
+});
+
+test('child engine: a child killed with SIGKILL ends the run with an error (output channel and notification); the next start recovers its task', { timeout: 180_000 }, async () => {
+  const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
+  const { ext, events } = await startExtension(repo.root);
+  const session = ext.registry.sessions[0];
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const run = session.activeRun as ChildRun;
+  const agent = await waitFor(() => events.find((e): e is Extract<SwarmEvent, { type: 'agent_started' }> => e.type === 'agent_started'), 60_000, 'the agent');
+  process.kill(run.pid!, 'SIGKILL');
+  const summary = await run.done;
+  assert.match(summary.reason ?? '', /swarm process \(pid \d+\) ended unexpectedly \(killed by SIGKILL\).*recovered by the next start/);
+  await waitFor(() => fake.messages.find((m) => m.severity === 'error' && /ended unexpectedly/.test(m.text)), 5000, 'an error notification');
+  assert.match(log(), /ended unexpectedly \(killed by SIGKILL\)/, 'said in the Swarm output channel');
+  assert.equal(session.activeRun, undefined, 'no run any more');
+
+  // The next start recovers the orphaned agent and the task, and merges it (its second call does not sleep).
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const next = session.activeRun!;
+  const s2 = await Promise.race([next.done, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`run did not end; log:\n${log()}`)), 120_000))]);
+  const recovered = events.find((e): e is Extract<SwarmEvent, { type: 'run_recovered' }> => e.type === 'run_recovered');
+  assert.ok(recovered, 'run_recovered');
+  assert.ok([...recovered.resumed, ...recovered.returnedToPending].includes('slow'), JSON.stringify(recovered));
+  assert.deepEqual(s2.merged, ['slow']);
+  assert.ok(!alive(agent.pid), 'the orphaned agent was stopped');
+});
+
+test('swarm.engineProcess "host": the run is the engine\'s own, in this process', { timeout: 60_000 }, async () => {
+  const repo = makeRepo({ alpha: {} });
+  fake.config['swarm.engineProcess'] = 'host';
+  const { ext } = await startExtension(repo.root);
+  const session = ext.registry.sessions[0];
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const run = session.activeRun!;
+  assert.ok(!(run instanceof ChildRun), 'not a child run');
+  assert.deepEqual((await run.done).merged, ['alpha']);
+});
