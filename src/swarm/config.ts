@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { ConfigError, type ConfigIssue } from './errors';
 import type { AgentRole } from './harness/types';
-import type { SandboxSettings } from './sandbox';
+import type { SandboxSettings } from './sandboxPolicy';
 
 export const BUILTIN_HARNESSES = ['demo', 'command', 'claude', 'codex', 'opencode', 'gemini'] as const;
 export const DEFAULT_DENY = ['.git/**', '**/*.pem', '**/.env*', 'secrets/**'];

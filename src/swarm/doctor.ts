@@ -18,7 +18,8 @@ import { ConfigError } from './errors';
 import { CLI_SPECS, type CliName } from './harness/adapters';
 import type { HarnessContext } from './harness/context';
 import { CLI_INSTALL, MIN_GIT, findHarnessProgram, gitNewEnough, gitVersion, harnessProblems, harnessesInUse, problemText } from './preflight';
-import { INSTALL_HINT, detectSandbox, sandboxStatus } from './sandbox';
+import { detectSandbox, sandboxStatus } from './sandbox';
+import { INSTALL_HINT } from './sandboxPolicy';
 
 export type CheckStatus = 'ok' | 'fail' | 'warn' | 'info';
 

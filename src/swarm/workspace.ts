@@ -24,7 +24,8 @@ import type { SwarmEvent, Task, WorktreeInfo } from './types';
 import { runIdNow, nowIso } from './util';
 import './harness/adapters';
 import { DEFAULT_PROMPTS } from './defaultPrompts';
-import { createSandbox, INSTALL_HINT, type AgentSandbox, type SandboxStatus } from './sandbox';
+import { createSandbox, type AgentSandbox, type SandboxStatus } from './sandbox';
+import { INSTALL_HINT } from './sandboxPolicy';
 import { preflight, type PreflightProblem } from './preflight';
 import { chooseHarness, starterConfig, type InitChoice, type InitOptions } from './initConfig';
 
