@@ -5,7 +5,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { join, dirname, relative, isAbsolute } from 'node:path';
 import type { AcceptBaseResult, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from './api';
-import { loadConfig, type ResolvedConfig } from './config';
+import type { ResolvedConfig } from './config';
+import { loadConfig } from './configLoad';
 import { SwarmError, WorktreeChangedError } from './errors';
 import { Git } from './git';
 import { TaskStore, TASK_ID_RE } from './tasks';

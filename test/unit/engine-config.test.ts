@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parseSwarmConfig, parseOompaConfig, parseModelSpec, loadConfig, parseJsonc, swarmJsonSchema } from '../../src/swarm/config';
+import { parseSwarmConfig, swarmJsonSchema } from '../../src/swarm/config';
+import { loadConfig, parseJsonc } from '../../src/swarm/configLoad';
+import { parseModelSpec, parseOompaConfig } from '../../src/swarm/oompaConfig';
 import { ConfigError, type ConfigIssue } from '../../src/swarm/errors';
 import { STARTER_CONFIG } from '../../src/swarm/workspace';
 
