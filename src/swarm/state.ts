@@ -11,7 +11,7 @@ import type { ConflictWarning, TaskRuntimeState, JournalEntry, SwarmEvent } from
 import { verifyDecision, type PendingDecision } from './approval';
 import { atomicWrite, TASK_ID_RE } from './tasks';
 import { SwarmError } from './errors';
-import { isProcessAlive } from './proc';
+import { isProcessAlive } from './procKill';
 
 export interface RunLock {
   pid: number;
