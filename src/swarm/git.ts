@@ -1,11 +1,11 @@
 // One place runs every git command (after VS Code's git extension): `Git.exec` → typed GitError
 // whose `code` says what went wrong (GitErrorCode, read from git's stderr by classifyGitError), and
-// every command the swarm runs is a named method of Git (no raw `git` argv outside this file; the
-// two exceptions on purpose: guard.ts reads the config as the user's own git sees it, without these
-// overrides, and preflight.ts asks `git --version` before anything else may run git).
+// every command the swarm runs is a named method of Git (no raw `git` argv outside this file and
+// gitIntegrity.ts, the merge's object re-hashing over Git.exec; the two exceptions on purpose:
+// guard.ts reads the config as the user's own git sees it, without these overrides, and
+// preflight.ts asks `git --version` before anything else may run git).
 // Mutations of shared git state (`worktree add`, ref moves) are serialized by the callers.
 
-import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { join, basename, dirname } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -62,61 +62,6 @@ export class Git {
     const cmd = DIFF_LIKE.has(args[0]) ? [args[0], ...NO_DIFF_PROGRAMS, ...args.slice(1)] : args;
     const r = await execCollect(['git', ...SAFE_CONFIG, ...(await this.driverArgs()), ...cmd], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
     return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, stdoutBytes: r.stdoutBytes };
-  }
-
-  /**
-   * The blobs that `to` has and `from` does not, re-hashed from their bytes: git trusts a loose
-   * object's content without checking it against its id, so an agent that can write the object
-   * store could swap the bytes of a reviewed blob and keep its id. Returns what does not match.
-   */
-  async blobsNotMatchingIds(from: string, to: string): Promise<string[]> {
-    const parts = (await this.exec(['diff-tree', '-r', '--no-renames', '-z', from, to])).split('\0');
-    const ids = new Map<string, string>();
-    for (let i = 0; i + 1 < parts.length; i += 2) {
-      const m = /^:\d+ (\d+) \S+ ([0-9a-f]{40,64}) /.exec(parts[i]);
-      if (m && m[1] !== '160000' && !/^0+$/.test(m[2])) ids.set(m[2], parts[i + 1]);
-    }
-    if (!ids.size) return [];
-    const { objects } = await this.rehash([...ids.keys()]);
-    return objects.filter((o) => o.type !== 'blob' || !o.matches).map((o) => (o.type !== 'blob' ? `${ids.get(o.id) ?? o.id} (${o.id}: ${o.type})` : `${ids.get(o.id) ?? o.id} (object ${o.id.slice(0, 12)} holds other bytes)`));
-  }
-
-  /**
-   * Every object `to` reaches and `from` does not (commits, trees, blobs: `rev-list --objects`),
-   * re-hashed from the bytes git reads for it. A swapped subtree or commit keeps its id as a blob
-   * does (docs/security.md): checked right before the base moves, after any wait (a merge check).
-   */
-  async objectsNotMatchingIds(from: string, to: string): Promise<string[]> {
-    const list = await this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from]);
-    const ids = [...new Set(list.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40,64}$/.test(l)))];
-    if (!ids.length) return [];
-    const { objects, failed } = await this.rehash(ids);
-    const bad = objects.filter((o) => !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`));
-    if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
-    return bad;
-  }
-
-  /**
-   * One `git cat-file --batch` of `ids`: each object's type and whether the bytes git serves for
-   * it hash to its id (sha1 or sha256 by the id's length). A missing (or unreadable) object is `unread`.
-   */
-  private async rehash(ids: string[]): Promise<{ objects: { id: string; type: string; matches: boolean; unread?: true }[]; failed?: string }> {
-    const r = await this.tryExec(['cat-file', '--batch'], { input: `${ids.join('\n')}\n` });
-    const buf = r.stdoutBytes;
-    const objects: { id: string; type: string; matches: boolean; unread?: true }[] = [];
-    let pos = 0;
-    while (pos < buf.length) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      const [id, type = 'unreadable', size] = buf.subarray(pos, nl).toString('utf8').split(' ');
-      pos = nl + 1;
-      if (type === 'missing' || !size) { objects.push({ id, type, matches: false, unread: true }); continue; }
-      const n = Number(size);
-      const got = createHash(id.length === 64 ? 'sha256' : 'sha1').update(`${type} ${n}\0`).update(buf.subarray(pos, pos + n)).digest('hex');
-      objects.push({ id, type, matches: got === id });
-      pos += n + 1;
-    }
-    return { objects, failed: r.code !== 0 ? r.stderr.trim() : undefined };
   }
 
   private drivers: { key: string; args: string[] } | undefined;

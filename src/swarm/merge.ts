@@ -20,6 +20,7 @@
 // docs/decisions.md.
 
 import type { Git } from './git';
+import { blobsNotMatchingIds, objectsNotMatchingIds } from './gitIntegrity';
 import { GitError } from './errors';
 import { Mutex } from './util';
 import { baseBusy, type BaseWatch } from './base';
@@ -127,7 +128,7 @@ export class MergeQueue {
     if (mt.code !== 0) return { out: { kind: 'error', message: `git merge-tree failed: ${mt.stderr.trim() || mt.stdout.trim()}` } };
     const tree = mt.stdout.split('\n')[0].trim();
     // What the merge brings in must be the bytes that were reviewed (docs/security.md).
-    const swapped = await this.git.blobsNotMatchingIds(onto, tree);
+    const swapped = await blobsNotMatchingIds(this.git, onto, tree);
     if (swapped.length) return { out: { kind: 'error', message: `not merged: the object store was tampered with — these files' stored bytes no longer match their ids: ${swapped.join(', ')}` } };
     const message = `Merge task ${req.taskId}: ${req.title}\n\nReviewed-commit: ${req.sha}\n${req.branch ? `Branch: ${req.branch}\n` : ''}${req.extraMessage ?? ''}`;
     return { commit: await this.git.commitTree(tree, [onto, req.sha], message) };
@@ -140,7 +141,7 @@ export class MergeQueue {
   private async moveBase(taskId: string, old: string, commit: string): Promise<'moved' | 'raced' | { files: string[]; checkout: string } | { error: string }> {
     // Right before the move, after any wait (a merge check runs for minutes): every object the base
     // gains must still be the bytes that were built and checked (docs/security.md, merge integrity).
-    const swapped = await this.git.objectsNotMatchingIds(old, commit);
+    const swapped = await objectsNotMatchingIds(this.git, old, commit);
     if (swapped.length) return { error: `not merged: the object store was tampered with — stored bytes no longer match their ids: ${swapped.slice(0, 20).join(', ')}` };
     const checkout = await this.git.checkoutOf(this.base);
     if (checkout) {
