@@ -2,7 +2,8 @@
 
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { openWorkspace, initRepo } from '../swarm/workspace';
+import { openWorkspace } from '../swarm/workspace';
+import { initRepo } from '../swarm/init';
 import { formatDoctor, runDoctor } from '../swarm/doctor';
 import { problemText } from '../swarm/preflight';
 import type { Workspace, ReviewMode } from '../swarm/api';
