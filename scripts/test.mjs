@@ -54,9 +54,11 @@ let fail = 0;
 let exit = 0;
 // The whole suite also typechecks and lints: each counts as one test in the summary line.
 if (!only.length) {
-  for (const [name, args] of [['typecheck (tsc)', ['node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']], ['lint (eslint)', ['node_modules/eslint/bin/eslint.js', 'src', 'test']]]) {
+  // Lint is package.json's `lint` script (eslint, then prettier --check over the files it names).
+  const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
+  for (const [name, argv] of [['typecheck (tsc)', [process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']], ['lint (eslint, prettier --check)', [...npm, 'run', '--silent', 'lint']]]) {
     console.log(`\n=== ${name}\n`);
-    const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+    const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit' });
     if (r.status === 0) { pass++; console.log(`ok - ${name}`); } else { fail++; exit = 1; console.log(`not ok - ${name}`); }
   }
 }

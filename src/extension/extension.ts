@@ -240,12 +240,15 @@ export class SwarmExtension implements vscode.Disposable {
  */
 function lazyEngine(): SwarmEngine {
   type EngineModule = typeof import('../swarm/workspace');
+  type InitModule = typeof import('../swarm/init');
   let loaded: EngineModule | undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const load = (): EngineModule => (loaded ??= require('../swarm/workspace') as EngineModule);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loadInit = (): InitModule => require('../swarm/init') as InitModule;
   return {
     openWorkspace: (options) => load().openWorkspace(options),
-    initRepo: (root, o) => load().initRepo(root, o),
+    initRepo: (root, o) => loadInit().initRepo(root, o),
   };
 }
 

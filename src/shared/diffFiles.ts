@@ -7,7 +7,7 @@
 // `rename from …`), with git's C-style quoting undone, because diff2html's name handling keeps
 // the quotes and escapes of paths with spaces, tabs or non-ASCII bytes.
 
-import type { FileChangeStatus, ReviewFileView } from './reviewProtocol';
+import type { FileChangeStatus, ReviewFileView } from './reviewViewModel';
 
 export interface DiffFileChunk {
   /** The chunk's text, starting at its `diff --git` line (the whole input for a non-git diff). */

@@ -11,7 +11,8 @@ import type { ReviewDetails } from '../swarm/api';
 import type { ReviewRound, Verdict } from '../swarm/types';
 import { readDiffFileHeader, splitDiffFiles } from './diffFiles';
 import { commentedLineChanged, parseLineComments } from './lineComments';
-import { PROTOCOL_LIMITS, isLineComment, isRepoPath, isSha, type CommentChangesView, type ReviewFileView, type ReviewRoundView, type ReviewViewModel } from './reviewProtocol';
+import { PROTOCOL_LIMITS, isLineComment, isRepoPath, isSha, type CommentChangesView } from './reviewProtocol';
+import { type ReviewFileView, type ReviewRoundView, type ReviewViewModel } from './reviewViewModel';
 
 export interface ReviewRenderLimits {
   /** A file whose diff has more lines than this is loaded only when expanded. */

@@ -9,20 +9,22 @@ import type { SwarmEvent } from '../swarm/types';
 import { decisionTextWithComments, type LineComment } from './lineComments';
 import { buildReviewViewModel, DEFAULT_RENDER_LIMITS, type ReviewRenderLimits } from './reviewModel';
 import {
-  ACTION_TO_DECISION,
   DecidedResponse,
   ErrorNotification,
   FileDiffNotification,
   StateNotification,
+  parseReviewCommand,
+  type ReviewNotification,
+} from './reviewProtocol';
+import {
+  ACTION_TO_DECISION,
   isActionOutcome,
   resultStillApplies,
-  parseReviewCommand,
   type ActionOutcome,
   type ActionResultView,
   type ReviewAction,
-  type ReviewNotification,
   type ReviewViewModel,
-} from './reviewProtocol';
+} from './reviewViewModel';
 
 export type WorkspaceSource = () => Workspace | undefined | Promise<Workspace | undefined>;
 

@@ -13,7 +13,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { loadDecisionKey, mac, macEqual } from './decisionKey';
-import { TASK_ID_RE } from './tasks';
+import { TASK_ID_RE } from './taskFile';
 import type { HumanDecisionKind, MergeApproval, ReviewRound, TaskRuntimeState, Verdict } from './types';
 import { nowIso } from './util';
 

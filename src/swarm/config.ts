@@ -2,20 +2,19 @@
 // ResolvedConfig. Every bad field gives one ConfigIssue naming the file, the field and what was
 // expected; nothing is written while loading.
 
-import { readFileSync, existsSync } from 'node:fs';
-import { join, isAbsolute, relative } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { ConfigError, type ConfigIssue } from './errors';
+import { prototypeKeys, toIssues } from './configIssues';
 import type { AgentRole } from './harness/types';
-import type { SandboxSettings } from './sandbox';
+import type { SandboxSettings } from './sandboxPolicy';
 
 export const BUILTIN_HARNESSES = ['demo', 'command', 'claude', 'codex', 'opencode', 'gemini'] as const;
 export const DEFAULT_DENY = ['.git/**', '**/*.pem', '**/.env*', 'secrets/**'];
 
 const harnessName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a harness name: lowercase letters, digits, "-" or "_"');
 const relPath = z.string().min(1, 'a non-empty path');
-const posInt = z.number().int('a whole number').positive('a number above 0');
+export const posInt = z.number().int('a whole number').positive('a number above 0');
 
 const workerSchema = z
   .object({
@@ -174,84 +173,11 @@ export interface WorktreeSettings {
   portCount: number;
 }
 
-function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 37)}...` : s;
-}
-
-function fieldPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
-  return out || '(top level)';
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const p of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
-  return v;
-}
-
-/** Turn zod issues into ConfigIssues: one per bad field, with what was expected and what was found. */
-function toIssues(file: string, error: z.ZodError, raw: unknown): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  for (const iss of error.issues) {
-    if (iss.code === 'unrecognized_keys') {
-      for (const key of iss.keys) issues.push({ file, field: fieldPath([...iss.path, key]), message: 'unknown field (check the spelling; see the JSON schema)' });
-      continue;
-    }
-    const found = valueAt(raw, iss.path);
-    let expected = iss.message;
-    if (iss.code === 'invalid_type') expected = `expected ${iss.expected === 'int' ? 'a whole number' : iss.expected}`;
-    else if (iss.code === 'invalid_value') expected = `expected one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    else if (!/^expected /.test(expected)) expected = `expected ${expected}`;
-    issues.push({ file, field: fieldPath(iss.path), message: `${expected}, found ${describeValue(found)}` });
-  }
-  return issues;
-}
-
-/**
- * Parse swarm.json / oompa.json as JSONC (comments, trailing commas) with jsonc-parser: strings
- * are never altered (a hand-written stripper once rewrote `"echo a,}"`), and a syntax error names
- * its line and column. See docs/decisions.md (jsonc-parser).
- */
-export function parseJsonc(text: string, display: string): unknown {
-  const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
-  if (errors.length || !tree) {
-    if (!errors.length) errors.push({ error: 4 /* ValueExpected */, offset: 0, length: 0 });
-    const at = (offset: number) => {
-      const before = text.slice(0, offset);
-      return `line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
-    };
-    const [first, ...rest] = errors;
-    const more = rest.slice(0, 2).map((e) => `; ${printParseErrorCode(e.error)} at ${at(e.offset)}`).join('') + (rest.length > 2 ? ` (and ${rest.length - 2} more)` : '');
-    throw new ConfigError([{ file: display, field: '(file)', message: `not valid JSON at ${at(first.offset)}: ${printParseErrorCode(first.error)}${more}` }]);
-  }
-  return jsonValue(tree);
-}
-
-/** A parse tree node as a value, with every key an own data property ("__proto__" included, as JSON.parse does). */
-function jsonValue(node: JsonNode): unknown {
-  if (node.type === 'array') return (node.children ?? []).map(jsonValue);
-  if (node.type !== 'object') return node.value;
-  const out: Record<string, unknown> = {};
-  for (const prop of node.children ?? []) {
-    const [key, value] = prop.children ?? [];
-    if (key && value) Object.defineProperty(out, String(key.value), { value: jsonValue(value), enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-}
-
-function parseJsonFile(file: string, display: string): unknown {
-  return parseJsonc(readFileSync(file, 'utf8'), display);
-}
-
 function workerPrefix(role: AgentRole): string {
   return role === 'planner' ? 'p' : role === 'executor' ? 'e' : 'w';
 }
 
-function resolve(parsed: ParsedConfig, file: string | undefined, format: ResolvedConfig['format'], display: string): ResolvedConfig {
+export function resolveConfig(parsed: ParsedConfig, file: string | undefined, format: ResolvedConfig['format'], display: string): ResolvedConfig {
   const issues: ConfigIssue[] = [];
   const known = new Set<string>([...BUILTIN_HARNESSES, ...Object.keys(parsed.harnesses)]);
   parsed.workers.forEach((w, i) => {
@@ -307,108 +233,12 @@ function resolve(parsed: ParsedConfig, file: string | undefined, format: Resolve
 }
 
 /** Validate an already-parsed swarm.json object. */
-/** Keys a parser would turn into a prototype change instead of an entry: named as bad fields. */
-function prototypeKeys(raw: unknown, display: string): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const walk = (v: unknown, path: string, depth: number) => {
-    if (!v || typeof v !== 'object' || depth > 4) return;
-    for (const k of Object.keys(v)) {
-      const field = path ? `${path}.${k}` : k;
-      if (k === '__proto__' || k === 'constructor' || k === 'prototype') issues.push({ file: display, field, message: 'expected a name, found a reserved word' });
-      else walk((v as Record<string, unknown>)[k], field, depth + 1);
-    }
-  };
-  walk(raw, '', 0);
-  return issues;
-}
-
 export function parseSwarmConfig(raw: unknown, display = 'swarm.json', file?: string): ResolvedConfig {
   const reserved = prototypeKeys(raw, display);
   if (reserved.length) throw new ConfigError(reserved);
   const r = swarmConfigSchema.safeParse(raw);
   if (!r.success) throw new ConfigError(toIssues(display, r.error, raw));
-  return resolve(r.data, file, 'swarm', display);
-}
-
-// --- oompa.json (the seed's format) ------------------------------------------------------
-
-const oompaWorker = z
-  .object({
-    model: z.string().min(1).optional(),
-    harness: z.string().optional(),
-    iterations: posInt.optional(),
-    count: posInt.optional(),
-    prompt: z.union([z.string(), z.array(z.string())]).optional(),
-    can_plan: z.boolean().optional(),
-    max_pending: posInt.optional(),
-  })
-  .passthrough();
-
-const oompaSchema = z
-  .object({
-    review_model: z.string().optional(),
-    reviewer: z.object({ model: z.string().optional(), prompt: z.union([z.string(), z.array(z.string())]).optional() }).passthrough().optional(),
-    planner: z.object({ model: z.string().optional(), prompt: z.union([z.string(), z.array(z.string())]).optional(), max_pending: posInt.optional(), iterations: posInt.optional() }).passthrough().optional(),
-    workers: z.array(oompaWorker).min(1, 'at least one worker'),
-  })
-  .passthrough();
-
-/** "claude:opus-4.5" → { harness: "claude", model: "opus-4.5" }; "opus" → { harness: default, model }. */
-export function parseModelSpec(spec: string | undefined, fallbackHarness = 'claude'): { harness: string; model?: string } {
-  if (!spec) return { harness: fallbackHarness };
-  const m = /^(claude|codex|opencode|gemini|demo):(.*)$/.exec(spec);
-  if (m) return { harness: m[1], model: m[2] || undefined };
-  if (BUILTIN_HARNESSES.includes(spec as (typeof BUILTIN_HARNESSES)[number])) return { harness: spec };
-  return { harness: fallbackHarness, model: spec };
-}
-
-function firstPrompt(p: string | string[] | undefined): string | undefined {
-  return Array.isArray(p) ? p[0] : p;
-}
-
-function roleFromPrompt(prompt: string | undefined, canPlan: boolean | undefined): 'worker' | 'executor' | 'planner' {
-  if (prompt && /planner/i.test(prompt)) return 'planner';
-  if (prompt && /executor/i.test(prompt)) return 'executor';
-  return canPlan === false ? 'executor' : 'worker';
-}
-
-export function parseOompaConfig(raw: unknown, display = 'oompa.json', file?: string): ResolvedConfig {
-  const r = oompaSchema.safeParse(raw);
-  if (!r.success) throw new ConfigError(toIssues(display, r.error, raw));
-  const o = r.data;
-  const workers: SwarmConfigInput['workers'] = [];
-  if (o.planner) {
-    const { harness, model } = parseModelSpec(o.planner.model);
-    workers.push({ role: 'planner', harness, model, count: 1, iterations: o.planner.iterations ?? 5, prompt: firstPrompt(o.planner.prompt), max_pending: o.planner.max_pending });
-  }
-  for (const w of o.workers) {
-    const { harness, model } = w.harness ? { harness: w.harness, model: w.model } : parseModelSpec(w.model);
-    const prompt = firstPrompt(w.prompt);
-    workers.push({ role: roleFromPrompt(prompt, w.can_plan), harness, model, count: w.count ?? 1, iterations: w.iterations ?? 5, prompt, max_pending: w.max_pending });
-  }
-  const rev = parseModelSpec(o.reviewer?.model ?? o.review_model);
-  const cfg: SwarmConfigInput = { workers, review: { mode: 'agent', harness: rev.harness, model: rev.model, prompt: firstPrompt(o.reviewer?.prompt) } };
-  const parsed = swarmConfigSchema.safeParse(cfg);
-  if (!parsed.success) throw new ConfigError(toIssues(display, parsed.error, cfg));
-  return resolve(parsed.data, file, 'oompa', display);
-}
-
-/**
- * Load the repo's config: the given path, else swarm.json, else oompa.json, else built-in
- * defaults (two demo workers, demo reviewer).
- */
-export function loadConfig(root: string, configPath?: string): ResolvedConfig {
-  const candidates = configPath ? [isAbsolute(configPath) ? configPath : join(root, configPath)] : [join(root, 'swarm.json'), join(root, 'oompa.json')];
-  for (const file of candidates) {
-    if (!existsSync(file)) {
-      if (configPath) throw new ConfigError([{ file: configPath, field: '(file)', message: 'file not found' }]);
-      continue;
-    }
-    const display = relative(root, file) || file;
-    const raw = parseJsonFile(file, display);
-    return /oompa[^/]*\.json$/.test(file) ? parseOompaConfig(raw, display, file) : parseSwarmConfig(raw, display, file);
-  }
-  return { ...parseSwarmConfig({}, '(defaults)'), file: undefined, format: 'default' };
+  return resolveConfig(r.data, file, 'swarm', display);
 }
 
 /** JSON schema for swarm.json, from the same zod schema (contributed to VS Code via jsonValidation). */

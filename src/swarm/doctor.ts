@@ -13,12 +13,14 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { absolutePathEntries, isInside } from './harness/resolve';
 import { readRegularFile } from './safefs';
 import { WORKTREE_INCLUDE_FILE, parseIncludeFile } from './worktreeEnv';
-import { loadConfig, parseSwarmConfig, type ResolvedConfig } from './config';
+import { parseSwarmConfig, type ResolvedConfig } from './config';
+import { loadConfig } from './configLoad';
 import { ConfigError } from './errors';
 import { CLI_SPECS, type CliName } from './harness/adapters';
 import type { HarnessContext } from './harness/context';
 import { CLI_INSTALL, MIN_GIT, findHarnessProgram, gitNewEnough, gitVersion, harnessProblems, harnessesInUse, problemText } from './preflight';
-import { INSTALL_HINT, detectSandbox, sandboxStatus } from './sandbox';
+import { detectSandbox, sandboxStatus } from './sandbox';
+import { INSTALL_HINT } from './sandboxPolicy';
 
 export type CheckStatus = 'ok' | 'fail' | 'warn' | 'info';
 

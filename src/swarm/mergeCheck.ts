@@ -4,7 +4,7 @@
 // the user's checkout, with the SWARM_* environment plus SWARM_MERGE_SHA. With the sandbox on it
 // runs in it like an agent turn, and may write only its checkout and temp (sandbox.ts, role
 // `check`). Its output goes to the run's logs; the record keeps the tail. A timeout or a stop kills
-// its whole process tree (proc.ts: process group, then everything carrying the turn's token).
+// its whole process tree (procKill.ts: process group, then everything carrying the turn's token).
 // The check runs the branch's code, so for the base watch (base.ts) it counts as an agent turn: a
 // base move while it runs is not taken as the user's without asking.
 

@@ -14,7 +14,8 @@ import { cliAdapters } from './harness';
 import { CLI_SPECS, cliSettingHint, resolveCliCommand, type CliName } from './harness/adapters';
 import type { HarnessContext } from './harness/context';
 import { absolutePathEntries, resolveProgram } from './harness/resolve';
-import { INSTALL_HINT, type SandboxStatus } from './sandbox';
+import type { SandboxStatus } from './sandbox';
+import { INSTALL_HINT } from './sandboxPolicy';
 
 /** git 2.38 brought `merge-tree --write-tree`, which the merge queue merges with (merge.ts). */
 export const MIN_GIT: readonly [number, number] = [2, 38];

@@ -8,7 +8,8 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { SwarmError } from './errors';
 import { readRegularFile } from './safefs';
-import { MAX_TASK_BYTES, parseTask, type TaskStore } from './tasks';
+import { type TaskStore } from './tasks';
+import { MAX_TASK_BYTES, parseTask } from './taskFile';
 import type { Task } from './types';
 
 export async function restoreQuarantined(store: TaskStore, file: string): Promise<Task> {

@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { agentsOfRepo, killMarkedProcesses, killProcessGroupAndWait } from './proc';
+import { agentsOfRepo, killMarkedProcesses, killProcessGroupAndWait } from './procKill';
 import type { RunContext } from './runContext';
 import { isSameProcessAlive } from './state';
 import { STATUS, mergeWaits, stepOf } from './status';

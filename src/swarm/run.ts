@@ -26,7 +26,7 @@ import { failTask } from './work';
 import { markInterrupted, recover } from './recovery';
 import { plannerLoop } from './planner';
 import { WaitingMerges } from './waitingMerges';
-import { agentsOfRepo, killMarkedProcesses } from './proc';
+import { agentsOfRepo, killMarkedProcesses } from './procKill';
 import { PortAllocator } from './ports';
 import { ConflictWatch } from './conflicts';
 import { schedule, type InFlightTask } from './schedule';

@@ -9,9 +9,10 @@ import { promises as fs, readFileSync, appendFileSync, mkdirSync, writeFileSync,
 import { join, dirname, basename } from 'node:path';
 import type { ConflictWarning, TaskRuntimeState, JournalEntry, SwarmEvent } from './types';
 import { verifyDecision, type PendingDecision } from './approval';
-import { atomicWrite, TASK_ID_RE } from './tasks';
+import { atomicWrite } from './tasks';
+import { TASK_ID_RE } from './taskFile';
 import { SwarmError } from './errors';
-import { isProcessAlive } from './proc';
+import { isProcessAlive } from './procKill';
 
 export interface RunLock {
   pid: number;

@@ -2,16 +2,18 @@
 // CLI. It reads state for the views, starts runs, and applies human decisions — in this process's
 // run, through a decision file to a swarm running in another process, or directly when none runs.
 
-import { existsSync, promises as fs } from 'node:fs';
-import { join, dirname, relative, isAbsolute } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative, isAbsolute } from 'node:path';
 import type { AcceptBaseResult, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from './api';
-import { loadConfig, type ResolvedConfig } from './config';
-import { SwarmError, WorktreeChangedError } from './errors';
+import type { ResolvedConfig } from './config';
+import { loadConfig } from './configLoad';
+import { SwarmError } from './errors';
 import { Git } from './git';
-import { TaskStore, TASK_ID_RE } from './tasks';
+import { TaskStore } from './tasks';
+import { TASK_ID_RE } from './taskFile';
 import { restoreQuarantined } from './quarantine';
 import { StateStore, Journal } from './state';
-import { WorktreeManager, diskUsage } from './worktrees';
+import { WorktreeManager } from './worktrees';
 import { MergeQueue } from './merge';
 import { MergeChecker } from './mergeCheck';
 import { BaseWatch } from './base';
@@ -23,17 +25,11 @@ import type { HarnessContext } from './harness/context';
 import type { SwarmEvent, Task, WorktreeInfo } from './types';
 import { runIdNow, nowIso, RUN_ID_RE } from './util';
 import './harness/adapters';
-import { DEFAULT_PROMPTS } from './defaultPrompts';
-import { createSandbox, INSTALL_HINT, type AgentSandbox, type SandboxStatus } from './sandbox';
+import { createSandbox, type AgentSandbox, type SandboxStatus } from './sandbox';
+import { INSTALL_HINT } from './sandboxPolicy';
 import { preflight, type PreflightProblem } from './preflight';
-import { chooseHarness, starterConfig, type InitChoice, type InitOptions } from './initConfig';
-
-/** The repository root that contains `dir`. */
-export async function findRepoRoot(dir: string): Promise<string> {
-  const r = await new Git(dir).topLevel().catch((e: Error) => ({ error: e.message }));
-  if ('error' in r) throw new SwarmError(`${dir} is not inside a git repository (${r.error})`, 'not_a_repo');
-  return r.path;
-}
+import { cleanupWorktrees, listWorktrees, type WorktreeScope } from './workspaceWorktrees';
+import { findRepoRoot } from './init';
 
 function defaultDemoAgentPath(): string {
   return join(__dirname, 'demo-agent.js');
@@ -307,43 +303,7 @@ class SwarmWorkspace implements Workspace {
   }
 
   async listWorktrees(): Promise<WorktreeInfo[]> {
-    const listing = await this.tasks.list();
-    const current = new Map(listing.current.map((t) => [t.id, t]));
-    const live = !!this.run || !!this.state.liveLock();
-    const baseRef = `refs/heads/${this.base}`;
-    const out: WorktreeInfo[] = [];
-    for (const wt of await this.git.worktrees()) {
-      const inDir = wt.path.startsWith(this.worktrees.dir + '/');
-      if (!inDir && !wt.branch?.startsWith('refs/heads/swarm/')) continue;
-      const branch = wt.branch?.replace(/^refs\/heads\//, '') ?? '(detached)';
-      const taskId = inDir ? relative(this.worktrees.dir, wt.path).split('/')[0] : branch.split('/').pop();
-      const task = taskId ? current.get(taskId) : undefined;
-      const exists = existsSync(wt.path);
-      const status = exists ? await this.git.status(wt.path).catch(() => []) : [];
-      const mb = wt.head ? await this.git.mergeBase(baseRef, wt.head) : undefined;
-      const committed = mb ? (await this.git.nameStatus(mb, wt.head)).map((l) => { const [s, ...p] = l.split('\t'); return { path: p[p.length - 1], status: s }; }) : [];
-      const seen = new Set(committed.map((c) => c.path));
-      for (const l of status) { const p = l.slice(3); if (!seen.has(p)) committed.push({ path: p, status: l.slice(0, 2).trim() || 'M' }); }
-      const waiting = !task && listing.pending.some((t) => t.id === taskId && t.branch === branch);
-      const orphaned = (!task && !waiting) || (!!task && !live && STATUS[task.status].inFlight);
-      const st = task ? await this.state.readTask(task.id) : undefined; // its ports and predicted conflicts
-      out.push({
-        path: wt.path,
-        branch,
-        head: wt.head,
-        taskId,
-        workerId: task?.claimedBy,
-        status: task?.status,
-        ahead: wt.head ? await this.git.countAhead(baseRef, wt.head) : 0,
-        changedFiles: committed,
-        dirty: status.length > 0,
-        orphaned,
-        diskBytes: orphaned && exists ? await diskUsage(wt.path) : undefined,
-        ...(st?.ports ? { ports: st.ports } : {}),
-        ...(st?.predictedConflicts ? { conflicts: st.predictedConflicts } : {}),
-      });
-    }
-    return out;
+    return listWorktrees(this.worktreeScope());
   }
 
   /**
@@ -351,48 +311,11 @@ class SwarmWorkspace implements Workspace {
    * not in flight. Work not on the base is archived under refs/swarm/archive/ first.
    */
   async cleanup(options: { dryRun: boolean; worktree?: string }): Promise<CleanupReport> {
-    const report: CleanupReport = { dryRun: options.dryRun, actions: [], freedBytes: 0 };
-    if (!options.dryRun && !this.run && this.state.liveLock()) throw new SwarmError('a swarm is running on this repository; stop it before cleaning up', 'busy');
-    const listing = await this.tasks.list();
-    const current = new Map(listing.current.map((t) => [t.id, t]));
-    const seenBranches = new Set<string>();
-    const wts = await this.listWorktrees();
-    for (const wt of wts) {
-      if (options.worktree && wt.path !== options.worktree) continue;
-      seenBranches.add(wt.branch);
-      const task = wt.taskId ? current.get(wt.taskId) : undefined;
-      if (task) {
-        report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: `task ${task.id} is ${task.status}` });
-        continue;
-      }
-      if (listing.pending.some((t) => t.id === wt.taskId && t.branch === wt.branch)) {
-        report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: `task ${wt.taskId} is pending and continues on this branch` });
-        continue;
-      }
-      let r: Awaited<ReturnType<WorktreeManager['removeSafely']>>;
-      try {
-        r = await this.worktrees.removeSafely(wt.taskId ?? wt.branch.replace(/\//g, '-'), wt.path, wt.branch === '(detached)' ? undefined : wt.branch, `refs/heads/${this.base}`, options.dryRun);
-      } catch (e) {
-        // Issue 12 rule 1: a worktree that is no longer what the swarm made is left alone, and said.
-        if (!(e instanceof WorktreeChangedError)) throw e;
-        report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: e.message });
-        continue;
-      }
-      report.actions.push({ worktree: wt.path, branch: wt.branch, action: r.archivedRef ? 'archive_and_remove' : 'remove', reason: r.reason, archivedRef: r.archivedRef, diskBytes: r.diskBytes });
-      report.freedBytes += r.diskBytes;
-    }
-    if (!options.worktree) {
-      // Branches of the swarm with no worktree (e.g. after a crash during cleanup).
-      const refs = await this.git.branchesUnder('refs/heads/swarm/');
-      for (const b of refs) {
-        if (seenBranches.has(b)) continue;
-        const id = b.split('/').pop()!;
-        if (current.has(id) || listing.pending.some((t) => t.branch === b)) { report.actions.push({ branch: b, action: 'keep', reason: `task ${id} still uses it` }); continue; }
-        const r = await this.worktrees.removeSafely(id, undefined, b, `refs/heads/${this.base}`, options.dryRun);
-        report.actions.push({ branch: b, action: r.archivedRef ? 'archive_and_remove' : 'remove', reason: r.reason, archivedRef: r.archivedRef });
-      }
-    }
-    return report;
+    return cleanupWorktrees(this.worktreeScope(), options);
+  }
+
+  private worktreeScope(): WorktreeScope {
+    return { git: this.git, tasks: this.tasks, state: this.state, worktrees: this.worktrees, base: this.base, runActive: !!this.run };
   }
 
   async agentLog(taskId: string): Promise<string | undefined> {
@@ -408,35 +331,6 @@ class SwarmWorkspace implements Workspace {
   dispose(): void {
     this.listeners.clear();
   }
-}
-
-// --- swarm init ------------------------------------------------------------------------------
-
-/** The demo starter config (initConfig.ts writes the one for the CLIs installed here). */
-export const STARTER_CONFIG = starterConfig();
-
-/** `swarm init`: a commented swarm.json using the agent CLIs installed here (initConfig.ts), tasks/{pending,current,complete}, the default prompts. Never overwrites. */
-export async function initRepo(dir: string, options: InitOptions = {}): Promise<{ root: string; created: string[]; kept: string[]; choice?: InitChoice }> {
-  const root = await findRepoRoot(dir);
-  const choice = existsSync(join(root, 'swarm.json')) ? undefined : chooseHarness(root, options);
-  const created: string[] = [];
-  const kept: string[] = [];
-  const write = async (rel: string, text: string) => {
-    const file = join(root, rel);
-    if (existsSync(file)) { kept.push(rel); return; }
-    await fs.mkdir(dirname(file), { recursive: true });
-    await fs.writeFile(file, text, { flag: 'wx' });
-    created.push(rel);
-  };
-  await write('swarm.json', starterConfig(choice));
-  for (const f of ['pending', 'current', 'complete']) {
-    const d = join(root, 'tasks', f);
-    if (!existsSync(d)) { await fs.mkdir(d, { recursive: true }); created.push(`tasks/${f}/`); }
-  }
-  for (const [name, text] of Object.entries(DEFAULT_PROMPTS)) await write(`prompts/${name}.md`, text);
-  await write('tasks/pending/example.md', `---\ntitle: Say hello\npriority: 10\n---\nCreate \`hello.txt\` with a greeting.\n\n## Acceptance criteria\n- \`hello.txt\` exists and contains exactly \`Hello, world!\`\n\n\`\`\`swarm-demo\nfile: hello.txt\ncontent: Hello, world!\n\`\`\`\n`);
-  await new WorktreeManager(new Git(root), root, '.swarm/worktrees').ensureExcluded();
-  return { root, created, kept, ...(choice && created.includes('swarm.json') ? { choice } : {}) };
 }
 
 export function isInside(root: string, p: string): boolean {

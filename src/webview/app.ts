@@ -17,9 +17,8 @@ import {
   ReadyCommand,
   RefreshCommand,
   parseReviewNotification,
-  type ReviewAction,
-  type ReviewViewModel,
 } from '../shared/reviewProtocol';
+import { type ReviewAction, type ReviewViewModel } from '../shared/reviewViewModel';
 import { Dom } from './dom';
 import { SPLIT_MIN_WIDTH, decisionRequest, initialState, reduce, working, type PageEvent, type PageState } from './state';
 import { DecisionBar } from './view/decisionBar';

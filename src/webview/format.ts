@@ -1,7 +1,7 @@
 // Words of the review page: labels, verdicts, durations, and what the page says about the outcome
 // of a decision. Pure functions of the protocol's types (no DOM), so they are tested directly.
 
-import type { ActionOutcome, ActionResultView, ReviewAction, ReviewViewModel } from '../shared/reviewProtocol';
+import type { ActionOutcome, ActionResultView, ReviewAction, ReviewViewModel } from '../shared/reviewViewModel';
 
 export const ACTION_LABELS: Record<ReviewAction, string> = {
   approve: 'Approve',

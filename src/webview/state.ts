@@ -10,15 +10,17 @@ import {
   DecideRequest,
   PROTOCOL_LIMITS,
   isPersistedReviewState,
-  resultStillApplies,
-  type ActionResultView,
   type DiffLayout,
   type DiffView,
   type PersistedReviewState,
-  type ReviewAction,
   type ReviewNotification,
-  type ReviewViewModel,
 } from '../shared/reviewProtocol';
+import {
+  resultStillApplies,
+  type ActionResultView,
+  type ReviewAction,
+  type ReviewViewModel,
+} from '../shared/reviewViewModel';
 import { LINE_COMMENT_LIMITS, type LineComment } from '../shared/lineComments';
 import { shortSha, moved } from './format';
 

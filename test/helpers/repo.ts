@@ -313,7 +313,8 @@ export class TestRepo {
   }
 
   /** Runtime state of a task (.swarm/tasks/<id>/state.json). */
-  state(id: string): Record<string, any> | undefined { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  state(id: string): Record<string, any> | undefined {
     const f = this.path('.swarm', 'tasks', id, 'state.json');
     return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : undefined;
   }

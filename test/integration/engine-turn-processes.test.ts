@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { newRepo, TestRepo, runSwarm, waitFor, alive, spawnCli } from '../helpers/repo';
-import { findMarkedProcesses, killMarkedProcesses, TURN_TOKEN_VAR } from '../../src/swarm/proc';
+import { findMarkedProcesses, killMarkedProcesses, TURN_TOKEN_VAR } from '../../src/swarm/procKill';
 
 const pids: number[] = [];
 after(() => {

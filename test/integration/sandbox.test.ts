@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { newRepo, runSwarm, cli, waitFor } from '../helpers/repo';
-import { createSandbox, detectSandbox, INSTALL_HINT } from '../../src/swarm/sandbox';
+import { createSandbox, detectSandbox } from '../../src/swarm/sandbox';
+import { INSTALL_HINT } from '../../src/swarm/sandboxPolicy';
 import { spawnSync } from 'node:child_process';
 import { buildReviewViewModel } from '../../src/shared/reviewModel';
 import { describeDenials } from '../../src/swarm/sandboxDenials';

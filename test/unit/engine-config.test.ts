@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parseSwarmConfig, parseOompaConfig, parseModelSpec, loadConfig, parseJsonc, swarmJsonSchema } from '../../src/swarm/config';
+import { parseSwarmConfig, swarmJsonSchema } from '../../src/swarm/config';
+import { loadConfig, parseJsonc } from '../../src/swarm/configLoad';
+import { parseModelSpec, parseOompaConfig } from '../../src/swarm/oompaConfig';
 import { ConfigError, type ConfigIssue } from '../../src/swarm/errors';
-import { STARTER_CONFIG } from '../../src/swarm/workspace';
+import { STARTER_CONFIG } from '../../src/swarm/init';
 
 const dirs: string[] = [];
 const tempDir = () => { const d = mkdtempSync(join(tmpdir(), 'swarm-config-')); dirs.push(d); return d; };

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parseTask, renderTask, byPriority, TaskStore, TASK_ID_RE, MAX_TASK_BYTES } from '../../src/swarm/tasks';
+import { TaskStore } from '../../src/swarm/tasks';
+import { parseTask, renderTask, byPriority, TASK_ID_RE, MAX_TASK_BYTES } from '../../src/swarm/taskFile';
 import { TaskFileError } from '../../src/swarm/errors';
 
 const dirs: string[] = [];

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTask } from '../../src/swarm/tasks';
+import { parseTask } from '../../src/swarm/taskFile';
 import { TaskFileError, ConfigError } from '../../src/swarm/errors';
 import { globsOverlap, overlapWith, schedule } from '../../src/swarm/schedule';
 import { PortAllocator, type PortRange } from '../../src/swarm/ports';

@@ -15,7 +15,7 @@ import { claudeModel } from '../../src/swarm/harness/claude';
 import { geminiModel } from '../../src/swarm/harness/gemini';
 import type { HarnessContext } from '../../src/swarm/harness/context';
 import type { AgentRole, AgentTurnRequest } from '../../src/swarm/harness/types';
-import { isProcessAlive } from '../../src/swarm/proc';
+import { isProcessAlive } from '../../src/swarm/procKill';
 
 const ctx: HarnessContext = { cliPaths: {}, nodePath: process.execPath, demoAgentPath: '', baseEnv: {} };
 const FIX = join(__dirname, '..', 'agents', 'fixtures');

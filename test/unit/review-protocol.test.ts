@@ -14,12 +14,11 @@ import {
   PROTOCOL_LIMITS,
   ReadyCommand,
   StateNotification,
-  isActionOutcome,
   isPersistedReviewState,
-  isReviewViewModel,
   parseReviewCommand,
   parseReviewNotification,
 } from '../../src/shared/reviewProtocol';
+import { isActionOutcome, isReviewViewModel } from '../../src/shared/reviewViewModel';
 import { countLines, readDiffFileHeader, splitDiffFiles, unquoteGitPath } from '../../src/shared/diffFiles';
 import { buildReviewViewModel, latestAgentVerdict } from '../../src/shared/reviewModel';
 import { buildReviewHtml, reviewCsp } from '../../src/shared/reviewHtml';

@@ -9,7 +9,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReviewApp, type VsCodeApi } from '../../src/webview/app';
 import { buildReviewViewModel } from '../../src/shared/reviewModel';
-import { StateNotification, type ReviewViewModel } from '../../src/shared/reviewProtocol';
+import { StateNotification } from '../../src/shared/reviewProtocol';
+import { type ReviewViewModel } from '../../src/shared/reviewViewModel';
 import type { ReviewDetails } from '../../src/swarm/api';
 
 type HappyWindow = { document: Document; KeyboardEvent: typeof KeyboardEvent };

@@ -9,7 +9,8 @@ import { ReviewApp, describeOutcome, formatDuration, type VsCodeApi } from '../.
 import { renderMarkdown } from '../../src/webview/markdown';
 import { renderFileDiff } from '../../src/webview/diffView';
 import { buildReviewViewModel } from '../../src/shared/reviewModel';
-import { StateNotification, parseReviewCommand, type ReviewViewModel } from '../../src/shared/reviewProtocol';
+import { StateNotification, parseReviewCommand } from '../../src/shared/reviewProtocol';
+import { type ReviewViewModel } from '../../src/shared/reviewViewModel';
 import type { ReviewDetails } from '../../src/swarm/api';
 import type { ReviewRound } from '../../src/swarm/types';
 import { fixtureApprovability } from '../helpers/fake-swarm-workspace';

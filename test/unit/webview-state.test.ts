@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { blockers, decisionRequest, effectiveLayout, initialState, offerNext, reduce, type PageState } from '../../src/webview/state';
 import { commentedLineChanged, decisionTextWithComments, formatLineComments, parseLineComments, type LineComment } from '../../src/shared/lineComments';
 import { commentChanges } from '../../src/shared/reviewModel';
-import { StateNotification, parseReviewCommand, type ActionResultView, type ReviewViewModel } from '../../src/shared/reviewProtocol';
+import { StateNotification, parseReviewCommand } from '../../src/shared/reviewProtocol';
+import { type ActionResultView, type ReviewViewModel } from '../../src/shared/reviewViewModel';
 import type { ReviewRound } from '../../src/swarm/types';
 
 const SHA = 'a'.repeat(40);

@@ -6,7 +6,8 @@
 // Keyboard: Alt+A approves when Approve is available (the label says so), Alt+N opens the next
 // review; unavailable buttons stay in the tab order (aria-disabled) and name their reason.
 
-import { PROTOCOL_LIMITS, type ReviewAction } from '../../shared/reviewProtocol';
+import { PROTOCOL_LIMITS } from '../../shared/reviewProtocol';
+import { type ReviewAction } from '../../shared/reviewViewModel';
 import { ACTION_LABELS, describeOutcome, formatTime, shortSha } from '../format';
 import { blockers, decisionHint, offerNext, working, type PageState } from '../state';
 import { setAvailable, type Dom } from '../dom';

@@ -5,7 +5,8 @@
 // (lineCursor.ts): each diff is one tab stop, the arrow keys or j/k move a line cursor, C or Enter
 // comments on its line, Escape closes the box.
 
-import type { DiffLayout, DiffView, ReviewFileView } from '../../shared/reviewProtocol';
+import type { DiffLayout, DiffView } from '../../shared/reviewProtocol';
+import type { ReviewFileView } from '../../shared/reviewViewModel';
 import type { LineComment } from '../../shared/lineComments';
 import { renderFileDiff } from '../diffView';
 import { shortSha } from '../format';

@@ -4,7 +4,7 @@
 // description is rendered by `renderDescription`, below the diff.
 
 import { STATUS } from '../../swarm/status';
-import type { ReviewViewModel } from '../../shared/reviewProtocol';
+import type { ReviewViewModel } from '../../shared/reviewViewModel';
 import { moved, shortSha } from '../format';
 import { renderMarkdown } from '../markdown';
 import type { Dom } from '../dom';

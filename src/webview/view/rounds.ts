@@ -2,7 +2,7 @@
 // and its reason, the feedback (markdown from agents, rendered as text-only DOM).
 
 import { describeDenials } from '../../swarm/sandboxDenials';
-import type { ReviewRoundView, ReviewViewModel } from '../../shared/reviewProtocol';
+import type { ReviewRoundView, ReviewViewModel } from '../../shared/reviewViewModel';
 import { DECISION_LABELS, VERDICT_UI, formatDuration, formatTime, shortSha } from '../format';
 import { renderMarkdown } from '../markdown';
 import type { Dom } from '../dom';
