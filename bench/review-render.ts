@@ -72,13 +72,35 @@ function generateDiff(files: number, linesPerFile: number): string {
 function details(diff: string): ReviewDetails {
   const sha = 'a'.repeat(40);
   return {
-    task: { id: 'bench', title: 'Benchmark task', folder: 'current', status: 'awaiting_human', file: '/r/t.md', body: 'Render me.', priority: 0, dependsOn: [], meta: {} },
+    task: {
+      id: 'bench',
+      title: 'Benchmark task',
+      folder: 'current',
+      status: 'awaiting_human',
+      file: '/r/t.md',
+      body: 'Render me.',
+      priority: 0,
+      dependsOn: [],
+      meta: {},
+    },
     state: { id: 'bench', status: 'awaiting_human', workerId: 'w1', harness: 'demo', rounds: [], attempts: 1, updatedAt: '' },
     base: 'main',
     sha,
     baseSha: 'b'.repeat(40),
     diff,
-    rounds: [{ round: 1, sha, base: 'main', baseSha: 'b'.repeat(40), by: 'agent', verdict: 'APPROVED', feedback: 'Fine.\n\nVERDICT: APPROVED', startedAt: new Date().toISOString(), durationMs: 1000 }],
+    rounds: [
+      {
+        round: 1,
+        sha,
+        base: 'main',
+        baseSha: 'b'.repeat(40),
+        by: 'agent',
+        verdict: 'APPROVED',
+        feedback: 'Fine.\n\nVERDICT: APPROVED',
+        startedAt: new Date().toISOString(),
+        durationMs: 1000,
+      },
+    ],
     canDecide: true,
     approvable: { approvable: true, verdict: 'APPROVED', verdictSha: sha },
   };
@@ -197,7 +219,14 @@ async function happyDomResults(): Promise<Result[]> {
       rows = r.rows;
       await w.happyDOM?.close();
     }
-    results.push({ name: s.name, diffLines: lines(s.diff), medianMs: median(times), minMs: Math.min(...times), rows, ...(opens.length ? { openMs: median(opens) } : {}) });
+    results.push({
+      name: s.name,
+      diffLines: lines(s.diff),
+      medianMs: median(times),
+      minMs: Math.min(...times),
+      rows,
+      ...(opens.length ? { openMs: median(opens) } : {}),
+    });
   }
   return withRatios(results);
 }
@@ -253,7 +282,17 @@ async function browserResults(): Promise<{ results: Result[]; version: string } 
   const esbuild = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'review-bench-'));
   try {
-    await esbuild.build({ entryPoints: [join(ROOT, 'src/webview/main.ts')], bundle: true, outfile: join(dir, 'webview.js'), platform: 'browser', format: 'iife', target: 'es2022', minify: true, loader: { '.css': 'text' }, logLevel: 'warning' });
+    await esbuild.build({
+      entryPoints: [join(ROOT, 'src/webview/main.ts')],
+      bundle: true,
+      outfile: join(dir, 'webview.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      minify: true,
+      loader: { '.css': 'text' },
+      logLevel: 'warning',
+    });
     copyFileSync(join(ROOT, 'media/review.css'), join(dir, 'review.css'));
     for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(ROOT, 'node_modules/@vscode/codicons/dist', f), join(dir, f));
     writeFileSync(
@@ -277,7 +316,16 @@ async function browserResults(): Promise<{ results: Result[]; version: string } 
           const built = kind === 'baseline' ? undefined : buildReviewViewModel(details(diff));
           const wire = built ? JSON.stringify(StateNotification.create({ model: built.model, waiting: 0 })) : diff;
           const hostMs = performance.now() - h0;
-          const fileWire = built && kind === 'expand' ? JSON.stringify(FileDiffNotification.create({ sha: built.model.sha!, path: built.model.files[0].path, diff: built.fileDiffs.get(built.model.files[0].path)! })) : '';
+          const fileWire =
+            built && kind === 'expand'
+              ? JSON.stringify(
+                  FileDiffNotification.create({
+                    sha: built.model.sha!,
+                    path: built.model.files[0].path,
+                    diff: built.fileDiffs.get(built.model.files[0].path)!,
+                  }),
+                )
+              : '';
           const r = (await page.evaluate(`(${IN_PAGE})(${JSON.stringify({ wire, fileWire, kind })})`)) as { ms: number; openMs: number; rows: number };
           // Run 0 warms the browser's caches and JIT; it is not counted.
           if (i > 0) {
@@ -287,7 +335,14 @@ async function browserResults(): Promise<{ results: Result[]; version: string } 
           rows = r.rows;
           await (page as unknown as { close(): Promise<void> }).close();
         }
-        return { name, diffLines: lines(diff), medianMs: median(times), minMs: Math.min(...times), rows, ...(kind === 'expand' ? { openMs: median(opens) } : {}) };
+        return {
+          name,
+          diffLines: lines(diff),
+          medianMs: median(times),
+          minMs: Math.min(...times),
+          rows,
+          ...(kind === 'expand' ? { openMs: median(opens) } : {}),
+        };
       };
       const results = [
         await measure('baseline: <pre>.textContent = diff (50×100)', SPREAD, 'baseline'),
@@ -311,7 +366,9 @@ function print(title: string, results: Result[]): void {
   console.log(title);
   for (const r of results) {
     const extra = r.openMs !== undefined ? `  (panel open before expand: ${r.openMs.toFixed(1)} ms)` : '';
-    console.log(`  ${r.name.padEnd(52)} ${r.medianMs.toFixed(1).padStart(8)} ms  ×${String(r.ratioToBaseline).padEnd(7)} ${String(r.rows).padStart(6)} rows, ${r.diffLines} diff lines${extra}`);
+    console.log(
+      `  ${r.name.padEnd(52)} ${r.medianMs.toFixed(1).padStart(8)} ms  ×${String(r.ratioToBaseline).padEnd(7)} ${String(r.rows).padStart(6)} rows, ${r.diffLines} diff lines${extra}`,
+    );
   }
   const worst = Math.max(...results.filter((r) => !r.name.startsWith('baseline') && r.diffLines >= 5000).map((r) => r.medianMs));
   console.log(`  slowest 5,000-line scenario: ${worst.toFixed(0)} ms (target < 1000 ms)`);
@@ -324,7 +381,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ runs: RUNS, node: process.version, chromium: browser, happyDom: happy }, null, 2)}\n`);
     return;
   }
-  if ('results' in browser) print(`Chromium ${browser.version} (headless), median of ${RUNS}, host model + JSON + page render + layout + 2 frames:`, browser.results);
+  if ('results' in browser)
+    print(`Chromium ${browser.version} (headless), median of ${RUNS}, host model + JSON + page render + layout + 2 frames:`, browser.results);
   else console.log(`Chromium: skipped (${browser.skipped})`);
   print(`happy-dom (node ${process.version}), median of ${RUNS}, host model + JSON + page render, no layout:`, happy);
 }

@@ -30,13 +30,16 @@ const reps = arg('--reps') || 1;
 async function wholeRun(mode: 'auto' | 'off', rep: number): Promise<number> {
   const dir = makeBaseRepo(scratchDir(`sandbox-${mode}-${rep}`));
   writeTasks(dir, tasks);
-  writeFileSync(join(dir, 'swarm.json'), JSON.stringify({
-    workers: [{ role: 'worker', harness: 'bench', count: 1, iterations: tasks }],
-    review: { mode: 'agent', harness: 'benchreview', max_rounds: 3 },
-    harnesses: { bench: { command: [join(AGENTS, 'worker.sh')] }, benchreview: { command: [join(AGENTS, 'reviewer.sh')] } },
-    limits: { poll_ms: 20 },
-    sandbox: { mode },
-  }));
+  writeFileSync(
+    join(dir, 'swarm.json'),
+    JSON.stringify({
+      workers: [{ role: 'worker', harness: 'bench', count: 1, iterations: tasks }],
+      review: { mode: 'agent', harness: 'benchreview', max_rounds: 3 },
+      harnesses: { bench: { command: [join(AGENTS, 'worker.sh')] }, benchreview: { command: [join(AGENTS, 'reviewer.sh')] } },
+      limits: { poll_ms: 20 },
+      sandbox: { mode },
+    }),
+  );
   const r = await timed([process.execPath, join(ROOT, 'dist', 'cli.js'), 'run', '--repo', dir, '--json', '--no-wait'], { cwd: dir, env: gitEnv() });
   if (r.code !== 0) throw new Error(`swarm run (sandbox ${mode}) exited ${r.code}: ${r.stderr}`);
   return r.ms;
@@ -66,7 +69,10 @@ async function measure(f: () => Promise<number>): Promise<{ median: number; p90:
 
 async function main(): Promise<void> {
   const avail = detectSandbox();
-  if (!avail.available || !avail.bwrap) { console.error(`no sandbox: ${avail.reason}`); process.exit(1); }
+  if (!avail.available || !avail.bwrap) {
+    console.error(`no sandbox: ${avail.reason}`);
+    process.exit(1);
+  }
   const home = mkdtempSync(join(tmpdir(), 'swarm-bench-sb-'));
   const root = join(home, 'repo');
   const g = (...a: string[]) => execFileSync('git', a, { cwd: root, stdio: 'ignore' });
@@ -74,14 +80,22 @@ async function main(): Promise<void> {
   g('-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-q', '--allow-empty', '-m', 'init');
   const wt = join(root, '.swarm', 'worktrees', 't1');
   g('worktree', 'add', '-q', '-b', 'swarm/w1/t1', wt);
-  const sb = new AgentSandbox({ mode: 'auto', allowWrite: [], denyRead: [], allowDomains: [] }, { root, commonDir: join(root, '.git'), tasksDir: join(root, 'tasks') }, avail);
+  const sb = new AgentSandbox(
+    { mode: 'auto', allowWrite: [], denyRead: [], allowDomains: [] },
+    { root, commonDir: join(root, '.git'), tasksDir: join(root, 'tasks') },
+    avail,
+  );
   const server = createServer((s) => s.end()).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as { port: number }).port;
   const turn = async (env: NodeJS.ProcessEnv) => {
     const t = process.hrtime.bigint();
     const p = (await sb.prepare({ role: 'worker', cwd: wt, branch: 'swarm/w1/t1', harness: 'command', env }, ['true']))!;
-    try { await run(p.argv); } finally { await p.dispose(); }
+    try {
+      await run(p.argv);
+    } finally {
+      await p.dispose();
+    }
     return Number(process.hrtime.bigint() - t) / 1e6;
   };
   const rows: Record<string, { median: number; p90: number }> = {};
@@ -95,7 +109,11 @@ async function main(): Promise<void> {
   rows['worker turn that commits (own object store, imported re-hashed after)'] = await measure(async () => {
     const t = process.hrtime.bigint();
     const p = (await sb.prepare({ role: 'worker', cwd: wt, branch: 'swarm/w1/t1', harness: 'command', env: { ...process.env } }, [...commit, String(k++)]))!;
-    try { await run(p.argv); } finally { await p.dispose(); }
+    try {
+      await run(p.argv);
+    } finally {
+      await p.dispose();
+    }
     return Number(process.hrtime.bigint() - t) / 1e6;
   });
   if (avail.socat) rows['worker turn + 1 loopback bridge (socat)'] = await measure(() => turn({ ...process.env, FAKE_BASE_URL: `http://127.0.0.1:${port}` }));
@@ -106,19 +124,37 @@ async function main(): Promise<void> {
     const on: number[] = [];
     const off: number[] = [];
     for (let rep = 0; rep < reps; rep++) {
-      if (rep % 2) { on.push(await wholeRun('auto', rep)); off.push(await wholeRun('off', rep)); }
-      else { off.push(await wholeRun('off', rep)); on.push(await wholeRun('auto', rep)); }
+      if (rep % 2) {
+        on.push(await wholeRun('auto', rep));
+        off.push(await wholeRun('off', rep));
+      } else {
+        off.push(await wholeRun('off', rep));
+        on.push(await wholeRun('auto', rep));
+      }
     }
     cleanupScratch();
     const [a, b] = [median(on), median(off)];
-    whole = { tasks, reps, offMs: Math.round(b), onMs: Math.round(a), ratio: Math.round((a / b) * 100) / 100, perTurnMs: Math.round(((a - b) / (2 * tasks)) * 10) / 10 };
+    whole = {
+      tasks,
+      reps,
+      offMs: Math.round(b),
+      onMs: Math.round(a),
+      ratio: Math.round((a / b) * 100) / 100,
+      perTurnMs: Math.round(((a - b) / (2 * tasks)) * 10) / 10,
+    };
   }
   const out = { n, bwrap: avail.version, load: loadavg().map((x) => Math.round(x * 100) / 100), ms: rows, run: whole };
-  if (json) { console.log(JSON.stringify(out)); return; }
+  if (json) {
+    console.log(JSON.stringify(out));
+    return;
+  }
   console.log(`per-turn sandbox start cost, ${n} runs each (${avail.version}; load ${out.load.join(' ')})`);
   console.log('| what | median ms | p90 ms |\n|---|---|---|');
   for (const [k, v] of Object.entries(rows)) console.log(`| ${k} | ${v.median} | ${v.p90} |`);
-  if (whole) console.log(`\nswarm run, ${whole.tasks} tasks (1 worker, review on; median of ${whole.reps}): sandbox off ${whole.offMs} ms, on ${whole.onMs} ms = ${whole.ratio}x (${whole.perTurnMs} ms per agent turn)`);
+  if (whole)
+    console.log(
+      `\nswarm run, ${whole.tasks} tasks (1 worker, review on; median of ${whole.reps}): sandbox off ${whole.offMs} ms, on ${whole.onMs} ms = ${whole.ratio}x (${whole.perTurnMs} ms per agent turn)`,
+    );
 }
 
 void main();

@@ -16,7 +16,9 @@ import { skipReason, until } from './helpers';
 const ROOT = resolve(__dirname, '..');
 const skip = skipReason();
 const made: string[] = [];
-after(() => { if (!process.env.SWARM_E2E_KEEP) for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  if (!process.env.SWARM_E2E_KEEP) for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 /** A fresh copy of the repository: every tracked file as it is in the work tree, nothing installed. */
 function freshCopy(): string {
@@ -32,7 +34,11 @@ function freshCopy(): string {
   return dir;
 }
 
-interface DemoRun { child: ChildProcess; output: () => string; exited: Promise<number | string> }
+interface DemoRun {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | string>;
+}
 
 /** `npm run demo` as its own process group (as a terminal runs it), output collected. */
 function startDemo(dir: string, port: number): DemoRun {
@@ -40,17 +46,36 @@ function startDemo(dir: string, port: number): DemoRun {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   const child = spawn('npm', ['run', 'demo', '--', '--port', String(port)], { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   const exited = new Promise<number | string>((res) => child.on('exit', (c, s) => res(c ?? s ?? 'unknown')));
   return { child, output: () => out, exited };
 }
 
 /** Ctrl-C to the whole process group, then wait until npm has exited and the URL no longer answers. */
 async function stopDemo(run: DemoRun, url: string): Promise<void> {
-  try { process.kill(-run.child.pid!, 'SIGINT'); } catch { /* already gone */ }
+  try {
+    process.kill(-run.child.pid!, 'SIGINT');
+  } catch {
+    /* already gone */
+  }
   await run.exited;
-  await until('code-server to stop after Ctrl-C', async () => { try { await fetch(url); return false; } catch { return true; } }, 60_000);
+  await until(
+    'code-server to stop after Ctrl-C',
+    async () => {
+      try {
+        await fetch(url);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    60_000,
+  );
   const sample = /Sample repo: (\S+)/.exec(run.output())?.[1];
   if (sample && !process.env.SWARM_E2E_KEEP) rmSync(dirname(sample), { recursive: true, force: true });
 }
@@ -61,7 +86,8 @@ async function demoComesUp(run: DemoRun, timeoutMs: number): Promise<string> {
   while (!url) {
     url = /Open:\s+(http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(run.output())?.[1];
     if (url) break;
-    if (run.child.exitCode !== null || run.child.signalCode !== null) assert.fail(`npm run demo exited (${run.child.exitCode ?? run.child.signalCode}) before printing its URL:\n${run.output().slice(-3000)}`);
+    if (run.child.exitCode !== null || run.child.signalCode !== null)
+      assert.fail(`npm run demo exited (${run.child.exitCode ?? run.child.signalCode}) before printing its URL:\n${run.output().slice(-3000)}`);
     if (Date.now() > end) assert.fail(`npm run demo printed no URL within ${timeoutMs} ms:\n${run.output().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -71,28 +97,40 @@ async function demoComesUp(run: DemoRun, timeoutMs: number): Promise<string> {
   return url;
 }
 
-test('npm run demo on a fresh copy installs, serves VS Code (HTTP 200), stops on Ctrl-C; a second run starts without installing', { skip, timeout: 30 * 60_000 }, async () => {
-  const dir = freshCopy();
-  assert.ok(!existsSync(join(dir, 'node_modules')) && !existsSync(join(dir, 'e2e', 'node_modules')));
-  const port = 18000 + (process.pid % 1000);
+test(
+  'npm run demo on a fresh copy installs, serves VS Code (HTTP 200), stops on Ctrl-C; a second run starts without installing',
+  { skip, timeout: 30 * 60_000 },
+  async () => {
+    const dir = freshCopy();
+    assert.ok(!existsSync(join(dir, 'node_modules')) && !existsSync(join(dir, 'e2e', 'node_modules')));
+    const port = 18000 + (process.pid % 1000);
 
-  const first = startDemo(dir, port);
-  try {
-    // The first run installs everything: minutes, bounded by the test's own timeout.
-    const url = await demoComesUp(first, 25 * 60_000);
-    assert.match(first.output(), /Installing code-server and Node 24/);
-    assert.ok(existsSync(join(dir, 'e2e', 'node_modules', '.e2e-installed')), 'e2e/install.sh finished and wrote its stamp');
-    await stopDemo(first, url);
-  } finally {
-    try { process.kill(-first.child.pid!, 'SIGKILL'); } catch { /* stopped */ }
-  }
+    const first = startDemo(dir, port);
+    try {
+      // The first run installs everything: minutes, bounded by the test's own timeout.
+      const url = await demoComesUp(first, 25 * 60_000);
+      assert.match(first.output(), /Installing code-server and Node 24/);
+      assert.ok(existsSync(join(dir, 'e2e', 'node_modules', '.e2e-installed')), 'e2e/install.sh finished and wrote its stamp');
+      await stopDemo(first, url);
+    } finally {
+      try {
+        process.kill(-first.child.pid!, 'SIGKILL');
+      } catch {
+        /* stopped */
+      }
+    }
 
-  const second = startDemo(dir, port);
-  try {
-    const url = await demoComesUp(second, 5 * 60_000);
-    assert.doesNotMatch(second.output(), /e2e\/install\.sh: installing/, 'the second run reuses the install');
-    await stopDemo(second, url);
-  } finally {
-    try { process.kill(-second.child.pid!, 'SIGKILL'); } catch { /* stopped */ }
-  }
-});
+    const second = startDemo(dir, port);
+    try {
+      const url = await demoComesUp(second, 5 * 60_000);
+      assert.doesNotMatch(second.output(), /e2e\/install\.sh: installing/, 'the second run reuses the install');
+      await stopDemo(second, url);
+    } finally {
+      try {
+        process.kill(-second.child.pid!, 'SIGKILL');
+      } catch {
+        /* stopped */
+      }
+    }
+  },
+);

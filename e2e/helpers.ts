@@ -44,7 +44,12 @@ export function git(repo: string, ...args: string[]): string {
 /** Task ids in tasks/<folder> (file stems of *.md). */
 export function tasksIn(repo: string, folder: string): string[] {
   const d = join(repo, 'tasks', folder);
-  return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)).sort() : [];
+  return existsSync(d)
+    ? readdirSync(d)
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => f.slice(0, -3))
+        .sort()
+    : [];
 }
 
 export function readTask(repo: string, folder: string, id: string): string {
@@ -73,7 +78,6 @@ export async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs
 
 // --- what the user sees -------------------------------------------------------------------
 
-
 /** A row of a side bar tree whose label is exactly `label` (e.g. the group "Pending"). */
 export function treeRow(wb: Workbench, label: string | RegExp, pane?: string) {
   const scope = pane ? wb.viewPane(pane) : wb.page.locator('.part.sidebar');
@@ -85,7 +89,12 @@ export function treeRow(wb: Workbench, label: string | RegExp, pane?: string) {
 export async function groupCount(wb: Workbench, group: string): Promise<number> {
   const row = treeRow(wb, group, 'Tasks').first();
   if (!(await row.count())) return 0;
-  const d = (await row.locator('.label-description').first().textContent().catch(() => '')) ?? '';
+  const d =
+    (await row
+      .locator('.label-description')
+      .first()
+      .textContent()
+      .catch(() => '')) ?? '';
   return Number(d.trim()) || 0;
 }
 
@@ -103,7 +112,10 @@ export async function groupItems(wb: Workbench, group: string): Promise<string[]
       const name = r.querySelector('.label-name')?.textContent?.trim() ?? '';
       const lvl = Number(r.getAttribute('aria-level'));
       if (!inGroup) {
-        if (name === g) { inGroup = true; level = lvl; }
+        if (name === g) {
+          inGroup = true;
+          level = lvl;
+        }
         continue;
       }
       if (lvl <= level) break;
@@ -117,10 +129,15 @@ export async function groupItems(wb: Workbench, group: string): Promise<string[]
 export async function expandGroup(wb: Workbench, group: string): Promise<void> {
   // A refresh of the tree can re-render the row under the click (it is then selected, not
   // expanded): click again until it says it is expanded.
-  await until(`the group ${group} expanded`, async () => {
-    const row = treeRow(wb, group, 'Tasks').first();
-    if ((await row.getAttribute('aria-expanded').catch(() => null)) !== 'false') return true;
-    await row.click().catch(() => {});
-    return false;
-  }, WAIT_MS, 300);
+  await until(
+    `the group ${group} expanded`,
+    async () => {
+      const row = treeRow(wb, group, 'Tasks').first();
+      if ((await row.getAttribute('aria-expanded').catch(() => null)) !== 'false') return true;
+      await row.click().catch(() => {});
+      return false;
+    },
+    WAIT_MS,
+    300,
+  );
 }

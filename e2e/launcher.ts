@@ -81,13 +81,25 @@ function alive(pid: number): boolean {
 /** SIGTERM the process group led by `pid`, wait, then SIGKILL what is left of it. */
 export async function killGroup(pid: number | undefined, graceMs = 5000): Promise<void> {
   if (!pid) return;
-  try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
   const until = Date.now() + graceMs;
   while (Date.now() < until) {
-    try { process.kill(-pid, 0); } catch { return; }
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return;
+    }
     await sleep(100);
   }
-  try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
 }
 
 /**
@@ -102,7 +114,9 @@ function pidsWithCwdUnder(dir: string): number[] {
     try {
       const cwd = readlinkSync(`/proc/${name}/cwd`);
       if (cwd === dir || cwd.startsWith(dir + '/')) out.push(Number(name));
-    } catch { /* gone, or not ours to read */ }
+    } catch {
+      /* gone, or not ours to read */
+    }
   }
   return out;
 }
@@ -178,7 +192,8 @@ const USER_SETTINGS = {
 export async function launch(opts: LaunchOptions): Promise<Workbench> {
   if (!e2eInstalled()) throw new Error('e2e packages are not installed: run e2e/install.sh');
   mkdirSync(ARTIFACTS, { recursive: true });
-  for (const f of readdirSync(ARTIFACTS)) if (f === `${opts.scenario}.png` || f.startsWith(`${opts.scenario}-`) || f.startsWith(`${opts.scenario}.`)) rmSync(join(ARTIFACTS, f), { force: true });
+  for (const f of readdirSync(ARTIFACTS))
+    if (f === `${opts.scenario}.png` || f.startsWith(`${opts.scenario}-`) || f.startsWith(`${opts.scenario}.`)) rmSync(join(ARTIFACTS, f), { force: true });
   const tmp = mkdtempSync(join(tmpdir(), `swarm-e2e-${opts.scenario}-`));
   const dataDir = join(tmp, 'data');
   const extDir = join(tmp, 'ext');
@@ -209,7 +224,11 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
     await killGroup(browserPid, 3000);
     await killGroup(server?.pid, 8000);
     for (const pid of pidsWithCwdUnder(opts.folder)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     await new Promise<void>((r) => logStream.end(() => r()));
     if (opts.cleanup !== false) rmSync(tmp, { recursive: true, force: true });
@@ -222,21 +241,44 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
     for (const k of Object.keys(env)) if (k.startsWith('NODE_TEST')) delete env[k];
 
     const vsix = opts.vsix ?? ensureVsix();
-    const inst = spawnSync(NODE24, [CODE_SERVER, '--user-data-dir', dataDir, '--extensions-dir', extDir, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
+    const inst = spawnSync(NODE24, [CODE_SERVER, '--user-data-dir', dataDir, '--extensions-dir', extDir, '--install-extension', vsix], {
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     record(`$ code-server --install-extension ${vsix}\n${inst.stdout}${inst.stderr}\n`);
     if (inst.status !== 0) throw new Error(`code-server --install-extension failed (${inst.status ?? inst.signal}):\n${inst.stdout}${inst.stderr}`);
-    if (!readdirSync(extDir).some((d) => d.startsWith('worktree-swarm.worktree-swarm-'))) throw new Error(`the .vsix did not install into ${extDir}: ${readdirSync(extDir).join(', ')}`);
+    if (!readdirSync(extDir).some((d) => d.startsWith('worktree-swarm.worktree-swarm-')))
+      throw new Error(`the .vsix did not install into ${extDir}: ${readdirSync(extDir).join(', ')}`);
 
     const port = await freePort();
     server = spawn(
       NODE24,
-      [CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', dataDir, '--extensions-dir', extDir, opts.folder],
+      [
+        CODE_SERVER,
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+        '--user-data-dir',
+        dataDir,
+        '--extensions-dir',
+        extDir,
+        opts.folder,
+      ],
       { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     server.stdout?.on('data', record);
     server.stderr?.on('data', record);
     let exited: string | undefined;
-    server.on('exit', (code, sig) => { exited = `code-server exited (${code ?? sig})`; record(`\n${exited}\n`); });
+    server.on('exit', (code, sig) => {
+      exited = `code-server exited (${code ?? sig})`;
+      record(`\n${exited}\n`);
+    });
 
     const base = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 90_000;
@@ -245,7 +287,9 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
       try {
         const r = await fetch(`${base}/healthz`);
         if (r.ok) break;
-      } catch { /* not listening yet */ }
+      } catch {
+        /* not listening yet */
+      }
       if (Date.now() > deadline) throw new Error(`code-server did not answer /healthz within 90 s:\n${log.slice(-4000)}`);
       await sleep(200);
     }
@@ -253,7 +297,16 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
     browserServer = await chromium.launchServer({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
     browser = await chromium.connect(browserServer.wsEndpoint());
     const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
@@ -293,14 +346,23 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
       async openSwarmView() {
         // Idempotent: clicking the entry of the container that is already showing would hide the
         // side bar, and after a reload the workbench may restore the view a moment later.
-        const entry = page.locator('.part.activitybar .action-item[role="tab"][aria-label^="Swarm"], .part.activitybar a.action-label[aria-label^="Swarm"]').first();
+        const entry = page
+          .locator('.part.activitybar .action-item[role="tab"][aria-label^="Swarm"], .part.activitybar a.action-label[aria-label^="Swarm"]')
+          .first();
         await entry.waitFor({ state: 'visible' });
         const shown = page.locator('.part.sidebar .composite.title', { hasText: /swarm/i });
         // The view is open once its panes rendered (a restore toggling the side bar happens before that).
         const panes = page.locator('.part.sidebar .pane-header', { hasText: 'Tasks' });
         const deadline = Date.now() + WAIT_MS;
         for (;;) {
-          if ((await shown.isVisible().catch(() => false)) && (await panes.first().isVisible().catch(() => false))) return;
+          if (
+            (await shown.isVisible().catch(() => false)) &&
+            (await panes
+              .first()
+              .isVisible()
+              .catch(() => false))
+          )
+            return;
           if (Date.now() > deadline) throw new Error('the Swarm view did not open');
           if (!(await shown.isVisible().catch(() => false))) await entry.click();
           // Either state ends this wait: the view with its panes, or the side bar showing something else.
@@ -308,7 +370,10 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
         }
       },
       async runCommand(title: string) {
-        await page.locator('.monaco-workbench').focus().catch(() => {});
+        await page
+          .locator('.monaco-workbench')
+          .focus()
+          .catch(() => {});
         await page.keyboard.press('F1');
         const input = page.locator('.quick-input-widget .quick-input-box input');
         await input.waitFor({ state: 'visible' });
@@ -319,13 +384,17 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
         if (!label.toLowerCase().includes(title.toLowerCase())) throw new Error(`command palette: first match for "${title}" is "${label}"`);
         await row.click();
         // The palette closed (or shows the command's own picker instead of the palette's row).
-        await page.locator('.quick-input-widget').filter({ has: page.locator(`.quick-input-list .monaco-list-row[aria-label*="${title.replace(/"/g, '\\"')}"]`) }).waitFor({ state: 'hidden' });
+        await page
+          .locator('.quick-input-widget')
+          .filter({ has: page.locator(`.quick-input-list .monaco-list-row[aria-label*="${title.replace(/"/g, '\\"')}"]`) })
+          .waitFor({ state: 'hidden' });
       },
       treeItem: (name) => sideBar.getByRole('treeitem', { name }),
       viewPane: (t) => sideBar.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: t }) }),
       webview: () => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame'),
       statusBarItem: (text) => page.locator('.part.statusbar .statusbar-item').filter({ hasText: text }),
-      notification: (text) => page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item').filter({ hasText: text }),
+      notification: (text) =>
+        page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item').filter({ hasText: text }),
       async answerQuickInput(text: string) {
         const input = page.locator('.quick-input-widget .quick-input-box input');
         await input.waitFor({ state: 'visible' });
@@ -333,7 +402,9 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
         await input.press('Enter');
       },
       async reload() {
-        await page.evaluate(() => { (window as unknown as { __beforeReload?: boolean }).__beforeReload = true; });
+        await page.evaluate(() => {
+          (window as unknown as { __beforeReload?: boolean }).__beforeReload = true;
+        });
         await wb.runCommand('Developer: Reload Window');
         const deadline = Date.now() + WAIT_MS;
         while (await page.evaluate(() => Boolean((window as unknown as { __beforeReload?: boolean }).__beforeReload)).catch(() => false)) {

@@ -47,24 +47,36 @@ test('live output, run budget and rate-limit pause in the workbench', { skip, ti
   writeFileSync(join(ctl, 'reviewer.cjs'), REVIEWER);
   writeFileSync(join(ctl, 'limited.cjs'), LIMITED);
   const node = process.execPath;
-  writeFileSync(join(dir, 'swarm.json'), JSON.stringify({
-    base: 'main',
-    workers: [{ role: 'worker', harness: 'live', count: 2, iterations: 10 }],
-    review: { mode: 'agent', harness: 'reviewer', max_rounds: 2 },
-    harnesses: {
-      live: { command: [node, join(ctl, 'live-agent.cjs')], env: { E2E_DIR: ctl }, timeout_s: 300 },
-      reviewer: { command: [node, join(ctl, 'reviewer.cjs')], timeout_s: 60 },
-      limited: { command: [node, join(ctl, 'limited.cjs')], timeout_s: 60 },
-    },
-    limits: { max_cost_usd: 0.5, poll_ms: 200 },
-    sandbox: { mode: 'off' }, // the agent waits on a file outside its worktree
-  }, null, 2));
+  writeFileSync(
+    join(dir, 'swarm.json'),
+    JSON.stringify(
+      {
+        base: 'main',
+        workers: [{ role: 'worker', harness: 'live', count: 2, iterations: 10 }],
+        review: { mode: 'agent', harness: 'reviewer', max_rounds: 2 },
+        harnesses: {
+          live: { command: [node, join(ctl, 'live-agent.cjs')], env: { E2E_DIR: ctl }, timeout_s: 300 },
+          reviewer: { command: [node, join(ctl, 'reviewer.cjs')], timeout_s: 60 },
+          limited: { command: [node, join(ctl, 'limited.cjs')], timeout_s: 60 },
+        },
+        limits: { max_cost_usd: 0.5, poll_ms: 200 },
+        sandbox: { mode: 'off' }, // the agent waits on a file outside its worktree
+      },
+      null,
+      2,
+    ),
+  );
   const task = (id: string, agent: string, priority: number) => `---\ntitle: Task ${id}\nagent: ${agent}\npriority: ${priority}\n---\nDo ${id}.\n`;
   writeFileSync(join(dir, 'tasks', 'pending', 'alpha.md'), task('alpha', 'live', 1));
   writeFileSync(join(dir, 'tasks', 'pending', 'bravo.md'), task('bravo', 'limited', 2));
   writeFileSync(join(dir, 'tasks', 'pending', 'charlie.md'), task('charlie', 'live', 3));
 
-  const wb = await launch({ scenario: 'live', folder: dir, settings: { 'terminal.integrated.gpuAcceleration': 'off' }, viewport: { width: 1400, height: 900 } });
+  const wb = await launch({
+    scenario: 'live',
+    folder: dir,
+    settings: { 'terminal.integrated.gpuAcceleration': 'off' },
+    viewport: { width: 1400, height: 900 },
+  });
   try {
     await wb.openSwarmView();
     await wb.viewPane('Tasks').waitFor({ state: 'visible' });
@@ -74,7 +86,13 @@ test('live output, run budget and rate-limit pause in the workbench', { skip, ti
     // The live terminal shows the agent's line while the agent is still running.
     await wb.runCommand('Swarm: Show live agent output');
     const picker = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'alpha' }).first();
-    if (await picker.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) await picker.click();
+    if (
+      await picker.waitFor({ state: 'visible', timeout: 3000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await picker.click();
     const rows = wb.page.locator('.terminal-wrapper.active .xterm-rows, .xterm .xterm-rows');
     await rows.filter({ hasText: 'LIVE-LINE-alpha' }).first().waitFor({ state: 'visible', timeout: 15_000 });
     assert.equal(existsSync(join(ctl, 'done-alpha')), false, 'the agent is still running: it waits for the release file');
@@ -85,13 +103,22 @@ test('live output, run budget and rate-limit pause in the workbench', { skip, ti
     // The rate-limited pool: its worker says until when in the Workers view.
     const workers = wb.viewPane('Workers');
     await workers.waitFor({ state: 'visible' });
-    await workers.locator('.monaco-list-row', { hasText: /rate limited until \d{1,2}:\d{2}/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await workers
+      .locator('.monaco-list-row', { hasText: /rate limited until \d{1,2}:\d{2}/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
 
     // Let the agent finish: alpha (0.3 + review 0.1), then charlie (0.3): 0.7 ≥ 0.5, no review of charlie starts.
     writeFileSync(join(ctl, 'release'), '');
     await until('charlie worked', () => existsSync(join(ctl, 'done-charlie')), 120_000);
-    await workers.locator('.monaco-list-row', { hasText: /budget reached/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
-    await wb.statusBarItem(/budget reached/).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await workers
+      .locator('.monaco-list-row', { hasText: /budget reached/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    await wb
+      .statusBarItem(/budget reached/)
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await wb.screenshot('budget');
     assert.ok(existsSync(join(dir, 'tasks', 'current', 'charlie.md')), 'charlie waits in current: its review did not start');
   } catch (e) {

@@ -128,14 +128,20 @@ const CONTRAST_SCRIPT = String.raw`function (minRatio) {
 
 /** A diff row is on screen in the webview without scrolling, above the fixed decision bar. */
 async function diffLineVisible(wb: Workbench): Promise<{ ok: boolean; detail: string }> {
-  return wb.webview().locator('body').evaluate(() => {
-    const row = document.querySelector('.diff .ln');
-    const bar = document.querySelector('.actions') as HTMLElement | null;
-    if (!row || !bar) return { ok: false, detail: 'no diff row or no decision bar' };
-    const r = row.getBoundingClientRect();
-    const limit = window.innerHeight - bar.offsetHeight;
-    return { ok: window.scrollY === 0 && r.top >= 0 && r.bottom <= limit, detail: `row ${Math.round(r.top)}–${Math.round(r.bottom)}, visible area 0–${limit} of ${window.innerHeight} (bar ${bar.offsetHeight} px), width ${window.innerWidth}, scrollY ${window.scrollY}` };
-  });
+  return wb
+    .webview()
+    .locator('body')
+    .evaluate(() => {
+      const row = document.querySelector('.diff .ln');
+      const bar = document.querySelector('.actions') as HTMLElement | null;
+      if (!row || !bar) return { ok: false, detail: 'no diff row or no decision bar' };
+      const r = row.getBoundingClientRect();
+      const limit = window.innerHeight - bar.offsetHeight;
+      return {
+        ok: window.scrollY === 0 && r.top >= 0 && r.bottom <= limit,
+        detail: `row ${Math.round(r.top)}–${Math.round(r.bottom)}, visible area 0–${limit} of ${window.innerHeight} (bar ${bar.offsetHeight} px), width ${window.innerWidth}, scrollY ${window.scrollY}`,
+      };
+    });
 }
 
 test('review seat: layout, contrast, two clicks to merged, Next review, line comments into the next prompt', { skip, timeout: 420_000 }, async () => {
@@ -156,7 +162,10 @@ test('review seat: layout, contrast, two clicks to merged, Next review, line com
     await toast.waitFor({ state: 'visible', timeout: 30_000 });
     if (/APPROVED|farewell/i.test((await toast.textContent()) ?? '')) {
       // The toast's action is a link in its text (a notification the extension can close: notifications.ts).
-      await toast.locator('a', { hasText: /Open (review|next)/ }).first().click();
+      await toast
+        .locator('a', { hasText: /Open (review|next)/ })
+        .first()
+        .click();
     } else {
       await wb.runCommand('Swarm: Open review');
       const input = wb.page.locator('.quick-input-widget .quick-input-box input');
@@ -216,10 +225,11 @@ test('review seat: layout, contrast, two clicks to merged, Next review, line com
     // By keyboard (lineCursor.ts): into the panel, Tab to the diff's line cursor, j to the TODO
     // line, C opens the comment box, Ctrl+Enter saves it.
     await view.locator('.files-head h2').click();
-    const focused = () => view.locator('body').evaluate(() => {
-      const a = document.activeElement as HTMLElement | null;
-      return { line: a?.matches('.ln[data-line]') ? (a.closest('section.file')?.getAttribute('data-path') ?? '') : '', text: a?.textContent ?? '' };
-    });
+    const focused = () =>
+      view.locator('body').evaluate(() => {
+        const a = document.activeElement as HTMLElement | null;
+        return { line: a?.matches('.ln[data-line]') ? (a.closest('section.file')?.getAttribute('data-path') ?? '') : '', text: a?.textContent ?? '' };
+      });
     for (let i = 0; i < 40 && (await focused()).line !== 'src/subtract.js'; i++) await wb.page.keyboard.press('Tab');
     assert.equal((await focused()).line, 'src/subtract.js', 'Tab reaches the line cursor of the diff');
     for (let i = 0; i < 40 && !/TODO: finish this/.test((await focused()).text); i++) await wb.page.keyboard.press('j');
@@ -231,20 +241,27 @@ test('review seat: layout, contrast, two clicks to merged, Next review, line com
     await view.locator('.line-comment', { hasText: 'Drop this TODO' }).waitFor({ state: 'visible' });
     await wb.screenshot('line-comment');
     await view.locator('vscode-button', { hasText: /^\s*Request changes/ }).click();
-    const prompt = await until('the fix round prompt with the line comment', () => {
-      const runs = join(dir, '.swarm', 'runs');
-      if (!existsSync(runs)) return undefined;
-      for (const run of readdirSync(runs)) {
-        const prompts = join(runs, run, 'prompts');
-        if (!existsSync(prompts)) continue;
-        for (const f of readdirSync(prompts).filter((n) => n.startsWith(`${changesId}-worker-`))) {
-          const text = readFileSync(join(prompts, f), 'utf8');
-          if (text.includes('Drop this TODO')) return text;
+    const prompt = await until(
+      'the fix round prompt with the line comment',
+      () => {
+        const runs = join(dir, '.swarm', 'runs');
+        if (!existsSync(runs)) return undefined;
+        for (const run of readdirSync(runs)) {
+          const prompts = join(runs, run, 'prompts');
+          if (!existsSync(prompts)) continue;
+          for (const f of readdirSync(prompts).filter((n) => n.startsWith(`${changesId}-worker-`))) {
+            const text = readFileSync(join(prompts, f), 'utf8');
+            if (text.includes('Drop this TODO')) return text;
+          }
         }
-      }
-      return undefined;
-    }, 90_000);
-    assert.match(prompt, /## Line comments \(file, line, the line as shown, comment\)\n\n1\. `src\/subtract\.js` line \d+:\n {3}> `TODO: finish this`\n\n {3}Drop this TODO: the function is complete\./);
+        return undefined;
+      },
+      90_000,
+    );
+    assert.match(
+      prompt,
+      /## Line comments \(file, line, the line as shown, comment\)\n\n1\. `src\/subtract\.js` line \d+:\n {3}> `TODO: finish this`\n\n {3}Drop this TODO: the function is complete\./,
+    );
 
     // The fix comes back (the reviewer approves it, then it waits for the user): the panel says the
     // commented line changed and shows what changed since the last review.
@@ -288,7 +305,15 @@ test('review seat by keyboard only: from the notification to merged in at most 4
     const view = wb.webview();
     await view.locator('body', { hasText: id }).waitFor({ state: 'visible', timeout: 60_000 });
     // Item 8: the key opened the review, so its toast closed (it does not stack over the panel).
-    await until('the review toast closed once its review is on screen', async () => !(await wb.notification(/is waiting for your review|reviews? waiting/).first().isVisible()), 30_000);
+    await until(
+      'the review toast closed once its review is on screen',
+      async () =>
+        !(await wb
+          .notification(/is waiting for your review|reviews? waiting/)
+          .first()
+          .isVisible()),
+      30_000,
+    );
     await wb.screenshot('toast-closed');
     // The panel opened with the keyboard on Approve (and said so in its live region).
     await until('Approve has the keyboard focus in the review panel', () =>

@@ -25,7 +25,12 @@ async function clickInline(wb: Workbench, row: Locator, action: string, worker: 
   await row.hover();
   await row.locator(`.actions .action-label[aria-label^="${action}"]`).click();
   const pick = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: new RegExp(`^${worker}(?!\\d)`) }).first();
-  if (await pick.waitFor({ state: 'visible', timeout: 2000 }).then(() => true, () => false)) {
+  if (
+    await pick.waitFor({ state: 'visible', timeout: 2000 }).then(
+      () => true,
+      () => false,
+    )
+  ) {
     console.log(`${action}: the click reached the command without its row; picked ${worker} in the list`);
     await pick.click();
   }
@@ -35,7 +40,10 @@ async function clickInline(wb: Workbench, row: Locator, action: string, worker: 
 function journal(dir: string): { type: string; workerId?: string; message?: string; worker?: { id: string; state: string } }[] {
   const runs = join(dir, '.swarm', 'runs');
   const latest = readdirSync(runs).sort().at(-1)!;
-  return readFileSync(join(runs, latest, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(join(runs, latest, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 test('Pause a worker from the Workers view; the run timeline renders', { skip, timeout: 600_000 }, async () => {
@@ -50,7 +58,10 @@ test('Pause a worker from the Workers view; the run timeline renders', { skip, t
     const w1 = workers.locator('.monaco-list-row', { hasText: /^w1.*running/ }).first();
     await w1.waitFor({ state: 'visible', timeout: 120_000 });
     await clickInline(wb, w1, 'Pause worker', 'w1');
-    await workers.locator('.monaco-list-row', { hasText: /paused by you/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await workers
+      .locator('.monaco-list-row', { hasText: /paused by you/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
     await wb.screenshot('paused');
     // While w1 is paused, w2 goes on: it merges at least one more task, and w1 claims none.
     const pausedLine = () => journal(dir).findIndex((e) => e.type === 'log' && /worker w1 paused by you/.test(e.message ?? ''));
@@ -58,8 +69,16 @@ test('Pause a worker from the Workers view; the run timeline renders', { skip, t
     const doneAtPause = tasksIn(dir, 'complete').length;
     await until('w2 merged another task while w1 is paused', () => tasksIn(dir, 'complete').length > doneAtPause, 240_000);
     const since = journal(dir).slice(pausedLine());
-    assert.deepEqual(since.filter((e) => e.type === 'task_claimed' && e.workerId === 'w1'), [], 'w1 claimed nothing while paused');
-    assert.deepEqual(since.filter((e) => e.type === 'agent_started' && e.workerId === 'w1'), [], 'w1 started no turn while paused');
+    assert.deepEqual(
+      since.filter((e) => e.type === 'task_claimed' && e.workerId === 'w1'),
+      [],
+      'w1 claimed nothing while paused',
+    );
+    assert.deepEqual(
+      since.filter((e) => e.type === 'agent_started' && e.workerId === 'w1'),
+      [],
+      'w1 started no turn while paused',
+    );
 
     const w1Paused = workers.locator('.monaco-list-row', { hasText: /paused by you/ }).first();
     await clickInline(wb, w1Paused, 'Resume worker', 'w1');
@@ -73,13 +92,16 @@ test('Pause a worker from the Workers view; the run timeline renders', { skip, t
     assert.ok(lanes.some((l) => l.startsWith('w1')) && lanes.some((l) => l.startsWith('w2')), `both workers have a lane: ${lanes.join(', ')}`);
     const spans = await page.locator('#chart svg g[data-i]').count();
     assert.ok(spans >= tasks.length * 2, `a turn and a review per task at least (${spans} spans)`);
-    assert.ok(await page.locator('#chart svg g.wait').count() >= 1, 'the pause is drawn as a wait');
+    assert.ok((await page.locator('#chart svg g.wait').count()) >= 1, 'the pause is drawn as a wait');
     const turn = page.locator('#chart svg g.turn.link').first();
     await turn.hover();
     await page.locator('#details', { hasText: /worker turn, round \d+, task / }).waitFor({ state: 'visible' });
     await wb.screenshot();
     await turn.click();
-    await wb.page.locator('.tab', { hasText: /^Review: / }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page
+      .locator('.tab', { hasText: /^Review: / })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
   } catch (e) {
     await wb.screenshot('failed').catch(() => {});
     throw e;

@@ -45,7 +45,8 @@ test('context-menu and inline Open review reach the clicked task while other row
     // The churn: pending tasks that wait for a review (so no worker takes them), one renamed on every
     // tick (its row redraws), another added and removed every few ticks (the Pending group redraws).
     const pending = join(dir, 'tasks', 'pending');
-    const churnTask = (id: string, title: string) => taskFile({ id, title, priority: 90, depends_on: ['add-farewell'], body: 'Waits.', demo: { file: `${id}.txt`, content: id } });
+    const churnTask = (id: string, title: string) =>
+      taskFile({ id, title, priority: 90, depends_on: ['add-farewell'], body: 'Waits.', demo: { file: `${id}.txt`, content: id } });
     let tick = 0;
     writeFileSync(join(pending, 'churn-one.md'), churnTask('churn-one', 'Churn one'));
     await until('the churn task listed', async () => (await groupCount(wb, 'Pending')) === 1, 60_000);
@@ -58,7 +59,9 @@ test('context-menu and inline Open review reach the clicked task while other row
           if (existsSync(two)) rmSync(two);
           else writeFileSync(two, churnTask('churn-two', 'Churn two'));
         }
-      } catch { /* the swarm may be reading it: the next tick writes again */ }
+      } catch {
+        /* the swarm may be reading it: the next tick writes again */
+      }
     }, 250);
     await until('a churn redraw shown', async () => /Churn one \(\d+\)/.test((await wb.viewPane('Tasks').textContent()) ?? ''), 60_000);
     const traceAt = existsSync(trace) ? readFileSync(trace, 'utf8').length : 0;
@@ -77,11 +80,21 @@ test('context-menu and inline Open review reach the clicked task while other row
         await row.locator('.actions .action-label[aria-label^="Open review"]').click();
       }
       // The clicked review in front, or a picker (the command did not get its row: the bug).
-      const seen = await until(`the review of ${id} in front, or a picker (click ${i + 1})`, async () => {
-        if (await pickers()) return 'picker';
-        const tab = (await wb.page.locator('.tabs-container .tab.active').first().textContent().catch(() => '')) ?? '';
-        return tab.includes(id) || tab.includes(titleOf(id)) ? 'review' : undefined;
-      }, 60_000, 100);
+      const seen = await until(
+        `the review of ${id} in front, or a picker (click ${i + 1})`,
+        async () => {
+          if (await pickers()) return 'picker';
+          const tab =
+            (await wb.page
+              .locator('.tabs-container .tab.active')
+              .first()
+              .textContent()
+              .catch(() => '')) ?? '';
+          return tab.includes(id) || tab.includes(titleOf(id)) ? 'review' : undefined;
+        },
+        60_000,
+        100,
+      );
       assert.equal(seen, 'review', `click ${i + 1} (${i % 4 < 2 ? 'context menu' : 'inline'}) on ${id} reached its task, no "which task?" picker`);
     }
     clearInterval(churn);

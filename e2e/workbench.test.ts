@@ -15,8 +15,16 @@ import { SAMPLE_TASKS, EXTRA_TASKS, taskFile } from '../scripts/make-sample.mjs'
 const skip = skipReason();
 after(removeSamples);
 
-const titleOf = (id: string): string => ([...SAMPLE_TASKS, ...Object.values(EXTRA_TASKS)] as { id: string; title?: string }[]).find((t) => t.id === id)?.title ?? id;
-const statusText = async (wb: Workbench) => ((await wb.statusBarItem(/Swarm:/).first().textContent({ timeout: 1000 }).catch(() => '')) ?? '').trim();
+const titleOf = (id: string): string =>
+  ([...SAMPLE_TASKS, ...Object.values(EXTRA_TASKS)] as { id: string; title?: string }[]).find((t) => t.id === id)?.title ?? id;
+const statusText = async (wb: Workbench) =>
+  (
+    (await wb
+      .statusBarItem(/Swarm:/)
+      .first()
+      .textContent({ timeout: 1000 })
+      .catch(() => '')) ?? ''
+  ).trim();
 
 /** Launch, run the scenario, always stop; on failure keep a screenshot of where it stood. */
 async function scenario(name: string, folder: string, body: (wb: Workbench) => Promise<void>): Promise<void> {
@@ -77,9 +85,18 @@ async function openReview(wb: Workbench, taskId: string): Promise<void> {
     await wb.runCommand('Swarm: Open review');
     const picker = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();
     // Whichever state comes first: a picker (several reviews wait) or the panel (only one does).
-    const first = await Promise.race([picker.waitFor({ state: 'visible' }).then(() => 'picker' as const), panel.waitFor({ state: 'visible' }).then(() => 'panel' as const)]);
+    const first = await Promise.race([
+      picker.waitFor({ state: 'visible' }).then(() => 'picker' as const),
+      panel.waitFor({ state: 'visible' }).then(() => 'panel' as const),
+    ]);
     if (first === 'panel') break;
-    const picked = await pickQuick(wb, taskId).then(() => true, (e: unknown) => { if (attempt >= 3) throw e; return false; });
+    const picked = await pickQuick(wb, taskId).then(
+      () => true,
+      (e: unknown) => {
+        if (attempt >= 3) throw e;
+        return false;
+      },
+    );
     if (picked) break;
   }
   await panel.waitFor({ state: 'visible' });
@@ -113,10 +130,14 @@ test('welcome: the Swarm view offers Initialize; after it, Pending lists the tas
     // Tasks added on disk (by the user, an agent, git) appear without a manual refresh.
     for (const t of SAMPLE_TASKS.slice(0, 3)) writeFileSync(join(dir, 'tasks', 'pending', `${t.id}.md`), taskFile(t));
     const titles = ['Say hello', ...SAMPLE_TASKS.slice(0, 3).map((t) => t.title)];
-    await until('the new tasks under Pending', async () => {
-      const items = await groupItems(wb, 'Pending');
-      return titles.every((t) => items.includes(t));
-    }, 20_000);
+    await until(
+      'the new tasks under Pending',
+      async () => {
+        const items = await groupItems(wb, 'Pending');
+        return titles.every((t) => items.includes(t));
+      },
+      20_000,
+    );
     assert.equal(await groupCount(wb, 'Pending'), titles.length);
     await wb.screenshot();
   });
@@ -129,23 +150,40 @@ test('start swarm: tasks move Pending → Current → Complete, status bar shows
     await until('4 pending tasks', async () => (await groupCount(wb, 'Pending')) === 4, 20_000);
     await wb.runCommand('Swarm: Start swarm');
     const seen = { current: 0, worktrees: new Set<string>(), status: new Set<string>(), midShot: false };
-    await until('all tasks complete', async () => {
-      const current = await groupCount(wb, 'Current');
-      seen.current = Math.max(seen.current, current);
-      const s = await statusText(wb);
-      if (s) seen.status.add(s);
-      for (const label of await wb.viewPane('Worktrees').locator('.monaco-list-row .label-name').allTextContents()) if (label.startsWith('swarm/')) seen.worktrees.add(label);
-      if (!seen.midShot && current > 0 && seen.worktrees.size > 0) {
-        seen.midShot = true;
-        await expandGroup(wb, 'Current');
-        await wb.screenshot('running');
-      }
-      return (await groupCount(wb, 'Complete')) === 4;
-    }, 150_000, 300);
+    await until(
+      'all tasks complete',
+      async () => {
+        const current = await groupCount(wb, 'Current');
+        seen.current = Math.max(seen.current, current);
+        const s = await statusText(wb);
+        if (s) seen.status.add(s);
+        for (const label of await wb.viewPane('Worktrees').locator('.monaco-list-row .label-name').allTextContents())
+          if (label.startsWith('swarm/')) seen.worktrees.add(label);
+        if (!seen.midShot && current > 0 && seen.worktrees.size > 0) {
+          seen.midShot = true;
+          await expandGroup(wb, 'Current');
+          await wb.screenshot('running');
+        }
+        return (await groupCount(wb, 'Complete')) === 4;
+      },
+      150_000,
+      300,
+    );
     assert.ok(seen.current >= 1, 'a task showed under Current while it ran');
-    assert.ok([...seen.status].some((s) => /Swarm: \d+ running · \d+ left/.test(s)), `the status bar showed progress: ${[...seen.status].join(' | ')}`);
+    assert.ok(
+      [...seen.status].some((s) => /Swarm: \d+ running · \d+ left/.test(s)),
+      `the status bar showed progress: ${[...seen.status].join(' | ')}`,
+    );
     assert.ok(seen.worktrees.size >= 1, 'worktrees appeared in the Worktrees view');
-    await until('the worktrees are gone from the view', async () => (await wb.viewPane('Worktrees').locator('.monaco-list-row .label-name', { hasText: /^swarm\// }).count()) === 0, 30_000);
+    await until(
+      'the worktrees are gone from the view',
+      async () =>
+        (await wb
+          .viewPane('Worktrees')
+          .locator('.monaco-list-row .label-name', { hasText: /^swarm\// })
+          .count()) === 0,
+      30_000,
+    );
     assert.equal(await groupCount(wb, 'Pending'), 0);
     assert.equal(await groupCount(wb, 'Current'), 0);
     await expandGroup(wb, 'Complete');
@@ -153,62 +191,101 @@ test('start swarm: tasks move Pending → Current → Complete, status bar shows
     await wb.screenshot();
     assertMerged(dir, tasks);
     assert.equal(git(dir, 'show', 'main:src/farewell.js'), "'use strict';\n\nexports.farewell = (name) => `Goodbye, ${name}!`;");
-    assert.deepEqual(git(dir, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length, 1, 'only the main checkout is left');
+    assert.deepEqual(
+      git(dir, 'worktree', 'list', '--porcelain')
+        .split('\n')
+        .filter((l) => l.startsWith('worktree ')).length,
+      1,
+      'only the main checkout is left',
+    );
   });
 });
 
-test('human review: the panel shows diff and verdict; Approve merges, Request changes starts the next round, Override merges with the reason', { skip, timeout: SCENARIO_MS }, async () => {
-  const { dir } = freshSample('human-review', { review: 'agent+human', maxRounds: 1, tasks: 1, workers: 2, extra: ['needs-changes', 'override'] });
-  const [approveId, changesId, overrideId] = ['add-farewell', 'add-subtract', 'add-divide'];
-  await scenario('human-review', dir, async (wb) => {
-    await wb.openSwarmView();
-    await wb.runCommand('Swarm: Start swarm');
-    await until('three reviews under Needs you', async () => (await groupCount(wb, 'Needs you')) === 3, 60_000);
-    const s = await statusText(wb);
-    assert.match(s, /3 reviews/, `status bar counts the reviews: ${s}`);
+test(
+  'human review: the panel shows diff and verdict; Approve merges, Request changes starts the next round, Override merges with the reason',
+  { skip, timeout: SCENARIO_MS },
+  async () => {
+    const { dir } = freshSample('human-review', { review: 'agent+human', maxRounds: 1, tasks: 1, workers: 2, extra: ['needs-changes', 'override'] });
+    const [approveId, changesId, overrideId] = ['add-farewell', 'add-subtract', 'add-divide'];
+    await scenario('human-review', dir, async (wb) => {
+      await wb.openSwarmView();
+      await wb.runCommand('Swarm: Start swarm');
+      await until('three reviews under Needs you', async () => (await groupCount(wb, 'Needs you')) === 3, 60_000);
+      const s = await statusText(wb);
+      assert.match(s, /3 reviews/, `status bar counts the reviews: ${s}`);
 
-    // Approve: the reviewer agent approved; the user approves too, and it merges.
-    await openReview(wb, approveId);
-    const view = wb.webview();
-    await view.locator('.ln', { hasText: 'exports.farewell' }).first().waitFor({ state: 'visible' });
-    await view.getByText(/Approved/).filter({ visible: true }).first().waitFor({ state: 'visible' });
-    await wb.screenshot('approve');
-    await view.locator('vscode-button', { hasText: /^\s*Approve\b/ }).click();
-    await until(`${approveId} merged on main`, () => mergedIds(dir).includes(approveId), 30_000);
+      // Approve: the reviewer agent approved; the user approves too, and it merges.
+      await openReview(wb, approveId);
+      const view = wb.webview();
+      await view.locator('.ln', { hasText: 'exports.farewell' }).first().waitFor({ state: 'visible' });
+      await view
+        .getByText(/Approved/)
+        .filter({ visible: true })
+        .first()
+        .waitFor({ state: 'visible' });
+      await wb.screenshot('approve');
+      await view.locator('vscode-button', { hasText: /^\s*Approve\b/ }).click();
+      await until(`${approveId} merged on main`, () => mergedIds(dir).includes(approveId), 30_000);
 
-    // Request changes: round 1 left a TODO, the reviewer said NEEDS_CHANGES; the user asks for a fix.
-    await openReview(wb, changesId);
-    await view.locator('.ln', { hasText: 'TODO: finish this' }).first().waitFor({ state: 'visible' });
-    await view.getByText(/Needs changes/i).filter({ visible: true }).first().waitFor({ state: 'visible' });
-    await view.locator('vscode-textarea textarea').fill('Remove the TODO line, please.');
-    await wb.screenshot('request-changes');
-    await view.locator('vscode-button', { hasText: /Request changes/ }).click();
-    // The fix round runs, the reviewer approves it, and the panel shows the next round: your
-    // request, the reviewer's verdict on the fix, and the fixed diff.
-    await view.getByText(/Review rounds \(3\)/).first().waitFor({ state: 'visible' });
-    await until(`${changesId} waiting for the user again`, async () => JSON.parse(readFileSync(join(dir, '.swarm', 'tasks', changesId, 'state.json'), 'utf8')).status === 'awaiting_human', 60_000);
-    await view.getByText('Waiting for you').first().waitFor({ state: 'visible' });
-    await until('the fixed diff in the panel', async () => (await view.locator('.ln', { hasText: 'TODO: finish this' }).count()) === 0 && (await view.locator('.ln', { hasText: 'exports.subtract' }).count()) > 0, 20_000);
-    await wb.screenshot('next-round');
-    await view.locator('vscode-button', { hasText: /^\s*Approve\b/ }).click();
-    await until(`${changesId} merged on main`, () => mergedIds(dir).includes(changesId), 30_000);
-    assert.doesNotMatch(git(dir, 'show', 'main:src/subtract.js'), /TODO/);
+      // Request changes: round 1 left a TODO, the reviewer said NEEDS_CHANGES; the user asks for a fix.
+      await openReview(wb, changesId);
+      await view.locator('.ln', { hasText: 'TODO: finish this' }).first().waitFor({ state: 'visible' });
+      await view
+        .getByText(/Needs changes/i)
+        .filter({ visible: true })
+        .first()
+        .waitFor({ state: 'visible' });
+      await view.locator('vscode-textarea textarea').fill('Remove the TODO line, please.');
+      await wb.screenshot('request-changes');
+      await view.locator('vscode-button', { hasText: /Request changes/ }).click();
+      // The fix round runs, the reviewer approves it, and the panel shows the next round: your
+      // request, the reviewer's verdict on the fix, and the fixed diff.
+      await view
+        .getByText(/Review rounds \(3\)/)
+        .first()
+        .waitFor({ state: 'visible' });
+      await until(
+        `${changesId} waiting for the user again`,
+        async () => JSON.parse(readFileSync(join(dir, '.swarm', 'tasks', changesId, 'state.json'), 'utf8')).status === 'awaiting_human',
+        60_000,
+      );
+      await view.getByText('Waiting for you').first().waitFor({ state: 'visible' });
+      await until(
+        'the fixed diff in the panel',
+        async () =>
+          (await view.locator('.ln', { hasText: 'TODO: finish this' }).count()) === 0 &&
+          (await view.locator('.ln', { hasText: 'exports.subtract' }).count()) > 0,
+        20_000,
+      );
+      await wb.screenshot('next-round');
+      await view.locator('vscode-button', { hasText: /^\s*Approve\b/ }).click();
+      await until(`${changesId} merged on main`, () => mergedIds(dir).includes(changesId), 30_000);
+      assert.doesNotMatch(git(dir, 'show', 'main:src/subtract.js'), /TODO/);
 
-    // Override: merge a NEEDS_CHANGES commit anyway, with a reason that is kept.
-    const reason = 'Reviewed by hand: the TODO is tracked elsewhere.';
-    await openReview(wb, overrideId);
-    await view.getByText(/Needs changes/i).filter({ visible: true }).first().waitFor({ state: 'visible' });
-    await view.locator('vscode-textarea textarea').fill(reason);
-    await view.locator('vscode-button', { hasText: /Override/ }).click();
-    await until(`${overrideId} merged on main`, () => mergedIds(dir).includes(overrideId), 30_000);
-    await until('the tree: all three complete, nothing waiting', async () => (await groupCount(wb, 'Complete')) === 3 && (await groupCount(wb, 'Needs you')) === 0, 20_000);
-    await wb.screenshot();
-    assertMerged(dir, [approveId, changesId, overrideId]);
-    assert.match(git(dir, 'show', 'main:src/divide.js'), /TODO: finish this/, 'the overridden commit is what merged');
-    const recorded = readFileSync(join(dir, '.swarm', 'tasks', overrideId, 'state.json'), 'utf8');
-    assert.ok(recorded.includes(reason), 'the override reason is recorded with the task');
-  });
-});
+      // Override: merge a NEEDS_CHANGES commit anyway, with a reason that is kept.
+      const reason = 'Reviewed by hand: the TODO is tracked elsewhere.';
+      await openReview(wb, overrideId);
+      await view
+        .getByText(/Needs changes/i)
+        .filter({ visible: true })
+        .first()
+        .waitFor({ state: 'visible' });
+      await view.locator('vscode-textarea textarea').fill(reason);
+      await view.locator('vscode-button', { hasText: /Override/ }).click();
+      await until(`${overrideId} merged on main`, () => mergedIds(dir).includes(overrideId), 30_000);
+      await until(
+        'the tree: all three complete, nothing waiting',
+        async () => (await groupCount(wb, 'Complete')) === 3 && (await groupCount(wb, 'Needs you')) === 0,
+        20_000,
+      );
+      await wb.screenshot();
+      assertMerged(dir, [approveId, changesId, overrideId]);
+      assert.match(git(dir, 'show', 'main:src/divide.js'), /TODO: finish this/, 'the overridden commit is what merged');
+      const recorded = readFileSync(join(dir, '.swarm', 'tasks', overrideId, 'state.json'), 'utf8');
+      assert.ok(recorded.includes(reason), 'the override reason is recorded with the task');
+    });
+  },
+);
 
 test('blocked task: the question shows, Answer sends the reply, the task continues and merges', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir } = freshSample('blocked', { tasks: 0, extra: ['blocked'], workers: 1 });
@@ -240,12 +317,25 @@ test('stop, reload, start again: the run resumes with nothing lost', { skip, tim
   await scenario('stop-resume', dir, async (wb) => {
     await wb.openSwarmView();
     await wb.runCommand('Swarm: Start swarm');
-    await until('one task complete and another in flight', async () => (await groupCount(wb, 'Complete')) >= 1 && (await groupCount(wb, 'Current')) >= 1, 90_000, 200);
+    await until(
+      'one task complete and another in flight',
+      async () => (await groupCount(wb, 'Complete')) >= 1 && (await groupCount(wb, 'Current')) >= 1,
+      90_000,
+      200,
+    );
     await wb.runCommand('Swarm: Stop swarm');
-    await until('the swarm stopped (status bar not running)', async () => !/running/.test(await statusText(wb)) || !(await statusText(wb)).includes('Swarm'), 30_000);
+    await until(
+      'the swarm stopped (status bar not running)',
+      async () => !/running/.test(await statusText(wb)) || !(await statusText(wb)).includes('Swarm'),
+      30_000,
+    );
     const onDisk = () => ({ pending: tasksIn(dir, 'pending'), current: tasksIn(dir, 'current'), complete: tasksIn(dir, 'complete') });
     const stopped = onDisk();
-    assert.deepEqual([...stopped.pending, ...stopped.current, ...stopped.complete].sort(), [...tasks].sort(), `every task is in exactly one folder after Stop: ${JSON.stringify(stopped)}`);
+    assert.deepEqual(
+      [...stopped.pending, ...stopped.current, ...stopped.complete].sort(),
+      [...tasks].sort(),
+      `every task is in exactly one folder after Stop: ${JSON.stringify(stopped)}`,
+    );
     assert.ok(stopped.complete.length < tasks.length, 'stopped mid-run');
     await wb.screenshot('stopped');
 
@@ -254,13 +344,27 @@ test('stop, reload, start again: the run resumes with nothing lost', { skip, tim
     await until('the tree after reload', async () => (await groupCount(wb, 'Complete')) === stopped.complete.length, 30_000);
     await wb.runCommand('Swarm: Start swarm');
     await until('all tasks complete after the restart', async () => (await groupCount(wb, 'Complete')) === tasks.length, 150_000, 300);
-    await until('the worktrees are gone from the view', async () => (await wb.viewPane('Worktrees').locator('.monaco-list-row .label-name', { hasText: /^swarm\// }).count()) === 0, 30_000);
+    await until(
+      'the worktrees are gone from the view',
+      async () =>
+        (await wb
+          .viewPane('Worktrees')
+          .locator('.monaco-list-row .label-name', { hasText: /^swarm\// })
+          .count()) === 0,
+      30_000,
+    );
     await expandGroup(wb, 'Complete');
     await wb.screenshot();
     assertMerged(dir, tasks);
     assert.deepEqual(onDisk().pending, []);
     assert.deepEqual(onDisk().current, []);
-    assert.equal(git(dir, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length, 1, 'no worktree left behind');
+    assert.equal(
+      git(dir, 'worktree', 'list', '--porcelain')
+        .split('\n')
+        .filter((l) => l.startsWith('worktree ')).length,
+      1,
+      'no worktree left behind',
+    );
   });
 });
 
@@ -291,7 +395,10 @@ test('bad input: a malformed swarm.json names the field; a malformed task shows 
     await until('the good tasks complete', async () => (await groupCount(wb, 'Complete')) === 2, 60_000);
     await wb.screenshot();
     assert.ok(existsSync(join(dir, 'tasks', 'quarantine', 'broken-task.md')), 'the file is kept in tasks/quarantine');
-    assert.ok(readdirSync(join(dir, 'tasks', 'quarantine')).some((f) => f.endsWith('.reason.txt')), 'with the reason beside it');
+    assert.ok(
+      readdirSync(join(dir, 'tasks', 'quarantine')).some((f) => f.endsWith('.reason.txt')),
+      'with the reason beside it',
+    );
     assert.ok(!mergedIds(dir).includes('broken-task'), 'never executed');
   });
 });

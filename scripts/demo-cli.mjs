@@ -10,8 +10,14 @@ import { ensureDeps } from './ensure-deps.mjs';
 
 ensureDeps();
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
-const step = (cmd, args) => { const r = spawnSync(cmd, args, { stdio: 'inherit' }); if (r.status !== 0) process.exit(r.status ?? 1); };
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const step = (cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
 
 step(process.execPath, ['esbuild.mjs']);
 const { makeSample, SAMPLE_TASKS, EXTRA_TASKS, taskFile } = await import('./make-sample.mjs');
@@ -23,7 +29,16 @@ makeSample(dir, { workers, tasks: SAMPLE_TASKS.length, review, extra: ['needs-ch
 const have = SAMPLE_TASKS.length + 1;
 for (let i = 1; i <= 20 - have; i++) {
   const id = `note-${String(i).padStart(2, '0')}`;
-  writeFileSync(join(dir, 'tasks', 'pending', `${id}.md`), taskFile({ id, title: `Write note ${i}`, priority: 50 + i, body: `Write \`notes/${id}.md\` with one line.`, demo: { file: `notes/${id}.md`, content: `Note ${i}: the swarm wrote this.` } }));
+  writeFileSync(
+    join(dir, 'tasks', 'pending', `${id}.md`),
+    taskFile({
+      id,
+      title: `Write note ${i}`,
+      priority: 50 + i,
+      body: `Write \`notes/${id}.md\` with one line.`,
+      demo: { file: `notes/${id}.md`, content: `Note ${i}: the swarm wrote this.` },
+    }),
+  );
 }
 console.log(`\nsample repository: ${dir} (20 tasks, ${workers} demo workers, review: ${review})\n`);
 const t0 = Date.now();

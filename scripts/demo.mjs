@@ -19,7 +19,10 @@ import { makeSample } from './make-sample.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
 if (argv.includes('--help') || argv.includes('-h')) {
   console.log('usage: node scripts/demo.mjs [--port N] [--dir DIR] [--review agent|human|agent+human] [--delay-ms MS] [--no-install]');
   process.exit(0);
@@ -39,7 +42,7 @@ const CODE_SERVER = join(root, 'e2e', 'node_modules', 'code-server', 'out', 'nod
 
 if (!argv.includes('--no-install')) {
   if (!existsSync(join(root, 'node_modules', '.bin', 'vsce'))) {
-    step('Installing the extension\'s packages (npm ci)');
+    step("Installing the extension's packages (npm ci)");
     run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
   }
   step('Installing code-server and Node 24 (e2e/install.sh; a few minutes the first time)');
@@ -67,16 +70,23 @@ const dataDir = join(state, 'data');
 const extDir = join(state, 'ext');
 mkdirSync(join(dataDir, 'User'), { recursive: true });
 mkdirSync(extDir, { recursive: true });
-writeFileSync(join(dataDir, 'User', 'settings.json'), JSON.stringify({
-  'security.workspace.trust.enabled': false,
-  'workbench.startupEditor': 'none',
-  'chat.disableAIFeatures': true,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'update.mode': 'none',
-}, null, 2));
+writeFileSync(
+  join(dataDir, 'User', 'settings.json'),
+  JSON.stringify(
+    {
+      'security.workspace.trust.enabled': false,
+      'workbench.startupEditor': 'none',
+      'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'update.mode': 'none',
+    },
+    null,
+    2,
+  ),
+);
 
 const env = { ...process.env, PATH: `${dirname(N24)}:${process.env.PATH ?? ''}` };
 delete env.NODE_OPTIONS;
@@ -88,44 +98,99 @@ if (!readdirSync(extDir).some((d) => d.startsWith('worktree-swarm.worktree-swarm
   process.exit(1);
 }
 
-const freePort = (want) => new Promise((res) => {
-  const srv = createServer();
-  srv.once('error', () => { const s2 = createServer(); s2.listen(0, '127.0.0.1', () => { const p = s2.address().port; s2.close(() => res(p)); }); });
-  srv.listen(want, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => res(p)); });
-});
+const freePort = (want) =>
+  new Promise((res) => {
+    const srv = createServer();
+    srv.once('error', () => {
+      const s2 = createServer();
+      s2.listen(0, '127.0.0.1', () => {
+        const p = s2.address().port;
+        s2.close(() => res(p));
+      });
+    });
+    srv.listen(want, '127.0.0.1', () => {
+      const p = srv.address().port;
+      srv.close(() => res(p));
+    });
+  });
 const port = await freePort(Number(opt('--port', '8080')));
 
 step(`Starting code-server on 127.0.0.1:${port}`);
-const server = spawn(N24, [CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-  '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', dataDir, '--extensions-dir', extDir, sample],
-{ env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn(
+  N24,
+  [
+    CODE_SERVER,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--user-data-dir',
+    dataDir,
+    '--extensions-dir',
+    extDir,
+    sample,
+  ],
+  { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+);
 let serverLog = '';
-server.stdout.on('data', (d) => { serverLog += d; });
-server.stderr.on('data', (d) => { serverLog += d; });
+server.stdout.on('data', (d) => {
+  serverLog += d;
+});
+server.stderr.on('data', (d) => {
+  serverLog += d;
+});
 
 let stopping = false;
 const stop = async (code) => {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping code-server…');
-  try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ }
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    /* gone */
+  }
   for (let i = 0; i < 50; i++) {
-    try { process.kill(-server.pid, 0); } catch { break; }
+    try {
+      process.kill(-server.pid, 0);
+    } catch {
+      break;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ }
+  try {
+    process.kill(-server.pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
   rmSync(state, { recursive: true, force: true });
   console.log(`Stopped. The sample repository is kept at ${sample}`);
   process.exit(code);
 };
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
-server.on('exit', (c, s) => { if (!stopping) { console.error(`code-server exited (${c ?? s}):\n${serverLog.slice(-3000)}`); stop(1); } });
+server.on('exit', (c, s) => {
+  if (!stopping) {
+    console.error(`code-server exited (${c ?? s}):\n${serverLog.slice(-3000)}`);
+    stop(1);
+  }
+});
 
 const deadline = Date.now() + 90_000;
 for (;;) {
-  try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ }
-  if (Date.now() > deadline) { console.error(`code-server did not come up:\n${serverLog.slice(-3000)}`); await stop(1); }
+  try {
+    if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+  } catch {
+    /* not yet */
+  }
+  if (Date.now() > deadline) {
+    console.error(`code-server did not come up:\n${serverLog.slice(-3000)}`);
+    await stop(1);
+  }
   await new Promise((r) => setTimeout(r, 250));
 }
 

@@ -13,12 +13,24 @@ const out = join(root, 'schemas', 'swarm.schema.json');
 const tmp = mkdtempSync(join(tmpdir(), 'swarm-schema-'));
 try {
   const bundle = join(tmp, 'config.cjs');
-  await esbuild.build({ entryPoints: [join(root, 'src/swarm/config.ts')], bundle: true, mainFields: ['module', 'main'], platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [join(root, 'src/swarm/config.ts')],
+    bundle: true,
+    mainFields: ['module', 'main'],
+    platform: 'node',
+    format: 'cjs',
+    outfile: bundle,
+    logLevel: 'warning',
+  });
   const { swarmJsonSchema } = createRequire(import.meta.url)(bundle);
   const text = JSON.stringify(swarmJsonSchema(), null, 2) + '\n';
   if (process.argv.includes('--check')) {
     let current = '';
-    try { current = readFileSync(out, 'utf8'); } catch { /* missing counts as stale */ }
+    try {
+      current = readFileSync(out, 'utf8');
+    } catch {
+      /* missing counts as stale */
+    }
     if (current !== text) {
       console.error(`${out} is out of date: run node scripts/gen-schema.mjs`);
       process.exit(1);

@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 /** The sample project's files (path → content). */
 const PROJECT = {
   'README.md': '# greetings\n\nA tiny library the demo swarm works on.\n',
-  'package.json': JSON.stringify({ name: 'greetings', version: '1.0.0', private: true, main: 'src/greet.js', scripts: { test: 'node --test' } }, null, 2) + '\n',
+  'package.json':
+    JSON.stringify({ name: 'greetings', version: '1.0.0', private: true, main: 'src/greet.js', scripts: { test: 'node --test' } }, null, 2) + '\n',
   'src/greet.js': "'use strict';\n\nfunction greet(name) {\n  return `Hello, ${name}!`;\n}\n\nmodule.exports = { greet };\n",
   'src/math.js': "'use strict';\n\nfunction add(a, b) {\n  return a + b;\n}\n\nmodule.exports = { add };\n",
   '.gitignore': 'node_modules/\n.swarm/\n',
@@ -166,26 +167,45 @@ export function makeSample(dir, options = {}) {
 
   for (const [rel, text] of Object.entries(PROJECT)) write(rel, text);
   if (config) write('swarm.json', JSON.stringify(sampleConfig({ review, workers, maxRounds }), null, 2) + '\n');
-  const list = [...SAMPLE_TASKS.slice(0, tasks), ...extra.map((k) => {
-    const t = EXTRA_TASKS[k];
-    if (!t) throw new Error(`make-sample: unknown extra task "${k}" (known: ${Object.keys(EXTRA_TASKS).join(', ')})`);
-    return t;
-  })];
+  const list = [
+    ...SAMPLE_TASKS.slice(0, tasks),
+    ...extra.map((k) => {
+      const t = EXTRA_TASKS[k];
+      if (!t) throw new Error(`make-sample: unknown extra task "${k}" (known: ${Object.keys(EXTRA_TASKS).join(', ')})`);
+      return t;
+    }),
+  ];
   for (const t of list) write(`tasks/pending/${t.id}.md`, taskFile(t, delayMs));
   for (const f of ['current', 'complete']) mkdirSync(join(dir, 'tasks', f), { recursive: true });
 
   git('init', '-q', '-b', 'main');
   git('add', '--', ...Object.keys(PROJECT), ...(config ? ['swarm.json'] : []), ...(commitTasks ? ['tasks'] : []));
-  git('-c', 'user.name=Swarm Sample', '-c', 'user.email=sample@example.invalid', '-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'Sample project for the Worktree Swarm demo');
+  git(
+    '-c',
+    'user.name=Swarm Sample',
+    '-c',
+    'user.email=sample@example.invalid',
+    '-c',
+    'commit.gpgsign=false',
+    'commit',
+    '-q',
+    '-m',
+    'Sample project for the Worktree Swarm demo',
+  );
   return { dir, tasks: list.filter((t) => !t.raw).map((t) => t.id), malformed: list.filter((t) => t.raw).map((t) => t.id) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
-  const opt = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+  const opt = (name) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
   const dir = argv.find((a, i) => !a.startsWith('--') && !(i > 0 && argv[i - 1].startsWith('--') && !['--no-config'].includes(argv[i - 1])));
   if (!dir || argv.includes('--help')) {
-    console.error('usage: node scripts/make-sample.mjs <dir> [--review agent|human|agent+human] [--workers N] [--tasks N] [--no-config] [--extra blocked,needs-changes,override,rejected,malformed] [--delay-ms MS] [--max-rounds N]');
+    console.error(
+      'usage: node scripts/make-sample.mjs <dir> [--review agent|human|agent+human] [--workers N] [--tasks N] [--no-config] [--extra blocked,needs-changes,override,rejected,malformed] [--delay-ms MS] [--max-rounds N]',
+    );
     process.exit(dir ? 0 : 2);
   }
   const r = makeSample(dir, {

@@ -19,7 +19,9 @@ const args = process.argv.slice(2);
 const outIdx = args.indexOf('--out');
 const out = resolve(outIdx >= 0 ? args[outIdx + 1] : join(root, 'dist', 'worktree-swarm.vsix'));
 const quiet = args.includes('--quiet');
-const log = (...m) => { if (!quiet) console.log(...m); };
+const log = (...m) => {
+  if (!quiet) console.log(...m);
+};
 
 const run = (cmd, argv, cwd, capture = quiet) => {
   const r = spawnSync(cmd, argv, { cwd, stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8' });
@@ -57,7 +59,11 @@ try {
     unlinkSync(join(stage, 'node_modules'));
   }
 
-  const files = run(vsce, ['ls', '--no-dependencies'], stage, true).split('\n').map((l) => l.trim()).filter(Boolean).sort();
+  const files = run(vsce, ['ls', '--no-dependencies'], stage, true)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
   const pkg = JSON.parse(readFileSync(join(stage, 'package.json'), 'utf8'));
   const problems = [];
   const must = ['package.json', 'LICENSE', 'CHANGELOG.md', 'README.md', (pkg.main ?? './dist/extension.js').replace(/^\.\//, '')];
@@ -73,7 +79,7 @@ try {
   mkdirSync(dirname(out), { recursive: true });
   // vsce rewrites README's relative links only for GitHub/GitLab repositories and refuses to
   // package otherwise; elsewhere keep them relative (they resolve in the repository itself).
-  const repoUrl = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url ?? '';
+  const repoUrl = typeof pkg.repository === 'string' ? pkg.repository : (pkg.repository?.url ?? '');
   const linkArgs = /github\.com|gitlab\.com/.test(repoUrl) ? [] : ['--no-rewrite-relative-links'];
   run(vsce, ['package', '--no-dependencies', ...linkArgs, '-o', out], stage);
   const kb = (statSync(out).size / 1024).toFixed(1);

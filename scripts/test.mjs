@@ -12,7 +12,13 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDeps } from './ensure-deps.mjs';
 
-const files = (dir) => existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f)) : [];
+const files = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
 
 ensureDeps();
 const build = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
@@ -20,7 +26,7 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 const only = process.argv.slice(2);
 const groups = only.length
-  ? [{ name: only.join(' '), list: only.flatMap((s) => s.endsWith('.ts') ? [s] : files(s)), concurrency: only.includes('e2e') ? 1 : 2 }]
+  ? [{ name: only.join(' '), list: only.flatMap((s) => (s.endsWith('.ts') ? [s] : files(s))), concurrency: only.includes('e2e') ? 1 : 2 }]
   : [
       { name: 'unit + integration', list: [...files('test/unit'), ...files('test/integration')] },
       existsSync('test/agents/node_modules') && { name: 'real agent CLIs', list: files('test/agents') },
@@ -42,7 +48,10 @@ function runGroup(g) {
       buf = lines.pop();
       for (const l of lines) {
         const m = /^(?:ℹ|#) (pass|fail) (\d+)\s*$/.exec(l.trim());
-        if (m) { if (m[1] === 'pass') pass = Number(m[2]); else fail = Number(m[2]); }
+        if (m) {
+          if (m[1] === 'pass') pass = Number(m[2]);
+          else fail = Number(m[2]);
+        }
       }
     });
     child.on('close', (code) => resolve({ pass, fail: fail || (code !== 0 && !fail ? 1 : 0), code }));
@@ -56,10 +65,20 @@ let exit = 0;
 if (!only.length) {
   // Lint is package.json's `lint` script (eslint, then prettier --check over the files it names).
   const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
-  for (const [name, argv] of [['typecheck (tsc)', [process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']], ['lint (eslint, prettier --check)', [...npm, 'run', '--silent', 'lint']]]) {
+  for (const [name, argv] of [
+    ['typecheck (tsc)', [process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.', '--noEmit']],
+    ['lint (eslint, prettier --check)', [...npm, 'run', '--silent', 'lint']],
+  ]) {
     console.log(`\n=== ${name}\n`);
     const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit' });
-    if (r.status === 0) { pass++; console.log(`ok - ${name}`); } else { fail++; exit = 1; console.log(`not ok - ${name}`); }
+    if (r.status === 0) {
+      pass++;
+      console.log(`ok - ${name}`);
+    } else {
+      fail++;
+      exit = 1;
+      console.log(`not ok - ${name}`);
+    }
   }
 }
 for (const g of groups) {

@@ -7,7 +7,17 @@ import { BENCH, ROOT } from './util.mjs';
 export const ENGINE = join(BENCH, '.build', 'engine.cjs');
 
 export async function buildEngine() {
-  await esbuild.build({ entryPoints: [join(BENCH, 'lib', 'engine.ts')], outfile: ENGINE, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', external: ['vscode'], mainFields: ['module', 'main'] }); // jsonc-parser's UMD build requires its files at run time
+  await esbuild.build({
+    entryPoints: [join(BENCH, 'lib', 'engine.ts')],
+    outfile: ENGINE,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+    external: ['vscode'],
+    mainFields: ['module', 'main'],
+  }); // jsonc-parser's UMD build requires its files at run time
   return ENGINE;
 }
 
@@ -28,6 +38,16 @@ export async function buildCliAt(commit, scratch) {
   const r = spawnSync('sh', ['-c', `git -C "$1" archive "$2" src | tar -x -C "$3"`, 'sh', ROOT, commit, dir], { encoding: 'utf8' });
   if (r.status !== 0) return undefined;
   const outfile = join(dir, 'cli.js');
-  await esbuild.build({ entryPoints: [join(dir, 'src', 'cli', 'main.ts')], outfile, bundle: true, mainFields: ['module', 'main'], platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error', nodePaths: [join(ROOT, 'node_modules')] });
+  await esbuild.build({
+    entryPoints: [join(dir, 'src', 'cli', 'main.ts')],
+    outfile,
+    bundle: true,
+    mainFields: ['module', 'main'],
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'error',
+    nodePaths: [join(ROOT, 'node_modules')],
+  });
   return outfile;
 }

@@ -29,7 +29,11 @@ export function cleanupScratch() {
 export function gitEnv() {
   const dir = scratchDir('gitconfig');
   const file = join(dir, 'gitconfig');
-  if (!existsSync(file)) writeFileSync(file, '[user]\n\tname = Bench\n\temail = bench@localhost\n[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n[advice]\n\tdetachedHead = false\n');
+  if (!existsSync(file))
+    writeFileSync(
+      file,
+      '[user]\n\tname = Bench\n\temail = bench@localhost\n[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n[advice]\n\tdetachedHead = false\n',
+    );
   return { ...process.env, GIT_CONFIG_GLOBAL: file, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 }
 
@@ -56,9 +60,15 @@ export function timed(argv, opts = {}) {
     const cpuFile = TIME ? join(scratchDir('time'), `t${++timeSeq}.txt`) : undefined;
     const full = cpuFile ? [TIME, '-f', '%U %S', '-o', cpuFile, ...argv] : argv;
     const t0 = performance.now();
-    const child = spawn(full[0], full.slice(1), { cwd: opts.cwd, env: opts.env ?? gitEnv(), stdio: ['ignore', opts.stdout ?? 'ignore', opts.stderr ?? 'pipe'] });
+    const child = spawn(full[0], full.slice(1), {
+      cwd: opts.cwd,
+      env: opts.env ?? gitEnv(),
+      stdio: ['ignore', opts.stdout ?? 'ignore', opts.stderr ?? 'pipe'],
+    });
     let err = '';
-    child.stderr?.on('data', (c) => { if (err.length < 20000) err += c; });
+    child.stderr?.on('data', (c) => {
+      if (err.length < 20000) err += c;
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const ms = performance.now() - t0;
@@ -67,7 +77,9 @@ export function timed(argv, opts = {}) {
         try {
           const m = /([\d.]+) ([\d.]+)\s*$/.exec(readFileSync(cpuFile, 'utf8'));
           if (m) cpuMs = Math.round((Number(m[1]) + Number(m[2])) * 1000);
-        } catch { /* no numbers */ }
+        } catch {
+          /* no numbers */
+        }
       }
       resolvePromise({ ms, cpuMs, code, signal, stderr: err });
     });
@@ -95,7 +107,10 @@ export function writeTasks(dir, n, folder = 'pending') {
   mkdirSync(d, { recursive: true });
   for (let i = 1; i <= n; i++) {
     const id = taskId(i);
-    writeFileSync(join(d, `${id}.md`), `---\ntitle: Change ${id}\npriority: ${i}\n---\nCreate \`change-${id}.txt\`.\n\n## Acceptance criteria\n- the file exists\n`);
+    writeFileSync(
+      join(d, `${id}.md`),
+      `---\ntitle: Change ${id}\npriority: ${i}\n---\nCreate \`change-${id}.txt\`.\n\n## Acceptance criteria\n- the file exists\n`,
+    );
   }
 }
 
@@ -114,16 +129,29 @@ export function gitTrace(name) {
     file,
     env: (env) => ({ ...env, GIT_TRACE: file }),
     count: () => {
-      try { return (readFileSync(file, 'utf8').match(/trace: built-in: git /g) ?? []).length; } catch { return 0; }
+      try {
+        return (readFileSync(file, 'utf8').match(/trace: built-in: git /g) ?? []).length;
+      } catch {
+        return 0;
+      }
     },
     /** git processes by sub-command (`-c` options left out), e.g. { 'worktree add': 200, 'status': 200 }. */
     byCommand: () => {
       const out = {};
       let text = '';
-      try { text = readFileSync(file, 'utf8'); } catch { return out; }
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        return out;
+      }
       for (const m of text.matchAll(/trace: built-in: git (.*)/g)) {
-        const words = m[1].replace(/-c '[^']*' |-c \S+ /g, '').split(' ').filter((w) => !w.startsWith('--no-ext-diff') && !w.startsWith('--no-textconv'));
-        const key = /^(worktree|config|rev-parse|merge-base|symbolic-ref|update-ref|cat-file|merge-tree|diff|status)$/.test(words[0]) ? `${words[0]} ${words[1] ?? ''}`.trim().replace(/'.*/, '') : words[0];
+        const words = m[1]
+          .replace(/-c '[^']*' |-c \S+ /g, '')
+          .split(' ')
+          .filter((w) => !w.startsWith('--no-ext-diff') && !w.startsWith('--no-textconv'));
+        const key = /^(worktree|config|rev-parse|merge-base|symbolic-ref|update-ref|cat-file|merge-tree|diff|status)$/.test(words[0])
+          ? `${words[0]} ${words[1] ?? ''}`.trim().replace(/'.*/, '')
+          : words[0];
         out[key] = (out[key] ?? 0) + 1;
       }
       return out;

@@ -38,7 +38,10 @@ function median(xs: number[]): number {
 /** 5,000 task files: 60% pending, 20% current (running / awaiting review / blocked, with runtime state), 20% complete. */
 function makeRepo(dir: string): { files: string[] } {
   util.makeBaseRepo(dir);
-  writeFileSync(join(dir, 'swarm.json'), JSON.stringify({ workers: [{ role: 'worker', harness: 'demo', count: 2, iterations: 5 }], review: { mode: 'agent', harness: 'demo' } }));
+  writeFileSync(
+    join(dir, 'swarm.json'),
+    JSON.stringify({ workers: [{ role: 'worker', harness: 'demo', count: 2, iterations: 5 }], review: { mode: 'agent', harness: 'demo' } }),
+  );
   const files: string[] = [];
   for (const f of ['pending', 'current', 'complete']) mkdirSync(join(dir, 'tasks', f), { recursive: true });
   const statuses = ['running', 'awaiting_human', 'blocked', 'reviewing', 'needs_fix'];
@@ -50,11 +53,21 @@ function makeRepo(dir: string): { files: string[] } {
       const status = statuses[i % statuses.length];
       meta.push(`status: ${status}`, 'claimed_by: w1', `branch: swarm/w1/${id}`);
       if (status === 'blocked') meta.push('question: Which database should this use?');
-      const st = { id, status, workerId: 'w1', branch: `swarm/w1/${id}`, headSha: 'a'.repeat(40), rounds: [], attempts: 0, updatedAt: new Date(Date.now() - i * 1000).toISOString() };
+      const st = {
+        id,
+        status,
+        workerId: 'w1',
+        branch: `swarm/w1/${id}`,
+        headSha: 'a'.repeat(40),
+        rounds: [],
+        attempts: 0,
+        updatedAt: new Date(Date.now() - i * 1000).toISOString(),
+      };
       mkdirSync(join(dir, '.swarm', 'tasks', id), { recursive: true });
       writeFileSync(join(dir, '.swarm', 'tasks', id, 'state.json'), JSON.stringify(st));
     }
-    if (folder === 'complete') meta.push('completed_by: w2', `completed_at: ${new Date(Date.now() - i * 60000).toISOString()}`, 'review_rounds: 1', `merged_commit: ${'b'.repeat(40)}`);
+    if (folder === 'complete')
+      meta.push('completed_by: w2', `completed_at: ${new Date(Date.now() - i * 60000).toISOString()}`, 'review_rounds: 1', `merged_commit: ${'b'.repeat(40)}`);
     const file = join(dir, 'tasks', folder, `${id}.md`);
     writeFileSync(file, `---\n${meta.join('\n')}\n---\n# Task ${i}\n\nDo the thing number ${i}.\n\n## Acceptance criteria\n- it works\n`);
     files.push(file);
@@ -85,7 +98,14 @@ async function engineListing(dir: string, files: string[]) {
   void files;
   // The first listing parses every file; later ones reuse parses of unchanged files.
   const warm = median(list.slice(1));
-  return { listTasksColdMs: util.ms(list[0]), listTasksWarmMs: util.ms(warm), plainReadMs: util.ms(median(plain)), coldRatio: util.ratio(list[0], median(plain)), warmRatio: util.ratio(warm, median(plain)), runs: { listTasks: list.map(util.ms), plain: plain.map(util.ms) } };
+  return {
+    listTasksColdMs: util.ms(list[0]),
+    listTasksWarmMs: util.ms(warm),
+    plainReadMs: util.ms(median(plain)),
+    coldRatio: util.ratio(list[0], median(plain)),
+    warmRatio: util.ratio(warm, median(plain)),
+    runs: { listTasks: list.map(util.ms), plain: plain.map(util.ms) },
+  };
 }
 
 /**
@@ -110,13 +130,17 @@ function touch(path: string, kind: 'create' | 'change'): number {
  */
 async function spawnCost() {
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  const one = () => new Promise<number>((res) => {
-    const t = performance.now();
-    const c = spawn('git', ['--version'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const sync = performance.now() - t;
-    c.stdout.resume(); c.stderr.resume(); c.stdin.on('error', () => undefined); c.stdin.end('');
-    c.on('close', () => res(sync));
-  });
+  const one = () =>
+    new Promise<number>((res) => {
+      const t = performance.now();
+      const c = spawn('git', ['--version'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const sync = performance.now() - t;
+      c.stdout.resume();
+      c.stderr.resume();
+      c.stdin.on('error', () => undefined);
+      c.stdin.end('');
+      c.on('close', () => res(sync));
+    });
   const measure = async () => {
     const syncs: number[] = [];
     const t = performance.now();
@@ -171,7 +195,10 @@ async function main() {
     nodes = 0;
     for (const g of groups2) {
       provider.getTreeItem(g);
-      for (const c of provider.getChildren(g) as AnyNode[]) { provider.getTreeItem(c); nodes++; }
+      for (const c of provider.getChildren(g) as AnyNode[]) {
+        provider.getTreeItem(c);
+        nodes++;
+      }
     }
     gcti.push(performance.now() - t);
     void children;
@@ -249,4 +276,10 @@ async function main() {
   util.cleanupScratch();
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

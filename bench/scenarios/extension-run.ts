@@ -28,7 +28,15 @@ interface BenchUtil {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const util = require('../lib/util.mjs') as BenchUtil;
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '24' }, workers: { type: 'string', default: '4' }, fork: { type: 'boolean', default: false }, engine: { type: 'string', default: 'host' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    tasks: { type: 'string', default: '24' },
+    workers: { type: 'string', default: '4' },
+    fork: { type: 'boolean', default: false },
+    engine: { type: 'string', default: 'host' },
+  },
+});
 if (values.engine !== 'host' && values.engine !== 'child') throw new Error(`--engine: host or child, not ${values.engine}`);
 const N = Number(values.tasks);
 const W = Number(values.workers);
@@ -49,9 +57,15 @@ async function main() {
   mkdirSync(join(dir, 'tasks', 'pending'), { recursive: true });
   for (let i = 1; i <= N; i++) {
     const id = `d${String(i).padStart(3, '0')}`;
-    writeFileSync(join(dir, 'tasks', 'pending', `${id}.md`), `---\ntitle: Demo ${id}\npriority: ${i}\n---\nWrite the file.\n\n\`\`\`swarm-demo\nfile: demo/${id}.txt\ncontent: demo ${id}\n${i % 4 === 0 ? 'fail_first_review: true\n' : ''}\`\`\`\n`);
+    writeFileSync(
+      join(dir, 'tasks', 'pending', `${id}.md`),
+      `---\ntitle: Demo ${id}\npriority: ${i}\n---\nWrite the file.\n\n\`\`\`swarm-demo\nfile: demo/${id}.txt\ncontent: demo ${id}\n${i % 4 === 0 ? 'fail_first_review: true\n' : ''}\`\`\`\n`,
+    );
   }
-  writeFileSync(join(dir, 'swarm.json'), JSON.stringify({ workers: [{ role: 'worker', harness: 'demo', count: W, iterations: N }], review: { mode: 'agent', harness: 'demo' } }));
+  writeFileSync(
+    join(dir, 'swarm.json'),
+    JSON.stringify({ workers: [{ role: 'worker', harness: 'demo', count: W, iterations: N }], review: { mode: 'agent', harness: 'demo' } }),
+  );
   fake.setFolders([dir]);
   fake.config['swarm.engineProcess'] = values.engine;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -78,11 +92,22 @@ async function main() {
     let buf = '';
     child.stdout!.on('data', (c: Buffer) => {
       buf += c.toString('utf8');
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) { const line = buf.slice(0, nl); buf = buf.slice(nl + 1); if (line.startsWith('{')) { JSON.parse(line); events++; } }
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.startsWith('{')) {
+          JSON.parse(line);
+          events++;
+        }
+      }
     });
     let err = '';
-    child.stderr!.on('data', (c: Buffer) => { if (err.length < 10_000) err += c.toString('utf8'); });
-    child.on('exit', (code) => { if (code) console.error(`swarm run exited ${code}: ${err}`); });
+    child.stderr!.on('data', (c: Buffer) => {
+      if (err.length < 10_000) err += c.toString('utf8');
+    });
+    child.on('exit', (code) => {
+      if (code) console.error(`swarm run exited ${code}: ${err}`);
+    });
   } else {
     const started = await fake.commands.get('swarm.start')!();
     if (started === false) throw new Error('Start swarm refused');
@@ -112,17 +137,38 @@ async function main() {
   const result = {
     tasks: N,
     workers: W,
-    engine: values.fork ? 'child process (this bench\'s fork of dist/cli.js), events received here' : values.engine === 'child' ? 'the extension\'s engine process (swarm.engineProcess "child")' : 'in this process (swarm.engineProcess "host")',
+    engine: values.fork
+      ? "child process (this bench's fork of dist/cli.js), events received here"
+      : values.engine === 'child'
+        ? 'the extension\'s engine process (swarm.engineProcess "child")'
+        : 'in this process (swarm.engineProcess "host")',
     eventsReceived: values.fork ? events : eventCount(),
     runMs: util.ms(runMs),
     complete: complete(),
     eventLoopDelay: during,
     eventLoopDelayIdle: histogram(idle),
-    getChildren: { samples: gcMs.length, maxMs: util.ms(Math.max(...gcMs)), p99Ms: util.ms([...gcMs].sort((a, b) => a - b)[Math.floor(gcMs.length * 0.99)] ?? 0) },
-    summary: { p99Ms: during.p99Ms, maxMs: during.maxMs, idleP99Ms: histogram(idle).p99Ms, idleMaxMs: histogram(idle).maxMs, getChildrenMaxMs: util.ms(Math.max(...gcMs)), targets: { p99Met: during.p99Ms < 20, maxMet: during.maxMs < 100 } },
+    getChildren: {
+      samples: gcMs.length,
+      maxMs: util.ms(Math.max(...gcMs)),
+      p99Ms: util.ms([...gcMs].sort((a, b) => a - b)[Math.floor(gcMs.length * 0.99)] ?? 0),
+    },
+    summary: {
+      p99Ms: during.p99Ms,
+      maxMs: during.maxMs,
+      idleP99Ms: histogram(idle).p99Ms,
+      idleMaxMs: histogram(idle).maxMs,
+      getChildrenMaxMs: util.ms(Math.max(...gcMs)),
+      targets: { p99Met: during.p99Ms < 20, maxMet: during.maxMs < 100 },
+    },
   };
   writeFileSync(positionals[0], JSON.stringify(result, null, 2));
   util.cleanupScratch();
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

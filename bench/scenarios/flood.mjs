@@ -23,7 +23,10 @@ async function shell(target) {
   const r = await timed(['sh', '-c', `${producer} > ${target}`]);
   if (r.code !== 0) throw new Error(`shell baseline failed: ${r.stderr}`);
   let size;
-  if (target !== '/dev/null') { size = statSync(target).size; rmSync(target, { force: true }); }
+  if (target !== '/dev/null') {
+    size = statSync(target).size;
+    rmSync(target, { force: true });
+  }
   return { ms: r.ms, size };
 }
 
@@ -31,10 +34,16 @@ async function swarm() {
   const logFile = join(dir, 'agent.log');
   global.gc?.();
   const before = kb('VmRSS');
-  try { writeFileSync('/proc/self/clear_refs', '5'); } catch { /* older kernels: VmHWM is the process's lifetime peak */ }
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    /* older kernels: VmHWM is the process's lifetime peak */
+  }
   const hwmBefore = kb('VmHWM');
   let sampledPeak = before;
-  const sampler = setInterval(() => { sampledPeak = Math.max(sampledPeak, kb('VmRSS')); }, 25);
+  const sampler = setInterval(() => {
+    sampledPeak = Math.max(sampledPeak, kb('VmRSS'));
+  }, 25);
   const t0 = performance.now();
   const r = await runAgentProcess({ argv: ['sh', '-c', producer], cwd: dir, env: process.env, timeoutMs: 10 * 60_000, logFile });
   const elapsed = performance.now() - t0;

@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AGENTS, ROOT, cleanupScratch, gitEnv, gitTrace, makeBaseRepo, scratchDir, writeTasks } from '../lib/util.mjs';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string', default: '20' }, 'previous-cli': { type: 'string' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { seconds: { type: 'string', default: '20' }, 'previous-cli': { type: 'string' } },
+});
 const SECONDS = Number(values.seconds);
 const out = positionals[0];
 const TICK = 100; // USER_HZ (clock ticks in /proc/<pid>/stat): 100 on Linux
@@ -29,11 +32,22 @@ function cpuMs(pid) {
 /** Every descendant pid of pid right now (from /proc/<pid>/task/<tid>/children). */
 function descendants(pid, acc = new Set()) {
   let tids = [];
-  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return acc; }
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return acc;
+  }
   for (const t of tids) {
     let kids = '';
-    try { kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8'); } catch { continue; }
-    for (const k of kids.split(' ').filter(Boolean)) { acc.add(Number(k)); descendants(Number(k), acc); }
+    try {
+      kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const k of kids.split(' ').filter(Boolean)) {
+      acc.add(Number(k));
+      descendants(Number(k), acc);
+    }
   }
   return acc;
 }
@@ -41,25 +55,45 @@ function descendants(pid, acc = new Set()) {
 function journalBytes(dir) {
   const runs = join(dir, '.swarm', 'runs');
   if (!existsSync(runs)) return 0;
-  return readdirSync(runs).reduce((n, d) => { try { return n + statSync(join(runs, d, 'events.jsonl')).size; } catch { return n; } }, 0);
+  return readdirSync(runs).reduce((n, d) => {
+    try {
+      return n + statSync(join(runs, d, 'events.jsonl')).size;
+    } catch {
+      return n;
+    }
+  }, 0);
 }
 
-const waitingForYou = (dir) => ['t001', 't002'].every((id) => {
-  try { return /\nstatus: awaiting_human\n/.test(readFileSync(join(dir, 'tasks', 'current', `${id}.md`), 'utf8')); } catch { return false; }
-});
+const waitingForYou = (dir) =>
+  ['t001', 't002'].every((id) => {
+    try {
+      return /\nstatus: awaiting_human\n/.test(readFileSync(join(dir, 'tasks', 'current', `${id}.md`), 'utf8'));
+    } catch {
+      return false;
+    }
+  });
 
 async function measure(name, cli) {
   const dir = makeBaseRepo(scratchDir(`idle-${name}`));
   writeTasks(dir, 2);
-  writeFileSync(join(dir, 'swarm.json'), JSON.stringify({
-    workers: [{ role: 'worker', harness: 'bench', count: 2, iterations: 10 }],
-    review: { mode: 'human' },
-    harnesses: { bench: { command: [join(AGENTS, 'worker.sh')] } },
-  }, null, 2));
+  writeFileSync(
+    join(dir, 'swarm.json'),
+    JSON.stringify(
+      {
+        workers: [{ role: 'worker', harness: 'bench', count: 2, iterations: 10 }],
+        review: { mode: 'human' },
+        harnesses: { bench: { command: [join(AGENTS, 'worker.sh')] } },
+      },
+      null,
+      2,
+    ),
+  );
   const trace = gitTrace(`idle-${name}`);
   const child = spawn(process.execPath, [cli, 'run', '--repo', dir, '--json'], { cwd: dir, env: trace.env(gitEnv()), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (c) => { stderr += c; });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
   const exited = new Promise((r) => child.on('close', r));
   try {
     for (const end = Date.now() + 60_000; !waitingForYou(dir); await sleep(100)) {
@@ -79,7 +113,17 @@ async function measure(name, cli) {
     const wallMs = Date.now() - t0;
     const cpu = cpuMs(child.pid) - c0;
     const bytes = journalBytes(dir) - j0;
-    return { name, cli, seconds: wallMs / 1000, journalBytes: bytes, journalBytesPerSecond: Math.round(bytes / (wallMs / 1000)), cpuMs: cpu, cpuPercentOfCore: Math.round((cpu / wallMs) * 10000) / 100, gitProcesses: trace.count() - g0, childProcessesSeen: seen.size };
+    return {
+      name,
+      cli,
+      seconds: wallMs / 1000,
+      journalBytes: bytes,
+      journalBytesPerSecond: Math.round(bytes / (wallMs / 1000)),
+      cpuMs: cpu,
+      cpuPercentOfCore: Math.round((cpu / wallMs) * 10000) / 100,
+      gitProcesses: trace.count() - g0,
+      childProcessesSeen: seen.size,
+    };
   } finally {
     child.kill('SIGTERM');
     await Promise.race([exited, sleep(10_000)]);
@@ -93,7 +137,13 @@ results.summary = {
   journalBytes: c.journalBytes,
   cpuPercentOfCore: c.cpuPercentOfCore,
   processesStarted: c.gitProcesses + c.childProcessesSeen,
-  previous: results.previous ? { journalBytes: results.previous.journalBytes, cpuPercentOfCore: results.previous.cpuPercentOfCore, processesStarted: results.previous.gitProcesses + results.previous.childProcessesSeen } : undefined,
+  previous: results.previous
+    ? {
+        journalBytes: results.previous.journalBytes,
+        cpuPercentOfCore: results.previous.cpuPercentOfCore,
+        processesStarted: results.previous.gitProcesses + results.previous.childProcessesSeen,
+      }
+    : undefined,
   targets: { journalMet: c.journalBytes < 2048, cpuMet: c.cpuPercentOfCore < 1, noProcessMet: c.gitProcesses + c.childProcessesSeen === 0 },
 };
 writeFileSync(out, JSON.stringify(results, null, 2));

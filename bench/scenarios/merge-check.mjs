@@ -14,7 +14,10 @@ import { cpus } from 'node:os';
 import { loadEngine } from '../lib/build.mjs';
 import { cleanupScratch, git, gitEnv, makeBaseRepo, median, ms, ratio, run, scratchDir } from '../lib/util.mjs';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { changes: { type: 'string', default: '8' }, 'check-s': { type: 'string', default: '2' }, reps: { type: 'string', default: '2' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { changes: { type: 'string', default: '8' }, 'check-s': { type: 'string', default: '2' }, reps: { type: 'string', default: '2' } },
+});
 const N = Number(values.changes);
 const CHECK_S = Number(values['check-s']);
 const REPS = Number(values.reps);
@@ -49,7 +52,10 @@ async function queueRun(tag, batch, badAt) {
   const checker = new MergeChecker({ command, timeoutS: 600, batch }, { root: dir, tasksDir: join(dir, 'tasks'), base: 'main', worktrees });
   let checks = 0;
   const origRun = checker.run.bind(checker);
-  checker.run = (sha, r) => { checks++; return origRun(sha, r); };
+  checker.run = (sha, r) => {
+    checks++;
+    return origRun(sha, r);
+  };
   const q = new MergeQueue(g, 'main', undefined, checker);
   const t0 = performance.now();
   const outcomes = await Promise.all(shas.map((sha, i) => q.merge({ taskId: name(i + 1), title: `change ${i + 1}`, sha, branch: name(i + 1) })));
@@ -69,7 +75,9 @@ async function parallelCpuChecks(k) {
   const iterations = Number(calib.stdoutTail.trim());
   const work = `let x = 0; for (let i = 0; i < ${iterations}; i++) x++;`;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: k }, () => runAgentProcess({ argv: [process.execPath, '-e', work], cwd: process.cwd(), env: process.env, timeoutMs: 600_000 })));
+  await Promise.all(
+    Array.from({ length: k }, () => runAgentProcess({ argv: [process.execPath, '-e', work], cwd: process.cwd(), env: process.env, timeoutMs: 600_000 })),
+  );
   return performance.now() - t0;
 }
 
@@ -78,7 +86,13 @@ const single = [];
 const bisect = [];
 for (let rep = 0; rep < REPS; rep++) {
   // Alternate which goes first (the machine's drift hits both alike).
-  if (rep % 2) { single.push(await queueRun(`s${rep}`, 1)); batched.push(await queueRun(`b${rep}`, N)); } else { batched.push(await queueRun(`b${rep}`, N)); single.push(await queueRun(`s${rep}`, 1)); }
+  if (rep % 2) {
+    single.push(await queueRun(`s${rep}`, 1));
+    batched.push(await queueRun(`b${rep}`, N));
+  } else {
+    batched.push(await queueRun(`b${rep}`, N));
+    single.push(await queueRun(`s${rep}`, 1));
+  }
 }
 bisect.push(await queueRun('bad-batched', N, Math.ceil(N / 2)));
 bisect.push(await queueRun('bad-single', 1, Math.ceil(N / 2)));

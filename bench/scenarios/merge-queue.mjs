@@ -9,7 +9,10 @@ import { performance } from 'node:perf_hooks';
 import { loadEngine } from '../lib/build.mjs';
 import { cleanupScratch, git, gitEnv, gitTrace, makeBaseRepo, median, ms, ratio, run, scratchDir, timed } from '../lib/util.mjs';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { branches: { type: 'string', default: '16' }, reps: { type: 'string', default: '3' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { branches: { type: 'string', default: '16' }, reps: { type: 'string', default: '3' } },
+});
 const N = Number(values.branches);
 const REPS = Number(values.reps);
 const { MergeQueue, Git } = loadEngine();
@@ -71,7 +74,13 @@ for (let rep = 0; rep < REPS; rep++) {
     for (const o of outcomes) kinds[o.kind] = (kinds[o.kind] ?? 0) + 1;
     queueRuns.push({ ms: elapsed, gitProcesses: trace.count(), outcomes: kinds, ...verify(dir, shas) });
   };
-  if (rep % 2) { await plain(); await queue(); } else { await queue(); await plain(); }
+  if (rep % 2) {
+    await plain();
+    await queue();
+  } else {
+    await queue();
+    await plain();
+  }
 }
 
 const q = median(queueRuns.map((r) => r.ms));

@@ -8,9 +8,37 @@ import { readFileSync, readdirSync, writeFileSync, mkdirSync, chmodSync } from '
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { AGENTS, BENCH, ROOT, cleanupScratch, git, gitEnv, gitTrace, makeBaseRepo, ms, ratio, median, scratchDir, taskId, timed, writeTasks } from '../lib/util.mjs';
+import {
+  AGENTS,
+  BENCH,
+  ROOT,
+  cleanupScratch,
+  git,
+  gitEnv,
+  gitTrace,
+  makeBaseRepo,
+  ms,
+  ratio,
+  median,
+  scratchDir,
+  taskId,
+  timed,
+  writeTasks,
+} from '../lib/util.mjs';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '100' }, reps: { type: 'string', default: '1' }, profile: { type: 'string' }, 'previous-cli': { type: 'string' }, 'previous-commit': { type: 'string' }, 'ab-tasks': { type: 'string', default: '20' }, 'ab-reps': { type: 'string', default: '2' }, 'ab-only': { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    tasks: { type: 'string', default: '100' },
+    reps: { type: 'string', default: '1' },
+    profile: { type: 'string' },
+    'previous-cli': { type: 'string' },
+    'previous-commit': { type: 'string' },
+    'ab-tasks': { type: 'string', default: '20' },
+    'ab-reps': { type: 'string', default: '2' },
+    'ab-only': { type: 'boolean', default: false },
+  },
+});
 const N = Number(values.tasks);
 const REPS = Number(values.reps);
 const out = positionals[0];
@@ -23,7 +51,9 @@ const fresh = (name) => makeBaseRepo(scratchDir(`${name}-${++seq}`));
 
 /** Changes that reached main: files change-* in main's tree, and merge commits. */
 function landed(dir) {
-  const files = git(dir, 'ls-tree', '--name-only', 'main').split('\n').filter((f) => f.startsWith('change-'));
+  const files = git(dir, 'ls-tree', '--name-only', 'main')
+    .split('\n')
+    .filter((f) => f.startsWith('change-'));
   const merges = Number(git(dir, 'rev-list', '--count', '--merges', 'main'));
   const commits = Number(git(dir, 'rev-list', '--count', 'main')) - 1;
   return { files: files.length, merges, commits };
@@ -47,15 +77,24 @@ async function gitFloor(withAgents, n = N) {
 /** Sums over the run's journal: where the swarm's time went. */
 function journalBreakdown(dir) {
   const runs = join(dir, '.swarm', 'runs');
-  const id = readdirSync(runs).filter((d) => !d.endsWith('-manual')).sort().pop();
-  const events = readFileSync(join(runs, id, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const id = readdirSync(runs)
+    .filter((d) => !d.endsWith('-manual'))
+    .sort()
+    .pop();
+  const events = readFileSync(join(runs, id, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const t = (e) => Date.parse(e.ts);
   const agentMs = { worker: 0, reviewer: 0 };
   let turns = 0;
   const mergeStart = new Map();
   let mergeMs = 0;
   for (const e of events) {
-    if (e.type === 'agent_finished') { agentMs[e.role === 'reviewer' ? 'reviewer' : 'worker'] += e.durationMs; turns++; }
+    if (e.type === 'agent_finished') {
+      agentMs[e.role === 'reviewer' ? 'reviewer' : 'worker'] += e.durationMs;
+      turns++;
+    }
     if (e.type === 'merge_started') mergeStart.set(e.taskId, t(e));
     if (e.type === 'task_merged' && mergeStart.has(e.taskId)) mergeMs += t(e) - mergeStart.get(e.taskId);
   }
@@ -65,12 +104,19 @@ function journalBreakdown(dir) {
 async function swarm(workers, cli = CLI, n = N) {
   const dir = fresh(`swarm-${workers}w`);
   writeTasks(dir, n);
-  writeFileSync(join(dir, 'swarm.json'), JSON.stringify({
-    workers: [{ role: 'worker', harness: 'bench', count: workers, iterations: N }],
-    review: { mode: 'agent', harness: 'benchreview', max_rounds: 3 },
-    harnesses: { bench: { command: [WORKER] }, benchreview: { command: [REVIEWER] } },
-    limits: { poll_ms: 20 },
-  }, null, 2).replace(`"iterations": ${N}`, `"iterations": ${n}`));
+  writeFileSync(
+    join(dir, 'swarm.json'),
+    JSON.stringify(
+      {
+        workers: [{ role: 'worker', harness: 'bench', count: workers, iterations: N }],
+        review: { mode: 'agent', harness: 'benchreview', max_rounds: 3 },
+        harnesses: { bench: { command: [WORKER] }, benchreview: { command: [REVIEWER] } },
+        limits: { poll_ms: 20 },
+      },
+      null,
+      2,
+    ).replace(`"iterations": ${N}`, `"iterations": ${n}`),
+  );
   const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
   const trace = gitTrace(`swarm-${++seq}`);
   const r = await timed([process.execPath, ...prof, cli, 'run', '--repo', dir, '--json', '--no-wait'], { cwd: dir, env: trace.env(gitEnv()) });
@@ -81,14 +127,22 @@ async function swarm(workers, cli = CLI, n = N) {
   const tree = new Set(git(dir, 'ls-tree', '--name-only', 'main').split('\n'));
   for (let i = 1; i <= n; i++) if (!tree.has(`change-${taskId(i)}.txt`)) lost.push(taskId(i));
   if (lost.length || complete !== n) throw new Error(`swarm (${workers} workers): ${complete}/${N} complete, missing on main: ${lost.join(', ')}`);
-  const perTask = Object.fromEntries(Object.entries(trace.byCommand()).map(([k, v]) => [k, Math.round((v / n) * 100) / 100]).filter(([, v]) => v >= 0.5).sort((a, b) => b[1] - a[1]));
+  const perTask = Object.fromEntries(
+    Object.entries(trace.byCommand())
+      .map(([k, v]) => [k, Math.round((v / n) * 100) / 100])
+      .filter(([, v]) => v >= 0.5)
+      .sort((a, b) => b[1] - a[1]),
+  );
   return { ms: r.ms, cpuMs: r.cpuMs, gitProcesses: trace.count(), gitPerTaskByCommand: perTask, load: loadNow(), ...l, complete, ...journalBreakdown(dir) };
 }
 
 async function oompa(workers, fixed) {
   const dir = fresh(`oompa-${workers}w${fixed ? '-fixed' : ''}`);
   mkdirSync(join(dir, 'prompts'), { recursive: true });
-  writeFileSync(join(dir, 'prompts', 'worker.md'), 'Goal: Match spec.md\nProcess: Create/claim tasks in tasks/{pending,in_progress,complete}.md\nMethod: Isolate changes to your worktree, commit and merge when complete\n');
+  writeFileSync(
+    join(dir, 'prompts', 'worker.md'),
+    'Goal: Match spec.md\nProcess: Create/claim tasks in tasks/{pending,in_progress,complete}.md\nMethod: Isolate changes to your worktree, commit and merge when complete\n',
+  );
   git(dir, 'add', 'prompts');
   git(dir, 'commit', '-q', '-m', 'prompt');
   writeFileSync(join(dir, '.git', 'info', 'exclude'), '/.w*\n/w*-i*\n');
@@ -102,9 +156,22 @@ async function oompa(workers, fixed) {
   const env = { ...gitEnv(), PATH: `${AGENTS}:${process.env.PATH}`, WORKERS: String(workers), ITERATIONS: String(N / workers) };
   const r = await timed(['bash', file], { cwd: dir, env, stderr: 'pipe' });
   const l = landed(dir);
-  const worktrees = git(dir, 'worktree', 'list', '--porcelain').split('\n').filter((x) => x.startsWith('worktree ')).length - 1;
+  const worktrees =
+    git(dir, 'worktree', 'list', '--porcelain')
+      .split('\n')
+      .filter((x) => x.startsWith('worktree ')).length - 1;
   const lockErrors = (r.stderr.match(/index\.lock|cannot lock ref|Unable to create/g) ?? []).length;
-  return { ms: r.ms, cpuMs: r.cpuMs, workers, fixed, landedChanges: l.files, merges: l.merges, lost: N - l.files, worktreesLeft: worktrees, gitLockErrors: lockErrors };
+  return {
+    ms: r.ms,
+    cpuMs: r.cpuMs,
+    workers,
+    fixed,
+    landedChanges: l.files,
+    merges: l.merges,
+    lost: N - l.files,
+    worktreesLeft: worktrees,
+    gitLockErrors: lockErrors,
+  };
 }
 
 const results = { tasks: N, reps: REPS, floor: [], floorAgents: [], swarm1: [], swarm4: [], oompa: [] };
@@ -128,10 +195,22 @@ if (values['previous-cli']) {
   // The git floor on the same n changes is interleaved too: each side's ratio to the floor.
   const ab = { tasks: n, previousCommit: values['previous-commit'], previous: [], current: [], floor: [] };
   for (let rep = 0; rep < Number(values['ab-reps']); rep++) {
-    const steps = [async () => ab.previous.push(await swarm(1, values['previous-cli'], n)), async () => ab.current.push(await swarm(1, CLI, n)), async () => ab.floor.push(await gitFloor(false, n))];
+    const steps = [
+      async () => ab.previous.push(await swarm(1, values['previous-cli'], n)),
+      async () => ab.current.push(await swarm(1, CLI, n)),
+      async () => ab.floor.push(await gitFloor(false, n)),
+    ];
     for (const step of rep % 2 ? steps.reverse() : steps) await step();
   }
-  const sum = (xs) => ({ gitPerTask: Math.round((median(xs.map((x) => x.gitProcesses)) / n) * 10) / 10, ms: ms(median(xs.map((x) => x.ms))), cpuMs: median(xs.map((x) => x.cpuMs ?? NaN)), msPerTask: ms(median(xs.map((x) => x.ms)) / n), cpuMsPerTask: ms(median(xs.map((x) => x.cpuMs ?? NaN)) / n), loads: xs.map((x) => x.load), byCommand: xs[0].gitPerTaskByCommand });
+  const sum = (xs) => ({
+    gitPerTask: Math.round((median(xs.map((x) => x.gitProcesses)) / n) * 10) / 10,
+    ms: ms(median(xs.map((x) => x.ms))),
+    cpuMs: median(xs.map((x) => x.cpuMs ?? NaN)),
+    msPerTask: ms(median(xs.map((x) => x.ms)) / n),
+    cpuMsPerTask: ms(median(xs.map((x) => x.cpuMs ?? NaN)) / n),
+    loads: xs.map((x) => x.load),
+    byCommand: xs[0].gitPerTaskByCommand,
+  });
   ab.summary = { previous: sum(ab.previous), current: sum(ab.current), floor: sum(ab.floor) };
   ab.summary.wallRatio = ratio(ab.summary.current.ms, ab.summary.previous.ms);
   ab.summary.cpuRatio = ratio(ab.summary.current.cpuMs, ab.summary.previous.cpuMs);
@@ -142,7 +221,11 @@ if (values['previous-cli']) {
   results.ab = ab;
 }
 
-if (values['ab-only']) { writeFileSync(out, JSON.stringify(results, null, 2)); cleanupScratch(); process.exit(0); }
+if (values['ab-only']) {
+  writeFileSync(out, JSON.stringify(results, null, 2));
+  cleanupScratch();
+  process.exit(0);
+}
 
 const med = (k) => median(results[k].map((r) => r.ms));
 const cpu = (k) => median(results[k].map((r) => r.cpuMs ?? NaN));

@@ -33,7 +33,22 @@ async function main() {
   await mod.deactivate();
   const sorted = [...times].sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 10) / 10;
-  writeFileSync(out, JSON.stringify({ samples: times.length, maxMs: r(sorted.at(-1) ?? 0), p99Ms: r(sorted[Math.floor(sorted.length * 0.99)] ?? 0), medianMs: r(sorted[Math.floor(sorted.length / 2)] ?? 0), maxNodes }));
+  writeFileSync(
+    out,
+    JSON.stringify({
+      samples: times.length,
+      maxMs: r(sorted.at(-1) ?? 0),
+      p99Ms: r(sorted[Math.floor(sorted.length * 0.99)] ?? 0),
+      medianMs: r(sorted[Math.floor(sorted.length / 2)] ?? 0),
+      maxNodes,
+    }),
+  );
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -12,14 +12,22 @@ import { renderTimelineSvg } from '../../src/shared/timelineSvg';
 import { syntheticRun } from '../../test/helpers/timeline-events';
 import type { JournalEntry } from '../../src/swarm/types';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { tasks: { type: 'string', default: '1000' }, reps: { type: 'string', default: '5' }, workers: { type: 'string', default: '8' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { tasks: { type: 'string', default: '1000' }, reps: { type: 'string', default: '5' }, workers: { type: 'string', default: '8' } },
+});
 const N = Number(values.tasks);
 const REPS = Number(values.reps);
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const ms = (x: number): number => Math.round(x * 10) / 10;
 
 async function main(): Promise<void> {
-  const text = syntheticRun(N, Number(values.workers)).map((e) => JSON.stringify(e)).join('\n');
+  const text = syntheticRun(N, Number(values.workers))
+    .map((e) => JSON.stringify(e))
+    .join('\n');
   const parseMs: number[] = [];
   const modelMs: number[] = [];
   const svgMs: number[] = [];
@@ -47,15 +55,27 @@ async function main(): Promise<void> {
     const dom = performance.now() - t;
     await win.happyDOM?.close();
     if (r === 0) continue; // warm-up
-    parseMs.push(parse); modelMs.push(mod); svgMs.push(draw); domMs.push(dom);
+    parseMs.push(parse);
+    modelMs.push(mod);
+    svgMs.push(draw);
+    domMs.push(dom);
     spans = model.spans.length;
     svgBytes = svg.length;
   }
   const modelSvg = median(modelMs.map((m, i) => m + svgMs[i]));
   const out = {
-    tasks: N, events: text.split('\n').length, spans, rendered, svgBytes, reps: REPS,
+    tasks: N,
+    events: text.split('\n').length,
+    spans,
+    rendered,
+    svgBytes,
+    reps: REPS,
     summary: {
-      parseMs: ms(median(parseMs)), modelMs: ms(median(modelMs)), svgMs: ms(median(svgMs)), modelSvgMs: ms(modelSvg), happyDomMs: ms(median(domMs)),
+      parseMs: ms(median(parseMs)),
+      modelMs: ms(median(modelMs)),
+      svgMs: ms(median(svgMs)),
+      modelSvgMs: ms(modelSvg),
+      happyDomMs: ms(median(domMs)),
       modelSvgVsParse: Math.round((modelSvg / median(parseMs)) * 100) / 100,
       targets: { under500msMet: modelSvg < 500, allDrawnMet: rendered === spans },
     },

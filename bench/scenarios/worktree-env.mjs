@@ -13,7 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { loadEngine } from '../lib/build.mjs';
 import { cleanupScratch, git, gitEnv, makeBaseRepo, median, ms, ratio, run, scratchDir, timed } from '../lib/util.mjs';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { mb: { type: 'string', default: '100' }, reps: { type: 'string', default: '3' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { mb: { type: 'string', default: '100' }, reps: { type: 'string', default: '3' } },
+});
 const MB = Number(values.mb);
 const REPS = Number(values.reps);
 const { prepareWorktreeEnv, Git } = loadEngine();
@@ -52,7 +55,9 @@ git(dir, 'add', '-A');
 git(dir, 'commit', '-q', '-m', 'ignore');
 const tree = makeTree(dir);
 const g = new Git(dir);
-const reflink = run(['sh', '-c', `cp --reflink=always ${JSON.stringify(join(dir, '.env'))} ${JSON.stringify(join(dir, '.env.reflink-probe'))}`], { allowFail: true });
+const reflink = run(['sh', '-c', `cp --reflink=always ${JSON.stringify(join(dir, '.env'))} ${JSON.stringify(join(dir, '.env.reflink-probe'))}`], {
+  allowFail: true,
+});
 rmSync(join(dir, '.env.reflink-probe'), { force: true });
 const fsType = run(['stat', '-f', '-c', '%T', dir], { allowFail: true }).stdout.trim();
 

@@ -21,7 +21,9 @@ export function makeOut(json: boolean): Out {
   return {
     json,
     // Everything printed may carry text from agents, diffs or tasks (docs/security.md).
-    print: (line) => { if (!json) process.stdout.write(`${terminalSafe(line, true)}\n`); },
+    print: (line) => {
+      if (!json) process.stdout.write(`${terminalSafe(line, true)}\n`);
+    },
     data: (value) => process.stdout.write(`${terminalSafeJson(value, json ? 0 : 2)}\n`),
   };
 }
@@ -31,33 +33,60 @@ export const short = (sha?: string) => (sha ? sha.slice(0, 10) : '-');
 /** One human-readable line per interesting event (progress while the swarm runs). */
 export function describeEvent(e: SwarmEvent): string | undefined {
   switch (e.type) {
-    case 'run_started': return `swarm run ${e.runId}: ${e.workers.length} worker(s) on ${e.base}${e.sandbox ? `; ${e.sandbox.reason}` : ''}`;
-    case 'run_recovered': return `recovered an earlier run: resumed [${e.resumed.join(', ')}], back to pending [${e.returnedToPending.join(', ')}], completed [${e.completed.join(', ')}]${e.killedPids.length ? `, killed stray agents ${e.killedPids.join(', ')}` : ''}${e.orphanedWorktrees.length ? `, orphaned worktrees: ${e.orphanedWorktrees.join('; ')}` : ''}`;
-    case 'task_claimed': return `[${e.workerId}] took ${e.taskId} (branch ${e.branch})`;
-    case 'task_quarantined': return `quarantined ${e.file}: ${e.reason}`;
-    case 'task_created': return `new task ${e.taskId} (by ${e.by})`;
-    case 'agent_finished': return e.failure ? `[${e.workerId}] ${e.role} turn on ${e.taskId ?? '-'} failed (${e.failureKind}): ${e.failure}` : undefined;
-    case 'review_finished': return `${e.taskId}: round ${e.round.round} by ${e.round.by}: ${e.round.verdict ?? 'no verdict'}${e.round.decision ? ` (${e.round.decision})` : ''}`;
-    case 'human_review_requested': return `${e.taskId}: waiting for your review of ${short(e.sha)} (swarm review approve ${e.taskId})`;
-    case 'task_blocked': return `${e.taskId}: blocked: ${e.question} (answer: swarm review answer ${e.taskId} "..."; or: swarm retry ${e.taskId})`;
-    case 'task_answered': return `${e.taskId}: answered`;
-    case 'merge_waiting': return `${e.taskId}: merge waits: ${e.reason}${e.files.length ? ` (${e.files.join(', ')})` : ''}`;
-    case 'merge_conflict': return `${e.taskId}: conflict in ${e.files.join(', ')}; back to its worker`;
-    case 'merge_check': return `${e.taskId}: merge check of ${short(e.check.sha)} ${e.check.ok ? 'passed' : e.check.timedOut ? 'timed out' : `failed (exit ${e.check.exitCode}); log ${e.check.logFile ?? '-'}`}`;
-    case 'integration_round': return `${e.taskId}: ${e.base} brought into its branch${e.conflicts.length ? `; conflicts in ${e.conflicts.join(', ')}` : ''}`;
-    case 'conflict_predicted': return `${e.taskId}: may conflict with ${e.with} in ${e.files.join(', ')}`;
-    case 'task_merged': return `${e.taskId}: merged ${short(e.sha)} as ${short(e.commit)}`;
-    case 'task_returned': return `${e.taskId}: back to pending (${e.reason})`;
-    case 'task_failed': return `${e.taskId}: failed: ${e.reason}`;
-    case 'pool_paused': return `pool ${e.pool} paused until ${new Date(e.untilMs).toLocaleTimeString()}: ${e.reason}`;
-    case 'pool_resumed': return `pool ${e.pool} resumed`;
-    case 'budget_reached': return `${e.taskId ? `${e.taskId}: ` : ''}${e.reason}${e.scope === 'task' ? ` (raise max_cost_usd in its file, then: swarm retry ${e.taskId})` : ' (stop the run; raise limits.max_cost_usd to go on)'}`;
-    case 'worker_stopped': return `[${e.workerId}] stopped: ${e.reason}`;
-    case 'security_violation': return `[${e.workerId}] SECURITY: ${e.changes.join('; ')}`;
-    case 'decision_refused': return `${e.taskId ? `${e.taskId}: ` : ''}SECURITY: a decision the swarm did not issue was refused (${e.source}): ${e.reason}`;
-    case 'human_decision': return `${e.taskId}: your ${e.decision} of ${short(e.sha)}: ${e.applied ? 'applied' : 'not applied'}${e.detail ? ` (${e.detail})` : ''}`;
-    case 'log': return e.level === 'info' ? undefined : `${e.level}: ${e.message}`;
-    default: return undefined;
+    case 'run_started':
+      return `swarm run ${e.runId}: ${e.workers.length} worker(s) on ${e.base}${e.sandbox ? `; ${e.sandbox.reason}` : ''}`;
+    case 'run_recovered':
+      return `recovered an earlier run: resumed [${e.resumed.join(', ')}], back to pending [${e.returnedToPending.join(', ')}], completed [${e.completed.join(', ')}]${e.killedPids.length ? `, killed stray agents ${e.killedPids.join(', ')}` : ''}${e.orphanedWorktrees.length ? `, orphaned worktrees: ${e.orphanedWorktrees.join('; ')}` : ''}`;
+    case 'task_claimed':
+      return `[${e.workerId}] took ${e.taskId} (branch ${e.branch})`;
+    case 'task_quarantined':
+      return `quarantined ${e.file}: ${e.reason}`;
+    case 'task_created':
+      return `new task ${e.taskId} (by ${e.by})`;
+    case 'agent_finished':
+      return e.failure ? `[${e.workerId}] ${e.role} turn on ${e.taskId ?? '-'} failed (${e.failureKind}): ${e.failure}` : undefined;
+    case 'review_finished':
+      return `${e.taskId}: round ${e.round.round} by ${e.round.by}: ${e.round.verdict ?? 'no verdict'}${e.round.decision ? ` (${e.round.decision})` : ''}`;
+    case 'human_review_requested':
+      return `${e.taskId}: waiting for your review of ${short(e.sha)} (swarm review approve ${e.taskId})`;
+    case 'task_blocked':
+      return `${e.taskId}: blocked: ${e.question} (answer: swarm review answer ${e.taskId} "..."; or: swarm retry ${e.taskId})`;
+    case 'task_answered':
+      return `${e.taskId}: answered`;
+    case 'merge_waiting':
+      return `${e.taskId}: merge waits: ${e.reason}${e.files.length ? ` (${e.files.join(', ')})` : ''}`;
+    case 'merge_conflict':
+      return `${e.taskId}: conflict in ${e.files.join(', ')}; back to its worker`;
+    case 'merge_check':
+      return `${e.taskId}: merge check of ${short(e.check.sha)} ${e.check.ok ? 'passed' : e.check.timedOut ? 'timed out' : `failed (exit ${e.check.exitCode}); log ${e.check.logFile ?? '-'}`}`;
+    case 'integration_round':
+      return `${e.taskId}: ${e.base} brought into its branch${e.conflicts.length ? `; conflicts in ${e.conflicts.join(', ')}` : ''}`;
+    case 'conflict_predicted':
+      return `${e.taskId}: may conflict with ${e.with} in ${e.files.join(', ')}`;
+    case 'task_merged':
+      return `${e.taskId}: merged ${short(e.sha)} as ${short(e.commit)}`;
+    case 'task_returned':
+      return `${e.taskId}: back to pending (${e.reason})`;
+    case 'task_failed':
+      return `${e.taskId}: failed: ${e.reason}`;
+    case 'pool_paused':
+      return `pool ${e.pool} paused until ${new Date(e.untilMs).toLocaleTimeString()}: ${e.reason}`;
+    case 'pool_resumed':
+      return `pool ${e.pool} resumed`;
+    case 'budget_reached':
+      return `${e.taskId ? `${e.taskId}: ` : ''}${e.reason}${e.scope === 'task' ? ` (raise max_cost_usd in its file, then: swarm retry ${e.taskId})` : ' (stop the run; raise limits.max_cost_usd to go on)'}`;
+    case 'worker_stopped':
+      return `[${e.workerId}] stopped: ${e.reason}`;
+    case 'security_violation':
+      return `[${e.workerId}] SECURITY: ${e.changes.join('; ')}`;
+    case 'decision_refused':
+      return `${e.taskId ? `${e.taskId}: ` : ''}SECURITY: a decision the swarm did not issue was refused (${e.source}): ${e.reason}`;
+    case 'human_decision':
+      return `${e.taskId}: your ${e.decision} of ${short(e.sha)}: ${e.applied ? 'applied' : 'not applied'}${e.detail ? ` (${e.detail})` : ''}`;
+    case 'log':
+      return e.level === 'info' ? undefined : `${e.level}: ${e.message}`;
+    default:
+      return undefined;
   }
 }
 

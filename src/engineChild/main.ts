@@ -17,7 +17,9 @@ const channel = {
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => l({ t: 'stop', reason: `the swarm process got ${sig}` }));
   },
   onDisconnect: (l: () => void) => void process.on('disconnect', l),
-  close: () => { if (process.connected) process.disconnect(); },
+  close: () => {
+    if (process.connected) process.disconnect();
+  },
 };
 
 void serveEngine(channel, { openWorkspace, warn: (m) => process.stderr.write(`engine-child: ${m}\n`) }).then((code) => {

@@ -54,7 +54,9 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
     stateTimer = undefined;
     if (run) send({ t: 'state', paused: run.paused, workers: run.workers(), usage: run.usage?.() });
   };
-  const scheduleState = () => { stateTimer ??= setTimeout(sendState, STATE_EVERY_MS); };
+  const scheduleState = () => {
+    stateTimer ??= setTimeout(sendState, STATE_EVERY_MS);
+  };
 
   const finish = (code: number) => {
     if (stateTimer) clearTimeout(stateTimer);
@@ -106,11 +108,17 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
         return;
       case 'worktrees':
         if (!ws) return send({ t: 'reply', id: m.id, error: 'the swarm process has not opened its workspace yet' });
-        ws.listWorktrees().then((worktrees) => send({ t: 'worktrees', id: m.id, worktrees }), (e: unknown) => send({ t: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) }));
+        ws.listWorktrees().then(
+          (worktrees) => send({ t: 'worktrees', id: m.id, worktrees }),
+          (e: unknown) => send({ t: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) }),
+        );
         return;
       case 'retry':
         if (!ws) return send({ t: 'reply', id: m.id, error: 'the swarm process has not opened its workspace yet' });
-        ws.retry(m.taskId).then(() => send({ t: 'reply', id: m.id }), (e: unknown) => send({ t: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) }));
+        ws.retry(m.taskId).then(
+          () => send({ t: 'reply', id: m.id }),
+          (e: unknown) => send({ t: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) }),
+        );
         return;
       case 'worker': {
         try {

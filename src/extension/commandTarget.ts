@@ -42,19 +42,32 @@ export type CommandTarget =
   | { kind: 'task'; pick: string; filter: TaskFilter }
   | { kind: 'worktree'; pick: string };
 
-export type TargetOf<T extends CommandTarget> = T extends { kind: 'task' } ? ResolvedTask : T extends { kind: 'worktree' } ? ResolvedWorktree : T extends { kind: 'session' } ? SwarmSession : undefined;
+export type TargetOf<T extends CommandTarget> = T extends { kind: 'task' }
+  ? ResolvedTask
+  : T extends { kind: 'worktree' }
+    ? ResolvedWorktree
+    : T extends { kind: 'session' }
+      ? SwarmSession
+      : undefined;
 
 /** The target of a command for the first argument VS Code passed, or undefined (nothing fits, or the user cancelled). */
-export async function resolveTarget(registry: SessionRegistry, target: CommandTarget, arg: unknown): Promise<ResolvedTask | ResolvedWorktree | SwarmSession | undefined | null> {
+export async function resolveTarget(
+  registry: SessionRegistry,
+  target: CommandTarget,
+  arg: unknown,
+): Promise<ResolvedTask | ResolvedWorktree | SwarmSession | undefined | null> {
   switch (target.kind) {
-    case 'none': return null;
+    case 'none':
+      return null;
     case 'session': {
       const session = sessionFromArg(registry, arg) ?? (await registry.pick(target.pick, target.filter));
       if (!session && target.nothing) void vscode.window.showInformationMessage(target.nothing(registry));
       return session;
     }
-    case 'task': return resolveTask(registry, arg, target.pick, target.filter);
-    case 'worktree': return resolveWorktree(registry, arg, target.pick);
+    case 'task':
+      return resolveTask(registry, arg, target.pick, target.filter);
+    case 'worktree':
+      return resolveWorktree(registry, arg, target.pick);
   }
 }
 
@@ -62,14 +75,20 @@ export function sessionFromArg(registry: SessionRegistry, arg: unknown): SwarmSe
   if (arg instanceof TaskNode || arg instanceof WorktreeNode) return arg.session;
   if (typeof arg === 'string') return registry.byRepoRoot(arg);
   if (arg instanceof vscode.Uri) return registry.forPath(arg.fsPath);
-  if (typeof arg === 'object' && arg !== null && typeof (arg as { root?: unknown }).root === 'string') return registry.byRepoRoot((arg as { root: string }).root);
+  if (typeof arg === 'object' && arg !== null && typeof (arg as { root?: unknown }).root === 'string')
+    return registry.byRepoRoot((arg as { root: string }).root);
   return undefined;
 }
 
 async function resolveTask(registry: SessionRegistry, arg: unknown, placeHolder: string, filter: TaskFilter): Promise<ResolvedTask | undefined> {
   if (arg instanceof TaskNode) return { session: arg.session, ref: arg.toTaskRef(), task: arg.task, node: arg };
   // The Worktrees view: a worktree's task (Show agent log).
-  if (arg instanceof WorktreeNode && arg.worktree.taskId) return { session: arg.session, ref: { root: arg.session.root, taskId: arg.worktree.taskId }, task: findTask(arg.session.snapshot.tasks, arg.worktree.taskId) };
+  if (arg instanceof WorktreeNode && arg.worktree.taskId)
+    return {
+      session: arg.session,
+      ref: { root: arg.session.root, taskId: arg.worktree.taskId },
+      task: findTask(arg.session.snapshot.tasks, arg.worktree.taskId),
+    };
   if (arg instanceof TreeNode) {
     void vscode.window.showInformationMessage('Swarm: this item is not a task.');
     return undefined;
@@ -96,7 +115,12 @@ async function resolveTask(registry: SessionRegistry, arg: unknown, placeHolder:
       if (!filter(task, status, n)) continue;
       // Words, as the tree says them: "waiting for you", "failed", never `awaiting_human`.
       const words = n?.kind === 'failed' ? 'failed' : describeTaskStatus(status, currentRound(state, task.reviewRounds));
-      items.push({ label: task.title || task.id, description: `${task.id}${multi ? ` · ${session.name}` : ''} · ${words}`, detail: n?.question ?? task.question, resolved: { session, ref: { root: session.root, taskId: task.id, sha: n?.sha ?? state?.headSha }, task } });
+      items.push({
+        label: task.title || task.id,
+        description: `${task.id}${multi ? ` · ${session.name}` : ''} · ${words}`,
+        detail: n?.question ?? task.question,
+        resolved: { session, ref: { root: session.root, taskId: task.id, sha: n?.sha ?? state?.headSha }, task },
+      });
     }
   }
   if (!items.length) {
@@ -119,7 +143,15 @@ async function resolveWorktree(registry: SessionRegistry, arg: unknown, placeHol
     return session && worktree ? { session, worktree } : undefined;
   }
   type Item = vscode.QuickPickItem & ResolvedWorktree;
-  const items: Item[] = registry.sessions.flatMap((session) => session.snapshot.worktrees.map((worktree) => ({ label: worktree.branch, description: `${worktree.orphaned ? `orphaned · ${formatBytes(worktree.diskBytes)}` : worktree.taskId ?? ''}`, detail: worktree.path, session, worktree })));
+  const items: Item[] = registry.sessions.flatMap((session) =>
+    session.snapshot.worktrees.map((worktree) => ({
+      label: worktree.branch,
+      description: `${worktree.orphaned ? `orphaned · ${formatBytes(worktree.diskBytes)}` : (worktree.taskId ?? '')}`,
+      detail: worktree.path,
+      session,
+      worktree,
+    })),
+  );
   if (!items.length) {
     void vscode.window.showInformationMessage('Swarm: there are no swarm worktrees.');
     return undefined;
@@ -160,6 +192,10 @@ export interface CommandDef {
 }
 
 /** Declare a command: its target, whether it needs trust, and its handler (typed by the target). */
-export function command<T extends CommandTarget>(target: T, run: (target: TargetOf<T>, args: unknown[]) => Promise<unknown>, options: { trusted?: boolean } = {}): CommandDef {
+export function command<T extends CommandTarget>(
+  target: T,
+  run: (target: TargetOf<T>, args: unknown[]) => Promise<unknown>,
+  options: { trusted?: boolean } = {},
+): CommandDef {
   return { target, run: run as CommandDef['run'], ...options };
 }

@@ -35,7 +35,10 @@ export class SwarmCommands {
     const def = this.definitions[id];
     // Trust, in one place: agents run code, and a repository's own git config (hooks, fsmonitor) can too.
     if (def.trusted && !vscode.workspace.isTrusted) {
-      const pick = await vscode.window.showErrorMessage('Swarm: this workspace is not trusted. The swarm does not start agents or run git in an untrusted workspace.', 'Manage Workspace Trust');
+      const pick = await vscode.window.showErrorMessage(
+        'Swarm: this workspace is not trusted. The swarm does not start agents or run git in an untrusted workspace.',
+        'Manage Workspace Trust',
+      );
       if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
       return false;
     }

@@ -8,7 +8,11 @@ import { Commands, type CommandId } from './constants';
 import type { SwarmSession } from './session';
 import { initOptions, sayInitChoice } from './setupCommands';
 
-export function configCommands(deps: CommandDeps): { defs: Partial<Record<CommandId, CommandDef>>; initialize(session: SwarmSession): Promise<boolean>; openConfig(session: SwarmSession): Promise<void> } {
+export function configCommands(deps: CommandDeps): {
+  defs: Partial<Record<CommandId, CommandDef>>;
+  initialize(session: SwarmSession): Promise<boolean>;
+  openConfig(session: SwarmSession): Promise<void>;
+} {
   const initialize = async (session: SwarmSession): Promise<boolean> => {
     if (!session.isGitRepo) {
       void vscode.window.showErrorMessage(`Swarm: ${session.name} is not a git repository. Run "git init" (or open a repository) first.`);
@@ -38,7 +42,11 @@ export function configCommands(deps: CommandDeps): { defs: Partial<Record<Comman
     defs: {
       [Commands.showRunLog]: command({ kind: 'none' }, async () => deps.log.show(true)),
       [Commands.openConfig]: command({ kind: 'session', pick: 'Open the swarm config of which repository?' }, openConfig),
-      [Commands.initialize]: command({ kind: 'session', pick: 'Initialize a swarm in which repository?', filter: () => true, nothing: () => 'Swarm: open a folder first.' }, initialize, { trusted: true }),
+      [Commands.initialize]: command(
+        { kind: 'session', pick: 'Initialize a swarm in which repository?', filter: () => true, nothing: () => 'Swarm: open a folder first.' },
+        initialize,
+        { trusted: true },
+      ),
       [Commands.refresh]: command({ kind: 'none' }, async () => Promise.all(deps.registry.sessions.map((s) => s.refreshNow()))),
     },
   };

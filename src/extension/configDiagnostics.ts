@@ -21,7 +21,7 @@ export class ConfigDiagnostics implements vscode.Disposable {
   update(): void {
     for (const session of this.registry.sessions) {
       const file = session.configFile;
-      const error = session.state === 'configError' ? session.error ?? '' : '';
+      const error = session.state === 'configError' ? (session.error ?? '') : '';
       const key = `${file}\u0000${error}`;
       if (this.last.get(session.root) === key) continue;
       const previous = this.last.get(session.root)?.split('\u0000')[0];
@@ -47,7 +47,10 @@ export function diagnosticsFor(file: string, error: string): vscode.Diagnostic[]
   }
   const name = basename(file);
   const out: vscode.Diagnostic[] = [];
-  for (const line of error.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of error
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const m = /^(.+?): ([^:]+): (.+)$/.exec(line);
     if (m && basename(m[1]) !== name) continue;
     const field = m ? m[2] : '';
@@ -63,7 +66,10 @@ function rangeOf(text: string, field: string): vscode.Range {
   let at = 0;
   let found = -1;
   let length = 0;
-  for (const key of field.split('.').map((k) => k.replace(/\[\d+\]$/, '')).filter(Boolean)) {
+  for (const key of field
+    .split('.')
+    .map((k) => k.replace(/\[\d+\]$/, ''))
+    .filter(Boolean)) {
     const i = text.indexOf(`"${key}"`, at);
     if (i < 0) break;
     found = i;

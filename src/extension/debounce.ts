@@ -44,7 +44,10 @@ export class Debouncer {
   /** How many times the action has started; the tests read it. */
   runs = 0;
 
-  constructor(private readonly action: () => void | Promise<void>, private readonly options: DebouncerOptions) {
+  constructor(
+    private readonly action: () => void | Promise<void>,
+    private readonly options: DebouncerOptions,
+  ) {
     this.clock = options.clock ?? systemClock;
   }
 

@@ -68,11 +68,16 @@ export class ChildRun implements SwarmRun {
     // plain node (set only there: agents inherit the environment). code-server's host is node.
     const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
     this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json' });
-    this.child.stderr?.on('data', (c: Buffer) => { this.stderr = (this.stderr + c.toString('utf8')).slice(-STDERR_TAIL); });
+    this.child.stderr?.on('data', (c: Buffer) => {
+      this.stderr = (this.stderr + c.toString('utf8')).slice(-STDERR_TAIL);
+    });
     this.child.on('message', (raw) => this.receive(raw));
     this.child.on('error', (e) => this.crashed(`the swarm process could not start: ${e.message}`));
     this.child.on('exit', (code, signal) => {
-      if (!this.ended) this.crashed(`the swarm process (pid ${this.child.pid}) ended unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`})${this.stderr.trim() ? `: ${this.stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}. Its tasks are recovered by the next start.`);
+      if (!this.ended)
+        this.crashed(
+          `the swarm process (pid ${this.child.pid}) ended unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`})${this.stderr.trim() ? `: ${this.stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}. Its tasks are recovered by the next start.`,
+        );
     });
     const { waitForHumans, workers } = options.run;
     this.send({ t: 'start', start: { workspace: options.workspace, run: { runId: this.runId, waitForHumans, workers } } });
@@ -170,7 +175,11 @@ export class ChildRun implements SwarmRun {
     if (this.ended) return;
     const m: EngineToHost | undefined = parseEngineMessage(raw);
     if (!m) {
-      this.options.onEvent({ type: 'log', level: 'warn', message: `Swarm: dropped a message from the swarm process that is not the engine protocol's (${JSON.stringify(raw)?.slice(0, 120)})` });
+      this.options.onEvent({
+        type: 'log',
+        level: 'warn',
+        message: `Swarm: dropped a message from the swarm process that is not the engine protocol's (${JSON.stringify(raw)?.slice(0, 120)})`,
+      });
       return;
     }
     switch (m.t) {
@@ -236,6 +245,16 @@ export class ChildRun implements SwarmRun {
   }
 
   private emptySummary(): RunSummary {
-    return { runId: this.runId, startedAt: this.startedAt, finishedAt: new Date().toISOString(), reason: this.stopReason, workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] };
+    return {
+      runId: this.runId,
+      startedAt: this.startedAt,
+      finishedAt: new Date().toISOString(),
+      reason: this.stopReason,
+      workers: [],
+      merged: [],
+      waitingForHuman: [],
+      blocked: [],
+      failed: [],
+    };
   }
 }

@@ -58,22 +58,35 @@ export class SwarmExtension implements vscode.Disposable {
   private closing = false;
   private resuming: Promise<void> | undefined;
 
-  constructor(readonly context: vscode.ExtensionContext, options: ActivationOptions = {}) {
+  constructor(
+    readonly context: vscode.ExtensionContext,
+    options: ActivationOptions = {},
+  ) {
     const engine: SwarmEngine = options.engine ?? lazyEngine();
     this.log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
     this.disposables.push(this.log);
 
     let agentPath: Promise<string | undefined> | undefined;
-    const resolveAgentPath = options.agentPath ?? (() => {
-      // Once per window: a login shell costs tens to hundreds of milliseconds.
-      agentPath ??= resolveLoginShellPath().then((r) => {
-        this.log.info(`Swarm: agent PATH: ${r.note}`);
-        return r.path;
+    const resolveAgentPath =
+      options.agentPath ??
+      (() => {
+        // Once per window: a login shell costs tens to hundreds of milliseconds.
+        agentPath ??= resolveLoginShellPath().then((r) => {
+          this.log.info(`Swarm: agent PATH: ${r.note}`);
+          return r.path;
+        });
+        return agentPath;
       });
-      return agentPath;
+    const engineChild = options.engineChild === false ? undefined : (options.engineChild ?? (options.engine ? undefined : startEngineChild));
+    this.registry = new SessionRegistry({
+      engine,
+      engineChild,
+      settings: readSettings,
+      agentPath: resolveAgentPath,
+      log: this.log,
+      refreshDelayMs: options.refreshDelayMs,
+      refreshMaxWaitMs: options.refreshMaxWaitMs,
     });
-    const engineChild = options.engineChild === false ? undefined : options.engineChild ?? (options.engine ? undefined : startEngineChild);
-    this.registry = new SessionRegistry({ engine, engineChild, settings: readSettings, agentPath: resolveAgentPath, log: this.log, refreshDelayMs: options.refreshDelayMs, refreshMaxWaitMs: options.refreshMaxWaitMs });
     this.disposables.push(this.registry);
 
     this.tasks = new TasksTreeProvider(this.registry);
@@ -93,12 +106,13 @@ export class SwarmExtension implements vscode.Disposable {
       registerReviewPanels(context, {
         getWorkspace: (root) => {
           if (!vscode.workspace.isTrusted) return undefined;
-          const session = root ? this.registry.byRepoRoot(root) ?? this.registry.forPath(root) : this.registry.sessions.find((s) => s.isGitRepo);
+          const session = root ? (this.registry.byRepoRoot(root) ?? this.registry.forPath(root)) : this.registry.sessions.find((s) => s.isGitRepo);
           return session?.open().then((ws) => ws && session.withRunEvents(ws)); // a run in the engine process: its events too
         },
         log: { info: (m) => this.log.info(m), warn: (m) => this.log.warn(m), error: (m) => this.log.error(m) },
       });
-    const onScreen = (root: string, taskId: string) => review.isShowing?.(root, taskId) ?? reviewTabShowing(taskId, this.registry.byRepoRoot(root)?.snapshot.tasks.current.find((t) => t.id === taskId)?.title);
+    const onScreen = (root: string, taskId: string) =>
+      review.isShowing?.(root, taskId) ?? reviewTabShowing(taskId, this.registry.byRepoRoot(root)?.snapshot.tasks.current.find((t) => t.id === taskId)?.title);
     this.notifier = new Notifier(this.registry, () => readSettings().notifications, onScreen);
     this.disposables.push(this.notifier);
     // A review opened by any route (the key, the tree, the toast, the panel's Next review) shows as a tab: the review toast closes.
@@ -193,14 +207,19 @@ export class SwarmExtension implements vscode.Disposable {
     const runs = this.context.workspaceState.get<InterruptedRuns>(INTERRUPTED_RUNS_KEY, {});
     for (const [root, { runId, at }] of Object.entries(runs)) {
       const session = this.registry.byRepoRoot(root);
-      if (!session || session.activeRun || session.state !== 'ready' && session.state !== 'noConfig') continue;
+      if (!session || session.activeRun || (session.state !== 'ready' && session.state !== 'noConfig')) continue;
       const when = new Date(at).toLocaleString();
       if (Date.now() - at > RESUME_WITHIN_MS) {
         // Long ago (the window was closed, not reloaded): ask rather than start agents unasked.
         this.log.info(`[${session.name}] run ${runId} was interrupted (${when}); Start swarm resumes its tasks.`);
-        void vscode.window.showInformationMessage(`Swarm: the run in ${session.name} was interrupted when the window closed (${when}). Its tasks resume when you start the swarm.`, 'Start swarm').then((pick) => {
-          if (pick) void vscode.commands.executeCommand(Commands.startSwarm, session.root);
-        });
+        void vscode.window
+          .showInformationMessage(
+            `Swarm: the run in ${session.name} was interrupted when the window closed (${when}). Its tasks resume when you start the swarm.`,
+            'Start swarm',
+          )
+          .then((pick) => {
+            if (pick) void vscode.commands.executeCommand(Commands.startSwarm, session.root);
+          });
         continue;
       }
       this.log.info(`[${session.name}] resuming run ${runId}, interrupted by a window reload (${when})`);
@@ -254,11 +273,16 @@ function lazyEngine(): SwarmEngine {
 
 function folderState(s: SwarmSession): FolderState {
   switch (s.state) {
-    case 'noGit': return 'noGit';
-    case 'noConfig': return 'noConfig';
-    case 'loading': return 'loading';
-    case 'configError': return 'configError';
-    default: return 'ready';
+    case 'noGit':
+      return 'noGit';
+    case 'noConfig':
+      return 'noConfig';
+    case 'loading':
+      return 'loading';
+    case 'configError':
+      return 'configError';
+    default:
+      return 'ready';
   }
 }
 
@@ -277,7 +301,9 @@ export function activate(context: vscode.ExtensionContext, options?: ActivationO
   context.subscriptions.push(ext);
   current = ext;
   lastActivationMs = performance.now() - t0;
-  ext.log.info(`Swarm: activated in ${lastActivationMs.toFixed(1)} ms (${Object.keys(CommandTitles).length} commands, ${ext.registry.sessions.length} folder(s))`);
+  ext.log.info(
+    `Swarm: activated in ${lastActivationMs.toFixed(1)} ms (${Object.keys(CommandTitles).length} commands, ${ext.registry.sessions.length} folder(s))`,
+  );
   void ext.openSessions();
   return ext;
 }

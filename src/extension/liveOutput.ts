@@ -41,7 +41,8 @@ export class LiveTurns {
       this.byWorker.set(`${root}\0${e.workerId}`, t);
     } else if (e.type === 'agent_finished') {
       if (e.usage) this.usage.set(`${root}\0${e.workerId}`, sumUsage(this.usage.get(`${root}\0${e.workerId}`), e.usage));
-      for (const t of [e.taskId ? this.byTask.get(`${root}\0${e.taskId}`) : undefined, this.byWorker.get(`${root}\0${e.workerId}`)]) if (t && t.workerId === e.workerId) t.running = false;
+      for (const t of [e.taskId ? this.byTask.get(`${root}\0${e.taskId}`) : undefined, this.byWorker.get(`${root}\0${e.workerId}`)])
+        if (t && t.workerId === e.workerId) t.running = false;
     }
   }
 
@@ -66,7 +67,11 @@ export class LogFollower {
   private reading = false;
   private readonly decoder = new StringDecoder('utf8');
 
-  constructor(readonly file: string, private readonly onText: (text: string, skipped: number) => void, private readonly pollMs = 200) {}
+  constructor(
+    readonly file: string,
+    private readonly onText: (text: string, skipped: number) => void,
+    private readonly pollMs = 200,
+  ) {}
 
   /** Start at the last `backlog` bytes; follow when `follow`, else read to the end once. */
   async start(follow: boolean, backlog = BACKLOG_BYTES): Promise<void> {
@@ -161,17 +166,26 @@ export class LiveOutputTerminal implements vscode.Pseudoterminal {
 
   private async onEvent(e: SwarmEvent): Promise<void> {
     if (e.type === 'agent_started' && this.matches(e)) {
-      await this.follow(e.logFile, true, describeTurn({ logFile: e.logFile, taskId: e.taskId, workerId: e.workerId, role: e.role, round: e.round, running: true }));
+      await this.follow(
+        e.logFile,
+        true,
+        describeTurn({ logFile: e.logFile, taskId: e.taskId, workerId: e.workerId, role: e.role, round: e.round, running: true }),
+      );
     } else if (e.type === 'agent_finished' && this.matches(e) && this.follower) {
       await this.follower.readMore(); // what it wrote last
       this.follower.stop();
       this.write(this.renderer.end());
-      this.write(this.renderer.note(`— turn ended${e.failure ? ` (${e.failureKind ?? 'failed'}: ${e.failure})` : ''} after ${Math.round(e.durationMs / 1000)} s —`));
+      this.write(
+        this.renderer.note(`— turn ended${e.failure ? ` (${e.failureKind ?? 'failed'}: ${e.failure})` : ''} after ${Math.round(e.durationMs / 1000)} s —`),
+      );
     }
   }
 
   private async follow(file: string, live: boolean, title: string): Promise<void> {
-    if (this.follower) { this.follower.stop(); this.write(this.renderer.end()); }
+    if (this.follower) {
+      this.follower.stop();
+      this.write(this.renderer.end());
+    }
     this.renderer = new AgentLogRenderer();
     this.write(this.renderer.note(`— ${title}${live ? ' (live)' : ''} —`));
     const follower = new LogFollower(file, (text, skipped) => {

@@ -20,7 +20,12 @@ const ICONS: Record<MergeQueueKind, { id: string; color?: string; words: string 
 };
 
 class QueueFileNode extends TreeNode {
-  constructor(parent: TreeNode, private readonly root: string, private readonly file: string, private readonly taskId: string) {
+  constructor(
+    parent: TreeNode,
+    private readonly root: string,
+    private readonly file: string,
+    private readonly taskId: string,
+  ) {
     super(parent);
   }
   getTreeItem(): vscode.TreeItem {
@@ -35,7 +40,11 @@ class QueueFileNode extends TreeNode {
 }
 
 export class MergeQueueNode extends TreeNode {
-  constructor(parent: TreeNode | undefined, readonly session: SwarmSession, readonly entry: MergeQueueEntry) {
+  constructor(
+    parent: TreeNode | undefined,
+    readonly session: SwarmSession,
+    readonly entry: MergeQueueEntry,
+  ) {
     super(parent);
   }
   getTreeItem(): vscode.TreeItem {
@@ -49,7 +58,8 @@ export class MergeQueueNode extends TreeNode {
     md.isTrusted = false;
     md.appendText(`${e.taskId}: ${icon.words}\n${e.why}\n`);
     if (e.files?.length) md.appendText(`Files: ${e.files.join(', ')}\n`);
-    if (e.lastCheck) md.appendText(`Last merge check: ${e.lastCheck.ok ? 'passed' : e.lastCheck.timedOut ? 'timed out' : `failed (exit ${e.lastCheck.exitCode})`}\n`);
+    if (e.lastCheck)
+      md.appendText(`Last merge check: ${e.lastCheck.ok ? 'passed' : e.lastCheck.timedOut ? 'timed out' : `failed (exit ${e.lastCheck.exitCode})`}\n`);
     item.tooltip = md;
     item.contextValue = `mergequeue:${e.kind}`;
     item.command = { command: Commands.openReview, title: 'Open review', arguments: [{ root: this.session.root, taskId: e.taskId }] };
@@ -61,7 +71,10 @@ export class MergeQueueNode extends TreeNode {
 }
 
 class QueueRepositoryNode extends TreeNode {
-  constructor(readonly session: SwarmSession, private readonly log: MergeQueueLog) {
+  constructor(
+    readonly session: SwarmSession,
+    private readonly log: MergeQueueLog,
+  ) {
     super(undefined);
   }
   getTreeItem(): vscode.TreeItem {
@@ -80,7 +93,11 @@ function queueNodes(parent: TreeNode | undefined, session: SwarmSession, log: Me
   log.keepOnly(new Set(current.map((t) => t.id)));
   const ws = session.workspace;
   const check = ws?.config.mergeCheck;
-  const entries = buildMergeQueue(current, log, { check: check ? { batch: check.batch } : undefined, running: Boolean(session.activeRun), base: ws?.base ?? 'the base' });
+  const entries = buildMergeQueue(current, log, {
+    check: check ? { batch: check.batch } : undefined,
+    running: Boolean(session.activeRun),
+    base: ws?.base ?? 'the base',
+  });
   if (!entries.length) return [new MessageNode(parent, 'Nothing waits to merge', { icon: 'check', id: `mergequeue-none:${session.root}` })];
   return entries.map((e) => new MergeQueueNode(parent, session, e));
 }
@@ -93,15 +110,31 @@ export class MergeQueueTreeProvider extends SessionTreeProvider {
 
   constructor(private readonly sessions: SessionRegistry) {
     const changed = new vscode.EventEmitter<void>();
-    super({ onDidChange: (l, t, d) => { const a = sessions.onDidChange(l, t, d); const b = changed.event(l, t, d); return { dispose: () => { a.dispose(); b.dispose(); } }; } });
+    super({
+      onDidChange: (l, t, d) => {
+        const a = sessions.onDidChange(l, t, d);
+        const b = changed.event(l, t, d);
+        return {
+          dispose: () => {
+            a.dispose();
+            b.dispose();
+          },
+        };
+      },
+    });
     this.changed = changed;
     // Merge events carry what the statuses do not (the files in the way, the queue order).
-    this.sub = sessions.onEvent(({ session, event }) => { if (this.logOf(session.root).observe(event)) this.changed.fire(); });
+    this.sub = sessions.onEvent(({ session, event }) => {
+      if (this.logOf(session.root).observe(event)) this.changed.fire();
+    });
   }
 
   private logOf(root: string): MergeQueueLog {
     let l = this.logs.get(root);
-    if (!l) { l = new MergeQueueLog(); this.logs.set(root, l); }
+    if (!l) {
+      l = new MergeQueueLog();
+      this.logs.set(root, l);
+    }
     return l;
   }
 

@@ -29,7 +29,11 @@ interface NotificationSpec {
 }
 
 /** What to show for an event, or undefined. Pure: the unit tests call it directly. */
-export function notificationFor(session: SwarmSession, e: SwarmEvent, lastFailure: ReadonlyMap<string, { kind?: string; message: string }>): NotificationSpec | undefined {
+export function notificationFor(
+  session: SwarmSession,
+  e: SwarmEvent,
+  lastFailure: ReadonlyMap<string, { kind?: string; message: string }>,
+): NotificationSpec | undefined {
   const title = (taskId: string) => {
     const task = findTask(session.snapshot.tasks, taskId);
     return task?.title ? `"${task.title}" (${taskId})` : taskId;
@@ -40,34 +44,119 @@ export function notificationFor(session: SwarmSession, e: SwarmEvent, lastFailur
     // human_review_requested: grouped by the Notifier (one review toast at a time).
     case 'task_blocked':
       // Failed max_attempts times: not a question (no Answer), its own words and actions.
-      if (e.failed) return { key: `failed:${e.taskId}:${e.question}`, level: 'needsYou', severity: 'error', message: `Swarm: ${title(e.taskId)} failed and waits for you: ${e.question}`, actions: [{ title: 'Retry', command: Commands.retryTask, args: [ref(e.taskId)] }, { title: 'Open review', command: Commands.openReview, args: [ref(e.taskId)] }, { title: 'Move back to pending', command: Commands.moveToPending, args: [ref(e.taskId)] }] };
-      return { key: `question:${e.taskId}:${e.question}`, level: 'needsYou', severity: 'warning', message: `Swarm: ${title(e.taskId)} asks: ${e.question}`, actions: [{ title: 'Answer', command: Commands.answerQuestion, args: [ref(e.taskId)] }] };
+      if (e.failed)
+        return {
+          key: `failed:${e.taskId}:${e.question}`,
+          level: 'needsYou',
+          severity: 'error',
+          message: `Swarm: ${title(e.taskId)} failed and waits for you: ${e.question}`,
+          actions: [
+            { title: 'Retry', command: Commands.retryTask, args: [ref(e.taskId)] },
+            { title: 'Open review', command: Commands.openReview, args: [ref(e.taskId)] },
+            { title: 'Move back to pending', command: Commands.moveToPending, args: [ref(e.taskId)] },
+          ],
+        };
+      return {
+        key: `question:${e.taskId}:${e.question}`,
+        level: 'needsYou',
+        severity: 'warning',
+        message: `Swarm: ${title(e.taskId)} asks: ${e.question}`,
+        actions: [{ title: 'Answer', command: Commands.answerQuestion, args: [ref(e.taskId)] }],
+      };
     case 'task_quarantined':
       // The whole reason, and the way back once the file is fixed.
-      return { key: `quarantined:${e.file}:${e.reason}`, level: 'needsYou', severity: 'warning', message: `Swarm: the task file ${e.file} cannot be read, so the swarm set it aside in quarantine. ${e.reason}`, actions: [{ title: 'Open file', command: 'vscode.open', args: [vscode.Uri.file(join(session.root, e.file))] }, { title: 'Move back to pending', command: Commands.restoreQuarantined, args: [{ root: session.root, file: join(session.root, e.file) }] }] };
+      return {
+        key: `quarantined:${e.file}:${e.reason}`,
+        level: 'needsYou',
+        severity: 'warning',
+        message: `Swarm: the task file ${e.file} cannot be read, so the swarm set it aside in quarantine. ${e.reason}`,
+        actions: [
+          { title: 'Open file', command: 'vscode.open', args: [vscode.Uri.file(join(session.root, e.file))] },
+          { title: 'Move back to pending', command: Commands.restoreQuarantined, args: [{ root: session.root, file: join(session.root, e.file) }] },
+        ],
+      };
     case 'merge_waiting':
       // Issue 12 rules 2 and 9: the base moved outside the swarm (the user accepts it), or the user's own git operation is in progress.
-      if (!e.files.length && /moved outside the swarm/.test(e.reason)) return { key: `base:${e.taskId}:${e.reason}`, level: 'needsYou', severity: 'warning', message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}.`, actions: [{ title: 'Accept base', command: Commands.acceptBase, args: [ref(e.taskId)] }] };
-      if (!e.files.length) return { key: `base:${e.taskId}:${e.reason}`, level: 'needsYou', severity: 'warning', message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}.`, actions: [] };
-      return { key: `local:${e.taskId}:${e.files.join(',')}`, level: 'needsYou', severity: 'warning', message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}${e.files.length ? ` (${e.files.slice(0, 5).join(', ')}${e.files.length > 5 ? ', …' : ''})` : ''}. It merges once your local edits there are committed or undone.`, actions: [{ title: 'Show my changes', command: 'workbench.view.scm', args: [] }] };
+      if (!e.files.length && /moved outside the swarm/.test(e.reason))
+        return {
+          key: `base:${e.taskId}:${e.reason}`,
+          level: 'needsYou',
+          severity: 'warning',
+          message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}.`,
+          actions: [{ title: 'Accept base', command: Commands.acceptBase, args: [ref(e.taskId)] }],
+        };
+      if (!e.files.length)
+        return {
+          key: `base:${e.taskId}:${e.reason}`,
+          level: 'needsYou',
+          severity: 'warning',
+          message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}.`,
+          actions: [],
+        };
+      return {
+        key: `local:${e.taskId}:${e.files.join(',')}`,
+        level: 'needsYou',
+        severity: 'warning',
+        message: `Swarm: the approved ${title(e.taskId)} waits to merge: ${e.reason}${e.files.length ? ` (${e.files.slice(0, 5).join(', ')}${e.files.length > 5 ? ', …' : ''})` : ''}. It merges once your local edits there are committed or undone.`,
+        actions: [{ title: 'Show my changes', command: 'workbench.view.scm', args: [] }],
+      };
     case 'task_failed':
       // One attempt; the swarm retries it by itself until max_attempts (then task_blocked, failed).
-      return { key: `failed:${e.taskId}:${e.reason}`, level: 'all', severity: 'error', message: `Swarm: ${title(e.taskId)} failed: ${e.reason}`, actions: [{ title: 'Retry task', command: Commands.retryTask, args: [ref(e.taskId)] }, { title: 'Show agent log', command: Commands.showAgentLog, args: [ref(e.taskId)] }] };
+      return {
+        key: `failed:${e.taskId}:${e.reason}`,
+        level: 'all',
+        severity: 'error',
+        message: `Swarm: ${title(e.taskId)} failed: ${e.reason}`,
+        actions: [
+          { title: 'Retry task', command: Commands.retryTask, args: [ref(e.taskId)] },
+          { title: 'Show agent log', command: Commands.showAgentLog, args: [ref(e.taskId)] },
+        ],
+      };
     case 'worker_stopped': {
       const failure = lastFailure.get(e.workerId);
       const worker = session.workers.find((w) => w.id === e.workerId);
       if (failure?.kind === 'missing_cli' && worker) {
         // Hazard 17: name the missing CLI and offer the setting that fixes it.
-        return { key: `stopped:${e.workerId}:${e.reason}`, level: 'needsYou', severity: 'error', message: `Swarm: worker ${e.workerId} stopped: the "${worker.harness}" CLI was not found (${failure.message}). Install it or set its path in the setting swarm.cli.${worker.harness}.`, actions: [{ title: 'Open settings', command: 'workbench.action.openSettings', args: [`swarm.cli.${worker.harness}`] }, showLog] };
+        return {
+          key: `stopped:${e.workerId}:${e.reason}`,
+          level: 'needsYou',
+          severity: 'error',
+          message: `Swarm: worker ${e.workerId} stopped: the "${worker.harness}" CLI was not found (${failure.message}). Install it or set its path in the setting swarm.cli.${worker.harness}.`,
+          actions: [{ title: 'Open settings', command: 'workbench.action.openSettings', args: [`swarm.cli.${worker.harness}`] }, showLog],
+        };
       }
-      return { key: `stopped:${e.workerId}:${e.reason}`, level: 'needsYou', severity: 'error', message: `Swarm: worker ${e.workerId} stopped: ${e.reason}`, actions: [showLog] };
+      return {
+        key: `stopped:${e.workerId}:${e.reason}`,
+        level: 'needsYou',
+        severity: 'error',
+        message: `Swarm: worker ${e.workerId} stopped: ${e.reason}`,
+        actions: [showLog],
+      };
     }
     case 'security_violation':
-      return { key: `security:${e.workerId}:${e.changes.join(',')}`, level: 'needsYou', severity: 'error', message: `Swarm: ${e.workerId}${e.taskId ? ` (task ${e.taskId})` : ''} changed the shared repository: git configuration, hooks or the base branch (${e.changes.join(', ')}); the swarm refused to continue it.`, actions: [showLog] };
+      return {
+        key: `security:${e.workerId}:${e.changes.join(',')}`,
+        level: 'needsYou',
+        severity: 'error',
+        message: `Swarm: ${e.workerId}${e.taskId ? ` (task ${e.taskId})` : ''} changed the shared repository: git configuration, hooks or the base branch (${e.changes.join(', ')}); the swarm refused to continue it.`,
+        actions: [showLog],
+      };
     case 'decision_refused':
-      return { key: `refused:${e.source}:${e.reason}`, level: 'needsYou', severity: 'error', message: `Swarm: ${e.taskId ? `task ${e.taskId}: ` : ''}a decision or approval the swarm did not issue was refused (${e.source}): ${e.reason}. An agent may have tried to approve work in your name.`, actions: [showLog] };
+      return {
+        key: `refused:${e.source}:${e.reason}`,
+        level: 'needsYou',
+        severity: 'error',
+        message: `Swarm: ${e.taskId ? `task ${e.taskId}: ` : ''}a decision or approval the swarm did not issue was refused (${e.source}): ${e.reason}. An agent may have tried to approve work in your name.`,
+        actions: [showLog],
+      };
     case 'pool_paused':
-      return { key: `pool:${e.pool}:${e.untilMs}`, level: 'all', severity: 'warning', message: `Swarm: ${e.pool} paused until ${new Date(e.untilMs).toLocaleTimeString()}: ${e.reason}`, actions: [showLog] };
+      return {
+        key: `pool:${e.pool}:${e.untilMs}`,
+        level: 'all',
+        severity: 'warning',
+        message: `Swarm: ${e.pool} paused until ${new Date(e.untilMs).toLocaleTimeString()}: ${e.reason}`,
+        actions: [showLog],
+      };
     case 'run_recovered': {
       const parts = [
         e.resumed.length ? `resumed ${e.resumed.join(', ')}` : '',
@@ -77,14 +166,33 @@ export function notificationFor(session: SwarmSession, e: SwarmEvent, lastFailur
         e.orphanedWorktrees.length ? `${e.orphanedWorktrees.length} orphaned worktree(s) to clean up` : '',
       ].filter(Boolean);
       if (!parts.length) return undefined;
-      return { key: `recovered:${parts.join(';')}`, level: 'all', severity: 'info', message: `Swarm recovered the previous run of ${session.name}: ${parts.join('; ')}.`, actions: [showLog] };
+      return {
+        key: `recovered:${parts.join(';')}`,
+        level: 'all',
+        severity: 'info',
+        message: `Swarm recovered the previous run of ${session.name}: ${parts.join('; ')}.`,
+        actions: [showLog],
+      };
     }
     case 'run_finished': {
       // A summary when the run ends: what merged, and what is left for the user.
       const s = e.summary;
-      const parts = [`${s.merged.length} merged`, s.waitingForHuman.length ? `${plural(s.waitingForHuman.length, 'review')} waiting for you` : '', s.blocked.length ? `${s.blocked.length} blocked` : '', s.failed.length ? `${s.failed.length} failed` : ''].filter(Boolean);
-      const actions = s.waitingForHuman.length ? [{ title: 'Open next review', command: Commands.openReview, args: [ref(s.waitingForHuman[0])] }, showLog] : [showLog];
-      return { key: `finished:${s.runId}`, level: 'needsYou', severity: 'info', message: `Swarm: the run in ${session.name} ended${s.reason ? ` (${s.reason})` : ''}: ${parts.join(', ')}.`, actions };
+      const parts = [
+        `${s.merged.length} merged`,
+        s.waitingForHuman.length ? `${plural(s.waitingForHuman.length, 'review')} waiting for you` : '',
+        s.blocked.length ? `${s.blocked.length} blocked` : '',
+        s.failed.length ? `${s.failed.length} failed` : '',
+      ].filter(Boolean);
+      const actions = s.waitingForHuman.length
+        ? [{ title: 'Open next review', command: Commands.openReview, args: [ref(s.waitingForHuman[0])] }, showLog]
+        : [showLog];
+      return {
+        key: `finished:${s.runId}`,
+        level: 'needsYou',
+        severity: 'info',
+        message: `Swarm: the run in ${session.name} ended${s.reason ? ` (${s.reason})` : ''}: ${parts.join(', ')}.`,
+        actions,
+      };
     }
     default:
       return undefined;
@@ -121,7 +229,11 @@ export class Notifier implements vscode.Disposable {
   /** The review the open review toast offers (the snapshot may not list it yet). */
   private toastReview: { session: SwarmSession; ref: TaskRef } | undefined;
 
-  constructor(private readonly registry: SessionRegistry, private readonly level: () => NotificationLevel, private readonly onScreen: OnScreen = () => false) {
+  constructor(
+    private readonly registry: SessionRegistry,
+    private readonly level: () => NotificationLevel,
+    private readonly onScreen: OnScreen = () => false,
+  ) {
     this.subscription = registry.onEvent(({ session, event }) => this.handle(session, event));
   }
 
@@ -146,7 +258,8 @@ export class Notifier implements vscode.Disposable {
       const task = findTask(session.snapshot.tasks, ref.taskId);
       out.push({ session, ref, title: task?.title ? `"${task.title}" (${ref.taskId})` : ref.taskId, verdict });
     };
-    for (const { session, ref, verdict } of reviewsInSnapshots(this.registry.sessions)) add(session, ref, this.newReviews.get(`${session.root}\u0000${ref.taskId}`)?.verdict ?? verdict);
+    for (const { session, ref, verdict } of reviewsInSnapshots(this.registry.sessions))
+      add(session, ref, this.newReviews.get(`${session.root}\u0000${ref.taskId}`)?.verdict ?? verdict);
     // Requested just now, not in the snapshot yet: the newest.
     for (const r of this.newReviews.values()) add(r.session, r.ref, r.verdict);
     return out;
@@ -164,7 +277,10 @@ export class Notifier implements vscode.Disposable {
     if (e.type === 'agent_finished' && e.failure) this.lastFailure.set(e.workerId, { kind: e.failureKind, message: e.failure });
     if (e.type === 'run_recovered') {
       // Whatever the notification level: say briefly that work resumed after a restart.
-      vscode.window.setStatusBarMessage(`$(history) Swarm: recovered the previous run (${e.resumed.length} resumed, ${e.returnedToPending.length} back to pending)`, 15_000);
+      vscode.window.setStatusBarMessage(
+        `$(history) Swarm: recovered the previous run (${e.resumed.length} resumed, ${e.returnedToPending.length} back to pending)`,
+        15_000,
+      );
     }
     const level = this.level();
     if (level === 'none') return;
@@ -200,11 +316,13 @@ export class Notifier implements vscode.Disposable {
     this.newReviews.clear();
     if (!waiting.length) return;
     const [next] = waiting;
-    const message = waiting.length === 1
-      ? `Swarm: ${next.title} is waiting for your review${next.verdict ? ` (reviewer agent: ${next.verdict})` : ''}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`
-      : `Swarm: ${waiting.length} reviews waiting — next: ${next.title}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`;
+    const message =
+      waiting.length === 1
+        ? `Swarm: ${next.title} is waiting for your review${next.verdict ? ` (reviewer agent: ${next.verdict})` : ''}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`
+        : `Swarm: ${waiting.length} reviews waiting — next: ${next.title}. ${OPEN_NEXT_REVIEW_KEY.label} opens it.`;
     // "Open next": the one that waits longest when clicked (Open next review), which may have changed since.
-    const link = waiting.length === 1 ? `[Open review](${commandUri(Commands.openReview, [next.ref])})` : `[Open next](${commandUri(Commands.openNextReview, [])})`;
+    const link =
+      waiting.length === 1 ? `[Open review](${commandUri(Commands.openReview, [next.ref])})` : `[Open next](${commandUri(Commands.openNextReview, [])})`;
     let end!: () => void;
     const ended = new Promise<void>((resolve) => (end = resolve));
     const toast = { reviews: waiting.map((w) => ({ root: w.session.root, taskId: w.ref.taskId })), end };
@@ -216,11 +334,14 @@ export class Notifier implements vscode.Disposable {
       this.toastReview = undefined;
     };
     void Promise.resolve(
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${message} ${link}`, cancellable: true }, async (progress, token) => {
-        progress.report({ increment: 0 });
-        token.onCancellationRequested(() => end());
-        await ended;
-      }),
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `${message} ${link}`, cancellable: true },
+        async (progress, token) => {
+          progress.report({ increment: 0 });
+          token.onCancellationRequested(() => end());
+          await ended;
+        },
+      ),
     ).then(closed, closed);
   }
 
@@ -235,7 +356,12 @@ export class Notifier implements vscode.Disposable {
   }
 
   private show(spec: NotificationSpec): void {
-    const show = spec.severity === 'error' ? vscode.window.showErrorMessage : spec.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const show =
+      spec.severity === 'error'
+        ? vscode.window.showErrorMessage
+        : spec.severity === 'warning'
+          ? vscode.window.showWarningMessage
+          : vscode.window.showInformationMessage;
     const p = Promise.resolve(show(spec.message, ...spec.actions.map((a) => a.title)))
       .then(async (picked) => {
         const action = spec.actions.find((a) => a.title === picked);

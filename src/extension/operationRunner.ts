@@ -4,18 +4,7 @@
 // click on the same action for the same task joins the first instead of running it twice.
 
 export type OperationKind =
-  | 'start'
-  | 'stop'
-  | 'restoreQuarantined'
-  | 'pause'
-  | 'resume'
-  | 'decide'
-  | 'answer'
-  | 'acceptBase'
-  | 'retry'
-  | 'createTask'
-  | 'cleanup'
-  | 'initialize';
+  'start' | 'stop' | 'restoreQuarantined' | 'pause' | 'resume' | 'decide' | 'answer' | 'acceptBase' | 'retry' | 'createTask' | 'cleanup' | 'initialize';
 
 export interface Operation {
   kind: OperationKind;

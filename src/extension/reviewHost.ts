@@ -20,7 +20,8 @@ const REVIEW_VIEW_TYPE = 'swarm.review';
  * task ("Review: <id>" until it loads, "Review: <title>" after).
  */
 export function reviewTabShowing(taskId: string, title: string | undefined): boolean {
-  const groups = (vscode.window as { tabGroups?: { all: readonly { tabs: readonly { label: string; isActive: boolean; input: unknown }[] }[] } }).tabGroups?.all ?? [];
+  const groups =
+    (vscode.window as { tabGroups?: { all: readonly { tabs: readonly { label: string; isActive: boolean; input: unknown }[] }[] } }).tabGroups?.all ?? [];
   for (const group of groups) {
     for (const tab of group.tabs) {
       const viewType = (tab.input as { viewType?: unknown } | undefined)?.viewType;

@@ -217,7 +217,9 @@ export class ReviewPanels implements vscode.Disposable {
     });
     entry.disposables.push(
       webview.onDidReceiveMessage((msg: unknown) => {
-        entry.session.handleMessage(msg).catch((err: unknown) => this.log?.error(`Swarm review ${taskId}: ${err instanceof Error ? err.message : String(err)}`));
+        entry.session
+          .handleMessage(msg)
+          .catch((err: unknown) => this.log?.error(`Swarm review ${taskId}: ${err instanceof Error ? err.message : String(err)}`));
       }),
       panel.onDidDispose(() => this.forget(entry)),
     );
@@ -250,7 +252,10 @@ export class ReviewPanels implements vscode.Disposable {
  * Creates the panel manager and registers what must exist from activation on: the serializer
  * (reload survival) and the `swarm-git:` content provider. Everything is disposed with the context.
  */
-export function registerReviewPanels(context: Pick<vscode.ExtensionContext, 'extensionUri' | 'subscriptions'>, options: Omit<ReviewPanelsOptions, 'extensionUri'>): ReviewPanels {
+export function registerReviewPanels(
+  context: Pick<vscode.ExtensionContext, 'extensionUri' | 'subscriptions'>,
+  options: Omit<ReviewPanelsOptions, 'extensionUri'>,
+): ReviewPanels {
   const panels = new ReviewPanels({ ...options, extensionUri: context.extensionUri });
   context.subscriptions.push(panels, panels.registerSerializer(), registerReviewDiffProvider(options.getWorkspace));
   return panels;

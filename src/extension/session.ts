@@ -93,9 +93,24 @@ export class SwarmSession implements vscode.Disposable {
     private readonly deps: SessionDeps,
   ) {
     const onError = (e: unknown) => deps.log.error(`Swarm: refresh of ${this.name} failed: ${errorMessage(e)}`);
-    this.tasksRefresh = new Debouncer(() => this.loadTasks(), { delayMs: deps.refreshDelayMs ?? 150, maxWaitMs: deps.refreshMaxWaitMs ?? 1000, clock: deps.clock, onError });
-    this.worktreesRefresh = new Debouncer(() => this.loadWorktrees(), { delayMs: (deps.refreshDelayMs ?? 150) * 3, maxWaitMs: (deps.refreshMaxWaitMs ?? 1000) * 3, clock: deps.clock, onError });
-    this.disposables.push(this.changeEmitter, this.eventEmitter, { dispose: () => { this.tasksRefresh.dispose(); this.worktreesRefresh.dispose(); } });
+    this.tasksRefresh = new Debouncer(() => this.loadTasks(), {
+      delayMs: deps.refreshDelayMs ?? 150,
+      maxWaitMs: deps.refreshMaxWaitMs ?? 1000,
+      clock: deps.clock,
+      onError,
+    });
+    this.worktreesRefresh = new Debouncer(() => this.loadWorktrees(), {
+      delayMs: (deps.refreshDelayMs ?? 150) * 3,
+      maxWaitMs: (deps.refreshMaxWaitMs ?? 1000) * 3,
+      clock: deps.clock,
+      onError,
+    });
+    this.disposables.push(this.changeEmitter, this.eventEmitter, {
+      dispose: () => {
+        this.tasksRefresh.dispose();
+        this.worktreesRefresh.dispose();
+      },
+    });
     if (!isGitRepo) this._state = 'noGit';
   }
 
@@ -208,9 +223,15 @@ export class SwarmSession implements vscode.Disposable {
     if (!this.ws) throw new Error('workspace not open');
     const opened = this.openOptions;
     const child = this.deps.engineChild && this.deps.settings(this.folder.uri).engineProcess === 'child' ? this.deps.engineChild : undefined;
-    const run = child && opened
-      ? child({ workspace: { ...opened }, run: options ?? {}, onEvent: (e) => this.handleEvent(e), onCrash: (message) => void vscode.window.showErrorMessage(message) })
-      : this.ws.startRun(options);
+    const run =
+      child && opened
+        ? child({
+            workspace: { ...opened },
+            run: options ?? {},
+            onEvent: (e) => this.handleEvent(e),
+            onCrash: (message) => void vscode.window.showErrorMessage(message),
+          })
+        : this.ws.startRun(options);
     this.run = run;
     this._workers = run.workers();
     this.changed();
@@ -311,7 +332,9 @@ export class SwarmSession implements vscode.Disposable {
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.root), '{swarm.json,oompa.json}'));
     const debounced = new Debouncer(() => this.reopen(), { delayMs: 300, clock: this.deps.clock });
     const onConfig = () => debounced.trigger();
-    this.workspaceDisposables.push(new ConfigWatcher([watcher, watcher.onDidCreate(onConfig), watcher.onDidChange(onConfig), watcher.onDidDelete(onConfig), debounced]));
+    this.workspaceDisposables.push(
+      new ConfigWatcher([watcher, watcher.onDidCreate(onConfig), watcher.onDidChange(onConfig), watcher.onDidDelete(onConfig), debounced]),
+    );
   }
 
   private closeWorkspace(): void {

@@ -40,7 +40,8 @@ export class SessionRegistry implements vscode.Disposable {
   /** The session whose repository contains this path (a task file, a worktree). */
   forPath(path: string): SwarmSession | undefined {
     let best: SwarmSession | undefined;
-    for (const s of this.sessions) if ((path === s.root || path.startsWith(s.root + '/') || path.startsWith(s.root + '\\')) && (!best || s.root.length > best.root.length)) best = s;
+    for (const s of this.sessions)
+      if ((path === s.root || path.startsWith(s.root + '/') || path.startsWith(s.root + '\\')) && (!best || s.root.length > best.root.length)) best = s;
     return best;
   }
 

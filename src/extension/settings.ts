@@ -39,5 +39,7 @@ export function readSettings(scope?: vscode.Uri): SwarmSettings {
 
 /** Does a configuration change touch settings the engine was opened with? */
 export function affectsEngineSettings(e: vscode.ConfigurationChangeEvent, scope?: vscode.Uri): boolean {
-  return [Settings.configPath, 'cli', Settings.maxConcurrentWorkers, Settings.reviewMode].some((key) => e.affectsConfiguration(`${SETTINGS_SECTION}.${key}`, scope));
+  return [Settings.configPath, 'cli', Settings.maxConcurrentWorkers, Settings.reviewMode].some((key) =>
+    e.affectsConfiguration(`${SETTINGS_SECTION}.${key}`, scope),
+  );
 }

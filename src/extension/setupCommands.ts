@@ -30,7 +30,9 @@ const loadDoctor = (): DoctorModule => (doctorModule ??= require('../swarm/docto
 
 /** The checklist as a markdown document. */
 export function doctorMarkdown(name: string, r: DoctorReport): string {
-  const lines = loadDoctor().formatDoctor(r).map((l) => (l.startsWith('    fix: ') ? `  - fix: ${l.slice('    fix: '.length)}` : `- ${l}`));
+  const lines = loadDoctor()
+    .formatDoctor(r)
+    .map((l) => (l.startsWith('    fix: ') ? `  - fix: ${l.slice('    fix: '.length)}` : `- ${l}`));
   const summary = lines.pop()!.slice(2);
   return `# Swarm: setup check of ${name}\n\n${lines.join('\n')}\n\n**${summary}**\n\nThe same checks in a terminal: \`swarm doctor\` (\`--json\` for scripts). Fixes in VS Code: the settings \`swarm.cli.*\` (where each agent CLI is) and \`swarm.json\`.\n`;
 }
@@ -42,16 +44,27 @@ export function registerSetupCommands(deps: SetupDeps): vscode.Disposable[] {
   const provider: vscode.TextDocumentContentProvider = { onDidChange: changed.event, provideTextDocumentContent: (uri) => docs.get(uri.path) ?? '' };
   const checkSetup = async (arg?: unknown): Promise<DoctorReport | undefined> => {
     const session = sessionOf(deps.registry, arg) ?? (await deps.registry.pick('Check the swarm setup of which folder?', () => true));
-    if (!session) { void vscode.window.showErrorMessage('Swarm: open a folder first.'); return undefined; }
+    if (!session) {
+      void vscode.window.showErrorMessage('Swarm: open a folder first.');
+      return undefined;
+    }
     const settings = readSettings(session.folder.uri);
-    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Swarm: checking the setup of ${session.name}…` }, async () =>
-      loadDoctor().runDoctor({
-        repo: session.root,
-        configPath: settings.configPath,
-        cliPaths: settings.cliPaths,
-        agentPath: await deps.agentPath(),
-        hostPath: { path: process.env.PATH, label: "VS Code's", note: startedFromGui(process.env) ? 'VS Code was started from a launcher: agents get the login shell\'s PATH' : 'VS Code was started from a terminal' },
-      }),
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Swarm: checking the setup of ${session.name}…` },
+      async () =>
+        loadDoctor().runDoctor({
+          repo: session.root,
+          configPath: settings.configPath,
+          cliPaths: settings.cliPaths,
+          agentPath: await deps.agentPath(),
+          hostPath: {
+            path: process.env.PATH,
+            label: "VS Code's",
+            note: startedFromGui(process.env)
+              ? "VS Code was started from a launcher: agents get the login shell's PATH"
+              : 'VS Code was started from a terminal',
+          },
+        }),
     );
     const path = `/${session.name.replace(/[^\w.-]+/g, '-')} setup check.md`;
     docs.set(path, doctorMarkdown(session.name, report));
@@ -77,8 +90,13 @@ export function registerSetupCommands(deps: SetupDeps): vscode.Disposable[] {
 }
 
 function sessionOf(registry: SessionRegistry, arg: unknown): SwarmSession | undefined {
-  const root = typeof arg === 'string' ? arg : arg && typeof arg === 'object' && 'root' in arg && typeof (arg as { root: unknown }).root === 'string' ? (arg as { root: string }).root : undefined;
-  return root ? registry.byRepoRoot(root) ?? registry.forPath(root) : undefined;
+  const root =
+    typeof arg === 'string'
+      ? arg
+      : arg && typeof arg === 'object' && 'root' in arg && typeof (arg as { root: unknown }).root === 'string'
+        ? (arg as { root: string }).root
+        : undefined;
+  return root ? (registry.byRepoRoot(root) ?? registry.forPath(root)) : undefined;
 }
 
 /**
@@ -102,7 +120,10 @@ export async function preflightGate(session: SwarmSession, ws: Workspace, log: v
   if (problems.some((p) => p.place === 'settings' || p.check === 'harness')) buttons.push('Open settings'); // swarm.cli.<name>
   if (problems.some((p) => p.place === 'config')) buttons.push('Open config');
   buttons.push('Check setup');
-  const text = problems.length === 1 ? `Swarm: cannot start in ${session.name}: ${problemText(problems[0])}` : `Swarm: cannot start in ${session.name} (${problems.length} problems): ${problems.map((p, i) => `(${i + 1}) ${problemText(p)}`).join(' ')}`;
+  const text =
+    problems.length === 1
+      ? `Swarm: cannot start in ${session.name}: ${problemText(problems[0])}`
+      : `Swarm: cannot start in ${session.name} (${problems.length} problems): ${problems.map((p, i) => `(${i + 1}) ${problemText(p)}`).join(' ')}`;
   void vscode.window.showErrorMessage(text, ...buttons).then((pick) => {
     if (pick === 'Open settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'swarm.cli');
     else if (pick === 'Open config') void vscode.commands.executeCommand('swarm.openConfig', session.root);
@@ -121,6 +142,9 @@ export function sayInitChoice(session: SwarmSession, result: unknown, log: vscod
   const choice = (result as { choice?: InitChoice } | undefined)?.choice;
   if (!choice) return;
   log.info(`[${session.name}] ${choice.message}`);
-  if (choice.harness === 'demo') void vscode.window.showWarningMessage(`Swarm: ${choice.message}.`, 'Check setup').then((pick) => { if (pick) void vscode.commands.executeCommand(SetupCommands.checkSetup, session.root); });
+  if (choice.harness === 'demo')
+    void vscode.window.showWarningMessage(`Swarm: ${choice.message}.`, 'Check setup').then((pick) => {
+      if (pick) void vscode.commands.executeCommand(SetupCommands.checkSetup, session.root);
+    });
   else void vscode.window.showInformationMessage(`Swarm: ${choice.message}.`);
 }

@@ -31,7 +31,18 @@ export interface SwarmCounts {
 }
 
 export function countSwarm(registry: SessionRegistry): SwarmCounts {
-  const counts: SwarmCounts = { running: false, paused: false, workersRunning: 0, workersTotal: 0, tasksLeft: 0, reviewsWaiting: 0, needsYou: 0, unsandboxed: [], usage: {}, budgets: [] };
+  const counts: SwarmCounts = {
+    running: false,
+    paused: false,
+    workersRunning: 0,
+    workersTotal: 0,
+    tasksLeft: 0,
+    reviewsWaiting: 0,
+    needsYou: 0,
+    unsandboxed: [],
+    usage: {},
+    budgets: [],
+  };
   for (const s of registry.sessions) {
     const sb = s.workspace?.sandbox;
     if (sb && !sb.sandboxed) counts.unsandboxed.push(sb.reason);
@@ -81,7 +92,10 @@ export class SwarmStatusBar implements vscode.Disposable {
   private lastContext = '';
   private visible: boolean | undefined;
 
-  constructor(private readonly registry: SessionRegistry, private readonly tasksView: vscode.TreeView<unknown>) {
+  constructor(
+    private readonly registry: SessionRegistry,
+    private readonly tasksView: vscode.TreeView<unknown>,
+  ) {
     this.item = vscode.window.createStatusBarItem('swarm.status', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Swarm';
     this.item.command = `${Views.tasks}.focus`;

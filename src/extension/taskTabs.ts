@@ -53,7 +53,11 @@ async function follow(from: string, to: string): Promise<void> {
     for (const tab of group.tabs) {
       const input = tab.input as { uri?: vscode.Uri } | undefined;
       if (!(input instanceof vscode.TabInputText) || input.uri.fsPath !== from || tab.isDirty) continue;
-      await vscode.window.showTextDocument(vscode.Uri.file(to), { viewColumn: group.viewColumn, preview: tab.isPreview, preserveFocus: !(tab.isActive && group.isActive) });
+      await vscode.window.showTextDocument(vscode.Uri.file(to), {
+        viewColumn: group.viewColumn,
+        preview: tab.isPreview,
+        preserveFocus: !(tab.isActive && group.isActive),
+      });
       await tabGroups.close(tab, true);
     }
   }

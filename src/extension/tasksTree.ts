@@ -52,13 +52,22 @@ export class RepositoryNode extends TreeNode {
 }
 
 export class TaskGroupNode extends TreeNode {
-  constructor(parent: TreeNode | undefined, readonly session: SwarmSession, readonly kind: TaskGroupKind, private readonly children: (group: TaskGroupNode) => TreeNode[], private readonly total?: number) {
+  constructor(
+    parent: TreeNode | undefined,
+    readonly session: SwarmSession,
+    readonly kind: TaskGroupKind,
+    private readonly children: (group: TaskGroupNode) => TreeNode[],
+    private readonly total?: number,
+  ) {
     super(parent);
   }
   getTreeItem(): vscode.TreeItem {
     const count = this.total ?? this.getChildren().length;
     const expanded = this.kind !== 'complete' && this.kind !== 'quarantined';
-    const item = new vscode.TreeItem(GROUP_LABELS[this.kind], count === 0 ? vscode.TreeItemCollapsibleState.None : expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(
+      GROUP_LABELS[this.kind],
+      count === 0 ? vscode.TreeItemCollapsibleState.None : expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+    );
     // VS Code keeps a tree item's collapsed state by id: a group that was empty (no children) would
     // stay collapsed once tasks arrive. A different id for empty and filled groups lets it open.
     item.id = `group:${this.session.root}:${this.kind}${count === 0 ? ':empty' : ''}`;
@@ -176,8 +185,15 @@ export class TaskNode extends TreeNode {
     item.id = this.key();
     const words = this.words();
     const pending = this.task.folder === 'pending';
-    const deps = pending && this.task.cannotRun ? `can never start: ${this.task.cannotRun}` : pending && this.task.dependsOn.length ? `after ${this.task.dependsOn.join(', ')}` : undefined;
-    item.description = [this.task.id, this.worker, words, deps, this.state?.usage?.costUsd !== undefined ? formatUsd(this.state.usage.costUsd) : undefined].filter(Boolean).join(' · ');
+    const deps =
+      pending && this.task.cannotRun
+        ? `can never start: ${this.task.cannotRun}`
+        : pending && this.task.dependsOn.length
+          ? `after ${this.task.dependsOn.join(', ')}`
+          : undefined;
+    item.description = [this.task.id, this.worker, words, deps, this.state?.usage?.costUsd !== undefined ? formatUsd(this.state.usage.costUsd) : undefined]
+      .filter(Boolean)
+      .join(' · ');
     const icon = this.failed ? FAILED_ICON : taskStatusIcon(status);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.tooltip = this.tooltip(words);
@@ -209,7 +225,11 @@ export class TaskNode extends TreeNode {
 }
 
 export class QuarantinedNode extends TreeNode {
-  constructor(parent: TreeNode, readonly session: SwarmSession, readonly entry: QuarantinedTask) {
+  constructor(
+    parent: TreeNode,
+    readonly session: SwarmSession,
+    readonly entry: QuarantinedTask,
+  ) {
     super(parent);
   }
   getTreeItem(): vscode.TreeItem {
@@ -226,11 +246,16 @@ export class QuarantinedNode extends TreeNode {
 
 function needsYouWords(item: NeedsYouItem): string {
   switch (item.kind) {
-    case 'review': return 'review waiting for you';
-    case 'question': return 'question for you';
-    case 'local_changes': return 'merge waits for your local changes';
-    case 'base': return 'waits for the base branch';
-    case 'failed': return 'failed';
+    case 'review':
+      return 'review waiting for you';
+    case 'question':
+      return 'question for you';
+    case 'local_changes':
+      return 'merge waits for your local changes';
+    case 'base':
+      return 'waits for the base branch';
+    case 'failed':
+      return 'failed';
   }
 }
 
@@ -244,8 +269,20 @@ function failedWords(state: TaskRuntimeState | undefined): string {
 export function sessionGroups(session: SwarmSession, parent: TreeNode | undefined): TreeNode[] {
   if (session.state === 'configError') {
     // Each error on its own row, as an error; a click opens the config.
-    const lines = (session.error ?? 'the config could not be read').split('\n').map((l) => l.trim()).filter(Boolean);
-    return lines.map((line, i) => new MessageNode(parent, `Config error: ${line}`, { icon: 'error', color: 'problemsErrorIcon.foreground', tooltip: line, command: { command: Commands.openConfig, title: 'Open config', arguments: [session.root] }, id: `error:${session.root}:${i}` }));
+    const lines = (session.error ?? 'the config could not be read')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    return lines.map(
+      (line, i) =>
+        new MessageNode(parent, `Config error: ${line}`, {
+          icon: 'error',
+          color: 'problemsErrorIcon.foreground',
+          tooltip: line,
+          command: { command: Commands.openConfig, title: 'Open config', arguments: [session.root] },
+          id: `error:${session.root}:${i}`,
+        }),
+    );
   }
   if (session.state !== 'ready' && session.state !== 'noConfig') return [];
   if (!session.hasAnyTask && session.snapshot.needsYou.length === 0) return [];
@@ -262,33 +299,69 @@ export function sessionGroups(session: SwarmSession, parent: TreeNode | undefine
       const task = tasks.current.find((t) => t.id === n.taskId) ?? tasks.pending.find((t) => t.id === n.taskId);
       return task ? [{ n, task }] : [];
     });
-    groups.push(new TaskGroupNode(parent, session, 'needsYou', (g) => waiting.map(({ n, task }) => new TaskNode(g, session, task, states.get(task.id), n)), waiting.length));
+    groups.push(
+      new TaskGroupNode(
+        parent,
+        session,
+        'needsYou',
+        (g) => waiting.map(({ n, task }) => new TaskNode(g, session, task, states.get(task.id), n)),
+        waiting.length,
+      ),
+    );
   }
   // The engine takes the lowest priority number first: list in the order work happens.
   const byPriority = (a: Task, b: Task) => a.priority - b.priority || a.id.localeCompare(b.id);
   groups.push(group('pending', [...tasks.pending].sort(byPriority)));
-  groups.push(group('current', tasks.current.filter((t) => !isBlocked(t) && !isFailed(t))));
+  groups.push(
+    group(
+      'current',
+      tasks.current.filter((t) => !isBlocked(t) && !isFailed(t)),
+    ),
+  );
   groups.push(group('blocked', tasks.current.filter(isBlocked)));
   // A task that failed max_attempts times is not a question: a group of its own, shown only when there is one.
   const failed = tasks.current.filter(isFailed);
   if (failed.length) groups.push(group('failed', failed));
   const newestFirst = [...tasks.complete].sort((a, b) => (b.completedAt ?? '').localeCompare(a.completedAt ?? ''));
-  groups.push(new TaskGroupNode(parent, session, 'complete', (group) => {
-    // A long-lived repository collects thousands of finished tasks: show the newest ones.
-    const shown = taskNodes(newestFirst.slice(0, MAX_COMPLETE_SHOWN))(group);
-    const hidden = newestFirst.length - shown.length;
-    return hidden > 0 ? [...shown, new MessageNode(group, `${hidden} older tasks in ${session.workspace?.config.tasksDir ?? 'tasks'}/complete`, { icon: 'ellipsis', id: `more:${session.root}` })] : shown;
-  }, newestFirst.length));
-  if (tasks.quarantined.length) groups.push(new TaskGroupNode(parent, session, 'quarantined', (g) => tasks.quarantined.map((q) => new QuarantinedNode(g, session, q)), tasks.quarantined.length));
+  groups.push(
+    new TaskGroupNode(
+      parent,
+      session,
+      'complete',
+      (group) => {
+        // A long-lived repository collects thousands of finished tasks: show the newest ones.
+        const shown = taskNodes(newestFirst.slice(0, MAX_COMPLETE_SHOWN))(group);
+        const hidden = newestFirst.length - shown.length;
+        return hidden > 0
+          ? [
+              ...shown,
+              new MessageNode(group, `${hidden} older tasks in ${session.workspace?.config.tasksDir ?? 'tasks'}/complete`, {
+                icon: 'ellipsis',
+                id: `more:${session.root}`,
+              }),
+            ]
+          : shown;
+      },
+      newestFirst.length,
+    ),
+  );
+  if (tasks.quarantined.length)
+    groups.push(
+      new TaskGroupNode(parent, session, 'quarantined', (g) => tasks.quarantined.map((q) => new QuarantinedNode(g, session, q)), tasks.quarantined.length),
+    );
   return groups;
 }
 
 function stateMessage(session: SwarmSession): string {
   switch (session.state) {
-    case 'loading': return 'Loading…';
-    case 'noGit': return 'Not a git repository';
-    case 'noConfig': return 'No swarm.json — run "Initialize swarm"';
-    default: return 'No tasks yet';
+    case 'loading':
+      return 'Loading…';
+    case 'noGit':
+      return 'Not a git repository';
+    case 'noConfig':
+      return 'No swarm.json — run "Initialize swarm"';
+    default:
+      return 'No tasks yet';
   }
 }
 

@@ -24,11 +24,19 @@ const LIVE_REFRESH_MS = 1000;
 /** The lines of a journal; a torn last line (a crash mid-write) is skipped. */
 export async function readJournal(file: string): Promise<JournalEntry[]> {
   let text: string;
-  try { text = await fs.readFile(file, 'utf8'); } catch { return []; }
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return [];
+  }
   const out: JournalEntry[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
-    try { out.push(JSON.parse(line) as JournalEntry); } catch { /* torn line */ }
+    try {
+      out.push(JSON.parse(line) as JournalEntry);
+    } catch {
+      /* torn line */
+    }
   }
   return out;
 }
@@ -40,12 +48,20 @@ export class TimelinePanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly registry: SessionRegistry) {
-    this.disposables.push(registry.onEvent(({ session }) => {
-      // The current run's timeline follows its events (at most once a second).
-      if (!this.panel || session !== this.session || !this.selected || this.selected !== session.activeRun?.runId || this.timer) return;
-      this.timer = setTimeout(() => { this.timer = undefined; void this.refresh(); }, LIVE_REFRESH_MS);
-    }));
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly registry: SessionRegistry,
+  ) {
+    this.disposables.push(
+      registry.onEvent(({ session }) => {
+        // The current run's timeline follows its events (at most once a second).
+        if (!this.panel || session !== this.session || !this.selected || this.selected !== session.activeRun?.runId || this.timer) return;
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          void this.refresh();
+        }, LIVE_REFRESH_MS);
+      }),
+    );
   }
 
   /** Opens (or reveals) the timeline of a repository's current run, else its latest. */
@@ -53,7 +69,11 @@ export class TimelinePanel implements vscode.Disposable {
     if (this.session !== session) this.selected = undefined;
     this.session = session;
     if (runId) this.selected = runId;
-    if (this.panel) { this.panel.reveal(); await this.refresh(); return; }
+    if (this.panel) {
+      this.panel.reveal();
+      await this.refresh();
+      return;
+    }
     const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, 'Swarm: Run timeline', vscode.ViewColumn.Active, {
       enableScripts: true,
       enableCommandUris: false,
@@ -70,7 +90,10 @@ export class TimelinePanel implements vscode.Disposable {
     });
     const subs = [
       webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw)),
-      panel.onDidDispose(() => { for (const d of subs) d.dispose(); this.panel = undefined; }),
+      panel.onDidDispose(() => {
+        for (const d of subs) d.dispose();
+        this.panel = undefined;
+      }),
     ];
   }
 
@@ -99,14 +122,25 @@ export class TimelinePanel implements vscode.Disposable {
     if (!dir) return [];
     const live = this.session?.activeRun?.runId;
     const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => RUN_ID_RE.test(n));
-    const withTimes = await Promise.all(names.map(async (id) => ({ id, mtime: (await fs.stat(join(dir, id, 'events.jsonl')).catch(() => undefined))?.mtimeMs })));
-    const runs = withTimes.filter((r) => r.mtime !== undefined).sort((a, b) => b.mtime! - a.mtime!).slice(0, MAX_RUNS);
-    return Promise.all(runs.map(async (r) => {
-      const summary = await fs.readFile(join(dir, r.id, 'summary.json'), 'utf8').then((t) => JSON.parse(t) as { merged?: unknown[]; reason?: string }).catch(() => undefined);
-      const when = new Date(r.mtime!).toLocaleString();
-      const label = r.id === live ? `${r.id} (running now)` : `${r.id} · ${when}${Array.isArray(summary?.merged) ? ` · ${summary!.merged.length} merged` : ''}`;
-      return { id: r.id, label, live: r.id === live };
-    }));
+    const withTimes = await Promise.all(
+      names.map(async (id) => ({ id, mtime: (await fs.stat(join(dir, id, 'events.jsonl')).catch(() => undefined))?.mtimeMs })),
+    );
+    const runs = withTimes
+      .filter((r) => r.mtime !== undefined)
+      .sort((a, b) => b.mtime! - a.mtime!)
+      .slice(0, MAX_RUNS);
+    return Promise.all(
+      runs.map(async (r) => {
+        const summary = await fs
+          .readFile(join(dir, r.id, 'summary.json'), 'utf8')
+          .then((t) => JSON.parse(t) as { merged?: unknown[]; reason?: string })
+          .catch(() => undefined);
+        const when = new Date(r.mtime!).toLocaleString();
+        const label =
+          r.id === live ? `${r.id} (running now)` : `${r.id} · ${when}${Array.isArray(summary?.merged) ? ` · ${summary!.merged.length} merged` : ''}`;
+        return { id: r.id, label, live: r.id === live };
+      }),
+    );
   }
 
   async refresh(): Promise<void> {

@@ -78,7 +78,9 @@ export function traceRedraw(view: ViewId, before: string | undefined, after: str
   const added = [...now].filter((l) => !old.has(l)).map((l) => `  + ${l.slice(0, 300)}`);
   try {
     appendFileSync(file, `${new Date().toISOString()} ${view}\n${[...gone, ...added].join('\n')}\n`);
-  } catch { /* a trace must never break the view */ }
+  } catch {
+    /* a trace must never break the view */
+  }
 }
 
 /** Everything a row shows or carries (label, words, icon, tooltip, menus, click), for the whole tree. */
@@ -97,7 +99,18 @@ export function itemSignature(item: vscode.TreeItem): string {
   const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}|${(item.iconPath.color as { id?: string } | undefined)?.id ?? ''}` : '';
   const tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value;
   const args = item.command?.arguments?.map((a) => (a instanceof TreeNode ? 'node' : a));
-  return JSON.stringify([item.id, item.label, item.description, item.contextValue, icon, tooltip, item.collapsibleState, item.command?.command, args, item.resourceUri?.fsPath]);
+  return JSON.stringify([
+    item.id,
+    item.label,
+    item.description,
+    item.contextValue,
+    icon,
+    tooltip,
+    item.collapsibleState,
+    item.command?.command,
+    args,
+    item.resourceUri?.fsPath,
+  ]);
 }
 
 export abstract class TreeNode {
@@ -109,7 +122,7 @@ export abstract class TreeNode {
   /** What a kept row is known by across renders (src/extension/keptTree.ts): its item id, else its label. */
   key(): string {
     const item = this.getTreeItem();
-    return item.id ?? `label:${typeof item.label === 'string' ? item.label : item.label?.label ?? ''}`;
+    return item.id ?? `label:${typeof item.label === 'string' ? item.label : (item.label?.label ?? '')}`;
   }
   /**
    * Take the state of a newer render of the same row (same key, same class, same parent), so this
@@ -144,7 +157,11 @@ export function isWorktreeRef(value: unknown): value is WorktreeRef {
 
 /** A single line in a tree: a note or an error, optionally clickable. */
 export class MessageNode extends TreeNode {
-  constructor(parent: TreeNode | undefined, private readonly label: string, private readonly options: { icon?: string; color?: string; tooltip?: string; command?: vscode.Command; id?: string } = {}) {
+  constructor(
+    parent: TreeNode | undefined,
+    private readonly label: string,
+    private readonly options: { icon?: string; color?: string; tooltip?: string; command?: vscode.Command; id?: string } = {},
+  ) {
     super(parent);
   }
   getTreeItem(): vscode.TreeItem {

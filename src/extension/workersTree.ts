@@ -38,7 +38,13 @@ export function elapsed(sinceIso: string | undefined, now = Date.now()): string 
 export function waitWords(w: WorkerInfo): string | undefined {
   if (!w.waitReason) return undefined;
   const until = w.waitUntil ? ` until ${new Date(w.waitUntil).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : '';
-  const head = /^rate limited/.test(w.waitReason) ? 'rate limited' : /budget reached/.test(w.waitReason) ? 'budget reached' : /failures within/.test(w.waitReason) ? 'backing off after failures' : w.waitReason;
+  const head = /^rate limited/.test(w.waitReason)
+    ? 'rate limited'
+    : /budget reached/.test(w.waitReason)
+      ? 'budget reached'
+      : /failures within/.test(w.waitReason)
+        ? 'backing off after failures'
+        : w.waitReason;
   return `${head}${until}`;
 }
 
@@ -54,7 +60,12 @@ export function workerFlags(session: Pick<SwarmSession, 'activeRun'>, w: WorkerI
 
 export class WorkerNode extends TreeNode {
   /** The worker as last reported (a kept node is updated in place: see WorkersTreeProvider). */
-  constructor(parent: TreeNode | undefined, readonly session: SwarmSession, public worker: WorkerInfo, private readonly turns: LiveTurns) {
+  constructor(
+    parent: TreeNode | undefined,
+    readonly session: SwarmSession,
+    public worker: WorkerInfo,
+    private readonly turns: LiveTurns,
+  ) {
     super(parent);
   }
   getTreeItem(): vscode.TreeItem {
@@ -63,8 +74,17 @@ export class WorkerNode extends TreeNode {
     item.id = `worker:${this.session.root}:${w.id}`;
     const agent = `${w.harness}${w.model ? ` ${w.model}` : ''}`;
     const wait = waitWords(w);
-    const state = w.state === 'paused' && w.paused ? 'paused by you' : w.paused && w.state !== 'stopped' ? `${w.state}, pausing after this turn` : wait ? `${w.state}: ${wait}` : w.state;
-    item.description = [w.role, agent, state, w.taskId, w.iterations ? `${w.iteration}/${w.iterations}` : undefined, elapsed(w.since)].filter(Boolean).join(' · ');
+    const state =
+      w.state === 'paused' && w.paused
+        ? 'paused by you'
+        : w.paused && w.state !== 'stopped'
+          ? `${w.state}, pausing after this turn`
+          : wait
+            ? `${w.state}: ${wait}`
+            : w.state;
+    item.description = [w.role, agent, state, w.taskId, w.iterations ? `${w.iteration}/${w.iterations}` : undefined, elapsed(w.since)]
+      .filter(Boolean)
+      .join(' · ');
     const icon = ICONS[w.state] ?? { id: 'circle-filled' };
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     const md = new vscode.MarkdownString(undefined, false);
@@ -84,7 +104,10 @@ export class WorkerNode extends TreeNode {
 }
 
 class WorkersRepositoryNode extends TreeNode {
-  constructor(readonly session: SwarmSession, private readonly turns: LiveTurns) {
+  constructor(
+    readonly session: SwarmSession,
+    private readonly turns: LiveTurns,
+  ) {
     super(undefined);
   }
   getTreeItem(): vscode.TreeItem {
@@ -100,7 +123,8 @@ class WorkersRepositoryNode extends TreeNode {
 
 function workerNodes(parent: TreeNode | undefined, session: SwarmSession, turns: LiveTurns): TreeNode[] {
   const workers = session.workers;
-  if (!workers.length) return [new MessageNode(parent, session.activeRun ? 'Starting…' : 'No swarm is running', { icon: 'info', id: `workers-none:${session.root}` })];
+  if (!workers.length)
+    return [new MessageNode(parent, session.activeRun ? 'Starting…' : 'No swarm is running', { icon: 'info', id: `workers-none:${session.root}` })];
   return workers.map((w) => new WorkerNode(parent, session, w, turns));
 }
 
@@ -118,8 +142,23 @@ export class WorkersTreeProvider extends SessionTreeProvider {
   private shown: TreeNode[] | undefined;
   private readonly drawn = new Map<TreeNode, string>();
 
-  constructor(private readonly sessions: SessionRegistry, private readonly turns: LiveTurns, tick: vscode.EventEmitter<void>) {
-    super({ onDidChange: (l, t, d) => { const a = sessions.onDidChange(l, t, d); const b = tick.event(l, t, d); return { dispose: () => { a.dispose(); b.dispose(); } }; } });
+  constructor(
+    private readonly sessions: SessionRegistry,
+    private readonly turns: LiveTurns,
+    tick: vscode.EventEmitter<void>,
+  ) {
+    super({
+      onDidChange: (l, t, d) => {
+        const a = sessions.onDidChange(l, t, d);
+        const b = tick.event(l, t, d);
+        return {
+          dispose: () => {
+            a.dispose();
+            b.dispose();
+          },
+        };
+      },
+    });
   }
 
   protected roots(): TreeNode[] {
@@ -130,8 +169,10 @@ export class WorkersTreeProvider extends SessionTreeProvider {
     return session.workers.map((w) => {
       const key = `${session.root}\u0000${w.id}`;
       let n = this.kept.get(key);
-      if (!n || n.session !== session) { n = new WorkerNode(undefined, session, w, this.turns); this.kept.set(key, n); }
-      else n.worker = w;
+      if (!n || n.session !== session) {
+        n = new WorkerNode(undefined, session, w, this.turns);
+        this.kept.set(key, n);
+      } else n.worker = w;
       return n;
     });
   }

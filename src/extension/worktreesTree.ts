@@ -32,7 +32,11 @@ export class WorktreeRepositoryNode extends TreeNode {
 }
 
 export class WorktreeNode extends TreeNode {
-  constructor(parent: TreeNode | undefined, readonly session: SwarmSession, readonly worktree: WorktreeInfo) {
+  constructor(
+    parent: TreeNode | undefined,
+    readonly session: SwarmSession,
+    readonly worktree: WorktreeInfo,
+  ) {
     super(parent);
   }
 
@@ -50,7 +54,10 @@ export class WorktreeNode extends TreeNode {
 
   getTreeItem(): vscode.TreeItem {
     const wt = this.worktree;
-    const item = new vscode.TreeItem(wt.branch || basename(wt.path), wt.changedFiles.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      wt.branch || basename(wt.path),
+      wt.changedFiles.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = `worktree:${wt.path}`;
     const parts: string[] = [];
     if (wt.orphaned) parts.push(`orphaned · ${formatBytes(wt.diskBytes)}`);
@@ -68,11 +75,22 @@ export class WorktreeNode extends TreeNode {
     item.description = parts.join(' · ');
     item.iconPath = wt.orphaned ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon('git-branch');
     const md = new vscode.MarkdownString(undefined, false);
-    md.appendText(`${wt.path}\nbranch ${wt.branch} at ${wt.head.slice(0, 12)}\n${wt.ahead} commit(s) ahead of the base${wt.dirty ? ', uncommitted changes' : ''}`);
-    if (wt.ports && !wt.orphaned) md.appendText(`\nPorts: ${wt.ports.first}–${wt.ports.first + wt.ports.count - 1} (SWARM_PORT=${wt.ports.first}, SWARM_PORT_COUNT=${wt.ports.count})`);
+    md.appendText(
+      `${wt.path}\nbranch ${wt.branch} at ${wt.head.slice(0, 12)}\n${wt.ahead} commit(s) ahead of the base${wt.dirty ? ', uncommitted changes' : ''}`,
+    );
+    if (wt.ports && !wt.orphaned)
+      md.appendText(`\nPorts: ${wt.ports.first}–${wt.ports.first + wt.ports.count - 1} (SWARM_PORT=${wt.ports.first}, SWARM_PORT_COUNT=${wt.ports.count})`);
     for (const c of wt.conflicts ?? []) md.appendText(`\n⚠ ${describeConflict(c)} (an off-tree merge says so; merge one first or bring it in)`);
-    if (sandbox && !wt.orphaned) md.appendText(sandbox.sandboxed ? '\nAgents here run sandboxed: they write this worktree and its branch, nothing else of yours (docs/security.md).' : `\n⚠ ${sandbox.reason}`);
-    if (wt.orphaned) md.appendText(`\nOrphaned: no live run owns it and no current task uses it (${formatBytes(wt.diskBytes)} on disk). "Clean up worktree" keeps unmerged commits in an archive ref before removing it.`);
+    if (sandbox && !wt.orphaned)
+      md.appendText(
+        sandbox.sandboxed
+          ? '\nAgents here run sandboxed: they write this worktree and its branch, nothing else of yours (docs/security.md).'
+          : `\n⚠ ${sandbox.reason}`,
+      );
+    if (wt.orphaned)
+      md.appendText(
+        `\nOrphaned: no live run owns it and no current task uses it (${formatBytes(wt.diskBytes)} on disk). "Clean up worktree" keeps unmerged commits in an archive ref before removing it.`,
+      );
     item.tooltip = md;
     item.contextValue = this.contextValue;
     return item;
@@ -84,7 +102,10 @@ export class WorktreeNode extends TreeNode {
 }
 
 export class ChangedFileNode extends TreeNode {
-  constructor(readonly parentWorktree: WorktreeNode, readonly file: { path: string; status: string }) {
+  constructor(
+    readonly parentWorktree: WorktreeNode,
+    readonly file: { path: string; status: string },
+  ) {
     super(parentWorktree);
   }
   getTreeItem(): vscode.TreeItem {
@@ -104,7 +125,9 @@ export class ChangedFileNode extends TreeNode {
 
 export function worktreeNodes(session: SwarmSession, parent: TreeNode | undefined): TreeNode[] {
   // Active worktrees first (by task), orphaned ones after.
-  const sorted = [...session.snapshot.worktrees].sort((a, b) => Number(a.orphaned) - Number(b.orphaned) || (a.taskId ?? a.branch).localeCompare(b.taskId ?? b.branch));
+  const sorted = [...session.snapshot.worktrees].sort(
+    (a, b) => Number(a.orphaned) - Number(b.orphaned) || (a.taskId ?? a.branch).localeCompare(b.taskId ?? b.branch),
+  );
   return sorted.map((wt) => new WorktreeNode(parent, session, wt));
 }
 

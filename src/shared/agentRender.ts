@@ -50,7 +50,10 @@ function tool(name: string, input: Json | undefined): RenderedLine {
 }
 
 function textLines(kind: RenderedKind, text: string): RenderedLine[] {
-  return text.replace(/\r\n/g, '\n').split('\n').map((t) => ({ kind, text: t }));
+  return text
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((t) => ({ kind, text: t }));
 }
 
 function usageInfo(prefix: string, u: { inputTokens?: number; outputTokens?: number; costUsd?: number }): RenderedLine {
@@ -80,7 +83,11 @@ function claude(ev: Json): RenderedLine[] | undefined {
   if (type === 'result' || (type === undefined && 'total_cost_usd' in ev && 'session_id' in ev)) {
     const failed = ev.is_error === true || str(ev.terminal_reason) === 'api_error' || (str(ev.subtype) ?? '').startsWith('error');
     const u = obj(ev.usage);
-    const usage = { inputTokens: sum(num(u?.input_tokens), num(u?.cache_creation_input_tokens), num(u?.cache_read_input_tokens)), outputTokens: num(u?.output_tokens), costUsd: num(ev.total_cost_usd) };
+    const usage = {
+      inputTokens: sum(num(u?.input_tokens), num(u?.cache_creation_input_tokens), num(u?.cache_read_input_tokens)),
+      outputTokens: num(u?.output_tokens),
+      costUsd: num(ev.total_cost_usd),
+    };
     return failed ? [{ kind: 'error', text: `turn failed${str(ev.result) ? `: ${short(str(ev.result)!)}` : ''}` }] : [usageInfo('turn finished', usage)];
   }
   return undefined;
@@ -118,7 +125,9 @@ function codex(ev: Json): RenderedLine[] | undefined {
       if (type === 'item.started') return [{ kind: 'tool', text: `▸ $ ${short(str(item.command) ?? '')}` }];
       if (!done) return [];
       const code = num(item.exit_code);
-      return code !== undefined && code !== 0 ? [{ kind: 'error', text: `  ✗ exit ${code}${str(item.aggregated_output) ? `: ${short(str(item.aggregated_output)!)}` : ''}` }] : [];
+      return code !== undefined && code !== 0
+        ? [{ kind: 'error', text: `  ✗ exit ${code}${str(item.aggregated_output) ? `: ${short(str(item.aggregated_output)!)}` : ''}` }]
+        : [];
     }
     if (it === 'file_change') {
       if (!done) return [];
@@ -143,7 +152,8 @@ function gemini(ev: Json): RenderedLine[] | undefined {
     return ev.delta === true ? [{ kind: 'text', text: `\u0000delta${text}` }] : textLines('text', text);
   }
   if (type === 'tool_use') return [tool(str(ev.tool_name) ?? 'tool', obj(ev.parameters))];
-  if (type === 'tool_result') return str(ev.status) === 'error' ? [{ kind: 'error', text: `  ✗ ${short(str(obj(ev.error)?.message) ?? str(ev.output) ?? 'failed')}` }] : [];
+  if (type === 'tool_result')
+    return str(ev.status) === 'error' ? [{ kind: 'error', text: `  ✗ ${short(str(obj(ev.error)?.message) ?? str(ev.output) ?? 'failed')}` }] : [];
   if (type === 'error') return [{ kind: 'error', text: short(str(ev.message) ?? 'error') }];
   if (type === 'result') {
     if (str(ev.status) === 'error') return [{ kind: 'error', text: `turn failed: ${short(str(obj(ev.error)?.message) ?? '')}` }];
@@ -157,7 +167,10 @@ function opencode(ev: Json): RenderedLine[] | undefined {
   const type = str(ev.type);
   const part = obj(ev.part);
   if (type === 'step_start') return [];
-  if (type === 'step_finish') return str(part?.reason) === 'stop' ? [usageInfo('turn finished', { inputTokens: num(obj(part?.tokens)?.input), outputTokens: num(obj(part?.tokens)?.output), costUsd: num(part?.cost) })] : [];
+  if (type === 'step_finish')
+    return str(part?.reason) === 'stop'
+      ? [usageInfo('turn finished', { inputTokens: num(obj(part?.tokens)?.input), outputTokens: num(obj(part?.tokens)?.output), costUsd: num(part?.cost) })]
+      : [];
   if (type === 'text') return textLines('text', str(part?.text) ?? '');
   if (type === 'reasoning') return [{ kind: 'info', text: short(str(part?.text) ?? '', 400) }];
   if (type === 'tool_use') {
@@ -175,15 +188,20 @@ export function renderLogLine(line: string): RenderedLine[] {
   const t = line.trim();
   if (t.startsWith('{') && t.endsWith('}')) {
     let ev: Json | undefined;
-    try { ev = obj(JSON.parse(t)); } catch { ev = undefined; }
+    try {
+      ev = obj(JSON.parse(t));
+    } catch {
+      ev = undefined;
+    }
     if (ev) {
       // OpenCode events carry a sessionID and a part; Codex's types are dotted or bare; Gemini's
       // carry a timestamp string; Claude's the session_id.
-      const r = ('part' in ev || 'sessionID' in ev ? opencode(ev) : undefined)
-        ?? (typeof ev.timestamp === 'string' ? gemini(ev) : undefined)
-        ?? ('session_id' in ev || ev.type === 'assistant' || ev.type === 'user' || ev.type === 'system' || ev.type === 'result' ? claude(ev) : undefined)
-        ?? codex(ev)
-        ?? gemini(ev);
+      const r =
+        ('part' in ev || 'sessionID' in ev ? opencode(ev) : undefined) ??
+        (typeof ev.timestamp === 'string' ? gemini(ev) : undefined) ??
+        ('session_id' in ev || ev.type === 'assistant' || ev.type === 'user' || ev.type === 'system' || ev.type === 'result' ? claude(ev) : undefined) ??
+        codex(ev) ??
+        gemini(ev);
       if (r) return r;
       return [{ kind: 'info', text: `· ${short(str(ev.type) ?? 'event', 60)}` }];
     }
@@ -232,15 +250,22 @@ export class AgentLogRenderer {
     for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
       const piece = chunk.slice(start, nl);
       start = nl + 1;
-      if (this.skipping) { out += this.skipped(this.skipping + piece.length); this.skipping = 0; this.partial = ''; continue; }
+      if (this.skipping) {
+        out += this.skipped(this.skipping + piece.length);
+        this.skipping = 0;
+        this.partial = '';
+        continue;
+      }
       const line = this.partial + piece;
       this.partial = '';
       out += this.line(line);
     }
     const rest = chunk.slice(start);
     if (this.skipping) this.skipping += rest.length;
-    else if (this.partial.length + rest.length > this.maxLine) { this.skipping = this.partial.length + rest.length; this.partial = ''; }
-    else this.partial += rest;
+    else if (this.partial.length + rest.length > this.maxLine) {
+      this.skipping = this.partial.length + rest.length;
+      this.partial = '';
+    } else this.partial += rest;
     return out;
   }
 
@@ -251,7 +276,10 @@ export class AgentLogRenderer {
     else if (this.partial) out += this.line(this.partial);
     this.partial = '';
     this.skipping = 0;
-    if (this.midDelta) { out += '\r\n'; this.midDelta = false; }
+    if (this.midDelta) {
+      out += '\r\n';
+      this.midDelta = false;
+    }
     return out;
   }
 

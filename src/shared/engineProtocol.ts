@@ -23,10 +23,12 @@ export const ENGINE_PROTOCOL_LIMITS = {
   workers: 1_000,
 } as const;
 
-
 /** What the child needs to open the workspace and start the run, as the host would have. */
 export interface EngineStart {
-  workspace: Pick<OpenWorkspaceOptions, 'repo' | 'configPath' | 'cliPaths' | 'agentPath' | 'reviewMode' | 'maxConcurrentWorkers' | 'demoAgentPath' | 'nodePath'>;
+  workspace: Pick<
+    OpenWorkspaceOptions,
+    'repo' | 'configPath' | 'cliPaths' | 'agentPath' | 'reviewMode' | 'maxConcurrentWorkers' | 'demoAgentPath' | 'nodePath'
+  >;
   run: Pick<StartRunOptions, 'waitForHumans' | 'workers'> & { runId: string };
 }
 
@@ -104,7 +106,13 @@ export function parseHostMessage(m: unknown): HostToEngine | undefined {
     case 'stop':
       return hasOnlyKeys(m, ['t', 'reason']) && optional(m.reason, isText) ? (m as HostToEngine) : undefined;
     case 'worker':
-      return hasOnlyKeys(m, ['t', 'id', 'op', 'workerId', 'reason']) && isCount(m.id) && isOneOf(WORKER_OPS)(m.op) && isWorkerId(m.workerId) && optional(m.reason, isText) ? (m as HostToEngine) : undefined;
+      return hasOnlyKeys(m, ['t', 'id', 'op', 'workerId', 'reason']) &&
+        isCount(m.id) &&
+        isOneOf(WORKER_OPS)(m.op) &&
+        isWorkerId(m.workerId) &&
+        optional(m.reason, isText)
+        ? (m as HostToEngine)
+        : undefined;
     case 'worktrees':
       return hasOnlyKeys(m, ['t', 'id']) && isCount(m.id) ? (m as HostToEngine) : undefined;
     case 'retry':
@@ -119,13 +127,43 @@ export function parseHostMessage(m: unknown): HostToEngine | undefined {
 
 /** Every event type the engine emits (types.ts SwarmEvent); the compiler keeps it complete. */
 const EVENT_TYPES: Record<SwarmEventType, true> = {
-  run_started: true, run_recovered: true, run_finished: true, run_paused: true, run_resumed: true, worker_state: true, worker_stopped: true,
-  task_claimed: true, task_status: true, task_quarantined: true, task_created: true, worktree_created: true, worktree_removed: true,
-  agent_started: true, agent_finished: true, task_blocked: true, task_answered: true, review_started: true, review_finished: true,
-  human_review_requested: true, human_decision: true, merge_started: true, merge_waiting: true, merge_conflict: true,
-  merge_check_started: true, merge_check: true, integration_round: true, conflict_predicted: true, task_merged: true,
-  task_returned: true, task_failed: true, pool_paused: true, pool_resumed: true, budget_reached: true, security_violation: true,
-  decision_refused: true, log: true,
+  run_started: true,
+  run_recovered: true,
+  run_finished: true,
+  run_paused: true,
+  run_resumed: true,
+  worker_state: true,
+  worker_stopped: true,
+  task_claimed: true,
+  task_status: true,
+  task_quarantined: true,
+  task_created: true,
+  worktree_created: true,
+  worktree_removed: true,
+  agent_started: true,
+  agent_finished: true,
+  task_blocked: true,
+  task_answered: true,
+  review_started: true,
+  review_finished: true,
+  human_review_requested: true,
+  human_decision: true,
+  merge_started: true,
+  merge_waiting: true,
+  merge_conflict: true,
+  merge_check_started: true,
+  merge_check: true,
+  integration_round: true,
+  conflict_predicted: true,
+  task_merged: true,
+  task_returned: true,
+  task_failed: true,
+  pool_paused: true,
+  pool_resumed: true,
+  budget_reached: true,
+  security_violation: true,
+  decision_refused: true,
+  log: true,
 };
 
 /** Plain JSON data, bounded in depth, array length and string length. */
@@ -177,12 +215,18 @@ export const isSwarmEvent: Guard<SwarmEvent> = (v): v is SwarmEvent => {
   if ('taskId' in v && !optional(v.taskId, isTaskId)) return false;
   if ('workerId' in v && !optional(v.workerId, isWorkerId)) return false;
   switch (v.type) {
-    case 'run_started': return isRunId(v.runId) && isWorkers(v.workers) && isStr(v.base, 1000);
-    case 'run_finished': return isRunSummary(v.summary);
-    case 'worker_state': return isWorkerInfo(v.worker);
-    case 'agent_started': return isStr(v.logFile, ENGINE_PROTOCOL_LIMITS.text, 1) && isCount(v.pid) && isCount(v.round);
-    case 'log': return isOneOf(['info', 'warn', 'error'] as const)(v.level) && typeof v.message === 'string';
-    default: return true;
+    case 'run_started':
+      return isRunId(v.runId) && isWorkers(v.workers) && isStr(v.base, 1000);
+    case 'run_finished':
+      return isRunSummary(v.summary);
+    case 'worker_state':
+      return isWorkerInfo(v.worker);
+    case 'agent_started':
+      return isStr(v.logFile, ENGINE_PROTOCOL_LIMITS.text, 1) && isCount(v.pid) && isCount(v.round);
+    case 'log':
+      return isOneOf(['info', 'warn', 'error'] as const)(v.level) && typeof v.message === 'string';
+    default:
+      return true;
   }
 };
 
@@ -201,7 +245,10 @@ export const isWorktreeInfo: Guard<WorktreeInfo> = (v): v is WorktreeInfo =>
   typeof v.dirty === 'boolean' &&
   typeof v.orphaned === 'boolean';
 
-const isUsage = (v: unknown): v is AgentUsage => isRecord(v) && isPlainData(v, 3) && Object.values(v).every((x) => x === undefined || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string');
+const isUsage = (v: unknown): v is AgentUsage =>
+  isRecord(v) &&
+  isPlainData(v, 3) &&
+  Object.values(v).every((x) => x === undefined || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string');
 
 /** A message the host accepts from the child, or undefined. */
 export function parseEngineMessage(m: unknown): EngineToHost | undefined {
@@ -214,11 +261,20 @@ export function parseEngineMessage(m: unknown): EngineToHost | undefined {
     case 'event':
       return hasOnlyKeys(m, ['t', 'event']) && isSwarmEvent(m.event) ? (m as EngineToHost) : undefined;
     case 'state':
-      return hasOnlyKeys(m, ['t', 'paused', 'workers', 'usage']) && typeof m.paused === 'boolean' && isWorkers(m.workers) && optional(m.usage, isUsage) ? (m as EngineToHost) : undefined;
+      return hasOnlyKeys(m, ['t', 'paused', 'workers', 'usage']) && typeof m.paused === 'boolean' && isWorkers(m.workers) && optional(m.usage, isUsage)
+        ? (m as EngineToHost)
+        : undefined;
     case 'reply':
-      return hasOnlyKeys(m, ['t', 'id', 'value', 'error']) && isCount(m.id) && optional(m.value, (x): x is boolean => typeof x === 'boolean') && optional(m.error, isText) ? (m as EngineToHost) : undefined;
+      return hasOnlyKeys(m, ['t', 'id', 'value', 'error']) &&
+        isCount(m.id) &&
+        optional(m.value, (x): x is boolean => typeof x === 'boolean') &&
+        optional(m.error, isText)
+        ? (m as EngineToHost)
+        : undefined;
     case 'worktrees':
-      return hasOnlyKeys(m, ['t', 'id', 'worktrees']) && isCount(m.id) && isArrayOf(m.worktrees, isWorktreeInfo, ENGINE_PROTOCOL_LIMITS.workers) ? (m as EngineToHost) : undefined;
+      return hasOnlyKeys(m, ['t', 'id', 'worktrees']) && isCount(m.id) && isArrayOf(m.worktrees, isWorktreeInfo, ENGINE_PROTOCOL_LIMITS.workers)
+        ? (m as EngineToHost)
+        : undefined;
     case 'done':
       return hasOnlyKeys(m, ['t', 'summary']) && isRunSummary(m.summary) ? (m as EngineToHost) : undefined;
     default:

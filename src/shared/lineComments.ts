@@ -44,7 +44,11 @@ export function formatLineComments(comments: readonly LineComment[]): string {
   if (comments.length === 0) return '';
   const items = comments.map((c, i) => {
     const where = c.side === 'old' ? `removed line ${c.line} (base)` : `line ${c.line}`;
-    const body = c.body.trim().split(/\r?\n/).map((l) => (l ? `   ${l}` : '')).join('\n');
+    const body = c.body
+      .trim()
+      .split(/\r?\n/)
+      .map((l) => (l ? `   ${l}` : ''))
+      .join('\n');
     return `${i + 1}. ${codeSpan(oneLine(c.path, 4_096))} ${where}:\n   > ${codeSpan(oneLine(c.lineText, LINE_COMMENT_LIMITS.lineText))}\n\n${body}`;
   });
   return `${LINE_COMMENTS_HEADING}\n\n${items.join('\n\n')}`;

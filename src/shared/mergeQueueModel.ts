@@ -23,22 +23,63 @@ export interface MergeQueueEntry {
   lastCheck?: MergeCheckRecord;
 }
 
-interface Seen { started?: number; waitReason?: string; files?: string[]; waitSince?: number; check?: MergeCheckRecord; checking?: { batch: number; since: number } }
+interface Seen {
+  started?: number;
+  waitReason?: string;
+  files?: string[];
+  waitSince?: number;
+  check?: MergeCheckRecord;
+  checking?: { batch: number; since: number };
+}
 
 /** What the merge events said about each task (bounded: a task leaves when it merges or leaves `current`). */
 export class MergeQueueLog {
   private readonly seen = new Map<string, Seen>();
 
   observe(e: SwarmEvent, now = Date.now()): boolean {
-    const of = (id: string): Seen => { let s = this.seen.get(id); if (!s) { s = {}; this.seen.set(id, s); } return s; };
+    const of = (id: string): Seen => {
+      let s = this.seen.get(id);
+      if (!s) {
+        s = {};
+        this.seen.set(id, s);
+      }
+      return s;
+    };
     switch (e.type) {
-      case 'merge_started': { const s = of(e.taskId); s.started = now; s.waitReason = undefined; s.files = undefined; s.waitSince = undefined; s.checking = undefined; return true; }
-      case 'merge_check_started': for (const id of e.taskIds) of(id).checking = { batch: e.taskIds.length, since: now }; return true;
-      case 'merge_waiting': { const s = of(e.taskId); s.waitReason = e.reason; s.files = e.files; s.waitSince = now; return true; }
-      case 'merge_check': { const s = of(e.taskId); s.check = e.check; s.checking = undefined; return true; }
-      case 'task_merged': case 'task_returned': case 'task_failed': return this.seen.delete(e.taskId);
-      case 'run_finished': case 'run_started': return true; // what "being merged" means changes
-      default: return false;
+      case 'merge_started': {
+        const s = of(e.taskId);
+        s.started = now;
+        s.waitReason = undefined;
+        s.files = undefined;
+        s.waitSince = undefined;
+        s.checking = undefined;
+        return true;
+      }
+      case 'merge_check_started':
+        for (const id of e.taskIds) of(id).checking = { batch: e.taskIds.length, since: now };
+        return true;
+      case 'merge_waiting': {
+        const s = of(e.taskId);
+        s.waitReason = e.reason;
+        s.files = e.files;
+        s.waitSince = now;
+        return true;
+      }
+      case 'merge_check': {
+        const s = of(e.taskId);
+        s.check = e.check;
+        s.checking = undefined;
+        return true;
+      }
+      case 'task_merged':
+      case 'task_returned':
+      case 'task_failed':
+        return this.seen.delete(e.taskId);
+      case 'run_finished':
+      case 'run_started':
+        return true; // what "being merged" means changes
+      default:
+        return false;
     }
   }
 
@@ -72,14 +113,28 @@ export function buildMergeQueue(current: readonly Task[], log: MergeQueueLog, o:
   for (const t of checked) {
     const seen = log.get(t.id)!;
     const n = seen.checking!.batch;
-    out.push({ taskId: t.id, title: t.title, since: seen.checking!.since, lastCheck: seen.check, kind: 'checking', why: `merge check running on the merge into ${o.base}${n > 1 ? ` (a batch of ${n})` : ''}` });
+    out.push({
+      taskId: t.id,
+      title: t.title,
+      since: seen.checking!.since,
+      lastCheck: seen.check,
+      kind: 'checking',
+      why: `merge check running on the merge into ${o.base}${n > 1 ? ` (a batch of ${n})` : ''}`,
+    });
   }
   inLine.forEach((t, i) => {
     const seen = log.get(t.id);
     const base = { taskId: t.id, title: t.title, since: seen?.started, lastCheck: seen?.check };
     if (!o.running) out.push({ ...base, kind: 'queued', why: 'approved; merges when the swarm runs again' });
     else if (i === 0 && !o.check) out.push({ ...base, kind: 'merging', why: `merging into ${o.base}` });
-    else if (o.check) out.push({ ...base, kind: 'queued', why: checked.length ? `approved; waits for the merge check running now${i ? ` (${i} ahead of it)` : ''}` : `approved; its merge is being built for the merge check${i ? ` (${i} ahead of it)` : ''}` });
+    else if (o.check)
+      out.push({
+        ...base,
+        kind: 'queued',
+        why: checked.length
+          ? `approved; waits for the merge check running now${i ? ` (${i} ahead of it)` : ''}`
+          : `approved; its merge is being built for the merge check${i ? ` (${i} ahead of it)` : ''}`,
+      });
     else out.push({ ...base, kind: 'queued', why: `approved; ${i} ahead of it in the queue` });
   });
   for (const t of current) {
@@ -87,9 +142,16 @@ export function buildMergeQueue(current: readonly Task[], log: MergeQueueLog, o:
     const seen = log.get(t.id);
     if (needs === 'local_changes') {
       const files = seen?.files ?? [];
-      out.push({ taskId: t.id, title: t.title, kind: 'waiting_local_changes', files, since: seen?.waitSince, why: `your uncommitted changes are in the way${files.length ? ` (${files.length} file${files.length > 1 ? 's' : ''})` : ''}: commit or remove them and it merges` });
+      out.push({
+        taskId: t.id,
+        title: t.title,
+        kind: 'waiting_local_changes',
+        files,
+        since: seen?.waitSince,
+        why: `your uncommitted changes are in the way${files.length ? ` (${files.length} file${files.length > 1 ? 's' : ''})` : ''}: commit or remove them and it merges`,
+      });
     } else if (needs === 'base') {
-      const reason = typeof t.meta.waiting_for === 'string' ? t.meta.waiting_for : seen?.waitReason ?? `${o.base} is busy`;
+      const reason = typeof t.meta.waiting_for === 'string' ? t.meta.waiting_for : (seen?.waitReason ?? `${o.base} is busy`);
       out.push({ taskId: t.id, title: t.title, kind: 'waiting_base', since: seen?.waitSince, why: `waits for ${o.base}: ${reason}` });
     }
   }

@@ -90,9 +90,19 @@ export const isLabel: Guard<string> = (v): v is string => isStr(v, PROTOCOL_LIMI
 export const isMarkdown: Guard<string> = (v): v is string => isStr(v, PROTOCOL_LIMITS.markdown);
 
 /** A failed merge check's facts as the review page shows them (README, "Merge checks"). */
-export interface MergeCheckView { sha: string; timedOut: boolean; exitCode: number | null; tail: string }
+export interface MergeCheckView {
+  sha: string;
+  timedOut: boolean;
+  exitCode: number | null;
+  tail: string;
+}
 export const isMergeCheckView: Guard<MergeCheckView> = (c): c is MergeCheckView =>
-  isRecord(c) && hasOnlyKeys(c, ['sha', 'timedOut', 'exitCode', 'tail']) && isSha(c.sha) && typeof c.timedOut === 'boolean' && (c.exitCode === null || Number.isInteger(c.exitCode)) && isMarkdown(c.tail);
+  isRecord(c) &&
+  hasOnlyKeys(c, ['sha', 'timedOut', 'exitCode', 'tail']) &&
+  isSha(c.sha) &&
+  typeof c.timedOut === 'boolean' &&
+  (c.exitCode === null || Number.isInteger(c.exitCode)) &&
+  isMarkdown(c.tail);
 
 // Line comments (src/shared/lineComments.ts) and which of them a fix round changed.
 
@@ -130,4 +140,8 @@ const isCommentChange: Guard<CommentChangeView> = (v): v is CommentChangeView =>
 };
 
 export const isCommentChanges: Guard<CommentChangesView> = (v): v is CommentChangesView =>
-  isRecord(v) && hasOnlyKeys(v, ['round', 'sha', 'items']) && isCount(v.round) && isSha(v.sha) && isArrayOf(v.items, isCommentChange, LINE_COMMENT_LIMITS.comments);
+  isRecord(v) &&
+  hasOnlyKeys(v, ['round', 'sha', 'items']) &&
+  isCount(v.round) &&
+  isSha(v.sha) &&
+  isArrayOf(v.items, isCommentChange, LINE_COMMENT_LIMITS.comments);

@@ -40,7 +40,14 @@ export function reviewCsp(cspSource: string, nonce: string): string {
  * extension), its stylesheets, title and body, and the one bundled script. Every value is escaped
  * here; `body` is markup the caller built (and escaped) itself.
  */
-export function webviewPage(p: { cspSource: string; nonce: string; scriptUri: string; styles: { href: string; id?: string }[]; title: string; body: string }): string {
+export function webviewPage(p: {
+  cspSource: string;
+  nonce: string;
+  scriptUri: string;
+  styles: { href: string; id?: string }[];
+  title: string;
+  body: string;
+}): string {
   const a = escapeHtml;
   return `<!DOCTYPE html>
 <html lang="en">

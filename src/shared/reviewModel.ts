@@ -59,7 +59,11 @@ function count(v: unknown): number | undefined {
  * What the sandbox refused in the turns behind the commit on screen: the rounds of that commit,
  * plus the turns since the last round (the task's state keeps those until a round takes them).
  */
-export function sandboxDeniedOnScreen(rounds: readonly ReviewRound[], state: { sandboxDenied?: unknown } | undefined, onScreen: string | undefined): SandboxDenials | undefined {
+export function sandboxDeniedOnScreen(
+  rounds: readonly ReviewRound[],
+  state: { sandboxDenied?: unknown } | undefined,
+  onScreen: string | undefined,
+): SandboxDenials | undefined {
   let out: SandboxDenials | undefined;
   const add = (d: unknown) => {
     if (isSandboxDenials(d)) out = { ...addDenials(out, d.sample)!, count: (out?.count ?? 0) + d.count };
@@ -79,7 +83,12 @@ export function roundView(r: ReviewRound): ReviewRoundView {
     feedbackTruncated: feedback.truncated,
     startedAt: label(r.startedAt) ?? '',
     diffTruncated: r.diffTruncated === true,
-    violations: Array.isArray(r.violations) ? r.violations.filter((x): x is string => typeof x === 'string').slice(0, 1_000).map((x) => label(x) ?? '') : [],
+    violations: Array.isArray(r.violations)
+      ? r.violations
+          .filter((x): x is string => typeof x === 'string')
+          .slice(0, 1_000)
+          .map((x) => label(x) ?? '')
+      : [],
   };
   const s = sha(r.sha);
   if (s) view.sha = s;
@@ -162,7 +171,11 @@ export function commentChanges(rounds: readonly ReviewRound[], sha: string | und
     const comments = parseLineComments(r.reason).filter((c) => isLineComment(c));
     if (comments.length === 0 || !isSha(r.sha) || r.sha === sha) return undefined;
     const from = interdiff && interdiff.fromSha === r.sha ? interdiff.diff : undefined;
-    return { round: count(r.round) ?? 0, sha: r.sha, items: comments.map((c) => ({ ...c, changed: from === undefined ? null : commentedLineChanged(from, c) })) };
+    return {
+      round: count(r.round) ?? 0,
+      sha: r.sha,
+      items: comments.map((c) => ({ ...c, changed: from === undefined ? null : commentedLineChanged(from, c) })),
+    };
   }
   return undefined;
 }
@@ -207,7 +220,8 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   const reviewed = sha(state?.headSha);
   if (reviewed) model.reviewedSha = reviewed;
   if (agent.sha) model.agentVerdictSha = agent.sha;
-  if (details.approvable?.approvable === false) model.approveBlocked = cut(details.approvable.message ?? 'Only Override merges this change.', PROTOCOL_LIMITS.markdown).text;
+  if (details.approvable?.approvable === false)
+    model.approveBlocked = cut(details.approvable.message ?? 'Only Override merges this change.', PROTOCOL_LIMITS.markdown).text;
   const baseSha = sha(details.baseSha);
   if (baseSha) model.baseSha = baseSha;
   const merged = sha(state?.mergedCommit ?? task.mergedCommit);
@@ -215,7 +229,13 @@ export function buildReviewViewModel(details: ReviewDetails, limits: ReviewRende
   if (state?.lastError) model.lastError = cut(state.lastError, PROTOCOL_LIMITS.markdown).text;
   const check = state?.mergeCheck;
   const checkSha = sha(check?.sha);
-  if (check && !check.ok && checkSha) model.mergeCheck = { sha: checkSha, timedOut: check.timedOut === true, exitCode: Number.isInteger(check.exitCode) ? check.exitCode : null, tail: cut(String(check.tail ?? ''), PROTOCOL_LIMITS.markdown).text };
+  if (check && !check.ok && checkSha)
+    model.mergeCheck = {
+      sha: checkSha,
+      timedOut: check.timedOut === true,
+      exitCode: Number.isInteger(check.exitCode) ? check.exitCode : null,
+      tail: cut(String(check.tail ?? ''), PROTOCOL_LIMITS.markdown).text,
+    };
   if (typeof task.question === 'string' && task.question.trim()) model.question = cut(task.question, PROTOCOL_LIMITS.markdown).text;
   if (details.failed === true) model.failed = true;
   if (typeof task.answer === 'string' && task.answer.trim()) model.answer = cut(task.answer, PROTOCOL_LIMITS.markdown).text;

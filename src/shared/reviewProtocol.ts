@@ -110,9 +110,15 @@ export const DecideRequest = new IpcCommand('review/decide', isDecideParams);
 /** After a decision: open the next review waiting for the user (this panel goes there). */
 export const NextCommand = new IpcCommand('review/next', noParams);
 /** Open VS Code's diff editor for one file of the diff on screen. */
-export const OpenNativeDiffCommand = new IpcCommand('review/openNativeDiff', params<PathParams>(['path'], (p) => isRepoPath(p.path)));
+export const OpenNativeDiffCommand = new IpcCommand(
+  'review/openNativeDiff',
+  params<PathParams>(['path'], (p) => isRepoPath(p.path)),
+);
 /** Fetch the diff of a file that was left out of the state because it is large. */
-export const LoadFileCommand = new IpcCommand('review/loadFile', params<PathParams>(['path'], (p) => isRepoPath(p.path)));
+export const LoadFileCommand = new IpcCommand(
+  'review/loadFile',
+  params<PathParams>(['path'], (p) => isRepoPath(p.path)),
+);
 
 /** The message an IpcType describes. */
 type MessageOf<T> = T extends IpcType<infer M, infer P> ? IpcMessage<M, P> : never;
@@ -157,13 +163,30 @@ export interface ErrorParams {
 
 export const StateNotification = new IpcNotification(
   'review/state',
-  params<StateParams>(['model', 'pending', 'lastResult', 'waiting', 'focus'], (p) => isReviewViewModel(p.model) && optional(p.pending, isOneOf(REVIEW_ACTIONS)) && optional(p.lastResult, isActionResultView) && isCount(p.waiting) && optional(p.focus, (f): f is boolean => typeof f === 'boolean')),
+  params<StateParams>(
+    ['model', 'pending', 'lastResult', 'waiting', 'focus'],
+    (p) =>
+      isReviewViewModel(p.model) &&
+      optional(p.pending, isOneOf(REVIEW_ACTIONS)) &&
+      optional(p.lastResult, isActionResultView) &&
+      isCount(p.waiting) &&
+      optional(p.focus, (f): f is boolean => typeof f === 'boolean'),
+  ),
 );
 /** The response to a `review/decide` request. */
-export const DecidedResponse = new IpcNotification('review/decided', params<DecidedParams>(['id', 'result'], (p) => isCount(p.id) && isActionResultView(p.result)));
-export const FileDiffNotification = new IpcNotification('review/fileDiff', params<FileDiffParams>(['sha', 'path', 'diff'], (p) => isSha(p.sha) && isRepoPath(p.path) && isStr(p.diff, PROTOCOL_LIMITS.fileDiff)));
+export const DecidedResponse = new IpcNotification(
+  'review/decided',
+  params<DecidedParams>(['id', 'result'], (p) => isCount(p.id) && isActionResultView(p.result)),
+);
+export const FileDiffNotification = new IpcNotification(
+  'review/fileDiff',
+  params<FileDiffParams>(['sha', 'path', 'diff'], (p) => isSha(p.sha) && isRepoPath(p.path) && isStr(p.diff, PROTOCOL_LIMITS.fileDiff)),
+);
 /** The panel cannot show the task (no workspace, task gone, engine error). */
-export const ErrorNotification = new IpcNotification('review/error', params<ErrorParams>(['message'], (p) => isMarkdown(p.message)));
+export const ErrorNotification = new IpcNotification(
+  'review/error',
+  params<ErrorParams>(['message'], (p) => isMarkdown(p.message)),
+);
 
 const NOTIFICATIONS = [StateNotification, DecidedResponse, FileDiffNotification, ErrorNotification] as const;
 

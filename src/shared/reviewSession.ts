@@ -8,14 +8,7 @@ import type { DecisionRequest, Workspace } from '../swarm/api';
 import type { SwarmEvent } from '../swarm/types';
 import { decisionTextWithComments, type LineComment } from './lineComments';
 import { buildReviewViewModel, DEFAULT_RENDER_LIMITS, type ReviewRenderLimits } from './reviewModel';
-import {
-  DecidedResponse,
-  ErrorNotification,
-  FileDiffNotification,
-  StateNotification,
-  parseReviewCommand,
-  type ReviewNotification,
-} from './reviewProtocol';
+import { DecidedResponse, ErrorNotification, FileDiffNotification, StateNotification, parseReviewCommand, type ReviewNotification } from './reviewProtocol';
 import {
   ACTION_TO_DECISION,
   isActionOutcome,
@@ -223,7 +216,10 @@ export class ReviewSession {
     const params: Parameters<typeof StateNotification.create>[0] = { model: this.model, waiting: this.waitingIds.length };
     if (this.busy) params.pending = this.busy;
     if (this.lastResult) params.lastResult = this.lastResult;
-    if (this.focusNext) { params.focus = true; this.focusNext = false; }
+    if (this.focusNext) {
+      params.focus = true;
+      this.focusNext = false;
+    }
     await this.post(StateNotification.create(params));
   }
 
@@ -264,7 +260,11 @@ export class ReviewSession {
     if (!isActionOutcome(outcome)) {
       // The page drops results that fail its guard; say what came back instead of nothing.
       this.port.log?.('warn', `review panel ${this.taskId}: unexpected decision result ${JSON.stringify(outcome).slice(0, 300)}`);
-      outcome = { ok: false, reason: 'error', detail: `The engine answered in an unexpected form: ${JSON.stringify(outcome).slice(0, 500)}. The panel was refreshed; check the task's state.` };
+      outcome = {
+        ok: false,
+        reason: 'error',
+        detail: `The engine answered in an unexpected form: ${JSON.stringify(outcome).slice(0, 500)}. The panel was refreshed; check the task's state.`,
+      };
     }
     // The result is part of the state too, so a page reloaded right after still shows it.
     this.lastResult = { action, sha, outcome, at: this.now() };

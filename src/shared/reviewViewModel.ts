@@ -179,7 +179,23 @@ const isFileView: Guard<ReviewFileView> = (v): v is ReviewFileView =>
 
 const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
   isRecord(v) &&
-  hasOnlyKeys(v, ['round', 'sha', 'baseSha', 'by', 'verdict', 'feedback', 'feedbackTruncated', 'startedAt', 'finishedAt', 'durationMs', 'decision', 'reason', 'diffTruncated', 'violations', 'sandboxDenied']) &&
+  hasOnlyKeys(v, [
+    'round',
+    'sha',
+    'baseSha',
+    'by',
+    'verdict',
+    'feedback',
+    'feedbackTruncated',
+    'startedAt',
+    'finishedAt',
+    'durationMs',
+    'decision',
+    'reason',
+    'diffTruncated',
+    'violations',
+    'sandboxDenied',
+  ]) &&
   isCount(v.round) &&
   optional(v.sha, isSha) &&
   optional(v.baseSha, isSha) &&
@@ -197,12 +213,53 @@ const isRoundView: Guard<ReviewRoundView> = (v): v is ReviewRoundView =>
   optional(v.sandboxDenied, isSandboxDenials);
 
 const isInterdiff: Guard<InterdiffView> = (v): v is InterdiffView =>
-  isRecord(v) && hasOnlyKeys(v, ['fromSha', 'fromRound', 'files', 'added', 'removed']) && isSha(v.fromSha) && isCount(v.fromRound) && isArrayOf(v.files, isFileView, PROTOCOL_LIMITS.files) && isCount(v.added) && isCount(v.removed);
+  isRecord(v) &&
+  hasOnlyKeys(v, ['fromSha', 'fromRound', 'files', 'added', 'removed']) &&
+  isSha(v.fromSha) &&
+  isCount(v.fromRound) &&
+  isArrayOf(v.files, isFileView, PROTOCOL_LIMITS.files) &&
+  isCount(v.added) &&
+  isCount(v.removed);
 
 export function isReviewViewModel(v: unknown): v is ReviewViewModel {
   return (
     isRecord(v) &&
-    hasOnlyKeys(v, ['taskId', 'title', 'body', 'bodyTruncated', 'status', 'worker', 'harness', 'model', 'cost', 'base', 'sha', 'reviewedSha', 'baseSha', 'files', 'added', 'removed', 'diffLines', 'rounds', 'agentVerdict', 'agentVerdictSha', 'approvable', 'approveBlocked', 'canDecide', 'mergedCommit', 'conflictFiles', 'lastError', 'mergeCheck', 'question', 'answer', 'failed', 'collapseLines', 'interdiff', 'commentChanges', 'sandboxDenied']) &&
+    hasOnlyKeys(v, [
+      'taskId',
+      'title',
+      'body',
+      'bodyTruncated',
+      'status',
+      'worker',
+      'harness',
+      'model',
+      'cost',
+      'base',
+      'sha',
+      'reviewedSha',
+      'baseSha',
+      'files',
+      'added',
+      'removed',
+      'diffLines',
+      'rounds',
+      'agentVerdict',
+      'agentVerdictSha',
+      'approvable',
+      'approveBlocked',
+      'canDecide',
+      'mergedCommit',
+      'conflictFiles',
+      'lastError',
+      'mergeCheck',
+      'question',
+      'answer',
+      'failed',
+      'collapseLines',
+      'interdiff',
+      'commentChanges',
+      'sandboxDenied',
+    ]) &&
     isTaskId(v.taskId) &&
     isLabel(v.title) &&
     isMarkdown(v.body) &&
@@ -290,6 +347,12 @@ export function resultStillApplies(r: ActionResultView, m: ReviewViewModel): boo
 }
 
 export function isActionResultView(v: unknown): v is ActionResultView {
-  return isRecord(v) && hasOnlyKeys(v, ['action', 'sha', 'outcome', 'at']) && isOneOf(REVIEW_ACTIONS)(v.action) && isSha(v.sha) && isActionOutcome(v.outcome) && isLabel(v.at);
+  return (
+    isRecord(v) &&
+    hasOnlyKeys(v, ['action', 'sha', 'outcome', 'at']) &&
+    isOneOf(REVIEW_ACTIONS)(v.action) &&
+    isSha(v.sha) &&
+    isActionOutcome(v.outcome) &&
+    isLabel(v.at)
+  );
 }
-

@@ -61,7 +61,8 @@ export const QUEUE_LANE = 'merge queue';
 
 type Open = Omit<TimelineSpan, 'end' | 'open' | 'row'>;
 
-const secs = (ms: number): string => (ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`);
+const secs = (ms: number): string =>
+  ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;
 
 /** The timeline of one run from its journal lines (in order, as written). */
 export function buildTimeline(entries: readonly JournalEntry[], options: TimelineOptions = {}): TimelineModel {
@@ -83,7 +84,11 @@ export function buildTimeline(entries: readonly JournalEntry[], options: Timelin
 
   const lane = (id: string, label = id): number => {
     let i = laneOf.get(id);
-    if (i === undefined) { i = lanes.length; lanes.push({ id, label, rows: 1 }); laneOf.set(id, i); }
+    if (i === undefined) {
+      i = lanes.length;
+      lanes.push({ id, label, rows: 1 });
+      laneOf.set(id, i);
+    }
     return i;
   };
   const taskLane = (taskId: string): number => lane(workerOfTask.get(taskId) ?? QUEUE_LANE);
@@ -98,7 +103,10 @@ export function buildTimeline(entries: readonly JournalEntry[], options: Timelin
     span.detail = `${o.detail}\n${secs(span.end - o.start)}${open ? ' so far' : ''}`;
     spans.push(span);
   };
-  const closeTaskWait = (taskId: string, at: number): void => { close(taskWait.get(taskId), at); taskWait.delete(taskId); };
+  const closeTaskWait = (taskId: string, at: number): void => {
+    close(taskWait.get(taskId), at);
+    taskWait.delete(taskId);
+  };
 
   for (const e of entries) {
     const t = Date.parse(e.ts);
@@ -129,7 +137,8 @@ export function buildTimeline(entries: readonly JournalEntry[], options: Timelin
         close(workerWait.get(w.id), t);
         workerWait.delete(w.id);
         if (w.taskId) workerOfTask.set(w.taskId, w.id);
-        if (w.state === 'paused') workerWait.set(w.id, { lane: l, kind: 'wait', start: t, label: 'paused', detail: `${w.id} paused${w.waitReason ? `: ${w.waitReason}` : ''}` });
+        if (w.state === 'paused')
+          workerWait.set(w.id, { lane: l, kind: 'wait', start: t, label: 'paused', detail: `${w.id} paused${w.waitReason ? `: ${w.waitReason}` : ''}` });
         else if (w.state === 'waiting') workerWait.set(w.id, { lane: l, kind: 'idle', start: t, label: 'idle', detail: `${w.id} waits for work` });
         return;
       }
@@ -137,9 +146,19 @@ export function buildTimeline(entries: readonly JournalEntry[], options: Timelin
         const l = lane(e.workerId);
         if (e.taskId && e.role !== 'reviewer') workerOfTask.set(e.taskId, e.workerId);
         const before = turnOf.get(e.workerId);
-        if (before) { before.detail += '\nended without a finish line'; close(before, t, { failed: true }); }
+        if (before) {
+          before.detail += '\nended without a finish line';
+          close(before, t, { failed: true });
+        }
         const review = e.role === 'reviewer';
-        turnOf.set(e.workerId, { lane: l, kind: review ? 'review' : 'turn', start: t, taskId: e.taskId, label: `${review ? 'review' : e.role === 'planner' ? 'plan' : 'turn'}${e.taskId ? ` ${e.taskId}` : ''}`, detail: `${e.role} turn, round ${e.round}${e.taskId ? `, task ${e.taskId}` : ''} (${e.workerId})` });
+        turnOf.set(e.workerId, {
+          lane: l,
+          kind: review ? 'review' : 'turn',
+          start: t,
+          taskId: e.taskId,
+          label: `${review ? 'review' : e.role === 'planner' ? 'plan' : 'turn'}${e.taskId ? ` ${e.taskId}` : ''}`,
+          detail: `${e.role} turn, round ${e.round}${e.taskId ? `, task ${e.taskId}` : ''} (${e.workerId})`,
+        });
         return;
       }
       case 'agent_finished': {
@@ -154,13 +173,24 @@ export function buildTimeline(entries: readonly JournalEntry[], options: Timelin
       }
       case 'review_finished': {
         // The verdict goes on the reviewer's turn still open for this task, if any.
-        for (const o of turnOf.values()) if (o.kind === 'review' && o.taskId === e.taskId) { o.detail += `\nverdict: ${e.round.verdict ?? 'none'}`; o.label = `review ${e.taskId}: ${e.round.verdict ?? '?'}`; }
+        for (const o of turnOf.values())
+          if (o.kind === 'review' && o.taskId === e.taskId) {
+            o.detail += `\nverdict: ${e.round.verdict ?? 'none'}`;
+            o.label = `review ${e.taskId}: ${e.round.verdict ?? '?'}`;
+          }
         return;
       }
       case 'merge_started': {
         closeTaskWait(e.taskId, t);
         close(mergeOf.get(e.taskId), t);
-        mergeOf.set(e.taskId, { lane: taskLane(e.taskId), kind: 'merge', start: t, taskId: e.taskId, label: `merge ${e.taskId}`, detail: `merge of ${e.taskId} at ${e.sha.slice(0, 12)}` });
+        mergeOf.set(e.taskId, {
+          lane: taskLane(e.taskId),
+          kind: 'merge',
+          start: t,
+          taskId: e.taskId,
+          label: `merge ${e.taskId}`,
+          detail: `merge of ${e.taskId} at ${e.sha.slice(0, 12)}`,
+        });
         return;
       }
       case 'merge_check': {
@@ -175,27 +205,55 @@ export function buildTimeline(entries: readonly JournalEntry[], options: Timelin
         return;
       case 'merge_conflict': {
         const o = mergeOf.get(e.taskId);
-        if (o) { o.detail += `\nconflict in ${e.files.join(', ')}`; close(o, t, { failed: true }); mergeOf.delete(e.taskId); }
+        if (o) {
+          o.detail += `\nconflict in ${e.files.join(', ')}`;
+          close(o, t, { failed: true });
+          mergeOf.delete(e.taskId);
+        }
         return;
       }
       case 'merge_waiting': {
         const o = mergeOf.get(e.taskId);
-        if (o) { close(o, t); mergeOf.delete(e.taskId); }
+        if (o) {
+          close(o, t);
+          mergeOf.delete(e.taskId);
+        }
         closeTaskWait(e.taskId, t);
-        taskWait.set(e.taskId, { lane: taskLane(e.taskId), kind: 'wait', start: t, taskId: e.taskId, label: `${e.taskId} waits`, detail: `merge of ${e.taskId} waits: ${e.reason}${e.files.length ? ` (${e.files.join(', ')})` : ''}` });
+        taskWait.set(e.taskId, {
+          lane: taskLane(e.taskId),
+          kind: 'wait',
+          start: t,
+          taskId: e.taskId,
+          label: `${e.taskId} waits`,
+          detail: `merge of ${e.taskId} waits: ${e.reason}${e.files.length ? ` (${e.files.join(', ')})` : ''}`,
+        });
         return;
       }
       case 'task_status': {
         if (e.workerId && e.status !== 'pending') workerOfTask.set(e.taskId, e.workerId);
         const info = STATUS[e.status];
         if (!info) return;
-        if (e.status !== 'merging') { const m = mergeOf.get(e.taskId); if (m) { close(m, t, { failed: e.status !== 'complete' }); mergeOf.delete(e.taskId); } }
+        if (e.status !== 'merging') {
+          const m = mergeOf.get(e.taskId);
+          if (m) {
+            close(m, t, { failed: e.status !== 'complete' });
+            mergeOf.delete(e.taskId);
+          }
+        }
         const waits = info.needsYou !== undefined || e.status === 'waiting_budget';
         const cur = taskWait.get(e.taskId);
         if (cur && cur.label === `${e.taskId}: ${info.label()}`) return; // the same wait again
         if (waits && e.status === 'waiting_local_changes' && cur) return; // merge_waiting opened it with the files
         closeTaskWait(e.taskId, t);
-        if (waits) taskWait.set(e.taskId, { lane: taskLane(e.taskId), kind: 'wait', start: t, taskId: e.taskId, label: `${e.taskId}: ${info.label()}`, detail: `${e.taskId} ${info.label()}${e.detail ? `: ${e.detail}` : ''}` });
+        if (waits)
+          taskWait.set(e.taskId, {
+            lane: taskLane(e.taskId),
+            kind: 'wait',
+            start: t,
+            taskId: e.taskId,
+            label: `${e.taskId}: ${info.label()}`,
+            detail: `${e.taskId} ${info.label()}${e.detail ? `: ${e.detail}` : ''}`,
+          });
         return;
       }
       case 'task_returned':
@@ -222,9 +280,15 @@ function packRows(spans: TimelineSpan[], lanes: TimelineLane[]): void {
   let laneIdx = -1;
   let rowEnds: number[] = [];
   for (const s of spans) {
-    if (s.lane !== laneIdx) { laneIdx = s.lane; rowEnds = []; }
+    if (s.lane !== laneIdx) {
+      laneIdx = s.lane;
+      rowEnds = [];
+    }
     let r = rowEnds.findIndex((end) => end <= s.start);
-    if (r < 0) { r = rowEnds.length; rowEnds.push(0); }
+    if (r < 0) {
+      r = rowEnds.length;
+      rowEnds.push(0);
+    }
     rowEnds[r] = s.end;
     s.row = r;
     if (r + 1 > lanes[s.lane].rows) lanes[s.lane].rows = r + 1;

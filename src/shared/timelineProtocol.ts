@@ -17,10 +17,7 @@ export interface TimelineRunRef {
 
 export type TimelineToPage = { type: 'timeline/show'; runs: TimelineRunRef[]; selected: string | undefined; model: TimelineModel | undefined; note?: string };
 
-export type TimelineFromPage =
-  | { type: 'timeline/ready' }
-  | { type: 'timeline/selectRun'; runId: string }
-  | { type: 'timeline/openTask'; taskId: string };
+export type TimelineFromPage = { type: 'timeline/ready' } | { type: 'timeline/selectRun'; runId: string } | { type: 'timeline/openTask'; taskId: string };
 
 /** A run id as the engine makes them (`.swarm/runs/<id>`): no path separators, no dots first. */
 export const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -19,7 +19,9 @@ const AXIS_H = 24;
 
 /** Escapes text for an XML attribute value or text node (also drops characters XML cannot hold). */
 export function escapeXml(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** A tick step (ms) giving about `n` ticks over `span` ms: 1, 2, 5 × 10^k seconds, or minutes. */
@@ -42,20 +44,29 @@ export function renderTimelineSvg(m: TimelineModel, options: SvgOptions = {}): s
   const x = (t: number): number => Math.round((LANE_LABEL_WIDTH + ((t - m.start) / dur) * plot) * 10) / 10;
   const laneY: number[] = [];
   let y = AXIS_H;
-  for (const l of m.lanes) { laneY.push(y); y += l.rows * ROW_H + LANE_PAD * 2; }
+  for (const l of m.lanes) {
+    laneY.push(y);
+    y += l.rows * ROW_H + LANE_PAD * 2;
+  }
   const height = Math.max(y, AXIS_H + 40);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Run ${escapeXml(m.runId)} timeline">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Run ${escapeXml(m.runId)} timeline">`,
+  );
   // Lanes: a band and the worker's name.
   m.lanes.forEach((l, i) => {
     const h = l.rows * ROW_H + LANE_PAD * 2;
-    out.push(`<rect class="lane${i % 2 ? ' odd' : ''}" x="0" y="${laneY[i]}" width="${width}" height="${h}"/><text class="lane-label" x="6" y="${laneY[i] + LANE_PAD + ROW_H - 5}">${escapeXml(l.label.length > 26 ? `${l.label.slice(0, 25)}…` : l.label)}</text>`);
+    out.push(
+      `<rect class="lane${i % 2 ? ' odd' : ''}" x="0" y="${laneY[i]}" width="${width}" height="${h}"/><text class="lane-label" x="6" y="${laneY[i] + LANE_PAD + ROW_H - 5}">${escapeXml(l.label.length > 26 ? `${l.label.slice(0, 25)}…` : l.label)}</text>`,
+    );
   });
   // Time axis: ticks relative to the run's start.
   const step = tickStep(dur, Math.max(2, Math.floor(plot / 90)));
   for (let t = 0; t <= dur; t += step) {
     const tx = x(m.start + t);
-    out.push(`<line class="tick" x1="${tx}" y1="${AXIS_H - 6}" x2="${tx}" y2="${height}"/><text class="tick-label" x="${tx}" y="${AXIS_H - 9}">${tickLabel(t)}</text>`);
+    out.push(
+      `<line class="tick" x1="${tx}" y1="${AXIS_H - 6}" x2="${tx}" y2="${height}"/><text class="tick-label" x="${tx}" y="${AXIS_H - 9}">${tickLabel(t)}</text>`,
+    );
   }
   // Spans.
   for (let i = 0; i < m.spans.length; i++) {
@@ -64,7 +75,9 @@ export function renderTimelineSvg(m: TimelineModel, options: SvgOptions = {}): s
     const w = Math.max(1.5, Math.round((x(s.end) - x0) * 10) / 10);
     const sy = laneY[s.lane] + LANE_PAD + s.row * ROW_H + 1;
     const cls = `span ${s.kind}${s.failed ? ' failed' : ''}${s.open ? ' open' : ''}${s.taskId ? ' link' : ''}`;
-    out.push(`<g class="${cls}" data-i="${i}"${s.taskId ? ` data-task="${escapeXml(s.taskId)}"` : ''}><rect x="${x0}" y="${sy}" width="${w}" height="${ROW_H - 2}" rx="2"/>`);
+    out.push(
+      `<g class="${cls}" data-i="${i}"${s.taskId ? ` data-task="${escapeXml(s.taskId)}"` : ''}><rect x="${x0}" y="${sy}" width="${w}" height="${ROW_H - 2}" rx="2"/>`,
+    );
     if (w > 40) out.push(`<text x="${Math.round((x0 + 3) * 10) / 10}" y="${sy + ROW_H - 6}">${escapeXml(s.label.slice(0, Math.floor(w / 6.5)))}</text>`);
     out.push(`<title>${escapeXml(s.detail)}</title></g>`);
   }

@@ -62,7 +62,8 @@ export function verifyDecision(raw: unknown, now = Date.now()): { ok: true; deci
   const kind = str('kind') as HumanDecisionKind | undefined;
   const sha = str('sha');
   const at = str('at');
-  if (!taskId || !TASK_ID_RE.test(taskId) || !kind || !KINDS.includes(kind) || !sha || !at) return { ok: false, why: 'a field is missing or malformed (taskId, kind, sha, at)' };
+  if (!taskId || !TASK_ID_RE.test(taskId) || !kind || !KINDS.includes(kind) || !sha || !at)
+    return { ok: false, why: 'a field is missing or malformed (taskId, kind, sha, at)' };
   for (const k of ['text', 'by']) if (d[k] !== undefined && typeof d[k] !== 'string') return { ok: false, why: `${k} is not a string` };
   const decision: PendingDecision = { taskId, kind, sha, text: str('text'), by: str('by'), at, nonce: str('nonce')!, mac: str('mac')! };
   let expected: string;
@@ -73,7 +74,8 @@ export function verifyDecision(raw: unknown, now = Date.now()): { ok: true; deci
   }
   if (!macEqual(decision.mac, expected)) return { ok: false, why: 'not signed by the extension or the CLI (the mac does not match its fields)' };
   const t = Date.parse(at);
-  if (!Number.isFinite(t) || t > now + CLOCK_SKEW_MS || now - t > DECISION_MAX_AGE_MS) return { ok: false, why: `signed at ${at}, outside the ${DECISION_MAX_AGE_MS / 60_000} minutes a decision file is valid` };
+  if (!Number.isFinite(t) || t > now + CLOCK_SKEW_MS || now - t > DECISION_MAX_AGE_MS)
+    return { ok: false, why: `signed at ${at}, outside the ${DECISION_MAX_AGE_MS / 60_000} minutes a decision file is valid` };
   for (const [n, until] of usedNonces) if (until < now) usedNonces.delete(n);
   if (usedNonces.has(decision.nonce)) return { ok: false, why: 'already applied once (a replay)' };
   usedNonces.set(decision.nonce, t + DECISION_MAX_AGE_MS + CLOCK_SKEW_MS);
@@ -83,7 +85,24 @@ export function verifyDecision(raw: unknown, now = Date.now()): { ok: true; deci
 // --- review rounds ----------------------------------------------------------------------------
 
 function roundFields(taskId: string, r: ReviewRound): (string | number | undefined | null)[] {
-  return [taskId, r.round, r.sha, r.base, r.baseSha, r.by, r.verdict, r.feedback, r.startedAt, r.finishedAt, r.durationMs, r.decision, r.reason, r.diffTruncated === undefined ? undefined : String(r.diffTruncated), Array.isArray(r.violations) ? r.violations.join('\n') : undefined, r.nonce];
+  return [
+    taskId,
+    r.round,
+    r.sha,
+    r.base,
+    r.baseSha,
+    r.by,
+    r.verdict,
+    r.feedback,
+    r.startedAt,
+    r.finishedAt,
+    r.durationMs,
+    r.decision,
+    r.reason,
+    r.diffTruncated === undefined ? undefined : String(r.diffTruncated),
+    Array.isArray(r.violations) ? r.violations.join('\n') : undefined,
+    r.nonce,
+  ];
 }
 
 /** Seal a round the engine records (call once its fields are final). Returns the round. */
@@ -108,7 +127,13 @@ function approvalFields(taskId: string, a: Omit<MergeApproval, 'seal'>): (string
 }
 
 /** Record that st.headSha may merge (the caller decided so just now). Written with the state. */
-export function authorizeMerge(taskId: string, st: TaskRuntimeState, by: MergeApproval['by'], decision?: 'approve' | 'override', reason?: string): MergeApproval {
+export function authorizeMerge(
+  taskId: string,
+  st: TaskRuntimeState,
+  by: MergeApproval['by'],
+  decision?: 'approve' | 'override',
+  reason?: string,
+): MergeApproval {
   if (!st.headSha) throw new Error(`task ${taskId}: nothing to authorize (no head sha)`);
   const a: Omit<MergeApproval, 'seal'> = { sha: st.headSha, by, at: nowIso() };
   if (decision) a.decision = decision;
@@ -175,23 +200,38 @@ export function approvability(taskId: string, rounds: readonly ReviewRound[] | u
     try {
       loadDecisionKey();
     } catch (e) {
-      return { approvable: false, verdict: null, message: `The review record cannot be checked: ${(e as Error).message}. A plain Approve does not merge it: fix the key, or use Override… and give a reason.` };
+      return {
+        approvable: false,
+        verdict: null,
+        message: `The review record cannot be checked: ${(e as Error).message}. A plain Approve does not merge it: fix the key, or use Override… and give a reason.`,
+      };
     }
   }
   for (let i = list.length - 1; i >= 0; i--) {
     const r = list[i];
     if (r.by === 'human') {
-      if (sha && r.sha === sha && (r.decision === 'approve' || r.decision === 'override') && roundIntact(taskId, r)) return { approvable: true, verdict: r.verdict ?? null, verdictSha: r.sha };
+      if (sha && r.sha === sha && (r.decision === 'approve' || r.decision === 'override') && roundIntact(taskId, r))
+        return { approvable: true, verdict: r.verdict ?? null, verdictSha: r.sha };
       continue;
     }
     const verdict = r.verdict ?? null;
     const on = typeof r.sha === 'string' ? ` on ${r.sha.slice(0, 12)}` : '';
     if (!roundIntact(taskId, r)) {
-      return { approvable: false, verdict, verdictSha: r.sha, message: `The record of review round ${r.round}${on} was changed outside the swarm (or predates sealed records), so it cannot count as an approval. A plain Approve does not merge it: use Override… and give a reason.` };
+      return {
+        approvable: false,
+        verdict,
+        verdictSha: r.sha,
+        message: `The record of review round ${r.round}${on} was changed outside the swarm (or predates sealed records), so it cannot count as an approval. A plain Approve does not merge it: use Override… and give a reason.`,
+      };
     }
     if (verdict === 'NEEDS_CHANGES' || verdict === 'REJECTED') {
       const who = r.by === 'policy' ? 'The policy gate' : 'The reviewer';
-      return { approvable: false, verdict, verdictSha: r.sha, message: `${who} said ${verdict} in round ${r.round}${on}. A plain Approve does not merge it: use Override… and give a reason (it is recorded with the task), or Request changes.` };
+      return {
+        approvable: false,
+        verdict,
+        verdictSha: r.sha,
+        message: `${who} said ${verdict} in round ${r.round}${on}. A plain Approve does not merge it: use Override… and give a reason (it is recorded with the task), or Request changes.`,
+      };
     }
     return { approvable: true, verdict, verdictSha: r.sha };
   }

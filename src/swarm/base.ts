@@ -37,7 +37,11 @@ const IN_PROGRESS: { file: string; what: string }[] = [
 ];
 
 async function readText(p: string): Promise<string | undefined> {
-  try { return await fs.readFile(p, 'utf8'); } catch { return undefined; }
+  try {
+    return await fs.readFile(p, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The first operation in progress in a git dir, if any. */
@@ -55,7 +59,11 @@ export async function baseBusy(git: Git, base: string): Promise<string | undefin
   const main = operationIn(common);
   if (main) return `your ${main.what} in progress in ${join(common, '..')} (.git/${main.file}); merges wait until it is finished or aborted`;
   let names: string[] = [];
-  try { names = await fs.readdir(join(common, 'worktrees')); } catch { /* none */ }
+  try {
+    names = await fs.readdir(join(common, 'worktrees'));
+  } catch {
+    /* none */
+  }
   for (const n of names) {
     const dir = join(common, 'worktrees', n);
     const op = operationIn(dir);
@@ -92,7 +100,12 @@ export class BaseWatch {
   private readonly lock = new Mutex();
   readonly file: string;
 
-  constructor(private readonly git: Git, readonly base: string, stateDir: string, private readonly log?: (level: 'info' | 'warn', message: string) => void) {
+  constructor(
+    private readonly git: Git,
+    readonly base: string,
+    stateDir: string,
+    private readonly log?: (level: 'info' | 'warn', message: string) => void,
+  ) {
     this.file = join(stateDir, 'base.json');
   }
 
@@ -117,7 +130,10 @@ export class BaseWatch {
       if (this.running === 0) await this.checkNow();
       this.running++;
       const r = await this.read();
-      if (r && !r.agentsSince) { r.agentsSince = true; await this.write(r); }
+      if (r && !r.agentsSince) {
+        r.agentsSince = true;
+        await this.write(r);
+      }
     });
   }
 
@@ -146,7 +162,10 @@ export class BaseWatch {
       return { kind: 'ok' };
     }
     if (r.sha === now) {
-      if (r.agentsSince && this.running === 0) { r.agentsSince = false; await this.write(r); }
+      if (r.agentsSince && this.running === 0) {
+        r.agentsSince = false;
+        await this.write(r);
+      }
       return { kind: 'ok' };
     }
     const how = (await this.git.isAncestor(r.sha, now)) ? 'forward' : (await this.git.isAncestor(now, r.sha)) ? 'backward' : 'sideways';
@@ -154,14 +173,22 @@ export class BaseWatch {
     const why = how === 'forward' && quiet ? await this.notTheUsers(r.sha, now) : undefined;
     if (how === 'forward' && quiet && !why) {
       const commits = await this.git.countAhead(r.sha, now);
-      this.log?.('info', `the base ${this.base} moved forward from ${short(r.sha)} to ${short(now)} (${commits} commit(s)) while no agent was running: taken as yours`);
+      this.log?.(
+        'info',
+        `the base ${this.base} moved forward from ${short(r.sha)} to ${short(now)} (${commits} commit(s)) while no agent was running: taken as yours`,
+      );
       const accepted = { from: r.sha, to: now, commits };
       r.sha = now;
       await this.write(r);
       return { kind: 'ok', accepted };
     }
     const when = quiet ? (why ?? '') : 'while agent turns were running, so the swarm cannot tell whether you or an agent moved it';
-    const what = how === 'forward' ? 'forward' : how === 'backward' ? 'backward (commits it had are no longer on it)' : 'sideways (to a commit that does not contain the one the swarm expected)';
+    const what =
+      how === 'forward'
+        ? 'forward'
+        : how === 'backward'
+          ? 'backward (commits it had are no longer on it)'
+          : 'sideways (to a commit that does not contain the one the swarm expected)';
     return {
       kind: 'moved',
       from: r.sha,
@@ -213,7 +240,8 @@ export class BaseWatch {
   async accept(expectSha?: string): Promise<{ ok: true; sha: string; from?: string } | { ok: false; detail: string }> {
     const now = await this.git.readBranch(this.base);
     if (!now) return { ok: false, detail: `the base branch "${this.base}" does not exist` };
-    if (expectSha && !(now === expectSha || (expectSha.length >= 7 && now.startsWith(expectSha)))) return { ok: false, detail: `the base moved again: it is now at ${now}; look at it and accept again` };
+    if (expectSha && !(now === expectSha || (expectSha.length >= 7 && now.startsWith(expectSha))))
+      return { ok: false, detail: `the base moved again: it is now at ${now}; look at it and accept again` };
     return this.lock.run(async () => {
       const r = await this.read();
       // Agent turns may be running in a swarm of another process: the next quiet look clears this.

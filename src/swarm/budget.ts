@@ -31,7 +31,10 @@ export class Budget {
   private runUnknown: string | undefined;
   private readonly taskUnknown = new Map<string, string>();
 
-  constructor(private readonly limits: Pick<ResolvedConfig['limits'], 'maxCostUsd' | 'taskMaxCostUsd' | 'unpricedTurnUsd'>, private readonly emit: (e: SwarmEvent) => void) {}
+  constructor(
+    private readonly limits: Pick<ResolvedConfig['limits'], 'maxCostUsd' | 'taskMaxCostUsd' | 'unpricedTurnUsd'>,
+    private readonly emit: (e: SwarmEvent) => void,
+  ) {}
 
   /** The run's total so far. */
   get runUsage(): AgentUsage {
@@ -54,7 +57,11 @@ export class Budget {
    * `usage`, or — for a turn that reported no cost where a budget applies — `usage` at
    * limits.unpriced_turn_usd, or unchanged with the run or task marked "cost unknown".
    */
-  private priced(usage: AgentUsage | undefined, st: TaskRuntimeState | undefined, turn: { harness?: string; failure?: AgentFailureKind }): AgentUsage | undefined {
+  private priced(
+    usage: AgentUsage | undefined,
+    st: TaskRuntimeState | undefined,
+    turn: { harness?: string; failure?: AgentFailureKind },
+  ): AgentUsage | undefined {
     const cost = usage?.costUsd;
     if (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0) return usage;
     if (turn.failure === 'rate_limit' || turn.failure === 'missing_cli' || turn.failure === 'aborted') return usage;
@@ -82,7 +89,8 @@ export class Budget {
   runReached(): string | undefined {
     const limit = this.limits.maxCostUsd;
     if (!budgetReached(this.run, limit) && !this.runUnknown) return undefined;
-    const reason = this.runUnknown && !budgetReached(this.run, limit) ? `run budget: ${this.runUnknown}` : budgetReason('run', this.run, limit!, 'limits.max_cost_usd');
+    const reason =
+      this.runUnknown && !budgetReached(this.run, limit) ? `run budget: ${this.runUnknown}` : budgetReason('run', this.run, limit!, 'limits.max_cost_usd');
     if (!this.runAnnounced) {
       this.runAnnounced = true;
       this.emit({ type: 'budget_reached', scope: 'run', spentUsd: this.run.costUsd ?? 0, limitUsd: limit!, reason });
@@ -101,7 +109,8 @@ export class Budget {
     const limit = this.taskLimit(st);
     const spent = this.taskUsage(st);
     const unknown = this.taskUnknown.get(st.id);
-    if (!budgetReached(spent, limit)) return unknown && limit !== undefined ? { reason: `task budget: ${unknown}`, spentUsd: spent?.costUsd ?? 0, limitUsd: limit } : undefined;
+    if (!budgetReached(spent, limit))
+      return unknown && limit !== undefined ? { reason: `task budget: ${unknown}`, spentUsd: spent?.costUsd ?? 0, limitUsd: limit } : undefined;
     const setting = limit !== this.limits.taskMaxCostUsd ? 'max_cost_usd in the task file' : 'limits.task_max_cost_usd';
     return { reason: budgetReason('task', spent, limit!, setting), spentUsd: spent?.costUsd ?? 0, limitUsd: limit! };
   }

@@ -28,7 +28,8 @@ export function toIssues(file: string, error: z.ZodError, raw: unknown): ConfigI
   const issues: ConfigIssue[] = [];
   for (const iss of error.issues) {
     if (iss.code === 'unrecognized_keys') {
-      for (const key of iss.keys) issues.push({ file, field: fieldPath([...iss.path, key]), message: 'unknown field (check the spelling; see the JSON schema)' });
+      for (const key of iss.keys)
+        issues.push({ file, field: fieldPath([...iss.path, key]), message: 'unknown field (check the spelling; see the JSON schema)' });
       continue;
     }
     const found = valueAt(raw, iss.path);
@@ -48,11 +49,11 @@ export function prototypeKeys(raw: unknown, display: string): ConfigIssue[] {
     if (!v || typeof v !== 'object' || depth > 4) return;
     for (const k of Object.keys(v)) {
       const field = path ? `${path}.${k}` : k;
-      if (k === '__proto__' || k === 'constructor' || k === 'prototype') issues.push({ file: display, field, message: 'expected a name, found a reserved word' });
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype')
+        issues.push({ file: display, field, message: 'expected a name, found a reserved word' });
       else walk((v as Record<string, unknown>)[k], field, depth + 1);
     }
   };
   walk(raw, '', 0);
   return issues;
 }
-

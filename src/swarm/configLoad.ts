@@ -23,7 +23,11 @@ export function parseJsonc(text: string, display: string): unknown {
       return `line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
     };
     const [first, ...rest] = errors;
-    const more = rest.slice(0, 2).map((e) => `; ${printParseErrorCode(e.error)} at ${at(e.offset)}`).join('') + (rest.length > 2 ? ` (and ${rest.length - 2} more)` : '');
+    const more =
+      rest
+        .slice(0, 2)
+        .map((e) => `; ${printParseErrorCode(e.error)} at ${at(e.offset)}`)
+        .join('') + (rest.length > 2 ? ` (and ${rest.length - 2} more)` : '');
     throw new ConfigError([{ file: display, field: '(file)', message: `not valid JSON at ${at(first.offset)}: ${printParseErrorCode(first.error)}${more}` }]);
   }
   return jsonValue(tree);
@@ -62,4 +66,3 @@ export function loadConfig(root: string, configPath?: string): ResolvedConfig {
   }
   return { ...parseSwarmConfig({}, '(defaults)'), file: undefined, format: 'default' };
 }
-

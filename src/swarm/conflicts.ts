@@ -16,7 +16,6 @@ import { Mutex, nowIso } from './util';
 import { AFTER_WORK_TURN } from './status';
 import { readChanges } from './policy';
 
-
 export interface ConflictWatchDeps {
   git: Git;
   base: string;
@@ -67,7 +66,11 @@ export class ConflictWatch {
 
   private enqueue(fn: () => Promise<void>): void {
     const p = this.queue.run(async () => {
-      try { await fn(); } catch (e) { this.deps.emit({ type: 'log', level: 'warn', message: `conflict check failed: ${(e as Error).message}` }); }
+      try {
+        await fn();
+      } catch (e) {
+        this.deps.emit({ type: 'log', level: 'warn', message: `conflict check failed: ${(e as Error).message}` });
+      }
     });
     this.pending = p;
   }
@@ -112,7 +115,11 @@ export class ConflictWatch {
     const live = await this.live();
     const me = live.find((l) => l.id === taskId);
     if (!me) return;
-    const seen = `${me.tip} ${baseTip} ${live.filter((l) => l !== me).map((l) => `${l.id}=${l.tip}`).sort().join(',')}`;
+    const seen = `${me.tip} ${baseTip} ${live
+      .filter((l) => l !== me)
+      .map((l) => `${l.id}=${l.tip}`)
+      .sort()
+      .join(',')}`;
     if (this.lastSeen.get(taskId) === seen) return;
     this.lastSeen.set(taskId, seen);
     const others = live.filter((l) => l !== me);
@@ -159,7 +166,10 @@ export class ConflictWatch {
     const cur = await this.deps.state.readConflicts(taskId);
     const rest = cur.filter((w) => w.with !== other);
     const old = cur.find((w) => w.with === other);
-    if (!files.length) { if (old) await this.deps.state.writeConflicts(taskId, rest); return; }
+    if (!files.length) {
+      if (old) await this.deps.state.writeConflicts(taskId, rest);
+      return;
+    }
     await this.replace(taskId, [...rest, { with: other, kind, files, at: old?.at ?? nowIso() }]);
   }
 
@@ -170,7 +180,8 @@ export class ConflictWatch {
     await this.deps.state.writeConflicts(taskId, out);
     for (const w of out) {
       const old = before.find((b) => b.with === w.with);
-      if (!old || w.files.some((f) => !old.files.includes(f))) this.deps.emit({ type: 'conflict_predicted', taskId, with: w.with, kind: w.kind, files: w.files });
+      if (!old || w.files.some((f) => !old.files.includes(f)))
+        this.deps.emit({ type: 'conflict_predicted', taskId, with: w.with, kind: w.kind, files: w.files });
     }
   }
 
@@ -182,7 +193,10 @@ export class ConflictWatch {
     if (!candidates.length || a === b) return [];
     if (this.writeTree !== false) {
       const r = await this.deps.git.mergeTree(a, b, { z: true });
-      if (r.code === 0) { this.writeTree = true; return []; }
+      if (r.code === 0) {
+        this.writeTree = true;
+        return [];
+      }
       if (r.code === 1) {
         this.writeTree = true;
         // "<tree>\0<path>\0<path>\0..." (a path appears once per conflicted stage set)
@@ -204,6 +218,10 @@ export async function dropConflictsOf(deps: Pick<ConflictWatchDeps, 'state' | 't
   await deps.state.writeConflicts(taskId, []);
   for (const t of (await deps.tasks.list()).current) {
     const cur = await deps.state.readConflicts(t.id);
-    if (cur.some((w) => w.with === taskId)) await deps.state.writeConflicts(t.id, cur.filter((w) => w.with !== taskId));
+    if (cur.some((w) => w.with === taskId))
+      await deps.state.writeConflicts(
+        t.id,
+        cur.filter((w) => w.with !== taskId),
+      );
   }
 }

@@ -73,7 +73,8 @@ export function formatUsage(u: AgentUsage | undefined): string | undefined {
   if (!u) return undefined;
   const parts: string[] = [];
   if (u.costUsd !== undefined) parts.push(formatUsd(u.costUsd));
-  if (u.inputTokens !== undefined || u.outputTokens !== undefined) parts.push(`${formatTokens(u.inputTokens ?? 0)} in / ${formatTokens(u.outputTokens ?? 0)} out`);
+  if (u.inputTokens !== undefined || u.outputTokens !== undefined)
+    parts.push(`${formatTokens(u.inputTokens ?? 0)} in / ${formatTokens(u.outputTokens ?? 0)} out`);
   return parts.length ? parts.join(' · ') : undefined;
 }
 
@@ -86,5 +87,5 @@ export function budgetReason(scope: 'run' | 'task', spent: AgentUsage | undefine
 export function costWords(usage: AgentUsage | undefined, budgetUsd?: number): string | undefined {
   const u = formatUsage(usage);
   const b = budgetUsd !== undefined ? `budget ${formatUsd(budgetUsd)}` : undefined;
-  return u && b ? `${u} (${b})` : u ?? b;
+  return u && b ? `${u} (${b})` : (u ?? b);
 }

@@ -37,10 +37,13 @@ const KEY_BYTES = 32;
 
 function checkKeyFile(file: string): void {
   const st = lstatSync(file);
-  if (!st.isFile()) throw new SwarmError(`${file}: the decision key must be a regular file (not a link or anything else); remove it and the swarm makes a new one`, 'invalid');
+  if (!st.isFile())
+    throw new SwarmError(`${file}: the decision key must be a regular file (not a link or anything else); remove it and the swarm makes a new one`, 'invalid');
   if (process.platform !== 'win32') {
-    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new SwarmError(`${file}: the decision key belongs to another user (uid ${st.uid}); remove it`, 'invalid');
-    if ((st.mode & 0o077) !== 0) throw new SwarmError(`${file}: the decision key is readable by others (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${file}`, 'invalid');
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid())
+      throw new SwarmError(`${file}: the decision key belongs to another user (uid ${st.uid}); remove it`, 'invalid');
+    if ((st.mode & 0o077) !== 0)
+      throw new SwarmError(`${file}: the decision key is readable by others (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${file}`, 'invalid');
   }
 }
 
@@ -55,7 +58,11 @@ export function loadDecisionKey(): Buffer {
     checkKeyFile(file);
   }
   const hex = readFileSync(file, 'utf8').trim();
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new SwarmError(`${file}: the decision key is not 64 hex digits; remove it and the swarm makes a new one (decisions signed with the old key are then refused)`, 'invalid');
+  if (!/^[0-9a-f]{64}$/.test(hex))
+    throw new SwarmError(
+      `${file}: the decision key is not 64 hex digits; remove it and the swarm makes a new one (decisions signed with the old key are then refused)`,
+      'invalid',
+    );
   return Buffer.from(hex, 'hex');
 }
 

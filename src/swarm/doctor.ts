@@ -57,7 +57,12 @@ export interface DoctorOptions {
 export const MARK: Record<CheckStatus, string> = { ok: '✓', fail: '✗', warn: '!', info: '·' };
 
 /** Run a program with no stdin, bounded in time (its whole process group is killed at the end). */
-export function runBounded(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean; error?: string }> {
+export function runBounded(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  cwd?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean; error?: string }> {
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';
@@ -69,12 +74,32 @@ export function runBounded(argv: string[], env: NodeJS.ProcessEnv, timeoutMs: nu
       resolve({ code: null, stdout, stderr, timedOut, error: (e as Error).message });
       return;
     }
-    const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
-    const timer = setTimeout(() => { timedOut = true; kill(); }, timeoutMs);
-    child.stdout.on('data', (c: Buffer) => { if (stdout.length < 1 << 20) stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { if (stderr.length < 1 << 20) stderr += c.toString(); });
-    child.on('error', (e) => { clearTimeout(timer); resolve({ code: null, stdout, stderr, timedOut, error: e.message }); });
-    child.on('close', (code) => { clearTimeout(timer); kill(); resolve({ code, stdout, stderr, timedOut }); });
+    const kill = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutMs);
+    child.stdout.on('data', (c: Buffer) => {
+      if (stdout.length < 1 << 20) stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      if (stderr.length < 1 << 20) stderr += c.toString();
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, stdout, stderr, timedOut, error: e.message });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      kill();
+      resolve({ code, stdout, stderr, timedOut });
+    });
   });
 }
 
@@ -85,13 +110,28 @@ async function loginCheck(name: CliName, program: string, env: NodeJS.ProcessEnv
   if (name === 'claude') {
     const r = await runBounded([program, 'auth', 'status'], env, timeoutMs);
     const m = /"loggedIn"\s*:\s*(true|false)/.exec(r.stdout);
-    if (!m) return { ok: undefined, detail: r.timedOut ? '`claude auth status` did not answer in time' : `\`claude auth status\` said: ${plain(r.stderr || r.stdout).trim().split('\n')[0] || `exit ${r.code}`}` };
+    if (!m)
+      return {
+        ok: undefined,
+        detail: r.timedOut
+          ? '`claude auth status` did not answer in time'
+          : `\`claude auth status\` said: ${
+              plain(r.stderr || r.stdout)
+                .trim()
+                .split('\n')[0] || `exit ${r.code}`
+            }`,
+      };
     const method = /"authMethod"\s*:\s*"([^"]*)"/.exec(r.stdout)?.[1];
     return m[1] === 'true' ? { ok: true, detail: `logged in${method ? ` (${method})` : ''}` } : { ok: false, detail: 'not logged in (`claude auth status`)' };
   }
   if (name === 'codex') {
     const r = await runBounded([program, 'login', 'status'], env, timeoutMs);
-    const said = plain(`${r.stdout}\n${r.stderr}`).split('\n').map((l) => l.trim()).filter((l) => l && !/^WARNING/.test(l)).pop() ?? '';
+    const said =
+      plain(`${r.stdout}\n${r.stderr}`)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !/^WARNING/.test(l))
+        .pop() ?? '';
     if (r.timedOut) return { ok: undefined, detail: '`codex login status` did not answer in time' };
     return r.code === 0 ? { ok: true, detail: said || 'logged in' } : { ok: false, detail: `${said || 'not logged in'} (\`codex login status\`)` };
   }
@@ -101,7 +141,9 @@ async function loginCheck(name: CliName, program: string, env: NodeJS.ProcessEnv
     const creds = Number(/(\d+) credentials?/.exec(out)?.[1] ?? 0);
     const envVars = Number(/(\d+) environment variables?/.exec(out)?.[1] ?? 0);
     if (r.timedOut) return { ok: undefined, detail: '`opencode auth list` did not answer in time' };
-    return creds + envVars > 0 ? { ok: true, detail: `${creds} stored credential(s), ${envVars} key(s) in the environment` } : { ok: false, detail: 'no credentials (`opencode auth list`)' };
+    return creds + envVars > 0
+      ? { ok: true, detail: `${creds} stored credential(s), ${envVars} key(s) in the environment` }
+      : { ok: false, detail: 'no credentials (`opencode auth list`)' };
   }
   // Gemini CLI has no status command: its own key variables and stored sign-in.
   for (const k of ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_GENAI_USE_VERTEXAI']) if (env[k]) return { ok: true, detail: `${k} is set` };
@@ -113,7 +155,7 @@ async function loginCheck(name: CliName, program: string, env: NodeJS.ProcessEnv
 const LOGIN_FIX: Record<CliName, string> = {
   claude: 'run `claude` once and log in (or set ANTHROPIC_API_KEY)',
   codex: 'run `codex login` (or `codex login --with-api-key`)',
-  opencode: 'run `opencode auth login` (or set the provider\'s API key variable)',
+  opencode: "run `opencode auth login` (or set the provider's API key variable)",
   gemini: 'run `gemini` once and sign in, or set GEMINI_API_KEY',
 };
 
@@ -124,23 +166,52 @@ const LOGIN_FIX: Record<CliName, string> = {
  */
 export function fromRepository(program: string, path: string, repoDirs: string[]): string | undefined {
   if (program.includes('/') && !isAbsolute(program)) return 'inside the repository (a relative path)';
-  const real = (p: string) => { try { return realpathSync(p); } catch { return resolve(p); } };
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
   for (const d of repoDirs) {
     if (isInside(resolve(path), resolve(d)) || isInside(real(path), real(d))) return 'inside the repository';
   }
   return undefined;
 }
 
-async function cliCheck(name: CliName, config: ResolvedConfig, ctx: HarnessContext, used: boolean, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<DoctorCheck> {
+async function cliCheck(
+  name: CliName,
+  config: ResolvedConfig,
+  ctx: HarnessContext,
+  used: boolean,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<DoctorCheck> {
   const title = `${CLI_SPECS[name].displayName} (${name})`;
   const { program, path } = findHarnessProgram(name, config, ctx);
   const use = used ? 'used by your config' : 'not used by your config';
-  if (!path) return { id: `cli:${name}`, title, status: used ? 'fail' : 'info', detail: `not found (looked for ${program?.includes('/') ? program : `"${program}" in the agents' PATH`}; ${use})`, fix: `${CLI_INSTALL[name]} — or set its path in the VS Code setting swarm.cli.${name} or swarm.json harnesses.${name}.command` };
+  if (!path)
+    return {
+      id: `cli:${name}`,
+      title,
+      status: used ? 'fail' : 'info',
+      detail: `not found (looked for ${program?.includes('/') ? program : `"${program}" in the agents' PATH`}; ${use})`,
+      fix: `${CLI_INSTALL[name]} — or set its path in the VS Code setting swarm.cli.${name} or swarm.json harnesses.${name}.command`,
+    };
   const inRepo = fromRepository(program!, path, ctx.untrustedDirs ?? []);
-  if (inRepo) return { id: `cli:${name}`, title, status: 'warn', detail: `${path}: not run: ${inRepo} (${use})`, fix: 'swarm doctor runs no program the repository brings (a cloned repository could name any script); check it yourself, or name an installed CLI' };
+  if (inRepo)
+    return {
+      id: `cli:${name}`,
+      title,
+      status: 'warn',
+      detail: `${path}: not run: ${inRepo} (${use})`,
+      fix: 'swarm doctor runs no program the repository brings (a cloned repository could name any script); check it yourself, or name an installed CLI',
+    };
   const v = await runBounded([path, '--version'], env, timeoutMs);
   const login = await loginCheck(name, path, env, timeoutMs);
-  const version = plain(v.stdout).trim().split('\n').filter(Boolean).pop() ?? (v.timedOut ? `no answer to --version within ${timeoutMs / 1000} s` : `--version: exit ${v.code}`);
+  const version =
+    plain(v.stdout).trim().split('\n').filter(Boolean).pop() ??
+    (v.timedOut ? `no answer to --version within ${timeoutMs / 1000} s` : `--version: exit ${v.code}`);
   const detail = `${path}, ${version}; ${login.detail} (${use})`;
   if (login.ok === false) return { id: `cli:${name}`, title, status: used ? 'fail' : 'warn', detail, fix: LOGIN_FIX[name] };
   if (login.ok === undefined) return { id: `cli:${name}`, title, status: 'warn', detail, fix: 'could not tell whether it is logged in; run it once by hand' };
@@ -148,9 +219,10 @@ async function cliCheck(name: CliName, config: ResolvedConfig, ctx: HarnessConte
 }
 
 function pathCheck(agentPath: string | undefined, host: DoctorOptions['hostPath']): DoctorCheck {
-  const title = "PATH the agents get";
+  const title = 'PATH the agents get';
   const hostPath = host?.path ?? process.env.PATH ?? '';
-  if (agentPath === undefined || agentPath === hostPath) return { id: 'path', title, status: 'ok', detail: `${host?.label ?? "this process's"} PATH${host?.note ? ` (${host.note})` : ''}: ${hostPath}` };
+  if (agentPath === undefined || agentPath === hostPath)
+    return { id: 'path', title, status: 'ok', detail: `${host?.label ?? "this process's"} PATH${host?.note ? ` (${host.note})` : ''}: ${hostPath}` };
   const a = agentPath.split(delimiter).filter(Boolean);
   const h = hostPath.split(delimiter).filter(Boolean);
   const onlyAgents = a.filter((e) => !h.includes(e));
@@ -159,7 +231,7 @@ function pathCheck(agentPath: string | undefined, host: DoctorOptions['hostPath'
     id: 'path',
     title,
     status: 'ok',
-    detail: `the login shell's PATH${host?.note ? ` (${host.note})` : ''}: ${agentPath}${onlyAgents.length ? `; added to ${host?.label ?? 'this process\'s'} PATH: ${onlyAgents.join(', ')}` : ''}${onlyHost.length ? `; only in ${host?.label ?? 'this process\'s'} PATH (kept after the login shell's): ${onlyHost.join(', ')}` : ''}`,
+    detail: `the login shell's PATH${host?.note ? ` (${host.note})` : ''}: ${agentPath}${onlyAgents.length ? `; added to ${host?.label ?? "this process's"} PATH: ${onlyAgents.join(', ')}` : ''}${onlyHost.length ? `; only in ${host?.label ?? "this process's"} PATH (kept after the login shell's): ${onlyHost.join(', ')}` : ''}`,
   };
 }
 
@@ -168,8 +240,17 @@ async function worktreeIncludeCheck(root: string, env: NodeJS.ProcessEnv, timeou
   // ~/.ssh/id_rsa would print the key as "patterns"), never a FIFO, bounded.
   const inc = await readRegularFile(join(root, WORKTREE_INCLUDE_FILE), 256 * 1024);
   if (inc.kind === 'absent') return undefined;
-  if (inc.kind === 'skipped') return { id: 'worktreeinclude', title: WORKTREE_INCLUDE_FILE, status: 'warn', detail: `not read: ${inc.note}; worktrees get nothing from it`, fix: `make ${WORKTREE_INCLUDE_FILE} a regular file in your checkout` };
-  const patterns = parseIncludeFile(inc.text).map((l) => l.trim()).filter((l) => l && !l.startsWith('!'));
+  if (inc.kind === 'skipped')
+    return {
+      id: 'worktreeinclude',
+      title: WORKTREE_INCLUDE_FILE,
+      status: 'warn',
+      detail: `not read: ${inc.note}; worktrees get nothing from it`,
+      fix: `make ${WORKTREE_INCLUDE_FILE} a regular file in your checkout`,
+    };
+  const patterns = parseIncludeFile(inc.text)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('!'));
   const missing: string[] = [];
   let files = 0;
   const git = new Git(root);
@@ -180,8 +261,20 @@ async function worktreeIncludeCheck(root: string, env: NodeJS.ProcessEnv, timeou
     if (n === 0) missing.push(p);
     files += n;
   }
-  if (missing.length) return { id: 'worktreeinclude', title: '.worktreeinclude', status: 'warn', detail: `${missing.length} of ${patterns.length} pattern(s) match nothing in ${root}: ${missing.join(', ')}`, fix: 'create those files in your checkout (worktrees get copies of them), or remove the lines' };
-  return { id: 'worktreeinclude', title: '.worktreeinclude', status: 'ok', detail: `${patterns.length} pattern(s), ${files} file(s) to copy into each worktree` };
+  if (missing.length)
+    return {
+      id: 'worktreeinclude',
+      title: '.worktreeinclude',
+      status: 'warn',
+      detail: `${missing.length} of ${patterns.length} pattern(s) match nothing in ${root}: ${missing.join(', ')}`,
+      fix: 'create those files in your checkout (worktrees get copies of them), or remove the lines',
+    };
+  return {
+    id: 'worktreeinclude',
+    title: '.worktreeinclude',
+    status: 'ok',
+    detail: `${patterns.length} pattern(s), ${files} file(s) to copy into each worktree`,
+  };
 }
 
 function gib(n: number): string {
@@ -199,7 +292,8 @@ async function diskCheck(root: string, config: ResolvedConfig, env: NodeJS.Proce
   const needed = checkout * checkouts;
   const detail = `${gib(free)} free; a checkout is ${gib(checkout)}, ${checkouts} at once need ${gib(needed)} (before any setup command)`;
   if (free < needed) return { id: 'disk', title, status: 'fail', detail, fix: 'free disk space, or run fewer workers (count in swarm.json)' };
-  if (free < Math.max(2 * needed, 1 << 30)) return { id: 'disk', title, status: 'warn', detail, fix: 'little room left: free disk space, or run fewer workers' };
+  if (free < Math.max(2 * needed, 1 << 30))
+    return { id: 'disk', title, status: 'warn', detail, fix: 'little room left: free disk space, or run fewer workers' };
   return { id: 'disk', title, status: 'ok', detail };
 }
 
@@ -216,30 +310,72 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   // the repository's `git` when it runs git there.
   const own: NodeJS.ProcessEnv = { ...process.env, PATH: absolutePathEntries(process.env.PATH).join(delimiter) };
   const g = await gitVersion(own, timeoutMs);
-  if (!g.version) checks.push({ id: 'git', title: 'git', status: 'fail', detail: `git could not be run: ${g.text}`, fix: `install git ${MIN_GIT.join('.')} or newer` });
-  else checks.push({ id: 'git', title: 'git', status: gitNewEnough(g.version) ? 'ok' : 'fail', detail: `${g.text} (needs ${MIN_GIT.join('.')} or newer)`, ...(gitNewEnough(g.version) ? {} : { fix: `install git ${MIN_GIT.join('.')} or newer and put it first in PATH` }) });
+  if (!g.version)
+    checks.push({ id: 'git', title: 'git', status: 'fail', detail: `git could not be run: ${g.text}`, fix: `install git ${MIN_GIT.join('.')} or newer` });
+  else
+    checks.push({
+      id: 'git',
+      title: 'git',
+      status: gitNewEnough(g.version) ? 'ok' : 'fail',
+      detail: `${g.text} (needs ${MIN_GIT.join('.')} or newer)`,
+      ...(gitNewEnough(g.version) ? {} : { fix: `install git ${MIN_GIT.join('.')} or newer and put it first in PATH` }),
+    });
 
   const root = g.version ? await repoRoot(o.repo, timeoutMs) : undefined;
   let config: ResolvedConfig = parseSwarmConfig({}, '(defaults)');
-  if (!root) checks.push({ id: 'config', title: 'Configuration', status: 'fail', detail: `${o.repo} is not inside a git repository`, fix: 'run it in a git repository (git init)' });
+  if (!root)
+    checks.push({
+      id: 'config',
+      title: 'Configuration',
+      status: 'fail',
+      detail: `${o.repo} is not inside a git repository`,
+      fix: 'run it in a git repository (git init)',
+    });
   else {
     try {
       config = loadConfig(root, o.configPath);
-      const uses = harnessesInUse(config).map((u) => `${u.harness} (${u.users.length > 2 ? `${u.users.length} uses` : u.users.join(', ')})`).join(', ');
-      checks.push(config.file ? { id: 'config', title: 'Configuration', status: 'ok', detail: `${config.file} is valid; harnesses: ${uses}` } : { id: 'config', title: 'Configuration', status: 'warn', detail: 'no swarm.json: the built-in demo agents would run', fix: 'swarm init (or "Swarm: Initialize swarm") writes one that uses the agent CLIs installed here' });
+      const uses = harnessesInUse(config)
+        .map((u) => `${u.harness} (${u.users.length > 2 ? `${u.users.length} uses` : u.users.join(', ')})`)
+        .join(', ');
+      checks.push(
+        config.file
+          ? { id: 'config', title: 'Configuration', status: 'ok', detail: `${config.file} is valid; harnesses: ${uses}` }
+          : {
+              id: 'config',
+              title: 'Configuration',
+              status: 'warn',
+              detail: 'no swarm.json: the built-in demo agents would run',
+              fix: 'swarm init (or "Swarm: Initialize swarm") writes one that uses the agent CLIs installed here',
+            },
+      );
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      checks.push({ id: 'config', title: 'Configuration', status: 'fail', detail: e.issues.map((i) => `${i.file}: ${i.field}: ${i.message}`).join('; '), fix: 'correct those fields (VS Code validates swarm.json against its schema)' });
+      checks.push({
+        id: 'config',
+        title: 'Configuration',
+        status: 'fail',
+        detail: e.issues.map((i) => `${i.file}: ${i.field}: ${i.message}`).join('; '),
+        fix: 'correct those fields (VS Code validates swarm.json against its schema)',
+      });
     }
   }
   const worktreeDir = root ? join(root, config.worktreeDir) : undefined;
-  const ctx: HarnessContext = { cliPaths: { ...o.cliPaths }, agentPath: o.agentPath, nodePath: process.execPath, demoAgentPath: '', baseEnv: {}, repoRoot: root, untrustedDirs: root ? [root, worktreeDir!] : [] };
+  const ctx: HarnessContext = {
+    cliPaths: { ...o.cliPaths },
+    agentPath: o.agentPath,
+    nodePath: process.execPath,
+    demoAgentPath: '',
+    baseEnv: {},
+    repoRoot: root,
+    untrustedDirs: root ? [root, worktreeDir!] : [],
+  };
   for (const [name, h] of Object.entries(config.harnesses)) if (h.command?.length && !ctx.cliPaths[name]) ctx.cliPaths[name] = h.command[0];
   const used = new Set(harnessesInUse(config).map((u) => u.harness));
   // Two CLIs at a time: each starts a large program, and a busy machine must not time them out.
   const names = Object.keys(CLI_SPECS) as CliName[];
   const cliChecks: DoctorCheck[] = [];
-  for (let i = 0; i < names.length; i += 2) cliChecks.push(...(await Promise.all(names.slice(i, i + 2).map((n) => cliCheck(n, config, ctx, used.has(n), env, timeoutMs)))));
+  for (let i = 0; i < names.length; i += 2)
+    cliChecks.push(...(await Promise.all(names.slice(i, i + 2).map((n) => cliCheck(n, config, ctx, used.has(n), env, timeoutMs)))));
   checks.push(...cliChecks);
   for (const p of harnessProblems(config, ctx, config.file ? 'swarm.json' : '(defaults)').filter((x) => !x.harness || !Object.hasOwn(CLI_SPECS, x.harness))) {
     checks.push({ id: 'harness', title: 'Custom harness', status: 'fail', detail: problemText(p), fix: p.fix });
@@ -251,7 +387,20 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const rg = (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, 'rg')));
   const sbDetail = `${sb.reason}${avail.available ? `; socat ${avail.socat ? 'found' : 'missing'}; ripgrep ${rg ? 'found' : 'missing'}` : ''} (sandbox.mode "${config.sandbox.mode}")`;
   const sbStatus: CheckStatus = sb.sandboxed ? (avail.socat && rg ? 'ok' : 'warn') : config.sandbox.mode === 'required' ? 'fail' : 'warn';
-  checks.push({ id: 'sandbox', title: 'Agent sandbox', status: sbStatus, detail: sbDetail, ...(sbStatus === 'ok' ? {} : { fix: process.platform === 'linux' ? `install it: ${INSTALL_HINT}${avail.bwrap && !avail.available ? ' (bwrap is there but cannot make a sandbox: see docs/security.md)' : ''}` : 'no sandbox on this platform yet: see docs/security.md' }) });
+  checks.push({
+    id: 'sandbox',
+    title: 'Agent sandbox',
+    status: sbStatus,
+    detail: sbDetail,
+    ...(sbStatus === 'ok'
+      ? {}
+      : {
+          fix:
+            process.platform === 'linux'
+              ? `install it: ${INSTALL_HINT}${avail.bwrap && !avail.available ? ' (bwrap is there but cannot make a sandbox: see docs/security.md)' : ''}`
+              : 'no sandbox on this platform yet: see docs/security.md',
+        }),
+  });
 
   if (root) {
     const wi = await worktreeIncludeCheck(root, own, timeoutMs);

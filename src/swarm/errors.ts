@@ -6,7 +6,10 @@ import type { GitErrorCode } from './gitErrors';
 export type SwarmErrorCode = 'swarm' | 'config' | 'task' | 'worktree_changed' | 'busy' | 'invalid' | 'not_a_repo' | 'not_found' | 'sandbox' | GitErrorCode;
 
 export class SwarmError extends Error {
-  constructor(message: string, readonly code: SwarmErrorCode = 'swarm') {
+  constructor(
+    message: string,
+    readonly code: SwarmErrorCode = 'swarm',
+  ) {
     super(message);
     this.name = 'SwarmError';
   }
@@ -44,7 +47,11 @@ export class GitError extends SwarmError {
 }
 
 export class TaskFileError extends SwarmError {
-  constructor(readonly file: string, readonly field: string, message: string) {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    message: string,
+  ) {
     super(`${file}: ${field}: ${message}`, 'task');
     this.name = 'TaskFileError';
   }
@@ -55,8 +62,14 @@ export class TaskFileError extends SwarmError {
  * `changes` says exactly what differs, for the user.
  */
 export class WorktreeChangedError extends SwarmError {
-  constructor(readonly path: string, readonly changes: string[]) {
-    super(`The worktree ${path} is no longer the one the swarm made, so nothing was committed in it:\n${changes.map((c) => `- ${c}`).join('\n')}\nCheck what changed there (and in the repository it now points at), put the worktree back or remove it (swarm cleanup), then retry the task.`, 'worktree_changed');
+  constructor(
+    readonly path: string,
+    readonly changes: string[],
+  ) {
+    super(
+      `The worktree ${path} is no longer the one the swarm made, so nothing was committed in it:\n${changes.map((c) => `- ${c}`).join('\n')}\nCheck what changed there (and in the repository it now points at), put the worktree back or remove it (swarm cleanup), then retry the task.`,
+      'worktree_changed',
+    );
     this.name = 'WorktreeChangedError';
   }
 }

@@ -106,7 +106,12 @@ export class TaskFlow {
     }
     await this.transition(st, 'merge');
     this.ctx.emit({ type: 'merge_started', taskId: task.id, sha });
-    const run = { id: this.ctx.runId, logDir: join(this.ctx.state.runDir(this.ctx.runId), 'logs'), signal: this.ctx.signal, onCheck: (taskIds: string[], sha: string) => this.ctx.emit({ type: 'merge_check_started', taskIds, sha }) };
+    const run = {
+      id: this.ctx.runId,
+      logDir: join(this.ctx.state.runDir(this.ctx.runId), 'logs'),
+      signal: this.ctx.signal,
+      onCheck: (taskIds: string[], sha: string) => this.ctx.emit({ type: 'merge_check_started', taskIds, sha }),
+    };
     const out = await this.ctx.merges.merge({ taskId: task.id, title: task.title, sha, branch: st.branch, tree: reviewedTree(st.rounds, sha), run });
     if ('check' in out && out.check) {
       st.mergeCheck = out.check;
@@ -125,7 +130,10 @@ export class TaskFlow {
         st.conflictRounds = (st.conflictRounds ?? 0) + 1;
         this.ctx.emit({ type: 'merge_conflict', taskId: task.id, files: out.files });
         if (st.conflictRounds > this.ctx.config.review.maxRounds) {
-          await this.block(st, `The change conflicts with ${this.ctx.base} in ${out.files.join(', ')} after ${st.conflictRounds - 1} fix rounds. Resolve it on branch ${st.branch} and retry.`);
+          await this.block(
+            st,
+            `The change conflicts with ${this.ctx.base} in ${out.files.join(', ')} after ${st.conflictRounds - 1} fix rounds. Resolve it on branch ${st.branch} and retry.`,
+          );
           return 'conflict';
         }
         // An integration round (integration.ts): the next fix round starts by bringing the base in.
@@ -138,7 +146,10 @@ export class TaskFlow {
         st.checkRounds = (st.checkRounds ?? 0) + 1;
         const what = out.check.timedOut ? 'timed out' : `failed (exit ${out.check.exitCode})`;
         if (st.checkRounds > this.ctx.config.review.maxRounds) {
-          await this.block(st, `The merge check ${what} on the merge of this change into ${this.ctx.base} (${out.check.sha.slice(0, 10)}) after ${st.checkRounds - 1} fix rounds; ${this.ctx.base} was not moved. Its output ends with:\n${out.check.tail}\nFull output: ${out.check.logFile}. Fix it on branch ${st.branch} and retry.`);
+          await this.block(
+            st,
+            `The merge check ${what} on the merge of this change into ${this.ctx.base} (${out.check.sha.slice(0, 10)}) after ${st.checkRounds - 1} fix rounds; ${this.ctx.base} was not moved. Its output ends with:\n${out.check.tail}\nFull output: ${out.check.logFile}. Fix it on branch ${st.branch} and retry.`,
+          );
           return 'check_failed';
         }
         st.integrate = { reason: 'check', output: out.check.tail };
@@ -263,17 +274,20 @@ export class TaskFlow {
     const task = await this.ctx.tasks.read(taskId, 'current').catch(() => undefined);
     if (!task) return { ok: false, reason: 'not_found', detail: `no task "${taskId}" in ${this.ctx.config.tasksDir}/current` };
     const st = await this.stateOf(taskId);
-    if (!STATUS[st.status].decidable || !st.headSha) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is ${st.status}; there is no change waiting for a decision` };
+    if (!STATUS[st.status].decidable || !st.headSha)
+      return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is ${st.status}; there is no change waiting for a decision` };
     const tip = st.branch ? await this.ctx.git.readBranch(st.branch) : st.headSha;
     const current = tip && tip !== st.headSha ? tip : st.headSha;
     // The sha the user was shown: in full, or an abbreviation of at least 7 characters (as git shows it).
     if (!sha || (current !== sha && !(sha.length >= 7 && current.startsWith(sha)))) return { ok: false, reason: 'stale_sha', currentSha: current };
-    if ((kind === 'override' || kind === 'request_changes') && !text?.trim()) return { ok: false, reason: 'invalid', detail: kind === 'override' ? 'an override needs a reason' : 'say what should change' };
+    if ((kind === 'override' || kind === 'request_changes') && !text?.trim())
+      return { ok: false, reason: 'invalid', detail: kind === 'override' ? 'an override needs a reason' : 'say what should change' };
     if (kind === 'approve') {
       const a = approvability(taskId, st.rounds, current);
       if (!a.approvable) return { ok: false, reason: 'needs_override', detail: a.message ?? 'only Override merges this change' };
     }
-    if (nonce && st.rounds.some((r) => r.nonce === nonce)) return { ok: false, reason: 'invalid', detail: 'this decision was applied before (a replayed decision file)' };
+    if (nonce && st.rounds.some((r) => r.nonce === nonce))
+      return { ok: false, reason: 'invalid', detail: 'this decision was applied before (a replayed decision file)' };
     // The user decided on the head they were shown (the branch tip when it moved since the last
     // review): that sha is what this round records and what an approval merges.
     if (current !== st.headSha) st.noChange = undefined; // new commits: merged as usual
@@ -289,7 +303,7 @@ export class TaskFlow {
       baseSha,
       by: 'human',
       verdict,
-      feedback: kind === 'override' ? `Override: ${text}` : text ?? '',
+      feedback: kind === 'override' ? `Override: ${text}` : (text ?? ''),
       startedAt: nowIso(),
       finishedAt: nowIso(),
       // No durationMs: a decision is not a timed review round (the views showed "0 ms").
@@ -303,7 +317,8 @@ export class TaskFlow {
     await this.ctx.state.writeTask(st);
     this.ctx.emit({ type: 'review_finished', taskId, round });
     const decidedSha = st.headSha;
-    const decided = (applied: boolean, detail?: string) => this.ctx.emit({ type: 'human_decision', taskId, decision: kind, sha: decidedSha, text, applied, detail });
+    const decided = (applied: boolean, detail?: string) =>
+      this.ctx.emit({ type: 'human_decision', taskId, decision: kind, sha: decidedSha, text, applied, detail });
 
     if (kind === 'request_changes') {
       st.pendingFeedback = accumulatedFeedback(st.rounds);
@@ -329,8 +344,14 @@ export class TaskFlow {
     }
     decided(false, r);
     if (r === 'conflict') return { ok: false, reason: 'conflict', files: st.conflictFiles ?? [] };
-    if (r === 'check_failed') return { ok: false, reason: 'invalid', detail: `the merge check failed; ${STATUS[st.status].label()}: ${st.mergeCheck?.tail.split('\n').pop() ?? ''}` };
-    if (r === 'waiting' && STATUS[st.status].needsYou === 'base') return { ok: false, reason: 'waiting_base', detail: String((await this.ctx.tasks.read(taskId, 'current').catch(() => undefined))?.meta.waiting_for ?? 'the base is busy') };
+    if (r === 'check_failed')
+      return { ok: false, reason: 'invalid', detail: `the merge check failed; ${STATUS[st.status].label()}: ${st.mergeCheck?.tail.split('\n').pop() ?? ''}` };
+    if (r === 'waiting' && STATUS[st.status].needsYou === 'base')
+      return {
+        ok: false,
+        reason: 'waiting_base',
+        detail: String((await this.ctx.tasks.read(taskId, 'current').catch(() => undefined))?.meta.waiting_for ?? 'the base is busy'),
+      };
     if (r === 'waiting') return { ok: false, reason: 'waiting_local_changes', files: [] };
     if (r === 'moved') return { ok: false, reason: 'stale_sha', currentSha: tip ?? '' };
     return { ok: false, reason: 'invalid', detail: st.lastError ?? 'merge failed' };

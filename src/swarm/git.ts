@@ -60,7 +60,12 @@ export class Git {
   async tryExec(args: string[], opts: GitExecOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string; stdoutBytes: Buffer }> {
     const env = safeProcessEnv({ ...this.identityEnv, ...opts.env });
     const cmd = DIFF_LIKE.has(args[0]) ? [args[0], ...NO_DIFF_PROGRAMS, ...args.slice(1)] : args;
-    const r = await execCollect(['git', ...SAFE_CONFIG, ...(await this.driverArgs()), ...cmd], { cwd: opts.cwd ?? this.root, input: opts.input, env, timeoutMs: opts.timeoutMs ?? 120_000 });
+    const r = await execCollect(['git', ...SAFE_CONFIG, ...(await this.driverArgs()), ...cmd], {
+      cwd: opts.cwd ?? this.root,
+      input: opts.input,
+      env,
+      timeoutMs: opts.timeoutMs ?? 120_000,
+    });
     return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, stdoutBytes: r.stdoutBytes };
   }
 
@@ -73,7 +78,14 @@ export class Git {
     const d = await this.changedBlobIds(from, to);
     if (!d.ids.size) return [];
     const { objects } = await this.rehash([...d.ids.keys(), ...treesOnPaths(to, d)]);
-    return [...objects.filter((o) => d.ids.has(o.name) && (o.type !== 'blob' || !o.matches)).map((o) => (o.type !== 'blob' ? `${d.ids.get(o.id) ?? o.id} (${o.id}: ${o.type})` : `${d.ids.get(o.id) ?? o.id} (object ${o.id.slice(0, 12)} holds other bytes)`)), ...badPathTrees(objects)];
+    return [
+      ...objects
+        .filter((o) => d.ids.has(o.name) && (o.type !== 'blob' || !o.matches))
+        .map((o) =>
+          o.type !== 'blob' ? `${d.ids.get(o.id) ?? o.id} (${o.id}: ${o.type})` : `${d.ids.get(o.id) ?? o.id} (object ${o.id.slice(0, 12)} holds other bytes)`,
+        ),
+      ...badPathTrees(objects),
+    ];
   }
 
   /**
@@ -108,12 +120,31 @@ export class Git {
    * are named by path first.
    */
   async mergeObjectsNotMatchingIds(blobsFrom: string, tree: string, from: string, to: string): Promise<string[]> {
-    const [blobs, list] = await Promise.all([this.changedBlobIds(blobsFrom, tree), this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from])]);
-    const ids = new Set([...blobs.ids.keys(), ...list.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40,64}$/.test(l))]);
+    const [blobs, list] = await Promise.all([
+      this.changedBlobIds(blobsFrom, tree),
+      this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from]),
+    ]);
+    const ids = new Set([
+      ...blobs.ids.keys(),
+      ...list
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /^[0-9a-f]{40,64}$/.test(l)),
+    ]);
     if (!ids.size) return [];
     const { objects, failed } = await this.rehash([...ids, ...treesOnPaths(tree, blobs)]);
-    const named = objects.filter((o) => blobs.ids.has(o.name) && (o.type !== 'blob' || !o.matches)).map((o) => (o.type !== 'blob' ? `${blobs.ids.get(o.id)} (${o.id}: ${o.type})` : `${blobs.ids.get(o.id)} (object ${o.id.slice(0, 12)} holds other bytes)`));
-    const bad = [...named, ...badPathTrees(objects), ...objects.filter((o) => isSha(o.name) && !blobs.ids.has(o.name) && !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`))];
+    const named = objects
+      .filter((o) => blobs.ids.has(o.name) && (o.type !== 'blob' || !o.matches))
+      .map((o) =>
+        o.type !== 'blob' ? `${blobs.ids.get(o.id)} (${o.id}: ${o.type})` : `${blobs.ids.get(o.id)} (object ${o.id.slice(0, 12)} holds other bytes)`,
+      );
+    const bad = [
+      ...named,
+      ...badPathTrees(objects),
+      ...objects
+        .filter((o) => isSha(o.name) && !blobs.ids.has(o.name) && !o.matches)
+        .map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`)),
+    ];
     if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
     return bad;
   }
@@ -125,10 +156,20 @@ export class Git {
    */
   async objectsNotMatchingIds(from: string, to: string, pathTrees: string[] = []): Promise<string[]> {
     const list = await this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from]);
-    const ids = [...new Set(list.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40,64}$/.test(l)))];
+    const ids = [
+      ...new Set(
+        list
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => /^[0-9a-f]{40,64}$/.test(l)),
+      ),
+    ];
     if (!ids.length) return [];
     const { objects, failed } = await this.rehash([...ids, ...pathTrees]);
-    const bad = [...badPathTrees(objects), ...objects.filter((o) => isSha(o.name) && !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`))];
+    const bad = [
+      ...badPathTrees(objects),
+      ...objects.filter((o) => isSha(o.name) && !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`)),
+    ];
     if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
     return bad;
   }
@@ -151,10 +192,27 @@ export class Git {
    * the user's global config changed (a stat each, no process); the guard reports who changed it.
    */
   private async driverArgs(): Promise<string[]> {
-    const files = [this.commonDirCache ? join(this.commonDirCache, 'config') : join(this.root, '.git', 'config'), join(homedir(), '.gitconfig'), join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'config')];
-    const key = (await Promise.all(files.map((f) => fs.stat(f).then((s) => `${s.ino}:${s.size}:${s.mtimeMs}`, () => '-')))).join('|');
+    const files = [
+      this.commonDirCache ? join(this.commonDirCache, 'config') : join(this.root, '.git', 'config'),
+      join(homedir(), '.gitconfig'),
+      join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'config'),
+    ];
+    const key = (
+      await Promise.all(
+        files.map((f) =>
+          fs.stat(f).then(
+            (s) => `${s.ino}:${s.size}:${s.mtimeMs}`,
+            () => '-',
+          ),
+        ),
+      )
+    ).join('|');
     if (this.drivers?.key === key) return this.drivers.args;
-    const r = await execCollect(['git', ...SAFE_CONFIG, 'config', '--name-only', '--get-regexp', '^(filter|diff|merge)\\.'], { cwd: this.root, env: safeProcessEnv(), timeoutMs: 30_000 });
+    const r = await execCollect(['git', ...SAFE_CONFIG, 'config', '--name-only', '--get-regexp', '^(filter|diff|merge)\\.'], {
+      cwd: this.root,
+      env: safeProcessEnv(),
+      timeoutMs: 30_000,
+    });
     const args = driverOverrides(r.exitCode === 0 ? r.stdout.split('\n') : []);
     this.drivers = { key, args };
     return args;
@@ -166,8 +224,10 @@ export class Git {
     const name = await this.tryExec(['config', 'user.name']);
     const email = await this.tryExec(['config', 'user.email']);
     const env: Record<string, string> = {};
-    if (!name.stdout.trim() && !process.env.GIT_AUTHOR_NAME) Object.assign(env, { GIT_AUTHOR_NAME: FALLBACK_IDENTITY.GIT_AUTHOR_NAME, GIT_COMMITTER_NAME: FALLBACK_IDENTITY.GIT_COMMITTER_NAME });
-    if (!email.stdout.trim() && !process.env.GIT_AUTHOR_EMAIL) Object.assign(env, { GIT_AUTHOR_EMAIL: FALLBACK_IDENTITY.GIT_AUTHOR_EMAIL, GIT_COMMITTER_EMAIL: FALLBACK_IDENTITY.GIT_COMMITTER_EMAIL });
+    if (!name.stdout.trim() && !process.env.GIT_AUTHOR_NAME)
+      Object.assign(env, { GIT_AUTHOR_NAME: FALLBACK_IDENTITY.GIT_AUTHOR_NAME, GIT_COMMITTER_NAME: FALLBACK_IDENTITY.GIT_COMMITTER_NAME });
+    if (!email.stdout.trim() && !process.env.GIT_AUTHOR_EMAIL)
+      Object.assign(env, { GIT_AUTHOR_EMAIL: FALLBACK_IDENTITY.GIT_AUTHOR_EMAIL, GIT_COMMITTER_EMAIL: FALLBACK_IDENTITY.GIT_COMMITTER_EMAIL });
     this.identityEnv = env;
     return env;
   }
@@ -189,20 +249,32 @@ export class Git {
     const head = ['git', ...SAFE_CONFIG, ...(await this.driverArgs())];
     const a = spawn(head[0], [...head.slice(1), ...first], { cwd: this.root, env: safeProcessEnv(firstEnv), stdio: ['pipe', 'pipe', 'pipe'] });
     const b = spawn(head[0], [...head.slice(1), ...second], { cwd: this.root, env: safeProcessEnv(), stdio: ['pipe', 'ignore', 'pipe'] });
-    const ended = (c: ReturnType<typeof spawn>, args: string[]) => new Promise<{ args: string[]; code: number | null; err: string }>((res) => {
-      let err = '';
-      c.stderr!.on('data', (d: Buffer) => { if (err.length < 65_536) err += d.toString(); });
-      c.on('error', (e) => { err += e.message; });
-      c.on('close', (code) => res({ args, code, err }));
-    });
+    const ended = (c: ReturnType<typeof spawn>, args: string[]) =>
+      new Promise<{ args: string[]; code: number | null; err: string }>((res) => {
+        let err = '';
+        c.stderr!.on('data', (d: Buffer) => {
+          if (err.length < 65_536) err += d.toString();
+        });
+        c.on('error', (e) => {
+          err += e.message;
+        });
+        c.on('close', (code) => res({ args, code, err }));
+      });
     const done = Promise.all([ended(a, first), ended(b, second)]);
     a.stdout!.pipe(b.stdin!);
-    for (const w of [a.stdin!, b.stdin!]) w.on('error', () => { /* the other end exited: its stderr says why */ });
+    for (const w of [a.stdin!, b.stdin!])
+      w.on('error', () => {
+        /* the other end exited: its stderr says why */
+      });
     a.stdin!.end(firstInput);
-    const timer = setTimeout(() => { a.kill('SIGKILL'); b.kill('SIGKILL'); }, timeoutMs);
+    const timer = setTimeout(() => {
+      a.kill('SIGKILL');
+      b.kill('SIGKILL');
+    }, timeoutMs);
     const bad = (await done.finally(() => clearTimeout(timer))).find((r) => r.code !== 0);
     if (!bad) return;
-    const line = bad.err.trim().split('\n').filter(Boolean).pop() ?? (bad.code === null ? `killed after ${Math.round(timeoutMs / 1000)} s` : `exit ${bad.code}`);
+    const line =
+      bad.err.trim().split('\n').filter(Boolean).pop() ?? (bad.code === null ? `killed after ${Math.round(timeoutMs / 1000)} s` : `exit ${bad.code}`);
     throw new GitError(`git ${bad.args[0]}: ${line}`, bad.args, bad.code, bad.err, '', classifyGitError(bad.err));
   }
 
@@ -231,7 +303,12 @@ export class Git {
     try {
       const dir = await this.commonDir();
       let absent = false;
-      const loose = (await fs.readFile(join(dir, ref), 'utf8').catch((e: NodeJS.ErrnoException) => { absent = e.code === 'ENOENT'; return ''; })).trim();
+      const loose = (
+        await fs.readFile(join(dir, ref), 'utf8').catch((e: NodeJS.ErrnoException) => {
+          absent = e.code === 'ENOENT';
+          return '';
+        })
+      ).trim();
       if (/^[0-9a-f]{40,64}$/.test(loose)) return loose;
       if (!loose) {
         const packed = await fs.readFile(join(dir, 'packed-refs'), 'utf8').catch(() => '');
@@ -241,7 +318,9 @@ export class Git {
         // exist; git need not be asked (issue 17: one process fewer per new task branch).
         if (absent && !existsSync(join(dir, 'reftable'))) return undefined;
       }
-    } catch { /* fall back to git */ }
+    } catch {
+      /* fall back to git */
+    }
     return this.revParse(ref);
   }
 
@@ -254,7 +333,9 @@ export class Git {
       const dir = await this.commonDir();
       const head = (await fs.readFile(join(dir, 'HEAD'), 'utf8')).trim();
       if (head === `ref: refs/heads/${branch}` && basename(dir) === '.git') return { path: dirname(dir) };
-    } catch { /* ask git */ }
+    } catch {
+      /* ask git */
+    }
     return (await this.worktrees()).find((w) => w.branch === `refs/heads/${branch}`);
   }
 
@@ -275,7 +356,10 @@ export class Git {
   }
 
   async mergeBase(a: string, b: string): Promise<string | undefined> {
-    const ask = async () => { const r = await this.tryExec(['merge-base', a, b]); return r.code === 0 ? r.stdout.trim() : undefined; };
+    const ask = async () => {
+      const r = await this.tryExec(['merge-base', a, b]);
+      return r.code === 0 ? r.stdout.trim() : undefined;
+    };
     return isSha(a) && isSha(b) ? this.memo(`merge-base ${a} ${b}`, ask) : ask();
   }
 
@@ -290,7 +374,11 @@ export class Git {
    */
   memo<T>(key: string, ask: () => Promise<T>): Promise<T> {
     const hit = this.memos.get(key) as Promise<T> | undefined;
-    if (hit) { this.memos.delete(key); this.memos.set(key, hit); return hit; }
+    if (hit) {
+      this.memos.delete(key);
+      this.memos.set(key, hit);
+      return hit;
+    }
     const p = ask();
     this.memos.set(key, p);
     p.catch(() => this.memos.delete(key));

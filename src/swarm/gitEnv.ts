@@ -13,11 +13,16 @@ import { delimiter, isAbsolute } from 'node:path';
  * filter, diff and merge driver named in the config is neutralised (driverOverrides).
  */
 export const SAFE_CONFIG = [
-  '-c', 'core.hooksPath=/dev/null',
-  '-c', 'core.fsmonitor=false',
-  '-c', 'core.pager=cat',
-  '-c', 'commit.gpgSign=false',
-  '-c', 'advice.graftFileDeprecated=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.pager=cat',
+  '-c',
+  'commit.gpgSign=false',
+  '-c',
+  'advice.graftFileDeprecated=false',
 ];
 
 /** Options for commands that show diffs: git's own diff only (an empty diff.external fails). */
@@ -31,7 +36,26 @@ export const DIFF_LIKE = new Set(['diff', 'log', 'show']);
 const SAFE_ENV: Record<string, string> = { GIT_NO_REPLACE_OBJECTS: '1', GIT_GRAFT_FILE: '/dev/null', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 
 /** Inherited variables that would point git elsewhere or make it start a program. */
-const DROPPED_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_EXTERNAL_DIFF', 'GIT_PAGER', 'PAGER', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_ASKPASS', 'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_CONFIG_PARAMETERS', 'GIT_REPLACE_REF_BASE', 'GIT_ATTR_SOURCE', 'GIT_SHALLOW_FILE'];
+const DROPPED_ENV = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_PAGER',
+  'PAGER',
+  'GIT_EDITOR',
+  'GIT_SEQUENCE_EDITOR',
+  'GIT_ASKPASS',
+  'GIT_SSH',
+  'GIT_SSH_COMMAND',
+  'GIT_CONFIG_PARAMETERS',
+  'GIT_REPLACE_REF_BASE',
+  'GIT_ATTR_SOURCE',
+  'GIT_SHALLOW_FILE',
+];
 
 /**
  * `-c` overrides for every filter, diff and merge driver the config names: a .gitattributes line
@@ -49,7 +73,8 @@ export function driverOverrides(configNames: string[]): string[] {
     const name = m[2];
     if (seen.has(`${kind}.${name}`)) continue;
     seen.add(`${kind}.${name}`);
-    if (kind === 'filter') out.push('-c', `filter.${name}.clean=`, '-c', `filter.${name}.smudge=`, '-c', `filter.${name}.process=`, '-c', `filter.${name}.required=false`);
+    if (kind === 'filter')
+      out.push('-c', `filter.${name}.clean=`, '-c', `filter.${name}.smudge=`, '-c', `filter.${name}.process=`, '-c', `filter.${name}.required=false`);
     else if (kind === 'diff') out.push('-c', `diff.${name}.textconv=`, '-c', `diff.${name}.command=`);
     else out.push('-c', `merge.${name}.driver=git merge-file -q %A %O %B`, '-c', `merge.${name}.recursive=text`);
   }
@@ -66,7 +91,10 @@ function withoutDropped(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   for (const k of DROPPED_ENV) delete env[k];
   for (const k of Object.keys(env)) if (/^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(k)) delete env[k];
   // `git` from absolute PATH entries only: with "." (or "") in PATH, the checkout's own `git` would run.
-  if (env.PATH !== undefined) env.PATH = env.PATH.split(delimiter).filter((e) => e && isAbsolute(e)).join(delimiter);
+  if (env.PATH !== undefined)
+    env.PATH = env.PATH.split(delimiter)
+      .filter((e) => e && isAbsolute(e))
+      .join(delimiter);
   return env;
 }
 
@@ -82,6 +110,7 @@ const ENV_KEY_VARS = ['PATH', 'HOME', 'XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL', 'G
 export function safeProcessEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const now = Date.now();
   const key = ENV_KEY_VARS.map((k) => process.env[k] ?? '\0').join('\n');
-  if (!processEnvCopy || processEnvCopy.key !== key || now - processEnvCopy.at > 1000 || now < processEnvCopy.at) processEnvCopy = { at: now, key, env: withoutDropped(process.env) };
+  if (!processEnvCopy || processEnvCopy.key !== key || now - processEnvCopy.at > 1000 || now < processEnvCopy.at)
+    processEnvCopy = { at: now, key, env: withoutDropped(process.env) };
   return { ...processEnvCopy.env, ...extra, ...SAFE_ENV };
 }

@@ -79,7 +79,10 @@ async function git(cwd: string, args: string[], env?: NodeJS.ProcessEnv): Promis
 }
 
 async function exists(p: string): Promise<boolean> {
-  return fs.stat(p).then(() => true, () => false);
+  return fs.stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** `git config -z --list` output → [key, value] pairs (a key without "=" has value ""). */
@@ -149,7 +152,8 @@ export async function snapshotGitGuard(repoRoot: string, opts: GuardOptions = {}
   };
 
   const configFiles: string[] = [join(commonDir, 'config'), join(commonDir, 'config.worktree')];
-  for (const name of await fs.readdir(join(commonDir, 'worktrees')).catch(() => [] as string[])) configFiles.push(join(commonDir, 'worktrees', name, 'config.worktree'));
+  for (const name of await fs.readdir(join(commonDir, 'worktrees')).catch(() => [] as string[]))
+    configFiles.push(join(commonDir, 'worktrees', name, 'config.worktree'));
   const snap: GuardSnapshot = { repoRoot, commonDir, config: {}, files: {} };
   const hookDirs = new Set<string>([join(commonDir, 'hooks')]);
 

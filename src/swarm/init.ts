@@ -28,7 +28,10 @@ export async function initRepo(dir: string, options: InitOptions = {}): Promise<
   const kept: string[] = [];
   const write = async (rel: string, text: string) => {
     const file = join(root, rel);
-    if (existsSync(file)) { kept.push(rel); return; }
+    if (existsSync(file)) {
+      kept.push(rel);
+      return;
+    }
     await fs.mkdir(dirname(file), { recursive: true });
     await fs.writeFile(file, text, { flag: 'wx' });
     created.push(rel);
@@ -36,11 +39,16 @@ export async function initRepo(dir: string, options: InitOptions = {}): Promise<
   await write('swarm.json', starterConfig(choice));
   for (const f of ['pending', 'current', 'complete']) {
     const d = join(root, 'tasks', f);
-    if (!existsSync(d)) { await fs.mkdir(d, { recursive: true }); created.push(`tasks/${f}/`); }
+    if (!existsSync(d)) {
+      await fs.mkdir(d, { recursive: true });
+      created.push(`tasks/${f}/`);
+    }
   }
   for (const [name, text] of Object.entries(DEFAULT_PROMPTS)) await write(`prompts/${name}.md`, text);
-  await write('tasks/pending/example.md', `---\ntitle: Say hello\npriority: 10\n---\nCreate \`hello.txt\` with a greeting.\n\n## Acceptance criteria\n- \`hello.txt\` exists and contains exactly \`Hello, world!\`\n\n\`\`\`swarm-demo\nfile: hello.txt\ncontent: Hello, world!\n\`\`\`\n`);
+  await write(
+    'tasks/pending/example.md',
+    `---\ntitle: Say hello\npriority: 10\n---\nCreate \`hello.txt\` with a greeting.\n\n## Acceptance criteria\n- \`hello.txt\` exists and contains exactly \`Hello, world!\`\n\n\`\`\`swarm-demo\nfile: hello.txt\ncontent: Hello, world!\n\`\`\`\n`,
+  );
   await new WorktreeManager(new Git(root), root, '.swarm/worktrees').ensureExcluded();
   return { root, created, kept, ...(choice && created.includes('swarm.json') ? { choice } : {}) };
 }
-

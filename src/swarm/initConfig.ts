@@ -29,7 +29,15 @@ export interface InitOptions {
 
 /** Which agent CLIs are installed, and which one a new swarm.json should use. */
 export function chooseHarness(root: string, o: InitOptions = {}): InitChoice {
-  const ctx: HarnessContext = { cliPaths: { ...o.cliPaths }, agentPath: o.agentPath, nodePath: process.execPath, demoAgentPath: '', baseEnv: {}, repoRoot: root, untrustedDirs: [root] };
+  const ctx: HarnessContext = {
+    cliPaths: { ...o.cliPaths },
+    agentPath: o.agentPath,
+    nodePath: process.execPath,
+    demoAgentPath: '',
+    baseEnv: {},
+    repoRoot: root,
+    untrustedDirs: [root],
+  };
   const config = parseSwarmConfig({}, '(defaults)');
   const found: InitChoice['found'] = [];
   for (const name of CLI_PREFERENCE) {
@@ -37,23 +45,32 @@ export function chooseHarness(root: string, o: InitOptions = {}): InitChoice {
     if (path) found.push({ name, path });
   }
   if (!found.length) {
-    return { harness: 'demo', found, message: `no agent CLI (${CLI_PREFERENCE.join(', ')}) was found, so swarm.json uses the built-in demo agents; to use a real one, install it (e.g. ${CLI_INSTALL.claude}) and set "harness" in swarm.json (workers and review)` };
+    return {
+      harness: 'demo',
+      found,
+      message: `no agent CLI (${CLI_PREFERENCE.join(', ')}) was found, so swarm.json uses the built-in demo agents; to use a real one, install it (e.g. ${CLI_INSTALL.claude}) and set "harness" in swarm.json (workers and review)`,
+    };
   }
   const pick = found[0];
   const others = found.slice(1).map((f) => f.name);
-  return { harness: pick.name, found, message: `swarm.json uses ${CLI_SPECS[pick.name].displayName} (${pick.path}) for the workers and the reviewer${others.length ? `; also installed: ${others.join(', ')} (set "harness" to switch)` : ''}` };
+  return {
+    harness: pick.name,
+    found,
+    message: `swarm.json uses ${CLI_SPECS[pick.name].displayName} (${pick.path}) for the workers and the reviewer${others.length ? `; also installed: ${others.join(', ')} (set "harness" to switch)` : ''}`,
+  };
 }
 
 /** The commented starter swarm.json for a choice. */
 export function starterConfig(choice: Pick<InitChoice, 'harness' | 'found'> = { harness: 'demo', found: [] }): string {
   const h = choice.harness;
   const others = choice.found.filter((f) => f.name !== h).map((f) => `"${f.name}"`);
-  const chosen = h === 'demo'
-    ? `    // No agent CLI was found when this file was written (${CLI_PREFERENCE.join(', ')}), so the built-in
+  const chosen =
+    h === 'demo'
+      ? `    // No agent CLI was found when this file was written (${CLI_PREFERENCE.join(', ')}), so the built-in
     // demo agents run (no API key, no real coding). To switch: install one, e.g.
     // ${CLI_INSTALL.claude}, then set "harness": "claude" here and in "review".
     // \`swarm doctor\` (or "Swarm: Check setup") shows what is installed.`
-    : `    // ${CLI_SPECS[h].displayName} was found on this machine${others.length ? `; also installed: ${others.join(', ')}` : ''}. "harness": "demo" runs the
+      : `    // ${CLI_SPECS[h].displayName} was found on this machine${others.length ? `; also installed: ${others.join(', ')}` : ''}. "harness": "demo" runs the
     // built-in demo agents instead (no API key). \`swarm doctor\` shows what is installed.`;
   return `// Worktree Swarm configuration (JSON with comments). Schema: the extension validates this file.
 {

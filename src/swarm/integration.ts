@@ -41,15 +41,22 @@ export async function integrateBase(ctx: RunContext, d: TaskDrive): Promise<void
   const commit = !conflicts.length && !failure && after !== before ? after : undefined;
   ctx.emit({ type: 'integration_round', taskId: task.id, base, commit, conflicts, reason: due.reason });
 
-  const why = due.reason === 'conflict'
-    ? `Merging your approved change into ${base} conflicts in: ${due.files?.join(', ') || '(files git did not name)'}; ${base} was not changed.`
-    : `Your approved change was merged into ${base} off to the side and the project's merge check failed on the result; ${base} was not changed. The check's output ended with:\n\n\`\`\`\n${due.output ?? ''}\n\`\`\``;
+  const why =
+    due.reason === 'conflict'
+      ? `Merging your approved change into ${base} conflicts in: ${due.files?.join(', ') || '(files git did not name)'}; ${base} was not changed.`
+      : `Your approved change was merged into ${base} off to the side and the project's merge check failed on the result; ${base} was not changed. The check's output ended with:\n\n\`\`\`\n${due.output ?? ''}\n\`\`\``;
   let did: string;
-  if (failure) did = `The swarm tried to bring ${base} (${baseSha.slice(0, 10)}) into your branch and git refused:\n${failure}\nBring it in yourself (\`git merge ${base}\`) and resolve what it says.`;
-  else if (conflicts.length) did = `The swarm has started merging ${base} (${baseSha.slice(0, 10)}) into your branch: it conflicts in these files, which now hold conflict markers:\n${conflicts.map((f) => `- ${f}`).join('\n')}\nResolve every conflict (keep what both sides need), then commit to finish the merge.`;
-  else if (commit) did = `The swarm merged ${base} (${baseSha.slice(0, 10)}) into your branch (commit ${commit.slice(0, 10)}), so your worktree now has everything on ${base}.`;
+  if (failure)
+    did = `The swarm tried to bring ${base} (${baseSha.slice(0, 10)}) into your branch and git refused:\n${failure}\nBring it in yourself (\`git merge ${base}\`) and resolve what it says.`;
+  else if (conflicts.length)
+    did = `The swarm has started merging ${base} (${baseSha.slice(0, 10)}) into your branch: it conflicts in these files, which now hold conflict markers:\n${conflicts.map((f) => `- ${f}`).join('\n')}\nResolve every conflict (keep what both sides need), then commit to finish the merge.`;
+  else if (commit)
+    did = `The swarm merged ${base} (${baseSha.slice(0, 10)}) into your branch (commit ${commit.slice(0, 10)}), so your worktree now has everything on ${base}.`;
   else did = `Your branch already has everything on ${base} (${baseSha.slice(0, 10)}).`;
-  const todo = due.reason === 'check' ? `\nMake the check pass on your branch with ${base} in it: the result must work with what others merged meanwhile (a renamed function, a changed interface).` : '';
+  const todo =
+    due.reason === 'check'
+      ? `\nMake the check pass on your branch with ${base} in it: the result must work with what others merged meanwhile (a renamed function, a changed interface).`
+      : '';
   st.pendingFeedback = `${why}\n\n${did}${todo}`;
   st.integrate = undefined;
   await ctx.deps.state.writeTask(st);

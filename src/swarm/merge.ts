@@ -59,7 +59,11 @@ interface Waiting {
 
 /** Paths git names in "would be overwritten" errors (tab-indented lines). */
 function filesFromMergeError(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => /^\t/.test(l)).map((l) => l.trim()).filter(Boolean);
+  return stderr
+    .split('\n')
+    .filter((l) => /^\t/.test(l))
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 export class MergeQueue {
@@ -68,7 +72,12 @@ export class MergeQueue {
   private readonly waiting: Waiting[] = [];
   private pumping = false;
 
-  constructor(private readonly git: Git, readonly base: string, readonly watch?: BaseWatch, readonly checker?: MergeChecker) {}
+  constructor(
+    private readonly git: Git,
+    readonly base: string,
+    readonly watch?: BaseWatch,
+    readonly checker?: MergeChecker,
+  ) {}
 
   get baseRef(): string {
     return `refs/heads/${this.base}`;
@@ -96,7 +105,8 @@ export class MergeQueue {
     // Kept from the review step (commitReads.ts): the re-hash before the base moves catches a swapped commit.
     const tree = await treeOfCommit(this.git, req.sha);
     if (!tree) return { kind: 'error', message: `commit ${req.sha} does not exist` };
-    if (tree !== req.tree) return { kind: 'error', message: `commit ${req.sha} has tree ${tree}, not the tree that was reviewed (${req.tree}); not merged: review it again` };
+    if (tree !== req.tree)
+      return { kind: 'error', message: `commit ${req.sha} has tree ${tree}, not the tree that was reviewed (${req.tree}); not merged: review it again` };
     return undefined;
   }
 
@@ -115,7 +125,12 @@ export class MergeQueue {
    * The merge commit of `req.sha` onto `onto` (the base, or the batch built so far on `old`), made
    * off-tree; or why not: already on the base `old`, a conflict, an error.
    */
-  private async build(req: MergeRequest, old: string, onto: string, rehashAtMove = false): Promise<{ commit: string; tree: string; pathTrees?: string[] } | { out: MergeOutcome }> {
+  private async build(
+    req: MergeRequest,
+    old: string,
+    onto: string,
+    rehashAtMove = false,
+  ): Promise<{ commit: string; tree: string; pathTrees?: string[] } | { out: MergeOutcome }> {
     // One git process answers both "already on the base?" (0) and "not yet" (1); anything else
     // (128: not a commit we have) is looked at more closely only then.
     const anc = await this.git.ancestry(req.sha, old);
@@ -123,7 +138,11 @@ export class MergeQueue {
     if (anc === undefined && !(await this.git.revParse(req.sha))) return { out: { kind: 'error', message: `commit ${req.sha} does not exist` } };
     const mt = await this.git.mergeTree(onto, req.sha);
     if (mt.code === 1) {
-      const files = mt.stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
+      const files = mt.stdout
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim())
+        .filter(Boolean);
       return { out: { kind: 'conflict', files: [...new Set(files)] } };
     }
     if (mt.code !== 0) return { out: { kind: 'error', message: `git merge-tree failed: ${mt.stderr.trim() || mt.stdout.trim()}` } };
@@ -132,28 +151,50 @@ export class MergeQueue {
     // base moves right after (`rehashAtMove`: no merge check waits), moveBase re-hashes these blobs
     // with everything the base gains, in one `cat-file --batch`.
     const swapped = rehashAtMove ? [] : await this.git.blobsNotMatchingIds(onto, tree);
-    if (swapped.length) return { out: { kind: 'error', message: `not merged: the object store was tampered with — these files' stored bytes no longer match their ids: ${swapped.join(', ')}` } };
+    if (swapped.length)
+      return {
+        out: {
+          kind: 'error',
+          message: `not merged: the object store was tampered with — these files' stored bytes no longer match their ids: ${swapped.join(', ')}`,
+        },
+      };
     const message = `Merge task ${req.taskId}: ${req.title}\n\nReviewed-commit: ${req.sha}\n${req.branch ? `Branch: ${req.branch}\n` : ''}${req.extraMessage ?? ''}`;
     // With a merge check waiting before the move, the directories on the change's paths are re-hashed again at the move (kept diff: no process).
-    return { commit: await this.git.commitTree(tree, [onto, req.sha], message), tree, pathTrees: rehashAtMove ? undefined : await this.git.treesOnChangedPaths(onto, tree) };
+    return {
+      commit: await this.git.commitTree(tree, [onto, req.sha], message),
+      tree,
+      pathTrees: rehashAtMove ? undefined : await this.git.treesOnChangedPaths(onto, tree),
+    };
   }
 
   /**
    * Move the base from `old` to `commit` (a descendant): the checkout that has it fast-forwards, or a
    * compare-and-swap of the ref. `raced`: the base is no longer `old` (build again).
    */
-  private async moveBase(taskId: string, old: string, commit: string, built?: { onto: string; tree: string }, pathTrees: string[] = []): Promise<'moved' | 'raced' | { files: string[]; checkout: string } | { error: string }> {
+  private async moveBase(
+    taskId: string,
+    old: string,
+    commit: string,
+    built?: { onto: string; tree: string },
+    pathTrees: string[] = [],
+  ): Promise<'moved' | 'raced' | { files: string[]; checkout: string } | { error: string }> {
     // Right before the move, after any wait (a merge check runs for minutes): every object the base
     // gains must still be the bytes that were built and checked (docs/security.md, merge integrity);
     // `built`: the build's re-hash of the blobs it brings in was left to here (same batch).
-    const swapped = built ? await this.git.mergeObjectsNotMatchingIds(built.onto, built.tree, old, commit) : await this.git.objectsNotMatchingIds(old, commit, pathTrees);
-    if (swapped.length) return { error: `not merged: the object store was tampered with — stored bytes no longer match their ids: ${swapped.slice(0, 20).join(', ')}` };
+    const swapped = built
+      ? await this.git.mergeObjectsNotMatchingIds(built.onto, built.tree, old, commit)
+      : await this.git.objectsNotMatchingIds(old, commit, pathTrees);
+    if (swapped.length)
+      return { error: `not merged: the object store was tampered with — stored bytes no longer match their ids: ${swapped.slice(0, 20).join(', ')}` };
     const checkout = await this.git.checkoutOf(this.base);
     if (checkout) {
       // --no-overwrite-ignore: git would otherwise silently replace the user's ignored files
       // (a local config, a .env) with files of the same path the change adds.
       const r = await this.git.mergeFastForward(commit, checkout.path);
-      if (r.code === 0) { await this.watch?.merged(old, commit); return 'moved'; }
+      if (r.code === 0) {
+        await this.watch?.merged(old, commit);
+        return 'moved';
+      }
       const now = await this.git.readBranch(this.base);
       if (now !== old) return 'raced'; // the base moved under us (the user committed): compute again
       return { files: filesFromMergeError(r.stderr), checkout: checkout.path };
@@ -194,9 +235,11 @@ export class MergeQueue {
     try {
       while (this.waiting.length) {
         const batch = this.waiting.splice(0, this.checker!.batch);
-        await this.lock.run(() => this.mergeChecked(batch)).catch((e: Error) => {
-          for (const w of batch) w.resolve({ kind: 'error', message: `merge queue: ${e.message}` }); // a resolved one ignores it
-        });
+        await this.lock
+          .run(() => this.mergeChecked(batch))
+          .catch((e: Error) => {
+            for (const w of batch) w.resolve({ kind: 'error', message: `merge queue: ${e.message}` }); // a resolved one ignores it
+          });
       }
     } finally {
       this.pumping = false;
@@ -212,38 +255,76 @@ export class MergeQueue {
     let left: Waiting[] = [];
     for (const w of batch) {
       const bad = await this.notReviewed(w.req);
-      if (bad) w.resolve(bad); else left.push(w);
+      if (bad) w.resolve(bad);
+      else left.push(w);
     }
     for (let attempt = 0; attempt < 5 && left.length; attempt++) {
       const b = await this.baseNow();
-      if ('out' in b) { for (const w of left) w.resolve(b.out); return; }
+      if ('out' in b) {
+        for (const w of left) w.resolve(b.out);
+        return;
+      }
       const items: { w: Waiting; commit: string; pathTrees?: string[] }[] = [];
       const later: Waiting[] = [];
       let tip = b.old;
       for (const w of left) {
         const built = await this.build(w.req, b.old, tip);
-        if ('commit' in built) { items.push({ w, commit: built.commit, pathTrees: built.pathTrees }); tip = built.commit; continue; }
+        if ('commit' in built) {
+          items.push({ w, commit: built.commit, pathTrees: built.pathTrees });
+          tip = built.commit;
+          continue;
+        }
         // A conflict with another change of this batch is not this change's: it waits for the next batch.
-        if (built.out.kind === 'conflict' && tip !== b.old) later.push(w); else w.resolve(built.out);
+        if (built.out.kind === 'conflict' && tip !== b.old) later.push(w);
+        else w.resolve(built.out);
       }
       this.waiting.unshift(...later);
       if (!items.length) return;
       const first = items[0].w.req;
-      first.run?.onCheck?.(items.map((i) => i.w.req.taskId), tip); // the Merge queue view says which batch is being checked
-      const check = await this.checker!.run(tip, { taskIds: items.map((i) => i.w.req.taskId), runId: first.run?.id, logDir: first.run?.logDir, signal: first.run?.signal });
-      if (check === 'aborted') { for (const i of items) i.w.resolve({ kind: 'aborted' }); return; }
+      first.run?.onCheck?.(
+        items.map((i) => i.w.req.taskId),
+        tip,
+      ); // the Merge queue view says which batch is being checked
+      const check = await this.checker!.run(tip, {
+        taskIds: items.map((i) => i.w.req.taskId),
+        runId: first.run?.id,
+        logDir: first.run?.logDir,
+        signal: first.run?.signal,
+      });
+      if (check === 'aborted') {
+        for (const i of items) i.w.resolve({ kind: 'aborted' });
+        return;
+      }
       if (!check.ok) {
-        if (items.length === 1) { items[0].w.resolve({ kind: 'check_failed', check }); return; }
+        if (items.length === 1) {
+          items[0].w.resolve({ kind: 'check_failed', check });
+          return;
+        }
         // Bisect: each half on the base as it is then (the first half may merge meanwhile).
         const half = Math.ceil(items.length / 2);
         await this.mergeChecked(items.slice(0, half).map((i) => i.w));
         await this.mergeChecked(items.slice(half).map((i) => i.w));
         return;
       }
-      const moved = await this.moveBase(items.map((i) => i.w.req.taskId).join(' '), b.old, tip, undefined, items.flatMap((i) => i.pathTrees ?? []));
-      if (moved === 'moved') { for (const i of items) i.w.resolve({ kind: 'merged', commit: i.commit, check }); return; }
-      if (moved !== 'raced' && 'error' in moved) { for (const i of items) i.w.resolve({ kind: 'error', message: moved.error }); return; }
-      if (moved !== 'raced') { for (const i of items) i.w.resolve({ kind: 'waiting_local_changes', ...moved }); return; }
+      const moved = await this.moveBase(
+        items.map((i) => i.w.req.taskId).join(' '),
+        b.old,
+        tip,
+        undefined,
+        items.flatMap((i) => i.pathTrees ?? []),
+      );
+      if (moved === 'moved') {
+        for (const i of items) i.w.resolve({ kind: 'merged', commit: i.commit, check });
+        return;
+      }
+      if (moved !== 'raced' && 'error' in moved) {
+        for (const i of items) i.w.resolve({ kind: 'error', message: moved.error });
+        return;
+      }
+      if (moved !== 'raced') {
+        for (const i of items) i.w.resolve({ kind: 'waiting_local_changes', ...moved });
+        return;
+      }
       left = items.map((i) => i.w); // the base moved while the check ran: build on it and check again
     }
     for (const w of left) w.resolve({ kind: 'error', message: `the base branch "${this.base}" kept moving; gave up after 5 attempts` });

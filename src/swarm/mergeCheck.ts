@@ -65,7 +65,8 @@ export class MergeChecker {
   private async sweep(): Promise<void> {
     if (this.swept) return;
     this.swept = true;
-    for (const n of await fs.readdir(this.dir).catch(() => [] as string[])) await this.o.worktrees.removeReviewCheckout(join(this.dir, n)).catch(() => undefined);
+    for (const n of await fs.readdir(this.dir).catch(() => [] as string[]))
+      await this.o.worktrees.removeReviewCheckout(join(this.dir, n)).catch(() => undefined);
   }
 
   /** Check the merge result `sha`; 'aborted' when the run stopped meanwhile. */
@@ -77,7 +78,17 @@ export class MergeChecker {
     const logFile = join(logDir, `merge-check-${r.taskIds.join('+').slice(0, 80)}-${label}.log`);
     await fs.mkdir(logDir, { recursive: true });
     const started = Date.now();
-    const record = (ok: boolean, exitCode: number | null, timedOut: boolean, tail: string): MergeCheckRecord => ({ sha, ok, exitCode, timedOut, durationMs: Date.now() - started, batch: r.taskIds, tail, logFile, at: nowIso() });
+    const record = (ok: boolean, exitCode: number | null, timedOut: boolean, tail: string): MergeCheckRecord => ({
+      sha,
+      ok,
+      exitCode,
+      timedOut,
+      durationMs: Date.now() - started,
+      batch: r.taskIds,
+      tail,
+      logFile,
+      at: nowIso(),
+    });
     const cwd = await this.o.worktrees.addScratchCheckout(this.dir, label, sha);
     try {
       await fs.appendFile(logFile, `# merge check of ${sha} (${r.taskIds.join(', ')})\n`);
@@ -100,7 +111,16 @@ export class MergeChecker {
       await this.o.watch?.turnStarted();
       let res;
       try {
-        res = await runAgentProcess({ argv: prepared?.argv ?? this.settings.command, cwd, env: childEnv, timeoutMs: this.settings.timeoutS * 1000, logFile, signal: r.signal, tailBytes: 64 * 1024, killGraceMs: 1000 });
+        res = await runAgentProcess({
+          argv: prepared?.argv ?? this.settings.command,
+          cwd,
+          env: childEnv,
+          timeoutMs: this.settings.timeoutS * 1000,
+          logFile,
+          signal: r.signal,
+          tailBytes: 64 * 1024,
+          killGraceMs: 1000,
+        });
       } finally {
         await this.o.watch?.turnEnded();
         await prepared?.dispose();
@@ -108,9 +128,15 @@ export class MergeChecker {
       if (res.aborted) return 'aborted';
       let tail = tailLines(`${res.stdoutTail}${res.stderrTail ? `\n${res.stderrTail}` : ''}`);
       if (res.spawnError) tail = `the check could not be started: ${res.spawnError.message}`;
-      if (res.timedOut) tail = `${tail}\n(the check ran longer than merge_check.timeout_s = ${this.settings.timeoutS} s and was killed with its whole process tree)`;
+      if (res.timedOut)
+        tail = `${tail}\n(the check ran longer than merge_check.timeout_s = ${this.settings.timeoutS} s and was killed with its whole process tree)`;
       const ok = !res.timedOut && !res.spawnError && res.exitCode === 0;
-      await fs.appendFile(logFile, `\n# ${ok ? 'passed' : 'FAILED'}: exit ${res.exitCode ?? res.signal}${res.timedOut ? ' (timed out)' : ''} after ${res.durationMs} ms\n`).catch(() => undefined);
+      await fs
+        .appendFile(
+          logFile,
+          `\n# ${ok ? 'passed' : 'FAILED'}: exit ${res.exitCode ?? res.signal}${res.timedOut ? ' (timed out)' : ''} after ${res.durationMs} ms\n`,
+        )
+        .catch(() => undefined);
       return record(ok, res.exitCode, res.timedOut, tail);
     } finally {
       await this.o.worktrees.removeReviewCheckout(cwd).catch(() => undefined);

@@ -16,7 +16,10 @@ import { lookup } from 'node:dns/promises';
  * in `:port` to allow only that port. Case-insensitive; a trailing dot is ignored.
  */
 export function hostAllowed(host: string, port: number, patterns: readonly string[]): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '').replace(/^\[|\]$/g, '');
+  const h = host
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^\[|\]$/g, '');
   for (const raw of patterns) {
     const m = /^(.*?)(?::(\d+))?$/.exec(raw.toLowerCase().trim());
     if (!m || !m[1]) continue;
@@ -36,8 +39,25 @@ LOOPBACK.addAddress('::', 'ipv6');
 
 /** Private, link-local (cloud metadata), shared, multicast and reserved ranges. */
 const PRIVATE = new BlockList();
-for (const [net, bits] of [['10.0.0.0', 8], ['100.64.0.0', 10], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+for (const [net, bits] of [
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv6');
 
 /** 'loopback', 'private' or undefined (a public address). IPv4-mapped IPv6 counts as its IPv4 address. */
 export function addressKind(addr: string): 'loopback' | 'private' | undefined {
@@ -101,16 +121,30 @@ export async function startFilterProxy(socketPath: string, hosts: readonly strin
       return { reason: `cannot resolve (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
     }
   };
-  const deny = (target: string, reason: string) => { if (denied.length < 1000) denied.push(`${target} — ${reason}`); };
+  const deny = (target: string, reason: string) => {
+    if (denied.length < 1000) denied.push(`${target} — ${reason}`);
+  };
 
   const server: Server = createServer((req: IncomingMessage, res) => {
     // Plain http through a proxy: the request line carries an absolute URI.
     let url: URL;
-    try { url = new URL(req.url ?? ''); } catch { res.writeHead(400).end('absolute URI expected\n'); return; }
-    if (url.protocol !== 'http:') { res.writeHead(400).end('only http:// here; https goes through CONNECT\n'); return; }
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      res.writeHead(400).end('absolute URI expected\n');
+      return;
+    }
+    if (url.protocol !== 'http:') {
+      res.writeHead(400).end('only http:// here; https goes through CONNECT\n');
+      return;
+    }
     const port = Number(url.port || 80);
     void resolveAllowed(url.hostname, port).then((r) => {
-      if ('reason' in r) { deny(`${url.hostname}:${port}`, r.reason); res.writeHead(403).end(`denied by the swarm's sandbox: ${url.hostname} (${r.reason})\n`); return; }
+      if ('reason' in r) {
+        deny(`${url.hostname}:${port}`, r.reason);
+        res.writeHead(403).end(`denied by the swarm's sandbox: ${url.hostname} (${r.reason})\n`);
+        return;
+      }
       const headers = { ...req.headers };
       delete headers['proxy-connection'];
       headers.host = url.host; // the host that was allowed, not whatever the client wrote
@@ -119,7 +153,10 @@ export async function startFilterProxy(socketPath: string, hosts: readonly strin
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       });
-      out.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
+      out.on('error', () => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
       req.pipe(out);
     });
   });
@@ -128,7 +165,10 @@ export async function startFilterProxy(socketPath: string, hosts: readonly strin
     client.on('close', () => open.delete(client));
     client.on('error', () => client.destroy());
     const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(req.url ?? '');
-    if (!m) { client.end('HTTP/1.1 400 Bad Request\r\n\r\n'); return; }
+    if (!m) {
+      client.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      return;
+    }
     const host = m[1].replace(/^\[|\]$/g, '');
     const port = Number(m[2]);
     void resolveAllowed(host, port).then((r) => {
@@ -143,18 +183,27 @@ export async function startFilterProxy(socketPath: string, hosts: readonly strin
         up.pipe(client).pipe(up);
       });
       open.add(up);
-      up.on('close', () => { open.delete(up); client.destroy(); });
-      up.on('error', () => { if (!client.destroyed) client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'); });
+      up.on('close', () => {
+        open.delete(up);
+        client.destroy();
+      });
+      up.on('error', () => {
+        if (!client.destroyed) client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+      });
       client.on('close', () => up.destroy());
     });
   });
-  await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(socketPath, () => res()); });
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(socketPath, () => res());
+  });
   return {
     denied,
-    close: () => new Promise<void>((r) => {
-      for (const s of open) s.destroy();
-      server.closeAllConnections?.();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        server.closeAllConnections?.();
+        server.close(() => r());
+      }),
   };
 }

@@ -20,8 +20,19 @@ const oompaWorker = z
 const oompaSchema = z
   .object({
     review_model: z.string().optional(),
-    reviewer: z.object({ model: z.string().optional(), prompt: z.union([z.string(), z.array(z.string())]).optional() }).passthrough().optional(),
-    planner: z.object({ model: z.string().optional(), prompt: z.union([z.string(), z.array(z.string())]).optional(), max_pending: posInt.optional(), iterations: posInt.optional() }).passthrough().optional(),
+    reviewer: z
+      .object({ model: z.string().optional(), prompt: z.union([z.string(), z.array(z.string())]).optional() })
+      .passthrough()
+      .optional(),
+    planner: z
+      .object({
+        model: z.string().optional(),
+        prompt: z.union([z.string(), z.array(z.string())]).optional(),
+        max_pending: posInt.optional(),
+        iterations: posInt.optional(),
+      })
+      .passthrough()
+      .optional(),
     workers: z.array(oompaWorker).min(1, 'at least one worker'),
   })
   .passthrough();
@@ -52,12 +63,28 @@ export function parseOompaConfig(raw: unknown, display = 'oompa.json', file?: st
   const workers: SwarmConfigInput['workers'] = [];
   if (o.planner) {
     const { harness, model } = parseModelSpec(o.planner.model);
-    workers.push({ role: 'planner', harness, model, count: 1, iterations: o.planner.iterations ?? 5, prompt: firstPrompt(o.planner.prompt), max_pending: o.planner.max_pending });
+    workers.push({
+      role: 'planner',
+      harness,
+      model,
+      count: 1,
+      iterations: o.planner.iterations ?? 5,
+      prompt: firstPrompt(o.planner.prompt),
+      max_pending: o.planner.max_pending,
+    });
   }
   for (const w of o.workers) {
     const { harness, model } = w.harness ? { harness: w.harness, model: w.model } : parseModelSpec(w.model);
     const prompt = firstPrompt(w.prompt);
-    workers.push({ role: roleFromPrompt(prompt, w.can_plan), harness, model, count: w.count ?? 1, iterations: w.iterations ?? 5, prompt, max_pending: w.max_pending });
+    workers.push({
+      role: roleFromPrompt(prompt, w.can_plan),
+      harness,
+      model,
+      count: w.count ?? 1,
+      iterations: w.iterations ?? 5,
+      prompt,
+      max_pending: w.max_pending,
+    });
   }
   const rev = parseModelSpec(o.reviewer?.model ?? o.review_model);
   const cfg: SwarmConfigInput = { workers, review: { mode: 'agent', harness: rev.harness, model: rev.model, prompt: firstPrompt(o.reviewer?.prompt) } };
@@ -65,4 +92,3 @@ export function parseOompaConfig(raw: unknown, display = 'oompa.json', file?: st
   if (!parsed.success) throw new ConfigError(toIssues(display, parsed.error, cfg));
   return resolveConfig(parsed.data, file, 'oompa', display);
 }
-

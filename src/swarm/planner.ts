@@ -16,7 +16,7 @@ export async function plannerLoop(ctx: RunContext, spec: WorkerSpec, info: Worke
   const harness = createHarness(spec.harness, ctx.deps.config, ctx.deps.harnessCtx);
   const pool = ctx.pools.key(spec.harness, spec.model);
   let consecutiveErrors = 0;
-  for (let iteration = 1; iteration <= spec.iterations && !ctx.signal.aborted; ) {
+  for (let iteration = 1; iteration <= spec.iterations && !ctx.signal.aborted;) {
     await ctx.pools.gate(info, pool);
     if (ctx.signal.aborted) return;
     const before = await ctx.deps.tasks.list();
@@ -29,11 +29,18 @@ export async function plannerLoop(ctx: RunContext, spec: WorkerSpec, info: Worke
       continue;
     }
     ctx.setWorker(info, { state: 'running', iteration });
-    const prompt = fillPrompt(loadPrompt(ctx.deps.root, 'planner', spec.prompt), { worktree: ctx.deps.root, tasks_dir: ctx.deps.tasks.dir, pending_count: before.pending.length, max_pending: spec.maxPending });
+    const prompt = fillPrompt(loadPrompt(ctx.deps.root, 'planner', spec.prompt), {
+      worktree: ctx.deps.root,
+      tasks_dir: ctx.deps.tasks.dir,
+      pending_count: before.pending.length,
+      max_pending: spec.maxPending,
+    });
     await ctx.pools.acquireSlot();
     let res: AgentTurnResult;
     try {
-      const g = await guarded(ctx.deps.root, () => ctx.turns.turn(spec.id, harness, 'planner', prompt, { cwd: ctx.deps.root, round: iteration, model: spec.model }));
+      const g = await guarded(ctx.deps.root, () =>
+        ctx.turns.turn(spec.id, harness, 'planner', prompt, { cwd: ctx.deps.root, round: iteration, model: spec.model }),
+      );
       res = g.result;
       if (g.findings.length) await guardViolation(ctx, spec.id, 'planner', g.findings); // planners are watched like workers
     } finally {
@@ -59,6 +66,9 @@ export async function plannerLoop(ctx: RunContext, spec: WorkerSpec, info: Worke
       ctx.emit({ type: 'task_created', taskId: t.id, by: spec.id });
     }
     ctx.wake.notify();
-    if (parseWorkerReply(res.reply).done) { ctx.setWorker(info, { state: 'stopped', stoppedReason: 'the planner said __DONE__' }); return; }
+    if (parseWorkerReply(res.reply).done) {
+      ctx.setWorker(info, { state: 'stopped', stoppedReason: 'the planner said __DONE__' });
+      return;
+    }
   }
 }

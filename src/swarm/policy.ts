@@ -42,7 +42,10 @@ async function readChangesOnce(git: Git, baseSha: string, sha: string): Promise<
   const parts = (cut < 0 ? all : all.slice(0, cut)).split('\0');
   const out: ChangeSet = { raw: [], numstat: [], patch: cut < 0 ? '' : all.slice(cut + 2) };
   let i = 0;
-  for (; i + 1 < parts.length && parts[i].startsWith(':'); i += 2) { const f = parts[i].slice(1).split(' '); out.raw.push({ path: parts[i + 1], newMode: f[1], newBlob: f[3] }); }
+  for (; i + 1 < parts.length && parts[i].startsWith(':'); i += 2) {
+    const f = parts[i].slice(1).split(' ');
+    out.raw.push({ path: parts[i + 1], newMode: f[1], newBlob: f[3] });
+  }
   for (; i < parts.length; i++) if (parts[i]) out.numstat.push(parts[i]);
   return out;
 }
@@ -75,7 +78,8 @@ export async function checkPolicy(git: Git, baseSha: string, sha: string, policy
   const { sizes } = await commitReads(git, sha, changedBlobs(c));
   for (const { path, newMode, newBlob } of c.raw) {
     const size = newMode === '160000' ? undefined : sizes.get(newBlob);
-    if (size !== undefined && changed.has(path) && size > policy.maxFileBytes) violations.push(`${path}: ${size} bytes, larger than policy.max_file_bytes (${policy.maxFileBytes})`);
+    if (size !== undefined && changed.has(path) && size > policy.maxFileBytes)
+      violations.push(`${path}: ${size} bytes, larger than policy.max_file_bytes (${policy.maxFileBytes})`);
   }
   return { violations, binaries, linesAdded };
 }
@@ -86,7 +90,13 @@ export async function checkPolicy(git: Git, baseSha: string, sha: string, policy
  * as its source deleted and its target added), no symlink or submodule among them — and the
  * policy gate passes.
  */
-export async function mergesWithoutReview(git: Git, baseSha: string, sha: string, config: Pick<ResolvedConfig, 'tasksDir' | 'policy'>, changes?: ChangeSet): Promise<boolean> {
+export async function mergesWithoutReview(
+  git: Git,
+  baseSha: string,
+  sha: string,
+  config: Pick<ResolvedConfig, 'tasksDir' | 'policy'>,
+  changes?: ChangeSet,
+): Promise<boolean> {
   const prefix = `${config.tasksDir.replace(/\/+$/, '')}/`;
   const c = changes ?? (await readChanges(git, baseSha, sha));
   if (!c.raw.length) return false;

@@ -18,14 +18,21 @@ interface PoolState {
  *  same turn is tried again: short, so a reinstall is picked up soon; never a failed task. */
 export const MISSING_CLI_PAUSE_MS = 30_000;
 
-type PoolHost = Pick<RunContext, 'deps' | 'signal' | 'wake' | 'emit' | 'setWorker' | 'budget'> & { readonly paused: boolean; budgetWait?(reason: string): void; readonly control?: WorkerControl };
+type PoolHost = Pick<RunContext, 'deps' | 'signal' | 'wake' | 'emit' | 'setWorker' | 'budget'> & {
+  readonly paused: boolean;
+  budgetWait?(reason: string): void;
+  readonly control?: WorkerControl;
+};
 
 export class Pools {
   private readonly pools = new Map<string, PoolState>();
   private slotsFree: number;
   private readonly slotWaiters: (() => void)[] = [];
 
-  constructor(private readonly run: PoolHost, maxConcurrentWorkers: number | undefined) {
+  constructor(
+    private readonly run: PoolHost,
+    maxConcurrentWorkers: number | undefined,
+  ) {
     this.slotsFree = maxConcurrentWorkers ?? Number.MAX_SAFE_INTEGER;
   }
 
@@ -76,9 +83,17 @@ export class Pools {
     p.failures.push(now);
     let pauseMs = 0;
     let reason = '';
-    if (failure.kind === 'rate_limit') { pauseMs = failure.retryAfterMs ?? lim.rateLimitPauseMs; reason = `rate limited: ${failure.message}`; }
-    if (failure.kind === 'missing_cli') { pauseMs = Math.min(MISSING_CLI_PAUSE_MS, lim.backoffPauseMs); reason = `the agent CLI is missing: ${failure.message} (tried again every ${Math.round(pauseMs / 1000)} s)`; }
-    else if (p.failures.length >= lim.backoffFailures) { pauseMs = Math.max(pauseMs, lim.backoffPauseMs); reason = `${p.failures.length} failures within ${lim.backoffWindowMs / 1000} s (last: ${failure.message})`; }
+    if (failure.kind === 'rate_limit') {
+      pauseMs = failure.retryAfterMs ?? lim.rateLimitPauseMs;
+      reason = `rate limited: ${failure.message}`;
+    }
+    if (failure.kind === 'missing_cli') {
+      pauseMs = Math.min(MISSING_CLI_PAUSE_MS, lim.backoffPauseMs);
+      reason = `the agent CLI is missing: ${failure.message} (tried again every ${Math.round(pauseMs / 1000)} s)`;
+    } else if (p.failures.length >= lim.backoffFailures) {
+      pauseMs = Math.max(pauseMs, lim.backoffPauseMs);
+      reason = `${p.failures.length} failures within ${lim.backoffWindowMs / 1000} s (last: ${failure.message})`;
+    }
     if (pauseMs > 0 && p.pausedUntil < now + pauseMs) {
       p.pausedUntil = now + pauseMs;
       p.reason = reason;

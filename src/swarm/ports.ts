@@ -35,7 +35,10 @@ export class PortAllocator {
    * @param settings config `worktree`: the first port and the ports per worktree.
    * @param live the live tasks (in current) and the range each has in its state.
    */
-  constructor(private readonly settings: { portBase: number; portCount: number }, private readonly live: () => Promise<{ id: string; ports?: PortRange }[]>) {}
+  constructor(
+    private readonly settings: { portBase: number; portCount: number },
+    private readonly live: () => Promise<{ id: string; ports?: PortRange }[]>,
+  ) {}
 
   /**
    * The range of task `id`: `previous` (from its state) when no other live worktree holds any of
@@ -73,6 +76,8 @@ export class PortAllocator {
       const r = { first, count: portCount };
       if (!taken.some((t) => overlaps(t, r))) return r;
     }
-    throw new Error(`no free range of ${portCount} ports from ${portBase} for ${id}: ${taken.length} live worktrees hold them (config worktree.port_base / port_count)`);
+    throw new Error(
+      `no free range of ${portCount} ports from ${portBase} for ${id}: ${taken.length} live worktrees hold them (config worktree.port_base / port_count)`,
+    );
   }
 }

@@ -101,17 +101,42 @@ export function harnessProblems(config: ResolvedConfig, ctx: HarnessContext, con
     const who = users.length > 3 ? `${users.slice(0, 3).join(', ')} and ${users.length - 3} more` : users.join(', ');
     const { program, path } = findHarnessProgram(harness, config, ctx);
     if (!program) {
-      problems.push({ check: 'harness', harness, what: `harness "${harness}" (used by ${who}) is unknown`, looked: `${configName} "harnesses" and the built-in harnesses demo, claude, codex, opencode, gemini`, fix: `add "harnesses": { "${harness}": { "command": [...] } } to ${configName}, or use a built-in harness`, place: 'config' });
+      problems.push({
+        check: 'harness',
+        harness,
+        what: `harness "${harness}" (used by ${who}) is unknown`,
+        looked: `${configName} "harnesses" and the built-in harnesses demo, claude, codex, opencode, gemini`,
+        fix: `add "harnesses": { "${harness}": { "command": [...] } } to ${configName}, or use a built-in harness`,
+        place: 'config',
+      });
       continue;
     }
     if (path) continue;
     const at = problems.length;
     if (Object.hasOwn(CLI_SPECS, harness)) {
-      problems.push({ check: 'harness', what: `${displayName(harness)} ("${harness}", used by ${who}) is not installed`, looked: where(program), fix: `install it: ${CLI_INSTALL[harness as CliName]} — or set its path in ${cliSettingHint(harness)}`, place: ctx.cliPaths[harness] && ctx.cliPaths[harness] !== config.harnesses[harness]?.command?.[0] ? 'settings' : 'config' });
+      problems.push({
+        check: 'harness',
+        what: `${displayName(harness)} ("${harness}", used by ${who}) is not installed`,
+        looked: where(program),
+        fix: `install it: ${CLI_INSTALL[harness as CliName]} — or set its path in ${cliSettingHint(harness)}`,
+        place: ctx.cliPaths[harness] && ctx.cliPaths[harness] !== config.harnesses[harness]?.command?.[0] ? 'settings' : 'config',
+      });
     } else if (harness === 'demo') {
-      problems.push({ check: 'harness', what: `the demo agent's node (${program}) was not found`, looked: where(program), fix: 'reinstall the extension or the swarm CLI', place: 'system' });
+      problems.push({
+        check: 'harness',
+        what: `the demo agent's node (${program}) was not found`,
+        looked: where(program),
+        fix: 'reinstall the extension or the swarm CLI',
+        place: 'system',
+      });
     } else {
-      problems.push({ check: 'harness', what: `the program of harness "${harness}" (used by ${who}) was not found`, looked: where(program), fix: `install it, or give its absolute path in ${configName} harnesses.${harness}.command`, place: 'config' });
+      problems.push({
+        check: 'harness',
+        what: `the program of harness "${harness}" (used by ${who}) was not found`,
+        looked: where(program),
+        fix: `install it, or give its absolute path in ${configName} harnesses.${harness}.command`,
+        place: 'config',
+      });
     }
     problems[at].harness = harness;
   }
@@ -119,11 +144,23 @@ export function harnessProblems(config: ResolvedConfig, ctx: HarnessContext, con
 }
 
 /** A command the swarm runs itself (not an agent: no sandbox trust rules) whose program is not on PATH. */
-export function commandProblem(label: string, argv: string[] | undefined, field: string, configName: string, env: NodeJS.ProcessEnv = process.env): PreflightProblem | undefined {
+export function commandProblem(
+  label: string,
+  argv: string[] | undefined,
+  field: string,
+  configName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): PreflightProblem | undefined {
   const program = argv?.[0];
   if (!program || program.includes('/')) return undefined; // a path: taken from the worktree it runs in
   if (resolveProgram(program, env.PATH, { base: '/', untrusted: [] })) return undefined;
-  return { check: 'command', what: `${label} "${argv.join(' ')}" cannot run: ${program} was not found`, looked: `"${program}" in PATH (${absolutePathEntries(env.PATH).join(':')})`, fix: `install ${program}, or change "${field}" in ${configName}`, place: 'config' };
+  return {
+    check: 'command',
+    what: `${label} "${argv.join(' ')}" cannot run: ${program} was not found`,
+    looked: `"${program}" in PATH (${absolutePathEntries(env.PATH).join(':')})`,
+    fix: `install ${program}, or change "${field}" in ${configName}`,
+    place: 'config',
+  };
 }
 
 /** `git --version` → [major, minor, patch], bounded in time; undefined when git cannot be run. */
@@ -133,8 +170,13 @@ export function gitVersion(env: NodeJS.ProcessEnv = process.env, timeoutMs = 10_
     // Absolute PATH entries only: a relative one ("." first) would run a repository's own `git`.
     const child = spawn('git', ['--version'], { env: { ...env, PATH: absolutePathEntries(env.PATH).join(delimiter) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.on('error', (e) => { clearTimeout(timer); resolve({ text: e.message }); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ text: e.message });
+    });
     child.on('close', () => {
       clearTimeout(timer);
       const m = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(out);
@@ -150,15 +192,29 @@ export function gitNewEnough(v: [number, number, number]): boolean {
 export async function gitProblem(env: NodeJS.ProcessEnv = process.env): Promise<PreflightProblem | undefined> {
   const g = await gitVersion(env);
   const pathNote = `"git" in PATH (${absolutePathEntries(env.PATH).join(':')})`;
-  if (!g.version) return { check: 'git', what: `git could not be run (${g.text})`, looked: pathNote, fix: `install git ${MIN_GIT.join('.')} or newer`, place: 'system' };
-  if (!gitNewEnough(g.version)) return { check: 'git', what: `git ${g.version.join('.')} is too old: the swarm needs git ${MIN_GIT.join('.')} or newer (merge-tree --write-tree)`, looked: pathNote, fix: `install git ${MIN_GIT.join('.')} or newer (Debian/Ubuntu: a backport or the git-core PPA; macOS: brew install git) and put it first in PATH`, place: 'system' };
+  if (!g.version)
+    return { check: 'git', what: `git could not be run (${g.text})`, looked: pathNote, fix: `install git ${MIN_GIT.join('.')} or newer`, place: 'system' };
+  if (!gitNewEnough(g.version))
+    return {
+      check: 'git',
+      what: `git ${g.version.join('.')} is too old: the swarm needs git ${MIN_GIT.join('.')} or newer (merge-tree --write-tree)`,
+      looked: pathNote,
+      fix: `install git ${MIN_GIT.join('.')} or newer (Debian/Ubuntu: a backport or the git-core PPA; macOS: brew install git) and put it first in PATH`,
+      place: 'system',
+    };
   return undefined;
 }
 
 export function sandboxProblem(status: SandboxStatus | undefined, configName: string): PreflightProblem | undefined {
   if (!status || status.mode !== 'required' || status.sandboxed) return undefined;
   const why = status.reason.replace(/^agents are NOT sandboxed: /, '');
-  return { check: 'sandbox', what: `sandbox.mode is "required" in ${configName}, but ${why}`, looked: 'bwrap in PATH (or $SWARM_BWRAP), and a test sandbox', fix: `install it: ${INSTALL_HINT} — or set "sandbox": { "mode": "auto" } in ${configName}`, place: 'config' };
+  return {
+    check: 'sandbox',
+    what: `sandbox.mode is "required" in ${configName}, but ${why}`,
+    looked: 'bwrap in PATH (or $SWARM_BWRAP), and a test sandbox',
+    fix: `install it: ${INSTALL_HINT} — or set "sandbox": { "mode": "auto" } in ${configName}`,
+    place: 'config',
+  };
 }
 
 export interface PreflightInput {
@@ -178,7 +234,10 @@ export async function preflight(i: PreflightInput): Promise<PreflightProblem[]> 
   const configName = i.config.file ? (i.config.file.startsWith(`${i.root}/`) ? i.config.file.slice(i.root.length + 1) : i.config.file) : 'swarm.json';
   const problems = harnessProblems(i.config, i.ctx, configName);
   // Commands from the config the swarm runs itself: [what, argv, its field].
-  const commands: [string, string[] | undefined, string][] = [['the worktree setup command', i.config.setup, 'setup'], ['the merge check', i.config.mergeCheck?.command, 'merge_check.command']];
+  const commands: [string, string[] | undefined, string][] = [
+    ['the worktree setup command', i.config.setup, 'setup'],
+    ['the merge check', i.config.mergeCheck?.command, 'merge_check.command'],
+  ];
   for (const [label, argv, field] of commands) {
     const p = commandProblem(label, argv, field, configName, i.env);
     if (p) problems.push(p);
@@ -188,8 +247,29 @@ export async function preflight(i: PreflightInput): Promise<PreflightProblem[]> 
   const sb = sandboxProblem(i.sandbox, configName);
   if (sb) problems.push(sb);
   const tasks = join(i.root, i.config.tasksDir);
-  if (existsSync(tasks) && !statSync(tasks).isDirectory()) problems.push({ check: 'tasks', what: `the tasks folder ${i.config.tasksDir} is not a folder`, looked: tasks, fix: `move that file away, or set "tasks_dir" in ${configName}`, place: 'config' });
-  else if (!existsSync(tasks) && i.config.tasksDir !== 'tasks') problems.push({ check: 'tasks', what: `the tasks folder ${i.config.tasksDir} does not exist`, looked: tasks, fix: `create it (with pending/ inside) or correct "tasks_dir" in ${configName}`, place: 'config' });
-  if (!(await i.git.revParse(`refs/heads/${i.base}`))) problems.push({ check: 'base', what: `the base branch "${i.base}" does not exist`, looked: `refs/heads/${i.base} in ${i.root}`, fix: `set "base" in ${configName}, or make a first commit`, place: 'config' });
+  if (existsSync(tasks) && !statSync(tasks).isDirectory())
+    problems.push({
+      check: 'tasks',
+      what: `the tasks folder ${i.config.tasksDir} is not a folder`,
+      looked: tasks,
+      fix: `move that file away, or set "tasks_dir" in ${configName}`,
+      place: 'config',
+    });
+  else if (!existsSync(tasks) && i.config.tasksDir !== 'tasks')
+    problems.push({
+      check: 'tasks',
+      what: `the tasks folder ${i.config.tasksDir} does not exist`,
+      looked: tasks,
+      fix: `create it (with pending/ inside) or correct "tasks_dir" in ${configName}`,
+      place: 'config',
+    });
+  if (!(await i.git.revParse(`refs/heads/${i.base}`)))
+    problems.push({
+      check: 'base',
+      what: `the base branch "${i.base}" does not exist`,
+      looked: `refs/heads/${i.base} in ${i.root}`,
+      fix: `set "base" in ${configName}, or make a first commit`,
+      place: 'config',
+    });
   return problems;
 }

@@ -42,7 +42,10 @@ class LineSplitter {
   private pending: Buffer[] = [];
   private pendingSize = 0;
   private overflow = false;
-  constructor(private readonly maxLine: number, private readonly onLine: (line: string) => void) {}
+  constructor(
+    private readonly maxLine: number,
+    private readonly onLine: (line: string) => void,
+  ) {}
   push(chunk: Buffer): void {
     let start = 0;
     for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, start)) {
@@ -133,7 +136,9 @@ export function resolveAgentProgram(opts: AgentProcessOptions): { opts: AgentPro
   const env: NodeJS.ProcessEnv = { ...opts.env, PATH: absolutePathEntries(opts.env?.PATH).join(delimiter) };
   const found = resolveProgram(opts.argv[0], env.PATH, opts.trust);
   if (!found) {
-    const e: NodeJS.ErrnoException = new Error(`${opts.argv[0]} not found on PATH (relative PATH entries and folders inside the repository or its worktrees are not searched; configure an absolute path)`);
+    const e: NodeJS.ErrnoException = new Error(
+      `${opts.argv[0]} not found on PATH (relative PATH entries and folders inside the repository or its worktrees are not searched; configure an absolute path)`,
+    );
     e.code = 'ENOENT';
     return { error: e };
   }
@@ -142,7 +147,17 @@ export function resolveAgentProgram(opts: AgentProcessOptions): { opts: AgentPro
 
 /** The result of a turn whose process never started. */
 export function notStarted(spawnError: NodeJS.ErrnoException, started = Date.now()): AgentProcessResult {
-  return { exitCode: null, signal: null, spawnError, timedOut: false, aborted: false, stdoutTail: '', stderrTail: '', stdoutBytes: 0, durationMs: Date.now() - started };
+  return {
+    exitCode: null,
+    signal: null,
+    spawnError,
+    timedOut: false,
+    aborted: false,
+    stdoutTail: '',
+    stderrTail: '',
+    stdoutBytes: 0,
+    durationMs: Date.now() - started,
+  };
 }
 
 export function runAgentProcess(given: AgentProcessOptions): Promise<AgentProcessResult> {
@@ -184,8 +199,18 @@ export function runAgentProcess(given: AgentProcessOptions): Promise<AgentProces
       clearTimeout(timer);
       clearTimeout(closeTimer);
       opts.signal?.removeEventListener('abort', onAbort);
-      const done = () => resolve({ ...r, timedOut, aborted, stdoutTail: stdoutTail.toString(), stderrTail: stderrTail.toString(), stdoutBytes: stdoutTail.total, durationMs: Date.now() - started });
-      if (log) log.end(done); else done();
+      const done = () =>
+        resolve({
+          ...r,
+          timedOut,
+          aborted,
+          stdoutTail: stdoutTail.toString(),
+          stderrTail: stderrTail.toString(),
+          stdoutBytes: stdoutTail.total,
+          durationMs: Date.now() - started,
+        });
+      if (log) log.end(done);
+      else done();
     };
     let spawned: ChildProcess;
     try {
@@ -196,10 +221,19 @@ export function runAgentProcess(given: AgentProcessOptions): Promise<AgentProces
     }
     child = spawned;
     const pid = spawned.pid;
-    const kill = () => { if (pid) killProcessGroup(pid, opts.killGraceMs ?? 2000); };
-    const onAbort = () => { aborted = true; kill(); };
-    timer = setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs);
-    if (opts.signal?.aborted) onAbort(); else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const kill = () => {
+      if (pid) killProcessGroup(pid, opts.killGraceMs ?? 2000);
+    };
+    const onAbort = () => {
+      aborted = true;
+      kill();
+    };
+    timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, opts.timeoutMs);
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (pid) opts.onSpawn?.({ pid, pgid: pid });
 
     const lines = opts.onStdoutLine ? new LineSplitter(opts.maxLineBytes ?? 4 * 1024 * 1024, opts.onStdoutLine) : undefined;
@@ -207,21 +241,36 @@ export function runAgentProcess(given: AgentProcessOptions): Promise<AgentProces
       stdoutTail.push(c);
       lines?.push(c);
       // Back-pressure: a flooding agent waits for the log file instead of filling our memory.
-      if (log && !log.write(c)) { spawned.stdout!.pause(); log.once('drain', () => spawned.stdout!.resume()); }
+      if (log && !log.write(c)) {
+        spawned.stdout!.pause();
+        log.once('drain', () => spawned.stdout!.resume());
+      }
     });
     spawned.stderr!.on('data', (c: Buffer) => {
       stderrTail.push(c);
-      if (log && !log.write(c)) { spawned.stderr!.pause(); log.once('drain', () => spawned.stderr!.resume()); }
+      if (log && !log.write(c)) {
+        spawned.stderr!.pause();
+        log.once('drain', () => spawned.stderr!.resume());
+      }
     });
-    spawned.stdin!.on('error', () => { /* the agent may exit without reading its stdin */ });
+    spawned.stdin!.on('error', () => {
+      /* the agent may exit without reading its stdin */
+    });
     spawned.stdin!.end(opts.stdin ?? '');
     spawned.on('error', (e: NodeJS.ErrnoException) => finish({ exitCode: null, signal: null, spawnError: e, pid }));
     // The leader exited: no child of it survives, in its group or out of it (the token). A process
     // that escaped both and holds our pipes would keep 'close' from coming: stop reading then.
-    const sweep = () => (swept ??= (async () => {
-      if (pid) { try { process.kill(-pid, 'SIGKILL'); } catch { /* none left */ } }
-      await killTurnProcesses(token).catch(() => []);
-    })());
+    const sweep = () =>
+      (swept ??= (async () => {
+        if (pid) {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {
+            /* none left */
+          }
+        }
+        await killTurnProcesses(token).catch(() => []);
+      })());
     const closed = (code: number | null, sig: NodeJS.Signals | null) => {
       lines?.end();
       void sweep().then(() => finish({ exitCode: code, signal: sig, pid }));
@@ -272,13 +321,21 @@ export function execCollect(argv: string[], opts: ExecOptions): Promise<ExecResu
     if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
     child.stdout.on('data', (c: Buffer) => {
       outSize += c.length;
-      if (outSize > max) { child.kill('SIGKILL'); return; }
+      if (outSize > max) {
+        child.kill('SIGKILL');
+        return;
+      }
       out.push(c);
     });
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.stdin.on('error', () => { /* ignore EPIPE */ });
+    child.stdin.on('error', () => {
+      /* ignore EPIPE */
+    });
     child.stdin.end(opts.input ?? '');
-    child.on('error', (e) => { if (timer) clearTimeout(timer); reject(e); });
+    child.on('error', (e) => {
+      if (timer) clearTimeout(timer);
+      reject(e);
+    });
     child.on('close', (code, sig) => {
       if (timer) clearTimeout(timer);
       const bytes = Buffer.concat(out);

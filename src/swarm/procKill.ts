@@ -15,12 +15,14 @@ const TOKEN_NEEDLE = Buffer.from(`${TURN_TOKEN_VAR}=`);
 /** This process and its ancestors: never matched, even when they carry a token (a nested swarm). */
 function selfAndAncestors(): Set<number> {
   const out = new Set<number>([process.pid]);
-  for (let pid = process.ppid; pid > 1 && !out.has(pid); ) {
+  for (let pid = process.ppid; pid > 1 && !out.has(pid);) {
     out.add(pid);
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch { break; }
+    } catch {
+      break;
+    }
   }
   return out;
 }
@@ -33,19 +35,25 @@ function selfAndAncestors(): Set<number> {
  */
 export async function findMarkedProcesses(match: (env: Map<string, string>) => boolean): Promise<number[]> {
   let names: string[];
-  try { names = await fs.readdir('/proc'); } catch { return []; }
+  try {
+    names = await fs.readdir('/proc');
+  } catch {
+    return [];
+  }
   const skip = selfAndAncestors();
   const pids = names.filter((n) => /^\d+$/.test(n) && !skip.has(Number(n)));
-  const hits = await Promise.all(pids.map(async (name) => {
-    const raw = await fs.readFile(`/proc/${name}/environ`).catch(() => undefined);
-    if (!raw || raw.indexOf(TOKEN_NEEDLE) === -1) return undefined; // cheap filter; the parse checks the name exactly
-    const env = new Map<string, string>();
-    for (const entry of raw.toString('utf8').split('\0')) {
-      const eq = entry.indexOf('=');
-      if (eq > 0 && !env.has(entry.slice(0, eq))) env.set(entry.slice(0, eq), entry.slice(eq + 1));
-    }
-    return env.has(TURN_TOKEN_VAR) && match(env) ? Number(name) : undefined;
-  }));
+  const hits = await Promise.all(
+    pids.map(async (name) => {
+      const raw = await fs.readFile(`/proc/${name}/environ`).catch(() => undefined);
+      if (!raw || raw.indexOf(TOKEN_NEEDLE) === -1) return undefined; // cheap filter; the parse checks the name exactly
+      const env = new Map<string, string>();
+      for (const entry of raw.toString('utf8').split('\0')) {
+        const eq = entry.indexOf('=');
+        if (eq > 0 && !env.has(entry.slice(0, eq))) env.set(entry.slice(0, eq), entry.slice(eq + 1));
+      }
+      return env.has(TURN_TOKEN_VAR) && match(env) ? Number(name) : undefined;
+    }),
+  );
   return hits.filter((p): p is number => p !== undefined);
 }
 
@@ -60,8 +68,21 @@ export async function killMarkedProcesses(match: (env: Map<string, string>) => b
   for (;;) {
     const found = await findMarkedProcesses(match);
     if (!found.length || Date.now() > end) break;
-    for (const pid of found) { try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
-    for (const pid of found) { try { process.kill(pid, 'SIGKILL'); killed.add(pid); } catch { /* gone */ } }
+    for (const pid of found) {
+      try {
+        process.kill(pid, 'SIGSTOP');
+      } catch {
+        /* gone */
+      }
+    }
+    for (const pid of found) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed.add(pid);
+      } catch {
+        /* gone */
+      }
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
   return [...killed];
@@ -74,8 +95,18 @@ export function killTurnProcesses(token: string, maxMs = 5000): Promise<number[]
 
 /** Kill a whole process group: SIGTERM, then SIGKILL after `graceMs` if anything is left. */
 export function killProcessGroup(pgid: number, graceMs = 2000): void {
-  try { process.kill(-pgid, 'SIGTERM'); } catch { return; }
-  const t = setTimeout(() => { try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ } }, graceMs);
+  try {
+    process.kill(-pgid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const t = setTimeout(() => {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, graceMs);
   t.unref();
 }
 
@@ -87,11 +118,22 @@ export function killProcessGroup(pgid: number, graceMs = 2000): void {
  */
 export async function killProcessGroupAndWait(pgid: number, graceMs = 2000, maxMs = graceMs + 2000): Promise<boolean> {
   const gone = () => !processGroupAlive(pgid);
-  try { process.kill(-pgid, 'SIGTERM'); } catch { return true; }
+  try {
+    process.kill(-pgid, 'SIGTERM');
+  } catch {
+    return true;
+  }
   const started = Date.now();
   let killed = false;
   while (!gone()) {
-    if (!killed && Date.now() - started >= graceMs) { try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ } killed = true; }
+    if (!killed && Date.now() - started >= graceMs) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      killed = true;
+    }
     if (Date.now() - started >= maxMs) return false;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -100,13 +142,25 @@ export async function killProcessGroupAndWait(pgid: number, graceMs = 2000, maxM
 
 /** Does the process group still have a running member? (Linux: exited but unreaped zombies do not count.) */
 export function processGroupAlive(pgid: number): boolean {
-  try { process.kill(-pgid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(-pgid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
   let names: string[];
-  try { names = readdirSync('/proc'); } catch { return true; }
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return true;
+  }
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     let stat: string;
-    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; }
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // state, ppid, pgrp, ...
     if (Number(f[2]) === pgid && f[0] !== 'Z') return true;
   }
@@ -114,9 +168,13 @@ export function processGroupAlive(pgid: number): boolean {
 }
 
 export function isProcessAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
-
 
 /**
  * Matcher for the leftovers of agent turns on one repository (by the SWARM_TASKS_DIR every turn

@@ -31,14 +31,24 @@ export async function markInterrupted(ctx: Pick<RunContext, 'deps' | 'flow'>, id
 export async function recover(ctx: Pick<RunContext, 'deps' | 'flow' | 'emit' | 'mergeWaiters'>): Promise<void> {
   const { tasks, git, worktrees } = ctx.deps;
   for (const id of await tasks.repairHalfMoves()) {
-    ctx.emit({ type: 'log', level: 'warn', message: `task ${id} had a second name in ${ctx.deps.config.tasksDir}/current after an interrupted move; the stale name was dropped` });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `task ${id} had a second name in ${ctx.deps.config.tasksDir}/current after an interrupted move; the stale name was dropped`,
+    });
   }
   const listing = await tasks.list();
   for (const u of listing.unparsable.filter((x) => x.folder !== 'complete')) {
     const target = await tasks.quarantine(u.file, u.reason);
     if (target) ctx.emit({ type: 'task_quarantined', file: relative(ctx.deps.root, target), reason: u.reason });
   }
-  const report = { resumed: [] as string[], returnedToPending: [] as string[], completed: [] as string[], killedPids: [] as number[], orphanedWorktrees: [] as string[] };
+  const report = {
+    resumed: [] as string[],
+    returnedToPending: [] as string[],
+    completed: [] as string[],
+    killedPids: [] as number[],
+    orphanedWorktrees: [] as string[],
+  };
   const baseRef = `refs/heads/${ctx.deps.base}`;
   for (const task of listing.current) {
     const st = await ctx.flow.stateOf(task.id);

@@ -7,10 +7,19 @@ import { createHash } from 'node:crypto';
 const FULL_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** One object of a re-hash: the name asked, the id git served, its type, whether its bytes hash to it. */
-export interface Rehashed { name: string; id: string; type: string; matches: boolean; unread?: true }
+export interface Rehashed {
+  name: string;
+  id: string;
+  type: string;
+  matches: boolean;
+  unread?: true;
+}
 
 /** The blobs a change brings in (id -> a path of it) and every directory on their paths. */
-export interface BlobDiff { ids: Map<string, string>; dirs: Set<string> }
+export interface BlobDiff {
+  ids: Map<string, string>;
+  dirs: Set<string>;
+}
 
 /** A BlobDiff from `[blob id, path]` records. */
 export function blobDiff(records: Iterable<[string, string]>): BlobDiff {
@@ -34,7 +43,9 @@ export function treesOnPaths(tree: string, d: BlobDiff): string[] {
 
 /** The directories of treesOnPaths whose stored tree does not hash to its id (or is no tree). */
 export function badPathTrees(objects: Rehashed[]): string[] {
-  return objects.filter((o) => !FULL_ID.test(o.name) && (o.type !== 'tree' || !o.matches)).map((o) => `${o.name.slice(o.name.indexOf(':') + 1)}/ (${o.unread ? 'missing' : `tree ${o.id.slice(0, 12)} holds other bytes`})`);
+  return objects
+    .filter((o) => !FULL_ID.test(o.name) && (o.type !== 'tree' || !o.matches))
+    .map((o) => `${o.name.slice(o.name.indexOf(':') + 1)}/ (${o.unread ? 'missing' : `tree ${o.id.slice(0, 12)} holds other bytes`})`);
 }
 
 /** The objects of a `git cat-file --batch -z` of `names`, in order, each re-hashed from its bytes. */
@@ -44,14 +55,24 @@ export function parseRehash(buf: Buffer, names: string[]): Rehashed[] {
   while (pos < buf.length && objects.length < names.length) {
     const name = names[objects.length];
     const missing = Buffer.from(`${name} missing\n`); // the name as asked (a path may hold spaces)
-    if (buf.subarray(pos, pos + missing.length).equals(missing)) { objects.push({ name, id: name, type: 'missing', matches: false, unread: true }); pos += missing.length; continue; }
+    if (buf.subarray(pos, pos + missing.length).equals(missing)) {
+      objects.push({ name, id: name, type: 'missing', matches: false, unread: true });
+      pos += missing.length;
+      continue;
+    }
     const nl = buf.indexOf(10, pos);
     if (nl < 0) break;
     const [id, type = 'unreadable', size] = buf.subarray(pos, nl).toString('utf8').split(' ');
     pos = nl + 1;
-    if (type === 'missing' || !size) { objects.push({ name, id, type, matches: false, unread: true }); continue; }
+    if (type === 'missing' || !size) {
+      objects.push({ name, id, type, matches: false, unread: true });
+      continue;
+    }
     const n = Number(size);
-    const got = createHash(id.length === 64 ? 'sha256' : 'sha1').update(`${type} ${n}\0`).update(buf.subarray(pos, pos + n)).digest('hex');
+    const got = createHash(id.length === 64 ? 'sha256' : 'sha1')
+      .update(`${type} ${n}\0`)
+      .update(buf.subarray(pos, pos + n))
+      .digest('hex');
     objects.push({ name, id, type, matches: got === id });
     pos += n + 1;
   }

@@ -30,23 +30,40 @@ export const reviewStep: Step = async (ctx, d) => {
   const changes = await readChanges(git, mb, headSha); // one diff for this step, the tasks-only rule and the policy gate
   st.noChange = changes.raw.length ? undefined : true; // ready with no change is reviewed too (NO_CHANGE_NOTE)
   // tasks-only changes (every path, rename sources too, inside the tasks folder; policy gate passed)
-  if (changes.raw.length && await mergesWithoutReview(git, mb, headSha, config, changes)) { authorizeMerge(task.id, st, 'tasks-only'); return next('merge'); } // task-only diffs merge without review (authorized: docs/security.md)
+  if (changes.raw.length && (await mergesWithoutReview(git, mb, headSha, config, changes))) {
+    authorizeMerge(task.id, st, 'tasks-only');
+    return next('merge');
+  } // task-only diffs merge without review (authorized: docs/security.md)
   // No review of work built on a base move the user has not accepted (base.ts).
   const held = await ctx.deps.merges.watch?.holdsReview(headSha);
-  if (held) { await ctx.flow.waitForBase(st, held, 'review'); return settled(d); }
+  if (held) {
+    await ctx.flow.waitForBase(st, held, 'review');
+    return settled(d);
+  }
   ctx.setWorker(d.info, { state: 'reviewing', taskId: task.id });
   const verdict = await review(ctx, d.spec, task, st, mb, headSha, changes);
   if (verdict === 'budget') return settled(d);
   d.metrics.reviewRounds++;
   if (verdict === 'aborted') return end('aborted');
-  if (verdict === 'approved') { authorizeMerge(task.id, st, 'reviewer'); return next('merge'); }
+  if (verdict === 'approved') {
+    authorizeMerge(task.id, st, 'reviewer');
+    return next('merge');
+  }
   if (verdict === 'fix') return next('work');
   if (verdict === 'rejected') d.metrics.rejections++;
   return settled(d); // rejected, or waiting for a human
 };
 
 /** Policy gate, then the reviewer (or the user). Returns what happens next. */
-export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: TaskRuntimeState, baseSha: string, sha: string, changes?: ChangeSet): Promise<'approved' | 'fix' | 'human' | 'rejected' | 'aborted' | 'budget'> {
+export async function review(
+  ctx: RunContext,
+  spec: WorkerSpec,
+  task: Task,
+  st: TaskRuntimeState,
+  baseSha: string,
+  sha: string,
+  changes?: ChangeSet,
+): Promise<'approved' | 'fix' | 'human' | 'rejected' | 'aborted' | 'budget'> {
   const { config, git } = ctx.deps;
   const round = st.rounds.length + 1;
   st.approval = undefined; // a new review round: only its own verdict (or yours) may authorize a merge
@@ -57,9 +74,22 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
   const { tree } = await commitReads(git, sha, changedBlobs(changes)); // the content reviewed is what may merge (merge.ts checks it); with the policy's sizes
   keepChangedBlobs(git, baseSha, tree, changes); // what the merge's blob re-hash re-hashes, when the base is still baseSha
   const record = async (r: Omit<ReviewRound, 'round' | 'sha' | 'base' | 'baseSha' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
-    const full: ReviewRound = sealRound(task.id, { round, sha, tree, base: ctx.deps.base, baseSha, startedAt: new Date(started).toISOString(), finishedAt: nowIso(), durationMs: Date.now() - started, ...r }); // sealed: docs/security.md
+    const full: ReviewRound = sealRound(task.id, {
+      round,
+      sha,
+      tree,
+      base: ctx.deps.base,
+      baseSha,
+      startedAt: new Date(started).toISOString(),
+      finishedAt: nowIso(),
+      durationMs: Date.now() - started,
+      ...r,
+    }); // sealed: docs/security.md
     // What the sandbox refused in the turns that made this commit goes with its round (not sealed: informational).
-    if (st.sandboxDenied) { full.sandboxDenied = st.sandboxDenied; st.sandboxDenied = undefined; }
+    if (st.sandboxDenied) {
+      full.sandboxDenied = st.sandboxDenied;
+      st.sandboxDenied = undefined;
+    }
     st.rounds.push(full);
     await ctx.deps.state.writeTask(st);
     ctx.emit({ type: 'review_finished', taskId: task.id, round: full });
@@ -116,15 +146,31 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
     if (ctx.signal.aborted) return 'aborted';
     if (await overTaskBudget(ctx, st, 'review')) return 'budget'; // the reviewer's turns count towards the task's budget
     // In a swarm-made checkout of the reviewed commit (never the worker's worktree), watched like a worker's turn.
-    const { result: res, findings } = await guarded(ctx.deps.root, () => ctx.deps.worktrees.withReviewCheckout(task.id, sha, { ...claimed, answer: answered }, (cwd, taskFile) => ctx.turns.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd, taskFile, round, model: config.review.model, account: st })));
+    const { result: res, findings } = await guarded(ctx.deps.root, () =>
+      ctx.deps.worktrees.withReviewCheckout(task.id, sha, { ...claimed, answer: answered }, (cwd, taskFile) =>
+        ctx.turns.turn(spec.id, reviewer, 'reviewer', prompt, { task: current, cwd, taskFile, round, model: config.review.model, account: st }),
+      ),
+    );
     if (findings.length) await guardViolation(ctx, spec.id, 'reviewer', findings, st);
     if (res.failure?.kind === 'aborted' || ctx.signal.aborted) return 'aborted';
     if (res.failure) {
       ctx.pools.recordFailure(pool, res.failure);
       if (res.failure.kind === 'rate_limit') {
-        if (++rateLimited < config.limits.maxAttempts) { attempt--; continue; }
-        await record({ by: 'agent', verdict: null, feedback: `The reviewer was rate limited ${rateLimited} times in a row (limits.max_attempts): ${res.failure.message}. Review it yourself, or retry when the reviewer's quota is back.`, diffTruncated: capped.truncated });
-        ctx.emit({ type: 'log', level: 'warn', message: `${task.id}: the reviewer was rate limited ${rateLimited} times in a row (limits.max_attempts); waiting for you` });
+        if (++rateLimited < config.limits.maxAttempts) {
+          attempt--;
+          continue;
+        }
+        await record({
+          by: 'agent',
+          verdict: null,
+          feedback: `The reviewer was rate limited ${rateLimited} times in a row (limits.max_attempts): ${res.failure.message}. Review it yourself, or retry when the reviewer's quota is back.`,
+          diffTruncated: capped.truncated,
+        });
+        ctx.emit({
+          type: 'log',
+          level: 'warn',
+          message: `${task.id}: the reviewer was rate limited ${rateLimited} times in a row (limits.max_attempts); waiting for you`,
+        });
         return toHuman(null);
       }
       rateLimited = 0;
@@ -143,9 +189,18 @@ export async function review(ctx: RunContext, spec: WorkerSpec, task: Task, st: 
     if (parseVerdict(res.reply)) break;
   }
   const verdict = reply && !reply.failure ? parseVerdict(reply.reply) : null;
-  const feedback = reply ? (reply.failure ? `The reviewer failed: ${reply.failure.message}` : feedbackOf(reply.reply) || '(no feedback)') : 'The reviewer did not run.';
+  const feedback = reply
+    ? reply.failure
+      ? `The reviewer failed: ${reply.failure.message}`
+      : feedbackOf(reply.reply) || '(no feedback)'
+    : 'The reviewer did not run.';
   if (!verdict) {
-    await record({ by: 'agent', verdict: null, feedback: `${feedback}\n\n(The reviewer's reply did not end with a valid VERDICT line, so it is not an approval.)`, diffTruncated: capped.truncated });
+    await record({
+      by: 'agent',
+      verdict: null,
+      feedback: `${feedback}\n\n(The reviewer's reply did not end with a valid VERDICT line, so it is not an approval.)`,
+      diffTruncated: capped.truncated,
+    });
     return toHuman(null);
   }
   await record({ by: 'agent', verdict, feedback, diffTruncated: capped.truncated });
@@ -167,5 +222,9 @@ export function capDiff(diff: string, maxBytes: number): { text: string; truncat
   cut = cut.slice(0, Math.max(0, cut.lastIndexOf('\n')));
   const files = (diff.match(/^diff --git /gm) ?? []).length;
   const shown = (cut.match(/^diff --git /gm) ?? []).length;
-  return { text: cut, truncated: true, note: `NOTE: the diff is ${size} bytes in ${files} files; only the first ${Buffer.byteLength(cut)} bytes (${shown} files) are shown below. Judge what you see and say that the rest was not reviewed.` };
+  return {
+    text: cut,
+    truncated: true,
+    note: `NOTE: the diff is ${size} bytes in ${files} files; only the first ${Buffer.byteLength(cut)} bytes (${shown} files) are shown below. Judge what you see and say that the rest was not reviewed.`,
+  };
 }

@@ -81,7 +81,11 @@ export class Run implements SwarmRun, RunContext {
   /** The task folders and the decision inbox, watched (watch.ts); undefined before the run starts. */
   private folders?: FolderWatch;
 
-  constructor(runId: string, readonly deps: RunDeps, private readonly options: StartRunOptions = {}) {
+  constructor(
+    runId: string,
+    readonly deps: RunDeps,
+    private readonly options: StartRunOptions = {},
+  ) {
     this.runId = runId;
     this.runDir = deps.state.runDir(runId);
     this.journal = new Journal(this.runDir, runId, (e, file) => void this.stop(storageFailureReason(e, file))); // a full disk ends the run cleanly (docs/security.md, bad files)
@@ -90,7 +94,9 @@ export class Run implements SwarmRun, RunContext {
     this.pools = new Pools(this, deps.maxConcurrentWorkers);
     this.turns = new AgentTurns(this);
     this.waiting = new WaitingMerges(this);
-    this.ports = new PortAllocator(deps.config.worktree, async () => Promise.all((await deps.tasks.list()).current.map(async (t) => ({ id: t.id, ports: (await deps.state.readTask(t.id))?.ports }))));
+    this.ports = new PortAllocator(deps.config.worktree, async () =>
+      Promise.all((await deps.tasks.list()).current.map(async (t) => ({ id: t.id, ports: (await deps.state.readTask(t.id))?.ports }))),
+    );
     this.conflicts = new ConflictWatch({ git: deps.git, base: deps.base, tasks: deps.tasks, state: deps.state, emit: (e) => this.emit(e) });
     this.waitForHumans = options.waitForHumans ?? true;
     this.summary = { runId, startedAt: nowIso(), workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [], completedWithoutChange: [] };
@@ -122,9 +128,15 @@ export class Run implements SwarmRun, RunContext {
     this.wake.notify();
   }
 
-  pauseWorker(id: string): boolean { return this.control.pause(id); }
-  resumeWorker(id: string): boolean { return this.control.resume(id); }
-  stopWorker(id: string, reason?: string): boolean { return this.control.stop(id, reason); }
+  pauseWorker(id: string): boolean {
+    return this.control.pause(id);
+  }
+  resumeWorker(id: string): boolean {
+    return this.control.resume(id);
+  }
+  stopWorker(id: string, reason?: string): boolean {
+    return this.control.stop(id, reason);
+  }
 
   async stop(reason = 'stopped'): Promise<RunSummary> {
     if (!this.stopReason) this.stopReason = reason;
@@ -179,7 +191,14 @@ export class Run implements SwarmRun, RunContext {
     }
     try {
       // Before any claim (preflight.ts): no task is taken, no worktree made, for a run that cannot work.
-      const problems = await preflight({ root: this.deps.root, config: this.deps.config, ctx: this.deps.harnessCtx, base: this.deps.base, git: this.deps.git, sandbox: this.deps.harnessCtx.sandbox?.status });
+      const problems = await preflight({
+        root: this.deps.root,
+        config: this.deps.config,
+        ctx: this.deps.harnessCtx,
+        base: this.deps.base,
+        git: this.deps.git,
+        sandbox: this.deps.harnessCtx.sandbox?.status,
+      });
       if (problems.length) {
         for (const p of problems) this.emit({ type: 'log', level: 'error', message: problemText(p) });
         return await this.finish(`error: cannot start: ${problems.map(problemText).join('; ')}`);
@@ -193,7 +212,13 @@ export class Run implements SwarmRun, RunContext {
         this.metrics.set(w.id, { workerId: w.id, merges: 0, rejections: 0, errors: 0, reviewRounds: 0, wallMs: 0, usage: {} });
       }
       const sb = this.deps.harnessCtx.sandbox?.status; // whether agents are sandboxed, said at start; a warning when not
-      this.emit({ type: 'run_started', runId: this.runId, workers: this.workers(), base: this.deps.base, ...(sb ? { sandbox: { sandboxed: sb.sandboxed, reason: sb.reason } } : {}) });
+      this.emit({
+        type: 'run_started',
+        runId: this.runId,
+        workers: this.workers(),
+        base: this.deps.base,
+        ...(sb ? { sandbox: { sandboxed: sb.sandboxed, reason: sb.reason } } : {}),
+      });
       if (sb && !sb.sandboxed) this.emit({ type: 'log', level: 'warn', message: sb.reason });
       const stopWatching = await this.watchFolders();
       const timers = [setInterval(() => void this.waiting.retry(), Math.max(1000, this.deps.config.limits.pollMs * 4))];
@@ -202,7 +227,10 @@ export class Run implements SwarmRun, RunContext {
         await Promise.all(specs.map((w) => this.workerMain(w)));
         // Workers are done; keep going while merges wait for the user's checkout or, when asked,
         // while tasks wait for a human decision that needs no worker (approve/override merge here).
-        while (!this.signal.aborted && (this.mergeWaiters.size > 0 || this.owned.size > 0 || (this.waitForHumans && (await this.humanWaiting()) && !(await this.onlyFixesLeft())))) {
+        while (
+          !this.signal.aborted &&
+          (this.mergeWaiters.size > 0 || this.owned.size > 0 || (this.waitForHumans && (await this.humanWaiting()) && !(await this.onlyFixesLeft())))
+        ) {
           await this.wake.wait(this.idleMs(), this.signal);
         }
       } finally {
@@ -252,7 +280,13 @@ export class Run implements SwarmRun, RunContext {
   private async watchFolders(): Promise<() => void> {
     const inbox = join(this.deps.state.dir, 'decisions');
     await fs.mkdir(inbox, { recursive: true });
-    const w = watchRunFolders([...(['pending', 'current', 'complete'] as const).map((f) => this.deps.tasks.folder(f))], inbox, () => void this.waiting.applyDecisionFiles(), () => this.wake.notify(), () => this.idleMs());
+    const w = watchRunFolders(
+      [...(['pending', 'current', 'complete'] as const).map((f) => this.deps.tasks.folder(f))],
+      inbox,
+      () => void this.waiting.applyDecisionFiles(),
+      () => this.wake.notify(),
+      () => this.idleMs(),
+    );
     this.folders = w.folders;
     return w.close;
   }
@@ -273,7 +307,8 @@ export class Run implements SwarmRun, RunContext {
     try {
       if (spec.role === 'planner') await plannerLoop(workerScope(this, this.control.signalFor(spec.id)), spec, info, this.announced);
       else await this.workerLoop(spec, info);
-      if (info.state !== 'stopped') this.setWorker(info, { state: 'stopped', stoppedReason: this.signal.aborted ? this.stopReason : this.control.stoppedBecause(spec.id) ?? 'finished' });
+      if (info.state !== 'stopped')
+        this.setWorker(info, { state: 'stopped', stoppedReason: this.signal.aborted ? this.stopReason : (this.control.stoppedBecause(spec.id) ?? 'finished') });
     } catch (e) {
       const reason = e instanceof StopWorker ? e.message : `internal error: ${(e as Error).stack ?? e}`;
       this.setWorker(info, { state: 'stopped', stoppedReason: reason, taskId: undefined });
@@ -308,7 +343,10 @@ export class Run implements SwarmRun, RunContext {
         await this.wake.wait(available ? Math.min(50, this.deps.config.limits.pollMs) : young ? WRITE_GRACE_MS : this.idleMs(), signal, seen);
         continue;
       }
-      if (item.isNew) { taken++; this.setWorker(info, { iteration: taken }); }
+      if (item.isNew) {
+        taken++;
+        this.setWorker(info, { iteration: taken });
+      }
       this.busy++;
       await this.pools.acquireSlot();
       let outcome: TaskOutcome;
@@ -322,9 +360,13 @@ export class Run implements SwarmRun, RunContext {
       }
       if (outcome === 'error') {
         consecutiveErrors++;
-        if (consecutiveErrors >= this.deps.config.limits.maxConsecutiveErrors) throw new StopWorker(`${consecutiveErrors} failed turns in a row (limits.max_consecutive_errors)`);
+        if (consecutiveErrors >= this.deps.config.limits.maxConsecutiveErrors)
+          throw new StopWorker(`${consecutiveErrors} failed turns in a row (limits.max_consecutive_errors)`);
       } else if (outcome !== 'aborted') consecutiveErrors = 0;
-      if (outcome === 'retire' && spec.role === 'worker') { this.setWorker(info, { state: 'stopped', stoppedReason: 'the agent said __DONE__' }); break; }
+      if (outcome === 'retire' && spec.role === 'worker') {
+        this.setWorker(info, { state: 'stopped', stoppedReason: 'the agent said __DONE__' });
+        break;
+      }
     }
   }
 
@@ -336,7 +378,10 @@ export class Run implements SwarmRun, RunContext {
     for (const u of listing.unparsable.filter((x) => x.folder === 'pending')) {
       // Woken by the file's creation, the worker may see it before its writer is done: a file
       // written just now is looked at again after WRITE_GRACE_MS.
-      if (await writtenJustNow(u.file)) { this.youngFiles = true; continue; }
+      if (await writtenJustNow(u.file)) {
+        this.youngFiles = true;
+        continue;
+      }
       const target = await tasks.quarantine(u.file, u.reason);
       if (target) this.emit({ type: 'task_quarantined', file: relative(this.deps.root, target), reason: u.reason });
     }
@@ -345,13 +390,20 @@ export class Run implements SwarmRun, RunContext {
       if (this.owned.has(t.id)) continue;
       // Owned before the first await: another worker listing meanwhile must not take it too.
       this.owned.add(t.id);
-      const st = await this.deps.state.readTask(t.id).catch((e: unknown) => { this.owned.delete(t.id); throw e; });
+      const st = await this.deps.state.readTask(t.id).catch((e: unknown) => {
+        this.owned.delete(t.id);
+        throw e;
+      });
       if (st && st.status !== t.status && !STATUS[st.status].resumable) {
         this.owned.delete(t.id);
         // The file says it may resume, the swarm's own state says it waits (for an answer, a
         // review): the file was edited, by hand or by an agent. The state wins; the file is put back.
         await this.deps.tasks.update(t.id, 'current', { status: st.status }).catch(() => undefined);
-        this.emit({ type: 'log', level: 'warn', message: `task ${t.id}: its file said "${t.status}" but the swarm's state says "${st.status}"; the file was put back` });
+        this.emit({
+          type: 'log',
+          level: 'warn',
+          message: `task ${t.id}: its file said "${t.status}" but the swarm's state says "${st.status}"; the file was put back`,
+        });
         continue;
       }
       return { task: t, isNew: false };
@@ -370,15 +422,27 @@ export class Run implements SwarmRun, RunContext {
       if (done.has(t.id)) {
         // A new task with the id of a completed one could never move to complete/ (and would
         // inherit the old one's state): set it aside for the user to rename, never run it.
-        const target = await tasks.quarantine(t.file, `${t.file.split('/').pop()}: id: a task "${t.id}" is already in ${this.deps.config.tasksDir}/complete; rename this file (a new id) to run it`);
+        const target = await tasks.quarantine(
+          t.file,
+          `${t.file.split('/').pop()}: id: a task "${t.id}" is already in ${this.deps.config.tasksDir}/complete; rename this file (a new id) to run it`,
+        );
         if (target) this.emit({ type: 'task_quarantined', file: relative(this.deps.root, target), reason: `task id "${t.id}" is already complete` });
         continue;
       }
       if (!t.dependsOn.every((d) => done.has(d))) continue;
-      if (await writtenJustNow(t.file)) { this.youngFiles = true; continue; } // maybe half written: claimed after the grace
+      if (await writtenJustNow(t.file)) {
+        this.youngFiles = true;
+        continue;
+      } // maybe half written: claimed after the grace
       const st = await this.deps.state.readTask(t.id);
       const branch = t.branch ?? st?.branch ?? branchFor(spec.id, t.id);
-      const claimed = await tasks.claim(t.id, { status: transition(t.status, 'claim', t.id), claimed_by: spec.id, claimed_at: nowIso(), run_id: this.runId, branch });
+      const claimed = await tasks.claim(t.id, {
+        status: transition(t.status, 'claim', t.id),
+        claimed_by: spec.id,
+        claimed_at: nowIso(),
+        run_id: this.runId,
+        branch,
+      });
       if (!claimed) continue; // another worker won this one
       this.claims++;
       this.owned.add(t.id);
@@ -418,7 +482,11 @@ export class Run implements SwarmRun, RunContext {
       const key = `${h.task.id} ${h.overlap.with}`;
       if (this.heldSaid.has(key)) continue;
       this.heldSaid.add(key);
-      this.emit({ type: 'log', level: 'info', message: `${h.task.id} waits for ${h.overlap.with}: both touch ${h.overlap.files.join(', ')} (files in its frontmatter)` });
+      this.emit({
+        type: 'log',
+        level: 'info',
+        message: `${h.task.id} waits for ${h.overlap.with}: both touch ${h.overlap.files.join(', ')} (files in its frontmatter)`,
+      });
     }
     return s;
   }
@@ -452,7 +520,19 @@ export class Run implements SwarmRun, RunContext {
     const model = task.model ?? spec.model;
     let st: TaskRuntimeState;
     if (isNew) {
-      st = { id: task.id, status: task.status, workerId: spec.id, harness: harnessName, model, branch: task.branch ?? branchFor(spec.id, task.id), rounds: prev?.rounds ?? [], attempts: prev?.attempts ?? 0, runId: this.runId, pendingFeedback: task.meta.last_feedback ? String(task.meta.last_feedback) : undefined, updatedAt: nowIso() };
+      st = {
+        id: task.id,
+        status: task.status,
+        workerId: spec.id,
+        harness: harnessName,
+        model,
+        branch: task.branch ?? branchFor(spec.id, task.id),
+        rounds: prev?.rounds ?? [],
+        attempts: prev?.attempts ?? 0,
+        runId: this.runId,
+        pendingFeedback: task.meta.last_feedback ? String(task.meta.last_feedback) : undefined,
+        updatedAt: nowIso(),
+      };
       st.claimed = { title: task.title, body: task.body }; // the reviewer sees the text as claimed, not as the worker left it
       st.usage = prev?.usage; // a task's cost counts every turn it ever had (budget.ts)
       st.budgetUsd = taskBudgetAtClaim(task, this.deps.config.limits); // as claimed: an agent editing its task file changes nothing
@@ -485,13 +565,20 @@ export class Run implements SwarmRun, RunContext {
       if (outcome === 'aborted') await markInterrupted(this, task.id, why());
       return outcome;
     } catch (e) {
-      if (signal.aborted) { await markInterrupted(this, task.id, why()); return 'aborted'; }
+      if (signal.aborted) {
+        await markInterrupted(this, task.id, why());
+        return 'aborted';
+      }
       // A worker that must stop (security violation, missing base) stops; the task keeps the state
       // drive() gave it (e.g. blocked with the findings) instead of going back to pending. An
       // illegal status transition is a bug in the engine: the worker stops and says so.
       if (e instanceof StopWorker || e instanceof IllegalTransition) throw e;
       // The worktree is not the one the swarm made (worktrees.verifyWorktree): nothing was committed; the user is told.
-      if (e instanceof WorktreeChangedError) { this.emit({ type: 'security_violation', workerId: spec.id, taskId: task.id, changes: e.changes }); await this.flow.block(st, e.message); return 'error'; }
+      if (e instanceof WorktreeChangedError) {
+        this.emit({ type: 'security_violation', workerId: spec.id, taskId: task.id, changes: e.changes });
+        await this.flow.block(st, e.message);
+        return 'error';
+      }
       const message = (e as Error).message;
       this.emit({ type: 'log', level: 'error', message: `task ${task.id}: ${message}` });
       return failTask(this, spec, task, st, { kind: 'crash', message });

@@ -5,10 +5,7 @@
 import { promises as fs, constants as fsc, type Stats } from 'node:fs';
 import { basename } from 'node:path';
 
-export type SafeRead =
-  | { kind: 'absent' }
-  | { kind: 'text'; text: string; truncated: boolean; size: number }
-  | { kind: 'skipped'; note: string };
+export type SafeRead = { kind: 'absent' } | { kind: 'text'; text: string; truncated: boolean; size: number } | { kind: 'skipped'; note: string };
 
 function what(st: Stats): string {
   if (st.isFIFO()) return 'a FIFO';
@@ -35,7 +32,8 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<S
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };
     throw e;
   }
-  if (st.isSymbolicLink()) return { kind: 'skipped', note: `${basename(path)} is a symbolic link; the swarm does not follow links in files agents can write, so it was not read` };
+  if (st.isSymbolicLink())
+    return { kind: 'skipped', note: `${basename(path)} is a symbolic link; the swarm does not follow links in files agents can write, so it was not read` };
   if (!st.isFile()) return { kind: 'skipped', note: `${basename(path)} is ${what(st)}, not a regular file; the swarm did not open it` };
   const fh = await fs.open(path, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY | fsc.O_NOFOLLOW);
   try {

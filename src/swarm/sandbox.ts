@@ -20,12 +20,46 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { startFilterProxy, type FilterProxy } from './netproxy';
-import { BASE_URL_ENV, CLI_PRIVATE, CLI_PROTECTED, CLI_STATE_PATHS, MODEL_HOSTS, cliConfigEndpoints, exists, expandPaths, inside, loopbackPorts, privateCliPaths, protectedCliPaths } from './sandboxCli';
+import {
+  BASE_URL_ENV,
+  CLI_PRIVATE,
+  CLI_PROTECTED,
+  CLI_STATE_PATHS,
+  MODEL_HOSTS,
+  cliConfigEndpoints,
+  exists,
+  expandPaths,
+  inside,
+  loopbackPorts,
+  privateCliPaths,
+  protectedCliPaths,
+} from './sandboxCli';
 
-export { BASE_URL_ENV, CLI_PRIVATE, CLI_PROTECTED, CLI_STATE_PATHS, MODEL_HOSTS, cliConfigEndpoints, expandPaths, inside, loopbackPorts, privateCliPaths, protectedCliPaths };
+export {
+  BASE_URL_ENV,
+  CLI_PRIVATE,
+  CLI_PROTECTED,
+  CLI_STATE_PATHS,
+  MODEL_HOSTS,
+  cliConfigEndpoints,
+  expandPaths,
+  inside,
+  loopbackPorts,
+  privateCliPaths,
+  protectedCliPaths,
+};
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, sep } from 'node:path';
-import { INSTALL_HINT, SHARED_OBJECTS, turnPolicy, type SandboxMode, type SandboxPolicy, type SandboxSettings, type SwarmLayout, type TurnScope } from './sandboxPolicy';
+import {
+  INSTALL_HINT,
+  SHARED_OBJECTS,
+  turnPolicy,
+  type SandboxMode,
+  type SandboxPolicy,
+  type SandboxSettings,
+  type SwarmLayout,
+  type TurnScope,
+} from './sandboxPolicy';
 
 // --- availability --------------------------------------------------------------------------------
 
@@ -44,7 +78,11 @@ function onPath(name: string, pathVar = process.env.PATH ?? ''): string | undefi
   for (const d of pathVar.split(delimiter)) {
     if (!d) continue;
     const p = join(d, name);
-    try { if (statSync(p).isFile()) return p; } catch { /* next */ }
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
@@ -64,7 +102,10 @@ export function detectSandbox(env: NodeJS.ProcessEnv = process.env): SandboxAvai
   if (cached) return cached;
   let result: SandboxAvailability;
   if (!bwrap || !existsSync(bwrap)) {
-    result = { available: false, reason: `bubblewrap (bwrap) is not installed${env.SWARM_BWRAP ? ` (SWARM_BWRAP=${env.SWARM_BWRAP})` : ''}; install it: ${INSTALL_HINT}` };
+    result = {
+      available: false,
+      reason: `bubblewrap (bwrap) is not installed${env.SWARM_BWRAP ? ` (SWARM_BWRAP=${env.SWARM_BWRAP})` : ''}; install it: ${INSTALL_HINT}`,
+    };
   } else {
     const r = spawnSync(bwrap, [...BASE_FLAGS, '--unshare-net', 'true'], { encoding: 'utf8', timeout: 10_000 });
     if (r.status === 0) {
@@ -72,7 +113,11 @@ export function detectSandbox(env: NodeJS.ProcessEnv = process.env): SandboxAvai
       result = { available: true, bwrap, socat: onPath('socat', env.PATH), version: v.stdout?.trim() || undefined };
     } else {
       const why = (r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`).trim().split('\n')[0];
-      result = { available: false, bwrap, reason: `bubblewrap (${bwrap}) cannot create a sandbox here: ${why} (user namespaces disabled? see docs/security.md)` };
+      result = {
+        available: false,
+        bwrap,
+        reason: `bubblewrap (${bwrap}) cannot create a sandbox here: ${why} (user namespaces disabled? see docs/security.md)`,
+      };
     }
   }
   availabilityCache.set(key, result);
@@ -88,15 +133,42 @@ export interface SandboxStatus {
 }
 
 export function sandboxStatus(settings: Pick<SandboxSettings, 'mode'>, avail: SandboxAvailability): SandboxStatus {
-  if (settings.mode === 'off') return { sandboxed: false, mode: 'off', reason: 'agents are NOT sandboxed: sandbox.mode is "off" in swarm.json; every agent can read and write whatever you can' };
-  if (avail.available) return { sandboxed: true, mode: settings.mode, reason: `agents are sandboxed (${avail.version ?? 'bubblewrap'}${avail.socat ? '' : '; socat missing: loopback model servers need the shared network'})` };
+  if (settings.mode === 'off')
+    return {
+      sandboxed: false,
+      mode: 'off',
+      reason: 'agents are NOT sandboxed: sandbox.mode is "off" in swarm.json; every agent can read and write whatever you can',
+    };
+  if (avail.available)
+    return {
+      sandboxed: true,
+      mode: settings.mode,
+      reason: `agents are sandboxed (${avail.version ?? 'bubblewrap'}${avail.socat ? '' : '; socat missing: loopback model servers need the shared network'})`,
+    };
   return { sandboxed: false, mode: settings.mode, reason: `agents are NOT sandboxed: ${avail.reason ?? 'no sandbox'}` };
 }
 
 // --- bwrap argv ----------------------------------------------------------------------------------
 
 /** Flags of every sandbox (also what detectSandbox tries). */
-export const BASE_FLAGS = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/dev/shm', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+export const BASE_FLAGS = [
+  '--ro-bind',
+  '/',
+  '/',
+  '--dev',
+  '/dev',
+  '--proc',
+  '/proc',
+  '--tmpfs',
+  '/dev/shm',
+  '--unshare-pid',
+  '--unshare-ipc',
+  '--unshare-uts',
+  '--die-with-parent',
+  '--new-session',
+  '--cap-drop',
+  'ALL',
+];
 
 /** Folder (inside the turn's temp folder) holding the unix sockets bridged to loopback ports. */
 export const BRIDGE_DIR = 'swarm-net';
@@ -138,7 +210,16 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
       bridges.push({ port: net.proxyPort, socket: join(tmp, BRIDGE_DIR, PROXY_SOCKET) });
       const proxy = `http://127.0.0.1:${net.proxyPort}`;
       const noProxy = 'localhost,127.0.0.1,::1';
-      for (const [k, v] of [['HTTPS_PROXY', proxy], ['HTTP_PROXY', proxy], ['https_proxy', proxy], ['http_proxy', proxy], ['NO_PROXY', noProxy], ['no_proxy', noProxy], ['NODE_USE_ENV_PROXY', '1']]) out.push('--setenv', k, v);
+      for (const [k, v] of [
+        ['HTTPS_PROXY', proxy],
+        ['HTTP_PROXY', proxy],
+        ['https_proxy', proxy],
+        ['http_proxy', proxy],
+        ['NO_PROXY', noProxy],
+        ['no_proxy', noProxy],
+        ['NODE_USE_ENV_PROXY', '1'],
+      ])
+        out.push('--setenv', k, v);
     }
     const lines = bridges.map((b) => `${socat} TCP-LISTEN:${b.port},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${b.socket} 2>/dev/null &`);
     const hex = bridges.map((b) => b.port.toString(16).toUpperCase().padStart(4, '0'));
@@ -167,14 +248,22 @@ export async function startBridges(tmp: string, ports: number[]): Promise<() => 
     const server = createServer((inSock) => {
       const outSock = connect(port, '127.0.0.1');
       inSock.pipe(outSock).pipe(inSock);
-      const end = () => { inSock.destroy(); outSock.destroy(); };
+      const end = () => {
+        inSock.destroy();
+        outSock.destroy();
+      };
       inSock.on('error', end);
       outSock.on('error', end);
     });
-    await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(join(dir, String(port)), () => res()); });
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(join(dir, String(port)), () => res());
+    });
     servers.push(server);
   }
-  return async () => { await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))); };
+  return async () => {
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  };
 }
 
 // --- the engine's side -------------------------------------------------------------------------
@@ -197,7 +286,11 @@ export class AgentSandbox {
   readonly status: SandboxStatus;
   /** The repository's git, for the turns' own object stores (one instance: it caches the common dir and the driver overrides). */
   private readonly git: Git;
-  constructor(readonly settings: SandboxSettings, readonly layout: SwarmLayout, readonly availability: SandboxAvailability) {
+  constructor(
+    readonly settings: SandboxSettings,
+    readonly layout: SwarmLayout,
+    readonly availability: SandboxAvailability,
+  ) {
     this.status = sandboxStatus(settings, availability);
     this.git = new Git(layout.root);
   }

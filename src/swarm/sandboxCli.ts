@@ -9,7 +9,11 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 
 /** A path's kind, or undefined when it does not exist (symlinks followed). */
 export function exists(p: string): 'dir' | 'file' | undefined {
-  try { return statSync(p).isDirectory() ? 'dir' : 'file'; } catch { return undefined; }
+  try {
+    return statSync(p).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
 }
 
 function expandHome(p: string, homes: string[]): string[] {
@@ -55,7 +59,16 @@ export function inside(p: string, dir: string): boolean {
 export const CLI_STATE_PATHS: Record<string, string[]> = {
   claude: ['$CLAUDE_CONFIG_DIR', '~/.claude', '~/.cache/claude', '~/.local/state/claude', '~/.local/share/claude'],
   codex: ['$CODEX_HOME', '~/.codex'],
-  opencode: ['$XDG_DATA_HOME/opencode', '$XDG_CONFIG_HOME/opencode', '$XDG_CACHE_HOME/opencode', '$XDG_STATE_HOME/opencode', '~/.local/share/opencode', '~/.config/opencode', '~/.cache/opencode', '~/.local/state/opencode'],
+  opencode: [
+    '$XDG_DATA_HOME/opencode',
+    '$XDG_CONFIG_HOME/opencode',
+    '$XDG_CACHE_HOME/opencode',
+    '$XDG_STATE_HOME/opencode',
+    '~/.local/share/opencode',
+    '~/.config/opencode',
+    '~/.cache/opencode',
+    '~/.local/state/opencode',
+  ],
   gemini: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'],
 };
 
@@ -71,17 +84,85 @@ export const CLI_STATE_PATHS: Record<string, string[]> = {
  * its config-folder entries); docs/security.md "Agent sandbox" has the table.
  */
 export const CLI_PROTECTED: Record<string, { dirs: string[]; entries: string[] }[]> = {
-  claude: [{ dirs: ['$CLAUDE_CONFIG_DIR', '~/.claude'], entries: ['settings.json', 'settings.local.json', 'CLAUDE.md', 'commands/', 'agents/', 'hooks/', 'plugins/', 'skills/', 'output-styles/', 'rules/', 'workflows/', 'routines/', 'jobs/', 'daemon/', 'cowork_plugins/', 'scheduled_tasks.json', 'launch.json', 'daemon.json', 'loop.md'] }],
-  codex: [{ dirs: ['$CODEX_HOME', '~/.codex'], entries: ['config.toml', 'AGENTS.md', 'AGENTS.override.md', 'rules/', 'prompts/', 'skills/', 'plugins/', 'hooks.json', '.env', 'managed_config.toml', 'requirements.toml'] }],
+  claude: [
+    {
+      dirs: ['$CLAUDE_CONFIG_DIR', '~/.claude'],
+      entries: [
+        'settings.json',
+        'settings.local.json',
+        'CLAUDE.md',
+        'commands/',
+        'agents/',
+        'hooks/',
+        'plugins/',
+        'skills/',
+        'output-styles/',
+        'rules/',
+        'workflows/',
+        'routines/',
+        'jobs/',
+        'daemon/',
+        'cowork_plugins/',
+        'scheduled_tasks.json',
+        'launch.json',
+        'daemon.json',
+        'loop.md',
+      ],
+    },
+  ],
+  codex: [
+    {
+      dirs: ['$CODEX_HOME', '~/.codex'],
+      entries: [
+        'config.toml',
+        'AGENTS.md',
+        'AGENTS.override.md',
+        'rules/',
+        'prompts/',
+        'skills/',
+        'plugins/',
+        'hooks.json',
+        '.env',
+        'managed_config.toml',
+        'requirements.toml',
+      ],
+    },
+  ],
   opencode: [
     // The config folder: nothing in it is session state. OpenCode installs its plugin packages
     // there (package.json, node_modules) and loads them.
-    { dirs: ['$XDG_CONFIG_HOME/opencode', '~/.config/opencode'], entries: ['opencode.json', 'opencode.jsonc', 'config.json', 'AGENTS.md', 'plugin/', 'plugins/', 'agent/', 'agents/', 'command/', 'commands/', 'mode/', 'modes/', 'tool/', 'tools/', 'package.json', 'bun.lock', 'node_modules/'] },
+    {
+      dirs: ['$XDG_CONFIG_HOME/opencode', '~/.config/opencode'],
+      entries: [
+        'opencode.json',
+        'opencode.jsonc',
+        'config.json',
+        'AGENTS.md',
+        'plugin/',
+        'plugins/',
+        'agent/',
+        'agents/',
+        'command/',
+        'commands/',
+        'mode/',
+        'modes/',
+        'tool/',
+        'tools/',
+        'package.json',
+        'bun.lock',
+        'node_modules/',
+      ],
+    },
     // Provider packages it installs into its cache and imports; programs it downloads (ripgrep, language servers) and runs.
     { dirs: ['$XDG_CACHE_HOME/opencode', '~/.cache/opencode'], entries: ['node_modules/', 'package.json', 'bun.lock', 'bin/'] },
     { dirs: ['$XDG_DATA_HOME/opencode', '~/.local/share/opencode'], entries: ['bin/'] },
   ],
-  gemini: [{ dirs: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'], entries: ['settings.json', 'GEMINI.md', 'extensions/', 'commands/', 'policies/', 'agents/', 'skills/', 'hooks/', 'trustedFolders.json', '.env'] }],
+  gemini: [
+    {
+      dirs: ['$GEMINI_CLI_HOME/.gemini', '~/.gemini'],
+      entries: ['settings.json', 'GEMINI.md', 'extensions/', 'commands/', 'policies/', 'agents/', 'skills/', 'hooks/', 'trustedFolders.json', '.env'],
+    },
+  ],
 };
 
 /**
@@ -94,7 +175,10 @@ export const CLI_PROTECTED: Record<string, { dirs: string[]; entries: string[] }
  * empty folder for each folder, both discarded after the turn.
  */
 export const CLI_PRIVATE: Record<string, { files: string[]; dirs: string[] }> = {
-  claude: { files: ['$CLAUDE_CONFIG_DIR/.claude.json', '~/.claude.json'], dirs: ['shell-snapshots', 'session-env', 'backups', 'ide'].flatMap((d) => [`$CLAUDE_CONFIG_DIR/${d}`, `~/.claude/${d}`]) },
+  claude: {
+    files: ['$CLAUDE_CONFIG_DIR/.claude.json', '~/.claude.json'],
+    dirs: ['shell-snapshots', 'session-env', 'backups', 'ide'].flatMap((d) => [`$CLAUDE_CONFIG_DIR/${d}`, `~/.claude/${d}`]),
+  },
   codex: { files: [], dirs: ['$CODEX_HOME/tmp', '~/.codex/tmp'] },
 };
 
@@ -117,7 +201,9 @@ export function protectedCliPaths(harness: string, env: NodeJS.ProcessEnv, root:
         try {
           if (entry.endsWith('/')) mkdirSync(p, { recursive: true });
           else if (!exists(p)) writeFileSync(p, entry.endsWith('.json') ? '{}\n' : '', { flag: 'wx' });
-        } catch { /* a read-only parent or a race: bound below only if it exists */ }
+        } catch {
+          /* a read-only parent or a race: bound below only if it exists */
+        }
         if (exists(p)) out.push(p);
       }
     }
@@ -135,14 +221,22 @@ export function privateCliPaths(harness: string, env: NodeJS.ProcessEnv, root: s
   if (!spec) return { files: [], dirs: [] };
   const dirs = expandPaths(spec.dirs, env, root).filter((d) => {
     if (exists(dirname(d)) !== 'dir') return false;
-    try { mkdirSync(d, { recursive: true }); } catch { /* read-only parent */ }
+    try {
+      mkdirSync(d, { recursive: true });
+    } catch {
+      /* read-only parent */
+    }
     return exists(d) === 'dir';
   });
   const files = expandPaths(spec.files, env, root);
   if (harness === 'claude' && files.length) {
     // The one Claude will use: in $CLAUDE_CONFIG_DIR when set, else in the home.
     const inUse = files[0];
-    try { if (!exists(inUse) && exists(dirname(inUse)) === 'dir') writeFileSync(inUse, '{}\n', { flag: 'wx', mode: 0o600 }); } catch { /* a race or a read-only parent */ }
+    try {
+      if (!exists(inUse) && exists(dirname(inUse)) === 'dir') writeFileSync(inUse, '{}\n', { flag: 'wx', mode: 0o600 });
+    } catch {
+      /* a race or a read-only parent */
+    }
   }
   return { files: files.filter((f) => exists(f) === 'file'), dirs };
 }
@@ -165,10 +259,19 @@ export const MODEL_HOSTS: Record<string, string[]> = {
 export function loopbackPorts(env: NodeJS.ProcessEnv, configured: readonly string[] = []): { ports: number[]; remote: string[] } {
   const ports = new Set<number>();
   const remote = new Set<string>();
-  const urls = [...Object.entries(env).filter(([k, v]) => v && BASE_URL_ENV.test(k)).map(([, v]) => v as string), ...configured];
+  const urls = [
+    ...Object.entries(env)
+      .filter(([k, v]) => v && BASE_URL_ENV.test(k))
+      .map(([, v]) => v as string),
+    ...configured,
+  ];
   for (const v of urls) {
     let u: URL;
-    try { u = new URL(v); } catch { continue; }
+    try {
+      u = new URL(v);
+    } catch {
+      continue;
+    }
     const host = u.hostname.replace(/^\[|\]$/g, '');
     if (host === '127.0.0.1' || host === 'localhost' || host === '::1') {
       ports.add(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
@@ -189,7 +292,16 @@ export function loopbackPorts(env: NodeJS.ProcessEnv, configured: readonly strin
 export function cliConfigEndpoints(harness: string, env: NodeJS.ProcessEnv, root: string): string[] {
   const sources: Record<string, { files: string[]; re: RegExp }> = {
     codex: { files: ['$CODEX_HOME/config.toml', '~/.codex/config.toml'], re: /^\s*base_url\s*=\s*["']([^"'\n]+)["']/gm },
-    opencode: { files: ['$OPENCODE_CONFIG', '$XDG_CONFIG_HOME/opencode/opencode.json', '$XDG_CONFIG_HOME/opencode/opencode.jsonc', '~/.config/opencode/opencode.json', '~/.config/opencode/opencode.jsonc'], re: /"baseURL"\s*:\s*"([^"\n]+)"/g },
+    opencode: {
+      files: [
+        '$OPENCODE_CONFIG',
+        '$XDG_CONFIG_HOME/opencode/opencode.json',
+        '$XDG_CONFIG_HOME/opencode/opencode.jsonc',
+        '~/.config/opencode/opencode.json',
+        '~/.config/opencode/opencode.jsonc',
+      ],
+      re: /"baseURL"\s*:\s*"([^"\n]+)"/g,
+    },
     claude: { files: ['$CLAUDE_CONFIG_DIR/settings.json', '~/.claude/settings.json'], re: /"ANTHROPIC_BASE_URL"\s*:\s*"([^"\n]+)"/g },
   };
   const src = sources[harness];
@@ -198,9 +310,12 @@ export function cliConfigEndpoints(harness: string, env: NodeJS.ProcessEnv, root
   for (const f of expandPaths(src.files, env, root)) {
     if (inside(f, root)) continue;
     let text: string;
-    try { text = readFileSync(f, 'utf8').slice(0, 1 << 20); } catch { continue; }
+    try {
+      text = readFileSync(f, 'utf8').slice(0, 1 << 20);
+    } catch {
+      continue;
+    }
     for (const m of text.matchAll(src.re)) out.add(m[1]);
   }
   return [...out];
 }
-

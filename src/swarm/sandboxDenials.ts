@@ -31,7 +31,14 @@ export function addDenials(prev: SandboxDenials | undefined, denied: readonly st
 export function isSandboxDenials(v: unknown): v is SandboxDenials {
   if (!v || typeof v !== 'object') return false;
   const d = v as Record<string, unknown>;
-  return Object.keys(d).every((k) => k === 'count' || k === 'sample') && Number.isSafeInteger(d.count) && (d.count as number) > 0 && Array.isArray(d.sample) && d.sample.length <= DENIAL_SAMPLE && d.sample.every((s) => typeof s === 'string' && s.length <= DENIAL_CHARS);
+  return (
+    Object.keys(d).every((k) => k === 'count' || k === 'sample') &&
+    Number.isSafeInteger(d.count) &&
+    (d.count as number) > 0 &&
+    Array.isArray(d.sample) &&
+    d.sample.length <= DENIAL_SAMPLE &&
+    d.sample.every((s) => typeof s === 'string' && s.length <= DENIAL_CHARS)
+  );
 }
 
 /** What was refused, without the reason: `evil.example:443` for a network refusal. */

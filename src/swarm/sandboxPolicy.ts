@@ -23,10 +23,27 @@ export interface SandboxSettings {
 
 /** Credential stores an agent never reads (`~` = the home directory). */
 export const DEFAULT_DENY_READ = [
-  '~/.ssh', '~/.aws', '~/.gnupg', '~/.netrc', '~/.config/gcloud', '~/.kube', '~/.docker/config.json',
-  '~/.azure', '~/.config/gh', '~/.git-credentials', '~/.config/git/credentials', '~/.npmrc', '~/.pypirc',
-  '~/.password-store', '~/.local/share/keyrings', '~/.vault-token', '~/.terraform.d/credentials.tfrc.json',
-  '~/.config/hub', '~/.cargo/credentials.toml', '~/.cargo/credentials', '~/.gem/credentials',
+  '~/.ssh',
+  '~/.aws',
+  '~/.gnupg',
+  '~/.netrc',
+  '~/.config/gcloud',
+  '~/.kube',
+  '~/.docker/config.json',
+  '~/.azure',
+  '~/.config/gh',
+  '~/.git-credentials',
+  '~/.config/git/credentials',
+  '~/.npmrc',
+  '~/.pypirc',
+  '~/.password-store',
+  '~/.local/share/keyrings',
+  '~/.vault-token',
+  '~/.terraform.d/credentials.tfrc.json',
+  '~/.config/hub',
+  '~/.cargo/credentials.toml',
+  '~/.cargo/credentials',
+  '~/.gem/credentials',
 ];
 
 export const INSTALL_HINT = 'sudo apt-get install bubblewrap socat ripgrep';
@@ -37,7 +54,11 @@ export const INSTALL_HINT = 'sudo apt-get install bubblewrap socat ripgrep';
  * none: no network; loopback: bridges to these loopback ports only; filtered: those bridges plus
  * the filtering proxy on `proxyPort` inside, letting through `hosts` only; host: the host's network.
  */
-export type NetworkPolicy = { mode: 'none' } | { mode: 'loopback'; ports: number[] } | { mode: 'filtered'; ports: number[]; hosts: string[]; proxyPort: number } | { mode: 'host'; why: string };
+export type NetworkPolicy =
+  | { mode: 'none' }
+  | { mode: 'loopback'; ports: number[] }
+  | { mode: 'filtered'; ports: number[]; hosts: string[]; proxyPort: number }
+  | { mode: 'host'; why: string };
 
 /** The loopback port inside a turn where the filtering proxy answers (the next free one when a model port takes it). */
 export const PROXY_PORT = 3128;
@@ -114,7 +135,9 @@ export function gitWritePaths(cwd: string, commonDir: string, branch: string | u
   try {
     const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8').slice(0, 4096));
     if (m) admin = resolve(cwd, m[1]);
-  } catch { /* not a linked worktree */ }
+  } catch {
+    /* not a linked worktree */
+  }
   const worktreesDir = join(commonDir, 'worktrees');
   if (!admin || dirname(admin) !== worktreesDir) {
     problems.push(`${cwd} is not a linked worktree of ${commonDir}: its git data stays read-only`);
@@ -122,7 +145,11 @@ export function gitWritePaths(cwd: string, commonDir: string, branch: string | u
   }
   // The admin dir must point back at this worktree (an agent could have edited .git before).
   let back = '';
-  try { back = resolve(admin, readFileSync(join(admin, 'gitdir'), 'utf8').trim()); } catch { /* missing */ }
+  try {
+    back = resolve(admin, readFileSync(join(admin, 'gitdir'), 'utf8').trim());
+  } catch {
+    /* missing */
+  }
   if (back !== dotGit) {
     problems.push(`${admin}/gitdir does not point back to ${dotGit}: its git data stays read-only`);
     return { allowWrite, readOnly, problems };
@@ -150,14 +177,23 @@ export function gitWritePaths(cwd: string, commonDir: string, branch: string | u
 const MODEL_CLIS = new Set(Object.keys(CLI_STATE_PATHS));
 
 /** The network a turn gets. */
-export function networkFor(scope: Pick<TurnScope, 'role' | 'harness' | 'env'>, settings: Pick<SandboxSettings, 'allowDomains'>, haveSocat: boolean, configured: readonly string[] = []): NetworkPolicy {
+export function networkFor(
+  scope: Pick<TurnScope, 'role' | 'harness' | 'env'>,
+  settings: Pick<SandboxSettings, 'allowDomains'>,
+  haveSocat: boolean,
+  configured: readonly string[] = [],
+): NetworkPolicy {
   if (scope.role === 'setup') return { mode: 'host', why: 'the setup command (npm ci, ...) fetches packages' };
   const { ports, remote } = loopbackPorts(scope.env, configured);
   // A CLI with no local model server talks to its public API.
-  const model = MODEL_CLIS.has(scope.harness) && !ports.length && !remote.length ? MODEL_HOSTS[scope.harness] ?? [] : [];
+  const model = MODEL_CLIS.has(scope.harness) && !ports.length && !remote.length ? (MODEL_HOSTS[scope.harness] ?? []) : [];
   const hosts = [...new Set([...model, ...remote, ...settings.allowDomains])];
   if (!ports.length && !hosts.length) return { mode: 'none' };
-  if (!haveSocat) return { mode: 'host', why: `socat is not installed, so ${ports.length ? 'the loopback model server' : 'the filtering proxy'} cannot be bridged in (${INSTALL_HINT})` };
+  if (!haveSocat)
+    return {
+      mode: 'host',
+      why: `socat is not installed, so ${ports.length ? 'the loopback model server' : 'the filtering proxy'} cannot be bridged in (${INSTALL_HINT})`,
+    };
   if (!hosts.length) return { mode: 'loopback', ports };
   let proxyPort = PROXY_PORT;
   while (ports.includes(proxyPort)) proxyPort++;
@@ -167,10 +203,14 @@ export function networkFor(scope: Pick<TurnScope, 'role' | 'harness' | 'env'>, s
 /** What a turn's network is, in words (run info, `swarm status`). */
 export function describeNetwork(n: NetworkPolicy): string {
   switch (n.mode) {
-    case 'none': return 'no network';
-    case 'loopback': return `loopback ports ${n.ports.join(', ')} only`;
-    case 'filtered': return `only ${n.hosts.join(', ')}${n.ports.length ? ` and loopback ports ${n.ports.join(', ')}` : ''} (through the swarm's proxy)`;
-    case 'host': return `the host's network (${n.why})`;
+    case 'none':
+      return 'no network';
+    case 'loopback':
+      return `loopback ports ${n.ports.join(', ')} only`;
+    case 'filtered':
+      return `only ${n.hosts.join(', ')}${n.ports.length ? ` and loopback ports ${n.ports.join(', ')}` : ''} (through the swarm's proxy)`;
+    case 'host':
+      return `the host's network (${n.why})`;
   }
 }
 
@@ -225,7 +265,11 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
   const state = expandPaths(CLI_STATE_PATHS[scope.harness] ?? [], scope.env, layout.root);
   for (const p of state) {
     // A missing state folder is created first (the CLI could not create it under a read-only home).
-    try { mkdirSync(p, { recursive: true }); } catch { /* read-only parent: skipped */ }
+    try {
+      mkdirSync(p, { recursive: true });
+    } catch {
+      /* read-only parent: skipped */
+    }
     allowWrite.push(p);
   }
   // ...but not what the CLI would run or obey later, outside the sandbox (CLI_PROTECTED), and a
@@ -236,8 +280,25 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
   // The human-decision key too (docs/security.md, human decisions): an agent that could read it could sign approvals.
   // Its folder is made now if missing, so it is masked even before the first decision creates the key.
   const keyDir = dirname(decisionKeyPath());
-  try { mkdirSync(keyDir, { recursive: true, mode: 0o700 }); } catch { /* masked below only if it exists */ }
-  const denyRead = [...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root), keyDir, ...socketFolders(scope.env).filter((d) => ![...allowWrite, tmpdir()].some((w) => inside(w, d)))];
-  return { allowWrite: [...new Set(allowWrite)], readOnly: [...new Set(readOnly)], denyRead, privateFiles: priv.files, privateDirs: priv.dirs, network: networkFor(scope, settings, haveSocat, cliConfigEndpoints(scope.harness, scope.env, layout.root)), cwd: scope.cwd, problems, ...(privateObjects ? { privateObjects } : {}) };
+  try {
+    mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+  } catch {
+    /* masked below only if it exists */
+  }
+  const denyRead = [
+    ...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root),
+    keyDir,
+    ...socketFolders(scope.env).filter((d) => ![...allowWrite, tmpdir()].some((w) => inside(w, d))),
+  ];
+  return {
+    allowWrite: [...new Set(allowWrite)],
+    readOnly: [...new Set(readOnly)],
+    denyRead,
+    privateFiles: priv.files,
+    privateDirs: priv.dirs,
+    network: networkFor(scope, settings, haveSocat, cliConfigEndpoints(scope.harness, scope.env, layout.root)),
+    cwd: scope.cwd,
+    problems,
+    ...(privateObjects ? { privateObjects } : {}),
+  };
 }
-

@@ -34,12 +34,18 @@ const WILD = /[*?[\]{}()!+@]/;
 function fixedPrefix(glob: string): string {
   const parts = glob.replace(/^\.?\//, '').split('/');
   const out: string[] = [];
-  for (const p of parts) { if (WILD.test(p)) break; out.push(p); }
+  for (const p of parts) {
+    if (WILD.test(p)) break;
+    out.push(p);
+  }
   return out.join('/');
 }
 
 function matcher(globs: string[]): (p: string) => boolean {
-  return picomatch(globs.map((g) => g.replace(/^\.?\//, '')), { dot: true });
+  return picomatch(
+    globs.map((g) => g.replace(/^\.?\//, '')),
+    { dot: true },
+  );
 }
 
 /** Does a glob overlap a path or another glob (conservatively)? */
@@ -89,7 +95,10 @@ export function schedule(candidates: Task[], inFlight: InFlightTask[]): Schedule
       if (f.id === t.id) continue;
       const o = overlapWith(globs, f);
       if (!o) continue;
-      if (f.active) { hold = o; break; }
+      if (f.active) {
+        hold = o;
+        break;
+      }
       overlapsWaiting = true;
     }
     if (hold) held.push({ task: t, overlap: hold });

@@ -28,7 +28,10 @@ const VERDICTS: Verdict[] = ['APPROVED', 'NEEDS_CHANGES', 'REJECTED'];
 
 /** The verdict on the last non-empty line, exactly; anything else is no verdict (never an approval). */
 export function parseVerdict(reply: string): Verdict | null {
-  const lines = reply.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = reply
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const last = lines[lines.length - 1];
   const m = last ? /^VERDICT: (APPROVED|NEEDS_CHANGES|REJECTED)$/.exec(last) : null;
   return m && VERDICTS.includes(m[1] as Verdict) ? (m[1] as Verdict) : null;

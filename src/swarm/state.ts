@@ -94,7 +94,10 @@ export class StateStore {
 
   async writeConflicts(id: string, warnings: ConflictWarning[]): Promise<void> {
     const file = join(this.taskDir(id), 'conflicts.json');
-    if (!warnings.length) { await fs.rm(file, { force: true }); return; }
+    if (!warnings.length) {
+      await fs.rm(file, { force: true });
+      return;
+    }
     await fs.mkdir(this.taskDir(id), { recursive: true });
     await atomicWrite(file, `${JSON.stringify({ warnings }, null, 2)}\n`);
   }
@@ -133,7 +136,11 @@ export class StateStore {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         const holder = this.readLock();
         if (holder && isSameProcessAlive(holder.pid, holder.procStart)) return { ok: false, holder };
-        try { unlinkSync(this.lockFile()); } catch { /* raced */ }
+        try {
+          unlinkSync(this.lockFile());
+        } catch {
+          /* raced */
+        }
       }
     }
     const holder = this.readLock();
@@ -143,7 +150,11 @@ export class StateStore {
   releaseLock(runId: string): void {
     const l = this.readLock();
     if (l && l.runId === runId && l.pid === process.pid) {
-      try { unlinkSync(this.lockFile()); } catch { /* already gone */ }
+      try {
+        unlinkSync(this.lockFile());
+      } catch {
+        /* already gone */
+      }
     }
   }
 
@@ -167,7 +178,11 @@ export class StateStore {
   async takeDecisions(max = Infinity): Promise<{ accepted: PendingDecision[]; refused: RefusedDecision[] }> {
     const out = { accepted: [] as PendingDecision[], refused: [] as RefusedDecision[] };
     let names: string[];
-    try { names = await fs.readdir(join(this.dir, 'decisions')); } catch { return out; }
+    try {
+      names = await fs.readdir(join(this.dir, 'decisions'));
+    } catch {
+      return out;
+    }
     for (const n of names.filter((x) => x.endsWith('.json'))) {
       if (out.accepted.length >= max) break; // the rest stay in the inbox
       const file = join(this.dir, 'decisions', n);
@@ -183,12 +198,25 @@ export class StateStore {
         }
         text = await fs.readFile(file, 'utf8');
         await fs.unlink(file);
-      } catch { continue; /* taken by someone else */ }
+      } catch {
+        continue; /* taken by someone else */
+      }
       let raw: unknown;
-      try { raw = JSON.parse(text); } catch { out.refused.push({ file, taskId, why: 'not JSON' }); continue; }
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        out.refused.push({ file, taskId, why: 'not JSON' });
+        continue;
+      }
       const v = verifyDecision(raw);
-      if (!v.ok) { out.refused.push({ file, taskId, why: v.why }); continue; }
-      if (taskId && v.decision.taskId !== taskId) { out.refused.push({ file, taskId, why: `it is about task ${v.decision.taskId}, not ${taskId}` }); continue; }
+      if (!v.ok) {
+        out.refused.push({ file, taskId, why: v.why });
+        continue;
+      }
+      if (taskId && v.decision.taskId !== taskId) {
+        out.refused.push({ file, taskId, why: `it is about task ${v.decision.taskId}, not ${taskId}` });
+        continue;
+      }
       out.accepted.push(v.decision);
     }
     return out;
@@ -213,7 +241,15 @@ export class StateStore {
 /** The mount a path is on ("/dev/sda1 on /home"), from /proc/mounts; undefined where unknown. */
 export function diskOf(path: string): string | undefined {
   let real = path;
-  try { real = realpathSync(path); } catch { try { real = join(realpathSync(dirname(path)), basename(path)); } catch { /* as given */ } }
+  try {
+    real = realpathSync(path);
+  } catch {
+    try {
+      real = join(realpathSync(dirname(path)), basename(path));
+    } catch {
+      /* as given */
+    }
+  }
   let best: { dev: string; at: string } | undefined;
   try {
     for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
@@ -222,7 +258,9 @@ export function diskOf(path: string): string | undefined {
       const mp = at.replace(/\\040/g, ' ');
       if ((real === mp || real.startsWith(mp.endsWith('/') ? mp : `${mp}/`)) && (!best || mp.length > best.at.length)) best = { dev, at: mp };
     }
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
   return best ? `${best.dev} on ${best.at}` : undefined;
 }
 
@@ -245,7 +283,11 @@ export function storageFailureReason(e: NodeJS.ErrnoException, file: string): st
 export class Journal {
   readonly file: string;
   private failed = false;
-  constructor(readonly dir: string, readonly runId: string, private readonly onWriteError?: (e: NodeJS.ErrnoException, file: string) => void) {
+  constructor(
+    readonly dir: string,
+    readonly runId: string,
+    private readonly onWriteError?: (e: NodeJS.ErrnoException, file: string) => void,
+  ) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, 'events.jsonl');
   }
@@ -264,11 +306,19 @@ export class Journal {
 
   static read(file: string): JournalEntry[] {
     let text: string;
-    try { text = readFileSync(file, 'utf8'); } catch { return []; }
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return [];
+    }
     const out: JournalEntry[] = [];
     for (const line of text.split('\n')) {
       if (!line) continue;
-      try { out.push(JSON.parse(line) as JournalEntry); } catch { /* a torn last line after a crash */ }
+      try {
+        out.push(JSON.parse(line) as JournalEntry);
+      } catch {
+        /* a torn last line after a crash */
+      }
     }
     return out;
   }

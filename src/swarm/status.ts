@@ -39,20 +39,120 @@ export interface StatusInfo {
   icon: { id: string; color?: string };
 }
 
-const NONE = { inFlight: false, decidable: false, resumable: false, endsWithoutWorker: false, reviewable: false, retryable: false, movable: false, approvable: false } as const;
+const NONE = {
+  inFlight: false,
+  decidable: false,
+  resumable: false,
+  endsWithoutWorker: false,
+  reviewable: false,
+  retryable: false,
+  movable: false,
+  approvable: false,
+} as const;
 
 export const STATUS: Readonly<Record<TaskStatus, Readonly<StatusInfo>>> = {
   pending: { ...NONE, label: () => 'pending', heading: 'Pending', icon: { id: 'circle-large-outline' } },
-  running: { ...NONE, inFlight: true, step: 'work', movable: true, label: (round) => (round && round > 1 ? `fix round ${round}` : 'running'), heading: 'Agent working', icon: { id: 'sync~spin', color: 'charts.blue' } },
-  reviewing: { ...NONE, inFlight: true, step: 'review', reviewable: true, movable: true, label: (round) => `in review round ${round ?? 1}`, heading: 'Reviewer working', icon: { id: 'eye', color: 'charts.purple' } },
-  awaiting_human: { ...NONE, decidable: true, needsYou: 'review', endsWithoutWorker: true, reviewable: true, movable: true, approvable: true, label: () => 'waiting for you', heading: 'Waiting for you', icon: { id: 'bell-dot', color: 'charts.yellow' } },
-  needs_fix: { ...NONE, decidable: true, resumable: true, step: 'work', reviewable: true, retryable: true, movable: true, label: () => 'changes requested', heading: 'Fix requested', icon: { id: 'wrench', color: 'charts.orange' } },
-  blocked: { ...NONE, decidable: true, needsYou: 'question', retryable: true, movable: true, label: () => 'question for you', heading: 'Blocked on a question', icon: { id: 'question', color: 'charts.yellow' } },
-  merging: { ...NONE, inFlight: true, step: 'merge', reviewable: true, label: () => 'merging', heading: 'Merging', icon: { id: 'git-merge', color: 'charts.blue' } },
-  waiting_local_changes: { ...NONE, decidable: true, needsYou: 'local_changes', endsWithoutWorker: true, reviewable: true, movable: true, label: () => 'waiting for your local changes', heading: 'Merge waits for your local changes', icon: { id: 'warning', color: 'charts.yellow' } },
-  waiting_base: { ...NONE, decidable: true, needsYou: 'base', endsWithoutWorker: true, reviewable: true, movable: true, label: () => 'waiting for the base branch', heading: 'Waits for the base branch', icon: { id: 'warning', color: 'charts.yellow' } },
-  interrupted: { ...NONE, resumable: true, retryable: true, movable: true, label: () => 'interrupted', heading: 'Interrupted', icon: { id: 'debug-pause', color: 'charts.orange' } },
-  waiting_budget: { ...NONE, retryable: true, movable: true, label: () => 'budget reached', heading: 'Budget reached', icon: { id: 'credit-card', color: 'charts.orange' } },
+  running: {
+    ...NONE,
+    inFlight: true,
+    step: 'work',
+    movable: true,
+    label: (round) => (round && round > 1 ? `fix round ${round}` : 'running'),
+    heading: 'Agent working',
+    icon: { id: 'sync~spin', color: 'charts.blue' },
+  },
+  reviewing: {
+    ...NONE,
+    inFlight: true,
+    step: 'review',
+    reviewable: true,
+    movable: true,
+    label: (round) => `in review round ${round ?? 1}`,
+    heading: 'Reviewer working',
+    icon: { id: 'eye', color: 'charts.purple' },
+  },
+  awaiting_human: {
+    ...NONE,
+    decidable: true,
+    needsYou: 'review',
+    endsWithoutWorker: true,
+    reviewable: true,
+    movable: true,
+    approvable: true,
+    label: () => 'waiting for you',
+    heading: 'Waiting for you',
+    icon: { id: 'bell-dot', color: 'charts.yellow' },
+  },
+  needs_fix: {
+    ...NONE,
+    decidable: true,
+    resumable: true,
+    step: 'work',
+    reviewable: true,
+    retryable: true,
+    movable: true,
+    label: () => 'changes requested',
+    heading: 'Fix requested',
+    icon: { id: 'wrench', color: 'charts.orange' },
+  },
+  blocked: {
+    ...NONE,
+    decidable: true,
+    needsYou: 'question',
+    retryable: true,
+    movable: true,
+    label: () => 'question for you',
+    heading: 'Blocked on a question',
+    icon: { id: 'question', color: 'charts.yellow' },
+  },
+  merging: {
+    ...NONE,
+    inFlight: true,
+    step: 'merge',
+    reviewable: true,
+    label: () => 'merging',
+    heading: 'Merging',
+    icon: { id: 'git-merge', color: 'charts.blue' },
+  },
+  waiting_local_changes: {
+    ...NONE,
+    decidable: true,
+    needsYou: 'local_changes',
+    endsWithoutWorker: true,
+    reviewable: true,
+    movable: true,
+    label: () => 'waiting for your local changes',
+    heading: 'Merge waits for your local changes',
+    icon: { id: 'warning', color: 'charts.yellow' },
+  },
+  waiting_base: {
+    ...NONE,
+    decidable: true,
+    needsYou: 'base',
+    endsWithoutWorker: true,
+    reviewable: true,
+    movable: true,
+    label: () => 'waiting for the base branch',
+    heading: 'Waits for the base branch',
+    icon: { id: 'warning', color: 'charts.yellow' },
+  },
+  interrupted: {
+    ...NONE,
+    resumable: true,
+    retryable: true,
+    movable: true,
+    label: () => 'interrupted',
+    heading: 'Interrupted',
+    icon: { id: 'debug-pause', color: 'charts.orange' },
+  },
+  waiting_budget: {
+    ...NONE,
+    retryable: true,
+    movable: true,
+    label: () => 'budget reached',
+    heading: 'Budget reached',
+    icon: { id: 'credit-card', color: 'charts.orange' },
+  },
   queued: { ...NONE, resumable: true, label: () => 'queued', heading: 'Queued for a worker', icon: { id: 'circle-filled' } },
   complete: { ...NONE, label: () => 'merged', heading: 'Merged', icon: { id: 'pass-filled', color: 'charts.green' } },
 };
@@ -117,8 +217,14 @@ export const TRANSITIONS = {
 export type TransitionName = keyof typeof TRANSITIONS;
 
 export class IllegalTransition extends Error {
-  constructor(readonly from: TaskStatus, readonly transitionName: TransitionName, taskId?: string) {
-    super(`illegal status transition: ${transitionName} from ${from}${taskId ? ` (task ${taskId})` : ''}; allowed from ${(TRANSITIONS[transitionName] as { from?: readonly string[] } | undefined)?.from?.join(', ') ?? 'nowhere (no such transition)'}`);
+  constructor(
+    readonly from: TaskStatus,
+    readonly transitionName: TransitionName,
+    taskId?: string,
+  ) {
+    super(
+      `illegal status transition: ${transitionName} from ${from}${taskId ? ` (task ${taskId})` : ''}; allowed from ${(TRANSITIONS[transitionName] as { from?: readonly string[] } | undefined)?.from?.join(', ') ?? 'nowhere (no such transition)'}`,
+    );
     this.name = 'IllegalTransition';
   }
 }
@@ -134,7 +240,7 @@ export function transition(from: TaskStatus, name: TransitionName, taskId?: stri
 export function stepOf(status: TaskStatus, resumeStep: TaskStep | undefined): TaskStep | undefined {
   const s = STATUS[status];
   if (s.inFlight) return s.step;
-  return TRANSITIONS.interrupt.to === status ? resumeStep ?? 'work' : undefined;
+  return TRANSITIONS.interrupt.to === status ? (resumeStep ?? 'work') : undefined;
 }
 
 /** A merge waits outside any worker (the user's local changes, the base) and is retried when that changes. */

@@ -15,7 +15,9 @@ const refuse = (lang: string) => () => {
   throw new Error(`frontmatter language "${lang}" is not allowed (YAML only)`);
 };
 /** gray-matter with its JavaScript/CoffeeScript engines disabled: frontmatter is data, never code. */
-const MATTER_OPTIONS = { engines: { javascript: refuse('javascript'), js: refuse('js'), coffee: refuse('coffee'), coffeescript: refuse('coffeescript') } } as unknown as Parameters<typeof matter>[1];
+const MATTER_OPTIONS = {
+  engines: { javascript: refuse('javascript'), js: refuse('js'), coffee: refuse('coffee'), coffeescript: refuse('coffeescript') },
+} as unknown as Parameters<typeof matter>[1];
 
 function str(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
@@ -66,14 +68,20 @@ export const MAX_TASK_FILES = 200;
 function filesOf(name: string, v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   const list = Array.isArray(v) ? v : undefined;
-  if (!list) throw new TaskFileError(name, 'files', `expected a list of paths or globs relative to the repository root (e.g. [src/api/**, README.md]), found ${typeof v === 'object' ? 'a mapping' : JSON.stringify(v)}`);
+  if (!list)
+    throw new TaskFileError(
+      name,
+      'files',
+      `expected a list of paths or globs relative to the repository root (e.g. [src/api/**, README.md]), found ${typeof v === 'object' ? 'a mapping' : JSON.stringify(v)}`,
+    );
   if (list.length > MAX_TASK_FILES) throw new TaskFileError(name, 'files', `expected at most ${MAX_TASK_FILES} entries, found ${list.length}`);
   list.forEach((x, i) => {
     const field = `files[${i}]`;
     if (typeof x !== 'string') throw new TaskFileError(name, field, `expected a path or glob (text), found ${JSON.stringify(x)}`);
     if (!x.trim()) throw new TaskFileError(name, field, 'expected a path or glob, found an empty text');
     if (x.length > 512) throw new TaskFileError(name, field, 'expected at most 512 characters');
-    if (x.startsWith('/') || /^[A-Za-z]:[\\/]/.test(x)) throw new TaskFileError(name, field, `expected a path relative to the repository root, found the absolute path ${JSON.stringify(x)}`);
+    if (x.startsWith('/') || /^[A-Za-z]:[\\/]/.test(x))
+      throw new TaskFileError(name, field, `expected a path relative to the repository root, found the absolute path ${JSON.stringify(x)}`);
     if (/(^|[\\/])\.\.([\\/]|$)/.test(x)) throw new TaskFileError(name, field, `expected a path inside the repository, found ${JSON.stringify(x)} (with "..")`);
     if (/[\0\n\r]/.test(x)) throw new TaskFileError(name, field, 'expected one path or glob per entry (no line breaks)');
   });
@@ -84,7 +92,8 @@ function filesOf(name: string, v: unknown): string[] | undefined {
 export function parseTask(text: string, file: string, folder: TaskFolder): Task {
   const name = basename(file);
   const id = basename(file, extname(file));
-  if (!TASK_ID_RE.test(id)) throw new TaskFileError(name, 'id', `the file name must be a task id matching ${TASK_ID_RE} (lowercase letters, digits, ".", "_", "-"; at most 64)`);
+  if (!TASK_ID_RE.test(id))
+    throw new TaskFileError(name, 'id', `the file name must be a task id matching ${TASK_ID_RE} (lowercase letters, digits, ".", "_", "-"; at most 64)`);
   // The id names the task's git branch (swarm/<worker>/<id>): git refuses "..", a trailing "." and ".lock".
   if (/\.\.|\.$|\.lock$/.test(id)) throw new TaskFileError(name, 'id', `"${id}" cannot name a git branch (no "..", and no "." or ".lock" at the end)`);
   if (Buffer.byteLength(text) > MAX_TASK_BYTES) throw new TaskFileError(name, '(file)', `larger than ${MAX_TASK_BYTES} bytes`);
@@ -98,15 +107,19 @@ export function parseTask(text: string, file: string, folder: TaskFolder): Task 
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new TaskFileError(name, 'frontmatter', 'expected a YAML mapping');
   const shape = plainDataProblem(meta);
   if (shape) throw new TaskFileError(name, 'frontmatter', shape);
-  if (meta.id !== undefined && meta.id !== id) throw new TaskFileError(name, 'id', `frontmatter id ${JSON.stringify(meta.id)} differs from the file name "${id}"`);
+  if (meta.id !== undefined && meta.id !== id)
+    throw new TaskFileError(name, 'id', `frontmatter id ${JSON.stringify(meta.id)} differs from the file name "${id}"`);
   if (meta.title !== undefined && typeof meta.title !== 'string') throw new TaskFileError(name, 'title', 'expected text');
-  if (meta.priority !== undefined && (typeof meta.priority !== 'number' || !Number.isFinite(meta.priority))) throw new TaskFileError(name, 'priority', `expected a number, found ${JSON.stringify(meta.priority)}`);
-  if (meta.max_cost_usd !== undefined && (typeof meta.max_cost_usd !== 'number' || !Number.isFinite(meta.max_cost_usd) || meta.max_cost_usd <= 0)) throw new TaskFileError(name, 'max_cost_usd', `expected a number of USD above 0, found ${JSON.stringify(meta.max_cost_usd)}`);
+  if (meta.priority !== undefined && (typeof meta.priority !== 'number' || !Number.isFinite(meta.priority)))
+    throw new TaskFileError(name, 'priority', `expected a number, found ${JSON.stringify(meta.priority)}`);
+  if (meta.max_cost_usd !== undefined && (typeof meta.max_cost_usd !== 'number' || !Number.isFinite(meta.max_cost_usd) || meta.max_cost_usd <= 0))
+    throw new TaskFileError(name, 'max_cost_usd', `expected a number of USD above 0, found ${JSON.stringify(meta.max_cost_usd)}`);
   let dependsOn: string[] = [];
   if (meta.depends_on !== undefined && meta.depends_on !== null) {
     const d = meta.depends_on;
     const list = typeof d === 'string' ? [d] : Array.isArray(d) ? d : null;
-    if (!list || !list.every((x) => typeof x === 'string' && TASK_ID_RE.test(x))) throw new TaskFileError(name, 'depends_on', 'expected a task id or a list of task ids');
+    if (!list || !list.every((x) => typeof x === 'string' && TASK_ID_RE.test(x)))
+      throw new TaskFileError(name, 'depends_on', 'expected a task id or a list of task ids');
     dependsOn = list as string[];
   }
   const files = filesOf(name, meta.files);
@@ -184,14 +197,16 @@ export function findUnrunnable(pending: Task[], known: ReadonlySet<string>): Map
     state.set(id, 'done');
   };
   for (const t of pending) if (!state.has(t.id)) visit(t.id);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const t of pending) {
       if (out.has(t.id)) continue;
       const blocker = t.dependsOn.find((d) => out.has(d));
-      if (blocker) { out.set(t.id, `depends on ${blocker}, which cannot run`); changed = true; }
+      if (blocker) {
+        out.set(t.id, `depends on ${blocker}, which cannot run`);
+        changed = true;
+      }
     }
   }
   return out;
 }
-

@@ -27,7 +27,10 @@ export class TaskStore {
   /** Parsed files by path, valid while inode, size and mtime match: idle workers poll the folders often. */
   private readonly cache = new Map<string, { key: string; task?: Task; error?: string }>();
 
-  constructor(readonly root: string, tasksDir: string) {
+  constructor(
+    readonly root: string,
+    tasksDir: string,
+  ) {
     this.dir = join(root, tasksDir);
   }
 
@@ -95,7 +98,11 @@ export class TaskStore {
   async read(id: string, f: TaskFolder): Promise<Task | undefined> {
     const file = this.fileFor(id, f);
     let text: string | undefined;
-    try { text = await this.readTaskText(file); } catch { return undefined; }
+    try {
+      text = await this.readTaskText(file);
+    } catch {
+      return undefined;
+    }
     if (text === undefined) return undefined;
     return parseTask(text, file, f);
   }
@@ -208,7 +215,10 @@ export class TaskStore {
       await fs.unlink(from);
     } catch (e) {
       // Someone else removed the pending name between our link and unlink: they own it.
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { await fs.unlink(to).catch(() => undefined); return undefined; }
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        await fs.unlink(to).catch(() => undefined);
+        return undefined;
+      }
       throw e;
     }
     return this.update(id, 'current', meta);
@@ -250,7 +260,12 @@ export class TaskStore {
 }
 
 export async function exists(p: string): Promise<boolean> {
-  try { await fs.access(p, fsc.F_OK); return true; } catch { return false; }
+  try {
+    await fs.access(p, fsc.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** link(2) fails with EEXIST instead of replacing: the no-replace primitive claims rely on. */
@@ -263,7 +278,12 @@ async function linkNoReplace(from: string, to: string): Promise<boolean> {
     if (code === 'EEXIST' || code === 'ENOENT') return false;
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') {
       // File systems without hard links: copy exclusively (fails if the target exists).
-      try { await fs.copyFile(from, to, fsc.COPYFILE_EXCL); return true; } catch { return false; }
+      try {
+        await fs.copyFile(from, to, fsc.COPYFILE_EXCL);
+        return true;
+      } catch {
+        return false;
+      }
     }
     throw e;
   }

@@ -32,7 +32,11 @@ export class AgentTurns {
   /** Agent turns running right now. */
   running = 0;
 
-  constructor(private readonly run: Pick<RunContext, 'runId' | 'runDir' | 'deps' | 'signal' | 'emit' | 'metrics' | 'stop' | 'budget'> & { readonly control?: WorkerControl }) {}
+  constructor(
+    private readonly run: Pick<RunContext, 'runId' | 'runDir' | 'deps' | 'signal' | 'emit' | 'metrics' | 'stop' | 'budget'> & {
+      readonly control?: WorkerControl;
+    },
+  ) {}
 
   /** One agent turn: prompt file, SWARM_* environment, log file, pid journaled while it runs. */
   async turn(workerId: string, harness: Harness, role: AgentRole, prompt: string, o: TurnOptions): Promise<AgentTurnResult> {
@@ -55,7 +59,9 @@ export class AgentTurns {
       SWARM_ROUND: String(o.round),
       ...(o.st?.ports ? portEnv(o.st.ports) : {}), // the worktree's own ports (ports.ts)
     };
-    if (o.st) { o.st.logFile = logFile; }
+    if (o.st) {
+      o.st.logFile = logFile;
+    }
     const harnessName = o.st?.harness ?? harness.name;
     await deps.merges.watch?.turnStarted(); // base moves during agent turns cannot be told apart from the agent's (base.ts)
     let res: AgentTurnResult;
@@ -76,7 +82,10 @@ export class AgentTurns {
         onLogError: (e) => void this.run.stop(storageFailureReason(e, logFile)), // a log that cannot be written ends the run cleanly
         onSpawn: ({ pid, pgid }) => {
           this.run.emit({ type: 'agent_started', taskId: o.task?.id, workerId, role, round: o.round, pid, pgid, logFile });
-          if (o.st) { o.st.agent = { pid, pgid, procStart: processStartTime(pid) }; void deps.state.writeTask(o.st); }
+          if (o.st) {
+            o.st.agent = { pid, pgid, procStart: processStartTime(pid) };
+            void deps.state.writeTask(o.st);
+          }
         },
       });
     } finally {
@@ -91,14 +100,30 @@ export class AgentTurns {
     }
     if (o.task && role !== 'planner') {
       const kept = await deps.tasks.keepInCurrent(o.task).catch(() => 'present' as const);
-      if (kept !== 'present') this.run.emit({ type: 'log', level: 'warn', message: `the ${role} of ${o.task.id} ${kept === 'moved_back' ? 'moved' : 'deleted'} its task file; it is back in ${deps.config.tasksDir}/current (the swarm moves tasks when they merge)` });
+      if (kept !== 'present')
+        this.run.emit({
+          type: 'log',
+          level: 'warn',
+          message: `the ${role} of ${o.task.id} ${kept === 'moved_back' ? 'moved' : 'deleted'} its task file; it is back in ${deps.config.tasksDir}/current (the swarm moves tasks when they merge)`,
+        });
     }
     const m = this.run.metrics.get(workerId);
     if (m && res.usage) m.usage = sumUsage(m.usage, res.usage);
     const account = o.st ?? o.account;
     this.run.budget.count(res.usage, account, { harness: harnessName, failure: res.failure?.kind }); // the run's and the task's cost (budget.ts)
     if (account && res.usage && account !== o.st) await deps.state.writeTask(account);
-    this.run.emit({ type: 'agent_finished', taskId: o.task?.id, workerId, role, round: o.round, exitCode: res.exitCode, durationMs: res.durationMs, failure: res.failure?.message, failureKind: res.failure?.kind, usage: res.usage });
+    this.run.emit({
+      type: 'agent_finished',
+      taskId: o.task?.id,
+      workerId,
+      role,
+      round: o.round,
+      exitCode: res.exitCode,
+      durationMs: res.durationMs,
+      failure: res.failure?.message,
+      failureKind: res.failure?.kind,
+      usage: res.usage,
+    });
     return res;
   }
 }

@@ -23,7 +23,14 @@ export function makeTurnObjects(shared: string): string {
  * branch names a commit that does not exist, the branch goes back to where it was (the ref file
  * itself, never through a symbolic ref) with its index. Returns what went wrong, for its log.
  */
-export async function importTurnObjects(git: Git, commonDir: string, objects: string, branch: string | undefined, worktree: string, branchBefore: string | undefined): Promise<string[]> {
+export async function importTurnObjects(
+  git: Git,
+  commonDir: string,
+  objects: string,
+  branch: string | undefined,
+  worktree: string,
+  branchBefore: string | undefined,
+): Promise<string[]> {
   const problems: string[] = [];
   try {
     await importObjects(git, objects);
@@ -32,7 +39,11 @@ export async function importTurnObjects(git: Git, commonDir: string, objects: st
   }
   if (!branch) return problems;
   let tip: string | undefined;
-  try { tip = readFileSync(join(commonDir, 'refs', 'heads', branch), 'utf8').trim(); } catch { /* packed or gone */ }
+  try {
+    tip = readFileSync(join(commonDir, 'refs', 'heads', branch), 'utf8').trim();
+  } catch {
+    /* packed or gone */
+  }
   // A symbolic ref there is the worktree check's to refuse (worktrees.ts, branchRefProblems).
   if (!problems.length && (!tip || !/^[0-9a-f]{40,64}$/.test(tip) || (await git.hasCommit(tip)))) return problems;
   if (!problems.length) problems.push(`its branch ${branch} names a commit that does not exist (${tip!.slice(0, 12)})`);
@@ -77,14 +88,21 @@ async function turnObjectIds(git: Git, dir: string): Promise<string[]> {
   for (const e of await fs.readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     const kind = /^[0-9a-f]{2}$/.test(e.name) ? 'loose' : e.name === 'pack' ? 'pack' : undefined;
-    if (!kind || !e.isDirectory()) { await fs.rm(p, { recursive: true, force: true }); continue; }
+    if (!kind || !e.isDirectory()) {
+      await fs.rm(p, { recursive: true, force: true });
+      continue;
+    }
     for (const f of await fs.readdir(p, { withFileTypes: true })) {
-      if (!f.isFile()) { await fs.rm(join(p, f.name), { recursive: true, force: true }); continue; }
+      if (!f.isFile()) {
+        await fs.rm(join(p, f.name), { recursive: true, force: true });
+        continue;
+      }
       if (kind === 'loose' && /^[0-9a-f]{38}([0-9a-f]{24})?$/.test(f.name)) ids.add(e.name + f.name);
       if (kind === 'pack' && f.name.endsWith('.idx')) idx.push(join(p, f.name));
     }
   }
-  if (idx.length > MAX_IMPORT_PACKS) throw new GitError(`the turn left ${idx.length} packs (at most ${MAX_IMPORT_PACKS} are taken in)`, ['import'], null, '', '', 'Unknown');
+  if (idx.length > MAX_IMPORT_PACKS)
+    throw new GitError(`the turn left ${idx.length} packs (at most ${MAX_IMPORT_PACKS} are taken in)`, ['import'], null, '', '', 'Unknown');
   for (const f of idx) for (const id of await git.showIndex(await fs.readFile(f))) ids.add(id);
   return [...ids];
 }

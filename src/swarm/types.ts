@@ -273,7 +273,13 @@ export interface RunSummary {
 
 /** Everything the engine emits; also the lines of `.swarm/runs/<run-id>/events.jsonl`. */
 export type SwarmEvent =
-  | { type: 'run_started'; runId: string; workers: WorkerInfo[]; base: string; /** Are agents sandboxed (src/swarm/sandbox.ts), and why not. */ sandbox?: { sandboxed: boolean; reason: string } }
+  | {
+      type: 'run_started';
+      runId: string;
+      workers: WorkerInfo[];
+      base: string;
+      /** Are agents sandboxed (src/swarm/sandbox.ts), and why not. */ sandbox?: { sandboxed: boolean; reason: string };
+    }
   | { type: 'run_recovered'; resumed: string[]; returnedToPending: string[]; completed: string[]; killedPids: number[]; orphanedWorktrees: string[] }
   | { type: 'run_finished'; summary: RunSummary }
   | { type: 'run_paused' }
@@ -287,7 +293,18 @@ export type SwarmEvent =
   | { type: 'worktree_created'; taskId: string; path: string; branch: string }
   | { type: 'worktree_removed'; path: string; branch: string; archivedRef?: string }
   | { type: 'agent_started'; taskId?: string; workerId: string; role: AgentRole; round: number; pid: number; pgid: number; logFile: string }
-  | { type: 'agent_finished'; taskId?: string; workerId: string; role: AgentRole; round: number; exitCode: number | null; durationMs: number; failure?: string; failureKind?: string; usage?: AgentUsage }
+  | {
+      type: 'agent_finished';
+      taskId?: string;
+      workerId: string;
+      role: AgentRole;
+      round: number;
+      exitCode: number | null;
+      durationMs: number;
+      failure?: string;
+      failureKind?: string;
+      usage?: AgentUsage;
+    }
   /** `failed`: blocked because it failed (or was rejected) limits.max_attempts times, not because it asks something. */
   | { type: 'task_blocked'; taskId: string; question: string; failed?: boolean }
   | { type: 'task_answered'; taskId: string; answer: string }

@@ -17,7 +17,11 @@ export async function runUsageFromJournal(runDir: string): Promise<UsageTotals> 
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.includes('"agent_finished"')) continue; // only these carry usage; keep memory to them
-    try { finished.push(JSON.parse(line) as SwarmEvent); } catch { /* a torn line */ }
+    try {
+      finished.push(JSON.parse(line) as SwarmEvent);
+    } catch {
+      /* a torn line */
+    }
   }
   return usageTotals(finished);
 }
@@ -32,7 +36,8 @@ export async function taskCosts(ids: string[], readState: (id: string) => Promis
   const out: Record<string, TaskCost> = {};
   for (const id of ids) {
     const st = await readState(id).catch(() => undefined);
-    if (st?.usage || st?.budgetUsd !== undefined) out[id] = { ...(st.usage ? { usage: st.usage } : {}), ...(st.budgetUsd !== undefined ? { budgetUsd: st.budgetUsd } : {}) };
+    if (st?.usage || st?.budgetUsd !== undefined)
+      out[id] = { ...(st.usage ? { usage: st.usage } : {}), ...(st.budgetUsd !== undefined ? { budgetUsd: st.budgetUsd } : {}) };
   }
   return out;
 }

@@ -14,8 +14,14 @@ export class Mutex {
 export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(true); }, ms);
-    const onAbort = () => { clearTimeout(t); resolve(false); };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -39,7 +45,13 @@ export class Signal {
     return new Promise((resolve) => {
       if (since !== undefined && since !== this.notified) return resolve();
       let done = false;
-      const finish = () => { if (done) return; done = true; clearTimeout(t); signal?.removeEventListener('abort', finish); resolve(); };
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(t);
+        signal?.removeEventListener('abort', finish);
+        resolve();
+      };
       const t = setTimeout(finish, ms);
       signal?.addEventListener('abort', finish, { once: true });
       this.waiters.push(finish);
@@ -55,5 +67,8 @@ export function nowIso(): string {
 export const RUN_ID_RE = /^[0-9]{8}T[0-9]{6}Z-[a-z0-9]{1,8}$/;
 
 export function runIdNow(): string {
-  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${Math.random().toString(36).slice(2, 6)}`;
+  return `${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${Math.random().toString(36).slice(2, 6)}`;
 }

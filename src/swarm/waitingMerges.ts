@@ -32,7 +32,9 @@ export class WaitingMerges {
    */
   async settled(boundMs: number): Promise<void> {
     const bound = new AbortController();
-    const all = (async () => { while (this.passes.size) await Promise.all([...this.passes]); })();
+    const all = (async () => {
+      while (this.passes.size) await Promise.all([...this.passes]);
+    })();
     await Promise.race([all, sleep(boundMs, bound.signal)]);
     bound.abort();
   }
@@ -61,7 +63,8 @@ export class WaitingMerges {
         const d = accepted[0];
         if (!d) break;
         const r = await this.applyDecision(d.taskId, d.kind, d.sha, d.text, d.by, d.nonce);
-        if (!r.ok) this.run.emit({ type: 'human_decision', taskId: d.taskId, decision: d.kind, sha: d.sha, text: d.text, applied: false, detail: JSON.stringify(r) });
+        if (!r.ok)
+          this.run.emit({ type: 'human_decision', taskId: d.taskId, decision: d.kind, sha: d.sha, text: d.text, applied: false, detail: JSON.stringify(r) });
       }
     } catch (e) {
       this.run.emit({ type: 'log', level: 'error', message: `applying decisions: ${(e as Error).message}` });
@@ -71,7 +74,14 @@ export class WaitingMerges {
   }
 
   /** A human decision, applied here unless a worker holds the task (flow.ts decides). */
-  async applyDecision(taskId: string, kind: Parameters<TaskFlow['decide']>[1], sha: string, text?: string, by?: string, nonce?: string): ReturnType<TaskFlow['decide']> {
+  async applyDecision(
+    taskId: string,
+    kind: Parameters<TaskFlow['decide']>[1],
+    sha: string,
+    text?: string,
+    by?: string,
+    nonce?: string,
+  ): ReturnType<TaskFlow['decide']> {
     if (this.run.owned.has(taskId)) return { ok: false, reason: 'not_awaiting', detail: `task ${taskId} is being worked on` };
     this.run.owned.add(taskId);
     try {
@@ -97,9 +107,18 @@ export class WaitingMerges {
     const checkout = (await git.worktrees()).find((w) => w.branch === `refs/heads/${base}`);
     const status = checkout ? (await git.status(checkout.path).catch(() => [])).join('\n') : '';
     // The files git named as in the way: an ignored file the user removes shows in no status.
-    const blockers = checkout ? [...this.run.mergeWaiters].flatMap((id) => this.waitingFiles.get(id) ?? []).map((f) => {
-      try { const s = statSync(join(checkout.path, f)); return `${f}:${s.size}:${s.mtimeMs}`; } catch { return `${f}:-`; }
-    }) : [];
+    const blockers = checkout
+      ? [...this.run.mergeWaiters]
+          .flatMap((id) => this.waitingFiles.get(id) ?? [])
+          .map((f) => {
+            try {
+              const s = statSync(join(checkout.path, f));
+              return `${f}:${s.size}:${s.mtimeMs}`;
+            } catch {
+              return `${f}:-`;
+            }
+          })
+      : [];
     // And a slow safety net for anything else that changes out of sight.
     const epoch = Math.floor(Date.now() / 30_000);
     const baseState = await baseFingerprint(git, base, this.run.deps.merges.watch); // the user's operation ends, the base is accepted
@@ -125,7 +144,10 @@ export class WaitingMerges {
         // Only a merge still waiting is retried: a task you asked changes on, rejected or that a
         // worker took up again has left the queue, whatever approval it once had (a merge a
         // restart found in flight is resumed here too).
-        if (!task || !st || !(mergeWaits(st.status, st.resumeStep) || stepOf(st.status, st.resumeStep) === 'merge')) { this.run.mergeWaiters.delete(id); continue; }
+        if (!task || !st || !(mergeWaits(st.status, st.resumeStep) || stepOf(st.status, st.resumeStep) === 'merge')) {
+          this.run.mergeWaiters.delete(id);
+          continue;
+        }
         this.run.owned.add(id);
         try {
           const r = await this.run.flow.merge(task, st);

@@ -31,7 +31,10 @@ export class FolderWatch {
   private closed = false;
 
   /** onChange gets the changed folders once per SETTLE_MS, however many events came. */
-  constructor(dirs: readonly string[], private readonly onChange: (dirs: ReadonlySet<string>) => void) {
+  constructor(
+    dirs: readonly string[],
+    private readonly onChange: (dirs: ReadonlySet<string>) => void,
+  ) {
     this.watched = dirs.map((dir) => ({ dir }));
     const parents = new Map<string, Set<string>>();
     for (const d of dirs) {
@@ -57,7 +60,11 @@ export class FolderWatch {
     if (this.closed) return false;
     for (const w of this.watched) {
       let ino: number | undefined;
-      try { ino = statSync(w.dir).ino; } catch { ino = undefined; }
+      try {
+        ino = statSync(w.dir).ino;
+      } catch {
+        ino = undefined;
+      }
       if (w.watcher && w.ino === ino) continue;
       this.drop(w);
       if (ino === undefined) continue; // no folder (yet): the safety poll looks again
@@ -65,9 +72,15 @@ export class FolderWatch {
         const watcher = watch(w.dir, { persistent: false }, (_event, name) => {
           if (!w.children) return this.changed(w.dir);
           // A watched folder was made, removed or renamed in its parent (or the name is unknown).
-          if (!name || w.children.has(String(name))) { this.refresh(); this.changed(w.dir); }
+          if (!name || w.children.has(String(name))) {
+            this.refresh();
+            this.changed(w.dir);
+          }
         });
-        watcher.on('error', () => { this.drop(w); this.changed(w.dir); });
+        watcher.on('error', () => {
+          this.drop(w);
+          this.changed(w.dir);
+        });
         w.watcher = watcher;
         w.ino = ino;
         // The folder was missing or replaced: what is in it now is news too.
@@ -87,7 +100,11 @@ export class FolderWatch {
   }
 
   private drop(w: Watched): void {
-    try { w.watcher?.close(); } catch { /* already closed */ }
+    try {
+      w.watcher?.close();
+    } catch {
+      /* already closed */
+    }
     w.watcher = undefined;
     w.ino = undefined;
   }
@@ -120,7 +137,13 @@ export async function writtenJustNow(file: string): Promise<boolean> {
  * are taken (`onDecision`) as soon as they land in the inbox; a safety poll (every `idleMs()`)
  * takes them and re-opens dead watchers anyway.
  */
-export function watchRunFolders(taskFolders: string[], inbox: string, onDecision: () => void, wake: () => void, idleMs: () => number): { folders: FolderWatch; close(): void } {
+export function watchRunFolders(
+  taskFolders: string[],
+  inbox: string,
+  onDecision: () => void,
+  wake: () => void,
+  idleMs: () => number,
+): { folders: FolderWatch; close(): void } {
   const folders = new FolderWatch([...taskFolders, inbox], (dirs) => {
     if (dirs.has(inbox)) onDecision();
     wake();
@@ -133,5 +156,11 @@ export function watchRunFolders(taskFolders: string[], inbox: string, onDecision
     timer = setTimeout(safety, idleMs());
   };
   timer = setTimeout(safety, idleMs());
-  return { folders, close: () => { clearTimeout(timer); folders.close(); } };
+  return {
+    folders,
+    close: () => {
+      clearTimeout(timer);
+      folders.close();
+    },
+  };
 }

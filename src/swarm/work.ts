@@ -36,7 +36,10 @@ export const workStep: Step = async (ctx, d) => {
   guardFindings.push(...(await baseTampering(ctx.deps, baseBefore, st.branch!)));
   if (guardFindings.length) {
     ctx.emit({ type: 'security_violation', workerId: spec.id, taskId: task.id, changes: guardFindings });
-    await ctx.flow.block(st, `Worker ${spec.id} changed the shared repository outside its worktree (git configuration, hooks or the base branch), which could run code in your git or skip review:\n${guardFindings.map((f) => `- ${f}`).join('\n')}\nNothing was undone. Check and revert these changes, then retry the task.`);
+    await ctx.flow.block(
+      st,
+      `Worker ${spec.id} changed the shared repository outside its worktree (git configuration, hooks or the base branch), which could run code in your git or skip review:\n${guardFindings.map((f) => `- ${f}`).join('\n')}\nNothing was undone. Check and revert these changes, then retry the task.`,
+    );
     throw new StopWorker(`security: the agent changed the shared repository (${guardFindings.join('; ')})`);
   }
   if (res.failure) {
@@ -88,20 +91,44 @@ export async function overTaskBudget(ctx: RunContext, st: TaskRuntimeState, step
 }
 
 /** A reviewer or planner turn changed what can run code: stop its worker, block the task. */
-export async function guardViolation(ctx: Pick<RunContext, 'emit' | 'flow'>, workerId: string, role: AgentRole, findings: string[], st?: TaskRuntimeState): Promise<never> {
+export async function guardViolation(
+  ctx: Pick<RunContext, 'emit' | 'flow'>,
+  workerId: string,
+  role: AgentRole,
+  findings: string[],
+  st?: TaskRuntimeState,
+): Promise<never> {
   ctx.emit({ type: 'security_violation', workerId, taskId: st?.id, changes: findings });
-  if (st) await ctx.flow.block(st, `The ${role} of this task changed the shared repository's git configuration or hooks, which could run code in your git:\n${findings.map((f) => `- ${f}`).join('\n')}\nNothing was undone. Check and revert these changes, then retry the task.`);
+  if (st)
+    await ctx.flow.block(
+      st,
+      `The ${role} of this task changed the shared repository's git configuration or hooks, which could run code in your git:\n${findings.map((f) => `- ${f}`).join('\n')}\nNothing was undone. Check and revert these changes, then retry the task.`,
+    );
   throw new StopWorker(`security: the ${role} changed the shared repository (${findings.join('; ')})`);
 }
 
 /** The worker's prompt: first round (worker / executor template) or fix round (the feedback). */
-export function workerPrompt(deps: RunDeps, spec: WorkerSpec, task: Task, st: TaskRuntimeState, cwd: string, round: number, emit?: (e: SwarmEvent) => void): string {
+export function workerPrompt(
+  deps: RunDeps,
+  spec: WorkerSpec,
+  task: Task,
+  st: TaskRuntimeState,
+  cwd: string,
+  round: number,
+  emit?: (e: SwarmEvent) => void,
+): string {
   const root = deps.root;
   const fix = !!st.pendingFeedback;
   const template = fix ? loadPrompt(root, 'fix') : loadPrompt(root, spec.role === 'executor' ? 'executor' : 'worker', spec.prompt);
   // Only the answer the user gave (sealed in the state), never one written into the task file.
   const answered = verifiedAnswer(task.id, st);
-  if (task.answer && !answered) emit?.({ type: 'decision_refused', taskId: task.id, source: task.file, reason: 'an answer in the task file that the user did not give was not passed to the agent' });
+  if (task.answer && !answered)
+    emit?.({
+      type: 'decision_refused',
+      taskId: task.id,
+      source: task.file,
+      reason: 'an answer in the task file that the user did not give was not passed to the agent',
+    });
   const answer = answered ? `# Your earlier question, answered by the user\nQuestion: ${answered.question}\nAnswer: ${answered.text}\n` : '';
   return fillPrompt(template, {
     task_id: task.id,
@@ -130,12 +157,17 @@ async function baseTampering(deps: RunDeps, before: string | undefined, branch: 
   const after = await git.readBranch(base);
   if (!before || !after || before === after) return [];
   const tip = await git.readBranch(branch);
-  if (tip && !(await git.isAncestor(tip, before)) && (await git.isAncestor(tip, after))) return [`the agent's unreviewed commit ${tip.slice(0, 10)} was put on the base branch ${base} (now at ${after.slice(0, 10)}) outside the merge queue`];
+  if (tip && !(await git.isAncestor(tip, before)) && (await git.isAncestor(tip, after)))
+    return [`the agent's unreviewed commit ${tip.slice(0, 10)} was put on the base branch ${base} (now at ${after.slice(0, 10)}) outside the merge queue`];
   return [];
 }
 
 async function guardSnapshot(root: string): Promise<GuardSnapshot | undefined> {
-  try { return await snapshotGitGuard(root); } catch { return undefined; }
+  try {
+    return await snapshotGitGuard(root);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A failed turn: keep the work, count the attempt, back to pending (or blocked after max_attempts). */

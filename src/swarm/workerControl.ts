@@ -47,7 +47,11 @@ export class WorkerControl {
     if (this.paused.has(workerId) || w.state === 'stopped') return false;
     this.paused.add(workerId);
     this.run.setWorker(w, { paused: true });
-    this.run.emit({ type: 'log', level: 'info', message: `worker ${workerId} paused by you${w.state === 'running' || w.state === 'reviewing' || w.state === 'merging' ? ': it finishes its current turn, then takes nothing new' : ''}` });
+    this.run.emit({
+      type: 'log',
+      level: 'info',
+      message: `worker ${workerId} paused by you${w.state === 'running' || w.state === 'reviewing' || w.state === 'merging' ? ': it finishes its current turn, then takes nothing new' : ''}`,
+    });
     this.run.wake.notify();
     return true;
   }
@@ -89,21 +93,51 @@ export class WorkerControl {
  */
 export function workerScope(run: RunContext, signal: AbortSignal): RunContext {
   return {
-    get runId() { return run.runId; },
-    get runDir() { return run.runDir; },
-    get deps() { return run.deps; },
-    get flow() { return run.flow; },
-    get signal() { return signal; },
-    get wake() { return run.wake; },
-    get infos() { return run.infos; },
-    get metrics() { return run.metrics; },
-    get summary() { return run.summary; },
-    get owned() { return run.owned; },
-    get mergeWaiters() { return run.mergeWaiters; },
-    get pools() { return run.pools; },
-    get turns() { return run.turns; },
-    get ports() { return run.ports; },
-    get budget() { return run.budget; },
+    get runId() {
+      return run.runId;
+    },
+    get runDir() {
+      return run.runDir;
+    },
+    get deps() {
+      return run.deps;
+    },
+    get flow() {
+      return run.flow;
+    },
+    get signal() {
+      return signal;
+    },
+    get wake() {
+      return run.wake;
+    },
+    get infos() {
+      return run.infos;
+    },
+    get metrics() {
+      return run.metrics;
+    },
+    get summary() {
+      return run.summary;
+    },
+    get owned() {
+      return run.owned;
+    },
+    get mergeWaiters() {
+      return run.mergeWaiters;
+    },
+    get pools() {
+      return run.pools;
+    },
+    get turns() {
+      return run.turns;
+    },
+    get ports() {
+      return run.ports;
+    },
+    get budget() {
+      return run.budget;
+    },
     emit: (e) => run.emit(e),
     stop: (reason) => run.stop(reason),
     setWorker: (w: WorkerInfo, patch: Partial<WorkerInfo>) => run.setWorker(w, patch),

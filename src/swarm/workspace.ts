@@ -4,7 +4,20 @@
 
 import { existsSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
-import type { AcceptBaseResult, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from './api';
+import type {
+  AcceptBaseResult,
+  CleanupReport,
+  DecisionRequest,
+  DecisionResult,
+  NeedsYouItem,
+  NewTaskInput,
+  OpenWorkspaceOptions,
+  ReviewDetails,
+  StartRunOptions,
+  SwarmRun,
+  TaskList,
+  Workspace,
+} from './api';
 import type { ResolvedConfig } from './config';
 import { loadConfig } from './configLoad';
 import { SwarmError } from './errors';
@@ -54,12 +67,22 @@ class SwarmWorkspace implements Workspace {
   private readonly merges: MergeQueue;
   private run: Run | undefined;
 
-  constructor(readonly root: string, readonly config: ResolvedConfig, private readonly git: Git, readonly base: string, private readonly identity: Record<string, string>, private readonly options: OpenWorkspaceOptions, private readonly agentSandbox: AgentSandbox) {
+  constructor(
+    readonly root: string,
+    readonly config: ResolvedConfig,
+    private readonly git: Git,
+    readonly base: string,
+    private readonly identity: Record<string, string>,
+    private readonly options: OpenWorkspaceOptions,
+    private readonly agentSandbox: AgentSandbox,
+  ) {
     this.tasks = new TaskStore(root, config.tasksDir);
     this.state = new StateStore(root);
     this.worktrees = new WorktreeManager(git, root, config.worktreeDir, config.setup, agentSandbox, config.worktree.include);
     const watch = new BaseWatch(git, base, this.state.dir, (level, message) => this.publish({ type: 'log', level, message }));
-    const checker = config.mergeCheck && new MergeChecker(config.mergeCheck, { root, tasksDir: this.tasks.dir, base, worktrees: this.worktrees, sandbox: agentSandbox, watch });
+    const checker =
+      config.mergeCheck &&
+      new MergeChecker(config.mergeCheck, { root, tasksDir: this.tasks.dir, base, worktrees: this.worktrees, sandbox: agentSandbox, watch });
     this.merges = new MergeQueue(git, base, watch, checker);
   }
 
@@ -70,7 +93,11 @@ class SwarmWorkspace implements Workspace {
 
   private publish(e: SwarmEvent): void {
     for (const l of this.listeners) {
-      try { l(e); } catch { /* a listener's error is not the engine's */ }
+      try {
+        l(e);
+      } catch {
+        /* a listener's error is not the engine's */
+      }
     }
   }
 
@@ -88,7 +115,16 @@ class SwarmWorkspace implements Workspace {
     const cliPaths: Record<string, string> = {};
     for (const [name, h] of Object.entries(this.config.harnesses)) if (h.command?.length) cliPaths[name] = h.command[0];
     Object.assign(cliPaths, this.options.cliPaths);
-    return { cliPaths, agentPath: this.options.agentPath, nodePath: this.options.nodePath ?? process.execPath, demoAgentPath: this.options.demoAgentPath ?? defaultDemoAgentPath(), baseEnv: { ...this.identity }, repoRoot: this.root, untrustedDirs: [this.root, this.worktrees.dir], sandbox: this.agentSandbox };
+    return {
+      cliPaths,
+      agentPath: this.options.agentPath,
+      nodePath: this.options.nodePath ?? process.execPath,
+      demoAgentPath: this.options.demoAgentPath ?? defaultDemoAgentPath(),
+      baseEnv: { ...this.identity },
+      repoRoot: this.root,
+      untrustedDirs: [this.root, this.worktrees.dir],
+      sandbox: this.agentSandbox,
+    };
   }
 
   get sandbox(): SandboxStatus {
@@ -103,22 +139,32 @@ class SwarmWorkspace implements Workspace {
   startRun(options: StartRunOptions = {}): SwarmRun {
     if (this.run) throw new SwarmError(`a swarm is already running here (run ${this.run.runId})`, 'busy');
     const sb = this.agentSandbox.status;
-    if (sb.mode === 'required' && !sb.sandboxed) throw new SwarmError(`sandbox.mode is "required" in ${this.config.file ? relative(this.root, this.config.file) || this.config.file : 'swarm.json'}, but ${sb.reason.replace(/^agents are NOT sandboxed: /, '')}${sb.reason.includes(INSTALL_HINT) ? '' : ` (install: ${INSTALL_HINT})`}`, 'sandbox');
-    const run = new Run(options.runId && RUN_ID_RE.test(options.runId) ? options.runId : runIdNow(), {
-      root: this.root,
-      config: this.config,
-      git: this.git,
-      tasks: this.tasks,
-      state: this.state,
-      worktrees: this.worktrees,
-      merges: this.merges,
-      base: this.base,
-      harnessCtx: this.harnessContext(),
-      maxConcurrentWorkers: this.options.maxConcurrentWorkers,
-      publish: (e) => this.publish(e),
-    }, options);
+    if (sb.mode === 'required' && !sb.sandboxed)
+      throw new SwarmError(
+        `sandbox.mode is "required" in ${this.config.file ? relative(this.root, this.config.file) || this.config.file : 'swarm.json'}, but ${sb.reason.replace(/^agents are NOT sandboxed: /, '')}${sb.reason.includes(INSTALL_HINT) ? '' : ` (install: ${INSTALL_HINT})`}`,
+        'sandbox',
+      );
+    const run = new Run(
+      options.runId && RUN_ID_RE.test(options.runId) ? options.runId : runIdNow(),
+      {
+        root: this.root,
+        config: this.config,
+        git: this.git,
+        tasks: this.tasks,
+        state: this.state,
+        worktrees: this.worktrees,
+        merges: this.merges,
+        base: this.base,
+        harnessCtx: this.harnessContext(),
+        maxConcurrentWorkers: this.options.maxConcurrentWorkers,
+        publish: (e) => this.publish(e),
+      },
+      options,
+    );
     this.run = run;
-    void run.done.finally(() => { if (this.run === run) this.run = undefined; });
+    void run.done.finally(() => {
+      if (this.run === run) this.run = undefined;
+    });
     return run;
   }
 
@@ -140,7 +186,14 @@ class SwarmWorkspace implements Workspace {
   async createTask(input: NewTaskInput): Promise<TaskList['pending'][number]> {
     const title = input.title.trim();
     if (!title) throw new SwarmError('a task needs a title', 'invalid');
-    let id = input.id ?? (title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'task');
+    let id =
+      input.id ??
+      (title
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 48) ||
+        'task');
     if (!input.id) {
       const existing = await this.tasks.list();
       const taken = new Set([...existing.pending, ...existing.current, ...existing.complete].map((t) => t.id));
@@ -157,11 +210,25 @@ class SwarmWorkspace implements Workspace {
   /** Logged in the active run's journal, else in a small journal of its own. */
   private decisionJournal(): (e: SwarmEvent) => void {
     const j = new Journal(this.state.runDir(`${runIdNow()}-manual`), 'manual');
-    return (e) => { j.append(e); this.publish(e); };
+    return (e) => {
+      j.append(e);
+      this.publish(e);
+    };
   }
 
   private flow(emit: (e: SwarmEvent) => void): TaskFlow {
-    return new TaskFlow({ root: this.root, config: this.config, git: this.git, tasks: this.tasks, state: this.state, worktrees: this.worktrees, merges: this.merges, base: this.base, runId: 'manual', emit });
+    return new TaskFlow({
+      root: this.root,
+      config: this.config,
+      git: this.git,
+      tasks: this.tasks,
+      state: this.state,
+      worktrees: this.worktrees,
+      merges: this.merges,
+      base: this.base,
+      runId: 'manual',
+      emit,
+    });
   }
 
   async answer(taskId: string, text: string): Promise<void> {
@@ -197,10 +264,27 @@ class SwarmWorkspace implements Workspace {
       const st = await this.state.readTask(t.id);
       const since = st?.updatedAt ?? nowIso();
       const kind = STATUS[t.status].needsYou;
-      if (kind === 'review') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since, approvable: approvability(t.id, st?.rounds, st?.headSha) });
+      if (kind === 'review')
+        items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since, approvable: approvability(t.id, st?.rounds, st?.headSha) });
       else if (kind === 'local_changes') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, since });
-      else if (kind === 'base') items.push({ kind, taskId: t.id, title: t.title, sha: st?.headSha, question: typeof t.meta.waiting_for === 'string' ? t.meta.waiting_for : undefined, since });
-      else if (kind === 'question') items.push({ kind: hasFailed(st?.attempts, this.config.limits.maxAttempts) ? 'failed' : 'question', taskId: t.id, title: t.title, question: t.question, sha: st?.headSha, since });
+      else if (kind === 'base')
+        items.push({
+          kind,
+          taskId: t.id,
+          title: t.title,
+          sha: st?.headSha,
+          question: typeof t.meta.waiting_for === 'string' ? t.meta.waiting_for : undefined,
+          since,
+        });
+      else if (kind === 'question')
+        items.push({
+          kind: hasFailed(st?.attempts, this.config.limits.maxAttempts) ? 'failed' : 'question',
+          taskId: t.id,
+          title: t.title,
+          question: t.question,
+          sha: st?.headSha,
+          since,
+        });
     }
     return items.sort((a, b) => b.since.localeCompare(a.since));
   }
@@ -222,8 +306,19 @@ class SwarmWorkspace implements Workspace {
       if (baseSha) diff = await this.git.diff(baseSha, sha, { findRenames: true }).catch(() => '');
     }
     const canDecide = task.folder === 'current' && !!sha && STATUS[task.status].decidable && !!st?.headSha;
-    const details: ReviewDetails = { task, state: st, base: this.base, sha, baseSha, diff, rounds: st?.rounds ?? [], canDecide, approvable: approvability(taskId, st?.rounds, sha) };
-    if (task.folder === 'current' && STATUS[task.status].needsYou === 'question' && hasFailed(st?.attempts, this.config.limits.maxAttempts)) details.failed = true;
+    const details: ReviewDetails = {
+      task,
+      state: st,
+      base: this.base,
+      sha,
+      baseSha,
+      diff,
+      rounds: st?.rounds ?? [],
+      canDecide,
+      approvable: approvability(taskId, st?.rounds, sha),
+    };
+    if (task.folder === 'current' && STATUS[task.status].needsYou === 'question' && hasFailed(st?.attempts, this.config.limits.maxAttempts))
+      details.failed = true;
     // A fix round: what changed since the last round that looked at another commit (the interdiff).
     const prev = sha && task.folder === 'current' ? [...(st?.rounds ?? [])].reverse().find((r) => typeof r.sha === 'string' && r.sha !== sha) : undefined;
     // Only an object name reaches git: state.json is a file an agent could edit (no `--output=…`).
@@ -238,12 +333,14 @@ class SwarmWorkspace implements Workspace {
     if (!TASK_ID_RE.test(req.taskId)) return { ok: false, reason: 'invalid', detail: 'bad task id' };
     // Not a wall (an agent can unset these), but a prompt-injected agent that runs `swarm review
     // approve` in its turn is told no. The wall is the decision key: docs/security.md.
-    if (process.env.SWARM_ROLE && process.env.SWARM_RUN_ID) return { ok: false, reason: 'invalid', detail: `decisions come from the user, not from an agent turn (SWARM_ROLE=${process.env.SWARM_ROLE})` };
+    if (process.env.SWARM_ROLE && process.env.SWARM_RUN_ID)
+      return { ok: false, reason: 'invalid', detail: `decisions come from the user, not from an agent turn (SWARM_ROLE=${process.env.SWARM_ROLE})` };
     if (this.run) return (this.run as Run).applyDecision(req.taskId, req.kind, req.sha, req.text, req.by);
     const other = this.state.liveLock();
     if (other) {
       const st = await this.state.readTask(req.taskId);
-      if (st?.headSha && st.headSha !== req.sha && !(req.sha.length >= 7 && st.headSha.startsWith(req.sha))) return { ok: false, reason: 'stale_sha', currentSha: st.headSha };
+      if (st?.headSha && st.headSha !== req.sha && !(req.sha.length >= 7 && st.headSha.startsWith(req.sha)))
+        return { ok: false, reason: 'stale_sha', currentSha: st.headSha };
       // The running swarm checks again; refusing here says so now instead of in its journal.
       if (req.kind === 'approve') {
         const a = approvability(req.taskId, st?.rounds, st?.headSha);
@@ -270,7 +367,11 @@ class SwarmWorkspace implements Workspace {
     const r = await watch.accept(sha);
     if (!r.ok) return r;
     const emit = this.run ? (e: SwarmEvent) => this.publish(e) : this.decisionJournal();
-    emit({ type: 'log', level: 'info', message: `you accepted the base ${this.base} as it is, at ${r.sha}${r.from && r.from !== r.sha ? ` (the swarm expected ${r.from})` : ''}` });
+    emit({
+      type: 'log',
+      level: 'info',
+      message: `you accepted the base ${this.base} as it is, at ${r.sha}${r.from && r.from !== r.sha ? ` (the swarm expected ${r.from})` : ''}`,
+    });
     // Reviews held for work built on the moved base go back to a worker, which reviews them.
     const flow = this.flow(emit);
     const resumed: string[] = [];
@@ -278,9 +379,15 @@ class SwarmWorkspace implements Workspace {
     for (const t of (await this.tasks.list()).current.filter((x) => STATUS[x.status].needsYou === 'base')) {
       const st = await this.state.readTask(t.id);
       if (!st) continue;
-      if (st.resumeStep === 'review') { await flow.transition(st, 'baseAccepted', { waiting_for: undefined }, 'the base was accepted: its review goes on'); resumed.push(t.id); } else merges.push(t.id);
+      if (st.resumeStep === 'review') {
+        await flow.transition(st, 'baseAccepted', { waiting_for: undefined }, 'the base was accepted: its review goes on');
+        resumed.push(t.id);
+      } else merges.push(t.id);
     }
-    if (this.run) { (this.run as Run).poke(); return { ok: true, sha: r.sha, resumed, merged: [] }; }
+    if (this.run) {
+      (this.run as Run).poke();
+      return { ok: true, sha: r.sha, resumed, merged: [] };
+    }
     if (this.state.liveLock()) return { ok: true, sha: r.sha, resumed, merged: [] }; // that swarm retries its waiting merges
     // No swarm runs: merge what waited for the base now, holding the run lock.
     const merged: string[] = [];

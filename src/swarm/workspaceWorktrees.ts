@@ -38,9 +38,17 @@ export async function listWorktrees(s: WorktreeScope): Promise<WorktreeInfo[]> {
     const exists = existsSync(wt.path);
     const status = exists ? await s.git.status(wt.path).catch(() => []) : [];
     const mb = wt.head ? await s.git.mergeBase(baseRef, wt.head) : undefined;
-    const committed = mb ? (await s.git.nameStatus(mb, wt.head)).map((l) => { const [s, ...p] = l.split('\t'); return { path: p[p.length - 1], status: s }; }) : [];
+    const committed = mb
+      ? (await s.git.nameStatus(mb, wt.head)).map((l) => {
+          const [s, ...p] = l.split('\t');
+          return { path: p[p.length - 1], status: s };
+        })
+      : [];
     const seen = new Set(committed.map((c) => c.path));
-    for (const l of status) { const p = l.slice(3); if (!seen.has(p)) committed.push({ path: p, status: l.slice(0, 2).trim() || 'M' }); }
+    for (const l of status) {
+      const p = l.slice(3);
+      if (!seen.has(p)) committed.push({ path: p, status: l.slice(0, 2).trim() || 'M' });
+    }
     const waiting = !task && listing.pending.some((t) => t.id === taskId && t.branch === branch);
     const orphaned = (!task && !waiting) || (!!task && !live && STATUS[task.status].inFlight);
     const st = task ? await s.state.readTask(task.id) : undefined; // its ports and predicted conflicts
@@ -84,14 +92,27 @@ export async function cleanupWorktrees(s: WorktreeScope, options: { dryRun: bool
     }
     let r: Awaited<ReturnType<WorktreeManager['removeSafely']>>;
     try {
-      r = await s.worktrees.removeSafely(wt.taskId ?? wt.branch.replace(/\//g, '-'), wt.path, wt.branch === '(detached)' ? undefined : wt.branch, `refs/heads/${s.base}`, options.dryRun);
+      r = await s.worktrees.removeSafely(
+        wt.taskId ?? wt.branch.replace(/\//g, '-'),
+        wt.path,
+        wt.branch === '(detached)' ? undefined : wt.branch,
+        `refs/heads/${s.base}`,
+        options.dryRun,
+      );
     } catch (e) {
       // Issue 12 rule 1: a worktree that is no longer what the swarm made is left alone, and said.
       if (!(e instanceof WorktreeChangedError)) throw e;
       report.actions.push({ worktree: wt.path, branch: wt.branch, action: 'keep', reason: e.message });
       continue;
     }
-    report.actions.push({ worktree: wt.path, branch: wt.branch, action: r.archivedRef ? 'archive_and_remove' : 'remove', reason: r.reason, archivedRef: r.archivedRef, diskBytes: r.diskBytes });
+    report.actions.push({
+      worktree: wt.path,
+      branch: wt.branch,
+      action: r.archivedRef ? 'archive_and_remove' : 'remove',
+      reason: r.reason,
+      archivedRef: r.archivedRef,
+      diskBytes: r.diskBytes,
+    });
     report.freedBytes += r.diskBytes;
   }
   if (!options.worktree) {
@@ -100,7 +121,10 @@ export async function cleanupWorktrees(s: WorktreeScope, options: { dryRun: bool
     for (const b of refs) {
       if (seenBranches.has(b)) continue;
       const id = b.split('/').pop()!;
-      if (current.has(id) || listing.pending.some((t) => t.branch === b)) { report.actions.push({ branch: b, action: 'keep', reason: `task ${id} still uses it` }); continue; }
+      if (current.has(id) || listing.pending.some((t) => t.branch === b)) {
+        report.actions.push({ branch: b, action: 'keep', reason: `task ${id} still uses it` });
+        continue;
+      }
       const r = await s.worktrees.removeSafely(id, undefined, b, `refs/heads/${s.base}`, options.dryRun);
       report.actions.push({ branch: b, action: r.archivedRef ? 'archive_and_remove' : 'remove', reason: r.reason, archivedRef: r.archivedRef });
     }

@@ -48,7 +48,10 @@ export interface WorktreeEnvResult {
 
 /** Patterns of a `.worktreeinclude` text: gitignore syntax, blank lines and `#` comments dropped. */
 export function parseIncludeFile(text: string): string[] {
-  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !l.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l.trim() && !l.startsWith('#'));
 }
 
 const COPY_PARALLEL = 16;
@@ -58,7 +61,12 @@ const COPY_PARALLEL = 16;
  * additions. Never throws for one file (it is reported in `skipped`); throws only when git cannot
  * list the repository.
  */
-export async function prepareWorktreeEnv(repoRoot: string, worktreeDir: string, config: WorktreeEnvConfig, git = new Git(repoRoot)): Promise<WorktreeEnvResult> {
+export async function prepareWorktreeEnv(
+  repoRoot: string,
+  worktreeDir: string,
+  config: WorktreeEnvConfig,
+  git = new Git(repoRoot),
+): Promise<WorktreeEnvResult> {
   const out: WorktreeEnvResult = { copied: [], skipped: [], bytes: 0, env: config.ports ? portEnv(config.ports) : {} };
   const patterns = [...config.include];
   const inc = await readRegularFile(join(repoRoot, WORKTREE_INCLUDE_FILE), 256 * 1024);
@@ -78,7 +86,11 @@ export async function prepareWorktreeEnv(repoRoot: string, worktreeDir: string, 
   const wanted: string[] = [];
   for (const p of candidates) {
     if (ignored.has(p)) wanted.push(p);
-    else out.skipped.push({ path: p, why: 'not ignored by git in the worktree: an agent\'s `git add -A` would commit it (add it to .gitignore to have it copied)' });
+    else
+      out.skipped.push({
+        path: p,
+        why: "not ignored by git in the worktree: an agent's `git add -A` would commit it (add it to .gitignore to have it copied)",
+      });
   }
 
   // Folders first, one at a time, each checked to be a real folder of the worktree (never a link).
@@ -89,12 +101,25 @@ export async function prepareWorktreeEnv(repoRoot: string, worktreeDir: string, 
     const known = badDirs.get(relDir);
     if (known) return known;
     const parentWhy = await dirOk(dirname(relDir));
-    if (parentWhy) { badDirs.set(relDir, parentWhy); return parentWhy; }
+    if (parentWhy) {
+      badDirs.set(relDir, parentWhy);
+      return parentWhy;
+    }
     const abs = join(worktreeDir, relDir);
     let st: Stats | undefined;
-    try { st = await fs.lstat(abs); } catch { /* absent */ }
+    try {
+      st = await fs.lstat(abs);
+    } catch {
+      /* absent */
+    }
     if (!st) {
-      try { await fs.mkdir(abs); } catch (e) { const why = `cannot make folder ${relDir}: ${(e as Error).message}`; badDirs.set(relDir, why); return why; }
+      try {
+        await fs.mkdir(abs);
+      } catch (e) {
+        const why = `cannot make folder ${relDir}: ${(e as Error).message}`;
+        badDirs.set(relDir, why);
+        return why;
+      }
     } else if (!st.isDirectory()) {
       const why = `${relDir} in the worktree is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; nothing is written through it`;
       badDirs.set(relDir, why);
@@ -115,23 +140,46 @@ export async function prepareWorktreeEnv(repoRoot: string, worktreeDir: string, 
     const src = join(repoRoot, p);
     const dst = join(worktreeDir, p);
     let st: Stats;
-    try { st = await fs.lstat(src); } catch { out.skipped.push({ path: p, why: 'gone from your checkout' }); return; }
-    if (await exists(dst)) { out.skipped.push({ path: p, why: 'already in the worktree (never overwritten)' }); return; }
+    try {
+      st = await fs.lstat(src);
+    } catch {
+      out.skipped.push({ path: p, why: 'gone from your checkout' });
+      return;
+    }
+    if (await exists(dst)) {
+      out.skipped.push({ path: p, why: 'already in the worktree (never overwritten)' });
+      return;
+    }
     if (st.isSymbolicLink()) {
       const target = await fs.readlink(src);
       const to = resolve(dirname(dst), target);
       const rel = relative(worktreeDir, to);
-      if (isAbsolute(target) || rel.startsWith('..') || isAbsolute(rel)) { out.skipped.push({ path: p, why: `a symbolic link to ${target}, outside the worktree: not copied (the swarm never copies what a link points at)` }); return; }
+      if (isAbsolute(target) || rel.startsWith('..') || isAbsolute(rel)) {
+        out.skipped.push({ path: p, why: `a symbolic link to ${target}, outside the worktree: not copied (the swarm never copies what a link points at)` });
+        return;
+      }
       await fs.symlink(target, dst);
       out.copied.push(p);
       return;
     }
-    if (!st.isFile()) { out.skipped.push({ path: p, why: 'not a regular file (a FIFO, socket or device)' }); return; }
+    if (!st.isFile()) {
+      out.skipped.push({ path: p, why: 'not a regular file (a FIFO, socket or device)' });
+      return;
+    }
     if (reflink === undefined) {
       // The first file says whether the filesystem clones: FICLONE_FORCE fails where it cannot.
-      try { await fs.copyFile(src, dst, fsc.COPYFILE_EXCL | fsc.COPYFILE_FICLONE_FORCE); reflink = true; out.copied.push(p); out.bytes += st.size; return; } catch (e) {
+      try {
+        await fs.copyFile(src, dst, fsc.COPYFILE_EXCL | fsc.COPYFILE_FICLONE_FORCE);
+        reflink = true;
+        out.copied.push(p);
+        out.bytes += st.size;
+        return;
+      } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') { out.skipped.push({ path: p, why: 'already in the worktree (never overwritten)' }); return; }
+        if (code === 'EEXIST') {
+          out.skipped.push({ path: p, why: 'already in the worktree (never overwritten)' });
+          return;
+        }
         reflink = false;
       }
     }
@@ -140,10 +188,15 @@ export async function prepareWorktreeEnv(repoRoot: string, worktreeDir: string, 
       out.copied.push(p);
       out.bytes += st.size;
     } catch (e) {
-      out.skipped.push({ path: p, why: (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'already in the worktree (never overwritten)' : `copy failed: ${(e as Error).message}` });
+      out.skipped.push({
+        path: p,
+        why: (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'already in the worktree (never overwritten)' : `copy failed: ${(e as Error).message}`,
+      });
     }
   };
-  if (ready.length) { await copyOne(ready[0]); }
+  if (ready.length) {
+    await copyOne(ready[0]);
+  }
   for (let i = 1; i < ready.length; i += COPY_PARALLEL) await Promise.all(ready.slice(i, i + COPY_PARALLEL).map(copyOne));
   out.reflink = reflink;
   out.copied.sort();
@@ -151,7 +204,12 @@ export async function prepareWorktreeEnv(repoRoot: string, worktreeDir: string, 
 }
 
 async function exists(p: string): Promise<boolean> {
-  try { await fs.lstat(p); return true; } catch { return false; }
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -172,6 +230,10 @@ async function ignoredIn(git: Git, dir: string, paths: string[]): Promise<Set<st
 /** One line for the run's journal: what a new worktree got, and what was left out and why. */
 export function describeEnv(taskId: string, r: WorktreeEnvResult): string {
   const mb = (r.bytes / 1e6).toFixed(1);
-  const skipped = r.skipped.slice(0, 5).map((s) => `${s.path} (${s.why})`).join('; ') + (r.skipped.length > 5 ? `; and ${r.skipped.length - 5} more` : '');
+  const skipped =
+    r.skipped
+      .slice(0, 5)
+      .map((s) => `${s.path} (${s.why})`)
+      .join('; ') + (r.skipped.length > 5 ? `; and ${r.skipped.length - 5} more` : '');
   return `${taskId}: worktree environment: ${r.copied.length} file(s) copied from .worktreeinclude / worktree.include (${mb} MB${r.reflink ? ', copy-on-write' : r.reflink === false ? ', copied' : ''})${r.skipped.length ? `; not copied: ${skipped}` : ''}`;
 }

@@ -24,7 +24,10 @@ export function isSwarmBranch(branch: string): boolean {
 
 /** A new archive ref name; the commit's short sha keeps two archives of one second apart. */
 export function archiveRefFor(taskId: string, sha: string, when = new Date()): string {
-  return `refs/swarm/archive/${taskId}/${when.toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '$1Z')}-${sha.slice(0, 8)}`;
+  return `refs/swarm/archive/${taskId}/${when
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.(\d+)Z$/, '$1Z')}-${sha.slice(0, 8)}`;
 }
 
 /** Disk use of a folder in bytes (files only, symlinks not followed). */
@@ -32,7 +35,11 @@ export async function diskUsage(dir: string): Promise<number> {
   let total = 0;
   const walk = async (d: string): Promise<void> => {
     let entries: import('node:fs').Dirent[];
-    try { entries = await fs.readdir(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = await fs.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory()) await walk(p);
@@ -63,11 +70,19 @@ interface WorktreeRecord {
 }
 
 function realOrUndefined(p: string): string | undefined {
-  try { return realpathSync(p); } catch { return undefined; }
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 function readText(p: string): string | undefined {
-  try { return readFileSync(p, 'utf8'); } catch { return undefined; }
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 export class WorktreeManager {
@@ -77,7 +92,14 @@ export class WorktreeManager {
   private readonly records = new Map<string, WorktreeRecord>();
   private realDirCache: string | undefined;
 
-  constructor(private readonly git: Git, readonly root: string, worktreeDir: string, private readonly setup?: string[], private readonly sandbox?: AgentSandbox, private readonly include: string[] = []) {
+  constructor(
+    private readonly git: Git,
+    readonly root: string,
+    worktreeDir: string,
+    private readonly setup?: string[],
+    private readonly sandbox?: AgentSandbox,
+    private readonly include: string[] = [],
+  ) {
     this.dir = isAbsolute(worktreeDir) ? worktreeDir : join(root, worktreeDir);
   }
 
@@ -103,7 +125,13 @@ export class WorktreeManager {
    * branch is reused, so work of an interrupted run continues where it stopped. A new one gets its
    * environment first (worktreeEnv.ts: the include files, the port range's env), then the setup.
    */
-  async ensure(taskId: string, branch: string, baseSha: string, onSetupLog?: string, ports?: PortRange): Promise<{ path: string; created: boolean; env?: WorktreeEnvResult }> {
+  async ensure(
+    taskId: string,
+    branch: string,
+    baseSha: string,
+    onSetupLog?: string,
+    ports?: PortRange,
+  ): Promise<{ path: string; created: boolean; env?: WorktreeEnvResult }> {
     const path = this.pathFor(taskId);
     if (!isSwarmBranch(branch)) throw new Error(`branch "${branch}" is not the swarm's (swarm/<worker>/<task>): the swarm never works on it`);
     // Only `git worktree add` is serialized; the setup below (npm ci...) runs in parallel.
@@ -124,7 +152,10 @@ export class WorktreeManager {
     });
     // Issue 12 rule 1: an existing worktree is used only while it is still the one the swarm made
     // (an agent of an earlier turn or run may have replaced it); a new one is recorded as made.
-    if (!created) { await this.verifyWorktree(path, branch); return { path, created: false }; }
+    if (!created) {
+      await this.verifyWorktree(path, branch);
+      return { path, created: false };
+    }
     await this.verifyWorktree(path, branch);
     const env = await this.prepareWorktreeEnv(path, onSetupLog, ports);
     if (!env.ok) {
@@ -143,7 +174,12 @@ export class WorktreeManager {
    * `setup` command, sandboxed like an agent turn (it runs the branch's own scripts: it writes the
    * checkout, its git data and temp; the network is shared for package registries).
    */
-  async prepareWorktreeEnv(path: string, logFile?: string, ports?: PortRange, role: 'setup' | 'check' = 'setup'): Promise<{ ok: true; env: WorktreeEnvResult } | { ok: false; message: string }> {
+  async prepareWorktreeEnv(
+    path: string,
+    logFile?: string,
+    ports?: PortRange,
+    role: 'setup' | 'check' = 'setup',
+  ): Promise<{ ok: true; env: WorktreeEnvResult } | { ok: false; message: string }> {
     let env: WorktreeEnvResult;
     try {
       env = await prepareEnv(this.root, path, { include: this.include, ports, never: ['.swarm/', relative(this.root, this.dir)] }, this.git);
@@ -160,7 +196,10 @@ export class WorktreeManager {
       await fs.appendFile(logFile, `$ ${this.setup.join(' ')}\n${r.stdout}${r.stderr}`).catch(() => undefined);
     }
     if (r.exitCode === 0) return { ok: true, env };
-    return { ok: false, message: `worktree setup command ${JSON.stringify(this.setup.join(' '))} failed with ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}` };
+    return {
+      ok: false,
+      message: `worktree setup command ${JSON.stringify(this.setup.join(' '))} failed with ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+    };
   }
 
   /** Folder of the reviewers' checkouts (issue 12 rule 4): inside .swarm/, which no agent is given. */
@@ -192,7 +231,12 @@ export class WorktreeManager {
    * Run `fn` (a reviewer's turn) in a fresh checkout of `sha`, with the task text as claimed in a
    * file beside it (for SWARM_TASK_FILE); both are removed afterwards, whatever happens.
    */
-  async withReviewCheckout<T>(taskId: string, sha: string, claimed: { title: string; body: string; answer?: { question: string; text: string } }, fn: (cwd: string, taskFile: string) => Promise<T>): Promise<T> {
+  async withReviewCheckout<T>(
+    taskId: string,
+    sha: string,
+    claimed: { title: string; body: string; answer?: { question: string; text: string } },
+    fn: (cwd: string, taskFile: string) => Promise<T>,
+  ): Promise<T> {
     const cwd = await this.addReviewCheckout(taskId, sha);
     const taskFile = `${cwd}.task.md`;
     try {
@@ -210,8 +254,14 @@ export class WorktreeManager {
     // remove` would resolve a link to another worktree and delete that one.
     const st = await fs.lstat(path).catch(() => undefined);
     if (!st) return;
-    if (!st.isDirectory()) { await fs.rm(path, { force: true }); return; }
-    const removed = await this.git.worktreeRemove(path, { evenLocked: true }).then(() => true, () => false);
+    if (!st.isDirectory()) {
+      await fs.rm(path, { force: true });
+      return;
+    }
+    const removed = await this.git.worktreeRemove(path, { evenLocked: true }).then(
+      () => true,
+      () => false,
+    );
     if (!removed || existsSync(path)) {
       await fs.rm(path, { recursive: true, force: true });
       await this.git.worktreePrune().catch(() => undefined);
@@ -242,7 +292,11 @@ export class WorktreeManager {
     const changes: string[] = [];
     const common = realOrUndefined(await this.git.commonDir()) ?? (await this.git.commonDir());
     let st: import('node:fs').Stats | undefined;
-    try { st = lstatSync(path); } catch { /* gone */ }
+    try {
+      st = lstatSync(path);
+    } catch {
+      /* gone */
+    }
     if (!st) throw new WorktreeChangedError(path, ['the worktree folder is gone']);
     if (st.isSymbolicLink()) changes.push(`the worktree folder was replaced by a symbolic link to ${realOrUndefined(path) ?? '(a missing target)'}`);
     else if (!st.isDirectory()) changes.push('the worktree folder was replaced by a file');
@@ -252,13 +306,21 @@ export class WorktreeManager {
     const rel = relative(this.dir, path);
     const inside = !!rel && !rel.startsWith('..') && !isAbsolute(rel);
     const expectedReal = rec?.real ?? (inside ? join(this.realDir(), rel) : join(realOrUndefined(dirname(path)) ?? dirname(path), basename(path)));
-    if (!st.isSymbolicLink() && real !== expectedReal) changes.push(`the worktree folder now resolves to ${real} instead of ${expectedReal} (a folder above it was replaced)`);
+    if (!st.isSymbolicLink() && real !== expectedReal)
+      changes.push(`the worktree folder now resolves to ${real} instead of ${expectedReal} (a folder above it was replaced)`);
     const dotGit = join(path, '.git');
     let gitStat: import('node:fs').Stats | undefined;
-    try { gitStat = lstatSync(dotGit); } catch { /* missing */ }
+    try {
+      gitStat = lstatSync(dotGit);
+    } catch {
+      /* missing */
+    }
     let admin: string | undefined;
     if (!gitStat) changes.push('its .git file is gone');
-    else if (!gitStat.isFile()) changes.push(`its .git is no longer a file pointing at the swarm's worktree entry (it is a ${gitStat.isSymbolicLink() ? 'symbolic link' : gitStat.isDirectory() ? 'directory: a repository of its own' : 'special file'})`);
+    else if (!gitStat.isFile())
+      changes.push(
+        `its .git is no longer a file pointing at the swarm's worktree entry (it is a ${gitStat.isSymbolicLink() ? 'symbolic link' : gitStat.isDirectory() ? 'directory: a repository of its own' : 'special file'})`,
+      );
     else {
       const m = /^gitdir:\s*(.+?)\s*$/m.exec(readText(dotGit) ?? '');
       const target = m ? resolve(path, m[1]) : undefined;
@@ -272,19 +334,27 @@ export class WorktreeManager {
     }
     if (admin) {
       const back = (readText(join(admin, 'gitdir')) ?? '').trim();
-      if (back && real && realOrUndefined(dirname(resolve(admin, back))) !== real) changes.push(`the worktree entry ${basename(admin)} now points at ${back} instead of this folder`);
+      if (back && real && realOrUndefined(dirname(resolve(admin, back))) !== real)
+        changes.push(`the worktree entry ${basename(admin)} now points at ${back} instead of this folder`);
       const cd = (readText(join(admin, 'commondir')) ?? '').trim();
       if (cd && realOrUndefined(resolve(admin, cd)) !== common) changes.push(`the worktree entry ${basename(admin)} now belongs to another repository (${cd})`);
       const head = (readText(join(admin, 'HEAD')) ?? '').trim();
       const headRef = /^ref:\s*(\S+)$/.exec(head)?.[1];
-      if (want && headRef !== `refs/heads/${want}`) changes.push(`its HEAD is ${headRef ? `on ${headRef}` : `detached at ${head.slice(0, 10) || '(nothing)'}`} instead of the task branch refs/heads/${want}`);
+      if (want && headRef !== `refs/heads/${want}`)
+        changes.push(
+          `its HEAD is ${headRef ? `on ${headRef}` : `detached at ${head.slice(0, 10) || '(nothing)'}`} instead of the task branch refs/heads/${want}`,
+        );
       if (!want && !headRef?.startsWith('refs/heads/swarm/')) changes.push(`its HEAD is ${headRef ? `on ${headRef}` : 'detached'}, not on a swarm branch`);
     }
     // Its branch must stay a plain ref holding a commit id: a symbolic ref ("ref: refs/heads/main")
     // or a link there would make the swarm's own commit, and the branch's deletion, act on the base.
     if (want) changes.push(...branchRefProblems(common, want));
     if (changes.length) throw new WorktreeChangedError(path, changes);
-    const record: WorktreeRecord = { real: real!, admin: admin!, branch: want ?? (readText(join(admin!, 'HEAD')) ?? '').trim().replace(/^ref:\s*refs\/heads\//, '') };
+    const record: WorktreeRecord = {
+      real: real!,
+      admin: admin!,
+      branch: want ?? (readText(join(admin!, 'HEAD')) ?? '').trim().replace(/^ref:\s*refs\/heads\//, ''),
+    };
     this.records.set(path, record);
     return record;
   }
@@ -315,7 +385,10 @@ export class WorktreeManager {
     // the branch tip is the head. The HEAD file is read again (not git: issue 17) to be sure.
     const headNow = (readText(join(rec.admin, 'HEAD')) ?? '').trim();
     const tip = await this.git.readBranch(rec.branch);
-    if (headNow !== `ref: refs/heads/${rec.branch}` || !tip) throw new WorktreeChangedError(path, [`after the commit, the worktree's HEAD is "${headNow.slice(0, 60)}" and branch ${rec.branch} is at ${tip?.slice(0, 10) ?? '(nothing)'}, not the task branch's tip`]);
+    if (headNow !== `ref: refs/heads/${rec.branch}` || !tip)
+      throw new WorktreeChangedError(path, [
+        `after the commit, the worktree's HEAD is "${headNow.slice(0, 60)}" and branch ${rec.branch} is at ${tip?.slice(0, 10) ?? '(nothing)'}, not the task branch's tip`,
+      ]);
     return tip;
   }
 
@@ -343,7 +416,14 @@ export class WorktreeManager {
    * Remove a worktree and its branch. Anything not on `baseRef` — commits, uncommitted or untracked
    * files — is kept under an archive ref first. Returns the archive ref when one was written.
    */
-  async removeSafely(taskId: string, path: string | undefined, branch: string | undefined, baseRef: string, dryRun = false, mergedSha?: string): Promise<{ archivedRef?: string; reason: string; diskBytes: number }> {
+  async removeSafely(
+    taskId: string,
+    path: string | undefined,
+    branch: string | undefined,
+    baseRef: string,
+    dryRun = false,
+    mergedSha?: string,
+  ): Promise<{ archivedRef?: string; reason: string; diskBytes: number }> {
     // Only the swarm's own worktree and branch of this task are ever removed (docs/security.md).
     if (path && resolve(path) !== resolve(this.pathFor(taskId))) path = undefined;
     const checkedOut = branch; // what the worktree has checked out (git's list): verified as such below
@@ -356,10 +436,14 @@ export class WorktreeManager {
       // one the swarm made (a symlink to the user's checkout, a .git file pointing elsewhere).
       const rec = await this.verifyWorktree(path, checkedOut);
       diskBytes = await diskUsage(path);
-      const snap = dryRun ? ((await this.git.status(path)).length ? 'dirty' : undefined) : await this.snapshotDirty(path, `swarm: uncommitted work of task ${taskId}, kept at cleanup`);
+      const snap = dryRun
+        ? (await this.git.status(path)).length
+          ? 'dirty'
+          : undefined
+        : await this.snapshotDirty(path, `swarm: uncommitted work of task ${taskId}, kept at cleanup`);
       if (snap) reason = 'uncommitted changes kept in an archive commit';
       // Verified above: HEAD is on rec.branch, so its tip is HEAD (read from the ref, not git: issue 17).
-      tip = snap && snap !== 'dirty' ? snap : (await this.git.readBranch(rec.branch)) ?? (await this.git.head({ cwd: path }));
+      tip = snap && snap !== 'dirty' ? snap : ((await this.git.readBranch(rec.branch)) ?? (await this.git.head({ cwd: path })));
       if (snap === 'dirty') tip = 'dirty';
     } else if (branch) {
       tip = await this.git.readBranch(branch);
@@ -400,10 +484,16 @@ export function reviewTaskText(claimed: { title: string; body: string; answer?: 
 export function branchRefProblems(commonDir: string, branch: string): string[] {
   const file = join(commonDir, 'refs', 'heads', branch);
   let st: import('node:fs').Stats;
-  try { st = lstatSync(file); } catch { return []; } // packed, or not made yet
+  try {
+    st = lstatSync(file);
+  } catch {
+    return [];
+  } // packed, or not made yet
   if (st.isSymbolicLink()) return [`its branch refs/heads/${branch} was replaced by a symbolic link`];
   if (!st.isFile()) return [`its branch refs/heads/${branch} is no longer a file`];
   const text = readText(file) ?? '';
   if (/^[0-9a-f]{40}([0-9a-f]{24})?\n?$/.test(text)) return [];
-  return [`its branch refs/heads/${branch} is no longer a plain commit id (it says ${JSON.stringify(text.trim().slice(0, 80))}: a symbolic ref would make the swarm's commit land elsewhere)`];
+  return [
+    `its branch refs/heads/${branch} is no longer a plain commit id (it says ${JSON.stringify(text.trim().slice(0, 80))}: a symbolic ref would make the swarm's commit land elsewhere)`,
+  ];
 }

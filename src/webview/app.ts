@@ -10,14 +10,7 @@
 // `ReviewApp` takes the document and the VS Code API as arguments so tests run it in happy-dom;
 // main.ts wires it to the real window.
 
-import {
-  LoadFileCommand,
-  NextCommand,
-  OpenNativeDiffCommand,
-  ReadyCommand,
-  RefreshCommand,
-  parseReviewNotification,
-} from '../shared/reviewProtocol';
+import { LoadFileCommand, NextCommand, OpenNativeDiffCommand, ReadyCommand, RefreshCommand, parseReviewNotification } from '../shared/reviewProtocol';
 import { type ReviewAction, type ReviewViewModel } from '../shared/reviewViewModel';
 import { Dom } from './dom';
 import { SPLIT_MIN_WIDTH, decisionRequest, initialState, reduce, working, type PageEvent, type PageState } from './state';

@@ -179,7 +179,9 @@ export function renderFileDiff(doc: Document, chunk: string, layout: DiffLayout)
   if (blocks.every((b) => b.lines.length === 0)) {
     const note = doc.createElement('div');
     note.className = 'diff-note';
-    note.textContent = /^(Binary files |GIT binary patch)/m.test(chunk) ? 'Binary file: no text diff to show.' : 'No changes to the content (rename, copy or mode change only).';
+    note.textContent = /^(Binary files |GIT binary patch)/m.test(chunk)
+      ? 'Binary file: no text diff to show.'
+      : 'No changes to the content (rename, copy or mode change only).';
     root.appendChild(note);
     return { element: root, lines: 0 };
   }

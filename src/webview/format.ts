@@ -10,7 +10,6 @@ export const ACTION_LABELS: Record<ReviewAction, string> = {
   reject: 'Reject',
 };
 
-
 export const VERDICT_UI: Record<string, { text: string; icon: string; cls: string }> = {
   APPROVED: { text: 'Approved', icon: 'pass', cls: 'ok' },
   NEEDS_CHANGES: { text: 'Needs changes', icon: 'warning', cls: 'warn' },
@@ -97,4 +96,3 @@ export function describeOutcome(result: ActionResultView): { text: string; ok: b
       return { text: `${label} failed: ${o.detail}`, ok: false, files: [] };
   }
 }
-

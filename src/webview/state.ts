@@ -15,12 +15,7 @@ import {
   type PersistedReviewState,
   type ReviewNotification,
 } from '../shared/reviewProtocol';
-import {
-  resultStillApplies,
-  type ActionResultView,
-  type ReviewAction,
-  type ReviewViewModel,
-} from '../shared/reviewViewModel';
+import { resultStillApplies, type ActionResultView, type ReviewAction, type ReviewViewModel } from '../shared/reviewViewModel';
 import { LINE_COMMENT_LIMITS, type LineComment } from '../shared/lineComments';
 import { shortSha, moved } from './format';
 
@@ -61,7 +56,9 @@ export type PageEvent =
 export const SPLIT_MIN_WIDTH = 800;
 
 export function initialState(saved: unknown, hints: { taskId?: string; root?: string } = {}): PageState {
-  const ui: PersistedReviewState = isPersistedReviewState(saved) ? { ...saved } : { taskId: hints.taskId ?? 'unknown', layout: 'unified', expanded: {}, draft: '' };
+  const ui: PersistedReviewState = isPersistedReviewState(saved)
+    ? { ...saved }
+    : { taskId: hints.taskId ?? 'unknown', layout: 'unified', expanded: {}, draft: '' };
   // The serializer reopens the panel after a reload from this state, so it names the repository too.
   if (hints.root !== undefined && ui.root === undefined) ui.root = hints.root;
   return { ui, waiting: 0, nextId: 1, narrow: false };
@@ -86,7 +83,16 @@ export function reduce(s: PageState, e: PageEvent): PageState {
       const msg = e.msg;
       switch (msg.method) {
         case 'review/state': {
-          const next = withModel({ ...s, error: undefined, waiting: msg.params.waiting, hostPending: msg.params.pending, focusRequests: (s.focusRequests ?? 0) + (msg.params.focus ? 1 : 0) }, msg.params.model);
+          const next = withModel(
+            {
+              ...s,
+              error: undefined,
+              waiting: msg.params.waiting,
+              hostPending: msg.params.pending,
+              focusRequests: (s.focusRequests ?? 0) + (msg.params.focus ? 1 : 0),
+            },
+            msg.params.model,
+          );
           if (msg.params.lastResult) next.lastResult = msg.params.lastResult;
           // A result about an older commit no longer applies once a newer one waits for a decision.
           if (next.lastResult && next.model && !resultStillApplies(next.lastResult, next.model)) next.lastResult = undefined;
@@ -163,7 +169,15 @@ export function blockers(s: PageState): Record<ReviewAction, string | undefined>
   const disagrees = m ? !m.approvable : false;
   return {
     approve: common ?? (disagrees ? (m?.approveBlocked ?? 'The reviewer did not approve: use Override with a reason.') : undefined),
-    override: common ?? (!disagrees ? 'only for merging what the reviewer did not approve.' : !text ? 'write the reason in the comment.' : comments ? 'line comments go with Request changes.' : undefined),
+    override:
+      common ??
+      (!disagrees
+        ? 'only for merging what the reviewer did not approve.'
+        : !text
+          ? 'write the reason in the comment.'
+          : comments
+            ? 'line comments go with Request changes.'
+            : undefined),
     requestChanges: common ?? (!text && !comments ? 'write what should change, or comment on lines of the diff.' : undefined),
     reject: common ?? (comments ? 'line comments go with Request changes.' : undefined),
   };
@@ -187,8 +201,10 @@ export function decisionHint(s: PageState): string {
   if (!m.sha || working(s)) return '';
   let hint = `Applies to commit ${shortSha(m.sha)} (if the branch moves first, nothing happens).`;
   // The engine merges the head the user was shown; say plainly that the reviewer did not see all of it.
-  if (moved(m)) hint = `The branch moved after it was submitted for review (reviewed ${shortSha(m.reviewedSha)}, now ${shortSha(m.sha)}): the diff includes newer commits the reviewer has not seen. ${hint}`;
-  if (m.agentVerdict === 'NEEDS_CHANGES' || m.agentVerdict === 'REJECTED') hint += ` The reviewer did not approve${m.agentVerdictSha && m.agentVerdictSha !== m.sha ? ` (on ${shortSha(m.agentVerdictSha)})` : ''}: Override merges anyway and records your reason.`;
+  if (moved(m))
+    hint = `The branch moved after it was submitted for review (reviewed ${shortSha(m.reviewedSha)}, now ${shortSha(m.sha)}): the diff includes newer commits the reviewer has not seen. ${hint}`;
+  if (m.agentVerdict === 'NEEDS_CHANGES' || m.agentVerdict === 'REJECTED')
+    hint += ` The reviewer did not approve${m.agentVerdictSha && m.agentVerdictSha !== m.sha ? ` (on ${shortSha(m.agentVerdictSha)})` : ''}: Override merges anyway and records your reason.`;
   else if (!m.approvable) hint += ` ${m.approveBlocked ?? 'Only Override merges this change.'}`;
   return hint;
 }

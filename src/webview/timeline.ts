@@ -37,15 +37,19 @@ export function startTimeline(doc: Document, vscode: TimelineVsCodeApi, win: Pic
   const onMessage = (msg: unknown): void => {
     const m = msg as TimelineToPage;
     if (!m || m.type !== 'timeline/show') return;
-    select.replaceChildren(...m.runs.map((r) => {
-      const o = doc.createElement('option');
-      o.value = r.id;
-      o.textContent = r.label;
-      o.selected = r.id === m.selected;
-      return o;
-    }));
+    select.replaceChildren(
+      ...m.runs.map((r) => {
+        const o = doc.createElement('option');
+        o.value = r.id;
+        o.textContent = r.label;
+        o.selected = r.id === m.selected;
+        return o;
+      }),
+    );
     model = m.model;
-    note.textContent = m.note ?? (model ? `${model.spans.length} spans, ${model.lanes.length} lanes${model.live ? ', live' : ''}${model.reason ? ` — ended: ${model.reason}` : ''}` : '');
+    note.textContent =
+      m.note ??
+      (model ? `${model.spans.length} spans, ${model.lanes.length} lanes${model.live ? ', live' : ''}${model.reason ? ` — ended: ${model.reason}` : ''}` : '');
     const width = Math.max(600, (chart.clientWidth || 1200) - 4);
     // The SVG is built from the model by timelineSvg.ts, which escapes every text from the journal.
     chart.innerHTML = model ? renderTimelineSvg(model, { width }) : '';

@@ -94,7 +94,12 @@ export function cliSetup(name: CliName, o: CliSetupOptions): CliSetup {
           '',
         ].join('\n'),
       );
-      return { command, model: 'gpt-5.5', args: ['--disable', 'plugins', '--disable', 'apps'], env: { ...COMMON, HOME: home, CODEX_HOME: codexHome, FAKE_OPENAI_API_KEY: 'sk-fake' } };
+      return {
+        command,
+        model: 'gpt-5.5',
+        args: ['--disable', 'plugins', '--disable', 'apps'],
+        env: { ...COMMON, HOME: home, CODEX_HOME: codexHome, FAKE_OPENAI_API_KEY: 'sk-fake' },
+      };
     }
     case 'opencode': {
       const sdk = o.opencodeSdk ?? 'openai-compatible';
@@ -158,7 +163,15 @@ export function cliSetup(name: CliName, o: CliSetupOptions): CliSetup {
         command,
         model: 'gemini-2.5-pro',
         args: [],
-        env: { ...COMMON, HOME: home, GEMINI_CLI_HOME: home, GOOGLE_GEMINI_BASE_URL: base, GEMINI_API_KEY: 'fake-gemini-key', GEMINI_CLI_TRUST_WORKSPACE: 'true', GEMINI_CLI_NO_RELAUNCH: 'true' },
+        env: {
+          ...COMMON,
+          HOME: home,
+          GEMINI_CLI_HOME: home,
+          GOOGLE_GEMINI_BASE_URL: base,
+          GEMINI_API_KEY: 'fake-gemini-key',
+          GEMINI_CLI_TRUST_WORKSPACE: 'true',
+          GEMINI_CLI_NO_RELAUNCH: 'true',
+        },
       };
     }
   }

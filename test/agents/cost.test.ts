@@ -53,11 +53,33 @@ const isTitleCall = (r: RecordedRequest) => !r.view?.tools.length && /title gene
 const CLAUDE_PRICE = { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 };
 
 /** SWARM_AGENTS_CLIS=claude,gemini runs some of them. */
-const CLIS = (['claude', 'codex', 'opencode', 'gemini'] as const).filter((n) => cliInstalled(n) && (!process.env.SWARM_AGENTS_CLIS || process.env.SWARM_AGENTS_CLIS.split(',').includes(n)));
+const CLIS = (['claude', 'codex', 'opencode', 'gemini'] as const).filter(
+  (n) => cliInstalled(n) && (!process.env.SWARM_AGENTS_CLIS || process.env.SWARM_AGENTS_CLIS.split(',').includes(n)),
+);
 
 function expectedCost(name: CliName, calls: RecordedRequest[]): number | undefined {
-  if (name === 'claude') return calls.reduce((s, r) => s + ((r.usage!.input - r.usage!.cacheRead - r.usage!.cacheWrite) * CLAUDE_PRICE.input + r.usage!.cacheWrite * CLAUDE_PRICE.cacheWrite + r.usage!.cacheRead * CLAUDE_PRICE.cacheRead + r.usage!.output * CLAUDE_PRICE.output) / 1e6, 0);
-  if (name === 'opencode') return calls.reduce((s, r) => s + ((r.usage!.input - r.usage!.cacheRead - r.usage!.cacheWrite) * OPENCODE_PRICE.input + r.usage!.cacheWrite * OPENCODE_PRICE.cache_write + r.usage!.cacheRead * OPENCODE_PRICE.cache_read + r.usage!.output * OPENCODE_PRICE.output) / 1e6, 0);
+  if (name === 'claude')
+    return calls.reduce(
+      (s, r) =>
+        s +
+        ((r.usage!.input - r.usage!.cacheRead - r.usage!.cacheWrite) * CLAUDE_PRICE.input +
+          r.usage!.cacheWrite * CLAUDE_PRICE.cacheWrite +
+          r.usage!.cacheRead * CLAUDE_PRICE.cacheRead +
+          r.usage!.output * CLAUDE_PRICE.output) /
+          1e6,
+      0,
+    );
+  if (name === 'opencode')
+    return calls.reduce(
+      (s, r) =>
+        s +
+        ((r.usage!.input - r.usage!.cacheRead - r.usage!.cacheWrite) * OPENCODE_PRICE.input +
+          r.usage!.cacheWrite * OPENCODE_PRICE.cache_write +
+          r.usage!.cacheRead * OPENCODE_PRICE.cache_read +
+          r.usage!.output * OPENCODE_PRICE.output) /
+          1e6,
+      0,
+    );
   return undefined;
 }
 
@@ -82,7 +104,10 @@ describe('tokens and cost per task equal what the model server served', { skip: 
       const { ws, summary, events } = await runSwarm(repo.root, { timeoutMs: 230_000 });
       const failed = events.filter((e) => e.type === 'agent_finished' && e.failure);
       assert.deepEqual(summary.merged, [id], `agent failures: ${JSON.stringify(failed)}`);
-      assert.deepEqual(events.flatMap((e) => (e.type === 'review_finished' ? [e.round.verdict] : [])), ['NEEDS_CHANGES', 'APPROVED']);
+      assert.deepEqual(
+        events.flatMap((e) => (e.type === 'review_finished' ? [e.round.verdict] : [])),
+        ['NEEDS_CHANGES', 'APPROVED'],
+      );
       const turns = events.filter((e) => e.type === 'agent_finished');
       assert.equal(turns.length, 4, 'two worker rounds (the second resumed) and two reviews');
 
@@ -92,7 +117,11 @@ describe('tokens and cost per task equal what the model server served', { skip: 
       assert.equal(served.calls, calls.length);
       assert.ok(calls.length >= 6, `${calls.length} answered calls (a write and a reply per worker round, a reply per review)`);
       if (name !== 'opencode') assert.equal(all.length, calls.length, 'no side calls');
-      const want = { inputTokens: served.input, outputTokens: served.output, ...(expectedCost(name, calls) !== undefined ? { costUsd: expectedCost(name, calls) } : {}) };
+      const want = {
+        inputTokens: served.input,
+        outputTokens: served.output,
+        ...(expectedCost(name, calls) !== undefined ? { costUsd: expectedCost(name, calls) } : {}),
+      };
       const near = (u: { inputTokens?: number; outputTokens?: number; costUsd?: number } | undefined, where: string) => {
         assert.ok(u, `${where}: no usage`);
         assert.equal(u.inputTokens, want.inputTokens, `${where}: input tokens (served ${JSON.stringify(served)})`);

@@ -26,7 +26,13 @@ import { isAbsolute, join } from 'node:path';
 import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-const realTmp = (): string => { try { return realpathSync(tmpdir()); } catch { return tmpdir(); } };
+const realTmp = (): string => {
+  try {
+    return realpathSync(tmpdir());
+  } catch {
+    return tmpdir();
+  }
+};
 
 export type Protocol = 'anthropic' | 'responses' | 'chat' | 'gemini' | 'gemini-generate' | 'other';
 
@@ -111,11 +117,20 @@ export function directiveScript(view: ConversationView): FakeAction {
   let reply: string | undefined;
   for (const line of view.prompt.split('\n')) {
     const w = /^\s*FAKE_WRITE\s+(\S+)\s+(".*")\s*$/.exec(line);
-    if (w) { steps.push({ kind: 'write', path: w[1], content: JSON.parse(w[2]) as string }); continue; }
+    if (w) {
+      steps.push({ kind: 'write', path: w[1], content: JSON.parse(w[2]) as string });
+      continue;
+    }
     const sh = /^\s*FAKE_SHELL\s+(".*")\s*$/.exec(line);
-    if (sh) { steps.push({ kind: 'shell', command: JSON.parse(sh[1]) as string }); continue; }
+    if (sh) {
+      steps.push({ kind: 'shell', command: JSON.parse(sh[1]) as string });
+      continue;
+    }
     const r = /^\s*FAKE_REPLY\s+(".*")\s*$/.exec(line);
-    if (r) { reply = JSON.parse(r[1]) as string; continue; }
+    if (r) {
+      reply = JSON.parse(r[1]) as string;
+      continue;
+    }
     const v = /^\s*FAKE_VERDICT\s+(APPROVED|NEEDS_CHANGES|REJECTED)\s*$/.exec(line);
     if (v) reply = v[1] === 'APPROVED' ? `The change does what the task asks.\nVERDICT: APPROVED` : `Please add a note to NOTES.md.\nVERDICT: ${v[1]}`;
   }
@@ -160,7 +175,15 @@ function findCwd(texts: string[]): string | undefined {
   return undefined;
 }
 
-interface Parsed { system: string[]; prompts: string[]; toolResultsSincePrompt: number; messageCount: number; tools: ToolInfo[]; model: string; texts: string[] }
+interface Parsed {
+  system: string[];
+  prompts: string[];
+  toolResultsSincePrompt: number;
+  messageCount: number;
+  tools: ToolInfo[];
+  model: string;
+  texts: string[];
+}
 
 function schemaProps(s: unknown): string[] {
   return Object.keys(obj(obj(s).properties));
@@ -177,11 +200,17 @@ function parseAnthropic(b: Json): Parsed {
     const role = str(mo.role);
     const t = textOfParts(mo.content);
     texts.push(...t);
-    if (role === 'system') { system.push(...t); continue; }
+    if (role === 'system') {
+      system.push(...t);
+      continue;
+    }
     if (role !== 'user') continue;
     const hasToolResult = arr(mo.content).some((p) => obj(p).type === 'tool_result');
     const own = t.filter((x) => !NOT_PROMPT.test(x) && x.trim());
-    if (!hasToolResult && own.length) { prompts.push(own.join('\n')); since = 0; } else if (hasToolResult) since++;
+    if (!hasToolResult && own.length) {
+      prompts.push(own.join('\n'));
+      since = 0;
+    } else if (hasToolResult) since++;
   }
   const tools = arr(b.tools).map((t) => ({ name: str(obj(t).name), kind: 'function' as const, properties: schemaProps(obj(t).input_schema) }));
   return { system, prompts, toolResultsSincePrompt: since, messageCount: msgs.length, tools, model: str(b.model), texts };
@@ -199,10 +228,16 @@ function parseResponses(b: Json): Parsed {
     if (type === 'message') {
       const t = textOfParts(io.content);
       texts.push(...t);
-      if (io.role === 'developer' || io.role === 'system') { system.push(...t); continue; }
+      if (io.role === 'developer' || io.role === 'system') {
+        system.push(...t);
+        continue;
+      }
       if (io.role !== 'user') continue;
       const own = t.filter((x) => !NOT_PROMPT.test(x) && x.trim());
-      if (own.length) { prompts.push(own.join('\n')); since = 0; }
+      if (own.length) {
+        prompts.push(own.join('\n'));
+        since = 0;
+      }
     } else if (/_call_output$/.test(type)) since++;
   }
   const tools = arr(b.tools).map((t) => {
@@ -226,10 +261,16 @@ function parseChat(b: Json): Parsed {
     else if (mo.role === 'tool') since++;
     else if (mo.role === 'user') {
       const own = t.filter((x) => !NOT_PROMPT.test(x) && x.trim());
-      if (own.length) { prompts.push(own.join('\n')); since = 0; }
+      if (own.length) {
+        prompts.push(own.join('\n'));
+        since = 0;
+      }
     }
   }
-  const tools = arr(b.tools).map((t) => { const f = obj(obj(t).function); return { name: str(f.name), kind: 'function' as const, properties: schemaProps(f.parameters) }; });
+  const tools = arr(b.tools).map((t) => {
+    const f = obj(obj(t).function);
+    return { name: str(f.name), kind: 'function' as const, properties: schemaProps(f.parameters) };
+  });
   return { system, prompts, toolResultsSincePrompt: since, messageCount: msgs.length, tools, model: str(b.model), texts };
 }
 
@@ -248,19 +289,28 @@ function parseGemini(b: Json, model: string): Parsed {
     const hasResp = parts.some((p) => 'functionResponse' in obj(p));
     const own = t.filter((x) => !NOT_PROMPT.test(x) && x.trim());
     if (hasResp) since++;
-    else if (own.length) { prompts.push(own.join('\n')); since = 0; }
+    else if (own.length) {
+      prompts.push(own.join('\n'));
+      since = 0;
+    }
   }
   const tools: ToolInfo[] = [];
-  for (const t of arr(b.tools)) for (const f of arr(obj(t).functionDeclarations)) {
-    const fo = obj(f);
-    tools.push({ name: str(fo.name), kind: 'function', properties: schemaProps(fo.parametersJsonSchema ?? fo.parameters) });
-  }
+  for (const t of arr(b.tools))
+    for (const f of arr(obj(t).functionDeclarations)) {
+      const fo = obj(f);
+      tools.push({ name: str(fo.name), kind: 'function', properties: schemaProps(fo.parametersJsonSchema ?? fo.parameters) });
+    }
   return { system, prompts, toolResultsSincePrompt: since, messageCount: contents.length, tools, model, texts };
 }
 
 // --- tool calls ---------------------------------------------------------------------------
 
-interface ToolCall { name: string; custom: boolean; args: Json; input?: string }
+interface ToolCall {
+  name: string;
+  custom: boolean;
+  args: Json;
+  input?: string;
+}
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -280,7 +330,11 @@ function toolCallFor(action: { path: string; content: string }, view: Conversati
   const by = (n: string) => view.tools.find((t) => t.name === n);
   const patch = by('apply_patch');
   if (patch?.kind === 'custom') {
-    const body = action.content.replace(/\n$/, '').split('\n').map((l) => `+${l}`).join('\n');
+    const body = action.content
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => `+${l}`)
+      .join('\n');
     return { name: 'apply_patch', custom: true, args: {}, input: `*** Begin Patch\n*** Add File: ${action.path}\n${body}\n*** End Patch\n` };
   }
   if (!abs) return 'fake server: could not find the working directory in the request';
@@ -310,7 +364,13 @@ const nextId = (p: string) => `${p}_${Date.now().toString(36)}${(++idCounter).to
  * has cache writes. Distinct numbers per field, and per call (`n` is the call's number), so a sum
  * taken over the wrong fields or the wrong calls cannot come out right.
  */
-export interface ServedUsage { input: number; output: number; cacheRead: number; cacheWrite: number; reasoning: number }
+export interface ServedUsage {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  reasoning: number;
+}
 export function usageFor(protocol: Protocol, n: number): ServedUsage {
   return { input: 1234 + n, output: 56 + (n % 10), cacheRead: 200 + n, cacheWrite: protocol === 'anthropic' ? 30 : 0, reasoning: 7 };
 }
@@ -328,14 +388,47 @@ function anthropicReply(res: ServerResponse, model: string, out: ToolCall | stri
   const block = typeof out === 'string' ? { type: 'text', text: out } : { type: 'tool_use', id: nextId('toolu'), name: out.name, input: out.args };
   const stop = typeof out === 'string' ? 'end_turn' : 'tool_use';
   if (!stream) {
-    json(res, 200, { id, type: 'message', role: 'assistant', model, content: [block], stop_reason: stop, stop_sequence: null, usage: { input_tokens: u.input - u.cacheRead - u.cacheWrite, cache_creation_input_tokens: u.cacheWrite, cache_read_input_tokens: u.cacheRead, output_tokens: u.output } });
+    json(res, 200, {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [block],
+      stop_reason: stop,
+      stop_sequence: null,
+      usage: {
+        input_tokens: u.input - u.cacheRead - u.cacheWrite,
+        cache_creation_input_tokens: u.cacheWrite,
+        cache_read_input_tokens: u.cacheRead,
+        output_tokens: u.output,
+      },
+    });
     return;
   }
   const ev = (type: string, data: Json) => ({ event: type, data: { type, ...data } });
   sse(res, [
-    ev('message_start', { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: u.input - u.cacheRead - u.cacheWrite, cache_creation_input_tokens: u.cacheWrite, cache_read_input_tokens: u.cacheRead, output_tokens: 1 } } }),
+    ev('message_start', {
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: {
+          input_tokens: u.input - u.cacheRead - u.cacheWrite,
+          cache_creation_input_tokens: u.cacheWrite,
+          cache_read_input_tokens: u.cacheRead,
+          output_tokens: 1,
+        },
+      },
+    }),
     ev('content_block_start', { index: 0, content_block: typeof out === 'string' ? { type: 'text', text: '' } : { ...block, input: {} } }),
-    ev('content_block_delta', { index: 0, delta: typeof out === 'string' ? { type: 'text_delta', text: out } : { type: 'input_json_delta', partial_json: JSON.stringify(out.args) } }),
+    ev('content_block_delta', {
+      index: 0,
+      delta: typeof out === 'string' ? { type: 'text_delta', text: out } : { type: 'input_json_delta', partial_json: JSON.stringify(out.args) },
+    }),
     ev('content_block_stop', { index: 0 }),
     ev('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: u.output } }),
     ev('message_stop', {}),
@@ -345,12 +438,31 @@ function anthropicReply(res: ServerResponse, model: string, out: ToolCall | stri
 function responsesReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean, u: ServedUsage): void {
   const respId = nextId('resp');
   let item: Json;
-  if (typeof out === 'string') item = { type: 'message', id: nextId('msg'), status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: out, annotations: [] }] };
-  else if (out.custom) item = { type: 'custom_tool_call', id: nextId('ctc'), call_id: nextId('call'), name: out.name, input: out.input ?? '', status: 'completed' };
+  if (typeof out === 'string')
+    item = { type: 'message', id: nextId('msg'), status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: out, annotations: [] }] };
+  else if (out.custom)
+    item = { type: 'custom_tool_call', id: nextId('ctc'), call_id: nextId('call'), name: out.name, input: out.input ?? '', status: 'completed' };
   else item = { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), name: out.name, arguments: JSON.stringify(out.args), status: 'completed' };
-  const usage = { input_tokens: u.input, input_tokens_details: { cached_tokens: u.cacheRead }, output_tokens: u.output, output_tokens_details: { reasoning_tokens: u.reasoning }, total_tokens: u.input + u.output };
-  const response = (status: string, output: Json[]) => ({ id: respId, object: 'response', created_at: Math.floor(Date.now() / 1000), status, model, output, usage: status === 'completed' ? usage : null });
-  if (!stream) { json(res, 200, response('completed', [item])); return; }
+  const usage = {
+    input_tokens: u.input,
+    input_tokens_details: { cached_tokens: u.cacheRead },
+    output_tokens: u.output,
+    output_tokens_details: { reasoning_tokens: u.reasoning },
+    total_tokens: u.input + u.output,
+  };
+  const response = (status: string, output: Json[]) => ({
+    id: respId,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status,
+    model,
+    output,
+    usage: status === 'completed' ? usage : null,
+  });
+  if (!stream) {
+    json(res, 200, response('completed', [item]));
+    return;
+  }
   let seq = 0;
   const ev = (type: string, data: Json) => ({ event: type, data: { type, sequence_number: seq++, ...data } });
   const events = [ev('response.created', { response: response('in_progress', []) }), ev('response.in_progress', { response: response('in_progress', []) })];
@@ -380,28 +492,65 @@ function responsesReply(res: ServerResponse, model: string, out: ToolCall | stri
 function chatReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean, u: ServedUsage): void {
   const id = nextId('chatcmpl');
   const created = Math.floor(Date.now() / 1000);
-  const usage = { prompt_tokens: u.input, prompt_tokens_details: { cached_tokens: u.cacheRead }, completion_tokens: u.output, completion_tokens_details: { reasoning_tokens: u.reasoning }, total_tokens: u.input + u.output };
+  const usage = {
+    prompt_tokens: u.input,
+    prompt_tokens_details: { cached_tokens: u.cacheRead },
+    completion_tokens: u.output,
+    completion_tokens_details: { reasoning_tokens: u.reasoning },
+    total_tokens: u.input + u.output,
+  };
   const callId = nextId('call');
   if (!stream) {
-    const message = typeof out === 'string' ? { role: 'assistant', content: out } : { role: 'assistant', content: null, tool_calls: [{ id: callId, type: 'function', function: { name: out.name, arguments: JSON.stringify(out.args) } }] };
-    json(res, 200, { id, object: 'chat.completion', created, model, choices: [{ index: 0, message, finish_reason: typeof out === 'string' ? 'stop' : 'tool_calls' }], usage });
+    const message =
+      typeof out === 'string'
+        ? { role: 'assistant', content: out }
+        : {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: callId, type: 'function', function: { name: out.name, arguments: JSON.stringify(out.args) } }],
+          };
+    json(res, 200, {
+      id,
+      object: 'chat.completion',
+      created,
+      model,
+      choices: [{ index: 0, message, finish_reason: typeof out === 'string' ? 'stop' : 'tool_calls' }],
+      usage,
+    });
     return;
   }
-  const chunk = (delta: Json, finish: string | null) => ({ data: { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] } });
-  const events = typeof out === 'string'
-    ? [chunk({ role: 'assistant', content: '' }, null), chunk({ content: out }, null), chunk({}, 'stop')]
-    : [
-        chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: out.name, arguments: '' } }] }, null),
-        chunk({ tool_calls: [{ index: 0, function: { arguments: JSON.stringify(out.args) } }] }, null),
-        chunk({}, 'tool_calls'),
-      ];
+  const chunk = (delta: Json, finish: string | null) => ({
+    data: { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] },
+  });
+  const events =
+    typeof out === 'string'
+      ? [chunk({ role: 'assistant', content: '' }, null), chunk({ content: out }, null), chunk({}, 'stop')]
+      : [
+          chunk(
+            { role: 'assistant', content: null, tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: out.name, arguments: '' } }] },
+            null,
+          ),
+          chunk({ tool_calls: [{ index: 0, function: { arguments: JSON.stringify(out.args) } }] }, null),
+          chunk({}, 'tool_calls'),
+        ];
   sse(res, [...events, { data: { id, object: 'chat.completion.chunk', created, model, choices: [], usage } }, { data: '[DONE]' }]);
 }
 
 function geminiReply(res: ServerResponse, model: string, out: ToolCall | string, stream: boolean, u: ServedUsage): void {
   const part = typeof out === 'string' ? { text: out } : { functionCall: { name: out.name, args: out.args } };
-  const data = { candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: u.input, cachedContentTokenCount: u.cacheRead, candidatesTokenCount: u.output - u.reasoning, thoughtsTokenCount: u.reasoning, totalTokenCount: u.input + u.output }, modelVersion: model };
-  if (stream) sse(res, [{ data }]); else json(res, 200, data);
+  const data = {
+    candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: {
+      promptTokenCount: u.input,
+      cachedContentTokenCount: u.cacheRead,
+      candidatesTokenCount: u.output - u.reasoning,
+      thoughtsTokenCount: u.reasoning,
+      totalTokenCount: u.input + u.output,
+    },
+    modelVersion: model,
+  };
+  if (stream) sse(res, [{ data }]);
+  else json(res, 200, data);
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -416,13 +565,43 @@ function errorReply(res: ServerResponse, protocol: Protocol, status: number, mes
   const auth = status === 401 || status === 403;
   if (protocol === 'anthropic') {
     const type = rate ? 'rate_limit_error' : auth ? 'authentication_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
-    json(res, status, { type: 'error', error: { type, message: message ?? (rate ? 'Fake rate limit: too many requests' : auth ? 'invalid x-api-key' : 'Fake server error') } }, headers);
+    json(
+      res,
+      status,
+      { type: 'error', error: { type, message: message ?? (rate ? 'Fake rate limit: too many requests' : auth ? 'invalid x-api-key' : 'Fake server error') } },
+      headers,
+    );
   } else if (protocol === 'gemini' || protocol === 'gemini-generate') {
     const s = rate ? 'RESOURCE_EXHAUSTED' : auth ? 'UNAUTHENTICATED' : status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT';
-    json(res, status, { error: { code: status, message: message ?? (rate ? 'Resource has been exhausted (e.g. check quota).' : auth ? 'API key not valid. Please pass a valid API key.' : 'Fake server error'), status: s } }, headers);
+    json(
+      res,
+      status,
+      {
+        error: {
+          code: status,
+          message:
+            message ??
+            (rate ? 'Resource has been exhausted (e.g. check quota).' : auth ? 'API key not valid. Please pass a valid API key.' : 'Fake server error'),
+          status: s,
+        },
+      },
+      headers,
+    );
   } else {
     const code = rate ? 'rate_limit_exceeded' : auth ? 'invalid_api_key' : 'server_error';
-    json(res, status, { error: { message: message ?? (rate ? 'Rate limit reached (fake)' : auth ? 'Incorrect API key provided: sk-fake. (fake)' : 'Fake server error'), type: rate ? 'requests' : auth ? 'invalid_request_error' : 'server_error', param: null, code } }, headers);
+    json(
+      res,
+      status,
+      {
+        error: {
+          message: message ?? (rate ? 'Rate limit reached (fake)' : auth ? 'Incorrect API key provided: sk-fake. (fake)' : 'Fake server error'),
+          type: rate ? 'requests' : auth ? 'invalid_request_error' : 'server_error',
+          param: null,
+          code,
+        },
+      },
+      headers,
+    );
   }
 }
 
@@ -448,13 +627,24 @@ export class FakeModelServer {
   }
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => { this.handle(req, res).catch((e: unknown) => { try { json(res, 500, { error: { message: String(e) } }); } catch { /* gone */ } }); });
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        try {
+          json(res, 500, { error: { message: String(e) } });
+        } catch {
+          /* gone */
+        }
+      });
+    });
     // Long enough that a CLI reusing its connection for the next call of a turn (after a tool ran
     // on a loaded machine) never sends into a socket the server is closing ("fetch failed sending
     // request"); stop() closes every connection anyway.
     server.keepAliveTimeout = 60_000;
     this.server = server;
-    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', () => resolve()); });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
     this.port = (server.address() as AddressInfo).port;
     return this;
   }
@@ -517,44 +707,93 @@ export class FakeModelServer {
       else if (s.startsWith('t-')) tag = s.slice(2);
     }
     const path = '/' + segs.join('/');
-    const rec: RecordedRequest = { seq, time: Date.now(), method: req.method ?? 'GET', path, tag, mode, protocol: 'other', headers: req.headers, body: undefined, bodyText: '', status: 0 };
+    const rec: RecordedRequest = {
+      seq,
+      time: Date.now(),
+      method: req.method ?? 'GET',
+      path,
+      tag,
+      mode,
+      protocol: 'other',
+      headers: req.headers,
+      body: undefined,
+      bodyText: '',
+      status: 0,
+    };
     this.requests.push(rec);
     const keep = this.opts.keepBodies ?? 400;
-    if (this.requests.length > keep) { const old = this.requests[this.requests.length - keep - 1]; old.body = undefined; old.bodyText = ''; old.view = undefined; }
+    if (this.requests.length > keep) {
+      const old = this.requests[this.requests.length - keep - 1];
+      old.body = undefined;
+      old.bodyText = '';
+      old.view = undefined;
+    }
 
-    if (seq > (this.opts.maxRequests ?? 5000)) { rec.status = 503; json(res, 503, { error: { message: 'fake server: request limit reached' } }); return; }
+    if (seq > (this.opts.maxRequests ?? 5000)) {
+      rec.status = 503;
+      json(res, 503, { error: { message: 'fake server: request limit reached' } });
+      return;
+    }
     const raw = await this.readBody(req);
-    if (raw === null) { rec.status = 413; json(res, 413, { error: { message: 'fake server: body too large' } }); return; }
+    if (raw === null) {
+      rec.status = 413;
+      json(res, 413, { error: { message: 'fake server: body too large' } });
+      return;
+    }
     rec.bodyText = raw.toString('utf8');
-    try { rec.body = rec.bodyText ? JSON.parse(rec.bodyText) : undefined; } catch { rec.body = undefined; }
+    try {
+      rec.body = rec.bodyText ? JSON.parse(rec.bodyText) : undefined;
+    } catch {
+      rec.body = undefined;
+    }
     const b = obj(rec.body);
-    rec.sessionHeader = [req.headers['x-claude-code-session-id'], req.headers['session-id'], req.headers['x-session-id']].map((h) => (Array.isArray(h) ? h[0] : h)).find(Boolean);
+    rec.sessionHeader = [req.headers['x-claude-code-session-id'], req.headers['session-id'], req.headers['x-session-id']]
+      .map((h) => (Array.isArray(h) ? h[0] : h))
+      .find(Boolean);
 
     let parsed: Parsed | undefined;
     let stream = b.stream === true;
     let gemModel = '';
-    if (rec.method === 'POST' && path === '/v1/messages') { rec.protocol = 'anthropic'; parsed = parseAnthropic(b); }
-    else if (rec.method === 'POST' && path === '/v1/responses') { rec.protocol = 'responses'; parsed = parseResponses(b); }
-    else if (rec.method === 'POST' && path === '/v1/chat/completions') { rec.protocol = 'chat'; parsed = parseChat(b); }
-    else {
+    if (rec.method === 'POST' && path === '/v1/messages') {
+      rec.protocol = 'anthropic';
+      parsed = parseAnthropic(b);
+    } else if (rec.method === 'POST' && path === '/v1/responses') {
+      rec.protocol = 'responses';
+      parsed = parseResponses(b);
+    } else if (rec.method === 'POST' && path === '/v1/chat/completions') {
+      rec.protocol = 'chat';
+      parsed = parseChat(b);
+    } else {
       const g = /^\/v1beta\/models\/([^/:]+):(streamGenerateContent|generateContent|countTokens)$/.exec(path);
       if (g && rec.method === 'POST') {
         gemModel = decodeURIComponent(g[1]);
-        if (g[2] === 'countTokens') { rec.status = 200; json(res, 200, { totalTokens: USAGE.input }); return; }
+        if (g[2] === 'countTokens') {
+          rec.status = 200;
+          json(res, 200, { totalTokens: USAGE.input });
+          return;
+        }
         rec.protocol = g[2] === 'streamGenerateContent' ? 'gemini' : 'gemini-generate';
         stream = g[2] === 'streamGenerateContent';
         parsed = parseGemini(b, gemModel);
       }
     }
     if (!parsed) {
-      if (rec.method === 'GET' && /\/models$/.test(path)) { rec.status = 200; json(res, 200, { object: 'list', data: [], models: [] }); return; }
+      if (rec.method === 'GET' && /\/models$/.test(path)) {
+        rec.status = 200;
+        json(res, 200, { object: 'list', data: [], models: [] });
+        return;
+      }
       rec.status = 404;
       json(res, 404, { error: { message: `fake server: no route for ${rec.method} ${path}` } });
       return;
     }
 
     const forced = mode ? Number(mode.slice(1)) : undefined;
-    if (forced && forced !== 200) { rec.status = forced; errorReply(res, rec.protocol, forced, undefined, forced === 429 ? 1 : undefined); return; }
+    if (forced && forced !== 200) {
+      rec.status = forced;
+      errorReply(res, rec.protocol, forced, undefined, forced === 429 ? 1 : undefined);
+      return;
+    }
     if (this.failing && this.failing.remaining > 0) {
       this.failing.remaining--;
       const f = this.failing;
@@ -588,8 +827,13 @@ export class FakeModelServer {
 
     const action = this.script(view, rec);
     rec.action = action;
-    if (action.kind === 'http') { rec.status = action.status; errorReply(res, rec.protocol, action.status, action.message, action.retryAfterS); return; }
-    const callFor = (a: FakeAction & { kind: 'write' | 'shell' }) => (a.kind === 'write' ? toolCallFor(a, view, this.opts.writeRoots ?? [realTmp()]) : shellCallFor(a.command, view));
+    if (action.kind === 'http') {
+      rec.status = action.status;
+      errorReply(res, rec.protocol, action.status, action.message, action.retryAfterS);
+      return;
+    }
+    const callFor = (a: FakeAction & { kind: 'write' | 'shell' }) =>
+      a.kind === 'write' ? toolCallFor(a, view, this.opts.writeRoots ?? [realTmp()]) : shellCallFor(a.command, view);
     let out: ToolCall | string = action.kind === 'text' ? action.text : callFor(action);
     // A write the CLI offers no tool for (a restricted reviewer) or that is refused here is skipped:
     // the model says so and goes on with the script's next step.
@@ -597,7 +841,11 @@ export class FakeModelServer {
     for (let step = view.toolResultsSincePrompt + 1; typeof out === 'string' && action.kind !== 'text' && skipped.length < 20; step++) {
       skipped.push(out);
       const next = this.script({ ...view, toolResultsSincePrompt: step }, rec);
-      if (next.kind === 'http') { rec.status = next.status; errorReply(res, rec.protocol, next.status, next.message, next.retryAfterS); return; }
+      if (next.kind === 'http') {
+        rec.status = next.status;
+        errorReply(res, rec.protocol, next.status, next.message, next.retryAfterS);
+        return;
+      }
       out = next.kind === 'text' ? `${skipped.join('\n')}\n${next.text}` : callFor(next);
       if (next.kind === 'text') break;
     }

@@ -35,25 +35,59 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'swarm-rec-'));
   try {
     const repo = join(root, 'repo');
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    const git = (...a: string[]) =>
+      execFileSync('git', a, {
+        cwd: repo,
+        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+      });
     mkdirSync(repo);
     git('init', '-q', '-b', 'main');
     git('commit', '-q', '--allow-empty', '-m', 'init');
     for (const name of names) {
       const wt = join(root, `wt-${name}`);
       git('worktree', 'add', '-q', '-b', `task-${name}`, wt);
-      const record = async (kase: string, prompt: string, opts: { prefix?: string; resume?: string; role?: AgentRole; retries?: number; dropEnv?: string[] } = {}) => {
+      const record = async (
+        kase: string,
+        prompt: string,
+        opts: { prefix?: string; resume?: string; role?: AgentRole; retries?: number; dropEnv?: string[] } = {},
+      ) => {
         if (process.env.RECORD_CASES && !process.env.RECORD_CASES.split(',').includes(kase)) return undefined;
         const tag = `${name}-${kase}`;
         const setup = cliSetup(name, { baseUrl: `${server.url}/t-${tag}${opts.prefix ?? ''}`, home: join(root, 'home', kase), retries: opts.retries ?? 0 });
         for (const k of opts.dropEnv ?? []) delete setup.env[k];
         const ctx = { cliPaths: {}, nodePath: process.execPath, demoAgentPath: '', baseEnv: {} };
         const h = new CliHarness(CLI_SPECS[name], ctx, { command: setup.command, args: setup.args, env: setup.env });
-        const req: AgentTurnRequest = { role: opts.role ?? 'worker', prompt, promptFile: join(root, 'prompt.md'), cwd: opts.role === 'reviewer' ? repo : wt, env: { SWARM_ROLE: opts.role ?? 'worker', SWARM_TASK_ID: 'rec' }, model: setup.model, resumeSessionId: opts.resume, timeoutMs: 120_000, logFile: join(root, 'log.txt'), signal: new AbortController().signal };
+        const req: AgentTurnRequest = {
+          role: opts.role ?? 'worker',
+          prompt,
+          promptFile: join(root, 'prompt.md'),
+          cwd: opts.role === 'reviewer' ? repo : wt,
+          env: { SWARM_ROLE: opts.role ?? 'worker', SWARM_TASK_ID: 'rec' },
+          model: setup.model,
+          resumeSessionId: opts.resume,
+          timeoutMs: 120_000,
+          logFile: join(root, 'log.txt'),
+          signal: new AbortController().signal,
+        };
         const { argv, plan } = h.planTurn(req);
-        const r = await runAgentProcess({ argv, cwd: req.cwd, env: agentEnv(ctx, req, { ...plan.env, ...setup.env, PWD: req.cwd }, opts.dropEnv), stdin: plan.stdin, timeoutMs: req.timeoutMs });
-        const scrub = (s: string) => s.split(root).join('/tmp/REC').split(`${server.url}/t-${tag}`).join('http://127.0.0.1:PORT').split(server.url).join('http://127.0.0.1:PORT');
-        const fx = { cli: name, case: kase, argv: argv.slice(1).map(scrub), exitCode: r.exitCode, stdout: scrub(r.stdoutTail), stderr: scrub(r.stderrTail), served: server.servedUsage(tag) };
+        const r = await runAgentProcess({
+          argv,
+          cwd: req.cwd,
+          env: agentEnv(ctx, req, { ...plan.env, ...setup.env, PWD: req.cwd }, opts.dropEnv),
+          stdin: plan.stdin,
+          timeoutMs: req.timeoutMs,
+        });
+        const scrub = (s: string) =>
+          s.split(root).join('/tmp/REC').split(`${server.url}/t-${tag}`).join('http://127.0.0.1:PORT').split(server.url).join('http://127.0.0.1:PORT');
+        const fx = {
+          cli: name,
+          case: kase,
+          argv: argv.slice(1).map(scrub),
+          exitCode: r.exitCode,
+          stdout: scrub(r.stdoutTail),
+          stderr: scrub(r.stderrTail),
+          served: server.servedUsage(tag),
+        };
         writeFileSync(join(FIXTURES, `${name}-${kase}.json`), JSON.stringify(fx, null, 1) + '\n');
         console.log(`${name}-${kase}: exit ${r.exitCode} in ${r.durationMs} ms`);
         return fx;
@@ -82,4 +116,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => { console.error(e); process.exit(1); });
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

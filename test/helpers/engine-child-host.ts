@@ -9,11 +9,20 @@ import type { ChildRun } from '../../src/extension/engineChild';
 
 async function main(): Promise<void> {
   fake.setFolders([process.argv[2]]);
-  const ext = activate(createFakeExtensionContext() as never, { agentPath: async () => process.env.PATH, refreshDelayMs: 10, refreshMaxWaitMs: 50, startTimeoutMs: 20_000 });
+  const ext = activate(createFakeExtensionContext() as never, {
+    agentPath: async () => process.env.PATH,
+    refreshDelayMs: 10,
+    refreshMaxWaitMs: 50,
+    startTimeoutMs: 20_000,
+  });
   await ext.openSessions();
   const session = ext.registry.sessions[0];
   await session.settled();
-  const agent = new Promise<number>((resolve) => session.onEvent((e) => { if (e.type === 'agent_started') resolve(e.pid); }));
+  const agent = new Promise<number>((resolve) =>
+    session.onEvent((e) => {
+      if (e.type === 'agent_started') resolve(e.pid);
+    }),
+  );
   if ((await fake.commands.get(Commands.startSwarm)!()) !== true) throw new Error(`Start swarm refused: ${fake.messages.map((m) => m.text).join(' | ')}`);
   const run = session.activeRun as ChildRun;
   const agentPid = await agent;
@@ -21,4 +30,7 @@ async function main(): Promise<void> {
   setInterval(() => undefined, 60_000);
 }
 
-main().catch((e) => { process.stderr.write(`${(e as Error).stack}\n`); process.exit(1); });
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+});

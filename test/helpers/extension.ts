@@ -36,12 +36,23 @@ export function repo(name = 'repo'): string {
 export const reviews: TaskRef[] = [];
 /** The task ids whose review the host says is on screen (emptied before each test). */
 export const showing = new Set<string>();
-export const reviewHost: ReviewHost = { openReview: async (_s, ref) => void reviews.push(ref), isShowing: (_root, taskId) => showing.has(taskId), dispose: () => undefined };
+export const reviewHost: ReviewHost = {
+  openReview: async (_s, ref) => void reviews.push(ref),
+  isShowing: (_root, taskId) => showing.has(taskId),
+  dispose: () => undefined,
+};
 
 /** Activate the extension on `folders` (default: one new repo()) with `engine`, and wait until it settled. */
 export async function start(engine: FakeEngine, folders: string[] = [repo()], o: { agentPath?: string } = {}): Promise<SwarmExtension> {
   fake.setFolders(folders);
-  const ext = activate(createFakeExtensionContext() as never, { engine, agentPath: async () => o.agentPath ?? '/usr/bin', reviewHost, refreshDelayMs: 5, refreshMaxWaitMs: 20, startTimeoutMs: 200 });
+  const ext = activate(createFakeExtensionContext() as never, {
+    engine,
+    agentPath: async () => o.agentPath ?? '/usr/bin',
+    reviewHost,
+    refreshDelayMs: 5,
+    refreshMaxWaitMs: 20,
+    startTimeoutMs: 200,
+  });
   await ext.openSessions();
   await settle(ext);
   return ext;
@@ -74,13 +85,16 @@ export function menuCommands(view: string, contextValue: string, inline?: boolea
   const out: string[] = [];
   for (const m of pkg.contributes.menus['view/item/context'] as { command: string; when: string; group: string }[]) {
     if (inline !== undefined && m.group.startsWith('inline') !== inline) continue;
-    const ok = m.when.split('&&').map((c) => c.trim()).every((clause) => {
-      let r: RegExpExecArray | null;
-      if ((r = /^view == (\S+)$/.exec(clause))) return r[1] === view;
-      if ((r = /^viewItem == (\S+)$/.exec(clause))) return r[1] === contextValue;
-      if ((r = /^viewItem =~ \/(.+)\/$/.exec(clause))) return new RegExp(r[1]).test(contextValue);
-      throw new Error(`clause the test cannot evaluate: ${clause}`);
-    });
+    const ok = m.when
+      .split('&&')
+      .map((c) => c.trim())
+      .every((clause) => {
+        let r: RegExpExecArray | null;
+        if ((r = /^view == (\S+)$/.exec(clause))) return r[1] === view;
+        if ((r = /^viewItem == (\S+)$/.exec(clause))) return r[1] === contextValue;
+        if ((r = /^viewItem =~ \/(.+)\/$/.exec(clause))) return new RegExp(r[1]).test(contextValue);
+        throw new Error(`clause the test cannot evaluate: ${clause}`);
+      });
     if (ok && !out.includes(m.command)) out.push(m.command);
   }
   return out;

@@ -2,7 +2,22 @@
 // needs-you items and worktrees the test sets, records every call, and emits the events the
 // test asks for. The extension is tested against it first, then against the real engine.
 
-import type { AcceptBaseResult, Approvability, PreflightProblem, CleanupReport, DecisionRequest, DecisionResult, NeedsYouItem, NewTaskInput, OpenWorkspaceOptions, ReviewDetails, StartRunOptions, SwarmRun, TaskList, Workspace } from '../../src/swarm/api';
+import type {
+  AcceptBaseResult,
+  Approvability,
+  PreflightProblem,
+  CleanupReport,
+  DecisionRequest,
+  DecisionResult,
+  NeedsYouItem,
+  NewTaskInput,
+  OpenWorkspaceOptions,
+  ReviewDetails,
+  StartRunOptions,
+  SwarmRun,
+  TaskList,
+  Workspace,
+} from '../../src/swarm/api';
 import { parseSwarmConfig, type ResolvedConfig } from '../../src/swarm/config';
 import type { ReviewRound, RunSummary, SwarmEvent, Task, TaskFolder, TaskRuntimeState, TaskStatus, WorkerInfo, WorktreeInfo } from '../../src/swarm/types';
 
@@ -14,7 +29,13 @@ import type { ReviewRound, RunSummary, SwarmEvent, Task, TaskFolder, TaskRuntime
 export function fixtureApprovability(rounds: readonly ReviewRound[] = []): Approvability {
   const r = [...rounds].reverse().find((x) => x.by !== 'human');
   const verdict = r?.verdict ?? null;
-  if (verdict === 'NEEDS_CHANGES' || verdict === 'REJECTED') return { approvable: false, verdict, verdictSha: r?.sha, message: `The reviewer said ${verdict} in round ${r?.round}. A plain Approve does not merge it: use Override… and give a reason.` };
+  if (verdict === 'NEEDS_CHANGES' || verdict === 'REJECTED')
+    return {
+      approvable: false,
+      verdict,
+      verdictSha: r?.sha,
+      message: `The reviewer said ${verdict} in round ${r?.round}. A plain Approve does not merge it: use Override… and give a reason.`,
+    };
   return { approvable: true, verdict, verdictSha: r?.sha };
 }
 
@@ -48,7 +69,11 @@ export class FakeRun implements SwarmRun {
   stopped: string | undefined;
   private finish!: (s: RunSummary) => void;
   readonly done: Promise<RunSummary>;
-  constructor(private readonly ws: FakeSwarmWorkspace, private readonly workerList: WorkerInfo[], runId = 'run-1') {
+  constructor(
+    private readonly ws: FakeSwarmWorkspace,
+    private readonly workerList: WorkerInfo[],
+    runId = 'run-1',
+  ) {
     this.runId = runId;
     this.done = new Promise((resolve) => (this.finish = resolve));
   }
@@ -73,15 +98,31 @@ export class FakeRun implements SwarmRun {
     this.ws.emit({ type: 'worker_state', worker: { ...w } });
     return true;
   }
-  pauseWorker(id: string): boolean { return this.workerChange('pause', id, { paused: true }); }
-  resumeWorker(id: string): boolean { return this.workerChange('resume', id, { paused: undefined }); }
-  stopWorker(id: string): boolean { return this.workerChange('stop', id, { state: 'stopped', stoppedReason: 'stopped by you', paused: undefined }); }
+  pauseWorker(id: string): boolean {
+    return this.workerChange('pause', id, { paused: true });
+  }
+  resumeWorker(id: string): boolean {
+    return this.workerChange('resume', id, { paused: undefined });
+  }
+  stopWorker(id: string): boolean {
+    return this.workerChange('stop', id, { state: 'stopped', stoppedReason: 'stopped by you', paused: undefined });
+  }
   async stop(reason?: string): Promise<RunSummary> {
     this.stopped = reason ?? 'stopped';
     return this.end(this.stopped);
   }
   end(reason?: string): RunSummary {
-    const summary: RunSummary = { runId: this.runId, startedAt: new Date(0).toISOString(), finishedAt: new Date().toISOString(), reason, workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] };
+    const summary: RunSummary = {
+      runId: this.runId,
+      startedAt: new Date(0).toISOString(),
+      finishedAt: new Date().toISOString(),
+      reason,
+      workers: [],
+      merged: [],
+      waitingForHuman: [],
+      blocked: [],
+      failed: [],
+    };
     if (this.ws.activeRun === this) this.ws.activeRun = undefined;
     this.ws.emit({ type: 'run_finished', summary });
     this.finish(summary);
@@ -112,7 +153,10 @@ export class FakeSwarmWorkspace implements Workspace {
   emitRunStarted = true;
   private listeners = new Set<(e: SwarmEvent) => void>();
 
-  constructor(readonly options: OpenWorkspaceOptions, root = options.repo) {
+  constructor(
+    readonly options: OpenWorkspaceOptions,
+    root = options.repo,
+  ) {
     this.root = root;
     this.config = makeConfig(root);
   }
@@ -153,7 +197,10 @@ export class FakeSwarmWorkspace implements Workspace {
   }
   async createTask(input: NewTaskInput): Promise<Task> {
     this.calls.push(['createTask', input]);
-    const id = input.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const id = input.title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
     const task = makeTask(id, 'pending', 'pending', { title: input.title, file: `${this.root}/tasks/pending/${id}.md` });
     this.tasks.pending.push(task);
     this.emit({ type: 'task_created', taskId: id, by: 'user' });
@@ -184,14 +231,26 @@ export class FakeSwarmWorkspace implements Workspace {
   }
   async needsYou() {
     // Like the engine (workspace.ts needsYou): every review carries its approvability.
-    return structuredClone(this.needs).map((n) => (n.kind === 'review' && !n.approvable ? { ...n, approvable: fixtureApprovability(this.states.get(n.taskId)?.rounds) } : n));
+    return structuredClone(this.needs).map((n) =>
+      n.kind === 'review' && !n.approvable ? { ...n, approvable: fixtureApprovability(this.states.get(n.taskId)?.rounds) } : n,
+    );
   }
   async reviewDetails(taskId: string): Promise<ReviewDetails> {
     this.calls.push(['reviewDetails', taskId]);
     const task = [...this.tasks.current, ...this.tasks.pending, ...this.tasks.complete].find((t) => t.id === taskId);
     if (!task) throw new Error(`no task ${taskId}`);
     const state = this.states.get(taskId);
-    return { task, state, base: 'main', sha: state?.headSha, baseSha: 'base000', diff: 'diff --git a/a.txt b/a.txt\nnew file mode 100644\n--- /dev/null\n+++ b/a.txt\n@@ -0,0 +1 @@\n+hi\n', rounds: state?.rounds ?? [], canDecide: state?.status === 'awaiting_human', approvable: fixtureApprovability(state?.rounds) };
+    return {
+      task,
+      state,
+      base: 'main',
+      sha: state?.headSha,
+      baseSha: 'base000',
+      diff: 'diff --git a/a.txt b/a.txt\nnew file mode 100644\n--- /dev/null\n+++ b/a.txt\n@@ -0,0 +1 @@\n+hi\n',
+      rounds: state?.rounds ?? [],
+      canDecide: state?.status === 'awaiting_human',
+      approvable: fixtureApprovability(state?.rounds),
+    };
   }
   async acceptBase(): Promise<AcceptBaseResult> {
     return { ok: false, detail: 'not in the fake' };

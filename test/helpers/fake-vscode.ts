@@ -62,7 +62,13 @@ export class EventEmitter<T> {
 }
 
 export class Uri {
-  private constructor(readonly scheme: string, readonly authority: string, readonly path: string, readonly query: string, readonly fragment: string) {}
+  private constructor(
+    readonly scheme: string,
+    readonly authority: string,
+    readonly path: string,
+    readonly query: string,
+    readonly fragment: string,
+  ) {}
   static file(path: string): Uri {
     return new Uri('file', '', path.replace(/\\/g, '/'), '', '');
   }
@@ -80,7 +86,13 @@ export class Uri {
     return this.path;
   }
   with(change: { scheme?: string; authority?: string; path?: string; query?: string; fragment?: string }): Uri {
-    return new Uri(change.scheme ?? this.scheme, change.authority ?? this.authority, change.path ?? this.path, change.query ?? this.query, change.fragment ?? this.fragment);
+    return new Uri(
+      change.scheme ?? this.scheme,
+      change.authority ?? this.authority,
+      change.path ?? this.path,
+      change.query ?? this.query,
+      change.fragment ?? this.fragment,
+    );
   }
   toString(): string {
     if (this.scheme === 'file') return pathToFileURL(this.path).toString();
@@ -97,13 +109,19 @@ export class ThemeColor {
 export class ThemeIcon {
   static readonly File = new ThemeIcon('file');
   static readonly Folder = new ThemeIcon('folder');
-  constructor(readonly id: string, readonly color?: ThemeColor) {}
+  constructor(
+    readonly id: string,
+    readonly color?: ThemeColor,
+  ) {}
 }
 
 export class MarkdownString {
   isTrusted = false;
   supportHtml = false;
-  constructor(public value = '', public supportThemeIcons = false) {}
+  constructor(
+    public value = '',
+    public supportThemeIcons = false,
+  ) {}
   appendText(text: string): this {
     this.value += text.replace(/[\\`*_{}[\]()#+\-.!<>]/g, '\\$&');
     return this;
@@ -118,21 +136,68 @@ export class MarkdownString {
   }
 }
 
-export enum TreeItemCollapsibleState { None = 0, Collapsed = 1, Expanded = 2 }
-export enum StatusBarAlignment { Left = 1, Right = 2 }
-export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15 }
-export enum QuickPickItemKind { Separator = -1, Default = 0 }
-export enum ViewColumn { Active = -1, Beside = -2, One = 1 }
-export enum LogLevel { Off = 0, Trace = 1, Debug = 2, Info = 3, Warning = 4, Error = 5 }
-export enum ConfigurationTarget { Global = 1, Workspace = 2, WorkspaceFolder = 3 }
-export enum ExtensionMode { Production = 1, Development = 2, Test = 3 }
-export enum DiagnosticSeverity { Error = 0, Warning = 1, Information = 2, Hint = 3 }
+export enum TreeItemCollapsibleState {
+  None = 0,
+  Collapsed = 1,
+  Expanded = 2,
+}
+export enum StatusBarAlignment {
+  Left = 1,
+  Right = 2,
+}
+export enum ProgressLocation {
+  SourceControl = 1,
+  Window = 10,
+  Notification = 15,
+}
+export enum QuickPickItemKind {
+  Separator = -1,
+  Default = 0,
+}
+export enum ViewColumn {
+  Active = -1,
+  Beside = -2,
+  One = 1,
+}
+export enum LogLevel {
+  Off = 0,
+  Trace = 1,
+  Debug = 2,
+  Info = 3,
+  Warning = 4,
+  Error = 5,
+}
+export enum ConfigurationTarget {
+  Global = 1,
+  Workspace = 2,
+  WorkspaceFolder = 3,
+}
+export enum ExtensionMode {
+  Production = 1,
+  Development = 2,
+  Test = 3,
+}
+export enum DiagnosticSeverity {
+  Error = 0,
+  Warning = 1,
+  Information = 2,
+  Hint = 3,
+}
 export class Range {
-  constructor(readonly startLine: number, readonly startCharacter: number, readonly endLine: number, readonly endCharacter: number) {}
+  constructor(
+    readonly startLine: number,
+    readonly startCharacter: number,
+    readonly endLine: number,
+    readonly endCharacter: number,
+  ) {}
 }
 export class Diagnostic {
   source?: string;
-  constructor(readonly range: Range, readonly message: string, readonly severity: DiagnosticSeverity = DiagnosticSeverity.Error) {}
+  constructor(
+    readonly range: Range,
+    readonly message: string,
+    readonly severity: DiagnosticSeverity = DiagnosticSeverity.Error,
+  ) {}
 }
 /** languages.createDiagnosticCollection: every collection's entries by file path. */
 export const diagnostics = new Map<string, Diagnostic[]>();
@@ -162,7 +227,10 @@ export class TreeItem {
   command?: { command: string; title: string; arguments?: unknown[] };
   resourceUri?: Uri;
   label?: string;
-  constructor(labelOrUri: string | Uri, public collapsibleState: TreeItemCollapsibleState = TreeItemCollapsibleState.None) {
+  constructor(
+    labelOrUri: string | Uri,
+    public collapsibleState: TreeItemCollapsibleState = TreeItemCollapsibleState.None,
+  ) {
     if (typeof labelOrUri === 'string') this.label = labelOrUri;
     else this.resourceUri = labelOrUri;
   }
@@ -171,7 +239,10 @@ export class TreeItem {
 export class RelativePattern {
   readonly baseUri: Uri;
   readonly base: string;
-  constructor(base: Uri | string | { uri: Uri }, readonly pattern: string) {
+  constructor(
+    base: Uri | string | { uri: Uri },
+    readonly pattern: string,
+  ) {
     this.baseUri = typeof base === 'string' ? Uri.file(base) : base instanceof Uri ? base : base.uri;
     this.base = this.baseUri.fsPath;
   }
@@ -190,30 +261,39 @@ export type Reply = (prompt: Prompt) => unknown;
 
 export const reply = {
   /** Press the message button with this title. */
-  button: (title: string): Reply => (p) => {
-    if (p.kind !== 'message') throw new Error(`expected a message with buttons, got ${p.kind}: ${p.text}`);
-    return p.items.find((i) => (typeof i === 'string' ? i : (i as { title: string }).title) === title);
-  },
+  button:
+    (title: string): Reply =>
+    (p) => {
+      if (p.kind !== 'message') throw new Error(`expected a message with buttons, got ${p.kind}: ${p.text}`);
+      return p.items.find((i) => (typeof i === 'string' ? i : (i as { title: string }).title) === title);
+    },
   /** Type this into the input box (runs its validateInput first, like the real box). */
-  input: (text: string): Reply => (p) => {
-    if (p.kind !== 'input') throw new Error(`expected an input box, got ${p.kind}: ${p.text}`);
-    const validate = (p.options as { validateInput?: (v: string) => unknown } | undefined)?.validateInput;
-    const problem = validate?.(text);
-    if (problem) throw new Error(`input "${text}" rejected: ${String(problem)}`);
-    return text;
-  },
+  input:
+    (text: string): Reply =>
+    (p) => {
+      if (p.kind !== 'input') throw new Error(`expected an input box, got ${p.kind}: ${p.text}`);
+      const validate = (p.options as { validateInput?: (v: string) => unknown } | undefined)?.validateInput;
+      const problem = validate?.(text);
+      if (problem) throw new Error(`input "${text}" rejected: ${String(problem)}`);
+      return text;
+    },
   /** Pick the quick pick item whose label contains `label`. */
-  pick: (label: string): Reply => (p) => {
-    if (p.kind !== 'quickPick') throw new Error(`expected a quick pick, got ${p.kind}: ${p.text}`);
-    const item = p.items.find((i) => (typeof i === 'string' ? i : (i as { label: string }).label).includes(label));
-    if (!item) throw new Error(`no quick pick item "${label}" in ${p.items.map((i) => (typeof i === 'string' ? i : (i as { label: string }).label)).join(', ')}`);
-    return item;
-  },
+  pick:
+    (label: string): Reply =>
+    (p) => {
+      if (p.kind !== 'quickPick') throw new Error(`expected a quick pick, got ${p.kind}: ${p.text}`);
+      const item = p.items.find((i) => (typeof i === 'string' ? i : (i as { label: string }).label).includes(label));
+      if (!item)
+        throw new Error(`no quick pick item "${label}" in ${p.items.map((i) => (typeof i === 'string' ? i : (i as { label: string }).label)).join(', ')}`);
+      return item;
+    },
   /** Pick these items (by label) in a multi-select quick pick. */
-  pickMany: (...labels: string[]): Reply => (p) => {
-    if (p.kind !== 'quickPick') throw new Error(`expected a quick pick, got ${p.kind}: ${p.text}`);
-    return p.items.filter((i) => labels.includes(typeof i === 'string' ? i : (i as { label: string }).label));
-  },
+  pickMany:
+    (...labels: string[]): Reply =>
+    (p) => {
+      if (p.kind !== 'quickPick') throw new Error(`expected a quick pick, got ${p.kind}: ${p.text}`);
+      return p.items.filter((i) => labels.includes(typeof i === 'string' ? i : (i as { label: string }).label));
+    },
   /** Escape. */
   dismiss: (): Reply => () => undefined,
 };
@@ -241,7 +321,10 @@ export class FakeTreeView<T> {
   visible = true;
   readonly revealed: T[] = [];
   disposed = false;
-  constructor(readonly id: string, readonly treeDataProvider: { getChildren(e?: T): unknown; getTreeItem(e: T): unknown }) {}
+  constructor(
+    readonly id: string,
+    readonly treeDataProvider: { getChildren(e?: T): unknown; getTreeItem(e: T): unknown },
+  ) {}
   async reveal(element: T): Promise<void> {
     this.revealed.push(element);
   }
@@ -280,18 +363,40 @@ export class FakeLogOutputChannel {
   private add(level: string, message: string): void {
     this.lines.push({ level, message });
   }
-  trace(m: string): void { this.add('trace', m); }
-  debug(m: string): void { this.add('debug', m); }
-  info(m: string): void { this.add('info', m); }
-  warn(m: string): void { this.add('warn', m); }
-  error(m: string | Error): void { this.add('error', String(m instanceof Error ? m.message : m)); }
-  append(m: string): void { this.add('info', m); }
-  appendLine(m: string): void { this.add('info', m); }
-  replace(m: string): void { this.add('info', m); }
-  clear(): void { this.lines.length = 0; }
-  show(): void { this.shown++; }
+  trace(m: string): void {
+    this.add('trace', m);
+  }
+  debug(m: string): void {
+    this.add('debug', m);
+  }
+  info(m: string): void {
+    this.add('info', m);
+  }
+  warn(m: string): void {
+    this.add('warn', m);
+  }
+  error(m: string | Error): void {
+    this.add('error', String(m instanceof Error ? m.message : m));
+  }
+  append(m: string): void {
+    this.add('info', m);
+  }
+  appendLine(m: string): void {
+    this.add('info', m);
+  }
+  replace(m: string): void {
+    this.add('info', m);
+  }
+  clear(): void {
+    this.lines.length = 0;
+  }
+  show(): void {
+    this.shown++;
+  }
   hide(): void {}
-  dispose(): void { this.disposed = true; }
+  dispose(): void {
+    this.disposed = true;
+  }
   text(): string {
     return this.lines.map((l) => `${l.level} ${l.message}`).join('\n');
   }
@@ -442,10 +547,21 @@ export const window = {
     fake.shownOptions.push({ path: uri.fsPath, options });
     return { document: { uri } };
   },
-  async withProgress<R>(options: { title?: string; location: unknown }, task: (progress: { report(v: unknown): void }, token: { isCancellationRequested: boolean; onCancellationRequested: Event<void> }) => Promise<R>): Promise<R> {
+  async withProgress<R>(
+    options: { title?: string; location: unknown },
+    task: (progress: { report(v: unknown): void }, token: { isCancellationRequested: boolean; onCancellationRequested: Event<void> }) => Promise<R>,
+  ): Promise<R> {
     const cancelled = new EventEmitter<void>();
     const token = { isCancellationRequested: false, onCancellationRequested: cancelled.event };
-    const entry = { title: options.title, location: options.location, done: false, cancel: () => { token.isCancellationRequested = true; cancelled.fire(); } };
+    const entry = {
+      title: options.title,
+      location: options.location,
+      done: false,
+      cancel: () => {
+        token.isCancellationRequested = true;
+        cancelled.fire();
+      },
+    };
     fake.progress.push(entry);
     try {
       return await task({ report: () => undefined }, token);
@@ -478,8 +594,22 @@ export const window = {
   },
   createTerminal(options: { name?: string; cwd?: string; pty?: { onDidWrite: Event<string>; open(d: unknown): void; close(): void } }) {
     // A pseudoterminal is opened at once; what it writes is kept in `output` (live agent output).
-    const terminal = { name: options.name, cwd: options.cwd, shown: false, output: '', show() { terminal.shown = true; }, dispose() { options.pty?.close(); closeTerminal.fire(terminal); } };
-    options.pty?.onDidWrite((t) => { terminal.output += t; });
+    const terminal = {
+      name: options.name,
+      cwd: options.cwd,
+      shown: false,
+      output: '',
+      show() {
+        terminal.shown = true;
+      },
+      dispose() {
+        options.pty?.close();
+        closeTerminal.fire(terminal);
+      },
+    };
+    options.pty?.onDidWrite((t) => {
+      terminal.output += t;
+    });
     options.pty?.open(undefined);
     fake.terminals.push(terminal);
     return terminal;
@@ -587,7 +717,11 @@ export const l10n = {
 export function createFakeExtensionContext(extensionPath = '/fake/extension') {
   const memento = () => {
     const values = new Map<string, unknown>();
-    return { get: <T>(k: string, d?: T) => (values.has(k) ? (values.get(k) as T) : d), update: async (k: string, v: unknown) => void values.set(k, v), keys: () => [...values.keys()] };
+    return {
+      get: <T>(k: string, d?: T) => (values.has(k) ? (values.get(k) as T) : d),
+      update: async (k: string, v: unknown) => void values.set(k, v),
+      keys: () => [...values.keys()],
+    };
   };
   return {
     subscriptions: [] as { dispose(): unknown }[],
@@ -614,7 +748,11 @@ export interface RenderedItem {
 }
 
 /** Walk a tree data provider the way VS Code does (expanding every collapsible item). */
-export async function renderTree(provider: { getChildren(e?: unknown): unknown; getTreeItem(e: unknown): unknown }, parent?: unknown, depth = 0): Promise<RenderedItem[]> {
+export async function renderTree(
+  provider: { getChildren(e?: unknown): unknown; getTreeItem(e: unknown): unknown },
+  parent?: unknown,
+  depth = 0,
+): Promise<RenderedItem[]> {
   const children = ((await provider.getChildren(parent)) ?? []) as unknown[];
   const out: RenderedItem[] = [];
   for (const node of children) {
@@ -635,5 +773,10 @@ export async function renderTree(provider: { getChildren(e?: unknown): unknown; 
 
 /** The rendered tree as indented text lines ("label — description [contextValue]"). */
 export function treeText(items: RenderedItem[], indent = ''): string {
-  return items.map((i) => `${indent}${i.label}${i.description ? ` — ${i.description}` : ''}${i.contextValue ? ` [${i.contextValue}]` : ''}\n${i.children ? treeText(i.children, indent + '  ') : ''}`).join('');
+  return items
+    .map(
+      (i) =>
+        `${indent}${i.label}${i.description ? ` — ${i.description}` : ''}${i.contextValue ? ` [${i.contextValue}]` : ''}\n${i.children ? treeText(i.children, indent + '  ') : ''}`,
+    )
+    .join('');
 }

@@ -42,8 +42,26 @@ import type { JournalEntry, RunSummary, SwarmEvent } from '../../src/swarm/types
 const TEST_HOME = mkdtempSync(join(tmpdir(), 'swarm-test-home-'));
 process.env.HOME = TEST_HOME;
 process.env.GIT_CONFIG_NOSYSTEM = '1';
-for (const k of ['XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'EMAIL', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete process.env[k];
-process.on('exit', () => { try { rmSync(TEST_HOME, { recursive: true, force: true }); } catch { /* best effort */ } });
+for (const k of [
+  'XDG_CONFIG_HOME',
+  'GIT_CONFIG_GLOBAL',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'EMAIL',
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+])
+  delete process.env[k];
+process.on('exit', () => {
+  try {
+    rmSync(TEST_HOME, { recursive: true, force: true });
+  } catch {
+    /* best effort */
+  }
+});
 
 /** The project root (where dist/cli.js lives). */
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
@@ -202,7 +220,9 @@ export interface TaskInput {
 
 /** Every TestRepo not yet cleaned up: removed when the test process ends (after every `after` hook). */
 const made = new Set<TestRepo>();
-process.on('exit', () => { for (const r of made) r.cleanup(); });
+process.on('exit', () => {
+  for (const r of made) r.cleanup();
+});
 
 /** A new test repository (see TestRepo); removed when the test file's process ends. */
 export function newRepo(prefix?: string): TestRepo {
@@ -309,7 +329,12 @@ export class TestRepo {
 
   taskIds(folder: 'pending' | 'current' | 'complete' | 'quarantine'): string[] {
     const d = this.path('tasks', folder);
-    return existsSync(d) ? readdirSync(d).filter((n) => n.endsWith('.md')).map((n) => n.slice(0, -3)).sort() : [];
+    return existsSync(d)
+      ? readdirSync(d)
+          .filter((n) => n.endsWith('.md'))
+          .map((n) => n.slice(0, -3))
+          .sort()
+      : [];
   }
 
   /** Runtime state of a task (.swarm/tasks/<id>/state.json). */
@@ -346,7 +371,14 @@ export class TestRepo {
     for (const run of readdirSync(dir).sort()) {
       const f = join(dir, run, 'events.jsonl');
       if (!existsSync(f)) continue;
-      for (const line of readFileSync(f, 'utf8').split('\n')) if (line) { try { out.push(JSON.parse(line)); } catch { /* torn line */ } }
+      for (const line of readFileSync(f, 'utf8').split('\n'))
+        if (line) {
+          try {
+            out.push(JSON.parse(line));
+          } catch {
+            /* torn line */
+          }
+        }
     }
     return out;
   }
@@ -354,7 +386,12 @@ export class TestRepo {
   /** Every call the scripted agent logged. */
   calls(): AgentCall[] {
     const f = join(this.logDir, 'calls.jsonl');
-    return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AgentCall) : [];
+    return existsSync(f)
+      ? readFileSync(f, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as AgentCall)
+      : [];
   }
 
   /** Writes an extra agent script (node) beside the repo; returns its path. */
@@ -368,7 +405,11 @@ export class TestRepo {
   cleanup(): void {
     made.delete(this);
     // Worktrees may hold read-only files; rm -rf copes with everything else.
-    try { rmSync(this.home, { recursive: true, force: true, maxRetries: 3 }); } catch { /* best effort, as the exit hook must not throw */ }
+    try {
+      rmSync(this.home, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      /* best effort, as the exit hook must not throw */
+    }
   }
 }
 
@@ -400,14 +441,22 @@ export interface RunResult {
  * Open the workspace, start a run and wait for its end (default: do not wait for humans, so a run
  * that leaves reviews for the user ends). On timeout the run is stopped and the test fails.
  */
-export async function runSwarm(root: string, o: { timeoutMs?: number; run?: StartRunOptions; open?: Partial<OpenWorkspaceOptions>; onEvent?: (e: SwarmEvent, ws: Workspace, run: SwarmRun) => void } = {}): Promise<RunResult> {
+export async function runSwarm(
+  root: string,
+  o: { timeoutMs?: number; run?: StartRunOptions; open?: Partial<OpenWorkspaceOptions>; onEvent?: (e: SwarmEvent, ws: Workspace, run: SwarmRun) => void } = {},
+): Promise<RunResult> {
   const ws = await openWorkspace({ repo: root, ...o.open });
   const events: SwarmEvent[] = [];
   const holder: { run?: SwarmRun } = {};
-  ws.onEvent((e) => { events.push(e); if (holder.run) o.onEvent?.(e, ws, holder.run); });
+  ws.onEvent((e) => {
+    events.push(e);
+    if (holder.run) o.onEvent?.(e, ws, holder.run);
+  });
   const run = ws.startRun({ waitForHumans: false, ...o.run });
   holder.run = run;
-  const summary = await withTimeout(run.done, o.timeoutMs ?? 30_000, async () => { await run.stop('test timeout'); });
+  const summary = await withTimeout(run.done, o.timeoutMs ?? 30_000, async () => {
+    await run.stop('test timeout');
+  });
   return { ws, run, summary, events };
 }
 
@@ -461,19 +510,36 @@ export function ensureCli(): string {
 }
 
 /** Start the CLI in the background (its own pid; agents get their own process groups). */
-export function spawnCli(args: string[], o: { env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+export function spawnCli(
+  args: string[],
+  o: { env?: NodeJS.ProcessEnv } = {},
+): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [ensureCli(), ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
+  child.stdout!.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
+    child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
+  );
   return { child, done };
 }
 
 /** Run the CLI to completion. */
-export function cli(args: string[], o: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [ensureCli(), ...args], { cwd: o.cwd ?? PROJECT_ROOT, encoding: 'utf8', timeout: o.timeoutMs ?? 60_000, env: { ...process.env, ...o.env } });
+export function cli(
+  args: string[],
+  o: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [ensureCli(), ...args], {
+    cwd: o.cwd ?? PROJECT_ROOT,
+    encoding: 'utf8',
+    timeout: o.timeoutMs ?? 60_000,
+    env: { ...process.env, ...o.env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -13,16 +13,23 @@ const extra: string[] = [];
 after(() => {
   for (const d of extra) rmSync(d, { recursive: true, force: true });
 });
-before(() => { ensureCli(); });
+before(() => {
+  ensureCli();
+});
 
-const jsonLines = (s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (s: string) =>
+  s
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('swarm CLI', { timeout: 180_000 } /* agent turns run sandboxed (docs/security.md) */, () => {
   test('help, usage errors and unknown commands', () => {
     const h = cli(['--help']);
     assert.equal(h.status, 0);
     assert.match(h.stdout, /Exit codes:[\s\S]*130/);
-    for (const c of ['init', 'run', 'status', 'tasks', 'review list', 'review approve', 'review answer', 'cleanup [--dry-run]']) assert.ok(h.stdout.includes(`swarm ${c}`), c);
+    for (const c of ['init', 'run', 'status', 'tasks', 'review list', 'review approve', 'review answer', 'cleanup [--dry-run]'])
+      assert.ok(h.stdout.includes(`swarm ${c}`), c);
     assert.equal(cli([]).status, 2);
     const repo = newRepo();
     repo.writeConfig();
@@ -39,7 +46,8 @@ describe('swarm CLI', { timeout: 180_000 } /* agent turns run sandboxed (docs/se
     const repo = newRepo();
     const r = cli(['init', '--repo', repo.root]);
     assert.equal(r.status, 0, r.stderr);
-    for (const f of ['swarm.json', 'tasks/pending/example.md', 'prompts/worker.md', 'prompts/reviewer.md', 'prompts/fix.md']) assert.ok(existsSync(repo.path(f)), f);
+    for (const f of ['swarm.json', 'tasks/pending/example.md', 'prompts/worker.md', 'prompts/reviewer.md', 'prompts/fix.md'])
+      assert.ok(existsSync(repo.path(f)), f);
     for (const d of ['pending', 'current', 'complete']) assert.ok(existsSync(repo.path('tasks', d)));
     assert.match(repo.read('swarm.json'), /^\/\/ Worktree Swarm configuration/);
     assert.match(readFileSync(repo.path('.git', 'info', 'exclude'), 'utf8'), /^\/\.swarm\/$/m);
@@ -56,7 +64,10 @@ describe('swarm CLI', { timeout: 180_000 } /* agent turns run sandboxed (docs/se
   test('a malformed swarm.json: exit 2 naming each bad field, and nothing written anywhere', () => {
     const repo = newRepo();
     repo.writeTask('untouched');
-    repo.write('swarm.json', '{\n  // comments are fine\n  "workers": [{ "count": "two", "role": "boss" }],\n  "review": { "mode": "robot" },\n  "colour": 1\n}\n');
+    repo.write(
+      'swarm.json',
+      '{\n  // comments are fine\n  "workers": [{ "count": "two", "role": "boss" }],\n  "review": { "mode": "robot" },\n  "colour": 1\n}\n',
+    );
     const snap = snapshotFiles(repo.root, ['.git']);
     const refs = repo.git('for-each-ref');
     const exclude = readFileSync(repo.path('.git', 'info', 'exclude'), 'utf8');
@@ -245,12 +256,21 @@ describe('swarm CLI', { timeout: 180_000 } /* agent turns run sandboxed (docs/se
     assert.equal(r.status, 3);
     assert.match(r.stdout, /q: blocked: Tabs or spaces\?/);
     const list = JSON.parse(cli(['review', 'list', '--json', '--repo', repo.root]).stdout);
-    assert.deepEqual(list.map((n: { kind: string; question: string }) => [n.kind, n.question]), [['question', 'Tabs or spaces?']]);
+    assert.deepEqual(
+      list.map((n: { kind: string; question: string }) => [n.kind, n.question]),
+      [['question', 'Tabs or spaces?']],
+    );
     assert.equal(cli(['review', 'answer', 'q', '--repo', repo.root]).status, 2, 'an answer is needed');
     const a = cli(['review', 'answer', 'q', 'SPACES-PLEASE', '--repo', repo.root]);
     assert.equal(a.status, 0, a.stderr);
     assert.equal(cli(['run', '--repo', repo.root]).status, 0);
-    assert.match(repo.calls().filter((c) => c.role === 'worker').pop()!.prompt, /Answer: SPACES-PLEASE/);
+    assert.match(
+      repo
+        .calls()
+        .filter((c) => c.role === 'worker')
+        .pop()!.prompt,
+      /Answer: SPACES-PLEASE/,
+    );
     assert.deepEqual(repo.taskIds('complete'), ['q']);
     assert.equal(cli(['review', 'answer', 'q', 'again', '--repo', repo.root]).status, 1);
   });

@@ -17,7 +17,9 @@ const dirs: string[] = [];
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-before(() => { ensureCli(); });
+before(() => {
+  ensureCli();
+});
 
 const REAL_GIT = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
 
@@ -55,7 +57,14 @@ function repoWith(over: Record<string, unknown>): TestRepo {
 function assertUntouched(r: TestRepo): void {
   assert.deepEqual(r.taskIds('pending'), ['t1', 't2']);
   assert.deepEqual(r.taskIds('current'), []);
-  assert.equal(r.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length, 1, 'no worktree');
+  assert.equal(
+    r
+      .git('worktree', 'list', '--porcelain')
+      .split('\n')
+      .filter((l) => l.startsWith('worktree ')).length,
+    1,
+    'no worktree',
+  );
   assert.equal(r.git('for-each-ref', 'refs/heads/swarm/'), '', 'no swarm branch');
   assert.ok(!existsSync(r.path('.swarm', 'worktrees')) || execFileSync('ls', ['-A', r.path('.swarm', 'worktrees')], { encoding: 'utf8' }) === '');
 }
@@ -89,7 +98,10 @@ describe('preflight of swarm run', { timeout: 120_000 }, () => {
   });
 
   test('a custom harness whose program is missing, and an unknown harness name: exit 2, each named', () => {
-    const r = repoWith({ workers: [{ role: 'worker', harness: 'mine' }], harnesses: { mine: { command: ['my-agent-that-is-not-here', '--go'] }, scripted: { command: [process.execPath, 'x'] } } });
+    const r = repoWith({
+      workers: [{ role: 'worker', harness: 'mine' }],
+      harnesses: { mine: { command: ['my-agent-that-is-not-here', '--go'] }, scripted: { command: [process.execPath, 'x'] } },
+    });
     const res = cli(['run', '--repo', r.root, '--no-wait'], { env: envWith(binDir()) });
     assert.equal(res.status, 2, res.stderr + res.stdout);
     assert.match(res.stderr, /the program of harness "mine" \(used by worker w1\) was not found/);
@@ -129,17 +141,29 @@ describe('preflight of swarm run', { timeout: 120_000 }, () => {
   });
 
   test('several problems at once: one message each', () => {
-    const r = repoWith({ workers: [{ role: 'worker', harness: 'gemini' }], review: { mode: 'agent', harness: 'opencode' }, sandbox: { mode: 'required', allow_write: [] }, base: 'develop' });
+    const r = repoWith({
+      workers: [{ role: 'worker', harness: 'gemini' }],
+      review: { mode: 'agent', harness: 'opencode' },
+      sandbox: { mode: 'required', allow_write: [] },
+      base: 'develop',
+    });
     const res = cli(['run', '--repo', r.root, '--no-wait'], { env: envWith(binDir({ gitVersion: '2.20.0' })) });
     assert.equal(res.status, 2, res.stderr + res.stdout);
     const lines = res.stderr.split('\n').filter((l) => l.startsWith('  - '));
     assert.equal(lines.length, 5, res.stderr);
-    for (const re of [/Gemini CLI/, /OpenCode/, /git 2\.20\.0 is too old/, /sandbox\.mode is "required"/, /the base branch "develop" does not exist/]) assert.ok(lines.some((l) => re.test(l)), `${re}: ${res.stderr}`);
+    for (const re of [/Gemini CLI/, /OpenCode/, /git 2\.20\.0 is too old/, /sandbox\.mode is "required"/, /the base branch "develop" does not exist/])
+      assert.ok(
+        lines.some((l) => re.test(l)),
+        `${re}: ${res.stderr}`,
+      );
     assertUntouched(r);
   });
 
-  test('the engine checks too: a run started without the front end\'s preflight claims nothing', async () => {
-    const r = repoWith({ workers: [{ role: 'worker', harness: 'mine' }], harnesses: { mine: { command: ['/nonexistent/agent'] }, scripted: { command: [process.execPath, 'x'] } } });
+  test("the engine checks too: a run started without the front end's preflight claims nothing", async () => {
+    const r = repoWith({
+      workers: [{ role: 'worker', harness: 'mine' }],
+      harnesses: { mine: { command: ['/nonexistent/agent'] }, scripted: { command: [process.execPath, 'x'] } },
+    });
     const res = await runSwarm(r.root, { timeoutMs: 60_000 });
     assert.match(res.summary.reason ?? '', /^error: cannot start: the program of harness "mine"/);
     assert.ok(res.events.some((e) => e.type === 'log' && e.level === 'error' && /looked: \/nonexistent\/agent/.test(e.message)));
@@ -156,7 +180,7 @@ describe('swarm doctor and swarm init', { timeout: 120_000 }, () => {
     r.write('.worktreeinclude', '.env\n');
     const res = cli(['doctor', '--json', '--repo', r.root], { env: envWith(binDir()) });
     assert.ok(res.stdout.includes('"checks"'), res.stderr);
-    assert.ok(!existsSync(marker), 'swarm doctor ran the repository\'s fsmonitor program');
+    assert.ok(!existsSync(marker), "swarm doctor ran the repository's fsmonitor program");
   });
 
   test('doctor --json with no agent CLI installed: each CLI not found with its install command; a config that uses one fails', () => {

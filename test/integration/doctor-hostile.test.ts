@@ -29,36 +29,48 @@ function gitOnly(): string {
   return d;
 }
 
-test("doctor never runs a program from the repository that swarm.json names (relative or absolute path): 'not run: inside the repository'", { timeout: 120_000 }, async () => {
-  const r = new TestRepo();
-  repos.push(r);
-  const marker = join(r.home, 'evil-ran');
-  const evil = `#!/bin/sh\necho ran "$@" >> ${marker}\necho "1.0.0"\n`;
-  r.write('evil.sh', evil);
-  r.write('tools/codex', evil);
-  chmodSync(r.path('evil.sh'), 0o755);
-  chmodSync(r.path('tools/codex'), 0o755);
-  r.write('swarm.json', JSON.stringify({
-    workers: [{ role: 'worker', harness: 'claude' }, { role: 'worker', harness: 'codex' }],
-    harnesses: { claude: { command: ['./evil.sh'] }, codex: { command: [r.path('tools', 'codex')] } },
-  }));
-  // A `git` in the repository, reached through a relative entry of the user's PATH ("." first).
-  r.write('git', evil);
-  chmodSync(r.path('git'), 0o755);
-  const bin = gitOnly();
-  const savedPath = process.env.PATH;
-  process.env.PATH = `.:${bin}`;
-  let report;
-  try {
-    report = await runDoctor({ repo: r.root, agentPath: bin });
-  } finally { process.env.PATH = savedPath; }
-  assert.ok(!existsSync(marker), `doctor ran the repository's program: ${existsSync(marker) ? execFileSync('cat', [marker], { encoding: 'utf8' }) : ''}`);
-  for (const name of ['claude', 'codex']) {
-    const c = report.checks.find((x) => x.id === `cli:${name}`)!;
-    assert.match(c.detail, /not run: inside the repository/, `${name}: ${c.detail}`);
-    assert.notEqual(c.status, 'ok');
-  }
-});
+test(
+  "doctor never runs a program from the repository that swarm.json names (relative or absolute path): 'not run: inside the repository'",
+  { timeout: 120_000 },
+  async () => {
+    const r = new TestRepo();
+    repos.push(r);
+    const marker = join(r.home, 'evil-ran');
+    const evil = `#!/bin/sh\necho ran "$@" >> ${marker}\necho "1.0.0"\n`;
+    r.write('evil.sh', evil);
+    r.write('tools/codex', evil);
+    chmodSync(r.path('evil.sh'), 0o755);
+    chmodSync(r.path('tools/codex'), 0o755);
+    r.write(
+      'swarm.json',
+      JSON.stringify({
+        workers: [
+          { role: 'worker', harness: 'claude' },
+          { role: 'worker', harness: 'codex' },
+        ],
+        harnesses: { claude: { command: ['./evil.sh'] }, codex: { command: [r.path('tools', 'codex')] } },
+      }),
+    );
+    // A `git` in the repository, reached through a relative entry of the user's PATH ("." first).
+    r.write('git', evil);
+    chmodSync(r.path('git'), 0o755);
+    const bin = gitOnly();
+    const savedPath = process.env.PATH;
+    process.env.PATH = `.:${bin}`;
+    let report;
+    try {
+      report = await runDoctor({ repo: r.root, agentPath: bin });
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    assert.ok(!existsSync(marker), `doctor ran the repository's program: ${existsSync(marker) ? execFileSync('cat', [marker], { encoding: 'utf8' }) : ''}`);
+    for (const name of ['claude', 'codex']) {
+      const c = report.checks.find((x) => x.id === `cli:${name}`)!;
+      assert.match(c.detail, /not run: inside the repository/, `${name}: ${c.detail}`);
+      assert.notEqual(c.status, 'ok');
+    }
+  },
+);
 
 test('doctor does not follow a .worktreeinclude that is a symbolic link (to a key) nor open one that is a FIFO', { timeout: 60_000 }, async () => {
   const r = new TestRepo();
@@ -69,7 +81,10 @@ test('doctor does not follow a .worktreeinclude that is a symbolic link (to a ke
   symlinkSync(join(secretDir, 'id_rsa'), r.path('.worktreeinclude'));
   const report = await runDoctor({ repo: r.root, agentPath: gitOnly() });
   const text = JSON.stringify(report);
-  assert.ok(!text.includes('SECRETKEYMATERIAL'), `the linked file's content is in the doctor's output: ${report.checks.find((c) => c.id === 'worktreeinclude')?.detail}`);
+  assert.ok(
+    !text.includes('SECRETKEYMATERIAL'),
+    `the linked file's content is in the doctor's output: ${report.checks.find((c) => c.id === 'worktreeinclude')?.detail}`,
+  );
   const wi = report.checks.find((c) => c.id === 'worktreeinclude')!;
   assert.equal(wi.status, 'warn');
   assert.match(wi.detail, /symbolic link/);

@@ -10,7 +10,13 @@ import { newRepo, runSwarm, waitFor, alive, userCommit } from '../helpers/repo';
 
 const pids: number[] = [];
 after(() => {
-  for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 });
 
 describe('agent processes and failures', { timeout: 60_000 }, () => {
@@ -36,7 +42,10 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
 
   test('an agent that sets core.hooksPath in the shared repository: security_violation, its worker stops', async () => {
     const repo = newRepo();
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 1, iterations: 50 }], sandbox: { mode: 'off' } /* no sandbox: this tests the defence that remains without one */ });
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'scripted', count: 1, iterations: 50 }],
+      sandbox: { mode: 'off' } /* no sandbox: this tests the defence that remains without one */,
+    });
     const evil = join(repo.home, 'evil-hooks');
     repo.writeTask('escape', { priority: 1, agent: { gitConfig: ['core.hooksPath', evil], files: { 'e.txt': 'e\n' } } });
     repo.writeTask('after-escape', { priority: 2 });
@@ -46,7 +55,10 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
     assert.ok(v && v.type === 'security_violation');
     assert.equal(v.workerId, 'w1');
     assert.equal(v.taskId, 'escape');
-    assert.ok(v.changes.some((c) => /core\.hookspath/i.test(c) && c.includes(evil)), v.changes.join('; '));
+    assert.ok(
+      v.changes.some((c) => /core\.hookspath/i.test(c) && c.includes(evil)),
+      v.changes.join('; '),
+    );
     const stopped = events.find((e) => e.type === 'worker_stopped' && e.workerId === 'w1');
     assert.ok(stopped && stopped.type === 'worker_stopped' && /security/.test(stopped.reason));
     // Nothing of it merged; no reviewer saw it; the worker took nothing else.
@@ -62,7 +74,9 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
   test('an agent writing .git/hooks/* is detected too', async () => {
     const repo = newRepo();
     repo.writeConfig();
-    const script = repo.script('hook-agent.cjs', `
+    const script = repo.script(
+      'hook-agent.cjs',
+      `
       const fs = require('fs'); const path = require('path'); const cp = require('child_process');
       try { fs.readFileSync(0); } catch {}
       const common = cp.execFileSync('git', ['rev-parse', '--git-common-dir'], { encoding: 'utf8' }).trim();
@@ -70,19 +84,29 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
       fs.writeFileSync(path.join(common, 'hooks', 'post-checkout'), '#!/bin/sh\\necho pwned\\n', { mode: 0o755 });
       fs.writeFileSync('x.txt', 'x\\n');
       console.log('COMPLETE_AND_READY_FOR_MERGE');
-    `);
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'hooky', count: 1 }], harnesses: { ...(repo.config().harnesses as object), hooky: { command: [process.execPath, script] } }, sandbox: { mode: 'off' } /* no sandbox: this tests the defence that remains without one */ });
+    `,
+    );
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'hooky', count: 1 }],
+      harnesses: { ...(repo.config().harnesses as object), hooky: { command: [process.execPath, script] } },
+      sandbox: { mode: 'off' } /* no sandbox: this tests the defence that remains without one */,
+    });
     repo.writeTask('hook');
     const { events, summary } = await runSwarm(repo.root);
     const v = events.find((e) => e.type === 'security_violation');
     assert.ok(v && v.type === 'security_violation');
-    assert.ok(v.changes.some((c) => /hooks\/post-checkout/.test(c) && /added/.test(c)), v.changes.join('; '));
+    assert.ok(
+      v.changes.some((c) => /hooks\/post-checkout/.test(c) && /added/.test(c)),
+      v.changes.join('; '),
+    );
     assert.deepEqual(summary.merged, []);
   });
 
   test('an agent that puts its own commit on the base branch (update-ref) is caught before any review; the honest task beside it merges', async () => {
     const repo = newRepo();
-    const script = repo.script('ref-agent.cjs', `
+    const script = repo.script(
+      'ref-agent.cjs',
+      `
       const fs = require('fs'); const cp = require('child_process');
       try { fs.readFileSync(0); } catch {}
       const git = (...a) => cp.execFileSync('git', a, { encoding: 'utf8' }).trim();
@@ -91,15 +115,23 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
       git('-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '-q', '-m', 'unreviewed');
       if (process.env.SWARM_TASK_ID === 'sneak') git('update-ref', 'refs/heads/main', 'HEAD');
       console.log('COMPLETE_AND_READY_FOR_MERGE');
-    `);
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'refs', count: 1, iterations: 5 }], harnesses: { ...(repo.config().harnesses as object), refs: { command: [process.execPath, script] } }, sandbox: { mode: 'off' } /* no sandbox: this tests the defence that remains without one */ });
+    `,
+    );
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'refs', count: 1, iterations: 5 }],
+      harnesses: { ...(repo.config().harnesses as object), refs: { command: [process.execPath, script] } },
+      sandbox: { mode: 'off' } /* no sandbox: this tests the defence that remains without one */,
+    });
     repo.writeTask('honest', { priority: 1 });
     repo.writeTask('sneak', { priority: 2 });
     const { events, summary } = await runSwarm(repo.root);
     const v = events.find((e) => e.type === 'security_violation');
     assert.ok(v && v.type === 'security_violation', 'caught');
     assert.equal(v.taskId, 'sneak');
-    assert.ok(v.changes.some((c) => /unreviewed commit .* base branch main/.test(c)), v.changes.join('; '));
+    assert.ok(
+      v.changes.some((c) => /unreviewed commit .* base branch main/.test(c)),
+      v.changes.join('; '),
+    );
     assert.deepEqual(summary.merged, ['honest'], 'the honest task merged normally, with no false alarm');
     assert.equal(repo.task('current', 'sneak')!.data.status, 'blocked');
     // Nothing was undone silently: main still holds what the agent did, and the user is told.
@@ -110,7 +142,11 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
     const repo = newRepo();
     const cfg = repo.config();
     const h = (cfg.harnesses as Record<string, Record<string, unknown>>).scripted;
-    repo.writeConfig({ harnesses: { scripted: { ...h, timeout_s: 1 } }, limits: { max_attempts: 1 }, sandbox: { mode: 'off' } /* no sandbox: pids seen from outside, the process-group kill */ });
+    repo.writeConfig({
+      harnesses: { scripted: { ...h, timeout_s: 1 } },
+      limits: { max_attempts: 1 },
+      sandbox: { mode: 'off' } /* no sandbox: pids seen from outside, the process-group kill */,
+    });
     repo.writeTask('hang', { agent: { sleeper: true, sleeperWaitMs: 30_000, files: { 'never.txt': 'x\n' } } });
     const { summary, events } = await runSwarm(repo.root);
     const sleeperFile = join(repo.logDir, 'sleeper-hang.pid');
@@ -142,7 +178,10 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
 
   test('repeated failures pause the pool (back-off) instead of spinning', async () => {
     const repo = newRepo();
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }], limits: { backoff_failures: 2, backoff_window_s: 60, backoff_pause_s: 1, max_attempts: 1, max_consecutive_errors: 5 } });
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }],
+      limits: { backoff_failures: 2, backoff_window_s: 60, backoff_pause_s: 1, max_attempts: 1, max_consecutive_errors: 5 },
+    });
     for (const id of ['f1', 'f2', 'f3']) repo.writeTask(id, { agent: { exit: 1 } });
     const { events } = await runSwarm(repo.root);
     const paused = events.find((e) => e.type === 'pool_paused');
@@ -151,7 +190,9 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
 
   test('an agent printing a flood: the log file gets all of it, the reply keeps a bounded tail, the signal at the end counts', async () => {
     const repo = newRepo();
-    const flood = repo.script('flood.cjs', `
+    const flood = repo.script(
+      'flood.cjs',
+      `
       const fs = require('fs');
       try { fs.readFileSync(0); } catch {}
       if (process.env.SWARM_ROLE === 'reviewer') { console.log('ok\\nVERDICT: APPROVED'); process.exit(0); }
@@ -161,8 +202,13 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
       let n = 0;
       const write = () => { while (n < 24) { n++; if (!process.stdout.write(chunk)) { process.stdout.once('drain', write); return; } } process.stdout.write('COMPLETE_AND_READY_FOR_MERGE\\n'); };
       write();
-    `);
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'flood', count: 1 }], review: { harness: 'flood' }, harnesses: { flood: { command: [process.execPath, flood] } } });
+    `,
+    );
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'flood', count: 1 }],
+      review: { harness: 'flood' },
+      harnesses: { flood: { command: [process.execPath, flood] } },
+    });
     repo.writeTask('loud');
     const { summary, events } = await runSwarm(repo.root);
     assert.deepEqual(summary.merged, ['loud']);
@@ -175,28 +221,42 @@ describe('agent processes and failures', { timeout: 60_000 }, () => {
   test('a worktree setup command that fails is run again on the next attempt (the agent never works in a half-set-up worktree)', async () => {
     const repo = newRepo();
     const counter = join(repo.logDir, 'setup-count'); // the sandboxed setup may write the log dir only
-    const setup = repo.script('setup.cjs', `
+    const setup = repo.script(
+      'setup.cjs',
+      `
       const fs = require('fs');
       const n = fs.existsSync(${JSON.stringify(counter)}) ? Number(fs.readFileSync(${JSON.stringify(counter)}, 'utf8')) + 1 : 1;
       fs.writeFileSync(${JSON.stringify(counter)}, String(n));
       if (n === 1) { console.error('network down'); process.exit(1); }
       fs.mkdirSync('deps', { recursive: true });
-    `);
+    `,
+    );
     repo.write('.gitignore', 'deps/\n');
     userCommit(repo.root, 'ignore deps', '.gitignore');
-    const check = repo.script('check.cjs', `
+    const check = repo.script(
+      'check.cjs',
+      `
       const fs = require('fs'); try { fs.readFileSync(0); } catch {}
       if (process.env.SWARM_ROLE === 'reviewer') { console.log('VERDICT: APPROVED'); process.exit(0); }
       fs.writeFileSync('setup-seen.txt', fs.existsSync('deps') ? 'set up\\n' : 'NOT set up\\n');
       console.log('COMPLETE_AND_READY_FOR_MERGE');
-    `);
-    repo.writeConfig({ setup: [process.execPath, setup], workers: [{ role: 'worker', harness: 'chk', count: 1 }], review: { harness: 'chk' }, harnesses: { chk: { command: [process.execPath, check] } } });
+    `,
+    );
+    repo.writeConfig({
+      setup: [process.execPath, setup],
+      workers: [{ role: 'worker', harness: 'chk', count: 1 }],
+      review: { harness: 'chk' },
+      harnesses: { chk: { command: [process.execPath, check] } },
+    });
     repo.writeTask('needs-setup');
     const { summary, events } = await runSwarm(repo.root);
     assert.ok(events.some((e) => e.type === 'task_failed' && /setup command .* failed with 1: network down/.test(e.reason)));
     assert.deepEqual(summary.merged, ['needs-setup']);
     assert.equal(repo.show('main', 'setup-seen.txt'), 'set up\n');
     assert.equal(readFileSync(counter, 'utf8'), '2');
-    assert.match(readFileSync(join(repo.path('.swarm', 'runs'), readdirSync(repo.path('.swarm', 'runs'))[0], 'logs', 'needs-setup-setup.log'), 'utf8'), /network down/);
+    assert.match(
+      readFileSync(join(repo.path('.swarm', 'runs'), readdirSync(repo.path('.swarm', 'runs'))[0], 'logs', 'needs-setup-setup.log'), 'utf8'),
+      /network down/,
+    );
   });
 });

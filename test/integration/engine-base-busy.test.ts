@@ -14,15 +14,25 @@ const kinds: { name: string; marker: string; said: RegExp; start: (r: TestRepo) 
     name: 'a rebase of main (merge backend) stopped on a conflict',
     marker: 'rebase-merge',
     said: /your rebase in progress/,
-    start: (r) => { r.diverge(); assert.notEqual(userGit(r.root, 'rebase', '--merge', 'side'), 0); },
-    finish: (r) => { assert.equal(userGit(r.root, 'rebase', '--abort'), 0); },
+    start: (r) => {
+      r.diverge();
+      assert.notEqual(userGit(r.root, 'rebase', '--merge', 'side'), 0);
+    },
+    finish: (r) => {
+      assert.equal(userGit(r.root, 'rebase', '--abort'), 0);
+    },
   },
   {
     name: 'a rebase of main (apply backend) stopped on a conflict',
     marker: 'rebase-apply',
     said: /your rebase in progress/,
-    start: (r) => { r.diverge(); assert.notEqual(userGit(r.root, 'rebase', '--apply', 'side'), 0); },
-    finish: (r) => { assert.equal(userGit(r.root, 'rebase', '--abort'), 0); },
+    start: (r) => {
+      r.diverge();
+      assert.notEqual(userGit(r.root, 'rebase', '--apply', 'side'), 0);
+    },
+    finish: (r) => {
+      assert.equal(userGit(r.root, 'rebase', '--abort'), 0);
+    },
   },
   {
     name: 'a merge not yet committed (--no-commit, no conflict)',
@@ -35,14 +45,21 @@ const kinds: { name: string; marker: string; said: RegExp; start: (r: TestRepo) 
       r.git('checkout', '-q', 'main');
       assert.equal(userGit(r.root, 'merge', '--no-ff', '--no-commit', 'side'), 0);
     },
-    finish: (r) => { assert.equal(userGit(r.root, 'commit', '-q', '--no-edit'), 0); },
+    finish: (r) => {
+      assert.equal(userGit(r.root, 'commit', '-q', '--no-edit'), 0);
+    },
   },
   {
     name: 'a cherry-pick stopped on a conflict',
     marker: 'CHERRY_PICK_HEAD',
     said: /your cherry-pick in progress/,
-    start: (r) => { r.diverge(); assert.notEqual(userGit(r.root, 'cherry-pick', 'side'), 0); },
-    finish: (r) => { assert.equal(userGit(r.root, 'cherry-pick', '--abort'), 0); },
+    start: (r) => {
+      r.diverge();
+      assert.notEqual(userGit(r.root, 'cherry-pick', 'side'), 0);
+    },
+    finish: (r) => {
+      assert.equal(userGit(r.root, 'cherry-pick', '--abort'), 0);
+    },
   },
   {
     name: 'a revert stopped on a conflict',
@@ -55,7 +72,9 @@ const kinds: { name: string; marker: string; said: RegExp; start: (r: TestRepo) 
       userCommit(r.root, 'B', 'shared.txt');
       assert.notEqual(userGit(r.root, 'revert', '--no-edit', a), 0);
     },
-    finish: (r) => { assert.equal(userGit(r.root, 'revert', '--abort'), 0); },
+    finish: (r) => {
+      assert.equal(userGit(r.root, 'revert', '--abort'), 0);
+    },
   },
   {
     name: 'a bisect (HEAD detached at a commit in the middle)',
@@ -63,10 +82,15 @@ const kinds: { name: string; marker: string; said: RegExp; start: (r: TestRepo) 
     said: /your bisect in progress/,
     start: (r) => {
       const first = r.rev('main')!;
-      for (const n of [1, 2, 3, 4]) { r.write(`b${n}.txt`, `${n}\n`); userCommit(r.root, `b${n}`, `b${n}.txt`); }
+      for (const n of [1, 2, 3, 4]) {
+        r.write(`b${n}.txt`, `${n}\n`);
+        userCommit(r.root, `b${n}`, `b${n}.txt`);
+      }
       assert.equal(userGit(r.root, 'bisect', 'start', 'main', first), 0);
     },
-    finish: (r) => { assert.equal(userGit(r.root, 'bisect', 'reset'), 0); },
+    finish: (r) => {
+      assert.equal(userGit(r.root, 'bisect', 'reset'), 0);
+    },
   },
 ];
 
@@ -121,7 +145,9 @@ describe("issue 12 rule 9: the user's git operation in progress makes the base b
         if (e.type !== 'merge_waiting' || waited) return;
         waited = e.reason;
         assert.equal(repo.rev('main'), main);
-        setTimeout(() => { assert.equal(userGit(other, 'merge', '--abort'), 0); }, 200);
+        setTimeout(() => {
+          assert.equal(userGit(other, 'merge', '--abort'), 0);
+        }, 200);
       },
     });
     assert.ok(waited);

@@ -21,7 +21,11 @@ describe('issue 12 rule 2: the base moves only through the merge queue', { timeo
   test('a reviewer that moves the base during its turn: nothing merges on top until the user accepts the base', async () => {
     const repo = newRepo();
     const reviewer = repo.script('evil-reviewer.sh', `cat >/dev/null\nset -e\n${SNEAK_ONTO_MAIN}echo "VERDICT: APPROVED"\n`);
-    repo.writeConfig({ sandbox: { mode: 'off' }, review: { mode: 'agent', harness: 'evilrev', max_rounds: 3 }, harnesses: { ...(repo.config().harnesses as object), evilrev: { command: ['sh', reviewer] } } });
+    repo.writeConfig({
+      sandbox: { mode: 'off' },
+      review: { mode: 'agent', harness: 'evilrev', max_rounds: 3 },
+      harnesses: { ...(repo.config().harnesses as object), evilrev: { command: ['sh', reviewer] } },
+    });
     repo.writeTask('honest');
     repo.git('checkout', '-q', '-b', 'feature'); // the user works elsewhere: the base moves by update-ref
     const before = repo.rev('main')!;
@@ -66,7 +70,7 @@ describe('issue 12 rule 2: the base moves only through the merge queue', { timeo
       },
     });
     assert.ok(amended && waited);
-    assert.ok(!events.some((e) => e.type === 'security_violation'), 'the user\'s amend is not reported as an agent\'s tampering');
+    assert.ok(!events.some((e) => e.type === 'security_violation'), "the user's amend is not reported as an agent's tampering");
     assert.ok(!events.some((e) => e.type === 'worker_stopped'), 'no worker was stopped');
     assert.match(waited, /main went sideways .* while agent turns were running/);
     assert.deepEqual(summary.merged, ['slow']);
@@ -75,8 +79,15 @@ describe('issue 12 rule 2: the base moves only through the merge queue', { timeo
 
   test('a worker that moves the base and builds on it: its review waits (no reviewer runs) until the user accepts the base', async () => {
     const repo = newRepo();
-    const worker = repo.script('builder.sh', `cat >/dev/null\nset -e\necho work > work.txt\ngit add work.txt\ngit -c user.name=x -c user.email=x@y commit -q -m work\n${SNEAK_ONTO_MAIN}git -c user.name=x -c user.email=x@y merge -q --no-edit main\necho COMPLETE_AND_READY_FOR_MERGE\n`);
-    repo.writeConfig({ sandbox: { mode: 'off' }, workers: [{ role: 'worker', harness: 'builder', count: 1, iterations: 1 }], harnesses: { ...(repo.config().harnesses as object), builder: { command: ['sh', worker] } } });
+    const worker = repo.script(
+      'builder.sh',
+      `cat >/dev/null\nset -e\necho work > work.txt\ngit add work.txt\ngit -c user.name=x -c user.email=x@y commit -q -m work\n${SNEAK_ONTO_MAIN}git -c user.name=x -c user.email=x@y merge -q --no-edit main\necho COMPLETE_AND_READY_FOR_MERGE\n`,
+    );
+    repo.writeConfig({
+      sandbox: { mode: 'off' },
+      workers: [{ role: 'worker', harness: 'builder', count: 1, iterations: 1 }],
+      harnesses: { ...(repo.config().harnesses as object), builder: { command: ['sh', worker] } },
+    });
     repo.writeTask('builds-on-it');
     repo.git('checkout', '-q', '-b', 'feature');
     const first = await runSwarm(repo.root);
@@ -99,7 +110,7 @@ describe('issue 12 rule 2: the base moves only through the merge queue', { timeo
     assert.equal(repo.rev('main^1'), evil);
   });
 
-  test('between runs: the user\'s own commit is taken as theirs; an amend (sideways) waits for the user, then accept-base merges', async () => {
+  test("between runs: the user's own commit is taken as theirs; an amend (sideways) waits for the user, then accept-base merges", async () => {
     for (const move of ['commit', 'amend'] as const) {
       const repo = newRepo();
       repo.writeConfig({ review: { mode: 'human' } });
@@ -108,7 +119,10 @@ describe('issue 12 rule 2: the base moves only through the merge queue', { timeo
       userCommit(repo.root, 'my notes', 'notes.txt');
       const first = await runSwarm(repo.root);
       assert.equal(repo.task('current', 'decided')!.data.status, 'awaiting_human');
-      if (move === 'commit') { repo.write('mine.txt', 'mine\n'); userCommit(repo.root, 'my own commit', 'mine.txt'); } else repo.git(...USER, 'commit', '-q', '--amend', '-m', 'my notes, reworded');
+      if (move === 'commit') {
+        repo.write('mine.txt', 'mine\n');
+        userCommit(repo.root, 'my own commit', 'mine.txt');
+      } else repo.git(...USER, 'commit', '-q', '--amend', '-m', 'my notes, reworded');
       const userMain = repo.rev('main')!;
       const ws = await openWorkspace({ repo: repo.root });
       const sha = first.ws && (await ws.taskState('decided'))!.headSha!;
@@ -159,7 +173,7 @@ describe('issue 12 rule 2: the base moves only through the merge queue', { timeo
         setTimeout(() => void ws.acceptBase(moved), 100);
       },
     });
-    assert.ok(waited, 'the next run did not take the move as the user\'s');
+    assert.ok(waited, "the next run did not take the move as the user's");
     assert.match(waited, /main went forward .* while agent turns were running/);
     assert.deepEqual(summary.merged, ['later']);
     assert.equal(repo.rev('main^1'), moved);

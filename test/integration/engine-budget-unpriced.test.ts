@@ -9,8 +9,14 @@ import { TestRepo, runSwarm } from '../helpers/repo';
 import type { SwarmEvent } from '../../src/swarm/types';
 
 const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
+const newRepo = () => {
+  const r = new TestRepo();
+  repos.push(r);
+  return r;
+};
+after(() => {
+  for (const r of repos) r.cleanup();
+});
 
 describe('turns that report no cost', { timeout: 120_000 }, () => {
   test('a task with max_cost_usd whose worker and reviewer never report a cost: no second turn, the task waits with "cost unknown"', async () => {
@@ -49,7 +55,10 @@ describe('turns that report no cost', { timeout: 120_000 }, () => {
     const { events } = await runSwarm(repo.root, {
       timeoutMs: 100_000,
       onEvent: (e, _ws, run) => {
-        if (e.type === 'worker_state' && e.worker.state === 'paused' && /cost unknown/.test(e.worker.waitReason ?? '') && !waited) { waited = e.worker.waitReason; void run.stop('test: seen the wait'); }
+        if (e.type === 'worker_state' && e.worker.state === 'paused' && /cost unknown/.test(e.worker.waitReason ?? '') && !waited) {
+          waited = e.worker.waitReason;
+          void run.stop('test: seen the wait');
+        }
       },
     });
     assert.match(waited ?? '', /run budget: cost unknown/);

@@ -32,11 +32,17 @@ describe('budgets', { timeout: 90_000 }, () => {
     repo.writeConfig({
       review: { mode: 'agent', harness: 'scripted', max_rounds: 20 },
       workers: [{ role: 'worker', harness: 'hostile', count: 1, iterations: 50 }],
-      harnesses: { ...(repo.config().harnesses as object), hostile: { command: [process.execPath, script], env: { TEST_AGENT_LOG: repo.logDir }, timeout_s: 60 } },
+      harnesses: {
+        ...(repo.config().harnesses as object),
+        hostile: { command: [process.execPath, script], env: { TEST_AGENT_LOG: repo.logDir }, timeout_s: 60 },
+      },
       sandbox: { mode: 'off' }, // the agent can write state.json: the defence left without a sandbox
     });
     // Reviewer: 0.1 per turn, always NEEDS_CHANGES. Turns: w 0.3, r 0.1, w 0.3 (0.7 ≥ 0.5): no reviewer turn.
-    repo.writeTask('spendy', { extra: { max_cost_usd: 0.5 }, agent: { review: ['SWARM_USAGE: cost_usd=0.1 input_tokens=50 output_tokens=5\nNot yet.\nVERDICT: NEEDS_CHANGES'] } });
+    repo.writeTask('spendy', {
+      extra: { max_cost_usd: 0.5 },
+      agent: { review: ['SWARM_USAGE: cost_usd=0.1 input_tokens=50 output_tokens=5\nNot yet.\nVERDICT: NEEDS_CHANGES'] },
+    });
     const { summary, events } = await runSwarm(repo.root);
     const workerTurns = events.filter((e) => e.type === 'agent_finished' && e.role === 'worker').length;
     const reviewerTurns = events.filter((e) => e.type === 'agent_finished' && e.role === 'reviewer').length;
@@ -72,7 +78,11 @@ describe('budgets', { timeout: 90_000 }, () => {
     assert.deepEqual(first.summary.waitingForBudget, ['again']);
     assert.match(String(repo.task('current', 'again')!.data.waiting_for), /\(limits\.task_max_cost_usd\)/);
     const ws = await openWorkspace({ repo: repo.root });
-    try { await ws.retry('again'); } finally { ws.dispose(); }
+    try {
+      await ws.retry('again');
+    } finally {
+      ws.dispose();
+    }
     // Raised in the pending file (where the user edits it before it is claimed again).
     const pending = repo.path('tasks', 'pending', 'again.md');
     repo.write('tasks/pending/again.md', readFileSync(pending, 'utf8').replace(/^title:/m, 'max_cost_usd: 2\ntitle:'));
@@ -88,11 +98,18 @@ describe('budgets', { timeout: 90_000 }, () => {
     const repo = newRepo();
     // The scripted reviewer reports no cost: counted as free here (limits.unpriced_turn_usd: 0; unset, its first turn would stop the run as "cost unknown").
     repo.writeConfig({ limits: { poll_ms: 50, max_cost_usd: 0.5, unpriced_turn_usd: 0 } });
-    for (const id of ['r1', 'r2', 'r3', 'r4', 'r5']) repo.writeTask(id, { priority: Number(id.slice(1)), agent: { files: { [`${id}.txt`]: `${id}\n` }, reply: 'SWARM_USAGE: cost_usd=0.2\nCOMPLETE_AND_READY_FOR_MERGE' } });
+    for (const id of ['r1', 'r2', 'r3', 'r4', 'r5'])
+      repo.writeTask(id, {
+        priority: Number(id.slice(1)),
+        agent: { files: { [`${id}.txt`]: `${id}\n` }, reply: 'SWARM_USAGE: cost_usd=0.2\nCOMPLETE_AND_READY_FOR_MERGE' },
+      });
     let waited: string | undefined;
     const { summary, events } = await runSwarm(repo.root, {
       onEvent: (e, _ws, run) => {
-        if (e.type === 'worker_state' && e.worker.state === 'paused' && /run budget reached/.test(e.worker.waitReason ?? '') && !waited) { waited = e.worker.waitReason; void run.stop('test: seen the budget wait'); }
+        if (e.type === 'worker_state' && e.worker.state === 'paused' && /run budget reached/.test(e.worker.waitReason ?? '') && !waited) {
+          waited = e.worker.waitReason;
+          void run.stop('test: seen the budget wait');
+        }
       },
     });
     assert.match(waited ?? '', /run budget reached: \$0\.60 spent of \$0\.50 \(limits\.max_cost_usd\)/);
@@ -111,7 +128,13 @@ describe('budgets', { timeout: 90_000 }, () => {
   test('the cost is reported: summary.json, swarm status (text and --json), swarm tasks --json per task, all rounds and reviews', async () => {
     const repo = newRepo();
     repo.writeConfig({ limits: { poll_ms: 50, task_max_cost_usd: 5 } });
-    repo.writeTask('costed', { agent: { files: { 'c.txt': 'c\n' }, reply: 'SWARM_USAGE: cost_usd=0.25 input_tokens=1200 output_tokens=300\nCOMPLETE_AND_READY_FOR_MERGE', review: ['SWARM_USAGE: cost_usd=0.05 input_tokens=800\nfine\nVERDICT: NEEDS_CHANGES', 'SWARM_USAGE: cost_usd=0.05\nVERDICT: APPROVED'] } });
+    repo.writeTask('costed', {
+      agent: {
+        files: { 'c.txt': 'c\n' },
+        reply: 'SWARM_USAGE: cost_usd=0.25 input_tokens=1200 output_tokens=300\nCOMPLETE_AND_READY_FOR_MERGE',
+        review: ['SWARM_USAGE: cost_usd=0.05 input_tokens=800\nfine\nVERDICT: NEEDS_CHANGES', 'SWARM_USAGE: cost_usd=0.05\nVERDICT: APPROVED'],
+      },
+    });
     const { summary } = await runSwarm(repo.root);
     assert.deepEqual(summary.merged, ['costed']);
     const onDisk = JSON.parse(readFileSync(repo.path('.swarm', 'runs', summary.runId, 'summary.json'), 'utf8'));
@@ -135,11 +158,15 @@ describe('budgets', { timeout: 90_000 }, () => {
   test('run budget with a run that does not wait for people (swarm run --no-wait): it ends once no turn runs, saying why', async () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }], limits: { poll_ms: 50, max_cost_usd: 0.3 } });
-    for (const id of ['n1', 'n2', 'n3', 'n4']) repo.writeTask(id, { agent: { files: { [`${id}.txt`]: `${id}\n` }, sleepMs: 300, reply: 'SWARM_USAGE: cost_usd=0.2\nCOMPLETE_AND_READY_FOR_MERGE' } });
+    for (const id of ['n1', 'n2', 'n3', 'n4'])
+      repo.writeTask(id, { agent: { files: { [`${id}.txt`]: `${id}\n` }, sleepMs: 300, reply: 'SWARM_USAGE: cost_usd=0.2\nCOMPLETE_AND_READY_FOR_MERGE' } });
     const { summary, events } = await runSwarm(repo.root, { run: { waitForHumans: false } });
     assert.match(summary.reason ?? '', /^run budget reached/);
     const finished = events.filter((e) => e.type === 'agent_finished');
-    assert.ok(finished.every((e) => e.type === 'agent_finished' && !e.failure), 'no turn was cut: none failed or was aborted');
+    assert.ok(
+      finished.every((e) => e.type === 'agent_finished' && !e.failure),
+      'no turn was cut: none failed or was aborted',
+    );
     const started = events.filter((e) => e.type === 'agent_started').length;
     assert.equal(started, finished.length, 'every turn that started finished');
     await waitFor(() => repo.taskIds('pending').length + repo.taskIds('current').length + repo.taskIds('complete').length === 4, 5000, 'no task lost');

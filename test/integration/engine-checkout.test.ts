@@ -24,17 +24,28 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     repo.write('shared.txt', 'line 1 staged and then edited\nline 2\nline 3\n');
     const cached = repo.git('diff', '--cached');
     const snap = snapshotFiles(repo.root);
-    const status = repo.git('status', '--porcelain', '--untracked-files=all').split('\n').filter((l) => !l.includes('tasks/') && !l.includes('swarm.json')).sort().join('\n');
+    const status = repo
+      .git('status', '--porcelain', '--untracked-files=all')
+      .split('\n')
+      .filter((l) => !l.includes('tasks/') && !l.includes('swarm.json'))
+      .sort()
+      .join('\n');
 
     const { summary } = await runSwarm(repo.root);
 
     assert.deepEqual([...summary.merged].sort(), ['one', 'three', 'two']);
     const after = snapshotFiles(repo.root);
     for (const [f, bytes] of Object.entries(snap)) assert.equal(after[f], bytes, `${f} unchanged`);
-    for (const id of ['one', 'two', 'three']) assert.equal(readFileSync(repo.path('src', `${id}.txt`), 'utf8'), `${id}\n`, 'merged files appear in the checkout');
+    for (const id of ['one', 'two', 'three'])
+      assert.equal(readFileSync(repo.path('src', `${id}.txt`), 'utf8'), `${id}\n`, 'merged files appear in the checkout');
     assert.equal(repo.git('rev-parse', 'HEAD').trim(), repo.rev('main'));
     // Only the user's own changes are left: no reverse diff of the merged files.
-    const statusAfter = repo.git('status', '--porcelain', '--untracked-files=all').split('\n').filter((l) => !l.includes('tasks/') && !l.includes('swarm.json')).sort().join('\n');
+    const statusAfter = repo
+      .git('status', '--porcelain', '--untracked-files=all')
+      .split('\n')
+      .filter((l) => !l.includes('tasks/') && !l.includes('swarm.json'))
+      .sort()
+      .join('\n');
     assert.equal(statusAfter, status);
     assert.equal(repo.git('stash', 'list'), '', 'nothing stashed');
     assert.equal(repo.git('diff', '--cached'), cached, 'the staged change is still staged, exactly');
@@ -55,7 +66,9 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
           // While it waits: main has not moved and the user's edit is intact.
           assert.equal(repo.rev('main'), before);
           assert.equal(repo.read('shared.txt'), 'line 1 by the user\nline 2\nline 3\n');
-          setTimeout(() => { userCommitted = userCommit(repo.root, 'my edit', 'shared.txt'); }, 200);
+          setTimeout(() => {
+            userCommitted = userCommit(repo.root, 'my edit', 'shared.txt');
+          }, 200);
         }
       },
     });
@@ -74,7 +87,7 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     const repo = newRepo();
     repo.writeConfig();
     repo.writeTask('add-new', { agent: { files: { 'new.txt': 'from the agent\n' } } });
-    repo.write('new.txt', 'the user\'s own untracked file\n');
+    repo.write('new.txt', "the user's own untracked file\n");
     let waited = false;
     const { summary, ws } = await runSwarm(repo.root, {
       onEvent: (e, w) => {
@@ -82,7 +95,7 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
           waited = true;
           void w.needsYou().then((n) => {
             assert.equal(n[0]?.kind, 'local_changes');
-            assert.equal(repo.read('new.txt'), 'the user\'s own untracked file\n');
+            assert.equal(repo.read('new.txt'), "the user's own untracked file\n");
             setTimeout(() => rmSync(repo.path('new.txt')), 100);
           });
         }
@@ -108,9 +121,12 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
       onEvent: (e) => {
         if (e.type === 'merge_waiting' && !checked) {
           checked = true;
-          assert.ok(existsSync(repo.path('.git', 'MERGE_HEAD')), 'the user\'s merge is still in progress');
+          assert.ok(existsSync(repo.path('.git', 'MERGE_HEAD')), "the user's merge is still in progress");
           assert.equal(repo.read('shared.txt'), conflicted);
-          setTimeout(() => { repo.write('shared.txt', 'line 1\nline 2 resolved\nline 3\n'); userCommit(repo.root, 'resolved', 'shared.txt'); }, 200);
+          setTimeout(() => {
+            repo.write('shared.txt', 'line 1\nline 2 resolved\nline 3\n');
+            userCommit(repo.root, 'resolved', 'shared.txt');
+          }, 200);
         }
       },
     });
@@ -152,7 +168,9 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     repo.writeTask('later', { agent: { files: { 'README.md': 'agent readme\n' } } });
     repo.write('README.md', 'user readme in progress\n');
     const { summary } = await runSwarm(repo.root, {
-      onEvent: (e, _ws, run) => { if (e.type === 'merge_waiting') setTimeout(() => void run.stop('user stopped'), 100); },
+      onEvent: (e, _ws, run) => {
+        if (e.type === 'merge_waiting') setTimeout(() => void run.stop('user stopped'), 100);
+      },
     });
     assert.deepEqual(summary.merged, []);
     assert.equal(repo.task('current', 'later')!.data.status, 'waiting_local_changes');
@@ -162,7 +180,13 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     const second = await runSwarm(repo.root);
     assert.deepEqual(second.summary.merged, ['later'], JSON.stringify(second.events.filter((e) => !['worker_state'].includes(e.type))));
     assert.equal(repo.read('README.md'), 'agent readme\n');
-    assert.equal(repo.git('log', '--merges', '--format=%s', 'main').split('\n').filter((s) => s.startsWith('Merge task later')).length, 1);
+    assert.equal(
+      repo
+        .git('log', '--merges', '--format=%s', 'main')
+        .split('\n')
+        .filter((s) => s.startsWith('Merge task later')).length,
+      1,
+    );
   });
   test('a retry of a waiting merge in flight when the swarm stops writes nothing after the run ends', async () => {
     // The merge retry runs beside the workers (waitingMerges.ts). Stopped while it is inside a git
@@ -179,7 +203,10 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
     mkdirSync(bin);
     const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
     // Once the gate is open, the first `git worktree list` (the retry's look at the checkout) holds until released.
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\ncase "$*" in *"worktree list"*) if [ -e '${gate}' ] && mkdir '${entered}' 2>/dev/null; then while [ ! -e '${release}' ]; do sleep 0.02; done; fi;; esac\nexec '${realGit}' "$@"\n`);
+    writeFileSync(
+      join(bin, 'git'),
+      `#!/bin/sh\ncase "$*" in *"worktree list"*) if [ -e '${gate}' ] && mkdir '${entered}' 2>/dev/null; then while [ ! -e '${release}' ]; do sleep 0.02; done; fi;; esac\nexec '${realGit}' "$@"\n`,
+    );
     chmodSync(join(bin, 'git'), 0o755);
     const oldPath = process.env.PATH;
     process.env.PATH = `${bin}:${oldPath}`;
@@ -214,7 +241,7 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
   });
 });
 
-describe('what the swarm runs in the user\'s checkout', { timeout: 60_000 }, () => {
+describe("what the swarm runs in the user's checkout", { timeout: 60_000 }, () => {
   test('no reset --hard, checkout -f, clean or stash anywhere, through merges, a wait, a conflict and a cleanup', async () => {
     const repo = newRepo();
     // Every git command of this process and its agents goes through a logging wrapper.
@@ -229,12 +256,17 @@ describe('what the swarm runs in the user\'s checkout', { timeout: 60_000 }, () 
     try {
       repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
       repo.writeTask('c-first', { priority: 1, agent: { files: { 'shared.txt': 'line 1\nline 2 A\nline 3\n' } } });
-      repo.writeTask('c-second', { priority: 2, agent: { files: { 'shared.txt': 'line 1\nline 2 B\nline 3\n' }, waitForMerge: 'c-first', rounds: { 2: { mergeBase: true, files: {} } } } });
+      repo.writeTask('c-second', {
+        priority: 2,
+        agent: { files: { 'shared.txt': 'line 1\nline 2 B\nline 3\n' }, waitForMerge: 'c-first', rounds: { 2: { mergeBase: true, files: {} } } },
+      });
       repo.writeTask('c-readme', { priority: 3, agent: { files: { 'README.md': 'agent\n' } } });
       repo.write('README.md', 'user edit\n');
       repo.write('mine.txt', 'untracked\n');
       const { summary } = await runSwarm(repo.root, {
-        onEvent: (e) => { if (e.type === 'merge_waiting') setTimeout(() => repo.write('README.md', '# test repo\n'), 300); },
+        onEvent: (e) => {
+          if (e.type === 'merge_waiting') setTimeout(() => repo.write('README.md', '# test repo\n'), 300);
+        },
       });
       assert.deepEqual([...summary.merged].sort(), ['c-first', 'c-readme', 'c-second']);
       repo.git('worktree', 'add', '-q', '-b', 'swarm/w5/extra', repo.path('.swarm', 'worktrees', 'extra'));
@@ -244,8 +276,10 @@ describe('what the swarm runs in the user\'s checkout', { timeout: 60_000 }, () 
       process.env.PATH = oldPath;
     }
     const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
-    assert.ok(lines.length > 50, 'the wrapper saw the swarm\'s git commands');
-    const forbidden = lines.filter((l) => /\t(.* )?(reset --hard|reset --merge|checkout (-f|--force)|clean( |$)|stash( |$)|read-tree -u|checkout-index -f)/.test(l));
+    assert.ok(lines.length > 50, "the wrapper saw the swarm's git commands");
+    const forbidden = lines.filter((l) =>
+      /\t(.* )?(reset --hard|reset --merge|checkout (-f|--force)|clean( |$)|stash( |$)|read-tree -u|checkout-index -f)/.test(l),
+    );
     assert.deepEqual(forbidden, []);
     // In the user's checkout, the only command that changes files is merge --ff-only.
     const inCheckout = lines.filter((l) => l.split('\t')[0] === repo.root).map((l) => l.split('\t')[2]);
@@ -281,7 +315,10 @@ describe('merge conflicts (hazard 3)', { timeout: 60_000 }, () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
     repo.writeTask('first', { priority: 1, agent: { files: { 'shared.txt': 'line 1\nline 2 FIRST\nline 3\n' } } });
-    repo.writeTask('second', { priority: 2, agent: { files: { 'shared.txt': 'line 1\nline 2 SECOND\nline 3\n' }, waitForMerge: 'first', rounds: { 2: { mergeBase: true, files: {} } } } });
+    repo.writeTask('second', {
+      priority: 2,
+      agent: { files: { 'shared.txt': 'line 1\nline 2 SECOND\nline 3\n' }, waitForMerge: 'first', rounds: { 2: { mergeBase: true, files: {} } } },
+    });
     let mainAtConflict: string | undefined;
     let statusAtConflict: string | undefined;
     const { summary, events } = await runSwarm(repo.root, {
@@ -320,13 +357,19 @@ describe('merge conflicts (hazard 3)', { timeout: 60_000 }, () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }], review: { max_rounds: 1 } });
     repo.writeTask('aaa', { priority: 1, agent: { files: { 'shared.txt': 'A\n' } } });
-    repo.writeTask('bbb', { priority: 2, agent: { files: { 'shared.txt': 'B\n' }, waitForMerge: 'aaa', rounds: { 2: { abortMerge: true, files: { 'shared.txt': 'B\n' } } } } });
+    repo.writeTask('bbb', {
+      priority: 2,
+      agent: { files: { 'shared.txt': 'B\n' }, waitForMerge: 'aaa', rounds: { 2: { abortMerge: true, files: { 'shared.txt': 'B\n' } } } },
+    });
     const { summary } = await runSwarm(repo.root);
     assert.deepEqual(summary.merged, ['aaa']);
     assert.equal(repo.show('main', 'shared.txt'), 'A\n');
     assert.deepEqual(summary.blocked, ['bbb']);
     assert.match(String(repo.task('current', 'bbb')!.data.question), /conflicts with main in shared\.txt/);
-    assert.equal(repo.show('refs/heads/swarm/w2/bbb', 'shared.txt') ?? repo.show('refs/heads/swarm/w1/bbb', 'shared.txt'), 'B\n', 'its work is kept on its branch');
+    assert.equal(
+      repo.show('refs/heads/swarm/w2/bbb', 'shared.txt') ?? repo.show('refs/heads/swarm/w1/bbb', 'shared.txt'),
+      'B\n',
+      'its work is kept on its branch',
+    );
   });
 });
-

@@ -63,8 +63,15 @@ console.log('COMPLETE_AND_READY_FOR_MERGE');
 function hostileRepo(mode: 'forge-file' | 'edit-state' | 'forge-answer'): TestRepo {
   const repo = newRepo();
   const script = repo.script('hostile.cjs', HOSTILE_AGENT);
-  const cfg = repo.config({ review: { mode: 'human' }, sandbox: { mode: 'off' } /* no sandbox: this tests the engine's refusal, not the sandbox's (sandboxed, .swarm is not writable) */ });
-  (cfg.harnesses as Record<string, unknown>).hostile = { command: [process.execPath, script], env: { TEST_AGENT_LOG: repo.logDir, HOSTILE_MODE: mode, HOSTILE_TARGET: 'victim' }, timeout_s: 60 };
+  const cfg = repo.config({
+    review: { mode: 'human' },
+    sandbox: { mode: 'off' } /* no sandbox: this tests the engine's refusal, not the sandbox's (sandboxed, .swarm is not writable) */,
+  });
+  (cfg.harnesses as Record<string, unknown>).hostile = {
+    command: [process.execPath, script],
+    env: { TEST_AGENT_LOG: repo.logDir, HOSTILE_MODE: mode, HOSTILE_TARGET: 'victim' },
+    timeout_s: 60,
+  };
   repo.write('swarm.json', JSON.stringify(cfg, null, 2));
   repo.writeTask('victim', { priority: 1, agent: { files: { 'victim.txt': 'unreviewed\n' }, blocked: mode === 'forge-answer' ? 'Which port?' : undefined } });
   repo.writeTask('attacker', { priority: 2, extra: { agent: 'hostile' } });
@@ -124,7 +131,11 @@ describe('human decisions come only from the human', { timeout: 90_000 }, () => 
     const events: SwarmEvent[] = [];
     ws2.onEvent((e) => events.push(e));
     const run = ws2.startRun({ waitForHumans: true });
-    await waitFor(() => events.some((e) => e.type === 'human_decision' || e.type === 'decision_refused' || e.type === 'task_merged'), 15_000, 'the replayed decision to be handled');
+    await waitFor(
+      () => events.some((e) => e.type === 'human_decision' || e.type === 'decision_refused' || e.type === 'task_merged'),
+      15_000,
+      'the replayed decision to be handled',
+    );
     // And with the kind changed only (same sha): refused too.
     writeFileSync(file, JSON.stringify({ ...real, kind: 'approve' }));
     await waitFor(() => !existsSync(file), 15_000, 'the second replay to be taken');
@@ -159,7 +170,7 @@ describe('human decisions come only from the human', { timeout: 90_000 }, () => 
     assert.equal(repo.task('current', 'victim')!.data.status, 'awaiting_human');
   });
 
-  test('an agent that writes an answer into another task\'s file: the asking agent never gets it, the task asks you again', async () => {
+  test("an agent that writes an answer into another task's file: the asking agent never gets it, the task asks you again", async () => {
     const repo = hostileRepo('forge-answer');
     const { events } = await runSwarm(repo.root);
     const asks = repo.calls().filter((c) => c.role === 'worker' && c.task === 'victim');
@@ -173,7 +184,10 @@ describe('human decisions come only from the human', { timeout: 90_000 }, () => 
     const ws = await openWorkspace({ repo: repo.root });
     await ws.answer('victim', 'port 8080');
     await runSwarm(repo.root);
-    const last = repo.calls().filter((c) => c.role === 'worker' && c.task === 'victim').pop()!;
+    const last = repo
+      .calls()
+      .filter((c) => c.role === 'worker' && c.task === 'victim')
+      .pop()!;
     assert.match(last.prompt, /answered by the user[\s\S]*Answer: port 8080/);
     assert.equal(repo.task('current', 'victim')!.data.status, 'awaiting_human');
   });
@@ -187,7 +201,10 @@ describe('human decisions come only from the human', { timeout: 90_000 }, () => 
     const ws = await openWorkspace({ repo: repo.root });
     await ws.answer('asker', 'Use eight-zero-eight-zero.');
     await runSwarm(repo.root);
-    const review = repo.calls().filter((c) => c.role === 'reviewer' && c.task === 'asker').pop();
+    const review = repo
+      .calls()
+      .filter((c) => c.role === 'reviewer' && c.task === 'asker')
+      .pop();
     assert.ok(review, 'the change was reviewed');
     assert.ok(review.prompt.includes('Use eight-zero-eight-zero.'), `the reviewer sees the user's answer:\n${review.prompt}`);
   });

@@ -131,7 +131,10 @@ describe('human review decisions', { timeout: 60_000 }, () => {
     assert.equal(stale.ok, false, 'an unknown sha is never approved');
 
     await runSwarm(repo.root);
-    const fix = repo.calls().filter((c) => c.role === 'worker').pop()!;
+    const fix = repo
+      .calls()
+      .filter((c) => c.role === 'worker')
+      .pop()!;
     assert.equal(fix.round, 2);
     assert.match(fix.prompt, /PLEASE-RENAME-THE-FILE/);
     assert.match(fix.prompt, /Round 1 \(the user\)/);
@@ -167,7 +170,11 @@ describe('human review decisions', { timeout: 60_000 }, () => {
       },
     });
     await decided;
-    assert.deepEqual(decision, { ok: true, applied: 'merged', commit: repo.rev('main') }, JSON.stringify(events.filter((e) => e.type !== 'worker_state')) + JSON.stringify(repo.state('both')));
+    assert.deepEqual(
+      decision,
+      { ok: true, applied: 'merged', commit: repo.rev('main') },
+      JSON.stringify(events.filter((e) => e.type !== 'worker_state')) + JSON.stringify(repo.state('both')),
+    );
     assert.deepEqual(summary.merged, ['both']);
     assert.equal(summary.reason, 'no work left');
     assert.ok(events.some((e) => e.type === 'human_decision' && e.applied));

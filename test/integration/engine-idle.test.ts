@@ -13,7 +13,9 @@ import type { SwarmEvent } from '../../src/swarm/types';
 import type { SwarmRun, Workspace } from '../../src/swarm/api';
 
 const runs: SwarmRun[] = [];
-after(async () => { for (const r of runs) await r.stop('test end'); });
+after(async () => {
+  for (const r of runs) await r.stop('test end');
+});
 
 async function startWaiting(repo: TestRepo): Promise<{ ws: Workspace; run: SwarmRun; events: SwarmEvent[] }> {
   const ws = await openWorkspace({ repo: repo.root });
@@ -28,7 +30,10 @@ async function startWaiting(repo: TestRepo): Promise<{ ws: Workspace; run: Swarm
  * A run in a new repository whose workers all wait for the user: each of `ids` (a task writing
  * <id>.txt) is waiting for review. `config` goes on top of human review.
  */
-async function waitingOnReviews(ids: string[], config: Record<string, unknown>): Promise<{ repo: TestRepo; ws: Workspace; run: SwarmRun; events: SwarmEvent[] }> {
+async function waitingOnReviews(
+  ids: string[],
+  config: Record<string, unknown>,
+): Promise<{ repo: TestRepo; ws: Workspace; run: SwarmRun; events: SwarmEvent[] }> {
   const repo = newRepo();
   repo.writeConfig({ review: { mode: 'human' }, ...config });
   for (const id of ids) repo.writeTask(id, { agent: { files: { [`${id}.txt`]: `${id}\n` } } });
@@ -43,7 +48,13 @@ const NO_POLL = { limits: { poll_ms: 120_000 } };
 
 const journalBytes = (repo: TestRepo): number => {
   const dir = repo.path('.swarm', 'runs');
-  return readdirSync(dir).reduce((n, d) => { try { return n + statSync(join(dir, d, 'events.jsonl')).size; } catch { return n; } }, 0);
+  return readdirSync(dir).reduce((n, d) => {
+    try {
+      return n + statSync(join(dir, d, 'events.jsonl')).size;
+    } catch {
+      return n;
+    }
+  }, 0);
 };
 
 describe('an idle run', { timeout: 90_000 }, () => {
@@ -75,7 +86,7 @@ describe('an idle run', { timeout: 90_000 }, () => {
     assert.equal(repo.git('show', 'refs/heads/swarm/w1/slow:slow.txt'), 's\n', 'the task was claimed with its whole text, not the empty file');
   });
 
-  test("a decision written by another process is applied at once, not after the poll interval", async () => {
+  test('a decision written by another process is applied at once, not after the poll interval', async () => {
     const { repo } = await waitingOnReviews(['dec'], NO_POLL);
     // Another Workspace (the CLI while the extension runs the swarm): it hands the decision over as a file.
     const other = await openWorkspace({ repo: repo.root });

@@ -14,7 +14,10 @@ import { openWorkspace } from '../../src/swarm/workspace';
 
 /** swarm.json with an extra harness "hostile" running `code` (node) as the worker of tasks that pick it. */
 function withHostile(repo: TestRepo, code: string, over: Record<string, unknown> = {}): void {
-  const script = repo.script('hostile.cjs', `'use strict';\nconst cp = require('child_process');\nconst fs = require('fs');\nconst sh = (...a) => cp.execFileSync('git', a, { encoding: 'utf8' }).trim();\n${code}\n`);
+  const script = repo.script(
+    'hostile.cjs',
+    `'use strict';\nconst cp = require('child_process');\nconst fs = require('fs');\nconst sh = (...a) => cp.execFileSync('git', a, { encoding: 'utf8' }).trim();\n${code}\n`,
+  );
   // No sandbox: these test the engine's rules (sandboxed, the worker cannot write refs/replace/ at all).
   const cfg = repo.config({ sandbox: { mode: 'off' }, ...over });
   (cfg.harnesses as Record<string, unknown>).hostile = { command: [process.execPath, script], timeout_s: 60 };
@@ -61,7 +64,7 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     const ws = await openWorkspace({ repo: repo.root });
     const d = await ws.reviewDetails('copy');
     const id = repo.git('rev-parse', `${d.sha}:copy.txt`).trim();
-    assert.equal(id, repo.git('rev-parse', 'main:shared.txt').trim(), 'the copy is the base\'s blob');
+    assert.equal(id, repo.git('rev-parse', 'main:shared.txt').trim(), "the copy is the base's blob");
     const file = repo.path('.git', 'objects', id.slice(0, 2), id.slice(2));
     const evil = Buffer.from('EVIL'.padEnd(honest.length - 1, '!') + '\n');
     assert.equal(evil.length, honest.length);
@@ -91,7 +94,10 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     const subtree = repo.git('rev-parse', `${d.sha}:src`).trim();
     const raw = execFileSync('git', ['cat-file', 'tree', subtree], { cwd: repo.root });
     const honestBlob = repo.git('rev-parse', `${d.sha}:src/b.txt`).trim();
-    const swapped = Buffer.from(raw.toString('latin1').replace(Buffer.from(honestBlob, 'hex').toString('latin1'), Buffer.from(evilBlob, 'hex').toString('latin1')), 'latin1');
+    const swapped = Buffer.from(
+      raw.toString('latin1').replace(Buffer.from(honestBlob, 'hex').toString('latin1'), Buffer.from(evilBlob, 'hex').toString('latin1')),
+      'latin1',
+    );
     assert.equal(swapped.length, raw.length);
     const file = repo.path('.git', 'objects', subtree.slice(0, 2), subtree.slice(2));
     chmodSync(file, 0o644);
@@ -119,30 +125,38 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     const d = await ws.reviewDetails('dcopy');
     assert.match(d.diff, /\+honest library text/);
     const subtree = repo.git('rev-parse', `${d.sha}:lib2`).trim();
-    assert.equal(subtree, repo.git('rev-parse', 'main:lib').trim(), 'the copied directory is the base\'s tree');
+    assert.equal(subtree, repo.git('rev-parse', 'main:lib').trim(), "the copied directory is the base's tree");
     const evilBlob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.root, input: 'EVIL library text!!\n', encoding: 'utf8' }).trim();
     const honestBlob = repo.git('rev-parse', `${d.sha}:lib2/x.txt`).trim();
     const raw = execFileSync('git', ['cat-file', 'tree', subtree], { cwd: repo.root });
-    const swapped = Buffer.from(raw.toString('latin1').replace(Buffer.from(honestBlob, 'hex').toString('latin1'), Buffer.from(evilBlob, 'hex').toString('latin1')), 'latin1');
+    const swapped = Buffer.from(
+      raw.toString('latin1').replace(Buffer.from(honestBlob, 'hex').toString('latin1'), Buffer.from(evilBlob, 'hex').toString('latin1')),
+      'latin1',
+    );
     const file = repo.path('.git', 'objects', subtree.slice(0, 2), subtree.slice(2));
     chmodSync(file, 0o644);
     writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`tree ${swapped.length}\0`), swapped])));
     assert.equal(repo.git('rev-parse', `${d.sha}:lib2/x.txt`).trim(), evilBlob, 'git serves the swapped subtree under the old id');
     const r = await ws.decide({ taskId: 'dcopy', kind: 'approve', sha: d.sha!, by: 'tester' });
-    assert.ok(!existsSync(repo.path('lib2', 'x.txt')) || readFileSync(repo.path('lib2', 'x.txt'), 'utf8') !== 'EVIL library text!!\n', 'the unreviewed bytes did not reach the checkout');
+    assert.ok(
+      !existsSync(repo.path('lib2', 'x.txt')) || readFileSync(repo.path('lib2', 'x.txt'), 'utf8') !== 'EVIL library text!!\n',
+      'the unreviewed bytes did not reach the checkout',
+    );
     assert.equal(r.ok, false, JSON.stringify(r));
     assert.equal(repo.rev('main'), before, 'the base did not move');
     assert.match(JSON.stringify(r), /lib2.*holds other bytes/);
   });
 
-  test('a merge check that swaps a copied directory\'s shared subtree while it runs: not merged, nothing reaches the checkout', async () => {
+  test("a merge check that swaps a copied directory's shared subtree while it runs: not merged, nothing reaches the checkout", async () => {
     // With a merge check the build's re-hash comes before the check; the trees on the change's
     // paths are re-hashed again at the move (the shared tree is not in rev-list <old>..<new>).
     const repo = newRepo();
     repo.write('lib/x.txt', 'honest library text\n');
     userCommit(repo.root, 'lib', 'lib/x.txt');
     const marker = repo.path('..', `check-swapped-${Date.now()}.txt`);
-    const check = repo.script('swap-check.cjs', String.raw`'use strict';
+    const check = repo.script(
+      'swap-check.cjs',
+      String.raw`'use strict';
 const cp = require('child_process'); const fs = require('fs'); const path = require('path'); const zlib = require('zlib');
 const root = ${JSON.stringify(repo.root)};
 const sh = (...a) => cp.execFileSync('git', ['-C', root, ...a], { encoding: 'utf8' }).trim();
@@ -155,13 +169,20 @@ const file = path.join(root, '.git', 'objects', subtree.slice(0, 2), subtree.sli
 fs.chmodSync(file, 0o644);
 fs.writeFileSync(file, zlib.deflateSync(Buffer.concat([Buffer.from('tree ' + swapped.length + '\0'), swapped])));
 fs.writeFileSync(${JSON.stringify(marker)}, subtree + '\n');
-`);
-    withHostile(repo, `console.log('VERDICT: APPROVED');`, { review: { mode: 'agent', harness: 'hostile', max_rounds: 1 }, merge_check: { command: [process.execPath, check], timeout_s: 60 } });
+`,
+    );
+    withHostile(repo, `console.log('VERDICT: APPROVED');`, {
+      review: { mode: 'agent', harness: 'hostile', max_rounds: 1 },
+      merge_check: { command: [process.execPath, check], timeout_s: 60 },
+    });
     repo.writeTask('dcheck', { agent: { files: { 'lib2/x.txt': 'honest library text\n' } } });
     const before = repo.rev('main');
     const { events } = await runSwarm(repo.root);
     assert.ok(existsSync(marker), 'the merge check ran and swapped the tree');
-    assert.ok(!existsSync(repo.path('lib2', 'x.txt')) || readFileSync(repo.path('lib2', 'x.txt'), 'utf8') !== 'EVIL library text!!\n', 'the unreviewed bytes did not reach the checkout');
+    assert.ok(
+      !existsSync(repo.path('lib2', 'x.txt')) || readFileSync(repo.path('lib2', 'x.txt'), 'utf8') !== 'EVIL library text!!\n',
+      'the unreviewed bytes did not reach the checkout',
+    );
     assert.equal(repo.rev('main'), before, 'the base did not move');
     assert.ok(!existsSync(repo.path('tasks', 'complete', 'dcheck.md')), 'the task is not complete');
     assert.match(JSON.stringify(events), /lib2\/ \(tree [0-9a-f]+ holds other bytes\)/, 'the merge names the swapped directory');
@@ -172,7 +193,9 @@ fs.writeFileSync(${JSON.stringify(marker)}, subtree + '\n');
     // the reviewed commit's loose object to point at a tree of its own, then approves.
     const repo = newRepo();
     const marker = repo.path('..', `swapped-${Date.now()}.txt`);
-    withHostile(repo, String.raw`
+    withHostile(
+      repo,
+      String.raw`
 const path = require('path');
 const zlib = require('zlib');
 const sha = sh('rev-parse', 'HEAD');
@@ -186,7 +209,9 @@ fs.chmodSync(file, 0o644);
 fs.writeFileSync(file, zlib.deflateSync(Buffer.concat([Buffer.from('commit ' + swapped.length + '\0'), swapped])));
 fs.writeFileSync(${JSON.stringify(marker)}, sha + ' ' + tree + '\n');
 console.log('VERDICT: APPROVED');
-`, { review: { mode: 'agent', harness: 'hostile', max_rounds: 1 } });
+`,
+      { review: { mode: 'agent', harness: 'hostile', max_rounds: 1 } },
+    );
     repo.writeTask('cswap', { agent: { files: { 'good.txt': 'reviewed\n' } } });
     const before = repo.rev('main');
     await runSwarm(repo.root);
@@ -204,7 +229,9 @@ console.log('VERDICT: APPROVED');
     // the bytes behind those ids are re-hashed when the base moves, after this turn.
     const repo = newRepo();
     const marker = repo.path('..', `swapped-blob-${Date.now()}.txt`);
-    withHostile(repo, String.raw`
+    withHostile(
+      repo,
+      String.raw`
 const path = require('path');
 const zlib = require('zlib');
 const id = sh('rev-parse', 'HEAD:good.txt');
@@ -214,7 +241,9 @@ fs.chmodSync(file, 0o644);
 fs.writeFileSync(file, zlib.deflateSync(Buffer.concat([Buffer.from('blob ' + evil.length + '\0'), evil])));
 fs.writeFileSync(${JSON.stringify(marker)}, id + '\n');
 console.log('VERDICT: APPROVED');
-`, { review: { mode: 'agent', harness: 'hostile', max_rounds: 1 } });
+`,
+      { review: { mode: 'agent', harness: 'hostile', max_rounds: 1 } },
+    );
     repo.writeTask('bswap', { agent: { files: { 'good.txt': 'reviewed\n' } } });
     const before = repo.rev('main');
     const { events } = await runSwarm(repo.root);
@@ -233,7 +262,9 @@ console.log('VERDICT: APPROVED');
     // the only check between this turn and the base.
     const repo = newRepo();
     const marker = repo.path('..', `swapped-subtree-${Date.now()}.txt`);
-    withHostile(repo, String.raw`
+    withHostile(
+      repo,
+      String.raw`
 const path = require('path');
 const zlib = require('zlib');
 const subtree = sh('rev-parse', 'HEAD:src');
@@ -246,12 +277,17 @@ fs.chmodSync(file, 0o644);
 fs.writeFileSync(file, zlib.deflateSync(Buffer.concat([Buffer.from('tree ' + swapped.length + '\0'), swapped])));
 fs.writeFileSync(${JSON.stringify(marker)}, evil + '\n');
 console.log('VERDICT: APPROVED');
-`, { review: { mode: 'agent', harness: 'hostile', max_rounds: 1 } });
+`,
+      { review: { mode: 'agent', harness: 'hostile', max_rounds: 1 } },
+    );
     repo.writeTask('tswap', { agent: { files: { 'src/good.txt': 'reviewed\n' } } });
     const before = repo.rev('main');
     const { events } = await runSwarm(repo.root);
     assert.ok(existsSync(marker), 'the reviewer ran and swapped the subtree');
-    assert.ok(!existsSync(repo.path('src', 'good.txt')) || readFileSync(repo.path('src', 'good.txt'), 'utf8') !== 'EVIL!!!!!\n', 'the unreviewed bytes did not reach the checkout');
+    assert.ok(
+      !existsSync(repo.path('src', 'good.txt')) || readFileSync(repo.path('src', 'good.txt'), 'utf8') !== 'EVIL!!!!!\n',
+      'the unreviewed bytes did not reach the checkout',
+    );
     assert.equal(repo.rev('main'), before, 'the base did not move');
     assert.ok(!existsSync(repo.path('tasks', 'complete', 'tswap.md')), 'the task is not complete');
     assert.match(JSON.stringify(events), /src\/ \(tree [0-9a-f]+ holds other bytes\)/, 'the merge names the swapped directory');
@@ -259,7 +295,9 @@ console.log('VERDICT: APPROVED');
 
   test('a replace ref made by the worker: what the user is shown is what merges, after the ref is gone too', async () => {
     const repo = newRepo();
-    withHostile(repo, `
+    withHostile(
+      repo,
+      `
       fs.writeFileSync('payload.txt', 'EVIL payload\\n');
       sh(...${JSON.stringify(ID)}, 'add', '-A'); sh(...${JSON.stringify(ID)}, 'commit', '-q', '-m', 'real');
       const real = sh('rev-parse', 'HEAD');
@@ -271,7 +309,9 @@ console.log('VERDICT: APPROVED');
       sh('replace', real, decoy);
       sh('reset', '-q', '--hard');
       console.log('COMPLETE_AND_READY_FOR_MERGE');
-    `, { review: { mode: 'human' } });
+    `,
+      { review: { mode: 'human' } },
+    );
     repo.writeTask('r3', { extra: { agent: 'hostile' } });
     await runSwarm(repo.root);
     assert.equal(repo.state('r3')?.status, 'awaiting_human');
@@ -288,7 +328,7 @@ console.log('VERDICT: APPROVED');
     assert.ok(st.headSha);
   });
 
-  test('an agent\'s .gitattributes naming a configured filter, and an fsmonitor hook: nothing runs through a whole run', async () => {
+  test("an agent's .gitattributes naming a configured filter, and an fsmonitor hook: nothing runs through a whole run", async () => {
     const repo = newRepo();
     repo.writeConfig();
     const marker = join(repo.home, 'ran');
@@ -302,7 +342,10 @@ console.log('VERDICT: APPROVED');
     const { summary } = await runSwarm(repo.root);
     assert.equal(existsSync(marker), false, existsSync(marker) ? readFileSync(marker, 'utf8') : '');
     assert.deepEqual(summary.merged, ['attrs']);
-    assert.equal(execFileSync('git', ['-c', 'core.fsmonitor=false', 'cat-file', 'blob', 'main:data.txt'], { cwd: repo.root, encoding: 'utf8' }), 'exact bytes\n');
+    assert.equal(
+      execFileSync('git', ['-c', 'core.fsmonitor=false', 'cat-file', 'blob', 'main:data.txt'], { cwd: repo.root, encoding: 'utf8' }),
+      'exact bytes\n',
+    );
   });
 
   test('the tree reviewed by the reviewer is recorded and merges', async () => {
@@ -319,12 +362,16 @@ console.log('VERDICT: APPROVED');
 describe('rule 7: tasks-only changes merge without review only when every path is in the tasks folder', { timeout: 90_000 }, () => {
   test('a source file renamed into tasks/ is reviewed (and the policy gate applies)', async () => {
     const repo = newRepo();
-    withHostile(repo, `
+    withHostile(
+      repo,
+      `
       fs.mkdirSync('tasks', { recursive: true });
       sh('mv', 'shared.txt', 'tasks/shared.txt');
       sh(...${JSON.stringify(ID)}, 'commit', '-q', '-m', 'move a source file into the tasks folder');
       console.log('COMPLETE_AND_READY_FOR_MERGE');
-    `, { review: { mode: 'human' } });
+    `,
+      { review: { mode: 'human' } },
+    );
     repo.writeTask('r7', { extra: { agent: 'hostile' } });
     const before = repo.rev('main');
     await runSwarm(repo.root);
@@ -347,7 +394,7 @@ describe('rule 8: task frontmatter cannot choose where the swarm writes', { time
     repo.writeConfig();
     repo.git('branch', 'user-feature');
     repo.git('checkout', '-q', 'user-feature');
-    repo.write('mine.txt', 'the user\'s own work\n');
+    repo.write('mine.txt', "the user's own work\n");
     const feature = userCommit(repo.root, 'user work', 'mine.txt');
     repo.git('checkout', '-q', 'main');
     const userWt = join(repo.home, 'user-wt');
@@ -358,7 +405,11 @@ describe('rule 8: task frontmatter cannot choose where the swarm writes', { time
     repo.writeTask('on-feature', { extra: { branch: 'user-feature' } });
     repo.writeTask('on-wt', { extra: { branch: 'wt-branch', worktree: userWt } });
     const { summary } = await runSwarm(repo.root);
-    assert.deepEqual([...summary.merged].sort(), ['on-feature', 'on-main', 'on-wt'], JSON.stringify({ summary, q: ['on-main', 'on-feature', 'on-wt'].map((id) => repo.task('current', id)?.data.question) }));
+    assert.deepEqual(
+      [...summary.merged].sort(),
+      ['on-feature', 'on-main', 'on-wt'],
+      JSON.stringify({ summary, q: ['on-main', 'on-feature', 'on-wt'].map((id) => repo.task('current', id)?.data.question) }),
+    );
     assert.equal(repo.rev('user-feature'), feature, 'the user branch was committed to, moved or deleted');
     assert.equal(repo.rev('wt-branch'), wtHead);
     assert.ok(existsSync(join(userWt, '.git')), 'the user worktree was removed');
@@ -397,7 +448,15 @@ describe('rule 12: agent text cannot deceive the person approving', { timeout: 1
     const run = cli(['run', '--repo', repo.root, '--no-wait']);
     outputs.run = run.stdout + run.stderr;
     assert.equal(run.status, 3, outputs.run);
-    for (const args of [['status'], ['tasks'], ['review', 'list'], ['review', 'show', 'esc'], ['review', 'show', 'ask'], ['status', '--json'], ['review', 'list', '--json']]) {
+    for (const args of [
+      ['status'],
+      ['tasks'],
+      ['review', 'list'],
+      ['review', 'show', 'esc'],
+      ['review', 'show', 'ask'],
+      ['status', '--json'],
+      ['review', 'list', '--json'],
+    ]) {
       const r = cli([...args, '--repo', repo.root]);
       assert.equal(r.status, 0, r.stderr);
       outputs[args.join(' ')] = r.stdout + r.stderr;
@@ -456,11 +515,15 @@ describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 
     try {
       const ws = await openWorkspace({ repo: repo.root });
       const listing = await withTimeout(ws.listTasks(), 10_000);
-      assert.deepEqual(listing.pending.map((t) => t.id), ['good']);
+      assert.deepEqual(
+        listing.pending.map((t) => t.id),
+        ['good'],
+      );
       const { summary } = await runSwarm(repo.root, { timeoutMs: 30_000 });
       assert.deepEqual(summary.merged, ['good']);
       const quarantined = repo.taskIds('quarantine');
-      for (const id of ['fifo', 'link-to-fifo', 'zero', 'dangling', 'sock', 'secret']) assert.ok(quarantined.includes(id), `${id} not set aside: ${quarantined}`);
+      for (const id of ['fifo', 'link-to-fifo', 'zero', 'dangling', 'sock', 'secret'])
+        assert.ok(quarantined.includes(id), `${id} not set aside: ${quarantined}`);
       assert.match(readFileSync(repo.path('tasks', 'quarantine', 'fifo.md.reason.txt'), 'utf8'), /a FIFO, not a regular file/);
       assert.match(readFileSync(repo.path('tasks', 'quarantine', 'zero.md.reason.txt'), 'utf8'), /symbolic link/);
       assert.match(readFileSync(repo.path('tasks', 'quarantine', 'secret.md.reason.txt'), 'utf8'), /symbolic link/);
@@ -474,12 +537,15 @@ describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 
 
   test('a FIFO as BLOCKED.md is not opened; a huge BLOCKED.md is read bounded', async () => {
     const repo = newRepo();
-    withHostile(repo, `
+    withHostile(
+      repo,
+      `
       if (process.env.SWARM_TASK_ID === 'fifo') cp.execFileSync('mkfifo', ['BLOCKED.md']);
       else if (process.env.SWARM_TASK_ID === 'link') fs.symlinkSync(${JSON.stringify(join(repo.home, 'id_rsa'))}, 'BLOCKED.md');
       else fs.writeFileSync('BLOCKED.md', 'Q'.repeat(20 * 1024 * 1024));
       console.log('see BLOCKED.md');
-    `);
+    `,
+    );
     repo.writeTask('fifo', { extra: { agent: 'hostile' } });
     repo.writeTask('huge', { extra: { agent: 'hostile' } });
     repo.writeTask('link', { extra: { agent: 'hostile' } });
@@ -496,12 +562,15 @@ describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 
   for (const where of ['journal', 'log'] as const) {
     test(`a full disk under the ${where} ends the run cleanly: agents killed, state saved, the disk named, an error`, async () => {
       const repo = newRepo();
-      withHostile(repo, `
+      withHostile(
+        repo,
+        `
         console.log('working');
         fs.writeFileSync(require('path').join(${JSON.stringify(repo.home)}, 'agent.pid'), String(process.pid));
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000);
         console.log('COMPLETE_AND_READY_FOR_MERGE');
-      `);
+      `,
+      );
       repo.writeTask('disk', { extra: { agent: 'hostile' } });
       let agentPid = 0;
       const { summary, run } = await runSwarm(repo.root, {

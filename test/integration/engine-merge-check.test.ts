@@ -16,7 +16,9 @@ import { parseSwarmConfig } from '../../src/swarm/config';
 import { ConfigError } from '../../src/swarm/errors';
 import type { SwarmEvent } from '../../src/swarm/types';
 
-before(() => { ensureCli(); });
+before(() => {
+  ensureCli();
+});
 
 /**
  * The check program. argv: <log dir> <mode> [marker]. Every run is logged to <log dir>/checks.jsonl
@@ -74,7 +76,15 @@ log(code);
 process.exit(code);
 `;
 
-interface CheckRun { n: number; sha: string; mode: string; code: number | string; cwd: string; role?: string; tasks?: string }
+interface CheckRun {
+  n: number;
+  sha: string;
+  mode: string;
+  code: number | string;
+  cwd: string;
+  role?: string;
+  tasks?: string;
+}
 
 function setup(repo: TestRepo, mode: string, extra: Record<string, unknown> = {}, marker = '', timeoutS = 60): string {
   const script = repo.script('check.cjs', CHECK);
@@ -84,7 +94,12 @@ function setup(repo: TestRepo, mode: string, extra: Record<string, unknown> = {}
 
 function checkRuns(repo: TestRepo): CheckRun[] {
   const f = join(repo.logDir, 'checks.jsonl');
-  return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CheckRun) : [];
+  return existsSync(f)
+    ? readFileSync(f, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as CheckRun)
+    : [];
 }
 
 /** Run the `calls` check on a commit's tree (exported to a temp folder); returns its complaints. */
@@ -109,7 +124,9 @@ function markedProcesses(marker: string): number[] {
       if (!cmd.includes(marker)) continue;
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') out.push(Number(p));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -122,7 +139,12 @@ function renameAndCaller(repo: TestRepo): void {
   repo.write('lib.js', LIB);
   repo.write('a.js', CALLER('greet'));
   userCommit(repo.root, 'lib with greet and a caller');
-  repo.writeTask('rename', { agent: { files: { 'lib.js': "exports.welcome = () => 'hi';\n", 'a.js': CALLER('welcome') }, rounds: { 2: { files: { 'lib.js': "exports.welcome = () => 'hi';\n", 'a.js': CALLER('welcome'), 'b.js': CALLER('welcome') } } } } });
+  repo.writeTask('rename', {
+    agent: {
+      files: { 'lib.js': "exports.welcome = () => 'hi';\n", 'a.js': CALLER('welcome') },
+      rounds: { 2: { files: { 'lib.js': "exports.welcome = () => 'hi';\n", 'a.js': CALLER('welcome'), 'b.js': CALLER('welcome') } } },
+    },
+  });
   repo.writeTask('caller', { agent: { files: { 'b.js': CALLER('greet') }, rounds: { 2: { files: { 'b.js': CALLER('welcome') } } } } });
 }
 
@@ -156,18 +178,28 @@ describe('merge check', { timeout: 240_000 }, () => {
     const failed = runs.filter((r) => r.code === 1);
     assert.ok(failed.length >= 1, JSON.stringify(runs));
     for (const f of failed) assert.ok(!repo.git('rev-list', '--first-parent', 'main').includes(f.sha), `the base pointed at ${f.sha}, which failed`);
-    assert.ok(runs.every((r) => r.role === 'check' && r.sha && /\.swarm\/check\//.test(r.cwd)), 'run by the swarm in its scratch checkout, with SWARM_MERGE_SHA');
-    assert.ok(repo.rev('main') === runs.filter((r) => r.code === 0).pop()!.sha || runs.some((r) => r.code === 0 && repo.git('rev-list', '--first-parent', 'main').includes(r.sha)), 'main points at a checked result');
+    assert.ok(
+      runs.every((r) => r.role === 'check' && r.sha && /\.swarm\/check\//.test(r.cwd)),
+      'run by the swarm in its scratch checkout, with SWARM_MERGE_SHA',
+    );
+    assert.ok(
+      repo.rev('main') === runs.filter((r) => r.code === 0).pop()!.sha ||
+        runs.some((r) => r.code === 0 && repo.git('rev-list', '--first-parent', 'main').includes(r.sha)),
+      'main points at a checked result',
+    );
     const checkEvents = events.filter((e): e is Extract<SwarmEvent, { type: 'merge_check' }> => e.type === 'merge_check');
     const bad = checkEvents.find((e) => !e.check.ok)!;
     assert.ok(bad, 'a merge_check event for the failure');
     // Each check was announced when it started, naming its batch and the sha it checks (the Merge queue view reads it).
     for (const c of checkEvents) {
       const at = events.indexOf(c);
-      assert.ok(events.slice(0, at).some((e) => e.type === 'merge_check_started' && e.taskIds.includes(c.taskId) && e.sha === c.check.sha), `merge_check_started before the result of ${c.taskId}'s check`);
+      assert.ok(
+        events.slice(0, at).some((e) => e.type === 'merge_check_started' && e.taskIds.includes(c.taskId) && e.sha === c.check.sha),
+        `merge_check_started before the result of ${c.taskId}'s check`,
+      );
     }
     assert.match(bad.check.tail, /CHECK FAILED: b\.js: lib\.greet is not defined/);
-    assert.ok(bad.check.logFile && readFileSync(bad.check.logFile, 'utf8').includes('lib.greet is not defined'), 'the output is in the run\'s logs');
+    assert.ok(bad.check.logFile && readFileSync(bad.check.logFile, 'utf8').includes('lib.greet is not defined'), "the output is in the run's logs");
     // The integration round: the swarm merged the base into the task's branch, and said so in the prompt.
     const integ = events.find((e): e is Extract<SwarmEvent, { type: 'integration_round' }> => e.type === 'integration_round');
     assert.ok(integ && integ.reason === 'check' && integ.taskId === bad.taskId && integ.commit, JSON.stringify(integ));
@@ -184,51 +216,73 @@ describe('merge check', { timeout: 240_000 }, () => {
     assert.equal(repo.git('status', '--porcelain', '--', '.', ':!tasks', ':!swarm.json'), '');
   });
 
-  for (const mode of ['auto', 'off'] as const) test(`a check that times out (sandbox ${mode}): its whole process tree is killed, the base is untouched, the task waits for the user with the output`, async () => {
-    const repo = newRepo();
-    const marker = `swarm-mcheck-slow-${process.pid}-${Date.now()}`;
-    setup(repo, 'slow', { review: { max_rounds: 1 }, sandbox: { mode, allow_write: [repo.logDir] } }, marker, 1);
-    repo.writeTask('slow');
-    const start = repo.rev('main')!;
-    // Looked at when each check's result is out (not at the run's end, whose sweep kills every agent process too).
-    const left: number[][] = [];
-    const { events } = await runSwarm(repo.root, { timeoutMs: 90_000, onEvent: (e) => { if (e.type === 'merge_check') left.push(markedProcesses(marker)); } });
-    assert.equal(repo.rev('main'), start, 'the base did not move');
-    assert.deepEqual(left, [[], []], 'no process of the check is left when its result is out');
-    assert.deepEqual(markedProcesses(marker), []);
-    const checks = events.filter((e): e is Extract<SwarmEvent, { type: 'merge_check' }> => e.type === 'merge_check');
-    assert.equal(checks.length, 2, 'checked, an integration round, checked again, then the user');
-    assert.ok(checks.every((c) => c.check.timedOut && !c.check.ok));
-    const st = repo.state('slow')!;
-    assert.equal(st.status, 'blocked');
-    assert.match(repo.task('current', 'slow')!.data.question as string, /merge check timed out[\s\S]*merge_check\.timeout_s = 1 s/); // (under load node may not even have printed yet)
-    assert.match(st.mergeCheck.tail, /merge_check\.timeout_s = 1 s/);
-  });
+  for (const mode of ['auto', 'off'] as const)
+    test(`a check that times out (sandbox ${mode}): its whole process tree is killed, the base is untouched, the task waits for the user with the output`, async () => {
+      const repo = newRepo();
+      const marker = `swarm-mcheck-slow-${process.pid}-${Date.now()}`;
+      setup(repo, 'slow', { review: { max_rounds: 1 }, sandbox: { mode, allow_write: [repo.logDir] } }, marker, 1);
+      repo.writeTask('slow');
+      const start = repo.rev('main')!;
+      // Looked at when each check's result is out (not at the run's end, whose sweep kills every agent process too).
+      const left: number[][] = [];
+      const { events } = await runSwarm(repo.root, {
+        timeoutMs: 90_000,
+        onEvent: (e) => {
+          if (e.type === 'merge_check') left.push(markedProcesses(marker));
+        },
+      });
+      assert.equal(repo.rev('main'), start, 'the base did not move');
+      assert.deepEqual(left, [[], []], 'no process of the check is left when its result is out');
+      assert.deepEqual(markedProcesses(marker), []);
+      const checks = events.filter((e): e is Extract<SwarmEvent, { type: 'merge_check' }> => e.type === 'merge_check');
+      assert.equal(checks.length, 2, 'checked, an integration round, checked again, then the user');
+      assert.ok(checks.every((c) => c.check.timedOut && !c.check.ok));
+      const st = repo.state('slow')!;
+      assert.equal(st.status, 'blocked');
+      assert.match(repo.task('current', 'slow')!.data.question as string, /merge check timed out[\s\S]*merge_check\.timeout_s = 1 s/); // (under load node may not even have printed yet)
+      assert.match(st.mergeCheck.tail, /merge_check\.timeout_s = 1 s/);
+    });
 
-  for (const mode of ['auto', 'off'] as const) test(`a check that leaves a child process behind (sandbox ${mode}): the child is killed, the merge goes on`, async () => {
-    const repo = newRepo();
-    const marker = `swarm-mcheck-child-${process.pid}-${Date.now()}`;
-    setup(repo, 'child', { sandbox: { mode, allow_write: [repo.logDir] } }, marker);
-    repo.writeTask('kid');
-    const left: number[][] = [];
-    await runSwarm(repo.root, { timeoutMs: 60_000, onEvent: (e) => { if (e.type === 'merge_check') left.push(markedProcesses(marker)); } });
-    assert.deepEqual(repo.taskIds('complete'), ['kid']);
-    assert.equal(checkRuns(repo).length, 1);
-    assert.deepEqual(left, [[]], 'the check\'s child was killed when the check ended');
-    assert.deepEqual(markedProcesses(marker), []);
-  });
+  for (const mode of ['auto', 'off'] as const)
+    test(`a check that leaves a child process behind (sandbox ${mode}): the child is killed, the merge goes on`, async () => {
+      const repo = newRepo();
+      const marker = `swarm-mcheck-child-${process.pid}-${Date.now()}`;
+      setup(repo, 'child', { sandbox: { mode, allow_write: [repo.logDir] } }, marker);
+      repo.writeTask('kid');
+      const left: number[][] = [];
+      await runSwarm(repo.root, {
+        timeoutMs: 60_000,
+        onEvent: (e) => {
+          if (e.type === 'merge_check') left.push(markedProcesses(marker));
+        },
+      });
+      assert.deepEqual(repo.taskIds('complete'), ['kid']);
+      assert.equal(checkRuns(repo).length, 1);
+      assert.deepEqual(left, [[]], "the check's child was killed when the check ended");
+      assert.deepEqual(markedProcesses(marker), []);
+    });
 
-  test('sandboxed, a check writes only its scratch checkout and temp: not the user\'s checkout, no ref, no object', { skip: !existsSync('/usr/bin/bwrap') && 'bubblewrap is not installed' }, async () => {
-    const repo = newRepo();
-    setup(repo, 'hostile', { sandbox: { mode: 'required', allow_write: [repo.logDir] } });
-    repo.writeTask('h');
-    await runSwarm(repo.root, { timeoutMs: 60_000 });
-    assert.deepEqual(JSON.parse(readFileSync(join(repo.logDir, 'hostile.json'), 'utf8')), { userCheckout: 'refused', ref: 'refused', object: 'refused', scratch: 'ok', temp: 'ok' });
-    assert.ok(!existsSync(repo.path('pwned.txt')));
-    assert.equal(repo.rev('refs/heads/pwned'), undefined);
-    assert.deepEqual(repo.taskIds('complete'), ['h'], 'the check passed; its scratch checkout is gone');
-    assert.deepEqual(existsSync(repo.path('.swarm', 'check')) ? readdirSync(repo.path('.swarm', 'check')) : [], []);
-  });
+  test(
+    "sandboxed, a check writes only its scratch checkout and temp: not the user's checkout, no ref, no object",
+    { skip: !existsSync('/usr/bin/bwrap') && 'bubblewrap is not installed' },
+    async () => {
+      const repo = newRepo();
+      setup(repo, 'hostile', { sandbox: { mode: 'required', allow_write: [repo.logDir] } });
+      repo.writeTask('h');
+      await runSwarm(repo.root, { timeoutMs: 60_000 });
+      assert.deepEqual(JSON.parse(readFileSync(join(repo.logDir, 'hostile.json'), 'utf8')), {
+        userCheckout: 'refused',
+        ref: 'refused',
+        object: 'refused',
+        scratch: 'ok',
+        temp: 'ok',
+      });
+      assert.ok(!existsSync(repo.path('pwned.txt')));
+      assert.equal(repo.rev('refs/heads/pwned'), undefined);
+      assert.deepEqual(repo.taskIds('complete'), ['h'], 'the check passed; its scratch checkout is gone');
+      assert.deepEqual(existsSync(repo.path('.swarm', 'check')) ? readdirSync(repo.path('.swarm', 'check')) : [], []);
+    },
+  );
 
   test('a flaky check: the failure leaves the base untouched, the task comes back through an integration round and lands', async () => {
     const repo = newRepo();
@@ -238,7 +292,10 @@ describe('merge check', { timeout: 240_000 }, () => {
     const { events } = await runSwarm(repo.root, { timeoutMs: 60_000 });
     assert.deepEqual(repo.taskIds('complete'), ['flake']);
     const runs = checkRuns(repo);
-    assert.deepEqual(runs.map((r) => r.code), [1, 0]);
+    assert.deepEqual(
+      runs.map((r) => r.code),
+      [1, 0],
+    );
     assert.equal(repo.git('rev-parse', 'main^1').trim(), start, 'one merge, on the base as it was');
     assert.equal(repo.rev('main'), runs[1].sha, 'the base points at the result that passed');
     const integ = events.find((e) => e.type === 'integration_round');
@@ -263,11 +320,13 @@ describe('merge check', { timeout: 240_000 }, () => {
       writeFileSync(join(repo.logDir, 'release'), '');
       // The check ran the branch's code, so the swarm cannot tell who moved the base: it asks.
       await waitFor(() => repo.state('late')?.status === 'waiting_base', 60_000, 'the merge to wait for the base');
-      assert.equal(repo.rev('main'), userSha, 'the base was not moved over the user\'s commit');
-      assert.equal(repo.git('rev-parse', `${firstSha}^1`).trim(), start, 'the first result was built on the base before the user\'s commit');
+      assert.equal(repo.rev('main'), userSha, "the base was not moved over the user's commit");
+      assert.equal(repo.git('rev-parse', `${firstSha}^1`).trim(), start, "the first result was built on the base before the user's commit");
       const acc = await ws.acceptBase(userSha);
       assert.ok(acc.ok, JSON.stringify(acc));
-      await withTimeout(run.done, 60_000, async () => { await run.stop('test timeout'); });
+      await withTimeout(run.done, 60_000, async () => {
+        await run.stop('test timeout');
+      });
     } finally {
       await run.stop('test end').catch(() => undefined);
     }
@@ -276,13 +335,24 @@ describe('merge check', { timeout: 240_000 }, () => {
     assert.equal(runs.length, 2, 'checked again after the rebuild');
     assert.equal(runs[1].sha, repo.rev('main'), 'the base points at the result checked the second time');
     assert.notEqual(runs[0].sha, runs[1].sha);
-    assert.equal(repo.git('rev-parse', 'main^1').trim(), repo.git('log', '--format=%H', '--grep=the user commits while', '-1', 'main').trim(), 'built on the user\'s commit');
+    assert.equal(
+      repo.git('rev-parse', 'main^1').trim(),
+      repo.git('log', '--format=%H', '--grep=the user commits while', '-1', 'main').trim(),
+      "built on the user's commit",
+    );
     assert.equal(repo.read('user.txt'), 'mine\n');
     assert.ok(events.some((e) => e.type === 'merge_waiting'));
   });
 
   test('bad merge_check fields: exit 2 naming the file and each field, nothing written', () => {
-    const bad = (mc: unknown) => { try { parseSwarmConfig({ merge_check: mc }); return []; } catch (e) { return (e as ConfigError).issues.map((i) => `${i.field}: ${i.message}`); } };
+    const bad = (mc: unknown) => {
+      try {
+        parseSwarmConfig({ merge_check: mc });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).issues.map((i) => `${i.field}: ${i.message}`);
+      }
+    };
     assert.deepEqual(bad({ command: ['npm', 'test'] }), []);
     assert.deepEqual(parseSwarmConfig({ merge_check: { command: ['npm', 'test'] } }).mergeCheck, { command: ['npm', 'test'], timeoutS: 900, batch: 8 });
     assert.equal(parseSwarmConfig({}).mergeCheck, undefined);

@@ -67,7 +67,13 @@ describe('an agent CLI that disappears mid-run', { timeout: 120_000 }, () => {
       },
     });
     assert.ok(!events.some((e) => e.type === 'human_review_requested'), 'not handed to you');
-    const waiting = events.find((e) => e.type === 'task_status' && e.taskId === 't1' && e.status === 'reviewing' && /^waiting for the reviewer: .*reviewer-agent\.cjs was not found/.test(e.detail ?? ''));
+    const waiting = events.find(
+      (e) =>
+        e.type === 'task_status' &&
+        e.taskId === 't1' &&
+        e.status === 'reviewing' &&
+        /^waiting for the reviewer: .*reviewer-agent\.cjs was not found/.test(e.detail ?? ''),
+    );
     assert.ok(waiting, JSON.stringify(events.filter((e) => e.type === 'task_status')));
     assert.ok(events.some((e) => e.type === 'log' && e.level === 'warn' && /^t1: waiting for the reviewer/.test(e.message)));
     const paused = events.find((e) => e.type === 'pool_paused');

@@ -47,7 +47,12 @@ describe('rule 16: ready with no change', { timeout: 60_000 }, () => {
     const before = repo.rev('main');
     const { summary, events } = await runSwarm(repo.root);
     assert.deepEqual(summary.waitingForHuman, ['idle']);
-    assert.ok(events.some((e) => e.type === 'task_status' && e.taskId === 'idle' && e.status === 'awaiting_human' && /no change: confirm the task needs none/.test(e.detail ?? '')));
+    assert.ok(
+      events.some(
+        (e) =>
+          e.type === 'task_status' && e.taskId === 'idle' && e.status === 'awaiting_human' && /no change: confirm the task needs none/.test(e.detail ?? ''),
+      ),
+    );
     const st = repo.state('idle')!;
     const ws = await openWorkspace({ repo: repo.root });
     const r = await ws.decide({ taskId: 'idle', kind: 'approve', sha: st.headSha });

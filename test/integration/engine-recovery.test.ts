@@ -14,9 +14,17 @@ import { spawn } from 'node:child_process';
 
 const pids: number[] = [];
 after(() => {
-  for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 });
-before(() => { ensureCli(); });
+before(() => {
+  ensureCli();
+});
 
 const sleeperPid = (repo: TestRepo, task: string) => {
   const f = join(repo.logDir, `sleeper-${task}.pid`);
@@ -25,7 +33,11 @@ const sleeperPid = (repo: TestRepo, task: string) => {
 
 function assertEachMergedOnce(repo: TestRepo, ids: string[]): void {
   const merged = repo.journal().filter((e) => e.type === 'task_merged') as { taskId: string }[];
-  assert.deepEqual(countBy(merged, (e) => e.taskId), Object.fromEntries(ids.map((id) => [id, 1])), 'each task merged once (journal)');
+  assert.deepEqual(
+    countBy(merged, (e) => e.taskId),
+    Object.fromEntries(ids.map((id) => [id, 1])),
+    'each task merged once (journal)',
+  );
   const subjects = repo.git('log', '--merges', '--format=%s', 'main').split('\n').filter(Boolean);
   for (const id of ids) assert.equal(subjects.filter((s) => s.startsWith(`Merge task ${id}:`)).length, 1, `one merge commit for ${id}`);
   assert.deepEqual(repo.taskIds('complete'), [...ids].sort());
@@ -36,9 +48,15 @@ function assertEachMergedOnce(repo: TestRepo, ids: string[]): void {
 describe('crash and restart', { timeout: 90_000 }, () => {
   test('SIGKILL of `swarm run` mid-turn: recovery kills the stray agent group, then every task completes exactly once', async () => {
     const repo = newRepo();
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 3, iterations: 50 }], sandbox: { mode: 'off' } /* without the sandbox agents outlive a crash; with it they die with it (test/integration/sandbox.test.ts) */ });
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'scripted', count: 3, iterations: 50 }],
+      sandbox: { mode: 'off' } /* without the sandbox agents outlive a crash; with it they die with it (test/integration/sandbox.test.ts) */,
+    });
     repo.writeTask('slow-empty', { priority: 1, agent: { files: { 'slow-empty.txt': 'se\n' }, sleeper: true, sleeperWaitMs: 60_000 } });
-    repo.writeTask('slow-wip', { priority: 1, agent: { preFiles: { 'wip.txt': 'work in progress\n' }, files: { 'wip.txt': 'finished\n' }, sleepFirstMs: 60_000 } });
+    repo.writeTask('slow-wip', {
+      priority: 1,
+      agent: { preFiles: { 'wip.txt': 'work in progress\n' }, files: { 'wip.txt': 'finished\n' }, sleepFirstMs: 60_000 },
+    });
     for (const id of ['fast-1', 'fast-2', 'fast-3']) repo.writeTask(id, { priority: 5 });
 
     const { child, done } = spawnCli(['run', '--repo', repo.root]);
@@ -46,9 +64,16 @@ describe('crash and restart', { timeout: 90_000 }, () => {
     // Mid-run: both slow agents are in their turn, and at least one fast task has merged.
     const sleeper = await waitFor(() => sleeperPid(repo, 'slow-empty'), 20_000, 'the slow agent to start its sleeper');
     pids.push(sleeper);
-    await waitFor(() => repo.calls().some((c) => c.task === 'slow-wip') && existsSync(repo.path('.swarm', 'worktrees', 'slow-wip', 'wip.txt')), 20_000, 'slow-wip in progress');
+    await waitFor(
+      () => repo.calls().some((c) => c.task === 'slow-wip') && existsSync(repo.path('.swarm', 'worktrees', 'slow-wip', 'wip.txt')),
+      20_000,
+      'slow-wip in progress',
+    );
     await waitFor(() => repo.journal().some((e) => e.type === 'task_merged'), 20_000, 'a first merge');
-    const agents = repo.calls().filter((c) => c.task.startsWith('slow-')).map((c) => c.pid);
+    const agents = repo
+      .calls()
+      .filter((c) => c.task.startsWith('slow-'))
+      .map((c) => c.pid);
     pids.push(...agents);
     child.kill('SIGKILL');
     const r = await done;
@@ -81,7 +106,10 @@ describe('crash and restart', { timeout: 90_000 }, () => {
 
   test('Ctrl-C (SIGINT) of `swarm run`: exit 130, agents killed, state resumable; the next run finishes', async () => {
     const repo = newRepo();
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }], sandbox: { mode: 'off' } /* without the sandbox agents outlive a crash; with it they die with it (test/integration/sandbox.test.ts) */ });
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }],
+      sandbox: { mode: 'off' } /* without the sandbox agents outlive a crash; with it they die with it (test/integration/sandbox.test.ts) */,
+    });
     repo.writeTask('interrupted-a', { agent: { files: { 'ia.txt': 'a\n' }, sleeper: true, sleeperWaitMs: 60_000 } });
     repo.writeTask('interrupted-b', { agent: { preFiles: { 'ib.txt': 'draft\n' }, files: { 'ib.txt': 'b\n' }, sleepFirstMs: 60_000 } });
     const { child, done } = spawnCli(['run', '--repo', repo.root]);
@@ -98,7 +126,10 @@ describe('crash and restart', { timeout: 90_000 }, () => {
     await waitFor(() => !agents.some(alive) && !alive(sleeper), 5_000, 'agents and their children killed by the stop');
     for (const id of ['interrupted-a', 'interrupted-b']) assert.equal(repo.task('current', id)!.data.status, 'interrupted');
     assert.ok(!existsSync(repo.path('.swarm', 'lock')));
-    const lastRun = repo.journal().filter((e) => e.type === 'run_finished').pop();
+    const lastRun = repo
+      .journal()
+      .filter((e) => e.type === 'run_finished')
+      .pop();
     assert.ok(lastRun && lastRun.type === 'run_finished' && /Ctrl-C/.test(lastRun.summary.reason ?? ''));
 
     const second = cli(['run', '--repo', repo.root], { timeoutMs: 60_000 });
@@ -133,15 +164,22 @@ describe('crash and restart', { timeout: 90_000 }, () => {
   test('a stray agent that ignores SIGTERM is SIGKILLed by recovery even when the next run is short', async () => {
     const repo = newRepo();
     const pidFile = join(repo.logDir, 'stubborn.pid');
-    const stubborn = repo.script('stubborn.cjs', `
+    const stubborn = repo.script(
+      'stubborn.cjs',
+      `
       const fs = require('fs');
       try { fs.readFileSync(0); } catch {}
       process.on('SIGTERM', () => {});
       fs.writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
       setTimeout(() => {}, 60000);
-    `);
+    `,
+    );
     const harnesses = repo.config().harnesses as object;
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'stub', count: 1 }], harnesses: { ...harnesses, stub: { command: [process.execPath, stubborn] } }, sandbox: { mode: 'off' } /* without the sandbox agents outlive a crash; with it they die with it (test/integration/sandbox.test.ts) */ });
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'stub', count: 1 }],
+      harnesses: { ...harnesses, stub: { command: [process.execPath, stubborn] } },
+      sandbox: { mode: 'off' } /* without the sandbox agents outlive a crash; with it they die with it (test/integration/sandbox.test.ts) */,
+    });
     repo.writeTask('stuck');
     const { child, done } = spawnCli(['run', '--repo', repo.root]);
     pids.push(child.pid!);
@@ -152,7 +190,10 @@ describe('crash and restart', { timeout: 90_000 }, () => {
     await done;
     assert.ok(alive(pid));
     // The next run has nothing to do but recover: it ends quickly.
-    repo.writeConfig({ workers: [{ role: 'planner', harness: 'quick', count: 1 }], harnesses: { ...harnesses, quick: { command: [process.execPath, '-e', 'console.log("__DONE__")'] } } });
+    repo.writeConfig({
+      workers: [{ role: 'planner', harness: 'quick', count: 1 }],
+      harnesses: { ...harnesses, quick: { command: [process.execPath, '-e', 'console.log("__DONE__")'] } },
+    });
     const r = cli(['run', '--repo', repo.root]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`killed stray agents ${pid}`));
@@ -225,7 +266,18 @@ describe('crash and restart', { timeout: 90_000 }, () => {
     await store.ensureDirs();
     await store.claim('reused', { status: 'running', claimed_by: 'w1', branch: 'swarm/w1/reused' });
     mkdirSync(repo.path('.swarm', 'tasks', 'reused'), { recursive: true });
-    writeFileSync(repo.path('.swarm', 'tasks', 'reused', 'state.json'), JSON.stringify({ id: 'reused', status: 'running', rounds: [], attempts: 0, branch: 'swarm/w1/reused', agent: { pid: other.pid, pgid: other.pid, procStart: '1' }, updatedAt: new Date().toISOString() }));
+    writeFileSync(
+      repo.path('.swarm', 'tasks', 'reused', 'state.json'),
+      JSON.stringify({
+        id: 'reused',
+        status: 'running',
+        rounds: [],
+        attempts: 0,
+        branch: 'swarm/w1/reused',
+        agent: { pid: other.pid, pgid: other.pid, procStart: '1' },
+        updatedAt: new Date().toISOString(),
+      }),
+    );
     // And a stale run lock naming it too.
     writeFileSync(repo.path('.swarm', 'lock'), JSON.stringify({ pid: other.pid, runId: 'old', startedAt: new Date().toISOString(), procStart: '1' }));
     const { summary, events } = await runSwarm(repo.root);

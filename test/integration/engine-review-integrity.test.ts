@@ -54,9 +54,18 @@ console.log(steered ? 'Looks fine.' : 'Not convinced.');
 console.log('VERDICT: ' + (steered || env.T_APPROVE ? 'APPROVED' : 'NEEDS_CHANGES'));
 `;
 
-interface Seen { cwd: string; head: string; sawNote: boolean; taskFile: string; prompt: string }
+interface Seen {
+  cwd: string;
+  head: string;
+  sawNote: boolean;
+  taskFile: string;
+  prompt: string;
+}
 
-function setup(workerEnv: Record<string, string>, o: { reviewerCommand?: 'bare'; reviewerEnv?: Record<string, string>; planner?: boolean } = {}): { repo: TestRepo; seen: () => Seen[]; agentPath?: string } {
+function setup(
+  workerEnv: Record<string, string>,
+  o: { reviewerCommand?: 'bare'; reviewerEnv?: Record<string, string>; planner?: boolean } = {},
+): { repo: TestRepo; seen: () => Seen[]; agentPath?: string } {
   const repo = newRepo();
   const worker = repo.script('hostile-worker.cjs', WORKER);
   const reviewer = repo.script('honest-reviewer.cjs', REVIEWER);
@@ -69,17 +78,33 @@ function setup(workerEnv: Record<string, string>, o: { reviewerCommand?: 'bare';
   repo.writeConfig({
     // No sandbox: these test the engine's rules (sandboxed, the task file and the git config are not writable at all).
     sandbox: { mode: 'off' },
-    workers: [{ role: 'worker', harness: 'hostile', count: 1, iterations: 1 }, ...(o.planner ? [{ role: 'planner', harness: 'honest', count: 1, iterations: 1 }] : [])],
+    workers: [
+      { role: 'worker', harness: 'hostile', count: 1, iterations: 1 },
+      ...(o.planner ? [{ role: 'planner', harness: 'honest', count: 1, iterations: 1 }] : []),
+    ],
     review: { mode: 'agent', harness: 'honest', max_rounds: 1 },
     harnesses: {
       hostile: { command: [process.execPath, worker], env: { ...env, ...workerEnv }, timeout_s: 60 },
-      honest: { command: o.reviewerCommand === 'bare' ? ['swarm-test-reviewer'] : [process.execPath, reviewer], env: { ...env, ...o.reviewerEnv }, timeout_s: 60 },
+      honest: {
+        command: o.reviewerCommand === 'bare' ? ['swarm-test-reviewer'] : [process.execPath, reviewer],
+        env: { ...env, ...o.reviewerEnv },
+        timeout_s: 60,
+      },
     },
   });
   repo.writeTask('t1', { body: 'Write work.txt.' });
-  const seen = () => { const f = join(repo.logDir, 'reviewer.jsonl'); return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Seen) : []; };
+  const seen = () => {
+    const f = join(repo.logDir, 'reviewer.jsonl');
+    return existsSync(f)
+      ? readFileSync(f, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Seen)
+      : [];
+  };
   // Relative entries first (as a careless shell profile has them), then the real program's folder.
-  const agentPath = o.reviewerCommand === 'bare' ? ['node_modules/.bin', '.', 'bin', '', binDir, dirname(process.execPath), '/usr/bin', '/bin'].join(':') : undefined;
+  const agentPath =
+    o.reviewerCommand === 'bare' ? ['node_modules/.bin', '.', 'bin', '', binDir, dirname(process.execPath), '/usr/bin', '/bin'].join(':') : undefined;
   return { repo, seen, agentPath };
 }
 
@@ -130,7 +155,10 @@ describe('rule 4: a worker cannot steer its reviewer', { timeout: 90_000 }, () =
     const v = events.find((e) => e.type === 'security_violation');
     assert.ok(v && v.type === 'security_violation', 'security_violation emitted');
     assert.equal(v.taskId, 't1');
-    assert.ok(v.changes.some((c) => /core\.hookspath/i.test(c) && c.includes(evil)), v.changes.join('; '));
+    assert.ok(
+      v.changes.some((c) => /core\.hookspath/i.test(c) && c.includes(evil)),
+      v.changes.join('; '),
+    );
     assert.deepEqual(summary.merged, []);
     assert.equal(repo.rev('main'), before);
     assert.equal(repo.task('current', 't1')!.data.status, 'blocked');
@@ -144,8 +172,14 @@ describe('rule 4: a worker cannot steer its reviewer', { timeout: 90_000 }, () =
     // time sees the planner's change too and is stopped as well (it cannot be told apart) — the
     // planner's own turn must be one of those flagged, whichever ended first.
     const v = events.find((e) => e.type === 'security_violation' && e.workerId === 'p1');
-    assert.ok(v && v.type === 'security_violation', `security_violation for the planner: ${JSON.stringify(events.filter((e) => e.type === 'security_violation'))}`);
-    assert.ok(v.changes.some((c) => /core\.hookspath/i.test(c)), v.changes.join('; '));
+    assert.ok(
+      v && v.type === 'security_violation',
+      `security_violation for the planner: ${JSON.stringify(events.filter((e) => e.type === 'security_violation'))}`,
+    );
+    assert.ok(
+      v.changes.some((c) => /core\.hookspath/i.test(c)),
+      v.changes.join('; '),
+    );
     const stopped = events.find((e) => e.type === 'worker_stopped' && e.workerId === 'p1');
     assert.ok(stopped && stopped.type === 'worker_stopped' && /security/.test(stopped.reason));
   });

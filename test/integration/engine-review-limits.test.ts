@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { TestRepo, runSwarm } from '../helpers/repo';
 
 const repos: TestRepo[] = [];
-after(() => { for (const r of repos) r.cleanup(); });
+after(() => {
+  for (const r of repos) r.cleanup();
+});
 
 describe('reviewer rate limits', { timeout: 120_000 }, () => {
   test('a reviewer that always reports a rate limit: limits.max_attempts tries, then the task waits for you with the reason', async () => {
@@ -17,14 +19,17 @@ describe('reviewer rate limits', { timeout: 120_000 }, () => {
     repos.push(repo);
     // Rate limited (exit 75) for its first 12 calls, then REJECTED: without a bound the review
     // would go on until the 13th call; the bound is 2.
-    const reviewer = repo.script('limited-reviewer.cjs', `
+    const reviewer = repo.script(
+      'limited-reviewer.cjs',
+      `
 const fs = require('fs'); const path = require('path');
 const f = path.join(process.env.TEST_AGENT_LOG, 'reviewer-calls');
 const n = (fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8')) : 0) + 1;
 fs.writeFileSync(f, String(n));
 if (n <= 12) { console.error('429 Too Many Requests\\nSWARM_RETRY_AFTER: 1'); process.exit(75); }
 console.log('VERDICT: REJECTED');
-`);
+`,
+    );
     const cfg = repo.config();
     const h = (cfg.harnesses as Record<string, Record<string, unknown>>).scripted;
     repo.writeConfig({
@@ -42,6 +47,9 @@ console.log('VERDICT: REJECTED');
     assert.equal(repo.task('current', 't1')!.data.status, 'awaiting_human');
     const rounds = repo.state('t1')!.rounds as { by: string; verdict: string | null; feedback: string }[];
     assert.match(rounds[rounds.length - 1].feedback, /rate limited 2 times in a row \(limits\.max_attempts\)/);
-    assert.ok(events.some((e) => e.type === 'pool_paused' && /rate limited/.test(e.reason)), 'the pool backed off between tries');
+    assert.ok(
+      events.some((e) => e.type === 'pool_paused' && /rate limited/.test(e.reason)),
+      'the pool backed off between tries',
+    );
   });
 });

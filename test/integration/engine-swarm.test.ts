@@ -49,11 +49,29 @@ describe('a swarm of workers', { timeout: 150_000 } /* every agent turn starts a
     }
     assert.ok(workers.size >= 2, `work was shared between workers (${[...workers]})`);
     // Journal: each task claimed once and merged once.
-    assert.deepEqual(countBy(events.filter((e) => e.type === 'task_claimed'), (e) => (e as { taskId: string }).taskId), Object.fromEntries(ids.map((id) => [id, 1])));
-    assert.deepEqual(countBy(events.filter((e) => e.type === 'task_merged'), (e) => (e as { taskId: string }).taskId), Object.fromEntries(ids.map((id) => [id, 1])));
+    assert.deepEqual(
+      countBy(
+        events.filter((e) => e.type === 'task_claimed'),
+        (e) => (e as { taskId: string }).taskId,
+      ),
+      Object.fromEntries(ids.map((id) => [id, 1])),
+    );
+    assert.deepEqual(
+      countBy(
+        events.filter((e) => e.type === 'task_merged'),
+        (e) => (e as { taskId: string }).taskId,
+      ),
+      Object.fromEntries(ids.map((id) => [id, 1])),
+    );
     assert.equal(repo.journal().filter((e) => e.type === 'task_merged').length, 9);
     // Worktrees and branches of merged tasks are gone; nothing needed archiving.
-    assert.deepEqual(repo.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length, 1);
+    assert.deepEqual(
+      repo
+        .git('worktree', 'list', '--porcelain')
+        .split('\n')
+        .filter((l) => l.startsWith('worktree ')).length,
+      1,
+    );
     assert.deepEqual(repo.refs('refs/heads/swarm/'), []);
     assert.deepEqual(repo.refs('refs/swarm/archive/'), []);
     const m = summary.workers.reduce((n, w) => n + w.merges, 0);
@@ -118,10 +136,16 @@ describe('a swarm of workers', { timeout: 150_000 } /* every agent turn starts a
     const { summary } = await runSwarm(repo.root, { timeoutMs: 60_000 });
     assert.equal(summary.merged.length, 12);
     const claims = repo.journal().filter((e) => e.type === 'task_claimed') as { taskId: string; workerId: string }[];
-    assert.deepEqual(countBy(claims, (c) => c.taskId), Object.fromEntries(ids.map((id) => [id, 1])));
+    assert.deepEqual(
+      countBy(claims, (c) => c.taskId),
+      Object.fromEntries(ids.map((id) => [id, 1])),
+    );
     assert.ok(new Set(claims.map((c) => c.workerId)).size >= 3, 'several workers claimed');
     const workerCalls = repo.calls().filter((c) => c.role === 'executor');
-    assert.deepEqual(countBy(workerCalls, (c) => c.task), Object.fromEntries(ids.map((id) => [id, 1])));
+    assert.deepEqual(
+      countBy(workerCalls, (c) => c.task),
+      Object.fromEntries(ids.map((id) => [id, 1])),
+    );
     for (const id of ids) assert.equal(repo.show('main', `${id}.txt`), `${id}\n`);
   });
 
@@ -143,7 +167,8 @@ describe('a swarm of workers', { timeout: 150_000 } /* every agent turn starts a
   test('roles: a worker retires on __DONE__, an executor ignores it', async () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 1, iterations: 50 }] });
-    for (const id of ['d1', 'd2', 'd3']) repo.writeTask(id, { agent: { files: { [`${id}.txt`]: 'x\n' }, reply: 'all done\nCOMPLETE_AND_READY_FOR_MERGE\n__DONE__' } });
+    for (const id of ['d1', 'd2', 'd3'])
+      repo.writeTask(id, { agent: { files: { [`${id}.txt`]: 'x\n' }, reply: 'all done\nCOMPLETE_AND_READY_FOR_MERGE\n__DONE__' } });
     const r1 = await runSwarm(repo.root);
     assert.deepEqual(r1.summary.merged, ['d1'], 'its last task still merges, then the worker retires');
     assert.ok(r1.events.some((e) => e.type === 'worker_state' && e.worker.stoppedReason === 'the agent said __DONE__'));
@@ -166,7 +191,9 @@ describe('a swarm of workers', { timeout: 150_000 } /* every agent turn starts a
   test('a planner (cwd = repo root, no worktree) writes tasks into SWARM_TASKS_DIR; back-pressure holds it at max_pending', async () => {
     const repo = newRepo();
     const log = join(repo.logDir, 'planner.jsonl'); // the sandbox lets agents write the log dir only
-    const planner = repo.script('planner.cjs', `
+    const planner = repo.script(
+      'planner.cjs',
+      `
       const fs = require('fs'); const path = require('path');
       try { fs.readFileSync(0); } catch {}
       const dir = process.env.SWARM_TASKS_DIR; const round = Number(process.env.SWARM_ROUND);
@@ -178,31 +205,49 @@ describe('a swarm of workers', { timeout: 150_000 } /* every agent turn starts a
         fs.writeFileSync(path.join(dir, 'pending', id + '.md'), '---\\ntitle: Planned ' + id + '\\n---\\nWrite it.\\n\\n\\x60\\x60\\x60agent\\n' + JSON.stringify({ files: { ['planned/' + id + '.txt']: id + '\\n' }, sleepMs: 150 }) + '\\n\\x60\\x60\\x60\\n');
       }
       console.log('planned round ' + round);
-    `);
+    `,
+    );
     repo.writeConfig({
-      workers: [{ role: 'planner', harness: 'plan', iterations: 10, max_pending: 2 }, { role: 'executor', harness: 'scripted', count: 1, iterations: 50 }],
+      workers: [
+        { role: 'planner', harness: 'plan', iterations: 10, max_pending: 2 },
+        { role: 'executor', harness: 'scripted', count: 1, iterations: 50 },
+      ],
       harnesses: { ...(repo.config().harnesses as object), plan: { command: [process.execPath, planner] } },
     });
     const { summary, events } = await runSwarm(repo.root);
     const planned = ['1', '2', '3'].flatMap((r) => [`planned-${r}-1`, `planned-${r}-2`]);
     assert.deepEqual([...summary.merged].sort(), planned);
     for (const id of planned) assert.equal(repo.show('main', `planned/${id}.txt`), `${id}\n`);
-    const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { round: number; pending: number; cwd: string; role: string; worktree: string });
-    assert.deepEqual(calls.map((c) => c.round), [1, 2, 3, 4]);
+    const calls = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { round: number; pending: number; cwd: string; role: string; worktree: string });
+    assert.deepEqual(
+      calls.map((c) => c.round),
+      [1, 2, 3, 4],
+    );
     for (const c of calls) {
       assert.equal(c.cwd, repo.root);
       assert.equal(c.worktree, repo.root);
       assert.equal(c.role, 'planner');
       assert.ok(c.pending < 2, `the planner ran with ${c.pending} pending (max_pending 2)`);
     }
-    assert.deepEqual(events.filter((e) => e.type === 'task_created' && e.by === 'p1').map((e) => (e as { taskId: string }).taskId).sort(), planned);
+    assert.deepEqual(
+      events
+        .filter((e) => e.type === 'task_created' && e.by === 'p1')
+        .map((e) => (e as { taskId: string }).taskId)
+        .sort(),
+      planned,
+    );
     assert.ok(events.some((e) => e.type === 'worker_state' && e.worker.id === 'p1' && e.worker.stoppedReason === 'the planner said __DONE__'));
   });
 
   test('a worker adding a follow-up task to the hub: it is picked up in the same run', async () => {
     const repo = newRepo();
     repo.writeConfig();
-    const follow = repo.script('follow.cjs', `
+    const follow = repo.script(
+      'follow.cjs',
+      `
       const fs = require('fs'); const path = require('path');
       try { fs.readFileSync(0); } catch {}
       const id = process.env.SWARM_TASK_ID;
@@ -210,8 +255,13 @@ describe('a swarm of workers', { timeout: 150_000 } /* every agent turn starts a
       fs.writeFileSync(id + '.txt', id + '\\n');
       if (id === 'parent') fs.writeFileSync(path.join(process.env.SWARM_TASKS_DIR, 'pending', 'child.md'), '---\\ntitle: Child\\n---\\nFollow-up.\\n');
       console.log('COMPLETE_AND_READY_FOR_MERGE');
-    `);
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'follow', count: 1 }], review: { harness: 'follow' }, harnesses: { follow: { command: [process.execPath, follow] } } });
+    `,
+    );
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'follow', count: 1 }],
+      review: { harness: 'follow' },
+      harnesses: { follow: { command: [process.execPath, follow] } },
+    });
     repo.writeTask('parent');
     const { summary } = await runSwarm(repo.root);
     assert.deepEqual(summary.merged, ['parent', 'child']);
@@ -225,7 +275,10 @@ describe('a swarm of workers', { timeout: 150_000 } /* every agent turn starts a
     const base = repo.rev('main')!;
     const made = await Promise.all(Array.from({ length: 10 }, (_, i) => wm.ensure(`wt-${i}`, `swarm/w${i}/wt-${i}`, base)));
     assert.ok(made.every((m) => m.created));
-    const listed = repo.git('worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length;
+    const listed = repo
+      .git('worktree', 'list', '--porcelain')
+      .split('\n')
+      .filter((l) => l.startsWith('worktree ')).length;
     assert.equal(listed, 11);
     const again = await wm.ensure('wt-3', 'swarm/w3/wt-3', base);
     assert.equal(again.created, false, 'an existing worktree is reused');

@@ -44,7 +44,10 @@ describe('malformed task files', { timeout: 60_000 }, () => {
       assert.equal(readFileSync(q, 'utf8'), text, `${name} kept byte for byte`);
       assert.match(readFileSync(`${q}.reason.txt`, 'utf8'), reasons[name]);
       assert.equal(existsSync(repo.path('tasks', 'pending', name)), false);
-      assert.ok(events.some((e) => e.type === 'task_quarantined' && e.file.endsWith(name)), `${name} quarantine event`);
+      assert.ok(
+        events.some((e) => e.type === 'task_quarantined' && e.file.endsWith(name)),
+        `${name} quarantine event`,
+      );
     }
     assert.equal(repo.calls().filter((c) => c.role === 'worker').length, 1, 'only the good task reached an agent');
     const ws = await openWorkspace({ repo: repo.root });
@@ -104,7 +107,10 @@ describe('blocked tasks', { timeout: 60_000 }, () => {
     assert.ok(first.events.some((e) => e.type === 'task_blocked' && e.question === 'Which colour should it be?'));
     const ws = await openWorkspace({ repo: repo.root });
     const needs = await ws.needsYou();
-    assert.deepEqual(needs.map((n) => [n.kind, n.taskId, n.question]), [['question', 'ask', 'Which colour should it be?']]);
+    assert.deepEqual(
+      needs.map((n) => [n.kind, n.taskId, n.question]),
+      [['question', 'ask', 'Which colour should it be?']],
+    );
     await assert.rejects(ws.answer('ask', '   '), /empty/);
     await ws.answer('ask', 'ANSWER-IS-BLUE');
     assert.equal(repo.task('current', 'ask')!.data.answer, 'ANSWER-IS-BLUE');
@@ -112,7 +118,10 @@ describe('blocked tasks', { timeout: 60_000 }, () => {
 
     const second = await runSwarm(repo.root);
     assert.deepEqual(second.summary.merged, ['ask']);
-    const resumed = repo.calls().filter((c) => c.role === 'worker').pop()!;
+    const resumed = repo
+      .calls()
+      .filter((c) => c.role === 'worker')
+      .pop()!;
     assert.match(resumed.prompt, /Question: Which colour should it be\?\nAnswer: ANSWER-IS-BLUE/);
     assert.equal(repo.show('main', 'colour.txt'), 'blue\n');
   });
@@ -174,7 +183,9 @@ describe('blocked tasks', { timeout: 60_000 }, () => {
     repo.writeTask('live', { agent: { blocked: 'Go?', files: { 'go.txt': 'go\n' } } });
     const { summary } = await runSwarm(repo.root, {
       run: { waitForHumans: true },
-      onEvent: (e, ws) => { if (e.type === 'task_blocked') setTimeout(() => void ws.answer('live', 'yes, go'), 100); },
+      onEvent: (e, ws) => {
+        if (e.type === 'task_blocked') setTimeout(() => void ws.answer('live', 'yes, go'), 100);
+      },
     });
     assert.deepEqual(summary.merged, ['live']);
     assert.equal(summary.reason, 'no work left');
@@ -184,7 +195,9 @@ describe('blocked tasks', { timeout: 60_000 }, () => {
 describe('agents and the task hub', { timeout: 60_000 }, () => {
   test('an agent that moves its own task file to complete/ (as oompa prompts ask) or deletes it: the swarm keeps the task and completes it properly', async () => {
     const repo = newRepo();
-    const mover = repo.script('mover.cjs', `
+    const mover = repo.script(
+      'mover.cjs',
+      `
       const fs = require('fs'); const path = require('path'); try { fs.readFileSync(0); } catch {}
       if (process.env.SWARM_ROLE === 'reviewer') { console.log('VERDICT: APPROVED'); process.exit(0); }
       const id = process.env.SWARM_TASK_ID;
@@ -193,8 +206,14 @@ describe('agents and the task hub', { timeout: 60_000 }, () => {
       if (id === 'mover') fs.renameSync(f, path.join(process.env.SWARM_TASKS_DIR, 'complete', path.basename(f)));
       else fs.unlinkSync(f);
       console.log('COMPLETE_AND_READY_FOR_MERGE');
-    `);
-    repo.writeConfig({ workers: [{ role: 'worker', harness: 'mv', count: 1 }], review: { harness: 'mv' }, harnesses: { mv: { command: [process.execPath, mover] } }, sandbox: { mode: 'off' } /* no sandbox: sandboxed, tasks/current is read-only and the move fails; this tests what the engine does when it succeeds */ });
+    `,
+    );
+    repo.writeConfig({
+      workers: [{ role: 'worker', harness: 'mv', count: 1 }],
+      review: { harness: 'mv' },
+      harnesses: { mv: { command: [process.execPath, mover] } },
+      sandbox: { mode: 'off' } /* no sandbox: sandboxed, tasks/current is read-only and the move fails; this tests what the engine does when it succeeds */,
+    });
     repo.writeTask('mover', { priority: 1 });
     repo.writeTask('deleter', { priority: 2 });
     const { summary, events } = await runSwarm(repo.root);
@@ -286,6 +305,6 @@ describe('cleanup (hazard 4)', { timeout: 60_000 }, () => {
     const ws = await openWorkspace({ repo: repo.root });
     const r = await ws.cleanup({ dryRun: false });
     assert.equal(r.actions.find((a) => a.branch === 'swarm/w1/flaky')?.action, 'keep');
-    assert.equal(repo.show('refs/heads/swarm/w1/flaky', 'wip.txt'), 'half done\n', 'the failed turn\'s work is committed on its branch');
+    assert.equal(repo.show('refs/heads/swarm/w1/flaky', 'wip.txt'), 'half done\n', "the failed turn's work is committed on its branch");
   });
 });

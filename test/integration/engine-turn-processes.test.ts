@@ -12,7 +12,13 @@ import { findMarkedProcesses, killMarkedProcesses, TURN_TOKEN_VAR } from '../../
 
 const pids: number[] = [];
 after(() => {
-  for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 });
 
 /** A worker (sh) that starts daemons escaping its process group, waits for their pid files, then is ready. */
@@ -26,7 +32,7 @@ setsid sh -c 'echo $$ > "$0/d1.pid"; exec sleep 1000' "$L" >/dev/null 2>&1 </dev
 ( setsid sh -c '(nohup sleep 1001 >/dev/null 2>&1 </dev/null & echo $! > "$0/d2.pid")' "$L" & ) >/dev/null 2>&1
 # 3. its own session, keeping the agent's stdout and stderr open
 if [ -n "$KEEP_STDOUT" ]; then setsid sh -c 'echo $$ > "$0/d3.pid"; exec sleep 1002' "$L" & fi
-for f in d1 d2 ${"${KEEP_STDOUT:+d3}"}; do while [ ! -s "$L/$f.pid" ]; do sleep 0.02; done; done
+for f in d1 d2 ${'${KEEP_STDOUT:+d3}'}; do while [ ! -s "$L/$f.pid" ]; do sleep 0.02; done; done
 # HANG_FIRST: the first turn never ends (its swarm is killed meanwhile)
 if [ -n "$HANG_FIRST" ] && [ ! -e "$L/hung" ]; then : > "$L/hung"; exec sleep 60; fi
 echo daemon > daemon.txt
@@ -45,12 +51,17 @@ describe('rule 10: nothing an agent started survives its turn', { timeout: 90_00
     const script = repo.script('daemon-agent.sh', DAEMON_AGENT);
     const cfg = repo.config();
     const h = (cfg.harnesses as Record<string, Record<string, unknown>>).scripted;
-    repo.writeConfig({ harnesses: { scripted: { ...h, command: ['sh', script] } }, sandbox: { mode: 'off' } /* no PID namespace: this tests the token kill that remains without one */ });
+    repo.writeConfig({
+      harnesses: { scripted: { ...h, command: ['sh', script] } },
+      sandbox: { mode: 'off' } /* no PID namespace: this tests the token kill that remains without one */,
+    });
     repo.writeTask('daemon');
     let finishedAt = 0;
     const { summary } = await runSwarm(repo.root, {
       timeoutMs: 30_000,
-      onEvent: (e) => { if (e.type === 'agent_finished' && e.role === 'worker' && !finishedAt) finishedAt = Date.now(); },
+      onEvent: (e) => {
+        if (e.type === 'agent_finished' && e.role === 'worker' && !finishedAt) finishedAt = Date.now();
+      },
     });
     assert.deepEqual(summary.merged, ['daemon']);
     assert.ok(finishedAt > 0);
@@ -65,7 +76,10 @@ describe('rule 10: nothing an agent started survives its turn', { timeout: 90_00
     const script = repo.script('daemon-agent.sh', DAEMON_AGENT);
     const cfg = repo.config();
     const h = (cfg.harnesses as Record<string, Record<string, unknown>>).scripted;
-    repo.writeConfig({ harnesses: { scripted: { ...h, command: ['sh', script], env: { ...(h.env as object), KEEP_STDOUT: '1' }, timeout_s: 20 } }, sandbox: { mode: 'off' } /* no PID namespace: this tests the token kill that remains without one */ });
+    repo.writeConfig({
+      harnesses: { scripted: { ...h, command: ['sh', script], env: { ...(h.env as object), KEEP_STDOUT: '1' }, timeout_s: 20 } },
+      sandbox: { mode: 'off' } /* no PID namespace: this tests the token kill that remains without one */,
+    });
     repo.writeTask('holder');
     const started = Date.now();
     const run = runSwarm(repo.root, { timeoutMs: 40_000 });
@@ -83,7 +97,10 @@ describe('rule 10: nothing an agent started survives its turn', { timeout: 90_00
     const script = repo.script('daemon-agent.sh', DAEMON_AGENT);
     const cfg = repo.config();
     const h = (cfg.harnesses as Record<string, Record<string, unknown>>).scripted;
-    repo.writeConfig({ harnesses: { scripted: { ...h, command: ['sh', script], env: { ...(h.env as object), HANG_FIRST: '1' } } }, sandbox: { mode: 'off' } /* no PID namespace: this tests the token kill that remains without one */ });
+    repo.writeConfig({
+      harnesses: { scripted: { ...h, command: ['sh', script], env: { ...(h.env as object), HANG_FIRST: '1' } } },
+      sandbox: { mode: 'off' } /* no PID namespace: this tests the token kill that remains without one */,
+    });
     repo.writeTask('crashed');
     const { child, done } = spawnCli(['run', '--repo', repo.root]);
     pids.push(child.pid!);
@@ -105,9 +122,19 @@ describe('rule 10: nothing an agent started survives its turn', { timeout: 90_00
     const token = `test-${process.pid}-${Date.now()}`;
     const other = `${token}-other`;
     const start = (tok: string) => {
-      const c = spawn('sh', ['-c', 'setsid sleep 1003 & echo $!; wait'], { env: { ...process.env, [TURN_TOKEN_VAR]: tok }, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+      const c = spawn('sh', ['-c', 'setsid sleep 1003 & echo $!; wait'], {
+        env: { ...process.env, [TURN_TOKEN_VAR]: tok },
+        stdio: ['ignore', 'pipe', 'ignore'],
+        detached: true,
+      });
       pids.push(c.pid!);
-      return new Promise<number>((res) => c.stdout!.once('data', (b: Buffer) => { const p = Number(b.toString().trim()); pids.push(p); res(p); }));
+      return new Promise<number>((res) =>
+        c.stdout!.once('data', (b: Buffer) => {
+          const p = Number(b.toString().trim());
+          pids.push(p);
+          res(p);
+        }),
+      );
     };
     const mine = await start(token);
     const theirs = await start(other);

@@ -13,8 +13,14 @@ import type { SwarmEvent } from '../../src/swarm/types';
 import type { SwarmRun } from '../../src/swarm/api';
 
 const repos: TestRepo[] = [];
-const newRepo = () => { const r = new TestRepo(); repos.push(r); return r; };
-after(() => { for (const r of repos) r.cleanup(); });
+const newRepo = () => {
+  const r = new TestRepo();
+  repos.push(r);
+  return r;
+};
+after(() => {
+  for (const r of repos) r.cleanup();
+});
 
 const by = (events: SwarmEvent[], worker: string, type: 'task_claimed' | 'agent_started') => events.filter((e) => e.type === type && e.workerId === worker);
 
@@ -48,7 +54,10 @@ describe('one worker paused, resumed, stopped', { timeout: 120_000 }, () => {
       await waitFor(() => ['b1', 'b2', 'b3'].every((id) => repo.task('complete', id)), 30_000, 'the other worker merged b1..b3');
       await waitFor(() => run.workers().find((w) => w.id === paused)?.state === 'paused', 10_000, 'the paused worker shows paused');
       const after = events.slice(pausedAt);
-      assert.ok(after.some((e) => e.type === 'agent_finished' && e.workerId === paused && e.role !== 'reviewer'), 'its current turn finished');
+      assert.ok(
+        after.some((e) => e.type === 'agent_finished' && e.workerId === paused && e.role !== 'reviewer'),
+        'its current turn finished',
+      );
       assert.deepEqual(by(after, paused!, 'task_claimed'), [], 'no new task');
       assert.deepEqual(by(after, paused!, 'agent_started'), [], 'no new turn (not even the review of its task)');
       assert.equal(by(events, other, 'task_claimed').length, 3);
@@ -60,7 +69,9 @@ describe('one worker paused, resumed, stopped', { timeout: 120_000 }, () => {
 
       assert.equal(run.resumeWorker!(paused!), true);
       assert.equal(run.resumeWorker!(paused!), false, 'not paused any more');
-      const summary = await withTimeout(run.done, 30_000, async () => { await run.stop('test timeout'); });
+      const summary = await withTimeout(run.done, 30_000, async () => {
+        await run.stop('test timeout');
+      });
       assert.deepEqual([...summary.merged].sort(), ['b1', 'b2', 'b3', 'held']);
       assert.ok(by(events.slice(pausedAt), paused!, 'agent_started').length >= 1, 'resumed: it reviewed its task');
       assert.equal(repo.show('main', 'held.txt'), 'held\n');
@@ -96,11 +107,13 @@ describe('one worker paused, resumed, stopped', { timeout: 120_000 }, () => {
     const interrupted = events.find((e) => e.type === 'task_status' && e.taskId === 'slow' && e.status === 'interrupted');
     assert.ok(interrupted, 'the task was marked interrupted');
     assert.equal((interrupted as { detail?: string }).detail, 'stopped by you');
-    const finisher = events.filter((e) => e.type === 'agent_started' && e.taskId === 'slow' && e.role !== 'reviewer').map((e) => (e as { workerId: string }).workerId);
+    const finisher = events
+      .filter((e) => e.type === 'agent_started' && e.taskId === 'slow' && e.role !== 'reviewer')
+      .map((e) => (e as { workerId: string }).workerId);
     assert.equal(finisher.length, 2);
     assert.notEqual(finisher[1], stopped, 'another worker resumed it');
     assert.deepEqual([...summary.merged].sort(), ['quick', 'slow']);
-    assert.equal(repo.show('main', 'wip.txt'), 'work in progress\n', 'the stopped turn\'s work was kept');
+    assert.equal(repo.show('main', 'wip.txt'), 'work in progress\n', "the stopped turn's work was kept");
     assert.equal(repo.show('main', 'slow.txt'), 'done\n');
     const w = run.workers().find((x) => x.id === stopped)!;
     assert.equal(w.state, 'stopped');

@@ -39,7 +39,13 @@ console.log('done\nCOMPLETE_AND_READY_FOR_MERGE');
 function envRepo(over: Record<string, unknown> = {}): TestRepo {
   const repo = newRepo();
   const agent = repo.script('env-agent.cjs', ENV_AGENT);
-  repo.writeConfig({ harnesses: { ...(repo.config().harnesses as object), envagent: { command: [process.execPath, agent], env: { TEST_AGENT_LOG: repo.logDir }, timeout_s: 90 } }, ...over });
+  repo.writeConfig({
+    harnesses: {
+      ...(repo.config().harnesses as object),
+      envagent: { command: [process.execPath, agent], env: { TEST_AGENT_LOG: repo.logDir }, timeout_s: 90 },
+    },
+    ...over,
+  });
   return repo;
 }
 
@@ -67,7 +73,18 @@ test('.worktreeinclude: ignored files copied (nested folders too), a missing ent
   writeFileSync(secret, 'PRIVATE KEY\n');
   symlinkSync(secret, repo.path('key-link'));
   symlinkSync('../../../id_rsa', repo.path('notes-link')); // relative, but out of the worktree
-  const look = ['.env', 'node_modules/tool/index.js', 'node_modules/tool/lib/deep/x.js', 'node_modules/.bin/tool', 'local/settings.json', 'config.json', 'missing.env', 'key-link', 'notes-link', 'notes.txt'];
+  const look = [
+    '.env',
+    'node_modules/tool/index.js',
+    'node_modules/tool/lib/deep/x.js',
+    'node_modules/.bin/tool',
+    'local/settings.json',
+    'config.json',
+    'missing.env',
+    'key-link',
+    'notes-link',
+    'notes.txt',
+  ];
   repo.writeTask('env-a', { agent: { look, files: { 'feature.txt': 'feature\n' }, commit: true } as never });
   const { summary, events } = await runSwarm(repo.root, { timeoutMs: 60_000 });
   assert.deepEqual(summary.merged, ['env-a'], JSON.stringify(events.filter((e) => e.type === 'log')));
@@ -81,25 +98,36 @@ test('.worktreeinclude: ignored files copied (nested folders too), a missing ent
   assert.equal(f['missing.env'], null);
   assert.equal(f['key-link'], null, 'a link to outside the repository is not copied (neither link nor content)');
   assert.equal(f['notes-link'], null, 'a relative link leading out of the worktree is not copied');
-  assert.equal(f['notes.txt'], null, 'untracked but not ignored: an agent\'s git add -A would commit it, so it is not copied');
+  assert.equal(f['notes.txt'], null, "untracked but not ignored: an agent's git add -A would commit it, so it is not copied");
   // The agent ran `git add -A` and committed: what merged is its change, none of the copied files.
   const tree = repo.lsTree('main');
   assert.ok(tree.includes('feature.txt'));
-  for (const p of ['.env', 'node_modules/tool/index.js', 'node_modules/.bin/tool', 'local/settings.json', 'key-link', 'notes-link']) assert.ok(!tree.includes(p), `${p} was committed`);
+  for (const p of ['.env', 'node_modules/tool/index.js', 'node_modules/.bin/tool', 'local/settings.json', 'key-link', 'notes-link'])
+    assert.ok(!tree.includes(p), `${p} was committed`);
   assert.equal(repo.show('main', 'config.json'), '{"tracked": true}\n');
   assert.equal(repo.read('config.json'), '{"tracked": "LOCAL EDIT"}\n', 'your checkout is untouched');
   const line = events.find((e) => e.type === 'log' && e.message.startsWith('env-a: worktree environment'));
-  assert.ok(line && line.type === 'log' && /key-link \(a symbolic link to .*outside the worktree/.test(line.message) && /notes\.txt \(not ignored/.test(line.message), JSON.stringify(line));
+  assert.ok(
+    line && line.type === 'log' && /key-link \(a symbolic link to .*outside the worktree/.test(line.message) && /notes\.txt \(not ignored/.test(line.message),
+    JSON.stringify(line),
+  );
 });
 
 test('ports: 8 live worktrees get disjoint ranges from worktree.port_base, kept in the task state and the same in a fix round', async () => {
   const repo = envRepo({ workers: [{ role: 'worker', harness: 'envagent', count: 8, iterations: 2 }], worktree: { port_base: 4300, port_count: 5 } });
-  for (let i = 0; i < 8; i++) repo.writeTask(`p${i}`, { agent: { barrier: 8, files: { [`p${i}.txt`]: 'r{{round}}\n' }, ...(i === 3 ? { review: ['NEEDS_CHANGES', 'APPROVED'] } : {}) } as never });
+  for (let i = 0; i < 8; i++)
+    repo.writeTask(`p${i}`, {
+      agent: { barrier: 8, files: { [`p${i}.txt`]: 'r{{round}}\n' }, ...(i === 3 ? { review: ['NEEDS_CHANGES', 'APPROVED'] } : {}) } as never,
+    });
   const { summary } = await runSwarm(repo.root, { timeoutMs: 120_000 });
   assert.equal(summary.merged.length, 8);
   const ranges = Array.from({ length: 8 }, (_, i) => seen(repo, `p${i}`));
   const firsts = ranges.map((r) => Number(r.port));
-  assert.deepEqual([...firsts].sort((a, b) => a - b), [4300, 4305, 4310, 4315, 4320, 4325, 4330, 4335], 'one range of 5 each, all live at once (barrier), disjoint');
+  assert.deepEqual(
+    [...firsts].sort((a, b) => a - b),
+    [4300, 4305, 4310, 4315, 4320, 4325, 4330, 4335],
+    'one range of 5 each, all live at once (barrier), disjoint',
+  );
   for (const r of ranges) assert.equal(r.count, '5');
   assert.equal(seen(repo, 'p3', 2).port, seen(repo, 'p3', 1).port, 'the fix round runs on the same ports');
   assert.deepEqual(repo.state('p3')?.ports, { first: Number(seen(repo, 'p3').port), count: 5 });
@@ -107,18 +135,27 @@ test('ports: 8 live worktrees get disjoint ranges from worktree.port_base, kept 
 
 test('three tasks declaring the same file, three workers: they run one after another with no conflict; other tasks fill the gaps', async () => {
   const repo = envRepo({ workers: [{ role: 'worker', harness: 'scripted', count: 3, iterations: 20 }] });
-  for (const id of ['s1', 's2', 's3']) repo.writeTask(id, { priority: 1, extra: { files: ['shared.txt'] }, agent: { sleepMs: 400, files: { 'shared.txt': `line 1\n${id} was here\nline 3\n` } } });
-  for (const id of ['o1', 'o2', 'o3', 'o4', 'o5']) repo.writeTask(id, { priority: 5, extra: { files: [`other/${id}.txt`] }, agent: { sleepMs: 200, files: { [`other/${id}.txt`]: `${id}\n` } } });
+  for (const id of ['s1', 's2', 's3'])
+    repo.writeTask(id, { priority: 1, extra: { files: ['shared.txt'] }, agent: { sleepMs: 400, files: { 'shared.txt': `line 1\n${id} was here\nline 3\n` } } });
+  for (const id of ['o1', 'o2', 'o3', 'o4', 'o5'])
+    repo.writeTask(id, { priority: 5, extra: { files: [`other/${id}.txt`] }, agent: { sleepMs: 200, files: { [`other/${id}.txt`]: `${id}\n` } } });
   const { summary, events } = await runSwarm(repo.root, { timeoutMs: 120_000 });
   assert.equal(summary.merged.length, 8, JSON.stringify(summary));
-  assert.deepEqual(events.filter((e) => e.type === 'merge_conflict'), [], 'no merge conflict');
+  assert.deepEqual(
+    events.filter((e) => e.type === 'merge_conflict'),
+    [],
+    'no merge conflict',
+  );
   const j = repo.journal();
   const at = (type: string, id: string) => Date.parse(j.find((e) => e.type === type && 'taskId' in e && e.taskId === id)!.ts);
   const s = ['s1', 's2', 's3'].map((id) => ({ id, claimed: at('task_claimed', id), merged: at('task_merged', id) })).sort((a, b) => a.claimed - b.claimed);
   for (let i = 1; i < s.length; i++) assert.ok(s[i].claimed >= s[i - 1].merged, `${s[i].id} started before ${s[i - 1].id} merged`);
   const gapFilled = ['o1', 'o2', 'o3', 'o4', 'o5'].some((id) => at('task_claimed', id) > s[0].claimed && at('task_claimed', id) < s[0].merged);
   assert.ok(gapFilled, 'other tasks ran while the first shared-file task was in flight');
-  assert.ok(j.some((e) => e.type === 'log' && /^s[23] waits for s1: both touch shared\.txt/.test(e.message)), 'the hold is said in the journal');
+  assert.ok(
+    j.some((e) => e.type === 'log' && /^s[23] waits for s1: both touch shared\.txt/.test(e.message)),
+    'the hold is said in the journal',
+  );
 });
 
 test('conflict_predicted: two live branches changing the same lines are warned about, in the journal, the task state and the Worktrees data; a third, elsewhere, is not', async () => {
@@ -130,20 +167,35 @@ test('conflict_predicted: two live branches changing the same lines are warned a
   const predicted = repo.journal().filter((e) => e.type === 'conflict_predicted');
   const pairs = predicted.map((e) => e.type === 'conflict_predicted' && `${e.taskId}~${e.with}:${e.kind}:${e.files.join(',')}`).sort();
   assert.deepEqual(pairs, ['c1~c2:task:shared.txt', 'c2~c1:task:shared.txt']);
-  assert.deepEqual((await ws.taskState('c1'))?.predictedConflicts?.map((w) => [w.with, w.files]), [['c2', ['shared.txt']]]);
+  assert.deepEqual(
+    (await ws.taskState('c1'))?.predictedConflicts?.map((w) => [w.with, w.files]),
+    [['c2', ['shared.txt']]],
+  );
   assert.equal((await ws.taskState('c3'))?.predictedConflicts, undefined);
   const wts = await ws.listWorktrees();
   const c2 = wts.find((w) => w.taskId === 'c2');
-  assert.deepEqual(c2?.conflicts?.map((w) => w.with), ['c1']);
+  assert.deepEqual(
+    c2?.conflicts?.map((w) => w.with),
+    ['c1'],
+  );
   assert.ok(c2?.ports && c2.ports.count === 10 && c2.ports.first >= 4100);
-  assert.ok(!existsSync(join(repo.path('.swarm', 'tasks', 'c1'), 'state.json')) || !readFileSync(join(repo.path('.swarm', 'tasks', 'c1'), 'state.json'), 'utf8').includes('predictedConflicts'), 'predictions live in conflicts.json only');
+  assert.ok(
+    !existsSync(join(repo.path('.swarm', 'tasks', 'c1'), 'state.json')) ||
+      !readFileSync(join(repo.path('.swarm', 'tasks', 'c1'), 'state.json'), 'utf8').includes('predictedConflicts'),
+    'predictions live in conflicts.json only',
+  );
   assert.ok(readdirSync(repo.path('.swarm', 'tasks', 'c1')).includes('conflicts.json'));
   // `swarm status` says it too, with each live worktree's ports.
   const st = cli(['status', '--repo', repo.root]);
   assert.equal(st.status, 0, st.stderr);
   assert.match(st.stdout, /c1 +ports \d+–\d+ +⚠ may conflict with c2 in shared\.txt/);
-  const json = JSON.parse(cli(['status', '--json', '--repo', repo.root]).stdout) as { worktrees: { taskId: string; ports: { first: number; count: number }; conflicts: { with: string }[] }[] };
-  assert.deepEqual(json.worktrees.find((w) => w.taskId === 'c2')?.conflicts.map((c) => c.with), ['c1']);
+  const json = JSON.parse(cli(['status', '--json', '--repo', repo.root]).stdout) as {
+    worktrees: { taskId: string; ports: { first: number; count: number }; conflicts: { with: string }[] }[];
+  };
+  assert.deepEqual(
+    json.worktrees.find((w) => w.taskId === 'c2')?.conflicts.map((c) => c.with),
+    ['c1'],
+  );
   assert.equal(new Set(json.worktrees.map((w) => w.ports.first)).size, 3, 'three live worktrees, three ranges');
   // You merge c1 (no run active): c2's warning about it goes with it.
   const head = (await ws.taskState('c1'))!.headSha!;
@@ -151,7 +203,6 @@ test('conflict_predicted: two live branches changing the same lines are warned a
   assert.ok(d.ok, JSON.stringify(d));
   assert.equal((await ws.taskState('c2'))?.predictedConflicts, undefined);
   ws.dispose();
-
 });
 
 test('conflict_predicted against the base: a live branch that a merge into the base now conflicts with', async () => {
@@ -162,10 +213,16 @@ test('conflict_predicted against the base: a live branch that a merge into the b
   repo.writeTask('t2', { priority: 2, agent: { files: { 'shared.txt': 'line 1\nt2 says\nline 3\n' } } });
   const { summary } = await runSwarm(repo.root, { timeoutMs: 60_000 });
   assert.deepEqual(summary.merged, ['t2']);
-  const predicted = repo.journal().filter((e) => e.type === 'conflict_predicted').map((e) => e.type === 'conflict_predicted' && `${e.taskId}~${e.with}:${e.kind}:${e.files.join(',')}`);
+  const predicted = repo
+    .journal()
+    .filter((e) => e.type === 'conflict_predicted')
+    .map((e) => e.type === 'conflict_predicted' && `${e.taskId}~${e.with}:${e.kind}:${e.files.join(',')}`);
   assert.ok(predicted.includes('c1~main:base:shared.txt'), JSON.stringify(predicted));
   assert.ok(!existsSync(repo.path('.swarm', 'tasks', 't2', 'conflicts.json')), 'a merged task keeps no warnings');
   const ws = (await runSwarm(repo.root, { timeoutMs: 30_000 })).ws; // state survives the run
-  assert.deepEqual((await ws.taskState('c1'))?.predictedConflicts?.map((w) => `${w.with}:${w.files.join(',')}`), ['main:shared.txt']);
+  assert.deepEqual(
+    (await ws.taskState('c1'))?.predictedConflicts?.map((w) => `${w.with}:${w.files.join(',')}`),
+    ['main:shared.txt'],
+  );
   ws.dispose();
 });

@@ -22,21 +22,23 @@ function hostileRepo(attack: string): TestRepo {
 
 const attacks: { name: string; attack: string; said: RegExp; setup?: (r: TestRepo) => void; check?: (r: TestRepo) => void }[] = [
   {
-    name: 'replaces its worktree folder with a symlink to the user\'s checkout',
+    name: "replaces its worktree folder with a symlink to the user's checkout",
     attack: 'cd ..\nrm -rf "$SWARM_WORKTREE"\nln -s "$HOSTILE_ROOT" "$SWARM_WORKTREE"',
     said: /replaced by a symbolic link to .*repo/,
   },
   {
-    name: 'rewrites its .git file to point at the main repository\'s .git',
+    name: "rewrites its .git file to point at the main repository's .git",
     attack: 'printf "gitdir: %s/.git\\n" "$HOSTILE_ROOT" > .git',
     said: /\.git file now points at .*repo\/\.git instead of/,
   },
   {
     name: 'switches its worktree to an existing branch of the user (git checkout feature)',
-    setup: (r) => { r.git('branch', 'feature'); },
+    setup: (r) => {
+      r.git('branch', 'feature');
+    },
     attack: 'git checkout -q feature',
     said: /HEAD is on refs\/heads\/feature instead of the task branch refs\/heads\/swarm\/w1\/evil/,
-    check: (r) => assert.equal(r.rev('feature'), r.rev('main'), 'the user\'s branch did not move'),
+    check: (r) => assert.equal(r.rev('feature'), r.rev('main'), "the user's branch did not move"),
   },
   {
     name: 'checks out the base itself (git checkout --ignore-other-worktrees main)',
@@ -67,14 +69,19 @@ describe('issue 12 rule 1: the swarm commits only in the worktree it made', { ti
       repo.write('README.md', '# my unsaved notes\n');
       repo.write('mine.txt', 'untracked\n');
       const cached = repo.git('diff', '--cached');
-      const userStatus = () => repo.git('status', '--porcelain').split('\n').filter((l) => l && !/ (tasks\/|swarm\.json)/.test(l)).join('\n');
+      const userStatus = () =>
+        repo
+          .git('status', '--porcelain')
+          .split('\n')
+          .filter((l) => l && !/ (tasks\/|swarm\.json)/.test(l))
+          .join('\n');
       const status = userStatus();
       const main = repo.rev('main');
       const { summary, events } = await runSwarm(repo.root);
       assert.deepEqual(summary.merged, []);
       assert.equal(repo.rev('main'), main, 'the base did not move');
-      assert.equal(repo.git('diff', '--cached'), cached, 'the user\'s staged change is still staged, exactly');
-      assert.equal(userStatus(), status, 'the user\'s checkout is as it was');
+      assert.equal(repo.git('diff', '--cached'), cached, "the user's staged change is still staged, exactly");
+      assert.equal(userStatus(), status, "the user's checkout is as it was");
       assert.equal(repo.read('README.md'), '# my unsaved notes\n');
       assert.deepEqual(summary.blocked, ['evil']);
       const question = String(repo.task('current', 'evil')!.data.question);
@@ -93,13 +100,16 @@ describe('issue 12 rule 1: the swarm commits only in the worktree it made', { ti
     const { summary } = await runSwarm(repo.root);
     assert.deepEqual(summary.merged, []);
     const feature = repo.rev('feature');
-    assert.notEqual(feature, repo.rev('main'), 'the agent committed on the user\'s branch itself (the swarm did not)');
+    assert.notEqual(feature, repo.rev('main'), "the agent committed on the user's branch itself (the swarm did not)");
     // The user drops the task, then cleans up: the worktree goes, the user's branch stays.
     rmSync(repo.path('tasks', 'current', 'evil.md'));
     const ws = await openWorkspace({ repo: repo.root });
     const report = await ws.cleanup({ dryRun: false });
-    assert.ok(report.actions.some((a) => a.worktree?.endsWith('/evil')), JSON.stringify(report));
-    assert.equal(repo.rev('feature'), feature, 'the user\'s branch was not deleted');
+    assert.ok(
+      report.actions.some((a) => a.worktree?.endsWith('/evil')),
+      JSON.stringify(report),
+    );
+    assert.equal(repo.rev('feature'), feature, "the user's branch was not deleted");
     assert.ok(!existsSync(repo.path('.swarm', 'worktrees', 'evil')), JSON.stringify(report));
   });
 });

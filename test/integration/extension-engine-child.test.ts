@@ -20,14 +20,27 @@ const ROOT = join(__dirname, '..', '..');
 
 function makeRepo(tasks: Record<string, { sleepFirstMs?: number; blocked?: string }>, workers = 1): TestRepo {
   const repo = newRepo('swarm-ext-child-');
-  repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: workers, iterations: 10 }], review: { mode: 'agent', harness: 'scripted', max_rounds: 2 } });
-  for (const [id, o] of Object.entries(tasks)) repo.writeTask(id, { title: `Task ${id}`, body: `Create ${id}.txt.`, agent: { files: { [`${id}.txt`]: `made for ${id}\n` }, sleepFirstMs: o.sleepFirstMs, blocked: o.blocked } });
+  repo.writeConfig({
+    workers: [{ role: 'executor', harness: 'scripted', count: workers, iterations: 10 }],
+    review: { mode: 'agent', harness: 'scripted', max_rounds: 2 },
+  });
+  for (const [id, o] of Object.entries(tasks))
+    repo.writeTask(id, {
+      title: `Task ${id}`,
+      body: `Create ${id}.txt.`,
+      agent: { files: { [`${id}.txt`]: `made for ${id}\n` }, sleepFirstMs: o.sleepFirstMs, blocked: o.blocked },
+    });
   return repo;
 }
 
 async function startExtension(root: string): Promise<{ ext: SwarmExtension; events: SwarmEvent[] }> {
   fake.setFolders([root]);
-  const ext = activate(createFakeExtensionContext() as never, { agentPath: async () => process.env.PATH, refreshDelayMs: 10, refreshMaxWaitMs: 50, startTimeoutMs: 20_000 });
+  const ext = activate(createFakeExtensionContext() as never, {
+    agentPath: async () => process.env.PATH,
+    refreshDelayMs: 10,
+    refreshMaxWaitMs: 50,
+    startTimeoutMs: 20_000,
+  });
   await ext.openSessions();
   await ext.registry.sessions[0].settled();
   const events: SwarmEvent[] = [];
@@ -38,7 +51,9 @@ async function startExtension(root: string): Promise<{ ext: SwarmExtension; even
 const log = () => fake.outputChannels.map((c) => c.text()).join('\n');
 
 beforeEach(() => fake.reset());
-afterEach(async () => { await deactivate(); });
+afterEach(async () => {
+  await deactivate();
+});
 
 test('child engine: Start swarm runs in a child process; tasks merge, the views get its events, the journal has its run id', { timeout: 200_000 }, async () => {
   const repo = makeRepo({ alpha: {}, beta: {} });
@@ -46,14 +61,27 @@ test('child engine: Start swarm runs in a child process; tasks merge, the views 
   const session = ext.registry.sessions[0];
   assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
   const run = session.activeRun;
-  assert.ok(run instanceof ChildRun, 'the run is the child process\'s');
+  assert.ok(run instanceof ChildRun, "the run is the child process's");
   assert.ok(run.pid && run.pid !== process.pid && alive(run.pid), 'a live child process');
   const summary = await Promise.race([run.done, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`run did not end; log:\n${log()}`)), 180_000))]);
   assert.deepEqual([...summary.merged].sort(), ['alpha', 'beta']);
   assert.equal(summary.runId, run.runId);
-  assert.deepEqual(events.filter((e) => e.type === 'task_merged').map((e) => (e as { taskId: string }).taskId).sort(), ['alpha', 'beta'], 'the session saw the merges');
-  assert.ok(events.some((e) => e.type === 'run_started' && e.runId === run.runId), 'run_started with the id the host made');
-  assert.ok(repo.journal().some((e) => e.type === 'run_finished' && e.runId === run.runId), 'journaled under that id');
+  assert.deepEqual(
+    events
+      .filter((e) => e.type === 'task_merged')
+      .map((e) => (e as { taskId: string }).taskId)
+      .sort(),
+    ['alpha', 'beta'],
+    'the session saw the merges',
+  );
+  assert.ok(
+    events.some((e) => e.type === 'run_started' && e.runId === run.runId),
+    'run_started with the id the host made',
+  );
+  assert.ok(
+    repo.journal().some((e) => e.type === 'run_finished' && e.runId === run.runId),
+    'journaled under that id',
+  );
   await waitFor(() => !alive(run.pid!), 10_000, 'the child process exits after its run');
   assert.equal(session.activeRun, undefined);
   await session.refreshNow();
@@ -67,72 +95,113 @@ test('child engine: pause and stop a worker, then Stop swarm: the agent and the 
   const session = ext.registry.sessions[0];
   assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
   const run = session.activeRun as ChildRun;
-  const started = await waitFor(() => events.find((e): e is Extract<SwarmEvent, { type: 'agent_started' }> => e.type === 'agent_started' && e.taskId === 'slow'), 60_000, 'the agent on slow');
+  const started = await waitFor(
+    () => events.find((e): e is Extract<SwarmEvent, { type: 'agent_started' }> => e.type === 'agent_started' && e.taskId === 'slow'),
+    60_000,
+    'the agent on slow',
+  );
   const idle = started.workerId === 'e1' ? 'e2' : 'e1';
   const listed = await run.listWorktrees();
-  assert.deepEqual(listed.map((w) => w.taskId), ['slow'], 'the Worktrees view\'s listing, made by the child');
+  assert.deepEqual(
+    listed.map((w) => w.taskId),
+    ['slow'],
+    "the Worktrees view's listing, made by the child",
+  );
   await session.refreshNow();
-  assert.deepEqual(session.snapshot.worktrees.map((w) => w.taskId), ['slow']);
+  assert.deepEqual(
+    session.snapshot.worktrees.map((w) => w.taskId),
+    ['slow'],
+  );
 
   assert.equal(run.pauseWorker(idle), true);
   assert.equal(await run.lastWorkerReply, true, 'the child paused it');
-  await waitFor(() => run.workers().find((w) => w.id === idle)?.paused, 10_000, 'the paused worker in the host\'s view of the run');
+  await waitFor(() => run.workers().find((w) => w.id === idle)?.paused, 10_000, "the paused worker in the host's view of the run");
   assert.equal(run.resumeWorker(idle), true);
   assert.equal(await run.lastWorkerReply, true);
   assert.throws(() => run.pauseWorker('nobody'), /no worker nobody/);
 
   assert.equal(run.stopWorker(started.workerId, 'stopped by the test'), true);
   assert.equal(await run.lastWorkerReply, true);
-  await waitFor(() => events.some((e) => e.type === 'worker_state' && e.worker.id === started.workerId && e.worker.state === 'stopped'), 20_000, 'the worker stopped');
+  await waitFor(
+    () => events.some((e) => e.type === 'worker_state' && e.worker.id === started.workerId && e.worker.state === 'stopped'),
+    20_000,
+    'the worker stopped',
+  );
   assert.equal(run.workers().find((w) => w.id === started.workerId)?.state, 'stopped');
-  await waitFor(() => !alive(started.pid), 20_000, 'the stopped worker\'s agent is gone');
+  await waitFor(() => !alive(started.pid), 20_000, "the stopped worker's agent is gone");
 
   assert.equal(await fake.commands.get(Commands.stopSwarm)!(), true);
   const summary = await run.done;
   assert.match(summary.reason ?? '', /stopped by the user/);
   await waitFor(() => !alive(run.pid!), 10_000, 'the child exits');
-  assert.ok(repo.journal().some((e) => e.type === 'run_finished' && e.runId === run.runId), 'the stop is journaled');
+  assert.ok(
+    repo.journal().some((e) => e.type === 'run_finished' && e.runId === run.runId),
+    'the stop is journaled',
+  );
   assert.ok(!repo.task('complete', 'slow'), 'slow not merged: it waits for the next run');
 });
 
-test('child engine: Retry task while the run goes on is done by the run\'s process (the host\'s workspace would refuse: the lock is the child\'s)', { timeout: 120_000 }, async () => {
-  const repo = makeRepo({ ask: { blocked: 'Which port?' } });
-  const { ext, events } = await startExtension(repo.root);
-  const session = ext.registry.sessions[0];
-  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-  const run = session.activeRun as ChildRun;
-  await waitFor(() => events.some((e) => e.type === 'task_blocked' && e.taskId === 'ask'), 60_000, 'the question');
-  await session.refreshNow();
-  await assert.rejects(session.workspace!.retry('ask'), /another window or terminal/, 'the host\'s own workspace refuses');
-  await run.retryTask('ask');
-  await waitFor(() => events.some((e) => e.type === 'task_returned' && e.taskId === 'ask'), 20_000, 'task_returned from the child');
-  await assert.rejects(run.retryTask('nope'), /nope/);
-  await run.stop('test over');
-});
+test(
+  "child engine: Retry task while the run goes on is done by the run's process (the host's workspace would refuse: the lock is the child's)",
+  { timeout: 120_000 },
+  async () => {
+    const repo = makeRepo({ ask: { blocked: 'Which port?' } });
+    const { ext, events } = await startExtension(repo.root);
+    const session = ext.registry.sessions[0];
+    assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+    const run = session.activeRun as ChildRun;
+    await waitFor(() => events.some((e) => e.type === 'task_blocked' && e.taskId === 'ask'), 60_000, 'the question');
+    await session.refreshNow();
+    await assert.rejects(session.workspace!.retry('ask'), /another window or terminal/, "the host's own workspace refuses");
+    await run.retryTask('ask');
+    await waitFor(() => events.some((e) => e.type === 'task_returned' && e.taskId === 'ask'), 20_000, 'task_returned from the child');
+    await assert.rejects(run.retryTask('nope'), /nope/);
+    await run.stop('test over');
+  },
+);
 
-test('child engine: a review decision taken in the window is queued for the run\'s process (decision inbox) and merges there', { timeout: 120_000 }, async () => {
-  const repo = makeRepo({ rev: {} });
-  repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }], review: { mode: 'human' } });
-  const { ext, events } = await startExtension(repo.root);
-  const session = ext.registry.sessions[0];
-  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-  const run = session.activeRun as ChildRun;
-  const asked = await waitFor(() => events.find((e): e is Extract<SwarmEvent, { type: 'human_review_requested' }> => e.type === 'human_review_requested' && e.taskId === 'rev'), 60_000, 'the review');
-  const result = await session.workspace!.decide({ taskId: 'rev', kind: 'approve', sha: asked.sha });
-  assert.equal(result.ok && result.applied, 'queued', JSON.stringify(result));
-  await waitFor(() => events.some((e) => e.type === 'task_merged' && e.taskId === 'rev'), 60_000, 'merged by the child');
-  assert.match(repo.git('show', 'main:rev.txt'), /made for rev/);
-  await run.stop('test over');
-});
+test(
+  "child engine: a review decision taken in the window is queued for the run's process (decision inbox) and merges there",
+  { timeout: 120_000 },
+  async () => {
+    const repo = makeRepo({ rev: {} });
+    repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }], review: { mode: 'human' } });
+    const { ext, events } = await startExtension(repo.root);
+    const session = ext.registry.sessions[0];
+    assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+    const run = session.activeRun as ChildRun;
+    const asked = await waitFor(
+      () => events.find((e): e is Extract<SwarmEvent, { type: 'human_review_requested' }> => e.type === 'human_review_requested' && e.taskId === 'rev'),
+      60_000,
+      'the review',
+    );
+    const result = await session.workspace!.decide({ taskId: 'rev', kind: 'approve', sha: asked.sha });
+    assert.equal(result.ok && result.applied, 'queued', JSON.stringify(result));
+    await waitFor(() => events.some((e) => e.type === 'task_merged' && e.taskId === 'rev'), 60_000, 'merged by the child');
+    assert.match(repo.git('show', 'main:rev.txt'), /made for rev/);
+    await run.stop('test over');
+  },
+);
 
 test('child engine: the extension host killed hard takes the child and its agent with it; the stop is journaled', { timeout: 120_000 }, async () => {
   const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
-  const host = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'engine-child-host.ts'), repo.root], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const host = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'engine-child-host.ts'), repo.root], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  });
   let out = '';
   let err = '';
   host.stdout.on('data', (c: Buffer) => (out += c.toString()));
   host.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const line = await waitFor(() => { if (host.exitCode !== null) throw new Error(`host exited: ${err}`); return out.split('\n').find((l) => l.startsWith('{')); }, 90_000, 'the host reporting its child and agent');
+  const line = await waitFor(
+    () => {
+      if (host.exitCode !== null) throw new Error(`host exited: ${err}`);
+      return out.split('\n').find((l) => l.startsWith('{'));
+    },
+    90_000,
+    'the host reporting its child and agent',
+  );
   const { childPid, agentPid, runId } = JSON.parse(line) as { childPid: number; agentPid: number; runId: string };
   assert.ok(alive(childPid) && alive(agentPid));
   host.kill('SIGKILL');
@@ -142,30 +211,34 @@ test('child engine: the extension host killed hard takes the child and its agent
   assert.equal(finished.summary.reason, HOST_GONE_REASON);
 });
 
-test('child engine: a child killed with SIGKILL ends the run with an error (output channel and notification); the next start recovers its task', { timeout: 180_000 }, async () => {
-  const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
-  const { ext, events } = await startExtension(repo.root);
-  const session = ext.registry.sessions[0];
-  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-  const run = session.activeRun as ChildRun;
-  const agent = await waitFor(() => events.find((e): e is Extract<SwarmEvent, { type: 'agent_started' }> => e.type === 'agent_started'), 60_000, 'the agent');
-  process.kill(run.pid!, 'SIGKILL');
-  const summary = await run.done;
-  assert.match(summary.reason ?? '', /swarm process \(pid \d+\) ended unexpectedly \(killed by SIGKILL\).*recovered by the next start/);
-  await waitFor(() => fake.messages.find((m) => m.severity === 'error' && /ended unexpectedly/.test(m.text)), 5000, 'an error notification');
-  assert.match(log(), /ended unexpectedly \(killed by SIGKILL\)/, 'said in the Swarm output channel');
-  assert.equal(session.activeRun, undefined, 'no run any more');
+test(
+  'child engine: a child killed with SIGKILL ends the run with an error (output channel and notification); the next start recovers its task',
+  { timeout: 180_000 },
+  async () => {
+    const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
+    const { ext, events } = await startExtension(repo.root);
+    const session = ext.registry.sessions[0];
+    assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+    const run = session.activeRun as ChildRun;
+    const agent = await waitFor(() => events.find((e): e is Extract<SwarmEvent, { type: 'agent_started' }> => e.type === 'agent_started'), 60_000, 'the agent');
+    process.kill(run.pid!, 'SIGKILL');
+    const summary = await run.done;
+    assert.match(summary.reason ?? '', /swarm process \(pid \d+\) ended unexpectedly \(killed by SIGKILL\).*recovered by the next start/);
+    await waitFor(() => fake.messages.find((m) => m.severity === 'error' && /ended unexpectedly/.test(m.text)), 5000, 'an error notification');
+    assert.match(log(), /ended unexpectedly \(killed by SIGKILL\)/, 'said in the Swarm output channel');
+    assert.equal(session.activeRun, undefined, 'no run any more');
 
-  // The next start recovers the orphaned agent and the task, and merges it (its second call does not sleep).
-  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-  const next = session.activeRun!;
-  const s2 = await Promise.race([next.done, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`run did not end; log:\n${log()}`)), 120_000))]);
-  const recovered = events.find((e): e is Extract<SwarmEvent, { type: 'run_recovered' }> => e.type === 'run_recovered');
-  assert.ok(recovered, 'run_recovered');
-  assert.ok([...recovered.resumed, ...recovered.returnedToPending].includes('slow'), JSON.stringify(recovered));
-  assert.deepEqual(s2.merged, ['slow']);
-  assert.ok(!alive(agent.pid), 'the orphaned agent was stopped');
-});
+    // The next start recovers the orphaned agent and the task, and merges it (its second call does not sleep).
+    assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+    const next = session.activeRun!;
+    const s2 = await Promise.race([next.done, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`run did not end; log:\n${log()}`)), 120_000))]);
+    const recovered = events.find((e): e is Extract<SwarmEvent, { type: 'run_recovered' }> => e.type === 'run_recovered');
+    assert.ok(recovered, 'run_recovered');
+    assert.ok([...recovered.resumed, ...recovered.returnedToPending].includes('slow'), JSON.stringify(recovered));
+    assert.deepEqual(s2.merged, ['slow']);
+    assert.ok(!alive(agent.pid), 'the orphaned agent was stopped');
+  },
+);
 
 test('swarm.engineProcess "host": the run is the engine\'s own, in this process', { timeout: 60_000 }, async () => {
   const repo = makeRepo({ alpha: {} });

@@ -42,9 +42,14 @@ test('guard: nothing changed → no findings; harmless config and worktree edits
   try {
     const before = await snapshotGitGuard(repo);
     assert.deepEqual(diffGitGuard(before, await snapshotGitGuard(repo)), []);
-    await agent(wt, 'git config user.email agent@example.com; git config color.ui false; echo x > b.txt; git add b.txt; git commit -qm b; cp "$(git rev-parse --git-common-dir)/hooks/pre-commit.sample" "$(git rev-parse --git-common-dir)/hooks/pre-push.sample" 2>/dev/null || true');
+    await agent(
+      wt,
+      'git config user.email agent@example.com; git config color.ui false; echo x > b.txt; git add b.txt; git commit -qm b; cp "$(git rev-parse --git-common-dir)/hooks/pre-commit.sample" "$(git rev-parse --git-common-dir)/hooks/pre-push.sample" 2>/dev/null || true',
+    );
     assert.deepEqual(diffGitGuard(before, await snapshotGitGuard(repo)), []);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('guard: an agent that sets core.hooksPath from its worktree is detected (and the hooks there are watched)', async () => {
@@ -52,15 +57,26 @@ test('guard: an agent that sets core.hooksPath from its worktree is detected (an
   try {
     const evil = join(root, 'evil-hooks');
     const before = await snapshotGitGuard(repo);
-    await agent(wt, `mkdir -p ${evil}; printf '#!/bin/sh\\necho pwned\\n' > ${evil}/post-checkout; chmod +x ${evil}/post-checkout; git config core.hooksPath ${evil}`);
+    await agent(
+      wt,
+      `mkdir -p ${evil}; printf '#!/bin/sh\\necho pwned\\n' > ${evil}/post-checkout; chmod +x ${evil}/post-checkout; git config core.hooksPath ${evil}`,
+    );
     const after = await snapshotGitGuard(repo);
     const findings = diffGitGuard(before, after);
-    assert.ok(findings.some((f) => /git config core\.hookspath set to ".*evil-hooks" in \.git\/config \(was unset\)/i.test(f)), findings.join('\n'));
-    assert.ok(findings.some((f) => /hook .*evil-hooks\/post-checkout added \(executable\)/.test(f)), findings.join('\n'));
+    assert.ok(
+      findings.some((f) => /git config core\.hookspath set to ".*evil-hooks" in \.git\/config \(was unset\)/i.test(f)),
+      findings.join('\n'),
+    );
+    assert.ok(
+      findings.some((f) => /hook .*evil-hooks\/post-checkout added \(executable\)/.test(f)),
+      findings.join('\n'),
+    );
     // Changing a hook inside the (already configured) hooksPath folder is a change too.
     writeFileSync(join(evil, 'post-checkout'), '#!/bin/sh\necho more\n');
     assert.ok(diffGitGuard(after, await snapshotGitGuard(repo)).some((f) => /post-checkout changed/.test(f)));
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('guard: writing .git/hooks/pre-commit (found through the worktree) is detected; chmod +x and removal too', async () => {
@@ -75,21 +91,26 @@ test('guard: writing .git/hooks/pre-commit (found through the worktree) is detec
     assert.deepEqual(diffGitGuard(s1, s2), ['hook .git/hooks/pre-commit became executable']);
     rmSync(join(repo, '.git', 'hooks', 'pre-commit'));
     assert.deepEqual(diffGitGuard(s2, await snapshotGitGuard(repo)), ['hook .git/hooks/pre-commit removed']);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('guard: fsmonitor in a per-worktree config.worktree, sshCommand, filter/diff drivers and aliases are detected', async () => {
   const { repo, wt, cleanup } = await repoWithWorktree();
   try {
     const before = await snapshotGitGuard(repo);
-    await agent(wt, [
-      'git config extensions.worktreeConfig true',
-      'git config --worktree core.fsmonitor "sh -c evil"',
-      'git config core.sshCommand "ssh -o ProxyCommand=evil"',
-      'git config filter.x.smudge "evil smudge"',
-      'git config diff.y.textconv "evil textconv"',
-      'git config alias.st "!evil"',
-    ].join('\n'));
+    await agent(
+      wt,
+      [
+        'git config extensions.worktreeConfig true',
+        'git config --worktree core.fsmonitor "sh -c evil"',
+        'git config core.sshCommand "ssh -o ProxyCommand=evil"',
+        'git config filter.x.smudge "evil smudge"',
+        'git config diff.y.textconv "evil textconv"',
+        'git config alias.st "!evil"',
+      ].join('\n'),
+    );
     const findings = diffGitGuard(before, await snapshotGitGuard(repo));
     const text = findings.join('\n');
     assert.match(text, /core\.fsmonitor set to "sh -c evil" in \.git\/worktrees\/wt\/config\.worktree/);
@@ -99,7 +120,9 @@ test('guard: fsmonitor in a per-worktree config.worktree, sshCommand, filter/dif
     assert.match(text, /diff\.y\.textconv set to "evil textconv"/);
     assert.match(text, /alias\.st set to "!evil"/);
     assert.equal(findings.length, 6, text);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('guard: a change to a file the local config includes is detected; changed and removed values are described', async () => {
@@ -116,7 +139,9 @@ test('guard: a change to a file the local config includes is detected; changed a
     assert.match(text, /included config file .*extra\.gitconfig changed|included config file .*extra\.gitconfig removed/);
     assert.match(text, /git config core\.editor in \.git\/config changed from "vi" to "evil-editor"/);
     assert.match(text, /git config include\.path removed from \.git\/config/);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('guard: the snapshot is taken the same way from the repo root or from a worktree path', async () => {
@@ -127,5 +152,7 @@ test('guard: the snapshot is taken the same way from the repo root or from a wor
     assert.equal(a.commonDir, b.commonDir);
     assert.deepEqual(diffGitGuard(a, b), []);
     await assert.rejects(snapshotGitGuard(tmpdir() + '/definitely-not-a-repo-' + Date.now()), /not a git repository|ENOENT|spawn/);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });

@@ -39,7 +39,7 @@ try { fs.readFileSync(0); } catch {}
 process.stdout.write(${JSON.stringify(fixture.stdout)});
 `;
 
-describe('a CLI\'s first start on a fresh state folder', { timeout: 60_000 }, () => {
+describe("a CLI's first start on a fresh state folder", { timeout: 60_000 }, () => {
   test('three OpenCode turns at once on a data folder without a database: no failed turn, one fresh start', async () => {
     const bin = join(root, 'opencode');
     writeFileSync(bin, FAKE_OPENCODE, { mode: 0o755 });
@@ -51,12 +51,23 @@ describe('a CLI\'s first start on a fresh state folder', { timeout: 60_000 }, ()
     const turn = (i: number) => {
       const cwd = join(root, `wt${i}`);
       mkdirSync(cwd, { recursive: true });
-      const req: AgentTurnRequest = { role: 'worker', prompt: `task ${i}`, promptFile: join(root, `p${i}.md`), cwd, env: { SWARM_ROLE: 'worker', SWARM_TASK_ID: `t${i}` }, timeoutMs: 30_000, logFile: join(root, 'logs', `t${i}.log`), signal: new AbortController().signal };
+      const req: AgentTurnRequest = {
+        role: 'worker',
+        prompt: `task ${i}`,
+        promptFile: join(root, `p${i}.md`),
+        cwd,
+        env: { SWARM_ROLE: 'worker', SWARM_TASK_ID: `t${i}` },
+        timeoutMs: 30_000,
+        logFile: join(root, 'logs', `t${i}.log`),
+        signal: new AbortController().signal,
+      };
       return h.runTurn(req);
     };
     const results = await Promise.all([0, 1, 2].map(turn));
     results.forEach((r, i) => assert.equal(r.failure, undefined, `turn ${i}: ${r.failure?.kind}: ${r.failure?.message}`));
-    const starts = readFileSync(join(home, 'data', 'opencode', 'starts.log'), 'utf8').trim().split('\n');
+    const starts = readFileSync(join(home, 'data', 'opencode', 'starts.log'), 'utf8')
+      .trim()
+      .split('\n');
     assert.deepEqual(starts.sort(), ['existing', 'existing', 'fresh']);
     assert.equal(opencodeFreshState(env), undefined, 'the database exists after');
     // With a database, turns start at once (nothing is ordered any more).

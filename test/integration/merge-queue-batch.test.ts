@@ -33,21 +33,31 @@ async function queue(repo: TestRepo, batch: number): Promise<{ q: MergeQueue; ch
   const log = join(repo.logDir, 'checked');
   const worktrees = new WorktreeManager(g, repo.root, '.swarm/worktrees');
   await worktrees.ensureExcluded(); // as the workspace does: .swarm/ stays out of `git status`
-  const checker = new MergeChecker({ command: ['sh', '-c', `echo "$SWARM_MERGE_SHA" >> '${log}'; test ! -e bad.txt`], timeoutS: 60, batch }, { root: repo.root, tasksDir: repo.path('tasks'), base: 'main', worktrees });
+  const checker = new MergeChecker(
+    { command: ['sh', '-c', `echo "$SWARM_MERGE_SHA" >> '${log}'; test ! -e bad.txt`], timeoutS: 60, batch },
+    { root: repo.root, tasksDir: repo.path('tasks'), base: 'main', worktrees },
+  );
   const checked: string[] = [];
   const run = checker.run.bind(checker);
-  checker.run = async (sha, r) => { checked.push(sha); return run(sha, r); };
+  checker.run = async (sha, r) => {
+    checked.push(sha);
+    return run(sha, r);
+  };
   return { q: new MergeQueue(g, 'main', undefined, checker), checked };
 }
 
-const mergeAll = (q: MergeQueue, shas: string[]): Promise<MergeOutcome[]> => Promise.all(shas.map((sha, i) => q.merge({ taskId: `t${i}`, title: `change ${i}`, sha })));
+const mergeAll = (q: MergeQueue, shas: string[]): Promise<MergeOutcome[]> =>
+  Promise.all(shas.map((sha, i) => q.merge({ taskId: `t${i}`, title: `change ${i}`, sha })));
 
 test('4 good changes waiting at once: at most 2 checks (the first alone, then the rest together); all merged; main points at a checked result', async () => {
   const repo = newRepo('swarm-batch-');
   const shas = branches(repo, [{ 'a.txt': 'a\n' }, { 'b.txt': 'b\n' }, { 'c.txt': 'c\n' }, { 'd.txt': 'd\n' }]);
   const { q, checked } = await queue(repo, 8);
   const out = await mergeAll(q, shas);
-  assert.deepEqual(out.map((o) => o.kind), ['merged', 'merged', 'merged', 'merged']);
+  assert.deepEqual(
+    out.map((o) => o.kind),
+    ['merged', 'merged', 'merged', 'merged'],
+  );
   assert.ok(checked.length <= 2, `checks: ${checked.length}`);
   assert.equal(repo.rev('main'), checked.at(-1));
   for (const s of shas) assert.equal(repo.git('merge-base', '--is-ancestor', s, 'main'), '');
@@ -61,7 +71,10 @@ test('one bad change among 4, batch 4: bisection sends back only the bad one; th
   const start = repo.rev('main')!;
   const { q, checked } = await queue(repo, 4);
   const out = await mergeAll(q, shas);
-  assert.deepEqual(out.map((o) => o.kind), ['merged', 'merged', 'check_failed', 'merged']);
+  assert.deepEqual(
+    out.map((o) => o.kind),
+    ['merged', 'merged', 'check_failed', 'merged'],
+  );
   const failed = out[2];
   assert.ok(failed.kind === 'check_failed' && failed.check.batch.join() === 't2' && !failed.check.ok, 'the failure is reported for the bad change alone');
   assert.equal(repo.show('main', 'bad.txt'), undefined);
@@ -75,7 +88,10 @@ test('two changes of one batch conflicting with each other: the first merges, th
   const shas = branches(repo, [{ 'a.txt': 'a\n' }, { 'shared.txt': 'ONE\n' }, { 'shared.txt': 'TWO\n' }]);
   const { q } = await queue(repo, 8);
   const out = await mergeAll(q, shas);
-  assert.deepEqual(out.map((o) => o.kind), ['merged', 'merged', 'conflict']);
+  assert.deepEqual(
+    out.map((o) => o.kind),
+    ['merged', 'merged', 'conflict'],
+  );
   assert.equal(repo.show('main', 'shared.txt'), 'ONE\n');
 });
 
@@ -84,7 +100,10 @@ test('batch 1 checks one change at a time', async () => {
   const shas = branches(repo, [{ 'a.txt': 'a\n' }, { 'b.txt': 'b\n' }, { 'c.txt': 'c\n' }]);
   const { q, checked } = await queue(repo, 1);
   const out = await mergeAll(q, shas);
-  assert.deepEqual(out.map((o) => o.kind), ['merged', 'merged', 'merged']);
+  assert.deepEqual(
+    out.map((o) => o.kind),
+    ['merged', 'merged', 'merged'],
+  );
   assert.equal(checked.length, 3);
   const firstParents = repo.git('rev-list', '--first-parent', '-3', 'main').split('\n').filter(Boolean).reverse();
   assert.deepEqual(firstParents, checked, 'each first-parent commit is a checked result');

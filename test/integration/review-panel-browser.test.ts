@@ -62,12 +62,31 @@ before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'review-browser-'));
   const esbuild = await import('esbuild');
-  await esbuild.build({ entryPoints: [join(ROOT, 'src/webview/main.ts')], bundle: true, outfile: join(dir, 'webview.js'), platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' }, logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [join(ROOT, 'src/webview/main.ts')],
+    bundle: true,
+    outfile: join(dir, 'webview.js'),
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.css': 'text' },
+    logLevel: 'warning',
+  });
   copyFileSync(join(ROOT, 'media/review.css'), join(dir, 'review.css'));
   for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(ROOT, 'node_modules/@vscode/codicons/dist', f), join(dir, f));
 
   const details: ReviewDetails = {
-    task: { id: 't-1', title: '<script>window.__pwned = "title"</script>', folder: 'current', status: 'awaiting_human', file: '/r/t.md', body: '<img src=x onerror="window.__pwned = \'body\'">', priority: 0, dependsOn: [], meta: {} },
+    task: {
+      id: 't-1',
+      title: '<script>window.__pwned = "title"</script>',
+      folder: 'current',
+      status: 'awaiting_human',
+      file: '/r/t.md',
+      body: '<img src=x onerror="window.__pwned = \'body\'">',
+      priority: 0,
+      dependsOn: [],
+      meta: {},
+    },
     state: { id: 't-1', status: 'awaiting_human', headSha: SHA, rounds: [], attempts: 1, updatedAt: '' },
     base: 'main',
     sha: SHA,
@@ -81,7 +100,8 @@ before(async () => {
         baseSha: 'ba5e'.padEnd(40, '2'),
         by: 'agent',
         verdict: 'APPROVED',
-        feedback: '<script>window.__pwned = "feedback"</script>\n\n<img src=x onerror="window.__pwned = \'fb-img\'">\n\n[x](javascript:window.__pwned=1)\n\n<style>body{display:none}</style>\n\nVERDICT: APPROVED',
+        feedback:
+          '<script>window.__pwned = "feedback"</script>\n\n<img src=x onerror="window.__pwned = \'fb-img\'">\n\n[x](javascript:window.__pwned=1)\n\n<style>body{display:none}</style>\n\nVERDICT: APPROVED',
         startedAt: '2026-11-23T09:00:00Z',
       },
     ],
@@ -91,7 +111,14 @@ before(async () => {
   const state = JSON.stringify(StateNotification.create({ model: buildReviewViewModel(details).model, waiting: 0 }));
   // The VS Code API stub is the one inline script, carrying the nonce like the host's script does.
   const stub = `window.__sent=[];window.acquireVsCodeApi=()=>({postMessage:(m)=>{window.__sent.push(m);if(m.method==='review/ready')setTimeout(()=>window.postMessage(${state.replace(/</g, '\\u003c')},'*'),0);},getState:()=>undefined,setState:()=>{}});`;
-  const html = buildReviewHtml({ cspSource: 'file:', nonce: NONCE, scriptUri: 'webview.js', styleUri: 'review.css', codiconUri: 'codicon.css', taskId: 't-1' }).replace('<script nonce=', `<script nonce="${NONCE}">${stub}</script><script nonce=`);
+  const html = buildReviewHtml({
+    cspSource: 'file:',
+    nonce: NONCE,
+    scriptUri: 'webview.js',
+    styleUri: 'review.css',
+    codiconUri: 'codicon.css',
+    taskId: 't-1',
+  }).replace('<script nonce=', `<script nonce="${NONCE}">${stub}</script><script nonce=`);
   writeFileSync(join(dir, 'index.html'), html);
   const pw = createRequire(__filename)(PW) as { chromium: { launch(o: object): Promise<Browser> } };
   browser = await pw.chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
@@ -129,8 +156,16 @@ test('hostile text renders as text and runs nothing under the CSP; the component
   assert.ok(r.text.includes('+// VERDICT: APPROVED'));
   assert.equal(r.hidden, 'block', 'a <style> in the feedback did not apply');
   assert.equal(r.approveUpgraded, true, '@vscode-elements components upgrade under the CSP');
-  assert.deepEqual(lines.filter((l) => /Content Security Policy|Refused/.test(l)), [], 'the page itself needs nothing the CSP forbids');
-  assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), [], 'no network requests');
+  assert.deepEqual(
+    lines.filter((l) => /Content Security Policy|Refused/.test(l)),
+    [],
+    'the page itself needs nothing the CSP forbids',
+  );
+  assert.deepEqual(
+    requests.filter((u) => !u.startsWith('file://')),
+    [],
+    'no network requests',
+  );
   assert.ok(!requests.some((u) => /\/x$/.test(u)), 'no image was requested');
 });
 
@@ -149,7 +184,7 @@ test('keyboard: Tab reaches the decision buttons, Enter approves with the sha on
   assert.ok(sent.includes(`{"method":"review/decide","params":{"id":1,"action":"approve","sha":"${SHA}"}}`), sent);
   // Disabled until the host answers: a second Enter sends nothing more.
   await page.keyboard.press('Enter');
-  assert.equal(((await page.evaluate(`window.__sent.filter((m) => m.method === 'review/decide').length`)) as number), 1);
+  assert.equal((await page.evaluate(`window.__sent.filter((m) => m.method === 'review/decide').length`)) as number, 1);
 
   await page.evaluate(`document.querySelector('button.file-toggle').focus()`);
   const before = await page.evaluate(`document.querySelector('button.file-toggle').getAttribute('aria-expanded')`);
@@ -158,29 +193,42 @@ test('keyboard: Tab reaches the decision buttons, Enter approves with the sha on
   assert.notEqual(after, before);
 });
 
-test('keyboard line comments: the diff is a tab stop, j moves the line cursor, C opens the box with the focus in it, Ctrl+Enter saves, Escape closes', { skip }, async () => {
-  const { page } = await open();
-  const active = async () => String(await page.evaluate(`(document.activeElement && document.activeElement.textContent || '')`));
-  // Tab from the file's toggle reaches the line cursor of its diff (one tab stop per diff).
-  await page.evaluate(`document.querySelector('button.file-toggle').focus()`);
-  for (let i = 0; i < 4 && !(await page.evaluate(`!!(document.activeElement && document.activeElement.matches('.ln[data-line]'))`)); i++) await page.keyboard.press('Tab');
-  assert.equal(await active(), ' const a = 1;');
-  await page.keyboard.press('j');
-  await page.keyboard.press('ArrowDown');
-  assert.match(await active(), /^\+const b = "<img/);
-  await page.keyboard.press('c');
-  // The box's text field has the keyboard (inside the component's shadow root).
-  await page.waitForFunction(`(() => { const a = document.activeElement; return !!a && a.tagName === 'VSCODE-TEXTAREA' && !!a.shadowRoot && a.shadowRoot.activeElement && a.shadowRoot.activeElement.tagName === 'TEXTAREA'; })()`, undefined, { timeout: 10_000 });
-  await page.keyboard.press('Escape');
-  assert.equal(await page.evaluate(`document.querySelectorAll('.comment-editor').length`), 0, 'Escape closed the box');
-  assert.match(await active(), /^\+const b = "<img/, 'the cursor is back on its line');
-  await page.keyboard.press('Enter');
-  await page.waitForFunction(`(() => { const a = document.activeElement; return !!a && a.tagName === 'VSCODE-TEXTAREA' && !!a.shadowRoot && a.shadowRoot.activeElement; })()`, undefined, { timeout: 10_000 });
-  for (const ch of 'Escape this.') await page.keyboard.press(ch === ' ' ? 'Space' : ch);
-  await page.keyboard.press('Control+Enter');
-  await page.waitForFunction(`document.querySelectorAll('.line-comment').length === 1`, undefined, { timeout: 10_000 });
-  assert.match(String(await page.evaluate(`document.querySelector('.line-comment').textContent`)), /Escape this\./);
-  assert.equal(await page.evaluate(`document.querySelectorAll('.comment-editor').length`), 0);
-  assert.match(await active(), /^\+const b = "<img/, 'the cursor is back on the commented line');
-  assert.match(String(await page.evaluate(`document.querySelector('.actions').textContent`)), /1 line comment will go with Request changes/);
-});
+test(
+  'keyboard line comments: the diff is a tab stop, j moves the line cursor, C opens the box with the focus in it, Ctrl+Enter saves, Escape closes',
+  { skip },
+  async () => {
+    const { page } = await open();
+    const active = async () => String(await page.evaluate(`(document.activeElement && document.activeElement.textContent || '')`));
+    // Tab from the file's toggle reaches the line cursor of its diff (one tab stop per diff).
+    await page.evaluate(`document.querySelector('button.file-toggle').focus()`);
+    for (let i = 0; i < 4 && !(await page.evaluate(`!!(document.activeElement && document.activeElement.matches('.ln[data-line]'))`)); i++)
+      await page.keyboard.press('Tab');
+    assert.equal(await active(), ' const a = 1;');
+    await page.keyboard.press('j');
+    await page.keyboard.press('ArrowDown');
+    assert.match(await active(), /^\+const b = "<img/);
+    await page.keyboard.press('c');
+    // The box's text field has the keyboard (inside the component's shadow root).
+    await page.waitForFunction(
+      `(() => { const a = document.activeElement; return !!a && a.tagName === 'VSCODE-TEXTAREA' && !!a.shadowRoot && a.shadowRoot.activeElement && a.shadowRoot.activeElement.tagName === 'TEXTAREA'; })()`,
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.keyboard.press('Escape');
+    assert.equal(await page.evaluate(`document.querySelectorAll('.comment-editor').length`), 0, 'Escape closed the box');
+    assert.match(await active(), /^\+const b = "<img/, 'the cursor is back on its line');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      `(() => { const a = document.activeElement; return !!a && a.tagName === 'VSCODE-TEXTAREA' && !!a.shadowRoot && a.shadowRoot.activeElement; })()`,
+      undefined,
+      { timeout: 10_000 },
+    );
+    for (const ch of 'Escape this.') await page.keyboard.press(ch === ' ' ? 'Space' : ch);
+    await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(`document.querySelectorAll('.line-comment').length === 1`, undefined, { timeout: 10_000 });
+    assert.match(String(await page.evaluate(`document.querySelector('.line-comment').textContent`)), /Escape this\./);
+    assert.equal(await page.evaluate(`document.querySelectorAll('.comment-editor').length`), 0);
+    assert.match(await active(), /^\+const b = "<img/, 'the cursor is back on the commented line');
+    assert.match(String(await page.evaluate(`document.querySelector('.actions').textContent`)), /1 line comment will go with Request changes/);
+  },
+);

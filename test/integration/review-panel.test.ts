@@ -75,7 +75,12 @@ function openPanel(taskId: string) {
   };
   const app = new ReviewApp(doc, mount, api, { taskId });
   // The page's postMessage above reaches this session; the page only posts after start().
-  const session = new ReviewSession(taskId, () => ws, { post: (m) => app.receive(JSON.parse(JSON.stringify(m))), openNativeDiff: () => undefined }, { refreshDelayMs: 10, decidedBy: 'panel-test' });
+  const session = new ReviewSession(
+    taskId,
+    () => ws,
+    { post: (m) => app.receive(JSON.parse(JSON.stringify(m))), openNativeDiff: () => undefined },
+    { refreshDelayMs: 10, decidedBy: 'panel-test' },
+  );
   const unsubscribe = ws.onEvent((e) => session.onEvent(e));
   /** Wait until every message the page sent has been handled (decisions included). */
   const settle = async () => {
@@ -156,7 +161,10 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     assert.equal(m.status, 'awaiting_human');
     assert.equal(m.canDecide, true);
     assert.equal(m.agentVerdict, 'APPROVED');
-    assert.deepEqual(m.files.map((f) => f.path), ['approve-me.txt']);
+    assert.deepEqual(
+      m.files.map((f) => f.path),
+      ['approve-me.txt'],
+    );
     // The agent's hostile text is in the diff on screen, as text.
     assert.ok(p.doc.body.textContent!.includes(HOSTILE));
     assert.equal(p.doc.querySelectorAll('script, img').length, 0);
@@ -251,8 +259,14 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     await p.refresh();
     const m = p.app.current!;
     assert.equal(m.interdiff?.fromSha, shown);
-    assert.deepEqual(m.interdiff?.files.map((f) => f.path), ['changes-me.txt']);
-    assert.deepEqual(m.commentChanges?.items.map((i) => [i.path, i.line, i.changed]), [['changes-me.txt', 1, true]]);
+    assert.deepEqual(
+      m.interdiff?.files.map((f) => f.path),
+      ['changes-me.txt'],
+    );
+    assert.deepEqual(
+      m.commentChanges?.items.map((i) => [i.path, i.line, i.changed]),
+      [['changes-me.txt', 1, true]],
+    );
     assert.match(p.text(), /changed: changes-me\.txt line 1 — Say who made it, in full/);
     p.click(p.button(/^Since last review/));
     assert.match(p.doc.querySelector('.files-head')!.textContent!, /Since the last review: 1 file, \+1 −1/);
@@ -309,7 +323,9 @@ describe('review panel on the real engine', { timeout: 60_000 }, () => {
     assert.equal(d[0].decision, 'reject');
     assert.equal(d[0].applied, true);
     // The user's round in the journal carries the sha the page sent.
-    const rounds = journal().filter((e): e is Extract<JournalEntry, { type: 'review_finished' }> => e.type === 'review_finished' && e.taskId === 'reject-me' && e.round.by === 'human');
+    const rounds = journal().filter(
+      (e): e is Extract<JournalEntry, { type: 'review_finished' }> => e.type === 'review_finished' && e.taskId === 'reject-me' && e.round.by === 'human',
+    );
     assert.equal(rounds.length, 1);
     assert.equal(rounds[0].round.decision, 'reject');
     assert.equal(rounds[0].round.sha, shown);

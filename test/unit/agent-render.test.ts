@@ -12,7 +12,10 @@ import { AgentLogRenderer, renderLog, renderLogLine } from '../../src/shared/age
 const FIX = join(__dirname, '..', 'agents', 'fixtures');
 const fixture = (name: string): { stdout: string; stderr: string } => JSON.parse(readFileSync(join(FIX, `${name}.json`), 'utf8'));
 /** A log file as proc.ts writes it: stdout and stderr appended as they come. */
-const logOf = (name: string) => { const f = fixture(name); return f.stdout + f.stderr; };
+const logOf = (name: string) => {
+  const f = fixture(name);
+  return f.stdout + f.stderr;
+};
 const plain = (name: string) => renderLog(logOf(name), { color: false });
 
 for (const cli of ['claude', 'codex', 'gemini', 'opencode']) {
@@ -54,11 +57,16 @@ test('the usage of a turn is in its last line (Claude: cost; Codex: tokens)', ()
 });
 
 test('codex commands show the command; claude Bash the command; a failing command its exit', () => {
-  const codexCmd = '{"type":"item.started","item":{"id":"i","type":"command_execution","command":"bash -lc \'npm test\'","status":"in_progress"}}\n{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"npm test","aggregated_output":"1 failing","exit_code":1,"status":"failed"}}\n';
+  const codexCmd =
+    '{"type":"item.started","item":{"id":"i","type":"command_execution","command":"bash -lc \'npm test\'","status":"in_progress"}}\n{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"npm test","aggregated_output":"1 failing","exit_code":1,"status":"failed"}}\n';
   const out = renderLog(codexCmd, { color: false });
   assert.match(out, /▸ \$ bash -lc 'npm test'/);
   assert.match(out, /✗ exit 1: 1 failing/);
-  const claudeBash = JSON.stringify({ type: 'assistant', session_id: 's', message: { content: [{ type: 'tool_use', name: 'Bash', input: { command: 'git status' } }] } });
+  const claudeBash = JSON.stringify({
+    type: 'assistant',
+    session_id: 's',
+    message: { content: [{ type: 'tool_use', name: 'Bash', input: { command: 'git status' } }] },
+  });
   assert.deepEqual(renderLogLine(claudeBash), [{ kind: 'tool', text: '▸ Bash $ git status' }]);
 });
 
@@ -71,7 +79,9 @@ test('hostile output: escape sequences, \\r overwrites, BEL, OSC 52 clipboard wr
   const outs = [
     renderLog(`${evil}\n`),
     renderLog(`${JSON.stringify({ type: 'item.completed', item: { type: 'agent_message', text: evil } })}\n`),
-    renderLog(`${JSON.stringify({ type: 'assistant', session_id: 's', message: { content: [{ type: 'tool_use', name: `Write${evil}`, input: { file_path: evil } }] } })}\n`),
+    renderLog(
+      `${JSON.stringify({ type: 'assistant', session_id: 's', message: { content: [{ type: 'tool_use', name: `Write${evil}`, input: { file_path: evil } }] } })}\n`,
+    ),
     renderLog(`${JSON.stringify({ type: 'message', timestamp: 't', role: 'assistant', content: evil, delta: true })}\n`),
   ];
   for (const out of outs) {

@@ -20,19 +20,40 @@ import type { SwarmRun } from '../../src/swarm/api';
 
 let dirs: string[] = [];
 beforeEach(() => fake.reset());
-afterEach(async () => { await deactivate(); for (const d of dirs) rmSync(d, { recursive: true, force: true }); dirs = []; });
+afterEach(async () => {
+  await deactivate();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
 
 function fakeChannel() {
   const sent: EngineToHost[] = [];
   let onMessage: (m: unknown) => void = () => undefined;
   let onDisconnect: () => void = () => undefined;
   let closed = false;
-  const channel: EngineChannel = { send: (m) => void sent.push(m), onMessage: (l) => (onMessage = l), onDisconnect: (l) => (onDisconnect = l), close: () => (closed = true) };
-  return { channel, sent, deliver: (m: unknown) => onMessage(m), disconnect: () => onDisconnect(), get closed() { return closed; } };
+  const channel: EngineChannel = {
+    send: (m) => void sent.push(m),
+    onMessage: (l) => (onMessage = l),
+    onDisconnect: (l) => (onDisconnect = l),
+    close: () => (closed = true),
+  };
+  return {
+    channel,
+    sent,
+    deliver: (m: unknown) => onMessage(m),
+    disconnect: () => onDisconnect(),
+    get closed() {
+      return closed;
+    },
+  };
 }
 const tick = () => new Promise((r) => setTimeout(r, 0));
 async function until<T>(fn: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) { const v = fn(); if (v) return v; await new Promise((r) => setTimeout(r, 5)); }
+  for (let i = 0; i < 400; i++) {
+    const v = fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 5));
+  }
   throw new Error(`timed out waiting for ${what}`);
 }
 
@@ -44,17 +65,34 @@ test('serve: start opens the workspace with the settings sent, forwards its even
   c.deliver({ t: 'exec', cmd: 'id' });
   assert.match(warnings[0] ?? '', /dropped a message/);
   const runId = runIdNow();
-  c.deliver({ t: 'start', start: { workspace: { repo: '/r', cliPaths: { claude: '/opt/claude' }, agentPath: '/bin', reviewMode: 'human', maxConcurrentWorkers: 2 }, run: { runId, workers: ['w1'], waitForHumans: false } } });
+  c.deliver({
+    t: 'start',
+    start: {
+      workspace: { repo: '/r', cliPaths: { claude: '/opt/claude' }, agentPath: '/bin', reviewMode: 'human', maxConcurrentWorkers: 2 },
+      run: { runId, workers: ['w1'], waitForHumans: false },
+    },
+  });
   await until(() => c.sent.find((m) => m.t === 'started'), 'started');
   assert.deepEqual(engine.opened[0], { repo: '/r', cliPaths: { claude: '/opt/claude' }, agentPath: '/bin', reviewMode: 'human', maxConcurrentWorkers: 2 });
   const ws = engine.workspaces[0];
-  assert.deepEqual(ws.calls.find((x) => x[0] === 'startRun'), ['startRun', { runId, workers: ['w1'], waitForHumans: false }]);
-  assert.ok(c.sent.some((m) => m.t === 'event' && m.event.type === 'run_started'), 'the run_started event was forwarded');
+  assert.deepEqual(
+    ws.calls.find((x) => x[0] === 'startRun'),
+    ['startRun', { runId, workers: ['w1'], waitForHumans: false }],
+  );
+  assert.ok(
+    c.sent.some((m) => m.t === 'event' && m.event.type === 'run_started'),
+    'the run_started event was forwarded',
+  );
   c.deliver({ t: 'worker', id: 7, op: 'pause', workerId: 'w1' });
   c.deliver({ t: 'worker', id: 8, op: 'stop', workerId: 'nobody' });
-  assert.deepEqual(c.sent.find((m) => m.t === 'reply' && m.id === 7), { t: 'reply', id: 7, value: true });
+  assert.deepEqual(
+    c.sent.find((m) => m.t === 'reply' && m.id === 7),
+    { t: 'reply', id: 7, value: true },
+  );
   assert.match((c.sent.find((m) => m.t === 'reply' && m.id === 8) as { error?: string }).error ?? '', /no worker "nobody"/);
-  ws.worktrees = [{ path: '/r/.swarm/worktrees/t1', branch: 'swarm/w1/t1', head: 'abc1234', taskId: 't1', ahead: 1, changedFiles: [], dirty: false, orphaned: false }];
+  ws.worktrees = [
+    { path: '/r/.swarm/worktrees/t1', branch: 'swarm/w1/t1', head: 'abc1234', taskId: 't1', ahead: 1, changedFiles: [], dirty: false, orphaned: false },
+  ];
   c.deliver({ t: 'worktrees', id: 9 });
   const listed = await until(() => c.sent.find((m) => m.t === 'worktrees'), 'the worktrees listing');
   assert.deepEqual(listed, { t: 'worktrees', id: 9, worktrees: ws.worktrees });
@@ -92,7 +130,10 @@ test('serve: Stop (and Pause) sent while the workspace still opens apply to the 
   const ws = engine.workspaces[0];
   const done = c.sent.find((m) => m.t === 'done') as Extract<EngineToHost, { t: 'done' }>;
   assert.equal(done.summary.reason, 'stopped by the user', 'the run was stopped, not left running');
-  assert.ok(c.sent.some((m) => m.t === 'event' && m.event.type === 'run_paused'), 'and paused first');
+  assert.ok(
+    c.sent.some((m) => m.t === 'event' && m.event.type === 'run_paused'),
+    'and paused first',
+  );
   assert.equal(ws.activeRun, undefined);
 });
 
@@ -110,20 +151,32 @@ test('ChildRun, hostile child: messages outside the protocol are dropped (and sa
   const dir = mkdtempSync(join(tmpdir(), 'swarm-child-'));
   dirs.push(dir);
   const script = join(dir, 'bad-child.js');
-  writeFileSync(script, `process.on('message', () => {
+  writeFileSync(
+    script,
+    `process.on('message', () => {
     process.send({ t: 'event', event: { type: 'task_merged', taskId: '../../etc/passwd', sha: 'abc1234', commit: 'x' } });
     process.send({ t: 'event', event: { type: 'log', level: 'info', message: 'hello from the child' } });
     process.send({ t: 'done', summary: { runId: 'not-a-run' } });
     process.stderr.write('boom: the engine fell over\\n');
     setTimeout(() => process.exit(3), 50);
-  });`);
+  });`,
+  );
   const events: SwarmEvent[] = [];
   const crashes: string[] = [];
-  const run = new ChildRun({ workspace: { repo: dir }, run: {}, onEvent: (e) => events.push(e), onCrash: (m) => crashes.push(m), entry: { path: script, execArgv: [] } });
+  const run = new ChildRun({
+    workspace: { repo: dir },
+    run: {},
+    onEvent: (e) => events.push(e),
+    onCrash: (m) => crashes.push(m),
+    entry: { path: script, execArgv: [] },
+  });
   const summary = await run.done;
   assert.match(summary.reason ?? '', /ended unexpectedly \(exit code 3\): boom: the engine fell over/);
   assert.equal(summary.runId, run.runId);
-  assert.deepEqual(events.filter((e) => e.type === 'log' && e.level === 'info').map((e) => (e as { message: string }).message), ['hello from the child']);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'log' && e.level === 'info').map((e) => (e as { message: string }).message),
+    ['hello from the child'],
+  );
   assert.equal(events.filter((e) => e.type === 'log' && e.level === 'warn' && /dropped a message/.test(e.message)).length, 2);
   assert.ok(!events.some((e) => e.type === 'task_merged'), 'the bad event never reached the views');
   assert.equal(crashes.length, 1);
@@ -136,40 +189,73 @@ test('session: with swarm.engineProcess "child" the run starts through the child
   mkdirSync(join(dir, '.git'), { recursive: true });
   dirs.push(dir);
   fake.setFolders([dir]);
-  Object.assign(fake.config, { 'swarm.cli.claude': '/opt/claude', 'swarm.review.mode': 'human', 'swarm.maxConcurrentWorkers': 3, 'swarm.configPath': 'swarm.json' });
+  Object.assign(fake.config, {
+    'swarm.cli.claude': '/opt/claude',
+    'swarm.review.mode': 'human',
+    'swarm.maxConcurrentWorkers': 3,
+    'swarm.configPath': 'swarm.json',
+  });
   const engine = new FakeEngine();
   const started: EngineChildOptions[] = [];
   let finish!: () => void;
   const engineChild = (o: EngineChildOptions): SwarmRun => {
     started.push(o);
-    const done = new Promise<never>((resolve) => (finish = () => resolve({ runId: 'r', startedAt: 'x', workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] } as never)));
+    const done = new Promise<never>(
+      (resolve) => (finish = () => resolve({ runId: 'r', startedAt: 'x', workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] } as never)),
+    );
     return { runId: 'r', done, workers: () => [], paused: false, pause: () => undefined, resume: () => undefined, stop: () => done };
   };
-  const ext = activate(createFakeExtensionContext() as never, { engine, engineChild, agentPath: async () => '/agent/bin', refreshDelayMs: 5, refreshMaxWaitMs: 20, startTimeoutMs: 200 });
+  const ext = activate(createFakeExtensionContext() as never, {
+    engine,
+    engineChild,
+    agentPath: async () => '/agent/bin',
+    refreshDelayMs: 5,
+    refreshMaxWaitMs: 20,
+    startTimeoutMs: 200,
+  });
   await ext.openSessions();
   const seen: SwarmEvent[] = [];
   ext.registry.onEvent(({ event }) => seen.push(event));
   assert.equal(await fake.commands.get(Commands.startSwarm)!({ workers: ['w1'] }), true);
   assert.equal(started.length, 1);
-  assert.deepEqual(started[0].workspace, { repo: dir, configPath: 'swarm.json', cliPaths: { claude: '/opt/claude' }, agentPath: '/agent/bin', reviewMode: 'human', maxConcurrentWorkers: 3 });
+  assert.deepEqual(started[0].workspace, {
+    repo: dir,
+    configPath: 'swarm.json',
+    cliPaths: { claude: '/opt/claude' },
+    agentPath: '/agent/bin',
+    reviewMode: 'human',
+    maxConcurrentWorkers: 3,
+  });
   assert.deepEqual(started[0].run, { workers: ['w1'] });
-  assert.ok(!engine.workspaces[0].calls.some((x) => x[0] === 'startRun'), 'the host\'s workspace started no run');
+  assert.ok(!engine.workspaces[0].calls.some((x) => x[0] === 'startRun'), "the host's workspace started no run");
   const session = ext.registry.sessions[0];
   const viaWorkspace: SwarmEvent[] = [];
   const unsubscribe = session.withRunEvents(session.workspace!).onEvent((e) => viaWorkspace.push(e));
   started[0].onEvent({ type: 'task_merged', taskId: 't1', sha: 'abc1234', commit: 'def5678' });
-  assert.ok(seen.some((e) => e.type === 'task_merged'), 'the child\'s event reached the session\'s listeners');
-  assert.ok(viaWorkspace.some((e) => e.type === 'task_merged'), 'and the workspace\'s as the review panel subscribes');
+  assert.ok(
+    seen.some((e) => e.type === 'task_merged'),
+    "the child's event reached the session's listeners",
+  );
+  assert.ok(
+    viaWorkspace.some((e) => e.type === 'task_merged'),
+    "and the workspace's as the review panel subscribes",
+  );
   unsubscribe();
-  assert.equal((await session.withRunEvents(session.workspace!).listTasks()).pending.length, 0, 'the rest of the workspace is the workspace\'s');
+  assert.equal((await session.withRunEvents(session.workspace!).listTasks()).pending.length, 0, "the rest of the workspace is the workspace's");
   started[0].onCrash('Swarm: the swarm process (pid 9) ended unexpectedly (killed by SIGKILL).');
   await tick();
-  assert.ok(fake.messages.some((m) => m.severity === 'error' && /ended unexpectedly/.test(m.text)), 'an error notification');
+  assert.ok(
+    fake.messages.some((m) => m.severity === 'error' && /ended unexpectedly/.test(m.text)),
+    'an error notification',
+  );
   finish();
   await until(() => ext.registry.sessions[0].activeRun === undefined || undefined, 'the run ended');
 
   fake.config['swarm.engineProcess'] = 'host';
   assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
   assert.equal(started.length, 1, 'host: not through the child starter');
-  assert.ok(engine.workspaces.at(-1)!.calls.some((x) => x[0] === 'startRun'), 'host: the workspace\'s own run');
+  assert.ok(
+    engine.workspaces.at(-1)!.calls.some((x) => x[0] === 'startRun'),
+    "host: the workspace's own run",
+  );
 });

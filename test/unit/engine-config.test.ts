@@ -13,8 +13,14 @@ import { ConfigError, type ConfigIssue } from '../../src/swarm/errors';
 import { STARTER_CONFIG } from '../../src/swarm/init';
 
 const dirs: string[] = [];
-const tempDir = () => { const d = mkdtempSync(join(tmpdir(), 'swarm-config-')); dirs.push(d); return d; };
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'swarm-config-'));
+  dirs.push(d);
+  return d;
+};
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function issuesOf(fn: () => unknown): ConfigIssue[] {
   try {
@@ -30,7 +36,13 @@ describe('swarm.json validation', () => {
   test('defaults: two demo workers, demo reviewer in agent mode, the default deny globs and limits', () => {
     const c = parseSwarmConfig({});
     assert.equal(c.format, 'swarm');
-    assert.deepEqual(c.workers.map((w) => [w.id, w.role, w.harness]), [['w1', 'worker', 'demo'], ['w2', 'worker', 'demo']]);
+    assert.deepEqual(
+      c.workers.map((w) => [w.id, w.role, w.harness]),
+      [
+        ['w1', 'worker', 'demo'],
+        ['w2', 'worker', 'demo'],
+      ],
+    );
     assert.equal(c.review.mode, 'agent');
     assert.equal(c.review.maxRounds, 3);
     assert.deepEqual(c.policy.deny, ['.git/**', '**/*.pem', '**/.env*', 'secrets/**']);
@@ -50,7 +62,10 @@ describe('swarm.json validation', () => {
       ],
       harnesses: { mine: { command: ['node', 'agent.js'], timeout_s: 30, resume: true, env: { A: 'b' } } },
     });
-    assert.deepEqual(c.workers.map((w) => w.id), ['p1', 'w1', 'w2', 'e1', 'e2', 'fast1']);
+    assert.deepEqual(
+      c.workers.map((w) => w.id),
+      ['p1', 'w1', 'w2', 'e1', 'e2', 'fast1'],
+    );
     assert.equal(c.workers[0].maxPending, 4);
     assert.equal(c.workers[0].model, 'opus-4.5');
     assert.equal(c.workers[1].iterations, 7);
@@ -59,14 +74,22 @@ describe('swarm.json validation', () => {
   });
 
   test('one issue per bad field, each naming the file, the field and what was expected', () => {
-    const issues = issuesOf(() => parseSwarmConfig({
-      workers: [{ role: 'boss', count: 0, harness: 'demo' }, { harness: 'nope', iterations: 'many' }],
-      review: { mode: 'robot', max_rounds: 2.5 },
-      limits: { poll_ms: -1 },
-      policy: { binary: 'maybe' },
-      tasks_dir: '',
-      colour: 'blue',
-    }, 'swarm.json'));
+    const issues = issuesOf(() =>
+      parseSwarmConfig(
+        {
+          workers: [
+            { role: 'boss', count: 0, harness: 'demo' },
+            { harness: 'nope', iterations: 'many' },
+          ],
+          review: { mode: 'robot', max_rounds: 2.5 },
+          limits: { poll_ms: -1 },
+          policy: { binary: 'maybe' },
+          tasks_dir: '',
+          colour: 'blue',
+        },
+        'swarm.json',
+      ),
+    );
     const byField = new Map(issues.map((i) => [i.field, i]));
     for (const i of issues) assert.equal(i.file, 'swarm.json');
     assert.match(byField.get('workers[0].role')!.message, /expected one of "worker", "executor", "planner", found "boss"/);
@@ -82,12 +105,14 @@ describe('swarm.json validation', () => {
   });
 
   test('cross-field checks: unknown harness names, custom harness without command, tasks_dir outside the repo', () => {
-    const issues = issuesOf(() => parseSwarmConfig({
-      workers: [{ harness: 'ghost' }],
-      review: { harness: 'phantom' },
-      harnesses: { mine: { timeout_s: 5 } },
-      tasks_dir: '../elsewhere',
-    }));
+    const issues = issuesOf(() =>
+      parseSwarmConfig({
+        workers: [{ harness: 'ghost' }],
+        review: { harness: 'phantom' },
+        harnesses: { mine: { timeout_s: 5 } },
+        tasks_dir: '../elsewhere',
+      }),
+    );
     const fields = issues.map((i) => i.field).sort();
     assert.deepEqual(fields, ['harnesses.mine.command', 'review.harness', 'tasks_dir', 'workers[0].harness']);
     assert.match(issues.find((i) => i.field === 'workers[0].harness')!.message, /expected one of .*"demo".*"mine".*found "ghost"/);
@@ -115,7 +140,9 @@ describe('swarm.json validation', () => {
 describe('loading files', () => {
   test('JSONC: comments and trailing commas are allowed; "//" inside strings is kept', () => {
     const root = tempDir();
-    writeFileSync(join(root, 'swarm.json'), `// top comment
+    writeFileSync(
+      join(root, 'swarm.json'),
+      `// top comment
 {
   /* block
      comment */
@@ -123,7 +150,8 @@ describe('loading files', () => {
   "harnesses": { "web": { "command": ["node", "https://example.invalid/a//b.js", "/* not a comment */"], } },
   "workers": [ { "harness": "web", }, ],
 }
-`);
+`,
+    );
     const c = loadConfig(root);
     assert.equal(c.base, 'main');
     assert.equal(c.file, join(root, 'swarm.json'));
@@ -168,13 +196,19 @@ describe('loading files', () => {
     const root = tempDir();
     writeFileSync(join(root, 'swarm.json'), '{ "review": { "max_rounds": "three" } }');
     const issues = issuesOf(() => loadConfig(root));
-    assert.deepEqual(issues.map((i) => [i.file, i.field]), [['swarm.json', 'review.max_rounds']]);
+    assert.deepEqual(
+      issues.map((i) => [i.file, i.field]),
+      [['swarm.json', 'review.max_rounds']],
+    );
     assert.match(issues[0].message, /expected number, found "three"/);
   });
 
   test('an explicit --config path that does not exist is an error; no file at all means built-in defaults', () => {
     const root = tempDir();
-    assert.deepEqual(issuesOf(() => loadConfig(root, 'other.json')).map((i) => [i.file, i.message]), [['other.json', 'file not found']]);
+    assert.deepEqual(
+      issuesOf(() => loadConfig(root, 'other.json')).map((i) => [i.file, i.message]),
+      [['other.json', 'file not found']],
+    );
     const d = loadConfig(root);
     assert.equal(d.format, 'default');
     assert.equal(d.file, undefined);
@@ -203,15 +237,18 @@ describe("oompa.json (the seed's format)", () => {
       ],
     });
     assert.equal(c.format, 'oompa');
-    assert.deepEqual(c.workers.map((w) => [w.id, w.role, w.harness, w.model ?? null]), [
-      ['p1', 'planner', 'claude', 'opus-4.5'],
-      ['w1', 'worker', 'claude', 'opus-4.5'],
-      ['w2', 'worker', 'claude', 'opus-4.5'],
-      ['e1', 'executor', 'opencode', 'big-model'],
-      ['p2', 'planner', 'gemini', null],
-      ['e2', 'executor', 'claude', 'sonnet'],
-      ['w3', 'worker', 'codex', 'gpt-5.5-mini'],
-    ]);
+    assert.deepEqual(
+      c.workers.map((w) => [w.id, w.role, w.harness, w.model ?? null]),
+      [
+        ['p1', 'planner', 'claude', 'opus-4.5'],
+        ['w1', 'worker', 'claude', 'opus-4.5'],
+        ['w2', 'worker', 'claude', 'opus-4.5'],
+        ['e1', 'executor', 'opencode', 'big-model'],
+        ['p2', 'planner', 'gemini', null],
+        ['e2', 'executor', 'claude', 'sonnet'],
+        ['w3', 'worker', 'codex', 'gpt-5.5-mini'],
+      ],
+    );
     assert.equal(c.workers[0].maxPending, 6);
     assert.equal(c.workers[1].iterations, 4);
     assert.equal(c.workers[1].prompt, 'prompts/worker.md');
@@ -228,7 +265,10 @@ describe("oompa.json (the seed's format)", () => {
 
   test('bad oompa.json fields are named too', () => {
     const issues = issuesOf(() => parseOompaConfig({ workers: [] }, 'oompa.json'));
-    assert.deepEqual(issues.map((i) => [i.file, i.field]), [['oompa.json', 'workers']]);
+    assert.deepEqual(
+      issues.map((i) => [i.file, i.field]),
+      [['oompa.json', 'workers']],
+    );
     const i2 = issuesOf(() => parseOompaConfig({ workers: [{ model: 'claude:x', count: -2 }] }));
     assert.equal(i2[0].field, 'workers[0].count');
   });

@@ -9,8 +9,12 @@ import { Budget } from '../../src/swarm/budget';
 import { parseUsageLine } from '../../src/swarm/harness/command';
 import type { SwarmEvent, TaskRuntimeState } from '../../src/swarm/types';
 
-const fin = (taskId: string | undefined, workerId: string, role: 'worker' | 'reviewer' | 'planner', usage?: { costUsd?: number; inputTokens?: number; outputTokens?: number }): SwarmEvent =>
-  ({ type: 'agent_finished', taskId, workerId, role, round: 1, exitCode: 0, durationMs: 1, usage });
+const fin = (
+  taskId: string | undefined,
+  workerId: string,
+  role: 'worker' | 'reviewer' | 'planner',
+  usage?: { costUsd?: number; inputTokens?: number; outputTokens?: number },
+): SwarmEvent => ({ type: 'agent_finished', taskId, workerId, role, round: 1, exitCode: 0, durationMs: 1, usage });
 
 test('usageTotals: per task (worker and reviewer turns), per worker and per run; turns without usage are counted as turns only', () => {
   const t = usageTotals([
@@ -80,7 +84,8 @@ test('Budget: run and task limits; memory wins over an edited state.json; a clai
   assert.match(over.reason, /task budget reached: \$0\.55 spent of \$0\.50 \(limits\.task_max_cost_usd\)/);
   st.budgetUsd = 1000; // written into state.json by an agent: the limit this run took stays
   assert.ok(b.taskReached(st));
-  st.budgetUsd = 2; b.claimed(st); // claimed again after the user raised it
+  st.budgetUsd = 2;
+  b.claimed(st); // claimed again after the user raised it
   assert.equal(b.taskReached(st), undefined);
   assert.equal(b.runReached(), undefined);
   b.count({ costUsd: 0.5 }, undefined); // a planner's turn: the run's only

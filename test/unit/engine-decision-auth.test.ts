@@ -9,7 +9,16 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { decisionKeyPath, loadDecisionKey, scrubAgentEnv } from '../../src/swarm/decisionKey';
-import { DECISION_MAX_AGE_MS, approvability, authorizeMerge, mergeAuthorized, roundIntact, sealRound, signDecision, verifyDecision } from '../../src/swarm/approval';
+import {
+  DECISION_MAX_AGE_MS,
+  approvability,
+  authorizeMerge,
+  mergeAuthorized,
+  roundIntact,
+  sealRound,
+  signDecision,
+  verifyDecision,
+} from '../../src/swarm/approval';
 import type { ReviewRound, TaskRuntimeState } from '../../src/swarm/types';
 
 // A home of this test's own: the key is created there, never in the user's.
@@ -19,7 +28,17 @@ process.on('exit', () => rmSync(process.env.HOME!, { recursive: true, force: tru
 beforeEach(() => rmSync(dirname(decisionKeyPath()), { recursive: true, force: true }));
 
 const SHA = 'a'.repeat(40);
-const round = (extra: Partial<ReviewRound> = {}): ReviewRound => ({ round: 1, sha: SHA, base: 'main', baseSha: 'b'.repeat(40), by: 'agent', verdict: 'APPROVED', feedback: 'fine', startedAt: '2026-01-01T00:00:00Z', ...extra });
+const round = (extra: Partial<ReviewRound> = {}): ReviewRound => ({
+  round: 1,
+  sha: SHA,
+  base: 'main',
+  baseSha: 'b'.repeat(40),
+  by: 'agent',
+  verdict: 'APPROVED',
+  feedback: 'fine',
+  startedAt: '2026-01-01T00:00:00Z',
+  ...extra,
+});
 
 test('the key: one path under the home, created private (0600 in a 0700 folder), the same on every read', () => {
   assert.equal(decisionKeyPath(), join(homedir(), '.config', 'worktree-swarm', 'decision.key'));
@@ -35,7 +54,10 @@ test('the key: readable by others, a symlink, or not a key → a clear error nam
   loadDecisionKey();
   const file = decisionKeyPath();
   chmodSync(file, 0o644);
-  assert.throws(() => loadDecisionKey(), (e: Error) => e.message.includes(file) && /chmod 600/.test(e.message));
+  assert.throws(
+    () => loadDecisionKey(),
+    (e: Error) => e.message.includes(file) && /chmod 600/.test(e.message),
+  );
   chmodSync(file, 0o600);
   const other = join(dirname(file), 'elsewhere.key');
   writeFileSync(other, readFileSync(file), { mode: 0o600 });
@@ -47,14 +69,22 @@ test('the key: readable by others, a symlink, or not a key → a clear error nam
   assert.throws(() => loadDecisionKey(), /64 hex digits/);
 });
 
-test('agents\' environment: every SWARM_DECISION* variable is removed, nothing else', () => {
+test("agents' environment: every SWARM_DECISION* variable is removed, nothing else", () => {
   const env = scrubAgentEnv({ PATH: '/bin', SWARM_DECISION_KEY: 'x', swarm_decision_key_file: '/k', SWARM_TASK_ID: 't' });
   assert.deepEqual(env, { PATH: '/bin', SWARM_TASK_ID: 't' });
 });
 
 test('decision files: verified only as signed, once, and while recent', () => {
   const d = signDecision({ taskId: 't-1', kind: 'request_changes', sha: SHA, text: 'rename it', by: 'cli' });
-  for (const [field, value] of [['kind', 'approve'], ['sha', 'c'.repeat(40)], ['taskId', 't-2'], ['text', 'ship it'], ['by', 'vscode'], ['at', new Date().toISOString()], ['nonce', 'f'.repeat(32)]] as const) {
+  for (const [field, value] of [
+    ['kind', 'approve'],
+    ['sha', 'c'.repeat(40)],
+    ['taskId', 't-2'],
+    ['text', 'ship it'],
+    ['by', 'vscode'],
+    ['at', new Date().toISOString()],
+    ['nonce', 'f'.repeat(32)],
+  ] as const) {
     const v = verifyDecision({ ...d, [field]: value });
     assert.equal(v.ok, false, `${field} changed`);
     assert.match((v as { why: string }).why, /not signed/);
@@ -80,29 +110,47 @@ test('rounds and merge approvals: any edit after sealing breaks them; an approva
   const r = sealRound('t-1', round());
   assert.ok(roundIntact('t-1', r));
   assert.ok(!roundIntact('t-2', r), 'another task');
-  for (const edit of [{ verdict: 'NEEDS_CHANGES' }, { feedback: 'great' }, { sha: 'c'.repeat(40) }, { by: 'human' }, { seal: undefined }] as Partial<ReviewRound>[]) assert.ok(!roundIntact('t-1', { ...r, ...edit }), JSON.stringify(edit));
+  for (const edit of [
+    { verdict: 'NEEDS_CHANGES' },
+    { feedback: 'great' },
+    { sha: 'c'.repeat(40) },
+    { by: 'human' },
+    { seal: undefined },
+  ] as Partial<ReviewRound>[])
+    assert.ok(!roundIntact('t-1', { ...r, ...edit }), JSON.stringify(edit));
   const st: TaskRuntimeState = { id: 't-1', status: 'awaiting_human', headSha: SHA, rounds: [], attempts: 0, updatedAt: '' };
   assert.equal(mergeAuthorized('t-1', st).ok, false);
   authorizeMerge('t-1', st, 'user', 'override', 'the reviewer is wrong');
   assert.ok(mergeAuthorized('t-1', st).ok);
   assert.equal(mergeAuthorized('t-2', st).ok, false, 'copied to another task');
   assert.equal(mergeAuthorized('t-1', { ...st, headSha: 'c'.repeat(40) }).ok, false, 'a new head');
-  assert.equal(mergeAuthorized('t-1', { ...st, headSha: 'c'.repeat(40), approval: { ...st.approval!, sha: 'c'.repeat(40) } }).ok, false, 'the sha edited in the approval');
+  assert.equal(
+    mergeAuthorized('t-1', { ...st, headSha: 'c'.repeat(40), approval: { ...st.approval!, sha: 'c'.repeat(40) } }).ok,
+    false,
+    'the sha edited in the approval',
+  );
   assert.equal(mergeAuthorized('t-1', { ...st, approval: { ...st.approval!, decision: 'approve', reason: undefined } }).ok, false, 'the reason edited away');
 });
 
-test('approvability: the latest sealed reviewer verdict decides; the user\'s own approval of the same sha stands', () => {
+test("approvability: the latest sealed reviewer verdict decides; the user's own approval of the same sha stands", () => {
   assert.equal(approvability('t-1', []).approvable, true);
   assert.equal(approvability('t-1', [sealRound('t-1', round())]).approvable, true);
   const nc = sealRound('t-1', round({ verdict: 'NEEDS_CHANGES' }));
   const a = approvability('t-1', [nc], SHA);
   assert.equal(a.approvable, false);
   assert.match(a.message!, /The reviewer said NEEDS_CHANGES in round 1 on aaaaaaaaaaaa[\s\S]*Override/);
-  assert.equal(approvability('t-1', [sealRound('t-1', round({ by: 'policy', verdict: 'REJECTED' }))]).message?.startsWith('The policy gate said REJECTED'), true);
+  assert.equal(
+    approvability('t-1', [sealRound('t-1', round({ by: 'policy', verdict: 'REJECTED' }))]).message?.startsWith('The policy gate said REJECTED'),
+    true,
+  );
   // An unsealed human approval (forged) does not count; a sealed override of this sha does.
   assert.equal(approvability('t-1', [nc, round({ round: 2, by: 'human', decision: 'approve' })], SHA).approvable, false);
   assert.equal(approvability('t-1', [nc, sealRound('t-1', round({ round: 2, by: 'human', decision: 'override', reason: 'x' }))], SHA).approvable, true);
-  assert.equal(approvability('t-1', [nc, sealRound('t-1', round({ round: 2, by: 'human', decision: 'override', reason: 'x' }))], 'c'.repeat(40)).approvable, false, 'not for another sha');
+  assert.equal(
+    approvability('t-1', [nc, sealRound('t-1', round({ round: 2, by: 'human', decision: 'override', reason: 'x' }))], 'c'.repeat(40)).approvable,
+    false,
+    'not for another sha',
+  );
   // The verdict edited to APPROVED: the seal no longer matches.
   const edited = { ...nc, verdict: 'APPROVED' as const };
   assert.match(approvability('t-1', [edited], SHA).message!, /changed outside the swarm/);

@@ -36,11 +36,12 @@ test('a PATH or global config set in the process is used by the next git command
     assert.ok(existsSync(log) && /config swarmtest\.marker/.test(readFileSync(log, 'utf8')), 'the git first on the new PATH ran');
   } finally {
     process.env.PATH = oldPath;
-    if (oldGlobal === undefined) delete process.env.GIT_CONFIG_GLOBAL; else process.env.GIT_CONFIG_GLOBAL = oldGlobal;
+    if (oldGlobal === undefined) delete process.env.GIT_CONFIG_GLOBAL;
+    else process.env.GIT_CONFIG_GLOBAL = oldGlobal;
   }
 });
 
-test('GIT_DIR and GIT_CONFIG_PARAMETERS set in the process never reach the swarm\'s git, copied or not', async () => {
+test("GIT_DIR and GIT_CONFIG_PARAMETERS set in the process never reach the swarm's git, copied or not", async () => {
   const git = new Git(repo);
   await git.exec(['status', '--porcelain']);
   process.env.GIT_DIR = join(dir, 'elsewhere');

@@ -26,8 +26,8 @@ function markerProgram(repo: TestRepo, name: string): { program: string; marker:
   return { program, marker };
 }
 
-describe('rule 3: the swarm\'s git runs no code from config or attributes and sees no replaced objects', () => {
-  test('an fsmonitor hook set in the repository config does not run on the swarm\'s status', async () => {
+describe("rule 3: the swarm's git runs no code from config or attributes and sees no replaced objects", () => {
+  test("an fsmonitor hook set in the repository config does not run on the swarm's status", async () => {
     const repo = newRepo();
     const { program, marker } = markerProgram(repo, 'fsmonitor');
     repo.git('config', 'core.fsmonitor', program);
@@ -37,7 +37,7 @@ describe('rule 3: the swarm\'s git runs no code from config or attributes and se
     assert.equal(existsSync(marker), false, 'the fsmonitor hook ran');
   });
 
-  test('a clean filter named by an agent\'s .gitattributes does not run when the swarm commits its work', async () => {
+  test("a clean filter named by an agent's .gitattributes does not run when the swarm commits its work", async () => {
     const repo = newRepo();
     const { program, marker } = markerProgram(repo, 'filter');
     repo.git('config', 'filter.evil.clean', program);
@@ -74,7 +74,7 @@ describe('rule 3: the swarm\'s git runs no code from config or attributes and se
     assert.equal(existsSync(conv.marker), false, 'the textconv driver ran');
   });
 
-  test('a merge driver does not run in the merge queue, and a checkout filter does not run in the user\'s checkout', async () => {
+  test("a merge driver does not run in the merge queue, and a checkout filter does not run in the user's checkout", async () => {
     const repo = newRepo();
     const drv = markerProgram(repo, 'driver');
     const smudge = markerProgram(repo, 'smudge');
@@ -94,11 +94,11 @@ describe('rule 3: the swarm\'s git runs no code from config or attributes and se
     await g.identity();
     const out = await new MergeQueue(g, 'main').merge({ taskId: 't', title: 't', sha });
     assert.equal(existsSync(drv.marker), false, 'the merge driver ran');
-    assert.equal(existsSync(smudge.marker), false, 'the smudge filter ran in the user\'s checkout');
+    assert.equal(existsSync(smudge.marker), false, "the smudge filter ran in the user's checkout");
     assert.ok(out.kind === 'merged' || out.kind === 'conflict', JSON.stringify(out));
   });
 
-  test('a replace ref cannot make the swarm see or merge other content than the commit\'s own', async () => {
+  test("a replace ref cannot make the swarm see or merge other content than the commit's own", async () => {
     const repo = newRepo();
     repo.git('checkout', '-q', '-b', 'feature');
     repo.write('f.txt', 'REAL content\n');
@@ -149,9 +149,34 @@ describe('rule 7: which changes merge without review', () => {
       return sha;
     };
     assert.equal(await mergesWithoutReview(g, base, commit({ 'tasks/pending/a.md': 'a\n' }), config), true);
-    assert.equal(await mergesWithoutReview(g, base, commit({}, () => { repo.git('mv', 'shared.txt', 'x'); mkdirSync(repo.path('tasks')); repo.git('mv', 'x', 'tasks/shared.txt'); }), config), false, 'a rename into tasks/');
+    assert.equal(
+      await mergesWithoutReview(
+        g,
+        base,
+        commit({}, () => {
+          repo.git('mv', 'shared.txt', 'x');
+          mkdirSync(repo.path('tasks'));
+          repo.git('mv', 'x', 'tasks/shared.txt');
+        }),
+        config,
+      ),
+      false,
+      'a rename into tasks/',
+    );
     assert.equal(await mergesWithoutReview(g, base, commit({ 'tasks/.env': 'SECRET=1\n' }), config), false, 'a denied file inside tasks/');
-    assert.equal(await mergesWithoutReview(g, base, commit({}, () => { mkdirSync(repo.path('tasks'), { recursive: true }); symlinkSync('../README.md', repo.path('tasks/link.md')); }), config), false, 'a symlink inside tasks/');
+    assert.equal(
+      await mergesWithoutReview(
+        g,
+        base,
+        commit({}, () => {
+          mkdirSync(repo.path('tasks'), { recursive: true });
+          symlinkSync('../README.md', repo.path('tasks/link.md'));
+        }),
+        config,
+      ),
+      false,
+      'a symlink inside tasks/',
+    );
     assert.equal(await mergesWithoutReview(g, base, commit({ 'tasks/a.md': 'a\n', 'src/b.ts': 'b\n' }), config), false);
   });
 });
@@ -167,7 +192,8 @@ describe('rule 13: policy deny globs match whatever the case', () => {
     const sha = userCommit(repo.root, 'sneaky');
     const r = await checkPolicy(new Git(repo.root), base, sha, parseSwarmConfig({}).policy);
     const text = r.violations.join('\n');
-    for (const f of ['.ENV', 'certs/KEY.PEM', 'Secrets/token.txt', 'Config/.Env.Production']) assert.ok(text.includes(`${f}: matches a denied pattern`), `${f} not denied:\n${text}`);
+    for (const f of ['.ENV', 'certs/KEY.PEM', 'Secrets/token.txt', 'Config/.Env.Production'])
+      assert.ok(text.includes(`${f}: matches a denied pattern`), `${f} not denied:\n${text}`);
   });
 });
 
@@ -176,12 +202,18 @@ describe('rule 14: names from files never reach object-prototype lookups', () =>
   const config = parseSwarmConfig({});
   for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
     test(`harness "${name}" is an unknown harness, not a crash`, () => {
-      assert.throws(() => createHarness(name, config, ctx), (e: Error) => e.message.includes(`unknown harness "${name}"`));
+      assert.throws(
+        () => createHarness(name, config, ctx),
+        (e: Error) => e.message.includes(`unknown harness "${name}"`),
+      );
     });
   }
   test('"__proto__" or "constructor" as a harness name in swarm.json is a bad field, named', () => {
     for (const k of ['__proto__', 'constructor']) {
-      assert.throws(() => parseSwarmConfig(JSON.parse(`{"harnesses": {"${k}": {"command": ["x"]}}, "workers": [{"harness": "${k}"}]}`)), (e: Error) => e.message.includes(`harnesses.${k}`));
+      assert.throws(
+        () => parseSwarmConfig(JSON.parse(`{"harnesses": {"${k}": {"command": ["x"]}}, "workers": [{"harness": "${k}"}]}`)),
+        (e: Error) => e.message.includes(`harnesses.${k}`),
+      );
     }
   });
   test('a prompt placeholder named like a prototype key stays as it is', () => {

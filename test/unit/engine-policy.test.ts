@@ -37,9 +37,15 @@ describe('policy gate', () => {
   });
 
   test('default deny globs: .env files, *.pem anywhere, secrets/', async () => {
-    const r = await checkPolicy(git, base, change({ '.env': 'A=1\n', 'config/.env.production': 'B=2\n', 'deep/dir/key.pem': 'k\n', 'secrets/token.txt': 't\n', 'ok.txt': 'ok\n' }), policy());
+    const r = await checkPolicy(
+      git,
+      base,
+      change({ '.env': 'A=1\n', 'config/.env.production': 'B=2\n', 'deep/dir/key.pem': 'k\n', 'secrets/token.txt': 't\n', 'ok.txt': 'ok\n' }),
+      policy(),
+    );
     const text = r.violations.join('\n');
-    for (const f of ['.env', 'config/.env.production', 'deep/dir/key.pem', 'secrets/token.txt']) assert.match(text, new RegExp(`^${f.replace(/\./g, '\\.')}: matches a denied pattern`, 'm'));
+    for (const f of ['.env', 'config/.env.production', 'deep/dir/key.pem', 'secrets/token.txt'])
+      assert.match(text, new RegExp(`^${f.replace(/\./g, '\\.')}: matches a denied pattern`, 'm'));
     assert.doesNotMatch(text, /ok\.txt/);
   });
 
@@ -79,7 +85,7 @@ describe('policy gate', () => {
     assert.deepEqual(c.raw.map((r) => r.path).sort(), Object.keys(files).sort());
     assert.equal(c.numstat.length, 4, c.numstat.join(' | '));
     assert.ok(c.numstat.includes('-\t-\tbin.dat'), c.numstat.join(' | '));
-    assert.equal(c.patch, repo.git('diff', '--no-renames', '--no-abbrev', '--no-ext-diff', base, sha), 'the patch is git diff\'s');
+    assert.equal(c.patch, repo.git('diff', '--no-renames', '--no-abbrev', '--no-ext-diff', base, sha), "the patch is git diff's");
     assert.doesNotMatch(c.patch, /\0/);
     const again = await readChanges(git, base, sha);
     assert.equal(again, c, 'asked again for the same two commits: the same answer, not a new process');

@@ -7,13 +7,70 @@ import { runIdNow } from '../../src/swarm/util';
 import type { RunSummary, WorkerInfo } from '../../src/swarm/types';
 
 const runId = runIdNow();
-const worker: WorkerInfo = { id: 'w1', role: 'worker', harness: 'demo', state: 'running', taskId: 't1', iteration: 1, iterations: 3, since: '2026-11-30T00:00:00Z' };
-const summary: RunSummary = { runId, startedAt: '2026-11-30T00:00:00Z', finishedAt: '2026-11-30T00:01:00Z', reason: 'stopped', workers: [], merged: ['a'], waitingForHuman: [], blocked: [], failed: [], usage: { costUsd: 0.1 } };
-const wt = { path: '/r/.swarm/worktrees/t1', branch: 'swarm/w1/t1', head: 'abc1234', taskId: 't1', workerId: 'w1', status: 'running', ahead: 1, changedFiles: [{ path: 'a.txt', status: 'M' }], dirty: false, orphaned: false, ports: { base: 3000, count: 10 } };
-const start = { t: 'start', start: { workspace: { repo: '/r', configPath: 'swarm.json', cliPaths: { claude: '/opt/claude' }, agentPath: '/usr/bin:/bin', reviewMode: 'human', maxConcurrentWorkers: 2, demoAgentPath: '/x/demo-agent.js', nodePath: '/usr/bin/node' }, run: { runId, waitForHumans: true, workers: ['w1', 'w2'] } } };
+const worker: WorkerInfo = {
+  id: 'w1',
+  role: 'worker',
+  harness: 'demo',
+  state: 'running',
+  taskId: 't1',
+  iteration: 1,
+  iterations: 3,
+  since: '2026-11-30T00:00:00Z',
+};
+const summary: RunSummary = {
+  runId,
+  startedAt: '2026-11-30T00:00:00Z',
+  finishedAt: '2026-11-30T00:01:00Z',
+  reason: 'stopped',
+  workers: [],
+  merged: ['a'],
+  waitingForHuman: [],
+  blocked: [],
+  failed: [],
+  usage: { costUsd: 0.1 },
+};
+const wt = {
+  path: '/r/.swarm/worktrees/t1',
+  branch: 'swarm/w1/t1',
+  head: 'abc1234',
+  taskId: 't1',
+  workerId: 'w1',
+  status: 'running',
+  ahead: 1,
+  changedFiles: [{ path: 'a.txt', status: 'M' }],
+  dirty: false,
+  orphaned: false,
+  ports: { base: 3000, count: 10 },
+};
+const start = {
+  t: 'start',
+  start: {
+    workspace: {
+      repo: '/r',
+      configPath: 'swarm.json',
+      cliPaths: { claude: '/opt/claude' },
+      agentPath: '/usr/bin:/bin',
+      reviewMode: 'human',
+      maxConcurrentWorkers: 2,
+      demoAgentPath: '/x/demo-agent.js',
+      nodePath: '/usr/bin/node',
+    },
+    run: { runId, waitForHumans: true, workers: ['w1', 'w2'] },
+  },
+};
 
 test('host → child: the messages the host sends are accepted as they are', () => {
-  for (const m of [start, { t: 'pause' }, { t: 'resume' }, { t: 'stop' }, { t: 'stop', reason: 'stopped by the user' }, { t: 'worker', id: 3, op: 'stop', workerId: 'w1', reason: 'why' }, { t: 'retry', id: 4, taskId: 't1' }, { t: 'worktrees', id: 5 }, { t: 'start', start: { workspace: { repo: '/r' }, run: { runId } } }]) {
+  for (const m of [
+    start,
+    { t: 'pause' },
+    { t: 'resume' },
+    { t: 'stop' },
+    { t: 'stop', reason: 'stopped by the user' },
+    { t: 'worker', id: 3, op: 'stop', workerId: 'w1', reason: 'why' },
+    { t: 'retry', id: 4, taskId: 't1' },
+    { t: 'worktrees', id: 5 },
+    { t: 'start', start: { workspace: { repo: '/r' }, run: { runId } } },
+  ]) {
     assert.deepEqual(parseHostMessage(m), m, JSON.stringify(m));
   }
 });
@@ -22,11 +79,31 @@ test('host → child, hostile: unknown or extra fields, a run id that is a path,
   const withWs = (w: Record<string, unknown>) => ({ t: 'start', start: { ...start.start, workspace: { ...start.start.workspace, ...w } } });
   const withRun = (r: Record<string, unknown>) => ({ t: 'start', start: { ...start.start, run: { ...start.start.run, ...r } } });
   const bad: unknown[] = [
-    null, 'pause', [], { t: 'exec', cmd: 'rm -rf /' }, { t: 'pause', extra: 1 }, { t: 'stop', reason: 5 }, { t: 'stop', reason: 'x'.repeat(70_000) },
-    { t: 'worker', id: -1, op: 'stop', workerId: 'w1' }, { t: 'worker', id: 1, op: 'kill', workerId: 'w1' }, { t: 'worker', id: 1, op: 'stop', workerId: '../w1' }, { t: 'retry', id: 1, taskId: '../../x' }, { t: 'retry', taskId: 't1' },
-    withRun({ runId: '../../../etc' }), withRun({ runId: undefined }), withRun({ workers: ['w1', '../x'] }), withRun({ waitForHumans: 'yes' }), withRun({ env: {} }),
-    withWs({ repo: '' }), withWs({ repo: '/r\u0000x' }), withWs({ cliPaths: { claude: 5 } }), withWs({ cliPaths: { 'a b': '/x' } }), withWs({ reviewMode: 'none' }),
-    withWs({ maxConcurrentWorkers: 0 }), withWs({ maxConcurrentWorkers: 1.5 }), withWs({ sandbox: 'off' }),
+    null,
+    'pause',
+    [],
+    { t: 'exec', cmd: 'rm -rf /' },
+    { t: 'pause', extra: 1 },
+    { t: 'stop', reason: 5 },
+    { t: 'stop', reason: 'x'.repeat(70_000) },
+    { t: 'worker', id: -1, op: 'stop', workerId: 'w1' },
+    { t: 'worker', id: 1, op: 'kill', workerId: 'w1' },
+    { t: 'worker', id: 1, op: 'stop', workerId: '../w1' },
+    { t: 'retry', id: 1, taskId: '../../x' },
+    { t: 'retry', taskId: 't1' },
+    withRun({ runId: '../../../etc' }),
+    withRun({ runId: undefined }),
+    withRun({ workers: ['w1', '../x'] }),
+    withRun({ waitForHumans: 'yes' }),
+    withRun({ env: {} }),
+    withWs({ repo: '' }),
+    withWs({ repo: '/r\u0000x' }),
+    withWs({ cliPaths: { claude: 5 } }),
+    withWs({ cliPaths: { 'a b': '/x' } }),
+    withWs({ reviewMode: 'none' }),
+    withWs({ maxConcurrentWorkers: 0 }),
+    withWs({ maxConcurrentWorkers: 1.5 }),
+    withWs({ sandbox: 'off' }),
   ];
   for (const m of bad) assert.equal(parseHostMessage(m), undefined, JSON.stringify(m));
 });
@@ -42,7 +119,16 @@ test('child → host: the messages the child sends are accepted as they are', ()
     { type: 'task_blocked', taskId: 't1', question: 'Which port?' },
   ];
   for (const event of events) assert.deepEqual(parseEngineMessage({ t: 'event', event }), { t: 'event', event }, event.type);
-  for (const m of [{ t: 'started', runId, workers: [worker] }, { t: 'failed', error: 'swarm.json: workers[0].harness: unknown' }, { t: 'state', paused: true, workers: [worker], usage: { inputTokens: 5, costUsd: 0.2 } }, { t: 'reply', id: 1, value: true }, { t: 'reply', id: 2, error: 'no worker' }, { t: 'done', summary }, { t: 'worktrees', id: 3, worktrees: [wt] }, { t: 'worktrees', id: 4, worktrees: [] }]) {
+  for (const m of [
+    { t: 'started', runId, workers: [worker] },
+    { t: 'failed', error: 'swarm.json: workers[0].harness: unknown' },
+    { t: 'state', paused: true, workers: [worker], usage: { inputTokens: 5, costUsd: 0.2 } },
+    { t: 'reply', id: 1, value: true },
+    { t: 'reply', id: 2, error: 'no worker' },
+    { t: 'done', summary },
+    { t: 'worktrees', id: 3, worktrees: [wt] },
+    { t: 'worktrees', id: 4, worktrees: [] },
+  ]) {
     assert.deepEqual(parseEngineMessage(m), m, JSON.stringify(m));
   }
 });
@@ -53,12 +139,21 @@ test('child → host, hostile: unknown events, task ids that are paths, bad work
   for (let i = 0; i < 40; i++) at = (at.x = {}) as Record<string, unknown>;
   const proto = JSON.parse('{"type":"log","level":"info","message":"x","__proto__":{"polluted":true}}');
   const badEvents: unknown[] = [
-    { type: 'run_exploded' }, { type: 'toString' }, { type: 'constructor' }, { type: 'task_merged', taskId: '../../etc/passwd', sha: 'abc1234', commit: 'x' },
-    { type: 'task_claimed', taskId: 't1', workerId: 'w 1; rm', branch: 'b' }, { type: 'worker_state', worker: { ...worker, state: 'hacking' } },
-    { type: 'worker_state', worker: { ...worker, id: '' } }, { type: 'agent_started', taskId: 't1', workerId: 'w1', role: 'worker', round: 1, pid: -5, pgid: 1, logFile: '/x' },
-    { type: 'agent_started', taskId: 't1', workerId: 'w1', role: 'worker', round: 1, pid: 5, pgid: 5 }, { type: 'log', level: 'fatal', message: 'x' },
-    { type: 'run_finished', summary: { ...summary, runId: '../x' } }, { type: 'run_finished', summary: { ...summary, merged: ['ok', '../bad'] } },
-    { type: 'log', level: 'info', message: 'x', deep }, { type: 'log', level: 'info', message: 'x'.repeat(2 * 1024 * 1024) }, proto,
+    { type: 'run_exploded' },
+    { type: 'toString' },
+    { type: 'constructor' },
+    { type: 'task_merged', taskId: '../../etc/passwd', sha: 'abc1234', commit: 'x' },
+    { type: 'task_claimed', taskId: 't1', workerId: 'w 1; rm', branch: 'b' },
+    { type: 'worker_state', worker: { ...worker, state: 'hacking' } },
+    { type: 'worker_state', worker: { ...worker, id: '' } },
+    { type: 'agent_started', taskId: 't1', workerId: 'w1', role: 'worker', round: 1, pid: -5, pgid: 1, logFile: '/x' },
+    { type: 'agent_started', taskId: 't1', workerId: 'w1', role: 'worker', round: 1, pid: 5, pgid: 5 },
+    { type: 'log', level: 'fatal', message: 'x' },
+    { type: 'run_finished', summary: { ...summary, runId: '../x' } },
+    { type: 'run_finished', summary: { ...summary, merged: ['ok', '../bad'] } },
+    { type: 'log', level: 'info', message: 'x', deep },
+    { type: 'log', level: 'info', message: 'x'.repeat(2 * 1024 * 1024) },
+    proto,
     { type: 'task_status', taskId: 't1', status: 'running', n: Number.NaN },
   ];
   for (const event of badEvents) {
@@ -66,11 +161,25 @@ test('child → host, hostile: unknown events, task ids that are paths, bad work
     assert.equal(parseEngineMessage({ t: 'event', event }), undefined);
   }
   const bad: unknown[] = [
-    undefined, 42, { t: 'event' }, { t: 'event', event: { type: 'log', level: 'info', message: 'x' }, also: 1 }, { t: 'started', runId: 'x', workers: [] },
-    { t: 'started', runId, workers: [{ ...worker, iteration: -1 }] }, { t: 'state', paused: 'no', workers: [] }, { t: 'state', paused: false, workers: [], usage: { costUsd: { $gt: 0 } } },
-    { t: 'worktrees', id: 1, worktrees: [{ ...wt, taskId: '../../x' }] }, { t: 'worktrees', id: 1, worktrees: [{ ...wt, path: '' }] }, { t: 'worktrees', id: 1, worktrees: [{ ...wt, changedFiles: [{ path: 5 }] }] },
-    { t: 'worktrees', id: 1, worktrees: [{ ...wt, dirty: 'no' }] }, { t: 'worktrees', id: 1, worktrees: {} }, { t: 'worktrees', id: 1 },
-    { t: 'reply', id: 'x', value: true }, { t: 'reply', id: 1, value: 'true' }, { t: 'done', summary: { ...summary, startedAt: '' } }, { t: 'done' }, { t: 'failed', error: 5 },
+    undefined,
+    42,
+    { t: 'event' },
+    { t: 'event', event: { type: 'log', level: 'info', message: 'x' }, also: 1 },
+    { t: 'started', runId: 'x', workers: [] },
+    { t: 'started', runId, workers: [{ ...worker, iteration: -1 }] },
+    { t: 'state', paused: 'no', workers: [] },
+    { t: 'state', paused: false, workers: [], usage: { costUsd: { $gt: 0 } } },
+    { t: 'worktrees', id: 1, worktrees: [{ ...wt, taskId: '../../x' }] },
+    { t: 'worktrees', id: 1, worktrees: [{ ...wt, path: '' }] },
+    { t: 'worktrees', id: 1, worktrees: [{ ...wt, changedFiles: [{ path: 5 }] }] },
+    { t: 'worktrees', id: 1, worktrees: [{ ...wt, dirty: 'no' }] },
+    { t: 'worktrees', id: 1, worktrees: {} },
+    { t: 'worktrees', id: 1 },
+    { t: 'reply', id: 'x', value: true },
+    { t: 'reply', id: 1, value: 'true' },
+    { t: 'done', summary: { ...summary, startedAt: '' } },
+    { t: 'done' },
+    { t: 'failed', error: 5 },
   ];
   for (const m of bad) assert.equal(parseEngineMessage(m), undefined, JSON.stringify(m));
 });

@@ -71,14 +71,29 @@ describe('strict verdicts (contract 4)', () => {
   });
 
   test('accumulated feedback: every round that asked for changes, oldest first, naming who asked', () => {
-    const r = (round: number, by: ReviewRound['by'], verdict: ReviewRound['verdict'], feedback: string): ReviewRound => ({ round, by, verdict, feedback, sha: 'x', base: 'main', baseSha: 'y', startedAt: '' });
-    const text = accumulatedFeedback([r(1, 'agent', 'NEEDS_CHANGES', 'first fix'), r(2, 'policy', null, 'denied path'), r(3, 'human', 'NEEDS_CHANGES', 'user wants'), r(4, 'agent', 'APPROVED', 'fine')]);
+    const r = (round: number, by: ReviewRound['by'], verdict: ReviewRound['verdict'], feedback: string): ReviewRound => ({
+      round,
+      by,
+      verdict,
+      feedback,
+      sha: 'x',
+      base: 'main',
+      baseSha: 'y',
+      startedAt: '',
+    });
+    const text = accumulatedFeedback([
+      r(1, 'agent', 'NEEDS_CHANGES', 'first fix'),
+      r(2, 'policy', null, 'denied path'),
+      r(3, 'human', 'NEEDS_CHANGES', 'user wants'),
+      r(4, 'agent', 'APPROVED', 'fine'),
+    ]);
     assert.equal(text, '## Round 1 (reviewer)\nfirst fix\n\n## Round 2 (policy gate)\ndenied path\n\n## Round 3 (the user)\nuser wants');
   });
 });
 
 describe('capDiff (hazard 10)', () => {
-  const fileDiff = (name: string, lines: number) => `diff --git a/${name} b/${name}\n--- a/${name}\n+++ b/${name}\n@@ -0,0 +1,${lines} @@\n${Array.from({ length: lines }, (_, i) => `+${name} line ${i}`).join('\n')}\n`;
+  const fileDiff = (name: string, lines: number) =>
+    `diff --git a/${name} b/${name}\n--- a/${name}\n+++ b/${name}\n@@ -0,0 +1,${lines} @@\n${Array.from({ length: lines }, (_, i) => `+${name} line ${i}`).join('\n')}\n`;
 
   test('a diff within the budget is unchanged', () => {
     const d = fileDiff('a.txt', 3);
@@ -92,7 +107,10 @@ describe('capDiff (hazard 10)', () => {
     assert.ok(Buffer.byteLength(c.text) <= 600);
     assert.ok(d.startsWith(c.text));
     assert.ok(d[c.text.length] === '\n', 'cut at the end of a line');
-    assert.match(c.note, new RegExp(`the diff is ${Buffer.byteLength(d)} bytes in 2 files; only the first ${Buffer.byteLength(c.text)} bytes \\(1 files\\) are shown`));
+    assert.match(
+      c.note,
+      new RegExp(`the diff is ${Buffer.byteLength(d)} bytes in 2 files; only the first ${Buffer.byteLength(c.text)} bytes \\(1 files\\) are shown`),
+    );
     assert.match(c.note, /rest was not reviewed/);
   });
 

@@ -16,7 +16,9 @@ import type { TaskStatus, SwarmEvent } from '../../src/swarm/types';
 
 const ROOT = join(__dirname, '..', '..');
 const dirs: string[] = [];
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 const NAMES = Object.keys(TRANSITIONS) as TransitionName[];
 
@@ -25,7 +27,12 @@ test('transition(): exactly the pairs in the table are allowed; every other one 
     const t = TRANSITIONS[name];
     for (const from of STATUSES) {
       if ((t.from as readonly TaskStatus[]).includes(from)) assert.equal(transition(from, name, 'x'), t.to, `${name} from ${from}`);
-      else assert.throws(() => transition(from, name, 'task-7'), (e: unknown) => e instanceof IllegalTransition && /task task-7/.test(e.message) && e.message.includes(`${name} from ${from}`), `${name} from ${from} must throw`);
+      else
+        assert.throws(
+          () => transition(from, name, 'task-7'),
+          (e: unknown) => e instanceof IllegalTransition && /task task-7/.test(e.message) && e.message.includes(`${name} from ${from}`),
+          `${name} from ${from} must throw`,
+        );
     }
   }
   // A few a careless caller would try.
@@ -38,10 +45,13 @@ test('transition(): exactly the pairs in the table are allowed; every other one 
 
 test('every status is reachable from pending, and every one but complete can be left', () => {
   const seen = new Set<TaskStatus>(['pending']);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const t of Object.values(TRANSITIONS)) {
-      if (!seen.has(t.to) && (t.from as readonly TaskStatus[]).some((f) => seen.has(f))) { seen.add(t.to); grew = true; }
+      if (!seen.has(t.to) && (t.from as readonly TaskStatus[]).some((f) => seen.has(f))) {
+        seen.add(t.to);
+        grew = true;
+      }
     }
   }
   assert.deepEqual([...seen].sort(), [...STATUSES].sort());
@@ -73,7 +83,10 @@ function sources(dir: string): string[] {
 }
 
 test('every transition in the table is used by the engine (a name nothing calls is a dead edge)', () => {
-  const text = sources(join(ROOT, 'src', 'swarm')).filter((f) => !f.endsWith('status.ts')).map((f) => readFileSync(f, 'utf8')).join('\n');
+  const text = sources(join(ROOT, 'src', 'swarm'))
+    .filter((f) => !f.endsWith('status.ts'))
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
   for (const name of NAMES) assert.match(text, new RegExp(`transition\\([^)]*'${name}'`), `transition '${name}' is never applied in src/swarm`);
 });
 
@@ -94,7 +107,18 @@ test('TaskFlow.transition writes nothing and emits nothing on an illegal transit
   writeFileSync(join(root, 'tasks', 'current', 't1.md'), '---\ntitle: T\nstatus: merging\n---\nbody\n');
   const state = new StateStore(root);
   const events: SwarmEvent[] = [];
-  const flow = new TaskFlow({ root, config: {} as never, git: {} as never, tasks, state, worktrees: {} as never, merges: {} as never, base: 'main', runId: 'r', emit: (e) => events.push(e) });
+  const flow = new TaskFlow({
+    root,
+    config: {} as never,
+    git: {} as never,
+    tasks,
+    state,
+    worktrees: {} as never,
+    merges: {} as never,
+    base: 'main',
+    runId: 'r',
+    emit: (e) => events.push(e),
+  });
   const st = { id: 't1', status: 'merging' as TaskStatus, rounds: [], attempts: 0, updatedAt: '' };
   await assert.rejects(flow.transition(st, 'answer'), IllegalTransition);
   assert.equal(st.status, 'merging');
@@ -105,7 +129,10 @@ test('TaskFlow.transition writes nothing and emits nothing on an illegal transit
   await flow.transition(st, 'mergeWaits', {}, 'in the way');
   assert.equal((await state.readTask('t1'))?.status, 'waiting_local_changes');
   assert.equal((await tasks.read('t1', 'current'))?.status, 'waiting_local_changes');
-  assert.deepEqual(events.map((e) => e.type === 'task_status' && e.status), ['waiting_local_changes']);
+  assert.deepEqual(
+    events.map((e) => e.type === 'task_status' && e.status),
+    ['waiting_local_changes'],
+  );
 });
 
 /** The table as docs/architecture.md shows it (regenerate: UPDATE_DOCS=1 node --import tsx --test test/unit/engine-status.test.ts). */

@@ -11,21 +11,29 @@ import { parseTask, renderTask, byPriority, TASK_ID_RE, MAX_TASK_BYTES } from '.
 import { TaskFileError } from '../../src/swarm/errors';
 
 const dirs: string[] = [];
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
-const parse = (text: string, name = 'my-task.md', folder: 'pending' | 'current' | 'complete' = 'pending') => parseTask(text, `/r/tasks/${folder}/${name}`, folder);
+const parse = (text: string, name = 'my-task.md', folder: 'pending' | 'current' | 'complete' = 'pending') =>
+  parseTask(text, `/r/tasks/${folder}/${name}`, folder);
 function refused(text: string, name: string | undefined, field: string, why: RegExp): void {
-  assert.throws(() => parse(text, name), (e: unknown) => {
-    assert.ok(e instanceof TaskFileError, String(e));
-    assert.equal(e.field, field);
-    assert.match(e.message, why);
-    return true;
-  });
+  assert.throws(
+    () => parse(text, name),
+    (e: unknown) => {
+      assert.ok(e instanceof TaskFileError, String(e));
+      assert.equal(e.field, field);
+      assert.match(e.message, why);
+      return true;
+    },
+  );
 }
 
 describe('parseTask', () => {
   test('a full task: frontmatter fields, body, defaults', () => {
-    const t = parse('---\ntitle: Add a thing\npriority: 3\ndepends_on: [base-task, other.task]\nagent: codex\nmodel: gpt-5.5\nfiles: [src/a.ts]\n---\n\nDo the thing.\n\n## Acceptance criteria\n- done\n');
+    const t = parse(
+      '---\ntitle: Add a thing\npriority: 3\ndepends_on: [base-task, other.task]\nagent: codex\nmodel: gpt-5.5\nfiles: [src/a.ts]\n---\n\nDo the thing.\n\n## Acceptance criteria\n- done\n',
+    );
     assert.equal(t.id, 'my-task');
     assert.equal(t.title, 'Add a thing');
     assert.equal(t.priority, 3);
@@ -64,7 +72,8 @@ describe('parseTask', () => {
   });
 
   test('ids: the file name must be a valid id; a frontmatter id must match it', () => {
-    for (const bad of ['Upper.md', '-dash.md', '.hidden.md', 'sp ace.md', `${'a'.repeat(65)}.md`, 'ünï.md']) refused('---\ntitle: x\n---\n', bad, 'id', /must be a task id/);
+    for (const bad of ['Upper.md', '-dash.md', '.hidden.md', 'sp ace.md', `${'a'.repeat(65)}.md`, 'ünï.md'])
+      refused('---\ntitle: x\n---\n', bad, 'id', /must be a task id/);
     for (const bad of ['a..b.md', 'x.lock.md', 'dot..md']) refused('---\ntitle: x\n---\n', bad, 'id', /cannot name a git branch/);
     refused('---\nid: other\n---\n', 'mine.md', 'id', /differs from the file name "mine"/);
     assert.equal(parse('---\nid: mine\n---\n', 'mine.md').id, 'mine');
@@ -84,7 +93,12 @@ describe('parseTask', () => {
 
   test('YAML aliases (a 500-byte "billion laughs" file) are refused quickly; a repeated scalar is fine', () => {
     const lines = ['---', 'title: lol', 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
     const started = Date.now();
     refused([...lines, '---', 'body'].join('\n'), undefined, 'frontmatter', /anchors and aliases/);
     assert.ok(Date.now() - started < 1000);
@@ -108,7 +122,10 @@ describe('parseTask', () => {
 
   test('claim order: lower priority first, then id', () => {
     const ts = ['c', 'a', 'b'].map((id, i) => parseTask(`---\npriority: ${i === 0 ? 1 : 5}\n---\n`, `/r/tasks/pending/${id}.md`, 'pending'));
-    assert.deepEqual(ts.sort(byPriority).map((t) => t.id), ['c', 'a', 'b']);
+    assert.deepEqual(
+      ts.sort(byPriority).map((t) => t.id),
+      ['c', 'a', 'b'],
+    );
   });
 });
 
@@ -124,7 +141,10 @@ describe('TaskStore', () => {
     await assert.rejects(s.create('Bad', { title: 'bad' }, 'x'), /must match/);
     writeFileSync(join(root, 'tasks', 'pending', 'broken.md'), '---\npriority: x\n---\n');
     const l = await s.list();
-    assert.deepEqual(l.pending.map((t) => t.id), ['high', 'low']);
+    assert.deepEqual(
+      l.pending.map((t) => t.id),
+      ['high', 'low'],
+    );
     assert.equal(l.unparsable.length, 1);
     assert.match(l.unparsable[0].reason, /priority/);
     const q = await s.quarantine(l.unparsable[0].file, l.unparsable[0].reason);

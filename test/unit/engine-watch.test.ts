@@ -14,7 +14,10 @@ import { Signal } from '../../src/swarm/util';
 const roots: string[] = [];
 // The watchers do not keep a process alive (persistent: false, as in a run); this test's awaits need it.
 const keepAlive = setInterval(() => undefined, 1000);
-after(() => { clearInterval(keepAlive); for (const r of roots) rmSync(r, { recursive: true, force: true }); });
+after(() => {
+  clearInterval(keepAlive);
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
 function scratch(): { root: string; pending: string; inbox: string } {
   const root = mkdtempSync(join(tmpdir(), 'swarm-watch-'));
   roots.push(root);
@@ -31,7 +34,9 @@ function recorder() {
   const waiters: { dir: string; resolve: () => void }[] = [];
   const onChange = (dirs: ReadonlySet<string>) => {
     calls.push([...dirs]);
-    for (const w of waiters.splice(0)) if (dirs.has(w.dir)) w.resolve(); else waiters.push(w);
+    for (const w of waiters.splice(0))
+      if (dirs.has(w.dir)) w.resolve();
+      else waiters.push(w);
   };
   const next = (dir: string) => new Promise<void>((resolve) => waiters.push({ dir, resolve }));
   return { calls, onChange, next };

@@ -14,13 +14,16 @@ import type { Task } from '../../src/swarm/types';
 const parse = (text: string, name = 't.md') => parseTask(text, `/repo/tasks/pending/${name}`, 'pending');
 
 function refused(files: string, field: string, why: RegExp): void {
-  assert.throws(() => parse(`---\nfiles: ${files}\n---\nbody\n`), (e: unknown) => {
-    assert.ok(e instanceof TaskFileError, String(e));
-    assert.equal(e.field, field);
-    assert.match(e.message, /^t\.md: /, 'the file is named');
-    assert.match(e.message, why);
-    return true;
-  });
+  assert.throws(
+    () => parse(`---\nfiles: ${files}\n---\nbody\n`),
+    (e: unknown) => {
+      assert.ok(e instanceof TaskFileError, String(e));
+      assert.equal(e.field, field);
+      assert.match(e.message, /^t\.md: /, 'the file is named');
+      assert.match(e.message, why);
+      return true;
+    },
+  );
 }
 
 test('task `files`: globs relative to the repository; bad entries named by index', () => {
@@ -43,36 +46,68 @@ test('glob overlap: path in glob, glob in glob by fixed prefix, disjoint folders
   assert.ok(!globsOverlap('src/**', 'docs/**'));
   assert.ok(!globsOverlap('src/a.ts', 'src/b.ts'));
   assert.ok(!globsOverlap('src/*.ts', 'src/a.md'));
-  assert.deepEqual(overlapWith(['src/**'], { id: 'x', declared: ['docs/**'], changed: ['src/q.ts', 'lib/z.ts'], active: true }), { with: 'x', files: ['src/q.ts'] });
+  assert.deepEqual(overlapWith(['src/**'], { id: 'x', declared: ['docs/**'], changed: ['src/q.ts', 'lib/z.ts'], active: true }), {
+    with: 'x',
+    files: ['src/q.ts'],
+  });
   assert.equal(overlapWith([], { id: 'x', declared: ['**'], changed: ['a'], active: true }), undefined, 'a task declaring nothing is never held');
 });
 
-const task = (id: string, files?: string[]): Task => ({ id, title: id, folder: 'pending', status: 'pending', file: `/t/${id}.md`, body: '', priority: 50, dependsOn: [], files, meta: {} });
+const task = (id: string, files?: string[]): Task => ({
+  id,
+  title: id,
+  folder: 'pending',
+  status: 'pending',
+  file: `/t/${id}.md`,
+  body: '',
+  priority: 50,
+  dependsOn: [],
+  files,
+  meta: {},
+});
 
 test('schedule: overlapping a task being driven → held; overlapping only waiting tasks → after the clear ones; nothing in flight → all', () => {
   const a = task('a', ['shared.txt']);
   const b = task('b', ['src/**']);
   const c = task('c');
   const d = task('d', ['docs/x.md']);
-  const s = schedule([a, b, c, d], [
-    { id: 'x', declared: ['shared.txt'], changed: [], active: true },
-    { id: 'y', declared: [], changed: ['src/y.ts'], active: false },
-  ]);
-  assert.deepEqual(s.order.map((t) => t.id), ['c', 'd', 'b'], 'b overlaps only a waiting task: last; c and d first');
-  assert.deepEqual(s.held.map((h) => [h.task.id, h.overlap.with, h.overlap.files]), [['a', 'x', ['shared.txt']]]);
+  const s = schedule(
+    [a, b, c, d],
+    [
+      { id: 'x', declared: ['shared.txt'], changed: [], active: true },
+      { id: 'y', declared: [], changed: ['src/y.ts'], active: false },
+    ],
+  );
+  assert.deepEqual(
+    s.order.map((t) => t.id),
+    ['c', 'd', 'b'],
+    'b overlaps only a waiting task: last; c and d first',
+  );
+  assert.deepEqual(
+    s.held.map((h) => [h.task.id, h.overlap.with, h.overlap.files]),
+    [['a', 'x', ['shared.txt']]],
+  );
   // Never a deadlock: what it overlaps waits (for you, for a worker), so it runs.
-  assert.deepEqual(schedule([a], [{ id: 'x', declared: ['shared.txt'], changed: [], active: false }]).order.map((t) => t.id), ['a']);
-  assert.deepEqual(schedule([a, b], []).order.map((t) => t.id), ['a', 'b']);
+  assert.deepEqual(
+    schedule([a], [{ id: 'x', declared: ['shared.txt'], changed: [], active: false }]).order.map((t) => t.id),
+    ['a'],
+  );
+  assert.deepEqual(
+    schedule([a, b], []).order.map((t) => t.id),
+    ['a', 'b'],
+  );
 });
 
 test('ports: 8 worktrees get disjoint ranges from the base; a task keeps its range; a taken range is replaced; exhaustion is named', async () => {
   const live: { id: string; ports?: PortRange }[] = [];
   const alloc = new PortAllocator({ portBase: 4100, portCount: 10 }, async () => live);
   const got: PortRange[] = [];
-  await Promise.all(Array.from({ length: 8 }, async (_, i) => {
-    live.push({ id: `t${i}` });
-    got[i] = await alloc.ensure(`t${i}`);
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async (_, i) => {
+      live.push({ id: `t${i}` });
+      got[i] = await alloc.ensure(`t${i}`);
+    }),
+  );
   const firsts = got.map((r) => r.first).sort((x, y) => x - y);
   assert.deepEqual(firsts, [4100, 4110, 4120, 4130, 4140, 4150, 4160, 4170]);
   for (const r of got) assert.equal(r.count, 10);
@@ -90,8 +125,20 @@ test('ports: 8 worktrees get disjoint ranges from the base; a task keeps its ran
 
 test('config `worktree`: defaults, and each bad field named', () => {
   assert.deepEqual(parseSwarmConfig({}).worktree, { include: [], portBase: 4100, portCount: 10 });
-  assert.deepEqual(parseSwarmConfig({ worktree: { include: ['.env', 'node_modules/'], port_base: 5000, port_count: 4 } }).worktree, { include: ['.env', 'node_modules/'], portBase: 5000, portCount: 4 });
-  const fields = (raw: unknown) => { try { parseSwarmConfig(raw); return []; } catch (e) { assert.ok(e instanceof ConfigError); return e.issues.map((i) => `${i.field}: ${i.message}`); } };
+  assert.deepEqual(parseSwarmConfig({ worktree: { include: ['.env', 'node_modules/'], port_base: 5000, port_count: 4 } }).worktree, {
+    include: ['.env', 'node_modules/'],
+    portBase: 5000,
+    portCount: 4,
+  });
+  const fields = (raw: unknown) => {
+    try {
+      parseSwarmConfig(raw);
+      return [];
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      return e.issues.map((i) => `${i.field}: ${i.message}`);
+    }
+  };
   assert.match(fields({ worktree: { port_base: 80 } }).join('\n'), /worktree\.port_base: .*at least 1024/);
   assert.match(fields({ worktree: { port_base: 65530, port_count: 10 } }).join('\n'), /worktree\.port_count: .*65536/);
   assert.match(fields({ worktree: { include: ['../outside'] } }).join('\n'), /worktree\.include\[0\]: .*no "\.\."/);

@@ -17,7 +17,16 @@ test('the extension bundle activates, registers its views, commands and the revi
   const root = mkdtempSync(join(tmpdir(), 'swarm-bundle-'));
   const bundle = join(root, 'dist', 'extension.js');
   try {
-    buildSync({ entryPoints: [join(__dirname, '..', '..', 'src', 'extension', 'extension.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'warning' });
+    buildSync({
+      entryPoints: [join(__dirname, '..', '..', 'src', 'extension', 'extension.ts')],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+      logLevel: 'warning',
+    });
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
     fake.setFolders([root]);
     const t0 = performance.now();

@@ -18,7 +18,11 @@ const messages = (severity?: string) => fake.messages.filter((m) => !severity ||
 function seed(engine: FakeEngine) {
   engine.setup = (ws) => {
     ws.tasks.pending = [makeTask('p1', 'pending')];
-    ws.tasks.current = [makeTask('human', 'current', 'awaiting_human', { title: 'Add the flag' }), makeTask('ask', 'current', 'blocked', { question: 'Which port?' }), makeTask('busy', 'current', 'running')];
+    ws.tasks.current = [
+      makeTask('human', 'current', 'awaiting_human', { title: 'Add the flag' }),
+      makeTask('ask', 'current', 'blocked', { question: 'Which port?' }),
+      makeTask('busy', 'current', 'running'),
+    ];
     ws.states.set('human', makeState('human', 'awaiting_human', { headSha: 'a'.repeat(40), workerId: 'w1' }));
     ws.states.set('ask', makeState('ask', 'blocked'));
     ws.needs = [
@@ -36,7 +40,6 @@ async function taskNode(ext: SwarmExtension, group: string, label: string): Prom
   return item.node;
 }
 
-
 test('activation: measured and logged; every command registered; settings reach the engine', async () => {
   fake.config['swarm.cli.claude'] = '/opt/claude';
   fake.config['swarm.maxConcurrentWorkers'] = 3;
@@ -49,7 +52,14 @@ test('activation: measured and logged; every command registered; settings reach 
   const log = fake.outputChannels.find((c) => c.name === 'Swarm')!;
   assert.match(log.text(), /Swarm: activated in \d+\.\d ms/);
   for (const id of Object.values(Commands)) assert.ok(fake.commands.has(id), `${id} registered`);
-  assert.deepEqual(engine.opened[0], { repo: ext.registry.sessions[0].folder.uri.fsPath, configPath: undefined, cliPaths: { claude: '/opt/claude' }, agentPath: '/login/bin:/usr/bin', reviewMode: 'human', maxConcurrentWorkers: 3 });
+  assert.deepEqual(engine.opened[0], {
+    repo: ext.registry.sessions[0].folder.uri.fsPath,
+    configPath: undefined,
+    cliPaths: { claude: '/opt/claude' },
+    agentPath: '/login/bin:/usr/bin',
+    reviewMode: 'human',
+    maxConcurrentWorkers: 3,
+  });
 
   // A settings change re-opens the workspace with the new values.
   fake.config['swarm.maxConcurrentWorkers'] = 1;
@@ -67,7 +77,10 @@ test('Start swarm: progress, run in the extension host, status bar and context k
   const ext = await start(engine);
   assert.equal(await run(Commands.startSwarm), true);
   const ws = engine.last;
-  assert.deepEqual(ws.calls.filter((c) => c[0] === 'runningElsewhere' || c[0] === 'startRun'), [['runningElsewhere'], ['startRun', undefined]]);
+  assert.deepEqual(
+    ws.calls.filter((c) => c[0] === 'runningElsewhere' || c[0] === 'startRun'),
+    [['runningElsewhere'], ['startRun', undefined]],
+  );
   assert.match(fake.progress[0].title ?? '', /^Swarm: starting in repo/);
   assert.equal(fake.contexts.get(ContextKeys.running), true);
   ws.emit({ type: 'worker_state', worker: { id: 'w1', role: 'worker', harness: 'demo', state: 'running', taskId: 'busy', iteration: 1, iterations: 5 } });
@@ -135,7 +148,10 @@ test('New task: title in a quick input, created by the engine, file opens in the
   await start(engine, [root]);
   fake.replies.push(reply.input('Add a --json flag'));
   await run(Commands.newTask);
-  assert.deepEqual(engine.last.calls.find((c) => c[0] === 'createTask'), ['createTask', { title: 'Add a --json flag' }]);
+  assert.deepEqual(
+    engine.last.calls.find((c) => c[0] === 'createTask'),
+    ['createTask', { title: 'Add a --json flag' }],
+  );
   assert.deepEqual(fake.shownDocuments, [join(root, 'tasks/pending/add-a-json-flag.md')]);
   // Escape → nothing created.
   await run(Commands.newTask);
@@ -148,7 +164,10 @@ test('Approve from the tree decides on the sha the item showed; a stale sha offe
   const ext = await start(engine);
   const node = await taskNode(ext, 'Needs you', 'Add the flag');
   await run(Commands.approve, node);
-  assert.deepEqual(engine.last.calls.find((c) => c[0] === 'decide'), ['decide', { taskId: 'human', kind: 'approve', sha: 'a'.repeat(40), text: undefined, by: 'vscode' }]);
+  assert.deepEqual(
+    engine.last.calls.find((c) => c[0] === 'decide'),
+    ['decide', { taskId: 'human', kind: 'approve', sha: 'a'.repeat(40), text: undefined, by: 'vscode' }],
+  );
   assert.match(messages('info').at(-1) ?? '', /human merged as c0ffee000000/);
 
   engine.last.decideResult = () => ({ ok: false, reason: 'stale_sha', currentSha: 'b'.repeat(40) });
@@ -163,11 +182,17 @@ test('Approve of a change the reviewer did not approve: the engine refuses, the 
   seed(engine);
   const ext = await start(engine);
   const why = 'The reviewer said NEEDS_CHANGES in round 2 on aaaaaaaaaaaa. A plain Approve does not merge it: use Override… and give a reason.';
-  engine.last.decideResult = (req) => (req.kind === 'approve' ? { ok: false, reason: 'needs_override', detail: why } : { ok: true, applied: 'merged', commit: 'c0ffee0000000000000000000000000000000000' });
+  engine.last.decideResult = (req) =>
+    req.kind === 'approve'
+      ? { ok: false, reason: 'needs_override', detail: why }
+      : { ok: true, applied: 'merged', commit: 'c0ffee0000000000000000000000000000000000' };
   const node = await taskNode(ext, 'Needs you', 'Add the flag');
   // Dismissed: nothing else happens, and the user was told why in the engine's words.
   await run(Commands.approve, node);
-  assert.deepEqual(engine.last.calls.filter((c) => c[0] === 'decide').map((c) => (c[1] as { kind: string }).kind), ['approve']);
+  assert.deepEqual(
+    engine.last.calls.filter((c) => c[0] === 'decide').map((c) => (c[1] as { kind: string }).kind),
+    ['approve'],
+  );
   assert.equal(messages('warning').at(-1), `Swarm: human was not merged. ${why}`);
   assert.deepEqual(fake.messages.at(-1)?.items, ['Override…']);
   assert.ok(!messages('info').some((m) => /merged as/.test(m)), 'no success message');
@@ -175,7 +200,10 @@ test('Approve of a change the reviewer did not approve: the engine refuses, the 
   fake.replies.push(reply.button('Override…'), reply.input('The reviewer misread the spec'));
   await run(Commands.approve, node);
   const decides = engine.last.calls.filter((c) => c[0] === 'decide').map((c) => c[1]);
-  assert.deepEqual(decides.slice(1), [{ taskId: 'human', kind: 'approve', sha: 'a'.repeat(40), text: undefined, by: 'vscode' }, { taskId: 'human', kind: 'override', sha: 'a'.repeat(40), text: 'The reviewer misread the spec', by: 'vscode' }]);
+  assert.deepEqual(decides.slice(1), [
+    { taskId: 'human', kind: 'approve', sha: 'a'.repeat(40), text: undefined, by: 'vscode' },
+    { taskId: 'human', kind: 'override', sha: 'a'.repeat(40), text: 'The reviewer misread the spec', by: 'vscode' },
+  ]);
   assert.match(messages('info').at(-1) ?? '', /human merged as c0ffee000000/);
   // Override… then Escape on the reason: no override.
   fake.replies.push(reply.button('Override…'));
@@ -191,13 +219,22 @@ test('Override needs a reason and Request changes needs text; dismissing decides
   assert.equal(engine.last.calls.filter((c) => c[0] === 'decide').length, 0, 'Escape on the reason → no decision');
   fake.replies.push(reply.input('The reviewer misread the spec'));
   await run(Commands.override, 'human');
-  assert.deepEqual((engine.last.calls.find((c) => c[0] === 'decide')?.[1] as { kind: string; text: string; sha: string }), { taskId: 'human', kind: 'override', sha: 'a'.repeat(40), text: 'The reviewer misread the spec', by: 'vscode' });
+  assert.deepEqual(engine.last.calls.find((c) => c[0] === 'decide')?.[1] as { kind: string; text: string; sha: string }, {
+    taskId: 'human',
+    kind: 'override',
+    sha: 'a'.repeat(40),
+    text: 'The reviewer misread the spec',
+    by: 'vscode',
+  });
   engine.last.decideResult = () => ({ ok: true, applied: 'fix_requested' });
   fake.replies.push(reply.input('Add a test'));
   await run(Commands.requestChanges, 'human');
   assert.equal((engine.last.calls.filter((c) => c[0] === 'decide').at(-1)?.[1] as { kind: string }).kind, 'request_changes');
   assert.match(fake.statusBarMessages.at(-1) ?? '', /changes requested for human/);
-  assert.throws(() => reply.input('  ')({ kind: 'input', text: '', items: [], options: { validateInput: (v: string) => (v.trim() ? undefined : 'Say what to change') } }), /rejected/);
+  assert.throws(
+    () => reply.input('  ')({ kind: 'input', text: '', items: [], options: { validateInput: (v: string) => (v.trim() ? undefined : 'Say what to change') } }),
+    /rejected/,
+  );
 });
 
 test('Approve from the palette picks among the reviews waiting; the sha comes from the engine', async () => {
@@ -216,11 +253,17 @@ test('Answer question, Retry task, Move back to pending (confirmed), Open review
   const ext = await start(engine);
   fake.replies.push(reply.input('Use 8080'));
   await run(Commands.answerQuestion);
-  assert.deepEqual(engine.last.calls.find((c) => c[0] === 'answer'), ['answer', 'ask', 'Use 8080']);
+  assert.deepEqual(
+    engine.last.calls.find((c) => c[0] === 'answer'),
+    ['answer', 'ask', 'Use 8080'],
+  );
   assert.match(fake.prompts.at(-1)?.text ?? '', /ask asks Which port\?/);
 
   await run(Commands.retryTask, await taskNode(ext, 'Blocked', 'Task ask'));
-  assert.deepEqual(engine.last.calls.find((c) => c[0] === 'retry'), ['retry', 'ask']);
+  assert.deepEqual(
+    engine.last.calls.find((c) => c[0] === 'retry'),
+    ['retry', 'ask'],
+  );
 
   await run(Commands.moveToPending, 'busy');
   assert.equal(engine.last.calls.filter((c) => c[0] === 'retry').length, 1, 'not moved without confirmation');
@@ -255,7 +298,10 @@ test('Clean up worktrees: dry run first, confirmation listing what is archived, 
   assert.equal(engine.last.calls.filter((c) => c[0] === 'cleanup' && !(c[1] as { dryRun: boolean }).dryRun).length, 0, 'declined → nothing removed');
   const confirm = fake.messages.at(-1)!;
   assert.match(confirm.text, /Clean up 1 worktree \(1 with unmerged work, kept in an archive ref first\)\?/);
-  assert.match((confirm.options as { detail: string }).detail, /archive, then remove .*\/a \(2\.0 KB\): orphaned, 2 unmerged commits\nkeep .*\/b: task b is current/);
+  assert.match(
+    (confirm.options as { detail: string }).detail,
+    /archive, then remove .*\/a \(2\.0 KB\): orphaned, 2 unmerged commits\nkeep .*\/b: task b is current/,
+  );
   fake.replies.push(reply.button('Clean up'));
   await run(Commands.cleanUpWorktrees);
   assert.deepEqual(engine.last.calls.filter((c) => c[0] === 'cleanup').at(-1), ['cleanup', { dryRun: false, worktree: undefined }]);
@@ -265,7 +311,9 @@ test('Clean up worktrees: dry run first, confirmation listing what is archived, 
 test('Initialize swarm and Open config; a failing command shows an error instead of throwing', async () => {
   const engine = new FakeEngine();
   const root = repo();
-  engine.setup = (ws) => { ws.config = { ...ws.config, file: undefined }; };
+  engine.setup = (ws) => {
+    ws.config = { ...ws.config, file: undefined };
+  };
   const ext = await start(engine, [root]);
   fake.replies.push(reply.button('Initialize swarm'));
   await run(Commands.openConfig);
@@ -293,7 +341,9 @@ test('notifications: only what needs you, each with the button that resolves it,
   ws.emit({ type: 'task_merged', taskId: 'x', sha: 'b', commit: 'c' });
   ws.emit({ type: 'run_finished', summary: { runId: 'r', startedAt: '', workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] } });
   await settle(ext);
-  assert.deepEqual(reviewToasts().map(withoutLinks), ['Swarm: "Add the flag" (human) is waiting for your review (reviewer agent: APPROVED). Ctrl+Alt+R opens it.']);
+  assert.deepEqual(reviewToasts().map(withoutLinks), [
+    'Swarm: "Add the flag" (human) is waiting for your review (reviewer agent: APPROVED). Ctrl+Alt+R opens it.',
+  ]);
   assert.deepEqual(messages(), ['Swarm: the run in repo ended: 0 merged.']);
   await clickLink(reviewToasts()[0], 'Open review');
   assert.deepEqual(reviews.at(-1), { root: ext.registry.sessions[0].root, taskId: 'human', sha: 'a'.repeat(40) });
@@ -301,17 +351,37 @@ test('notifications: only what needs you, each with the button that resolves it,
   fake.replies.push(reply.button('Answer'), reply.input('port 80'));
   ws.emit({ type: 'task_blocked', taskId: 'ask', question: 'Which port?' });
   await settle(ext);
-  assert.deepEqual(ws.calls.find((c) => c[0] === 'answer'), ['answer', 'ask', 'port 80']);
+  assert.deepEqual(
+    ws.calls.find((c) => c[0] === 'answer'),
+    ['answer', 'ask', 'port 80'],
+  );
 
   // Hazard 17: a worker stopped by a missing CLI names the CLI and offers its setting.
-  ws.emit({ type: 'run_started', runId: 'r', workers: [{ id: 'w9', role: 'worker', harness: 'codex', state: 'running', iteration: 1, iterations: 1 }], base: 'main' });
+  ws.emit({
+    type: 'run_started',
+    runId: 'r',
+    workers: [{ id: 'w9', role: 'worker', harness: 'codex', state: 'running', iteration: 1, iterations: 1 }],
+    base: 'main',
+  });
   ext.registry.sessions[0].startRun();
   ws.emit({ type: 'worker_state', worker: { id: 'w9', role: 'worker', harness: 'codex', state: 'running', iteration: 1, iterations: 1 } });
-  ws.emit({ type: 'agent_finished', workerId: 'w9', role: 'worker', round: 1, exitCode: 127, durationMs: 5, failure: 'spawn codex ENOENT', failureKind: 'missing_cli' });
+  ws.emit({
+    type: 'agent_finished',
+    workerId: 'w9',
+    role: 'worker',
+    round: 1,
+    exitCode: 127,
+    durationMs: 5,
+    failure: 'spawn codex ENOENT',
+    failureKind: 'missing_cli',
+  });
   fake.replies.push(reply.button('Open settings'));
   ws.emit({ type: 'worker_stopped', workerId: 'w9', reason: '3 failed turns in a row' });
   await settle(ext);
-  assert.match(messages('error').at(-1) ?? '', /worker w9 stopped: the "codex" CLI was not found \(spawn codex ENOENT\)\. Install it or set its path in the setting swarm\.cli\.codex/);
+  assert.match(
+    messages('error').at(-1) ?? '',
+    /worker w9 stopped: the "codex" CLI was not found \(spawn codex ENOENT\)\. Install it or set its path in the setting swarm\.cli\.codex/,
+  );
   assert.deepEqual(fake.executed.find((e) => e.command === 'workbench.action.openSettings')?.args, ['swarm.cli.codex']);
 
   fake.config['swarm.notifications'] = 'none';
@@ -323,7 +393,10 @@ test('notifications: only what needs you, each with the button that resolves it,
   fake.config['swarm.notifications'] = 'all';
   ws.emit({ type: 'run_recovered', resumed: ['busy'], returnedToPending: ['p1'], completed: [], killedPids: [123], orphanedWorktrees: ['/w/old'] });
   await settle(ext);
-  assert.match(messages('info').at(-1) ?? '', /recovered the previous run of repo: resumed busy; returned to pending p1; stopped 1 stray agent process\(es\); 1 orphaned worktree\(s\) to clean up/);
+  assert.match(
+    messages('info').at(-1) ?? '',
+    /recovered the previous run of repo: resumed busy; returned to pending p1; stopped 1 stray agent process\(es\); 1 orphaned worktree\(s\) to clean up/,
+  );
   const log = fake.outputChannels[0].text();
   assert.match(log, /recovered the previous run: resumed \[busy\], returned to pending \[p1\]/, 'recovery is logged');
   assert.match(fake.statusBarMessages.at(-1) ?? '', /recovered the previous run \(1 resumed, 1 back to pending\)/);
@@ -342,7 +415,10 @@ test('deactivate stops a running swarm cleanly and disposes everything it regist
   assert.equal(bar.disposed, true);
   assert.equal(fake.treeViews.get(Views.tasks)?.disposed, true);
   assert.equal(fake.outputChannels[0].disposed, true);
-  assert.ok(fake.watchers.every((w) => w.disposed), 'file watchers disposed');
+  assert.ok(
+    fake.watchers.every((w) => w.disposed),
+    'file watchers disposed',
+  );
   assert.equal(fake.contentProviders.size, 0);
   assert.equal(engine.last.disposed, true);
   assert.equal(engine.last.listenerCount, 0, 'no engine listener left');
@@ -382,7 +458,9 @@ test('a run interrupted by a window reload resumes on the next activation; one s
 
 test('Start swarm without a swarm.json says the demo agents would run, and starts only when asked', async () => {
   const engine = new FakeEngine();
-  engine.setup = (ws) => { ws.config = { ...ws.config, file: undefined, format: 'default' }; };
+  engine.setup = (ws) => {
+    ws.config = { ...ws.config, file: undefined, format: 'default' };
+  };
   await start(engine);
   assert.equal(await run(Commands.startSwarm), false);
   assert.match(messages('info').at(-1) ?? '', /no swarm.json, so the swarm would run the built-in demo agents/);
@@ -417,19 +495,32 @@ test('a repository removed from the window has its swarm stopped; one added late
   fake.setFolders([b]);
   await settle(ext);
   assert.equal(theRun.stopped, 'folder removed from the window');
-  assert.deepEqual(ext.registry.sessions.map((s) => s.root), [b]);
+  assert.deepEqual(
+    ext.registry.sessions.map((s) => s.root),
+    [b],
+  );
   assert.equal(engine.opened.at(-1)?.repo, b);
 });
 
 test('Start selected workers… starts only the workers picked', async () => {
   const engine = new FakeEngine();
   engine.setup = (ws) => {
-    ws.config = { ...ws.config, workers: [{ id: 'p1', role: 'planner', harness: 'claude', iterations: 5, maxPending: 10 }, { id: 'w1', role: 'worker', harness: 'codex', iterations: 5, maxPending: 10 }, { id: 'w2', role: 'worker', harness: 'codex', iterations: 5, maxPending: 10 }] };
+    ws.config = {
+      ...ws.config,
+      workers: [
+        { id: 'p1', role: 'planner', harness: 'claude', iterations: 5, maxPending: 10 },
+        { id: 'w1', role: 'worker', harness: 'codex', iterations: 5, maxPending: 10 },
+        { id: 'w2', role: 'worker', harness: 'codex', iterations: 5, maxPending: 10 },
+      ],
+    };
   };
   await start(engine);
   fake.replies.push(reply.pickMany('w1', 'w2'));
   assert.equal(await run(Commands.startSwarmWithWorkers), true);
-  assert.deepEqual(engine.last.calls.find((c) => c[0] === 'startRun'), ['startRun', { workers: ['w1', 'w2'] }]);
+  assert.deepEqual(
+    engine.last.calls.find((c) => c[0] === 'startRun'),
+    ['startRun', { workers: ['w1', 'w2'] }],
+  );
   assert.match(fake.prompts[0].text, /Workers to start in repo/);
 });
 
@@ -439,34 +530,57 @@ test('Start swarm: preflight problems stop the start before anything runs: one e
   await start(engine, [root]);
   const ws = engine.last;
   ws.preflightProblems = [
-    { check: 'harness', harness: 'claude', what: 'Claude Code ("claude", used by worker w1) is not installed', looked: '"claude" in the agents\' PATH (/usr/bin)', fix: 'install it: npm install -g @anthropic-ai/claude-code', place: 'config' },
+    {
+      check: 'harness',
+      harness: 'claude',
+      what: 'Claude Code ("claude", used by worker w1) is not installed',
+      looked: '"claude" in the agents\' PATH (/usr/bin)',
+      fix: 'install it: npm install -g @anthropic-ai/claude-code',
+      place: 'config',
+    },
     { check: 'git', what: 'git 2.30.0 is too old', looked: '"git" in PATH (/usr/bin)', fix: 'install git 2.38 or newer', place: 'system' },
   ];
   fake.replies.push(reply.button('Open config'));
   assert.equal(await run(Commands.startSwarm), false);
   assert.ok(!ws.calls.some((c) => c[0] === 'startRun'), 'no run started');
   const err = fake.messages.filter((m) => m.severity === 'error').at(-1)!;
-  assert.match(err.text, /^Swarm: cannot start in repo \(2 problems\): \(1\) Claude Code \("claude", used by worker w1\) is not installed \(looked: "claude" in the agents' PATH \(\/usr\/bin\)\)\. Fix: install it: npm install -g @anthropic-ai\/claude-code \(2\) git 2\.30\.0 is too old/);
+  assert.match(
+    err.text,
+    /^Swarm: cannot start in repo \(2 problems\): \(1\) Claude Code \("claude", used by worker w1\) is not installed \(looked: "claude" in the agents' PATH \(\/usr\/bin\)\)\. Fix: install it: npm install -g @anthropic-ai\/claude-code \(2\) git 2\.30\.0 is too old/,
+  );
   assert.deepEqual(err.items, ['Open settings', 'Open config', 'Check setup']);
   await new Promise((r) => setImmediate(r));
-  assert.ok(fake.executed.some((e) => e.command === Commands.openConfig && e.args[0] === root), JSON.stringify(fake.executed));
+  assert.ok(
+    fake.executed.some((e) => e.command === Commands.openConfig && e.args[0] === root),
+    JSON.stringify(fake.executed),
+  );
   // Fixed: the start goes on.
   ws.preflightProblems = [];
   assert.equal(await run(Commands.startSwarm), true);
   assert.ok(ws.calls.some((c) => c[0] === 'startRun'));
 });
 
-test('Initialize swarm passes the agents\' PATH and the swarm.cli settings, and says which CLI it chose', async () => {
+test("Initialize swarm passes the agents' PATH and the swarm.cli settings, and says which CLI it chose", async () => {
   fake.config['swarm.cli.codex'] = '/opt/codex';
   const engine = new FakeEngine();
   const root = repo();
-  engine.setup = (ws) => { ws.config = { ...ws.config, file: undefined }; };
+  engine.setup = (ws) => {
+    ws.config = { ...ws.config, file: undefined };
+  };
   await start(engine, [root]);
-  engine.initResult = { choice: { harness: 'codex', found: [{ name: 'codex', path: '/opt/codex' }], message: 'swarm.json uses Codex CLI (/opt/codex) for the workers and the reviewer' } };
+  engine.initResult = {
+    choice: {
+      harness: 'codex',
+      found: [{ name: 'codex', path: '/opt/codex' }],
+      message: 'swarm.json uses Codex CLI (/opt/codex) for the workers and the reviewer',
+    },
+  };
   await run(Commands.initialize);
   assert.deepEqual(engine.initOptions.at(-1), { agentPath: '/login/bin:/usr/bin', cliPaths: { codex: '/opt/codex' } });
   assert.match(messages('info').at(-1) ?? '', /^Swarm: swarm\.json uses Codex CLI \(\/opt\/codex\) for the workers and the reviewer\.$/);
-  engine.initResult = { choice: { harness: 'demo', found: [], message: 'no agent CLI (claude, codex, opencode, gemini) was found, so swarm.json uses the built-in demo agents' } };
+  engine.initResult = {
+    choice: { harness: 'demo', found: [], message: 'no agent CLI (claude, codex, opencode, gemini) was found, so swarm.json uses the built-in demo agents' },
+  };
   await run(Commands.initialize);
   const warn = fake.messages.filter((m) => m.severity === 'warning').at(-1)!;
   assert.match(warn.text, /built-in demo agents/);

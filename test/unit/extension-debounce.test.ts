@@ -71,13 +71,16 @@ test('a trigger while the action runs schedules exactly one more run, never a co
   let maxRunning = 0;
   let runs = 0;
   let release!: () => void;
-  const d = new Debouncer(async () => {
-    runs++;
-    running++;
-    maxRunning = Math.max(maxRunning, running);
-    await new Promise<void>((r) => (release = r));
-    running--;
-  }, { delayMs: 10, clock });
+  const d = new Debouncer(
+    async () => {
+      runs++;
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise<void>((r) => (release = r));
+      running--;
+    },
+    { delayMs: 10, clock },
+  );
   d.trigger();
   await clock.advance(10);
   assert.equal(runs, 1);
@@ -98,10 +101,13 @@ test('flush runs a waiting trigger at once; dispose cancels it; errors go to onE
   const clock = new ManualClock();
   const errors: unknown[] = [];
   let runs = 0;
-  const d = new Debouncer(() => {
-    runs++;
-    throw new Error('boom');
-  }, { delayMs: 1000, clock, onError: (e) => errors.push(e) });
+  const d = new Debouncer(
+    () => {
+      runs++;
+      throw new Error('boom');
+    },
+    { delayMs: 1000, clock, onError: (e) => errors.push(e) },
+  );
   d.trigger();
   await d.flush();
   assert.equal(runs, 1);
@@ -117,10 +123,33 @@ test('OperationRunner serializes operations, joins duplicates, lets parallel one
   const runner = new OperationRunner();
   const order: string[] = [];
   let releaseA!: () => void;
-  const a = runner.run({ kind: 'cleanup' }, () => new Promise<string>((r) => (releaseA = () => { order.push('a'); r('a'); })));
-  const b = runner.run({ kind: 'decide', target: 't1' }, async () => { order.push('b'); return 'b'; });
-  const b2 = runner.run({ kind: 'decide', target: 't1' }, async () => { order.push('b2'); return 'b2'; });
-  const stop = runner.run({ kind: 'stop' }, async () => { order.push('stop'); return 'stop'; }, { parallel: true });
+  const a = runner.run(
+    { kind: 'cleanup' },
+    () =>
+      new Promise<string>(
+        (r) =>
+          (releaseA = () => {
+            order.push('a');
+            r('a');
+          }),
+      ),
+  );
+  const b = runner.run({ kind: 'decide', target: 't1' }, async () => {
+    order.push('b');
+    return 'b';
+  });
+  const b2 = runner.run({ kind: 'decide', target: 't1' }, async () => {
+    order.push('b2');
+    return 'b2';
+  });
+  const stop = runner.run(
+    { kind: 'stop' },
+    async () => {
+      order.push('stop');
+      return 'stop';
+    },
+    { parallel: true },
+  );
   assert.equal(b, b2, 'a second click on the same action joins the first');
   assert.equal(await stop, 'stop');
   await new Promise((r) => setImmediate(r));
@@ -132,6 +161,10 @@ test('OperationRunner serializes operations, joins duplicates, lets parallel one
   assert.deepEqual(order, ['stop', 'a', 'b']);
   assert.equal(runner.operations.length, 0);
   // A failing operation does not block the queue.
-  await assert.rejects(runner.run({ kind: 'retry', target: 'x' }, async () => { throw new Error('no'); }));
+  await assert.rejects(
+    runner.run({ kind: 'retry', target: 'x' }, async () => {
+      throw new Error('no');
+    }),
+  );
   assert.equal(await runner.run({ kind: 'retry', target: 'y' }, async () => 'ok'), 'ok');
 });

@@ -28,7 +28,10 @@ function git(cwd: string, ...args: string[]): string {
  */
 function makeRepo(tasks: Record<string, string>): TestRepo {
   const repo = newRepo('swarm-ext-engine-');
-  repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }], review: { mode: 'agent', harness: 'scripted', max_rounds: 2 } });
+  repo.writeConfig({
+    workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }],
+    review: { mode: 'agent', harness: 'scripted', max_rounds: 2 },
+  });
   for (const [id, title] of Object.entries(tasks)) {
     const agent: AgentSpec = { files: { [`${id}.txt`]: 'made by e1\n' } };
     if (id.startsWith('ask')) agent.blocked = 'Which port should the server use?';
@@ -40,7 +43,13 @@ function makeRepo(tasks: Record<string, string>): TestRepo {
 
 async function startExtension(root: string, context = createFakeExtensionContext()): Promise<SwarmExtension> {
   fake.setFolders([root]);
-  const ext = activate(context as never, { agentPath: async () => process.env.PATH, reviewHost, refreshDelayMs: 10, refreshMaxWaitMs: 50, startTimeoutMs: 5000 });
+  const ext = activate(context as never, {
+    agentPath: async () => process.env.PATH,
+    reviewHost,
+    refreshDelayMs: 10,
+    refreshMaxWaitMs: 50,
+    startTimeoutMs: 5000,
+  });
   await ext.openSessions();
   await ext.registry.sessions[0].settled();
   return ext;
@@ -94,46 +103,53 @@ test('real engine: Start swarm runs a scripted worker and reviewer; the task mov
   assert.equal(fake.statusBarItems[0].visible, false, 'status bar hidden once the run ended with nothing waiting');
 });
 
-test('real engine: human review — Needs you, badge, notification, worktree diff, Approve from the tree merges exactly that commit', { timeout: 60_000 }, async () => {
-  const root = makeRepo({ flag: 'Add the flag' }).root;
-  fake.config['swarm.review.mode'] = 'human';
-  const ext = await startExtension(root);
-  const session = ext.registry.sessions[0];
-  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-  const runObj = session.activeRun!;
+test(
+  'real engine: human review — Needs you, badge, notification, worktree diff, Approve from the tree merges exactly that commit',
+  { timeout: 60_000 },
+  async () => {
+    const root = makeRepo({ flag: 'Add the flag' }).root;
+    fake.config['swarm.review.mode'] = 'human';
+    const ext = await startExtension(root);
+    const session = ext.registry.sessions[0];
+    assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+    const runObj = session.activeRun!;
 
-  const waiting = await until('the review in Needs you', () => treeItem(ext, 'Needs you', 'Add the flag'));
-  assert.match(waiting.contextValue ?? '', /^task:current:awaiting_human:decidable:approvable:.*:review/);
-  assert.equal(fake.treeViews.get('swarm.tasks')?.badge?.value, 1);
-  await ext.notifier.settled();
-  assert.ok(fake.progress.some((p) => /"Add the flag" \(flag\) is waiting for your review/.test(p.title ?? '')), fake.progress.map((p) => p.title).join('\n'));
+    const waiting = await until('the review in Needs you', () => treeItem(ext, 'Needs you', 'Add the flag'));
+    assert.match(waiting.contextValue ?? '', /^task:current:awaiting_human:decidable:approvable:.*:review/);
+    assert.equal(fake.treeViews.get('swarm.tasks')?.badge?.value, 1);
+    await ext.notifier.settled();
+    assert.ok(
+      fake.progress.some((p) => /"Add the flag" \(flag\) is waiting for your review/.test(p.title ?? '')),
+      fake.progress.map((p) => p.title).join('\n'),
+    );
 
-  // The Worktrees view shows the task's worktree and its changed file; a click diffs it against the base.
-  await session.refreshNow();
-  const wts = await renderTree(ext.worktrees);
-  const wt = wts.find((w) => w.description?.includes('flag'));
-  assert.ok(wt, `worktree of flag in ${wts.map((w) => w.label).join(', ')}`);
-  assert.match(wt.description ?? '', /flag · e1 · waiting for you · 1 ahead · 1 file/);
-  const file = wt.children?.find((c) => c.label === 'flag.txt');
-  assert.ok(file, 'flag.txt listed as changed');
-  const item = ext.worktrees.getTreeItem(file.node as never);
-  await fake.commands.get(item.command!.command)!(...(item.command!.arguments ?? []));
-  const diff = fake.executed.find((e) => e.command === 'vscode.diff')!;
-  const [left, right] = diff.args as [never, { fsPath: string }];
-  assert.equal(await fake.contentProviders.get('swarm-worktree-base')!.provideTextDocumentContent(left), '', 'added file: empty at the base');
-  assert.ok(existsSync(right.fsPath), 'right side is the file in the worktree');
+    // The Worktrees view shows the task's worktree and its changed file; a click diffs it against the base.
+    await session.refreshNow();
+    const wts = await renderTree(ext.worktrees);
+    const wt = wts.find((w) => w.description?.includes('flag'));
+    assert.ok(wt, `worktree of flag in ${wts.map((w) => w.label).join(', ')}`);
+    assert.match(wt.description ?? '', /flag · e1 · waiting for you · 1 ahead · 1 file/);
+    const file = wt.children?.find((c) => c.label === 'flag.txt');
+    assert.ok(file, 'flag.txt listed as changed');
+    const item = ext.worktrees.getTreeItem(file.node as never);
+    await fake.commands.get(item.command!.command)!(...(item.command!.arguments ?? []));
+    const diff = fake.executed.find((e) => e.command === 'vscode.diff')!;
+    const [left, right] = diff.args as [never, { fsPath: string }];
+    assert.equal(await fake.contentProviders.get('swarm-worktree-base')!.provideTextDocumentContent(left), '', 'added file: empty at the base');
+    assert.ok(existsSync(right.fsPath), 'right side is the file in the worktree');
 
-  const sha = session.snapshot.needsYou[0].sha;
-  assert.ok(sha);
-  await fake.commands.get(Commands.approve)!(waiting.node);
-  const summary = await runObj.done;
-  assert.deepEqual(summary?.merged, ['flag']);
-  assert.equal(git(root, 'show', 'main:flag.txt'), 'made by e1');
-  assert.ok(git(root, 'rev-list', 'main').split('\n').length >= 2);
-  assert.equal(git(root, 'merge-base', '--is-ancestor', sha, 'main'), '', 'the approved commit is on main');
-  await session.refreshNow();
-  assert.equal(fake.treeViews.get('swarm.tasks')?.badge, undefined, 'badge cleared');
-});
+    const sha = session.snapshot.needsYou[0].sha;
+    assert.ok(sha);
+    await fake.commands.get(Commands.approve)!(waiting.node);
+    const summary = await runObj.done;
+    assert.deepEqual(summary?.merged, ['flag']);
+    assert.equal(git(root, 'show', 'main:flag.txt'), 'made by e1');
+    assert.ok(git(root, 'rev-list', 'main').split('\n').length >= 2);
+    assert.equal(git(root, 'merge-base', '--is-ancestor', sha, 'main'), '', 'the approved commit is on main');
+    await session.refreshNow();
+    assert.equal(fake.treeViews.get('swarm.tasks')?.badge, undefined, 'badge cleared');
+  },
+);
 
 test('real engine: a blocked question shows in Blocked; Answer question resumes the agent and the task merges', { timeout: 60_000 }, async () => {
   const root = makeRepo({ ask: 'Start the server' }).root;
@@ -205,7 +221,10 @@ test('real engine: a window reload mid-turn stops the agent; the next activation
   ext = await startExtension(root, context);
   const session = ext.registry.sessions[0];
   const runObj = await until('the resumed run', () => session.activeRun);
-  const summary = await Promise.race([runObj.done, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`resumed run did not end; log:\n${fake.outputChannels[0].text()}`)), 20_000))]);
+  const summary = await Promise.race([
+    runObj.done,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`resumed run did not end; log:\n${fake.outputChannels[0].text()}`)), 20_000)),
+  ]);
   assert.deepEqual(summary.merged, ['slow']);
   const log = fake.outputChannels[0].text();
   assert.match(log, /resuming run .*, interrupted by a window reload/);

@@ -100,5 +100,8 @@ test('a menu on a row keeps reaching its task while other rows are refreshed, ma
     await run(Commands.openReview, clicked);
   }
   assert.ok(fired.length >= 10 && fired.every((n) => n !== undefined && n !== clicked), 'only the other row was refreshed');
-  assert.deepEqual(reviews.slice(-10).map((r) => r.taskId), Array(10).fill('r1'));
+  assert.deepEqual(
+    reviews.slice(-10).map((r) => r.taskId),
+    Array(10).fill('r1'),
+  );
 });

@@ -19,7 +19,9 @@ function open(target: Omit<ConstructorParameters<typeof LiveOutputTerminal>[0], 
   const events = new EventEmitter<SwarmEvent>();
   const pty = new LiveOutputTerminal({ ...target, onEvent: events.event } as ConstructorParameters<typeof LiveOutputTerminal>[0]);
   let out = '';
-  pty.onDidWrite((t) => { out += t; });
+  pty.onDidWrite((t) => {
+    out += t;
+  });
   pty.open();
   return { pty, events, text: () => out };
 }
@@ -60,7 +62,16 @@ test('LiveTurns remembers the latest turn per task and worker, and when it ended
   turns.observe('/r', { type: 'agent_started', taskId: 'a', workerId: 'w1', role: 'worker', round: 1, pid: 1, pgid: 1, logFile: '/l1' });
   assert.equal(turns.task('/r', 'a')?.running, true);
   turns.observe('/r', { type: 'agent_finished', taskId: 'a', workerId: 'w1', role: 'worker', round: 1, exitCode: 0, durationMs: 1, usage: { costUsd: 0.5 } });
-  turns.observe('/r', { type: 'agent_finished', taskId: 'b', workerId: 'w1', role: 'reviewer', round: 1, exitCode: 0, durationMs: 1, usage: { costUsd: 0.25 } });
+  turns.observe('/r', {
+    type: 'agent_finished',
+    taskId: 'b',
+    workerId: 'w1',
+    role: 'reviewer',
+    round: 1,
+    exitCode: 0,
+    durationMs: 1,
+    usage: { costUsd: 0.25 },
+  });
   assert.equal(turns.task('/r', 'a')?.running, false);
   assert.equal(turns.worker('/r', 'w1')?.logFile, '/l1');
   assert.equal(turns.workerUsage('/r', 'w1')?.costUsd, 0.75);
@@ -71,7 +82,13 @@ test('LogFollower reads a growing file in chunks from where it was', async () =>
   const f = join(dir, 'grow.log');
   writeFileSync(f, 'a');
   let got = '';
-  const fl = new LogFollower(f, (t) => { got += t; }, 20);
+  const fl = new LogFollower(
+    f,
+    (t) => {
+      got += t;
+    },
+    20,
+  );
   await fl.start(true);
   appendFileSync(f, 'bc\u00e9');
   await waitFor(() => got === 'abc\u00e9', 5000, 'appended text');

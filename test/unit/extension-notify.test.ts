@@ -36,7 +36,10 @@ test('three reviews arriving: one toast ("3 reviews waiting — Open next"), not
   showing.add('r1');
   await clickLink(reviewToasts()[0], 'Open next');
   await settle(ext);
-  assert.deepEqual(reviews.map((r) => r.taskId), ['r2']);
+  assert.deepEqual(
+    reviews.map((r) => r.taskId),
+    ['r2'],
+  );
   assert.equal(fake.progress.length, 1, 'still one toast');
 });
 
@@ -53,7 +56,10 @@ test('the review toast closes once a review it offers is on screen, whatever ope
   assert.equal(reviewToasts().length, 1, 'open while its review is not on screen');
   // The key (Open next review) opens it; its panel shows as a tab.
   await commands.executeCommand(Commands.openNextReview);
-  assert.deepEqual(reviews.map((r) => r.taskId), ['r1']);
+  assert.deepEqual(
+    reviews.map((r) => r.taskId),
+    ['r1'],
+  );
   showing.add('r1');
   tabsChanged.fire(undefined);
   await new Promise((r) => setImmediate(r));
@@ -75,10 +81,17 @@ test('Open next review (the key the toast names): the review waiting longest tha
   seedReviews(engine, 2);
   const ext = await start(engine);
   await commands.executeCommand(Commands.openNextReview);
-  assert.deepEqual(reviews.map((r) => r.taskId), ['r1']);
+  assert.deepEqual(
+    reviews.map((r) => r.taskId),
+    ['r1'],
+  );
   showing.add('r1');
   await commands.executeCommand(Commands.openNextReview);
-  assert.deepEqual(reviews.map((r) => r.taskId), ['r1', 'r2'], 'r1 is on screen: the next one');
+  assert.deepEqual(
+    reviews.map((r) => r.taskId),
+    ['r1', 'r2'],
+    'r1 is on screen: the next one',
+  );
   engine.last.needs.length = 0;
   await ext.registry.sessions[0].refreshNow();
   await commands.executeCommand(Commands.openNextReview);
@@ -97,7 +110,10 @@ test('Open next review right after the toast shows: the review it offers, though
   assert.match(reviewToasts().at(-1) ?? '', /"Fresh" \(fresh\) is waiting for your review .*Ctrl\+Alt\+R opens it\./);
   assert.deepEqual(ext.registry.sessions[0].snapshot.needsYou, [], 'not in the snapshot yet');
   await commands.executeCommand(Commands.openNextReview);
-  assert.deepEqual(reviews.map((r) => r.taskId), ['fresh']);
+  assert.deepEqual(
+    reviews.map((r) => r.taskId),
+    ['fresh'],
+  );
 });
 
 test('no notification for the task whose review is on screen (review, question, failure)', async () => {
@@ -129,7 +145,10 @@ test('a failed task: its own words and Retry / Open review / Move back to pendin
   assert.equal(fake.messages[0].severity, 'error');
   assert.deepEqual(buttons(0), ['Retry', 'Open review', 'Move back to pending']);
   assert.doesNotMatch(messages()[0], /asks/);
-  assert.deepEqual(ws.calls.find((c) => c[0] === 'retry'), ['retry', 'broke']);
+  assert.deepEqual(
+    ws.calls.find((c) => c[0] === 'retry'),
+    ['retry', 'broke'],
+  );
 });
 
 test('the run ends: a summary with what is left, and Open next review', async () => {
@@ -137,7 +156,19 @@ test('the run ends: a summary with what is left, and Open next review', async ()
   seedReviews(engine, 2);
   const ext = await start(engine);
   fake.replies.push(reply.button('Open next review'));
-  engine.last.emit({ type: 'run_finished', summary: { runId: 'r', startedAt: '', workers: [], merged: ['a', 'b', 'c'], waitingForHuman: ['r1', 'r2'], blocked: [], failed: ['x'], reason: 'no work left' } });
+  engine.last.emit({
+    type: 'run_finished',
+    summary: {
+      runId: 'r',
+      startedAt: '',
+      workers: [],
+      merged: ['a', 'b', 'c'],
+      waitingForHuman: ['r1', 'r2'],
+      blocked: [],
+      failed: ['x'],
+      reason: 'no work left',
+    },
+  });
   await settle(ext);
   assert.deepEqual(messages(), ['Swarm: the run in repo ended (no work left): 3 merged, 2 reviews waiting for you, 1 failed.']);
   assert.equal(reviews.at(-1)?.taskId, 'r1');
@@ -148,19 +179,25 @@ test('a quarantined task file: the whole reason, Open file, and Move back to pen
   const ext = await start(engine);
   const ws = engine.last;
   const root = ext.registry.sessions[0].root;
-  const reason = 'bad.md: frontmatter: not valid YAML: unexpected end of the stream within a flow collection (2:1)\n\n 1 | title: [unclosed\n 2 | priority: high';
+  const reason =
+    'bad.md: frontmatter: not valid YAML: unexpected end of the stream within a flow collection (2:1)\n\n 1 | title: [unclosed\n 2 | priority: high';
   ws.tasks.quarantined.push({ file: `${root}/tasks/quarantine/bad.md`, reason });
   fake.replies.push(reply.button('Move back to pending'));
   ws.emit({ type: 'task_quarantined', file: 'tasks/quarantine/bad.md', reason });
   await settle(ext);
   assert.equal(messages()[0], `Swarm: the task file tasks/quarantine/bad.md cannot be read, so the swarm set it aside in quarantine. ${reason}`);
   assert.deepEqual(buttons(0), ['Open file', 'Move back to pending']);
-  assert.deepEqual(ws.calls.find((c) => c[0] === 'restoreQuarantined'), ['restoreQuarantined', `${root}/tasks/quarantine/bad.md`]);
+  assert.deepEqual(
+    ws.calls.find((c) => c[0] === 'restoreQuarantined'),
+    ['restoreQuarantined', `${root}/tasks/quarantine/bad.md`],
+  );
   assert.ok(ws.tasks.pending.some((t) => t.id === 'bad'));
 
   // Still broken: the engine refuses and the user is told why, with the file to open.
   ws.tasks.quarantined.push({ file: `${root}/tasks/quarantine/worse.md`, reason: 'x' });
-  ws.restoreQuarantined = async () => { throw new Error('worse.md: frontmatter: not valid YAML'); };
+  ws.restoreQuarantined = async () => {
+    throw new Error('worse.md: frontmatter: not valid YAML');
+  };
   assert.equal(await fake.commands.get(Commands.restoreQuarantined)!({ root, file: `${root}/tasks/quarantine/worse.md` }), false);
   assert.match(messages().at(-1) ?? '', /still in quarantine: worse\.md: frontmatter: not valid YAML/);
 });

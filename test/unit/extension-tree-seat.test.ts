@@ -32,7 +32,14 @@ function seed(engine: FakeEngine) {
     ws.needs = [
       { kind: 'review', taskId: 'r1', title: 'Review one', sha: SHA, since: '2026-01-01T00:00:00Z' },
       { kind: 'review', taskId: 'r2', title: 'Review two', sha: 'b'.repeat(40), since: '2026-01-02T00:00:00Z' },
-      { kind: 'failed', taskId: 'broke', title: 'Broke', question: 'The agent failed 3 times (last: exit 1). Fix the cause, then Retry.', sha: 'c'.repeat(40), since: '2026-01-03T00:00:00Z' },
+      {
+        kind: 'failed',
+        taskId: 'broke',
+        title: 'Broke',
+        question: 'The agent failed 3 times (last: exit 1). Fix the cause, then Retry.',
+        sha: 'c'.repeat(40),
+        since: '2026-01-03T00:00:00Z',
+      },
     ];
   };
 }
@@ -49,7 +56,13 @@ test('idle noise: engine events that change nothing the view shows fire no tree 
   const sets = { badge: 0, text: 0, tooltip: 0 };
   const spy = (obj: object, key: 'badge' | 'text' | 'tooltip') => {
     let value = (obj as Record<string, unknown>)[key];
-    Object.defineProperty(obj, key, { get: () => value, set: (v) => { sets[key]++; value = v; } });
+    Object.defineProperty(obj, key, {
+      get: () => value,
+      set: (v) => {
+        sets[key]++;
+        value = v;
+      },
+    });
   };
   spy(fake.treeViews.get(Views.tasks)!, 'badge');
   spy(fake.statusBarItems[0], 'text');
@@ -89,7 +102,11 @@ test('a task keeps its item id while it moves between groups (VS Code maps a men
   const needsYou = child(tree, 'Needs you', 'Busy')!;
   assert.notEqual(needsYou.id, after.id, 'the "Needs you" copy is an item of its own');
   const ids: string[] = [];
-  const walk = (items: RenderedItem[]) => items.forEach((i) => { if (i.id) ids.push(i.id); walk(i.children ?? []); });
+  const walk = (items: RenderedItem[]) =>
+    items.forEach((i) => {
+      if (i.id) ids.push(i.id);
+      walk(i.children ?? []);
+    });
   walk(tree);
   assert.equal(new Set(ids).size, ids.length, 'ids are unique');
 });
@@ -105,7 +122,10 @@ test('the clicked item reaches the command: a menu action never opens a "which t
   await settle(ext);
   await renderTree(ext.tasks);
   for (let i = 0; i < 10; i++) await run(Commands.openReview, old);
-  assert.deepEqual(reviews.map((r) => r.taskId), Array(10).fill('r2'));
+  assert.deepEqual(
+    reviews.map((r) => r.taskId),
+    Array(10).fill('r2'),
+  );
   assert.equal(fake.prompts.filter((p) => p.kind === 'quickPick').length, 0, 'no picker');
 
   // A row that is not a task (a group) says so instead of offering a picker whose Enter picks the first task.
@@ -115,7 +135,7 @@ test('the clicked item reaches the command: a menu action never opens a "which t
   assert.equal(reviews.length, 10);
 });
 
-test('the palette\'s quick pick shows words, not status ids', async () => {
+test("the palette's quick pick shows words, not status ids", async () => {
   const engine = new FakeEngine();
   seed(engine);
   await start(engine);
@@ -131,7 +151,10 @@ test('a failed task is not a question: its own group, words and icon; Retry, Ope
   seed(engine);
   const ext = await start(engine);
   const tree = await renderTree(ext.tasks);
-  assert.deepEqual(tree.map((g) => g.label), ['Needs you', 'Pending', 'Current', 'Blocked', 'Failed', 'Complete']);
+  assert.deepEqual(
+    tree.map((g) => g.label),
+    ['Needs you', 'Pending', 'Current', 'Blocked', 'Failed', 'Complete'],
+  );
   const failed = child(tree, 'Failed', 'Broke')!;
   assert.equal(failed.description, 'broke · failed 3 times');
   assert.equal(failed.icon, 'error');
@@ -176,20 +199,29 @@ test('the status bar says paused, not "N running", while the run is paused; wait
 
 test('config errors: one error row each in the tree, numbered in the Start notification, no Start in the Worktrees welcome; the effective review mode is shown', async () => {
   const engine = new FakeEngine();
-  engine.failWith = new Error('swarm.json: workers[0].role: expected worker, reviewer or planner, found "wizard"\nswarm.json: review.mode: expected agent, human or agent+human, found "robot"');
+  engine.failWith = new Error(
+    'swarm.json: workers[0].role: expected worker, reviewer or planner, found "wizard"\nswarm.json: review.mode: expected agent, human or agent+human, found "robot"',
+  );
   const ext = await start(engine);
   const tree = await renderTree(ext.tasks);
-  assert.deepEqual(tree.map((r) => `${r.label} [${r.icon}]`), [
-    'Config error: swarm.json: workers[0].role: expected worker, reviewer or planner, found "wizard" [error]',
-    'Config error: swarm.json: review.mode: expected agent, human or agent+human, found "robot" [error]',
-  ]);
+  assert.deepEqual(
+    tree.map((r) => `${r.label} [${r.icon}]`),
+    [
+      'Config error: swarm.json: workers[0].role: expected worker, reviewer or planner, found "wizard" [error]',
+      'Config error: swarm.json: review.mode: expected agent, human or agent+human, found "robot" [error]',
+    ],
+  );
   assert.equal(fake.contexts.get('swarm.folderState'), 'configError');
   // The manifest: no Start in the view title or the Worktrees welcome while the config is broken.
-  for (const m of pkg.contributes.menus['view/title'] as { command: string; when: string }[]) if (m.command === Commands.startSwarm) assert.match(m.when, /swarm\.folderState != configError/);
-  const welcome = (pkg.contributes.viewsWelcome as { view: string; when: string; contents: string }[]).filter((w) => w.view === Views.worktrees && w.when.includes('configError'));
+  for (const m of pkg.contributes.menus['view/title'] as { command: string; when: string }[])
+    if (m.command === Commands.startSwarm) assert.match(m.when, /swarm\.folderState != configError/);
+  const welcome = (pkg.contributes.viewsWelcome as { view: string; when: string; contents: string }[]).filter(
+    (w) => w.view === Views.worktrees && w.when.includes('configError'),
+  );
   assert.equal(welcome.length, 1);
   assert.doesNotMatch(welcome[0].contents, /swarm\.start/);
-  for (const w of pkg.contributes.viewsWelcome as { view: string; when: string; contents: string }[]) if (/swarm\.start\)/.test(w.contents)) assert.doesNotMatch(w.when, /configError/);
+  for (const w of pkg.contributes.viewsWelcome as { view: string; when: string; contents: string }[])
+    if (/swarm\.start\)/.test(w.contents)) assert.doesNotMatch(w.when, /configError/);
 
   await run(Commands.startSwarm);
   const error = fake.messages.find((m) => m.severity === 'error')!;
@@ -198,7 +230,9 @@ test('config errors: one error row each in the tree, numbered in the Start notif
 
   // Like the engine (workspace.ts): the setting, when set, overrides swarm.json's review.mode.
   const engine2 = new FakeEngine();
-  engine2.setup = (ws) => { ws.config = { ...ws.config, review: { ...ws.config.review, mode: ws.options.reviewMode ?? 'agent+human' } }; };
+  engine2.setup = (ws) => {
+    ws.config = { ...ws.config, review: { ...ws.config.review, mode: ws.options.reviewMode ?? 'agent+human' } };
+  };
   fake.reset();
   await start(engine2);
   assert.equal((fake.treeViews.get(Views.tasks) as unknown as { description?: string }).description, 'review: agent+human (swarm.json)');
@@ -215,8 +249,21 @@ test('an editor tab of a task file follows the file when the task moves folders 
     ws.tasks.pending = [makeTask('p1', 'pending'), makeTask('p2', 'pending')];
   };
   const ext = await start(engine);
-  const tab = (path: string, extra: Partial<{ isActive: boolean; isDirty: boolean; isPreview: boolean }> = {}) => ({ label: path.split('/').pop()!, input: new TabInputText(Uri.file(path)), isActive: false, isDirty: false, isPreview: false, ...extra });
-  fake.tabGroups = [{ viewColumn: 2, isActive: true, tabs: [tab('/repo/tasks/pending/p1.md', { isActive: true, isPreview: true }), tab('/repo/tasks/pending/p2.md', { isDirty: true })] }];
+  const tab = (path: string, extra: Partial<{ isActive: boolean; isDirty: boolean; isPreview: boolean }> = {}) => ({
+    label: path.split('/').pop()!,
+    input: new TabInputText(Uri.file(path)),
+    isActive: false,
+    isDirty: false,
+    isPreview: false,
+    ...extra,
+  });
+  fake.tabGroups = [
+    {
+      viewColumn: 2,
+      isActive: true,
+      tabs: [tab('/repo/tasks/pending/p1.md', { isActive: true, isPreview: true }), tab('/repo/tasks/pending/p2.md', { isDirty: true })],
+    },
+  ];
   const ws = engine.last;
   ws.tasks.pending = [];
   ws.tasks.current = [makeTask('p1', 'current', 'running'), makeTask('p2', 'current', 'running')];
@@ -224,7 +271,11 @@ test('an editor tab of a task file follows the file when the task moves folders 
   await settle(ext);
   await ext.tabs.settled();
   assert.deepEqual(fake.shownOptions, [{ path: '/repo/tasks/current/p1.md', options: { viewColumn: 2, preview: true, preserveFocus: false } }]);
-  assert.deepEqual(fake.tabGroups[0].tabs.map((t) => t.label), ['p2.md'], 'the stale p1 tab closed; the dirty p2 tab kept');
+  assert.deepEqual(
+    fake.tabGroups[0].tabs.map((t) => t.label),
+    ['p2.md'],
+    'the stale p1 tab closed; the dirty p2 tab kept',
+  );
 });
 
 test('config errors are Error diagnostics on swarm.json, at the field they name; gone once the config opens', async () => {
@@ -234,7 +285,10 @@ test('config errors are Error diagnostics on swarm.json, at the field they name;
   engine.failWith = new Error('swarm.json: workers[0].role: expected worker, reviewer or planner, found "wizard"\nother.json: x: not about this file');
   const ext = await start(engine, [root]);
   const list = diagnostics.get(join(root, 'swarm.json')) ?? [];
-  assert.deepEqual(list.map((d) => [d.severity, d.message, d.range.startLine, d.range.startCharacter]), [[DiagnosticSeverity.Error, 'workers[0].role: expected worker, reviewer or planner, found "wizard"', 2, 6]]);
+  assert.deepEqual(
+    list.map((d) => [d.severity, d.message, d.range.startLine, d.range.startCharacter]),
+    [[DiagnosticSeverity.Error, 'workers[0].role: expected worker, reviewer or planner, found "wizard"', 2, 6]],
+  );
   engine.failWith = undefined;
   await ext.registry.sessions[0].reopen();
   await settle(ext);

@@ -24,25 +24,71 @@ function find(items: RenderedItem[], label: string): RenderedItem {
 
 function seed(engine: FakeEngine, root: string) {
   engine.setup = (ws) => {
-    ws.tasks.pending = [makeTask('p-low', 'pending', 'pending', { priority: 1 }), makeTask('p-high', 'pending', 'pending', { priority: 5, dependsOn: ['c-run'] })];
+    ws.tasks.pending = [
+      makeTask('p-low', 'pending', 'pending', { priority: 1 }),
+      makeTask('p-high', 'pending', 'pending', { priority: 5, dependsOn: ['c-run'] }),
+    ];
     ws.tasks.current = [
       makeTask('c-run', 'current', 'running', { claimedBy: 'w1', worktree: `${root}/.swarm/worktrees/c-run` }),
       makeTask('c-review', 'current', 'reviewing', { claimedBy: 'w2' }),
-      makeTask('c-human', 'current', 'awaiting_human', { title: 'Add the flag', claimedBy: 'w1', worktree: `${root}/.swarm/worktrees/c-human`, meta: { priority: 3, files: ['src/a.ts'] } }),
+      makeTask('c-human', 'current', 'awaiting_human', {
+        title: 'Add the flag',
+        claimedBy: 'w1',
+        worktree: `${root}/.swarm/worktrees/c-human`,
+        meta: { priority: 3, files: ['src/a.ts'] },
+      }),
       makeTask('c-ask', 'current', 'blocked', { claimedBy: 'w3', question: 'Which port?' }),
     ];
-    ws.tasks.complete = [makeTask('done-old', 'complete', 'complete', { completedAt: '2026-01-01T00:00:00Z', completedBy: 'w1' }), makeTask('done-new', 'complete', 'complete', { completedAt: '2026-02-01T00:00:00Z' })];
+    ws.tasks.complete = [
+      makeTask('done-old', 'complete', 'complete', { completedAt: '2026-01-01T00:00:00Z', completedBy: 'w1' }),
+      makeTask('done-new', 'complete', 'complete', { completedAt: '2026-02-01T00:00:00Z' }),
+    ];
     ws.states.set('c-run', makeState('c-run', 'running', { workerId: 'w1', worktree: `${root}/.swarm/worktrees/c-run` }));
-    ws.states.set('c-review', makeState('c-review', 'reviewing', { workerId: 'w2', rounds: [{ round: 1, sha: 'a', base: 'main', baseSha: 'b', by: 'agent', verdict: 'NEEDS_CHANGES', feedback: 'x', startedAt: '', finishedAt: 'y' }, { round: 2, sha: 'c', base: 'main', baseSha: 'b', by: 'agent', verdict: null, feedback: '', startedAt: '' }] }));
-    ws.states.set('c-human', makeState('c-human', 'awaiting_human', { workerId: 'w1', headSha: 'f00d'.repeat(10), worktree: `${root}/.swarm/worktrees/c-human` }));
+    ws.states.set(
+      'c-review',
+      makeState('c-review', 'reviewing', {
+        workerId: 'w2',
+        rounds: [
+          { round: 1, sha: 'a', base: 'main', baseSha: 'b', by: 'agent', verdict: 'NEEDS_CHANGES', feedback: 'x', startedAt: '', finishedAt: 'y' },
+          { round: 2, sha: 'c', base: 'main', baseSha: 'b', by: 'agent', verdict: null, feedback: '', startedAt: '' },
+        ],
+      }),
+    );
+    ws.states.set(
+      'c-human',
+      makeState('c-human', 'awaiting_human', { workerId: 'w1', headSha: 'f00d'.repeat(10), worktree: `${root}/.swarm/worktrees/c-human` }),
+    );
     ws.states.set('c-ask', makeState('c-ask', 'blocked', { workerId: 'w3' }));
     ws.needs = [
       { kind: 'review', taskId: 'c-human', title: 'Add the flag', sha: 'f00d'.repeat(10), since: '2026-03-01T10:00:00Z' },
       { kind: 'question', taskId: 'c-ask', title: 'Task c-ask', question: 'Which port?', since: '2026-03-01T11:00:00Z' },
     ];
     ws.worktrees = [
-      { path: `${root}/.swarm/worktrees/old`, branch: 'swarm/old', head: 'abc'.repeat(13) + 'a', ahead: 2, changedFiles: [], dirty: true, orphaned: true, diskBytes: 5 * 1024 * 1024 },
-      { path: `${root}/.swarm/worktrees/c-human`, branch: 'swarm/c-human', head: 'f00d'.repeat(10), taskId: 'c-human', workerId: 'w1', status: 'awaiting_human', ahead: 1, changedFiles: [{ path: 'src/a.ts', status: 'M' }, { path: 'README.md', status: 'A' }], dirty: false, orphaned: false },
+      {
+        path: `${root}/.swarm/worktrees/old`,
+        branch: 'swarm/old',
+        head: 'abc'.repeat(13) + 'a',
+        ahead: 2,
+        changedFiles: [],
+        dirty: true,
+        orphaned: true,
+        diskBytes: 5 * 1024 * 1024,
+      },
+      {
+        path: `${root}/.swarm/worktrees/c-human`,
+        branch: 'swarm/c-human',
+        head: 'f00d'.repeat(10),
+        taskId: 'c-human',
+        workerId: 'w1',
+        status: 'awaiting_human',
+        ahead: 1,
+        changedFiles: [
+          { path: 'src/a.ts', status: 'M' },
+          { path: 'README.md', status: 'A' },
+        ],
+        dirty: false,
+        orphaned: false,
+      },
     ];
   };
 }
@@ -53,15 +99,35 @@ test('Tasks view: Needs you (newest first) / Pending / Current / Blocked / Compl
   seed(engine, root);
   const ext = await start(engine, [root]);
   const tree = await renderTree(ext.tasks);
-  assert.deepEqual(tree.map((g) => `${g.label} ${g.description}`), ['Needs you 2', 'Pending 2', 'Current 3', 'Blocked 1', 'Complete 2']);
-  assert.deepEqual(find(tree, 'Needs you').children?.map((c) => c.label), ['Task c-ask', 'Add the flag'], 'newest first');
-  assert.deepEqual(find(tree, 'Pending').children?.map((c) => c.label), ['Task p-low', 'Task p-high'], 'lowest priority number first, the order the engine takes them');
+  assert.deepEqual(
+    tree.map((g) => `${g.label} ${g.description}`),
+    ['Needs you 2', 'Pending 2', 'Current 3', 'Blocked 1', 'Complete 2'],
+  );
+  assert.deepEqual(
+    find(tree, 'Needs you').children?.map((c) => c.label),
+    ['Task c-ask', 'Add the flag'],
+    'newest first',
+  );
+  assert.deepEqual(
+    find(tree, 'Pending').children?.map((c) => c.label),
+    ['Task p-low', 'Task p-high'],
+    'lowest priority number first, the order the engine takes them',
+  );
   assert.equal(find(tree, 'Pending').children?.[1].description, 'p-high · pending · after c-run');
   const current = find(tree, 'Current').children ?? [];
-  assert.deepEqual(current.map((c) => c.description), ['c-run · w1 · running', 'c-review · w2 · in review round 2', 'c-human · w1 · waiting for you']);
-  assert.deepEqual(current.map((c) => c.icon), ['sync~spin', 'eye', 'bell-dot']);
+  assert.deepEqual(
+    current.map((c) => c.description),
+    ['c-run · w1 · running', 'c-review · w2 · in review round 2', 'c-human · w1 · waiting for you'],
+  );
+  assert.deepEqual(
+    current.map((c) => c.icon),
+    ['sync~spin', 'eye', 'bell-dot'],
+  );
   assert.equal(find(tree, 'Blocked').children?.[0].description, 'c-ask · w3 · question for you');
-  assert.deepEqual(find(tree, 'Complete').children?.map((c) => c.label), ['Task done-new', 'Task done-old']);
+  assert.deepEqual(
+    find(tree, 'Complete').children?.map((c) => c.label),
+    ['Task done-new', 'Task done-old'],
+  );
   assert.equal(find(tree, 'Complete').children?.[1].description, 'done-old · w1 · merged');
 
   // Tooltip: the frontmatter, as text; click opens the task through the openTask command.
@@ -117,10 +183,26 @@ test('contextValues select the right inline and context actions through the mani
   assert.equal(cv('Needs you', 'Add the flag'), 'task:current:awaiting_human:decidable:approvable:movable:review:worktree:needsyou-review');
 
   assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), true), [Commands.openReview, Commands.approve, Commands.showLiveOutput]);
-  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), false), [Commands.openTask, Commands.openReview, Commands.approve, Commands.override, Commands.requestChanges, Commands.moveToPending, Commands.revealWorktree, Commands.showAgentLog, Commands.showLiveOutput]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Add the flag'), false), [
+    Commands.openTask,
+    Commands.openReview,
+    Commands.approve,
+    Commands.override,
+    Commands.requestChanges,
+    Commands.moveToPending,
+    Commands.revealWorktree,
+    Commands.showAgentLog,
+    Commands.showLiveOutput,
+  ]);
   assert.deepEqual(menuCommands(Views.tasks, cv('Blocked', 'Task c-ask'), true), [Commands.answerQuestion, Commands.retryTask, Commands.showLiveOutput]);
   assert.deepEqual(menuCommands(Views.tasks, cv('Pending', 'Task p-low')), [Commands.openTask], 'a pending task can only be opened');
-  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Task c-run')), [Commands.openTask, Commands.moveToPending, Commands.revealWorktree, Commands.showAgentLog, Commands.showLiveOutput]);
+  assert.deepEqual(menuCommands(Views.tasks, cv('Current', 'Task c-run')), [
+    Commands.openTask,
+    Commands.moveToPending,
+    Commands.revealWorktree,
+    Commands.showAgentLog,
+    Commands.showLiveOutput,
+  ]);
   assert.deepEqual(menuCommands(Views.tasks, cv('Complete', 'Task done-new')), [Commands.openTask, Commands.showAgentLog, Commands.showLiveOutput]);
   assert.ok(!menuCommands(Views.worktrees, cv('Current', 'Add the flag')).length, 'task items get no worktree actions');
 });
@@ -133,7 +215,11 @@ for (const sandboxed of [false, true]) {
     const inner = engine.setup;
     engine.setup = (ws) => {
       inner(ws);
-      (ws as { sandbox?: unknown }).sandbox = { sandboxed, mode: sandboxed ? 'auto' : 'off', reason: sandboxed ? 'agents run sandboxed' : 'agents are NOT sandboxed: sandbox.mode is "off"' };
+      (ws as { sandbox?: unknown }).sandbox = {
+        sandboxed,
+        mode: sandboxed ? 'auto' : 'off',
+        reason: sandboxed ? 'agents run sandboxed' : 'agents are NOT sandboxed: sandbox.mode is "off"',
+      };
     };
     const ext = await start(engine, [root]);
     const tree = await renderTree(ext.worktrees);
@@ -152,16 +238,23 @@ test('Worktrees view: branch, task, worker, state, ahead, changed files (click �
   seed(engine, root);
   const ext = await start(engine, [root]);
   const tree = await renderTree(ext.worktrees);
-  assert.deepEqual(tree.map((w) => `${w.label} — ${w.description}`), [
-    'swarm/c-human — c-human · w1 · waiting for you · 1 ahead · 2 files',
-    'swarm/old — orphaned · 5.0 MB · 2 ahead · uncommitted changes',
-  ]);
+  assert.deepEqual(
+    tree.map((w) => `${w.label} — ${w.description}`),
+    ['swarm/c-human — c-human · w1 · waiting for you · 1 ahead · 2 files', 'swarm/old — orphaned · 5.0 MB · 2 ahead · uncommitted changes'],
+  );
   assert.equal(tree[0].contextValue, 'worktree:active:task');
   assert.equal(tree[1].contextValue, 'worktree:orphaned:dirty');
-  assert.deepEqual(menuCommands(Views.worktrees, 'worktree:orphaned:dirty', true), [Commands.openWorktreeInNewWindow, Commands.openWorktreeInTerminal, Commands.cleanUpWorktree]);
+  assert.deepEqual(menuCommands(Views.worktrees, 'worktree:orphaned:dirty', true), [
+    Commands.openWorktreeInNewWindow,
+    Commands.openWorktreeInTerminal,
+    Commands.cleanUpWorktree,
+  ]);
   assert.deepEqual(menuCommands(Views.worktrees, 'worktree:active:task', true), [Commands.openWorktreeInNewWindow, Commands.openWorktreeInTerminal]);
   assert.ok(menuCommands(Views.worktrees, 'worktree:active:task', false).includes(Commands.showAgentLog));
-  assert.deepEqual(tree[0].children?.map((f) => `${f.label} — ${f.description}`), ['a.ts — src · M', 'README.md — A']);
+  assert.deepEqual(
+    tree[0].children?.map((f) => `${f.label} — ${f.description}`),
+    ['a.ts — src · M', 'README.md — A'],
+  );
 
   // Clicking a changed file opens VS Code's diff: base (merge-base the review saw) ↔ the worktree file.
   const fileItem = ext.worktrees.getTreeItem(tree[0].children?.[0].node as never);
@@ -207,7 +300,9 @@ test('a burst of 300 file events in the task folders becomes a few refreshes, an
   const ext = await start(engine, [root]);
   const session = ext.registry.sessions[0];
   const before = session.taskLoads;
-  const watchers = fake.watchers.filter((w) => !w.disposed && typeof w.pattern !== 'string').map((w) => `${w.base} ${(w.pattern as { pattern: string }).pattern}`);
+  const watchers = fake.watchers
+    .filter((w) => !w.disposed && typeof w.pattern !== 'string')
+    .map((w) => `${w.base} ${(w.pattern as { pattern: string }).pattern}`);
   assert.ok(watchers.includes(`${root} tasks/**`), `a watcher on the tasks folders (${watchers.join(', ')})`);
   engine.last.tasks.pending.push(makeTask('from-agent', 'pending'));
   for (let i = 0; i < 300; i++) {
@@ -238,7 +333,9 @@ test('welcome states: no folder, not a git repository, no swarm.json, untrusted;
 
   fake.reset();
   const root = repo();
-  engine.setup = (ws) => { ws.config = { ...ws.config, file: undefined, format: 'default' }; };
+  engine.setup = (ws) => {
+    ws.config = { ...ws.config, file: undefined, format: 'default' };
+  };
   ext = await start(engine, [root]);
   assert.equal(fake.contexts.get(ContextKeys.folderState), 'noConfig');
   assert.deepEqual(await renderTree(ext.tasks), []);
@@ -266,12 +363,20 @@ test('multi-root: one session per repository (two folders of one repository shar
   mkdirSync(join(a, 'packages', 'x'), { recursive: true });
   const b = repo('b');
   const engine = new FakeEngine();
-  engine.setup = (ws) => { ws.tasks.pending = [makeTask(`in-${ws.options.repo.split('/').pop()}`, 'pending')]; };
+  engine.setup = (ws) => {
+    ws.tasks.pending = [makeTask(`in-${ws.options.repo.split('/').pop()}`, 'pending')];
+  };
   const ext = await start(engine, [a, join(a, 'packages', 'x'), b]);
-  assert.deepEqual(ext.registry.sessions.map((s) => s.root), [a, b]);
+  assert.deepEqual(
+    ext.registry.sessions.map((s) => s.root),
+    [a, b],
+  );
   assert.equal(fake.contexts.get(ContextKeys.multipleRepositories), true);
   const tree = await renderTree(ext.tasks);
-  assert.deepEqual(tree.map((t) => t.label), ['a', 'b']);
+  assert.deepEqual(
+    tree.map((t) => t.label),
+    ['a', 'b'],
+  );
   assert.ok(findItem(tree[0].children ?? [], 'Task in-a'));
   assert.ok(findItem(tree[1].children ?? [], 'Task in-b'));
 });
@@ -280,7 +385,9 @@ test('Complete shows the newest 200 with a note for the rest; unreadable task fi
   const root = repo();
   const engine = new FakeEngine();
   engine.setup = (ws) => {
-    ws.tasks.complete = Array.from({ length: 250 }, (_, i) => makeTask(`t${String(i).padStart(3, '0')}`, 'complete', 'complete', { completedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() }));
+    ws.tasks.complete = Array.from({ length: 250 }, (_, i) =>
+      makeTask(`t${String(i).padStart(3, '0')}`, 'complete', 'complete', { completedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() }),
+    );
     ws.tasks.quarantined = [{ file: `${root}/tasks/quarantine/bad.md`, reason: 'frontmatter: id "Bad Id" is not a valid task id' }];
   };
   const ext = await start(engine, [root]);
@@ -291,10 +398,13 @@ test('Complete shows the newest 200 with a note for the rest; unreadable task fi
   assert.equal(complete.children?.[0].label, 'Task t249', 'newest first');
   assert.equal(complete.children?.[200].label, '50 older tasks in tasks/complete');
   const quarantined = find(tree, 'Quarantined');
-  assert.deepEqual(quarantined.children?.map((c) => `${c.label} — ${c.description}`), ['bad.md — frontmatter: id "Bad Id" is not a valid task id']);
+  assert.deepEqual(
+    quarantined.children?.map((c) => `${c.label} — ${c.description}`),
+    ['bad.md — frontmatter: id "Bad Id" is not a valid task id'],
+  );
 });
 
-test('the manifest\'s task menus match capability flags, never a list of statuses', () => {
+test("the manifest's task menus match capability flags, never a list of statuses", () => {
   const statusName = new RegExp(`\\b(${STATUSES.join('|')})\\b`);
   for (const m of pkg.contributes.menus['view/item/context'] as { command: string; when: string }[]) {
     if (!m.when.includes('view == swarm.tasks')) continue;
@@ -303,8 +413,18 @@ test('the manifest\'s task menus match capability flags, never a list of statuse
   }
 });
 
-test('every status: the tree offers a decision exactly where the engine accepts one; Approve only where the engine\'s approvability says so, else Override', () => {
-  const round = (verdict: Verdict | null): ReviewRound => ({ round: 1, sha: 'a'.repeat(40), base: 'main', baseSha: 'b'.repeat(40), by: 'agent', verdict, feedback: '', startedAt: '', finishedAt: '' });
+test("every status: the tree offers a decision exactly where the engine accepts one; Approve only where the engine's approvability says so, else Override", () => {
+  const round = (verdict: Verdict | null): ReviewRound => ({
+    round: 1,
+    sha: 'a'.repeat(40),
+    base: 'main',
+    baseSha: 'b'.repeat(40),
+    by: 'agent',
+    verdict,
+    feedback: '',
+    startedAt: '',
+    finishedAt: '',
+  });
   for (const status of STATUSES) {
     for (const headSha of [undefined, 'c'.repeat(40)]) {
       for (const verdict of [undefined, 'APPROVED', 'NEEDS_CHANGES', 'REJECTED', null] as const) {
@@ -312,7 +432,19 @@ test('every status: the tree offers a decision exactly where the engine accepts 
         for (const engineSays of [undefined, true, false] as const) {
           const rounds = verdict === undefined ? [] : [round(verdict)];
           const state = makeState('t', status, { headSha, rounds });
-          const needsYou = engineSays === undefined ? [] : [{ kind: 'review' as const, taskId: 't', title: 't', sha: headSha, since: '', approvable: { approvable: engineSays, verdict: verdict ?? null } }];
+          const needsYou =
+            engineSays === undefined
+              ? []
+              : [
+                  {
+                    kind: 'review' as const,
+                    taskId: 't',
+                    title: 't',
+                    sha: headSha,
+                    since: '',
+                    approvable: { approvable: engineSays, verdict: verdict ?? null },
+                  },
+                ];
           const node = new TaskNode(undefined, { root: '/r', snapshot: { needsYou } } as never, makeTask('t', 'current', status), state);
           const menus = [...menuCommands(Views.tasks, node.contextValue, true), ...menuCommands(Views.tasks, node.contextValue, false)];
           const where = `${status}, head ${headSha ? 'set' : 'none'}, verdict ${verdict}, engine ${engineSays}: ${node.contextValue}`;
@@ -350,10 +482,13 @@ test('Worktrees view and task tooltip: the worktree\'s ports and "may conflict w
   };
   const ext = await start(engine, [root]);
   const tree = await renderTree(ext.worktrees);
-  assert.deepEqual(tree.map((w) => `${w.label} — ${w.description}`), [
-    'swarm/c-human — c-human · w1 · waiting for you · 1 ahead · 2 files · ports 4110–4119 · ⚠ may conflict with c-run in src/a.ts, src/b.ts',
-    'swarm/old — orphaned · 5.0 MB · 2 ahead · uncommitted changes',
-  ]);
+  assert.deepEqual(
+    tree.map((w) => `${w.label} — ${w.description}`),
+    [
+      'swarm/c-human — c-human · w1 · waiting for you · 1 ahead · 2 files · ports 4110–4119 · ⚠ may conflict with c-run in src/a.ts, src/b.ts',
+      'swarm/old — orphaned · 5.0 MB · 2 ahead · uncommitted changes',
+    ],
+  );
   const tip = (ext.worktrees.getTreeItem(tree[0].node as never).tooltip as MarkdownString).value.replace(/\\/g, '');
   assert.match(tip, /Ports: 4110–4119 \(SWARM_PORT=4110, SWARM_PORT_COUNT=10\)/);
   assert.match(tip, /may conflict with c-run in src\/a.ts, src\/b.ts/);
@@ -365,9 +500,11 @@ test('Worktrees view and task tooltip: the worktree\'s ports and "may conflict w
   assert.match(taskTip, /may conflict with the base main in README.md/);
 });
 
-test('the engine\'s approvability is for one head: an entry for another sha does not make the head shown approvable', () => {
+test("the engine's approvability is for one head: an entry for another sha does not make the head shown approvable", () => {
   const state = makeState('t', 'awaiting_human', { headSha: 'c'.repeat(40) });
-  const needsYou = [{ kind: 'review' as const, taskId: 't', title: 't', sha: 'd'.repeat(40), since: '', approvable: { approvable: true, verdict: 'APPROVED' as const } }];
+  const needsYou = [
+    { kind: 'review' as const, taskId: 't', title: 't', sha: 'd'.repeat(40), since: '', approvable: { approvable: true, verdict: 'APPROVED' as const } },
+  ];
   const node = new TaskNode(undefined, { root: '/r', snapshot: { needsYou } } as never, makeTask('t', 'current', 'awaiting_human'), state);
   assert.match(node.contextValue, /:overridable(:|$)/);
   assert.doesNotMatch(node.contextValue, /:approvable(:|$)/);

@@ -16,14 +16,24 @@ import { FakeEngine, type FakeRun } from '../helpers/fake-swarm-workspace';
 
 let dirs: string[] = [];
 beforeEach(() => fake.reset());
-afterEach(() => { deactivate(); for (const d of dirs) rmSync(d, { recursive: true, force: true }); dirs = []; });
+afterEach(() => {
+  deactivate();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
 
 async function start(engine: FakeEngine): Promise<SwarmExtension> {
   const dir = join(mkdtempSync(join(tmpdir(), 'swarm-workers-')), 'repo');
   mkdirSync(join(dir, '.git'), { recursive: true });
   dirs.push(dir);
   fake.setFolders([dir]);
-  const ext = activate(createFakeExtensionContext() as never, { engine, agentPath: async () => '/usr/bin', refreshDelayMs: 5, refreshMaxWaitMs: 20, startTimeoutMs: 200 });
+  const ext = activate(createFakeExtensionContext() as never, {
+    engine,
+    agentPath: async () => '/usr/bin',
+    refreshDelayMs: 5,
+    refreshMaxWaitMs: 20,
+    startTimeoutMs: 200,
+  });
   await ext.openSessions();
   for (const s of ext.registry.sessions) await s.settled();
   return ext;
@@ -32,12 +42,20 @@ const run = (id: string, ...args: unknown[]) => fake.commands.get(id)!(...args);
 
 test('Pause, Resume and Stop a worker from the Workers view', async () => {
   const engine = new FakeEngine();
-  engine.setup = (ws) => { ws.workerInfos = [{ id: 'w1', role: 'worker', harness: 'demo', state: 'running', taskId: 't1', iteration: 1, iterations: 3 }, { id: 'w2', role: 'worker', harness: 'demo', state: 'waiting', iteration: 0, iterations: 3 }]; };
+  engine.setup = (ws) => {
+    ws.workerInfos = [
+      { id: 'w1', role: 'worker', harness: 'demo', state: 'running', taskId: 't1', iteration: 1, iterations: 3 },
+      { id: 'w2', role: 'worker', harness: 'demo', state: 'waiting', iteration: 0, iterations: 3 },
+    ];
+  };
   const ext = await start(engine);
   assert.equal(await run(Commands.startSwarm), true);
   const theRun = engine.last.activeRun as FakeRun;
   let items = await renderTree(ext.live.workers);
-  assert.deepEqual(items.map((i) => i.contextValue), ['worker:running:pausable:stoppable', 'worker:waiting:pausable:stoppable']);
+  assert.deepEqual(
+    items.map((i) => i.contextValue),
+    ['worker:running:pausable:stoppable', 'worker:waiting:pausable:stoppable'],
+  );
 
   const node = (await ext.live.workers.getChildren())[0];
   // A state change redraws that worker's row only, on the same node (VS Code keeps its handle: an
@@ -77,7 +95,7 @@ test('Pause, Resume and Stop a worker from the Workers view', async () => {
   assert.deepEqual(theRun.workerCalls.at(-1), ['pause', 'w2']);
 });
 
-test('a run without per-worker control (another process\'s) offers no Pause or Stop; the manifest matches the flags', async () => {
+test("a run without per-worker control (another process's) offers no Pause or Stop; the manifest matches the flags", async () => {
   const engine = new FakeEngine();
   const ext = await start(engine);
   assert.equal(await run(Commands.startSwarm), true);
@@ -90,13 +108,24 @@ test('a run without per-worker control (another process\'s) offers no Pause or S
   assert.match(fake.messages.at(-1)?.text ?? '', /only a swarm started in this window can pause or stop its workers/);
 
   const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
-  const inline = pkg.contributes.menus['view/item/context'].filter((m: { command: string; group: string }) => [Commands.pauseWorker, Commands.resumeWorker, Commands.stopWorker].includes(m.command as never));
+  const inline = pkg.contributes.menus['view/item/context'].filter((m: { command: string; group: string }) =>
+    [Commands.pauseWorker, Commands.resumeWorker, Commands.stopWorker].includes(m.command as never),
+  );
   const matches = (when: string, ctx: string) => new RegExp(/viewItem =~ \/(.+?)\/(?=\s|$)/.exec(when)![1]).test(ctx);
   for (const m of inline as { command: string; when: string }[]) {
     const on = (ctx: string) => matches(m.when, ctx);
-    if (m.command === Commands.pauseWorker) { assert.ok(on('worker:running:pausable:stoppable')); assert.ok(!on('worker:running:resumable:stoppable')); }
-    if (m.command === Commands.resumeWorker) { assert.ok(on('worker:paused:resumable:stoppable')); assert.ok(!on('worker:running:pausable:stoppable')); }
-    if (m.command === Commands.stopWorker) { assert.ok(on('worker:paused:resumable:stoppable')); assert.ok(!on('worker:stopped')); }
+    if (m.command === Commands.pauseWorker) {
+      assert.ok(on('worker:running:pausable:stoppable'));
+      assert.ok(!on('worker:running:resumable:stoppable'));
+    }
+    if (m.command === Commands.resumeWorker) {
+      assert.ok(on('worker:paused:resumable:stoppable'));
+      assert.ok(!on('worker:running:pausable:stoppable'));
+    }
+    if (m.command === Commands.stopWorker) {
+      assert.ok(on('worker:paused:resumable:stoppable'));
+      assert.ok(!on('worker:stopped'));
+    }
   }
   assert.equal(inline.length, 6, 'inline and in the context menu');
 });

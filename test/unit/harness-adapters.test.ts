@@ -10,7 +10,15 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { CliHarness, CLI_SPECS, builtinCliAdapters, isLinkedWorktree, registerCliAdapters, resolveCliCommand, type CliName } from '../../src/swarm/harness/adapters';
+import {
+  CliHarness,
+  CLI_SPECS,
+  builtinCliAdapters,
+  isLinkedWorktree,
+  registerCliAdapters,
+  resolveCliCommand,
+  type CliName,
+} from '../../src/swarm/harness/adapters';
 import { claudeModel } from '../../src/swarm/harness/claude';
 import { geminiModel } from '../../src/swarm/harness/gemini';
 import type { HarnessContext } from '../../src/swarm/harness/context';
@@ -49,7 +57,9 @@ function req(over: Partial<AgentTurnRequest> & { cwd: string }): AgentTurnReques
 function replayer(dir: string, pick: (argv: string) => string): string {
   const script = join(dir, 'fake-cli.js');
   const table = JSON.stringify({ resume: pick('--resume x resume x -s x'), fresh: pick('') });
-  writeFileSync(script, `#!${process.execPath}
+  writeFileSync(
+    script,
+    `#!${process.execPath}
 const fs = require('fs');
 const args = process.argv.slice(2);
 const stdin = fs.readFileSync(0, 'utf8');
@@ -60,12 +70,17 @@ const f = JSON.parse(fs.readFileSync(${JSON.stringify(FIX)} + '/' + (resuming ? 
 process.stdout.write(f.stdout);
 process.stderr.write(f.stderr);
 process.exitCode = f.exitCode;
-`);
+`,
+  );
   chmodSync(script, 0o755);
   return script;
 }
 
-const calls = (dir: string) => readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { args: string[]; stdin: string; pwd: string; cwd: string; isSandbox?: string; perm?: string; extra?: string });
+const calls = (dir: string) =>
+  readFileSync(join(dir, 'calls.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { args: string[]; stdin: string; pwd: string; cwd: string; isSandbox?: string; perm?: string; extra?: string });
 
 test('adapters: all four register into a registry without replacing existing entries', () => {
   const reg: Record<string, never> = {} as Record<string, never>;
@@ -84,7 +99,11 @@ test('adapters: executable = setting swarm.cli.<name>, else harnesses.<name>.com
   assert.deepEqual(resolveCliCommand('claude', ctx, { command: ['node', '/x/cli.js'] }), ['node', '/x/cli.js']);
   assert.deepEqual(resolveCliCommand('gemini', ctx, undefined), ['gemini']);
   // the workspace copies command[0] into cliPaths: the whole command is still used
-  assert.deepEqual(resolveCliCommand('claude', { ...ctx, cliPaths: { claude: 'npx' } }, { command: ['npx', '--no-install', 'claude'] }), ['npx', '--no-install', 'claude']);
+  assert.deepEqual(resolveCliCommand('claude', { ...ctx, cliPaths: { claude: 'npx' } }, { command: ['npx', '--no-install', 'claude'] }), [
+    'npx',
+    '--no-install',
+    'claude',
+  ]);
 });
 
 test('adapters: only a linked worktree counts as one (not the main checkout, not a submodule)', () => {
@@ -97,7 +116,9 @@ test('adapters: only a linked worktree counts as one (not the main checkout, not
     writeFileSync(join(sub, '.git'), 'gitdir: ../repo/.git/modules/sub\n');
     assert.equal(isLinkedWorktree(sub), false);
     assert.equal(isLinkedWorktree(join(t.dir, 'nowhere')), false);
-  } finally { t.cleanup(); }
+  } finally {
+    t.cleanup();
+  }
 });
 
 test('adapters: model names', () => {
@@ -112,11 +133,18 @@ test('adapters: model names', () => {
 test('adapters: permission bypass only for workers in a linked worktree; reviewers and planners get the restricted modes', () => {
   const t = tmp();
   try {
-    const plan = (name: CliName, role: AgentRole, cwd: string) => new CliHarness(CLI_SPECS[name], ctx, { args: ['--extra'] }).planTurn(req({ role, cwd, model: 'm-1' }));
+    const plan = (name: CliName, role: AgentRole, cwd: string) =>
+      new CliHarness(CLI_SPECS[name], ctx, { args: ['--extra'] }).planTurn(req({ role, cwd, model: 'm-1' }));
     const a = (name: CliName, role: AgentRole, cwd: string) => plan(name, role, cwd).argv.join(' ');
     // workers in a worktree
-    assert.match(a('claude', 'worker', t.wt), /^claude -p --output-format stream-json --verbose --model m-1 --dangerously-skip-permissions --add-dir \/hub\/tasks --extra$/);
-    assert.match(a('codex', 'executor', t.wt), new RegExp(`^codex exec --json --skip-git-repo-check -C ${t.wt} --dangerously-bypass-approvals-and-sandbox -m m-1 --extra -$`));
+    assert.match(
+      a('claude', 'worker', t.wt),
+      /^claude -p --output-format stream-json --verbose --model m-1 --dangerously-skip-permissions --add-dir \/hub\/tasks --extra$/,
+    );
+    assert.match(
+      a('codex', 'executor', t.wt),
+      new RegExp(`^codex exec --json --skip-git-repo-check -C ${t.wt} --dangerously-bypass-approvals-and-sandbox -m m-1 --extra -$`),
+    );
     assert.match(a('opencode', 'worker', t.wt), new RegExp(`^opencode run --format json --dir ${t.wt} --title swarm worker t1 -m m-1 --auto --extra$`));
     assert.match(a('gemini', 'worker', t.wt), /^gemini -o stream-json --skip-trust --approval-mode yolo -m m-1 --include-directories \/hub\/tasks --extra$/);
     // IS_SANDBOX only for claude's bypass, only as root
@@ -135,7 +163,13 @@ test('adapters: permission bypass only for workers in a linked worktree; reviewe
     assert.match(a('codex', 'planner', t.repo), /-s workspace-write --add-dir \/hub\/tasks/);
     assert.match(a('gemini', 'reviewer', t.repo), /--approval-mode plan/);
     assert.match(a('gemini', 'planner', t.repo), /--approval-mode auto_edit/);
-    assert.deepEqual(JSON.parse(plan('opencode', 'reviewer', t.repo).plan.env.OPENCODE_PERMISSION), { edit: 'deny', bash: 'deny', webfetch: 'deny', external_directory: 'deny', task: 'deny' });
+    assert.deepEqual(JSON.parse(plan('opencode', 'reviewer', t.repo).plan.env.OPENCODE_PERMISSION), {
+      edit: 'deny',
+      bash: 'deny',
+      webfetch: 'deny',
+      external_directory: 'deny',
+      task: 'deny',
+    });
     // resume flags
     const r = (name: CliName) => new CliHarness(CLI_SPECS[name], ctx).planTurn(req({ cwd: t.wt, resumeSessionId: 'S-1' })).argv.join(' ');
     assert.match(r('claude'), /--resume S-1/);
@@ -148,7 +182,9 @@ test('adapters: permission bypass only for workers in a linked worktree; reviewe
       assert.ok(!p.argv.some((x) => x.includes('UNIQUE-PROMPT-TEXT')));
       assert.equal(p.plan.stdin, 'UNIQUE-PROMPT-TEXT');
     }
-  } finally { t.cleanup(); }
+  } finally {
+    t.cleanup();
+  }
 });
 
 for (const name of ['claude', 'codex', 'opencode', 'gemini'] as const) {
@@ -168,31 +204,42 @@ for (const name of ['claude', 'codex', 'opencode', 'gemini'] as const) {
       assert.equal(c.cwd, t.wt);
       assert.equal(c.extra, 'from-config');
       assert.ok(existsSync(join(t.dir, 'turn.log')), 'output is streamed to the log file');
-    } finally { t.cleanup(); }
+    } finally {
+      t.cleanup();
+    }
   });
 
   test(`${name}: rate limit and auth failures from replayed real output`, async () => {
     const t = tmp();
     try {
-      for (const [kase, kind] of [['r429', 'rate_limit'], ['r401', 'auth']] as const) {
+      for (const [kase, kind] of [
+        ['r429', 'rate_limit'],
+        ['r401', 'auth'],
+      ] as const) {
         const exe = replayer(t.dir, () => `${name}-${kase}`);
         const res = await new CliHarness(CLI_SPECS[name], ctx, { command: [exe] }).runTurn(req({ cwd: t.wt }));
         assert.equal(res.failure?.kind, kind, `${kase}: ${res.failure?.message}`);
       }
-    } finally { t.cleanup(); }
+    } finally {
+      t.cleanup();
+    }
   });
 
   test(`${name}: resuming a session the CLI no longer has starts a fresh session once`, async () => {
     const t = tmp();
     try {
       const exe = replayer(t.dir, (a) => (a ? `${name}-badsession` : `${name}-ok`));
-      const res = await new CliHarness(CLI_SPECS[name], ctx, { command: [exe] }).runTurn(req({ cwd: t.wt, resumeSessionId: '00000000-0000-4000-8000-000000000000' }));
+      const res = await new CliHarness(CLI_SPECS[name], ctx, { command: [exe] }).runTurn(
+        req({ cwd: t.wt, resumeSessionId: '00000000-0000-4000-8000-000000000000' }),
+      );
       assert.equal(res.failure, undefined, `${res.failure?.message} ${JSON.stringify(calls(t.dir).map((c) => c.args))}`);
       assert.match(res.reply, /COMPLETE_AND_READY_FOR_MERGE/);
       const cs = calls(t.dir);
       assert.equal(cs.length, 2);
       assert.notEqual(res.sessionId, '00000000-0000-4000-8000-000000000000');
-    } finally { t.cleanup(); }
+    } finally {
+      t.cleanup();
+    }
   });
 }
 
@@ -206,7 +253,9 @@ test('adapters: a missing CLI is missing_cli and names both settings', async () 
       assert.match(res.failure!.message, new RegExp(`swarm\\.cli\\.${name}`));
       assert.match(res.failure!.message, new RegExp(`harnesses\\.${name}\\.command`));
     }
-  } finally { t.cleanup(); }
+  } finally {
+    t.cleanup();
+  }
 });
 
 test('adapters (issue 12 rule 4): a fake claude a worker put in node_modules/.bin is never run through a relative PATH entry', async () => {
@@ -223,7 +272,9 @@ test('adapters (issue 12 rule 4): a fake claude a worker put in node_modules/.bi
       assert.equal(res.failure?.kind, 'missing_cli', role);
       assert.ok(!existsSync(marker), `the fake never ran (${role})`);
     }
-  } finally { t.cleanup(); }
+  } finally {
+    t.cleanup();
+  }
 });
 
 test('adapters: a crash with no structured output is a crash with the stderr gist; exit 0 without a reply is a crash', async () => {
@@ -241,7 +292,9 @@ test('adapters: a crash with no structured output is a crash with the stderr gis
     const r2 = await new CliHarness(CLI_SPECS.codex, ctx, { command: [silent] }).runTurn(req({ cwd: t.wt }));
     assert.equal(r2.failure?.kind, 'crash');
     assert.match(r2.failure!.message, /without a reply/);
-  } finally { t.cleanup(); }
+  } finally {
+    t.cleanup();
+  }
 });
 
 test('adapters: the per-turn timeout kills the whole process group (children included)', async () => {
@@ -254,6 +307,8 @@ test('adapters: the per-turn timeout kills the whole process group (children inc
     assert.equal(res.failure?.kind, 'timeout');
     const child = Number(readFileSync(join(t.dir, 'child.pid'), 'utf8'));
     for (let i = 0; i < 50 && isProcessAlive(child); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(!isProcessAlive(child), 'the agent\'s child process was killed');
-  } finally { t.cleanup(); }
+    assert.ok(!isProcessAlive(child), "the agent's child process was killed");
+  } finally {
+    t.cleanup();
+  }
 });

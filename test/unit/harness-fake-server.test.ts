@@ -20,20 +20,59 @@ async function post(path: string, body: unknown): Promise<{ status: number; text
   const r = await fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: r.status, text: await r.text(), headers: r.headers };
 }
-const events = (sse: string) => sse.split('\n').filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]').map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
+const events = (sse: string) =>
+  sse
+    .split('\n')
+    .filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]')
+    .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
 
 test('anthropic: Write tool call with an absolute path in the reported cwd, then the final text', async () => {
   const tools = [{ name: 'Write', input_schema: { properties: { file_path: {}, content: {} } } }];
-  const first = await post('/v1/messages', { model: 'm', stream: true, tools, messages: [{ role: 'system', content: `Primary working directory: ${WT}` }, { role: 'user', content: [{ type: 'text', text: '<system-reminder>x</system-reminder>' }, { type: 'text', text: PROMPT }] }] });
+  const first = await post('/v1/messages', {
+    model: 'm',
+    stream: true,
+    tools,
+    messages: [
+      { role: 'system', content: `Primary working directory: ${WT}` },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: '<system-reminder>x</system-reminder>' },
+          { type: 'text', text: PROMPT },
+        ],
+      },
+    ],
+  });
   const delta = events(first.text).find((e) => e.type === 'content_block_delta') as { delta: { partial_json: string } };
   assert.deepEqual(JSON.parse(delta.delta.partial_json), { file_path: join(WT, 'a/b.txt'), content: 'hi\n' });
-  const second = await post('/v1/messages', { model: 'm', stream: true, tools, messages: [{ role: 'system', content: `Primary working directory: ${WT}` }, { role: 'user', content: PROMPT }, { role: 'assistant', content: [{ type: 'tool_use' }] }, { role: 'user', content: [{ type: 'tool_result', content: 'ok' }] }] });
-  const text = events(second.text).filter((e) => e.type === 'content_block_delta').map((e) => (e as { delta: { text: string } }).delta.text).join('');
+  const second = await post('/v1/messages', {
+    model: 'm',
+    stream: true,
+    tools,
+    messages: [
+      { role: 'system', content: `Primary working directory: ${WT}` },
+      { role: 'user', content: PROMPT },
+      { role: 'assistant', content: [{ type: 'tool_use' }] },
+      { role: 'user', content: [{ type: 'tool_result', content: 'ok' }] },
+    ],
+  });
+  const text = events(second.text)
+    .filter((e) => e.type === 'content_block_delta')
+    .map((e) => (e as { delta: { text: string } }).delta.text)
+    .join('');
   assert.match(text, /COMPLETE_AND_READY_FOR_MERGE$/);
 });
 
 test('responses: Codex apply_patch (custom tool) with a relative Add File patch', async () => {
-  const r = await post('/v1/responses', { model: 'gpt-5.5', stream: true, tools: [{ type: 'custom', name: 'apply_patch' }], input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: `<environment_context><cwd>${WT}</cwd></environment_context>` }] }, { type: 'message', role: 'user', content: [{ type: 'input_text', text: PROMPT }] }] });
+  const r = await post('/v1/responses', {
+    model: 'gpt-5.5',
+    stream: true,
+    tools: [{ type: 'custom', name: 'apply_patch' }],
+    input: [
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: `<environment_context><cwd>${WT}</cwd></environment_context>` }] },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: PROMPT }] },
+    ],
+  });
   const done = events(r.text).find((e) => e.type === 'response.output_item.done') as { item: { type: string; input: string } };
   assert.equal(done.item.type, 'custom_tool_call');
   assert.equal(done.item.input, '*** Begin Patch\n*** Add File: a/b.txt\n+hi\n*** End Patch\n');
@@ -41,18 +80,30 @@ test('responses: Codex apply_patch (custom tool) with a relative Add File patch'
 });
 
 test('chat completions: OpenCode write tool; gemini: write_file; reviewer verdicts', async () => {
-  const chat = await post('/v1/chat/completions', { model: 'f', stream: true, tools: [{ type: 'function', function: { name: 'write', parameters: { properties: { filePath: {}, content: {} } } } }], messages: [{ role: 'system', content: `Working directory: ${WT}` }, { role: 'user', content: PROMPT }] });
+  const chat = await post('/v1/chat/completions', {
+    model: 'f',
+    stream: true,
+    tools: [{ type: 'function', function: { name: 'write', parameters: { properties: { filePath: {}, content: {} } } } }],
+    messages: [
+      { role: 'system', content: `Working directory: ${WT}` },
+      { role: 'user', content: PROMPT },
+    ],
+  });
   const call = (events(chat.text)[0] as { choices: { delta: { tool_calls: { function: { name: string } }[] } }[] }).choices[0].delta.tool_calls[0];
   assert.equal(call.function.name, 'write');
   assert.match(chat.text, /filePath.*a\/b\.txt/);
-  const gem = await post('/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse', { contents: [{ role: 'user', parts: [{ text: `- **Workspace Directories:**\n  - ${WT}` }, { text: PROMPT }] }], tools: [{ functionDeclarations: [{ name: 'write_file', parametersJsonSchema: { properties: { file_path: {}, content: {} } } }] }] });
-  const part = (events(gem.text)[0] as { candidates: { content: { parts: { functionCall: { name: string; args: Record<string, string> } }[] } }[] }).candidates[0].content.parts[0];
+  const gem = await post('/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse', {
+    contents: [{ role: 'user', parts: [{ text: `- **Workspace Directories:**\n  - ${WT}` }, { text: PROMPT }] }],
+    tools: [{ functionDeclarations: [{ name: 'write_file', parametersJsonSchema: { properties: { file_path: {}, content: {} } } }] }],
+  });
+  const part = (events(gem.text)[0] as { candidates: { content: { parts: { functionCall: { name: string; args: Record<string, string> } }[] } }[] })
+    .candidates[0].content.parts[0];
   assert.deepEqual(part.functionCall, { name: 'write_file', args: { file_path: join(WT, 'a/b.txt'), content: 'hi\n' } });
   const rev = await post('/v1/chat/completions', { model: 'f', stream: true, messages: [{ role: 'user', content: 'Review.\nFAKE_VERDICT NEEDS_CHANGES\n' }] });
   assert.match(rev.text, /VERDICT: NEEDS_CHANGES/);
 });
 
-test('modes: /r429 and /r401 answer in each protocol\'s error shape; failNext; tags and bodies are recorded', async () => {
+test("modes: /r429 and /r401 answer in each protocol's error shape; failNext; tags and bodies are recorded", async () => {
   const s = await serverP;
   const r429 = await post('/t-mode/r429/v1/messages', { messages: [] });
   assert.equal(r429.status, 429);
@@ -71,6 +122,14 @@ test('modes: /r429 and /r401 answer in each protocol\'s error shape; failNext; t
 });
 
 test('a write outside the allowed roots is refused (a CLI that reports the wrong cwd cannot make a test write into a real checkout)', async () => {
-  const r = await post('/v1/chat/completions', { model: 'f', stream: true, tools: [{ type: 'function', function: { name: 'write', parameters: { properties: { filePath: {}, content: {} } } } }], messages: [{ role: 'system', content: 'Working directory: /work/somewhere' }, { role: 'user', content: PROMPT }] });
+  const r = await post('/v1/chat/completions', {
+    model: 'f',
+    stream: true,
+    tools: [{ type: 'function', function: { name: 'write', parameters: { properties: { filePath: {}, content: {} } } } }],
+    messages: [
+      { role: 'system', content: 'Working directory: /work/somewhere' },
+      { role: 'user', content: PROMPT },
+    ],
+  });
   assert.match(r.text, /refusing to write \/work\/somewhere\/a\/b\.txt/);
 });

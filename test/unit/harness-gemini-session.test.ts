@@ -21,7 +21,7 @@ function home(): { env: NodeJS.ProcessEnv; chats: string; session: string; done:
   return { env: { GEMINI_CLI_HOME: root }, chats, session, done: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-test('a kept session deleted by Gemini\'s cleanup is put back before the resume, under a name no file has', () => {
+test("a kept session deleted by Gemini's cleanup is put back before the resume, under a name no file has", () => {
   const h = home();
   try {
     const keep = keepGeminiSession(h.env, ID);
@@ -38,20 +38,24 @@ test('a kept session deleted by Gemini\'s cleanup is put back before the resume,
     assert.equal(sessionIdOf(back), ID);
     assert.equal(readFileSync(blocker, 'utf8'), '', 'the other file is left as it was');
     assert.equal(restoreGeminiSession(h.env, ID, now), undefined, 'restored once');
-  } finally { h.done(); }
+  } finally {
+    h.done();
+  }
 });
 
-test('no copy, no restore; another session\'s file of the same short id is not taken for it', () => {
+test("no copy, no restore; another session's file of the same short id is not taken for it", () => {
   const h = home();
   try {
     writeFileSync(h.session, `${JSON.stringify({ sessionId: `${ID.slice(0, 8)}-ffff-other` })}\n`);
     assert.equal(keepGeminiSession(h.env, ID), undefined);
     assert.equal(restoreGeminiSession(h.env, ID), undefined);
     assert.deepEqual(readdirSync(h.chats), [`session-2026-11-30T02-00-${ID.slice(0, 8)}.jsonl`]);
-  } finally { h.done(); }
+  } finally {
+    h.done();
+  }
 });
 
-test('hostile: a session id that is a path is refused; a link planted at the copy\'s name is replaced, not written through', () => {
+test("hostile: a session id that is a path is refused; a link planted at the copy's name is replaced, not written through", () => {
   const h = home();
   try {
     for (const bad of ['../../../../etc/x', 'a/b', '', 'x'.repeat(300)]) {
@@ -67,5 +71,7 @@ test('hostile: a session id that is a path is refused; a link planted at the cop
     assert.ok(!lstatSync(keepPath).isSymbolicLink());
     assert.equal(readFileSync(keepPath, 'utf8'), BODY);
     assert.ok(!existsSync(`${keepPath}.${process.pid}.tmp`));
-  } finally { h.done(); }
+  } finally {
+    h.done();
+  }
 });

@@ -14,9 +14,21 @@ import { failureFrom, kindFromText, retryAfterFromHeaders, retryAfterFromText, s
 import { CLI_SPECS, exitFailure, usageDelta } from '../../src/swarm/harness/adapters';
 import type { ParsedTurn } from '../../src/swarm/harness/cli-parse';
 
-interface Fixture { cli: 'claude' | 'codex' | 'opencode' | 'gemini'; case: string; argv: string[]; exitCode: number; stdout: string; stderr: string }
+interface Fixture {
+  cli: 'claude' | 'codex' | 'opencode' | 'gemini';
+  case: string;
+  argv: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
 const fixture = (name: string): Fixture => JSON.parse(readFileSync(join(__dirname, '..', 'agents', 'fixtures', `${name}.json`), 'utf8')) as Fixture;
-const parsers: Record<Fixture['cli'], (s: string) => ParsedTurn> = { claude: parseClaudeOutput, codex: parseCodexOutput, opencode: parseOpencodeOutput, gemini: parseGeminiOutput };
+const parsers: Record<Fixture['cli'], (s: string) => ParsedTurn> = {
+  claude: parseClaudeOutput,
+  codex: parseCodexOutput,
+  opencode: parseOpencodeOutput,
+  gemini: parseGeminiOutput,
+};
 const parse = (f: Fixture) => parsers[f.cli](f.stdout);
 const CLIS = ['claude', 'codex', 'opencode', 'gemini'] as const;
 const DONE = 'COMPLETE_AND_READY_FOR_MERGE';
@@ -94,9 +106,20 @@ test('claude: 429 result has subtype "success" but is_error / api_error_status s
 });
 
 test('claude: --output-format json (one object) parses the same way', () => {
-  const one = JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: `done\n${DONE}`, session_id: 'abc-123', usage: { input_tokens: 5, cache_read_input_tokens: 10, output_tokens: 7 }, total_cost_usd: 0.01 });
+  const one = JSON.stringify({
+    type: 'result',
+    subtype: 'success',
+    is_error: false,
+    result: `done\n${DONE}`,
+    session_id: 'abc-123',
+    usage: { input_tokens: 5, cache_read_input_tokens: 10, output_tokens: 7 },
+    total_cost_usd: 0.01,
+  });
   const t = parseClaudeOutput(one);
-  assert.deepEqual({ reply: t.reply, sessionId: t.sessionId, usage: t.usage, failure: t.failure }, { reply: `done\n${DONE}`, sessionId: 'abc-123', usage: { inputTokens: 15, outputTokens: 7, costUsd: 0.01 }, failure: undefined });
+  assert.deepEqual(
+    { reply: t.reply, sessionId: t.sessionId, usage: t.usage, failure: t.failure },
+    { reply: `done\n${DONE}`, sessionId: 'abc-123', usage: { inputTokens: 15, outputTokens: 7, costUsd: 0.01 }, failure: undefined },
+  );
 });
 
 // <cli>-usage.json: one worker turn recorded against the fake server reporting distinct counts per
@@ -105,7 +128,9 @@ test('claude: --output-format json (one object) parses the same way', () => {
 // every generated token (reasoning / thinking inside).
 for (const cli of CLIS) {
   test(`${cli}: the tokens parsed from a turn are the tokens the model server served (cache and reasoning counted once)`, () => {
-    const f = fixture(`${cli}-usage`) as Fixture & { served: { input: number; output: number; cacheRead: number; cacheWrite: number; reasoning: number; calls: number } };
+    const f = fixture(`${cli}-usage`) as Fixture & {
+      served: { input: number; output: number; cacheRead: number; cacheWrite: number; reasoning: number; calls: number };
+    };
     assert.equal(f.served.calls, 2);
     assert.ok(f.served.cacheRead > 0 && f.served.reasoning > 0, 'the fixture has cache and reasoning tokens to count');
     const u = parse(f).usage;
@@ -115,9 +140,19 @@ for (const cli of CLIS) {
 }
 
 test('gemini: thinking tokens count as output (in total_tokens only, not in output_tokens), also in -o json', () => {
-  const stream = parseGeminiOutput(JSON.stringify({ type: 'result', status: 'success', stats: { total_tokens: 1300, input_tokens: 1200, output_tokens: 90, cached: 200 } }));
+  const stream = parseGeminiOutput(
+    JSON.stringify({ type: 'result', status: 'success', stats: { total_tokens: 1300, input_tokens: 1200, output_tokens: 90, cached: 200 } }),
+  );
   assert.deepEqual(stream.usage, { inputTokens: 1200, outputTokens: 100 });
-  const json = parseGeminiOutput(JSON.stringify({ session_id: 's', response: 'ok', stats: { models: { a: { tokens: { prompt: 1000, candidates: 50, thoughts: 5, total: 1055, cached: 10 } }, b: { tokens: { prompt: 10, candidates: 3 } } } } }));
+  const json = parseGeminiOutput(
+    JSON.stringify({
+      session_id: 's',
+      response: 'ok',
+      stats: {
+        models: { a: { tokens: { prompt: 1000, candidates: 50, thoughts: 5, total: 1055, cached: 10 } }, b: { tokens: { prompt: 10, candidates: 3 } } },
+      },
+    }),
+  );
   assert.deepEqual(json.usage, { inputTokens: 1010, outputTokens: 58 });
 });
 
@@ -163,7 +198,15 @@ test('opencode: the 429 error event carries the retry-after header', () => {
 
 test('opencode: the reply is the text of the last step, not the narration before tool calls', () => {
   const ev = (type: string, part: object) => JSON.stringify({ type, sessionID: 'ses_1', part });
-  const out = [ev('step_start', {}), ev('text', { text: 'I will write the file.' }), ev('tool_use', { tool: 'write', state: { status: 'completed' } }), ev('step_finish', { reason: 'tool-calls', tokens: { input: 1, output: 2, cache: { read: 3, write: 0 } }, cost: 0.5 }), ev('step_start', {}), ev('text', { text: `Done.\n${DONE}` }), ev('step_finish', { reason: 'stop', tokens: { input: 1, output: 1 }, cost: 0.25 })].join('\n');
+  const out = [
+    ev('step_start', {}),
+    ev('text', { text: 'I will write the file.' }),
+    ev('tool_use', { tool: 'write', state: { status: 'completed' } }),
+    ev('step_finish', { reason: 'tool-calls', tokens: { input: 1, output: 2, cache: { read: 3, write: 0 } }, cost: 0.5 }),
+    ev('step_start', {}),
+    ev('text', { text: `Done.\n${DONE}` }),
+    ev('step_finish', { reason: 'stop', tokens: { input: 1, output: 1 }, cost: 0.25 }),
+  ].join('\n');
   const t = parseOpencodeOutput(out);
   assert.equal(t.reply, `Done.\n${DONE}`);
   assert.deepEqual(t.usage, { inputTokens: 5, outputTokens: 3, costUsd: 0.75 });
@@ -171,11 +214,15 @@ test('opencode: the reply is the text of the last step, not the narration before
 });
 
 test('gemini: -o json output and its stderr error object are understood too', () => {
-  const t = parseGeminiOutput(JSON.stringify({ session_id: 's-1', response: `ok\n${DONE}`, stats: { models: { 'gemini-2.5-pro': { tokens: { prompt: 10, candidates: 3 } } } } }));
+  const t = parseGeminiOutput(
+    JSON.stringify({ session_id: 's-1', response: `ok\n${DONE}`, stats: { models: { 'gemini-2.5-pro': { tokens: { prompt: 10, candidates: 3 } } } } }),
+  );
   assert.equal(t.reply, `ok\n${DONE}`);
   assert.equal(t.sessionId, 's-1');
   assert.deepEqual(t.usage, { inputTokens: 10, outputTokens: 3 });
-  const f = geminiStderrFailure('Attempt 1 failed\n{"session_id":"s","error":{"type":"Error","message":"Resource has been exhausted (e.g. check quota).","code":429}}\n');
+  const f = geminiStderrFailure(
+    'Attempt 1 failed\n{"session_id":"s","error":{"type":"Error","message":"Resource has been exhausted (e.g. check quota).","code":429}}\n',
+  );
   assert.equal(f?.kind, 'rate_limit');
   assert.equal(CLI_SPECS.gemini.exitFailure?.(41, '{"error":{"message":"Invalid auth method selected.","code":41}}', parseGeminiOutput(''))?.kind, 'auth');
   assert.equal(CLI_SPECS.gemini.exitFailure?.(173, 'some noise', parseGeminiOutput(''))?.kind, 'rate_limit');
@@ -183,7 +230,14 @@ test('gemini: -o json output and its stderr error object are understood too', ()
 });
 
 test('gemini: a failed tool does not fail the run but is noted', () => {
-  const out = ['{"type":"init","session_id":"s"}', '{"type":"tool_use","tool_name":"write_file","tool_id":"w1","parameters":{}}', '{"type":"tool_result","tool_id":"w1","status":"error","error":{"message":"Path not in workspace"}}', '{"type":"message","role":"assistant","content":"Could not","delta":true}', '{"type":"message","role":"assistant","content":" write.","delta":true}', '{"type":"result","status":"success","stats":{"input_tokens":1,"output_tokens":2}}'].join('\n');
+  const out = [
+    '{"type":"init","session_id":"s"}',
+    '{"type":"tool_use","tool_name":"write_file","tool_id":"w1","parameters":{}}',
+    '{"type":"tool_result","tool_id":"w1","status":"error","error":{"message":"Path not in workspace"}}',
+    '{"type":"message","role":"assistant","content":"Could not","delta":true}',
+    '{"type":"message","role":"assistant","content":" write.","delta":true}',
+    '{"type":"result","status":"success","stats":{"input_tokens":1,"output_tokens":2}}',
+  ].join('\n');
   const t = parseGeminiOutput(out);
   assert.equal(t.failure, undefined);
   assert.equal(t.reply, 'Could not write.');
@@ -215,7 +269,9 @@ test('retry-after: text forms, headers, and nothing when there is no hint', () =
   // Claude Code's subscription limits: "resets in 1h", "resets 3pm (Europe/Berlin)", "resets Aug 8"
   assert.equal(retryAfterFromText('5-hour limit reached · resets in 1h 30m', now), 90 * 60_000);
   const local = new Date(now);
-  const threePm = new Date(now); threePm.setHours(15, 0, 0, 0); if (threePm.getTime() <= now) threePm.setDate(threePm.getDate() + 1);
+  const threePm = new Date(now);
+  threePm.setHours(15, 0, 0, 0);
+  if (threePm.getTime() <= now) threePm.setDate(threePm.getDate() + 1);
   assert.equal(retryAfterFromText("You've hit your limit · resets 3pm (Europe/Berlin)", now), threePm.getTime() - now);
   const dec1 = new Date(`Dec 1 ${local.getFullYear()} 00:00:00`).getTime();
   assert.equal(retryAfterFromText('spend limit reached · resets Dec 1 · request an increase', now), dec1 - now);

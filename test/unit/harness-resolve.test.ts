@@ -14,7 +14,13 @@ after(() => rmSync(home, { recursive: true, force: true }));
 const repo = join(home, 'repo');
 const wt = join(repo, '.swarm', 'worktrees', 't1');
 const userBin = join(home, 'user-bin');
-const exe = (dir: string, name = 'agent') => { mkdirSync(dir, { recursive: true }); const f = join(dir, name); writeFileSync(f, '#!/bin/sh\necho from ' + dir + '\n'); chmodSync(f, 0o755); return f; };
+const exe = (dir: string, name = 'agent') => {
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, name);
+  writeFileSync(f, '#!/bin/sh\necho from ' + dir + '\n');
+  chmodSync(f, 0o755);
+  return f;
+};
 const fake = exe(join(wt, 'node_modules', '.bin'));
 const inRepo = exe(join(repo, 'bin'));
 const real = exe(userBin);
@@ -32,7 +38,7 @@ test('absolute entries inside the repository or a worktree, or linked into it, a
   assert.ok(fake && inRepo);
 });
 
-test('a path the user configured is used as given; a relative one is the repository root\'s', () => {
+test("a path the user configured is used as given; a relative one is the repository root's", () => {
   assert.equal(resolveProgram(fake, '', trust), fake, 'an explicit absolute path, even inside the repository');
   assert.equal(resolveProgram('bin/agent', '', trust), inRepo, 'relative: from the repository root, not the cwd');
 });

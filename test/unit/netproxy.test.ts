@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { addressKind, addressRefusal, startFilterProxy } from '../../src/swarm/netproxy';
 
 const dirs: string[] = [];
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 const names: Record<string, string> = {
   'meta.cloud.test': '169.254.169.254',
@@ -33,7 +35,9 @@ function talk(socket: string, text: string): Promise<string> {
     const s = connect(socket);
     let data = '';
     s.on('connect', () => s.write(text));
-    s.on('data', (d) => { data += d; });
+    s.on('data', (d) => {
+      data += d;
+    });
     s.on('close', () => res(data));
     s.on('error', () => res(data));
   });

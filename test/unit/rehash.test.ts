@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { badPathTrees, blobDiff, parseRehash, treesOnPaths } from '../../src/swarm/rehash';
 
 test('blobDiff: every directory on every path, a blob at two paths included', () => {
-  const d = blobDiff([['a'.repeat(40), 'lib2/x.txt'], ['a'.repeat(40), 'other/deep/x.txt'], ['b'.repeat(40), 'top.txt']]);
+  const d = blobDiff([
+    ['a'.repeat(40), 'lib2/x.txt'],
+    ['a'.repeat(40), 'other/deep/x.txt'],
+    ['b'.repeat(40), 'top.txt'],
+  ]);
   assert.deepEqual([...d.dirs].sort(), ['lib2', 'other', 'other/deep']);
   assert.deepEqual(treesOnPaths('t'.repeat(40), d).sort(), [`${'t'.repeat(40)}:lib2`, `${'t'.repeat(40)}:other`, `${'t'.repeat(40)}:other/deep`]);
 });
@@ -18,7 +22,12 @@ test('blobDiff: every directory on every path, a blob at two paths included', ()
 test('parseRehash: names kept in step through a missing path with spaces; a swapped tree named', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rehash-'));
   try {
-    const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: dir, input, env: { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' } });
+    const git = (args: string[], input?: string) =>
+      execFileSync('git', args, {
+        cwd: dir,
+        input,
+        env: { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' },
+      });
     git(['init', '-q']);
     mkdirSync(join(dir, 'a b'));
     writeFileSync(join(dir, 'a b', 'c'), 'x\n');
@@ -28,7 +37,14 @@ test('parseRehash: names kept in step through a missing path with spaces; a swap
     const names = [`${tree}:no such dir`, `${tree}:a b`, tree];
     const out = git(['cat-file', '--batch', '-z'], `${names.join('\0')}\0`);
     const objects = parseRehash(out, names);
-    assert.deepEqual(objects.map((o) => [o.name, o.type, o.matches]), [[names[0], 'missing', false], [names[1], 'tree', true], [tree, 'tree', true]]);
+    assert.deepEqual(
+      objects.map((o) => [o.name, o.type, o.matches]),
+      [
+        [names[0], 'missing', false],
+        [names[1], 'tree', true],
+        [tree, 'tree', true],
+      ],
+    );
     assert.deepEqual(badPathTrees(objects), ['no such dir/ (missing)']);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,20 @@ const SHA = '1'.repeat(40);
 const SHA_NEW = '2'.repeat(40);
 const BASE = '3'.repeat(40);
 
-const DIFF = ['diff --git a/a.ts b/a.ts', '--- a/a.ts', '+++ b/a.ts', '@@ -1 +1 @@', '-old', '+new', 'diff --git a/big.ts b/big.ts', '--- a/big.ts', '+++ b/big.ts', '@@ -0,0 +1,50 @@', ...Array.from({ length: 50 }, (_, i) => `+l${i}`), ''].join('\n');
+const DIFF = [
+  'diff --git a/a.ts b/a.ts',
+  '--- a/a.ts',
+  '+++ b/a.ts',
+  '@@ -1 +1 @@',
+  '-old',
+  '+new',
+  'diff --git a/big.ts b/big.ts',
+  '--- a/big.ts',
+  '+++ b/big.ts',
+  '@@ -0,0 +1,50 @@',
+  ...Array.from({ length: 50 }, (_, i) => `+l${i}`),
+  '',
+].join('\n');
 
 class FakeWorkspace {
   sha = SHA;
@@ -34,8 +47,28 @@ class FakeWorkspace {
   async reviewDetails(taskId: string): Promise<ReviewDetails> {
     this.detailsCalls++;
     if (this.failDetails) throw new Error(`task ${taskId} not found`);
-    const task: Task = { id: taskId, title: 'Title', folder: 'current', status: 'awaiting_human', file: '/r/t.md', body: '', priority: 0, dependsOn: [], meta: {} };
-    return { task, state: undefined, base: 'main', sha: this.sha, baseSha: BASE, diff: DIFF, rounds: [], canDecide: true, approvable: { approvable: true, verdict: null } };
+    const task: Task = {
+      id: taskId,
+      title: 'Title',
+      folder: 'current',
+      status: 'awaiting_human',
+      file: '/r/t.md',
+      body: '',
+      priority: 0,
+      dependsOn: [],
+      meta: {},
+    };
+    return {
+      task,
+      state: undefined,
+      base: 'main',
+      sha: this.sha,
+      baseSha: BASE,
+      diff: DIFF,
+      rounds: [],
+      canDecide: true,
+      approvable: { approvable: true, verdict: null },
+    };
   }
   async decide(req: DecisionRequest): Promise<DecisionResult> {
     this.calls.push(req);
@@ -56,11 +89,16 @@ function setup(opts: { limits?: boolean } = {}) {
   const diffs: NativeDiffRequest[] = [];
   const logs: string[] = [];
   const opened: string[] = [];
-  const session = new ReviewSession('t-1', () => ws as unknown as Workspace, { post: (m) => void posted.push(m), openNativeDiff: (r) => void diffs.push(r), openNext: (id) => void opened.push(id), log: (_l, m) => logs.push(m) }, {
-    refreshDelayMs: 5,
-    decidedBy: 'test',
-    limits: opts.limits ? { lazyFileLines: 20, inlineFiles: 100, inlineLines: 1000, collapseLines: 10 } : undefined,
-  });
+  const session = new ReviewSession(
+    't-1',
+    () => ws as unknown as Workspace,
+    { post: (m) => void posted.push(m), openNativeDiff: (r) => void diffs.push(r), openNext: (id) => void opened.push(id), log: (_l, m) => logs.push(m) },
+    {
+      refreshDelayMs: 5,
+      decidedBy: 'test',
+      limits: opts.limits ? { lazyFileLines: 20, inlineFiles: 100, inlineLines: 1000, collapseLines: 10 } : undefined,
+    },
+  );
   const of = <M extends ReviewNotification['method']>(method: M) => posted.filter((p): p is Extract<ReviewNotification, { method: M }> => p.method === method);
   return { ws, posted, diffs, logs, session, of, opened };
 }
@@ -98,7 +136,10 @@ test('approve / override / request changes / reject call decide with the page sh
   assert.equal(results.length, 5);
   assert.deepEqual(results[0].params.result.outcome, { ok: true, applied: 'merged', commit: '4'.repeat(40) });
   // Each response names its request; a state refresh follows each.
-  assert.deepEqual(of('review/decided').map((r) => r.params.id), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    of('review/decided').map((r) => r.params.id),
+    [1, 2, 3, 4, 5],
+  );
   assert.equal(of('review/state').at(-1)!.params.lastResult?.action, 'reject');
 });
 
@@ -192,7 +233,11 @@ test('events about the task refresh the panel (debounced); other tasks and chatt
   ws.emit({ type: 'agent_started', taskId: 't-1', workerId: 'w1', role: 'worker', round: 1, pid: 1, pgid: 1, logFile: '/x' });
   await wait(20);
   assert.equal(ws.detailsCalls, before);
-  ws.emit({ type: 'review_finished', taskId: 't-1', round: { round: 1, sha: SHA, base: 'main', baseSha: BASE, by: 'agent', verdict: 'APPROVED', feedback: '', startedAt: '' } });
+  ws.emit({
+    type: 'review_finished',
+    taskId: 't-1',
+    round: { round: 1, sha: SHA, base: 'main', baseSha: BASE, by: 'agent', verdict: 'APPROVED', feedback: '', startedAt: '' },
+  });
   ws.emit({ type: 'human_review_requested', taskId: 't-1', sha: SHA, agentVerdict: 'APPROVED' });
   ws.emit({ type: 'task_merged', taskId: 't-1', sha: SHA, commit: SHA_NEW });
   await wait(30);
@@ -221,7 +266,10 @@ test('a decision result the page would refuse is turned into a readable error', 
 
 test('two decisions arriving together: only the first reaches the engine', async () => {
   const { session, ws, of } = setup();
-  await Promise.all([session.handleMessage({ method: 'review/decide', params: { id: 11, action: 'approve', sha: SHA } }), session.handleMessage({ method: 'review/decide', params: { id: 12, action: 'override', sha: SHA, text: 'x' } })]);
+  await Promise.all([
+    session.handleMessage({ method: 'review/decide', params: { id: 11, action: 'approve', sha: SHA } }),
+    session.handleMessage({ method: 'review/decide', params: { id: 12, action: 'override', sha: SHA, text: 'x' } }),
+  ]);
   assert.equal(ws.calls.length, 1);
   assert.equal(ws.calls[0].kind, 'approve');
   const reasons = of('review/decided').map((r) => (r.params.result.outcome as { reason?: string }).reason ?? 'ok');
@@ -237,7 +285,10 @@ test('line comments reach the engine inside the decision text, as file, line, th
   assert.equal(ws.calls[0].text, '## Line comments (file, line, the line as shown, comment)\n\n1. `a.ts` line 1:\n   > `new`\n\n   Name it better');
   await session.handleMessage({ method: 'review/decide', params: { id: 2, action: 'requestChanges', sha: SHA, text: ' and test it ', comments } });
   assert.match(ws.calls[1].text!, /^and test it\n\n## Line comments/);
-  assert.deepEqual(of('review/decided').map((r) => r.params.id), [1, 2]);
+  assert.deepEqual(
+    of('review/decided').map((r) => r.params.id),
+    [1, 2],
+  );
 });
 
 test('Next review: the state counts the other reviews waiting; next opens the oldest', async () => {

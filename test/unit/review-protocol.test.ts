@@ -68,15 +68,49 @@ const GIT_DIFF = [
 ].join('\n');
 
 function task(extra: Partial<Task> = {}): Task {
-  return { id: 't-1', title: 'Add a flag', folder: 'current', status: 'awaiting_human', file: '/repo/tasks/current/t-1.md', body: 'Do it.', priority: 0, dependsOn: [], meta: {}, ...extra };
+  return {
+    id: 't-1',
+    title: 'Add a flag',
+    folder: 'current',
+    status: 'awaiting_human',
+    file: '/repo/tasks/current/t-1.md',
+    body: 'Do it.',
+    priority: 0,
+    dependsOn: [],
+    meta: {},
+    ...extra,
+  };
 }
 
 function round(n: number, extra: Partial<ReviewRound> = {}): ReviewRound {
-  return { round: n, sha: SHA, base: 'main', baseSha: SHA2, by: 'agent', verdict: 'APPROVED', feedback: 'Looks fine.\n\nVERDICT: APPROVED', startedAt: '2026-11-23T09:00:00.000Z', finishedAt: '2026-11-23T09:01:00.000Z', durationMs: 60_000, ...extra };
+  return {
+    round: n,
+    sha: SHA,
+    base: 'main',
+    baseSha: SHA2,
+    by: 'agent',
+    verdict: 'APPROVED',
+    feedback: 'Looks fine.\n\nVERDICT: APPROVED',
+    startedAt: '2026-11-23T09:00:00.000Z',
+    finishedAt: '2026-11-23T09:01:00.000Z',
+    durationMs: 60_000,
+    ...extra,
+  };
 }
 
 function details(extra: Partial<ReviewDetails> = {}): ReviewDetails {
-  return { approvable: fixtureApprovability(extra.rounds ?? [round(1)]), task: task(), state: { id: 't-1', status: 'awaiting_human', workerId: 'w1', harness: 'codex', rounds: [], attempts: 1, updatedAt: '' }, base: 'main', sha: SHA, baseSha: SHA2, diff: GIT_DIFF, rounds: [round(1)], canDecide: true, ...extra };
+  return {
+    approvable: fixtureApprovability(extra.rounds ?? [round(1)]),
+    task: task(),
+    state: { id: 't-1', status: 'awaiting_human', workerId: 'w1', harness: 'codex', rounds: [], attempts: 1, updatedAt: '' },
+    base: 'main',
+    sha: SHA,
+    baseSha: SHA2,
+    diff: GIT_DIFF,
+    rounds: [round(1)],
+    canDecide: true,
+    ...extra,
+  };
 }
 
 // ---- commands (page → host) -------------------------------------------------------------------
@@ -130,12 +164,35 @@ test('commands with a bad sha, missing or extra fields, or wrong types are refus
     { method: 'review/decide', params: { id: 1, action: 'merge', sha: SHA } },
     // Line comments: only with Request changes, each with a path, a line ≥ 1, a side and a comment.
     { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA, comments: [{ path: 'a', line: 1, side: 'new', lineText: '', body: 'x' }] } },
-    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 0, side: 'new', lineText: '', body: 'x' }] } },
-    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 1, side: 'left', lineText: '', body: 'x' }] } },
-    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 1, side: 'new', lineText: '', body: '  ' }] } },
-    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a\u0000b', line: 1, side: 'new', lineText: '', body: 'x' }] } },
-    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 1, side: 'new', lineText: '', body: 'x', html: '<b>' }] } },
-    { method: 'review/decide', params: { id: 1, action: 'requestChanges', sha: SHA, comments: Array.from({ length: 201 }, () => ({ path: 'a', line: 1, side: 'new', lineText: '', body: 'x' })) } },
+    {
+      method: 'review/decide',
+      params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 0, side: 'new', lineText: '', body: 'x' }] },
+    },
+    {
+      method: 'review/decide',
+      params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 1, side: 'left', lineText: '', body: 'x' }] },
+    },
+    {
+      method: 'review/decide',
+      params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 1, side: 'new', lineText: '', body: '  ' }] },
+    },
+    {
+      method: 'review/decide',
+      params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a\u0000b', line: 1, side: 'new', lineText: '', body: 'x' }] },
+    },
+    {
+      method: 'review/decide',
+      params: { id: 1, action: 'requestChanges', sha: SHA, comments: [{ path: 'a', line: 1, side: 'new', lineText: '', body: 'x', html: '<b>' }] },
+    },
+    {
+      method: 'review/decide',
+      params: {
+        id: 1,
+        action: 'requestChanges',
+        sha: SHA,
+        comments: Array.from({ length: 201 }, () => ({ path: 'a', line: 1, side: 'new', lineText: '', body: 'x' })),
+      },
+    },
     { method: 'review/next', params: { taskId: 'other' } },
     { method: 'review/openNativeDiff', params: { path: '' } },
     { method: 'review/openNativeDiff', params: { path: 'a\u0000b' } },
@@ -169,9 +226,12 @@ test('the state built from ReviewDetails passes the page-side guard', () => {
   assert.equal(StateNotification.is({ ...msg, params: { ...msg.params, model: { ...model, html: '<b>' } } }), false);
 });
 
-test('the panel header gets the task\'s cost and budget in the state message (all rounds and reviews), and the guard checks it', () => {
+test("the panel header gets the task's cost and budget in the state message (all rounds and reviews), and the guard checks it", () => {
   const base = details();
-  const { model } = buildReviewViewModel({ ...base, state: { ...base.state!, usage: { costUsd: 0.42, inputTokens: 12_345, outputTokens: 1900 }, budgetUsd: 1 } });
+  const { model } = buildReviewViewModel({
+    ...base,
+    state: { ...base.state!, usage: { costUsd: 0.42, inputTokens: 12_345, outputTokens: 1900 }, budgetUsd: 1 },
+  });
   assert.equal(model.cost, '$0.42 · 12.3k in / 1.9k out (budget $1.00)');
   const msg = StateNotification.create({ model, waiting: 0 });
   assert.ok(parseReviewNotification(JSON.parse(JSON.stringify(msg))));
@@ -202,8 +262,15 @@ test('action outcomes: every DecisionResult shape is accepted, malformed ones ar
     { ok: 'yes', applied: 'merged', commit: SHA },
   ];
   for (const o of bad) assert.equal(isActionOutcome(o), false, JSON.stringify(o));
-  assert.equal(DecidedResponse.is({ method: 'review/decided', params: { result: { action: 'approve', sha: SHA, outcome: { ok: true, applied: 'rejected' }, at: '' } } }), false, 'a response names its request');
-  const note = DecidedResponse.create({ id: 3, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'stale_sha', currentSha: SHA2 }, at: new Date(0).toISOString() } });
+  assert.equal(
+    DecidedResponse.is({ method: 'review/decided', params: { result: { action: 'approve', sha: SHA, outcome: { ok: true, applied: 'rejected' }, at: '' } } }),
+    false,
+    'a response names its request',
+  );
+  const note = DecidedResponse.create({
+    id: 3,
+    result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'stale_sha', currentSha: SHA2 }, at: new Date(0).toISOString() },
+  });
   assert.ok(parseReviewNotification(note));
   assert.equal(FileDiffNotification.is({ method: 'review/fileDiff', params: { sha: 'zz', path: 'a', diff: '' } }), false);
 });
@@ -272,35 +339,59 @@ test('view model: fields from ReviewDetails, totals, rounds, verdict', () => {
   assert.equal(model.agentVerdict, 'APPROVED');
   assert.equal(model.canDecide, true);
   assert.equal(fileDiffs.size, 5);
-  assert.ok(model.files.every((f) => f.diff !== undefined), 'small files travel inline');
+  assert.ok(
+    model.files.every((f) => f.diff !== undefined),
+    'small files travel inline',
+  );
 });
 
 test('view model: large files and long diffs are held back for loadFile', () => {
-  const big = ['diff --git a/big.txt b/big.txt', '--- a/big.txt', '+++ b/big.txt', '@@ -0,0 +1,3000 @@', ...Array.from({ length: 3000 }, (_, i) => `+line ${i}`), ''].join('\n');
-  const { model, fileDiffs } = buildReviewViewModel(details({ diff: GIT_DIFF + big }), { lazyFileLines: 2000, inlineFiles: 3, inlineLines: 100_000, collapseLines: 400 });
+  const big = [
+    'diff --git a/big.txt b/big.txt',
+    '--- a/big.txt',
+    '+++ b/big.txt',
+    '@@ -0,0 +1,3000 @@',
+    ...Array.from({ length: 3000 }, (_, i) => `+line ${i}`),
+    '',
+  ].join('\n');
+  const { model, fileDiffs } = buildReviewViewModel(details({ diff: GIT_DIFF + big }), {
+    lazyFileLines: 2000,
+    inlineFiles: 3,
+    inlineLines: 100_000,
+    collapseLines: 400,
+  });
   const bigFile = model.files.find((f) => f.path === 'big.txt')!;
   assert.equal(bigFile.diff, undefined);
   assert.equal(bigFile.added, 3000);
   assert.ok(fileDiffs.get('big.txt')!.includes('+line 2999'));
   // Only the first three files are inline (inlineFiles: 3).
-  assert.deepEqual(model.files.map((f) => f.diff !== undefined), [true, true, true, false, false, false]);
+  assert.deepEqual(
+    model.files.map((f) => f.diff !== undefined),
+    [true, true, true, false, false, false],
+  );
 });
 
 test('view model: no commit means nothing to decide; the latest agent verdict and its commit', () => {
   assert.equal(buildReviewViewModel(details({ sha: undefined, diff: '' })).model.canDecide, false);
   const rounds = [round(1, { verdict: 'APPROVED', sha: SHA2 }), round(2, { verdict: 'NEEDS_CHANGES', sha: SHA })];
   assert.deepEqual(latestAgentVerdict(rounds), { verdict: 'NEEDS_CHANGES', sha: SHA });
-  assert.deepEqual(latestAgentVerdict([...rounds, round(3, { by: 'human', verdict: 'APPROVED' })]), { verdict: 'NEEDS_CHANGES', sha: SHA }, 'human rounds are not the agent');
+  assert.deepEqual(
+    latestAgentVerdict([...rounds, round(3, { by: 'human', verdict: 'APPROVED' })]),
+    { verdict: 'NEEDS_CHANGES', sha: SHA },
+    'human rounds are not the agent',
+  );
   assert.deepEqual(latestAgentVerdict([]), { verdict: null });
   // The branch moved after the verdict: the verdict still counts, and the model says on which commit.
-  const { model } = buildReviewViewModel(details({ sha: 'c'.repeat(40), rounds, state: { id: 't-1', status: 'awaiting_human', headSha: SHA, rounds: [], attempts: 1, updatedAt: '' } }));
+  const { model } = buildReviewViewModel(
+    details({ sha: 'c'.repeat(40), rounds, state: { id: 't-1', status: 'awaiting_human', headSha: SHA, rounds: [], attempts: 1, updatedAt: '' } }),
+  );
   assert.equal(model.agentVerdict, 'NEEDS_CHANGES');
   assert.equal(model.agentVerdictSha, SHA);
   assert.equal(model.reviewedSha, SHA);
   assert.equal(model.sha, 'c'.repeat(40));
 });
 
-test('view model: approvable is the engine\'s answer (ReviewDetails.approvable), with its reason; a needs_override result passes the guard', () => {
+test("view model: approvable is the engine's answer (ReviewDetails.approvable), with its reason; a needs_override result passes the guard", () => {
   const yes = buildReviewViewModel(details()).model;
   assert.equal(yes.approvable, true);
   assert.equal(yes.approveBlocked, undefined);
@@ -330,7 +421,15 @@ test('HTML shell: nonce-only scripts, no unsafe-inline or eval, resources from c
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'nonce-N0nce\+\/='(;|$)/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
-  const html = buildReviewHtml({ cspSource: 'vscode-src', nonce: 'abc', scriptUri: 'vscode-src/dist/webview.js', styleUri: 'vscode-src/media/review.css', codiconUri: 'vscode-src/dist/codicon.css', taskId: 't-1', root: '/repo/"><script>x</script>' });
+  const html = buildReviewHtml({
+    cspSource: 'vscode-src',
+    nonce: 'abc',
+    scriptUri: 'vscode-src/dist/webview.js',
+    styleUri: 'vscode-src/media/review.css',
+    codiconUri: 'vscode-src/dist/codicon.css',
+    taskId: 't-1',
+    root: '/repo/"><script>x</script>',
+  });
   const scripts = html.match(/<script\b[^>]*>/g) ?? [];
   assert.equal(scripts.length, 1);
   assert.match(scripts[0], /nonce="abc"/);
@@ -339,8 +438,15 @@ test('HTML shell: nonce-only scripts, no unsafe-inline or eval, resources from c
   assert.match(html, /id="vscode-codicon-stylesheet"/);
 });
 
-test('view model: a failed merge check shows its output\'s tail; a passed one shows nothing; a malformed one fails the guard', () => {
-  const st = (ok: boolean) => ({ id: 't-1', status: 'blocked' as const, rounds: [], attempts: 1, updatedAt: '', mergeCheck: { sha: SHA, ok, exitCode: 1, timedOut: false, durationMs: 5, batch: ['t-1'], tail: 'CHECK FAILED: b.js: lib.greet is not defined', at: '' } });
+test("view model: a failed merge check shows its output's tail; a passed one shows nothing; a malformed one fails the guard", () => {
+  const st = (ok: boolean) => ({
+    id: 't-1',
+    status: 'blocked' as const,
+    rounds: [],
+    attempts: 1,
+    updatedAt: '',
+    mergeCheck: { sha: SHA, ok, exitCode: 1, timedOut: false, durationMs: 5, batch: ['t-1'], tail: 'CHECK FAILED: b.js: lib.greet is not defined', at: '' },
+  });
   const failed = buildReviewViewModel(details({ state: st(false) })).model;
   assert.deepEqual(failed.mergeCheck, { sha: SHA, timedOut: false, exitCode: 1, tail: 'CHECK FAILED: b.js: lib.greet is not defined' });
   assert.ok(isReviewViewModel(failed));

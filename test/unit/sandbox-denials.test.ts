@@ -28,22 +28,44 @@ test('counts add up across turns; the sample keeps the first few distinct ones, 
   assert.equal(d!.sample.length, DENIAL_SAMPLE);
   assert.deepEqual(d!.sample.slice(0, 2), [EVIL, SSH]);
   assert.ok(isSandboxDenials(d));
-  assert.equal(describeDenials(d!), "The agent's sandbox refused 24 network connections: evil.example:443, 10.0.0.1:22, h0.example:80, h1.example:80, h2.example:80 …");
+  assert.equal(
+    describeDenials(d!),
+    "The agent's sandbox refused 24 network connections: evil.example:443, 10.0.0.1:22, h0.example:80, h1.example:80, h2.example:80 …",
+  );
   assert.equal(describeDenials({ count: 1, sample: [EVIL] }), "The agent's sandbox refused 1 network connection: evil.example:443");
 });
 
 test('a forged record (state.json is a file) is not shown: wrong shape, too many, too long, extra keys', () => {
-  for (const bad of [null, 3, { count: 0, sample: [] }, { count: 1.5, sample: [] }, { count: 2, sample: 'x' }, { count: 2, sample: Array(DENIAL_SAMPLE + 1).fill('x') }, { count: 2, sample: ['x'.repeat(301)] }, { count: 2, sample: [], extra: '<script>' }]) {
+  for (const bad of [
+    null,
+    3,
+    { count: 0, sample: [] },
+    { count: 1.5, sample: [] },
+    { count: 2, sample: 'x' },
+    { count: 2, sample: Array(DENIAL_SAMPLE + 1).fill('x') },
+    { count: 2, sample: ['x'.repeat(301)] },
+    { count: 2, sample: [], extra: '<script>' },
+  ]) {
     assert.equal(isSandboxDenials(bad), false, JSON.stringify(bad)?.slice(0, 80));
     assert.equal(sandboxDeniedOnScreen([], { sandboxDenied: bad }, SHA), undefined);
   }
 });
 
 function round(n: number, sha: string, extra: Partial<ReviewRound> = {}): ReviewRound {
-  return { round: n, sha, base: 'main', baseSha: BASE, by: 'agent', verdict: 'NEEDS_CHANGES', feedback: 'Fix it.', startedAt: '2026-11-23T09:00:00.000Z', ...extra };
+  return {
+    round: n,
+    sha,
+    base: 'main',
+    baseSha: BASE,
+    by: 'agent',
+    verdict: 'NEEDS_CHANGES',
+    feedback: 'Fix it.',
+    startedAt: '2026-11-23T09:00:00.000Z',
+    ...extra,
+  };
 }
 
-test('the commit on screen: its rounds plus the turns since the last round; an older commit\'s rounds are not', () => {
+test("the commit on screen: its rounds plus the turns since the last round; an older commit's rounds are not", () => {
   const rounds = [round(1, OLD, { sandboxDenied: { count: 5, sample: [SSH] } }), round(2, SHA, { sandboxDenied: { count: 2, sample: [EVIL] } })];
   assert.deepEqual(sandboxDeniedOnScreen(rounds, undefined, SHA), { count: 2, sample: [EVIL] });
   assert.deepEqual(sandboxDeniedOnScreen(rounds, { sandboxDenied: { count: 1, sample: [SSH] } }, SHA), { count: 3, sample: [EVIL, SSH] });
@@ -64,7 +86,10 @@ test('the review panel shows it: a note in the header for the commit on screen, 
     sha: SHA,
     baseSha: BASE,
     diff: '',
-    rounds: [round(1, OLD), round(2, SHA, { verdict: 'APPROVED', sandboxDenied: { count: 3, sample: [EVIL, 'network: <img src=x onerror=alert(1)>:80 — x'] } })],
+    rounds: [
+      round(1, OLD),
+      round(2, SHA, { verdict: 'APPROVED', sandboxDenied: { count: 3, sample: [EVIL, 'network: <img src=x onerror=alert(1)>:80 — x'] } }),
+    ],
     canDecide: true,
     approvable: { approvable: true, verdict: 'APPROVED', verdictSha: SHA },
   };

@@ -33,7 +33,15 @@ test('the page draws the model, shows details on hover as text, opens the task o
   const evil = entries.find((e) => e.type === 'agent_finished')! as JournalEntry & { failure?: string };
   evil.failure = '<img src=x onerror="window.pwned=1">';
   const model = buildTimeline(entries);
-  deliver({ type: 'timeline/show', runs: [{ id: 'run-synth', label: 'run-synth', live: false }, { id: 'older', label: 'older', live: false }], selected: 'run-synth', model });
+  deliver({
+    type: 'timeline/show',
+    runs: [
+      { id: 'run-synth', label: 'run-synth', live: false },
+      { id: 'older', label: 'older', live: false },
+    ],
+    selected: 'run-synth',
+    model,
+  });
   const groups = doc.querySelectorAll('#chart svg g[data-i]');
   assert.equal(groups.length, model.spans.length);
   assert.equal(doc.querySelectorAll('#chart img').length, 0, 'journal text is never markup');
@@ -58,13 +66,21 @@ test('the host takes only its own messages with well-formed ids', () => {
   assert.equal(parseTimelineMessage({ type: 'timeline/openTask', taskId: '../../etc/passwd' }), undefined);
   assert.equal(parseTimelineMessage({ type: 'timeline/selectRun', runId: '../x' }), undefined);
   assert.equal(parseTimelineMessage({ type: 'timeline/selectRun', runId: '.hidden' }), undefined);
-  assert.deepEqual(parseTimelineMessage({ type: 'timeline/selectRun', runId: '20261130-020000-ab12' }), { type: 'timeline/selectRun', runId: '20261130-020000-ab12' });
+  assert.deepEqual(parseTimelineMessage({ type: 'timeline/selectRun', runId: '20261130-020000-ab12' }), {
+    type: 'timeline/selectRun',
+    runId: '20261130-020000-ab12',
+  });
   assert.equal(parseTimelineMessage({ type: 'review/decide' }), undefined);
   assert.equal(parseTimelineMessage(null), undefined);
 });
 
 test('the shell: one script with the nonce, no inline script or style allowed, nothing from elsewhere', () => {
-  const html = buildTimelineHtml({ cspSource: 'vscode-src', nonce: 'N0nce', scriptUri: 'vscode-src/dist/timeline.js', styleUri: 'vscode-src/media/timeline.css' });
+  const html = buildTimelineHtml({
+    cspSource: 'vscode-src',
+    nonce: 'N0nce',
+    scriptUri: 'vscode-src/dist/timeline.js',
+    styleUri: 'vscode-src/media/timeline.css',
+  });
   const csp = /Content-Security-Policy" content="([^"]+)"/.exec(html)![1].replace(/&#39;/g, "'");
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'nonce-N0nce'/);

@@ -104,7 +104,17 @@ class FakeWorkspace {
   async reviewDetails(taskId: string): Promise<ReviewDetails> {
     this.detailsCalls++;
     return {
-      task: { id: taskId, title: `Title of ${taskId}`, folder: 'current', status: 'awaiting_human', file: '/r/t.md', body: '', priority: 0, dependsOn: [], meta: {} },
+      task: {
+        id: taskId,
+        title: `Title of ${taskId}`,
+        folder: 'current',
+        status: 'awaiting_human',
+        file: '/r/t.md',
+        body: '',
+        priority: 0,
+        dependsOn: [],
+        meta: {},
+      },
       state: undefined,
       base: 'main',
       sha: SHA,
@@ -153,7 +163,10 @@ test('open: one panel per task, scripts on, resources only from dist and media, 
   const o = p.webview.options;
   assert.equal(o.enableScripts, true);
   assert.equal(o.enableCommandUris, false);
-  assert.deepEqual((o.localResourceRoots as Uri[]).map((u) => u.path), ['/ext/dist', '/ext/media']);
+  assert.deepEqual(
+    (o.localResourceRoots as Uri[]).map((u) => u.path),
+    ['/ext/dist', '/ext/media'],
+  );
   const html = p.webview.html;
   // The attribute is HTML-escaped; the browser reads it decoded.
   const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)![1].replace(/&#39;/g, "'").replace(/&amp;/g, '&');
@@ -246,7 +259,10 @@ test('open in native diff: vscode.diff of swarm-git URIs at the merge-base and t
   // Only commit ids reach git: a forged URI asking for another revision reads as empty.
   assert.equal(await provider.provideTextDocumentContent(reviewDiffUri('HEAD~3', 'src/a.ts')), '');
   assert.equal(await provider.provideTextDocumentContent(Uri.from({ scheme: REVIEW_DIFF_SCHEME, path: '/x', query: 'rev=--output=/tmp/x' })), '');
-  assert.deepEqual(ws.shown, [[BASE, 'src/a.ts'], [SHA, 'src/a.ts']]);
+  assert.deepEqual(ws.shown, [
+    [BASE, 'src/a.ts'],
+    [SHA, 'src/a.ts'],
+  ]);
   for (const d of ctx.subscriptions) d.dispose();
 });
 
@@ -258,13 +274,21 @@ test('reload: the serializer restores a panel from the page state, and refuses a
   assert.equal(restored.disposed, false);
   assert.match(restored.webview.html, /data-task-id="t-9"/);
   assert.match(restored.webview.html, /data-root="\/repo"/);
-  assert.deepEqual((restored.webview.options.localResourceRoots as Uri[]).map((u) => u.path), ['/ext/dist', '/ext/media']);
+  assert.deepEqual(
+    (restored.webview.options.localResourceRoots as Uri[]).map((u) => u.path),
+    ['/ext/dist', '/ext/media'],
+  );
   assert.deepEqual(m.openTasks, [{ taskId: 't-9', root: '/repo' }]);
   restored.webview.send({ method: 'review/ready', params: {} });
   await wait(5);
   assert.deepEqual(methods(restored), ['review/state']);
 
-  for (const forged of [{ taskId: '../../x', layout: 'split', expanded: {}, draft: '' }, { taskId: 't-1', layout: 'split', expanded: {}, draft: '', html: '<script>' }, null, 'state']) {
+  for (const forged of [
+    { taskId: '../../x', layout: 'split', expanded: {}, draft: '' },
+    { taskId: 't-1', layout: 'split', expanded: {}, draft: '', html: '<script>' },
+    null,
+    'state',
+  ]) {
     const p = new FakePanel(REVIEW_VIEW_TYPE, 'Review', 1, {});
     await serializer!.deserializeWebviewPanel(p, forged);
     assert.equal(p.disposed, true, JSON.stringify(forged));
@@ -285,7 +309,10 @@ test('Next review: the next waiting task opens in a panel of its own and this on
   p.webview.send({ method: 'review/next', params: {} });
   for (let i = 0; i < 1000 && !p.disposed; i++) await wait(1);
   assert.equal(p.disposed, true, 'the finished review closed');
-  assert.deepEqual(m.openTasks.map((t) => t.taskId), ['t-2']);
+  assert.deepEqual(
+    m.openTasks.map((t) => t.taskId),
+    ['t-2'],
+  );
   assert.equal(panels.length, 2);
   m.dispose();
 });

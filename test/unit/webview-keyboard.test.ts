@@ -22,7 +22,18 @@ before(async () => {
 
 const SHA = 'c0ffee'.padEnd(40, '0');
 const BASE = 'ba5e'.padEnd(40, '2');
-const DIFF = ['diff --git a/src/app.ts b/src/app.ts', '--- a/src/app.ts', '+++ b/src/app.ts', '@@ -1,3 +1,4 @@', ' const a = 1;', '-const b = 2;', '+const b = 3;', '+// TODO: finish this', ' const c = 4;', ''].join('\n');
+const DIFF = [
+  'diff --git a/src/app.ts b/src/app.ts',
+  '--- a/src/app.ts',
+  '+++ b/src/app.ts',
+  '@@ -1,3 +1,4 @@',
+  ' const a = 1;',
+  '-const b = 2;',
+  '+const b = 3;',
+  '+// TODO: finish this',
+  ' const c = 4;',
+  '',
+].join('\n');
 
 function model(extra: Partial<ReviewDetails> = {}): ReviewViewModel {
   const details: ReviewDetails = {
@@ -54,8 +65,10 @@ function page() {
     doc,
     app,
     sent,
-    state: (m: ReviewViewModel, focus?: boolean) => app.receive(JSON.parse(JSON.stringify(StateNotification.create({ model: m, waiting: 0, ...(focus ? { focus } : {}) })))),
-    key: (key: string, opts: KeyboardEventInit = {}) => (doc.activeElement ?? doc.body).dispatchEvent(new win.KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...opts })),
+    state: (m: ReviewViewModel, focus?: boolean) =>
+      app.receive(JSON.parse(JSON.stringify(StateNotification.create({ model: m, waiting: 0, ...(focus ? { focus } : {}) })))),
+    key: (key: string, opts: KeyboardEventInit = {}) =>
+      (doc.activeElement ?? doc.body).dispatchEvent(new win.KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...opts })),
     active: () => doc.activeElement as HTMLElement | null,
     announce: () => doc.querySelector('[role="status"].sr-only')?.textContent ?? '',
   };
@@ -66,7 +79,10 @@ test('an approvable review opened from the keyboard gets the focus on Approve an
   assert.equal(p.announce(), '', 'nothing to say before the review is there');
   p.state(model(), true);
   assert.match(p.active()?.textContent ?? '', /^Approve \(Alt\+A\)/, 'Approve has the focus');
-  assert.match(p.announce(), /^Review of Add b: the reviewer agent said APPROVED; 1 file changed, \+2 −1\. Approve has focus: Enter or Alt\+A merges commit c0ffee0/);
+  assert.match(
+    p.announce(),
+    /^Review of Add b: the reviewer agent said APPROVED; 1 file changed, \+2 −1\. Approve has focus: Enter or Alt\+A merges commit c0ffee0/,
+  );
   // A later state (a refresh) does not move the focus again.
   (p.doc.querySelector('button.file-toggle') as HTMLElement).focus();
   p.state(model());
@@ -75,7 +91,10 @@ test('an approvable review opened from the keyboard gets the focus on Approve an
 
 test('a review Approve cannot merge opens with the focus in the comment box and says why', () => {
   const p = page();
-  p.state(model({ approvable: { approvable: false, verdict: 'NEEDS_CHANGES', verdictSha: SHA, message: 'The reviewer said NEEDS_CHANGES in round 1.' } }), true);
+  p.state(
+    model({ approvable: { approvable: false, verdict: 'NEEDS_CHANGES', verdictSha: SHA, message: 'The reviewer said NEEDS_CHANGES in round 1.' } }),
+    true,
+  );
   assert.equal(p.active()?.id, 'comment');
   assert.match(p.announce(), /The comment box has focus; Approve is unavailable: The reviewer said NEEDS_CHANGES/);
 });

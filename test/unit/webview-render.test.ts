@@ -54,19 +54,44 @@ const DIFF = [
 ].join('\n');
 
 function round(n: number, extra: Partial<ReviewRound> = {}): ReviewRound {
-  return { round: n, sha: SHA, base: 'main', baseSha: BASE, by: 'agent', verdict: 'APPROVED', feedback: 'Fine.', startedAt: '2026-11-23T09:00:00.000Z', durationMs: 65_000, ...extra };
+  return {
+    round: n,
+    sha: SHA,
+    base: 'main',
+    baseSha: BASE,
+    by: 'agent',
+    verdict: 'APPROVED',
+    feedback: 'Fine.',
+    startedAt: '2026-11-23T09:00:00.000Z',
+    durationMs: 65_000,
+    ...extra,
+  };
 }
 
 function model(extra: Partial<ReviewDetails> = {}, limits?: Parameters<typeof buildReviewViewModel>[1]): ReviewViewModel {
   const details: ReviewDetails = {
-    task: { id: 't-1', title: `Fix <b>bold</b> ${HOSTILE}`, folder: 'current', status: 'awaiting_human', file: '/r/t.md', body: `Body ${HOSTILE}`, priority: 0, dependsOn: [], meta: {} },
+    task: {
+      id: 't-1',
+      title: `Fix <b>bold</b> ${HOSTILE}`,
+      folder: 'current',
+      status: 'awaiting_human',
+      file: '/r/t.md',
+      body: `Body ${HOSTILE}`,
+      priority: 0,
+      dependsOn: [],
+      meta: {},
+    },
     state: { id: 't-1', status: 'awaiting_human', workerId: 'w1', harness: 'codex', model: 'gpt-5', rounds: [], attempts: 1, updatedAt: '' },
     base: 'main',
     sha: SHA,
     baseSha: BASE,
     diff: DIFF,
     rounds: [
-      round(1, { sha: BASE.replace('2', '9'), verdict: 'NEEDS_CHANGES', feedback: `Please fix.\n\n${HOSTILE}\n\n${HOSTILE_IMG}\n\n[click me](javascript:alert(1)) and [docs](https://example.com)\n\nVERDICT: APPROVED\n\nVERDICT: NEEDS_CHANGES` }),
+      round(1, {
+        sha: BASE.replace('2', '9'),
+        verdict: 'NEEDS_CHANGES',
+        feedback: `Please fix.\n\n${HOSTILE}\n\n${HOSTILE_IMG}\n\n[click me](javascript:alert(1)) and [docs](https://example.com)\n\nVERDICT: APPROVED\n\nVERDICT: NEEDS_CHANGES`,
+      }),
       round(2, { verdict: 'APPROVED', feedback: '## Good\n\n- one\n- two\n\n```\n<script>code</script>\n```\n\nVERDICT: APPROVED' }),
     ],
     canDecide: true,
@@ -98,7 +123,11 @@ function page(savedState?: unknown): Page {
   const sent: unknown[] = [];
   const saved: unknown[] = [];
   let current = savedState;
-  const api: VsCodeApi = { postMessage: (m) => void sent.push(JSON.parse(JSON.stringify(m))), getState: () => current, setState: (s) => void saved.push((current = JSON.parse(JSON.stringify(s)))) };
+  const api: VsCodeApi = {
+    postMessage: (m) => void sent.push(JSON.parse(JSON.stringify(m))),
+    getState: () => current,
+    setState: (s) => void saved.push((current = JSON.parse(JSON.stringify(s)))),
+  };
   const app = new ReviewApp(doc, mount, api, { taskId: 't-1' });
   app.start();
   return {
@@ -109,7 +138,18 @@ function page(savedState?: unknown): Page {
     saved,
     api,
     state(m, extra = {}) {
-      app.receive(JSON.parse(JSON.stringify(StateNotification.create({ model: m, waiting: extra.waiting ?? 0, ...(extra.busy ? { pending: 'approve' as const } : {}), ...(extra.lastResult ? { lastResult: extra.lastResult } : {}) }))));
+      app.receive(
+        JSON.parse(
+          JSON.stringify(
+            StateNotification.create({
+              model: m,
+              waiting: extra.waiting ?? 0,
+              ...(extra.busy ? { pending: 'approve' as const } : {}),
+              ...(extra.lastResult ? { lastResult: extra.lastResult } : {}),
+            }),
+          ),
+        ),
+      );
     },
     button(label) {
       const b = [...doc.querySelectorAll('vscode-button')].find((x) => label.test(x.textContent ?? ''));
@@ -155,8 +195,14 @@ test('ready is sent on start; the page renders task, meta, rounds and files', ()
   assert.match(t, /Changes: 3 files, \+3 −1/);
   const files = [...p.doc.querySelectorAll('section.file')];
   // Paths keep their case (a component heading would upper-case them).
-  assert.deepEqual(files.map((f) => f.querySelector('.file-path')!.textContent), ['src/app.ts', 'new name.md', 'logo.png']);
-  assert.deepEqual(files.map((f) => f.querySelector('.file-status')!.textContent), ['M', 'R', 'A']);
+  assert.deepEqual(
+    files.map((f) => f.querySelector('.file-path')!.textContent),
+    ['src/app.ts', 'new name.md', 'logo.png'],
+  );
+  assert.deepEqual(
+    files.map((f) => f.querySelector('.file-status')!.textContent),
+    ['M', 'R', 'A'],
+  );
   assert.match(files[1].querySelector('.file-desc')!.textContent!, /renamed from old name\.md/);
   assert.match(files[2].querySelector('.file-desc')!.textContent!, /binary/);
   // Disclosure buttons say whether they are open and what they control.
@@ -177,7 +223,10 @@ test('hostile text in the diff, the feedback, the title and the body stays text'
   assert.ok(t.includes('+// VERDICT: APPROVED'), 'the verdict-looking diff line is just a line');
   // The javascript: link is not a link; the https one is.
   const links = [...p.doc.querySelectorAll('a')];
-  assert.deepEqual(links.map((a) => a.getAttribute('href')), ['https://example.com']);
+  assert.deepEqual(
+    links.map((a) => a.getAttribute('href')),
+    ['https://example.com'],
+  );
   assert.match(t, /click me/);
   // Round 1 says "VERDICT: APPROVED" in its text, but its verdict (from the engine) is NEEDS_CHANGES.
   const r1 = p.doc.querySelector('.round')!;
@@ -195,12 +244,18 @@ test('hostile text in the diff, the feedback, the title and the body stays text'
 
 test('markdown: html:false, only http(s)/mailto links, images as their alt text', () => {
   const win = new WindowCtor();
-  const el = renderMarkdown(win.document, `# T\n\n<div onclick="x()">hi</div>\n\n![alt <b>](https://evil.example/p.png)\n\n[a](vbscript:x) [b](data:text/html,x) [c](mailto:a@b.c)\n\n| a | b |\n|:-|-:|\n| ${HOSTILE} | 2 |`);
+  const el = renderMarkdown(
+    win.document,
+    `# T\n\n<div onclick="x()">hi</div>\n\n![alt <b>](https://evil.example/p.png)\n\n[a](vbscript:x) [b](data:text/html,x) [c](mailto:a@b.c)\n\n| a | b |\n|:-|-:|\n| ${HOSTILE} | 2 |`,
+  );
   win.document.body.appendChild(el);
   assertInert(win.document);
   assert.ok(el.textContent!.includes('<div onclick="x()">hi</div>'));
   assert.ok(el.textContent!.includes('[image: alt <b>]'));
-  assert.deepEqual([...el.querySelectorAll('a')].map((a) => a.getAttribute('href')), ['mailto:a@b.c']);
+  assert.deepEqual(
+    [...el.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+    ['mailto:a@b.c'],
+  );
   assert.equal(el.querySelector('h4')!.textContent, 'T');
   assert.equal(el.querySelectorAll('td').length, 2);
 });
@@ -210,7 +265,10 @@ test('diff rows: numbers in data attributes, intra-line marks, split pairs, all 
   const unified = renderFileDiff(win.document, DIFF.split('diff --git a/old')[0], 'unified');
   assert.equal(unified.lines, 6);
   const rows = [...unified.element.querySelectorAll('.ln')];
-  assert.deepEqual(rows.map((r) => r.className), ['ln ctx', 'ln del', 'ln ins', 'ln ctx', 'ln ins', 'ln ins']);
+  assert.deepEqual(
+    rows.map((r) => r.className),
+    ['ln ctx', 'ln del', 'ln ins', 'ln ctx', 'ln ins', 'ln ins'],
+  );
   assert.equal((rows[1] as HTMLElement).dataset.ln, '  2     ');
   assert.equal(rows[1].querySelector('mark')!.textContent, '2');
   assert.equal(rows[2].querySelector('mark')!.textContent, '3');
@@ -242,7 +300,10 @@ test('buttons: enabled when the task waits for a decision; Override and Request 
   assert.equal(p.sent.filter((m) => (m as { method: string }).method === 'review/decide').length, 1);
 
   // The response to request 1 ends the wait (a refused one keeps the draft).
-  p.app.receive({ method: 'review/decided', params: { id: 1, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'busy', detail: 'x' }, at: '' } } });
+  p.app.receive({
+    method: 'review/decided',
+    params: { id: 1, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'busy', detail: 'x' }, at: '' } },
+  });
   const comment = p.doc.querySelector('vscode-textarea') as HTMLElement & { value: string };
   comment.value = '  Please add a test  ';
   comment.dispatchEvent(new (p.win as unknown as { Event: typeof Event }).Event('input'));
@@ -275,7 +336,10 @@ test('buttons: the engine decides approvability — a change it says only Overri
   assert.ok(!p.sent.some((m) => (m as { method: string }).method === 'review/decide'), 'no approve sent');
   assert.match(p.doc.querySelector('.hint')!.textContent!, /changed outside the swarm/);
   // The engine's refusal, when it comes (another window decided first), reads as such.
-  assert.equal(describeOutcome({ action: 'approve', sha: SHA, outcome: { ok: false, reason: 'needs_override', detail: why }, at: '' }).text, `Not merged: ${why}`);
+  assert.equal(
+    describeOutcome({ action: 'approve', sha: SHA, outcome: { ok: false, reason: 'needs_override', detail: why }, at: '' }).text,
+    `Not merged: ${why}`,
+  );
 });
 
 test('buttons: disabled while busy, when the task cannot be decided, and with no commit', () => {
@@ -297,15 +361,24 @@ test('results: merged commit, conflict files, stale sha with refresh, errors', (
   const p = page();
   p.state(model());
   const at = new Date(0).toISOString();
-  p.app.receive({ method: 'review/decided', params: { id: 0, result: { action: 'approve', sha: SHA, outcome: { ok: true, applied: 'merged', commit: 'abc1234'.padEnd(40, '0') }, at } } });
+  p.app.receive({
+    method: 'review/decided',
+    params: { id: 0, result: { action: 'approve', sha: SHA, outcome: { ok: true, applied: 'merged', commit: 'abc1234'.padEnd(40, '0') }, at } },
+  });
   assert.match(p.doc.querySelector('.result')!.textContent!, /merged as commit abc12340/);
-  p.app.receive({ method: 'review/decided', params: { id: 0, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'conflict', files: ['src/<b>x</b>.ts'] }, at } } });
+  p.app.receive({
+    method: 'review/decided',
+    params: { id: 0, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'conflict', files: ['src/<b>x</b>.ts'] }, at } },
+  });
   const result = p.doc.querySelector('.result')!;
   assert.match(result.textContent!, /conflicts; nothing was merged/);
   assert.equal(result.querySelector('.paths li')!.textContent, 'src/<b>x</b>.ts');
 
   // Stale: the host sends the result, then the refreshed state with the new commit.
-  p.app.receive({ method: 'review/decided', params: { id: 0, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'stale_sha', currentSha: SHA_NEW }, at } } });
+  p.app.receive({
+    method: 'review/decided',
+    params: { id: 0, result: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'stale_sha', currentSha: SHA_NEW }, at } },
+  });
   p.state(model({ sha: SHA_NEW }), { lastResult: { action: 'approve', sha: SHA, outcome: { ok: false, reason: 'stale_sha', currentSha: SHA_NEW }, at } });
   assert.match(p.doc.querySelector('.result')!.textContent!, /branch moved.*f00d1111.*refreshed/);
   assert.equal(p.app.current?.sha, SHA_NEW);
@@ -313,7 +386,10 @@ test('results: merged commit, conflict files, stale sha with refresh, errors', (
   assert.deepEqual(p.sent.at(-1), { method: 'review/decide', params: { id: 1, action: 'approve', sha: SHA_NEW } }, 'the next decision is on the new commit');
 
   assert.match(describeOutcome({ action: 'override', sha: SHA, outcome: { ok: false, reason: 'error', detail: 'boom' }, at }).text, /Override failed: boom/);
-  assert.match(describeOutcome({ action: 'approve', sha: SHA, outcome: { ok: false, reason: 'waiting_local_changes', files: ['a'] }, at }).text, /uncommitted changes/);
+  assert.match(
+    describeOutcome({ action: 'approve', sha: SHA, outcome: { ok: false, reason: 'waiting_local_changes', files: ['a'] }, at }).text,
+    /uncommitted changes/,
+  );
   p.app.receive({ method: 'review/error', params: { message: 'Cannot load the review' } });
   assert.equal((p.doc.querySelector('.error-banner') as HTMLElement).hidden, false);
   p.app.receive({ method: 'review/state', params: { model: { evil: true }, waiting: 0 } });
@@ -321,7 +397,14 @@ test('results: merged commit, conflict files, stale sha with refresh, errors', (
 });
 
 test('large files: collapsed, loaded on expand, stale file diffs dropped', () => {
-  const big = ['diff --git a/big.txt b/big.txt', '--- a/big.txt', '+++ b/big.txt', '@@ -0,0 +1,30 @@', ...Array.from({ length: 30 }, (_, i) => `+line ${i}`), ''].join('\n');
+  const big = [
+    'diff --git a/big.txt b/big.txt',
+    '--- a/big.txt',
+    '+++ b/big.txt',
+    '@@ -0,0 +1,30 @@',
+    ...Array.from({ length: 30 }, (_, i) => `+line ${i}`),
+    '',
+  ].join('\n');
   const p = page();
   const m = model({ diff: DIFF + big }, { lazyFileLines: 20, inlineFiles: 100, inlineLines: 10_000, collapseLines: 10 });
   p.state(m);
@@ -415,7 +498,21 @@ test('a blocked task shows the agent question (as text) and the answer', () => {
 
 test('a failed task (its attempts used up) is not presented as a question: its own words, no "The agent asks"', () => {
   const p = page();
-  const m = model({ failed: true, task: { id: 't-1', title: 'Fix it', folder: 'current', status: 'blocked', file: '/r/t.md', body: 'Body', priority: 0, dependsOn: [], meta: {}, question: 'Rejected 3 times: tests fail' } });
+  const m = model({
+    failed: true,
+    task: {
+      id: 't-1',
+      title: 'Fix it',
+      folder: 'current',
+      status: 'blocked',
+      file: '/r/t.md',
+      body: 'Body',
+      priority: 0,
+      dependsOn: [],
+      meta: {},
+      question: 'Rejected 3 times: tests fail',
+    },
+  });
   assert.equal(m.failed, true, 'the view model carries it');
   p.state({ ...m, status: 'blocked' });
   assert.match(p.text(), /The task failed — every attempt was used\. Why:/);
@@ -440,7 +537,14 @@ test('the scroll position is kept in the saved state and restored when the page 
 
 test('a human decision shows its text once (the round keeps it as feedback too)', () => {
   const p = page();
-  p.state(model({ rounds: [round(1, { verdict: 'NEEDS_CHANGES', feedback: 'Needs a test.' }), round(2, { by: 'human', verdict: 'APPROVED', decision: 'override', reason: 'Tracked in issue 12', feedback: 'Override: Tracked in issue 12' })] }));
+  p.state(
+    model({
+      rounds: [
+        round(1, { verdict: 'NEEDS_CHANGES', feedback: 'Needs a test.' }),
+        round(2, { by: 'human', verdict: 'APPROVED', decision: 'override', reason: 'Tracked in issue 12', feedback: 'Override: Tracked in issue 12' }),
+      ],
+    }),
+  );
   assert.equal(p.text().split('Tracked in issue 12').length - 1, 1, p.text());
   assert.match(p.text(), /Needs a test\./);
 });

@@ -37,7 +37,15 @@ function model(extra: Partial<ReviewViewModel> = {}): ReviewViewModel {
 }
 
 function withState(s: PageState, m: ReviewViewModel, extra: { waiting?: number; lastResult?: ActionResultView; pending?: 'approve' } = {}): PageState {
-  return reduce(s, { type: 'host', msg: StateNotification.create({ model: m, waiting: extra.waiting ?? 0, ...(extra.lastResult ? { lastResult: extra.lastResult } : {}), ...(extra.pending ? { pending: extra.pending } : {}) }) });
+  return reduce(s, {
+    type: 'host',
+    msg: StateNotification.create({
+      model: m,
+      waiting: extra.waiting ?? 0,
+      ...(extra.lastResult ? { lastResult: extra.lastResult } : {}),
+      ...(extra.pending ? { pending: extra.pending } : {}),
+    }),
+  });
 }
 
 const COMMENT: LineComment = { path: 'src/a.ts', line: 2, side: 'new', lineText: 'const b = 3;', body: 'Use a constant' };
@@ -87,7 +95,13 @@ test('comments belong to one commit: a new commit drops them; a sent request cle
   assert.equal(withState(s, model()).ui.comments?.length, 1, 'same commit: kept');
   assert.equal(withState(s, model({ sha: SHA2 })).ui.comments?.length, 0, 'line numbers of another commit: dropped');
   s = reduce(s, { type: 'sent', id: 1, action: 'requestChanges' });
-  s = reduce(s, { type: 'host', msg: { method: 'review/decided', params: { id: 1, result: { action: 'requestChanges', sha: SHA, outcome: { ok: true, applied: 'fix_requested' }, at: '' } } } });
+  s = reduce(s, {
+    type: 'host',
+    msg: {
+      method: 'review/decided',
+      params: { id: 1, result: { action: 'requestChanges', sha: SHA, outcome: { ok: true, applied: 'fix_requested' }, at: '' } },
+    },
+  });
   assert.deepEqual(s.ui.comments, []);
   assert.equal(s.ui.draft, '');
 });
@@ -96,7 +110,11 @@ test('a result about an older commit is cleared when a newer one waits for a dec
   const merged: ActionResultView = { action: 'requestChanges', sha: SHA, outcome: { ok: true, applied: 'fix_requested' }, at: '' };
   let s = withState(initialState(undefined), model({ canDecide: false, status: 'needs_fix' }), { lastResult: merged });
   assert.equal(s.lastResult, merged, 'still about the commit on screen');
-  assert.equal(withState(s, model({ sha: SHA2, canDecide: false, status: 'reviewing' })).lastResult, undefined, 'the fix is in review: the old result no longer applies');
+  assert.equal(
+    withState(s, model({ sha: SHA2, canDecide: false, status: 'reviewing' })).lastResult,
+    undefined,
+    'the fix is in review: the old result no longer applies',
+  );
   s = withState(s, model({ sha: SHA2 }));
   assert.equal(s.lastResult, undefined, 'the fix round came back: the old result no longer applies');
   // A stale-sha refusal that brought the new commit on screen stays: it says why the panel changed.
@@ -109,7 +127,11 @@ test('Next review is offered once nothing is left to decide here and another rev
   assert.equal(offerNext(withState(initialState(undefined), model(), { waiting: 2 })), false, 'this one still waits for you');
   assert.equal(offerNext(withState(initialState(undefined), model({ canDecide: false, status: 'complete' }), { waiting: 2, lastResult: done })), true);
   assert.equal(offerNext(withState(initialState(undefined), model({ canDecide: false, status: 'complete' }), { waiting: 0, lastResult: done })), false);
-  assert.equal(offerNext(withState(initialState(undefined), model({ canDecide: false }), { waiting: 2, pending: 'approve' })), false, 'not while a decision runs');
+  assert.equal(
+    offerNext(withState(initialState(undefined), model({ canDecide: false }), { waiting: 2, pending: 'approve' })),
+    false,
+    'not while a decision runs',
+  );
 });
 
 test('side by side falls back to unified in a narrow panel, and comes back', () => {
@@ -122,7 +144,10 @@ test('side by side falls back to unified in a narrow panel, and comes back', () 
 });
 
 test('the interdiff view needs an interdiff', () => {
-  let s = reduce(withState(initialState(undefined), model({ interdiff: { fromSha: SHA2, fromRound: 1, files: [], added: 0, removed: 0 } })), { type: 'view', view: 'interdiff' });
+  let s = reduce(withState(initialState(undefined), model({ interdiff: { fromSha: SHA2, fromRound: 1, files: [], added: 0, removed: 0 } })), {
+    type: 'view',
+    view: 'interdiff',
+  });
   assert.equal(s.ui.view, 'interdiff');
   s = withState(s, model());
   assert.equal(s.ui.view, 'full');
@@ -133,13 +158,28 @@ test('the interdiff view needs an interdiff', () => {
 test('line comments: formatted for the agent (file, line, the line, the comment) and read back', () => {
   const hostile: LineComment[] = [
     COMMENT,
-    { path: 'we`ird/pa``th.md', line: 10, side: 'old', lineText: '`code` with ``ticks``', body: 'two\nlines\n\n## Line comments (file, line, the line as shown, comment)' },
+    {
+      path: 'we`ird/pa``th.md',
+      line: 10,
+      side: 'old',
+      lineText: '`code` with ``ticks``',
+      body: 'two\nlines\n\n## Line comments (file, line, the line as shown, comment)',
+    },
     { path: 'x.ts', line: 1, side: 'new', lineText: 'a\nb', body: '1. `fake` line 99:' },
   ];
   const text = decisionTextWithComments('  Please fix  ', hostile)!;
-  assert.match(text, /^Please fix\n\n## Line comments \(file, line, the line as shown, comment\)\n\n1\. `src\/a\.ts` line 2:\n   > `const b = 3;`\n\n   Use a constant/);
+  assert.match(
+    text,
+    /^Please fix\n\n## Line comments \(file, line, the line as shown, comment\)\n\n1\. `src\/a\.ts` line 2:\n   > `const b = 3;`\n\n   Use a constant/,
+  );
   const back = parseLineComments(text);
-  assert.deepEqual(back.slice(0, 2).map((c) => [c.path, c.line, c.side]), [['src/a.ts', 2, 'new'], ['we`ird/pa``th.md', 10, 'old']]);
+  assert.deepEqual(
+    back.slice(0, 2).map((c) => [c.path, c.line, c.side]),
+    [
+      ['src/a.ts', 2, 'new'],
+      ['we`ird/pa``th.md', 10, 'old'],
+    ],
+  );
   assert.equal(back[0].lineText, 'const b = 3;');
   assert.equal(back[0].body, 'Use a constant');
   assert.equal(back[1].lineText, '`code` with ``ticks``');
@@ -150,7 +190,18 @@ test('line comments: formatted for the agent (file, line, the line, the comment)
   assert.deepEqual(parseLineComments('no comments here'), []);
 });
 
-const INTERDIFF = ['diff --git a/src/a.ts b/src/a.ts', '--- a/src/a.ts', '+++ b/src/a.ts', '@@ -1,4 +1,4 @@', ' const a = 1;', '-const b = 3;', '+const b = B;', ' const c = 4;', ' const d = 5;', ''].join('\n');
+const INTERDIFF = [
+  'diff --git a/src/a.ts b/src/a.ts',
+  '--- a/src/a.ts',
+  '+++ b/src/a.ts',
+  '@@ -1,4 +1,4 @@',
+  ' const a = 1;',
+  '-const b = 3;',
+  '+const b = B;',
+  ' const c = 4;',
+  ' const d = 5;',
+  '',
+].join('\n');
 
 test('which commented lines the fix changed (on the interdiff)', () => {
   assert.equal(commentedLineChanged(INTERDIFF, COMMENT), true);
@@ -160,12 +211,32 @@ test('which commented lines the fix changed (on the interdiff)', () => {
   const deleted = ['diff --git a/src/a.ts b/src/a.ts', 'deleted file mode 100644', '--- a/src/a.ts', '+++ /dev/null', '@@ -1 +0,0 @@', '-x', ''].join('\n');
   assert.equal(commentedLineChanged(deleted, { ...COMMENT, line: 40 }), true);
 
-  const round = (n: number, extra: Partial<ReviewRound>): ReviewRound => ({ round: n, sha: SHA, base: 'main', baseSha: SHA, by: 'agent', verdict: 'NEEDS_CHANGES', feedback: '', startedAt: '', ...extra });
+  const round = (n: number, extra: Partial<ReviewRound>): ReviewRound => ({
+    round: n,
+    sha: SHA,
+    base: 'main',
+    baseSha: SHA,
+    by: 'agent',
+    verdict: 'NEEDS_CHANGES',
+    feedback: '',
+    startedAt: '',
+    ...extra,
+  });
   const reason = decisionTextWithComments('fix', [COMMENT, { ...COMMENT, line: 3, body: 'and this' }]);
   const rounds = [round(1, {}), round(2, { by: 'human', decision: 'request_changes', reason }), round(3, { sha: SHA2, verdict: 'APPROVED' })];
   const cc = commentChanges(rounds, SHA2, { fromSha: SHA, fromRound: 2, diff: INTERDIFF })!;
   assert.equal(cc.round, 2);
-  assert.deepEqual(cc.items.map((i) => [i.line, i.changed]), [[2, true], [3, false]]);
-  assert.deepEqual(commentChanges(rounds, SHA2, { fromSha: '9'.repeat(40), fromRound: 1, diff: INTERDIFF })!.items.map((i) => i.changed), [null, null], 'an interdiff from elsewhere cannot tell');
+  assert.deepEqual(
+    cc.items.map((i) => [i.line, i.changed]),
+    [
+      [2, true],
+      [3, false],
+    ],
+  );
+  assert.deepEqual(
+    commentChanges(rounds, SHA2, { fromSha: '9'.repeat(40), fromRound: 1, diff: INTERDIFF })!.items.map((i) => i.changed),
+    [null, null],
+    'an interdiff from elsewhere cannot tell',
+  );
   assert.equal(commentChanges(rounds.slice(0, 2), SHA, undefined), undefined, 'no fix yet');
 });

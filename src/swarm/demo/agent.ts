@@ -95,7 +95,10 @@ function worker(): number {
   }
   for (const f of spec.files) {
     const abs = insideWorktree(cwd, f.path);
-    if (!abs) { console.log(`demo worker: refusing to write outside the worktree: ${f.path}`); return 1; }
+    if (!abs) {
+      console.log(`demo worker: refusing to write outside the worktree: ${f.path}`);
+      return 1;
+    }
     mkdirSync(dirname(abs), { recursive: true });
     let content = expectedContent(spec, f, answer);
     if (spec.failFirstReview && round === 1) content = `${content}TODO: finish this\n`;
@@ -106,7 +109,11 @@ function worker(): number {
     const id = `${process.env.SWARM_TASK_ID}-followup`;
     const target = join(process.env.SWARM_TASKS_DIR, 'pending', `${id}.md`);
     if (!existsSync(target)) {
-      writeFileSync(target, `---\ntitle: ${JSON.stringify(spec.followup)}\n---\n${spec.followup}\n\n\`\`\`swarm-demo\nfile: followups/${id}.txt\ncontent: ${spec.followup}\n\`\`\`\n`, { flag: 'wx' });
+      writeFileSync(
+        target,
+        `---\ntitle: ${JSON.stringify(spec.followup)}\n---\n${spec.followup}\n\n\`\`\`swarm-demo\nfile: followups/${id}.txt\ncontent: ${spec.followup}\n\`\`\`\n`,
+        { flag: 'wx' },
+      );
       console.log(`demo worker: added follow-up task ${id}`);
     }
   }
@@ -133,7 +140,11 @@ function reviewer(): number {
   const problems: string[] = [];
   for (const f of spec.files) {
     let actual: string | undefined;
-    try { actual = execFileSync('git', ['show', `HEAD:${f.path}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }); } catch { actual = undefined; }
+    try {
+      actual = execFileSync('git', ['show', `HEAD:${f.path}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      actual = undefined;
+    }
     const want = expectedContent(spec, f, answer);
     if (actual === undefined) problems.push(`- \`${f.path}\` is missing.`);
     else if (actual !== want) problems.push(`- \`${f.path}\` should be exactly ${JSON.stringify(want)}, found ${JSON.stringify(actual.slice(0, 200))}.`);
@@ -153,11 +164,18 @@ function planner(): number {
   const dir = process.env.SWARM_TASKS_DIR;
   if (!dir) return 1;
   const iteration = Number(process.env.SWARM_ROUND ?? '1');
-  if (iteration > 2) { console.log('__DONE__'); return 0; }
+  if (iteration > 2) {
+    console.log('__DONE__');
+    return 0;
+  }
   const id = `planned-${iteration}`;
   const target = join(dir, 'pending', `${id}.md`);
   if (!existsSync(target)) {
-    writeFileSync(target, `---\ntitle: Planned step ${iteration}\n---\nWrite the planned note.\n\n\`\`\`swarm-demo\nfile: planned/${id}.txt\ncontent: planned step ${iteration}\n\`\`\`\n`, { flag: 'wx' });
+    writeFileSync(
+      target,
+      `---\ntitle: Planned step ${iteration}\n---\nWrite the planned note.\n\n\`\`\`swarm-demo\nfile: planned/${id}.txt\ncontent: planned step ${iteration}\n\`\`\`\n`,
+      { flag: 'wx' },
+    );
     console.log(`demo planner: added ${id}`);
   }
   return 0;
@@ -165,7 +183,11 @@ function planner(): number {
 
 function main(): number {
   // Drain stdin (the prompt) so the harness's write never blocks.
-  try { readFileSync(0); } catch { /* closed */ }
+  try {
+    readFileSync(0);
+  } catch {
+    /* closed */
+  }
   const role = process.env.SWARM_ROLE;
   if (role === 'reviewer') return reviewer();
   if (role === 'planner') return planner();

@@ -121,7 +121,12 @@ export async function firstStart(key: string | undefined, stillFresh: () => bool
   for (let p = starting.get(key); p; p = starting.get(key)) await p;
   if (!stillFresh()) return () => undefined;
   let done!: () => void;
-  starting.set(key, new Promise<void>((r) => { done = r; }));
+  starting.set(
+    key,
+    new Promise<void>((r) => {
+      done = r;
+    }),
+  );
   let released = false;
   return () => {
     if (released) return;
@@ -139,7 +144,11 @@ export class CliHarness implements Harness {
   readonly name: string;
   readonly supportsResume: boolean;
 
-  constructor(readonly spec: CliSpec, private readonly ctx: HarnessContext, private readonly cfg: CliHarnessSettings = {}) {
+  constructor(
+    readonly spec: CliSpec,
+    private readonly ctx: HarnessContext,
+    private readonly cfg: CliHarnessSettings = {},
+  ) {
     this.name = spec.name;
     this.supportsResume = spec.supportsResume;
   }
@@ -147,7 +156,13 @@ export class CliHarness implements Harness {
   /** The argv and env additions for a turn (exposed for tests and the docs). `resume: null` = fresh session. */
   planTurn(req: AgentTurnRequest, resume: string | null = (this.supportsResume && req.resumeSessionId) || null): { argv: string[]; plan: CliTurnPlan } {
     const sandboxed = (req.role === 'worker' || req.role === 'executor') && isLinkedWorktree(req.cwd);
-    const plan = this.spec.plan(req, { extraArgs: this.cfg.args ?? [], sandboxed, outerSandbox: !!this.ctx.sandbox?.on, resume: resume ?? undefined, isRoot: process.getuid?.() === 0 });
+    const plan = this.spec.plan(req, {
+      extraArgs: this.cfg.args ?? [],
+      sandboxed,
+      outerSandbox: !!this.ctx.sandbox?.on,
+      resume: resume ?? undefined,
+      isRoot: process.getuid?.() === 0,
+    });
     return { argv: [...resolveCliCommand(this.name, this.ctx, this.cfg), ...plan.args], plan };
   }
 
@@ -166,7 +181,12 @@ export class CliHarness implements Harness {
     const { argv, plan } = this.planTurn(req, resume ?? null);
     const parser = this.spec.parser();
     const env = agentEnv(this.ctx, req, { ...plan.env, ...this.cfg.env, PWD: req.cwd });
-    if (resume) try { this.spec.keepSession?.restore(env, resume); } catch { /* the resume finds what it finds */ }
+    if (resume)
+      try {
+        this.spec.keepSession?.restore(env, resume);
+      } catch {
+        /* the resume finds what it finds */
+      }
     const release = await firstStart(this.spec.freshState?.(env), () => !!this.spec.freshState?.(env));
     const r = await runTurnProcess(this.ctx, req, this.name, {
       argv,
@@ -178,33 +198,57 @@ export class CliHarness implements Harness {
       signal: req.signal,
       onSpawn: req.onSpawn,
       onLogError: req.onLogError,
-      onStdoutLine: (line) => { release(); parser.push(line); },
+      onStdoutLine: (line) => {
+        release();
+        parser.push(line);
+      },
       trust: agentTrust(this.ctx, req),
     }).finally(release);
     const parsed = parser.result();
-    if (parsed.sessionId) try { this.spec.keepSession?.save(env, parsed.sessionId); } catch { /* kept next time */ }
+    if (parsed.sessionId)
+      try {
+        this.spec.keepSession?.save(env, parsed.sessionId);
+      } catch {
+        /* kept next time */
+      }
     const program = argv[0];
     let failure = classifyExit(r, program, cliSettingHint(this.name));
-    if (failure?.kind === 'missing_cli') failure = { ...failure, message: `${this.spec.displayName} (${program}) was not found. Install it or set its path in ${cliSettingHint(this.name)}. (${r.spawnError?.message ?? ''})` };
+    if (failure?.kind === 'missing_cli')
+      failure = {
+        ...failure,
+        message: `${this.spec.displayName} (${program}) was not found. Install it or set its path in ${cliSettingHint(this.name)}. (${r.spawnError?.message ?? ''})`,
+      };
     let reply = parsed.reply;
     if (!failure || failure.kind === 'crash') {
       if (r.exitCode === 127 && !parsed.completed && parsed.nonJsonLines + (parsed.sessionId ? 1 : 0) === 0) {
-        failure = { kind: 'missing_cli', message: `${this.spec.displayName} could not be started by ${program} (exit 127: command not found). Set its path in ${cliSettingHint(this.name)}. ${oneLine(stderrGist(r.stderrTail))}`.trim() };
+        failure = {
+          kind: 'missing_cli',
+          message:
+            `${this.spec.displayName} could not be started by ${program} (exit 127: command not found). Set its path in ${cliSettingHint(this.name)}. ${oneLine(stderrGist(r.stderrTail))}`.trim(),
+        };
       } else if (parsed.failure) {
         failure = parsed.failure;
       } else if (r.exitCode !== 0) {
         failure = this.spec.exitFailure?.(r.exitCode, r.stderrTail, parsed) ?? exitFailure(this.spec.displayName, r.exitCode, r.signal, r.stderrTail, parsed);
       } else if (!parsed.completed && !parsed.reply) {
         const out = r.stdoutTail.trim();
-        if (parsed.nonJsonLines > 0 && !parsed.sessionId && out) reply = out; // not JSON at all (custom args changed the format?): plain text reply
-        else failure = { kind: 'crash', message: `${this.spec.displayName} exited without a reply${parsed.notes.length ? `: ${parsed.notes[parsed.notes.length - 1]}` : ''}` };
+        if (parsed.nonJsonLines > 0 && !parsed.sessionId && out)
+          reply = out; // not JSON at all (custom args changed the format?): plain text reply
+        else
+          failure = {
+            kind: 'crash',
+            message: `${this.spec.displayName} exited without a reply${parsed.notes.length ? `: ${parsed.notes[parsed.notes.length - 1]}` : ''}`,
+          };
       }
     }
     if (failure?.kind === 'rate_limit' && failure.retryAfterMs === undefined) {
       const wait = retryAfterFromStderr(r.stderrTail);
       if (wait !== undefined && wait > 0) failure = { ...failure, retryAfterMs: wait };
     }
-    const usage = parsed.usage && this.spec.cumulativeUsage?.length && parsed.sessionId ? this.turnUsage(parsed.sessionId, parsed.usage, this.spec.cumulativeUsage) : parsed.usage;
+    const usage =
+      parsed.usage && this.spec.cumulativeUsage?.length && parsed.sessionId
+        ? this.turnUsage(parsed.sessionId, parsed.usage, this.spec.cumulativeUsage)
+        : parsed.usage;
     const notFound = !!resume && !!failure && failure.kind === 'crash' && !!this.spec.sessionNotFound?.(parsed, r.stderrTail);
     const result: AgentTurnResult = {
       reply,

@@ -14,7 +14,11 @@ export function claudeUsage(usage: Json | undefined, cost: number | undefined): 
   const inputTokens = sumDefined(asNum(usage?.input_tokens), asNum(usage?.cache_creation_input_tokens), asNum(usage?.cache_read_input_tokens));
   const outputTokens = asNum(usage?.output_tokens);
   if (inputTokens === undefined && outputTokens === undefined && cost === undefined) return undefined;
-  return { ...(inputTokens !== undefined ? { inputTokens } : {}), ...(outputTokens !== undefined ? { outputTokens } : {}), ...(cost !== undefined ? { costUsd: cost } : {}) };
+  return {
+    ...(inputTokens !== undefined ? { inputTokens } : {}),
+    ...(outputTokens !== undefined ? { outputTokens } : {}),
+    ...(cost !== undefined ? { costUsd: cost } : {}),
+  };
 }
 
 function textOf(message: Json | undefined): string {
@@ -50,7 +54,11 @@ export class ClaudeStreamParser implements TurnParser {
     if (!ev) return;
     switch (ev.type) {
       case 'system':
-        if (ev.subtype === 'api_retry') pushNote(this.t.notes, `retry ${asNum(ev.attempt) ?? '?'}/${asNum(ev.max_retries) ?? '?'} after ${asNum(ev.error_status) ?? asStr(ev.error) ?? 'error'}`);
+        if (ev.subtype === 'api_retry')
+          pushNote(
+            this.t.notes,
+            `retry ${asNum(ev.attempt) ?? '?'}/${asNum(ev.max_retries) ?? '?'} after ${asNum(ev.error_status) ?? asStr(ev.error) ?? 'error'}`,
+          );
         break;
       case 'assistant': {
         const msg = asObj(ev.message);

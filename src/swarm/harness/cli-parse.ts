@@ -75,7 +75,21 @@ export function sumDefined(...xs: (number | undefined)[]): number | undefined {
   return d.length ? d.reduce((a, b) => a + b, 0) : undefined;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, millisecond: 1, s: 1000, sec: 1000, second: 1000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hr: 3_600_000, hour: 3_600_000, d: 86_400_000, day: 86_400_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  millisecond: 1,
+  s: 1000,
+  sec: 1000,
+  second: 1000,
+  m: 60_000,
+  min: 60_000,
+  minute: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hour: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+};
 
 function unitMs(u: string): number | undefined {
   const l = u.toLowerCase();
@@ -116,7 +130,10 @@ export function retryAfterFromText(text: string, now = Date.now()): number | und
     if (Number.isFinite(at) && at <= now) at = Date.parse(`${day[1]} ${day[2]} ${year + 1} 00:00:00`);
     if (Number.isFinite(at)) return at - now;
   }
-  const m = /\b(?:try again|retry|retrying|wait|resets?|available again)\s+(?:in|after)\s+((?:\d+(?:\.\d+)?\s*(?:ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\b[\s,]*(?:and\s+)?)+)/i.exec(text);
+  const m =
+    /\b(?:try again|retry|retrying|wait|resets?|available again)\s+(?:in|after)\s+((?:\d+(?:\.\d+)?\s*(?:ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\b[\s,]*(?:and\s+)?)+)/i.exec(
+      text,
+    );
   if (!m) return undefined;
   let total = 0;
   for (const part of m[1].matchAll(/(\d+(?:\.\d+)?)\s*([a-z]+)/gi)) {
@@ -153,8 +170,10 @@ export function retryAfterFromHeaders(headers: Json | undefined, now = Date.now(
   return undefined;
 }
 
-const AUTH_RE = /\b(?:401|403)\b|unauthori[sz]ed|authentication[_ ]error|invalid[ _-]?(?:x-)?api[ _-]?key|api key not valid|incorrect api key|API_KEY_INVALID|not logged in|please (?:run )?\/?login|log ?in (?:again|required)|invalid (?:bearer|access) token|token (?:has )?expired|oauth token|credit balance is too low|invalid auth method|no auth(?:entication)? (?:method|credentials)|missing api key|api key (?:is )?(?:missing|required)|missing environment variable: `?[A-Z0-9_]*(?:KEY|TOKEN)[A-Z0-9_]*|must specify the [A-Z0-9_]*(?:KEY|TOKEN)|PERMISSION_DENIED|UNAUTHENTICATED/i;
-const RATE_RE = /\b429\b|rate[ _-]?limit|too many requests|usage limit|(?:rate|session|weekly|daily|monthly|spend|credit|\d+-hour) limit reached|quota|RESOURCE_EXHAUSTED|overloaded|\b529\b|insufficient_quota|hit your (?:usage )?limit|capacity/i;
+const AUTH_RE =
+  /\b(?:401|403)\b|unauthori[sz]ed|authentication[_ ]error|invalid[ _-]?(?:x-)?api[ _-]?key|api key not valid|incorrect api key|API_KEY_INVALID|not logged in|please (?:run )?\/?login|log ?in (?:again|required)|invalid (?:bearer|access) token|token (?:has )?expired|oauth token|credit balance is too low|invalid auth method|no auth(?:entication)? (?:method|credentials)|missing api key|api key (?:is )?(?:missing|required)|missing environment variable: `?[A-Z0-9_]*(?:KEY|TOKEN)[A-Z0-9_]*|must specify the [A-Z0-9_]*(?:KEY|TOKEN)|PERMISSION_DENIED|UNAUTHENTICATED/i;
+const RATE_RE =
+  /\b429\b|rate[ _-]?limit|too many requests|usage limit|(?:rate|session|weekly|daily|monthly|spend|credit|\d+-hour) limit reached|quota|RESOURCE_EXHAUSTED|overloaded|\b529\b|insufficient_quota|hit your (?:usage )?limit|capacity/i;
 
 /** Failure kind from an HTTP status code, when it decides. */
 export function kindFromStatus(status: number | undefined): 'auth' | 'rate_limit' | undefined {
@@ -200,7 +219,8 @@ export function stripAnsi(s: string): string {
   return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '');
 }
 
-const STDERR_NOISE = /^(warning: 256-color|yolo mode is enabled|ripgrep is not available|\[startup\]|npm warn|WARNING: proceeding, even though|stack backtrace:|\d+: <unknown>$|at (?:async )?\S+ \(|at file:|[{}]$|Reading (?:additional input|prompt) from stdin)/i;
+const STDERR_NOISE =
+  /^(warning: 256-color|yolo mode is enabled|ripgrep is not available|\[startup\]|npm warn|WARNING: proceeding, even though|stack backtrace:|\d+: <unknown>$|at (?:async )?\S+ \(|at file:|[{}]$|Reading (?:additional input|prompt) from stdin)/i;
 const ERRORISH = /error|fail|denied|invalid|not found|refused|unauthori|forbidden|limit|quota|exhausted|429|401|403|cannot|could not|unable/i;
 
 /** The last lines of stderr that look like errors (skipping known noise and stack frames), for messages. */

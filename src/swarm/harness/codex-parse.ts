@@ -27,13 +27,17 @@ export class CodexJsonParser implements TurnParser {
         const item = asObj(ev.item);
         if (item?.type === 'agent_message' && typeof item.text === 'string') this.lastMessage = item.text;
         else if (item?.type === 'error' && typeof item.message === 'string') pushNote(this.t.notes, item.message);
-        else if (item?.type === 'command_execution' && asNum(item.exit_code) && item.exit_code !== 0) pushNote(this.t.notes, `command failed (${String(item.exit_code)}): ${asStr(item.command) ?? ''}`);
+        else if (item?.type === 'command_execution' && asNum(item.exit_code) && item.exit_code !== 0)
+          pushNote(this.t.notes, `command failed (${String(item.exit_code)}): ${asStr(item.command) ?? ''}`);
         break;
       }
       case 'turn.completed': {
         const u = asObj(ev.usage);
         this.t.completed = true;
-        this.t.usage = addUsage(this.t.usage, { ...(asNum(u?.input_tokens) !== undefined ? { inputTokens: asNum(u?.input_tokens) } : {}), ...(asNum(u?.output_tokens) !== undefined ? { outputTokens: asNum(u?.output_tokens) } : {}) });
+        this.t.usage = addUsage(this.t.usage, {
+          ...(asNum(u?.input_tokens) !== undefined ? { inputTokens: asNum(u?.input_tokens) } : {}),
+          ...(asNum(u?.output_tokens) !== undefined ? { outputTokens: asNum(u?.output_tokens) } : {}),
+        });
         break;
       }
       case 'turn.failed':
@@ -41,7 +45,10 @@ export class CodexJsonParser implements TurnParser {
         break;
       case 'error': {
         const m = asStr(ev.message);
-        if (m) { this.lastError = m; pushNote(this.t.notes, m); }
+        if (m) {
+          this.lastError = m;
+          pushNote(this.t.notes, m);
+        }
         break;
       }
       default:
@@ -53,7 +60,8 @@ export class CodexJsonParser implements TurnParser {
     const t: ParsedTurn = { ...this.t, notes: [...this.t.notes], reply: this.lastMessage };
     if (this.failedMessage !== undefined) {
       t.failure = failureFrom('codex', this.failedMessage);
-      if (t.failure.kind === 'crash' && this.lastError && this.lastError !== this.failedMessage) t.failure = failureFrom('codex', `${this.failedMessage} (${this.lastError})`);
+      if (t.failure.kind === 'crash' && this.lastError && this.lastError !== this.failedMessage)
+        t.failure = failureFrom('codex', `${this.failedMessage} (${this.lastError})`);
     }
     return t;
   }

@@ -36,5 +36,6 @@ export const codexSpec: CliSpec = {
     return { args, env: {}, stdin: req.prompt };
   },
   parser: () => new CodexJsonParser(),
-  sessionNotFound: (parsed, stderr) => /no (?:rollout|session|thread|conversation) found|(?:session|thread|rollout)[^\n]*not found/i.test(`${parsed.failure?.message ?? ''}\n${stderr}`),
+  sessionNotFound: (parsed, stderr) =>
+    /no (?:rollout|session|thread|conversation) found|(?:session|thread|rollout)[^\n]*not found/i.test(`${parsed.failure?.message ?? ''}\n${stderr}`),
 };

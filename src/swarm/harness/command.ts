@@ -46,14 +46,20 @@ export async function runTurnProcess(ctx: HarnessContext, req: AgentTurnRequest,
     const r = await runAgentProcess({ ...opts, argv: prepared.argv });
     // What the sandbox refused goes into the turn's log, where the user and the review look (docs/security.md).
     const denied = prepared.denied();
-    if (denied.length && opts.logFile) appendFileSync(opts.logFile, `\n[swarm sandbox] denied ${denied.length}:\n${denied.map((d) => `  ${terminalSafe(d)}`).join('\n')}\n`);
+    if (denied.length && opts.logFile)
+      appendFileSync(opts.logFile, `\n[swarm sandbox] denied ${denied.length}:\n${denied.map((d) => `  ${terminalSafe(d)}`).join('\n')}\n`);
     // …and with the result, which the engine keeps with the task for the review (sandboxDenials.ts).
     const withDenied = denied.length ? { ...r, sandboxDenied: denied.map((d) => terminalSafe(d)) } : r;
     // bwrap reports what it could not do (exec the program, make a bind) on stderr with exit 1.
     const line = r.exitCode === 1 ? r.stderrTail.split('\n').find((l) => l.startsWith('bwrap: ')) : undefined;
     if (!line) return withDenied;
     const missing = /execvp .*No such file or directory/.test(line);
-    return { ...withDenied, spawnError: Object.assign(new Error(missing ? `${opts.argv[0]}: not found (${line})` : `the sandbox could not start: ${line}`), { code: missing ? 'ENOENT' : 'ESANDBOX' }) };
+    return {
+      ...withDenied,
+      spawnError: Object.assign(new Error(missing ? `${opts.argv[0]}: not found (${line})` : `the sandbox could not start: ${line}`), {
+        code: missing ? 'ENOENT' : 'ESANDBOX',
+      }),
+    };
   } finally {
     const problems = await prepared.dispose();
     if (problems.length && opts.logFile) appendFileSync(opts.logFile, `\n${problems.map((p) => `[swarm sandbox] ${terminalSafe(p)}`).join('\n')}\n`);
@@ -66,7 +72,9 @@ export function classifyExit(r: AgentProcessResult, program: string, settingHint
     const missing = r.spawnError.code === 'ENOENT';
     return {
       kind: missing ? 'missing_cli' : 'crash',
-      message: missing ? `${program} was not found${settingHint ? ` (set its path in ${settingHint})` : ''}: ${r.spawnError.message}` : `could not start ${program}: ${r.spawnError.message}`,
+      message: missing
+        ? `${program} was not found${settingHint ? ` (set its path in ${settingHint})` : ''}: ${r.spawnError.message}`
+        : `could not start ${program}: ${r.spawnError.message}`,
     };
   }
   if (r.aborted) return { kind: 'aborted', message: 'stopped' };
@@ -80,7 +88,12 @@ export function classifyExit(r: AgentProcessResult, program: string, settingHint
 
 export class CommandHarness implements Harness {
   readonly supportsResume: boolean;
-  constructor(readonly name: string, private readonly argv: string[], private readonly ctx: HarnessContext, private readonly opts: { env?: Record<string, string>; resume?: boolean } = {}) {
+  constructor(
+    readonly name: string,
+    private readonly argv: string[],
+    private readonly ctx: HarnessContext,
+    private readonly opts: { env?: Record<string, string>; resume?: boolean } = {},
+  ) {
     this.supportsResume = !!opts.resume;
   }
 
@@ -114,7 +127,17 @@ export class CommandHarness implements Harness {
       failure = { kind: 'rate_limit', message: `${this.argv[0]} reported a rate limit`, retryAfterMs: m ? Number(m[1]) * 1000 : undefined };
     }
     const session = /^SWARM_SESSION:\s*(\S+)\s*$/m.exec(r.stdoutTail);
-    return { reply: r.stdoutTail, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, sessionId: session?.[1] ?? req.resumeSessionId, failure, signalLines, ...(usage ? { usage } : {}), ...(r.sandboxDenied ? { sandboxDenied: r.sandboxDenied } : {}) };
+    return {
+      reply: r.stdoutTail,
+      exitCode: r.exitCode,
+      signal: r.signal,
+      durationMs: r.durationMs,
+      sessionId: session?.[1] ?? req.resumeSessionId,
+      failure,
+      signalLines,
+      ...(usage ? { usage } : {}),
+      ...(r.sandboxDenied ? { sandboxDenied: r.sandboxDenied } : {}),
+    };
   }
 }
 

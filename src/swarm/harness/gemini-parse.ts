@@ -8,7 +8,21 @@
 // {"session_id","error":{"type","message","code"}} on stderr. The exit code of an API error is
 // its HTTP status modulo 256 (429 → 173); 41 is "auth method / credentials".
 
-import { asNum, asObj, asStr, capReply, emptyTurn, failureFrom, jsonObjectsIn, pushNote, readEvent, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
+import {
+  asNum,
+  asObj,
+  asStr,
+  capReply,
+  emptyTurn,
+  failureFrom,
+  jsonObjectsIn,
+  pushNote,
+  readEvent,
+  sumDefined,
+  type Json,
+  type ParsedTurn,
+  type TurnParser,
+} from './cli-parse';
 import type { AgentFailure } from './types';
 
 /** Gemini's fatal exit codes (packages/core FatalError subclasses) and HTTP statuses mod 256. */
@@ -23,7 +37,11 @@ export const GEMINI_EXIT = { auth: 41, input: 42, sandbox: 44, config: 52, turnL
 function statsUsage(stats: Json | undefined): ParsedTurn['usage'] {
   if (!stats) return undefined;
   const withThoughts = (input: number | undefined, output: number | undefined, total: number | undefined, thoughts?: number) =>
-    thoughts !== undefined && output !== undefined ? output + thoughts : total !== undefined && input !== undefined && output !== undefined && total - input > output ? total - input : output;
+    thoughts !== undefined && output !== undefined
+      ? output + thoughts
+      : total !== undefined && input !== undefined && output !== undefined && total - input > output
+        ? total - input
+        : output;
   let inputTokens = asNum(stats.input_tokens);
   let outputTokens = withThoughts(inputTokens, asNum(stats.output_tokens), asNum(stats.total_tokens));
   if (inputTokens === undefined && outputTokens === undefined) {
@@ -33,7 +51,10 @@ function statsUsage(stats: Json | undefined): ParsedTurn['usage'] {
       const tok = asObj(mo?.tokens) ?? mo;
       const inp = asNum(tok?.prompt) ?? asNum(tok?.input_tokens) ?? asNum(tok?.input);
       inputTokens = sumDefined(inputTokens, inp);
-      outputTokens = sumDefined(outputTokens, withThoughts(inp, asNum(tok?.candidates) ?? asNum(tok?.output_tokens), asNum(tok?.total) ?? asNum(tok?.total_tokens), asNum(tok?.thoughts)));
+      outputTokens = sumDefined(
+        outputTokens,
+        withThoughts(inp, asNum(tok?.candidates) ?? asNum(tok?.output_tokens), asNum(tok?.total) ?? asNum(tok?.total_tokens), asNum(tok?.thoughts)),
+      );
     }
   }
   if (inputTokens === undefined && outputTokens === undefined) return undefined;
@@ -79,7 +100,11 @@ export class GeminiStreamParser implements TurnParser {
       default:
         if (ev.type === undefined) {
           // -o json: one object with response / error
-          if (typeof ev.response === 'string') { this.jsonResponse = ev.response; this.t.completed = true; this.t.usage = statsUsage(asObj(ev.stats)); }
+          if (typeof ev.response === 'string') {
+            this.jsonResponse = ev.response;
+            this.t.completed = true;
+            this.t.usage = statsUsage(asObj(ev.stats));
+          }
           if (asObj(ev.error)) this.t.failure = geminiErrorFailure(asObj(ev.error));
         }
         break;

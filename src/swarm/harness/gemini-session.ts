@@ -32,11 +32,19 @@ export function geminiDir(env: NodeJS.ProcessEnv): string {
 }
 
 function list(dir: string): string[] {
-  try { return readdirSync(dir); } catch { return []; }
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function isFile(p: string): boolean {
-  try { return statSync(p).isFile(); } catch { return false; }
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The session id a session file names on its first line (JSONL), or in the whole file (older .json). */
@@ -52,7 +60,9 @@ export function sessionIdOf(file: string): string | undefined {
       try {
         const rec = JSON.parse(candidate) as { sessionId?: unknown };
         if (typeof rec.sessionId === 'string') return rec.sessionId;
-      } catch { /* not JSON on its own */ }
+      } catch {
+        /* not JSON on its own */
+      }
     }
     return undefined;
   } catch {
@@ -65,7 +75,10 @@ export function sessionIdOf(file: string): string | undefined {
 /** The chats folders of every project Gemini keeps sessions for. */
 function chatDirs(env: NodeJS.ProcessEnv): string[] {
   const tmp = join(geminiDir(env), 'tmp');
-  return list(tmp).slice(0, MAX_PROJECTS).map((p) => join(tmp, p, 'chats')).filter((d) => list(d).length > 0);
+  return list(tmp)
+    .slice(0, MAX_PROJECTS)
+    .map((p) => join(tmp, p, 'chats'))
+    .filter((d) => list(d).length > 0);
 }
 
 /** Gemini's session files of `id` in `dir` (its short id in the name, its full id inside). */
@@ -80,7 +93,11 @@ function sessionFiles(dir: string, id: string): string[] {
 /** Copy `from` to `to` without following a link planted at `to` (copy beside it, then rename over). */
 function copyOver(from: string, to: string): void {
   const tmp = `${to}.${process.pid}.tmp`;
-  try { unlinkSync(tmp); } catch { /* none */ }
+  try {
+    unlinkSync(tmp);
+  } catch {
+    /* none */
+  }
   copyFileSync(from, tmp, constants.COPYFILE_EXCL);
   renameSync(tmp, to);
 }
@@ -118,7 +135,12 @@ export function restoreGeminiSession(env: NodeJS.ProcessEnv, id: string, now = n
     // A name no file has yet (an unreadable file of the same short id may hold this minute's name).
     for (let back = 0; back < 60; back++) {
       const target = join(dir, sessionFileName(id, new Date(now.getTime() - back * 60_000)));
-      try { statSync(target); continue; } catch { /* free */ }
+      try {
+        statSync(target);
+        continue;
+      } catch {
+        /* free */
+      }
       copyFileSync(keep, target, constants.COPYFILE_EXCL);
       return target;
     }

@@ -41,5 +41,6 @@ export const geminiSpec: CliSpec = {
   },
   // Gemini's start-up cleanup can delete the session a fix round resumes: keep a copy (gemini-session.ts).
   keepSession: { save: keepGeminiSession, restore: restoreGeminiSession },
-  sessionNotFound: (parsed, stderr) => /(?:invalid session identifier|session[^\n]*not found|no (?:previous )?sessions? found)/i.test(`${parsed.failure?.message ?? ''}\n${stderr}`),
+  sessionNotFound: (parsed, stderr) =>
+    /(?:invalid session identifier|session[^\n]*not found|no (?:previous )?sessions? found)/i.test(`${parsed.failure?.message ?? ''}\n${stderr}`),
 };

@@ -4,7 +4,21 @@
 //   {"type":"text","part":{"text"}}  {"type":"step_finish","part":{"reason":"tool-calls"|"stop","tokens":{input,output,reasoning,cache:{read,write}},"cost"}}
 //   {"type":"error","error":{"name":"APIError","data":{"message","statusCode":429,"isRetryable","responseHeaders",...}}}
 
-import { addUsage, asNum, asObj, asStr, capReply, emptyTurn, failureFrom, pushNote, readEvent, sumDefined, type Json, type ParsedTurn, type TurnParser } from './cli-parse';
+import {
+  addUsage,
+  asNum,
+  asObj,
+  asStr,
+  capReply,
+  emptyTurn,
+  failureFrom,
+  pushNote,
+  readEvent,
+  sumDefined,
+  type Json,
+  type ParsedTurn,
+  type TurnParser,
+} from './cli-parse';
 import type { AgentFailure } from './types';
 
 export function opencodeErrorFailure(err: Json | undefined): AgentFailure {
@@ -36,7 +50,11 @@ export class OpencodeJsonParser implements TurnParser {
         break;
       case 'text': {
         const text = asStr(part?.text);
-        if (text) { this.stepText.push(text); this.lastText = text; if (this.stepText.length > 1000) this.stepText.splice(0, this.stepText.length - 1000); }
+        if (text) {
+          this.stepText.push(text);
+          this.lastText = text;
+          if (this.stepText.length > 1000) this.stepText.splice(0, this.stepText.length - 1000);
+        }
         break;
       }
       case 'tool_use': {
@@ -50,7 +68,11 @@ export class OpencodeJsonParser implements TurnParser {
         const inputTokens = sumDefined(asNum(tok?.input), asNum(cache?.read), asNum(cache?.write));
         const outputTokens = sumDefined(asNum(tok?.output), asNum(tok?.reasoning));
         const costUsd = asNum(part?.cost);
-        this.t.usage = addUsage(this.t.usage, { ...(inputTokens !== undefined ? { inputTokens } : {}), ...(outputTokens !== undefined ? { outputTokens } : {}), ...(costUsd !== undefined ? { costUsd } : {}) });
+        this.t.usage = addUsage(this.t.usage, {
+          ...(inputTokens !== undefined ? { inputTokens } : {}),
+          ...(outputTokens !== undefined ? { outputTokens } : {}),
+          ...(costUsd !== undefined ? { costUsd } : {}),
+        });
         if (part?.reason === 'stop' || part?.reason === 'end_turn' || part?.reason === 'length') this.t.completed = true;
         break;
       }

@@ -28,7 +28,9 @@ export function opencodeFreshState(env: NodeJS.ProcessEnv): string | undefined {
   if (env.OPENCODE_DB) return undefined; // the user's own database: not ours to order
   try {
     if (readdirSync(dir).some((f) => /^opencode(?:-[\w.-]+)?\.db$/.test(f))) return undefined;
-  } catch { /* no folder yet: fresh */ }
+  } catch {
+    /* no folder yet: fresh */
+  }
   return dir;
 }
 

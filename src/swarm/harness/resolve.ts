@@ -20,7 +20,11 @@ export interface ProgramTrust {
 }
 
 function real(p: string): string {
-  try { return realpathSync(p); } catch { return resolve(p); }
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
 }
 
 export function isInside(path: string, dir: string): boolean {
@@ -44,7 +48,9 @@ export function resolveProgram(program: string, pathVar: string | undefined, tru
       if (!statSync(candidate).isFile()) continue;
       accessSync(candidate, constants.X_OK);
       return candidate;
-    } catch { /* not here */ }
+    } catch {
+      /* not here */
+    }
   }
   return undefined;
 }

@@ -143,7 +143,9 @@ export class DecisionBar {
     (target as HTMLElement & { focus?: () => void }).focus?.();
     const verdict = m.agentVerdict ? `the reviewer agent said ${m.agentVerdict}` : 'no reviewer verdict';
     const files = `${m.files.length} file${m.files.length === 1 ? '' : 's'} changed, +${m.added} −${m.removed}`;
-    const where = canApprove ? `Approve has focus: Enter or ${SHORTCUTS.approve.label} merges commit ${shortSha(m.sha)}.` : `The comment box has focus; Approve is unavailable: ${blockers(s).approve}`;
+    const where = canApprove
+      ? `Approve has focus: Enter or ${SHORTCUTS.approve.label} merges commit ${shortSha(m.sha)}.`
+      : `The comment box has focus; Approve is unavailable: ${blockers(s).approve}`;
     return `Review of ${m.title}: ${verdict}; ${files}. ${where}`;
   }
 

@@ -112,16 +112,22 @@ export class FilesView {
       b.toggleAttribute('secondary', s.ui.layout !== l);
     }
     const notes: string[] = [];
-    if (view === 'interdiff' && m.interdiff) notes.push(`What changed since round ${m.interdiff.fromRound} reviewed ${shortSha(m.interdiff.fromSha)}, up to ${shortSha(m.sha)} (includes anything merged in from the base).`);
+    if (view === 'interdiff' && m.interdiff)
+      notes.push(
+        `What changed since round ${m.interdiff.fromRound} reviewed ${shortSha(m.interdiff.fromSha)}, up to ${shortSha(m.sha)} (includes anything merged in from the base).`,
+      );
     if (s.ui.layout === 'split' && s.narrow) notes.push('Side by side needs a wider panel: shown unified.');
-    if (view === 'full' && m.canDecide) notes.push('Click a line to comment on it (keyboard: Tab into the diff, ↑/↓ or j/k, then C or Enter); the comments go with Request changes.');
+    if (view === 'full' && m.canDecide)
+      notes.push('Click a line to comment on it (keyboard: Tab into the diff, ↑/↓ or j/k, then C or Enter); the comments go with Request changes.');
     this.noteEl.textContent = notes.join(' ');
 
     const files = view === 'interdiff' && m.interdiff ? m.interdiff.files : m.files;
     const added = view === 'interdiff' && m.interdiff ? m.interdiff.added : m.added;
     const removed = view === 'interdiff' && m.interdiff ? m.interdiff.removed : m.removed;
     const title = view === 'interdiff' ? 'Since the last review' : 'Changes';
-    this.headEl.replaceChildren(this.dom.text('h2', files.length ? `${title}: ${files.length} file${files.length === 1 ? '' : 's'}, +${added} −${removed}` : title));
+    this.headEl.replaceChildren(
+      this.dom.text('h2', files.length ? `${title}: ${files.length} file${files.length === 1 ? '' : 's'}, +${added} −${removed}` : title),
+    );
 
     const key = `${view}\n${m.sha ?? ''}\n${files.map((f) => `${f.path}\t${f.lines}`).join('\n')}`;
     if (key !== this.key) {
@@ -162,7 +168,13 @@ export class FilesView {
     list.replaceChildren();
     const m = this.state!.model!;
     if (files.length === 0) {
-      list.appendChild(this.dom.text('p', view === 'interdiff' ? 'No changes since the last review.' : m.sha ? 'No changes against the base.' : 'Nothing to show until the worker commits.', 'muted'));
+      list.appendChild(
+        this.dom.text(
+          'p',
+          view === 'interdiff' ? 'No changes since the last review.' : m.sha ? 'No changes against the base.' : 'Nothing to show until the worker commits.',
+          'muted',
+        ),
+      );
       return;
     }
     for (const [i, f] of files.entries()) {

@@ -45,13 +45,22 @@ export function renderHeader(dom: Dom, into: HTMLElement, m: ReviewViewModel): v
   if (m.question) {
     const c = dom.el('div', 'callout warn');
     // A task that failed its attempts is not a question (issue 15): its own words, and Retry is in the tree.
-    c.append(dom.text('p', m.failed ? 'The task failed — every attempt was used. Why:' : m.answer ? 'The agent asked (answered):' : 'The agent asks:'), renderMarkdown(dom.doc, m.question));
+    c.append(
+      dom.text('p', m.failed ? 'The task failed — every attempt was used. Why:' : m.answer ? 'The agent asked (answered):' : 'The agent asks:'),
+      renderMarkdown(dom.doc, m.question),
+    );
     if (m.answer) c.append(dom.text('p', 'Your answer:'), renderMarkdown(dom.doc, m.answer));
     into.appendChild(c);
   }
   if (m.mergeCheck) {
     const c = dom.el('div', 'callout bad');
-    c.append(dom.text('p', `The merge check ${m.mergeCheck.timedOut ? 'timed out' : `failed (exit ${m.mergeCheck.exitCode ?? '?'})`} on the merge result ${shortSha(m.mergeCheck.sha)}; the base was not moved. Its output ended with:`), dom.text('pre', m.mergeCheck.tail));
+    c.append(
+      dom.text(
+        'p',
+        `The merge check ${m.mergeCheck.timedOut ? 'timed out' : `failed (exit ${m.mergeCheck.exitCode ?? '?'})`} on the merge result ${shortSha(m.mergeCheck.sha)}; the base was not moved. Its output ended with:`,
+      ),
+      dom.text('pre', m.mergeCheck.tail),
+    );
     into.appendChild(c);
   }
   if (m.lastError) {
@@ -77,7 +86,12 @@ export function renderHeader(dom: Dom, into: HTMLElement, m: ReviewViewModel): v
     for (const item of cc.items) {
       const li = dom.el('li', `comment-change ${item.changed === true ? 'changed' : item.changed === false ? 'unchanged' : 'unknown'}`);
       const verdict = item.changed === true ? 'changed' : item.changed === false ? 'not changed' : 'cannot tell';
-      li.append(dom.text('strong', `${verdict}: `), dom.path('span', item.path, 'mono'), ` ${item.side === 'old' ? 'removed line' : 'line'} ${item.line} — `, dom.text('span', item.body));
+      li.append(
+        dom.text('strong', `${verdict}: `),
+        dom.path('span', item.path, 'mono'),
+        ` ${item.side === 'old' ? 'removed line' : 'line'} ${item.line} — `,
+        dom.text('span', item.body),
+      );
       ul.appendChild(li);
     }
     c.appendChild(ul);

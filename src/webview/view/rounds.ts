@@ -24,7 +24,11 @@ function roundItem(dom: Dom, r: ReviewRoundView, next: ReviewRoundView | undefin
   const v = VERDICT_UI[r.verdict ?? 'none'];
   const verdict = dom.el('span', `verdict ${v.cls}`);
   verdict.append(dom.icon(v.icon), dom.doc.createTextNode(` ${v.text}`));
-  head.append(dom.text('strong', `Round ${r.round}`), verdict, dom.text('span', r.by === 'agent' ? 'reviewer agent' : r.by === 'policy' ? 'policy gate' : 'you', 'by'));
+  head.append(
+    dom.text('strong', `Round ${r.round}`),
+    verdict,
+    dom.text('span', r.by === 'agent' ? 'reviewer agent' : r.by === 'policy' ? 'policy gate' : 'you', 'by'),
+  );
   if (r.sha) head.appendChild(dom.text('span', shortSha(r.sha), 'mono sha'));
   const when = [formatTime(r.startedAt), formatDuration(r.durationMs)].filter(Boolean).join(' · ');
   if (when) head.appendChild(dom.text('span', when, 'muted when'));
