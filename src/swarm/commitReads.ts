@@ -7,7 +7,7 @@
 // Only answers that depend on nothing but the commit id are kept: a commit's tree and a blob's size
 // cannot change unless an agent rewrites the object store, and the merge queue re-hashes every
 // object the base gains (the reviewed commit included) right before the base moves
-// (Git.objectsNotMatchingIds), which catches that. Test: "a reviewer turn that swaps the stored
+// (objectsNotMatchingIds, rehash.ts), which catches that. Test: "a reviewer turn that swaps the stored
 // bytes of the commit it reviews" (test/integration/engine-integrity.test.ts).
 
 import { isSha, type Git } from './git';
@@ -53,7 +53,7 @@ export async function treeOfCommit(git: Git, sha: string): Promise<string | unde
 }
 
 /**
- * What the merge queue's blob re-hash asks first (Git.blobsNotMatchingIds: `diff-tree <onto> <tree>`),
+ * What the merge queue's blob re-hash asks first (blobsNotMatchingIds, rehash.ts: `diff-tree <onto> <tree>`),
  * known from the review step's diff when the base has not moved since: the blobs `changes` (the
  * diff of `fromSha` and the commit) brings in, by id, keyed by `fromSha` and the commit's `tree`.
  * The re-hash itself is still done right before the base moves (docs/security.md).

@@ -12,7 +12,7 @@ import { homedir } from 'node:os';
 import { execCollect } from './proc';
 import { GitError } from './errors';
 import { classifyGitError } from './gitErrors';
-import { badPathTrees, blobDiff, parseRehash, treesOnPaths, type BlobDiff, type Rehashed } from './rehash';
+import { blobDiff, parseRehash, type BlobDiff, type Rehashed } from './rehash';
 import { SAFE_CONFIG, NO_DIFF_PROGRAMS, DIFF_LIKE, driverOverrides, safeProcessEnv } from './gitEnv';
 
 export interface GitExecOptions {
@@ -70,93 +70,27 @@ export class Git {
   }
 
   /**
-   * The blobs that `to` has and `from` does not, re-hashed from their bytes: git trusts a loose
-   * object's content without checking it against its id, so an agent that can write the object
-   * store could swap the bytes of a reviewed blob and keep its id. Returns what does not match.
+   * The blobs of `to`'s tree that differ from `from`'s, with their paths (submodules left out): what
+   * the merge queue re-hashes (src/swarm/rehash.ts). Kept by ids (the review step's diff of the same
+   * commit and tree seeds it: commitReads.ts); else asked.
    */
-  async blobsNotMatchingIds(from: string, to: string): Promise<string[]> {
-    const d = await this.changedBlobIds(from, to);
-    if (!d.ids.size) return [];
-    const { objects } = await this.rehash([...d.ids.keys(), ...treesOnPaths(to, d)]);
-    return [
-      ...objects
-        .filter((o) => d.ids.has(o.name) && (o.type !== 'blob' || !o.matches))
-        .map((o) =>
-          o.type !== 'blob' ? `${d.ids.get(o.id) ?? o.id} (${o.id}: ${o.type})` : `${d.ids.get(o.id) ?? o.id} (object ${o.id.slice(0, 12)} holds other bytes)`,
-        ),
-      ...badPathTrees(objects),
-    ];
+  changedBlobs(from: string, to: string): Promise<BlobDiff> {
+    const ask = async () => {
+      const parts = (await this.exec(['diff-tree', '-r', '--no-renames', '-z', from, to])).split('\0');
+      const records: [string, string][] = [];
+      for (let i = 0; i + 1 < parts.length; i += 2) {
+        const m = /^:\d+ (\d+) \S+ ([0-9a-f]{40,64}) /.exec(parts[i]);
+        if (m && m[1] !== '160000' && !/^0+$/.test(m[2])) records.push([m[2], parts[i + 1]]);
+      }
+      return blobDiff(records);
+    };
+    return isSha(from) && isSha(to) ? this.memo(`blob-diff ${from} ${to}`, ask) : ask();
   }
 
-  /**
-   * The `<tree>:<dir>` names of the directories on the paths a change brings in: a tree the base
-   * already has (a copied directory) is left out by `rev-list <old>..<new>`, so its stored bytes
-   * could name another (honestly hashed) blob unseen; re-hashed with the blobs (docs/security.md).
-   */
-  async treesOnChangedPaths(from: string, to: string): Promise<string[]> {
-    return treesOnPaths(to, await this.changedBlobIds(from, to));
-  }
-
-  /** The blob ids of `to`'s tree that differ from `from`'s, with their paths (submodules left out). */
-  private async changedBlobIds(from: string, to: string): Promise<BlobDiff> {
-    // Kept by ids (the review step's diff of the same commit and tree: commitReads.ts); else asked.
-    return isSha(from) && isSha(to) ? this.memo(`blob-diff ${from} ${to}`, () => this.changedBlobIdsNow(from, to)) : this.changedBlobIdsNow(from, to);
-  }
-
-  private async changedBlobIdsNow(from: string, to: string): Promise<BlobDiff> {
-    const parts = (await this.exec(['diff-tree', '-r', '--no-renames', '-z', from, to])).split('\0');
-    const records: [string, string][] = [];
-    for (let i = 0; i + 1 < parts.length; i += 2) {
-      const m = /^:\d+ (\d+) \S+ ([0-9a-f]{40,64}) /.exec(parts[i]);
-      if (m && m[1] !== '160000' && !/^0+$/.test(m[2])) records.push([m[2], parts[i + 1]]);
-    }
-    return blobDiff(records);
-  }
-
-  /**
-   * blobsNotMatchingIds(blobsFrom, tree) and objectsNotMatchingIds(from, to) with one `git cat-file
-   * --batch` for both (issue 17), for a merge that moves the base right after building it (nothing
-   * waits between): the same objects re-hashed, at the later of the two moments. The swapped blobs
-   * are named by path first.
-   */
-  async mergeObjectsNotMatchingIds(blobsFrom: string, tree: string, from: string, to: string): Promise<string[]> {
-    const [blobs, list] = await Promise.all([
-      this.changedBlobIds(blobsFrom, tree),
-      this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from]),
-    ]);
-    const ids = new Set([
-      ...blobs.ids.keys(),
-      ...list
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => /^[0-9a-f]{40,64}$/.test(l)),
-    ]);
-    if (!ids.size) return [];
-    const { objects, failed } = await this.rehash([...ids, ...treesOnPaths(tree, blobs)]);
-    const named = objects
-      .filter((o) => blobs.ids.has(o.name) && (o.type !== 'blob' || !o.matches))
-      .map((o) =>
-        o.type !== 'blob' ? `${blobs.ids.get(o.id)} (${o.id}: ${o.type})` : `${blobs.ids.get(o.id)} (object ${o.id.slice(0, 12)} holds other bytes)`,
-      );
-    const bad = [
-      ...named,
-      ...badPathTrees(objects),
-      ...objects
-        .filter((o) => isSha(o.name) && !blobs.ids.has(o.name) && !o.matches)
-        .map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`)),
-    ];
-    if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
-    return bad;
-  }
-
-  /**
-   * Every object `to` reaches and `from` does not (commits, trees, blobs: `rev-list --objects`),
-   * re-hashed from the bytes git reads for it. A swapped subtree or commit keeps its id as a blob
-   * does (docs/security.md): checked right before the base moves, after any wait (a merge check).
-   */
-  async objectsNotMatchingIds(from: string, to: string, pathTrees: string[] = []): Promise<string[]> {
+  /** Every object id `to` reaches and `from` does not (commits, trees, blobs: `rev-list --objects`). */
+  async objectsGained(from: string, to: string): Promise<string[]> {
     const list = await this.exec(['rev-list', '--objects', '--no-object-names', to, '--not', from]);
-    const ids = [
+    return [
       ...new Set(
         list
           .split('\n')
@@ -164,14 +98,6 @@ export class Git {
           .filter((l) => /^[0-9a-f]{40,64}$/.test(l)),
       ),
     ];
-    if (!ids.length) return [];
-    const { objects, failed } = await this.rehash([...ids, ...pathTrees]);
-    const bad = [
-      ...badPathTrees(objects),
-      ...objects.filter((o) => isSha(o.name) && !o.matches).map((o) => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`)),
-    ];
-    if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
-    return bad;
   }
 
   /**
@@ -179,7 +105,7 @@ export class Git {
    * whether the bytes git serves for it hash to its id (sha1 or sha256 by the id's length), with
    * the name asked. A missing (or unreadable) object is `unread`.
    */
-  private async rehash(names: string[]): Promise<{ objects: Rehashed[]; failed?: string }> {
+  async rehash(names: string[]): Promise<{ objects: Rehashed[]; failed?: string }> {
     const r = await this.tryExec(['cat-file', '--batch', '-z'], { input: `${names.join('\0')}\0` });
     const objects = parseRehash(r.stdoutBytes, names);
     return { objects, failed: r.code !== 0 ? r.stderr.trim() : undefined };

@@ -21,6 +21,7 @@
 
 import type { Git } from './git';
 import { treeOfCommit } from './commitReads';
+import { blobsNotMatchingIds, mergeObjectsNotMatchingIds, objectsNotMatchingIds, treesOnChangedPaths } from './rehash';
 import { GitError } from './errors';
 import { Mutex } from './util';
 import { baseBusy, type BaseWatch } from './base';
@@ -150,7 +151,7 @@ export class MergeQueue {
     // What the merge brings in must be the bytes that were reviewed (docs/security.md). When the
     // base moves right after (`rehashAtMove`: no merge check waits), moveBase re-hashes these blobs
     // with everything the base gains, in one `cat-file --batch`.
-    const swapped = rehashAtMove ? [] : await this.git.blobsNotMatchingIds(onto, tree);
+    const swapped = rehashAtMove ? [] : await blobsNotMatchingIds(this.git, onto, tree);
     if (swapped.length)
       return {
         out: {
@@ -163,7 +164,7 @@ export class MergeQueue {
     return {
       commit: await this.git.commitTree(tree, [onto, req.sha], message),
       tree,
-      pathTrees: rehashAtMove ? undefined : await this.git.treesOnChangedPaths(onto, tree),
+      pathTrees: rehashAtMove ? undefined : await treesOnChangedPaths(this.git, onto, tree),
     };
   }
 
@@ -182,8 +183,8 @@ export class MergeQueue {
     // gains must still be the bytes that were built and checked (docs/security.md, merge integrity);
     // `built`: the build's re-hash of the blobs it brings in was left to here (same batch).
     const swapped = built
-      ? await this.git.mergeObjectsNotMatchingIds(built.onto, built.tree, old, commit)
-      : await this.git.objectsNotMatchingIds(old, commit, pathTrees);
+      ? await mergeObjectsNotMatchingIds(this.git, built.onto, built.tree, old, commit)
+      : await objectsNotMatchingIds(this.git, old, commit, pathTrees);
     if (swapped.length)
       return { error: `not merged: the object store was tampered with — stored bytes no longer match their ids: ${swapped.slice(0, 20).join(', ')}` };
     const checkout = await this.git.checkoutOf(this.base);

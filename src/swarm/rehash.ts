@@ -1,8 +1,10 @@
 // What the merge queue re-hashes (docs/security.md, "What merges is what was reviewed"): the blobs a
 // change brings in with the directories on their paths, and the parse of one `git cat-file --batch
-// -z` into objects whose bytes do or do not hash to their ids. Used by Git (git.ts).
+// -z` into objects whose bytes do or do not hash to their ids; the checks the merge queue (merge.ts)
+// runs with them. The git commands are Git's (git.ts: changedBlobs, objectsGained, rehash).
 
 import { createHash } from 'node:crypto';
+import { isSha, type Git } from './git';
 
 const FULL_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
@@ -77,4 +79,66 @@ export function parseRehash(buf: Buffer, names: string[]): Rehashed[] {
     pos += n + 1;
   }
   return objects;
+}
+
+const swappedBlob = (o: Rehashed, path: string | undefined): string =>
+  o.type !== 'blob' ? `${path ?? o.id} (${o.id}: ${o.type})` : `${path ?? o.id} (object ${o.id.slice(0, 12)} holds other bytes)`;
+const swappedObject = (o: Rehashed): string => (o.unread ? `${o.id} (${o.type})` : `${o.type} ${o.id.slice(0, 12)} holds other bytes`);
+
+/**
+ * The blobs that `to` has and `from` does not, re-hashed from their bytes: git trusts a loose
+ * object's content without checking it against its id, so an agent that can write the object
+ * store could swap the bytes of a reviewed blob and keep its id. Returns what does not match.
+ */
+export async function blobsNotMatchingIds(git: Git, from: string, to: string): Promise<string[]> {
+  const d = await git.changedBlobs(from, to);
+  if (!d.ids.size) return [];
+  const { objects } = await git.rehash([...d.ids.keys(), ...treesOnPaths(to, d)]);
+  return [
+    ...objects.filter((o) => d.ids.has(o.name) && (o.type !== 'blob' || !o.matches)).map((o) => swappedBlob(o, d.ids.get(o.id))),
+    ...badPathTrees(objects),
+  ];
+}
+
+/**
+ * The `<tree>:<dir>` names of the directories on the paths a change brings in: a tree the base
+ * already has (a copied directory) is left out by `rev-list <old>..<new>`, so its stored bytes
+ * could name another (honestly hashed) blob unseen; re-hashed with the blobs (docs/security.md).
+ */
+export async function treesOnChangedPaths(git: Git, from: string, to: string): Promise<string[]> {
+  return treesOnPaths(to, await git.changedBlobs(from, to));
+}
+
+/**
+ * blobsNotMatchingIds(blobsFrom, tree) and objectsNotMatchingIds(from, to) with one `git cat-file
+ * --batch` for both (issue 17), for a merge that moves the base right after building it (nothing
+ * waits between): the same objects re-hashed, at the later of the two moments. The swapped blobs
+ * are named by path first.
+ */
+export async function mergeObjectsNotMatchingIds(git: Git, blobsFrom: string, tree: string, from: string, to: string): Promise<string[]> {
+  const [blobs, gained] = await Promise.all([git.changedBlobs(blobsFrom, tree), git.objectsGained(from, to)]);
+  const ids = new Set([...blobs.ids.keys(), ...gained]);
+  if (!ids.size) return [];
+  const { objects, failed } = await git.rehash([...ids, ...treesOnPaths(tree, blobs)]);
+  const bad = [
+    ...objects.filter((o) => blobs.ids.has(o.name) && (o.type !== 'blob' || !o.matches)).map((o) => swappedBlob(o, blobs.ids.get(o.id))),
+    ...badPathTrees(objects),
+    ...objects.filter((o) => isSha(o.name) && !blobs.ids.has(o.name) && !o.matches).map(swappedObject),
+  ];
+  if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
+  return bad;
+}
+
+/**
+ * Every object `to` reaches and `from` does not (commits, trees, blobs: `rev-list --objects`),
+ * re-hashed from the bytes git reads for it. A swapped subtree or commit keeps its id as a blob
+ * does (docs/security.md): checked right before the base moves, after any wait (a merge check).
+ */
+export async function objectsNotMatchingIds(git: Git, from: string, to: string, pathTrees: string[] = []): Promise<string[]> {
+  const ids = await git.objectsGained(from, to);
+  if (!ids.length) return [];
+  const { objects, failed } = await git.rehash([...ids, ...pathTrees]);
+  const bad = [...badPathTrees(objects), ...objects.filter((o) => isSha(o.name) && !o.matches).map(swappedObject)];
+  if (bad.length === 0 && failed) bad.push(`git cat-file failed: ${failed}`);
+  return bad;
 }
