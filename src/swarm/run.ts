@@ -1,11 +1,11 @@
 // One swarm start: the run's lifecycle (lock, recovery, workers, the end of the run), the worker
-// loops (claim or continue a task, drive it, back off after errors) and the planners. The steps of
+// loops (take a task — claims.ts chooses it —, drive it, back off after errors) and the planners. The steps of
 // a task's life are in drive.ts (work.ts, review.ts, the merge in flow.ts); pools and back-off in
 // pools.ts; one agent turn in turn.ts; recovery in recovery.ts; decisions and waiting merges in
 // waitingMerges.ts. Every status change goes through TaskFlow (flow.ts) and the table in status.ts.
 
 import { promises as fs } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { SwarmRun, StartRunOptions } from './api';
 import type { WorkerSpec } from './config';
 import { createHarness } from './harness';
@@ -14,7 +14,7 @@ import { Journal, storageFailureReason } from './state';
 import { WorktreeChangedError } from './errors';
 import { endOfWorkReason } from './tasks';
 import { TaskFlow } from './flow';
-import { STATUS, TRANSITIONS, transition, IllegalTransition } from './status';
+import { STATUS, TRANSITIONS, IllegalTransition } from './status';
 import { branchFor } from './worktrees';
 import type { SwarmEvent, Task, TaskRuntimeState, WorkerInfo, WorkerMetrics, RunSummary } from './types';
 import { Signal, sleep, nowIso } from './util';
@@ -29,12 +29,11 @@ import { WaitingMerges } from './waitingMerges';
 import { agentsOfRepo, killMarkedProcesses } from './procKill';
 import { PortAllocator } from './ports';
 import { ConflictWatch } from './conflicts';
-import { schedule, type InFlightTask } from './schedule';
-import { Mutex } from './util';
 import { Budget, taskBudgetAtClaim } from './budget';
-import { FolderWatch, SAFETY_POLL_MS, WRITE_GRACE_MS, watchRunFolders, writtenJustNow } from './watch';
+import { FolderWatch, SAFETY_POLL_MS, WRITE_GRACE_MS, watchRunFolders } from './watch';
 import { preflight, problemText } from './preflight';
 import { WorkerControl, workerScope } from './workerControl';
+import { TaskChooser } from './claims';
 
 export type { RunDeps } from './runContext';
 export { capDiff } from './review';
@@ -54,12 +53,8 @@ export class Run implements SwarmRun, RunContext {
   readonly turns: AgentTurns;
   readonly ports: PortAllocator;
   private readonly conflicts: ConflictWatch;
-  /** Choosing and claiming a pending task, one worker at a time (schedule.ts sees every claim). */
-  private readonly claimLock = new Mutex();
-  /** "<task> waits for <task>" said once each. */
-  private readonly heldSaid = new Set<string>();
-  /** Claims made by this run (a listing taken before the last claim is taken again). */
-  private claims = 0;
+  /** Which task a worker takes next, and its claim (claims.ts). */
+  private readonly chooser: TaskChooser;
   readonly budget: Budget;
   private readonly waiting: WaitingMerges;
   private readonly journal: Journal;
@@ -76,8 +71,6 @@ export class Run implements SwarmRun, RunContext {
   private budgetStopping = false;
   private stopReason: string | undefined;
   private readonly waitForHumans: boolean;
-  /** A look at pending left a file alone because it was written just now (nextItem). */
-  private youngFiles = false;
   /** The task folders and the decision inbox, watched (watch.ts); undefined before the run starts. */
   private folders?: FolderWatch;
 
@@ -98,6 +91,7 @@ export class Run implements SwarmRun, RunContext {
       Promise.all((await deps.tasks.list()).current.map(async (t) => ({ id: t.id, ports: (await deps.state.readTask(t.id))?.ports }))),
     );
     this.conflicts = new ConflictWatch({ git: deps.git, base: deps.base, tasks: deps.tasks, state: deps.state, emit: (e) => this.emit(e) });
+    this.chooser = new TaskChooser(this, this.conflicts);
     this.waitForHumans = options.waitForHumans ?? true;
     this.summary = { runId, startedAt: nowIso(), workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [], completedWithoutChange: [] };
     this.done = this.main().catch((e) => this.finish(`error: ${(e as Error).message}`));
@@ -229,7 +223,9 @@ export class Run implements SwarmRun, RunContext {
         // while tasks wait for a human decision that needs no worker (approve/override merge here).
         while (
           !this.signal.aborted &&
-          (this.mergeWaiters.size > 0 || this.owned.size > 0 || (this.waitForHumans && (await this.humanWaiting()) && !(await this.onlyFixesLeft())))
+          (this.mergeWaiters.size > 0 ||
+            this.owned.size > 0 ||
+            (this.waitForHumans && (await this.chooser.humanWaiting()) && !(await this.chooser.onlyFixesLeft())))
         ) {
           await this.wake.wait(this.idleMs(), this.signal);
         }
@@ -237,7 +233,7 @@ export class Run implements SwarmRun, RunContext {
         for (const t of timers) clearInterval(t);
         stopWatching();
       }
-      if (!this.stopReason && this.abnormalStops.length && (await this.workAvailable(true))) {
+      if (!this.stopReason && this.abnormalStops.length && (await this.chooser.available(true))) {
         // Not a normal end: work is left that no worker could take because they stopped on errors.
         return await this.finish(`error: work is left, but workers stopped: ${this.abnormalStops.join('; ')}`);
       }
@@ -331,12 +327,10 @@ export class Run implements SwarmRun, RunContext {
       // A waiting worker that looks again stays "waiting" (no event) unless it finds work.
       if (info.state !== 'waiting') this.setWorker(info, { state: 'claiming', taskId: undefined });
       const seen = this.wake.seq; // a wake-up while it looks is not lost
-      this.youngFiles = false;
-      const item = await this.nextItem(spec, taken < spec.iterations);
-      const young = this.youngFiles;
+      const { item, young } = await this.chooser.next(spec, taken < spec.iterations);
       if (!item) {
-        // Work may have appeared since nextItem looked (an answer, a new task): look again before leaving.
-        const available = await this.workAvailable(taken < spec.iterations);
+        // Work may have appeared since the chooser looked (an answer, a new task): look again before leaving.
+        const available = await this.chooser.available(taken < spec.iterations);
         if (!available && taken >= spec.iterations) break;
         if (!available && !(await this.futureWorkPossible())) break;
         this.setWorker(info, { state: 'waiting' });
@@ -370,145 +364,13 @@ export class Run implements SwarmRun, RunContext {
     }
   }
 
-  /** Tasks in current that wait for a worker (fix rounds, answered questions, recovered work), then new claims. */
-  private async nextItem(spec: WorkerSpec, mayClaim: boolean): Promise<{ task: Task; isNew: boolean } | undefined> {
-    const { tasks } = this.deps;
-    const seq = this.claims;
-    const listing = await tasks.list();
-    for (const u of listing.unparsable.filter((x) => x.folder === 'pending')) {
-      // Woken by the file's creation, the worker may see it before its writer is done: a file
-      // written just now is looked at again after WRITE_GRACE_MS.
-      if (await writtenJustNow(u.file)) {
-        this.youngFiles = true;
-        continue;
-      }
-      const target = await tasks.quarantine(u.file, u.reason);
-      if (target) this.emit({ type: 'task_quarantined', file: relative(this.deps.root, target), reason: u.reason });
-    }
-    const cont = listing.current.filter((t) => STATUS[t.status].resumable && !this.owned.has(t.id)).sort((a, b) => a.priority - b.priority);
-    for (const t of cont) {
-      if (this.owned.has(t.id)) continue;
-      // Owned before the first await: another worker listing meanwhile must not take it too.
-      this.owned.add(t.id);
-      const st = await this.deps.state.readTask(t.id).catch((e: unknown) => {
-        this.owned.delete(t.id);
-        throw e;
-      });
-      if (st && st.status !== t.status && !STATUS[st.status].resumable) {
-        this.owned.delete(t.id);
-        // The file says it may resume, the swarm's own state says it waits (for an answer, a
-        // review): the file was edited, by hand or by an agent. The state wins; the file is put back.
-        await this.deps.tasks.update(t.id, 'current', { status: st.status }).catch(() => undefined);
-        this.emit({
-          type: 'log',
-          level: 'warn',
-          message: `task ${t.id}: its file said "${t.status}" but the swarm's state says "${st.status}"; the file was put back`,
-        });
-        continue;
-      }
-      return { task: t, isNew: false };
-    }
-    if (!mayClaim) return undefined;
-    // Claims go one at a time: the scheduler (schedule.ts) must see the task claimed just before
-    // (the listing is taken again when another worker claimed since).
-    return this.claimLock.run(async () => this.claimNext(spec, seq === this.claims ? listing : await tasks.list()));
-  }
-
-  private async claimNext(spec: WorkerSpec, listing: Awaited<ReturnType<RunDeps['tasks']['list']>>): Promise<{ task: Task; isNew: boolean } | undefined> {
-    const { tasks } = this.deps;
-    const done = new Set(listing.complete.map((t) => t.id));
-    const { order } = await this.scheduled(listing, true);
-    for (const t of order) {
-      if (done.has(t.id)) {
-        // A new task with the id of a completed one could never move to complete/ (and would
-        // inherit the old one's state): set it aside for the user to rename, never run it.
-        const target = await tasks.quarantine(
-          t.file,
-          `${t.file.split('/').pop()}: id: a task "${t.id}" is already in ${this.deps.config.tasksDir}/complete; rename this file (a new id) to run it`,
-        );
-        if (target) this.emit({ type: 'task_quarantined', file: relative(this.deps.root, target), reason: `task id "${t.id}" is already complete` });
-        continue;
-      }
-      if (!t.dependsOn.every((d) => done.has(d))) continue;
-      if (await writtenJustNow(t.file)) {
-        this.youngFiles = true;
-        continue;
-      } // maybe half written: claimed after the grace
-      const st = await this.deps.state.readTask(t.id);
-      const branch = t.branch ?? st?.branch ?? branchFor(spec.id, t.id);
-      const claimed = await tasks.claim(t.id, {
-        status: transition(t.status, 'claim', t.id),
-        claimed_by: spec.id,
-        claimed_at: nowIso(),
-        run_id: this.runId,
-        branch,
-      });
-      if (!claimed) continue; // another worker won this one
-      this.claims++;
-      this.owned.add(t.id);
-      this.emit({ type: 'task_claimed', taskId: t.id, workerId: spec.id, branch });
-      return { task: claimed, isNew: true };
-    }
-    return undefined;
-  }
-
-  /** Is there a task a worker could take right now (a continuation, or a claimable pending task)? */
-  private async workAvailable(mayClaim: boolean): Promise<boolean> {
-    const listing = await this.deps.tasks.list();
-    if (listing.current.some((t) => STATUS[t.status].resumable && !this.owned.has(t.id))) return true;
-    if (!mayClaim) return false;
-    const done = new Set(listing.complete.map((t) => t.id));
-    return (await this.scheduled(listing, false)).order.some((t) => !done.has(t.id));
-  }
-
-  /**
-   * The pending tasks a worker may claim now, in claim order (schedule.ts): dependencies done, and
-   * a task whose `files` overlap a task being driven passed over. `say`: journal each hold once.
-   */
-  private async scheduled(listing: Awaited<ReturnType<RunDeps['tasks']['list']>>, say: boolean): Promise<ReturnType<typeof schedule>> {
-    const done = new Set(listing.complete.map((t) => t.id));
-    const taken = new Set(listing.current.map((t) => t.id));
-    const candidates = listing.pending.filter((t) => !taken.has(t.id) && (done.has(t.id) || t.dependsOn.every((d) => done.has(d))));
-    if (!candidates.some((t) => t.files?.length)) return { order: candidates, held: [] };
-    const inFlight: InFlightTask[] = [];
-    for (const t of listing.current) {
-      const st = await this.deps.state.readTask(t.id);
-      const branch = st?.branch ?? t.branch;
-      const tip = branch ? await this.deps.git.readBranch(branch) : undefined;
-      inFlight.push({ id: t.id, declared: t.files ?? [], changed: tip ? await this.conflicts.changedFiles(tip) : [], active: this.owned.has(t.id) });
-    }
-    const s = schedule(candidates, inFlight);
-    for (const h of say ? s.held : []) {
-      const key = `${h.task.id} ${h.overlap.with}`;
-      if (this.heldSaid.has(key)) continue;
-      this.heldSaid.add(key);
-      this.emit({
-        type: 'log',
-        level: 'info',
-        message: `${h.task.id} waits for ${h.overlap.with}: both touch ${h.overlap.files.join(', ')} (files in its frontmatter)`,
-      });
-    }
-    return s;
-  }
-
   /** Could work still appear? (another worker is busy, a planner runs, a merge waits, a human may decide) */
   private async futureWorkPossible(): Promise<boolean> {
     // owned: a human decision (or a waiting merge) is being applied right now.
     if (this.busy > 0 || this.plannersAlive > 0 || this.mergeWaiters.size > 0 || this.owned.size > 0) return true;
-    if (this.waitForHumans && (await this.humanWaiting())) return true;
+    if (this.waitForHumans && (await this.chooser.humanWaiting())) return true;
     // An answer or a decision may have turned a waiting task into work since the caller looked.
-    return this.workAvailable(false);
-  }
-
-  private async humanWaiting(): Promise<boolean> {
-    const listing = await this.deps.tasks.list();
-    return listing.current.some((t) => STATUS[t.status].needsYou !== undefined);
-  }
-
-  /** After the workers retired: only tasks needing a worker (fixes) are left, which nobody can do now. */
-  private async onlyFixesLeft(): Promise<boolean> {
-    const listing = await this.deps.tasks.list();
-    return !listing.current.some((t) => STATUS[t.status].endsWithoutWorker);
+    return this.chooser.available(false);
   }
 
   // --- one task ----------------------------------------------------------------------------
