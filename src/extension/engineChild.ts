@@ -73,11 +73,17 @@ export class ChildRun implements SwarmRun {
     });
     this.child.on('message', (raw) => this.receive(raw));
     this.child.on('error', (e) => this.crashed(`the swarm process could not start: ${e.message}`));
-    this.child.on('exit', (code, signal) => {
+    const crashedIfOpen = (code: number | null, signal: NodeJS.Signals | null) => {
       if (!this.ended)
         this.crashed(
           `the swarm process (pid ${this.child.pid}) ended unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`})${this.stderr.trim() ? `: ${this.stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}. Its tasks are recovered by the next start.`,
         );
+    };
+    this.child.on('exit', (code, signal) => {
+      // Messages the child wrote before it exited may still be in the channel: they are all
+      // delivered before 'disconnect'; only then is an end without its summary a crash.
+      if (this.child.connected) this.child.once('disconnect', () => crashedIfOpen(code, signal));
+      else crashedIfOpen(code, signal);
     });
     const { waitForHumans, workers } = options.run;
     this.send({ t: 'start', start: { workspace: options.workspace, run: { runId: this.runId, waitForHumans, workers } } });

@@ -184,6 +184,42 @@ test('ChildRun, hostile child: messages outside the protocol are dropped (and sa
   assert.equal(await run.stop('late'), summary);
 });
 
+test('engine process channel: the run summary sent right before the channel closes reaches a host that reads late (no crash)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-child-'));
+  dirs.push(dir);
+  const script = join(dir, 'flood-child.ts');
+  // The child's summary is the last of ~6 MB of messages, and it closes its channel right after
+  // sending, while the host (busy below) has most of them still to read.
+  writeFileSync(
+    script,
+    `import { processChannel } from ${JSON.stringify(join(process.cwd(), 'src/engineChild/channel.ts'))};
+  const channel = processChannel(process);
+  channel.onMessage((m: any) => {
+    const runId = m.start.run.runId;
+    const big = 'x'.repeat(20000);
+    for (let i = 0; i < 300; i++) channel.send({ t: 'event', event: { type: 'log', level: 'info', message: big } });
+    const at = new Date().toISOString();
+    channel.send({ t: 'done', summary: { runId, startedAt: at, finishedAt: at, workers: [], merged: ['t1'], waitingForHuman: [], blocked: [], failed: [] } });
+    channel.close();
+  });`,
+  );
+  const crashes: string[] = [];
+  let logs = 0;
+  const run = new ChildRun({
+    workspace: { repo: dir },
+    run: {},
+    onEvent: (e) => void (e.type === 'log' && e.level === 'info' && logs++),
+    onCrash: (m) => crashes.push(m),
+    entry: { path: script, execArgv: ['--import', 'tsx'] },
+  });
+  const until = Date.now() + 1500;
+  while (Date.now() < until); // the host busy: the channel fills, the child's writes queue
+  const summary = await run.done;
+  assert.deepEqual(crashes, []);
+  assert.deepEqual(summary.merged, ['t1'], JSON.stringify(summary).slice(0, 300));
+  assert.equal(logs, 300);
+});
+
 test('session: with swarm.engineProcess "child" the run starts through the child starter with every setting; its events reach the views; a crash notifies', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'swarm-child-session-')), 'repo');
   mkdirSync(join(dir, '.git'), { recursive: true });

@@ -92,7 +92,7 @@ test('real engine: Start swarm runs a scripted worker and reviewer; the task mov
   const runObj = session.activeRun;
   assert.ok(runObj, 'a run is going');
   const summary = await runObj.done;
-  assert.deepEqual(summary.merged, ['hello']);
+  assert.deepEqual(summary.merged, ['hello'], `the run's summary: ${JSON.stringify(summary)}`);
   assert.equal(git(root, 'show', 'main:hello.txt'), 'made by e1');
 
   const done = await until('hello in Complete', () => treeItem(ext, 'Complete', 'Say hello'));
