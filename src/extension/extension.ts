@@ -23,7 +23,7 @@ import { TasksTreeProvider } from './tasksTree';
 import { TaskTabFollower } from './taskTabs';
 import { ConfigDiagnostics } from './configDiagnostics';
 import { WorktreeNode, WorktreesTreeProvider } from './worktreesTree';
-import type { TreeNode } from './treeNode';
+import { traceView, type TreeNode } from './treeNode';
 import type { SwarmEvent } from '../swarm/types';
 import { startEngineChild, type EngineChildStarter } from './engineChild';
 
@@ -233,12 +233,16 @@ export class SwarmExtension implements vscode.Disposable {
     const state: FolderState = !first ? 'noFolder' : !vscode.workspace.isTrusted ? 'untrusted' : folderState(first);
     if (state !== this.lastFolderState) {
       this.lastFolderState = state;
+      traceView('context', `  swarm.folderState = ${state}`);
       void vscode.commands.executeCommand('setContext', ContextKeys.folderState, state);
     }
     void vscode.commands.executeCommand('setContext', ContextKeys.multipleRepositories, sessions.length > 1);
     // The effective review mode (the setting, else swarm.json), where the user looks for it.
     const description = sessions.length === 1 ? reviewModeText(sessions[0]) : undefined;
-    if (this.tasksView.description !== description) this.tasksView.description = description;
+    if (this.tasksView.description !== description) {
+      traceView('description', `  ${description ?? ''}`);
+      this.tasksView.description = description;
+    }
   }
 
   private async revealWorktree(session: SwarmSession, path: string): Promise<void> {

@@ -7,6 +7,7 @@ import type { WorkerState } from '../swarm/types';
 import type { AgentUsage } from '../swarm/harness/types';
 import { formatUsage, formatUsd, sumUsage } from '../swarm/cost';
 import { ContextKeys, Views } from './constants';
+import { traceView } from './treeNode';
 import { plural } from './format';
 import type { SessionRegistry } from './sessions';
 import type { SwarmSession } from './session';
@@ -118,10 +119,14 @@ export class SwarmStatusBar implements vscode.Disposable {
       else this.item.hide();
     }
     const badge = c.needsYou > 0 ? { value: c.needsYou, tooltip: `${plural(c.needsYou, 'item')} waiting for you` } : undefined;
-    if (badge?.value !== this.tasksView.badge?.value || badge?.tooltip !== this.tasksView.badge?.tooltip) this.tasksView.badge = badge;
+    if (badge?.value !== this.tasksView.badge?.value || badge?.tooltip !== this.tasksView.badge?.tooltip) {
+      traceView('badge', `  ${badge?.value ?? 'none'}`);
+      this.tasksView.badge = badge;
+    }
     const context = `${c.running}|${c.paused}|${c.needsYou}`;
     if (context !== this.lastContext) {
       this.lastContext = context;
+      traceView('context', `  swarm.running|paused|needsYouCount = ${context}`);
       void vscode.commands.executeCommand('setContext', ContextKeys.running, c.running);
       void vscode.commands.executeCommand('setContext', ContextKeys.paused, c.paused);
       void vscode.commands.executeCommand('setContext', ContextKeys.needsYouCount, c.needsYou);

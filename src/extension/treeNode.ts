@@ -70,14 +70,20 @@ export abstract class SessionTreeProvider implements vscode.TreeDataProvider<Tre
  * idle check (docs/architecture.md) tells "the extension redrew" from "VS Code re-rendered".
  */
 export function traceRedraw(view: ViewId, before: string | undefined, after: string): void {
-  const file = process.env.SWARM_TRACE_VIEWS;
-  if (!file) return;
+  if (!process.env.SWARM_TRACE_VIEWS) return;
   const old = new Set((before ?? '').split('\n'));
   const now = new Set(after.split('\n'));
   const gone = [...old].filter((l) => !now.has(l)).map((l) => `  - ${l.slice(0, 300)}`);
   const added = [...now].filter((l) => !old.has(l)).map((l) => `  + ${l.slice(0, 300)}`);
+  traceView(view, [...gone, ...added].join('\n'));
+}
+
+/** One entry of the SWARM_TRACE_VIEWS file: what changed (a view's rows, a context key, a badge). */
+export function traceView(what: string, detail: string): void {
+  const file = process.env.SWARM_TRACE_VIEWS;
+  if (!file) return;
   try {
-    appendFileSync(file, `${new Date().toISOString()} ${view}\n${[...gone, ...added].join('\n')}\n`);
+    appendFileSync(file, `${new Date().toISOString()} ${what}\n${detail}\n`);
   } catch {
     /* a trace must never break the view */
   }
