@@ -2,6 +2,7 @@
 // host (src/extension/engineChild.ts) with an IPC channel; serve.ts does the work.
 
 import { openWorkspace } from '../swarm/workspace';
+import { processChannel } from './processChannel';
 import { serveEngine } from './serve';
 
 if (!process.send) {
@@ -9,22 +10,13 @@ if (!process.send) {
   process.exit(2);
 }
 
-const channel = {
-  send: (m: unknown) => void process.send!(m),
-  onMessage: (l: (m: unknown) => void) => {
-    process.on('message', l);
-    // Signals (a user's kill, the OS at logout) stop the run as the Stop command does.
-    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => l({ t: 'stop', reason: `the swarm process got ${sig}` }));
-  },
-  onDisconnect: (l: () => void) => void process.on('disconnect', l),
-  close: () => {
-    if (process.connected) process.disconnect();
-  },
-};
-
-void serveEngine(channel, { openWorkspace, warn: (m) => process.stderr.write(`engine-child: ${m}\n`) }).then((code) => {
-  // The process ends by itself once the channel has flushed the last messages (the run summary)
-  // and closed; a handle the engine may still keep (a watcher, a timer) does not keep it long.
+void serveEngine(processChannel(process), { openWorkspace, warn: (m) => process.stderr.write(`engine-child: ${m}\n`) }).then((code) => {
+  // The process ends by itself once the channel has written the last messages (the run summary:
+  // processChannel.ts) and closed; a handle the engine may still keep (a watcher, a timer) then
+  // does not keep it long. A host that never reads them does not keep it forever either.
   process.exitCode = code;
-  setTimeout(() => process.exit(code), 2000).unref();
+  const exitSoon = () => setTimeout(() => process.exit(code), 2000).unref();
+  if (!process.connected) exitSoon();
+  else process.once('disconnect', exitSoon);
+  setTimeout(() => process.exit(code), 60_000).unref();
 });
