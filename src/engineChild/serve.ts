@@ -136,7 +136,16 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
 
   channel.onMessage((raw) => {
     const m = parseHostMessage(raw);
-    if (!m) return deps.warn(`dropped a message that is not the engine protocol's: ${JSON.stringify(raw)?.slice(0, 200)}`);
+    if (!m) {
+      deps.warn(`dropped a message that is not the engine protocol's: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      // A start refused leaves no run to stop: the host would wait for it (and its Stop) forever.
+      if (!starting && (raw as { t?: unknown } | null)?.t === 'start') {
+        starting = true;
+        send({ t: 'failed', error: 'the swarm process refused its start message: a setting it was sent is out of bounds (swarm.cli.*, swarm.configPath, the agent PATH)' });
+        finish(1);
+      }
+      return;
+    }
     handle(m);
   });
   channel.onDisconnect(() => {

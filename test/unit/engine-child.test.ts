@@ -137,6 +137,20 @@ test('serve: Stop (and Pause) sent while the workspace still opens apply to the 
   assert.equal(ws.activeRun, undefined);
 });
 
+test('serve: a start message the guard refuses is answered as failed and the child ends (the host would otherwise wait for a run that never comes)', async () => {
+  const engine = new FakeEngine();
+  const warnings: string[] = [];
+  const c = fakeChannel();
+  const exit = serveEngine(c.channel, { openWorkspace: engine.openWorkspace, warn: (m) => warnings.push(m) });
+  c.deliver({ t: 'start', start: { workspace: { repo: '/r', cliPaths: { claude: '' } }, run: { runId: runIdNow() } } });
+  const failed = await until(() => c.sent.find((m) => m.t === 'failed'), 'a failed answer');
+  assert.match((failed as { error: string }).error, /refused its start message/);
+  assert.equal(await exit, 1);
+  assert.equal(engine.opened.length, 0, 'nothing opened');
+  assert.ok(c.closed);
+  assert.match(warnings[0] ?? '', /dropped a message/);
+});
+
 test('serve: a workspace that cannot open is reported as failed, and the child ends', async () => {
   const engine = new FakeEngine();
   engine.failWith = new Error('swarm.json: workers[0].harness: unknown harness "x"');
