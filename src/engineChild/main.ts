@@ -2,8 +2,12 @@
 // host (src/extension/engineChild.ts) with an IPC channel; serve.ts does the work.
 
 import { openWorkspace } from '../swarm/workspace';
+import { restoreHostEnv } from '../shared/engineProtocol';
 import { processChannel } from './processChannel';
 import { serveEngine } from './serve';
+
+// Before anything starts a process: agents and git get the extension host's environment.
+restoreHostEnv(process.env);
 
 if (!process.send) {
   process.stderr.write('engine-child: start me with child_process.fork (an IPC channel); "swarm run" is the command line\n');

@@ -17,7 +17,7 @@ import type { StartRunOptions, SwarmRun } from '../swarm/api';
 import type { AgentUsage } from '../swarm/harness/types';
 import type { RunSummary, SwarmEvent, WorkerInfo, WorktreeInfo } from '../swarm/types';
 import { runIdNow } from '../swarm/util';
-import { parseEngineMessage, type EngineStart, type EngineToHost, type HostToEngine, type WorkerOp } from '../shared/engineProtocol';
+import { engineChildEnv, parseEngineMessage, type EngineStart, type EngineToHost, type HostToEngine, type WorkerOp } from '../shared/engineProtocol';
 
 export interface EngineChildOptions {
   workspace: EngineStart['workspace'];
@@ -65,8 +65,8 @@ export class ChildRun implements SwarmRun {
     this.done = new Promise((r) => (this.resolveDone = r));
     const entry = options.entry ?? engineChildEntry();
     // The extension host of desktop VS Code is Electron: ELECTRON_RUN_AS_NODE makes its binary a
-    // plain node (set only there: agents inherit the environment). code-server's host is node.
-    const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+    // plain node, for the engine process only (engineProtocol.ts). code-server's host is node.
+    const env = engineChildEnv(process.env, Boolean(process.versions.electron));
     this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json' });
     this.child.stderr?.on('data', (c: Buffer) => {
       this.stderr = (this.stderr + c.toString('utf8')).slice(-STDERR_TAIL);

@@ -32,6 +32,21 @@ export interface EngineStart {
   run: Pick<StartRunOptions, 'waitForHumans' | 'workers'> & { runId: string };
 }
 
+/**
+ * The environment of the engine process. Under Electron (desktop VS Code) ELECTRON_RUN_AS_NODE makes
+ * the host's binary a plain node; when the host did not have it, a mark says so and the child drops
+ * both at its start (restoreHostEnv): agents and git get the host's environment, as in the host.
+ */
+export const ENGINE_ENV_MARK = 'SWARM_ENGINE_ADDED_ELECTRON_RUN_AS_NODE';
+export function engineChildEnv(env: NodeJS.ProcessEnv, electron: boolean): NodeJS.ProcessEnv {
+  if (!electron || env.ELECTRON_RUN_AS_NODE) return env;
+  return { ...env, ELECTRON_RUN_AS_NODE: '1', [ENGINE_ENV_MARK]: '1' };
+}
+export function restoreHostEnv(env: NodeJS.ProcessEnv): void {
+  if (env[ENGINE_ENV_MARK] === '1') delete env.ELECTRON_RUN_AS_NODE;
+  delete env[ENGINE_ENV_MARK];
+}
+
 export type WorkerOp = 'pause' | 'resume' | 'stop';
 
 /** Host → child. */
