@@ -72,7 +72,13 @@ export class ChildRun implements SwarmRun {
       this.stderr = (this.stderr + c.toString('utf8')).slice(-STDERR_TAIL);
     });
     this.child.on('message', (raw) => this.receive(raw));
-    this.child.on('error', (e) => this.crashed(`the swarm process could not start: ${e.message}`));
+    this.child.on('error', (e) =>
+      this.crashed(
+        this.child.pid === undefined
+          ? `the swarm process could not start: ${e.message}`
+          : `the channel to the swarm process (pid ${this.child.pid}) failed: ${e.message}; the process is told to stop, its tasks are recovered by the next start.`,
+      ),
+    );
     this.child.on('exit', (code, signal) => {
       if (!this.ended)
         this.crashed(
@@ -229,6 +235,9 @@ export class ChildRun implements SwarmRun {
 
   private crashed(message: string): void {
     if (this.ended) return;
+    // 'error' can come from a child still alive (a send that failed): once its run is ended here,
+    // nothing could stop it any more. SIGTERM stops its run as Stop does (main.ts).
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     this.options.onEvent({ type: 'log', level: 'error', message: `Swarm: ${message}` });
     this.end({ ...this.emptySummary(), reason: message });
     this.options.onCrash(`Swarm: ${message}`);

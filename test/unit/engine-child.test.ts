@@ -198,6 +198,21 @@ test('ChildRun, hostile child: messages outside the protocol are dropped (and sa
   assert.equal(await run.stop('late'), summary);
 });
 
+test('ChildRun: an error from a child still alive (a send that failed) ends the run here and stops that child: no run left that nothing can stop', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-child-'));
+  dirs.push(dir);
+  const script = join(dir, 'silent-child.js');
+  writeFileSync(script, `process.on('message', () => undefined); process.on('disconnect', () => process.exit(0)); process.send({ t: 'nothing' }); setInterval(() => undefined, 60000);`);
+  const crashes: string[] = [];
+  const run = new ChildRun({ workspace: { repo: dir }, run: {}, onEvent: () => undefined, onCrash: (m) => crashes.push(m), entry: { path: script, execArgv: [] } });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => run.child.on('exit', (_code, signal) => resolve(signal)));
+  await new Promise((r) => run.child.once('message', r));
+  run.child.emit('error', new Error('write EPIPE'));
+  assert.match((await run.done).reason ?? '', /channel to the swarm process \(pid \d+\) failed: write EPIPE/);
+  assert.equal(crashes.length, 1);
+  assert.equal(await exited, 'SIGTERM', 'the child was told to stop');
+});
+
 test('session: with swarm.engineProcess "child" the run starts through the child starter with every setting; its events reach the views; a crash notifies', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'swarm-child-session-')), 'repo');
   mkdirSync(join(dir, '.git'), { recursive: true });
