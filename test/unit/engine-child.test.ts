@@ -288,3 +288,28 @@ test('session: with swarm.engineProcess "child" the run starts through the child
     "host: the workspace's own run",
   );
 });
+
+test('session: a run in the engine process that could not start ends the Start progress at once, not after the start timeout', { timeout: 60_000 }, async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'swarm-child-session-')), 'repo');
+  mkdirSync(join(dir, '.git'), { recursive: true });
+  dirs.push(dir);
+  fake.setFolders([dir]);
+  const engineChild = (o: EngineChildOptions): SwarmRun => {
+    // As ChildRun does on 'failed': the run ends with the reason, a notification; no engine event.
+    const done = Promise.resolve({ runId: 'r', startedAt: 'x', reason: 'sandbox.mode is "required"', workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] });
+    void done.then(() => o.onCrash('Swarm: the run could not start: sandbox.mode is "required"'));
+    return { runId: 'r', done, workers: () => [], paused: false, pause: () => undefined, resume: () => undefined, stop: () => done };
+  };
+  const ext = activate(createFakeExtensionContext() as never, {
+    engine: new FakeEngine(),
+    engineChild,
+    agentPath: async () => '/agent/bin',
+    refreshDelayMs: 5,
+    refreshMaxWaitMs: 20,
+    startTimeoutMs: 10 * 60_000,
+  });
+  await ext.openSessions();
+  await fake.commands.get(Commands.startSwarm)!();
+  assert.ok(fake.messages.some((m) => m.severity === 'error' && /could not start/.test(m.text)));
+  await until(() => ext.registry.sessions[0].activeRun === undefined || undefined, 'no run left');
+});
