@@ -13,7 +13,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StartRunOptions, SwarmRun } from '../swarm/api';
+import type { DecisionRequest, DecisionResult, StartRunOptions, SwarmRun } from '../swarm/api';
 import type { AgentUsage } from '../swarm/harness/types';
 import type { RunSummary, SwarmEvent, WorkerInfo, WorktreeInfo } from '../swarm/types';
 import { runIdNow } from '../swarm/util';
@@ -57,6 +57,7 @@ export class ChildRun implements SwarmRun {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: boolean): void; reject(e: Error): void }>();
   private readonly worktreeRequests = new Map<number, { resolve(v: WorktreeInfo[]): void; reject(e: Error): void }>();
+  private readonly decideRequests = new Map<number, { resolve(v: DecisionResult): void; reject(e: Error): void }>();
   private stderr = '';
   private stopReason: string | undefined;
 
@@ -154,6 +155,17 @@ export class ChildRun implements SwarmRun {
     return reply.then(() => undefined);
   }
 
+  /** A human decision, applied by the run in the child at once, with its result (not queued for it in a file). */
+  decide(request: DecisionRequest): Promise<DecisionResult> {
+    const id = this.nextId++;
+    const reply = new Promise<DecisionResult>((resolve, reject) => this.decideRequests.set(id, { resolve, reject }));
+    if (!this.send({ t: 'decide', id, request })) {
+      this.decideRequests.delete(id);
+      return Promise.reject(new Error('the swarm process is not running'));
+    }
+    return reply;
+  }
+
   private workerOp(op: WorkerOp, workerId: string, reason?: string): boolean {
     const w = this._workers.find((x) => x.id === workerId);
     if (!w) throw new Error(`no worker ${workerId} in run ${this.runId}`);
@@ -212,10 +224,17 @@ export class ChildRun implements SwarmRun {
         this.worktreeRequests.get(m.id)?.resolve(m.worktrees);
         this.worktreeRequests.delete(m.id);
         return;
+      case 'decided':
+        this.decideRequests.get(m.id)?.resolve(m.result);
+        this.decideRequests.delete(m.id);
+        return;
       case 'reply': {
-        const w = this.worktreeRequests.get(m.id);
-        this.worktreeRequests.delete(m.id);
-        if (w && m.error !== undefined) w.reject(new Error(m.error));
+        // A listing or a decision answered by a reply is one that failed.
+        const failed = new Error(m.error ?? 'the swarm process gave no answer');
+        for (const requests of [this.worktreeRequests, this.decideRequests]) {
+          requests.get(m.id)?.reject(failed);
+          requests.delete(m.id);
+        }
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         if (m.error !== undefined) p?.reject(new Error(m.error));
@@ -246,9 +265,10 @@ export class ChildRun implements SwarmRun {
   private end(summary: RunSummary): void {
     if (this.ended) return;
     this.ended = true;
-    for (const p of [...this.pending.values(), ...this.worktreeRequests.values()]) p.reject(new Error('the run ended'));
+    for (const p of [...this.pending.values(), ...this.worktreeRequests.values(), ...this.decideRequests.values()]) p.reject(new Error('the run ended'));
     this.pending.clear();
     this.worktreeRequests.clear();
+    this.decideRequests.clear();
     this._workers = [];
     this.resolveDone(summary);
   }

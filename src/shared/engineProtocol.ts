@@ -6,11 +6,25 @@
 // task ids, questions, log lines; an agent cannot reach the channel, but nothing is trusted).
 // Type-only imports from the engine: this module is loaded by both halves.
 
-import type { OpenWorkspaceOptions, ReviewMode, StartRunOptions } from '../swarm/api';
+import type { DecisionRequest, DecisionResult, OpenWorkspaceOptions, ReviewMode, StartRunOptions } from '../swarm/api';
 import type { AgentUsage } from '../swarm/harness/types';
 import type { RunSummary, SwarmEvent, SwarmEventType, WorkerInfo, WorkerState, WorktreeInfo } from '../swarm/types';
 import { RUN_ID_RE } from '../swarm/util';
-import { hasOnlyKeys, isArrayOf, isCount, isOneOf, isRecord, isStr, isTaskId, optional, type Guard } from './protocolGuards';
+import {
+  DECISION_KINDS,
+  PROTOCOL_LIMITS,
+  hasOnlyKeys,
+  isArrayOf,
+  isCount,
+  isOneOf,
+  isRecord,
+  isSha,
+  isStr,
+  isTaskId,
+  optional,
+  type Guard,
+} from './protocolGuards';
+import { isActionOutcome } from './reviewViewModel';
 
 export const ENGINE_PROTOCOL_LIMITS = {
   /** Paths, PATH, reasons: one string field. */
@@ -58,6 +72,8 @@ export type HostToEngine =
   | { t: 'worker'; id: number; op: WorkerOp; workerId: string; reason?: string }
   /** Workspace.retry in the child (the run's process owns the task files: the host's workspace refuses while a run in another process holds the lock). */
   | { t: 'retry'; id: number; taskId: string }
+  /** Workspace.decide in the child: the run there applies it at once and says how (merged, conflict…), as in the host. */
+  | { t: 'decide'; id: number; request: DecisionRequest }
   /** Workspace.listWorktrees in the child: its git commands are started there, not from the host (docs/decisions.md). */
   | { t: 'worktrees'; id: number };
 
@@ -74,6 +90,8 @@ export type EngineToHost =
   | { t: 'reply'; id: number; value?: boolean; error?: string }
   /** The answer to a `worktrees` request. */
   | { t: 'worktrees'; id: number; worktrees: WorktreeInfo[] }
+  /** The answer to a `decide` request (a throw: a `reply` with its error). */
+  | { t: 'decided'; id: number; result: DecisionResult }
   | { t: 'done'; summary: RunSummary };
 
 const isText = (v: unknown): v is string => isStr(v, ENGINE_PROTOCOL_LIMITS.text);
@@ -109,6 +127,15 @@ const isEngineStart: Guard<EngineStart> = (v): v is EngineStart => {
   );
 };
 
+const isDecisionRequest = (v: unknown): v is DecisionRequest =>
+  isRecord(v) &&
+  hasOnlyKeys(v, ['taskId', 'kind', 'sha', 'text', 'by']) &&
+  isTaskId(v.taskId) &&
+  isOneOf(DECISION_KINDS)(v.kind) &&
+  isSha(v.sha) &&
+  optional(v.text, (x): x is string => isStr(x, PROTOCOL_LIMITS.decisionText)) &&
+  optional(v.by, (x): x is string => isStr(x, 100, 1));
+
 /** A message the child accepts from the host, or undefined. */
 export function parseHostMessage(m: unknown): HostToEngine | undefined {
   if (!isRecord(m)) return undefined;
@@ -132,6 +159,8 @@ export function parseHostMessage(m: unknown): HostToEngine | undefined {
       return hasOnlyKeys(m, ['t', 'id']) && isCount(m.id) ? (m as HostToEngine) : undefined;
     case 'retry':
       return hasOnlyKeys(m, ['t', 'id', 'taskId']) && isCount(m.id) && isTaskId(m.taskId) ? (m as HostToEngine) : undefined;
+    case 'decide':
+      return hasOnlyKeys(m, ['t', 'id', 'request']) && isCount(m.id) && isDecisionRequest(m.request) ? (m as HostToEngine) : undefined;
     default:
       return undefined;
   }
@@ -265,6 +294,9 @@ const isUsage = (v: unknown): v is AgentUsage =>
   isPlainData(v, 3) &&
   Object.values(v).every((x) => x === undefined || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string');
 
+/** The engine's DecisionResult, as the review panel's guard checks it (without the panel's own 'error' and 'busy'). */
+const isDecisionResult = (v: unknown): v is DecisionResult => isActionOutcome(v) && (v.ok || (v.reason !== 'error' && v.reason !== 'busy'));
+
 /** A message the host accepts from the child, or undefined. */
 export function parseEngineMessage(m: unknown): EngineToHost | undefined {
   if (!isRecord(m)) return undefined;
@@ -290,6 +322,8 @@ export function parseEngineMessage(m: unknown): EngineToHost | undefined {
       return hasOnlyKeys(m, ['t', 'id', 'worktrees']) && isCount(m.id) && isArrayOf(m.worktrees, isWorktreeInfo, ENGINE_PROTOCOL_LIMITS.workers)
         ? (m as EngineToHost)
         : undefined;
+    case 'decided':
+      return hasOnlyKeys(m, ['t', 'id', 'result']) && isCount(m.id) && isDecisionResult(m.result) ? (m as EngineToHost) : undefined;
     case 'done':
       return hasOnlyKeys(m, ['t', 'summary']) && isRunSummary(m.summary) ? (m as EngineToHost) : undefined;
     default:

@@ -16,7 +16,7 @@ import { FakeEngine, type FakeRun } from '../helpers/fake-swarm-workspace';
 import { runIdNow } from '../../src/swarm/util';
 import type { EngineToHost } from '../../src/shared/engineProtocol';
 import type { SwarmEvent } from '../../src/swarm/types';
-import type { SwarmRun } from '../../src/swarm/api';
+import type { DecisionRequest, DecisionResult, SwarmRun } from '../../src/swarm/api';
 
 let dirs: string[] = [];
 beforeEach(() => fake.reset());
@@ -151,6 +151,32 @@ test('serve: a start message the guard refuses is answered as failed and the chi
   assert.match(warnings[0] ?? '', /dropped a message/);
 });
 
+test('serve: a decision goes to the workspace of the run and its result comes back; a request the guard refuses is answered with an error (the host waits for its id)', async () => {
+  const engine = new FakeEngine();
+  const c = fakeChannel();
+  const exit = serveEngine(c.channel, { openWorkspace: engine.openWorkspace, warn: () => undefined });
+  c.deliver({ t: 'start', start: { workspace: { repo: '/r' }, run: { runId: runIdNow() } } });
+  await until(() => c.sent.find((m) => m.t === 'started'), 'started');
+  const ws = engine.workspaces[0];
+  ws.decideResult = () => ({ ok: false, reason: 'conflict', files: ['src/a.ts'] });
+  const request = { taskId: 't1', kind: 'approve', sha: 'abc1234', by: 'vscode' };
+  c.deliver({ t: 'decide', id: 4, request });
+  assert.deepEqual(await until(() => c.sent.find((m) => m.t === 'decided'), 'the decision'), {
+    t: 'decided',
+    id: 4,
+    result: { ok: false, reason: 'conflict', files: ['src/a.ts'] },
+  });
+  assert.deepEqual(
+    ws.calls.find((x) => x[0] === 'decide'),
+    ['decide', request],
+  );
+  c.deliver({ t: 'decide', id: 5, request: { ...request, sha: 'HEAD' } });
+  const refused = (await until(() => c.sent.find((m) => m.t === 'reply' && m.id === 5), 'an answer to the refused request')) as { error?: string };
+  assert.match(refused.error ?? '', /refused/);
+  c.deliver({ t: 'stop' });
+  assert.equal(await exit, 0);
+});
+
 test('serve: a workspace that cannot open is reported as failed, and the child ends', async () => {
   const engine = new FakeEngine();
   engine.failWith = new Error('swarm.json: workers[0].harness: unknown harness "x"');
@@ -202,9 +228,18 @@ test('ChildRun: an error from a child still alive (a send that failed) ends the 
   const dir = mkdtempSync(join(tmpdir(), 'swarm-child-'));
   dirs.push(dir);
   const script = join(dir, 'silent-child.js');
-  writeFileSync(script, `process.on('message', () => undefined); process.on('disconnect', () => process.exit(0)); process.send({ t: 'nothing' }); setInterval(() => undefined, 60000);`);
+  writeFileSync(
+    script,
+    `process.on('message', () => undefined); process.on('disconnect', () => process.exit(0)); process.send({ t: 'nothing' }); setInterval(() => undefined, 60000);`,
+  );
   const crashes: string[] = [];
-  const run = new ChildRun({ workspace: { repo: dir }, run: {}, onEvent: () => undefined, onCrash: (m) => crashes.push(m), entry: { path: script, execArgv: [] } });
+  const run = new ChildRun({
+    workspace: { repo: dir },
+    run: {},
+    onEvent: () => undefined,
+    onCrash: (m) => crashes.push(m),
+    entry: { path: script, execArgv: [] },
+  });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => run.child.on('exit', (_code, signal) => resolve(signal)));
   await new Promise((r) => run.child.once('message', r));
   run.child.emit('error', new Error('write EPIPE'));
@@ -289,27 +324,97 @@ test('session: with swarm.engineProcess "child" the run starts through the child
   );
 });
 
-test('session: a run in the engine process that could not start ends the Start progress at once, not after the start timeout', { timeout: 60_000 }, async () => {
+test(
+  'session: a run in the engine process that could not start ends the Start progress at once, not after the start timeout',
+  { timeout: 60_000 },
+  async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'swarm-child-session-')), 'repo');
+    mkdirSync(join(dir, '.git'), { recursive: true });
+    dirs.push(dir);
+    fake.setFolders([dir]);
+    const engineChild = (o: EngineChildOptions): SwarmRun => {
+      // As ChildRun does on 'failed': the run ends with the reason, a notification; no engine event.
+      const done = Promise.resolve({
+        runId: 'r',
+        startedAt: 'x',
+        reason: 'sandbox.mode is "required"',
+        workers: [],
+        merged: [],
+        waitingForHuman: [],
+        blocked: [],
+        failed: [],
+      });
+      void done.then(() => o.onCrash('Swarm: the run could not start: sandbox.mode is "required"'));
+      return { runId: 'r', done, workers: () => [], paused: false, pause: () => undefined, resume: () => undefined, stop: () => done };
+    };
+    const ext = activate(createFakeExtensionContext() as never, {
+      engine: new FakeEngine(),
+      engineChild,
+      agentPath: async () => '/agent/bin',
+      refreshDelayMs: 5,
+      refreshMaxWaitMs: 20,
+      startTimeoutMs: 10 * 60_000,
+    });
+    await ext.openSessions();
+    await fake.commands.get(Commands.startSwarm)!();
+    assert.ok(fake.messages.some((m) => m.severity === 'error' && /could not start/.test(m.text)));
+    await until(() => ext.registry.sessions[0].activeRun === undefined || undefined, 'no run left');
+  },
+);
+
+test('session: with a run in the engine process, a decision (command or review panel) goes to that run and its result is shown, not queued by the host for it', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'swarm-child-session-')), 'repo');
   mkdirSync(join(dir, '.git'), { recursive: true });
   dirs.push(dir);
   fake.setFolders([dir]);
-  const engineChild = (o: EngineChildOptions): SwarmRun => {
-    // As ChildRun does on 'failed': the run ends with the reason, a notification; no engine event.
-    const done = Promise.resolve({ runId: 'r', startedAt: 'x', reason: 'sandbox.mode is "required"', workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] });
-    void done.then(() => o.onCrash('Swarm: the run could not start: sandbox.mode is "required"'));
-    return { runId: 'r', done, workers: () => [], paused: false, pause: () => undefined, resume: () => undefined, stop: () => done };
+  const decided: DecisionRequest[] = [];
+  let finish!: () => void;
+  const engineChild = (): SwarmRun & { decide(r: DecisionRequest): Promise<DecisionResult> } => {
+    const done = new Promise<never>(
+      (resolve) => (finish = () => resolve({ runId: 'r', startedAt: 'x', workers: [], merged: [], waitingForHuman: [], blocked: [], failed: [] } as never)),
+    );
+    return {
+      runId: 'r',
+      done,
+      workers: () => [],
+      paused: false,
+      pause: () => undefined,
+      resume: () => undefined,
+      stop: () => done,
+      decide: async (r) => (decided.push(r), { ok: false, reason: 'waiting_local_changes', files: ['src/a.ts'] }),
+    };
   };
+  const engine = new FakeEngine();
   const ext = activate(createFakeExtensionContext() as never, {
-    engine: new FakeEngine(),
+    engine,
     engineChild,
-    agentPath: async () => '/agent/bin',
+    agentPath: async () => undefined,
     refreshDelayMs: 5,
     refreshMaxWaitMs: 20,
-    startTimeoutMs: 10 * 60_000,
+    startTimeoutMs: 200,
   });
   await ext.openSessions();
-  await fake.commands.get(Commands.startSwarm)!();
-  assert.ok(fake.messages.some((m) => m.severity === 'error' && /could not start/.test(m.text)));
-  await until(() => ext.registry.sessions[0].activeRun === undefined || undefined, 'no run left');
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const sha = 'a'.repeat(40);
+  const session = ext.registry.sessions[0];
+  try {
+    await fake.commands.get(Commands.approve)!({ root: dir, taskId: 't1', sha });
+    assert.deepEqual(decided, [{ taskId: 't1', kind: 'approve', sha, text: undefined, by: 'vscode' }]);
+    assert.ok(
+      fake.messages.some((m) => /waits for your local changes in src\/a\.ts/.test(m.text)),
+      `the run's answer is shown: ${fake.messages.map((m) => m.text).join(' | ')}`,
+    );
+    const viaPanel = await session.withRunEvents(session.workspace!).decide({ taskId: 't2', kind: 'reject', sha, by: 'vscode' });
+    assert.equal(viaPanel.ok, false);
+    assert.equal(decided.length, 2, "the review panel's decision too");
+    assert.ok(!engine.workspaces[0].calls.some((x) => x[0] === 'decide'), "the host's workspace decided nothing");
+  } finally {
+    finish(); // a failed assertion must not leave a run for deactivate to wait on
+  }
+  await until(() => session.activeRun === undefined || undefined, 'the run ended');
+  await session.withRunEvents(session.workspace!).decide({ taskId: 't3', kind: 'reject', sha, by: 'vscode' });
+  assert.ok(
+    engine.workspaces[0].calls.some((x) => x[0] === 'decide'),
+    "no run: the host's workspace decides",
+  );
 });

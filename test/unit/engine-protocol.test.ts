@@ -199,3 +199,27 @@ test('environment: ELECTRON_RUN_AS_NODE added for the engine process under Elect
   assert.deepEqual(child2, hadIt);
   assert.equal(engineChildEnv(host, false), host, 'node (code-server, tests): the environment as it is');
 });
+
+test('decide: a decision request and its result cross as the engine types them; anything else is dropped', () => {
+  const request = { taskId: 't1', kind: 'override', sha: 'abc1234', text: 'the reviewer is wrong', by: 'vscode' };
+  assert.deepEqual(parseHostMessage({ t: 'decide', id: 3, request }), { t: 'decide', id: 3, request });
+  for (const bad of [
+    { ...request, sha: '--output=/etc/passwd' },
+    { ...request, kind: 'merge_anyway' },
+    { ...request, taskId: '../x' },
+    { ...request, text: 'x'.repeat(20_001) },
+    { ...request, extra: 1 },
+  ])
+    assert.equal(parseHostMessage({ t: 'decide', id: 3, request: bad }), undefined, JSON.stringify(bad).slice(0, 80));
+  assert.equal(parseHostMessage({ t: 'decide', id: -1, request }), undefined);
+  const merged = { ok: true, applied: 'merged', commit: 'c0ffee0' };
+  assert.deepEqual(parseEngineMessage({ t: 'decided', id: 3, result: merged }), { t: 'decided', id: 3, result: merged });
+  assert.ok(parseEngineMessage({ t: 'decided', id: 3, result: { ok: false, reason: 'waiting_local_changes', files: ['a.ts'] } }));
+  for (const bad of [
+    { ok: false, reason: 'busy', detail: 'x' },
+    { ok: true, applied: 'exploded' },
+    { ...merged, extra: 1 },
+    { ok: true, applied: 'merged', commit: 'HEAD' },
+  ])
+    assert.equal(parseEngineMessage({ t: 'decided', id: 3, result: bad }), undefined, JSON.stringify(bad));
+});
