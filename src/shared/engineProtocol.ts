@@ -100,7 +100,18 @@ const isWorkerId = (v: unknown): v is string => isStr(v, 200, 1) && /^[A-Za-z0-9
 const isRunId = (v: unknown): v is string => typeof v === 'string' && RUN_ID_RE.test(v);
 const REVIEW_MODES: readonly ReviewMode[] = ['agent', 'human', 'agent+human'];
 const WORKER_OPS: readonly WorkerOp[] = ['pause', 'resume', 'stop'];
-const WORKER_STATES: readonly WorkerState[] = ['idle', 'claiming', 'running', 'reviewing', 'merging', 'waiting', 'paused', 'stopped'];
+/** Every worker state (types.ts WorkerState); the compiler keeps it complete, as EVENT_TYPES below. */
+const WORKER_STATE_SET: Record<WorkerState, true> = {
+  idle: true,
+  claiming: true,
+  running: true,
+  reviewing: true,
+  merging: true,
+  waiting: true,
+  paused: true,
+  stopped: true,
+};
+const WORKER_STATES = Object.keys(WORKER_STATE_SET) as WorkerState[];
 
 function isStringMap(v: unknown): v is Record<string, string> {
   return isRecord(v) && Object.keys(v).length <= 100 && Object.entries(v).every(([k, x]) => isWorkerId(k) && isNonEmptyText(x));
