@@ -119,6 +119,18 @@ test('serve: the host gone (channel closed) stops the run as a stop does, with a
   assert.equal(run.stopped, HOST_GONE_REASON);
 });
 
+test('serve: the host gone while the workspace still opens: no run is started, the child ends', async () => {
+  const engine = new FakeEngine();
+  const c = fakeChannel();
+  const exit = serveEngine(c.channel, { openWorkspace: engine.openWorkspace, warn: () => undefined });
+  c.deliver({ t: 'start', start: { workspace: { repo: '/r' }, run: { runId: runIdNow() } } });
+  c.disconnect();
+  assert.equal(await exit, 0);
+  assert.ok(!engine.workspaces[0].calls.some((x) => x[0] === 'startRun'), 'no run, no agent');
+  assert.ok(engine.workspaces[0].disposed && c.closed);
+  assert.deepEqual(c.sent, [], 'nothing sent to a host that is gone');
+});
+
 test('serve: Stop (and Pause) sent while the workspace still opens apply to the run when it starts', async () => {
   const engine = new FakeEngine();
   const c = fakeChannel();
