@@ -172,7 +172,11 @@ export class ChildRun implements SwarmRun {
     const id = this.nextId++;
     this.lastWorkerReply = new Promise<boolean>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.lastWorkerReply.catch((e: Error) => this.options.onEvent({ type: 'log', level: 'warn', message: `worker ${workerId}: ${e.message}` }));
-    if (!this.send({ t: 'worker', id, op, workerId, reason })) return false;
+    if (!this.send({ t: 'worker', id, op, workerId, reason })) {
+      this.pending.delete(id);
+      this.lastWorkerReply = Promise.resolve(false);
+      return false;
+    }
     // As the engine answers (workerControl.ts): false when there is nothing to do.
     if (op === 'pause') return !w.paused && w.state !== 'stopped';
     if (op === 'resume') return Boolean(w.paused);
