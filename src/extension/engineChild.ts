@@ -70,7 +70,11 @@ export class ChildRun implements SwarmRun {
     const env = engineChildEnv(process.env, Boolean(process.versions.electron));
     this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json' });
     this.child.stderr?.on('data', (c: Buffer) => {
-      this.stderr = (this.stderr + c.toString('utf8')).slice(-STDERR_TAIL);
+      const text = c.toString('utf8');
+      // The child's own warnings (serve.ts: a message it dropped) go to the output channel as they come.
+      for (const line of `${this.stderr.slice(this.stderr.lastIndexOf('\n') + 1)}${text}`.split('\n').slice(0, -1))
+        if (line.startsWith('engine-child: ') && !this.ended) this.options.onEvent({ type: 'log', level: 'warn', message: `Swarm: ${line.slice(0, 2000)}` });
+      this.stderr = (this.stderr + text).slice(-STDERR_TAIL);
     });
     this.child.on('message', (raw) => this.receive(raw));
     this.child.on('error', (e) =>

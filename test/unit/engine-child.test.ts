@@ -209,7 +209,7 @@ test('ChildRun, hostile child: messages outside the protocol are dropped (and sa
     process.send({ t: 'event', event: { type: 'task_merged', taskId: '../../etc/passwd', sha: 'abc1234', commit: 'x' } });
     process.send({ t: 'event', event: { type: 'log', level: 'info', message: 'hello from the child' } });
     process.send({ t: 'done', summary: { runId: 'not-a-run' } });
-    process.stderr.write('boom: the engine fell over\\n');
+    process.stderr.write('engine-child: dropped a message that is not the engine protocol\\'s\\nboom: the engine fell over\\n');
     setTimeout(() => process.exit(3), 50);
   });`,
   );
@@ -223,14 +223,18 @@ test('ChildRun, hostile child: messages outside the protocol are dropped (and sa
     entry: { path: script, execArgv: [] },
   });
   const summary = await run.done;
-  assert.match(summary.reason ?? '', /ended unexpectedly \(exit code 3\): boom: the engine fell over/);
+  assert.match(summary.reason ?? '', /ended unexpectedly \(exit code 3\): .*boom: the engine fell over/);
   assert.equal(summary.runId, run.runId);
   assert.deepEqual(
     events.filter((e) => e.type === 'log' && e.level === 'info').map((e) => (e as { message: string }).message),
     ['hello from the child'],
   );
-  assert.equal(events.filter((e) => e.type === 'log' && e.level === 'warn' && /dropped a message/.test(e.message)).length, 2);
+  assert.equal(events.filter((e) => e.type === 'log' && e.level === 'warn' && /dropped a message from the swarm process/.test(e.message)).length, 2);
   assert.ok(!events.some((e) => e.type === 'task_merged'), 'the bad event never reached the views');
+  assert.ok(
+    events.some((e) => e.type === 'log' && e.level === 'warn' && e.message === "Swarm: engine-child: dropped a message that is not the engine protocol's"),
+    "the child's own warning reached the output channel",
+  );
   assert.equal(crashes.length, 1);
   assert.equal(run.stop('late') instanceof Promise, true, 'stop after the end resolves with the same summary');
   assert.equal(await run.stop('late'), summary);
