@@ -2,19 +2,25 @@
 // host (src/extension/engineChild.ts) with an IPC channel; serve.ts does the work.
 
 import { openWorkspace } from '../swarm/workspace';
+import { restoreHostEnv } from '../shared/engineProtocol';
+import { processChannel } from './processChannel';
 import { serveEngine } from './serve';
-import { processChannel } from './channel';
+
+// Before anything starts a process: agents and git get the extension host's environment.
+restoreHostEnv(process.env);
 
 if (!process.send) {
   process.stderr.write('engine-child: start me with child_process.fork (an IPC channel); "swarm run" is the command line\n');
   process.exit(2);
 }
 
-const channel = processChannel(process);
-
-void serveEngine(channel, { openWorkspace, warn: (m) => process.stderr.write(`engine-child: ${m}\n`) }).then((code) => {
-  // The process ends by itself once the channel has flushed the last messages (the run summary)
-  // and closed; a handle the engine may still keep (a watcher, a timer) does not keep it long.
+void serveEngine(processChannel(process), { openWorkspace, warn: (m) => process.stderr.write(`engine-child: ${m}\n`) }).then((code) => {
+  // The process ends by itself once the channel has written the last messages (the run summary:
+  // processChannel.ts) and closed; a handle the engine may still keep (a watcher, a timer) then
+  // does not keep it long. A host that never reads them does not keep it forever either.
   process.exitCode = code;
-  setTimeout(() => process.exit(code), 2000).unref();
+  const exitSoon = () => setTimeout(() => process.exit(code), 2000).unref();
+  if (!process.connected) exitSoon();
+  else process.once('disconnect', exitSoon);
+  setTimeout(() => process.exit(code), 60_000).unref();
 });

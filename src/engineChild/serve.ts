@@ -120,6 +120,13 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
           (e: unknown) => send({ t: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) }),
         );
         return;
+      case 'decide':
+        if (!ws) return send({ t: 'reply', id: m.id, error: 'the swarm process has not opened its workspace yet' });
+        ws.decide(m.request).then(
+          (result) => send({ t: 'decided', id: m.id, result }),
+          (e: unknown) => send({ t: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) }),
+        );
+        return;
       case 'worker': {
         try {
           const f = m.op === 'pause' ? run?.pauseWorker : m.op === 'resume' ? run?.resumeWorker : run?.stopWorker;
@@ -136,7 +143,23 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
 
   channel.onMessage((raw) => {
     const m = parseHostMessage(raw);
-    if (!m) return deps.warn(`dropped a message that is not the engine protocol's: ${JSON.stringify(raw)?.slice(0, 200)}`);
+    if (!m) {
+      deps.warn(`dropped a message that is not the engine protocol's: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      // A request refused is answered (the host waits for its id); a start refused leaves no run
+      // to stop: the host would wait for it (and its Stop) forever.
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
+        send({ t: 'reply', id, error: 'the swarm process refused this request (not one of the engine protocol)' });
+      if (!starting && (raw as { t?: unknown } | null)?.t === 'start') {
+        starting = true;
+        send({
+          t: 'failed',
+          error: 'the swarm process refused its start message: a setting it was sent is out of bounds (swarm.cli.*, swarm.configPath, the agent PATH)',
+        });
+        finish(1);
+      }
+      return;
+    }
     handle(m);
   });
   channel.onDisconnect(() => {

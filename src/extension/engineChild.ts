@@ -13,11 +13,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StartRunOptions, SwarmRun } from '../swarm/api';
+import type { DecisionRequest, DecisionResult, StartRunOptions, SwarmRun } from '../swarm/api';
 import type { AgentUsage } from '../swarm/harness/types';
 import type { RunSummary, SwarmEvent, WorkerInfo, WorktreeInfo } from '../swarm/types';
 import { runIdNow } from '../swarm/util';
-import { parseEngineMessage, type EngineStart, type EngineToHost, type HostToEngine, type WorkerOp } from '../shared/engineProtocol';
+import { engineChildEnv, parseEngineMessage, type EngineStart, type EngineToHost, type HostToEngine, type WorkerOp } from '../shared/engineProtocol';
 
 export interface EngineChildOptions {
   workspace: EngineStart['workspace'];
@@ -57,6 +57,7 @@ export class ChildRun implements SwarmRun {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: boolean): void; reject(e: Error): void }>();
   private readonly worktreeRequests = new Map<number, { resolve(v: WorktreeInfo[]): void; reject(e: Error): void }>();
+  private readonly decideRequests = new Map<number, { resolve(v: DecisionResult): void; reject(e: Error): void }>();
   private stderr = '';
   private stopReason: string | undefined;
 
@@ -65,14 +66,24 @@ export class ChildRun implements SwarmRun {
     this.done = new Promise((r) => (this.resolveDone = r));
     const entry = options.entry ?? engineChildEntry();
     // The extension host of desktop VS Code is Electron: ELECTRON_RUN_AS_NODE makes its binary a
-    // plain node (set only there: agents inherit the environment). code-server's host is node.
-    const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+    // plain node, for the engine process only (engineProtocol.ts). code-server's host is node.
+    const env = engineChildEnv(process.env, Boolean(process.versions.electron));
     this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json' });
     this.child.stderr?.on('data', (c: Buffer) => {
-      this.stderr = (this.stderr + c.toString('utf8')).slice(-STDERR_TAIL);
+      const text = c.toString('utf8');
+      // The child's own warnings (serve.ts: a message it dropped) go to the output channel as they come.
+      for (const line of `${this.stderr.slice(this.stderr.lastIndexOf('\n') + 1)}${text}`.split('\n').slice(0, -1))
+        if (line.startsWith('engine-child: ') && !this.ended) this.options.onEvent({ type: 'log', level: 'warn', message: `Swarm: ${line.slice(0, 2000)}` });
+      this.stderr = (this.stderr + text).slice(-STDERR_TAIL);
     });
     this.child.on('message', (raw) => this.receive(raw));
-    this.child.on('error', (e) => this.crashed(`the swarm process could not start: ${e.message}`));
+    this.child.on('error', (e) =>
+      this.crashed(
+        this.child.pid === undefined
+          ? `the swarm process could not start: ${e.message}`
+          : `the channel to the swarm process (pid ${this.child.pid}) failed: ${e.message}; the process is told to stop, its tasks are recovered by the next start.`,
+      ),
+    );
     const crashedIfOpen = (code: number | null, signal: NodeJS.Signals | null) => {
       if (!this.ended)
         this.crashed(
@@ -154,13 +165,28 @@ export class ChildRun implements SwarmRun {
     return reply.then(() => undefined);
   }
 
+  /** A human decision, applied by the run in the child at once, with its result (not queued for it in a file). */
+  decide(request: DecisionRequest): Promise<DecisionResult> {
+    const id = this.nextId++;
+    const reply = new Promise<DecisionResult>((resolve, reject) => this.decideRequests.set(id, { resolve, reject }));
+    if (!this.send({ t: 'decide', id, request })) {
+      this.decideRequests.delete(id);
+      return Promise.reject(new Error('the swarm process is not running'));
+    }
+    return reply;
+  }
+
   private workerOp(op: WorkerOp, workerId: string, reason?: string): boolean {
     const w = this._workers.find((x) => x.id === workerId);
     if (!w) throw new Error(`no worker ${workerId} in run ${this.runId}`);
     const id = this.nextId++;
     this.lastWorkerReply = new Promise<boolean>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.lastWorkerReply.catch((e: Error) => this.options.onEvent({ type: 'log', level: 'warn', message: `worker ${workerId}: ${e.message}` }));
-    if (!this.send({ t: 'worker', id, op, workerId, reason })) return false;
+    if (!this.send({ t: 'worker', id, op, workerId, reason })) {
+      this.pending.delete(id);
+      this.lastWorkerReply = Promise.resolve(false);
+      return false;
+    }
     // As the engine answers (workerControl.ts): false when there is nothing to do.
     if (op === 'pause') return !w.paused && w.state !== 'stopped';
     if (op === 'resume') return Boolean(w.paused);
@@ -212,10 +238,17 @@ export class ChildRun implements SwarmRun {
         this.worktreeRequests.get(m.id)?.resolve(m.worktrees);
         this.worktreeRequests.delete(m.id);
         return;
+      case 'decided':
+        this.decideRequests.get(m.id)?.resolve(m.result);
+        this.decideRequests.delete(m.id);
+        return;
       case 'reply': {
-        const w = this.worktreeRequests.get(m.id);
-        this.worktreeRequests.delete(m.id);
-        if (w && m.error !== undefined) w.reject(new Error(m.error));
+        // A listing or a decision answered by a reply is one that failed.
+        const failed = new Error(m.error ?? 'the swarm process gave no answer');
+        for (const requests of [this.worktreeRequests, this.decideRequests]) {
+          requests.get(m.id)?.reject(failed);
+          requests.delete(m.id);
+        }
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         if (m.error !== undefined) p?.reject(new Error(m.error));
@@ -235,6 +268,9 @@ export class ChildRun implements SwarmRun {
 
   private crashed(message: string): void {
     if (this.ended) return;
+    // 'error' can come from a child still alive (a send that failed): once its run is ended here,
+    // nothing could stop it any more. SIGTERM stops its run as Stop does (main.ts).
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     this.options.onEvent({ type: 'log', level: 'error', message: `Swarm: ${message}` });
     this.end({ ...this.emptySummary(), reason: message });
     this.options.onCrash(`Swarm: ${message}`);
@@ -243,9 +279,10 @@ export class ChildRun implements SwarmRun {
   private end(summary: RunSummary): void {
     if (this.ended) return;
     this.ended = true;
-    for (const p of [...this.pending.values(), ...this.worktreeRequests.values()]) p.reject(new Error('the run ended'));
+    for (const p of [...this.pending.values(), ...this.worktreeRequests.values(), ...this.decideRequests.values()]) p.reject(new Error('the run ended'));
     this.pending.clear();
     this.worktreeRequests.clear();
+    this.decideRequests.clear();
     this._workers = [];
     this.resolveDone(summary);
   }

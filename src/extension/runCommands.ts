@@ -73,9 +73,10 @@ export function runCommands(
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Swarm: starting in ${session.name}…` }, async () => {
         const started = waitForEvent(session, (e) => e.type === 'run_started' || e.type === 'run_finished', deps.startTimeoutMs ?? 10_000);
         const run = session.startRun(options);
+        void run.done.then(started.end, started.end); // a run in the engine process that could not start ends without an event
         deps.log.info(`[${session.name}] starting run ${run.runId}`);
         void run.done.then((summary) => deps.log.info(`[${session.name}] run ${summary.runId} ended${summary.reason ? `: ${summary.reason}` : ''}`));
-        await started;
+        await started.promise;
       });
       return true;
     });
@@ -188,17 +189,23 @@ function startOptions(arg: unknown): StartRunOptions | undefined {
   return undefined;
 }
 
-/** Resolves on the first matching event of the session, or after `timeoutMs` (the progress then ends anyway). */
-function waitForEvent(session: SwarmSession, match: (e: SwarmEvent) => boolean, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
+/** Resolves on the first matching event of the session, at `end()`, or after `timeoutMs` (the progress then ends anyway). */
+function waitForEvent(session: SwarmSession, match: (e: SwarmEvent) => boolean, timeoutMs: number): { promise: Promise<void>; end(): void } {
+  let end!: () => void;
+  const promise = new Promise<void>((resolve) => {
     const timer = setTimeout(done, timeoutMs);
     const sub = session.onEvent((e) => {
       if (match(e)) done();
     });
+    let over = false;
     function done() {
+      if (over) return;
+      over = true;
       clearTimeout(timer);
       sub.dispose();
       resolve();
     }
+    end = done;
   });
+  return { promise, end };
 }

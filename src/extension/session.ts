@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import type { NeedsYouItem, OpenWorkspaceOptions, StartRunOptions, SwarmRun, TaskList, Workspace } from '../swarm/api';
+import type { DecisionRequest, DecisionResult, NeedsYouItem, OpenWorkspaceOptions, StartRunOptions, SwarmRun, TaskList, Workspace } from '../swarm/api';
 import type { SwarmEvent, TaskRuntimeState, WorkerInfo, WorktreeInfo } from '../swarm/types';
 import { Debouncer, type Clock } from './debounce';
 import { OperationRunner } from './operationRunner';
@@ -202,8 +202,19 @@ export class SwarmSession implements vscode.Disposable {
   }
 
   /**
+   * A human decision. A run in the engine process (engineChild.ts) applies it there and answers
+   * how (merged, conflict, waiting for local changes…), as a run in this process does; the host's
+   * workspace would only queue it for that run in a decision file.
+   */
+  decide(ws: Workspace, request: DecisionRequest): Promise<DecisionResult> {
+    const run = this.run as { decide?(r: DecisionRequest): Promise<DecisionResult> } | undefined;
+    return run?.decide ? run.decide(request) : ws.decide(request);
+  }
+
+  /**
    * The workspace with its onEvent fed by this session: a subscriber (the review panel) then also
-   * gets the events of a run in the engine process (engineChild.ts), which the host's workspace never emits.
+   * gets the events of a run in the engine process (engineChild.ts), which the host's workspace never
+   * emits, and its decide goes to that run (decide above).
    */
   withRunEvents(ws: Workspace): Workspace {
     const onEvent = (listener: (e: SwarmEvent) => void) => {
@@ -213,6 +224,7 @@ export class SwarmSession implements vscode.Disposable {
     return new Proxy(ws, {
       get: (target, prop) => {
         if (prop === 'onEvent') return onEvent;
+        if (prop === 'decide') return (request: DecisionRequest) => this.decide(target, request);
         const v: unknown = Reflect.get(target, prop, target);
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },

@@ -58,7 +58,7 @@ export function taskCommands(deps: CommandDeps): Partial<Record<CommandId, Comma
       if (!text?.trim()) return undefined;
     }
     const result = await session.ops.run({ kind: 'decide', target: ref.taskId }, () =>
-      ws.decide({ taskId: ref.taskId, kind, sha, text: text?.trim(), by: 'vscode' }),
+      session.decide(ws, { taskId: ref.taskId, kind, sha, text: text?.trim(), by: 'vscode' }),
     );
     session.scheduleRefresh({ worktrees: true });
     if (!result.ok && result.reason === 'needs_override') {

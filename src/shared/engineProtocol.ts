@@ -6,11 +6,25 @@
 // task ids, questions, log lines; an agent cannot reach the channel, but nothing is trusted).
 // Type-only imports from the engine: this module is loaded by both halves.
 
-import type { OpenWorkspaceOptions, ReviewMode, StartRunOptions } from '../swarm/api';
+import type { DecisionRequest, DecisionResult, OpenWorkspaceOptions, ReviewMode, StartRunOptions } from '../swarm/api';
 import type { AgentUsage } from '../swarm/harness/types';
 import type { RunSummary, SwarmEvent, SwarmEventType, WorkerInfo, WorkerState, WorktreeInfo } from '../swarm/types';
 import { RUN_ID_RE } from '../swarm/util';
-import { hasOnlyKeys, isArrayOf, isCount, isOneOf, isRecord, isStr, isTaskId, optional, type Guard } from './protocolGuards';
+import {
+  DECISION_KINDS,
+  PROTOCOL_LIMITS,
+  hasOnlyKeys,
+  isArrayOf,
+  isCount,
+  isOneOf,
+  isRecord,
+  isSha,
+  isStr,
+  isTaskId,
+  optional,
+  type Guard,
+} from './protocolGuards';
+import { isActionOutcome } from './reviewViewModel';
 
 export const ENGINE_PROTOCOL_LIMITS = {
   /** Paths, PATH, reasons: one string field. */
@@ -32,6 +46,21 @@ export interface EngineStart {
   run: Pick<StartRunOptions, 'waitForHumans' | 'workers'> & { runId: string };
 }
 
+/**
+ * The environment of the engine process. Under Electron (desktop VS Code) ELECTRON_RUN_AS_NODE makes
+ * the host's binary a plain node; when the host did not have it, a mark says so and the child drops
+ * both at its start (restoreHostEnv): agents and git get the host's environment, as in the host.
+ */
+export const ENGINE_ENV_MARK = 'SWARM_ENGINE_ADDED_ELECTRON_RUN_AS_NODE';
+export function engineChildEnv(env: NodeJS.ProcessEnv, electron: boolean): NodeJS.ProcessEnv {
+  if (!electron || env.ELECTRON_RUN_AS_NODE) return env;
+  return { ...env, ELECTRON_RUN_AS_NODE: '1', [ENGINE_ENV_MARK]: '1' };
+}
+export function restoreHostEnv(env: NodeJS.ProcessEnv): void {
+  if (env[ENGINE_ENV_MARK] === '1') delete env.ELECTRON_RUN_AS_NODE;
+  delete env[ENGINE_ENV_MARK];
+}
+
 export type WorkerOp = 'pause' | 'resume' | 'stop';
 
 /** Host → child. */
@@ -43,6 +72,8 @@ export type HostToEngine =
   | { t: 'worker'; id: number; op: WorkerOp; workerId: string; reason?: string }
   /** Workspace.retry in the child (the run's process owns the task files: the host's workspace refuses while a run in another process holds the lock). */
   | { t: 'retry'; id: number; taskId: string }
+  /** Workspace.decide in the child: the run there applies it at once and says how (merged, conflict…), as in the host. */
+  | { t: 'decide'; id: number; request: DecisionRequest }
   /** Workspace.listWorktrees in the child: its git commands are started there, not from the host (docs/decisions.md). */
   | { t: 'worktrees'; id: number };
 
@@ -59,6 +90,8 @@ export type EngineToHost =
   | { t: 'reply'; id: number; value?: boolean; error?: string }
   /** The answer to a `worktrees` request. */
   | { t: 'worktrees'; id: number; worktrees: WorktreeInfo[] }
+  /** The answer to a `decide` request (a throw: a `reply` with its error). */
+  | { t: 'decided'; id: number; result: DecisionResult }
   | { t: 'done'; summary: RunSummary };
 
 const isText = (v: unknown): v is string => isStr(v, ENGINE_PROTOCOL_LIMITS.text);
@@ -67,7 +100,18 @@ const isWorkerId = (v: unknown): v is string => isStr(v, 200, 1) && /^[A-Za-z0-9
 const isRunId = (v: unknown): v is string => typeof v === 'string' && RUN_ID_RE.test(v);
 const REVIEW_MODES: readonly ReviewMode[] = ['agent', 'human', 'agent+human'];
 const WORKER_OPS: readonly WorkerOp[] = ['pause', 'resume', 'stop'];
-const WORKER_STATES: readonly WorkerState[] = ['idle', 'claiming', 'running', 'reviewing', 'merging', 'waiting', 'paused', 'stopped'];
+/** Every worker state (types.ts WorkerState); the compiler keeps it complete, as EVENT_TYPES below. */
+const WORKER_STATE_SET: Record<WorkerState, true> = {
+  idle: true,
+  claiming: true,
+  running: true,
+  reviewing: true,
+  merging: true,
+  waiting: true,
+  paused: true,
+  stopped: true,
+};
+const WORKER_STATES = Object.keys(WORKER_STATE_SET) as WorkerState[];
 
 function isStringMap(v: unknown): v is Record<string, string> {
   return isRecord(v) && Object.keys(v).length <= 100 && Object.entries(v).every(([k, x]) => isWorkerId(k) && isNonEmptyText(x));
@@ -94,6 +138,15 @@ const isEngineStart: Guard<EngineStart> = (v): v is EngineStart => {
   );
 };
 
+const isDecisionRequest = (v: unknown): v is DecisionRequest =>
+  isRecord(v) &&
+  hasOnlyKeys(v, ['taskId', 'kind', 'sha', 'text', 'by']) &&
+  isTaskId(v.taskId) &&
+  isOneOf(DECISION_KINDS)(v.kind) &&
+  isSha(v.sha) &&
+  optional(v.text, (x): x is string => isStr(x, PROTOCOL_LIMITS.decisionText)) &&
+  optional(v.by, (x): x is string => isStr(x, 100, 1));
+
 /** A message the child accepts from the host, or undefined. */
 export function parseHostMessage(m: unknown): HostToEngine | undefined {
   if (!isRecord(m)) return undefined;
@@ -117,6 +170,8 @@ export function parseHostMessage(m: unknown): HostToEngine | undefined {
       return hasOnlyKeys(m, ['t', 'id']) && isCount(m.id) ? (m as HostToEngine) : undefined;
     case 'retry':
       return hasOnlyKeys(m, ['t', 'id', 'taskId']) && isCount(m.id) && isTaskId(m.taskId) ? (m as HostToEngine) : undefined;
+    case 'decide':
+      return hasOnlyKeys(m, ['t', 'id', 'request']) && isCount(m.id) && isDecisionRequest(m.request) ? (m as HostToEngine) : undefined;
     default:
       return undefined;
   }
@@ -250,6 +305,9 @@ const isUsage = (v: unknown): v is AgentUsage =>
   isPlainData(v, 3) &&
   Object.values(v).every((x) => x === undefined || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string');
 
+/** The engine's DecisionResult, as the review panel's guard checks it (without the panel's own 'error' and 'busy'). */
+const isDecisionResult = (v: unknown): v is DecisionResult => isActionOutcome(v) && (v.ok || (v.reason !== 'error' && v.reason !== 'busy'));
+
 /** A message the host accepts from the child, or undefined. */
 export function parseEngineMessage(m: unknown): EngineToHost | undefined {
   if (!isRecord(m)) return undefined;
@@ -275,6 +333,8 @@ export function parseEngineMessage(m: unknown): EngineToHost | undefined {
       return hasOnlyKeys(m, ['t', 'id', 'worktrees']) && isCount(m.id) && isArrayOf(m.worktrees, isWorktreeInfo, ENGINE_PROTOCOL_LIMITS.workers)
         ? (m as EngineToHost)
         : undefined;
+    case 'decided':
+      return hasOnlyKeys(m, ['t', 'id', 'result']) && isCount(m.id) && isDecisionResult(m.result) ? (m as EngineToHost) : undefined;
     case 'done':
       return hasOnlyKeys(m, ['t', 'summary']) && isRunSummary(m.summary) ? (m as EngineToHost) : undefined;
     default:

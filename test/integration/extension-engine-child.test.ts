@@ -183,6 +183,30 @@ test(
   },
 );
 
+test(
+  "child engine: a review decision taken in the window (command, review panel: SwarmSession.decide) is applied by the run's process, which answers with the merge",
+  { timeout: 120_000 },
+  async () => {
+    const repo = makeRepo({ rev: {} });
+    repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }], review: { mode: 'human' } });
+    const { ext, events } = await startExtension(repo.root);
+    const session = ext.registry.sessions[0];
+    assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+    const run = session.activeRun as ChildRun;
+    const asked = await waitFor(
+      () => events.find((e): e is Extract<SwarmEvent, { type: 'human_review_requested' }> => e.type === 'human_review_requested' && e.taskId === 'rev'),
+      60_000,
+      'the review',
+    );
+    const result = await session.withRunEvents(session.workspace!).decide({ taskId: 'rev', kind: 'approve', sha: asked.sha, by: 'vscode' });
+    assert.ok(result.ok && result.applied === 'merged', JSON.stringify(result));
+    assert.match(repo.git('show', 'main:rev.txt'), /made for rev/, 'merged when the answer came');
+    const stale = await session.decide(session.workspace!, { taskId: 'rev', kind: 'approve', sha: asked.sha, by: 'vscode' });
+    assert.equal(stale.ok, false, 'a second decision on a merged task is refused by the run, not queued');
+    await run.stop('test over');
+  },
+);
+
 test('child engine: the extension host killed hard takes the child and its agent with it; the stop is journaled', { timeout: 120_000 }, async () => {
   const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
   const host = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'engine-child-host.ts'), repo.root], {

@@ -2,7 +2,7 @@
 // input first: anything not exactly a protocol message is dropped (undefined), whatever the sender.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEngineMessage, parseHostMessage, isSwarmEvent } from '../../src/shared/engineProtocol';
+import { engineChildEnv, isSwarmEvent, parseEngineMessage, parseHostMessage, restoreHostEnv } from '../../src/shared/engineProtocol';
 import { runIdNow } from '../../src/swarm/util';
 import type { RunSummary, WorkerInfo } from '../../src/swarm/types';
 
@@ -182,4 +182,44 @@ test('child → host, hostile: unknown events, task ids that are paths, bad work
     { t: 'failed', error: 5 },
   ];
   for (const m of bad) assert.equal(parseEngineMessage(m), undefined, JSON.stringify(m));
+});
+
+test('environment: ELECTRON_RUN_AS_NODE added for the engine process under Electron is gone again in the child (agents get the host environment); one the host had stays', () => {
+  const host = { PATH: '/usr/bin', VSCODE_PID: '7' };
+  const forked = engineChildEnv(host, true);
+  assert.equal(forked.ELECTRON_RUN_AS_NODE, '1', 'the Electron binary starts as node');
+  assert.deepEqual(host, { PATH: '/usr/bin', VSCODE_PID: '7' }, "the host's own environment is not changed");
+  const child = { ...forked };
+  restoreHostEnv(child);
+  assert.deepEqual(child, host, 'what agents and git inherit in the child');
+
+  const hadIt = { PATH: '/usr/bin', ELECTRON_RUN_AS_NODE: '1' };
+  const child2 = { ...engineChildEnv(hadIt, true) };
+  restoreHostEnv(child2);
+  assert.deepEqual(child2, hadIt);
+  assert.equal(engineChildEnv(host, false), host, 'node (code-server, tests): the environment as it is');
+});
+
+test('decide: a decision request and its result cross as the engine types them; anything else is dropped', () => {
+  const request = { taskId: 't1', kind: 'override', sha: 'abc1234', text: 'the reviewer is wrong', by: 'vscode' };
+  assert.deepEqual(parseHostMessage({ t: 'decide', id: 3, request }), { t: 'decide', id: 3, request });
+  for (const bad of [
+    { ...request, sha: '--output=/etc/passwd' },
+    { ...request, kind: 'merge_anyway' },
+    { ...request, taskId: '../x' },
+    { ...request, text: 'x'.repeat(20_001) },
+    { ...request, extra: 1 },
+  ])
+    assert.equal(parseHostMessage({ t: 'decide', id: 3, request: bad }), undefined, JSON.stringify(bad).slice(0, 80));
+  assert.equal(parseHostMessage({ t: 'decide', id: -1, request }), undefined);
+  const merged = { ok: true, applied: 'merged', commit: 'c0ffee0' };
+  assert.deepEqual(parseEngineMessage({ t: 'decided', id: 3, result: merged }), { t: 'decided', id: 3, result: merged });
+  assert.ok(parseEngineMessage({ t: 'decided', id: 3, result: { ok: false, reason: 'waiting_local_changes', files: ['a.ts'] } }));
+  for (const bad of [
+    { ok: false, reason: 'busy', detail: 'x' },
+    { ok: true, applied: 'exploded' },
+    { ...merged, extra: 1 },
+    { ok: true, applied: 'merged', commit: 'HEAD' },
+  ])
+    assert.equal(parseEngineMessage({ t: 'decided', id: 3, result: bad }), undefined, JSON.stringify(bad));
 });
