@@ -204,11 +204,18 @@ export class SwarmSession implements vscode.Disposable {
   /**
    * A human decision. A run in the engine process (engineChild.ts) applies it there and answers
    * how (merged, conflict, waiting for local changes…), as a run in this process does; the host's
-   * workspace would only queue it for that run in a decision file.
+   * workspace would only queue it for that run in a decision file. A run that ends before it
+   * answers (its last task merged, a stop) leaves the decision to this workspace: applied here, or
+   * refused when the run already did it (decisions are tied to the sha shown).
    */
-  decide(ws: Workspace, request: DecisionRequest): Promise<DecisionResult> {
+  async decide(ws: Workspace, request: DecisionRequest): Promise<DecisionResult> {
     const run = this.run as { decide?(r: DecisionRequest): Promise<DecisionResult> } | undefined;
-    return run?.decide ? run.decide(request) : ws.decide(request);
+    if (!run?.decide) return ws.decide(request);
+    try {
+      return await run.decide(request);
+    } catch {
+      return ws.decide(request);
+    }
   }
 
   /**

@@ -313,8 +313,10 @@ describe('merge check', { timeout: 240_000 }, () => {
     ws.onEvent((e) => events.push(e));
     const run = ws.startRun({ waitForHumans: false });
     try {
-      await waitFor(() => existsSync(join(repo.logDir, 'check-started')), 60_000, 'the check to start');
-      const firstSha = readFileSync(join(repo.logDir, 'check-started'), 'utf8');
+      // The check writes the sha it runs on: the file exists (created) a moment before it holds it.
+      const started = () => (existsSync(join(repo.logDir, 'check-started')) ? readFileSync(join(repo.logDir, 'check-started'), 'utf8') : '');
+      await waitFor(() => /^[0-9a-f]{40}/.test(started()), 60_000, 'the check to start');
+      const firstSha = started();
       repo.write('user.txt', 'mine\n');
       const userSha = userCommit(repo.root, 'the user commits while the check runs', 'user.txt');
       writeFileSync(join(repo.logDir, 'release'), '');

@@ -433,7 +433,11 @@ test('session: with a run in the engine process, a decision (command or review p
       pause: () => undefined,
       resume: () => undefined,
       stop: () => done,
-      decide: async (r) => (decided.push(r), { ok: false, reason: 'waiting_local_changes', files: ['src/a.ts'] }),
+      decide: async (r) => {
+        if (r.taskId === 'gone') throw new Error('the run ended'); // the run ended before it answered
+        decided.push(r);
+        return { ok: false, reason: 'waiting_local_changes', files: ['src/a.ts'] };
+      },
     };
   };
   const engine = new FakeEngine();
@@ -460,6 +464,12 @@ test('session: with a run in the engine process, a decision (command or review p
     assert.equal(viaPanel.ok, false);
     assert.equal(decided.length, 2, "the review panel's decision too");
     assert.ok(!engine.workspaces[0].calls.some((x) => x[0] === 'decide'), "the host's workspace decided nothing");
+    // The run ends before it answers: the decision falls to the host's workspace, not lost.
+    await session.decide(session.workspace!, { taskId: 'gone', kind: 'reject', sha, by: 'vscode' });
+    assert.ok(
+      engine.workspaces[0].calls.some((x) => x[0] === 'decide' && (x[1] as DecisionRequest).taskId === 'gone'),
+      'a run that ended before answering leaves the decision to the host',
+    );
   } finally {
     finish(); // a failed assertion must not leave a run for deactivate to wait on
   }
