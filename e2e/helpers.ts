@@ -141,3 +141,19 @@ export async function expandGroup(wb: Workbench, group: string): Promise<void> {
     300,
   );
 }
+
+/** Counts every time the quick input (a picker) becomes visible from now on. */
+export async function watchPickers(wb: Workbench): Promise<() => Promise<number>> {
+  // A string, not a function: tsx's name-keeping helper (__name) does not exist in the page.
+  await wb.page.evaluate(`(() => {
+    window.__pickers = 0;
+    let shown = false;
+    new MutationObserver(() => {
+      const el = document.querySelector('.quick-input-widget');
+      const now = !!el && el.style.display !== 'none' && el.offsetParent !== null;
+      if (now && !shown) window.__pickers++;
+      shown = now;
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['style', 'class'] });
+  })()`);
+  return () => wb.page.evaluate(() => (window as unknown as { __pickers: number }).__pickers);
+}

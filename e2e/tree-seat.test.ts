@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, SCENARIO_MS, type Workbench } from './launcher';
-import { freshSample, git, groupCount, removeSamples, skipReason, treeRow, until } from './helpers';
+import { freshSample, git, groupCount, removeSamples, skipReason, treeRow, until, watchPickers } from './helpers';
 import { SAMPLE_TASKS, EXTRA_TASKS } from '../scripts/make-sample.mjs';
 
 const skip = skipReason();
@@ -53,22 +53,6 @@ async function contextMenu(wb: Workbench, title: string, entry: string): Promise
     60_000,
     100,
   );
-}
-
-/** Counts every time the quick input (a picker) becomes visible from now on. */
-async function watchPickers(wb: Workbench): Promise<() => Promise<number>> {
-  // A string, not a function: tsx's name-keeping helper (__name) does not exist in the page.
-  await wb.page.evaluate(`(() => {
-    window.__pickers = 0;
-    let shown = false;
-    new MutationObserver(() => {
-      const el = document.querySelector('.quick-input-widget');
-      const now = !!el && el.style.display !== 'none' && el.offsetParent !== null;
-      if (now && !shown) window.__pickers++;
-      shown = now;
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['style', 'class'] });
-  })()`);
-  return () => wb.page.evaluate(() => (window as unknown as { __pickers: number }).__pickers);
 }
 
 test(

@@ -9,28 +9,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, SCENARIO_MS, type Workbench } from './launcher';
-import { freshSample, groupCount, removeSamples, skipReason, treeRow, until } from './helpers';
+import { freshSample, groupCount, removeSamples, skipReason, treeRow, until, watchPickers } from './helpers';
 import { SAMPLE_TASKS, taskFile } from '../scripts/make-sample.mjs';
 
 const skip = skipReason();
 after(removeSamples);
 
 const titleOf = (id: string): string => (SAMPLE_TASKS as { id: string; title: string }[]).find((t) => t.id === id)!.title;
-
-/** Counts every time the quick input (a picker) becomes visible from now on. */
-async function watchPickers(wb: Workbench): Promise<() => Promise<number>> {
-  await wb.page.evaluate(`(() => {
-    window.__pickers = 0;
-    let shown = false;
-    new MutationObserver(() => {
-      const el = document.querySelector('.quick-input-widget');
-      const now = !!el && el.style.display !== 'none' && el.offsetParent !== null;
-      if (now && !shown) window.__pickers++;
-      shown = now;
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['style', 'class'] });
-  })()`);
-  return () => wb.page.evaluate(() => (window as unknown as { __pickers: number }).__pickers);
-}
 
 test('context-menu and inline Open review reach the clicked task while other rows of the Tasks view are redrawn', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir } = freshSample('tree-target', { review: 'human', tasks: 2, workers: 2 });
