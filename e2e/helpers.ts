@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSample } from '../scripts/make-sample.mjs';
+import type { Locator } from 'playwright-core';
 import { e2eInstalled, WAIT_MS, type Workbench } from './launcher';
 
 export interface SampleOptions {
@@ -156,4 +157,50 @@ export async function watchPickers(wb: Workbench): Promise<() => Promise<number>
     }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['style', 'class'] });
   })()`);
   return () => wb.page.evaluate(() => (window as unknown as { __pickers: number }).__pickers);
+}
+
+/**
+ * Right-click a tree row and pick `entry` from its context menu; returns how many right-clicks it
+ * took. On a loaded machine VS Code sometimes shows no menu for a right-click (or closes it as the
+ * tree redraws), and sometimes takes no notice of a click that comes as the menu opens: both are
+ * retried, on states (the menu shown, the menu closed), never on a fixed pause. A menu without the
+ * entry (another row's) is closed with Escape and the row right-clicked again.
+ */
+export async function pickFromContextMenu(wb: Workbench, row: Locator, entry: string): Promise<number> {
+  const menu = wb.page.locator('.context-view .monaco-menu');
+  const item = menu.locator('.action-item', { hasText: entry }).first();
+  let rightClicks = 0;
+  await until(
+    `the context menu entry "${entry}" shown`,
+    async () => {
+      if (await menu.isVisible().catch(() => false)) {
+        if (await item.isVisible().catch(() => false)) return true;
+        await wb.page.keyboard.press('Escape');
+        await menu.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+      }
+      rightClicks++;
+      await row.click({ button: 'right', timeout: 10_000 }).catch(() => {});
+      return await item
+        .waitFor({ state: 'visible', timeout: 5_000 })
+        .then(() => true)
+        .catch(() => false);
+    },
+    60_000,
+    100,
+  );
+  // The menu closes when its entry runs: click again until it does.
+  await until(
+    `the context menu closed by "${entry}"`,
+    async () => {
+      if (!(await item.isVisible().catch(() => false))) return true;
+      await item.click({ timeout: 5_000 }).catch(() => {});
+      return await menu
+        .waitFor({ state: 'hidden', timeout: 5_000 })
+        .then(() => true)
+        .catch(() => false);
+    },
+    60_000,
+    100,
+  );
+  return rightClicks;
 }

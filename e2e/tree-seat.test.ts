@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, SCENARIO_MS, type Workbench } from './launcher';
-import { freshSample, git, groupCount, removeSamples, skipReason, treeRow, until, watchPickers } from './helpers';
+import { freshSample, git, groupCount, pickFromContextMenu, removeSamples, skipReason, treeRow, until, watchPickers } from './helpers';
 import { SAMPLE_TASKS, EXTRA_TASKS } from '../scripts/make-sample.mjs';
 
 const skip = skipReason();
@@ -29,30 +29,6 @@ async function inlineActions(wb: Workbench, title: string): Promise<string[]> {
   return row
     .locator('.actions .action-label')
     .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.getAttribute('title') ?? '').filter(Boolean));
-}
-
-/** Right-click a Tasks row and pick an entry of its context menu. */
-async function contextMenu(wb: Workbench, title: string, entry: string): Promise<void> {
-  const row = treeRow(wb, title, 'Tasks').first();
-  await row.click({ button: 'right' });
-  const menu = wb.page.locator('.context-view .monaco-menu');
-  const item = menu.locator('.action-item', { hasText: entry }).first();
-  await item.waitFor({ state: 'visible' });
-  // VS Code's menu sometimes takes no notice of a click that comes as it opens (on a loaded
-  // machine): the menu then stays open. Click again until it closes (it closes when it runs).
-  await until(
-    `the context menu closed by "${entry}"`,
-    async () => {
-      if (!(await item.isVisible().catch(() => false))) return true;
-      await item.click({ timeout: 5_000 }).catch(() => {});
-      return await menu
-        .waitFor({ state: 'hidden', timeout: 5_000 })
-        .then(() => true)
-        .catch(() => false);
-    },
-    60_000,
-    100,
-  );
 }
 
 test(
@@ -158,7 +134,7 @@ test(
       const pickers = await watchPickers(wb);
       for (let i = 0; i < 10; i++) {
         const id = i % 2 ? overrideId : approveId;
-        await contextMenu(wb, titleOf(id), 'Open review');
+        await pickFromContextMenu(wb, treeRow(wb, titleOf(id), 'Tasks').first(), 'Open review');
         await until(
           `the review of ${id} in front`,
           async () => {

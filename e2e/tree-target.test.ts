@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, SCENARIO_MS, type Workbench } from './launcher';
-import { freshSample, groupCount, removeSamples, skipReason, treeRow, until, watchPickers } from './helpers';
+import { freshSample, groupCount, pickFromContextMenu, removeSamples, skipReason, treeRow, until, watchPickers } from './helpers';
 import { SAMPLE_TASKS, taskFile } from '../scripts/make-sample.mjs';
 
 const skip = skipReason();
@@ -56,10 +56,8 @@ test('context-menu and inline Open review reach the clicked task while other row
       const id = i % 2 ? 'add-multiply' : 'add-farewell';
       const row = treeRow(wb, titleOf(id), 'Tasks').first();
       if (i % 4 < 2) {
-        await row.click({ button: 'right' });
-        const entry = wb.page.locator('.context-view .monaco-menu .action-item', { hasText: 'Open review' }).first();
-        await entry.waitFor({ state: 'visible' });
-        await entry.click();
+        const rightClicks = await pickFromContextMenu(wb, row, 'Open review');
+        if (rightClicks > 1) console.log(`# click ${i + 1}: the context menu showed "Open review" after ${rightClicks} right-clicks`);
       } else {
         await row.hover();
         await row.locator('.actions .action-label[aria-label^="Open review"]').click();
