@@ -413,10 +413,6 @@ export class Git {
   async logLines(from: string, to: string, format: string): Promise<string[]> {
     return (await this.tryExec(['log', `--format=${format}`, `${from}..${to}`])).stdout.split('\n').filter(Boolean);
   }
-  /** The first merge commit on the ancestry path sha..head (the merge that brought `sha` in). */
-  async firstMergeOnPath(sha: string, head: string): Promise<string | undefined> {
-    return (await this.tryExec(['rev-list', '--ancestry-path', '--merges', '--reverse', `${sha}..${head}`])).stdout.split('\n').find(Boolean);
-  }
   /** Whether `a` is an ancestor of `b` in one process; undefined when git cannot tell (`a` is not a commit it has). */
   async ancestry(a: string, b: string): Promise<boolean | undefined> {
     const r = await this.tryExec(['merge-base', '--is-ancestor', a, b]);

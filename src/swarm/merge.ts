@@ -23,6 +23,7 @@ import type { Git } from './git';
 import { treeOfCommit } from './commitReads';
 import { blobsNotMatchingIds, mergeObjectsNotMatchingIds, objectsNotMatchingIds, treesOnChangedPaths } from './rehash';
 import { GitError } from './errors';
+import { mainlineOf } from './mainline';
 import { Mutex } from './util';
 import { baseBusy, type BaseWatch } from './base';
 import type { MergeCheckRecord } from './types';
@@ -93,11 +94,15 @@ export class MergeQueue {
     });
   }
 
-  /** The merge commit on the base that brought `sha` in, when it is there. */
+  /**
+   * The commit of the base's own line that brought `sha` in (a merge with `sha` as a parent, or
+   * `sha` itself), when there is one. Being an ancestor of the base is not enough: a branch that
+   * grafted `sha` into its history and merged would make it one (mainline.ts).
+   */
   async findMergeOf(sha: string): Promise<string | undefined> {
     const head = await this.git.readBranch(this.base);
     if (!head || !(await this.git.isAncestor(sha, head))) return undefined;
-    return (await this.git.firstMergeOnPath(sha, head)) ?? sha;
+    return (await mainlineOf(this.git, head, sha)).mergedBy;
   }
 
   /** The reviewed content check (docs/security.md): an error outcome when `sha` is not what was reviewed. */
@@ -135,9 +140,17 @@ export class MergeQueue {
     // One git process answers both "already on the base?" (0) and "not yet" (1); anything else
     // (128: not a commit we have) is looked at more closely only then.
     const anc = await this.git.ancestry(req.sha, old);
-    if (anc === true) return { out: { kind: 'already_merged', commit: (await this.findMergeOf(req.sha)) ?? old } };
     if (anc === undefined && !(await this.git.revParse(req.sha))) return { out: { kind: 'error', message: `commit ${req.sha} does not exist` } };
-    const mt = await this.git.mergeTree(onto, req.sha);
+    // Where the change forked from the base's own line, and whether that line already brought it in
+    // (mainline.ts: not "an ancestor of the base", which another branch's graft could make it).
+    const line = await mainlineOf(this.git, onto, req.sha);
+    if (anc === true && line.mergedBy) return { out: { kind: 'already_merged', commit: line.mergedBy } };
+    // The change is the diff from that fork point to the sha — what the review showed. When the base
+    // has moved since, git's merge base could be a commit the branch grafted in from another line
+    // that has reached the base since: the 3-way merge would then take that line's work back out.
+    // So the merge is made against the sha's tree on a commit whose only parent is the fork point.
+    const theirs = line.fork && line.fork !== onto ? await this.git.commitTree(`${req.sha}^{tree}`, [line.fork], `reviewed change of ${req.taskId}`) : req.sha;
+    const mt = await this.git.mergeTree(onto, theirs);
     if (mt.code === 1) {
       const files = mt.stdout
         .split('\n')

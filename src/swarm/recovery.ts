@@ -65,8 +65,10 @@ export async function recover(ctx: Pick<RunContext, 'deps' | 'flow' | 'emit' | '
     if (mergeWaits(st.status, st.resumeStep)) ctx.mergeWaiters.add(task.id);
     const at = stepOf(st.status, st.resumeStep);
     if (at === 'merge') {
-      if (st.headSha && (await git.isAncestor(st.headSha, baseRef))) {
-        await ctx.flow.complete(task, st, await ctx.deps.merges.findMergeOf(st.headSha), 'merged before a restart');
+      // Brought in by the base's own line (a graft into another branch's history does not count: mainline.ts).
+      const mergedBy = st.headSha ? await ctx.deps.merges.findMergeOf(st.headSha) : undefined;
+      if (mergedBy) {
+        await ctx.flow.complete(task, st, mergedBy, 'merged before a restart');
         report.completed.push(task.id);
       } else {
         ctx.mergeWaiters.add(task.id);
