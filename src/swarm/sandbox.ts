@@ -16,6 +16,7 @@
 
 import { Git } from './git';
 import { importTurnObjects, makeTurnObjects } from './turnObjects';
+import { addFollowUps } from './followUps';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
@@ -191,6 +192,7 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
   }
   // The turn's own object store over the shared one, which stays readable (read-only) as its alternate.
   if (policy.privateObjects && objects) out.push('--ro-bind', policy.privateObjects, join(tmp, SHARED_OBJECTS), '--bind', objects, policy.privateObjects);
+  if (policy.followUps) out.push('--bind', join(tmp, FOLLOW_UPS), policy.followUps); // new tasks only (followUps.ts)
   for (const p of policy.privateDirs ?? []) out.push('--tmpfs', p);
   (policy.privateFiles ?? []).forEach((p, i) => out.push('--bind', privateCopyPath(tmp, i), p));
   for (const p of policy.denyRead) {
@@ -230,6 +232,9 @@ export function bwrapArgv(bwrap: string, policy: SandboxPolicy, argv: string[], 
   }
   return out;
 }
+
+/** Folder (inside the turn's temp folder) bound over `tasks/pending/`: the follow-ups a worker writes. */
+export const FOLLOW_UPS = 'swarm-follow-ups';
 
 /** Where the turn's own copy of its `i`-th private file is (inside its temp folder). */
 export function privateCopyPath(tmp: string, i: number): string {
@@ -308,6 +313,7 @@ export class AgentSandbox {
     const branchBefore = policy.privateObjects && scope.branch ? await this.git.readBranch(scope.branch).catch(() => undefined) : undefined;
     // Outside the temp folder: the turn sees it only as the mount over <common>/objects, so it cannot replace it with a link.
     const objects = policy.privateObjects ? makeTurnObjects(join(tmp, SHARED_OBJECTS)) : undefined;
+    if (policy.followUps) mkdirSync(join(tmp, FOLLOW_UPS));
     (policy.privateFiles ?? []).forEach((f, i) => {
       mkdirSync(dirname(privateCopyPath(tmp, i)), { recursive: true });
       copyFileSync(f, privateCopyPath(tmp, i));
@@ -337,6 +343,7 @@ export class AgentSandbox {
           problems.push(...(await importTurnObjects(this.git, this.layout.commonDir, objects, scope.branch, scope.cwd, branchBefore)));
           rmSync(objects, { recursive: true, force: true });
         }
+        if (policy.followUps) problems.push(...(await addFollowUps(join(tmp, FOLLOW_UPS), policy.followUps)));
         rmSync(tmp, { recursive: true, force: true });
         return problems;
       },

@@ -84,6 +84,12 @@ export interface SandboxPolicy {
    * uses (fixtures, submodules) keep their own stores.
    */
   privateObjects?: string;
+  /**
+   * `tasks/pending/` when the turn adds follow-up tasks (a worker): a private empty folder is bound
+   * over it and its new files are added after the turn (followUps.ts), so the turn cannot read or
+   * rewrite the pending tasks already there.
+   */
+  followUps?: string;
 }
 
 /** Where, inside a turn's temp folder, the shared object store shows read-only (SandboxPolicy.privateObjects). */
@@ -256,11 +262,14 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
       problems.push(...g.problems);
     }
   }
+  let followUps: string | undefined;
   if (scope.role === 'planner' || scope.role === 'worker') {
-    // Planners write new tasks; workers may add follow-ups (executors only take tasks).
+    // Planners write (and re-plan) tasks; workers may add follow-ups, new files only (followUps.ts:
+    // another task's text stays as its author wrote it). Executors only take tasks.
     const pending = join(layout.tasksDir, 'pending');
     mkdirSync(pending, { recursive: true });
-    allowWrite.push(pending);
+    if (scope.role === 'planner') allowWrite.push(pending);
+    else followUps = pending;
   }
   const state = expandPaths(CLI_STATE_PATHS[scope.harness] ?? [], scope.env, layout.root);
   for (const p of state) {
@@ -300,5 +309,6 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
     cwd: scope.cwd,
     problems,
     ...(privateObjects ? { privateObjects } : {}),
+    ...(followUps ? { followUps } : {}),
   };
 }

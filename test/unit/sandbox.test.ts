@@ -73,7 +73,9 @@ test('a worker in its worktree may write: the worktree, objects, its admin dir, 
     settings,
     true,
   );
-  assert.ok(p.allowWrite.includes(wt) && p.allowWrite.includes(join(root, 'tasks', 'pending')));
+  assert.ok(p.allowWrite.includes(wt));
+  // Follow-ups: a private folder over tasks/pending/, its new files added after the turn (followUps.ts).
+  assert.ok(!p.allowWrite.includes(join(root, 'tasks', 'pending')) && p.followUps === join(root, 'tasks', 'pending'));
   for (const never of [root, common, join(common, 'config'), join(common, 'hooks'), join(common, 'refs', 'heads'), join(root, '.swarm'), '/home/u'])
     assert.ok(!p.allowWrite.includes(never), `${never} not writable`);
   assert.ok(p.denyRead.includes('/home/u/.ssh') && p.denyRead.includes('/home/u/.docker/config.json'));
