@@ -34,6 +34,7 @@ import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import matter from 'gray-matter';
 import { openWorkspace } from '../../src/swarm/workspace';
+import { parseJournal } from '../../src/swarm/state';
 import type { OpenWorkspaceOptions, StartRunOptions, SwarmRun, Workspace } from '../../src/swarm/api';
 import type { JournalEntry, RunSummary, SwarmEvent } from '../../src/swarm/types';
 
@@ -367,20 +368,11 @@ export class TestRepo {
   journal(): JournalEntry[] {
     const dir = this.path('.swarm', 'runs');
     if (!existsSync(dir)) return [];
-    const out: JournalEntry[] = [];
-    for (const run of readdirSync(dir).sort()) {
-      const f = join(dir, run, 'events.jsonl');
-      if (!existsSync(f)) continue;
-      for (const line of readFileSync(f, 'utf8').split('\n'))
-        if (line) {
-          try {
-            out.push(JSON.parse(line));
-          } catch {
-            /* torn line */
-          }
-        }
-    }
-    return out;
+    return readdirSync(dir)
+      .sort()
+      .map((run) => join(dir, run, 'events.jsonl'))
+      .filter((f) => existsSync(f))
+      .flatMap((f) => parseJournal(readFileSync(f, 'utf8')));
   }
 
   /** Every call the scripted agent logged. */
