@@ -44,6 +44,18 @@ function treeNaming(repo: TestRepo, tree: string, from: string, to: string): Buf
 }
 
 /**
+ * What a refused swap leaves: the base where it was (`before`), `file` not in the checkout (or, with
+ * `evil`, not with those bytes) and, with `task`, that task not complete.
+ */
+function assertNotMerged(repo: TestRepo, before: string | undefined, o: { file: string[]; evil?: string; task?: string }): void {
+  assert.equal(repo.rev('main'), before, 'the base did not move');
+  const file = repo.path(...o.file);
+  if (o.evil === undefined) assert.ok(!existsSync(file), 'nothing reached the checkout');
+  else assert.ok(!existsSync(file) || readFileSync(file, 'utf8') !== o.evil, 'the unreviewed bytes did not reach the checkout');
+  if (o.task) assert.ok(!existsSync(repo.path('tasks', 'complete', `${o.task}.md`)), 'the task is not complete');
+}
+
+/**
  * overwriteObject and treeNaming for the hostile scripts (node): `overwrite(objects, id, type,
  * body)` with `objects` the objects folder, `treeNaming(git, tree, from, to)` with `git` the git
  * arguments before the command (e.g. ['-C', root]).
@@ -78,8 +90,7 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     assert.equal(repo.git('cat-file', 'blob', id), evil.toString(), 'git serves the swapped bytes under the old id');
     const r = await ws.decide({ taskId: 'swap', kind: 'approve', sha: d.sha!, by: 'tester' });
     assert.equal(r.ok, false, JSON.stringify(r));
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('swap.txt')), 'nothing reached the checkout');
+    assertNotMerged(repo, before, { file: ['swap.txt'] });
     assert.match(JSON.stringify(r), /swap\.txt.*holds other bytes/);
   });
 
@@ -102,8 +113,7 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     assert.equal(repo.git('cat-file', 'blob', id), evil.toString(), 'git serves the swapped bytes under the old id');
     const r = await ws.decide({ taskId: 'copy', kind: 'approve', sha: d.sha!, by: 'tester' });
     assert.equal(r.ok, false, JSON.stringify(r));
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('copy.txt')), 'nothing reached the checkout');
+    assertNotMerged(repo, before, { file: ['copy.txt'] });
     assert.match(JSON.stringify(r), /copy\.txt.*holds other bytes/);
   });
 
@@ -128,8 +138,7 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     assert.equal(repo.git('rev-parse', `${d.sha}:src/b.txt`).trim(), evilBlob, 'git serves the swapped subtree under the old id');
     const r = await ws.decide({ taskId: 'subtree', kind: 'approve', sha: d.sha!, by: 'tester' });
     assert.equal(r.ok, false, JSON.stringify(r));
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('src', 'b.txt')), 'nothing reached the checkout');
+    assertNotMerged(repo, before, { file: ['src', 'b.txt'] });
     assert.match(JSON.stringify(r), /tree [0-9a-f]{12} holds other bytes/);
   });
 
@@ -154,12 +163,8 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     overwriteObject(repo, subtree, 'tree', treeNaming(repo, subtree, honestBlob, evilBlob));
     assert.equal(repo.git('rev-parse', `${d.sha}:lib2/x.txt`).trim(), evilBlob, 'git serves the swapped subtree under the old id');
     const r = await ws.decide({ taskId: 'dcopy', kind: 'approve', sha: d.sha!, by: 'tester' });
-    assert.ok(
-      !existsSync(repo.path('lib2', 'x.txt')) || readFileSync(repo.path('lib2', 'x.txt'), 'utf8') !== 'EVIL library text!!\n',
-      'the unreviewed bytes did not reach the checkout',
-    );
     assert.equal(r.ok, false, JSON.stringify(r));
-    assert.equal(repo.rev('main'), before, 'the base did not move');
+    assertNotMerged(repo, before, { file: ['lib2', 'x.txt'], evil: 'EVIL library text!!\n' });
     assert.match(JSON.stringify(r), /lib2.*holds other bytes/);
   });
 
@@ -192,12 +197,7 @@ fs.writeFileSync(${JSON.stringify(marker)}, subtree + '\n');
     const before = repo.rev('main');
     const { events } = await runSwarm(repo.root);
     assert.ok(existsSync(marker), 'the merge check ran and swapped the tree');
-    assert.ok(
-      !existsSync(repo.path('lib2', 'x.txt')) || readFileSync(repo.path('lib2', 'x.txt'), 'utf8') !== 'EVIL library text!!\n',
-      'the unreviewed bytes did not reach the checkout',
-    );
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('tasks', 'complete', 'dcheck.md')), 'the task is not complete');
+    assertNotMerged(repo, before, { file: ['lib2', 'x.txt'], evil: 'EVIL library text!!\n', task: 'dcheck' });
     assert.match(JSON.stringify(events), /lib2\/ \(tree [0-9a-f]+ holds other bytes\)/, 'the merge names the swapped directory');
   });
 
@@ -230,9 +230,7 @@ console.log('VERDICT: APPROVED');
     const [sha, tree] = readFileSync(marker, 'utf8').trim().split(' ');
     const stored = inflateSync(readFileSync(repo.path('.git', 'objects', sha.slice(0, 2), sha.slice(2)))).toString('latin1');
     assert.match(stored, new RegExp(`^commit \\d+\\0tree ${tree}\\n`), 'the stored commit now names the other tree under the old id');
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('good.txt')), 'nothing reached the checkout');
-    assert.ok(!existsSync(repo.path('tasks', 'complete', 'cswap.md')), 'the task is not complete');
+    assertNotMerged(repo, before, { file: ['good.txt'], task: 'cswap' });
   });
 
   test('a reviewer turn that swaps the stored bytes of a blob the change brings in (same id): not merged, the file named', async () => {
@@ -257,9 +255,7 @@ console.log('VERDICT: APPROVED');
     const { events } = await runSwarm(repo.root);
     assert.ok(existsSync(marker), 'the reviewer ran and swapped the blob');
     assert.equal(repo.git('cat-file', 'blob', readFileSync(marker, 'utf8').trim()), 'EVIL!!!!\n', 'git serves the swapped bytes under the old id');
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('good.txt')), 'nothing reached the checkout');
-    assert.ok(!existsSync(repo.path('tasks', 'complete', 'bswap.md')), 'the task is not complete');
+    assertNotMerged(repo, before, { file: ['good.txt'], task: 'bswap' });
     assert.match(JSON.stringify(events), /good\.txt \(object [0-9a-f]+ holds other bytes\)/, 'the merge names the swapped file');
   });
 
@@ -288,12 +284,7 @@ console.log('VERDICT: APPROVED');
     const before = repo.rev('main');
     const { events } = await runSwarm(repo.root);
     assert.ok(existsSync(marker), 'the reviewer ran and swapped the subtree');
-    assert.ok(
-      !existsSync(repo.path('src', 'good.txt')) || readFileSync(repo.path('src', 'good.txt'), 'utf8') !== 'EVIL!!!!!\n',
-      'the unreviewed bytes did not reach the checkout',
-    );
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('tasks', 'complete', 'tswap.md')), 'the task is not complete');
+    assertNotMerged(repo, before, { file: ['src', 'good.txt'], evil: 'EVIL!!!!!\n', task: 'tswap' });
     assert.match(JSON.stringify(events), /src\/ \(tree [0-9a-f]+ holds other bytes\)/, 'the merge names the swapped directory');
   });
 
