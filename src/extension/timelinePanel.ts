@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JournalEntry } from '../swarm/types';
+import { parseJournal } from '../swarm/state';
 import { buildTimeline } from '../shared/timelineModel';
 import { buildTimelineHtml, parseTimelineMessage, RUN_ID_RE, type TimelineRunRef, type TimelineToPage } from '../shared/timelineProtocol';
 import { Commands } from './constants';
@@ -21,24 +22,9 @@ const MAX_RUNS = 50;
 /** A live run's timeline is redrawn at most this often while events come in. */
 const LIVE_REFRESH_MS = 1000;
 
-/** The lines of a journal; a torn last line (a crash mid-write) is skipped. */
+/** The entries of a journal file (none when it cannot be read); a torn last line is skipped. */
 export async function readJournal(file: string): Promise<JournalEntry[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return [];
-  }
-  const out: JournalEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      out.push(JSON.parse(line) as JournalEntry);
-    } catch {
-      /* torn line */
-    }
-  }
-  return out;
+  return parseJournal(await fs.readFile(file, 'utf8').catch(() => ''));
 }
 
 export class TimelinePanel implements vscode.Disposable {

@@ -21,6 +21,10 @@ export interface Claimed {
   task: Task;
   isNew: boolean;
 }
+/** Set while choosing: `young`, a task file was passed over because it was written just now (look again after WRITE_GRACE_MS). */
+interface Skipped {
+  young: boolean;
+}
 
 export class TaskChooser {
   /** Choosing and claiming a pending task, one worker at a time (schedule.ts sees every claim). */
@@ -41,12 +45,12 @@ export class TaskChooser {
 
   /** Tasks in current that wait for a worker (fix rounds, answered questions, recovered work), then new claims. */
   async next(spec: WorkerSpec, mayClaim: boolean): Promise<{ item?: Claimed; young: boolean }> {
-    const look = { young: false };
-    const item = await this.look(spec, mayClaim, look);
-    return { item, young: look.young };
+    const skipped: Skipped = { young: false };
+    const item = await this.choose(spec, mayClaim, skipped);
+    return { item, young: skipped.young };
   }
 
-  private async look(spec: WorkerSpec, mayClaim: boolean, look: { young: boolean }): Promise<Claimed | undefined> {
+  private async choose(spec: WorkerSpec, mayClaim: boolean, skipped: Skipped): Promise<Claimed | undefined> {
     const { tasks } = this.deps;
     const seq = this.claims;
     const listing = await tasks.list();
@@ -54,7 +58,7 @@ export class TaskChooser {
       // Woken by the file's creation, the worker may see it before its writer is done: a file
       // written just now is looked at again after WRITE_GRACE_MS.
       if (await writtenJustNow(u.file)) {
-        look.young = true;
+        skipped.young = true;
         continue;
       }
       const target = await tasks.quarantine(u.file, u.reason);
@@ -86,10 +90,10 @@ export class TaskChooser {
     if (!mayClaim) return undefined;
     // Claims go one at a time: the scheduler (schedule.ts) must see the task claimed just before
     // (the listing is taken again when another worker claimed since).
-    return this.claimLock.run(async () => this.claimNext(spec, seq === this.claims ? listing : await tasks.list(), look));
+    return this.claimLock.run(async () => this.claimNext(spec, seq === this.claims ? listing : await tasks.list(), skipped));
   }
 
-  private async claimNext(spec: WorkerSpec, listing: Listing, look: { young: boolean }): Promise<Claimed | undefined> {
+  private async claimNext(spec: WorkerSpec, listing: Listing, skipped: Skipped): Promise<Claimed | undefined> {
     const { tasks } = this.deps;
     const done = new Set(listing.complete.map((t) => t.id));
     const { order } = await this.scheduled(listing, true);
@@ -106,7 +110,7 @@ export class TaskChooser {
       }
       if (!t.dependsOn.every((d) => done.has(d))) continue;
       if (await writtenJustNow(t.file)) {
-        look.young = true;
+        skipped.young = true;
         continue;
       } // maybe half written: claimed after the grace
       const st = await this.deps.state.readTask(t.id);

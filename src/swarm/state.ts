@@ -303,23 +303,18 @@ export class Journal {
     }
     return entry;
   }
+}
 
-  static read(file: string): JournalEntry[] {
-    let text: string;
+/** The entries of a journal's text (events.jsonl); a torn last line (a crash mid-write) is skipped. */
+export function parseJournal(text: string): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
     try {
-      text = readFileSync(file, 'utf8');
+      out.push(JSON.parse(line) as JournalEntry);
     } catch {
-      return [];
+      /* a torn last line after a crash */
     }
-    const out: JournalEntry[] = [];
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as JournalEntry);
-      } catch {
-        /* a torn last line after a crash */
-      }
-    }
-    return out;
   }
+  return out;
 }

@@ -28,12 +28,14 @@
 //   reviewSleepMs / reviewSleepFirstMs   the reviewer thinks this long (every call / the first call)
 // Every call is appended to <log dir>/calls.jsonl: role, task, round, worker, session, prompt, cwd.
 
+import { after } from 'node:test';
 import { execFileSync, spawnSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import matter from 'gray-matter';
 import { openWorkspace } from '../../src/swarm/workspace';
+import { parseJournal } from '../../src/swarm/state';
 import type { OpenWorkspaceOptions, StartRunOptions, SwarmRun, Workspace } from '../../src/swarm/api';
 import type { JournalEntry, RunSummary, SwarmEvent } from '../../src/swarm/types';
 
@@ -367,31 +369,16 @@ export class TestRepo {
   journal(): JournalEntry[] {
     const dir = this.path('.swarm', 'runs');
     if (!existsSync(dir)) return [];
-    const out: JournalEntry[] = [];
-    for (const run of readdirSync(dir).sort()) {
-      const f = join(dir, run, 'events.jsonl');
-      if (!existsSync(f)) continue;
-      for (const line of readFileSync(f, 'utf8').split('\n'))
-        if (line) {
-          try {
-            out.push(JSON.parse(line));
-          } catch {
-            /* torn line */
-          }
-        }
-    }
-    return out;
+    return readdirSync(dir)
+      .sort()
+      .map((run) => join(dir, run, 'events.jsonl'))
+      .filter((f) => existsSync(f))
+      .flatMap((f) => parseJournal(readFileSync(f, 'utf8')));
   }
 
   /** Every call the scripted agent logged. */
   calls(): AgentCall[] {
-    const f = join(this.logDir, 'calls.jsonl');
-    return existsSync(f)
-      ? readFileSync(f, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as AgentCall)
-      : [];
+    return readJsonl<AgentCall>(join(this.logDir, 'calls.jsonl'));
   }
 
   /** Writes an extra agent script (node) beside the repo; returns its path. */
@@ -483,6 +470,34 @@ export async function waitFor<T>(fn: () => T | Promise<T>, ms = 15_000, what = '
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A list for the pids of processes a test file starts (agents, sleepers, CLIs): what is still
+ * there is SIGKILLed after the file's last test. Call it once, at the top level of the test file.
+ */
+export function killedAfterAll(): number[] {
+  const pids: number[] = [];
+  after(() => {
+    for (const p of pids) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+  return pids;
+}
+
+/** The records of a JSON-lines file a test's script appends to (none while it does not exist). */
+export function readJsonl<T>(file: string): T[] {
+  return existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as T)
+    : [];
 }
 
 /** Is a process alive (and not a zombie)? */

@@ -2,22 +2,13 @@
 // after the pause; an agent changing the shared git config stops its worker; a turn timeout kills
 // the whole process group; failing agents stop their worker instead of spinning.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { newRepo, runSwarm, waitFor, alive, userCommit } from '../helpers/repo';
+import { newRepo, runSwarm, waitFor, alive, userCommit, killedAfterAll } from '../helpers/repo';
 
-const pids: number[] = [];
-after(() => {
-  for (const p of pids) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
+const pids = killedAfterAll();
 
 describe('agent processes and failures', { timeout: 60_000 }, () => {
   test('rate limit (exit 75): the pool pauses (pool_paused), then the same task completes', async () => {

@@ -3,20 +3,10 @@
 // could run for ever on such turns. Where a budget applies, such a turn now stops new turns with
 // "cost unknown", unless `limits.unpriced_turn_usd` says what to count it as.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRepo, runSwarm } from '../helpers/repo';
+import { newRepo, runSwarm } from '../helpers/repo';
 import type { SwarmEvent } from '../../src/swarm/types';
-
-const repos: TestRepo[] = [];
-const newRepo = () => {
-  const r = new TestRepo();
-  repos.push(r);
-  return r;
-};
-after(() => {
-  for (const r of repos) r.cleanup();
-});
 
 describe('turns that report no cost', { timeout: 120_000 }, () => {
   test('a task with max_cost_usd whose worker and reviewer never report a cost: no second turn, the task waits with "cost unknown"', async () => {

@@ -26,6 +26,51 @@ function withHostile(repo: TestRepo, code: string, over: Record<string, unknown>
 
 const ID = ['-c', 'user.name=Agent', '-c', 'user.email=agent@example.com'];
 
+/**
+ * Rewrite the stored bytes of the loose object `id` as a `type` holding `body`, keeping its id:
+ * what any agent with the sandbox off (or a sandboxed worker, which may write objects/) can do.
+ * OBJECT_SWAP_JS is the same for the hostile scripts.
+ */
+function overwriteObject(repo: TestRepo, id: string, type: 'blob' | 'tree', body: Buffer): void {
+  const file = repo.path('.git', 'objects', id.slice(0, 2), id.slice(2));
+  chmodSync(file, 0o644);
+  writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body])));
+}
+
+/** The stored bytes of tree `tree` with its entry naming `from` naming `to` instead (the same length: ids are binary there). */
+function treeNaming(repo: TestRepo, tree: string, from: string, to: string): Buffer {
+  const raw = execFileSync('git', ['cat-file', 'tree', tree], { cwd: repo.root });
+  return Buffer.from(raw.toString('latin1').replace(Buffer.from(from, 'hex').toString('latin1'), Buffer.from(to, 'hex').toString('latin1')), 'latin1');
+}
+
+/**
+ * What a refused swap leaves: the base where it was (`before`), `file` not in the checkout (or, with
+ * `evil`, not with those bytes) and, with `task`, that task not complete.
+ */
+function assertNotMerged(repo: TestRepo, before: string | undefined, o: { file: string[]; evil?: string; task?: string }): void {
+  assert.equal(repo.rev('main'), before, 'the base did not move');
+  const file = repo.path(...o.file);
+  if (o.evil === undefined) assert.ok(!existsSync(file), 'nothing reached the checkout');
+  else assert.ok(!existsSync(file) || readFileSync(file, 'utf8') !== o.evil, 'the unreviewed bytes did not reach the checkout');
+  if (o.task) assert.ok(!existsSync(repo.path('tasks', 'complete', `${o.task}.md`)), 'the task is not complete');
+}
+
+/**
+ * overwriteObject and treeNaming for the hostile scripts (node): `overwrite(objects, id, type,
+ * body)` with `objects` the objects folder, `treeNaming(git, tree, from, to)` with `git` the git
+ * arguments before the command (e.g. ['-C', root]).
+ */
+const OBJECT_SWAP_JS = String.raw`
+const overwrite = (objects, id, type, body) => {
+  const file = require('path').join(objects, id.slice(0, 2), id.slice(2));
+  require('fs').chmodSync(file, 0o644);
+  require('fs').writeFileSync(file, require('zlib').deflateSync(Buffer.concat([Buffer.from(type + ' ' + body.length + '\0'), body])));
+};
+const binId = (id) => Buffer.from(id, 'hex').toString('latin1');
+const treeNaming = (git, tree, from, to) =>
+  Buffer.from(require('child_process').execFileSync('git', [...git, 'cat-file', 'tree', tree]).toString('latin1').replace(binId(from), binId(to)), 'latin1');
+`;
+
 describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => {
   test('a reviewed blob whose stored bytes are swapped (same object id) is not merged', async () => {
     const repo = newRepo();
@@ -39,16 +84,13 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     // What any agent with the sandbox off (or a sandboxed worker, which may write objects/) can do:
     // rewrite the loose object of the reviewed blob with other bytes, keeping its id.
     const id = repo.git('rev-parse', `${d.sha}:swap.txt`).trim();
-    const file = repo.path('.git', 'objects', id.slice(0, 2), id.slice(2));
     const evil = Buffer.from('EVIL payload!!!!!!!!!!\n'); // same length: even the size in the header matches
     assert.equal(evil.length, 'harmless reviewed text\n'.length);
-    chmodSync(file, 0o644);
-    writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`blob ${evil.length}\0`), evil])));
+    overwriteObject(repo, id, 'blob', evil);
     assert.equal(repo.git('cat-file', 'blob', id), evil.toString(), 'git serves the swapped bytes under the old id');
     const r = await ws.decide({ taskId: 'swap', kind: 'approve', sha: d.sha!, by: 'tester' });
     assert.equal(r.ok, false, JSON.stringify(r));
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('swap.txt')), 'nothing reached the checkout');
+    assertNotMerged(repo, before, { file: ['swap.txt'] });
     assert.match(JSON.stringify(r), /swap\.txt.*holds other bytes/);
   });
 
@@ -65,16 +107,13 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     const d = await ws.reviewDetails('copy');
     const id = repo.git('rev-parse', `${d.sha}:copy.txt`).trim();
     assert.equal(id, repo.git('rev-parse', 'main:shared.txt').trim(), "the copy is the base's blob");
-    const file = repo.path('.git', 'objects', id.slice(0, 2), id.slice(2));
     const evil = Buffer.from('EVIL'.padEnd(honest.length - 1, '!') + '\n');
     assert.equal(evil.length, honest.length);
-    chmodSync(file, 0o644);
-    writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`blob ${evil.length}\0`), evil])));
+    overwriteObject(repo, id, 'blob', evil);
     assert.equal(repo.git('cat-file', 'blob', id), evil.toString(), 'git serves the swapped bytes under the old id');
     const r = await ws.decide({ taskId: 'copy', kind: 'approve', sha: d.sha!, by: 'tester' });
     assert.equal(r.ok, false, JSON.stringify(r));
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('copy.txt')), 'nothing reached the checkout');
+    assertNotMerged(repo, before, { file: ['copy.txt'] });
     assert.match(JSON.stringify(r), /copy\.txt.*holds other bytes/);
   });
 
@@ -92,21 +131,14 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     // hashes right, the top-level tree is unchanged.
     const evilBlob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.root, input: 'EVIL payload in a subtree\n', encoding: 'utf8' }).trim();
     const subtree = repo.git('rev-parse', `${d.sha}:src`).trim();
-    const raw = execFileSync('git', ['cat-file', 'tree', subtree], { cwd: repo.root });
     const honestBlob = repo.git('rev-parse', `${d.sha}:src/b.txt`).trim();
-    const swapped = Buffer.from(
-      raw.toString('latin1').replace(Buffer.from(honestBlob, 'hex').toString('latin1'), Buffer.from(evilBlob, 'hex').toString('latin1')),
-      'latin1',
-    );
-    assert.equal(swapped.length, raw.length);
-    const file = repo.path('.git', 'objects', subtree.slice(0, 2), subtree.slice(2));
-    chmodSync(file, 0o644);
-    writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`tree ${swapped.length}\0`), swapped])));
+    const swapped = treeNaming(repo, subtree, honestBlob, evilBlob);
+    assert.equal(swapped.length, Number(repo.git('cat-file', '-s', subtree)));
+    overwriteObject(repo, subtree, 'tree', swapped);
     assert.equal(repo.git('rev-parse', `${d.sha}:src/b.txt`).trim(), evilBlob, 'git serves the swapped subtree under the old id');
     const r = await ws.decide({ taskId: 'subtree', kind: 'approve', sha: d.sha!, by: 'tester' });
     assert.equal(r.ok, false, JSON.stringify(r));
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('src', 'b.txt')), 'nothing reached the checkout');
+    assertNotMerged(repo, before, { file: ['src', 'b.txt'] });
     assert.match(JSON.stringify(r), /tree [0-9a-f]{12} holds other bytes/);
   });
 
@@ -128,22 +160,11 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     assert.equal(subtree, repo.git('rev-parse', 'main:lib').trim(), "the copied directory is the base's tree");
     const evilBlob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.root, input: 'EVIL library text!!\n', encoding: 'utf8' }).trim();
     const honestBlob = repo.git('rev-parse', `${d.sha}:lib2/x.txt`).trim();
-    const raw = execFileSync('git', ['cat-file', 'tree', subtree], { cwd: repo.root });
-    const swapped = Buffer.from(
-      raw.toString('latin1').replace(Buffer.from(honestBlob, 'hex').toString('latin1'), Buffer.from(evilBlob, 'hex').toString('latin1')),
-      'latin1',
-    );
-    const file = repo.path('.git', 'objects', subtree.slice(0, 2), subtree.slice(2));
-    chmodSync(file, 0o644);
-    writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`tree ${swapped.length}\0`), swapped])));
+    overwriteObject(repo, subtree, 'tree', treeNaming(repo, subtree, honestBlob, evilBlob));
     assert.equal(repo.git('rev-parse', `${d.sha}:lib2/x.txt`).trim(), evilBlob, 'git serves the swapped subtree under the old id');
     const r = await ws.decide({ taskId: 'dcopy', kind: 'approve', sha: d.sha!, by: 'tester' });
-    assert.ok(
-      !existsSync(repo.path('lib2', 'x.txt')) || readFileSync(repo.path('lib2', 'x.txt'), 'utf8') !== 'EVIL library text!!\n',
-      'the unreviewed bytes did not reach the checkout',
-    );
     assert.equal(r.ok, false, JSON.stringify(r));
-    assert.equal(repo.rev('main'), before, 'the base did not move');
+    assertNotMerged(repo, before, { file: ['lib2', 'x.txt'], evil: 'EVIL library text!!\n' });
     assert.match(JSON.stringify(r), /lib2.*holds other bytes/);
   });
 
@@ -157,17 +178,14 @@ describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => 
     const check = repo.script(
       'swap-check.cjs',
       String.raw`'use strict';
-const cp = require('child_process'); const fs = require('fs'); const path = require('path'); const zlib = require('zlib');
+const cp = require('child_process'); const fs = require('fs'); const path = require('path');
+${OBJECT_SWAP_JS}
 const root = ${JSON.stringify(repo.root)};
 const sh = (...a) => cp.execFileSync('git', ['-C', root, ...a], { encoding: 'utf8' }).trim();
 const subtree = sh('rev-parse', 'main:lib');
 const honest = sh('rev-parse', 'main:lib/x.txt');
 const evil = cp.execFileSync('git', ['-C', root, 'hash-object', '-w', '--stdin'], { input: 'EVIL library text!!\n', encoding: 'utf8' }).trim();
-const raw = cp.execFileSync('git', ['-C', root, 'cat-file', 'tree', subtree]).toString('latin1');
-const swapped = Buffer.from(raw.replace(Buffer.from(honest, 'hex').toString('latin1'), Buffer.from(evil, 'hex').toString('latin1')), 'latin1');
-const file = path.join(root, '.git', 'objects', subtree.slice(0, 2), subtree.slice(2));
-fs.chmodSync(file, 0o644);
-fs.writeFileSync(file, zlib.deflateSync(Buffer.concat([Buffer.from('tree ' + swapped.length + '\0'), swapped])));
+overwrite(path.join(root, '.git', 'objects'), subtree, 'tree', treeNaming(['-C', root], subtree, honest, evil));
 fs.writeFileSync(${JSON.stringify(marker)}, subtree + '\n');
 `,
     );
@@ -179,12 +197,7 @@ fs.writeFileSync(${JSON.stringify(marker)}, subtree + '\n');
     const before = repo.rev('main');
     const { events } = await runSwarm(repo.root);
     assert.ok(existsSync(marker), 'the merge check ran and swapped the tree');
-    assert.ok(
-      !existsSync(repo.path('lib2', 'x.txt')) || readFileSync(repo.path('lib2', 'x.txt'), 'utf8') !== 'EVIL library text!!\n',
-      'the unreviewed bytes did not reach the checkout',
-    );
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('tasks', 'complete', 'dcheck.md')), 'the task is not complete');
+    assertNotMerged(repo, before, { file: ['lib2', 'x.txt'], evil: 'EVIL library text!!\n', task: 'dcheck' });
     assert.match(JSON.stringify(events), /lib2\/ \(tree [0-9a-f]+ holds other bytes\)/, 'the merge names the swapped directory');
   });
 
@@ -197,16 +210,14 @@ fs.writeFileSync(${JSON.stringify(marker)}, subtree + '\n');
       repo,
       String.raw`
 const path = require('path');
-const zlib = require('zlib');
+${OBJECT_SWAP_JS}
 const sha = sh('rev-parse', 'HEAD');
 const evil = cp.execFileSync('git', ['hash-object', '-w', '--stdin'], { input: 'EVIL\n', encoding: 'utf8' }).trim();
 const lines = sh('ls-tree', sha).split('\n').map((l) => (l.endsWith('\tgood.txt') ? l.replace(/blob [0-9a-f]+/, 'blob ' + evil) : l));
 const tree = cp.execFileSync('git', ['mktree'], { input: lines.join('\n') + '\n', encoding: 'utf8' }).trim();
 const raw = cp.execFileSync('git', ['cat-file', 'commit', sha]).toString('latin1');
 const swapped = Buffer.from(raw.replace('tree ' + sh('rev-parse', sha + '^{tree}'), 'tree ' + tree), 'latin1');
-const file = path.join(path.resolve(sh('rev-parse', '--git-common-dir')), 'objects', sha.slice(0, 2), sha.slice(2));
-fs.chmodSync(file, 0o644);
-fs.writeFileSync(file, zlib.deflateSync(Buffer.concat([Buffer.from('commit ' + swapped.length + '\0'), swapped])));
+overwrite(path.join(path.resolve(sh('rev-parse', '--git-common-dir')), 'objects'), sha, 'commit', swapped);
 fs.writeFileSync(${JSON.stringify(marker)}, sha + ' ' + tree + '\n');
 console.log('VERDICT: APPROVED');
 `,
@@ -219,9 +230,7 @@ console.log('VERDICT: APPROVED');
     const [sha, tree] = readFileSync(marker, 'utf8').trim().split(' ');
     const stored = inflateSync(readFileSync(repo.path('.git', 'objects', sha.slice(0, 2), sha.slice(2)))).toString('latin1');
     assert.match(stored, new RegExp(`^commit \\d+\\0tree ${tree}\\n`), 'the stored commit now names the other tree under the old id');
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('good.txt')), 'nothing reached the checkout');
-    assert.ok(!existsSync(repo.path('tasks', 'complete', 'cswap.md')), 'the task is not complete');
+    assertNotMerged(repo, before, { file: ['good.txt'], task: 'cswap' });
   });
 
   test('a reviewer turn that swaps the stored bytes of a blob the change brings in (same id): not merged, the file named', async () => {
@@ -233,12 +242,9 @@ console.log('VERDICT: APPROVED');
       repo,
       String.raw`
 const path = require('path');
-const zlib = require('zlib');
+${OBJECT_SWAP_JS}
 const id = sh('rev-parse', 'HEAD:good.txt');
-const evil = Buffer.from('EVIL!!!!\n');
-const file = path.join(path.resolve(sh('rev-parse', '--git-common-dir')), 'objects', id.slice(0, 2), id.slice(2));
-fs.chmodSync(file, 0o644);
-fs.writeFileSync(file, zlib.deflateSync(Buffer.concat([Buffer.from('blob ' + evil.length + '\0'), evil])));
+overwrite(path.join(path.resolve(sh('rev-parse', '--git-common-dir')), 'objects'), id, 'blob', Buffer.from('EVIL!!!!\n'));
 fs.writeFileSync(${JSON.stringify(marker)}, id + '\n');
 console.log('VERDICT: APPROVED');
 `,
@@ -249,9 +255,7 @@ console.log('VERDICT: APPROVED');
     const { events } = await runSwarm(repo.root);
     assert.ok(existsSync(marker), 'the reviewer ran and swapped the blob');
     assert.equal(repo.git('cat-file', 'blob', readFileSync(marker, 'utf8').trim()), 'EVIL!!!!\n', 'git serves the swapped bytes under the old id');
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('good.txt')), 'nothing reached the checkout');
-    assert.ok(!existsSync(repo.path('tasks', 'complete', 'bswap.md')), 'the task is not complete');
+    assertNotMerged(repo, before, { file: ['good.txt'], task: 'bswap' });
     assert.match(JSON.stringify(events), /good\.txt \(object [0-9a-f]+ holds other bytes\)/, 'the merge names the swapped file');
   });
 
@@ -266,15 +270,11 @@ console.log('VERDICT: APPROVED');
       repo,
       String.raw`
 const path = require('path');
-const zlib = require('zlib');
+${OBJECT_SWAP_JS}
 const subtree = sh('rev-parse', 'HEAD:src');
 const honest = sh('rev-parse', 'HEAD:src/good.txt');
 const evil = cp.execFileSync('git', ['hash-object', '-w', '--stdin'], { input: 'EVIL!!!!!\n', encoding: 'utf8' }).trim();
-const raw = cp.execFileSync('git', ['cat-file', 'tree', subtree]).toString('latin1');
-const swapped = Buffer.from(raw.replace(Buffer.from(honest, 'hex').toString('latin1'), Buffer.from(evil, 'hex').toString('latin1')), 'latin1');
-const file = path.join(path.resolve(sh('rev-parse', '--git-common-dir')), 'objects', subtree.slice(0, 2), subtree.slice(2));
-fs.chmodSync(file, 0o644);
-fs.writeFileSync(file, zlib.deflateSync(Buffer.concat([Buffer.from('tree ' + swapped.length + '\0'), swapped])));
+overwrite(path.join(path.resolve(sh('rev-parse', '--git-common-dir')), 'objects'), subtree, 'tree', treeNaming([], subtree, honest, evil));
 fs.writeFileSync(${JSON.stringify(marker)}, evil + '\n');
 console.log('VERDICT: APPROVED');
 `,
@@ -284,12 +284,7 @@ console.log('VERDICT: APPROVED');
     const before = repo.rev('main');
     const { events } = await runSwarm(repo.root);
     assert.ok(existsSync(marker), 'the reviewer ran and swapped the subtree');
-    assert.ok(
-      !existsSync(repo.path('src', 'good.txt')) || readFileSync(repo.path('src', 'good.txt'), 'utf8') !== 'EVIL!!!!!\n',
-      'the unreviewed bytes did not reach the checkout',
-    );
-    assert.equal(repo.rev('main'), before, 'the base did not move');
-    assert.ok(!existsSync(repo.path('tasks', 'complete', 'tswap.md')), 'the task is not complete');
+    assertNotMerged(repo, before, { file: ['src', 'good.txt'], evil: 'EVIL!!!!!\n', task: 'tswap' });
     assert.match(JSON.stringify(events), /src\/ \(tree [0-9a-f]+ holds other bytes\)/, 'the merge names the swapped directory');
   });
 

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSy
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { newRepo, TestRepo, runSwarm, userCommit, waitFor, withTimeout, cli, ensureCli, snapshotFiles } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm, userCommit, waitFor, withTimeout, cli, ensureCli, snapshotFiles, readJsonl } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import { parseSwarmConfig } from '../../src/swarm/config';
 import { ConfigError } from '../../src/swarm/errors';
@@ -92,15 +92,7 @@ function setup(repo: TestRepo, mode: string, extra: Record<string, unknown> = {}
   return script;
 }
 
-function checkRuns(repo: TestRepo): CheckRun[] {
-  const f = join(repo.logDir, 'checks.jsonl');
-  return existsSync(f)
-    ? readFileSync(f, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as CheckRun)
-    : [];
-}
+const checkRuns = (repo: TestRepo): CheckRun[] => readJsonl<CheckRun>(join(repo.logDir, 'checks.jsonl'));
 
 /** Run the `calls` check on a commit's tree (exported to a temp folder); returns its complaints. */
 function verifyCommit(repo: TestRepo, script: string, sha: string): string {

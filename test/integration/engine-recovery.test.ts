@@ -1,27 +1,18 @@
 // Crash and Ctrl-C mid-run (hazard 5): the next start reconciles from the journal — no task lost,
 // duplicated or merged twice, no stray agent process left running.
 
-import { describe, test, after, before } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, writeFileSync, linkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { newRepo, TestRepo, runSwarm, spawnCli, cli, ensureCli, waitFor, alive, countBy } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm, spawnCli, cli, ensureCli, waitFor, alive, countBy, killedAfterAll } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import { MergeQueue } from '../../src/swarm/merge';
 import { Git } from '../../src/swarm/git';
 import { TaskStore } from '../../src/swarm/tasks';
 import { spawn } from 'node:child_process';
 
-const pids: number[] = [];
-after(() => {
-  for (const p of pids) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
+const pids = killedAfterAll();
 before(() => {
   ensureCli();
 });

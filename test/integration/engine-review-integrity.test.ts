@@ -6,9 +6,9 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { newRepo, TestRepo, runSwarm } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm, readJsonl } from '../helpers/repo';
 
 /** The hostile worker: its tricks are switched on by environment variables. */
 const WORKER = String.raw`'use strict';
@@ -93,15 +93,7 @@ function setup(
     },
   });
   repo.writeTask('t1', { body: 'Write work.txt.' });
-  const seen = () => {
-    const f = join(repo.logDir, 'reviewer.jsonl');
-    return existsSync(f)
-      ? readFileSync(f, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Seen)
-      : [];
-  };
+  const seen = () => readJsonl<Seen>(join(repo.logDir, 'reviewer.jsonl'));
   // Relative entries first (as a careless shell profile has them), then the real program's folder.
   const agentPath =
     o.reviewerCommand === 'bare' ? ['node_modules/.bin', '.', 'bin', '', binDir, dirname(process.execPath), '/usr/bin', '/bin'].join(':') : undefined;

@@ -2,24 +2,15 @@
 // group (setsid, a double fork with nohup) and ones that keep its stdout open. With the sandbox off
 // there is no PID namespace: every turn's processes carry SWARM_TURN_TOKEN and are found by it.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { newRepo, TestRepo, runSwarm, waitFor, alive, spawnCli } from '../helpers/repo';
+import { newRepo, TestRepo, runSwarm, waitFor, alive, spawnCli, killedAfterAll } from '../helpers/repo';
 import { findMarkedProcesses, killMarkedProcesses, TURN_TOKEN_VAR } from '../../src/swarm/procKill';
 
-const pids: number[] = [];
-after(() => {
-  for (const p of pids) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
+const pids = killedAfterAll();
 
 /** A worker (sh) that starts daemons escaping its process group, waits for their pid files, then is ready. */
 const DAEMON_AGENT = String.raw`

@@ -4,23 +4,13 @@
 // stopped mid-turn has its agent killed and its task interrupted with the work kept, and another
 // worker (or the next run) finishes it.
 
-import { describe, test, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { TestRepo, runSwarm, waitFor, withTimeout, alive } from '../helpers/repo';
+import { newRepo, runSwarm, waitFor, withTimeout, alive } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import type { SwarmEvent } from '../../src/swarm/types';
 import type { SwarmRun } from '../../src/swarm/api';
-
-const repos: TestRepo[] = [];
-const newRepo = () => {
-  const r = new TestRepo();
-  repos.push(r);
-  return r;
-};
-after(() => {
-  for (const r of repos) r.cleanup();
-});
 
 const by = (events: SwarmEvent[], worker: string, type: 'task_claimed' | 'agent_started') => events.filter((e) => e.type === type && e.workerId === worker);
 

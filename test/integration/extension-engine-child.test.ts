@@ -9,12 +9,14 @@ import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
+import { activate, deactivate } from '../../src/extension/extension';
+import type { SwarmSession } from '../../src/extension/session';
+import type { SwarmRun } from '../../src/swarm/api';
 import { Commands } from '../../src/extension/constants';
 import { ChildRun } from '../../src/extension/engineChild';
 import { HOST_GONE_REASON } from '../../src/engineChild/serve';
 import { alive, newRepo, waitFor, type TestRepo } from '../helpers/repo';
-import type { SwarmEvent } from '../../src/swarm/types';
+import type { RunSummary, SwarmEvent } from '../../src/swarm/types';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -33,8 +35,9 @@ function makeRepo(tasks: Record<string, { sleepFirstMs?: number; blocked?: strin
   return repo;
 }
 
-async function startExtension(root: string): Promise<{ ext: SwarmExtension; events: SwarmEvent[] }> {
-  fake.setFolders([root]);
+/** Activate the extension on `repo` (the engine real, its agents scripted), run "Start swarm" (it must accept) and return the session, the events it saw from then on, and the run (a ChildRun unless swarm.engineProcess is "host"). */
+async function startSwarm(repo: TestRepo): Promise<{ session: SwarmSession; events: SwarmEvent[]; run: ChildRun }> {
+  fake.setFolders([repo.root]);
   const ext = activate(createFakeExtensionContext() as never, {
     agentPath: async () => process.env.PATH,
     refreshDelayMs: 10,
@@ -42,13 +45,39 @@ async function startExtension(root: string): Promise<{ ext: SwarmExtension; even
     startTimeoutMs: 20_000,
   });
   await ext.openSessions();
-  await ext.registry.sessions[0].settled();
+  const session = ext.registry.sessions[0];
+  await session.settled();
   const events: SwarmEvent[] = [];
   ext.registry.onEvent(({ event }) => events.push(event));
-  return { ext, events };
+  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  return { session, events, run: session.activeRun as ChildRun };
+}
+
+/** One task, `rev`, for a human reviewer: the swarm started in its child process, up to the request for that review. */
+async function untilHumanReview() {
+  const repo = makeRepo({ rev: {} });
+  repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }], review: { mode: 'human' } });
+  const { session, events, run } = await startSwarm(repo);
+  const asked = await waitFor(
+    () => events.find((e): e is Extract<SwarmEvent, { type: 'human_review_requested' }> => e.type === 'human_review_requested' && e.taskId === 'rev'),
+    60_000,
+    'the review',
+  );
+  return { repo, session, events, run, asked };
 }
 
 const log = () => fake.outputChannels.map((c) => c.text()).join('\n');
+
+/** The run's summary, or a failure with the output channels' text if it has not ended within `ms`. */
+async function doneWithin(run: SwarmRun, ms: number): Promise<RunSummary> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`run did not end; log:\n${log()}`)), ms)));
+  try {
+    return await Promise.race([run.done, late]);
+  } finally {
+    clearTimeout(timer); // the test process need not wait for it
+  }
+}
 
 beforeEach(() => fake.reset());
 afterEach(async () => {
@@ -57,13 +86,10 @@ afterEach(async () => {
 
 test('child engine: Start swarm runs in a child process; tasks merge, the views get its events, the journal has its run id', { timeout: 200_000 }, async () => {
   const repo = makeRepo({ alpha: {}, beta: {} });
-  const { ext, events } = await startExtension(repo.root);
-  const session = ext.registry.sessions[0];
-  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-  const run = session.activeRun;
+  const { session, events, run } = await startSwarm(repo);
   assert.ok(run instanceof ChildRun, "the run is the child process's");
   assert.ok(run.pid && run.pid !== process.pid && alive(run.pid), 'a live child process');
-  const summary = await Promise.race([run.done, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`run did not end; log:\n${log()}`)), 180_000))]);
+  const summary = await doneWithin(run, 180_000);
   assert.deepEqual([...summary.merged].sort(), ['alpha', 'beta']);
   assert.equal(summary.runId, run.runId);
   assert.deepEqual(
@@ -91,10 +117,7 @@ test('child engine: Start swarm runs in a child process; tasks merge, the views 
 
 test('child engine: pause and stop a worker, then Stop swarm: the agent and the child end, the task waits for the next run', { timeout: 120_000 }, async () => {
   const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } }, 2);
-  const { ext, events } = await startExtension(repo.root);
-  const session = ext.registry.sessions[0];
-  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-  const run = session.activeRun as ChildRun;
+  const { session, events, run } = await startSwarm(repo);
   const started = await waitFor(
     () => events.find((e): e is Extract<SwarmEvent, { type: 'agent_started' }> => e.type === 'agent_started' && e.taskId === 'slow'),
     60_000,
@@ -146,10 +169,7 @@ test(
   { timeout: 120_000 },
   async () => {
     const repo = makeRepo({ ask: { blocked: 'Which port?' } });
-    const { ext, events } = await startExtension(repo.root);
-    const session = ext.registry.sessions[0];
-    assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-    const run = session.activeRun as ChildRun;
+    const { session, events, run } = await startSwarm(repo);
     await waitFor(() => events.some((e) => e.type === 'task_blocked' && e.taskId === 'ask'), 60_000, 'the question');
     await session.refreshNow();
     await assert.rejects(session.workspace!.retry('ask'), /another window or terminal/, "the host's own workspace refuses");
@@ -164,17 +184,7 @@ test(
   "child engine: a review decision taken in the window is queued for the run's process (decision inbox) and merges there",
   { timeout: 120_000 },
   async () => {
-    const repo = makeRepo({ rev: {} });
-    repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }], review: { mode: 'human' } });
-    const { ext, events } = await startExtension(repo.root);
-    const session = ext.registry.sessions[0];
-    assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-    const run = session.activeRun as ChildRun;
-    const asked = await waitFor(
-      () => events.find((e): e is Extract<SwarmEvent, { type: 'human_review_requested' }> => e.type === 'human_review_requested' && e.taskId === 'rev'),
-      60_000,
-      'the review',
-    );
+    const { repo, session, events, run, asked } = await untilHumanReview();
     const result = await session.workspace!.decide({ taskId: 'rev', kind: 'approve', sha: asked.sha });
     assert.equal(result.ok && result.applied, 'queued', JSON.stringify(result));
     await waitFor(() => events.some((e) => e.type === 'task_merged' && e.taskId === 'rev'), 60_000, 'merged by the child');
@@ -187,17 +197,7 @@ test(
   "child engine: a review decision taken in the window (command, review panel: SwarmSession.decide) is applied by the run's process, which answers with the merge",
   { timeout: 120_000 },
   async () => {
-    const repo = makeRepo({ rev: {} });
-    repo.writeConfig({ workers: [{ role: 'executor', harness: 'scripted', count: 1, iterations: 5 }], review: { mode: 'human' } });
-    const { ext, events } = await startExtension(repo.root);
-    const session = ext.registry.sessions[0];
-    assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-    const run = session.activeRun as ChildRun;
-    const asked = await waitFor(
-      () => events.find((e): e is Extract<SwarmEvent, { type: 'human_review_requested' }> => e.type === 'human_review_requested' && e.taskId === 'rev'),
-      60_000,
-      'the review',
-    );
+    const { repo, session, run, asked } = await untilHumanReview();
     const result = await session.withRunEvents(session.workspace!).decide({ taskId: 'rev', kind: 'approve', sha: asked.sha, by: 'vscode' });
     assert.ok(result.ok && result.applied === 'merged', JSON.stringify(result));
     assert.match(repo.git('show', 'main:rev.txt'), /made for rev/, 'merged when the answer came');
@@ -240,10 +240,7 @@ test(
   { timeout: 180_000 },
   async () => {
     const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
-    const { ext, events } = await startExtension(repo.root);
-    const session = ext.registry.sessions[0];
-    assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
-    const run = session.activeRun as ChildRun;
+    const { session, events, run } = await startSwarm(repo);
     const agent = await waitFor(() => events.find((e): e is Extract<SwarmEvent, { type: 'agent_started' }> => e.type === 'agent_started'), 60_000, 'the agent');
     process.kill(run.pid!, 'SIGKILL');
     const summary = await run.done;
@@ -255,7 +252,7 @@ test(
     // The next start recovers the orphaned agent and the task, and merges it (its second call does not sleep).
     assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
     const next = session.activeRun!;
-    const s2 = await Promise.race([next.done, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`run did not end; log:\n${log()}`)), 120_000))]);
+    const s2 = await doneWithin(next, 120_000);
     const recovered = events.find((e): e is Extract<SwarmEvent, { type: 'run_recovered' }> => e.type === 'run_recovered');
     assert.ok(recovered, 'run_recovered');
     assert.ok([...recovered.resumed, ...recovered.returnedToPending].includes('slow'), JSON.stringify(recovered));
@@ -267,9 +264,7 @@ test(
 test('swarm.engineProcess "host": the run is the engine\'s own, in this process', { timeout: 60_000 }, async () => {
   const repo = makeRepo({ alpha: {} });
   fake.config['swarm.engineProcess'] = 'host';
-  const { ext } = await startExtension(repo.root);
-  const session = ext.registry.sessions[0];
-  assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
+  const { session } = await startSwarm(repo);
   const run = session.activeRun!;
   assert.ok(!(run instanceof ChildRun), 'not a child run');
   assert.deepEqual((await run.done).merged, ['alpha']);

@@ -4,41 +4,13 @@
 // "paused by you" (or "pausing after this turn" while its turn goes on), and a run without the
 // per-worker API (another process's) offers none of them.
 
-import { fake, reply, createFakeExtensionContext, renderTree } from '../helpers/fake-vscode';
-import { test, beforeEach, afterEach } from 'node:test';
+import { fake, reply, renderTree } from '../helpers/fake-vscode';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
 import { Commands } from '../../src/extension/constants';
 import { FakeEngine, type FakeRun } from '../helpers/fake-swarm-workspace';
 
-let dirs: string[] = [];
-beforeEach(() => fake.reset());
-afterEach(() => {
-  deactivate();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
-
-async function start(engine: FakeEngine): Promise<SwarmExtension> {
-  const dir = join(mkdtempSync(join(tmpdir(), 'swarm-workers-')), 'repo');
-  mkdirSync(join(dir, '.git'), { recursive: true });
-  dirs.push(dir);
-  fake.setFolders([dir]);
-  const ext = activate(createFakeExtensionContext() as never, {
-    engine,
-    agentPath: async () => '/usr/bin',
-    refreshDelayMs: 5,
-    refreshMaxWaitMs: 20,
-    startTimeoutMs: 200,
-  });
-  await ext.openSessions();
-  for (const s of ext.registry.sessions) await s.settled();
-  return ext;
-}
-const run = (id: string, ...args: unknown[]) => fake.commands.get(id)!(...args);
+import { pkg, run, start } from '../helpers/extension';
 
 test('Pause, Resume and Stop a worker from the Workers view', async () => {
   const engine = new FakeEngine();
@@ -107,7 +79,6 @@ test("a run without per-worker control (another process's) offers no Pause or St
   assert.equal(await run(Commands.pauseWorker, { root: engine.last.root, workerId: 'w1' }), undefined);
   assert.match(fake.messages.at(-1)?.text ?? '', /only a swarm started in this window can pause or stop its workers/);
 
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
   const inline = pkg.contributes.menus['view/item/context'].filter((m: { command: string; group: string }) =>
     [Commands.pauseWorker, Commands.resumeWorker, Commands.stopWorker].includes(m.command as never),
   );

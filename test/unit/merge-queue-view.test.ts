@@ -3,16 +3,14 @@
 // entered the queue), then queued with how many are ahead, then the waits — for the user's local
 // changes with the files git named (each a child that opens the file), for the base with why.
 
-import { fake, createFakeExtensionContext, renderTree } from '../helpers/fake-vscode';
-import { test, beforeEach, afterEach } from 'node:test';
+import { renderTree } from '../helpers/fake-vscode';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildMergeQueue, MergeQueueLog } from '../../src/shared/mergeQueueModel';
-import { activate, deactivate } from '../../src/extension/extension';
 import { Commands } from '../../src/extension/constants';
 import { FakeEngine, makeTask } from '../helpers/fake-swarm-workspace';
+import { repo, start } from '../helpers/extension';
 
 const check = { sha: 'c'.repeat(40), ok: false, exitCode: 1, timedOut: false, durationMs: 2000, batch: ['m1'], tail: 'FAIL', at: '' };
 
@@ -81,19 +79,8 @@ test('the queue in order, with why; waits with their files and reasons; merged t
   assert.ok(log.get('m1'));
 });
 
-let dirs: string[] = [];
-beforeEach(() => fake.reset());
-afterEach(() => {
-  deactivate();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
-
 test('the Merge queue view: rows from statuses and merge events; a file in the way opens; a row opens the review', async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'swarm-mq-')), 'repo');
-  mkdirSync(join(dir, '.git'), { recursive: true });
-  dirs.push(dir);
-  fake.setFolders([dir]);
+  const dir = repo();
   const engine = new FakeEngine();
   engine.setup = (ws) => {
     ws.tasks.current = [
@@ -101,15 +88,7 @@ test('the Merge queue view: rows from statuses and merge events; a file in the w
       makeTask('m1', 'current', 'merging', { title: 'Merging one' }),
     ];
   };
-  const ext = activate(createFakeExtensionContext() as never, {
-    engine,
-    agentPath: async () => '/usr/bin',
-    refreshDelayMs: 5,
-    refreshMaxWaitMs: 20,
-    startTimeoutMs: 200,
-  });
-  await ext.openSessions();
-  for (const s of ext.registry.sessions) await s.settled();
+  const ext = await start(engine, [dir]);
   engine.last.emit({ type: 'merge_waiting', taskId: 'lc', reason: 'in the way', files: ['notes.txt'] });
   const items = await renderTree(ext.live.mergeQueue);
   assert.deepEqual(
