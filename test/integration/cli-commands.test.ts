@@ -23,7 +23,7 @@ const jsonLines = (s: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe('swarm CLI', { timeout: 180_000 } /* agent turns run sandboxed (docs/security.md) */, () => {
+describe('swarm CLI', { timeout: 300_000 } /* agent turns run sandboxed (docs/security.md) */, () => {
   test('help, usage errors and unknown commands', () => {
     const h = cli(['--help']);
     assert.equal(h.status, 0);

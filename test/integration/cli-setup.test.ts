@@ -69,7 +69,7 @@ function assertUntouched(r: TestRepo): void {
   assert.ok(!existsSync(r.path('.swarm', 'worktrees')) || execFileSync('ls', ['-A', r.path('.swarm', 'worktrees')], { encoding: 'utf8' }) === '');
 }
 
-describe('preflight of swarm run', { timeout: 120_000 }, () => {
+describe('preflight of swarm run', { timeout: 300_000 }, () => {
   test('a worker CLI that is not installed: exit 2 naming it, where it looked and the install command; nothing claimed', () => {
     const r = repoWith({ workers: [{ role: 'worker', harness: 'claude', count: 2 }] });
     const bin = binDir();
@@ -172,7 +172,7 @@ describe('preflight of swarm run', { timeout: 120_000 }, () => {
   });
 });
 
-describe('swarm doctor and swarm init', { timeout: 120_000 }, () => {
+describe('swarm doctor and swarm init', { timeout: 300_000 }, () => {
   test("doctor in a hostile repository: its git config's fsmonitor program never runs", () => {
     const r = repoWith({});
     const marker = join(r.home, 'fsmonitor-ran');

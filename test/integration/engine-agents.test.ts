@@ -10,7 +10,7 @@ import { newRepo, runSwarm, waitFor, alive, userCommit, killedAfterAll } from '.
 
 const pids = killedAfterAll();
 
-describe('agent processes and failures', { timeout: 60_000 }, () => {
+describe('agent processes and failures', { timeout: 300_000 }, () => {
   test('rate limit (exit 75): the pool pauses (pool_paused), then the same task completes', async () => {
     const repo = newRepo();
     repo.writeConfig();

@@ -94,7 +94,7 @@ const kinds: { name: string; marker: string; said: RegExp; start: (r: TestRepo) 
   },
 ];
 
-describe("issue 12 rule 9: the user's git operation in progress makes the base busy", { timeout: 120_000 }, () => {
+describe("issue 12 rule 9: the user's git operation in progress makes the base busy", { timeout: 300_000 }, () => {
   for (const k of kinds) {
     test(`${k.name}: the merge waits with that reason, touches nothing, and merges after the user ends it`, async () => {
       const repo = newRepo();

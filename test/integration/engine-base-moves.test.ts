@@ -17,7 +17,7 @@ evil=$(git -c user.name=x -c user.email=x@y commit-tree "$(git rev-parse "$main^
 git update-ref refs/heads/main "$evil"
 `;
 
-describe('issue 12 rule 2: the base moves only through the merge queue', { timeout: 120_000 }, () => {
+describe('issue 12 rule 2: the base moves only through the merge queue', { timeout: 300_000 }, () => {
   test('a reviewer that moves the base during its turn: nothing merges on top until the user accepts the base', async () => {
     const repo = newRepo();
     const reviewer = repo.script('evil-reviewer.sh', `cat >/dev/null\nset -e\n${SNEAK_ONTO_MAIN}echo "VERDICT: APPROVED"\n`);

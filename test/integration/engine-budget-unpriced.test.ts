@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { newRepo, runSwarm } from '../helpers/repo';
 import type { SwarmEvent } from '../../src/swarm/types';
 
-describe('turns that report no cost', { timeout: 120_000 }, () => {
+describe('turns that report no cost', { timeout: 300_000 }, () => {
   test('a task with max_cost_usd whose worker and reviewer never report a cost: no second turn, the task waits with "cost unknown"', async () => {
     const repo = newRepo();
     repo.writeConfig({ review: { mode: 'agent', harness: 'scripted', max_rounds: 20 } });

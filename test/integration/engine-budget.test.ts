@@ -25,7 +25,7 @@ const HOSTILE_WORKER = `
   console.log('COMPLETE_AND_READY_FOR_MERGE');
 `;
 
-describe('budgets', { timeout: 90_000 }, () => {
+describe('budgets', { timeout: 300_000 }, () => {
   test('task budget: a worker and a reviewer that never agree stop at max_cost_usd, all turns counted, the task waits with the reason', async () => {
     const repo = newRepo();
     const script = repo.script('hostile-worker.cjs', HOSTILE_WORKER);

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { newRepo, runSwarm, snapshotFiles, userCommit, userGit } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 
-describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
+describe("the user's checkout on the base branch", { timeout: 300_000 }, () => {
   test('uncommitted edits and untracked files survive byte for byte while other tasks merge', async () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
@@ -241,7 +241,7 @@ describe("the user's checkout on the base branch", { timeout: 60_000 }, () => {
   });
 });
 
-describe("what the swarm runs in the user's checkout", { timeout: 60_000 }, () => {
+describe("what the swarm runs in the user's checkout", { timeout: 300_000 }, () => {
   test('no reset --hard, checkout -f, clean or stash anywhere, through merges, a wait, a conflict and a cleanup', async () => {
     const repo = newRepo();
     // Every git command of this process and its agents goes through a logging wrapper.
@@ -310,7 +310,7 @@ describe("what the swarm runs in the user's checkout", { timeout: 60_000 }, () =
   });
 });
 
-describe('merge conflicts (hazard 3)', { timeout: 60_000 }, () => {
+describe('merge conflicts (hazard 3)', { timeout: 300_000 }, () => {
   test('two tasks editing the same line: the second goes back to its worker with the file named, main untouched, then merges', async () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });

@@ -87,7 +87,7 @@ function holdLock(repo: TestRepo): () => void {
 
 const decisionFiles = (repo: TestRepo) => (existsSync(repo.path('.swarm', 'decisions')) ? readdirSync(repo.path('.swarm', 'decisions')) : []);
 
-describe('human decisions come only from the human', { timeout: 90_000 }, () => {
+describe('human decisions come only from the human', { timeout: 300_000 }, () => {
   test('an agent that writes a decision file approving another task gets nothing merged', async () => {
     const repo = hostileRepo('forge-file');
     const before = repo.rev('main');
@@ -226,7 +226,7 @@ describe('human decisions come only from the human', { timeout: 90_000 }, () => 
   });
 });
 
-describe('a plain Approve never merges what the reviewer did not approve', { timeout: 90_000 }, () => {
+describe('a plain Approve never merges what the reviewer did not approve', { timeout: 300_000 }, () => {
   test('NEEDS_CHANGES: approve is refused pointing to Override; override needs a reason, which the journal and state keep', async () => {
     const repo = newRepo();
     repo.writeConfig({ review: { max_rounds: 1 } });

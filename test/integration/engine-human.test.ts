@@ -11,7 +11,7 @@ import { newRepo, runSwarm, git } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import type { ReviewRound, SwarmEvent } from '../../src/swarm/types';
 
-describe('human review decisions', { timeout: 60_000 }, () => {
+describe('human review decisions', { timeout: 300_000 }, () => {
   test('mode human: the run leaves the change for the user; approve merges exactly the shown sha', async () => {
     const repo = newRepo();
     repo.writeConfig({ review: { mode: 'human' } });

@@ -57,7 +57,7 @@ const journalBytes = (repo: TestRepo): number => {
   }, 0);
 };
 
-describe('an idle run', { timeout: 90_000 }, () => {
+describe('an idle run', { timeout: 300_000 }, () => {
   test('two reviews waiting, two idle workers: no worker_state events, the journal stays put', async () => {
     const { repo, events } = await waitingOnReviews(['one', 'two'], { workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });
     const before = events.length;

@@ -71,7 +71,7 @@ const treeNaming = (git, tree, from, to) =>
   Buffer.from(require('child_process').execFileSync('git', [...git, 'cat-file', 'tree', tree]).toString('latin1').replace(binId(from), binId(to)), 'latin1');
 `;
 
-describe('rule 3: what merges is what was reviewed', { timeout: 90_000 }, () => {
+describe('rule 3: what merges is what was reviewed', { timeout: 300_000 }, () => {
   test('a reviewed blob whose stored bytes are swapped (same object id) is not merged', async () => {
     const repo = newRepo();
     repo.writeConfig({ review: { mode: 'human' } });
@@ -354,7 +354,7 @@ console.log('VERDICT: APPROVED');
   });
 });
 
-describe('rule 7: tasks-only changes merge without review only when every path is in the tasks folder', { timeout: 90_000 }, () => {
+describe('rule 7: tasks-only changes merge without review only when every path is in the tasks folder', { timeout: 300_000 }, () => {
   test('a source file renamed into tasks/ is reviewed (and the policy gate applies)', async () => {
     const repo = newRepo();
     withHostile(
@@ -383,7 +383,7 @@ describe('rule 7: tasks-only changes merge without review only when every path i
   });
 });
 
-describe('rule 8: task frontmatter cannot choose where the swarm writes', { timeout: 90_000 }, () => {
+describe('rule 8: task frontmatter cannot choose where the swarm writes', { timeout: 300_000 }, () => {
   test('branch: main, branch: <a user branch> and worktree: <a user worktree> are ignored; user branches untouched', async () => {
     const repo = newRepo();
     repo.writeConfig();
@@ -415,7 +415,7 @@ describe('rule 8: task frontmatter cannot choose where the swarm writes', { time
   });
 });
 
-describe('rule 14: a task naming a prototype key as its agent', { timeout: 90_000 }, () => {
+describe('rule 14: a task naming a prototype key as its agent', { timeout: 300_000 }, () => {
   test('agent: constructor / toString is "unknown harness", the task is blocked, the run goes on', async () => {
     const repo = newRepo();
     repo.writeConfig();
@@ -432,7 +432,7 @@ describe('rule 14: a task naming a prototype key as its agent', { timeout: 90_00
   });
 });
 
-describe('rule 12: agent text cannot deceive the person approving', { timeout: 120_000 }, () => {
+describe('rule 12: agent text cannot deceive the person approving', { timeout: 300_000 }, () => {
   test('ESC sequences, \\r and BEL in a title, feedback, a question and a diff are shown escaped by run, status, tasks, review list and review show', () => {
     const repo = newRepo();
     repo.writeConfig({ review: { mode: 'agent+human' } });
@@ -465,7 +465,7 @@ describe('rule 12: agent text cannot deceive the person approving', { timeout: 1
   });
 });
 
-describe('rule 15: unrunnable work is said, not swallowed', { timeout: 120_000 }, () => {
+describe('rule 15: unrunnable work is said, not swallowed', { timeout: 300_000 }, () => {
   test('dependency cycles and unknown depends_on ids are named by status and the task listing; run exits 1 naming them', async () => {
     const repo = newRepo();
     repo.writeConfig();
@@ -491,7 +491,7 @@ describe('rule 15: unrunnable work is said, not swallowed', { timeout: 120_000 }
   });
 });
 
-describe('rule 11: bad files never hang or crash the swarm', { timeout: 120_000 }, () => {
+describe('rule 11: bad files never hang or crash the swarm', { timeout: 300_000 }, () => {
   test('FIFOs, sockets, devices and links to them in the task folders are set aside with a note, never opened', async () => {
     const repo = newRepo();
     repo.writeConfig();

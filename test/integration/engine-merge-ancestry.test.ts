@@ -75,8 +75,8 @@ function assertBothOnBase(repo: TestRepo): void {
   assert.equal(repo.read('feature.txt'), 'the feature\n', "the user's checkout has it");
 }
 
-describe('a branch that grafts another task\'s unmerged head into its history', { timeout: 180_000 }, () => {
-  test('merged after that task: the base keeps that task\'s work (the merge applies the reviewed diff only)', async () => {
+describe("a branch that grafts another task's unmerged head into its history", { timeout: 300_000 }, () => {
+  test("merged after that task: the base keeps that task's work (the merge applies the reviewed diff only)", async () => {
     const { repo, ws, sha } = await setUp();
     const f = await ws.decide({ taskId: 'feature', kind: 'approve', sha: sha.feature, by: 'tester' });
     assert.equal(f.ok, true, JSON.stringify(f));

@@ -142,7 +142,7 @@ function renameAndCaller(repo: TestRepo): void {
 
 const firstParents = (repo: TestRepo, from: string) => repo.git('rev-list', '--first-parent', `${from}..main`).split('\n').filter(Boolean);
 
-describe('merge check', { timeout: 240_000 }, () => {
+describe('merge check', { timeout: 300_000 }, () => {
   test('control: without a merge check, two approved changes that each pass leave main red', async () => {
     const repo = newRepo();
     renameAndCaller(repo);

@@ -33,7 +33,7 @@ function setUp(role: 'worker' | 'reviewer'): { repo: TestRepo; program: string; 
   return { repo, program, put, remove: () => rmSync(program, { force: true }) };
 }
 
-describe('an agent CLI that disappears mid-run', { timeout: 120_000 }, () => {
+describe('an agent CLI that disappears mid-run', { timeout: 300_000 }, () => {
   test('worker: a short pool pause naming the program and its setting, the same turn again, no failed attempt', async () => {
     const { repo, put, remove } = setUp('worker');
     const events: SwarmEvent[] = [];

@@ -10,7 +10,7 @@ import { newRepo, runSwarm } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 import type { RunSummary } from '../../src/swarm/types';
 
-describe('rule 16: ready with no change', { timeout: 60_000 }, () => {
+describe('rule 16: ready with no change', { timeout: 300_000 }, () => {
   test('agent review: the reviewer is asked to confirm; APPROVED completes it without a merge, counted apart', async () => {
     const repo = newRepo();
     repo.writeConfig();

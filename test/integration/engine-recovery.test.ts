@@ -36,7 +36,7 @@ function assertEachMergedOnce(repo: TestRepo, ids: string[]): void {
   assert.deepEqual(repo.taskIds('current'), []);
 }
 
-describe('crash and restart', { timeout: 90_000 }, () => {
+describe('crash and restart', { timeout: 300_000 }, () => {
   test('SIGKILL of `swarm run` mid-turn: recovery kills the stray agent group, then every task completes exactly once', async () => {
     const repo = newRepo();
     repo.writeConfig({

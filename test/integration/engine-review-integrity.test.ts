@@ -100,7 +100,7 @@ function setup(
   return { repo, seen, agentPath };
 }
 
-describe('rule 4: a worker cannot steer its reviewer', { timeout: 90_000 }, () => {
+describe('rule 4: a worker cannot steer its reviewer', { timeout: 300_000 }, () => {
   test('the reviewer runs in a swarm-made checkout of the reviewed commit, not in the worker worktree (an ignored note there is not seen)', async () => {
     const { repo, seen } = setup({ T_NOTE: '1' });
     const before = repo.rev('main');

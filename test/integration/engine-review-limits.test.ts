@@ -13,7 +13,7 @@ after(() => {
   for (const r of repos) r.cleanup();
 });
 
-describe('reviewer rate limits', { timeout: 120_000 }, () => {
+describe('reviewer rate limits', { timeout: 300_000 }, () => {
   test('a reviewer that always reports a rate limit: limits.max_attempts tries, then the task waits for you with the reason', async () => {
     const repo = new TestRepo();
     repos.push(repo);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { newRepo, runSwarm, git } from '../helpers/repo';
 import type { ReviewRound } from '../../src/swarm/types';
 
-describe('review rounds', { timeout: 60_000 }, () => {
+describe('review rounds', { timeout: 300_000 }, () => {
   test('NEEDS_CHANGES twice: each fix round gets the accumulated feedback; the resumed session continues; round 3 merges', async () => {
     const repo = newRepo();
     const cfg = repo.config();
@@ -120,7 +120,7 @@ describe('review rounds', { timeout: 60_000 }, () => {
   });
 });
 
-describe('verdict and signal spoofing (hazard 8)', { timeout: 60_000 }, () => {
+describe('verdict and signal spoofing (hazard 8)', { timeout: 300_000 }, () => {
   test('a diff containing "VERDICT: APPROVED" and reviewers whose replies only look like approvals never merge', async () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }], review: { max_rounds: 1 } });
@@ -178,7 +178,7 @@ describe('verdict and signal spoofing (hazard 8)', { timeout: 60_000 }, () => {
   });
 });
 
-describe('what the reviewer sees (hazards 7, 9, 10)', { timeout: 60_000 }, () => {
+describe('what the reviewer sees (hazards 7, 9, 10)', { timeout: 300_000 }, () => {
   test('uncommitted and untracked agent changes are committed before review; the reviewer sees base...sha and that sha merges', async () => {
     const repo = newRepo();
     repo.writeConfig();

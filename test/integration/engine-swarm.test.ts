@@ -10,7 +10,7 @@ import { Git } from '../../src/swarm/git';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-describe('a swarm of workers', { timeout: 150_000 } /* every agent turn starts a sandbox (~50-150 ms each on a loaded machine) */, () => {
+describe('a swarm of workers', { timeout: 300_000 } /* every agent turn starts a sandbox (~50-150 ms each on a loaded machine) */, () => {
   test('3 workers finish 9 tasks: every change on main, each task completed and annotated once', async () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 3, iterations: 50 }] });

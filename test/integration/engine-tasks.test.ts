@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { newRepo, TestRepo, runSwarm, git, cli } from '../helpers/repo';
 import { openWorkspace } from '../../src/swarm/workspace';
 
-describe('malformed task files', { timeout: 60_000 }, () => {
+describe('malformed task files', { timeout: 300_000 }, () => {
   test('quarantined with a reason file, byte for byte, never executed; good tasks still run', async () => {
     const repo = newRepo();
     repo.writeConfig();
@@ -94,7 +94,7 @@ describe('malformed task files', { timeout: 60_000 }, () => {
   });
 });
 
-describe('blocked tasks', { timeout: 60_000 }, () => {
+describe('blocked tasks', { timeout: 300_000 }, () => {
   test('BLOCKED: line keeps the question; `answer` resumes it and the agent gets the answer', async () => {
     const repo = newRepo();
     repo.writeConfig();
@@ -192,7 +192,7 @@ describe('blocked tasks', { timeout: 60_000 }, () => {
   });
 });
 
-describe('agents and the task hub', { timeout: 60_000 }, () => {
+describe('agents and the task hub', { timeout: 300_000 }, () => {
   test('an agent that moves its own task file to complete/ (as oompa prompts ask) or deletes it: the swarm keeps the task and completes it properly', async () => {
     const repo = newRepo();
     const mover = repo.script(
@@ -231,7 +231,7 @@ describe('agents and the task hub', { timeout: 60_000 }, () => {
   });
 });
 
-describe('cleanup (hazard 4)', { timeout: 60_000 }, () => {
+describe('cleanup (hazard 4)', { timeout: 300_000 }, () => {
   /** An orphan as a crashed run leaves it: a worktree on a swarm branch with a commit, an edit and an untracked file. */
   function orphan(repo: TestRepo): { wt: string; committed: string } {
     const wt = repo.path('.swarm', 'worktrees', 'orphan');

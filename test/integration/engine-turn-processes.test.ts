@@ -36,7 +36,7 @@ const readPid = (repo: TestRepo, name: string): number => {
   return pid;
 };
 
-describe('rule 10: nothing an agent started survives its turn', { timeout: 90_000 }, () => {
+describe('rule 10: nothing an agent started survives its turn', { timeout: 300_000 }, () => {
   test('setsid and double-forked (nohup) daemons are gone once the worker turn has ended', async () => {
     const repo = newRepo();
     const script = repo.script('daemon-agent.sh', DAEMON_AGENT);

@@ -14,7 +14,7 @@ import type { SwarmRun } from '../../src/swarm/api';
 
 const by = (events: SwarmEvent[], worker: string, type: 'task_claimed' | 'agent_started') => events.filter((e) => e.type === type && e.workerId === worker);
 
-describe('one worker paused, resumed, stopped', { timeout: 120_000 }, () => {
+describe('one worker paused, resumed, stopped', { timeout: 300_000 }, () => {
   test('a paused worker finishes its turn, then takes no new task or turn while another worker goes on; resumed, it finishes its task', async () => {
     const repo = newRepo();
     repo.writeConfig({ workers: [{ role: 'worker', harness: 'scripted', count: 2, iterations: 50 }] });

@@ -58,7 +58,7 @@ const attacks: { name: string; attack: string; said: RegExp; setup?: (r: TestRep
   },
 ];
 
-describe('issue 12 rule 1: the swarm commits only in the worktree it made', { timeout: 120_000 }, () => {
+describe('issue 12 rule 1: the swarm commits only in the worktree it made', { timeout: 300_000 }, () => {
   for (const a of attacks) {
     test(`an agent that ${a.name}: nothing is committed anywhere, the task is blocked saying what changed`, async () => {
       const repo = hostileRepo(a.attack);

@@ -39,7 +39,7 @@ try { fs.readFileSync(0); } catch {}
 process.stdout.write(${JSON.stringify(fixture.stdout)});
 `;
 
-describe("a CLI's first start on a fresh state folder", { timeout: 60_000 }, () => {
+describe("a CLI's first start on a fresh state folder", { timeout: 300_000 }, () => {
   test('three OpenCode turns at once on a data folder without a database: no failed turn, one fresh start', async () => {
     const bin = join(root, 'opencode');
     writeFileSync(bin, FAKE_OPENCODE, { mode: 0o755 });

@@ -153,7 +153,7 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('review panel on the real engine', { timeout: 60_000 }, () => {
+describe('review panel on the real engine', { timeout: 300_000 }, () => {
   test('approve: the page shows the task waiting; Approve merges exactly the sha on screen', async () => {
     const p = openPanel('approve-me');
     await p.start();

@@ -126,7 +126,7 @@ probe('connect_forbidden_port', env.TEST_FORBIDDEN_PORT, () => probe('connect_mo
 }));
 `;
 
-describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
+describe('agent sandbox (bubblewrap)', { timeout: 300_000 }, () => {
   test('a hostile worker: every escape fails, its own commit merges, its daemon dies with the turn', { skip }, async () => {
     const repo = newRepo();
     const home = process.env.HOME!; // a temp dir (test/helpers/repo.ts), never the real one
@@ -587,7 +587,7 @@ describe('agent sandbox (bubblewrap)', { timeout: 120_000 }, () => {
   });
 });
 
-describe('CLI state an agent could plant for your next unsandboxed session', { timeout: 120_000 }, () => {
+describe('CLI state an agent could plant for your next unsandboxed session', { timeout: 300_000 }, () => {
   test(
     "~/.claude.json (mcpServers), a live session's shell snapshot, OpenCode's config/cache code, Codex hooks and .env, Gemini's trusted folders: kept from the turn; sessions stay writable",
     { skip },
