@@ -42,7 +42,11 @@ export async function addFollowUps(from: string, pending: string): Promise<strin
       added++;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      problems.push(code === 'EEXIST' ? `${what} not added: a pending task of that name exists (a turn adds tasks, it does not rewrite them)` : `${what} not added: ${code ?? (e as Error).message}`);
+      problems.push(
+        code === 'EEXIST'
+          ? `${what} not added: a pending task of that name exists (a turn adds tasks, it does not rewrite them)`
+          : `${what} not added: ${code ?? (e as Error).message}`,
+      );
     }
   }
   return problems;

@@ -397,8 +397,14 @@ export class Run implements SwarmRun, RunContext {
         updatedAt: nowIso(),
       };
       // A branch its state does not record is not continued (strayBranch.ts: another turn could have made it).
-      const strayKept = prev?.branch === st.branch ? undefined : await setAsideStrayBranch(this.deps.git, this.deps.worktrees.pathFor(task.id), task.id, st.branch!);
-      if (strayKept) this.emit({ type: 'log', level: 'warn', message: `task ${task.id}: branch ${st.branch} existed, not made by the swarm for this task; kept at ${strayKept}, the task starts from the base` });
+      const strayKept =
+        prev?.branch === st.branch ? undefined : await setAsideStrayBranch(this.deps.git, this.deps.worktrees.pathFor(task.id), task.id, st.branch!);
+      if (strayKept)
+        this.emit({
+          type: 'log',
+          level: 'warn',
+          message: `task ${task.id}: branch ${st.branch} existed, not made by the swarm for this task; kept at ${strayKept}, the task starts from the base`,
+        });
       st.claimed = { title: task.title, body: task.body }; // the reviewer sees the text as claimed, not as the worker left it
       st.usage = prev?.usage; // a task's cost counts every turn it ever had (budget.ts)
       st.budgetUsd = taskBudgetAtClaim(task, this.deps.config.limits); // as claimed: an agent editing its task file changes nothing
