@@ -17,6 +17,7 @@ export class EngineReattach implements vscode.Disposable {
   /** Repositories with a live engine process this window did not attach to: nothing is started there. */
   readonly notAttached = new Set<string>();
   private readonly command: vscode.Disposable;
+  private readonly attaching = new WeakMap<SwarmSession, Promise<void>>();
 
   constructor(
     private readonly registry: SessionRegistry,
@@ -25,9 +26,15 @@ export class EngineReattach implements vscode.Disposable {
     this.command = vscode.commands.registerCommand(EngineCommands.stopEngineProcess, (root?: string) => this.stopOther(root));
   }
 
-  /** Attach every session without a run to its repository's live engine, if any. */
+  /** Attach every session without a run to its repository's live engine, if any (once a session: openSessions runs more than once). */
   async attachAll(): Promise<void> {
-    await Promise.all(this.registry.sessions.map((s) => this.attach(s)));
+    await Promise.all(
+      this.registry.sessions.map((s) => {
+        let p = this.attaching.get(s);
+        if (!p) this.attaching.set(s, (p = this.attach(s)));
+        return p;
+      }),
+    );
   }
 
   /**

@@ -115,6 +115,7 @@ test('reattach: a reload leaves the run going on; the next window attaches, the 
   assert.equal(attached.pid, childPid);
   await waitFor(() => session.workers.some((w) => w.taskId === 'held'), 20_000, 'the Workers view shows the worker on held');
   assert.match(log(), /re-attached to run/);
+  assert.ok(!fake.messages.some((m) => /another VS Code window|another version/.test(m.text)), 'attached once, without a warning');
 
   writeFileSync(release, 'go');
   await waitFor(() => events.some((e) => e.type === 'task_merged' && e.taskId === 'held'), 120_000, `held merged; log:\n${log()}`);
