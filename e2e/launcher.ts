@@ -10,7 +10,7 @@
 // run under the machine's Node 20 (node --test with tsx); only code-server needs Node 24.
 
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserServer, type FrameLocator, type Locator, type Page } from 'playwright-core';
@@ -178,7 +178,11 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
     await Promise.race([browserServer?.close().catch(() => {}), sleep(5000)]);
     await killGroup(browserPid, 3000);
     await killGroup(server?.pid, 8000);
-    for (const pid of pidsWithCwdUnder(opts.folder)) {
+    // A run outlives its window (docs/decisions.md "Re-attach after a window reload"): its engine
+    // process is in its own process group, its cwd not under the folder.
+    const engine = enginePid(opts.folder);
+    const leftovers = [...(engine ? [engine] : []), ...pidsWithCwdUnder(opts.folder)];
+    for (const pid of leftovers) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -344,5 +348,15 @@ export async function launch(opts: LaunchOptions): Promise<Workbench> {
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+/** The pid in `<folder>/.swarm/engine/engine.json` (src/shared/engineSocket.ts), if any. */
+function enginePid(folder: string): number | undefined {
+  try {
+    const pid = (JSON.parse(readFileSync(join(folder, '.swarm', 'engine', 'engine.json'), 'utf8')) as { pid?: unknown }).pid;
+    return typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }

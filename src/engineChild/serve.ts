@@ -1,12 +1,16 @@
 // The child's half of the engine process (src/shared/engineProtocol.ts): it opens the workspace
 // with the settings the host sent, starts the run, sends every event of the workspace to the host
-// and answers its control messages (pause, resume, stop, one worker). Its lifetime is the host's:
-// when the IPC channel closes (the window closed, the extension host died or was killed) the run
-// is stopped as the Stop command stops it — agents killed by process group, state journaled, the
-// tasks resumed by the next start — and the process exits. No vscode import (docs/architecture.md).
+// and answers its control messages (pause, resume, stop, one worker). When the IPC channel closes
+// (a window reload or close, the extension host gone) the run goes on if it can be re-attached:
+// `deps.listen` (socketServer.ts) made its socket, where the next window attaches as a new host
+// (one at a time) and gets the run's state, then its events; with no window it runs to its end and
+// the process exits. A run that cannot be re-attached is stopped as the Stop command stops it —
+// agents killed by process group, state journaled, the tasks resumed by the next start.
+// No vscode import (docs/architecture.md).
 
 import type { OpenWorkspaceOptions, SwarmRun, Workspace } from '../swarm/api';
 import type { SwarmEvent } from '../swarm/types';
+import type { EngineListener, HostSlot } from './socketServer';
 import { parseHostMessage, type EngineStart, type EngineToHost, type HostToEngine } from '../shared/engineProtocol';
 
 /** The IPC channel as node gives it to a forked child (`process`); tests pass a fake. */
@@ -23,6 +27,8 @@ export interface ServeDeps {
   openWorkspace(options: OpenWorkspaceOptions): Promise<Workspace>;
   /** A message the child dropped (not one of the protocol's): written to stderr by main.ts. */
   warn(message: string): void;
+  /** Listen for windows that re-attach to this run (socketServer.ts); absent: the run ends with its IPC channel. */
+  listen?(root: string, runId: string, slot: HostSlot): Promise<EngineListener | undefined>;
 }
 
 /** How often at most the run's state (paused, workers, usage) is sent between events. */
@@ -36,6 +42,10 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
   let ws: Workspace | undefined;
   let starting = false;
   let hostGone = false;
+  /** Who gets the messages: the IPC channel, then a window attached over the socket, or nobody. */
+  let host: EngineChannel | undefined = channel;
+  let listener: EngineListener | undefined;
+  let runOver = false;
   /** Pause / stop asked before the run existed (the workspace still opening): applied when it starts. */
   let early: { paused?: boolean; stop?: string } = {};
   let stateTimer: NodeJS.Timeout | undefined;
@@ -43,11 +53,10 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
   const exit = new Promise<number>((r) => (resolveExit = r));
 
   const send = (m: EngineToHost) => {
-    if (hostGone) return;
     try {
-      channel.send(m);
+      host?.send(m);
     } catch {
-      // the channel closed under us: onDisconnect stops the run
+      // the channel closed under us: its onDisconnect says so
     }
   };
   const sendState = () => {
@@ -62,6 +71,7 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
     if (stateTimer) clearTimeout(stateTimer);
     ws?.dispose();
     channel.close();
+    if (host && host !== channel) host.close();
     resolveExit(code);
   };
 
@@ -81,10 +91,20 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
       return finish(1);
     }
     send({ t: 'started', runId: run.runId, workers: run.workers() });
+    if (deps.listen && !hostGone) {
+      const started = run;
+      listener = await deps.listen(ws.root, run.runId, {
+        busy: () => (host ? 'another VS Code window is attached to this run' : runOver ? 'the run is ending' : undefined),
+        attach: (h) => attachHost(h, started),
+      });
+      // (A window gone while the socket was being made stopped the run: onDisconnect below.)
+    }
     const summary = await run.done;
+    runOver = true;
     if (stateTimer) clearTimeout(stateTimer);
     sendState();
     send({ t: 'done', summary });
+    listener?.close(host ? undefined : summary);
     finish(0);
   }
 
@@ -141,6 +161,24 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
     }
   }
 
+  /** A window re-attached over the socket: it gets the run's state, then its events. */
+  function attachHost(h: EngineChannel, r: SwarmRun): void {
+    host = h;
+    h.onMessage((raw) => {
+      if (host !== h) return;
+      const m = parseHostMessage(raw);
+      if (m && m.t !== 'start') return handle(m);
+      deps.warn(`dropped a message from a re-attached window: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) send({ t: 'reply', id, error: 'the swarm process refused this request' });
+    });
+    h.onDisconnect(() => {
+      if (host === h) host = undefined;
+    });
+    send({ t: 'started', runId: r.runId, workers: r.workers() });
+    sendState();
+  }
+
   channel.onMessage((raw) => {
     const m = parseHostMessage(raw);
     if (!m) {
@@ -164,7 +202,10 @@ export function serveEngine(channel: EngineChannel, deps: ServeDeps): Promise<nu
   });
   channel.onDisconnect(() => {
     hostGone = true;
-    // Stopped as a Stop stops it; the run's own end (run.done) then ends the process.
+    if (host === channel) host = undefined;
+    // A run a window can re-attach to goes on; else it is stopped as a Stop stops it, and the
+    // run's own end (run.done) then ends the process.
+    if (listener) return;
     if (run) void run.stop(HOST_GONE_REASON);
     else if (!starting) finish(0);
   });

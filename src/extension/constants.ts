@@ -61,6 +61,14 @@ export const SetupCommandTitles: Record<(typeof SetupCommands)[keyof typeof Setu
   [SetupCommands.checkSetup]: 'Check setup',
 };
 
+/** Commands registered by engineReattach.ts (a run that outlived its window), with their titles. */
+export const EngineCommands = {
+  stopEngineProcess: 'swarm.stopEngineProcess',
+} as const;
+export const EngineCommandTitles: Record<(typeof EngineCommands)[keyof typeof EngineCommands], string> = {
+  [EngineCommands.stopEngineProcess]: 'Stop the swarm process this window does not show',
+};
+
 export const CommandTitles: Record<CommandId, string> = {
   [Commands.startSwarm]: 'Start swarm',
   [Commands.startSwarmWithWorkers]: 'Start selected workers…',

@@ -5,10 +5,12 @@
 // ChildRun is the engine's SwarmRun over that process's IPC channel (src/shared/engineProtocol.ts):
 // the session gets the child's events as it gets in-process ones. No vscode import.
 //
-// Lifetime: Stop, a window close (deactivate stops every run) and the child's own end go through
-// the run; if the extension host dies, the child sees its channel close and stops the run itself
-// (serve.ts). A child that dies (a crash, a kill -9) ends the run with an error; its tasks are
-// recovered by the next start, as after any stop (src/swarm/recovery.ts).
+// Lifetime: Stop and the child's own end go through the run. The child is detached (its own
+// process group and session): a window reload or close (deactivate: detach() below) or an
+// extension host that dies leaves its run going on, and the next window re-attaches over its
+// socket (engineAttach.ts; the same ChildRun over a SocketLink). A child that cannot be re-attached
+// stops its run when its channel closes (serve.ts). A child that dies (a crash, a kill -9) ends the
+// run with an error; its tasks are recovered by the next start (src/swarm/recovery.ts).
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,6 +30,10 @@ export interface EngineChildOptions {
   onCrash(message: string): void;
   /** The script to fork; default: dist/engine-child.js beside this bundle (from source: src/engineChild/main.ts with tsx). */
   entry?: { path: string; execArgv: string[] };
+  /** A run already going on in an engine process this window re-attached to (engineAttach.ts): no fork, no start. */
+  attached?: { link: ChildProcess; runId: string };
+  /** The run's workers as the child first sends them (an attached run: the state it is in). */
+  onStarted?(workers: WorkerInfo[]): void;
 }
 
 export type EngineChildStarter = (options: EngineChildOptions) => SwarmRun;
@@ -60,15 +66,20 @@ export class ChildRun implements SwarmRun {
   private readonly decideRequests = new Map<number, { resolve(v: DecisionResult): void; reject(e: Error): void }>();
   private stderr = '';
   private stopReason: string | undefined;
+  /** Left to its process (detach()): its end is no longer this window's. */
+  detached = false;
 
   constructor(private readonly options: EngineChildOptions) {
-    this.runId = runIdNow(); // known here before the child starts; the child's run takes it
+    this.runId = options.attached?.runId ?? runIdNow(); // known here before the child starts; the child's run takes it
     this.done = new Promise((r) => (this.resolveDone = r));
     const entry = options.entry ?? engineChildEntry();
     // The extension host of desktop VS Code is Electron: ELECTRON_RUN_AS_NODE makes its binary a
     // plain node, for the engine process only (engineProtocol.ts). code-server's host is node.
     const env = engineChildEnv(process.env, Boolean(process.versions.electron));
-    this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json' });
+    // detached: its own process group and session, so that it outlives this extension host.
+    this.child =
+      options.attached?.link ??
+      fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json', detached: true });
     this.child.stderr?.on('data', (c: Buffer) => {
       const text = c.toString('utf8');
       // The child's own warnings (serve.ts: a message it dropped) go to the output channel as they come.
@@ -97,7 +108,26 @@ export class ChildRun implements SwarmRun {
       else crashedIfOpen(code, signal);
     });
     const { waitForHumans, workers } = options.run;
-    this.send({ t: 'start', start: { workspace: options.workspace, run: { runId: this.runId, waitForHumans, workers } } });
+    if (!options.attached) this.send({ t: 'start', start: { workspace: options.workspace, run: { runId: this.runId, waitForHumans, workers } } });
+  }
+
+  /**
+   * Leave the run to its process (a window reload or close): the channel closes without a stop, and
+   * the process goes on when its run can be re-attached (serve.ts), else it stops its run as before.
+   * `done` never resolves here: the run's end is the next window's (or nobody's).
+   */
+  detach(): void {
+    if (this.ended) return;
+    this.detached = true;
+    this.ended = true;
+    for (const p of [...this.pending.values(), ...this.worktreeRequests.values(), ...this.decideRequests.values()]) p.reject(new Error('the window left the run'));
+    try {
+      if (this.child.connected) this.child.disconnect();
+    } catch {
+      /* gone already */
+    }
+    this.child.stderr?.destroy();
+    this.child.unref();
   }
 
   get pid(): number | undefined {
@@ -217,6 +247,7 @@ export class ChildRun implements SwarmRun {
     switch (m.t) {
       case 'started':
         this._workers = m.workers;
+        this.options.onStarted?.(m.workers);
         return;
       case 'failed':
         this.end({ ...this.emptySummary(), reason: m.error });

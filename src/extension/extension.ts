@@ -26,6 +26,7 @@ import { WorktreeNode, WorktreesTreeProvider } from './worktreesTree';
 import { traceView, type TreeNode } from './treeNode';
 import type { SwarmEvent } from '../swarm/types';
 import { startEngineChild, type EngineChildStarter } from './engineChild';
+import { EngineReattach } from './engineReattach';
 
 export interface ActivationOptions {
   engine?: SwarmEngine;
@@ -53,6 +54,8 @@ export class SwarmExtension implements vscode.Disposable {
   readonly tabs: TaskTabFollower;
   readonly commands: SwarmCommands;
   readonly live: LiveViews;
+  /** Runs that outlive the window: re-attached at activation, left to their process at deactivation. */
+  readonly reattach: EngineReattach;
   private readonly disposables: vscode.Disposable[] = [];
   private lastFolderState: FolderState | undefined;
   private closing = false;
@@ -88,6 +91,8 @@ export class SwarmExtension implements vscode.Disposable {
       refreshMaxWaitMs: options.refreshMaxWaitMs,
     });
     this.disposables.push(this.registry);
+    this.reattach = new EngineReattach(this.registry, this.log);
+    this.disposables.push(this.reattach);
 
     this.tasks = new TasksTreeProvider(this.registry);
     this.worktrees = new WorktreesTreeProvider(this.registry);
@@ -158,6 +163,7 @@ export class SwarmExtension implements vscode.Disposable {
   async openSessions(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
     await this.registry.openAll();
+    await this.reattach.attachAll();
     // Once per activation, however often the sessions are (re)opened.
     this.resuming ??= this.resumeInterruptedRuns();
     await this.resuming;
@@ -167,10 +173,18 @@ export class SwarmExtension implements vscode.Disposable {
   async stopRuns(reason: string): Promise<void> {
     // Runs stopped by the window closing stay recorded as interrupted, to resume next time.
     this.closing = true;
+    // Runs in an engine process that can be re-attached go on (the next window shows them): not
+    // stopped, and not recorded as interrupted either.
+    const left = this.reattach.leaveRuns();
+    if (left.length) {
+      const runs = { ...this.context.workspaceState.get<InterruptedRuns>(INTERRUPTED_RUNS_KEY, {}) };
+      for (const { session } of left) delete runs[session.root];
+      await this.context.workspaceState.update(INTERRUPTED_RUNS_KEY, runs);
+    }
     await Promise.all(
       this.registry.sessions.map(async (s) => {
         const run = s.activeRun;
-        if (!run) return;
+        if (!run || left.some((l) => l.session === s)) return;
         this.log.info(`[${s.name}] stopping run ${run.runId}: ${reason}`);
         await run.stop(reason);
       }),
@@ -207,7 +221,7 @@ export class SwarmExtension implements vscode.Disposable {
     const runs = this.context.workspaceState.get<InterruptedRuns>(INTERRUPTED_RUNS_KEY, {});
     for (const [root, { runId, at }] of Object.entries(runs)) {
       const session = this.registry.byRepoRoot(root);
-      if (!session || session.activeRun || (session.state !== 'ready' && session.state !== 'noConfig')) continue;
+      if (!session || session.activeRun || this.reattach.notAttached.has(root) || (session.state !== 'ready' && session.state !== 'noConfig')) continue;
       const when = new Date(at).toLocaleString();
       if (Date.now() - at > RESUME_WITHIN_MS) {
         // Long ago (the window was closed, not reloaded): ask rather than start agents unasked.

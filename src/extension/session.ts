@@ -251,6 +251,27 @@ export class SwarmSession implements vscode.Disposable {
             onCrash: (message) => void vscode.window.showErrorMessage(message),
           })
         : this.ws.startRun(options);
+    return this.track(run);
+  }
+
+  /** A run going on in an engine process this window re-attached to (engineReattach.ts): shown and controlled as one started here. */
+  adoptRun(
+    make: (hooks: { onEvent(e: SwarmEvent): void; onCrash(message: string): void; onStarted(workers: WorkerInfo[]): void }) => SwarmRun,
+  ): SwarmRun {
+    return this.track(
+      make({
+        onEvent: (e) => this.handleEvent(e),
+        onCrash: (message) => void vscode.window.showErrorMessage(message),
+        // Its workers as they are now (the run_started event was the previous window's).
+        onStarted: (workers) => {
+          this._workers = [...workers];
+          this.changed();
+        },
+      }),
+    );
+  }
+
+  private track(run: SwarmRun): SwarmRun {
     this.run = run;
     this._workers = run.workers();
     this.changed();

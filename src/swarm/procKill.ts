@@ -184,3 +184,20 @@ export function isProcessAlive(pid: number): boolean {
 export function agentsOfRepo(tasksDir: string, runId?: string): (env: Map<string, string>) => boolean {
   return (env) => env.get('SWARM_TASKS_DIR') === tasksDir && (runId === undefined || env.get('SWARM_RUN_ID') === runId);
 }
+
+/** A process's start time (Linux /proc: clock ticks since boot), to tell it from a later process that reuses its pid. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function isSameProcessAlive(pid: number, procStart?: string): boolean {
+  if (!isProcessAlive(pid)) return false;
+  if (!procStart) return true;
+  const now = processStartTime(pid);
+  return now === undefined || now === procStart;
+}

@@ -294,9 +294,18 @@ export function turnPolicy(scope: TurnScope, layout: SwarmLayout, settings: Sand
   } catch {
     /* masked below only if it exists */
   }
+  // The engine process's socket, token and pid file (src/shared/engineSocket.ts): a turn that could
+  // reach them could speak for the user (approve its own task). Hidden even before the engine makes them.
+  const engineDir = join(layout.root, '.swarm', 'engine');
+  try {
+    mkdirSync(engineDir, { recursive: true, mode: 0o700 });
+  } catch {
+    /* masked below only if it exists */
+  }
   const denyRead = [
     ...expandPaths([...DEFAULT_DENY_READ, ...settings.denyRead], scope.env, layout.root),
     keyDir,
+    engineDir,
     ...socketFolders(scope.env).filter((d) => ![...allowWrite, tmpdir()].some((w) => inside(w, d))),
   ];
   return {

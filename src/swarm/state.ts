@@ -12,7 +12,7 @@ import { verifyDecision, type PendingDecision } from './approval';
 import { atomicWrite } from './tasks';
 import { TASK_ID_RE } from './taskFile';
 import { SwarmError } from './errors';
-import { isProcessAlive } from './procKill';
+import { isSameProcessAlive, processStartTime } from './procKill';
 
 export interface RunLock {
   pid: number;
@@ -31,21 +31,8 @@ export interface RefusedDecision {
 }
 
 /** Start time of a process (field 22 of /proc/<pid>/stat), to tell a live pid from a reused one. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-export function isSameProcessAlive(pid: number, procStart?: string): boolean {
-  if (!isProcessAlive(pid)) return false;
-  if (!procStart) return true;
-  const now = processStartTime(pid);
-  return now === undefined || now === procStart;
-}
+// The pid-reuse guard lives in procKill.ts (light: the extension host and the engine process use it too).
+export { processStartTime, isSameProcessAlive };
 
 export class StateStore {
   readonly dir: string;

@@ -10,6 +10,7 @@
 //   commit       true: the worker commits itself (default: leaves changes for the swarm to commit)
 //   reply        the worker's reply (default "working...\nCOMPLETE_AND_READY_FOR_MERGE")
 //   sleepMs      think this long first (sleepFirstMs: only in the first worker call of the task)
+//   waitFile     (first call only) wait until this file exists (a test releases the agent)
 //   waitForMerge (first call only) wait until the base has the merge of this task id (orders tasks)
 //   mergeBase    resolve a conflict keeping this side: finish the integration round's merge in progress
 //                (`git checkout --ours`), or bring the base in itself (`git merge -X ours <base>`)
@@ -140,6 +141,7 @@ if (role === 'planner') {
 for (const [p, c] of Object.entries(spec.preFiles || {})) { fs.mkdirSync(path.dirname(p), { recursive: true }); fs.writeFileSync(p, String(c)); }
 sleep(spec.sleepMs || 0);
 if (calls === 1) sleep(spec.sleepFirstMs || 0);
+if (spec.waitFile && calls === 1) while (!fs.existsSync(spec.waitFile)) sleep(50);
 if (spec.waitForMerge && calls === 1) {
   for (const end = Date.now() + 30000; Date.now() < end; sleep(50)) {
     const r = cp.spawnSync('git', ['log', '--format=%s', env.SWARM_BASE], { encoding: 'utf8' });
@@ -193,6 +195,7 @@ export interface AgentSpec {
   reply?: string;
   sleepMs?: number;
   sleepFirstMs?: number;
+  waitFile?: string;
   mergeBase?: boolean;
   abortMerge?: boolean;
   waitForMerge?: string;

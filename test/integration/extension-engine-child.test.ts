@@ -2,19 +2,20 @@
 // "child", src/extension/engineChild.ts, src/engineChild/serve.ts): real git, real processes,
 // scripted agents (test/helpers/repo.ts), the extension in the fake `vscode`. Tasks merge and the
 // views get the child's events; a worker is paused and stopped and the run stopped over the
-// channel; a killed extension host takes the child and its agents with it; a child killed with
+// channel; a killed extension host leaves the child and its agents going on (the next window
+// re-attaches: extension-engine-reattach.test.ts); a child killed with
 // SIGKILL ends the run with an error and its task is recovered by the next start.
 import { fake, createFakeExtensionContext } from '../helpers/fake-vscode';
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { activate, deactivate } from '../../src/extension/extension';
 import type { SwarmSession } from '../../src/extension/session';
 import type { SwarmRun } from '../../src/swarm/api';
 import { Commands } from '../../src/extension/constants';
 import { ChildRun } from '../../src/extension/engineChild';
-import { HOST_GONE_REASON } from '../../src/engineChild/serve';
 import { alive, newRepo, waitFor, type TestRepo } from '../helpers/repo';
 import type { RunSummary, SwarmEvent } from '../../src/swarm/types';
 
@@ -207,7 +208,7 @@ test(
   },
 );
 
-test('child engine: the extension host killed hard takes the child and its agent with it; the stop is journaled', { timeout: 120_000 }, async () => {
+test('child engine: the extension host killed hard leaves the child and its agent going on; the next window attaches and its Stop ends them, journaled', { timeout: 120_000 }, async () => {
   const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
   const host = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'engine-child-host.ts'), repo.root], {
     cwd: ROOT,
@@ -228,11 +229,22 @@ test('child engine: the extension host killed hard takes the child and its agent
   );
   const { childPid, agentPid, runId } = JSON.parse(line) as { childPid: number; agentPid: number; runId: string };
   assert.ok(alive(childPid) && alive(agentPid));
+  await waitFor(() => existsSync(join(repo.root, '.swarm', 'engine', 'engine.json')), 30_000, 'the engine socket');
   host.kill('SIGKILL');
-  await waitFor(() => !alive(childPid) && !alive(agentPid), 30_000, 'the child and its agent gone after the host died');
+  await new Promise((r) => (host.exitCode !== null || host.signalCode !== null ? r(undefined) : host.once('exit', r)));
+  try {
+    assert.ok(alive(childPid) && alive(agentPid), 'the run goes on without its window (a re-attachable run: docs/decisions.md)');
+    const { ext } = await startExtension(repo.root);
+    const run = ext.registry.sessions[0].activeRun as ChildRun | undefined;
+    assert.equal(run?.runId, runId, `the next window attached: ${log()}`);
+    assert.equal(await fake.commands.get(Commands.stopSwarm)!(), true);
+    await waitFor(() => !alive(childPid) && !alive(agentPid), 30_000, 'the child and its agent gone after Stop');
+  } finally {
+    for (const pid of [childPid, agentPid]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
   const finished = repo.journal().find((e) => e.type === 'run_finished' && e.runId === runId) as Extract<SwarmEvent, { type: 'run_finished' }> | undefined;
   assert.ok(finished, 'the run journaled its end');
-  assert.equal(finished.summary.reason, HOST_GONE_REASON);
+  assert.match(finished.summary.reason ?? '', /stopped by the user/);
 });
 
 test(

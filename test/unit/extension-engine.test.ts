@@ -203,10 +203,13 @@ test('real engine: not a git repository → noGit state, Start swarm explains', 
   assert.match(fake.messages.at(-1)?.text ?? '', /open a folder inside a git repository/);
 });
 
-test('real engine: a window reload mid-turn stops the agent; the next activation resumes the run and reports the recovery', { timeout: 60_000 }, async () => {
+// A run in the extension host (swarm.engineProcess "host"; in the engine process a run outlives the
+// window instead: test/integration/extension-engine-reattach.test.ts).
+test('real engine: a window reload mid-turn stops the agent of a run in the host; the next activation resumes the run and reports the recovery', { timeout: 60_000 }, async () => {
   const repo = makeRepo({ slow: 'Take your time' });
   const root = repo.root;
   const context = createFakeExtensionContext();
+  fake.config['swarm.engineProcess'] = 'host';
   let ext = await startExtension(root, context);
   await fake.commands.get(Commands.startSwarm)!();
   await until('the agent running', () => /e1 executor round 1 on slow: pid \d+/.test(fake.outputChannels[0].text()));
@@ -218,6 +221,7 @@ test('real engine: a window reload mid-turn stops the agent; the next activation
   assert.throws(() => process.kill(pid, 0), 'the agent process is gone');
 
   fake.reset();
+  fake.config['swarm.engineProcess'] = 'host';
   ext = await startExtension(root, context);
   const session = ext.registry.sessions[0];
   const runObj = await until('the resumed run', () => session.activeRun);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { EngineCommands, EngineCommandTitles } from '../../src/extension/constants';
 import {
   CommandTitles,
   Commands,
@@ -35,15 +36,15 @@ test('contributed commands are exactly the Commands constants, with the same tit
   const contributed = new Map<string, { title: string; category: string }>(
     contributes.commands.map((c: { command: string; title: string; category: string }) => [c.command, c]),
   );
-  assert.deepEqual([...contributed.keys()].sort(), [...Object.values(Commands), ...Object.values(SetupCommands)].sort());
-  for (const [id, title] of Object.entries({ ...CommandTitles, ...SetupCommandTitles })) {
+  assert.deepEqual([...contributed.keys()].sort(), [...Object.values(Commands), ...Object.values(SetupCommands), ...Object.values(EngineCommands)].sort());
+  for (const [id, title] of Object.entries({ ...CommandTitles, ...SetupCommandTitles, ...EngineCommandTitles })) {
     assert.equal(contributed.get(id)?.title, title, `title of ${id}`);
     assert.equal(contributed.get(id)?.category, 'Swarm', `category of ${id}`);
   }
 });
 
 test('menus and welcome links only name contributed commands; tree-only commands are hidden from the palette', () => {
-  const ids = new Set<string>([...Object.values(Commands), ...Object.values(SetupCommands)]);
+  const ids = new Set<string>([...Object.values(Commands), ...Object.values(SetupCommands), ...Object.values(EngineCommands)]);
   for (const m of allMenuItems) assert.ok(ids.has(m.command), `menu names unknown command ${m.command}`);
   for (const w of contributes.viewsWelcome as { contents: string }[]) {
     for (const [, cmd] of w.contents.matchAll(/\(command:([\w.]+)\)/g)) if (cmd.startsWith('swarm.')) assert.ok(ids.has(cmd), `welcome links unknown ${cmd}`);

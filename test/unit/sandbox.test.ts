@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import {
@@ -79,6 +79,8 @@ test('a worker in its worktree may write: the worktree, objects, its admin dir, 
   for (const never of [root, common, join(common, 'config'), join(common, 'hooks'), join(common, 'refs', 'heads'), join(root, '.swarm'), '/home/u'])
     assert.ok(!p.allowWrite.includes(never), `${never} not writable`);
   assert.ok(p.denyRead.includes('/home/u/.ssh') && p.denyRead.includes('/home/u/.docker/config.json'));
+  // The engine process's socket and token (src/shared/engineSocket.ts): hidden, made before the turn.
+  assert.ok(p.denyRead.includes(join(root, '.swarm', 'engine')) && existsSync(join(root, '.swarm', 'engine')), 'the engine socket folder is hidden');
   assert.deepEqual(p.network, { mode: 'none' });
   // An executor adds no tasks; a reviewer writes nothing; a planner only tasks/pending.
   const layout = { root, commonDir: common, tasksDir: join(root, 'tasks') };
