@@ -28,6 +28,8 @@ export interface EngineChildOptions {
   onCrash(message: string): void;
   /** The script to fork; default: dist/engine-child.js beside this bundle (from source: src/engineChild/main.ts with tsx). */
   entry?: { path: string; execArgv: string[] };
+  /** A process forkEngineChild started earlier and that got no message yet (a spare, engineSpare.ts): used instead of a fork now. */
+  child?: ChildProcess;
 }
 
 export type EngineChildStarter = (options: EngineChildOptions) => SwarmRun;
@@ -40,6 +42,14 @@ export function engineChildEntry(): { path: string; execArgv: string[] } {
 }
 
 export const startEngineChild: EngineChildStarter = (options) => new ChildRun(options);
+
+/** Fork the engine process (it waits for its start message). */
+export function forkEngineChild(entry = engineChildEntry()): ChildProcess {
+  // The extension host of desktop VS Code is Electron: ELECTRON_RUN_AS_NODE makes its binary a
+  // plain node, for the engine process only (engineProtocol.ts). code-server's host is node.
+  const env = engineChildEnv(process.env, Boolean(process.versions.electron));
+  return fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json' });
+}
 
 /** Last bytes of the child's stderr kept for the crash message. */
 const STDERR_TAIL = 4000;
@@ -64,11 +74,7 @@ export class ChildRun implements SwarmRun {
   constructor(private readonly options: EngineChildOptions) {
     this.runId = runIdNow(); // known here before the child starts; the child's run takes it
     this.done = new Promise((r) => (this.resolveDone = r));
-    const entry = options.entry ?? engineChildEntry();
-    // The extension host of desktop VS Code is Electron: ELECTRON_RUN_AS_NODE makes its binary a
-    // plain node, for the engine process only (engineProtocol.ts). code-server's host is node.
-    const env = engineChildEnv(process.env, Boolean(process.versions.electron));
-    this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json' });
+    this.child = options.child ?? forkEngineChild(options.entry);
     this.child.stderr?.on('data', (c: Buffer) => {
       const text = c.toString('utf8');
       // The child's own warnings (serve.ts: a message it dropped) go to the output channel as they come.
