@@ -17,6 +17,8 @@ export interface EngineSpareOptions {
   fork?: () => ChildProcess;
   /** How long after prepare() the spare is forked (default 2 s: not inside activation, not inside a run's start). */
   delayMs?: number;
+  /** Whether a start could come now (a repository with the engine process and no run yet); asked when the delay is over. */
+  wanted?: () => boolean;
 }
 
 export class EngineSpare {
@@ -25,6 +27,7 @@ export class EngineSpare {
   private disposed = false;
   private readonly fork: () => ChildProcess;
   private readonly delayMs: number;
+  private readonly wanted: () => boolean;
   /** How many spares were forked, and how many starts took one (tests, the bench). */
   forked = 0;
   taken = 0;
@@ -32,6 +35,7 @@ export class EngineSpare {
   constructor(options: EngineSpareOptions = {}) {
     this.fork = options.fork ?? (() => forkEngineChild());
     this.delayMs = options.delayMs ?? 2000;
+    this.wanted = options.wanted ?? (() => true);
   }
 
   /** The spare waiting now, if any (tests). */
@@ -44,7 +48,8 @@ export class EngineSpare {
     if (this.disposed || this.timer || this.current) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.disposed || this.current) return;
+      // A run already going (started within the delay) prepares again when it ends: no spare beside it.
+      if (this.disposed || this.current || !this.wanted()) return;
       const child = this.fork();
       this.forked++;
       this.spare = child;

@@ -83,7 +83,9 @@ export class SwarmExtension implements vscode.Disposable {
         return agentPath;
       });
     // The engine process of the next Start, forked at a quiet moment (engineSpare.ts; killed on deactivate).
-    this.spare = options.engineChild === undefined && !options.engine ? new EngineSpare({ delayMs: options.spareDelayMs }) : undefined;
+    const spareWanted = () =>
+      !this.closing && this.registry.sessions.some((s) => s.isGitRepo && !s.activeRun && readSettings(s.folder.uri).engineProcess === 'child');
+    this.spare = options.engineChild === undefined && !options.engine ? new EngineSpare({ delayMs: options.spareDelayMs, wanted: spareWanted }) : undefined;
     this.disposables.push({ dispose: () => this.spare?.dispose() });
     const engineChild = options.engineChild === false ? undefined : (options.engineChild ?? this.spare?.start);
     this.registry = new SessionRegistry({
@@ -166,7 +168,7 @@ export class SwarmExtension implements vscode.Disposable {
   async openSessions(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
     await this.registry.openAll();
-    if (this.registry.sessions.some((s) => s.isGitRepo && readSettings(s.folder.uri).engineProcess === 'child')) this.spare?.prepare();
+    this.spare?.prepare();
     // Once per activation, however often the sessions are (re)opened.
     this.resuming ??= this.resumeInterruptedRuns();
     await this.resuming;
