@@ -10,11 +10,17 @@
 // `--fork`: the same run, but the engine in a child process this bench starts itself
 // (`child_process.fork` of dist/cli.js run --json) and this process only receiving its events
 // (one JSON line each): the first A/B of docs/decisions.md, kept for comparison.
-//   node --import tsx bench/scenarios/extension-run.ts OUT.json [--tasks N] [--workers W] [--engine host|child] [--fork]
+// `--profile FILE.cpuprofile`: a sampling CPU profile of this process (the host) during the run, read
+// by bench/lib/stalls.mjs (the long stalls of the event loop and where their time went); it adds
+// its own cost to the delay, so the numbers of a profiled run are not the bench's.
+// `--dist DIR`: the extension (and its engine-child.js) built elsewhere, e.g. from an earlier commit,
+// for an interleaved A/B against it.
+//   node --import tsx bench/scenarios/extension-run.ts OUT.json [--tasks N] [--workers W] [--engine host|child] [--fork] [--profile FILE] [--dist DIR]
 import { fake, createFakeExtensionContext } from '../../test/helpers/fake-vscode';
 import { fork } from 'node:child_process';
 import { mkdirSync, promises as fsp, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Session } from 'node:inspector';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
@@ -35,6 +41,8 @@ const { values, positionals } = parseArgs({
     workers: { type: 'string', default: '4' },
     fork: { type: 'boolean', default: false },
     engine: { type: 'string', default: 'host' },
+    profile: { type: 'string' },
+    dist: { type: 'string' },
   },
 });
 if (values.engine !== 'host' && values.engine !== 'child') throw new Error(`--engine: host or child, not ${values.engine}`);
@@ -44,10 +52,27 @@ type AnyNode = { getChildren(): AnyNode[] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const RESOLUTION_MS = 10;
+const STALL_TICK_MS = 10;
 /** The histogram holds the time between two samples (RESOLUTION_MS apart when nothing blocks): the delay is what exceeds it. */
 function histogram(h: ReturnType<typeof monitorEventLoopDelay>) {
   const d = (ns: number) => util.ms(Math.max(0, ns / 1e6 - RESOLUTION_MS));
   return { p50Ms: d(h.percentile(50)), p99Ms: d(h.percentile(99)), maxMs: d(h.max), meanMs: d(h.mean) };
+}
+
+/** Start V8's sampling profiler in this process (1 ms interval); the function returned stops it and gives the profile. */
+async function startProfile(): Promise<() => Promise<object>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as Record<string, unknown>))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 1000 });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post('Profiler.stop');
+    session.disconnect();
+    return profile as object;
+  };
 }
 
 async function main() {
@@ -69,7 +94,7 @@ async function main() {
   fake.setFolders([dir]);
   fake.config['swarm.engineProcess'] = values.engine;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(util.ROOT, 'dist', 'extension.js'));
+  const mod = require(join(values.dist ?? join(util.ROOT, 'dist'), 'extension.js'));
   const ext = mod.activate(createFakeExtensionContext(), { agentPath: async () => undefined });
   await ext.openSessions();
   const session = ext.registry.sessions[0];
@@ -77,15 +102,35 @@ async function main() {
   let sessionEvents = 0;
   session.onEvent(() => sessionEvents++);
   const eventCount = () => sessionEvents;
+  // What the views did with them: the session's change notifications (each re-renders the views'
+  // signatures, the status bar, the context keys) and its re-reads of the task files.
+  let viewUpdates = 0;
+  session.onDidChange(() => viewUpdates++);
+  const loadsBefore = session.taskLoads;
   const provider = ext.tasks;
   const complete = () => readdirSync(join(dir, 'tasks', 'complete')).filter((f) => f.endsWith('.md')).length;
   mkdirSync(join(dir, 'tasks', 'complete'), { recursive: true });
 
+  // A user opens the Swarm view and presses Start seconds later: by then the extension has forked its
+  // spare engine process (src/extension/engineSpare.ts; 2 s after the view opened), which the Start takes.
+  const spare = (ext as { spare?: { current?: unknown } }).spare;
+  for (const end = Date.now() + 60_000; values.engine === 'child' && spare && !spare.current && Date.now() < end;) await sleep(50);
+  const profiler = values.profile ? await startProfile() : undefined;
   const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  const gcMs: number[] = [];
   const t0 = performance.now();
+  // The longest stalls, each with when it ended (s since the start): which phase of the run they are in.
+  const stallList: { atS: number; ms: number }[] = [];
+  let lastTick = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    if (now - lastTick - STALL_TICK_MS >= 20) stallList.push({ atS: util.ms((now - t0) / 1000), ms: util.ms(now - lastTick - STALL_TICK_MS) });
+    lastTick = now;
+  }, STALL_TICK_MS);
+  const gcMs: number[] = [];
   h.enable();
   let events = 0;
+  /** When "Start swarm" returned (the run started), s since t0. */
+  let startCommandS: number | undefined;
   let child: ReturnType<typeof fork> | undefined;
   if (values.fork) {
     child = fork(join(util.ROOT, 'dist', 'cli.js'), ['run', '--repo', dir, '--json', '--no-wait'], { cwd: dir, silent: true, execArgv: [] });
@@ -111,6 +156,7 @@ async function main() {
   } else {
     const started = await fake.commands.get('swarm.start')!();
     if (started === false) throw new Error('Start swarm refused');
+    startCommandS = util.ms((performance.now() - t0) / 1000);
   }
   // The probe itself reads the folder asynchronously: a readdirSync every 100 ms of a folder that
   // grows to N files was in the measured delay (issue 17 profile), and the extension does no such thing.
@@ -122,7 +168,9 @@ async function main() {
     gcMs.push(performance.now() - t);
   }
   h.disable();
+  clearInterval(ticker);
   const runMs = performance.now() - t0;
+  if (profiler) writeFileSync(values.profile!, JSON.stringify(await profiler()));
   if (child && child.exitCode === null) await new Promise((r) => child!.once('exit', r));
   await session.activeRun?.done;
 
@@ -143,10 +191,16 @@ async function main() {
         ? 'the extension\'s engine process (swarm.engineProcess "child")'
         : 'in this process (swarm.engineProcess "host")',
     eventsReceived: values.fork ? events : eventCount(),
+    spareTaken: (spare as { taken?: number } | undefined)?.taken,
+    viewUpdates,
+    taskReloads: session.taskLoads - loadsBefore,
     runMs: util.ms(runMs),
     complete: complete(),
     eventLoopDelay: during,
     eventLoopDelayIdle: histogram(idle),
+    startCommandS,
+    stallsOver20Ms: stallList.length,
+    longestStalls: [...stallList].sort((a, b) => b.ms - a.ms).slice(0, 10),
     getChildren: {
       samples: gcMs.length,
       maxMs: util.ms(Math.max(...gcMs)),

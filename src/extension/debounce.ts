@@ -110,3 +110,57 @@ export class Debouncer {
     });
   }
 }
+
+/**
+ * At most one `action` per `frameMs`: the first trigger after a quiet frame runs it at once (a
+ * user's click shows at once), the triggers within the frame after it run it once at the frame's
+ * end (a run's stream of events redraws the views at most 1000/frameMs times a second, with the
+ * latest state). The session's change notifications go through one (session.ts): each of them
+ * re-renders every view's rows, the status bar and the context keys.
+ */
+export class Throttle {
+  private timer: unknown;
+  private lastRun = Number.NEGATIVE_INFINITY;
+  private disposed = false;
+  private readonly clock: Clock;
+  /** How many times the action ran (tests). */
+  runs = 0;
+
+  constructor(
+    private readonly action: () => void,
+    private readonly options: { frameMs: number; clock?: Clock },
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  trigger(): void {
+    if (this.disposed || this.timer !== undefined) return;
+    const wait = this.lastRun + this.options.frameMs - this.clock.now();
+    if (wait <= 0) this.run();
+    else this.timer = this.clock.setTimeout(() => this.run(), wait);
+  }
+
+  /** Run now if a trigger is waiting for its frame's end. */
+  flush(): void {
+    if (this.timer !== undefined) this.run();
+  }
+
+  get pending(): boolean {
+    return this.timer !== undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private run(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.disposed) return;
+    this.lastRun = this.clock.now();
+    this.runs++;
+    this.action();
+  }
+}

@@ -105,7 +105,10 @@ export class SocketLink extends EventEmitter {
 }
 
 function clean(root: string, info: EngineInfo | undefined): void {
-  for (const f of [engineInfoPath(root), ...(info && process.platform !== 'win32' && info.socket === join(engineDir(root), 'engine.sock') ? [info.socket] : [])])
+  for (const f of [
+    engineInfoPath(root),
+    ...(info && process.platform !== 'win32' && info.socket === join(engineDir(root), 'engine.sock') ? [info.socket] : []),
+  ])
     try {
       unlinkSync(f);
     } catch {

@@ -34,6 +34,8 @@ export interface EngineChildOptions {
   attached?: { link: ChildProcess; runId: string };
   /** The run's workers as the child first sends them (an attached run: the state it is in). */
   onStarted?(workers: WorkerInfo[]): void;
+  /** A process forkEngineChild started earlier and that got no message yet (a spare, engineSpare.ts): used instead of a fork now. */
+  child?: ChildProcess;
 }
 
 export type EngineChildStarter = (options: EngineChildOptions) => SwarmRun;
@@ -46,6 +48,16 @@ export function engineChildEntry(): { path: string; execArgv: string[] } {
 }
 
 export const startEngineChild: EngineChildStarter = (options) => new ChildRun(options);
+
+/** Fork the engine process (it waits for its start message). */
+export function forkEngineChild(entry = engineChildEntry()): ChildProcess {
+  // The extension host of desktop VS Code is Electron: ELECTRON_RUN_AS_NODE makes its binary a
+  // plain node, for the engine process only (engineProtocol.ts). code-server's host is node.
+  const env = engineChildEnv(process.env, Boolean(process.versions.electron));
+  // detached: its own process group and session, so that its run outlives this extension host
+  // (docs/decisions.md "Re-attach after a window reload"); a spare with no run ends when its channel closes.
+  return fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json', detached: true });
+}
 
 /** Last bytes of the child's stderr kept for the crash message. */
 const STDERR_TAIL = 4000;
@@ -72,14 +84,7 @@ export class ChildRun implements SwarmRun {
   constructor(private readonly options: EngineChildOptions) {
     this.runId = options.attached?.runId ?? runIdNow(); // known here before the child starts; the child's run takes it
     this.done = new Promise((r) => (this.resolveDone = r));
-    const entry = options.entry ?? engineChildEntry();
-    // The extension host of desktop VS Code is Electron: ELECTRON_RUN_AS_NODE makes its binary a
-    // plain node, for the engine process only (engineProtocol.ts). code-server's host is node.
-    const env = engineChildEnv(process.env, Boolean(process.versions.electron));
-    // detached: its own process group and session, so that it outlives this extension host.
-    this.child =
-      options.attached?.link ??
-      fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env, serialization: 'json', detached: true });
+    this.child = options.attached?.link ?? options.child ?? forkEngineChild(options.entry);
     this.child.stderr?.on('data', (c: Buffer) => {
       const text = c.toString('utf8');
       // The child's own warnings (serve.ts: a message it dropped) go to the output channel as they come.
@@ -120,7 +125,8 @@ export class ChildRun implements SwarmRun {
     if (this.ended) return;
     this.detached = true;
     this.ended = true;
-    for (const p of [...this.pending.values(), ...this.worktreeRequests.values(), ...this.decideRequests.values()]) p.reject(new Error('the window left the run'));
+    for (const p of [...this.pending.values(), ...this.worktreeRequests.values(), ...this.decideRequests.values()])
+      p.reject(new Error('the window left the run'));
     try {
       if (this.child.connected) this.child.disconnect();
     } catch {

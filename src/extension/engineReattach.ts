@@ -113,14 +113,17 @@ export class EngineReattach implements vscode.Disposable {
   /** The command: SIGTERM to the live engine this window did not attach to (its run stops as with Stop swarm). */
   private async stopOther(root?: string): Promise<boolean> {
     const candidates = this.registry.sessions.filter((s) => (root ? s.root === root : s.isGitRepo) && !s.activeRun && liveEngineInfo(s.root));
-    const session = candidates.length > 1 ? (await this.registry.pick('Stop the swarm process of which repository?', (s) => candidates.includes(s))) : candidates[0];
+    const session =
+      candidates.length > 1 ? await this.registry.pick('Stop the swarm process of which repository?', (s) => candidates.includes(s)) : candidates[0];
     const info = session && liveEngineInfo(session.root);
     if (!session || !info) {
       void vscode.window.showInformationMessage('Swarm: no swarm process runs here that this window does not show.');
       return false;
     }
     const stopped = stopEngine(info);
-    this.log.info(`[${session.name}] ${stopped ? `stopping the swarm process ${info.pid} (run ${info.runId})` : `the swarm process ${info.pid} is already gone`}`);
+    this.log.info(
+      `[${session.name}] ${stopped ? `stopping the swarm process ${info.pid} (run ${info.runId})` : `the swarm process ${info.pid} is already gone`}`,
+    );
     if (stopped) this.notAttached.delete(session.root);
     return stopped;
   }

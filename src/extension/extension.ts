@@ -25,8 +25,9 @@ import { ConfigDiagnostics } from './configDiagnostics';
 import { WorktreeNode, WorktreesTreeProvider } from './worktreesTree';
 import { traceView, type TreeNode } from './treeNode';
 import type { SwarmEvent } from '../swarm/types';
-import { startEngineChild, type EngineChildStarter } from './engineChild';
+import type { EngineChildStarter } from './engineChild';
 import { EngineReattach } from './engineReattach';
+import { EngineSpare } from './engineSpare';
 
 export interface ActivationOptions {
   engine?: SwarmEngine;
@@ -39,6 +40,8 @@ export interface ActivationOptions {
   startTimeoutMs?: number;
   /** Runs in a child process (engineChild.ts); default: with the real engine yes, with a test's fake engine no. */
   engineChild?: EngineChildStarter | false;
+  /** How long after the sessions opened (and after a run ended) the spare engine process is forked (engineSpare.ts; default 2 s). */
+  spareDelayMs?: number;
 }
 
 /** The live extension (one per activation); tests reach the parts through it. */
@@ -56,6 +59,8 @@ export class SwarmExtension implements vscode.Disposable {
   readonly live: LiveViews;
   /** Runs that outlive the window: re-attached at activation, left to their process at deactivation. */
   readonly reattach: EngineReattach;
+  /** The spare engine process (engineSpare.ts); undefined with a test's engine. */
+  readonly spare: EngineSpare | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private lastFolderState: FolderState | undefined;
   private closing = false;
@@ -80,7 +85,12 @@ export class SwarmExtension implements vscode.Disposable {
         });
         return agentPath;
       });
-    const engineChild = options.engineChild === false ? undefined : (options.engineChild ?? (options.engine ? undefined : startEngineChild));
+    // The engine process of the next Start, forked at a quiet moment (engineSpare.ts; killed on deactivate).
+    const spareWanted = () =>
+      !this.closing && this.registry.sessions.some((s) => s.isGitRepo && !s.activeRun && readSettings(s.folder.uri).engineProcess === 'child');
+    this.spare = options.engineChild === undefined && !options.engine ? new EngineSpare({ delayMs: options.spareDelayMs, wanted: spareWanted }) : undefined;
+    this.disposables.push({ dispose: () => this.spare?.dispose() });
+    const engineChild = options.engineChild === false ? undefined : (options.engineChild ?? this.spare?.start);
     this.registry = new SessionRegistry({
       engine,
       engineChild,
@@ -164,6 +174,7 @@ export class SwarmExtension implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) return;
     await this.registry.openAll();
     await this.reattach.attachAll();
+    this.spare?.prepare();
     // Once per activation, however often the sessions are (re)opened.
     this.resuming ??= this.resumeInterruptedRuns();
     await this.resuming;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { DecisionRequest, DecisionResult, NeedsYouItem, OpenWorkspaceOptions, StartRunOptions, SwarmRun, TaskList, Workspace } from '../swarm/api';
 import type { SwarmEvent, TaskRuntimeState, WorkerInfo, WorktreeInfo } from '../swarm/types';
-import { Debouncer, type Clock } from './debounce';
+import { Debouncer, Throttle, type Clock } from './debounce';
 import { OperationRunner } from './operationRunner';
 import type { SwarmSettings } from './settings';
 import type { EngineChildStarter } from './engineChild';
@@ -40,6 +40,8 @@ export interface SessionDeps {
   /** Debounce timings; the tests shorten them. */
   refreshDelayMs?: number;
   refreshMaxWaitMs?: number;
+  /** The views are told of changes at most once per this many ms (default 100). */
+  changeFrameMs?: number;
   clock?: Clock;
 }
 
@@ -74,6 +76,8 @@ export class SwarmSession implements vscode.Disposable {
   private workspaceDisposables: vscode.Disposable[] = [];
   private readonly tasksRefresh: Debouncer;
   private readonly worktreesRefresh: Debouncer;
+  /** The change notifications, at most one per frame (debounce.ts Throttle; issue 17 item 3). */
+  private readonly changes: Throttle;
   private disposed = false;
   /** A config file the user picked at start when swarm.json and oompa.json both exist. */
   private configOverride: string | undefined;
@@ -105,8 +109,13 @@ export class SwarmSession implements vscode.Disposable {
       clock: deps.clock,
       onError,
     });
+    // A run's events come tens a second, each a change: every one re-rendered every view's rows,
+    // the status bar and the context keys in the extension host (the smooth bench's profile,
+    // bench/README.md). Coalesced to one per frame; the first after a quiet frame shows at once.
+    this.changes = new Throttle(() => this.changeEmitter.fire(), { frameMs: deps.changeFrameMs ?? 100, clock: deps.clock });
     this.disposables.push(this.changeEmitter, this.eventEmitter, {
       dispose: () => {
+        this.changes.dispose();
         this.tasksRefresh.dispose();
         this.worktreesRefresh.dispose();
       },
@@ -184,7 +193,7 @@ export class SwarmSession implements vscode.Disposable {
 
   /** Tell the views something changed that no engine event reports (pause/resume of this window's run). */
   touch(): void {
-    this.changed();
+    this.changed({ now: true });
   }
 
   /** The PATH agents get (resolved once per window). */
@@ -255,9 +264,7 @@ export class SwarmSession implements vscode.Disposable {
   }
 
   /** A run going on in an engine process this window re-attached to (engineReattach.ts): shown and controlled as one started here. */
-  adoptRun(
-    make: (hooks: { onEvent(e: SwarmEvent): void; onCrash(message: string): void; onStarted(workers: WorkerInfo[]): void }) => SwarmRun,
-  ): SwarmRun {
+  adoptRun(make: (hooks: { onEvent(e: SwarmEvent): void; onCrash(message: string): void; onStarted(workers: WorkerInfo[]): void }) => SwarmRun): SwarmRun {
     return this.track(
       make({
         onEvent: (e) => this.handleEvent(e),
@@ -274,7 +281,7 @@ export class SwarmSession implements vscode.Disposable {
   private track(run: SwarmRun): SwarmRun {
     this.run = run;
     this._workers = run.workers();
-    this.changed();
+    this.changed({ now: true });
     void run.done.then(
       () => this.runEnded(run),
       () => this.runEnded(run),
@@ -304,6 +311,7 @@ export class SwarmSession implements vscode.Disposable {
   async settled(): Promise<void> {
     await this.opening;
     while (this.tasksRefresh.pending || this.worktreesRefresh.pending) await Promise.all([this.tasksRefresh.flush(), this.worktreesRefresh.flush()]);
+    this.changes.flush();
   }
 
   dispose(): void {
@@ -430,7 +438,7 @@ export class SwarmSession implements vscode.Disposable {
     if (this.run === run) this.run = undefined;
     this._workers = [];
     this.scheduleRefresh({ worktrees: true });
-    this.changed();
+    this.changed({ now: true });
   }
 
   private async loadTasks(): Promise<void> {
@@ -463,8 +471,11 @@ export class SwarmSession implements vscode.Disposable {
     this.changed();
   }
 
-  private changed(): void {
-    if (!this.disposed) this.changeEmitter.fire();
+  /** Tell the views; `now`: a user's action (Start, Pause, Stop) or a run's end shows at once, not at its frame's end. */
+  private changed(options: { now?: boolean } = {}): void {
+    if (this.disposed) return;
+    this.changes.trigger();
+    if (options.now) this.changes.flush();
   }
 }
 

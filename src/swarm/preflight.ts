@@ -189,8 +189,18 @@ export function gitNewEnough(v: [number, number, number]): boolean {
   return v[0] > MIN_GIT[0] || (v[0] === MIN_GIT[0] && v[1] >= MIN_GIT[1]);
 }
 
+/**
+ * A git new enough, per PATH, once per process: in the extension host every Start ran the preflight
+ * and its `git --version`, and starting a process there blocks the host's event loop while node
+ * forks it (tens of ms in a big extension host; issue 17 item 3, docs/decisions.md). Only an answer
+ * that passes is kept: a git missing or too old is asked again at the next start (installed meanwhile).
+ */
+const gitFound = new Map<string, { version: [number, number, number]; text: string }>();
+
 export async function gitProblem(env: NodeJS.ProcessEnv = process.env): Promise<PreflightProblem | undefined> {
-  const g = await gitVersion(env);
+  const key = absolutePathEntries(env.PATH).join(delimiter);
+  const g = gitFound.get(key) ?? (await gitVersion(env));
+  if (g.version && gitNewEnough(g.version)) gitFound.set(key, { version: g.version, text: g.text });
   const pathNote = `"git" in PATH (${absolutePathEntries(env.PATH).join(':')})`;
   if (!g.version)
     return { check: 'git', what: `git could not be run (${g.text})`, looked: pathNote, fix: `install git ${MIN_GIT.join('.')} or newer`, place: 'system' };

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { activate, deactivate } from '../../src/extension/extension';
+import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
 import type { SwarmSession } from '../../src/extension/session';
 import type { SwarmRun } from '../../src/swarm/api';
 import { Commands } from '../../src/extension/constants';
@@ -36,9 +36,9 @@ function makeRepo(tasks: Record<string, { sleepFirstMs?: number; blocked?: strin
   return repo;
 }
 
-/** Activate the extension on `repo` (the engine real, its agents scripted), run "Start swarm" (it must accept) and return the session, the events it saw from then on, and the run (a ChildRun unless swarm.engineProcess is "host"). */
-async function startSwarm(repo: TestRepo): Promise<{ session: SwarmSession; events: SwarmEvent[]; run: ChildRun }> {
-  fake.setFolders([repo.root]);
+/** Activate the extension on the repository at `root` (the engine real, its agents scripted); the events its sessions see from then on. */
+async function startExtension(root: string): Promise<{ ext: SwarmExtension; events: SwarmEvent[] }> {
+  fake.setFolders([root]);
   const ext = activate(createFakeExtensionContext() as never, {
     agentPath: async () => process.env.PATH,
     refreshDelayMs: 10,
@@ -46,10 +46,16 @@ async function startSwarm(repo: TestRepo): Promise<{ session: SwarmSession; even
     startTimeoutMs: 20_000,
   });
   await ext.openSessions();
-  const session = ext.registry.sessions[0];
-  await session.settled();
+  await ext.registry.sessions[0].settled();
   const events: SwarmEvent[] = [];
   ext.registry.onEvent(({ event }) => events.push(event));
+  return { ext, events };
+}
+
+/** startExtension, then "Start swarm" (it must accept): the session, its events and the run (a ChildRun unless swarm.engineProcess is "host"). */
+async function startSwarm(repo: TestRepo): Promise<{ session: SwarmSession; events: SwarmEvent[]; run: ChildRun }> {
+  const { ext, events } = await startExtension(repo.root);
+  const session = ext.registry.sessions[0];
   assert.equal(await fake.commands.get(Commands.startSwarm)!(), true);
   return { session, events, run: session.activeRun as ChildRun };
 }
@@ -208,44 +214,48 @@ test(
   },
 );
 
-test('child engine: the extension host killed hard leaves the child and its agent going on; the next window attaches and its Stop ends them, journaled', { timeout: 120_000 }, async () => {
-  const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
-  const host = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'engine-child-host.ts'), repo.root], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: process.env,
-  });
-  let out = '';
-  let err = '';
-  host.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  host.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const line = await waitFor(
-    () => {
-      if (host.exitCode !== null) throw new Error(`host exited: ${err}`);
-      return out.split('\n').find((l) => l.startsWith('{'));
-    },
-    90_000,
-    'the host reporting its child and agent',
-  );
-  const { childPid, agentPid, runId } = JSON.parse(line) as { childPid: number; agentPid: number; runId: string };
-  assert.ok(alive(childPid) && alive(agentPid));
-  await waitFor(() => existsSync(join(repo.root, '.swarm', 'engine', 'engine.json')), 30_000, 'the engine socket');
-  host.kill('SIGKILL');
-  await new Promise((r) => (host.exitCode !== null || host.signalCode !== null ? r(undefined) : host.once('exit', r)));
-  try {
-    assert.ok(alive(childPid) && alive(agentPid), 'the run goes on without its window (a re-attachable run: docs/decisions.md)');
-    const { ext } = await startExtension(repo.root);
-    const run = ext.registry.sessions[0].activeRun as ChildRun | undefined;
-    assert.equal(run?.runId, runId, `the next window attached: ${log()}`);
-    assert.equal(await fake.commands.get(Commands.stopSwarm)!(), true);
-    await waitFor(() => !alive(childPid) && !alive(agentPid), 30_000, 'the child and its agent gone after Stop');
-  } finally {
-    for (const pid of [childPid, agentPid]) if (alive(pid)) process.kill(pid, 'SIGKILL');
-  }
-  const finished = repo.journal().find((e) => e.type === 'run_finished' && e.runId === runId) as Extract<SwarmEvent, { type: 'run_finished' }> | undefined;
-  assert.ok(finished, 'the run journaled its end');
-  assert.match(finished.summary.reason ?? '', /stopped by the user/);
-});
+test(
+  'child engine: the extension host killed hard leaves the child and its agent going on; the next window attaches and its Stop ends them, journaled',
+  { timeout: 120_000 },
+  async () => {
+    const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
+    const host = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'engine-child-host.ts'), repo.root], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
+    let out = '';
+    let err = '';
+    host.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    host.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const line = await waitFor(
+      () => {
+        if (host.exitCode !== null) throw new Error(`host exited: ${err}`);
+        return out.split('\n').find((l) => l.startsWith('{'));
+      },
+      90_000,
+      'the host reporting its child and agent',
+    );
+    const { childPid, agentPid, runId } = JSON.parse(line) as { childPid: number; agentPid: number; runId: string };
+    assert.ok(alive(childPid) && alive(agentPid));
+    await waitFor(() => existsSync(join(repo.root, '.swarm', 'engine', 'engine.json')), 30_000, 'the engine socket');
+    host.kill('SIGKILL');
+    await new Promise((r) => (host.exitCode !== null || host.signalCode !== null ? r(undefined) : host.once('exit', r)));
+    try {
+      assert.ok(alive(childPid) && alive(agentPid), 'the run goes on without its window (a re-attachable run: docs/decisions.md)');
+      const { ext } = await startExtension(repo.root);
+      const run = ext.registry.sessions[0].activeRun as ChildRun | undefined;
+      assert.equal(run?.runId, runId, `the next window attached: ${log()}`);
+      assert.equal(await fake.commands.get(Commands.stopSwarm)!(), true);
+      await waitFor(() => !alive(childPid) && !alive(agentPid), 30_000, 'the child and its agent gone after Stop');
+    } finally {
+      for (const pid of [childPid, agentPid]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    const finished = repo.journal().find((e) => e.type === 'run_finished' && e.runId === runId) as Extract<SwarmEvent, { type: 'run_finished' }> | undefined;
+    assert.ok(finished, 'the run journaled its end');
+    assert.match(finished.summary.reason ?? '', /stopped by the user/);
+  },
+);
 
 test(
   'child engine: a child killed with SIGKILL ends the run with an error (output channel and notification); the next start recovers its task',

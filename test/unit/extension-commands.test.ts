@@ -84,11 +84,13 @@ test('Start swarm: progress, run in the extension host, status bar and context k
   assert.match(fake.progress[0].title ?? '', /^Swarm: starting in repo/);
   assert.equal(fake.contexts.get(ContextKeys.running), true);
   ws.emit({ type: 'worker_state', worker: { id: 'w1', role: 'worker', harness: 'demo', state: 'running', taskId: 'busy', iteration: 1, iterations: 5 } });
+  await settle(ext); // engine events reach the views at most once per frame (session.ts)
   const bar = fake.statusBarItems[0];
   assert.equal(bar.text, '$(sync~spin) Swarm: 1 running · 4 left · 1 review · 1 waiting');
   assert.equal(bar.visible, true);
   // Issue 15 item 3: workers that only wait for your decisions are not shown as running.
   ws.emit({ type: 'worker_state', worker: { id: 'w1', role: 'worker', harness: 'demo', state: 'waiting', iteration: 1, iterations: 5 } });
+  await settle(ext);
   assert.equal(bar.text, '$(bell-dot) Swarm: waiting for you · 4 left · 1 review · 1 waiting');
   ws.emit({ type: 'worker_state', worker: { id: 'w1', role: 'worker', harness: 'demo', state: 'running', taskId: 'busy', iteration: 1, iterations: 5 } });
 

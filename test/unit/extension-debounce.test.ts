@@ -2,7 +2,7 @@
 // refreshes every maxWait, and a refresh never runs twice at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Debouncer, type Clock } from '../../src/extension/debounce';
+import { Debouncer, Throttle, type Clock } from '../../src/extension/debounce';
 import { OperationRunner } from '../../src/extension/operationRunner';
 
 /** A clock the test advances by hand. */
@@ -117,6 +117,61 @@ test('flush runs a waiting trigger at once; dispose cancels it; errors go to onE
   await clock.advance(5000);
   assert.equal(runs, 1);
   assert.equal(d.pending, false);
+});
+
+test('Throttle: the first trigger runs at once; a burst within the frame runs once more, at its end; a quiet frame runs at once again', async () => {
+  const clock = new ManualClock();
+  clock.time = 1000;
+  const at: number[] = [];
+  const t = new Throttle(() => at.push(clock.now()), { frameMs: 100, clock });
+  t.trigger();
+  assert.deepEqual(at, [1000], 'at once: a click shows at once');
+  for (let i = 0; i < 500; i++) {
+    t.trigger();
+    await clock.advance(0.1);
+  }
+  // 500 triggers over 50 ms: one more run, at the end of the first frame.
+  await clock.advance(100);
+  assert.deepEqual(at, [1000, 1100]);
+  assert.equal(t.pending, false);
+  // A steady stream (a trigger every 10 ms for 1 s): one run per frame, not one per trigger.
+  for (let i = 0; i < 100; i++) {
+    t.trigger();
+    await clock.advance(10);
+  }
+  await clock.advance(200);
+  assert.ok(at.length >= 10 && at.length <= 13, `about one run per 100 ms frame (${at.length})`);
+  for (let i = 1; i < at.length; i++) assert.ok(at[i] - at[i - 1] >= 100, `runs at least a frame apart (${at.join(', ')})`);
+  // After a quiet frame: at once again.
+  await clock.advance(500);
+  const n = at.length;
+  t.trigger();
+  assert.equal(at.length, n + 1);
+  assert.equal(at.at(-1), clock.now());
+});
+
+test('Throttle: flush runs a waiting trigger now (and only one); dispose drops it', async () => {
+  const clock = new ManualClock();
+  let runs = 0;
+  const t = new Throttle(() => runs++, { frameMs: 100, clock });
+  t.trigger();
+  t.trigger();
+  t.trigger();
+  assert.equal(runs, 1);
+  assert.equal(t.pending, true);
+  t.flush();
+  assert.equal(runs, 2);
+  t.flush();
+  await clock.advance(1000);
+  assert.equal(runs, 2, 'the flushed frame does not run again at its end');
+  t.trigger(); // a frame after the flush: at once
+  assert.equal(runs, 3);
+  t.trigger();
+  t.dispose();
+  await clock.advance(1000);
+  assert.equal(runs, 3);
+  t.trigger();
+  assert.equal(runs, 3, 'nothing after dispose');
 });
 
 test('OperationRunner serializes operations, joins duplicates, lets parallel ones through', async () => {

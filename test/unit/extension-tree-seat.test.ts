@@ -185,6 +185,7 @@ test('the status bar says paused, not "N running", while the run is paused; wait
   await run(Commands.startSwarm);
   const ws = engine.last;
   ws.emit({ type: 'worker_state', worker: { id: 'w1', role: 'worker', harness: 'demo', state: 'running', taskId: 'busy', iteration: 1, iterations: 5 } });
+  await settle(ext); // engine events reach the views at most once per frame (session.ts)
   const bar = fake.statusBarItems[0];
   assert.match(bar.text, /1 running/);
   await run(Commands.pauseSwarm);
@@ -192,6 +193,7 @@ test('the status bar says paused, not "N running", while the run is paused; wait
   assert.match(bar.text, /^\$\(debug-pause\) Swarm: paused/);
   await run(Commands.resumeSwarm);
   ws.emit({ type: 'worker_state', worker: { id: 'w1', role: 'worker', harness: 'demo', state: 'idle', iteration: 1, iterations: 5 } });
+  await settle(ext);
   assert.match(bar.text, /waiting for you/);
   assert.doesNotMatch(bar.text, /sync~spin|0 running/, 'no spinner when nobody works');
   await ext.registry.sessions[0].activeRun?.stop('test');
