@@ -116,7 +116,8 @@ test(
 
     const waiting = await until('the review in Needs you', () => treeItem(ext, 'Needs you', 'Add the flag'));
     assert.match(waiting.contextValue ?? '', /^task:current:awaiting_human:decidable:approvable:.*:review/);
-    assert.equal(fake.treeViews.get('swarm.tasks')?.badge?.value, 1);
+    // The badge follows at the views' next update (at most one per 100 ms: session.ts).
+    await until('the badge counting it', () => fake.treeViews.get('swarm.tasks')?.badge?.value === 1);
     await ext.notifier.settled();
     assert.ok(
       fake.progress.some((p) => /"Add the flag" \(flag\) is waiting for your review/.test(p.title ?? '')),
@@ -147,7 +148,7 @@ test(
     assert.ok(git(root, 'rev-list', 'main').split('\n').length >= 2);
     assert.equal(git(root, 'merge-base', '--is-ancestor', sha, 'main'), '', 'the approved commit is on main');
     await session.refreshNow();
-    assert.equal(fake.treeViews.get('swarm.tasks')?.badge, undefined, 'badge cleared');
+    await until('the badge cleared', () => fake.treeViews.get('swarm.tasks')?.badge === undefined);
   },
 );
 
