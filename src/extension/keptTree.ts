@@ -13,6 +13,12 @@
 //   - the whole tree only when its top level changes (a group appears, a repository is added).
 //
 // WorkersTreeProvider (src/extension/workersTree.ts) keeps its worker rows the same way by hand.
+//
+// What remains (VS Code issues #144250, #283655): refreshing a parent makes the extension host drop
+// the handles of its rows at once and register them again only when the view fetches the parent's
+// children. An action clicked on one of those rows in between reaches its command with `undefined`.
+// So the provider says which rows VS Code holds no element for right now (`forgottenRows`): the rows
+// of every parent it refreshed that VS Code has not fetched again (commandTarget.ts uses them).
 
 import type * as vscode from 'vscode';
 import { itemSignature, SessionTreeProvider, traceRedraw, type TreeNode } from './treeNode';
@@ -25,6 +31,8 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
   private readonly shown = new Map<Parent, TreeNode[]>();
   /** The item VS Code last got for each row (getTreeItem); its signature is made when first compared. */
   private readonly drawn = new WeakMap<TreeNode, { item: vscode.TreeItem; signature?: string }>();
+  /** Per parent refreshed and not fetched again since: the rows (with their own rows) VS Code dropped. */
+  private readonly refetching = new Map<Parent, TreeNode[]>();
 
   override getTreeItem(node: TreeNode): vscode.TreeItem {
     const item = node.getTreeItem();
@@ -34,6 +42,9 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
 
   override getChildren(node?: TreeNode): TreeNode[] {
     const parent: Parent = node ?? ROOT;
+    // VS Code fetches what it dropped: those rows have their elements again.
+    this.refetching.delete(parent);
+    if (parent === ROOT) this.refetching.clear();
     const list = this.reconcile(parent, node ? node.getChildren() : this.roots());
     const before = this.shown.get(parent);
     if (before) {
@@ -64,6 +75,20 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
       k.adopt(f);
       return k;
     });
+  }
+
+  /**
+   * The rows whose elements VS Code dropped in a refresh and has not fetched again: a menu or inline
+   * action clicked on one of them now reaches its command with no argument. Read it when such a
+   * command arrives (before any await): VS Code fetches them again moments later.
+   */
+  forgottenRows(): TreeNode[] {
+    return [...new Set([...this.refetching.values()].flat())];
+  }
+
+  /** The rows below `parent` that VS Code holds (fetched), at every depth. */
+  private shownBelow(parent: Parent): TreeNode[] {
+    return (this.shown.get(parent) ?? []).flatMap((n) => [n, ...this.shownBelow(n)]);
   }
 
   private forget(node: TreeNode): void {
@@ -103,6 +128,11 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
     if (!whole && !changed.size) return false;
     for (const [before, after] of traces) traceRedraw(this.view, before, after);
     this.changeEvents++;
+    // What VS Code drops with each refresh: the rows below it (a row refreshed alone keeps its element).
+    for (const p of whole ? [ROOT as Parent] : changed) {
+      const below = this.shownBelow(p);
+      if (below.length) this.refetching.set(p, [...new Set([...(this.refetching.get(p) ?? []), ...below])]);
+    }
     if (whole) this.emitter.fire();
     else for (const n of changed) this.emitter.fire(n);
     return true;
