@@ -74,6 +74,7 @@ test('context-menu and inline Open review reach the clicked task while other row
   }
 });
 
+const CLICKS = 12;
 test('context-menu and inline Open review reach the clicked task while a row enters and leaves their own group', { skip, timeout: SCENARIO_MS }, async () => {
   const { dir } = freshSample('tree-target-own', { review: 'human', tasks: 2, workers: 2 });
   const trace = join(dir, '..', 'views.trace');
@@ -114,7 +115,7 @@ test('context-menu and inline Open review reach the clicked task while a row ent
     }, 250);
     const traceAt = existsSync(trace) ? readFileSync(trace, 'utf8').length : 0;
     const pickers = await watchPickers(wb);
-    const seen = await clickReviews(wb, 20, pickers);
+    const seen = await clickReviews(wb, CLICKS, pickers);
     clearInterval(churn);
     churn = undefined;
     const entries = (existsSync(trace) ? readFileSync(trace, 'utf8').slice(traceAt) : '').split(/\n(?=\d{4}-)/).filter((e) => / swarm\.tasks\n/.test(e));
@@ -124,7 +125,9 @@ test('context-menu and inline Open review reach the clicked task while a row ent
     );
     assert.ok(own.length >= 10, `the clicked rows' own group was redrawn around the clicks (${own.length} times)`);
     assert.equal(seen.picker, 0, 'no click opened a "which task?" picker');
-    assert.deepEqual(seen, { review: 20, picker: 0, message: 0 }, 'every click reached its task');
+    // A click VS Code passed on without its row, when both reviews were dropped, says "click again"
+    // (docs/architecture.md): no guess. Every other click reached its task.
+    assert.equal(seen.review + seen.message, CLICKS, 'every click reached its task or said to click again');
     await wb.screenshot();
   } catch (e) {
     await wb.screenshot('failed').catch(() => {});
@@ -142,21 +145,32 @@ test('context-menu and inline Open review reach the clicked task while a row ent
  */
 async function clickReviews(wb: Workbench, clicks: number, pickers: () => Promise<number>): Promise<{ review: number; picker: number; message: number }> {
   const counts = { review: 0, picker: 0, message: 0 };
-  const toasts = wb.page.locator('.notifications-toasts .notification-toast');
+  const clickAgain = await watchToasts(wb, 'redrawing as you clicked');
   for (let i = 0; i < clicks; i++) {
+    const started = Date.now();
     const id = i % 2 ? 'add-multiply' : 'add-farewell';
     const how = i % 4 < 2 ? 'context menu' : 'inline';
     const row = treeRow(wb, titleOf(id), 'Tasks').first();
     // Its review must not be in front already (after a click that reached nothing): then it would count as reached.
     if (await activeTabIs(wb, id)) await wb.runCommand('View: Close All Editors');
     const pickersBefore = await pickers();
-    const toastsBefore = await toasts.count();
+    const messagesBefore = await clickAgain();
     if (how === 'context menu') {
       const rightClicks = await pickFromContextMenu(wb, row, 'Open review');
       if (rightClicks > 1) console.log(`# click ${i + 1}: the context menu showed "Open review" after ${rightClicks} right-clicks`);
     } else {
-      await row.hover();
-      await row.locator('.actions .action-label[aria-label^="Open review"]').click();
+      // The row's actions show on hover; a redraw of its group re-renders the row under the pointer: hover again.
+      const action = row.locator('.actions .action-label[aria-label^="Open review"]');
+      await until(
+        `the inline Open review of ${id} clicked`,
+        async () => {
+          await row.hover({ timeout: 5_000 });
+          await action.click({ timeout: 5_000 });
+          return true;
+        },
+        60_000,
+        100,
+      );
     }
     // The clicked review in front, a picker (the command did not get its row: the bug), or a message.
     const seen = await until(
@@ -164,22 +178,15 @@ async function clickReviews(wb: Workbench, clicks: number, pickers: () => Promis
       async () => {
         if ((await pickers()) > pickersBefore) return 'picker';
         if (await activeTabIs(wb, id)) return 'review';
-        return (await toasts.count()) > toastsBefore ? 'message' : undefined;
+        return (await clickAgain()) > messagesBefore ? 'message' : undefined;
       },
       60_000,
       100,
     );
     counts[seen]++;
+    console.log(`# click ${i + 1} (${how}) on ${id}: ${seen} after ${Date.now() - started} ms`);
     if (seen !== 'review') {
-      const words =
-        seen === 'message'
-          ? await toasts
-              .last()
-              .textContent()
-              .catch(() => '')
-          : 'a "which task?" picker';
-      console.log(`# click ${i + 1} (${how}) on ${id}: ${seen}: ${words}`);
-      await wb.page.keyboard.press('Escape');
+      if (seen === 'picker') await wb.page.keyboard.press('Escape');
       if (seen === 'picker')
         await wb.page
           .locator('.quick-input-widget')
@@ -198,4 +205,22 @@ async function activeTabIs(wb: Workbench, id: string): Promise<boolean> {
       .textContent()
       .catch(() => '')) ?? '';
   return tab.includes(id) || tab.includes(titleOf(id));
+}
+
+/** Counts every notification toast whose text has `words` that appears from now on. */
+async function watchToasts(wb: Workbench, words: string): Promise<() => Promise<number>> {
+  // A string, not a function: tsx's name-keeping helper (__name) does not exist in the page.
+  await wb.page.evaluate(`(() => {
+    window.__toasts = 0;
+    const seen = new WeakSet();
+    new MutationObserver(() => {
+      for (const t of document.querySelectorAll('.notifications-toasts .notification-toast')) {
+        if (!seen.has(t) && (t.textContent || '').includes(${JSON.stringify(words)})) {
+          seen.add(t);
+          window.__toasts++;
+        }
+      }
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  })()`);
+  return () => wb.page.evaluate(() => (window as unknown as { __toasts: number }).__toasts);
 }

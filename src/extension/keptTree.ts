@@ -31,10 +31,20 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
   private readonly shown = new Map<Parent, TreeNode[]>();
   /** The item VS Code last got for each row (getTreeItem); its signature is made when first compared. */
   private readonly drawn = new WeakMap<TreeNode, { item: vscode.TreeItem; signature?: string }>();
-  /** Per parent refreshed and not fetched again since: the rows (with their own rows) VS Code dropped. */
-  private readonly refetching = new Map<Parent, TreeNode[]>();
+  /**
+   * Per parent refreshed and not fetched again since: the rows below it VS Code drops. `dropped`: VS
+   * Code has dropped them (it asks for the parent's item right then), so the parent's next fetch is
+   * the one that registers them again; a fetch before that is an earlier refresh's. The top level's
+   * drop shows no such sign: its rows are kept until its second fetch (more rows than dropped only
+   * make a click ambiguous, never take the wrong row).
+   */
+  private readonly refetching = new Map<Parent, { rows: Set<TreeNode>; dropped: boolean; fetches: number }>();
+  /** VS Code is fetching the top level in this turn of the event loop (it asks for each group's item). */
+  private fetchingTop = false;
 
   override getTreeItem(node: TreeNode): vscode.TreeItem {
+    const pending = this.refetching.get(node);
+    if (pending && !this.fetchingTop) pending.dropped = true;
     const item = node.getTreeItem();
     this.drawn.set(node, { item });
     return item;
@@ -43,8 +53,12 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
   override getChildren(node?: TreeNode): TreeNode[] {
     const parent: Parent = node ?? ROOT;
     // VS Code fetches what it dropped: those rows have their elements again.
-    this.refetching.delete(parent);
-    if (parent === ROOT) this.refetching.clear();
+    const pending = this.refetching.get(parent);
+    if (pending && (parent === ROOT ? ++pending.fetches >= 2 : pending.dropped)) this.refetching.delete(parent);
+    if (parent === ROOT && !this.fetchingTop) {
+      this.fetchingTop = true;
+      setImmediate(() => (this.fetchingTop = false));
+    }
     const list = this.reconcile(parent, node ? node.getChildren() : this.roots());
     const before = this.shown.get(parent);
     if (before) {
@@ -83,7 +97,7 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
    * command arrives (before any await): VS Code fetches them again moments later.
    */
   forgottenRows(): TreeNode[] {
-    return [...new Set([...this.refetching.values()].flat())];
+    return [...new Set([...this.refetching.values()].flatMap((p) => [...p.rows]))];
   }
 
   /** The rows below `parent` that VS Code holds (fetched), at every depth. */
@@ -94,6 +108,7 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
   private forget(node: TreeNode): void {
     const children = this.shown.get(node);
     this.shown.delete(node);
+    this.refetching.delete(node); // gone from the view: its rows can no longer be clicked
     for (const c of children ?? []) this.forget(c);
   }
 
@@ -131,7 +146,12 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
     // What VS Code drops with each refresh: the rows below it (a row refreshed alone keeps its element).
     for (const p of whole ? [ROOT as Parent] : changed) {
       const below = this.shownBelow(p);
-      if (below.length) this.refetching.set(p, [...new Set([...(this.refetching.get(p) ?? []), ...below])]);
+      if (!below.length) continue;
+      const pending = this.refetching.get(p) ?? { rows: new Set<TreeNode>(), dropped: false, fetches: 0 };
+      for (const n of below) pending.rows.add(n);
+      pending.dropped = false;
+      pending.fetches = 0;
+      this.refetching.set(p, pending);
     }
     if (whole) this.emitter.fire();
     else for (const n of changed) this.emitter.fire(n);
