@@ -7,8 +7,10 @@
 //
 // The second test is the hostile one: the churn is in the clicked rows' OWN group (a task asking a
 // question enters and leaves "Needs you" several times a second). Redrawing a group makes VS Code's
-// extension host forget its rows until the view fetched them again (docs/architecture.md, "Tree
-// actions and their target"); a click in that moment reaches the command without its row.
+// extension host forget its rows until the view fetched them again (docs/architecture.md, "A view,
+// or an action on a task"); a click in that moment reaches the command with `undefined`, and no
+// extension can tell which row it was on. Such a click must never open a "which task?" picker: it
+// takes the one dropped task it fits, or says to click again when several fit (both reviews here).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
