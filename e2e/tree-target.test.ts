@@ -132,7 +132,7 @@ test(
       const entries = (existsSync(trace) ? readFileSync(trace, 'utf8').slice(traceAt) : '').split(/\n(?=\d{4}-)/).filter((e) => / swarm\.tasks\n/.test(e));
       const own = entries.filter((e) => /needsYou:churn-ask/.test(e));
       console.log(
-        `# 20 clicks: ${JSON.stringify(seen)}; ${own.length} redraws of Needs you with the asking row coming or going (${entries.length} Tasks view redraws, ${tick} churn ticks)`,
+        `# ${CLICKS} clicks: ${JSON.stringify(seen)}; ${own.length} redraws of Needs you with the asking row coming or going (${entries.length} Tasks view redraws, ${tick} churn ticks)`,
       );
       assert.ok(own.length >= 10, `the clicked rows' own group was redrawn around the clicks (${own.length} times)`);
       assert.equal(seen.picker, 0, 'no click opened a "which task?" picker');
