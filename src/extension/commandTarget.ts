@@ -6,6 +6,9 @@
 //
 //   a tree node        the clicked item, always, whatever its state now (the engine refuses what no
 //                      longer applies and says why): a menu action never opens a "which task?" picker
+//   undefined, passed  a menu or inline action on a row VS Code had just dropped (a refresh of its
+//                      group: VS Code issues #144250, #283655; src/extension/keptTree.ts): the one
+//                      dropped row that fits the command, else a message to click again, never a picker
 //   a TaskRef / id     a notification button, the review panel, another command
 //   nothing            the palette: a quick pick of the fitting ones, in words (never status ids)
 
@@ -39,7 +42,8 @@ export type CommandTarget =
   | { kind: 'none' }
   /** A repository: from the argument, else the only one, else a pick among those `filter` keeps. */
   | { kind: 'session'; pick: string; filter?: (s: SwarmSession) => boolean; nothing?: (registry: SessionRegistry) => string }
-  | { kind: 'task'; pick: string; filter: TaskFilter }
+  /** `otherViews`: its menus are also on rows of views other than Tasks (whose dropped rows are not known). */
+  | { kind: 'task'; pick: string; filter: TaskFilter; otherViews?: boolean }
   | { kind: 'worktree'; pick: string };
 
 export type TargetOf<T extends CommandTarget> = T extends { kind: 'task' }
@@ -50,11 +54,17 @@ export type TargetOf<T extends CommandTarget> = T extends { kind: 'task' }
       ? SwarmSession
       : undefined;
 
-/** The target of a command for the first argument VS Code passed, or undefined (nothing fits, or the user cancelled). */
+/**
+ * The target of a command for the first argument VS Code passed, or undefined (nothing fits, or the
+ * user cancelled). `dropped`: the argument VS Code passed was `undefined` (not absent), so the
+ * command came from a row VS Code had dropped; these are the Tasks view's dropped rows, read when the
+ * command arrived (src/extension/keptTree.ts forgottenRows).
+ */
 export async function resolveTarget(
   registry: SessionRegistry,
   target: CommandTarget,
   arg: unknown,
+  dropped?: readonly TreeNode[],
 ): Promise<ResolvedTask | ResolvedWorktree | SwarmSession | undefined | null> {
   switch (target.kind) {
     case 'none':
@@ -65,6 +75,7 @@ export async function resolveTarget(
       return session;
     }
     case 'task':
+      if (dropped) return droppedTask(dropped, target);
       return resolveTask(registry, arg, target.pick, target.filter);
     case 'worktree':
       return resolveWorktree(registry, arg, target.pick);
@@ -131,6 +142,30 @@ async function resolveTask(registry: SessionRegistry, arg: unknown, placeHolder:
   return (await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true }))?.resolved;
 }
 
+/** Whether a command got `undefined` from VS Code (a menu on a row it had dropped), not no argument at all (the palette). */
+export function cameFromDroppedRow(args: readonly unknown[]): boolean {
+  return args.length > 0 && args[0] === undefined;
+}
+
+/**
+ * A task menu clicked on a row VS Code had dropped: the clicked row is one of `dropped`. The one
+ * dropped task the command fits is the clicked one; with several (or none, or a command whose menus
+ * are in other views too) no guess and no picker, where Enter would take the first row: say so.
+ */
+function droppedTask(dropped: readonly TreeNode[], target: Extract<CommandTarget, { kind: 'task' }>): ResolvedTask | undefined {
+  const fitting = target.otherViews
+    ? []
+    : dropped.filter((n): n is TaskNode => n instanceof TaskNode && target.filter(n.task, n.state?.status ?? n.task.status, n.engineItem));
+  const tasks = new Set(fitting.map((n) => `${n.session.root}\0${n.task.id}`));
+  if (tasks.size === 1) {
+    // The "Needs you" copy of the task first: its sha is the one the engine asks a decision on.
+    const node = fitting.find((n) => n.needsYou) ?? fitting[0];
+    return { session: node.session, ref: node.toTaskRef(), task: node.task, node };
+  }
+  void vscode.window.showInformationMessage('Swarm: the Tasks view was redrawing as you clicked, and VS Code did not say on which task. Click again.');
+  return undefined;
+}
+
 async function resolveWorktree(registry: SessionRegistry, arg: unknown, placeHolder: string): Promise<ResolvedWorktree | undefined> {
   if (arg instanceof WorktreeNode) return { session: arg.session, worktree: arg.worktree };
   if (arg instanceof TreeNode) {
@@ -179,6 +214,8 @@ export interface CommandDeps {
   revealWorktree(session: SwarmSession, path: string): Promise<void>;
   /** How long "Start swarm" waits for the engine's run_started before its progress ends. */
   startTimeoutMs?: number;
+  /** The Tasks view's rows VS Code has dropped and not fetched again (src/extension/keptTree.ts forgottenRows). */
+  droppedTaskRows?(): TreeNode[];
   /** The review "Open next review" opens: the notifications' next one (notifications.ts Notifier.nextReview). */
   nextReview?(): { session: SwarmSession; ref: import('./treeNode').TaskRef } | undefined;
 }

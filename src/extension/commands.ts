@@ -6,7 +6,7 @@
 // failure instead of throwing it at VS Code. No swarm logic: the engine decides.
 
 import * as vscode from 'vscode';
-import { resolveTarget, type CommandDef, type CommandDeps } from './commandTarget';
+import { cameFromDroppedRow, resolveTarget, type CommandDef, type CommandDeps } from './commandTarget';
 import { configCommands } from './configCommands';
 import { Commands, type CommandId } from './constants';
 import { runCommands } from './runCommands';
@@ -33,6 +33,8 @@ export class SwarmCommands {
   /** Run a command as VS Code would: trust, target, handler; false when it did not run. */
   async invoke(id: Exclude<CommandId, LiveCommandId>, args: unknown[]): Promise<unknown> {
     const def = this.definitions[id];
+    // Read now, as the command arrives: VS Code fetches the rows it dropped again moments later.
+    const dropped = cameFromDroppedRow(args) ? (this.deps.droppedTaskRows?.() ?? []) : undefined;
     // Trust, in one place: agents run code, and a repository's own git config (hooks, fsmonitor) can too.
     if (def.trusted && !vscode.workspace.isTrusted) {
       const pick = await vscode.window.showErrorMessage(
@@ -42,7 +44,7 @@ export class SwarmCommands {
       if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
       return false;
     }
-    const target = await resolveTarget(this.deps.registry, def.target, args[0]);
+    const target = await resolveTarget(this.deps.registry, def.target, args[0], dropped);
     if (target === undefined) return false;
     return def.run((target ?? undefined) as never, args);
   }

@@ -141,6 +141,7 @@ export class SwarmExtension implements vscode.Disposable {
       revealWorktree: (session, path) => this.revealWorktree(session, path),
       startTimeoutMs: options.startTimeoutMs,
       nextReview: () => this.notifier.nextReview(),
+      droppedTaskRows: () => this.tasks.forgottenRows(),
     });
     this.disposables.push(...this.commands.register());
     this.live = new LiveViews(this.registry, context.extensionUri); // live agent output and the Workers view (liveCommands.ts)

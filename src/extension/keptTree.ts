@@ -13,6 +13,12 @@
 //   - the whole tree only when its top level changes (a group appears, a repository is added).
 //
 // WorkersTreeProvider (src/extension/workersTree.ts) keeps its worker rows the same way by hand.
+//
+// What remains (VS Code issues #144250, #283655): refreshing a parent makes the extension host drop
+// the handles of its rows at once and register them again only when the view fetches the parent's
+// children. An action clicked on one of those rows in between reaches its command with `undefined`.
+// So the provider says which rows VS Code holds no element for right now (`forgottenRows`): the rows
+// of every parent it refreshed that VS Code has not fetched again (commandTarget.ts uses them).
 
 import type * as vscode from 'vscode';
 import { itemSignature, SessionTreeProvider, traceRedraw, type TreeNode } from './treeNode';
@@ -25,8 +31,20 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
   private readonly shown = new Map<Parent, TreeNode[]>();
   /** The item VS Code last got for each row (getTreeItem); its signature is made when first compared. */
   private readonly drawn = new WeakMap<TreeNode, { item: vscode.TreeItem; signature?: string }>();
+  /**
+   * Per parent refreshed and not fetched again since: the rows below it VS Code drops. `dropped`: VS
+   * Code has dropped them (it asks for the parent's item right then), so the parent's next fetch is
+   * the one that registers them again; a fetch before that is an earlier refresh's. The top level's
+   * drop shows no such sign: its rows are kept until its second fetch (more rows than dropped only
+   * make a click ambiguous, never take the wrong row).
+   */
+  private readonly refetching = new Map<Parent, { rows: Set<TreeNode>; dropped: boolean; fetches: number }>();
+  /** VS Code is fetching the top level in this turn of the event loop (it asks for each group's item). */
+  private fetchingTop = false;
 
   override getTreeItem(node: TreeNode): vscode.TreeItem {
+    const pending = this.refetching.get(node);
+    if (pending && !this.fetchingTop) pending.dropped = true;
     const item = node.getTreeItem();
     this.drawn.set(node, { item });
     return item;
@@ -34,6 +52,13 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
 
   override getChildren(node?: TreeNode): TreeNode[] {
     const parent: Parent = node ?? ROOT;
+    // VS Code fetches what it dropped: those rows have their elements again.
+    const pending = this.refetching.get(parent);
+    if (pending && (parent === ROOT ? ++pending.fetches >= 2 : pending.dropped)) this.refetching.delete(parent);
+    if (parent === ROOT && !this.fetchingTop) {
+      this.fetchingTop = true;
+      setImmediate(() => (this.fetchingTop = false));
+    }
     const list = this.reconcile(parent, node ? node.getChildren() : this.roots());
     const before = this.shown.get(parent);
     if (before) {
@@ -66,9 +91,24 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
     });
   }
 
+  /**
+   * The rows whose elements VS Code dropped in a refresh and has not fetched again: a menu or inline
+   * action clicked on one of them now reaches its command with no argument. Read it when such a
+   * command arrives (before any await): VS Code fetches them again moments later.
+   */
+  forgottenRows(): TreeNode[] {
+    return [...new Set([...this.refetching.values()].flatMap((p) => [...p.rows]))];
+  }
+
+  /** The rows below `parent` that VS Code holds (fetched), at every depth. */
+  private shownBelow(parent: Parent): TreeNode[] {
+    return (this.shown.get(parent) ?? []).flatMap((n) => [n, ...this.shownBelow(n)]);
+  }
+
   private forget(node: TreeNode): void {
     const children = this.shown.get(node);
     this.shown.delete(node);
+    this.refetching.delete(node); // gone from the view: its rows can no longer be clicked
     for (const c of children ?? []) this.forget(c);
   }
 
@@ -103,6 +143,16 @@ export abstract class KeptTreeProvider extends SessionTreeProvider {
     if (!whole && !changed.size) return false;
     for (const [before, after] of traces) traceRedraw(this.view, before, after);
     this.changeEvents++;
+    // What VS Code drops with each refresh: the rows below it (a row refreshed alone keeps its element).
+    for (const p of whole ? [ROOT as Parent] : changed) {
+      const below = this.shownBelow(p);
+      if (!below.length) continue;
+      const pending = this.refetching.get(p) ?? { rows: new Set<TreeNode>(), dropped: false, fetches: 0 };
+      for (const n of below) pending.rows.add(n);
+      pending.dropped = false;
+      pending.fetches = 0;
+      this.refetching.set(p, pending);
+    }
     if (whole) this.emitter.fire();
     else for (const n of changed) this.emitter.fire(n);
     return true;

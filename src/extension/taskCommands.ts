@@ -205,7 +205,7 @@ export function taskCommands(deps: CommandDeps): Partial<Record<CommandId, Comma
       { trusted: true },
     ),
 
-    [Commands.showAgentLog]: command({ kind: 'task', pick: 'Show the agent log of which task?', filter: fits.started }, async ({ session, ref }) => {
+    [Commands.showAgentLog]: command({ kind: 'task', pick: 'Show the agent log of which task?', filter: fits.started, otherViews: true }, async ({ session, ref }) => {
       const ws = await session.requireWorkspace();
       const file = await ws.agentLog(ref.taskId);
       if (!file) {
