@@ -199,7 +199,10 @@ export async function listenForHosts(root: string, runId: string, slot: HostSlot
       }
       if (unattended) {
         try {
-          writePrivate(join(engineDir(root), FINISHED_FILE), `${JSON.stringify({ runId, finishedAt: new Date().toISOString(), summary: unattended }, null, 2)}\n`);
+          writePrivate(
+            join(engineDir(root), FINISHED_FILE),
+            `${JSON.stringify({ runId, finishedAt: new Date().toISOString(), summary: unattended }, null, 2)}\n`,
+          );
         } catch (e) {
           warn(`could not keep the run's summary: ${(e as Error).message}`);
         }

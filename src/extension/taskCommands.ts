@@ -205,15 +205,18 @@ export function taskCommands(deps: CommandDeps): Partial<Record<CommandId, Comma
       { trusted: true },
     ),
 
-    [Commands.showAgentLog]: command({ kind: 'task', pick: 'Show the agent log of which task?', filter: fits.started, otherViews: true }, async ({ session, ref }) => {
-      const ws = await session.requireWorkspace();
-      const file = await ws.agentLog(ref.taskId);
-      if (!file) {
-        void vscode.window.showInformationMessage(`Swarm: no agent has worked on ${ref.taskId} yet.`);
-        return;
-      }
-      await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
-    }),
+    [Commands.showAgentLog]: command(
+      { kind: 'task', pick: 'Show the agent log of which task?', filter: fits.started, otherViews: true },
+      async ({ session, ref }) => {
+        const ws = await session.requireWorkspace();
+        const file = await ws.agentLog(ref.taskId);
+        if (!file) {
+          void vscode.window.showInformationMessage(`Swarm: no agent has worked on ${ref.taskId} yet.`);
+          return;
+        }
+        await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+      },
+    ),
 
     // A quarantined task file the user fixed goes back to pending (the engine checks it parses now).
     [Commands.restoreQuarantined]: command(

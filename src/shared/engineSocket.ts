@@ -64,7 +64,15 @@ export function parseEngineInfo(v: unknown): EngineInfo | string {
   if (typeof o.startedAt !== 'string' || o.startedAt.length > 100) return 'field "startedAt": missing';
   if (typeof o.token !== 'string' || !/^[0-9a-f]{64}$/.test(o.token)) return 'field "token": missing';
   if (o.procStart !== undefined && typeof o.procStart !== 'string') return 'field "procStart": not a string';
-  return { pid: o.pid as number, procStart: o.procStart as string | undefined, socket: o.socket, startedAt: o.startedAt, protocol: o.protocol as number, runId: o.runId, token: o.token };
+  return {
+    pid: o.pid as number,
+    procStart: o.procStart as string | undefined,
+    socket: o.socket,
+    startedAt: o.startedAt,
+    protocol: o.protocol as number,
+    runId: o.runId,
+    token: o.token,
+  };
 }
 
 /** Client → engine, the first line. */
@@ -74,16 +82,15 @@ export interface ClientHello {
   token: string;
 }
 /** Engine → client, the answer to the hello (its first two fields are the same in every version). */
-export type EngineHello =
-  | { t: 'hello'; protocol: number; pid: number; runId: string }
-  | { t: 'refused'; protocol: number; pid: number; reason: string };
+export type EngineHello = { t: 'hello'; protocol: number; pid: number; runId: string } | { t: 'refused'; protocol: number; pid: number; reason: string };
 
 export function parseEngineHello(v: unknown): EngineHello | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
   if (!Number.isSafeInteger(o.protocol) || !Number.isSafeInteger(o.pid)) return undefined;
   if (o.t === 'hello' && typeof o.runId === 'string') return { t: 'hello', protocol: o.protocol as number, pid: o.pid as number, runId: o.runId };
-  if (o.t === 'refused' && typeof o.reason === 'string') return { t: 'refused', protocol: o.protocol as number, pid: o.pid as number, reason: o.reason.slice(0, 2000) };
+  if (o.t === 'refused' && typeof o.reason === 'string')
+    return { t: 'refused', protocol: o.protocol as number, pid: o.pid as number, reason: o.reason.slice(0, 2000) };
   return undefined;
 }
 

@@ -75,7 +75,10 @@ test('serve: a run that can be re-attached goes on when its window goes; the nex
   next.deliver({ t: 'start', start: { workspace: { repo: '/other' }, run: { runId: runIdNow() } } });
   assert.equal(engine.opened.length, 1, 'a re-attached window cannot start another run');
   engine.workspaces[0].emit({ type: 'log', level: 'info', message: 'hello' });
-  assert.ok(next.sent.some((m) => m.t === 'event' && m.event.type === 'log'), 'then its events');
+  assert.ok(
+    next.sent.some((m) => m.t === 'event' && m.event.type === 'log'),
+    'then its events',
+  );
   next.deliver({ t: 'stop', reason: 'stopped by the user' });
   assert.equal(await exit, 0);
   assert.equal(run.stopped, 'stopped by the user');
@@ -118,38 +121,47 @@ function client(socket: string, hello: unknown, wait = 2000): Promise<string> {
   });
 }
 
-test('socket: private files; no token, no answer; another version refused with the engine\'s; one window at a time; files removed at the end', { skip: process.platform === 'win32' }, async () => {
-  const root = mkdtempSync(join(tmpdir(), 'swarm-sock-'));
-  dirs.push(root);
-  let attached: EngineChannel | undefined;
-  const warnings: string[] = [];
-  const slot: HostSlot = { busy: () => (attached ? 'another VS Code window is attached to this run' : undefined), attach: (h) => (attached = h) };
-  const runId = runIdNow();
-  const l = await listenForHosts(root, runId, slot, (m) => warnings.push(m));
-  assert.ok(l, warnings.join('; '));
-  assert.equal(statSync(engineDir(root)).mode & 0o777, 0o700);
-  assert.equal(statSync(engineInfoPath(root)).mode & 0o777, 0o600);
-  assert.equal(statSync(l.socket).mode & 0o777, 0o600);
-  const info = JSON.parse(readFileSync(engineInfoPath(root), 'utf8')) as { token: string; pid: number; protocol: number; runId: string };
-  assert.deepEqual([info.pid, info.protocol, info.runId], [process.pid, ENGINE_PROTOCOL_VERSION, runId]);
+test(
+  "socket: private files; no token, no answer; another version refused with the engine's; one window at a time; files removed at the end",
+  { skip: process.platform === 'win32' },
+  async () => {
+    const root = mkdtempSync(join(tmpdir(), 'swarm-sock-'));
+    dirs.push(root);
+    let attached: EngineChannel | undefined;
+    const warnings: string[] = [];
+    const slot: HostSlot = { busy: () => (attached ? 'another VS Code window is attached to this run' : undefined), attach: (h) => (attached = h) };
+    const runId = runIdNow();
+    const l = await listenForHosts(root, runId, slot, (m) => warnings.push(m));
+    assert.ok(l, warnings.join('; '));
+    assert.equal(statSync(engineDir(root)).mode & 0o777, 0o700);
+    assert.equal(statSync(engineInfoPath(root)).mode & 0o777, 0o600);
+    assert.equal(statSync(l.socket).mode & 0o777, 0o600);
+    const info = JSON.parse(readFileSync(engineInfoPath(root), 'utf8')) as { token: string; pid: number; protocol: number; runId: string };
+    assert.deepEqual([info.pid, info.protocol, info.runId], [process.pid, ENGINE_PROTOCOL_VERSION, runId]);
 
-  assert.equal(await client(l.socket, { t: 'hello', protocol: ENGINE_PROTOCOL_VERSION, token: 'f'.repeat(64) }), '', 'a wrong token: dropped, no answer');
-  assert.equal(await client(l.socket, { t: 'decide', id: 1 }), '', 'no hello: dropped');
-  const other = JSON.parse(await client(l.socket, { t: 'hello', protocol: ENGINE_PROTOCOL_VERSION + 1, token: info.token }));
-  assert.deepEqual(other, { t: 'refused', protocol: ENGINE_PROTOCOL_VERSION, pid: process.pid, reason: `this engine speaks protocol ${ENGINE_PROTOCOL_VERSION}` });
-  assert.equal(attached, undefined);
+    assert.equal(await client(l.socket, { t: 'hello', protocol: ENGINE_PROTOCOL_VERSION, token: 'f'.repeat(64) }), '', 'a wrong token: dropped, no answer');
+    assert.equal(await client(l.socket, { t: 'decide', id: 1 }), '', 'no hello: dropped');
+    const other = JSON.parse(await client(l.socket, { t: 'hello', protocol: ENGINE_PROTOCOL_VERSION + 1, token: info.token }));
+    assert.deepEqual(other, {
+      t: 'refused',
+      protocol: ENGINE_PROTOCOL_VERSION,
+      pid: process.pid,
+      reason: `this engine speaks protocol ${ENGINE_PROTOCOL_VERSION}`,
+    });
+    assert.equal(attached, undefined);
 
-  const first = client(l.socket, { t: 'hello', protocol: ENGINE_PROTOCOL_VERSION, token: info.token }, 300);
-  await until(() => attached, 'the window attached');
-  const second = JSON.parse(await client(l.socket, { t: 'hello', protocol: ENGINE_PROTOCOL_VERSION, token: info.token }));
-  assert.equal(second.t, 'refused');
-  assert.match(second.reason, /another VS Code window/);
-  assert.deepEqual(JSON.parse((await first).trim()), { t: 'hello', protocol: ENGINE_PROTOCOL_VERSION, pid: process.pid, runId });
+    const first = client(l.socket, { t: 'hello', protocol: ENGINE_PROTOCOL_VERSION, token: info.token }, 300);
+    await until(() => attached, 'the window attached');
+    const second = JSON.parse(await client(l.socket, { t: 'hello', protocol: ENGINE_PROTOCOL_VERSION, token: info.token }));
+    assert.equal(second.t, 'refused');
+    assert.match(second.reason, /another VS Code window/);
+    assert.deepEqual(JSON.parse((await first).trim()), { t: 'hello', protocol: ENGINE_PROTOCOL_VERSION, pid: process.pid, runId });
 
-  l.close();
-  assert.ok(!existsSync(engineInfoPath(root)) && !existsSync(l.socket), 'engine.json and the socket removed');
-  assert.ok(!existsSync(join(engineDir(root), 'finished.json')));
-});
+    l.close();
+    assert.ok(!existsSync(engineInfoPath(root)) && !existsSync(l.socket), 'engine.json and the socket removed');
+    assert.ok(!existsSync(join(engineDir(root), 'finished.json')));
+  },
+);
 
 test('socket: a folder that is not private to this user is not used (the run then ends with its window)', { skip: process.platform === 'win32' }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'swarm-sock-'));

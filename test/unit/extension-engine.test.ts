@@ -206,36 +206,40 @@ test('real engine: not a git repository → noGit state, Start swarm explains', 
 
 // A run in the extension host (swarm.engineProcess "host"; in the engine process a run outlives the
 // window instead: test/integration/extension-engine-reattach.test.ts).
-test('real engine: a window reload mid-turn stops the agent of a run in the host; the next activation resumes the run and reports the recovery', { timeout: 60_000 }, async () => {
-  const repo = makeRepo({ slow: 'Take your time' });
-  const root = repo.root;
-  const context = createFakeExtensionContext();
-  fake.config['swarm.engineProcess'] = 'host';
-  let ext = await startExtension(root, context);
-  await fake.commands.get(Commands.startSwarm)!();
-  await until('the agent running', () => /e1 executor round 1 on slow: pid \d+/.test(fake.outputChannels[0].text()));
-  const pid = Number(/on slow: pid (\d+)/.exec(fake.outputChannels[0].text())![1]);
-  await until('the agent mid-turn', () => repo.calls().some((c) => c.task === 'slow'));
-  const t0 = Date.now();
-  await deactivate(); // the window reloads
-  assert.ok(Date.now() - t0 < 5000, `stopped within VS Code's deactivate budget (${Date.now() - t0} ms)`);
-  assert.throws(() => process.kill(pid, 0), 'the agent process is gone');
+test(
+  'real engine: a window reload mid-turn stops the agent of a run in the host; the next activation resumes the run and reports the recovery',
+  { timeout: 60_000 },
+  async () => {
+    const repo = makeRepo({ slow: 'Take your time' });
+    const root = repo.root;
+    const context = createFakeExtensionContext();
+    fake.config['swarm.engineProcess'] = 'host';
+    let ext = await startExtension(root, context);
+    await fake.commands.get(Commands.startSwarm)!();
+    await until('the agent running', () => /e1 executor round 1 on slow: pid \d+/.test(fake.outputChannels[0].text()));
+    const pid = Number(/on slow: pid (\d+)/.exec(fake.outputChannels[0].text())![1]);
+    await until('the agent mid-turn', () => repo.calls().some((c) => c.task === 'slow'));
+    const t0 = Date.now();
+    await deactivate(); // the window reloads
+    assert.ok(Date.now() - t0 < 5000, `stopped within VS Code's deactivate budget (${Date.now() - t0} ms)`);
+    assert.throws(() => process.kill(pid, 0), 'the agent process is gone');
 
-  fake.reset();
-  fake.config['swarm.engineProcess'] = 'host';
-  ext = await startExtension(root, context);
-  const session = ext.registry.sessions[0];
-  const runObj = await until('the resumed run', () => session.activeRun);
-  const summary = await Promise.race([
-    runObj.done,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`resumed run did not end; log:\n${fake.outputChannels[0].text()}`)), 20_000)),
-  ]);
-  assert.deepEqual(summary.merged, ['slow']);
-  const log = fake.outputChannels[0].text();
-  assert.match(log, /resuming run .*, interrupted by a window reload/);
-  assert.match(log, /recovered the previous run: resumed \[slow\]|returned to pending \[slow\]/);
-  assert.equal(git(root, 'show', 'main:slow.txt'), 'made by e1');
-});
+    fake.reset();
+    fake.config['swarm.engineProcess'] = 'host';
+    ext = await startExtension(root, context);
+    const session = ext.registry.sessions[0];
+    const runObj = await until('the resumed run', () => session.activeRun);
+    const summary = await Promise.race([
+      runObj.done,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`resumed run did not end; log:\n${fake.outputChannels[0].text()}`)), 20_000)),
+    ]);
+    assert.deepEqual(summary.merged, ['slow']);
+    const log = fake.outputChannels[0].text();
+    assert.match(log, /resuming run .*, interrupted by a window reload/);
+    assert.match(log, /recovered the previous run: resumed \[slow\]|returned to pending \[slow\]/);
+    assert.equal(git(root, 'show', 'main:slow.txt'), 'made by e1');
+  },
+);
 
 test('real engine: Clean up worktree on an orphaned worktree with unmerged work archives it before removing (hazard 4)', { timeout: 60_000 }, async () => {
   const root = makeRepo({}).root;
