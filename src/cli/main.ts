@@ -14,6 +14,7 @@ import { costWords, formatUsage, formatUsd } from '../swarm/cost';
 import { runUsageFromJournal, taskCosts } from '../swarm/usageReport';
 import { EXIT, HELP, describeEvent, errOut, makeOut, one, short, type Out } from './output';
 import { cmdReview } from './review';
+import { cmdStop } from './stop';
 
 async function cmdRun(ws: Workspace, out: Out, flags: { wait: boolean }): Promise<number> {
   const elsewhere = await ws.runningElsewhere();
@@ -230,6 +231,7 @@ export async function main(argv: string[]): Promise<number> {
       else for (const l of formatDoctor(report)) out.print(l);
       return report.ok ? EXIT.ok : EXIT.error;
     }
+    if (cmd === 'stop') return await cmdStop(repo, out);
     const mode = values['review-mode'];
     if (mode && !['agent', 'human', 'agent+human'].includes(mode)) {
       process.stderr.write(`--review-mode: expected agent, human or agent+human, found "${mode}"\n`);

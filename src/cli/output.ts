@@ -111,6 +111,8 @@ Usage:
                                       commit you looked at); merges and reviews waiting for it go on
   swarm retry TASK                    move a blocked, failed or stuck task back to pending (its branch is kept)
   swarm cleanup [--dry-run] [--json]  remove finished worktrees and branches (unmerged work is archived first)
+  swarm stop [--json]                 stop the swarm running on this repository (a swarm run in another terminal,
+                                      or one started from VS Code that outlived its window); the next start resumes
 
 Options for every subcommand:
   --repo DIR      the repository (default: the current folder)
@@ -127,6 +129,6 @@ Exit codes:
        a problem before anything was claimed: an agent CLI not installed, git too old, sandbox.mode
        "required" without a usable sandbox, no base branch (one message each, with its fix)
   3    swarm run --no-wait ended with tasks waiting for you (reviews or questions)
-  4    another swarm is running on this repository
+  4    another swarm is running on this repository (swarm stop: it is still stopping after 60 s)
   130  interrupted (Ctrl-C); the state is saved and the next run resumes it
 `;

@@ -28,7 +28,7 @@ describe('swarm CLI', { timeout: 300_000 } /* agent turns run sandboxed (docs/se
     const h = cli(['--help']);
     assert.equal(h.status, 0);
     assert.match(h.stdout, /Exit codes:[\s\S]*130/);
-    for (const c of ['init', 'run', 'status', 'tasks', 'review list', 'review approve', 'review answer', 'cleanup [--dry-run]'])
+    for (const c of ['init', 'run', 'status', 'tasks', 'review list', 'review approve', 'review answer', 'cleanup [--dry-run]', 'stop'])
       assert.ok(h.stdout.includes(`swarm ${c}`), c);
     assert.equal(cli([]).status, 2);
     const repo = newRepo();
@@ -246,6 +246,34 @@ describe('swarm CLI', { timeout: 300_000 } /* agent turns run sandboxed (docs/se
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  test('stop from another terminal: the running swarm stops with its state saved and the next run resumes it; with none running it says so', async () => {
+    const repo = newRepo();
+    repo.writeConfig();
+    const release = join(repo.logDir, 'release-held'); // agents may see it in their sandbox
+    repo.writeTask('held', { agent: { files: { 'held.txt': 'h\n' }, waitFile: release } });
+    const none = cli(['stop', '--repo', repo.root]);
+    assert.equal(none.status, 0, none.stderr);
+    assert.match(none.stdout, /no swarm is running on this repository/);
+    assert.deepEqual(JSON.parse(cli(['stop', '--json', '--repo', repo.root]).stdout), { running: null, stopped: false });
+    const { child, done } = spawnCli(['run', '--repo', repo.root]);
+    try {
+      await waitFor(() => repo.calls().some((c) => c.role === 'worker' && c.task === 'held'), 30_000, "the held task's agent turn");
+      const stop = cli(['stop', '--repo', repo.root]);
+      assert.equal(stop.status, 0, stop.stderr);
+      assert.match(stop.stdout, new RegExp(`stopping the swarm \\(pid ${child.pid}, run [^)]+\\)[\\s\\S]*stopped run `));
+      const r = await done;
+      assert.equal(r.code, 130, `the run ends as interrupted: ${r.stderr}`);
+      assert.equal(JSON.parse(cli(['status', '--json', '--repo', repo.root]).stdout).running, null, 'the lock is released');
+      assert.equal(cli(['stop', '--repo', repo.root]).stdout.trim(), 'no swarm is running on this repository');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    writeFileSync(release, '');
+    const again = cli(['run', '--repo', repo.root]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(repo.show('main', 'held.txt'), 'h\n', 'the next run resumed the stopped task and merged it');
   });
 
   test('review answer and retry from the terminal', () => {
