@@ -90,13 +90,22 @@ export function treeRow(wb: Workbench, label: string | RegExp, pane?: string) {
 export async function groupCount(wb: Workbench, group: string): Promise<number> {
   const row = treeRow(wb, group, 'Tasks').first();
   if (!(await row.count())) return 0;
-  const d =
-    (await row
-      .locator('.label-description')
-      .first()
-      .textContent()
-      .catch(() => '')) ?? '';
-  return Number(d.trim()) || 0;
+  return Number((await textNow(row.locator('.label-description').first())).trim()) || 0;
+}
+
+/**
+ * The text of an element as it is now, '' when there is none. Never Playwright's wait for the
+ * element to appear (the page's default timeout is WAIT_MS): a poll asks again anyway.
+ */
+export async function textNow(locator: Locator): Promise<string> {
+  if (!(await locator.count().catch(() => 0))) return '';
+  return (await locator.textContent({ timeout: 2_000 }).catch(() => '')) ?? '';
+}
+
+/** Whether the active editor tab names the task `id` (its id or its title). */
+export async function activeTabIs(wb: Workbench, id: string, title: string): Promise<boolean> {
+  const tab = await textNow(wb.page.locator('.tabs-container .tab.active').first());
+  return tab.includes(id) || tab.includes(title);
 }
 
 /** Labels of the task rows under a group (expanded first), i.e. the rows after it one level deeper. */

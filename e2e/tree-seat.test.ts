@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, SCENARIO_MS, type Workbench } from './launcher';
-import { freshSample, git, groupCount, pickFromContextMenu, removeSamples, skipReason, treeRow, until, watchPickers } from './helpers';
+import { activeTabIs, freshSample, git, groupCount, pickFromContextMenu, removeSamples, skipReason, treeRow, until, watchPickers } from './helpers';
 import { SAMPLE_TASKS, EXTRA_TASKS } from '../scripts/make-sample.mjs';
 
 const skip = skipReason();
@@ -135,20 +135,7 @@ test(
       for (let i = 0; i < 10; i++) {
         const id = i % 2 ? overrideId : approveId;
         await pickFromContextMenu(wb, treeRow(wb, titleOf(id), 'Tasks').first(), 'Open review');
-        await until(
-          `the review of ${id} in front`,
-          async () => {
-            const tab =
-              (await wb.page
-                .locator('.tabs-container .tab.active')
-                .first()
-                .textContent()
-                .catch(() => '')) ?? '';
-            return tab.includes(id) || tab.includes(titleOf(id));
-          },
-          60_000,
-          100,
-        );
+        await until(`the review of ${id} in front`, () => activeTabIs(wb, id, titleOf(id)), 60_000, 100);
         assert.equal(await pickers(), 0, `no "which task?" picker after ${i + 1} context-menu actions`);
       }
       await wb.screenshot('context-menu');

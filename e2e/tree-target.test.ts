@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, SCENARIO_MS, type Workbench } from './launcher';
-import { freshSample, groupCount, pickFromContextMenu, removeSamples, skipReason, treeRow, until, watchPickers } from './helpers';
+import { activeTabIs, freshSample, groupCount, pickFromContextMenu, removeSamples, skipReason, treeRow, until, watchPickers } from './helpers';
 import { SAMPLE_TASKS, taskFile } from '../scripts/make-sample.mjs';
 
 const skip = skipReason();
@@ -164,7 +164,7 @@ async function clickReviews(wb: Workbench, clicks: number, pickers: () => Promis
     const how = i % 4 < 2 ? 'context menu' : 'inline';
     const row = treeRow(wb, titleOf(id), 'Tasks').first();
     // Its review must not be in front already (after a click that reached nothing): then it would count as reached.
-    if (await activeTabIs(wb, id)) await wb.runCommand('View: Close All Editors');
+    if (await activeTabIs(wb, id, titleOf(id))) await wb.runCommand('View: Close All Editors');
     const pickersBefore = await pickers();
     const messagesBefore = await clickAgain();
     if (how === 'context menu') {
@@ -189,7 +189,7 @@ async function clickReviews(wb: Workbench, clicks: number, pickers: () => Promis
       `the review of ${id} in front, a picker or a message (click ${i + 1})`,
       async () => {
         if ((await pickers()) > pickersBefore) return 'picker';
-        if (await activeTabIs(wb, id)) return 'review';
+        if (await activeTabIs(wb, id, titleOf(id))) return 'review';
         return (await clickAgain()) > messagesBefore ? 'message' : undefined;
       },
       60_000,
@@ -207,16 +207,6 @@ async function clickReviews(wb: Workbench, clicks: number, pickers: () => Promis
     }
   }
   return counts;
-}
-
-async function activeTabIs(wb: Workbench, id: string): Promise<boolean> {
-  const tab =
-    (await wb.page
-      .locator('.tabs-container .tab.active')
-      .first()
-      .textContent()
-      .catch(() => '')) ?? '';
-  return tab.includes(id) || tab.includes(titleOf(id));
 }
 
 /** Counts every notification toast whose text has `words` that appears from now on. */
