@@ -547,6 +547,31 @@ export function spawnCli(
   return { child, done };
 }
 
+/**
+ * Start a test extension host (a script under test/helpers/, run with tsx, given `root`) and wait
+ * for the first JSON line it prints: what it reports (pids, run id). It throws when the host exits first.
+ */
+export async function spawnHostReport<T>(script: string, root: string, what: string): Promise<{ host: ChildProcess; report: T }> {
+  const host = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test', 'helpers', script), root], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  });
+  let out = '';
+  let err = '';
+  host.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  host.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const line = await waitFor(
+    () => {
+      if (host.exitCode !== null) throw new Error(`host exited: ${err}`);
+      return out.split('\n').find((l) => l.startsWith('{'));
+    },
+    90_000,
+    what,
+  );
+  return { host, report: JSON.parse(line) as T };
+}
+
 /** Run the CLI to completion. */
 export function cli(
   args: string[],

@@ -8,7 +8,6 @@
 import { fake, createFakeExtensionContext } from '../helpers/fake-vscode';
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
@@ -16,10 +15,8 @@ import type { SwarmSession } from '../../src/extension/session';
 import type { SwarmRun } from '../../src/swarm/api';
 import { Commands } from '../../src/extension/constants';
 import { ChildRun } from '../../src/extension/engineChild';
-import { alive, newRepo, waitFor, type TestRepo } from '../helpers/repo';
+import { alive, newRepo, spawnHostReport, waitFor, type TestRepo } from '../helpers/repo';
 import type { RunSummary, SwarmEvent } from '../../src/swarm/types';
-
-const ROOT = join(__dirname, '..', '..');
 
 function makeRepo(tasks: Record<string, { sleepFirstMs?: number; blocked?: string }>, workers = 1): TestRepo {
   const repo = newRepo('swarm-ext-child-');
@@ -219,24 +216,14 @@ test(
   { timeout: 120_000 },
   async () => {
     const repo = makeRepo({ slow: { sleepFirstMs: 120_000 } });
-    const host = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'engine-child-host.ts'), repo.root], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: process.env,
-    });
-    let out = '';
-    let err = '';
-    host.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    host.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const line = await waitFor(
-      () => {
-        if (host.exitCode !== null) throw new Error(`host exited: ${err}`);
-        return out.split('\n').find((l) => l.startsWith('{'));
-      },
-      90_000,
+    const {
+      host,
+      report: { childPid, agentPid, runId },
+    } = await spawnHostReport<{ childPid: number; agentPid: number; runId: string }>(
+      'engine-child-host.ts',
+      repo.root,
       'the host reporting its child and agent',
     );
-    const { childPid, agentPid, runId } = JSON.parse(line) as { childPid: number; agentPid: number; runId: string };
     assert.ok(alive(childPid) && alive(agentPid));
     await waitFor(() => existsSync(join(repo.root, '.swarm', 'engine', 'engine.json')), 30_000, 'the engine socket');
     host.kill('SIGKILL');

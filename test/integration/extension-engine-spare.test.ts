@@ -7,14 +7,10 @@
 import { fake, createFakeExtensionContext } from '../helpers/fake-vscode';
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { activate, deactivate, type SwarmExtension } from '../../src/extension/extension';
 import { Commands } from '../../src/extension/constants';
 import { ChildRun } from '../../src/extension/engineChild';
-import { alive, newRepo, waitFor, type TestRepo } from '../helpers/repo';
-
-const ROOT = join(__dirname, '..', '..');
+import { alive, newRepo, spawnHostReport, waitFor, type TestRepo } from '../helpers/repo';
 
 function makeRepo(tasks: string[]): TestRepo {
   const repo = newRepo('swarm-ext-spare-');
@@ -94,24 +90,10 @@ test('spare engine: a spare that died is dropped; Start forks a new engine proce
 
 test('spare engine: an extension host killed hard takes its spare with it (no orphan)', { timeout: 120_000 }, async () => {
   const repo = makeRepo([]);
-  const host = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'engine-spare-host.ts'), repo.root], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: process.env,
-  });
-  let out = '';
-  let err = '';
-  host.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  host.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const line = await waitFor(
-    () => {
-      if (host.exitCode !== null) throw new Error(`host exited: ${err}`);
-      return out.split('\n').find((l) => l.startsWith('{'));
-    },
-    90_000,
-    'the host reporting its spare',
-  );
-  const { sparePid: pid } = JSON.parse(line) as { sparePid: number };
+  const {
+    host,
+    report: { sparePid: pid },
+  } = await spawnHostReport<{ sparePid: number }>('engine-spare-host.ts', repo.root, 'the host reporting its spare');
   assert.ok(alive(pid));
   host.kill('SIGKILL');
   await waitFor(() => !alive(pid), 30_000, 'the spare gone after the host died');
